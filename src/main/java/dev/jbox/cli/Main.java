@@ -1,0 +1,36 @@
+package dev.jbox.cli;
+
+import dev.jbox.JboxException;
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * Entry point. {@code jbox run} takes a hand-written fast path (picocli's own start-up costs more
+ * than the rest of {@code run} together); every other command goes through picocli.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs one command line and returns the exit status; never throws for user errors. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    boolean debug = System.getenv("JBOX_DEBUG") != null;
+    try {
+      if (args.length > 0 && args[0].equals("run")) {
+        return RunCommand.execute(Arrays.copyOfRange(args, 1, args.length), out, err);
+      }
+      return PicoMain.execute(args, out, err);
+    } catch (JboxException e) {
+      err.println("jbox: " + e.getMessage());
+      if (debug) e.printStackTrace(err);
+      return e.exitCode();
+    } catch (RuntimeException | Error e) {
+      err.println("jbox: internal error: " + e);
+      if (debug) e.printStackTrace(err);
+      return 125;
+    }
+  }
+}
