@@ -99,7 +99,9 @@
 	DENY(438) /* pidfd_getfd */, DENY(425) /* io_uring_setup */,                             \
 	DENY(426) /* io_uring_enter */, DENY(427) /* io_uring_register */, RET_ALLOW
 
-#define I386_SECTION_LEN (sizeof((const struct sock_filter[]){I386_SECTION}) / sizeof(struct sock_filter))
+/* The length of I386_SECTION, a constant the arch dispatch jumps over. */
+#define I386_SECTION_LEN                                                                           \
+	(sizeof((const struct sock_filter[]){I386_SECTION}) / sizeof(struct sock_filter))
 #endif
 
 /* What stays allowed, and why:
