@@ -133,12 +133,17 @@ static int last_cap(void) {
   return v;
 }
 
-static int set_caps(uint64_t keep, int is_root) {
+/* The bounding set must shrink while we still hold CAP_SETPCAP, i.e. before the uid changes. */
+static int drop_bounding(uint64_t keep) {
   int last = last_cap();
   for (int c = 0; c <= last && c < 64; c++)
     if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
       return fail_errno("drop capability %d from the bounding set", c);
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  return 0;
+}
+
+static int set_caps(uint64_t keep, int is_root) {
   struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
   struct __user_cap_data_struct d[2];
   memset(d, 0, sizeof d);
@@ -223,6 +228,7 @@ void exec_process(struct plan *p, int errfd) {
         }
       }
     }
+    if (drop_bounding(p->caps)) goto fail125;
     if (setgroups((size_t)ngroups, groups) < 0 && errno != EPERM) {
       fail_errno("setgroups");
       goto fail125;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -222,6 +223,17 @@ static int setup_terminal(struct plan *p, int sync) {
   autofd int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
   if (slave < 0) return fail_errno("open pty peer");
   if (send_fd(sync, master) < 0) return fail_errno("send the pty to the monitor");
+  /* /dev/console is the sandbox's terminal (runtime-spec: only when it has one) */
+  int console = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (console >= 0) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", slave);
+    if (mount(path, "/dev/console", NULL, MS_BIND, NULL) < 0) {
+      close(console);
+      return fail_errno("bind the pty on /dev/console");
+    }
+    close(console);
+  }
   if (setsid() < 0) return fail_errno("setsid");
   /* with --init the command, not the reaper, takes the terminal (run_init) */
   if (!p->init && ioctl(slave, TIOCSCTTY, 0) < 0) return fail_errno("make the pty the controlling terminal");
