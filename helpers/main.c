@@ -66,10 +66,12 @@ static int launch(char **argv) {
   ssize_t n = read_all(fds[0], &plan, PLAN_MAX_BYTES);
   if (n < 0) die(125, "read the plan from the JVM: %s", strerror(errno));
   close(fds[0]);
+  trace("plan-received");
   int st;
   while (waitpid(pid, &st, 0) < 0)
     if (errno != EINTR) die(125, "wait for the JVM: %s", strerror(errno));
   jvm_pid = 0;
+  trace("jvm-exited");
   signal(SIGINT, SIG_DFL);
   signal(SIGQUIT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
@@ -121,6 +123,7 @@ static int unshare_mode(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  trace_init();
   if (argc < 2) return usage();
   if (!strcmp(argv[1], "launch") && argc > 3 && !strcmp(argv[2], "--")) return launch(argv + 3);
   if (!strcmp(argv[1], "run-plan") && argc == 3) return run_plan_file(argv[2]);

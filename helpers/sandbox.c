@@ -308,6 +308,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   }
   if (p->loopback && loopback_up()) goto out;
   if (p->ns[NS_MNT].mode == NSM_NEW && setup_mounts(p)) goto out;
+  trace("mounts-done");
   if (p->rootfs && setup_terminal(p, sync)) goto out;
   close(sync);
   reset_signals();
@@ -430,12 +431,14 @@ int run_plan(struct plan *p) {
   close(sv[1]);
   close(ep[1]);
   set_name("jbox:monitor");
+  trace("cloned");
 
   if (p->ns[NS_USER].mode == NSM_NEW && write_maps(p, child)) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     die(125, "%s", jbox_err);
   }
+  trace("maps-written");
   char go = MAPS_DONE;
   if (write_all(sv[0], &go, 1) < 0) die(125, "start stage 1: %s", strerror(errno));
 
@@ -457,6 +460,7 @@ int run_plan(struct plan *p) {
     return code;
   }
   free(msg);
+  trace("exec-done");
   if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
   return supervise(child, sigfd, master);
 }

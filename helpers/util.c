@@ -97,3 +97,32 @@ ssize_t read_all(int fd, char **out, size_t max) {
 }
 
 void set_name(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
+
+#include <time.h>
+static int tracing = -1;
+static long long trace_origin_us;
+
+static long long now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The origin is passed down in JBOX_TRACE_ORIGIN so every process measures from the same start. */
+void trace_init(void) {
+  const char *t = getenv("JBOX_TRACE");
+  tracing = t && *t && strcmp(t, "0");
+  if (!tracing) return;
+  const char *o = getenv("JBOX_TRACE_ORIGIN");
+  trace_origin_us = o ? atoll(o) : now_us();
+  if (!o) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", trace_origin_us);
+    setenv("JBOX_TRACE_ORIGIN", buf, 1);
+  }
+}
+
+void trace(const char *phase) {
+  if (tracing <= 0) return;
+  dprintf(2, "jbox-trace %s %lld\n", phase, now_us() - trace_origin_us);
+}

@@ -38,3 +38,8 @@ int write_file(const char *path, const char *data); /* open O_WRONLY, write, clo
 ssize_t read_all(int fd, char **out, size_t max);    /* reads until EOF into a malloc'd buffer */
 void set_name(const char *name);                     /* prctl(PR_SET_NAME): ps shows the stage */
 #endif
+
+/* JBOX_TRACE=1: one line per phase on stderr, "jbox-trace PHASE MICROSECONDS" since the launcher
+ * started (CLOCK_MONOTONIC); the benchmark's phase breakdown reads these. */
+void trace(const char *phase);
+void trace_init(void);

@@ -1,6 +1,6 @@
 package dev.jbox.cli;
 
-import dev.jbox.JboxException;
+import dev.jbox.Trace;
 import dev.jbox.config.ConfigLoader;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.sandbox.Plan;
@@ -16,6 +16,7 @@ final class RunCommand {
 
   static int execute(String[] args, PrintStream out, PrintStream err) {
     RunOptions o = RunOptions.parse(args);
+    Trace.mark("parsed");
     if (o.flag("help")) {
       out.print(RunOptions.usage());
       return 0;
@@ -33,11 +34,8 @@ final class RunCommand {
     }
     Plan plan = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env).build(req, SandboxBuilder.newId());
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
+    Trace.mark("planned");
     PlanChannel.send(plan);
     return 0;
-  }
-
-  static JboxException usageError(String msg) {
-    return new JboxException(msg);
   }
 }
