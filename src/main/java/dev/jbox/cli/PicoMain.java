@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Rootless sandbox launcher.",
-    subcommands = {RunHelpCommand.class})
+    subcommands = {RunHelpCommand.class, LoginCommand.class, LogoutCommand.class})
 public final class PicoMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
