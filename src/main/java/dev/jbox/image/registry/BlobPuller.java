@@ -113,8 +113,9 @@ final class BlobPuller implements RegistryEndpoint<Void> {
         progress.update(d, have, d.size());
       }
       if (have < d.size()) {
+        JboxException e = sizeMismatch(String.valueOf(have));
         discard();
-        throw sizeMismatch(String.valueOf(have));
+        throw e;
       }
       ch.force(true);
     }

@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -45,6 +46,7 @@ public final class RegistryClient {
   private static final long[] BACKOFF_MS = {200, 800};
   private static final int MAX_REDIRECTS = 10;
   private static final Duration HEADERS_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   private final RegistriesConf conf;
   private final AuthFile auth;
@@ -60,13 +62,14 @@ public final class RegistryClient {
   /** Where to send requests for one registry and whether TLS verification is off there. */
   private record Target(String registry, String apiHost, boolean insecure) {}
 
-  private RegistryClient(RegistriesConf conf, AuthFile auth, Boolean tlsVerify, PrintStream warnings) {
+  private RegistryClient(
+      RegistriesConf conf, AuthFile auth, Boolean tlsVerify, PrintStream warnings, Duration connectTimeout) {
     this.conf = Objects.requireNonNull(conf);
     this.auth = Objects.requireNonNull(auth);
     this.tlsVerify = tlsVerify;
     this.warnings = warnings == null ? System.err : warnings;
-    this.verifying = build(null);
-    this.trustAll = build(trustAllContext());
+    this.verifying = build(null, connectTimeout);
+    this.trustAll = build(trustAllContext(), connectTimeout);
   }
 
   /**
@@ -74,7 +77,13 @@ public final class RegistryClient {
    * verification off everywhere, true keeps it on everywhere.
    */
   public static RegistryClient create(RegistriesConf conf, AuthFile auth, Boolean tlsVerify, PrintStream warnings) {
-    return new RegistryClient(conf, auth, tlsVerify, warnings);
+    return new RegistryClient(conf, auth, tlsVerify, warnings, CONNECT_TIMEOUT);
+  }
+
+  /** A client with another connect (and TLS handshake) timeout, for tests. */
+  static RegistryClient create(
+      RegistriesConf conf, AuthFile auth, Boolean tlsVerify, PrintStream warnings, Duration connectTimeout) {
+    return new RegistryClient(conf, auth, tlsVerify, warnings, connectTimeout);
   }
 
   /**
@@ -229,26 +238,41 @@ public final class RegistryClient {
     }
   }
 
-  // A secure registry is https only. An insecure one is tried over https without verification,
-  // then over plain http; the scheme that answered is remembered for the registry.
+  // A secure registry is https only. An insecure one is https without verification if its port
+  // speaks TLS, else plain http; the scheme found is remembered for the registry.
   private Response send(Target t, String path, Map<String, String> headers, String authz) throws IOException {
     String scheme = schemes.get(t.registry());
     if (scheme == null && t.insecure()) {
-      try {
-        Response r = sendUri(URI.create("https://" + t.apiHost() + path), headers, authz, trustAll);
-        schemes.put(t.registry(), "https");
-        return r;
-      } catch (ConnectException | HttpTimeoutException e) {
-        throw e;
-      } catch (IOException e) {
-        Response r = sendUri(URI.create("http://" + t.apiHost() + path), headers, authz, verifying);
-        schemes.put(t.registry(), "http");
-        return r;
+      URI u = URI.create("http://" + t.apiHost());
+      if (u.getPort() >= 0) {
+        scheme = SchemeProbe.probe(u.getHost(), u.getPort());
+        schemes.put(t.registry(), scheme);
+      } else {
+        // Without a port, https means 443 and http means 80: try one, then the other.
+        try {
+          Response r = sendUri(URI.create("https://" + t.apiHost() + path), headers, authz, trustAll);
+          schemes.put(t.registry(), "https");
+          return r;
+        } catch (IOException e) {
+          Response r = sendUri(URI.create("http://" + t.apiHost() + path), headers, authz, verifying);
+          schemes.put(t.registry(), "http");
+          return r;
+        }
       }
     }
     if (scheme == null) scheme = "https";
     HttpClient client = t.insecure() ? trustAll : verifying;
-    return sendUri(URI.create(scheme + "://" + t.apiHost() + path), headers, authz, client);
+    try {
+      return sendUri(URI.create(scheme + "://" + t.apiHost() + path), headers, authz, client);
+    } catch (HttpConnectTimeoutException e) {
+      // A TLS handshake with a plain HTTP server hangs until the timeout; say what is wrong.
+      URI u = URI.create("http://" + t.apiHost());
+      if (!t.insecure() && u.getPort() >= 0 && SchemeProbe.probe(u.getHost(), u.getPort()).equals("http")) {
+        throw new JboxException("registry " + t.registry() + " speaks plain HTTP, not HTTPS; if you trust it, set"
+            + " insecure = true for it in registries.conf or use --tls-verify=false");
+      }
+      throw e;
+    }
   }
 
   // Redirects are followed here, not by the JDK, so that Authorization is only ever sent to the
@@ -340,12 +364,12 @@ public final class RegistryClient {
     }
   }
 
-  private static HttpClient build(SSLContext ctx) {
+  private static HttpClient build(SSLContext ctx, Duration connectTimeout) {
     HttpClient.Builder b =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(30));
+            .connectTimeout(connectTimeout);
     if (ctx != null) b.sslContext(ctx);
     return b.build();
   }
