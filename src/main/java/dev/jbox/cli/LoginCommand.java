@@ -15,12 +15,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code jbox login}: checks credentials against a registry and saves them in auth.json. */
 @Command(name = "login", description = "Log in to a registry and save the credentials (see jbox-login(1)).")
 final class LoginCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+  @ParentCommand PicoMain parent;
 
   @Option(names = {"-u", "--username"}, paramLabel = "USER", description = "User name (prompted for on a terminal).")
   String username;
@@ -66,7 +68,7 @@ final class LoginCommand implements Callable<Integer> {
     }
     if (pass.isEmpty()) throw new JboxException("login: empty password");
     AuthFile authFile = authfile != null ? AuthFile.at(authfile) : AuthFile.load();
-    RegistryClient client = RegistryClient.create(RegistriesConf.load(), authFile, tlsVerify, System.err);
+    RegistryClient client = RegistryClient.create(RegistriesConf.load(), authFile, tlsVerify, parent.err());
     client.checkLogin(host, new AuthFile.Credentials(user, pass));
     authFile.login(key, user, pass, null);
     spec.commandLine().getOut().println("Login Succeeded!");
