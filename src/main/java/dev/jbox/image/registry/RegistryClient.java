@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -264,12 +265,16 @@ public final class RegistryClient {
     HttpClient client = t.insecure() ? trustAll : verifying;
     try {
       return sendUri(URI.create(scheme + "://" + t.apiHost() + path), headers, authz, client);
-    } catch (HttpConnectTimeoutException e) {
-      // A TLS handshake with a plain HTTP server hangs until the timeout; say what is wrong.
+    } catch (HttpConnectTimeoutException | SSLException e) {
+      // A TLS handshake with a plain HTTP server fails at once or hangs until the timeout,
+      // depending on the server; say what is wrong instead of retrying.
       URI u = URI.create("http://" + t.apiHost());
       if (!t.insecure() && u.getPort() >= 0 && SchemeProbe.probe(u.getHost(), u.getPort()).equals("http")) {
         throw new JboxException("registry " + t.registry() + " speaks plain HTTP, not HTTPS; if you trust it, set"
             + " insecure = true for it in registries.conf or use --tls-verify=false");
+      }
+      if (e instanceof SSLException) {
+        throw new JboxException("TLS with registry " + t.registry() + ": " + e.getMessage(), e);
       }
       throw e;
     }
