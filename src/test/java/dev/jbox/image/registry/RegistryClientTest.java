@@ -358,6 +358,41 @@ class RegistryClientTest {
     assertThrows(JboxException.class, () -> client().checkLogin(reg.host(), new AuthFile.Credentials("bob", "bad")));
   }
 
+  @Test
+  void fetchBlob_parallelWithBearer_allVerified() throws Exception {
+    reg.on("/token", (ex, n) -> FakeRegistry.send(ex, 200, "application/json", "{\"token\":\"fixed\"}"));
+    List<byte[]> blobs = new java.util.ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      byte[] b = blob(50_000 + i);
+      blobs.add(b);
+      Descriptor d = layer(b);
+      reg.on("/v2/app/blobs/" + d.digest(), (ex, n) -> {
+        if (!"Bearer fixed".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+          ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"http://" + reg.host() + "/token\"");
+          FakeRegistry.send(ex, 401, null, new byte[0]);
+        } else {
+          FakeRegistry.send(ex, 200, null, b);
+        }
+      });
+    }
+    RegistryClient c = client();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        int k = i;
+        fs.add(pool.submit(() -> {
+          c.fetchBlob(ref("app"), layer(blobs.get(k)), dir.resolve("p" + k), Progress.NONE);
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : fs) f.get();
+    } finally {
+      pool.shutdownNow();
+    }
+    for (int i = 0; i < 6; i++) assertArrayEquals(blobs.get(i), Files.readAllBytes(dir.resolve("p" + i)));
+  }
+
   // ---- redirects
 
   @Test
