@@ -19,7 +19,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code jbox login}: checks credentials against a registry and saves them in auth.json. */
-@Command(name = "login", description = "Log in to a registry and save the credentials (see jbox-login(1)).")
+@Command(name = "login", mixinStandardHelpOptions = true, description = "Log in to a registry and save the credentials (see jbox-login(1)).")
 final class LoginCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @ParentCommand PicoMain parent;

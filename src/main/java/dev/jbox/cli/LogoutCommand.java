@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code jbox logout}: removes a registry's credentials (or all) from auth.json. */
-@Command(name = "logout", description = "Remove saved registry credentials (see jbox-logout(1)).")
+@Command(name = "logout", mixinStandardHelpOptions = true, description = "Remove saved registry credentials (see jbox-logout(1)).")
 final class LogoutCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
