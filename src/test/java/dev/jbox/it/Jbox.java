@@ -106,6 +106,17 @@ public final class Jbox {
     return dir;
   }
 
+  /** Copies the static probe (helpers/tests/probe.c) to /probe in the rootfs. */
+  public static void installProbe(Path rootfs) {
+    try {
+      Path dst = rootfs.resolve("probe");
+      Files.copy(source().resolve("helpers/build/tests/probe"), dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      dst.toFile().setExecutable(true);
+    } catch (IOException e) {
+      throw new AssertionError("install probe: " + e, e);
+    }
+  }
+
   /**
    * Namespace tests need unprivileged user namespaces, subordinate ids and an unprivileged
    * account. Outside CI they are skipped when missing; with JBOX_MUST_WORK=1 (CI) they fail.

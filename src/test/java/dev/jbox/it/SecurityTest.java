@@ -23,6 +23,7 @@ class SecurityTest {
   static void setUp() {
     Jbox.requireRootless();
     rootfs = Jbox.rootfs(tmp);
+    Jbox.installProbe(rootfs);
   }
 
   static final String MASK_CHECK =
@@ -40,7 +41,7 @@ class SecurityTest {
       assertFalse(line.contains("WRITABLE"), line);
       if (line.startsWith("/")) assertTrue(line.endsWith(" 0"), "masked path shows content: " + line);
     }
-    assertTrue(r.out().contains("/proc/kcore 0"), r.out());
+    assertTrue(r.out().contains("/proc/keys 0") && r.out().contains("/proc/timer_list 0"), r.out());
     assertTrue(r.out().contains("Read-only file system"), r.out());
   }
 
@@ -103,12 +104,13 @@ class SecurityTest {
   @Test
   void seccompUnconfined_turnsTheFilterOff() {
     assertEquals("0", status(List.of("--security-opt", "seccomp=unconfined")).get("Seccomp"));
-    // the filter is really in force by default: keyctl is refused (busybox has no keyctl, so
-    // use a syscall the shell can reach: `swapoff` is denied by the filter -> EPERM)
-    var r = Jbox.sh(rootfs, "swapoff /nonexistent 2>&1; true");
-    assertTrue(r.out().contains("Operation not permitted"), r.toString());
-    var twin = Jbox.sh(rootfs, List.of("--security-opt", "seccomp=unconfined"), "swapoff /nonexistent 2>&1; true");
-    assertFalse(twin.out().contains("Operation not permitted"), twin.toString());
+    // the filter is really in force: the probe's keyctl, personality and TIOCSTI are refused by
+    // it, and the same calls get the kernel's own answers when it is off
+    var r = Jbox.sh(rootfs, "/probe keyctl personality tiocsti getpid");
+    assertEquals("keyctl EPERM\npersonality EPERM\ntiocsti EPERM\ngetpid ok\n", r.out(), r.toString());
+    var twin = Jbox.sh(rootfs, List.of("--security-opt", "seccomp=unconfined"), "/probe keyctl personality tiocsti getpid");
+    assertFalse(twin.out().contains("EPERM"), twin.toString());
+    assertTrue(twin.out().contains("tiocsti EBADF"), twin.toString());
   }
 
   @Test
@@ -121,35 +123,47 @@ class SecurityTest {
   }
 
   @Test
-  void symlinkedProcDevEtc_cannotRedirectMountsOutOfRootfs(@TempDir Path t) throws Exception {
+  void symlinkedProcDev_cannotRedirectMountsOutOfRootfs(@TempDir Path t) throws Exception {
     Path victim = t.resolve("victim");
     Files.createDirectories(victim.resolve("dev"));
     Files.createDirectories(victim.resolve("proc"));
     Files.writeString(victim.resolve("hello"), "unique-" + System.nanoTime());
     String before = Files.readString(victim.resolve("hello"));
-    Path evil = Jbox.rootfs(t);
-    for (String d : List.of("proc", "dev")) {
-      try (var s = Files.walk(evil.resolve(d))) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-    Files.createSymbolicLink(evil.resolve("dev"), victim.resolve("dev")); // absolute, to a host dir
-    Files.createSymbolicLink(evil.resolve("proc"), Path.of("../../../../../../../../" + victim.resolve("proc"))); // relative, escaping
-    var r = Jbox.sh(evil, "cat /proc/self/status | grep -c Seccomp; ls /dev/null");
-    // whether it runs or not, the host victim must be untouched
+    Path evil = Jbox.rootfs(t.resolve("evil"));
+    replaceWithLink(evil.resolve("dev"), victim.resolve("dev")); // absolute, to a host dir
+    replaceWithLink(evil.resolve("proc"), Path.of("../../../../../../../../" + victim.resolve("proc"))); // relative, escaping
+    var r = Jbox.sh(evil, "ls /dev/null");
+    // the links lead nowhere inside the rootfs: a clean refusal, and the host victim untouched
+    assertEquals(125, r.code(), r.toString());
+    assertTrue(r.err().startsWith("jbox: create mount point `/"), r.err());
     try (var s = Files.list(victim.resolve("dev"))) {
-      assertEquals(List.of(), s.toList(), "nothing created in the host's victim/dev: " + r);
+      assertEquals(List.of(), s.toList(), "nothing created in the host's victim/dev");
     }
     try (var s = Files.list(victim.resolve("proc"))) {
-      assertEquals(List.of(), s.toList(), "nothing mounted or created in the host's victim/proc: " + r);
+      assertEquals(List.of(), s.toList(), "nothing created in the host's victim/proc");
     }
     try (var s = Files.list(victim)) {
       assertEquals(3, s.count());
     }
     assertEquals(before, Files.readString(victim.resolve("hello")));
-    // and the sandbox did work, with its mounts landing inside the rootfs
+  }
+
+  @Test
+  void symlinkedProc_insideRootfs_isFollowedWithinIt(@TempDir Path t) throws Exception {
+    // benign twin: the same layout with targets that exist inside the rootfs works
+    Path twin = Jbox.rootfs(t);
+    Files.createDirectories(twin.resolve("altproc"));
+    replaceWithLink(twin.resolve("proc"), Path.of("/altproc"));
+    var r = Jbox.sh(twin, "ls /altproc/self/status && readlink /proc");
     assertEquals(0, r.code(), r.toString());
-    assertTrue(Files.isDirectory(evil.resolve(victim.toString().substring(1)).resolve("dev")), "targets were created inside the rootfs");
+    assertEquals("/altproc/self/status\n/altproc\n", r.out());
+  }
+
+  static void replaceWithLink(Path p, Path target) throws Exception {
+    try (var s = Files.walk(p)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+    }
+    Files.createSymbolicLink(p, target);
   }
 
   @Test
@@ -165,7 +179,7 @@ class SecurityTest {
 
   @Test
   void devices_areTheOciDefaultsAndDevptsIsPrivate() {
-    var r = Jbox.sh(rootfs, "ls /dev | tr '\\n' ' '; echo; echo ok > /dev/null && head -c 4 /dev/zero | wc -c; readlink /dev/ptmx /dev/fd");
+    var r = Jbox.sh(rootfs, "ls /dev | tr '\\n' ' '; echo; echo ok > /dev/null && head -c 4 /dev/zero | wc -c; readlink /dev/ptmx; readlink /dev/fd");
     assertEquals(0, r.code(), r.toString());
     String first = r.out().lines().findFirst().orElseThrow();
     for (String d : List.of("null", "zero", "full", "random", "urandom", "tty", "pts", "ptmx", "shm", "mqueue", "fd", "stdin", "stdout", "stderr")) {

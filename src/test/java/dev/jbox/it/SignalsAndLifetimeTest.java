@@ -71,6 +71,10 @@ class SignalsAndLifetimeTest {
     String mountsBefore = Lifetimes.mountinfo();
     Process p = start(List.of(), "sleep " + marker + " & echo ready; exec sleep " + marker);
     List<Long> inside = Lifetimes.withCmdline("sleep " + marker);
+    for (int i = 0; i < 50 && inside.size() < 2; i++) {
+      Thread.sleep(100);
+      inside = Lifetimes.withCmdline("sleep " + marker);
+    }
     assertEquals(2, inside.size(), "both sleeps run: " + inside);
     signal(p.pid(), "KILL");
     p.waitFor(5, TimeUnit.SECONDS);

@@ -58,5 +58,7 @@ class IdMapsTest {
     assertTrue(e.getMessage().contains("outside your 65537 ids"), e.getMessage());
     assertThrows(JboxException.class, () -> IdMaps.build(ALICE, List.of("a:b:c"), List.of()));
     assertThrows(JboxException.class, () -> IdMaps.build(ALICE, List.of("0:0:0"), List.of()));
+    var overlap = assertThrows(JboxException.class, () -> IdMaps.build(ALICE, List.of("0:1:100", "500:50:1"), List.of()));
+    assertTrue(overlap.getMessage().contains("overlap on the host"), overlap.getMessage());
   }
 }
