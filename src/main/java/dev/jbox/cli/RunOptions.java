@@ -42,6 +42,9 @@ final class RunOptions {
       new Opt("uts", null, "MODE", false, "uts namespace: private, host or ns:PATH"),
       new Opt("cgroupns", null, "MODE", false, "cgroup namespace: private, host or ns:PATH"),
       new Opt("timens", null, "OFFSETS", false, "clock offsets: monotonic=SECONDS,boottime=SECONDS (or host)"),
+      new Opt("volume", "v", "HOST:CTR[:ro]", true, "bind a host path (which must exist) into the sandbox"),
+      new Opt("mount", null, "type=bind|tmpfs,...", true, "a bind or tmpfs mount, podman's --mount syntax"),
+      new Opt("tmpfs", null, "PATH[:OPTS]", true, "a tmpfs at PATH (options size=, mode=, ro, noexec)"),
       new Opt("help", "h", null, false, "show this help"));
 
   private static final Map<String, String> ALIASES = Map.of("net", "network");

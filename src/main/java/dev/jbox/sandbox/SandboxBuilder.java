@@ -65,7 +65,11 @@ public final class SandboxBuilder {
 
     IdMap idMap = IdMaps.build(caller, r.uidmap(), r.gidmap());
 
-    List<MountOp> mounts = DefaultMounts.build(ns, idMap);
+    List<MountOp> user = new ArrayList<>();
+    for (String v : r.volumes()) user.add(Volumes.volume(v));
+    for (String m : r.mounts()) user.add(Volumes.mount(m));
+    for (String t : r.tmpfs()) user.add(Volumes.tmpfs(t));
+    List<MountOp> mounts = DefaultMounts.build(ns, idMap, user);
 
     Set<Plan.Flag> flags = EnumSet.noneOf(Plan.Flag.class);
     boolean seccomp = config.run().seccomp();
