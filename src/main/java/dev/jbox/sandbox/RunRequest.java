@@ -29,7 +29,8 @@ public record RunRequest(
     String timens,
     List<String> volumes,
     List<String> mounts,
-    List<String> tmpfs) {
+    List<String> tmpfs,
+    List<String> publish) {
   public RunRequest {
     command = List.copyOf(command);
     env = List.copyOf(env);
@@ -43,5 +44,6 @@ public record RunRequest(
     volumes = List.copyOf(volumes);
     mounts = List.copyOf(mounts);
     tmpfs = List.copyOf(tmpfs);
+    publish = List.copyOf(publish);
   }
 }

@@ -54,8 +54,12 @@ public final class SandboxBuilder {
     Map<Namespace, NsMode> ns = new EnumMap<>(Namespace.class);
     for (Namespace n : Namespace.values()) ns.put(n, NsMode.NEW);
     ns.put(Namespace.PID, nsMode("--pid", r.pid()));
-    String network = r.network() != null ? r.network() : config.run().network();
-    ns.put(Namespace.NET, nsMode("--network", network.equals("none") ? "private" : network));
+    Network network = Network.parse(r.network() != null ? r.network() : config.run().network(), r.publish());
+    ns.put(Namespace.NET, switch (network.mode()) {
+      case HOST -> NsMode.HOST;
+      case JOIN -> nsMode("--network", "ns:" + network.nsPath());
+      default -> NsMode.NEW;
+    });
     ns.put(Namespace.IPC, nsMode("--ipc", r.ipc()));
     ns.put(Namespace.UTS, nsMode("--uts", r.uts()));
     ns.put(Namespace.CGROUP, nsMode("--cgroupns", r.cgroupns()));
@@ -104,7 +108,7 @@ public final class SandboxBuilder {
     if (r.user() != null && (r.user().isEmpty() || r.user().contains("\n"))) throw new JboxException("--user: empty or malformed");
 
     return new Plan(r.command(), env(r, hostname), r.workdir(), r.user(), hostname, rootfs, ns, idMap, mounts,
-        rlimits, caps, flags, offsets);
+        rlimits, caps, flags, offsets, network.helperArgv());
   }
 
   private static String rootfs(String dir) {

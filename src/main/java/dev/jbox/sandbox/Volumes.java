@@ -62,7 +62,6 @@ public final class Volumes {
       if (source == null) throw new JboxException("--mount `" + spec + "`: source= is required for type=bind");
       return bind(hostPath("--mount", spec, source), target("--mount", spec, target), ro);
     }
-    if ("tmpfs".equals(type)) {
     if (source != null) throw new JboxException("--mount `" + spec + "`: a tmpfs has no source");
     return tmpfs(target("--mount", spec, target), (ro ? "ro," : "") + "nosuid,nodev", data);
   }

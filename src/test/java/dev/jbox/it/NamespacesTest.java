@@ -87,7 +87,7 @@ class NamespacesTest {
 
   @Test
   void network_private_hasOnlyLoopbackUp() {
-    var r = Jbox.sh(rootfs, "ls /sys/class/net; ip -o link show lo");
+    var r = Jbox.sh(rootfs, List.of("--network=none"), "ls /sys/class/net; ip -o link show lo");
     assertEquals(0, r.code(), r.toString());
     String[] l = r.out().split("\n");
     assertEquals("lo", l[0]);
