@@ -88,6 +88,10 @@ int start_network(struct plan *p, pid_t child, int *keep_fd) {
       dup2(exitp[0], 4);
     }
     syscall(SYS_close_range, is_slirp ? 5 : 3, ~0U, 0);
+    /* default dispositions: pasta refuses to start with an inherited SIG_IGN (Python's
+     * SIGPIPE, for one) */
+    for (int s = 1; s < 32; s++)
+      if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -134,12 +138,15 @@ int start_network(struct plan *p, pid_t child, int *keep_fd) {
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
 failed:;
-  char msg[400] = "";
-  ssize_t m = read(errp[0], msg, sizeof msg - 1);
+  char buf[2048] = "", msg[400] = "";
+  ssize_t m = read(errp[0], buf, sizeof buf - 1);
   close(errp[0]);
+  /* keep its last real line: pasta interleaves "Failed to send N bytes to syslog" noise */
   if (m > 0) {
-    msg[m] = '\0';
-    msg[strcspn(msg, "\n")] = '\0';
+    buf[m] = '\0';
+    for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+      if (!strstr(l, "to syslog")) snprintf(msg, sizeof msg, "%s", l);
   }
+  m = (ssize_t)strlen(msg);
   return fail("%s failed%s%s", strrchr(argv[0], '/') + 1, m > 0 ? ": " : "", m > 0 ? msg : "");
 }

@@ -54,7 +54,11 @@ public final class SandboxBuilder {
     Map<Namespace, NsMode> ns = new EnumMap<>(Namespace.class);
     for (Namespace n : Namespace.values()) ns.put(n, NsMode.NEW);
     ns.put(Namespace.PID, nsMode("--pid", r.pid()));
-    Network network = Network.parse(r.network() != null ? r.network() : config.run().network(), r.publish());
+    // joining another namespace implies that sandbox's user namespace, where a new user-mode
+    // network would be pointless: the default then is none
+    boolean joins = java.util.stream.Stream.of(r.pid(), r.ipc(), r.uts(), r.cgroupns()).anyMatch(v -> v != null && v.startsWith("ns:"));
+    String netSpec = r.network() != null ? r.network() : joins && config.run().network().equals("auto") ? "none" : config.run().network();
+    Network network = Network.parse(netSpec, r.publish());
     ns.put(Namespace.NET, switch (network.mode()) {
       case HOST -> NsMode.HOST;
       case JOIN -> nsMode("--network", "ns:" + network.nsPath());
