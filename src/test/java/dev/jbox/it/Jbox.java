@@ -58,15 +58,20 @@ public final class Jbox {
     try {
       Process p = pb.start();
       byte[][] outs = new byte[2][];
-      Thread t = new Thread(() -> outs[1] = readAll(p.getErrorStream()));
-      t.start();
-      outs[0] = readAll(p.getInputStream());
+      Thread out = new Thread(() -> outs[0] = readAll(p.getInputStream()));
+      Thread err = new Thread(() -> outs[1] = readAll(p.getErrorStream()));
+      out.start();
+      err.start();
+      // a hung sandbox fails its test instead of hanging the suite
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         fail("jbox " + args + " did not finish within 60 s");
       }
-      t.join();
-      return new Result(p.exitValue(), new String(outs[0], StandardCharsets.UTF_8), new String(outs[1], StandardCharsets.UTF_8));
+      out.join(10_000);
+      err.join(10_000);
+      return new Result(p.exitValue(), outs[0] == null ? "" : new String(outs[0], StandardCharsets.UTF_8),
+          outs[1] == null ? "" : new String(outs[1], StandardCharsets.UTF_8));
     } catch (IOException | InterruptedException e) {
       throw new AssertionError("start jbox: " + e, e);
     }

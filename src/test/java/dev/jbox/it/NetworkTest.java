@@ -52,7 +52,7 @@ class NetworkTest {
 
   static String reachHost(String network) {
     var r = Jbox.sh(rootfs, List.of("--network=" + network),
-        "gw=$(ip route | sed -n 's/default via \\([0-9.]*\\).*/\\1/p'); nc -w 2 $gw " + hostServer.getLocalPort() + " 2>/dev/null; echo rc=$?");
+        "gw=$(ip route | sed -n 's/default via \\([0-9.]*\\).*/\\1/p'); timeout 5 nc $gw " + hostServer.getLocalPort() + " 2>/dev/null </dev/null; echo rc=$?");
     assertEquals(0, r.code(), r.toString());
     return r.out();
   }
