@@ -12,9 +12,15 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Rootless sandbox launcher.",
-    subcommands = {RunHelpCommand.class})
+    subcommands = {RunHelpCommand.class, LoginCommand.class, LogoutCommand.class})
 public final class PicoMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private PrintStream err = System.err;
+
+  /** The error stream of this invocation, for warnings printed by services below the commands. */
+  PrintStream err() {
+    return err;
+  }
 
   @Override
   public void run() {
@@ -22,12 +28,20 @@ public final class PicoMain implements Runnable {
   }
 
   static int execute(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cl = new CommandLine(new PicoMain());
+    PicoMain root = new PicoMain();
+    root.err = err;
+    CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.setExecutionExceptionHandler(
         (ex, line, parsed) -> {
-          if (ex instanceof JboxException je) throw je;
+          // Rethrowing would not reach Main: picocli prints a stack trace for an exception thrown
+          // by this handler and exits 1. So the one-line message and the status are made here.
+          if (ex instanceof JboxException je) {
+            err.println("jbox: " + je.getMessage());
+            if (System.getenv("JBOX_DEBUG") != null) je.printStackTrace(err);
+            return je.exitCode();
+          }
           throw ex;
         });
     cl.setParameterExceptionHandler(

@@ -1,0 +1,43 @@
+package dev.jbox.cli;
+
+import dev.jbox.JboxException;
+import dev.jbox.image.registry.AuthFile;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jbox logout}: removes a registry's credentials (or all) from auth.json. */
+@Command(name = "logout", mixinStandardHelpOptions = true, description = "Remove saved registry credentials (see jbox-logout(1)).")
+final class LogoutCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-a", "--all"}, description = "Remove the credentials of every registry.")
+  boolean all;
+
+  @Option(names = "--authfile", paramLabel = "FILE", description = "The auth file to change instead of the default.")
+  Path authfile;
+
+  @Parameters(arity = "0..1", paramLabel = "REGISTRY", description = "Registry host[:port].")
+  String registry;
+
+  @Override
+  public Integer call() {
+    if (all == (registry != null)) throw new JboxException("logout: give either REGISTRY or -a");
+    AuthFile authFile = authfile != null ? AuthFile.at(authfile) : AuthFile.load();
+    if (all) {
+      authFile.logoutAll(null);
+      spec.commandLine().getOut().println("Removed login credentials for all registries");
+      return 0;
+    }
+    String key = LoginCommand.normalize(registry);
+    if (!authFile.logout(key, null)) {
+      throw new JboxException("not logged in to " + key + " (in " + authFile.writePath() + ")");
+    }
+    spec.commandLine().getOut().println("Removed login credentials for " + key);
+    return 0;
+  }
+}
