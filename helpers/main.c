@@ -1,3 +1,132 @@
-/* jbox-helper entry point (placeholder until the stages land). */
+/* jbox-helper: the single-threaded C side of jbox. Modes (PROTOCOL.md):
+ *
+ *   launch -- JAVA ARGV...   start the JVM with a pipe on fd 3; if it writes a plan there and exits
+ *                            0, run the plan (the JVM is gone by then: nothing Java stays resident)
+ *   run-plan FILE|-          run a plan read from a file or stdin (tests, and JVM-started runs)
+ *   unshare [--direct] --uidmap "I O N"... --gidmap "I O N"... -- CMD...
+ *                            run CMD as root in a new user namespace with those maps, in the
+ *                            caller's mount namespace (store operations on subordinate-id files)
+ */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
-int main(int argc, char **argv) { fprintf(stderr, "jbox-helper: not built yet\n"); return 125; }
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "sandbox.h"
+#include "util.h"
+
+#define PLAN_FD 3
+
+static int usage(void) {
+  dprintf(2, "usage: jbox-helper launch -- JAVA ARGS... | run-plan FILE | unshare [--direct] "
+             "--uidmap 'I O N'... --gidmap 'I O N'... -- CMD...\n");
+  return 125;
+}
+
+static int run_buffer(char *buf, ssize_t len) {
+  struct plan p;
+  if (plan_decode(&p, buf, (size_t)len)) die(125, "%s", jbox_err);
+  int code = run_plan(&p);
+  plan_free(&p);
+  return code;
+}
+
+static volatile sig_atomic_t jvm_pid;
+static void to_jvm(int sig) {
+  if (jvm_pid > 0) kill(jvm_pid, sig);
+}
+
+static int launch(char **argv) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
+  pid_t pid = fork();
+  if (pid < 0) die(125, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    /* The JVM dies with us: a SIGKILL of the launcher leaves no JVM behind. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() == 1) _exit(125);
+    if (dup2(fds[1], PLAN_FD) < 0) _exit(125); /* dup2 clears FD_CLOEXEC on the copy */
+    execvp(argv[0], argv);
+    dprintf(2, "jbox: exec `%s`: %s (is a Java 17 runtime installed? set JAVA_HOME)\n", argv[0], strerror(errno));
+    _exit(125);
+  }
+  close(fds[1]);
+  jvm_pid = pid;
+  /* ctrl-C reaches the JVM from the terminal itself; a kill of this process is passed on. */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  struct sigaction sa = {.sa_handler = to_jvm, .sa_flags = SA_RESTART};
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  char *plan = NULL;
+  ssize_t n = read_all(fds[0], &plan, PLAN_MAX_BYTES);
+  if (n < 0) die(125, "read the plan from the JVM: %s", strerror(errno));
+  close(fds[0]);
+  trace("plan-received");
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) die(125, "wait for the JVM: %s", strerror(errno));
+  jvm_pid = 0;
+  trace("jvm-exited");
+  signal(SIGINT, SIG_DFL);
+  signal(SIGQUIT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+  if (!WIFEXITED(st)) {
+    free(plan);
+    return 128 + WTERMSIG(st);
+  }
+  if (WEXITSTATUS(st) != 0 || n == 0) {
+    free(plan);
+    return WEXITSTATUS(st);
+  }
+  return run_buffer(plan, n);
+}
+
+static int run_plan_file(const char *file) {
+  autofd int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : dup(0);
+  if (fd < 0) die(125, "open plan `%s`: %s", file, strerror(errno));
+  char *buf;
+  ssize_t n = read_all(fd, &buf, PLAN_MAX_BYTES);
+  if (n < 0) die(125, "read plan `%s`: %s", file, strerror(errno));
+  return run_buffer(buf, n);
+}
+
+static int unshare_mode(int argc, char **argv) {
+  struct plan p;
+  memset(&p, 0, sizeof p);
+  p.maptool = "newidmap";
+  for (int i = 1; i < NS_COUNT; i++) p.ns[i].mode = NSM_HOST;
+  int i = 0;
+  for (; i < argc && strcmp(argv[i], "--"); i++) {
+    struct idmap_line *l = NULL;
+    if (!strcmp(argv[i], "--direct")) {
+      p.maptool = "direct";
+      continue;
+    }
+    if (!strcmp(argv[i], "--uidmap") && i + 1 < argc && p.nuid < 32) l = &p.uidmap[p.nuid++];
+    else if (!strcmp(argv[i], "--gidmap") && i + 1 < argc && p.ngid < 32) l = &p.gidmap[p.ngid++];
+    else return usage();
+    char extra;
+    if (sscanf(argv[++i], "%lu %lu %lu%c", &l->inside, &l->outside, &l->count, &extra) != 3) return usage();
+  }
+  if (i + 1 >= argc || p.nuid == 0 || p.ngid == 0) return usage();
+  p.argv = (const char **)argv + i + 1;
+  p.argc = (size_t)(argc - i - 1);
+  p.keep_stdin = 1;
+  p.ns[NS_TIME].mode = NSM_HOST;
+  return run_plan(&p);
+}
+
+int main(int argc, char **argv) {
+  trace_init();
+  if (argc < 2) return usage();
+  if (!strcmp(argv[1], "launch") && argc > 3 && !strcmp(argv[2], "--")) return launch(argv + 3);
+  if (!strcmp(argv[1], "run-plan") && argc == 3) return run_plan_file(argv[2]);
+  if (!strcmp(argv[1], "unshare")) return unshare_mode(argc - 2, argv + 2);
+  return usage();
+}

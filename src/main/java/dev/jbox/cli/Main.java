@@ -12,6 +12,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    dev.jbox.Trace.mark("java-main");
     System.exit(run(args, System.out, System.err));
   }
 

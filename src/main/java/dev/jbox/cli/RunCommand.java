@@ -1,12 +1,41 @@
 package dev.jbox.cli;
 
+import dev.jbox.Trace;
+import dev.jbox.config.ConfigLoader;
+import dev.jbox.helper.PlanChannel;
+import dev.jbox.sandbox.Plan;
+import dev.jbox.sandbox.RunRequest;
+import dev.jbox.sandbox.SandboxBuilder;
+import dev.jbox.sandbox.idmap.IdMaps;
 import java.io.PrintStream;
+import java.util.Map;
 
 /** {@code jbox run}: parses with {@link RunOptions}, builds the plan and hands it to the helper. */
 final class RunCommand {
   private RunCommand() {}
 
   static int execute(String[] args, PrintStream out, PrintStream err) {
-    throw new dev.jbox.JboxException("run: not built yet");
+    RunOptions o = RunOptions.parse(args);
+    Trace.mark("parsed");
+    if (o.flag("help")) {
+      out.print(RunOptions.usage());
+      return 0;
+    }
+    RunRequest req = new RunRequest(
+        o.value("rootfs"), o.command, o.all("env"), o.all("env-file"), o.value("workdir"), o.value("user"),
+        o.value("hostname"), o.all("ulimit"), o.all("cap-add"), o.all("cap-drop"), o.all("security-opt"),
+        o.flag("init") ? Boolean.TRUE : null, o.flag("tty"), o.flag("interactive"), o.flag("read-only"),
+        o.all("uidmap"), o.all("gidmap"), o.value("pid"), o.value("network"), o.value("ipc"), o.value("uts"),
+        o.value("cgroupns"), o.value("timens"));
+    Map<String, String> env = System.getenv();
+    if (req.tty() && System.console() == null && env.get("JBOX_ALLOW_TTY_WITHOUT_TERMINAL") == null) {
+      // podman warns and goes on; a pty relaying a pipe works, so jbox does the same
+      err.println("jbox: warning: -t given but stdin is not a terminal");
+    }
+    Plan plan = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env).build(req, SandboxBuilder.newId());
+    if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
+    Trace.mark("planned");
+    PlanChannel.send(plan);
+    return 0;
   }
 }

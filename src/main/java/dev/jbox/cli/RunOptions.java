@@ -1,10 +1,156 @@
 package dev.jbox.cli;
 
-/** The options of {@code jbox run}. */
+import dev.jbox.JboxException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The options of {@code jbox run}, parsed by hand from one table: picocli's own start-up would
+ * cost more than all of the rest of {@code run} (helpers/PROTOCOL.md, "Start-up"). The same table
+ * prints the help, and a test checks it against man/jbox-run.1.
+ */
 final class RunOptions {
-  private RunOptions() {}
+  /** One option: names, whether it takes a value, whether it repeats, and its help line. */
+  record Opt(String longName, String shortName, String valueLabel, boolean repeats, String help) {
+    boolean takesValue() {
+      return valueLabel != null;
+    }
+  }
+
+  static final List<Opt> TABLE = List.of(
+      new Opt("rootfs", null, "DIR", false, "use DIR as the sandbox's root filesystem"),
+      new Opt("env", "e", "KEY=VALUE", true, "set an environment variable (KEY alone: take it from jbox's environment)"),
+      new Opt("env-file", null, "FILE", true, "read KEY=VALUE lines from FILE"),
+      new Opt("workdir", "w", "DIR", false, "working directory inside the sandbox (created if missing)"),
+      new Opt("user", "u", "USER[:GROUP]", false, "run as a name from the sandbox's /etc/passwd, or uid[:gid]"),
+      new Opt("hostname", null, "NAME", false, "the sandbox's hostname (default: its id)"),
+      new Opt("ulimit", null, "NAME=SOFT[:HARD]", true, "a resource limit, e.g. nofile=1024:2048"),
+      new Opt("cap-add", null, "CAP", true, "add a capability (or all)"),
+      new Opt("cap-drop", null, "CAP", true, "drop a capability (or all)"),
+      new Opt("security-opt", null, "OPT", true, "seccomp=unconfined, no-new-privileges[=false]"),
+      new Opt("init", null, null, false, "run a minimal init as pid 1 that forwards signals and reaps orphans"),
+      new Opt("tty", "t", null, false, "give the sandbox a terminal of its own"),
+      new Opt("interactive", "i", null, false, "keep stdin open"),
+      new Opt("read-only", null, null, false, "mount the root filesystem read-only"),
+      new Opt("uidmap", null, "CTR:HOST:SIZE", true, "explicit uid map (HOST 0 is you, 1.. your subordinate ids)"),
+      new Opt("gidmap", null, "CTR:HOST:SIZE", true, "explicit gid map, as --uidmap"),
+      new Opt("pid", null, "MODE", false, "pid namespace: private, host or ns:PATH"),
+      new Opt("network", null, "MODE", false, "network: none (loopback only), host or ns:PATH"),
+      new Opt("ipc", null, "MODE", false, "ipc namespace: private, host or ns:PATH"),
+      new Opt("uts", null, "MODE", false, "uts namespace: private, host or ns:PATH"),
+      new Opt("cgroupns", null, "MODE", false, "cgroup namespace: private, host or ns:PATH"),
+      new Opt("timens", null, "OFFSETS", false, "clock offsets: monotonic=SECONDS,boottime=SECONDS (or host)"),
+      new Opt("help", "h", null, false, "show this help"));
+
+  private static final Map<String, String> ALIASES = Map.of("net", "network");
+
+  /** Parsed values by long name; repeating options keep every value in order. */
+  final Map<String, List<String>> values = new LinkedHashMap<>();
+  final List<String> command = new ArrayList<>();
+
+  static RunOptions parse(String[] args) {
+    RunOptions o = new RunOptions();
+    int i = 0;
+    while (i < args.length) {
+      String a = args[i];
+      if (a.equals("--")) {
+        i++;
+        break;
+      }
+      if (!a.startsWith("-") || a.equals("-")) break;
+      if (a.startsWith("--")) {
+        String name = a.substring(2);
+        String value = null;
+        int eq = name.indexOf('=');
+        if (eq >= 0) {
+          value = name.substring(eq + 1);
+          name = name.substring(0, eq);
+        }
+        name = ALIASES.getOrDefault(name, name);
+        Opt opt = byLong(name);
+        if (opt == null) throw new JboxException("run: unknown option `--" + name + "` (see jbox run --help)");
+        if (opt.takesValue() && value == null) {
+          if (++i >= args.length) throw new JboxException("run: `--" + name + "` needs a value " + opt.valueLabel());
+          value = args[i];
+        } else if (!opt.takesValue() && value != null) {
+          if (!value.equals("true") && !value.equals("false")) {
+            throw new JboxException("run: `--" + name + "` takes no value");
+          }
+          if (value.equals("false")) {
+            o.values.remove(name);
+            i++;
+            continue;
+          }
+        }
+        o.put(opt, value);
+        i++;
+        continue;
+      }
+      // Short options: flags may be bundled (-it); one taking a value ends the bundle (-ePATH=x).
+      for (int k = 1; k < a.length(); k++) {
+        String s = a.substring(k, k + 1);
+        Opt opt = byShort(s);
+        if (opt == null) throw new JboxException("run: unknown option `-" + s + "` (see jbox run --help)");
+        if (!opt.takesValue()) {
+          o.put(opt, null);
+          continue;
+        }
+        String value = a.substring(k + 1);
+        if (value.isEmpty()) {
+          if (++i >= args.length) throw new JboxException("run: `-" + s + "` needs a value " + opt.valueLabel());
+          value = args[i];
+        }
+        o.put(opt, value);
+        break;
+      }
+      i++;
+    }
+    for (; i < args.length; i++) o.command.add(args[i]);
+    return o;
+  }
+
+  private void put(Opt opt, String value) {
+    List<String> l = values.computeIfAbsent(opt.longName(), k -> new ArrayList<>());
+    if (!opt.repeats()) l.clear();
+    l.add(value == null ? "true" : value);
+  }
+
+  private static Opt byLong(String n) {
+    for (Opt o : TABLE) if (o.longName().equals(n)) return o;
+    return null;
+  }
+
+  private static Opt byShort(String n) {
+    for (Opt o : TABLE) if (n.equals(o.shortName())) return o;
+    return null;
+  }
+
+  boolean flag(String name) {
+    return values.containsKey(name);
+  }
+
+  String value(String name) {
+    List<String> l = values.get(name);
+    return l == null ? null : l.get(l.size() - 1);
+  }
+
+  List<String> all(String name) {
+    return values.getOrDefault(name, List.of());
+  }
 
   static String usage() {
-    return "Usage: jbox run [OPTIONS] --rootfs DIR COMMAND [ARG...]\n";
+    StringBuilder b = new StringBuilder();
+    b.append("Usage: jbox run [OPTIONS] --rootfs DIR COMMAND [ARG...]\n\n");
+    b.append("Run COMMAND in a new rootless sandbox.\n\nOptions:\n");
+    for (Opt o : TABLE) {
+      String names = (o.shortName() != null ? "-" + o.shortName() + ", " : "    ") + "--" + o.longName()
+          + (o.takesValue() ? " " + o.valueLabel() : "");
+      b.append(String.format("  %-34s %s%n", names, o.help()));
+    }
+    b.append("\nExit status: the command's own; 125 when jbox fails, 126 when the command cannot be\n"
+        + "invoked, 127 when it is not found, 128+N when it is killed by signal N.\n");
+    return b.toString();
   }
 }

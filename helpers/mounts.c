@@ -1,0 +1,235 @@
+/* Stage 1's filesystem: the op list executed against the new root, then pivot_root.
+ *
+ * Every target is resolved with openat2(RESOLVE_IN_ROOT) against a descriptor of the new root,
+ * and the mount is made on /proc/self/fd/N of the result. A rootfs whose /proc, /dev or /etc is a
+ * symlink (absolute or relative) therefore resolves inside the rootfs and can never redirect a
+ * mount onto the host (the class of CVE-2019-16884 and CVE-2021-30465). */
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "util.h"
+
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+static int root_fd = -1;
+
+static int openat2_(int dirfd, const char *path, int flags, unsigned long long resolve) {
+  struct open_how how = {.flags = (unsigned long long)flags, .resolve = resolve};
+  return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+static const unsigned long long IN_ROOT = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+/* Opens `target` (absolute inside the root) as an O_PATH fd, creating it as a directory
+ * (create=1) or an empty file (create=2) if missing; create=0 returns -1/ENOENT when missing. */
+static int resolve(const char *target, int create) {
+  const char *rel = target;
+  while (*rel == '/') rel++;
+  if (!*rel) return fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+  int fd = openat2_(root_fd, rel, O_PATH | O_CLOEXEC, IN_ROOT);
+  if (fd >= 0 || errno != ENOENT || !create) return fd;
+  /* Create component by component; each parent is itself resolved in the root. */
+  char path[4096];
+  if (strlen(rel) >= sizeof path) return errno = ENAMETOOLONG, -1;
+  strcpy(path, rel);
+  autofd int parent = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+  char *c = path;
+  for (;;) {
+    char *slash = strchr(c, '/');
+    if (slash) *slash = '\0';
+    int last = !slash || !slash[1];
+    if (*c) {
+      int next = openat2_(parent, c, O_PATH | O_CLOEXEC, IN_ROOT);
+      if (next < 0 && errno == ENOENT) {
+        if (last && create == 2) {
+          int f = openat(parent, c, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+          if (f < 0) return -1;
+          close(f);
+        } else if (mkdirat(parent, c, 0755) < 0 && errno != EEXIST) {
+          return -1;
+        }
+        next = openat2_(parent, c, O_PATH | O_CLOEXEC, IN_ROOT);
+      }
+      if (next < 0) return -1;
+      close(parent);
+      parent = next;
+    }
+    if (last) break;
+    c = slash + 1;
+  }
+  int r = parent;
+  parent = -1;
+  return r;
+}
+
+static const char *fdpath(int fd, char *buf, size_t len) {
+  snprintf(buf, len, "/proc/self/fd/%d", fd);
+  return buf;
+}
+
+struct opts {
+  unsigned long flags;
+  int ro, rec, optional;
+  const char *data;
+  char data_buf[512];
+};
+
+/* OPTIONS is "word,word|data": mount flags and jbox words before the bar, fs data after it. */
+static int parse_opts(const char *s, struct opts *o) {
+  memset(o, 0, sizeof *o);
+  const char *bar = strchr(s, '|');
+  size_t flen = bar ? (size_t)(bar - s) : strlen(s);
+  if (bar) {
+    snprintf(o->data_buf, sizeof o->data_buf, "%s", bar + 1);
+    o->data = o->data_buf;
+  }
+  char words[256];
+  if (flen >= sizeof words) return fail("mount options too long");
+  memcpy(words, s, flen);
+  words[flen] = '\0';
+  for (char *save = NULL, *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+    if (!strcmp(w, "ro")) o->ro = 1;
+    else if (!strcmp(w, "rec")) o->rec = 1;
+    else if (!strcmp(w, "optional")) o->optional = 1;
+    else if (!strcmp(w, "nosuid")) o->flags |= MS_NOSUID;
+    else if (!strcmp(w, "nodev")) o->flags |= MS_NODEV;
+    else if (!strcmp(w, "noexec")) o->flags |= MS_NOEXEC;
+    else if (!strcmp(w, "strictatime")) o->flags |= MS_STRICTATIME;
+    else if (!strcmp(w, "relatime")) o->flags |= MS_RELATIME;
+    else return fail("unknown mount option `%s`", w);
+  }
+  return 0;
+}
+
+/* Makes the mount at `target` read-only without touching its other flags: mount_setattr keeps the
+ * nosuid/nodev/noexec flags that are locked in a user namespace, where a remount that dropped
+ * them would fail with EPERM. */
+static int make_readonly(const char *target, int recursive) {
+  autofd int fd = resolve(target, 0);
+  if (fd < 0) return fail_errno("open `%s`", target);
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+              sizeof attr) < 0)
+    return fail_errno("remount `%s` read-only", target);
+  return 0;
+}
+
+static int do_bind(const char *source, const char *target, struct opts *o, int is_dir) {
+  autofd int fd = resolve(target, is_dir ? 1 : 2);
+  char p[64];
+  if (fd < 0) return fail_errno("create mount point `%s`", target);
+  if (mount(source, fdpath(fd, p, sizeof p), NULL, MS_BIND | (o->rec ? MS_REC : 0), NULL) < 0)
+    return fail_errno("bind `%s` on `%s`", source, target);
+  if (o->ro) return make_readonly(target, o->rec);
+  return 0;
+}
+
+static int op(const struct mount_op *m) {
+  struct opts o;
+  char p[64];
+  if (parse_opts(m->options, &o)) return -1;
+  const char *k = m->kind;
+
+  if (!strcmp(k, "bind") || !strcmp(k, "dev")) {
+    struct stat st;
+    if (stat(m->source, &st) < 0) {
+      if (o.optional) return 0;
+      return fail_errno("bind source `%s`", m->source);
+    }
+    return do_bind(m->source, m->target, &o, S_ISDIR(st.st_mode));
+  }
+  if (!strcmp(k, "mask")) {
+    autofd int fd = resolve(m->target, 0);
+    if (fd < 0) return errno == ENOENT ? 0 : fail_errno("mask `%s`", m->target);
+    struct stat st;
+    if (fstat(fd, &st) < 0) return fail_errno("stat `%s`", m->target);
+    if (S_ISDIR(st.st_mode)) {
+      if (mount("tmpfs", fdpath(fd, p, sizeof p), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                "size=0,mode=0555") < 0)
+        return fail_errno("mask `%s`", m->target);
+      return 0;
+    }
+    if (mount("/dev/null", fdpath(fd, p, sizeof p), NULL, MS_BIND, NULL) < 0)
+      return fail_errno("mask `%s`", m->target);
+    return 0;
+  }
+  if (!strcmp(k, "ro")) {
+    autofd int fd = resolve(m->target, 0);
+    if (fd < 0) return errno == ENOENT ? 0 : fail_errno("read-only `%s`", m->target);
+    if (mount(fdpath(fd, p, sizeof p), p, NULL, MS_BIND | MS_REC, NULL) < 0)
+      return fail_errno("bind `%s` on itself", m->target);
+    return make_readonly(m->target, 1);
+  }
+  if (!strcmp(k, "symlink")) {
+    autofd int parent = -1;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", m->target);
+    char *slash = strrchr(dir, '/');
+    *slash = '\0';
+    parent = resolve(dir[0] ? dir : "/", 1);
+    if (parent < 0) return fail_errno("symlink `%s`", m->target);
+    if (symlinkat(m->source, parent, slash + 1) < 0 && errno != EEXIST)
+      return fail_errno("symlink `%s`", m->target);
+    return 0;
+  }
+  if (!strcmp(k, "mkdir")) {
+    autofd int fd = resolve(m->target, 1);
+    return fd < 0 ? fail_errno("mkdir `%s`", m->target) : 0;
+  }
+  /* A new filesystem instance: proc, sysfs, tmpfs, devpts, mqueue, cgroup2. */
+  const char *fstype = k;
+  if (strcmp(k, "proc") && strcmp(k, "sysfs") && strcmp(k, "tmpfs") && strcmp(k, "devpts") &&
+      strcmp(k, "mqueue") && strcmp(k, "cgroup2"))
+    return fail("unknown mount kind `%s`", k);
+  autofd int fd = resolve(m->target, 1);
+  if (fd < 0) return fail_errno("create mount point `%s`", m->target);
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+    return fail("mount %s on `%s`: not a directory", fstype, m->target);
+  if (mount(fstype, fdpath(fd, p, sizeof p), fstype, o.flags | (o.ro ? MS_RDONLY : 0), o.data) < 0) {
+    if (o.optional) return 0;
+    return fail_errno("mount %s on `%s`", fstype, m->target);
+  }
+  return 0;
+}
+
+int setup_mounts(struct plan *p) {
+  /* Nothing mounted here may propagate back to the caller's namespace. */
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return fail_errno("make `/` private");
+  if (!p->rootfs) return 0;
+  if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return fail_errno("bind rootfs `%s`", p->rootfs);
+  root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) return fail_errno("open rootfs `%s`", p->rootfs);
+  for (size_t i = 0; i < p->nmounts; i++)
+    if (op(&p->mounts[i])) return -1;
+  if (fchdir(root_fd) < 0) return fail_errno("chdir rootfs");
+  /* pivot_root(".", "."): the old root ends up stacked under the new one and is detached at
+   * once, so no host path stays reachable from the sandbox. */
+  if (syscall(SYS_pivot_root, ".", ".") < 0) return fail_errno("pivot_root `%s`", p->rootfs);
+  if (umount2(".", MNT_DETACH) < 0) return fail_errno("detach the old root");
+  if (chdir("/") < 0) return fail_errno("chdir /");
+  close(root_fd);
+  root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (p->readonly) {
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (syscall(SYS_mount_setattr, root_fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+      return fail_errno("remount `/` read-only");
+  }
+  close(root_fd);
+  root_fd = -1;
+  return 0;
+}

@@ -1,0 +1,170 @@
+/* Decoding of the binary plan (PROTOCOL.md): header, then tag-length-value records. */
+#include "plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+const char *const ns_names[NS_COUNT] = {"user", "mnt", "pid", "net", "uts", "ipc", "cgroup", "time"};
+
+static uint32_t le32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+/* Splits a record value holding NUL-separated fields into `n` strings; the record value is already
+ * NUL-terminated (the decoder writes a NUL over the next record's first byte after saving it). */
+static int split(char *v, size_t len, const char **out, int n) {
+  int k = 0;
+  out[k++] = v;
+  for (size_t i = 0; i < len && k < n; i++)
+    if (v[i] == '\0') out[k++] = v + i + 1;
+  return k == n ? 0 : -1;
+}
+
+/* Absolute, and no "." or ".." component: the helper never resolves a target upwards. */
+static int path_is_clean(const char *s) {
+  if (s[0] != '/') return 0;
+  for (const char *c = s; *c;) {
+    while (*c == '/') c++;
+    size_t n = strcspn(c, "/");
+    if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) return 0;
+    c += n;
+  }
+  return 1;
+}
+
+static int parse_u(const char *s, unsigned long long *out) {
+  char *end;
+  errno = 0;
+  if (*s < '0' || *s > '9') return -1;
+  *out = strtoull(s, &end, 10);
+  return (errno || *end) ? -1 : 0;
+}
+
+static int parse_idmap(const char *s, struct idmap_line *l) {
+  char extra;
+  if (sscanf(s, "%lu %lu %lu%c", &l->inside, &l->outside, &l->count, &extra) != 3 || l->count == 0)
+    return fail("plan: bad id map line `%s`", s);
+  return 0;
+}
+
+static int flag(struct plan *p, const char *w) {
+  if (!strcmp(w, F_NO_NEW_PRIVS)) p->no_new_privs = 1;
+  else if (!strcmp(w, F_SECCOMP)) p->seccomp = 1;
+  else if (!strcmp(w, F_INIT)) p->init = 1;
+  else if (!strcmp(w, F_TTY)) p->tty = 1;
+  else if (!strcmp(w, F_STDIN)) p->keep_stdin = 1;
+  else if (!strcmp(w, F_READONLY)) p->readonly = 1;
+  else if (!strcmp(w, F_LOOPBACK)) p->loopback = 1;
+  else return fail("plan: unknown flag `%s`", w);
+  return 0;
+}
+
+static int record(struct plan *p, unsigned tag, char *v, size_t len) {
+  const char *f[4];
+  unsigned long long u;
+  switch (tag) {
+  case T_ARGV: p->argv[p->argc++] = v; return 0;
+  case T_ENV: p->env[p->envc++] = v; return 0;
+  case T_CWD: p->cwd = v; return 0;
+  case T_USER: p->user = v; return 0;
+  case T_HOSTNAME: p->hostname = v; return 0;
+  case T_ROOTFS: p->rootfs = v; return 0;
+  case T_MAPTOOL:
+    if (strcmp(v, "newidmap") && strcmp(v, "direct")) return fail("plan: bad map tool `%s`", v);
+    p->maptool = v;
+    return 0;
+  case T_NS:
+    if (split(v, len, f, 2)) return fail("plan: bad namespace record");
+    for (int i = 0; i < NS_COUNT; i++) {
+      if (strcmp(f[0], ns_names[i])) continue;
+      if (!strcmp(f[1], "new")) p->ns[i].mode = NSM_NEW;
+      else if (!strcmp(f[1], "host")) p->ns[i].mode = NSM_HOST;
+      else if (f[1][0] == '/') p->ns[i].mode = NSM_JOIN, p->ns[i].path = f[1];
+      else return fail("plan: bad namespace mode `%s`", f[1]);
+      return 0;
+    }
+    return fail("plan: unknown namespace `%s`", f[0]);
+  case T_UIDMAP:
+    if (p->nuid == 32) return fail("plan: too many uid map lines");
+    return parse_idmap(v, &p->uidmap[p->nuid++]);
+  case T_GIDMAP:
+    if (p->ngid == 32) return fail("plan: too many gid map lines");
+    return parse_idmap(v, &p->gidmap[p->ngid++]);
+  case T_MOUNT: {
+    if (split(v, len, f, 4)) return fail("plan: bad mount record");
+    struct mount_op *m = &p->mounts[p->nmounts++];
+    m->kind = f[0], m->source = f[1], m->target = f[2], m->options = f[3];
+    if (!path_is_clean(m->target))
+      return fail("plan: mount target `%s` is not a clean absolute path", m->target);
+    return 0;
+  }
+  case T_RLIMIT: {
+    struct rlimit_op *r = &p->rlimits[p->nrlimits];
+    char extra;
+    if (p->nrlimits == 32 || sscanf(v, "%d %llu %llu%c", &r->resource, &r->soft, &r->hard, &extra) != 3)
+      return fail("plan: bad rlimit `%s`", v);
+    p->nrlimits++;
+    return 0;
+  }
+  case T_CAPS:
+    if (parse_u(v, &u)) return fail("plan: bad capability mask `%s`", v);
+    p->caps = u;
+    return 0;
+  case T_FLAG: return flag(p, v);
+  case T_TIMENS: {
+    char extra;
+    if (sscanf(v, "%lld %lld%c", &p->time_monotonic, &p->time_boottime, &extra) != 2)
+      return fail("plan: bad time offsets `%s`", v);
+    p->has_timens = 1;
+    return 0;
+  }
+  case T_STOPSIG: return 0;
+  default: return fail("plan: unknown record tag %u", tag);
+  }
+}
+
+int plan_decode(struct plan *p, char *buf, size_t len) {
+  memset(p, 0, sizeof *p);
+  p->buf = buf;
+  const unsigned char *u = (const unsigned char *)buf;
+  if (len < 10 || memcmp(buf, PLAN_MAGIC, 4)) return fail("plan: bad magic (not a jbox plan)");
+  if (le16(u + 4) != PLAN_VERSION)
+    return fail("plan: version %u, this helper reads version %d (jar and helper from different builds?)",
+                le16(u + 4), PLAN_VERSION);
+  if (le32(u + 6) != len) return fail("plan: length %u in header, %zu bytes read", le32(u + 6), len);
+  p->argv = calloc(PLAN_MAX_ITEMS + 1, sizeof *p->argv);
+  p->env = calloc(PLAN_MAX_ITEMS + 1, sizeof *p->env);
+  p->mounts = calloc(PLAN_MAX_ITEMS, sizeof *p->mounts);
+  if (!p->argv || !p->env || !p->mounts) return fail("plan: out of memory");
+  /* First pass: validate lengths and make every value a NUL-terminated string in place: values
+   * are copied one byte to the left over their own header, leaving room for a terminator. */
+  size_t off = 10;
+  while (off < len) {
+    if (len - off < 6) return fail("plan: truncated record header at %zu", off);
+    unsigned tag = le16(u + off);
+    uint32_t vlen = le32(u + off + 2);
+    if (vlen > len - off - 6) return fail("plan: record at %zu runs past the end", off);
+    if (p->argc == PLAN_MAX_ITEMS || p->envc == PLAN_MAX_ITEMS || p->nmounts == PLAN_MAX_ITEMS)
+      return fail("plan: too many records");
+    char *v = buf + off + 5; /* overlaps the header's last byte, which we no longer need */
+    memmove(v, buf + off + 6, vlen);
+    v[vlen] = '\0';
+    if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT)
+      return fail("plan: record %u holds a NUL byte", tag);
+    if (record(p, tag, v, vlen)) return -1;
+    off += 6 + vlen;
+  }
+  if (p->argc == 0) return fail("plan: no command");
+  return 0;
+}
+
+void plan_free(struct plan *p) {
+  free(p->argv);
+  free(p->env);
+  free(p->mounts);
+  free(p->buf);
+}

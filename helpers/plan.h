@@ -1,0 +1,88 @@
+/* The sandbox plan: what Java decided, decoded. Mirrored by dev.jbox.helper.PlanWriter (Java);
+ * the byte format is in PROTOCOL.md and both sides test the same golden file. */
+#ifndef JBOX_PLAN_H
+#define JBOX_PLAN_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define PLAN_MAGIC "JBXP"
+#define PLAN_VERSION 1
+#define PLAN_MAX_BYTES (4u << 20)
+
+/* Record tags: keep in step with PlanWriter.java. */
+enum plan_tag {
+  T_ARGV = 1,      /* one argv element, in order */
+  T_ENV = 2,       /* "KEY=VALUE" */
+  T_CWD = 3,       /* absolute path inside the sandbox */
+  T_USER = 4,      /* "name", "uid" or "uid:gid", resolved inside the new root */
+  T_HOSTNAME = 5,  /* set when the uts namespace is new */
+  T_ROOTFS = 6,    /* absolute host path of the root directory */
+  T_NS = 7,        /* "TYPE\0MODE": MODE is "new", "host" or a path to join */
+  T_UIDMAP = 8,    /* "INSIDE OUTSIDE COUNT" */
+  T_GIDMAP = 9,
+  T_MAPTOOL = 10,  /* "newidmap" (setuid newuidmap/newgidmap) or "direct" (single id, setgroups deny) */
+  T_MOUNT = 11,    /* "KIND\0SOURCE\0TARGET\0OPTIONS", see enum mount_kind */
+  T_RLIMIT = 12,   /* "RESOURCE SOFT HARD" with RESOURCE a number from <sys/resource.h> */
+  T_CAPS = 13,     /* decimal 64-bit mask of the capabilities kept (bounding, permitted, effective) */
+  T_FLAG = 14,     /* one of the flag words below */
+  T_TIMENS = 15,   /* "MONOTONIC_SECONDS BOOTTIME_SECONDS" */
+  T_STOPSIG = 16,  /* reserved: signal sent on jbox stop */
+};
+
+/* T_FLAG words. */
+#define F_NO_NEW_PRIVS "no-new-privs"
+#define F_SECCOMP "seccomp"
+#define F_INIT "init"
+#define F_TTY "tty"
+#define F_STDIN "stdin"
+#define F_READONLY "readonly"
+#define F_LOOPBACK "loopback"
+
+enum ns_type { NS_USER, NS_MNT, NS_PID, NS_NET, NS_UTS, NS_IPC, NS_CGROUP, NS_TIME, NS_COUNT };
+enum ns_mode { NSM_NEW = 0, NSM_HOST, NSM_JOIN };
+
+struct ns_spec {
+  enum ns_mode mode;
+  const char *path; /* NSM_JOIN */
+};
+
+struct idmap_line {
+  unsigned long inside, outside, count;
+};
+
+struct mount_op {
+  const char *kind, *source, *target, *options;
+};
+
+struct rlimit_op {
+  int resource;
+  unsigned long long soft, hard;
+};
+
+#define PLAN_MAX_ITEMS 4096
+struct plan {
+  char *buf; /* owns every string below */
+  const char **argv;
+  size_t argc;
+  const char **env;
+  size_t envc;
+  const char *cwd, *user, *hostname, *rootfs, *maptool;
+  struct ns_spec ns[NS_COUNT];
+  struct idmap_line uidmap[32], gidmap[32];
+  size_t nuid, ngid;
+  struct mount_op *mounts;
+  size_t nmounts;
+  struct rlimit_op rlimits[32];
+  size_t nrlimits;
+  uint64_t caps;
+  int no_new_privs, seccomp, init, tty, keep_stdin, readonly, loopback;
+  int has_timens;
+  long long time_monotonic, time_boottime;
+};
+
+extern const char *const ns_names[NS_COUNT];
+
+/* Decodes `len` bytes at `buf` (taking ownership of buf). Returns 0, or -1 with jbox_err set. */
+int plan_decode(struct plan *p, char *buf, size_t len);
+void plan_free(struct plan *p);
+#endif

@@ -1,0 +1,275 @@
+/* Stage 1's last steps: who the command runs as, what it may do, and the execve itself. */
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "seccomp.h"
+#include "util.h"
+
+#define MAX_GROUPS 64
+
+void report(int errfd, int code) {
+  char buf[600];
+  int n = snprintf(buf, sizeof buf, "%c%s", code, jbox_err);
+  write_all(errfd, buf, (size_t)n);
+}
+
+static int parse_id(const char *s, unsigned long *out) {
+  char *end;
+  if (*s < '0' || *s > '9') return -1;
+  errno = 0;
+  *out = strtoul(s, &end, 10);
+  return (errno || *end || *out > 0xfffffffeUL) ? -1 : 0;
+}
+
+/* Looks NAME (or a numeric id) up in an /etc/passwd-style file of the new root. The root is
+ * already the sandbox's, so a symlinked /etc/passwd cannot reach a host file. */
+static int passwd_lookup(const char *name, unsigned long num, int by_num, uid_t *uid, gid_t *gid,
+                         char *home, size_t homelen, char *uname, size_t unamelen) {
+  FILE *f = fopen("/etc/passwd", "re");
+  if (!f) return 0;
+  char line[1024];
+  int found = 0;
+  while (fgets(line, sizeof line, f)) {
+    char *fields[7] = {0}, *save = NULL, *s = line;
+    line[strcspn(line, "\n")] = '\0';
+    int n = 0;
+    for (char *c = s;; c++) { /* strsep-like split keeping empty fields */
+      if (n < 7 && (c == s || c[-1] == '\0')) fields[n++] = c;
+      if (!*c) break;
+      if (*c == ':') *c = '\0';
+    }
+    (void)save;
+    unsigned long u, g;
+    if (n < 6 || parse_id(fields[2], &u) || parse_id(fields[3], &g)) continue;
+    if (by_num ? u != num : strcmp(fields[0], name)) continue;
+    *uid = (uid_t)u, *gid = (gid_t)g;
+    snprintf(home, homelen, "%s", fields[5][0] ? fields[5] : "/");
+    snprintf(uname, unamelen, "%s", fields[0]);
+    found = 1;
+    break;
+  }
+  fclose(f);
+  return found;
+}
+
+static int group_lookup(const char *name, gid_t *gid) {
+  FILE *f = fopen("/etc/group", "re");
+  if (!f) return 0;
+  char line[4096];
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f)) {
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+    if (!c3) continue;
+    *c1 = *c3 = '\0';
+    unsigned long g;
+    if (!strcmp(line, name) && !parse_id(c2 + 1, &g)) *gid = (gid_t)g, found = 1;
+  }
+  fclose(f);
+  return found;
+}
+
+/* Supplementary groups: every group of /etc/group listing the user by name. */
+static void member_groups(const char *uname, gid_t primary, gid_t *groups, int *ngroups) {
+  *ngroups = 0;
+  FILE *f = fopen("/etc/group", "re");
+  if (!f) return;
+  char line[4096];
+  while (*ngroups < MAX_GROUPS && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = '\0';
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+    if (!c3) continue;
+    *c3 = '\0';
+    unsigned long g;
+    if (parse_id(c2 + 1, &g) || g == primary) continue;
+    for (char *save = NULL, *m = strtok_r(c3 + 1, ",", &save); m; m = strtok_r(NULL, ",", &save))
+      if (!strcmp(m, uname)) {
+        groups[(*ngroups)++] = (gid_t)g;
+        break;
+      }
+  }
+  fclose(f);
+}
+
+int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups, char *home,
+                 size_t homelen) {
+  char user[256], uname[256] = "";
+  const char *colon = strchr(spec, ':');
+  snprintf(user, sizeof user, "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
+  unsigned long num;
+  int numeric = !parse_id(user, &num);
+  *ngroups = 0;
+  snprintf(home, homelen, "/");
+  if (!passwd_lookup(user, numeric ? num : 0, numeric, uid, gid, home, homelen, uname, sizeof uname)) {
+    if (!numeric) return fail("unknown user `%s` (not in the sandbox's /etc/passwd)", user);
+    *uid = (uid_t)num, *gid = 0; /* like podman: a numeric uid needs no passwd entry */
+  } else {
+    member_groups(uname, *gid, groups, ngroups);
+  }
+  if (colon) {
+    unsigned long g;
+    if (!parse_id(colon + 1, &g)) *gid = (gid_t)g;
+    else if (!group_lookup(colon + 1, gid)) return fail("unknown group `%s` (not in the sandbox's /etc/group)", colon + 1);
+    *ngroups = 0; /* an explicit group replaces the passwd-derived ones, as in podman */
+  }
+  return 0;
+}
+
+static int last_cap(void) {
+  int v = 40;
+  FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+  if (f) {
+    if (fscanf(f, "%d", &v) != 1) v = 40;
+    fclose(f);
+  }
+  return v;
+}
+
+/* The bounding set must shrink while we still hold CAP_SETPCAP, i.e. before the uid changes. */
+static int drop_bounding(uint64_t keep) {
+  int last = last_cap();
+  for (int c = 0; c <= last && c < 64; c++)
+    if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+      return fail_errno("drop capability %d from the bounding set", c);
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  return 0;
+}
+
+static int set_caps(uint64_t keep, int is_root) {
+  struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct d[2];
+  memset(d, 0, sizeof d);
+  uint64_t eff = is_root ? keep : 0; /* a non-root user keeps them in the bounding set only */
+  d[0].effective = d[0].permitted = (uint32_t)eff;
+  d[1].effective = d[1].permitted = (uint32_t)(eff >> 32);
+  if (syscall(SYS_capset, &h, d) < 0) return fail_errno("capset");
+  return 0;
+}
+
+/* execvpe with the sandbox's PATH, keeping the most telling errno: EACCES over ENOENT. */
+static void exec_path(const char *file, char *const argv[], char *const envp[]) {
+  if (strchr(file, '/')) {
+    execve(file, argv, envp);
+    return;
+  }
+  const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (int i = 0; envp[i]; i++)
+    if (!strncmp(envp[i], "PATH=", 5)) path = envp[i] + 5;
+  int saw_eacces = 0;
+  char buf[4096];
+  for (const char *p = path;; p++) {
+    const char *end = strchrnul(p, ':');
+    int n = snprintf(buf, sizeof buf, "%.*s%s%s", (int)(end - p), p, end > p ? "/" : "", file);
+    if (n > 0 && (size_t)n < sizeof buf) {
+      execve(buf, argv, envp);
+      if (errno == EACCES) saw_eacces = 1;
+      else if (errno != ENOENT && errno != ENOTDIR) return;
+    }
+    if (!*end) break;
+    p = end;
+  }
+  errno = saw_eacces ? EACCES : ENOENT;
+}
+
+static int has_env(struct plan *p, const char *key) {
+  size_t n = strlen(key);
+  for (size_t i = 0; i < p->envc; i++)
+    if (!strncmp(p->env[i], key, n) && p->env[i][n] == '=') return 1;
+  return 0;
+}
+
+void exec_process(struct plan *p, int errfd) {
+  uid_t uid = 0;
+  gid_t gid = 0, groups[MAX_GROUPS];
+  int ngroups = 0;
+  char home[512] = "/root";
+  int sandbox = p->rootfs != NULL;
+
+  if (sandbox) {
+    if (p->user && resolve_user(p->user, &uid, &gid, groups, &ngroups, home, sizeof home)) goto fail125;
+    if (!p->user) {
+      char dummy[512];
+      uid_t u;
+      gid_t g;
+      if (!passwd_lookup("", 0, 1, &u, &g, home, sizeof home, dummy, sizeof dummy)) snprintf(home, sizeof home, "/root");
+    }
+    for (size_t i = 0; i < p->nrlimits; i++) {
+      struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
+      if (setrlimit(p->rlimits[i].resource, &rl) < 0) {
+        fail_errno("setrlimit %d to %llu:%llu", p->rlimits[i].resource, p->rlimits[i].soft, p->rlimits[i].hard);
+        goto fail125;
+      }
+    }
+    if (p->cwd) {
+      if (chdir(p->cwd) < 0) {
+        /* like podman, a missing working directory is created (as root, before dropping) */
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s", p->cwd);
+        for (char *c = buf + 1;; c++) {
+          if (*c == '/' || !*c) {
+            char saved = *c;
+            *c = '\0';
+            mkdir(buf, 0755);
+            *c = saved;
+            if (!saved) break;
+          }
+        }
+        if (chdir(p->cwd) < 0) {
+          fail_errno("working directory `%s`", p->cwd);
+          goto fail125;
+        }
+      }
+    }
+    if (drop_bounding(p->caps)) goto fail125;
+    if (setgroups((size_t)ngroups, groups) < 0 && errno != EPERM) {
+      fail_errno("setgroups");
+      goto fail125;
+    }
+    if (setresgid(gid, gid, gid) < 0) {
+      fail_errno("setgid %u (is it mapped? see --gidmap)", gid);
+      goto fail125;
+    }
+    if (setresuid(uid, uid, uid) < 0) {
+      fail_errno("setuid %u (is it mapped? see --uidmap)", uid);
+      goto fail125;
+    }
+    if (set_caps(p->caps, uid == 0)) goto fail125;
+  }
+  if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+    fail_errno("no_new_privs");
+    goto fail125;
+  }
+  /* HOME from the user's passwd entry unless the plan sets it. */
+  const char **env = p->env;
+  size_t envc = p->envc;
+  char homeenv[600];
+  if (sandbox && !has_env(p, "HOME")) {
+    snprintf(homeenv, sizeof homeenv, "HOME=%s", home);
+    env[envc++] = homeenv;
+    env[envc] = NULL;
+  }
+  if (p->seccomp) {
+    int r = jbox_seccomp_install(p->tty);
+    if (r < 0) {
+      errno = -r;
+      fail_errno("install the seccomp filter");
+      goto fail125;
+    }
+  }
+  exec_path(p->argv[0], (char *const *)p->argv, (char *const *)(sandbox ? env : (const char **)environ));
+  int e = errno;
+  fail_errno("exec `%s`", p->argv[0]);
+  report(errfd, e == ENOENT ? 127 : 126);
+  _exit(e == ENOENT ? 127 : 126);
+fail125:
+  report(errfd, 125);
+  _exit(125);
+}

@@ -1,0 +1,466 @@
+/* Stage 0 and stage 1 (PROTOCOL.md has the exchange drawn out).
+ *
+ *   stage 0 (jbox:monitor, host user namespace)      stage 1 (jbox:stage1 -> the command, pid 1)
+ *   joins namespaces named by path
+ *   clone(NEWUSER|NEWPID|NEWNS|...)  ------------->  waits on `sync`
+ *   newuidmap/newgidmap (or direct maps)
+ *   writes MAPS_DONE to `sync`  ------------------>  setresuid(0), timens, hostname, loopback,
+ *                                                    mounts, pivot_root
+ *   receives the pty master  <-------------------  (-t) sends the master of its own devpts
+ *   reads `errpipe` until EOF  <------------------  error byte+message, or EOF at a good execve
+ *   forwards signals, relays the pty, waits; exits with the command's status (128+N on signal N)
+ */
+#include "sandbox.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/nsfs.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const int ns_clone_flag[NS_COUNT] = {CLONE_NEWUSER, CLONE_NEWNS,     CLONE_NEWPID,  CLONE_NEWNET,
+                                            CLONE_NEWUTS,  CLONE_NEWIPC,    CLONE_NEWCGROUP, CLONE_NEWTIME};
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+#define MAPS_DONE 'M'
+
+/* ---- stage 0: id maps --------------------------------------------------------------------- */
+
+static int run_tool(const char *tool, pid_t pid, struct idmap_line *m, size_t n) {
+  char *argv[3 + 3 * 32 + 1];
+  char nums[3 * 32][24], pidbuf[24];
+  int k = 0;
+  argv[k++] = (char *)tool;
+  snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+  argv[k++] = pidbuf;
+  for (size_t i = 0; i < n; i++) {
+    snprintf(nums[3 * i], 24, "%lu", m[i].inside);
+    snprintf(nums[3 * i + 1], 24, "%lu", m[i].outside);
+    snprintf(nums[3 * i + 2], 24, "%lu", m[i].count);
+    argv[k++] = nums[3 * i], argv[k++] = nums[3 * i + 1], argv[k++] = nums[3 * i + 2];
+  }
+  argv[k] = NULL;
+  pid_t t = fork();
+  if (t < 0) return fail_errno("fork %s", tool);
+  if (t == 0) {
+    execvp(tool, argv);
+    dprintf(2, "jbox: exec `%s`: %s (install the uidmap package)\n", tool, strerror(errno));
+    _exit(127);
+  }
+  int st;
+  if (RETRY(waitpid(t, &st, 0)) < 0) return fail_errno("wait %s", tool);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    return fail("%s %d failed (its message is above; check /etc/subuid and /etc/subgid)", tool, pid);
+  return 0;
+}
+
+static int write_map(pid_t pid, const char *file, struct idmap_line *m, size_t n) {
+  char path[64], buf[1024];
+  size_t off = 0;
+  for (size_t i = 0; i < n; i++)
+    off += (size_t)snprintf(buf + off, sizeof buf - off, "%lu %lu %lu\n", m[i].inside, m[i].outside, m[i].count);
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+  if (write_file(path, buf) < 0) return fail_errno("write %s", path);
+  return 0;
+}
+
+static int write_maps(struct plan *p, pid_t pid) {
+  if (p->maptool && !strcmp(p->maptool, "newidmap")) {
+    if (run_tool("newuidmap", pid, p->uidmap, p->nuid)) return -1;
+    return run_tool("newgidmap", pid, p->gidmap, p->ngid);
+  }
+  /* A single-id map written by the unprivileged user itself: the kernel requires setgroups to be
+   * denied first, so the sandbox can never drop a group it was denied by (CVE-2014-8989). */
+  char path[64];
+  if (write_map(pid, "uid_map", p->uidmap, p->nuid)) return -1;
+  snprintf(path, sizeof path, "/proc/%d/setgroups", pid);
+  if (write_file(path, "deny") < 0 && errno != ENOENT) return fail_errno("write %s", path);
+  return write_map(pid, "gid_map", p->gidmap, p->ngid);
+}
+
+/* ---- stage 0: joining namespaces ------------------------------------------------------------ */
+
+/* Joins the namespaces the plan names by path. Namespaces of another sandbox belong to that
+ * sandbox's user namespace, and only a member of it can join them, so when the plan asks for a
+ * new user namespace but joins another type, the owner of the first joined namespace is joined
+ * instead of creating a user namespace (its id maps are the ones in force). */
+static int join_namespaces(struct plan *p, int *user_joined) {
+  int fds[NS_COUNT];
+  *user_joined = 0;
+  for (int i = 0; i < NS_COUNT; i++) {
+    fds[i] = -1;
+    if (p->ns[i].mode != NSM_JOIN) continue;
+    fds[i] = open(p->ns[i].path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) return fail_errno("open %s namespace `%s`", ns_names[i], p->ns[i].path);
+  }
+  int userfd = fds[NS_USER];
+  if (userfd < 0) {
+    for (int i = 1; i < NS_COUNT && userfd < 0; i++) {
+      if (fds[i] < 0) continue;
+      userfd = ioctl(fds[i], NS_GET_USERNS);
+      if (userfd < 0) return fail_errno("find the owner of %s namespace `%s`", ns_names[i], p->ns[i].path);
+      autofd int mine = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+      struct stat a, b;
+      if (fstat(userfd, &a) == 0 && fstat(mine, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+        close(userfd); /* owned by our own user namespace: nothing to join */
+        userfd = -1;
+        break;
+      }
+    }
+  }
+  if (userfd >= 0) {
+    if (setns(userfd, CLONE_NEWUSER) < 0) return fail_errno("join user namespace");
+    *user_joined = 1;
+    if (userfd != fds[NS_USER]) close(userfd);
+  }
+  for (int i = 1; i < NS_COUNT; i++) {
+    if (fds[i] < 0) continue;
+    if (setns(fds[i], ns_clone_flag[i]) < 0)
+      return fail_errno("join %s namespace `%s`", ns_names[i], p->ns[i].path);
+    close(fds[i]);
+  }
+  if (fds[NS_USER] >= 0) close(fds[NS_USER]);
+  return 0;
+}
+
+/* ---- stage 1 -------------------------------------------------------------------------------- */
+
+static int loopback_up(void) {
+  autofd int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return fail_errno("socket for loopback");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  snprintf(ifr.ifr_name, IFNAMSIZ, "lo");
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) return fail_errno("get lo flags");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) return fail_errno("bring lo up");
+  return 0;
+}
+
+/* A time namespace takes offsets only before any process is in it: unshare it (it becomes the
+ * namespace of our children), write the offsets, then move ourselves in through
+ * time_for_children so the command can stay pid 1. */
+static int enter_timens(struct plan *p) {
+  if (unshare(CLONE_NEWTIME) < 0) {
+    if (!p->has_timens && (errno == EINVAL || errno == EPERM)) return 0; /* kernel without time ns */
+    return fail_errno("unshare time namespace");
+  }
+  if (p->has_timens) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "monotonic %lld 0\nboottime %lld 0\n", p->time_monotonic, p->time_boottime);
+    if (write_file("/proc/self/timens_offsets", buf) < 0) return fail_errno("write time offsets");
+  }
+  autofd int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0) return fail_errno("enter time namespace");
+  return 0;
+}
+
+static int send_fd(int sock, int fd) {
+  char dummy = 'T';
+  struct iovec iov = {&dummy, 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS, c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  return RETRY(sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 ? -1 : 0;
+}
+
+static int recv_fd(int sock) {
+  char dummy;
+  struct iovec iov = {&dummy, 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  if (RETRY(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) <= 0) return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof(int));
+  return fd;
+}
+
+/* The pty lives in the sandbox's own devpts (so `tty` names it and /dev/console is it); stage 0
+ * gets only the master. */
+static int setup_terminal(struct plan *p, int sync) {
+  if (!p->tty) {
+    /* A new session without a controlling terminal: nothing inside can TIOCSTI into ours. */
+    if (setsid() < 0) return fail_errno("setsid");
+    if (!p->keep_stdin) {
+      int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (null < 0 || dup2(null, 0) < 0) return fail_errno("stdin from /dev/null");
+      close(null);
+    }
+    return 0;
+  }
+  autofd int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return fail_errno("open /dev/ptmx");
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) return fail_errno("unlock pty");
+  autofd int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0) return fail_errno("open pty peer");
+  if (send_fd(sync, master) < 0) return fail_errno("send the pty to the monitor");
+  /* /dev/console is the sandbox's terminal (runtime-spec: only when it has one) */
+  int console = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (console >= 0) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", slave);
+    if (mount(path, "/dev/console", NULL, MS_BIND, NULL) < 0) {
+      close(console);
+      return fail_errno("bind the pty on /dev/console");
+    }
+    close(console);
+  }
+  if (setsid() < 0) return fail_errno("setsid");
+  /* with --init the command, not the reaper, takes the terminal (run_init) */
+  if (!p->init && ioctl(slave, TIOCSCTTY, 0) < 0) return fail_errno("make the pty the controlling terminal");
+  for (int i = 0; i < 3; i++)
+    if (dup2(slave, i) < 0) return fail_errno("dup pty");
+  return 0;
+}
+
+static void reset_signals(void) {
+  sigset_t all;
+  sigemptyset(&all);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], SIG_DFL);
+  signal(SIGCHLD, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+static volatile sig_atomic_t init_child;
+static void init_forward(int sig) {
+  if (init_child > 0) kill(init_child, sig);
+}
+
+/* --init: pid 1 stays as a reaper that forwards signals and exits with the command's status. */
+static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGCHLD);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&block, forwarded[i]);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  pid_t child = fork();
+  if (child < 0) {
+    fail_errno("fork the command");
+    report(errfd, 125);
+    _exit(125);
+  }
+  if (child == 0) {
+    if (p->tty) setsid(), ioctl(0, TIOCSCTTY, 0); /* the command leads the terminal's session */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    exec_process(p, errfd);
+  }
+  close(errfd);
+  set_name("jbox:init");
+  init_child = child;
+  struct sigaction sa = {.sa_handler = init_forward, .sa_flags = SA_RESTART};
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  for (;;) {
+    int st;
+    pid_t w = waitpid(-1, &st, 0);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) _exit(125);
+    if (w == child) _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+  }
+}
+
+static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd) {
+  set_name("jbox:stage1");
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  char c;
+  if (RETRY(read(sync, &c, 1)) != 1 || c != MAPS_DONE) _exit(125); /* stage 0 failed or died */
+  if (p->ns[NS_USER].mode == NSM_NEW) {
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+      fail_errno("become root in the user namespace");
+      goto out;
+    }
+    if (p->maptool && !strcmp(p->maptool, "newidmap")) setgroups(0, NULL);
+  }
+  if (p->ns[NS_TIME].mode == NSM_NEW && enter_timens(p)) goto out;
+  if (p->ns[NS_UTS].mode == NSM_NEW && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0) {
+    fail_errno("sethostname `%s`", p->hostname);
+    goto out;
+  }
+  if (p->loopback && loopback_up()) goto out;
+  if (p->ns[NS_MNT].mode == NSM_NEW && setup_mounts(p)) goto out;
+  trace("mounts-done");
+  if (p->rootfs && setup_terminal(p, sync)) goto out;
+  close(sync);
+  reset_signals();
+  if (p->init) run_init(p, errfd);
+  exec_process(p, errfd);
+out:
+  report(errfd, 125);
+  _exit(125);
+}
+
+/* ---- stage 0: supervision -------------------------------------------------------------------- */
+
+static struct termios saved_termios;
+static int termios_saved;
+
+static void restore_terminal(void) {
+  if (termios_saved) tcsetattr(0, TCSAFLUSH, &saved_termios);
+  termios_saved = 0;
+}
+
+static void copy_winsize(int master) {
+  struct winsize ws;
+  if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static int status_code(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
+
+/* Copies what is readable on `from` to `to`; returns 0 at EOF or error. */
+static int pump(int from, int to) {
+  char buf[16384];
+  ssize_t n = read(from, buf, sizeof buf);
+  if (n <= 0) return n < 0 && errno == EINTR;
+  return write_all(to, buf, (size_t)n) == 0;
+}
+
+static int supervise(pid_t child, int sigfd, int master) {
+  int stdin_open = master >= 0, master_open = master >= 0;
+  if (master >= 0) {
+    copy_winsize(master);
+    if (isatty(0) && tcgetattr(0, &saved_termios) == 0) {
+      struct termios raw = saved_termios;
+      cfmakeraw(&raw);
+      termios_saved = tcsetattr(0, TCSANOW, &raw) == 0;
+    }
+  }
+  int status = -1;
+  while (status < 0) {
+    struct pollfd fds[3] = {{sigfd, POLLIN, 0}, {master_open ? master : -1, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
+    if (poll(fds, 3, -1) < 0 && errno != EINTR) break;
+    if (fds[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sigfd, &si, sizeof si) == sizeof si) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+          int st;
+          pid_t w;
+          while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+            if (w == child) status = status_code(st);
+        } else if (sig == SIGWINCH && master >= 0) {
+          copy_winsize(master);
+        } else {
+          kill(child, sig);
+        }
+      }
+    }
+    if (master_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
+      master_open = pump(master, 1); /* EIO once every slave is closed; SIGCHLD follows */
+    if (stdin_open && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (!pump(0, master)) stdin_open = 0;
+    }
+  }
+  if (master >= 0) { /* drain what the command wrote last */
+    fcntl(master, F_SETFL, O_NONBLOCK);
+    while (pump(master, 1) > 0) {
+    }
+  }
+  restore_terminal();
+  return status < 0 ? 125 : status;
+}
+
+int run_plan(struct plan *p) {
+  int user_joined = 0;
+  for (int i = 0; i < NS_COUNT; i++)
+    if (p->ns[i].mode == NSM_JOIN) {
+      if (join_namespaces(p, &user_joined)) die(125, "%s", jbox_err);
+      break;
+    }
+  if (user_joined) p->ns[NS_USER].mode = NSM_JOIN;
+
+  int flags = 0;
+  for (int i = 0; i < NS_COUNT; i++)
+    if (i != NS_TIME && p->ns[i].mode == NSM_NEW) flags |= ns_clone_flag[i];
+
+  int sv[2], ep[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(ep, O_CLOEXEC) < 0)
+    die(125, "socketpair: %s", strerror(errno));
+
+  /* Signals are taken through a signalfd from before the clone, so none is lost in between;
+   * stage 1 unblocks them again before execve. */
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&mask, forwarded[i]);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+  if (child < 0) {
+    const char *hint = errno == EPERM || errno == ENOSPC || errno == EINVAL
+                           ? " (are unprivileged user namespaces enabled? see kernel.unprivileged_userns_clone and user.max_user_namespaces)"
+                           : "";
+    die(125, "clone namespaces: %s%s", strerror(errno), hint);
+  }
+  if (child == 0) {
+    close(sv[0]);
+    close(ep[0]);
+    close(sigfd);
+    stage1(p, sv[1], ep[1]);
+  }
+  close(sv[1]);
+  close(ep[1]);
+  set_name("jbox:monitor");
+  trace("cloned");
+
+  if (p->ns[NS_USER].mode == NSM_NEW && write_maps(p, child)) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    die(125, "%s", jbox_err);
+  }
+  trace("maps-written");
+  char go = MAPS_DONE;
+  if (write_all(sv[0], &go, 1) < 0) die(125, "start stage 1: %s", strerror(errno));
+
+  int master = -1;
+  if (p->tty) master = recv_fd(sv[0]); /* -1 when stage 1 failed first: its error follows */
+
+  /* stage 1 reports setup and exec failures as CODE+message; EOF means the execve happened. */
+  char *msg = NULL;
+  ssize_t n = read_all(ep[0], &msg, 4096);
+  close(ep[0]);
+  if (n > 0) {
+    int code = (unsigned char)msg[0];
+    dprintf(2, "jbox: %.*s\n", (int)(n - 1), msg + 1);
+    free(msg);
+    kill(child, SIGKILL);
+    int st;
+    waitpid(child, &st, 0);
+    if (master >= 0) close(master);
+    return code;
+  }
+  free(msg);
+  trace("exec-done");
+  if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
+  return supervise(child, sigfd, master);
+}

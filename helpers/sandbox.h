@@ -1,0 +1,18 @@
+/* Running a plan: stage 0 (supervisor, host side) and stage 1 (pid 1 inside the namespaces). */
+#ifndef JBOX_SANDBOX_H
+#define JBOX_SANDBOX_H
+#include <sys/types.h>
+
+#include "plan.h"
+
+/* Runs the plan and returns the exit status jbox should exit with (the command's, 128+N for a
+ * signal, or 125/126/127 with the error already printed). */
+int run_plan(struct plan *p);
+
+/* stage 1 pieces, in mounts.c and process.c */
+int setup_mounts(struct plan *p);              /* everything up to and including pivot_root */
+int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups,
+                 char *home, size_t homelen); /* in the new root */
+__attribute__((noreturn)) void exec_process(struct plan *p, int errfd);
+void report(int errfd, int code);             /* sends jbox_err with an exit code to stage 0 */
+#endif

@@ -1,0 +1,128 @@
+/* Error reporting and I/O helpers shared by every stage. */
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+char jbox_err[512];
+
+int fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(jbox_err, sizeof jbox_err, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int fail_errno(const char *fmt, ...) {
+  int e = errno;
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(jbox_err, sizeof jbox_err, "%s: %s", msg, strerror(e));
+  errno = e;
+  return -1;
+}
+
+void warnx_(const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  dprintf(2, "jbox: warning: %s\n", msg);
+}
+
+void die(int code, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  dprintf(2, "jbox: %s\n", msg);
+  _exit(code);
+}
+
+int write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = RETRY(write(fd, p, len));
+    if (n < 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+int write_file(const char *path, const char *data) {
+  autofd int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  return write_all(fd, data, strlen(data));
+}
+
+ssize_t read_all(int fd, char **out, size_t max) {
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  if (!buf) return -1;
+  for (;;) {
+    if (len == cap) {
+      if (cap >= max) {
+        free(buf);
+        errno = EFBIG;
+        return -1;
+      }
+      cap *= 2;
+      char *nb = realloc(buf, cap);
+      if (!nb) {
+        free(buf);
+        return -1;
+      }
+      buf = nb;
+    }
+    ssize_t n = RETRY(read(fd, buf + len, cap - len));
+    if (n < 0) {
+      free(buf);
+      return -1;
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  *out = buf;
+  return (ssize_t)len;
+}
+
+void set_name(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
+
+#include <time.h>
+static int tracing = -1;
+static long long trace_origin_us;
+
+static long long now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The origin is passed down in JBOX_TRACE_ORIGIN so every process measures from the same start. */
+void trace_init(void) {
+  const char *t = getenv("JBOX_TRACE");
+  tracing = t && *t && strcmp(t, "0");
+  if (!tracing) return;
+  const char *o = getenv("JBOX_TRACE_ORIGIN");
+  trace_origin_us = o ? atoll(o) : now_us();
+  if (!o) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", trace_origin_us);
+    setenv("JBOX_TRACE_ORIGIN", buf, 1);
+  }
+}
+
+void trace(const char *phase) {
+  if (tracing <= 0) return;
+  dprintf(2, "jbox-trace %s %lld\n", phase, now_us() - trace_origin_us);
+}

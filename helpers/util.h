@@ -1,0 +1,45 @@
+/* Small shared helpers: error reporting, cleanup attributes, retrying I/O. */
+#ifndef JBOX_UTIL_H
+#define JBOX_UTIL_H
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define autofd __attribute__((cleanup(close_fdp)))
+#define autofree __attribute__((cleanup(free_p)))
+
+static inline void close_fdp(int *fd) {
+  if (*fd >= 0) {
+    int saved = errno;
+    close(*fd);
+    errno = saved;
+  }
+}
+static inline void free_p(void *p) { free(*(void **)p); }
+
+#define RETRY(expr)                                                                                \
+  ({                                                                                               \
+    long _r;                                                                                       \
+    do _r = (long)(expr);                                                                          \
+    while (_r == -1 && errno == EINTR);                                                            \
+    _r;                                                                                            \
+  })
+
+/* The error text of the current failure; stage code fills it and returns -1. */
+extern char jbox_err[512];
+int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));     /* sets jbox_err, returns -1 */
+int fail_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* appends strerror(errno) */
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* "jbox: warning: ..." */
+__attribute__((noreturn)) void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int write_all(int fd, const void *buf, size_t len);
+int write_file(const char *path, const char *data); /* open O_WRONLY, write, close */
+ssize_t read_all(int fd, char **out, size_t max);    /* reads until EOF into a malloc'd buffer */
+void set_name(const char *name);                     /* prctl(PR_SET_NAME): ps shows the stage */
+#endif
+
+/* JBOX_TRACE=1: one line per phase on stderr, "jbox-trace PHASE MICROSECONDS" since the launcher
+ * started (CLOCK_MONOTONIC); the benchmark's phase breakdown reads these. */
+void trace(const char *phase);
+void trace_init(void);

@@ -1,0 +1,100 @@
+package dev.jbox.helper;
+
+import dev.jbox.sandbox.MountOp;
+import dev.jbox.sandbox.Namespace;
+import dev.jbox.sandbox.NsMode;
+import dev.jbox.sandbox.Plan;
+import dev.jbox.sandbox.idmap.IdRange;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes a {@link Plan} in the helper's binary format. Mirror of helpers/plan.h and plan.c: the
+ * tags and layout are in helpers/PROTOCOL.md, and both sides test helpers/tests/golden/plan.bin.
+ */
+public final class PlanWriter {
+  static final byte[] MAGIC = {'J', 'B', 'X', 'P'};
+  static final int VERSION = 1;
+
+  // Record tags: keep in step with enum plan_tag in helpers/plan.h.
+  static final int T_ARGV = 1;
+  static final int T_ENV = 2;
+  static final int T_CWD = 3;
+  static final int T_USER = 4;
+  static final int T_HOSTNAME = 5;
+  static final int T_ROOTFS = 6;
+  static final int T_NS = 7;
+  static final int T_UIDMAP = 8;
+  static final int T_GIDMAP = 9;
+  static final int T_MAPTOOL = 10;
+  static final int T_MOUNT = 11;
+  static final int T_RLIMIT = 12;
+  static final int T_CAPS = 13;
+  static final int T_FLAG = 14;
+  static final int T_TIMENS = 15;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+
+  private PlanWriter() {}
+
+  public static byte[] encode(Plan p) {
+    PlanWriter w = new PlanWriter();
+    w.out.writeBytes(MAGIC);
+    w.u16(VERSION);
+    w.u32(0); // total length, patched below
+    for (String a : p.argv()) w.rec(T_ARGV, a);
+    for (String e : p.env()) w.rec(T_ENV, e);
+    if (p.cwd() != null) w.rec(T_CWD, p.cwd());
+    if (p.user() != null) w.rec(T_USER, p.user());
+    if (p.hostname() != null) w.rec(T_HOSTNAME, p.hostname());
+    if (p.rootfs() != null) w.rec(T_ROOTFS, p.rootfs());
+    for (Namespace ns : Namespace.values()) {
+      NsMode m = p.namespaces().getOrDefault(ns, NsMode.NEW);
+      w.rec(T_NS, ns.procName() + "\0" + m.planValue());
+    }
+    if (p.idMap() != null) {
+      for (IdRange r : p.idMap().uids()) w.rec(T_UIDMAP, r.line());
+      for (IdRange r : p.idMap().gids()) w.rec(T_GIDMAP, r.line());
+      w.rec(T_MAPTOOL, p.idMap().tool().word());
+    }
+    for (MountOp m : p.mounts()) {
+      w.rec(T_MOUNT, m.kind() + "\0" + m.source() + "\0" + m.target() + "\0" + m.options());
+    }
+    for (Plan.Rlimit r : p.rlimits()) {
+      w.rec(T_RLIMIT, r.resource() + " " + Long.toUnsignedString(r.soft()) + " " + Long.toUnsignedString(r.hard()));
+    }
+    w.rec(T_CAPS, Long.toUnsignedString(p.capabilities()));
+    for (Plan.Flag f : Plan.Flag.values()) {
+      if (p.flags().contains(f)) w.rec(T_FLAG, f.word());
+    }
+    if (p.timeOffsets() != null) {
+      w.rec(T_TIMENS, p.timeOffsets().monotonic() + " " + p.timeOffsets().boottime());
+    }
+    byte[] b = w.out.toByteArray();
+    int len = b.length;
+    b[6] = (byte) len;
+    b[7] = (byte) (len >>> 8);
+    b[8] = (byte) (len >>> 16);
+    b[9] = (byte) (len >>> 24);
+    return b;
+  }
+
+  private void rec(int tag, String value) {
+    byte[] v = value.getBytes(StandardCharsets.UTF_8);
+    u16(tag);
+    u32(v.length);
+    out.writeBytes(v);
+  }
+
+  private void u16(int v) {
+    out.write(v);
+    out.write(v >>> 8);
+  }
+
+  private void u32(int v) {
+    out.write(v);
+    out.write(v >>> 8);
+    out.write(v >>> 16);
+    out.write(v >>> 24);
+  }
+}

@@ -1,0 +1,43 @@
+package dev.jbox.helper;
+
+import dev.jbox.sandbox.idmap.IdMap;
+import dev.jbox.sandbox.idmap.IdMaps;
+import dev.jbox.sandbox.idmap.IdRange;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Runs commands as root in a user namespace with the caller's subordinate-id maps (the same maps
+ * sandboxes get) and the caller's mount namespace: how jbox creates and removes store files owned
+ * by subordinate ids, and what {@code jbox unshare} is.
+ */
+public final class UserNamespace {
+  private UserNamespace() {}
+
+  /** The argv that runs {@code command} inside such a user namespace. */
+  public static List<String> wrap(List<String> command) {
+    return wrap(command, w -> {});
+  }
+
+  /** As {@link #wrap(List)}, passing the single-id fallback warning (if any) to {@code warnings}. */
+  public static List<String> wrap(List<String> command, Consumer<String> warnings) {
+    IdMap map = IdMaps.build(IdMaps.Caller.current(), List.of(), List.of());
+    if (map.warning() != null) warnings.accept(map.warning());
+    List<String> argv = new ArrayList<>();
+    argv.add(HelperBinary.locate().toString());
+    argv.add("unshare");
+    if (map.tool() == IdMap.Tool.DIRECT) argv.add("--direct");
+    for (IdRange r : map.uids()) {
+      argv.add("--uidmap");
+      argv.add(r.line());
+    }
+    for (IdRange r : map.gids()) {
+      argv.add("--gidmap");
+      argv.add(r.line());
+    }
+    argv.add("--");
+    argv.addAll(command);
+    return argv;
+  }
+}

@@ -1,0 +1,63 @@
+package dev.jbox.sandbox;
+
+import dev.jbox.sandbox.idmap.IdMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything the helper needs to build one sandbox, decided in Java: pure data, encoded by {@link
+ * dev.jbox.helper.PlanWriter}.
+ */
+public record Plan(
+    List<String> argv,
+    List<String> env,
+    String cwd,
+    String user,
+    String hostname,
+    String rootfs,
+    Map<Namespace, NsMode> namespaces,
+    IdMap idMap,
+    List<MountOp> mounts,
+    List<Rlimit> rlimits,
+    long capabilities,
+    Set<Flag> flags,
+    TimeOffsets timeOffsets) {
+
+  /** Switches of the plan (the helper's flag words). */
+  public enum Flag {
+    NO_NEW_PRIVS("no-new-privs"),
+    SECCOMP("seccomp"),
+    INIT("init"),
+    TTY("tty"),
+    STDIN("stdin"),
+    READONLY("readonly"),
+    LOOPBACK("loopback");
+
+    private final String word;
+
+    Flag(String word) {
+      this.word = word;
+    }
+
+    public String word() {
+      return word;
+    }
+  }
+
+  /** One resource limit: RLIMIT number and its soft and hard values (-1 = unlimited). */
+  public record Rlimit(int resource, long soft, long hard) {}
+
+  /** Offsets of the sandbox's clocks in a time namespace, in seconds. */
+  public record TimeOffsets(long monotonic, long boottime) {}
+
+  public Plan {
+    argv = List.copyOf(argv);
+    env = List.copyOf(env);
+    namespaces = Map.copyOf(namespaces);
+    mounts = List.copyOf(mounts);
+    rlimits = List.copyOf(rlimits);
+    flags = Set.copyOf(flags);
+    if (argv.isEmpty()) throw new IllegalArgumentException("empty command");
+  }
+}

@@ -1,0 +1,41 @@
+package dev.jbox.sandbox;
+
+import java.util.List;
+
+/** What the user asked of {@code jbox run}, validated only for syntax (the builder checks the rest). */
+public record RunRequest(
+    String rootfs,
+    List<String> command,
+    List<String> env,
+    List<String> envFiles,
+    String workdir,
+    String user,
+    String hostname,
+    List<String> ulimits,
+    List<String> capAdd,
+    List<String> capDrop,
+    List<String> securityOpts,
+    Boolean init,
+    boolean tty,
+    boolean interactive,
+    boolean readOnly,
+    List<String> uidmap,
+    List<String> gidmap,
+    String pid,
+    String network,
+    String ipc,
+    String uts,
+    String cgroupns,
+    String timens) {
+  public RunRequest {
+    command = List.copyOf(command);
+    env = List.copyOf(env);
+    envFiles = List.copyOf(envFiles);
+    ulimits = List.copyOf(ulimits);
+    capAdd = List.copyOf(capAdd);
+    capDrop = List.copyOf(capDrop);
+    securityOpts = List.copyOf(securityOpts);
+    uidmap = List.copyOf(uidmap);
+    gidmap = List.copyOf(gidmap);
+  }
+}

@@ -1,0 +1,184 @@
+package dev.jbox.sandbox;
+
+import dev.jbox.JboxException;
+import dev.jbox.config.Config;
+import dev.jbox.sandbox.idmap.IdMap;
+import dev.jbox.sandbox.idmap.IdMaps;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Turns a {@link RunRequest}, the configuration and the caller's ids into a {@link Plan}. */
+public final class SandboxBuilder {
+  static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  private final Config config;
+  private final IdMaps.Caller caller;
+  private final Map<String, String> hostEnv;
+
+  public SandboxBuilder(Config config, IdMaps.Caller caller, Map<String, String> hostEnv) {
+    this.config = config;
+    this.caller = caller;
+    this.hostEnv = hostEnv;
+  }
+
+  /** A new sandbox id: 64 hex digits, shown by its first 12. */
+  public static String newId() {
+    byte[] b = new byte[32];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  public Plan build(RunRequest r, String id) {
+    if (r.command().isEmpty()) throw new JboxException("run: no command given (usage: jbox run [OPTIONS] --rootfs DIR COMMAND [ARG...])");
+    if (r.rootfs() == null) throw new JboxException("run: --rootfs DIR is required (images come with `jbox run IMAGE`, not built yet)");
+    String rootfs = rootfs(r.rootfs());
+
+    Map<Namespace, NsMode> ns = new EnumMap<>(Namespace.class);
+    for (Namespace n : Namespace.values()) ns.put(n, NsMode.NEW);
+    ns.put(Namespace.PID, nsMode("--pid", r.pid()));
+    String network = r.network() != null ? r.network() : config.run().network();
+    ns.put(Namespace.NET, nsMode("--network", network.equals("none") ? "private" : network));
+    ns.put(Namespace.IPC, nsMode("--ipc", r.ipc()));
+    ns.put(Namespace.UTS, nsMode("--uts", r.uts()));
+    ns.put(Namespace.CGROUP, nsMode("--cgroupns", r.cgroupns()));
+    Plan.TimeOffsets offsets = null;
+    if ("host".equals(r.timens())) ns.put(Namespace.TIME, NsMode.HOST);
+    else if (r.timens() != null) offsets = timeOffsets(r.timens());
+
+    IdMap idMap = IdMaps.build(caller, r.uidmap(), r.gidmap());
+
+    List<MountOp> mounts = DefaultMounts.build(ns, idMap);
+
+    Set<Plan.Flag> flags = EnumSet.noneOf(Plan.Flag.class);
+    boolean seccomp = config.run().seccomp();
+    boolean nnp = config.run().noNewPrivileges();
+    for (String opt : r.securityOpts()) {
+      switch (opt) {
+        case "seccomp=unconfined" -> seccomp = false;
+        case "no-new-privileges", "no-new-privileges=true", "no-new-privileges:true" -> nnp = true;
+        case "no-new-privileges=false", "no-new-privileges:false" -> nnp = false;
+        default -> throw new JboxException("--security-opt `" + opt + "`: supported are seccomp=unconfined and no-new-privileges[=false]");
+      }
+    }
+    // The seccomp filter is installed with no_new_privs (an unprivileged process may not
+    // otherwise); turning no_new_privs off therefore also needs seccomp=unconfined.
+    if (seccomp && !nnp) throw new JboxException("--security-opt no-new-privileges=false needs seccomp=unconfined too");
+    if (seccomp) flags.add(Plan.Flag.SECCOMP);
+    if (nnp) flags.add(Plan.Flag.NO_NEW_PRIVS);
+    if (r.init() != null ? r.init() : config.run().init()) flags.add(Plan.Flag.INIT);
+    if (r.tty()) flags.add(Plan.Flag.TTY);
+    if (r.interactive()) flags.add(Plan.Flag.STDIN);
+    if (r.readOnly()) flags.add(Plan.Flag.READONLY);
+    if (ns.get(Namespace.NET) == NsMode.NEW) flags.add(Plan.Flag.LOOPBACK);
+
+    long caps = Capabilities.apply(Capabilities.mask(config.run().capabilities()), r.capAdd(), r.capDrop());
+
+    List<Plan.Rlimit> rlimits = new ArrayList<>();
+    for (String u : config.run().ulimits()) rlimits.add(Ulimits.parse(u));
+    for (String u : r.ulimits()) rlimits.add(Ulimits.parse(u));
+
+    String hostname = r.hostname() != null ? hostname(r.hostname()) : id.substring(0, 12);
+    if (r.workdir() != null && !r.workdir().startsWith("/")) throw new JboxException("--workdir `" + r.workdir() + "`: must be an absolute path");
+    if (r.user() != null && (r.user().isEmpty() || r.user().contains("\n"))) throw new JboxException("--user: empty or malformed");
+
+    return new Plan(r.command(), env(r, hostname), r.workdir(), r.user(), hostname, rootfs, ns, idMap, mounts,
+        rlimits, caps, flags, offsets);
+  }
+
+  private static String rootfs(String dir) {
+    Path p = Path.of(dir);
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) throw new JboxException("--rootfs `" + dir + "`: no such directory");
+    if (!Files.isDirectory(p)) throw new JboxException("--rootfs `" + dir + "`: not a directory");
+    try {
+      return p.toRealPath().toString();
+    } catch (IOException e) {
+      throw new JboxException("--rootfs `" + dir + "`: " + e.getMessage());
+    }
+  }
+
+  private static NsMode nsMode(String flag, String v) {
+    if (v == null || v.equals("private")) return NsMode.NEW;
+    if (v.equals("host")) return NsMode.HOST;
+    if (v.startsWith("ns:")) {
+      String path = v.substring(3);
+      if (!path.startsWith("/")) throw new JboxException(flag + " `" + v + "`: the path after ns: must be absolute");
+      if (!Files.exists(Path.of(path))) throw new JboxException(flag + " `" + v + "`: `" + path + "` does not exist");
+      return NsMode.join(path);
+    }
+    throw new JboxException(flag + " `" + v + "`: expected private, host or ns:PATH");
+  }
+
+  static Plan.TimeOffsets timeOffsets(String spec) {
+    long mono = 0;
+    long boot = 0;
+    for (String part : spec.split(",")) {
+      String[] kv = part.split("=", 2);
+      try {
+        if (kv.length != 2) throw new NumberFormatException();
+        long v = Long.parseLong(kv[1]);
+        switch (kv[0]) {
+          case "monotonic" -> mono = v;
+          case "boottime" -> boot = v;
+          default -> throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        throw new JboxException("--timens `" + spec + "`: expected monotonic=SECONDS,boottime=SECONDS");
+      }
+    }
+    return new Plan.TimeOffsets(mono, boot);
+  }
+
+  private static String hostname(String h) {
+    if (!h.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})?")) throw new JboxException("--hostname `" + h + "`: not a valid hostname");
+    return h;
+  }
+
+  private List<String> env(RunRequest r, String hostname) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", DEFAULT_PATH);
+    if (r.tty()) env.put("TERM", hostEnv.getOrDefault("TERM", "xterm"));
+    env.put("container", "jbox");
+    env.put("HOSTNAME", hostname);
+    for (String e : config.run().env()) putEnv(env, e, "config run.env");
+    for (String f : r.envFiles()) {
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(Path.of(f), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new JboxException("--env-file `" + f + "`: " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+      }
+      for (String l : lines) {
+        String s = l.strip();
+        if (!s.isEmpty() && !s.startsWith("#")) putEnv(env, s, "--env-file " + f);
+      }
+    }
+    for (String e : r.env()) putEnv(env, e, "--env");
+    List<String> out = new ArrayList<>();
+    env.forEach((k, v) -> out.add(k + "=" + v));
+    return out;
+  }
+
+  private void putEnv(Map<String, String> env, String spec, String from) {
+    int eq = spec.indexOf('=');
+    String key = eq < 0 ? spec : spec.substring(0, eq);
+    if (key.isEmpty() || key.contains("\0")) throw new JboxException(from + " `" + spec + "`: expected KEY=VALUE");
+    if (eq < 0) {
+      String v = hostEnv.get(key);
+      if (v != null) env.put(key, v);
+      return;
+    }
+    env.put(key, spec.substring(eq + 1));
+  }
+}
