@@ -135,7 +135,9 @@ public final class Store {
     if (Files.exists(d)) {
       Files.createDirectories(d);
       Files.write(d.resolve("incomplete"), new byte[0]);
-      deleter.delete(List.of(d.resolve("diff")));
+      if (Files.exists(d.resolve("diff"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        deleter.delete(List.of(d.resolve("diff")));
+      }
       Files.deleteIfExists(d.resolve("layer.json"));
     } else {
       Files.createDirectories(d);
@@ -171,7 +173,9 @@ public final class Store {
   private void removeLayerDir(Path d, Deleter deleter) throws IOException {
     Files.write(d.resolve("incomplete"), new byte[0]);
     AtomicFiles.syncDir(d);
-    deleter.delete(List.of(d.resolve("diff")));
+    if (Files.exists(d.resolve("diff"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      deleter.delete(List.of(d.resolve("diff")));
+    }
     Files.deleteIfExists(d.resolve("layer.json"));
     Files.deleteIfExists(d.resolve("incomplete"));
     Files.deleteIfExists(d);
