@@ -17,12 +17,15 @@ public final class IdMaps {
     }
   }
 
-  /** The number of ids the map covers. */
+  /** The number of ids the map covers above 0 (root maps to the user, the rest to subids). */
   public static long mappedCount(String file) {
     long n = 0;
     for (String line : read(file).split("\n")) {
       String[] f = line.trim().split("\\s+");
-      if (f.length == 3) n += Long.parseLong(f[2]);
+      if (f.length != 3) continue;
+      long inside = Long.parseLong(f[0]);
+      long count = Long.parseLong(f[2]);
+      n += inside == 0 ? count - 1 : count;
     }
     return n;
   }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,15 @@ class PullTest {
     if (reg != null) reg.close();
   }
 
+  /** Layer files belong to subordinate ids: only the user namespace can delete them. */
+  @AfterEach
+  void wipe() throws Exception {
+    Path layers = t.resolve("home/storage/layers");
+    if (!Files.exists(layers)) return;
+    Process p = jbox().builder(StoreWipe.class.getName(), layers.toString()).inheritIO().start();
+    assertEquals(0, p.waitFor());
+  }
+
   Jbox jbox() throws Exception {
     return new Jbox(t.resolve("home"), reg.host() + "," + proxy.host());
   }
@@ -127,7 +137,9 @@ class PullTest {
     assertTrue(r.out().contains("Trying to pull " + ref + "..."), r.out());
     assertEquals(busybox.configDigest().substring(7), r.lastLine());
     Path diff = layerDir(j, ref);
-    assertEquals(hostIdOf1000(), ((Number) Files.getAttribute(diff.resolve("home/u/notes"),
+    assertEquals(hostIdOf1000(), ((Number) Files.getAttribute(diff.resolve("srv/data"),
+        "unix:uid", NF)).longValue());
+    assertEquals(hostIdOf1000(), ((Number) Files.getAttribute(diff.resolve("home/u"),
         "unix:uid", NF)).longValue());
     assertEquals(hostIdOf1000(), ((Number) Files.getAttribute(diff.resolve("home/u"),
         "unix:gid", NF)).longValue());
@@ -204,6 +216,23 @@ class PullTest {
 
   static Platform host() {
     return Platform.host();
+  }
+
+  @Test
+  void pull_ownerOutsideSubordinateRange_clearError() throws Exception {
+    Assumptions.assumeFalse(isRoot(), "root maps every id");
+    TestPush p = new TestPush(reg);
+    byte[] bad = new RawTar().file("big", "x", 0644, 70_000, 0).build();
+    byte[] good = new RawTar().file("small", "x", 0644, 1000, 0).build();
+    TestImages.push(p, "test/bigid", "bad", List.of(bad), "gzip", Platform.host());
+    TestImages.push(p, "test/bigid", "good", List.of(good), "gzip", Platform.host());
+    Jbox j = jbox();
+    Jbox.Run r = j.run("pull", reg.host() + "/test/bigid:bad");
+    assertEquals(125, r.status(), r.out());
+    assertTrue(r.err().contains("file /big owned by uid 70000, outside your"), r.err());
+    assertTrue(r.err().contains("add a larger range to /etc/subuid"), r.err());
+    Jbox.Run ok = j.run("pull", reg.host() + "/test/bigid:good");
+    assertEquals(0, ok.status(), ok.err());
   }
 
   @Test

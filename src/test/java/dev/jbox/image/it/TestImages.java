@@ -32,6 +32,7 @@ final class TestImages {
         .dir("etc/", 0755).file("etc/passwd", "root:x:0:0::/root:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n")
         .dir("home/", 0755).dir("home/u/", 0700, 1000, 1000)
         .file("home/u/notes", "mine\n", 0640, 1000, 1000)
+        .dir("srv/", 0755).file("srv/data", "shared\n", 0644, 1000, 1000)
         .file("bin/suid", "#!/bin/sh\n", 04755, 0, 0)
         .dir("tmp/", 01777)
         .build();
