@@ -105,6 +105,18 @@ public final class IdMaps {
         done += n;
       }
     }
+    // the kernel refuses overlapping lines with a bare EINVAL from newuidmap: say which
+    for (int i = 0; i < out.size(); i++) {
+      for (int j = i + 1; j < out.size(); j++) {
+        IdRange a = out.get(i);
+        IdRange b = out.get(j);
+        boolean inside = a.inside() < b.inside() + b.count() && b.inside() < a.inside() + a.count();
+        boolean outside = a.outside() < b.outside() + b.count() && b.outside() < a.outside() + a.count();
+        if (inside || outside) {
+          throw new JboxException(flag + " `" + String.join(" ", specs) + "`: ranges overlap " + (inside ? "inside the sandbox" : "on the host"));
+        }
+      }
+    }
     return out;
   }
 
