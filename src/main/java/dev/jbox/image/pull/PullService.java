@@ -184,7 +184,6 @@ public final class PullService {
     store.beginLayer(diffId, unpacker::delete);
     Path blob = store.blobPath(d.digest().toString());
     client.fetchBlob(ref, d, blob, view);
-    view.done(d);
     Path dir = store.layerDir(diffId);
     Map<String, Object> r;
     try {
