@@ -16,11 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +54,8 @@ public final class LayerExtractor {
   private final Path root;
   private final Options opt;
   private final Map<Path, long[]> dirMeta = new LinkedHashMap<>(); // mode, mtime
+  /** Directories already checked (real, inside root); only this process changes the tree. */
+  private final java.util.Set<Path> knownDirs = new java.util.HashSet<>();
   private final List<String> notes = new ArrayList<>();
   private final List<String> devices = new ArrayList<>();
   private int skippedXattrs;
@@ -97,41 +95,40 @@ public final class LayerExtractor {
   }
 
   private Result run(InputStream raw) throws IOException {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
     Bounded bounded = new Bounded(decompress(raw), opt.limits().maxBytes());
-    DigestInputStream din = new DigestInputStream(bounded, sha);
-    TarReader tar = new TarReader(din, opt.limits().maxPathLength());
-    dirMeta.put(root, new long[] {0755, -1});
-    TarEntry e;
-    while ((e = tar.next()) != null) {
-      if (++entries > opt.limits().maxEntries()) {
-        throw new IOException("more than " + opt.limits().maxEntries()
-            + " entries (limit JBOX_UNPACK_MAX_ENTRIES)");
+    AsyncDigest din = new AsyncDigest(bounded);
+    try {
+      TarReader tar = new TarReader(din, opt.limits().maxPathLength());
+      dirMeta.put(root, new long[] {0755, -1});
+      TarEntry e;
+      while ((e = tar.next()) != null) {
+        if (++entries > opt.limits().maxEntries()) {
+          throw new IOException("more than " + opt.limits().maxEntries()
+              + " entries (limit JBOX_UNPACK_MAX_ENTRIES)");
+        }
+        try {
+          apply(e, tar);
+        } catch (FileSystemException fse) {
+          throw new IOException(e.name() + ": " + fse.getMessage(), fse);
+        }
       }
-      try {
-        apply(e, tar);
-      } catch (FileSystemException fse) {
-        throw new IOException(e.name() + ": " + fse.getMessage(), fse);
+      // The diff id covers the whole uncompressed stream, including the trailing zero blocks.
+      din.transferTo(OutputStream.nullOutputStream());
+      String diffId = din.digest();
+      finishDirs();
+      if (!devices.isEmpty()) {
+        notes.add("skipped " + devices.size() + " device node(s), which cannot be created rootless"
+            + " (e.g. /" + devices.get(0) + ")");
       }
+      if (skippedXattrs > 0) {
+        notes.add("skipped " + skippedXattrs + " extended attribute(s) outside user.* "
+            + "(security.capability, trusted.*, overlay markers)");
+      }
+      return new Result(diffId, entries,
+          bounded.count, devices.size(), notes);
+    } finally {
+      din.abandon();
     }
-    // The diff id covers the whole uncompressed stream, including the trailing zero blocks.
-    din.transferTo(OutputStream.nullOutputStream());
-    finishDirs();
-    if (!devices.isEmpty()) {
-      notes.add("skipped " + devices.size() + " device node(s), which cannot be created rootless"
-          + " (e.g. /" + devices.get(0) + ")");
-    }
-    if (skippedXattrs > 0) {
-      notes.add("skipped " + skippedXattrs + " extended attribute(s) outside user.* "
-          + "(security.capability, trusted.*, overlay markers)");
-    }
-    return new Result("sha256:" + HexFormat.of().formatHex(sha.digest()), entries,
-        bounded.count, devices.size(), notes);
   }
 
   /** Lexical normalization: strip leading '/', drop '.', resolve '..' refusing escapes. */
@@ -155,6 +152,10 @@ public final class LayerExtractor {
     Path cur = root;
     for (int k = 0; k < comps.size() - 1; k++) {
       Path next = cur.resolve(comps.get(k));
+      if (knownDirs.contains(next)) {
+        cur = next;
+        continue;
+      }
       BasicFileAttributes a = lstat(next);
       if (a == null) {
         if (!create) throw new IOException("directory /" + rel(next) + " is not in this layer");
@@ -167,6 +168,7 @@ public final class LayerExtractor {
         throw new IOException("refusing " + member + ": its parent /" + rel(next)
             + " is not a directory");
       }
+      knownDirs.add(next);
       cur = next;
     }
     return cur;
@@ -286,7 +288,10 @@ public final class LayerExtractor {
   private void removeExisting(Path p) throws IOException {
     BasicFileAttributes a = lstat(p);
     if (a == null) return;
-    if (a.isDirectory()) dirMeta.keySet().removeIf(d -> d.startsWith(p));
+    if (a.isDirectory()) {
+      dirMeta.keySet().removeIf(d -> d.startsWith(p));
+      knownDirs.removeIf(d -> d.startsWith(p));
+    }
     Tree.delete(p);
   }
 
