@@ -248,6 +248,34 @@ class PullTest {
   }
 
   @Test
+  void pull_hostileLayer_refusedVictimUnchanged_benignTwinPulls() throws Exception {
+    Path victim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem()
+        .getUid());
+    Files.createDirectories(victim);
+    String secret = "victim-" + System.nanoTime();
+    Files.writeString(victim.resolve("hello"), secret);
+    TestPush p = new TestPush(reg);
+    byte[] evil = new RawTar().symlink("evil", victim.toString())
+        .file("evil/hello", "pwned").file("evil/new", "pwned").build();
+    byte[] twin = new RawTar().symlink("evil", victim.toString())
+        .file("good/hello", "fine").build();
+    TestImages.push(p, "test/hostile", "evil", List.of(evil), "gzip", Platform.host());
+    TestImages.push(p, "test/hostile", "twin", List.of(twin), "gzip", Platform.host());
+    Jbox j = jbox();
+    Jbox.Run r = j.run("pull", reg.host() + "/test/hostile:evil");
+    assertEquals(125, r.status(), r.out());
+    assertTrue(r.err().contains("is a symlink"), r.err());
+    assertEquals(secret, Files.readString(victim.resolve("hello")));
+    try (Stream<Path> s = Files.list(victim)) {
+      assertEquals(1, s.count());
+    }
+    Jbox.Run ok = j.run("pull", reg.host() + "/test/hostile:twin");
+    assertEquals(0, ok.status(), ok.err());
+    assertEquals("fine", Files.readString(layerDir(j, reg.host() + "/test/hostile:twin")
+        .resolve("good/hello")));
+  }
+
+  @Test
   void pull_unknownTag_failsWithOneLine() throws Exception {
     Jbox.Run r = jbox().run("pull", reg.host() + "/test/busybox:nope");
     assertEquals(125, r.status());
