@@ -31,6 +31,7 @@ final class ProgressView implements Progress {
     if (quiet) return;
     out.println(s);
     out.flush();
+    drawn = 0; // the bars are drawn again below this line
   }
 
   @Override

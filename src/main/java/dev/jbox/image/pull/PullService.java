@@ -172,7 +172,18 @@ public final class PullService {
       shared.close();
       Locks.Held ex = Locks.acquire(lockFile, true);
       try {
-        if (!store.layerComplete(diffId)) unpackLayer(client, ref, d, diffId, unpacker, view);
+        if (!store.layerComplete(diffId)) {
+          try {
+            unpackLayer(client, ref, d, diffId, unpacker, view);
+          } catch (RuntimeException | IOException e) {
+            try {
+              store.abandonLayer(diffId, unpacker::delete);
+            } catch (IOException | RuntimeException cleanup) {
+              e.addSuppressed(cleanup); // the next pull's cleanIncomplete retries
+            }
+            throw e;
+          }
+        }
       } finally {
         ex.close();
       }
@@ -192,7 +203,6 @@ public final class PullService {
       throw new JboxException("pull " + ref + ": " + e.getMessage(), e);
     }
     if (!diffId.equals(r.get("diffId"))) {
-      // Leave the marker: the next pull or prune removes the bad tree.
       throw new JboxException("pull " + ref + ": layer " + d.digest() + " unpacks to "
           + r.get("diffId") + " but the image config says " + diffId);
     }

@@ -154,6 +154,12 @@ public final class Store {
     AtomicFiles.syncDir(d);
   }
 
+  /** Removes a layer this process failed to finish; call holding the exclusive lock. */
+  public void abandonLayer(String diffId, Deleter deleter) throws IOException {
+    Path d = layerDir(diffId);
+    if (Files.exists(d)) removeLayerDir(d, deleter);
+  }
+
   /** Removes half-written layers whose writer is gone (nobody holds their lock). */
   public int cleanIncomplete(Deleter deleter) throws IOException {
     int n = 0;

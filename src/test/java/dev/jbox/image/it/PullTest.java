@@ -302,6 +302,9 @@ class PullTest {
       assertEquals(0, s.count());
     }
     assertFalse(Files.exists(j.storage.resolve("blobs/sha256/" + layer.substring(7))));
+    try (Stream<Path> s = Files.list(j.storage.resolve("layers"))) {
+      assertEquals(0, s.count(), "no half-written layer left");
+    }
     assertEquals("", j.run("images", "-q").out().trim());
   }
 
