@@ -194,13 +194,36 @@ public final class PullService {
       Unpacker unpacker, ProgressView view) throws IOException {
     store.beginLayer(diffId, unpacker::delete);
     Path blob = store.blobPath(d.digest().toString());
-    client.fetchBlob(ref, d, blob, view);
     Path dir = store.layerDir(diffId);
+    // Unpacking starts now and follows the download; the bytes it reads are verified by the
+    // client before the layer counts (and the diff id is checked below in any case).
+    Unpacker.Job job = unpacker.unpackFollowing(blob, dir.resolve("diff"), d.digest().toString());
+    try {
+      client.fetchBlob(ref, d, blob, view);
+    } catch (RuntimeException e) {
+      job.cancel();
+      try {
+        job.await();
+      } catch (IOException ignored) {
+        // expected: the download failed
+      }
+      throw e;
+    }
     Map<String, Object> r;
     try {
-      r = unpacker.unpack(blob, dir.resolve("diff"), d.digest().toString());
-    } catch (IOException e) {
-      throw new JboxException("pull " + ref + ": " + e.getMessage(), e);
+      r = job.await();
+    } catch (IOException followFailed) {
+      String m = String.valueOf(followFailed.getMessage());
+      if (!m.contains("the download restarted")) {
+        throw new JboxException("pull " + ref + ": " + m, followFailed);
+      }
+      // The download restarted under the reader: unpack again from the finished file.
+      try {
+        store.beginLayer(diffId, unpacker::delete);
+        r = unpacker.unpack(blob, dir.resolve("diff"), d.digest().toString());
+      } catch (IOException e) {
+        throw new JboxException("pull " + ref + ": " + e.getMessage(), e);
+      }
     }
     if (!diffId.equals(r.get("diffId"))) {
       throw new JboxException("pull " + ref + ": layer " + d.digest() + " unpacks to "

@@ -26,12 +26,18 @@ import java.util.concurrent.TimeUnit;
  *  "maxBytes":..,"maxEntries":..,"maxPath":..}
  *   → {"id":"1","ok":true,"diffId":..,"entries":..,"size":..,"devices":..,"notes":[..],
  *      "uidMap":..,"gidMap":..}
+ *   ("follow":true reads B.partial while it is being downloaded, see FollowInputStream)
+ * {"op":"cancel","target":"1"}  the download of a follow-mode unpack failed (no answer)
  * {"id":"2","op":"delete","paths":[P...]}  → {"id":"2","ok":true}
  * failure → {"id":..,"ok":false,"error":"one line"}
  * </pre>
  */
 public final class UnpackMain {
   private UnpackMain() {}
+
+  /** Ids of follow-mode unpacks whose download failed. */
+  private static final java.util.Set<String> CANCELLED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
@@ -41,6 +47,10 @@ public final class UnpackMain {
     while ((line = in.readLine()) != null) {
       if (line.isBlank()) continue;
       Map<String, Object> req = Json.parseObject(line);
+      if ("cancel".equals(req.get("op"))) {
+        CANCELLED.add((String) req.get("target"));
+        continue;
+      }
       pool.submit(() -> {
         Map<String, Object> resp = handle(req);
         synchronized (out) {
@@ -68,7 +78,11 @@ public final class UnpackMain {
         LayerExtractor.Options o = new LayerExtractor.Options(
             Boolean.TRUE.equals(req.get("ownership")), lim, (String) req.get("name"));
         LayerExtractor.Result r;
-        try (InputStream blob = Files.newInputStream(Path.of((String) req.get("blob")))) {
+        String id = (String) req.get("id");
+        Path blobPath = Path.of((String) req.get("blob"));
+        try (InputStream blob = Boolean.TRUE.equals(req.get("follow"))
+            ? new FollowInputStream(blobPath, () -> CANCELLED.contains(id))
+            : Files.newInputStream(blobPath)) {
           r = LayerExtractor.extract(blob, Path.of((String) req.get("dest")), o);
         }
         resp.put("diffId", r.diffId());

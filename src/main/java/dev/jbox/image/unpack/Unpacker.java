@@ -47,8 +47,51 @@ public final class Unpacker implements AutoCloseable {
     this.limits = limits;
   }
 
+  /** A submitted unpack: cancel it if its download fails, then await its answer. */
+  public final class Job {
+    private final String id;
+    private final CompletableFuture<Map<String, Object>> future;
+
+    private Job(String id, CompletableFuture<Map<String, Object>> future) {
+      this.id = id;
+      this.future = future;
+    }
+
+    /** Tells a follow-mode unpack that no more bytes will come. */
+    public void cancel() throws IOException {
+      Map<String, Object> req = new LinkedHashMap<>();
+      req.put("op", "cancel");
+      req.put("target", id);
+      synchronized (Unpacker.this) {
+        if (dead != null) return;
+        toChild.write((Json.write(req) + "\n").getBytes(StandardCharsets.UTF_8));
+        toChild.flush();
+      }
+    }
+
+    public Map<String, Object> await() throws IOException {
+      return Unpacker.this.await(future);
+    }
+  }
+
+  /**
+   * Starts unpacking blob into dest while the blob is still being downloaded (see
+   * FollowInputStream); the answer comes from {@link Job#await}.
+   */
+  public Job unpackFollowing(Path blob, Path dest, String name) throws IOException {
+    Map<String, Object> req = unpackRequest(blob, dest, name);
+    req.put("follow", true);
+    String id = Long.toString(ids.incrementAndGet());
+    req.put("id", id);
+    return new Job(id, send(id, req));
+  }
+
   /** Unpacks blob into dest (which must not exist); returns the child's answer. */
   public Map<String, Object> unpack(Path blob, Path dest, String name) throws IOException {
+    return call(unpackRequest(blob, dest, name));
+  }
+
+  private Map<String, Object> unpackRequest(Path blob, Path dest, String name) {
     Map<String, Object> req = new LinkedHashMap<>();
     req.put("op", "unpack");
     req.put("blob", blob.toString());
@@ -58,7 +101,7 @@ public final class Unpacker implements AutoCloseable {
     req.put("maxBytes", limits.maxBytes());
     req.put("maxEntries", limits.maxEntries());
     req.put("maxPath", limits.maxPathLength());
-    return call(req);
+    return req;
   }
 
   /** Deletes the given trees inside the user namespace. */
@@ -74,6 +117,11 @@ public final class Unpacker implements AutoCloseable {
   private Map<String, Object> call(Map<String, Object> req) throws IOException {
     String id = Long.toString(ids.incrementAndGet());
     req.put("id", id);
+    return await(send(id, req));
+  }
+
+  private CompletableFuture<Map<String, Object>> send(String id, Map<String, Object> req)
+      throws IOException {
     CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
     pending.put(id, f);
     synchronized (this) {
@@ -82,6 +130,10 @@ public final class Unpacker implements AutoCloseable {
       toChild.write((Json.write(req) + "\n").getBytes(StandardCharsets.UTF_8));
       toChild.flush();
     }
+    return f;
+  }
+
+  private Map<String, Object> await(CompletableFuture<Map<String, Object>> f) throws IOException {
     Map<String, Object> resp;
     try {
       resp = f.get();
