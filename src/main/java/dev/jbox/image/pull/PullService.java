@@ -94,9 +94,11 @@ public final class PullService {
     try (Unpacker unpacker = newUnpacker(err)) {
       store.cleanIncomplete(unpacker::delete);
       List<Future<Locks.Held>> futures = new ArrayList<>();
+      java.util.Set<String> seen = new java.util.HashSet<>();
       for (int i = 0; i < layers.size(); i++) {
         Descriptor d = layers.get(i);
         String diffId = cfg.diffIds().get(i).toString();
+        if (!seen.add(diffId)) continue; // the same diff twice (empty layers): one directory
         futures.add(pool.submit(() -> layer(client, ref, d, diffId, unpacker, view)));
       }
       JboxException failure = null;
@@ -156,8 +158,11 @@ public final class PullService {
 
   /**
    * Makes one layer complete and returns a shared lock on it, held until the record is written
-   * so a concurrent prune cannot remove it. Unpacking takes the exclusive lock; a second pull of
-   * the same layer waits for it and then finds the layer complete.
+   * so a concurrent prune cannot remove it. Shared locks are held for long only on complete
+   * layers; unpacking needs the exclusive lock, taken without waiting: if another process has
+   * it, that process is unpacking, and waiting for a shared lock waits for it to finish. (Waiting
+   * for the exclusive lock instead could deadlock two pulls that each hold a finished layer
+   * shared while wanting the other's.)
    */
   private Locks.Held layer(RegistryClient client, ImageRef ref, Descriptor d, String diffId,
       Unpacker unpacker, ProgressView view) throws IOException {
@@ -170,7 +175,16 @@ public final class PullService {
         return shared;
       }
       shared.close();
-      Locks.Held ex = Locks.acquire(lockFile, true);
+      Locks.Held ex = Locks.tryAcquire(lockFile, true);
+      if (ex == null) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted");
+        }
+        continue;
+      }
       try {
         if (!store.layerComplete(diffId)) {
           try {

@@ -311,7 +311,11 @@ class PullTest {
   @Test
   void pull_twoProcessesAtOnce_bothSucceedWithOneCopy() throws Exception {
     Jbox j = jbox();
-    String ref = reg.host() + "/test/busybox:1";
+    byte[] a1 = new RawTar().bytes("big1", new byte[3 << 20], 0644).build();
+    byte[] a2 = new RawTar().bytes("big2", new byte[2 << 20], 0644).build();
+    TestImages.push(new TestPush(reg), "test/shared", "latest", List.of(a1, a2, a1), "gzip",
+        Platform.host());
+    String ref = reg.host() + "/test/shared";
     Process a = j.start("pull", ref);
     Process b = j.start("pull", ref);
     Jbox.Run ra = Jbox.finish(a);
@@ -319,7 +323,7 @@ class PullTest {
     assertEquals(0, ra.status(), ra.err());
     assertEquals(0, rb.status(), rb.err());
     try (Stream<Path> s = Files.list(j.storage.resolve("layers"))) {
-      assertEquals(1, s.count());
+      assertEquals(2, s.count(), "one directory per distinct diff");
     }
     try (Stream<Path> s = Files.list(j.storage.resolve("images"))) {
       assertEquals(1, s.filter(p -> p.toString().endsWith(".json")).count());
