@@ -167,11 +167,14 @@ public final class PullService {
   private Locks.Held layer(RegistryClient client, ImageRef ref, Descriptor d, String diffId,
       Unpacker unpacker, ProgressView view) throws IOException {
     Path lockFile = store.layerLockFile(diffId);
+    boolean unpacked = false;
     while (true) {
       Locks.Held shared = Locks.acquire(lockFile, false);
       if (store.layerComplete(diffId)) {
-        view.line("Copying blob " + d.digest().encoded().substring(0, 12)
-            + " skipped: already exists");
+        if (!unpacked) {
+          view.line("Copying blob " + d.digest().encoded().substring(0, 12)
+              + " skipped: already exists");
+        }
         return shared;
       }
       shared.close();
@@ -189,6 +192,7 @@ public final class PullService {
         if (!store.layerComplete(diffId)) {
           try {
             unpackLayer(client, ref, d, diffId, unpacker, view);
+            unpacked = true;
           } catch (RuntimeException | IOException e) {
             try {
               store.abandonLayer(diffId, unpacker::delete);
