@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The second JVM that unpacks and deletes layers as root in the user's user namespace (so files
@@ -59,8 +58,9 @@ public final class UnpackMain {
         }
       });
     }
-    pool.shutdown();
-    pool.awaitTermination(365, TimeUnit.DAYS);
+    // End of input: the parent has every answer it waited for, or it died (SIGKILL). Either way
+    // stop now rather than keep writing into layers whose locks are gone; a half-written layer
+    // keeps its incomplete marker and the next pull removes it.
     out.flush();
     System.exit(0);
   }
