@@ -211,6 +211,35 @@ public final class Store {
     return null;
   }
 
+  /**
+   * The image's unpacked layer directories in overlay {@code lowerdir=} order: the top layer
+   * first. A repeated diff appears once, at its highest position.
+   */
+  public List<Path> lowerDirs(ImageRecord r) {
+    List<Path> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = r.layers().size() - 1; i >= 0; i--) {
+      String diffId = r.layers().get(i).diffId();
+      if (!seen.add(diffId)) continue;
+      if (!layerComplete(diffId)) {
+        throw new JboxException("storage: layer " + diffId + " of image " + r.shortId()
+            + " is missing or incomplete: pull the image again");
+      }
+      out.add(layerDir(diffId).resolve("diff"));
+    }
+    return out;
+  }
+
+  /** The image's config blob, as pulled (parse it with {@code ImageConfig.parse}). */
+  public byte[] configBytes(ImageRecord r) {
+    try {
+      return Files.readAllBytes(blobPath(r.id()));
+    } catch (IOException e) {
+      throw new JboxException("storage: config of image " + r.shortId() + " is missing ("
+          + blobPath(r.id()) + "): pull the image again");
+    }
+  }
+
   /** Name → manifest digest, sorted by name. */
   public Map<String, String> tags() {
     Path f = root.resolve("tags.json");

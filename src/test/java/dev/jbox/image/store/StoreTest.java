@@ -75,6 +75,21 @@ class StoreTest {
   }
 
   @Test
+  void lowerDirs_topFirstAndRefuseIncomplete() throws Exception {
+    Store s = storeWithLayer('1');
+    s.beginLayer(d('2'), dirs -> {});
+    s.finishLayer(d('2'), Map.of("size", 1));
+    ImageRecord r = new ImageRecord(d('a'), "m", null, d('b'), "linux/amd64", null, "x", 1,
+        List.of(new ImageRecord.Layer(d('f'), "t", 1, d('1')),
+            new ImageRecord.Layer(d('e'), "t", 1, d('2')),
+            new ImageRecord.Layer(d('f'), "t", 1, d('1'))), List.of());
+    assertEquals(List.of(s.layerDir(d('1')).resolve("diff"), s.layerDir(d('2')).resolve("diff")),
+        s.lowerDirs(r));
+    s.beginLayer(d('2'), dirs -> {});
+    assertThrows(JboxException.class, () -> s.lowerDirs(r));
+  }
+
+  @Test
   void incompleteLayer_cleanedOnlyWhenNobodyHoldsIt() throws Exception {
     Store s = Store.open(t.resolve("s"));
     s.beginLayer(d('2'), dirs -> {});
