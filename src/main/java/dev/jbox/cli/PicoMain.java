@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     description = "Rootless sandbox launcher.",
     subcommands = {RunHelpCommand.class, LoginCommand.class, LogoutCommand.class,
         PullCommand.class, ImagesCommand.class, RmiCommand.class, TagCommand.class,
-        ImageCommand.class, SystemCommand.class})
+        ImageCommand.class, SystemCommand.class, LoadCommand.class})
 public final class PicoMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   private PrintStream err = System.err;

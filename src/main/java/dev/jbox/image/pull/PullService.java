@@ -3,6 +3,7 @@ package dev.jbox.image.pull;
 import dev.jbox.JboxException;
 import dev.jbox.helper.UserNamespace;
 import dev.jbox.image.Descriptor;
+import dev.jbox.image.Digest;
 import dev.jbox.image.ImageConfig;
 import dev.jbox.image.ImageRef;
 import dev.jbox.image.registry.AuthFile;
@@ -119,36 +120,47 @@ public final class PullService {
       if (failure != null) throw failure;
       view.line("Copying config " + cfgDesc.digest().encoded().substring(0, 12) + " done");
       view.line("Writing manifest to image destination");
-      return store.locked(() -> {
-        Files.write(store.blobPath(cfgDesc.digest().toString()), cfgBytes);
-        Files.write(store.blobPath(rm.manifestDigest().toString()), rm.bytes());
-        List<ImageRecord.Layer> ls = new ArrayList<>();
-        long size = 0;
-        for (int i = 0; i < layers.size(); i++) {
-          String diffId = cfg.diffIds().get(i).toString();
-          Object s = store.layerMeta(diffId).get("size");
-          size += s instanceof Number n ? n.longValue() : 0;
-          ls.add(new ImageRecord.Layer(layers.get(i).digest().toString(),
-              layers.get(i).mediaType(), layers.get(i).size(), diffId));
-        }
-        ImageRecord old = store.image(rm.manifestDigest().toString());
-        List<String> repoDigests = new ArrayList<>(old == null ? List.of() : old.repoDigests());
-        String rd = ref.name() + "@" + rm.manifestDigest();
-        if (!repoDigests.contains(rd)) repoDigests.add(rd);
-        ImageRecord r = new ImageRecord(rm.manifestDigest().toString(), rm.mediaType(),
-            rm.indexDigest() == null ? null : rm.indexDigest().toString(),
-            cfgDesc.digest().toString(), platformOf(cfg, req),
-            cfg.created() == null ? null : cfg.created().toString(),
-            old != null ? old.pulled() : Instant.now().toString(), size, ls, repoDigests);
-        store.putImage(r, ref.tag() != null ? ref.name() + ":" + ref.tag() : null);
-        return r;
-      });
+      return writeImage(cfgBytes, cfgDesc.digest(), cfg, layers, rm.manifestDigest(),
+          rm.mediaType(), rm.bytes(), rm.indexDigest() == null ? null
+              : rm.indexDigest().toString(), ref.name(),
+          ref.tag() != null ? ref.name() + ":" + ref.tag() : null, platformOf(cfg, req));
     } catch (IOException e) {
       throw new JboxException("pull " + ref + ": " + e.getMessage(), e);
     } finally {
       pool.shutdownNow();
       for (Locks.Held h : held) h.close();
     }
+  }
+
+  /** Stores config and manifest blobs, the image record and its name, under the store lock. */
+  ImageRecord writeImage(byte[] cfgBytes, Digest cfgDigest, ImageConfig cfg,
+      List<Descriptor> layers, Digest manifestDigest, String manifestMediaType,
+      byte[] manifestBytes, String indexDigest, String repoName, String name, String platform) {
+    return store.locked(() -> {
+      Files.write(store.blobPath(cfgDigest.toString()), cfgBytes);
+      Files.write(store.blobPath(manifestDigest.toString()), manifestBytes);
+      List<ImageRecord.Layer> ls = new ArrayList<>();
+      long size = 0;
+      java.util.Set<String> counted = new java.util.HashSet<>();
+      for (int i = 0; i < layers.size(); i++) {
+        String diffId = cfg.diffIds().get(i).toString();
+        Object s = store.layerMeta(diffId).get("size");
+        if (counted.add(diffId)) size += s instanceof Number n ? n.longValue() : 0;
+        ls.add(new ImageRecord.Layer(layers.get(i).digest().toString(),
+            layers.get(i).mediaType(), layers.get(i).size(), diffId));
+      }
+      ImageRecord old = store.image(manifestDigest.toString());
+      List<String> repoDigests = new ArrayList<>(old == null ? List.of() : old.repoDigests());
+      if (repoName != null) {
+        String rd = repoName + "@" + manifestDigest;
+        if (!repoDigests.contains(rd)) repoDigests.add(rd);
+      }
+      ImageRecord r = new ImageRecord(manifestDigest.toString(), manifestMediaType, indexDigest,
+          cfgDigest.toString(), platform, cfg.created() == null ? null : cfg.created().toString(),
+          old != null ? old.pulled() : Instant.now().toString(), size, ls, repoDigests);
+      store.putImage(r, name);
+      return r;
+    });
   }
 
   private static String platformOf(ImageConfig cfg, PullRequest req) {
@@ -166,6 +178,17 @@ public final class PullService {
    */
   private Locks.Held layer(RegistryClient client, ImageRef ref, Descriptor d, String diffId,
       Unpacker unpacker, ProgressView view) throws IOException {
+    return ensureLayer(diffId, d, unpacker, view,
+        () -> unpackLayer(client, ref, d, diffId, unpacker, view));
+  }
+
+  /** The step that fills a begun layer directory and records it. */
+  interface LayerWork {
+    void run() throws IOException;
+  }
+
+  Locks.Held ensureLayer(String diffId, Descriptor d, Unpacker unpacker, ProgressView view,
+      LayerWork work) throws IOException {
     Path lockFile = store.layerLockFile(diffId);
     boolean unpacked = false;
     while (true) {
@@ -191,7 +214,7 @@ public final class PullService {
       try {
         if (!store.layerComplete(diffId)) {
           try {
-            unpackLayer(client, ref, d, diffId, unpacker, view);
+            work.run();
             unpacked = true;
           } catch (RuntimeException | IOException e) {
             try {
@@ -243,8 +266,15 @@ public final class PullService {
         throw new JboxException("pull " + ref + ": " + e.getMessage(), e);
       }
     }
+    recordLayer("pull " + ref, diffId, d, r);
+    Files.deleteIfExists(blob);
+  }
+
+  /** Checks the unpacked layer's diff id and writes its metadata, completing it. */
+  void recordLayer(String action, String diffId, Descriptor d, Map<String, Object> r)
+      throws IOException {
     if (!diffId.equals(r.get("diffId"))) {
-      throw new JboxException("pull " + ref + ": layer " + d.digest() + " unpacks to "
+      throw new JboxException(action + ": layer " + d.digest() + " unpacks to "
           + r.get("diffId") + " but the image config says " + diffId);
     }
     @SuppressWarnings("unchecked")
@@ -262,6 +292,5 @@ public final class PullService {
     meta.put("gidMap", r.get("gidMap"));
     meta.put("unpacked", Instant.now().toString());
     store.finishLayer(diffId, meta);
-    Files.deleteIfExists(blob);
   }
 }
