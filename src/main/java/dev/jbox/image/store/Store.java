@@ -31,6 +31,7 @@ import java.util.TreeMap;
  *   layers/&lt;diffid-hex&gt;/incomplete  present until the unpack finished: such a layer is never used
  *   locks/&lt;diffid-hex&gt;.lock         per layer: exclusive while unpacking or deleting, shared
  *                                   while a pull that uses it has not written its record
+ *   tmp/load-*                      jbox load's unpacked archive while it loads
  * </pre>
  *
  * Layers are keyed by diff id (not chain id): each is a complete overlay lower dir of its own,
