@@ -35,6 +35,33 @@ static int run_buffer(char *buf, ssize_t len) {
   return code;
 }
 
+/* Reads one plan: the 10-byte header, then the rest of the length it gives. Returns the length,
+ * 0 at EOF before any byte (no plan), -1 on a short or oversized plan. */
+static ssize_t read_plan(int fd, char **out) {
+  unsigned char h[10];
+  size_t got = 0;
+  while (got < sizeof h) {
+    ssize_t r = RETRY(read(fd, h + got, sizeof h - got));
+    if (r <= 0) return got == 0 && r == 0 ? 0 : (errno = EPROTO, -1);
+    got += (size_t)r;
+  }
+  size_t len = (size_t)h[6] | (size_t)h[7] << 8 | (size_t)h[8] << 16 | (size_t)h[9] << 24;
+  if (len < sizeof h || len > PLAN_MAX_BYTES) return errno = EPROTO, -1;
+  char *buf = malloc(len);
+  if (!buf) return -1;
+  memcpy(buf, h, sizeof h);
+  while (got < len) {
+    ssize_t r = RETRY(read(fd, buf + got, len - got));
+    if (r <= 0) {
+      free(buf);
+      return errno = EPROTO, -1;
+    }
+    got += (size_t)r;
+  }
+  *out = buf;
+  return (ssize_t)len;
+}
+
 static volatile sig_atomic_t jvm_pid;
 static void to_jvm(int sig) {
   if (jvm_pid > 0) kill(jvm_pid, sig);
@@ -62,29 +89,29 @@ static int launch(char **argv) {
   struct sigaction sa = {.sa_handler = to_jvm, .sa_flags = SA_RESTART};
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  /* The plan's header carries its length: once it is all here the sandbox starts, while the JVM
+   * finishes exiting in parallel (stage 0 reaps it with the other children). EOF first means
+   * no plan: the JVM's status is the answer. */
   char *plan = NULL;
-  ssize_t n = read_all(fds[0], &plan, PLAN_MAX_BYTES);
-  if (n < 0) die(125, "read the plan from the JVM: %s", strerror(errno));
+  ssize_t n = read_plan(fds[0], &plan);
   close(fds[0]);
-  trace("plan-received");
+  if (n > 0) {
+    trace("plan-received");
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    return run_buffer(plan, n);
+  }
+  free(plan);
   int st;
   while (waitpid(pid, &st, 0) < 0)
     if (errno != EINTR) die(125, "wait for the JVM: %s", strerror(errno));
   jvm_pid = 0;
   trace("jvm-exited");
-  signal(SIGINT, SIG_DFL);
-  signal(SIGQUIT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGHUP, SIG_DFL);
-  if (!WIFEXITED(st)) {
-    free(plan);
-    return 128 + WTERMSIG(st);
-  }
-  if (WEXITSTATUS(st) != 0 || n == 0) {
-    free(plan);
-    return WEXITSTATUS(st);
-  }
-  return run_buffer(plan, n);
+  if (!WIFEXITED(st)) return 128 + WTERMSIG(st);
+  if (WEXITSTATUS(st) == 0 && n < 0) die(125, "read the plan from the JVM: %s", strerror(errno));
+  return WEXITSTATUS(st);
 }
 
 static int run_plan_file(const char *file) {

@@ -123,6 +123,21 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     return 0;
   }
   case T_STOPSIG: return 0;
+  case T_NETWORK: {
+    p->net_argc = 0;
+    for (size_t i = 0; i <= len; i++) {
+      if (i != 0 && v[i - 1] != '\0') continue;
+      if (i == len) break;
+      if (p->net_argc == 63) return fail("plan: network command too long");
+      p->net_argv[p->net_argc++] = v + i;
+    }
+    p->net_argv[p->net_argc] = NULL;
+    if (p->net_argc == 0 || p->net_argv[0][0] != '/') return fail("plan: network helper must be an absolute path");
+    const char *base = strrchr(p->net_argv[0], '/') + 1;
+    if (strcmp(base, "pasta") && strcmp(base, "slirp4netns"))
+      return fail("plan: network helper `%s` is neither pasta nor slirp4netns", p->net_argv[0]);
+    return 0;
+  }
   default: return fail("plan: unknown record tag %u", tag);
   }
 }
@@ -153,7 +168,7 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     char *v = buf + off + 5; /* overlaps the header's last byte, which we no longer need */
     memmove(v, buf + off + 6, vlen);
     v[vlen] = '\0';
-    if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT)
+    if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK)
       return fail("plan: record %u holds a NUL byte", tag);
     if (record(p, tag, v, vlen)) return -1;
     off += 6 + vlen;

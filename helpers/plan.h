@@ -27,6 +27,7 @@ enum plan_tag {
   T_FLAG = 14,     /* one of the flag words below */
   T_TIMENS = 15,   /* "MONOTONIC_SECONDS BOOTTIME_SECONDS" */
   T_STOPSIG = 16,  /* reserved: signal sent on jbox stop */
+  T_NETWORK = 17,  /* user-mode network helper argv, NUL-separated; @PID@ @READY_FD@ @EXIT_FD@ substituted */
 };
 
 /* T_FLAG words. */
@@ -77,6 +78,8 @@ struct plan {
   uint64_t caps;
   int no_new_privs, seccomp, init, tty, keep_stdin, readonly, loopback;
   int has_timens;
+  const char *net_argv[64]; /* pasta or slirp4netns and its arguments, NULL-terminated */
+  size_t net_argc;
   long long time_monotonic, time_boottime;
 };
 

@@ -439,6 +439,13 @@ int run_plan(struct plan *p) {
     die(125, "%s", jbox_err);
   }
   trace("maps-written");
+  int net_keep = -1;
+  if (start_network(p, child, &net_keep)) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    die(125, "%s", jbox_err);
+  }
+  if (p->net_argc) trace("network-up");
   char go = MAPS_DONE;
   if (write_all(sv[0], &go, 1) < 0) die(125, "start stage 1: %s", strerror(errno));
 
@@ -453,6 +460,7 @@ int run_plan(struct plan *p) {
     int code = (unsigned char)msg[0];
     dprintf(2, "jbox: %.*s\n", (int)(n - 1), msg + 1);
     free(msg);
+    stop_network();
     kill(child, SIGKILL);
     int st;
     waitpid(child, &st, 0);
@@ -462,5 +470,7 @@ int run_plan(struct plan *p) {
   free(msg);
   trace("exec-done");
   if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
-  return supervise(child, sigfd, master);
+  int status = supervise(child, sigfd, master);
+  stop_network();
+  return status;
 }

@@ -23,7 +23,7 @@ got=$(echo "$out" | sed -e 's/^ *//' -e 's/  */ /g')
 [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "warning: no subordinate ids for $(id -un)" && echo "$err" | grep -q 'usermod --add-subuids'
 check "one-line warning saying what to add" $? "stderr: $err"
 out=$("$src/packaging/jbox" run --rootfs "$tmp/rootfs" -u 1000 id -u 2>&1); rc=$?
-[ $rc = 125 ] && echo "$out" | grep -q 'setuid 1000'
+[ $rc = 125 ] && echo "$out" | grep -qE 'set[gu]id 1000 \(is it mapped'
 check "an unmapped user is a clear error" $? "exit $rc: $out"
 echo "nosubid: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -26,7 +26,8 @@ final class RunCommand {
         o.value("hostname"), o.all("ulimit"), o.all("cap-add"), o.all("cap-drop"), o.all("security-opt"),
         o.flag("init") ? Boolean.TRUE : null, o.flag("tty"), o.flag("interactive"), o.flag("read-only"),
         o.all("uidmap"), o.all("gidmap"), o.value("pid"), o.value("network"), o.value("ipc"), o.value("uts"),
-        o.value("cgroupns"), o.value("timens"));
+        o.value("cgroupns"), o.value("timens"),
+        o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"));
     Map<String, String> env = System.getenv();
     if (req.tty() && System.console() == null && env.get("JBOX_ALLOW_TTY_WITHOUT_TERMINAL") == null) {
       // podman warns and goes on; a pty relaying a pipe works, so jbox does the same

@@ -37,11 +37,15 @@ final class RunOptions {
       new Opt("uidmap", null, "CTR:HOST:SIZE", true, "explicit uid map (HOST 0 is you, 1.. your subordinate ids)"),
       new Opt("gidmap", null, "CTR:HOST:SIZE", true, "explicit gid map, as --uidmap"),
       new Opt("pid", null, "MODE", false, "pid namespace: private, host or ns:PATH"),
-      new Opt("network", null, "MODE", false, "network: none (loopback only), host or ns:PATH"),
+      new Opt("network", null, "MODE", false, "network: pasta (default when installed), slirp4netns, none (loopback only), host or ns:PATH"),
+      new Opt("publish", "p", "[IP:]HOST:CTR[/udp]", true, "publish a sandbox port on the host (pasta)"),
       new Opt("ipc", null, "MODE", false, "ipc namespace: private, host or ns:PATH"),
       new Opt("uts", null, "MODE", false, "uts namespace: private, host or ns:PATH"),
       new Opt("cgroupns", null, "MODE", false, "cgroup namespace: private, host or ns:PATH"),
       new Opt("timens", null, "OFFSETS", false, "clock offsets: monotonic=SECONDS,boottime=SECONDS (or host)"),
+      new Opt("volume", "v", "HOST:CTR[:ro]", true, "bind a host path (which must exist) into the sandbox"),
+      new Opt("mount", null, "type=bind|tmpfs,...", true, "a bind or tmpfs mount, podman's --mount syntax"),
+      new Opt("tmpfs", null, "PATH[:OPTS]", true, "a tmpfs at PATH (options size=, mode=, ro, noexec)"),
       new Opt("help", "h", null, false, "show this help"));
 
   private static final Map<String, String> ALIASES = Map.of("net", "network");

@@ -19,7 +19,7 @@ public final class ConfigLoader {
   /** The built-in defaults: what config/jbox.toml documents. */
   public static Config builtin() {
     return new Config(
-        new Config.Run(Capabilities.PODMAN_DEFAULTS, true, true, false, "none", List.of(), List.of()),
+        new Config.Run(Capabilities.PODMAN_DEFAULTS, true, true, false, "auto", List.of(), List.of()),
         new Config.Storage(""));
   }
 

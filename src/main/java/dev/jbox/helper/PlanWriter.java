@@ -32,6 +32,7 @@ public final class PlanWriter {
   static final int T_CAPS = 13;
   static final int T_FLAG = 14;
   static final int T_TIMENS = 15;
+  static final int T_NETWORK = 17;
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
 
@@ -70,6 +71,7 @@ public final class PlanWriter {
     if (p.timeOffsets() != null) {
       w.rec(T_TIMENS, p.timeOffsets().monotonic() + " " + p.timeOffsets().boottime());
     }
+    if (!p.networkHelper().isEmpty()) w.rec(T_NETWORK, String.join("\0", p.networkHelper()));
     byte[] b = w.out.toByteArray();
     int len = b.length;
     b[6] = (byte) len;

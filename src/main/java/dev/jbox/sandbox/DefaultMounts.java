@@ -29,8 +29,11 @@ public final class DefaultMounts {
 
   static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
-  /** The op list for the given namespace choices and id map. */
-  public static List<MountOp> build(Map<Namespace, NsMode> ns, IdMap idMap) {
+  /**
+   * The op list for the given namespace choices and id map, with the user's volumes after the
+   * system mounts and before the masks, so a volume can never uncover a masked path.
+   */
+  public static List<MountOp> build(Map<Namespace, NsMode> ns, IdMap idMap, List<MountOp> volumes) {
     List<MountOp> ops = new ArrayList<>();
     boolean ownPid = ns.get(Namespace.PID) != NsMode.HOST;
     boolean ownNet = ns.get(Namespace.NET) != NsMode.HOST;
@@ -64,6 +67,7 @@ public final class DefaultMounts {
       ops.add(MountOp.of("cgroup2", "/sys/fs/cgroup", "ro,nosuid,nodev,noexec,optional"));
     }
 
+    ops.addAll(volumes);
     for (String m : MASKED) ops.add(MountOp.of("mask", m, ""));
     for (String m : thermalThrottle()) ops.add(MountOp.of("mask", m, ""));
     for (String r : READ_ONLY) ops.add(MountOp.of("ro", r, ""));

@@ -22,7 +22,8 @@ public record Plan(
     List<Rlimit> rlimits,
     long capabilities,
     Set<Flag> flags,
-    TimeOffsets timeOffsets) {
+    TimeOffsets timeOffsets,
+    List<String> networkHelper) {
 
   /** Switches of the plan (the helper's flag words). */
   public enum Flag {
@@ -58,6 +59,7 @@ public record Plan(
     mounts = List.copyOf(mounts);
     rlimits = List.copyOf(rlimits);
     flags = Set.copyOf(flags);
+    networkHelper = List.copyOf(networkHelper);
     if (argv.isEmpty()) throw new IllegalArgumentException("empty command");
   }
 }

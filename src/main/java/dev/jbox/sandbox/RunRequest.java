@@ -26,7 +26,11 @@ public record RunRequest(
     String ipc,
     String uts,
     String cgroupns,
-    String timens) {
+    String timens,
+    List<String> volumes,
+    List<String> mounts,
+    List<String> tmpfs,
+    List<String> publish) {
   public RunRequest {
     command = List.copyOf(command);
     env = List.copyOf(env);
@@ -37,5 +41,9 @@ public record RunRequest(
     securityOpts = List.copyOf(securityOpts);
     uidmap = List.copyOf(uidmap);
     gidmap = List.copyOf(gidmap);
+    volumes = List.copyOf(volumes);
+    mounts = List.copyOf(mounts);
+    tmpfs = List.copyOf(tmpfs);
+    publish = List.copyOf(publish);
   }
 }

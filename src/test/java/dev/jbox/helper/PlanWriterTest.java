@@ -39,7 +39,8 @@ class PlanWriterTest {
         List.of(new Plan.Rlimit(7, 1024, 4096), new Plan.Rlimit(4, -1, -1)),
         0x800405fbL,
         EnumSet.of(Plan.Flag.SECCOMP, Plan.Flag.NO_NEW_PRIVS, Plan.Flag.TTY),
-        new Plan.TimeOffsets(86400, -5));
+        new Plan.TimeOffsets(86400, -5),
+        List.of("/usr/bin/pasta", "--config-net", "@PID@"));
   }
 
   static final Path GOLDEN = Jbox.source().resolve("helpers/tests/golden/plan.bin");

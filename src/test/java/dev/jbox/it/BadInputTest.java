@@ -44,6 +44,14 @@ class BadInputTest {
       "relative workdir|--rootfs,ROOTFS,-w,rel,true|must be an absolute path",
       "missing env file|--rootfs,ROOTFS,--env-file,/nonexistent/env,true|no such file",
       "bad security opt|--rootfs,ROOTFS,--security-opt,apparmor=x,true|--security-opt",
+      "missing volume source|--rootfs,ROOTFS,-v,/nonexistent/src:/x,true|does not exist",
+      "relative volume target|--rootfs,ROOTFS,-v,/tmp:rel,true|must be absolute",
+      "volume over root|--rootfs,ROOTFS,-v,/tmp:/,true|cannot mount over /",
+      "bad mount type|--rootfs,ROOTFS,--mount,type=volume,true|type must be bind or tmpfs",
+      "bad tmpfs size|--rootfs,ROOTFS,--tmpfs,/x:size=huge,true|bad size",
+      "unknown network|--rootfs,ROOTFS,--network=bogus,true|expected none, host, pasta, slirp4netns",
+      "publish without pasta|--rootfs,ROOTFS,--network=none,-p,8080:80,true|--publish needs --network=pasta",
+      "bad publish|--rootfs,ROOTFS,-p,80,true|expected [IP:]HOSTPORT:CONTAINERPORT",
       "raising hard limit|--rootfs,ROOTFS,--ulimit,nofile=1:99999999999,true|setrlimit"})
   void badInput_oneLineExit125NothingCreated(String name, String args, String message) throws Exception {
     List<String> a = new java.util.ArrayList<>(List.of("run"));

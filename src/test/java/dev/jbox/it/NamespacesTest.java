@@ -87,7 +87,7 @@ class NamespacesTest {
 
   @Test
   void network_private_hasOnlyLoopbackUp() {
-    var r = Jbox.sh(rootfs, "ls /sys/class/net; ip -o link show lo");
+    var r = Jbox.sh(rootfs, List.of("--network=none"), "ls /sys/class/net; ip -o link show lo");
     assertEquals(0, r.code(), r.toString());
     String[] l = r.out().split("\n");
     assertEquals("lo", l[0]);
@@ -139,14 +139,19 @@ class NamespacesTest {
 
   @Test
   void joinPidNamespace_ofRunningSandbox_seesItsProcesses() throws Exception {
-    ProcessBuilder pb = Jbox.builder(List.of("run", "--rootfs", rootfs.toString(), "sh", "-c", "echo ready; exec sleep 30"));
+    String marker = "sleep 3" + (System.nanoTime() % 100000);
+    ProcessBuilder pb = Jbox.builder(List.of("run", "--rootfs", rootfs.toString(), "sh", "-c", "exec " + marker));
     Process first = pb.start();
     try {
-      assertEquals("ready", new String(first.getInputStream().readNBytes(6)).strip());
-      long pid1 = Lifetimes.descendants(first.pid()).stream().filter(p -> Lifetimes.cmdline(p).startsWith("sleep 30")).findFirst().orElseThrow();
-      var r = Jbox.sh(rootfs, List.of("--pid=ns:/proc/" + pid1 + "/ns/pid"), "ps -o pid,args");
+      List<Long> found = Lifetimes.withCmdline(marker);
+      for (int i = 0; i < 100 && found.isEmpty(); i++) {
+        Thread.sleep(100);
+        found = Lifetimes.withCmdline(marker);
+      }
+      assertEquals(1, found.size(), "the first sandbox's pid 1");
+      var r = Jbox.sh(rootfs, List.of("--pid=ns:/proc/" + found.get(0) + "/ns/pid"), "ps -o pid,args");
       assertEquals(0, r.code(), r.toString());
-      assertTrue(r.out().contains("sleep 30"), r.out());
+      assertTrue(r.out().contains(marker), r.out());
       assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("1 ")), r.out());
     } finally {
       first.destroyForcibly();

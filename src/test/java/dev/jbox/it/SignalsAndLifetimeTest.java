@@ -96,14 +96,24 @@ class SignalsAndLifetimeTest {
 
   @Test
   void sigkillOfJboxWhileJvmRuns_leavesNoJvm() throws Exception {
-    // the helper starts the JVM; kill the helper while Java is still parsing
-    String marker = "jvm-marker-" + System.nanoTime();
-    Process p = Jbox.builder(List.of("run", "--rootfs", rootfs.toString(), "-e", "M=" + marker, "true"))
+    // the JVM blocks reading a FIFO as its --env-file, so it is surely still running when the
+    // launcher (the helper) is killed
+    Path fifo = tmp.resolve("fifo-" + System.nanoTime());
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    Process p = Jbox.builder(List.of("run", "--rootfs", rootfs.toString(), "--env-file", fifo.toString(), "true"))
         .redirectErrorStream(true).start();
-    List<Long> kids = Lifetimes.descendants(p.pid());
+    long jvm = -1;
+    for (int i = 0; i < 100 && jvm < 0; i++) {
+      for (long k : Lifetimes.descendants(p.pid())) {
+        if (Lifetimes.cmdline(k).contains("dev.jbox.cli.Main")) jvm = k;
+      }
+      if (jvm < 0) Thread.sleep(100);
+    }
+    assertTrue(jvm > 0, "the JVM child was not seen");
     signal(p.pid(), "KILL");
     p.waitFor(5, TimeUnit.SECONDS);
-    for (int i = 0; i < 50 && kids.stream().anyMatch(k -> !Lifetimes.cmdline(k).isEmpty()); i++) Thread.sleep(100);
-    assertTrue(kids.stream().allMatch(k -> Lifetimes.cmdline(k).isEmpty()), "a child of the launcher survived it");
+    final long j = jvm;
+    for (int i = 0; i < 50 && !Lifetimes.cmdline(j).isEmpty(); i++) Thread.sleep(100);
+    assertEquals("", Lifetimes.cmdline(j), "the JVM outlived the launcher");
   }
 }

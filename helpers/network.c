@@ -1,0 +1,145 @@
+/* Stage 0's user-mode networking: pasta or slirp4netns attached to the sandbox's network
+ * namespace before stage 1 goes on, so the command starts with its network up.
+ *
+ * Lifetimes: both stay children of the monitor with PR_SET_PDEATHSIG(SIGKILL), and the monitor
+ * ends them when the sandbox ends. pasta runs in the foreground (-f): in daemon mode it outlives
+ * the namespace it served (seen with the Debian 12 pasta), so readiness is read from the
+ * sandbox's routing table instead. slirp4netns also gets --exit-fd, the read end of a pipe whose
+ * only write end the monitor holds, and signals readiness on --ready-fd. Every other descriptor
+ * is closed in the child: a daemon must not hold the caller's pipes open. */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "util.h"
+
+static pid_t net_pid = -1;
+static int net_exit_fd = -1;
+
+/* A default route in /proc/PID/net/route (destination 00000000) or ipv6_route (all-zero prefix,
+ * length 00, not on lo). */
+static int has_default_route(const char *path, int v4) {
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  char line[512];
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f)) {
+    if (v4) {
+      char ifc[32], dest[16];
+      if (sscanf(line, "%31s %15s", ifc, dest) == 2 && !strcmp(dest, "00000000")) found = 1;
+    } else if (!strncmp(line, "00000000000000000000000000000000 00", 35) && !strstr(line, " lo\n")) {
+      found = 1;
+    }
+  }
+  fclose(f);
+  return found;
+}
+
+void stop_network(void) {
+  if (net_exit_fd >= 0) close(net_exit_fd); /* slirp4netns: its --exit-fd reaches EOF */
+  net_exit_fd = -1;
+  if (net_pid <= 0) return;
+  kill(net_pid, SIGTERM);
+  int st;
+  while (waitpid(net_pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  net_pid = -1;
+}
+
+int start_network(struct plan *p, pid_t child, int *keep_fd) {
+  *keep_fd = -1;
+  if (p->net_argc == 0) return 0;
+  int is_slirp = strstr(p->net_argv[0], "slirp4netns") != NULL;
+  int ready[2] = {-1, -1}, exitp[2] = {-1, -1};
+  if (is_slirp && (pipe2(ready, O_CLOEXEC) < 0 || pipe2(exitp, O_CLOEXEC) < 0)) return fail_errno("pipe for slirp4netns");
+  char pidbuf[24], readybuf[24], exitbuf[24];
+  snprintf(pidbuf, sizeof pidbuf, "%d", child);
+  snprintf(readybuf, sizeof readybuf, "%d", 3);
+  snprintf(exitbuf, sizeof exitbuf, "%d", 4);
+  const char *argv[66];
+  size_t n = 0;
+  for (size_t i = 0; i < p->net_argc; i++) {
+    const char *a = p->net_argv[i];
+    if (!strcmp(a, "@PID@")) a = pidbuf;
+    else if (!strcmp(a, "@READY_FD@")) a = readybuf;
+    else if (!strcmp(a, "@EXIT_FD@")) a = exitbuf;
+    argv[n++] = a;
+  }
+  argv[n] = NULL;
+  int errp[2];
+  if (pipe2(errp, O_CLOEXEC) < 0) return fail_errno("pipe");
+  pid_t pid = fork();
+  if (pid < 0) return fail_errno("fork %s", argv[0]);
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(errp[1], 2); /* its complaints become our one-line error */
+    if (is_slirp) {
+      dup2(ready[1], 3);
+      dup2(exitp[0], 4);
+    }
+    syscall(SYS_close_range, is_slirp ? 5 : 3, ~0U, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execv(argv[0], (char *const *)argv);
+    dprintf(2, "exec: %s", strerror(errno));
+    _exit(127);
+  }
+  close(errp[1]);
+  if (is_slirp) {
+    close(ready[1]);
+    close(exitp[0]);
+    char c;
+    ssize_t r = RETRY(read(ready[0], &c, 1));
+    close(ready[0]);
+    if (r == 1) {
+      close(errp[0]);
+      *keep_fd = net_exit_fd = exitp[1]; /* closed when the sandbox ends, or with the monitor */
+      net_pid = pid;
+      return 0;
+    }
+    close(exitp[1]);
+    kill(pid, SIGKILL);
+  }
+  int st;
+  if (!is_slirp) {
+    /* pasta is ready when the namespace has its default route (IPv4 or IPv6); it fails by exiting */
+    char r4[64], r6[64];
+    snprintf(r4, sizeof r4, "/proc/%d/net/route", child);
+    snprintf(r6, sizeof r6, "/proc/%d/net/ipv6_route", child);
+    for (int i = 0; i < 10000; i++) {
+      if (waitpid(pid, &st, WNOHANG) == pid) goto failed;
+      if (has_default_route(r4, 1) || has_default_route(r6, 0)) {
+        close(errp[0]);
+        net_pid = pid;
+        return 0;
+      }
+      usleep(500);
+    }
+    kill(pid, SIGKILL);
+    close(errp[0]);
+    waitpid(pid, &st, 0);
+    return fail("pasta did not configure the network within 5 s");
+  }
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+failed:;
+  char msg[400] = "";
+  ssize_t m = read(errp[0], msg, sizeof msg - 1);
+  close(errp[0]);
+  if (m > 0) {
+    msg[m] = '\0';
+    msg[strcspn(msg, "\n")] = '\0';
+  }
+  return fail("%s failed%s%s", strrchr(argv[0], '/') + 1, m > 0 ? ": " : "", m > 0 ? msg : "");
+}

@@ -1,0 +1,125 @@
+package dev.jbox.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** User-mode networking with the real pasta and slirp4netns: reachability, isolation, lifetimes. */
+class NetworkTest {
+  @TempDir static Path tmp;
+  static Path rootfs;
+  static ServerSocket hostServer;
+  static Thread acceptor;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    Jbox.requireRootless();
+    rootfs = Jbox.rootfs(tmp);
+    // a service on the host's loopback only: a sandbox must not reach it unless allowed
+    hostServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    acceptor = new Thread(() -> {
+      while (!hostServer.isClosed()) {
+        try (Socket s = hostServer.accept(); OutputStream o = s.getOutputStream()) {
+          o.write("host-secret\n".getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+          return;
+        }
+      }
+    });
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (hostServer != null) hostServer.close();
+  }
+
+  static String reachHost(String network) {
+    var r = Jbox.sh(rootfs, List.of("--network=" + network),
+        "gw=$(ip route | sed -n 's/default via \\([0-9.]*\\).*/\\1/p'); nc -w 2 $gw " + hostServer.getLocalPort() + " 2>/dev/null; echo rc=$?");
+    assertEquals(0, r.code(), r.toString());
+    return r.out();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"pasta", "slirp4netns"})
+  void hostLoopback_unreachableByDefault_reachableWhenAllowed(String backend) {
+    assertTrue(!reachHost(backend).contains("host-secret"), "the host's 127.0.0.1 must stay out of reach");
+    String allow = backend.equals("pasta") ? "pasta:host-loopback" : "slirp4netns:allow_host_loopback=true";
+    assertTrue(reachHost(allow).contains("host-secret"), "benign twin: reachable when allowed");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"pasta", "slirp4netns"})
+  void backend_givesAnInterfaceWithDefaultRouteAndLeavesNothingBehind(String backend) throws Exception {
+    var r = Jbox.sh(rootfs, List.of("--network=" + backend), "ip -o link | grep -v ' lo:' | wc -l; ip route | grep -c default");
+    assertEquals("1\n1\n", r.out(), r.toString());
+    for (int i = 0; i < 30 && !Lifetimes.withCmdline("/usr/bin/" + backend).isEmpty(); i++) Thread.sleep(100);
+    assertEquals(List.of(), Lifetimes.withCmdline("/usr/bin/" + backend), backend + " outlived its sandbox");
+  }
+
+  @Test
+  void publish_serverInsideIsReachableFromHost() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    Process p = Jbox.builder(List.of("run", "-p", port + ":8080", "--rootfs", rootfs.toString(), "sh", "-c",
+        "mkdir -p /www && echo hello-from-jbox > /www/index.html && httpd -f -p 8080 -h /www")).start();
+    try {
+      String got = "";
+      for (int i = 0; i < 50 && !got.contains("hello-from-jbox"); i++) {
+        Thread.sleep(100);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+          s.setSoTimeout(2000);
+          s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+          InputStream in = s.getInputStream();
+          got = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+          // not listening yet
+        }
+      }
+      assertTrue(got.contains("hello-from-jbox"), "response: " + got);
+    } finally {
+      p.destroy();
+      assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void publish_portInUse_isOneLineError() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      var r = Jbox.run("run", "-p", taken.getLocalPort() + ":80", "--rootfs", rootfs.toString(), "true");
+      assertEquals(125, r.code(), r.toString());
+      assertTrue(r.err().contains("already in use") && r.err().lines().count() == 1, r.err());
+    }
+  }
+
+  @Test
+  void sigkillOfJbox_takesPastaDown() throws Exception {
+    String marker = "sleep 5" + (System.nanoTime() % 10000);
+    Process p = Jbox.builder(List.of("run", "--network=pasta", "--rootfs", rootfs.toString(), "sh", "-c", "exec " + marker)).start();
+    for (int i = 0; i < 100 && Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
+    long pasta = Lifetimes.descendants(p.pid()).stream().filter(k -> Lifetimes.cmdline(k).startsWith("/usr/bin/pasta")).findFirst().orElseThrow();
+    new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start().waitFor();
+    for (int i = 0; i < 50 && !Lifetimes.cmdline(pasta).isEmpty(); i++) Thread.sleep(100);
+    assertEquals("", Lifetimes.cmdline(pasta), "pasta outlived a killed jbox");
+    assertEquals(List.of(), Lifetimes.withCmdline(marker));
+  }
+}

@@ -1,0 +1,69 @@
+package dev.jbox.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** -v, --mount and --tmpfs: ro refuses writes, rw writes through, tmpfs options, hostile targets. */
+class VolumesTest {
+  @TempDir static Path tmp;
+  static Path rootfs;
+
+  @BeforeAll
+  static void setUp() {
+    Jbox.requireRootless();
+    rootfs = Jbox.rootfs(tmp);
+  }
+
+  @Test
+  void roVolumeRefusesWrites_rwVolumeWritesThroughToHost(@TempDir Path host) throws Exception {
+    Files.writeString(host.resolve("in"), "from-host");
+    var r = Jbox.sh(rootfs, List.of("-v", host + ":/data/ro:ro", "--volume", host + ":/data/rw"),
+        "cat /data/ro/in; echo; (echo x > /data/ro/no) 2>&1; echo out > /data/rw/out; echo rc=$?");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().startsWith("from-host\n"), r.out());
+    assertTrue(r.out().contains("Read-only file system"), r.out());
+    assertTrue(r.out().endsWith("rc=0\n"), r.out());
+    assertFalse(Files.exists(host.resolve("no")));
+    assertEquals("out\n", Files.readString(host.resolve("out")));
+  }
+
+  @Test
+  void mountBindReadonlyAndTmpfsOptions(@TempDir Path host) throws Exception {
+    var r = Jbox.sh(rootfs, List.of("--mount", "type=bind,source=" + host + ",target=/b,readonly",
+        "--mount", "type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=0700", "--tmpfs", "/scratch:size=2m,noexec"),
+        "(touch /b/x) 2>&1 | grep -c Read-only; stat -c %a /t; grep -E ' /(t|scratch) ' /proc/self/mountinfo");
+    assertEquals(0, r.code(), r.toString());
+    List<String> l = r.out().lines().toList();
+    assertEquals("1", l.get(0));
+    assertEquals("700", l.get(1));
+    assertTrue(r.out().contains("size=1024k") && r.out().contains("size=2048k") && r.out().contains("noexec"), r.out());
+  }
+
+  @Test
+  void volumeTargetThroughSymlinkInRootfs_staysInsideRootfs(@TempDir Path t, @TempDir Path host) throws Exception {
+    Path r2 = Jbox.rootfs(t);
+    Path victim = Files.createDirectories(t.resolve("victim"));
+    Files.createSymbolicLink(r2.resolve("escape"), victim); // absolute link to a host dir
+    Files.writeString(host.resolve("payload"), "p");
+    var r = Jbox.sh(r2, List.of("-v", host + ":/escape/inside"), "cat /escape/inside/payload");
+    assertEquals(0, r.code(), r.toString());
+    assertEquals("p", r.out());
+    try (var s = Files.list(victim)) {
+      assertEquals(List.of(), s.toList(), "the host directory behind the symlink is untouched");
+    }
+  }
+
+  @Test
+  void volumeCannotUncoverMaskedPaths(@TempDir Path host) throws Exception {
+    var r = Jbox.sh(rootfs, List.of("--tmpfs", "/proc/acpi"), "ls -A /proc/acpi | wc -l; (touch /proc/acpi/x) 2>&1 | grep -c Read-only");
+    assertEquals("0\n1\n", r.out(), r.toString());
+  }
+}
