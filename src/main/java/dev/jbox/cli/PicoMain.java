@@ -12,10 +12,23 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Rootless sandbox launcher.",
-    subcommands = {RunHelpCommand.class, LoginCommand.class, LogoutCommand.class})
+    subcommands = {RunHelpCommand.class, LoginCommand.class, LogoutCommand.class,
+        PullCommand.class, ImagesCommand.class, RmiCommand.class, TagCommand.class,
+        ImageCommand.class, SystemCommand.class, LoadCommand.class})
 public final class PicoMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   private PrintStream err = System.err;
+  private PrintStream out = System.out;
+
+  /** The output stream of this invocation, for services that print progress. */
+  PrintStream out() {
+    return out;
+  }
+
+  /** The root command object of a (sub)command's invocation. */
+  static PicoMain of(CommandLine.Model.CommandSpec spec) {
+    return (PicoMain) spec.root().userObject();
+  }
 
   /** The error stream of this invocation, for warnings printed by services below the commands. */
   PrintStream err() {
@@ -30,6 +43,7 @@ public final class PicoMain implements Runnable {
   static int execute(String[] args, PrintStream out, PrintStream err) {
     PicoMain root = new PicoMain();
     root.err = err;
+    root.out = out;
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));

@@ -1,0 +1,105 @@
+package dev.jbox.cli;
+
+import dev.jbox.JboxException;
+import dev.jbox.image.pull.PullService;
+import dev.jbox.image.store.ImageLookup;
+import dev.jbox.image.store.ImageRecord;
+import dev.jbox.image.store.Store;
+import dev.jbox.image.store.StoreService;
+import dev.jbox.image.unpack.Unpacker;
+import dev.jbox.json.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jbox image}: inspect, prune and tag stored images. */
+@Command(name = "image", mixinStandardHelpOptions = true,
+    description = "Manage stored images (see jbox-image(1)).",
+    subcommands = {ImageCommand.Inspect.class, ImageCommand.Prune.class, TagCommand.class})
+final class ImageCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
+  }
+
+  /** {@code jbox image inspect}: the stored record, names, config and layer dirs as JSON. */
+  @Command(name = "inspect", mixinStandardHelpOptions = true,
+      description = "Print stored images as JSON.")
+  static final class Inspect implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image names or ids.")
+    List<String> images;
+
+    @Override
+    public Integer call() throws IOException {
+      Store store = Store.open(Store.defaultRoot());
+      List<Object> out = new ArrayList<>();
+      for (String i : images) {
+        ImageRecord r = ImageLookup.find(store, i).image();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Id", r.id().substring(7));
+        m.put("Digest", r.manifestDigest());
+        m.put("RepoTags", store.namesOf(r, store.tags()));
+        m.put("RepoDigests", r.repoDigests());
+        m.put("Created", r.created());
+        m.put("Platform", r.platform());
+        m.put("Size", r.size());
+        m.put("ManifestMediaType", r.manifestMediaType());
+        if (r.indexDigest() != null) m.put("IndexDigest", r.indexDigest());
+        try {
+          m.put("Config", Json.parse(Files.readString(store.blobPath(r.id()))));
+        } catch (IOException e) {
+          throw new JboxException("image inspect " + i + ": config blob missing: "
+              + store.blobPath(r.id()));
+        }
+        List<Object> layers = new ArrayList<>();
+        for (ImageRecord.Layer l : r.layers()) {
+          Map<String, Object> lm = new LinkedHashMap<>();
+          lm.put("Digest", l.digest());
+          lm.put("DiffID", l.diffId());
+          lm.put("MediaType", l.mediaType());
+          lm.put("Size", l.size());
+          lm.put("Dir", store.layerDir(l.diffId()).resolve("diff").toString());
+          layers.add(lm);
+        }
+        m.put("Layers", layers);
+        out.add(m);
+      }
+      PicoMain.of(spec).out().println(Json.pretty(out));
+      return 0;
+    }
+  }
+
+  /** {@code jbox image prune}: removes unnamed images and unreferenced layers. */
+  @Command(name = "prune", mixinStandardHelpOptions = true,
+      description = "Remove images without names and layers no image uses.")
+  static final class Prune implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PicoMain root = PicoMain.of(spec);
+      PrintStream out = root.out();
+      try (Unpacker u = PullService.newUnpacker(root.err())) {
+        StoreService.PruneResult r = new StoreService(Store.open(Store.defaultRoot())).prune(
+            u::delete);
+        r.imageIds().forEach(out::println);
+        out.println("Reclaimed " + ImagesCommand.si(r.bytesFreed()));
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,396 @@
+package dev.jbox.image.store;
+
+import dev.jbox.JboxException;
+import dev.jbox.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The image store on disk, shared by concurrent jbox processes.
+ *
+ * <pre>
+ * storage/
+ *   store.lock                      exclusive while metadata (images/, tags.json) changes
+ *   tags.json                       {"docker.io/library/alpine:latest": "sha256:&lt;manifest&gt;"}
+ *   images/&lt;manifest-hex&gt;.json      {@link ImageRecord}
+ *   blobs/sha256/&lt;hex&gt;              manifests and configs; layer blobs only while downloading
+ *   layers/&lt;diffid-hex&gt;/diff        the unpacked layer (files owned by subordinate ids)
+ *   layers/&lt;diffid-hex&gt;/layer.json  how it was unpacked (digests, size, id maps)
+ *   layers/&lt;diffid-hex&gt;/incomplete  present until the unpack finished: such a layer is never used
+ *   locks/&lt;diffid-hex&gt;.lock         per layer: exclusive while unpacking or deleting, shared
+ *                                   while a pull that uses it has not written its record
+ *   tmp/load-*                      jbox load's unpacked archive while it loads
+ * </pre>
+ *
+ * Layers are keyed by diff id (not chain id): each is a complete overlay lower dir of its own,
+ * independent of its parents, so one directory serves every image that contains that diff.
+ */
+public final class Store {
+  private final Path root;
+
+  private Store(Path root) {
+    this.root = root;
+  }
+
+  /** $JBOX_STORAGE, else $XDG_DATA_HOME/jbox/storage, else ~/.local/share/jbox/storage. */
+  public static Path defaultRoot() {
+    String s = System.getenv("JBOX_STORAGE");
+    if (s != null && !s.isEmpty()) return Path.of(s);
+    String x = System.getenv("XDG_DATA_HOME");
+    Path data = x != null && !x.isEmpty() ? Path.of(x)
+        : Path.of(System.getProperty("user.home"), ".local", "share");
+    return data.resolve("jbox").resolve("storage");
+  }
+
+  /** Opens (creating) the store at root. */
+  public static Store open(Path root) {
+    try {
+      for (String d : List.of("images", "blobs/sha256", "layers", "locks")) {
+        Files.createDirectories(root.resolve(d));
+      }
+    } catch (IOException e) {
+      throw new JboxException("storage `" + root + "`: " + e.getMessage(), e);
+    }
+    return new Store(root);
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path blobPath(String digest) {
+    return root.resolve("blobs/sha256").resolve(hex(digest));
+  }
+
+  public Path layerDir(String diffId) {
+    return root.resolve("layers").resolve(hex(diffId));
+  }
+
+  public Path layerLockFile(String diffId) {
+    return root.resolve("locks").resolve(hex(diffId) + ".lock");
+  }
+
+  static String hex(String digest) {
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new JboxException("storage: unexpected digest '" + digest + "'");
+    }
+    return digest.substring(7);
+  }
+
+  /** Runs body holding the store's metadata lock. */
+  public <T> T locked(IoSupplier<T> body) {
+    try {
+      Locks.Held h = Locks.acquire(root.resolve("store.lock"), true);
+      try {
+        return body.get();
+      } finally {
+        h.close();
+      }
+    } catch (IOException e) {
+      throw new JboxException("storage `" + root + "`: " + e.getMessage(), e);
+    }
+  }
+
+  /** A supplier that may throw IOException. */
+  public interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  /** Deletes directories whose files belong to subordinate ids (runs in the user namespace). */
+  public interface Deleter {
+    void delete(List<Path> dirs) throws IOException;
+  }
+
+  // --- layers ---------------------------------------------------------------------------------
+
+  /** Whether the layer is fully unpacked: its metadata exists and no incomplete marker. */
+  public boolean layerComplete(String diffId) {
+    Path d = layerDir(diffId);
+    return Files.isRegularFile(d.resolve("layer.json")) && !Files.exists(d.resolve("incomplete"));
+  }
+
+  /** Reads a complete layer's metadata. */
+  public Map<String, Object> layerMeta(String diffId) {
+    try {
+      return Json.parseObject(Files.readString(layerDir(diffId).resolve("layer.json")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Prepares an empty layer dir with its incomplete marker; call holding the exclusive lock. */
+  public void beginLayer(String diffId, Deleter deleter) throws IOException {
+    Path d = layerDir(diffId);
+    if (Files.exists(d)) {
+      Files.createDirectories(d);
+      Files.write(d.resolve("incomplete"), new byte[0]);
+      if (Files.exists(d.resolve("diff"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        deleter.delete(List.of(d.resolve("diff")));
+      }
+      Files.deleteIfExists(d.resolve("layer.json"));
+    } else {
+      Files.createDirectories(d);
+      Files.write(d.resolve("incomplete"), new byte[0]);
+    }
+    AtomicFiles.syncDir(d.getParent());
+  }
+
+  /** Records the layer's metadata and removes the marker; call holding the exclusive lock. */
+  public void finishLayer(String diffId, Map<String, Object> meta) throws IOException {
+    Path d = layerDir(diffId);
+    AtomicFiles.write(d.resolve("layer.json"), Json.pretty(meta).getBytes(StandardCharsets.UTF_8));
+    Files.delete(d.resolve("incomplete"));
+    AtomicFiles.syncDir(d);
+  }
+
+  /** Removes a layer this process failed to finish; call holding the exclusive lock. */
+  public void abandonLayer(String diffId, Deleter deleter) throws IOException {
+    Path d = layerDir(diffId);
+    if (Files.exists(d)) removeLayerDir(d, deleter);
+  }
+
+  /** Removes half-written layers whose writer is gone (nobody holds their lock). */
+  public int cleanIncomplete(Deleter deleter) throws IOException {
+    int n = 0;
+    for (Path d : list(root.resolve("layers"))) {
+      String diffId = "sha256:" + d.getFileName();
+      if (!diffId.matches("sha256:[0-9a-f]{64}")) continue;
+      if (layerComplete(diffId)) continue;
+      try (Locks.Held h = Locks.tryAcquire(layerLockFile(diffId), true)) {
+        if (h == null || layerComplete(diffId)) continue;
+        removeLayerDir(d, deleter);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void removeLayerDir(Path d, Deleter deleter) throws IOException {
+    Files.write(d.resolve("incomplete"), new byte[0]);
+    AtomicFiles.syncDir(d);
+    if (Files.exists(d.resolve("diff"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      deleter.delete(List.of(d.resolve("diff")));
+    }
+    Files.deleteIfExists(d.resolve("layer.json"));
+    Files.deleteIfExists(d.resolve("incomplete"));
+    Files.deleteIfExists(d);
+  }
+
+  // --- images and tags --------------------------------------------------------------------------
+
+  /** All image records. */
+  public List<ImageRecord> images() {
+    List<ImageRecord> out = new ArrayList<>();
+    for (Path f : list(root.resolve("images"))) {
+      if (!f.getFileName().toString().endsWith(".json")) continue;
+      try {
+        out.add(ImageRecord.fromJson(Files.readString(f)));
+      } catch (NoSuchFileException e) {
+        // removed concurrently
+      } catch (IOException | RuntimeException e) {
+        throw new JboxException("storage: unreadable image record `" + f + "`: " + e.getMessage()
+            + " (delete it, then run jbox image prune)");
+      }
+    }
+    return out;
+  }
+
+  public ImageRecord image(String manifestDigest) {
+    for (ImageRecord r : images()) if (r.manifestDigest().equals(manifestDigest)) return r;
+    return null;
+  }
+
+  /**
+   * The image's unpacked layer directories in overlay {@code lowerdir=} order: the top layer
+   * first. A repeated diff appears once, at its highest position.
+   */
+  public List<Path> lowerDirs(ImageRecord r) {
+    List<Path> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = r.layers().size() - 1; i >= 0; i--) {
+      String diffId = r.layers().get(i).diffId();
+      if (!seen.add(diffId)) continue;
+      if (!layerComplete(diffId)) {
+        throw new JboxException("storage: layer " + diffId + " of image " + r.shortId()
+            + " is missing or incomplete: pull the image again");
+      }
+      out.add(layerDir(diffId).resolve("diff"));
+    }
+    return out;
+  }
+
+  /** The image's config blob, as pulled (parse it with {@code ImageConfig.parse}). */
+  public byte[] configBytes(ImageRecord r) {
+    try {
+      return Files.readAllBytes(blobPath(r.id()));
+    } catch (IOException e) {
+      throw new JboxException("storage: config of image " + r.shortId() + " is missing ("
+          + blobPath(r.id()) + "): pull the image again");
+    }
+  }
+
+  /** Name → manifest digest, sorted by name. */
+  public Map<String, String> tags() {
+    Path f = root.resolve("tags.json");
+    if (!Files.exists(f)) return new TreeMap<>();
+    try {
+      Map<String, String> out = new TreeMap<>();
+      for (Map.Entry<String, Object> e : Json.parseObject(Files.readString(f)).entrySet()) {
+        out.put(e.getKey(), (String) e.getValue());
+      }
+      return out;
+    } catch (IOException e) {
+      throw new JboxException("storage: tags.json: " + e.getMessage());
+    }
+  }
+
+  /** The names that point at an image. */
+  public List<String> namesOf(ImageRecord r, Map<String, String> tags) {
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : tags.entrySet()) {
+      if (e.getValue().equals(r.manifestDigest())) out.add(e.getKey());
+    }
+    return out;
+  }
+
+  /** Writes the tags index; call inside {@link #locked}. */
+  public void writeTags(Map<String, String> tags) throws IOException {
+    AtomicFiles.write(root.resolve("tags.json"),
+        Json.pretty(new LinkedHashMap<>(new TreeMap<>(tags))).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Writes a record (and optionally tags it); call inside {@link #locked}. */
+  public void putImage(ImageRecord r, String name) throws IOException {
+    AtomicFiles.write(root.resolve("images").resolve(hex(r.manifestDigest()) + ".json"),
+        Json.pretty(r.toJson()).getBytes(StandardCharsets.UTF_8));
+    if (name != null) {
+      Map<String, String> tags = tags();
+      tags.put(name, r.manifestDigest());
+      writeTags(tags);
+    }
+  }
+
+  /** Deletes a record and its names; call inside {@link #locked}. */
+  public void dropImage(ImageRecord r) throws IOException {
+    Map<String, String> tags = tags();
+    tags.values().removeIf(v -> v.equals(r.manifestDigest()));
+    writeTags(tags);
+    Files.deleteIfExists(root.resolve("images").resolve(hex(r.manifestDigest()) + ".json"));
+  }
+
+  /**
+   * Deletes layers and blobs no record references; call inside {@link #locked}. A layer a pull
+   * still holds (shared lock) is left for later. Returns the bytes freed (uncompressed layers).
+   */
+  public long collectGarbage(Deleter deleter) throws IOException {
+    Set<String> usedLayers = new HashSet<>();
+    Set<String> usedBlobs = new HashSet<>();
+    for (ImageRecord r : images()) {
+      for (ImageRecord.Layer l : r.layers()) usedLayers.add(hex(l.diffId()));
+      usedBlobs.add(hex(r.manifestDigest()));
+      usedBlobs.add(hex(r.id()));
+    }
+    long freed = 0;
+    for (Path d : list(root.resolve("layers"))) {
+      String h = d.getFileName().toString();
+      if (usedLayers.contains(h) || !h.matches("[0-9a-f]{64}")) continue;
+      try (Locks.Held lock = Locks.tryAcquire(layerLockFile("sha256:" + h), true)) {
+        if (lock == null) continue;
+        if (layerComplete("sha256:" + h)) {
+          Object size = layerMeta("sha256:" + h).get("size");
+          if (size instanceof Number n) freed += n.longValue();
+        }
+        removeLayerDir(d, deleter);
+      }
+    }
+    for (Path b : list(root.resolve("blobs/sha256"))) {
+      String n = b.getFileName().toString();
+      // Layer blobs and partial downloads belong to running pulls; only records' own blobs go.
+      if (n.matches("[0-9a-f]{64}") && !usedBlobs.contains(n) && isSmallMetadata(b)) {
+        Files.deleteIfExists(b);
+      }
+    }
+    return freed;
+  }
+
+  private static boolean isSmallMetadata(Path b) throws IOException {
+    if (Files.size(b) >= (4 << 20)) return false;
+    try (java.io.InputStream in = Files.newInputStream(b)) {
+      return in.read() == '{';
+    }
+  }
+
+  /** Total bytes of the files directly in a directory tree we can read (best effort). */
+  public long blobBytes() {
+    long n = 0;
+    for (Path b : list(root.resolve("blobs/sha256"))) {
+      try {
+        n += Files.size(b);
+      } catch (IOException ignored) {
+        // removed concurrently
+      }
+    }
+    return n;
+  }
+
+  /** Complete layer ids (hex) and their sizes. */
+  public Map<String, Long> layerSizes() {
+    Map<String, Long> out = new TreeMap<>();
+    for (Path d : list(root.resolve("layers"))) {
+      String h = d.getFileName().toString();
+      if (!h.matches("[0-9a-f]{64}") || !layerComplete("sha256:" + h)) continue;
+      Object size = layerMeta("sha256:" + h).get("size");
+      out.put(h, size instanceof Number n ? n.longValue() : 0L);
+    }
+    return out;
+  }
+
+  /**
+   * Whether a sandbox uses the image: a sandbox's state directory
+   * {@code $XDG_RUNTIME_DIR/jbox/<name>/} holds a file {@code image} with the image id or
+   * manifest digest for as long as the sandbox exists (the sandbox code removes or cleans it).
+   * Returns the sandbox names.
+   */
+  public static List<String> inUse(ImageRecord r) {
+    String rt = System.getenv("XDG_RUNTIME_DIR");
+    List<String> users = new ArrayList<>();
+    if (rt == null || rt.isEmpty()) return users;
+    for (Path d : list(Path.of(rt, "jbox"))) {
+      Path f = d.resolve("image");
+      try {
+        String v = Files.readString(f).trim();
+        if (v.equals(r.id()) || v.equals(r.manifestDigest())) {
+          users.add(d.getFileName().toString());
+        }
+      } catch (IOException ignored) {
+        // not a sandbox dir, or it went away
+      }
+    }
+    return users;
+  }
+
+  static List<Path> list(Path dir) {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) out.add(p);
+    } catch (NoSuchFileException e) {
+      return out;
+    } catch (IOException e) {
+      throw new JboxException("storage `" + dir + "`: " + e.getMessage());
+    }
+    out.sort(null);
+    return out;
+  }
+}

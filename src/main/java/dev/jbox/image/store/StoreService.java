@@ -1,0 +1,110 @@
+package dev.jbox.image.store;
+
+import dev.jbox.JboxException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Store operations behind {@code rmi}, {@code tag}, {@code image prune} and {@code system df}. */
+public final class StoreService {
+  private final Store store;
+
+  public StoreService(Store store) {
+    this.store = store;
+  }
+
+  /**
+   * Removes an image by name or id. By name: that name goes, and the image with its last name.
+   * By id: all its names and the image, which needs force when it has several names. An image a
+   * sandbox uses is refused, with or without force. Returns lines to print.
+   */
+  public List<String> remove(String input, boolean force, Store.Deleter deleter) {
+    return store.locked(() -> {
+      ImageLookup.Found f = ImageLookup.find(store, input);
+      ImageRecord r = f.image();
+      List<String> users = Store.inUse(r);
+      if (!users.isEmpty()) {
+        throw new JboxException("image " + input + " is in use by sandbox " + users
+            + ": remove the sandbox first");
+      }
+      Map<String, String> tags = store.tags();
+      List<String> names = store.namesOf(r, tags);
+      List<String> lines = new ArrayList<>();
+      if (f.name() != null && names.size() > 1) {
+        tags.remove(f.name());
+        store.writeTags(tags);
+        lines.add("Untagged: " + f.name());
+        return lines;
+      }
+      if (f.name() == null && names.size() > 1 && !force) {
+        throw new JboxException("image " + r.shortId() + " has several names " + names
+            + ": remove them by name, or use -f");
+      }
+      for (String n : names) lines.add("Untagged: " + n);
+      store.dropImage(r);
+      store.collectGarbage(deleter);
+      lines.add("Deleted: " + r.id().substring(7));
+      return lines;
+    });
+  }
+
+  /** Adds a name to an image; a name that pointed elsewhere moves. */
+  public void tag(String source, String target) {
+    store.locked(() -> {
+      ImageRecord r = ImageLookup.find(store, source).image();
+      Map<String, String> tags = store.tags();
+      tags.put(ImageLookup.tagName(target), r.manifestDigest());
+      store.writeTags(tags);
+      return null;
+    });
+  }
+
+  /** Removes images without names (unless used) and unreferenced layers; returns ids and bytes. */
+  public PruneResult prune(Store.Deleter deleter) {
+    return store.locked(() -> {
+      Map<String, String> tags = store.tags();
+      List<String> removed = new ArrayList<>();
+      for (ImageRecord r : store.images()) {
+        if (store.namesOf(r, tags).isEmpty() && Store.inUse(r).isEmpty()) {
+          store.dropImage(r);
+          removed.add(r.id().substring(7));
+        }
+      }
+      long freed = store.collectGarbage(deleter);
+      store.cleanIncomplete(deleter);
+      return new PruneResult(removed, freed);
+    });
+  }
+
+  /** What prune removed. */
+  public record PruneResult(List<String> imageIds, long bytesFreed) {}
+
+  /** Usage for {@code system df}. */
+  public record Usage(int images, int activeImages, long imagesSize, long reclaimableImages,
+      int layers, long layersSize, long blobsSize) {}
+
+  public Usage usage() throws IOException {
+    List<ImageRecord> all = store.images();
+    Map<String, String> tags = store.tags();
+    Map<String, Long> layers = store.layerSizes();
+    java.util.Set<String> usedByActive = new java.util.HashSet<>();
+    java.util.Set<String> usedByAny = new java.util.HashSet<>();
+    int active = 0;
+    for (ImageRecord r : all) {
+      boolean keep = !store.namesOf(r, tags).isEmpty() || !Store.inUse(r).isEmpty();
+      if (!Store.inUse(r).isEmpty()) active++;
+      for (ImageRecord.Layer l : r.layers()) {
+        usedByAny.add(l.diffId().substring(7));
+        if (keep) usedByActive.add(l.diffId().substring(7));
+      }
+    }
+    long total = 0;
+    long reclaim = 0;
+    for (Map.Entry<String, Long> e : layers.entrySet()) {
+      total += e.getValue();
+      if (!usedByActive.contains(e.getKey())) reclaim += e.getValue();
+    }
+    return new Usage(all.size(), active, total, reclaim, layers.size(), total, store.blobBytes());
+  }
+}

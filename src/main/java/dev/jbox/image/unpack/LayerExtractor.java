@@ -1,0 +1,401 @@
+package dev.jbox.image.unpack;
+
+import dev.jbox.sys.FsCalls;
+import dev.jbox.sys.ZstdInputStream;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Extracts one image layer (tar, gzip or zstd, detected by magic bytes) into a fresh directory,
+ * converting OCI whiteouts to the overlay format, and never touching anything outside it.
+ *
+ * <p>Overlay format written (read by the next issue's native overlay with {@code userxattr}, and
+ * by fuse-overlayfs): a whiteout {@code .wh.NAME} becomes a 0/0 character device {@code NAME}
+ * (unprivileged mknod of 0/0 is allowed since Linux 5.8); an opaque marker {@code .wh..wh..opq}
+ * sets {@code user.overlay.opaque=y} (native overlay in a user namespace reads user.* because
+ * trusted.* needs init-namespace CAP_SYS_ADMIN) and {@code user.fuseoverlayfs.opaque=y} on its
+ * directory. Image-supplied overlay xattrs are dropped, so a layer cannot forge redirects.
+ *
+ * <p>Path safety: every member name is normalized lexically (leading '/' stripped, '..' that would
+ * leave the root refused), then each parent component is checked with lstat (NOFOLLOW): it must
+ * be a real directory, a symlink parent refuses the layer. Files are always created new (O_EXCL)
+ * after unlinking what was there, so a write never goes through an existing link. These
+ * component-by-component checks are race-free because the destination is a fresh 0700 staging
+ * directory that nothing but this process writes to while it extracts.
+ */
+public final class LayerExtractor {
+  /** What to apply and how much to accept; layerName only labels errors. */
+  public record Options(boolean applyOwnership, UnpackLimits limits, String layerName) {}
+
+  /** The outcome: the digest of the uncompressed tar (the diff id) and counts. */
+  public record Result(String diffId, long entries, long bytes, int devicesSkipped,
+      List<String> notes) {}
+
+  private static final String OPAQUE = ".wh..wh..opq";
+  private static final String WH = ".wh.";
+
+  private final Path root;
+  private final Options opt;
+  private final Map<Path, long[]> dirMeta = new LinkedHashMap<>(); // mode, mtime
+  /** Directories already checked (real, inside root); only this process changes the tree. */
+  private final java.util.Set<Path> knownDirs = new java.util.HashSet<>();
+  private final List<String> notes = new ArrayList<>();
+  private final List<String> devices = new ArrayList<>();
+  private int skippedXattrs;
+  private long entries;
+
+  private LayerExtractor(Path root, Options opt) {
+    this.root = root;
+    this.opt = opt;
+  }
+
+  /** Extracts the (possibly compressed) layer stream into dest, which must not exist yet. */
+  public static Result extract(InputStream raw, Path dest, Options opt) throws IOException {
+    Files.createDirectory(dest, PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwx------")));
+    LayerExtractor x = new LayerExtractor(dest, opt);
+    try {
+      return x.run(raw);
+    } catch (IOException e) {
+      throw new IOException("layer " + opt.layerName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Opens the decompressing stream for gzip, zstd or plain tar by its first bytes. */
+  public static InputStream decompress(InputStream raw) throws IOException {
+    BufferedInputStream b = new BufferedInputStream(raw, 1 << 16);
+    b.mark(4);
+    byte[] m = b.readNBytes(4);
+    b.reset();
+    if (m.length >= 2 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b) {
+      return new GZIPInputStream(b, 1 << 16);
+    }
+    if (m.length == 4 && (m[0] & 0xff) == 0x28 && (m[1] & 0xff) == 0xb5 && (m[2] & 0xff) == 0x2f
+        && (m[3] & 0xff) == 0xfd) {
+      return new BufferedInputStream(new ZstdInputStream(b), 1 << 16);
+    }
+    return b;
+  }
+
+  private Result run(InputStream raw) throws IOException {
+    Bounded bounded = new Bounded(decompress(raw), opt.limits().maxBytes());
+    AsyncDigest din = new AsyncDigest(bounded);
+    try {
+      TarReader tar = new TarReader(din, opt.limits().maxPathLength());
+      dirMeta.put(root, new long[] {0755, -1});
+      TarEntry e;
+      while ((e = tar.next()) != null) {
+        if (++entries > opt.limits().maxEntries()) {
+          throw new IOException("more than " + opt.limits().maxEntries()
+              + " entries (limit JBOX_UNPACK_MAX_ENTRIES)");
+        }
+        try {
+          apply(e, tar);
+        } catch (FileSystemException fse) {
+          throw new IOException(e.name() + ": " + fse.getMessage(), fse);
+        }
+      }
+      // The diff id covers the whole uncompressed stream, including the trailing zero blocks.
+      din.transferTo(OutputStream.nullOutputStream());
+      String diffId = din.digest();
+      finishDirs();
+      if (!devices.isEmpty()) {
+        notes.add("skipped " + devices.size() + " device node(s), which cannot be created rootless"
+            + " (e.g. /" + devices.get(0) + ")");
+      }
+      if (skippedXattrs > 0) {
+        notes.add("skipped " + skippedXattrs + " extended attribute(s) outside user.* "
+            + "(security.capability, trusted.*, overlay markers)");
+      }
+      return new Result(diffId, entries,
+          bounded.count, devices.size(), notes);
+    } finally {
+      din.abandon();
+    }
+  }
+
+  /** Lexical normalization: strip leading '/', drop '.', resolve '..' refusing escapes. */
+  static List<String> components(String name) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String c : name.split("/")) {
+      if (c.isEmpty() || c.equals(".")) continue;
+      if (c.equals("..")) {
+        if (out.isEmpty()) throw new IOException("path escapes the layer with '..': " + name);
+        out.remove(out.size() - 1);
+      } else {
+        if (c.indexOf('\0') >= 0) throw new IOException("NUL in path: " + name);
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  /** Resolves the parent of comps to a real directory inside root, creating missing ones. */
+  private Path parentOf(List<String> comps, String member, boolean create) throws IOException {
+    Path cur = root;
+    for (int k = 0; k < comps.size() - 1; k++) {
+      Path next = cur.resolve(comps.get(k));
+      if (knownDirs.contains(next)) {
+        cur = next;
+        continue;
+      }
+      BasicFileAttributes a = lstat(next);
+      if (a == null) {
+        if (!create) throw new IOException("directory /" + rel(next) + " is not in this layer");
+        Files.createDirectory(next);
+        FsCalls.chmod(next, 0755);
+      } else if (a.isSymbolicLink()) {
+        throw new IOException("refusing " + member + ": its parent /" + rel(next)
+            + " is a symlink");
+      } else if (!a.isDirectory()) {
+        throw new IOException("refusing " + member + ": its parent /" + rel(next)
+            + " is not a directory");
+      }
+      knownDirs.add(next);
+      cur = next;
+    }
+    return cur;
+  }
+
+  private String rel(Path p) {
+    return root.relativize(p).toString();
+  }
+
+  private static BasicFileAttributes lstat(Path p) throws IOException {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  private void apply(TarEntry e, TarReader tar) throws IOException {
+    List<String> comps = components(e.name());
+    if (comps.isEmpty()) {
+      if (e.type() != '5') throw new IOException("a non-directory member names the layer root");
+      chown(root, e);
+      dirMeta.put(root, new long[] {e.mode(), e.mtimeSeconds()});
+      return;
+    }
+    String base = comps.get(comps.size() - 1);
+    Path parent = parentOf(comps, e.name(), true);
+    if (base.startsWith(WH)) {
+      whiteout(parent, base, e);
+      return;
+    }
+    Path p = parent.resolve(base);
+    switch (e.type()) {
+      case '5' -> {
+        BasicFileAttributes a = lstat(p);
+        if (a == null || !a.isDirectory()) {
+          removeExisting(p);
+          Files.createDirectory(p);
+          FsCalls.chmod(p, 0700);
+        }
+        chown(p, e);
+        xattrs(p, e);
+        dirMeta.put(p, new long[] {e.mode(), e.mtimeSeconds()});
+      }
+      case '0', '\0', '7' -> {
+        removeExisting(p);
+        try (OutputStream os = Files.newOutputStream(p, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+          byte[] buf = new byte[1 << 16];
+          int n;
+          while ((n = tar.read(buf, 0, buf.length)) > 0) os.write(buf, 0, n);
+        }
+        finishNode(p, e);
+      }
+      case '2' -> {
+        if (e.linkName().isEmpty()) throw new IOException("symlink with an empty target");
+        removeExisting(p);
+        FsCalls.symlink(e.linkName(), p);
+        chown(p, e);
+        mtime(p, e.mtimeSeconds());
+      }
+      case '1' -> hardlink(p, e);
+      case '6' -> {
+        removeExisting(p);
+        FsCalls.mknod(p, FsCalls.S_IFIFO | 0600, 0, 0);
+        finishNode(p, e);
+      }
+      case '3', '4' -> devices.add(String.join("/", comps));
+      default -> throw new IOException("unsupported tar member type '" + e.type() + "'");
+    }
+  }
+
+  private void finishNode(Path p, TarEntry e) throws IOException {
+    chown(p, e);
+    // chown clears setuid/setgid: the mode goes on after it.
+    FsCalls.chmod(p, e.mode());
+    xattrs(p, e);
+    mtime(p, e.mtimeSeconds());
+  }
+
+  private void hardlink(Path p, TarEntry e) throws IOException {
+    List<String> tcomps = components(e.linkName());
+    if (tcomps.isEmpty()) throw new IOException("hard link to the layer root");
+    Path target = parentOf(tcomps, e.name(), false).resolve(tcomps.get(tcomps.size() - 1));
+    BasicFileAttributes ta = lstat(target);
+    if (ta == null) {
+      throw new IOException("hard link target /" + String.join("/", tcomps)
+          + " is not in this layer");
+    }
+    if (ta.isDirectory()) throw new IOException("hard link to a directory");
+    if (target.equals(p)) return;
+    removeExisting(p);
+    // link(2) does not follow a symlink target: the link names the symlink itself.
+    Files.createLink(p, target);
+  }
+
+  private void whiteout(Path parent, String base, TarEntry e) throws IOException {
+    if (base.equals(OPAQUE)) {
+      setXattr(parent, "user.overlay.opaque");
+      setXattr(parent, "user.fuseoverlayfs.opaque");
+      return;
+    }
+    if (base.startsWith(WH + WH)) return; // other AUFS metadata (.wh..wh.plnk): nothing to do
+    String name = base.substring(WH.length());
+    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+      throw new IOException("invalid whiteout " + e.name());
+    }
+    Path victim = parent.resolve(name);
+    removeExisting(victim);
+    FsCalls.mknod(victim, FsCalls.S_IFCHR | 0, 0, 0);
+  }
+
+  private static void setXattr(Path dir, String name) throws IOException {
+    FsCalls.lsetxattr(dir, name, "y".getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private void removeExisting(Path p) throws IOException {
+    BasicFileAttributes a = lstat(p);
+    if (a == null) return;
+    if (a.isDirectory()) {
+      dirMeta.keySet().removeIf(d -> d.startsWith(p));
+      knownDirs.removeIf(d -> d.startsWith(p));
+    }
+    Tree.delete(p);
+  }
+
+  private void chown(Path p, TarEntry e) throws IOException {
+    if (!opt.applyOwnership()) return;
+    if (e.uid() > Integer.MAX_VALUE || e.gid() > Integer.MAX_VALUE) {
+      throw outOfRange(e, e.uid() > Integer.MAX_VALUE ? "uid " + e.uid() : "gid " + e.gid());
+    }
+    try {
+      Files.setAttribute(p, "unix:uid", (int) e.uid(), LinkOption.NOFOLLOW_LINKS);
+    } catch (FileSystemException x) {
+      if (isEinval(x)) throw outOfRange(e, "uid " + e.uid());
+      throw x;
+    }
+    try {
+      Files.setAttribute(p, "unix:gid", (int) e.gid(), LinkOption.NOFOLLOW_LINKS);
+    } catch (FileSystemException x) {
+      if (isEinval(x)) throw outOfRange(e, "gid " + e.gid());
+      throw x;
+    }
+  }
+
+  private static boolean isEinval(FileSystemException x) {
+    return x.getReason() != null && x.getReason().contains("Invalid argument");
+  }
+
+  private IOException outOfRange(TarEntry e, String what) {
+    boolean uid = what.startsWith("uid");
+    long mapped = IdMaps.mappedCount(uid ? "/proc/self/uid_map" : "/proc/self/gid_map");
+    return new IOException("file /" + String.join("/", safeComps(e.name())) + " owned by " + what
+        + ", outside your " + mapped + " subordinate ids: add a larger range to "
+        + (uid ? "/etc/subuid" : "/etc/subgid"));
+  }
+
+  private static List<String> safeComps(String name) {
+    try {
+      return components(name);
+    } catch (IOException x) {
+      return List.of(name);
+    }
+  }
+
+  private void xattrs(Path p, TarEntry e) throws IOException {
+    for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
+      String n = x.getKey();
+      if (!n.startsWith("user.") || n.startsWith("user.overlay.")
+          || n.startsWith("user.fuseoverlayfs.")) {
+        skippedXattrs++;
+        continue;
+      }
+      try {
+        FsCalls.lsetxattr(p, n, x.getValue());
+      } catch (IOException io) {
+        skippedXattrs++;
+      }
+    }
+  }
+
+  private static void mtime(Path p, long seconds) throws IOException {
+    FsCalls.lutimes(p, seconds);
+  }
+
+  /** Directory modes and mtimes go on last, deepest first, so 0555 dirs stay fillable. */
+  private void finishDirs() throws IOException {
+    List<Map.Entry<Path, long[]>> list = new ArrayList<>(dirMeta.entrySet());
+    list.sort((a, b) -> Integer.compare(b.getKey().getNameCount(), a.getKey().getNameCount()));
+    for (Map.Entry<Path, long[]> d : list) {
+      BasicFileAttributes a = lstat(d.getKey());
+      if (a == null || !a.isDirectory()) continue;
+      FsCalls.chmod(d.getKey(), (int) d.getValue()[0]);
+      if (d.getValue()[1] >= 0) mtime(d.getKey(), d.getValue()[1]);
+    }
+  }
+
+  /** Counts decompressed bytes and stops at the limit. */
+  private static final class Bounded extends FilterInputStream {
+    private final long max;
+    long count;
+
+    Bounded(InputStream in, long max) {
+      super(in);
+      this.max = max;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int c = super.read();
+      if (c >= 0) add(1);
+      return c;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) add(n);
+      return n;
+    }
+
+    private void add(long n) throws IOException {
+      count += n;
+      if (count > max) {
+        throw new IOException("more than " + max
+            + " bytes after decompression (limit JBOX_UNPACK_MAX_BYTES)");
+      }
+    }
+  }
+}

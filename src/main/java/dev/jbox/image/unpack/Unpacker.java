@@ -1,0 +1,230 @@
+package dev.jbox.image.unpack;
+
+import dev.jbox.JboxException;
+import dev.jbox.json.Json;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+
+/**
+ * The client side of {@link UnpackMain}: starts one child JVM (wrapped to run in the user
+ * namespace) on first use and sends it unpack and delete requests; thread-safe.
+ */
+public final class Unpacker implements AutoCloseable {
+  private final UnaryOperator<List<String>> wrap;
+  private final boolean ownership;
+  private final UnpackLimits limits;
+  private Process child;
+  private OutputStream toChild;
+  private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+  private final Map<String, CompletableFuture<Map<String, Object>>> pending =
+      new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private volatile IOException dead;
+
+  /**
+   * @param wrap turns the child's argv into the one that runs it in the user namespace (identity
+   *     when jbox already runs as real root)
+   * @param ownership whether the child applies the tar's owners
+   */
+  public Unpacker(UnaryOperator<List<String>> wrap, boolean ownership, UnpackLimits limits) {
+    this.wrap = wrap;
+    this.ownership = ownership;
+    this.limits = limits;
+  }
+
+  /** A submitted unpack: cancel it if its download fails, then await its answer. */
+  public final class Job {
+    private final String id;
+    private final CompletableFuture<Map<String, Object>> future;
+
+    private Job(String id, CompletableFuture<Map<String, Object>> future) {
+      this.id = id;
+      this.future = future;
+    }
+
+    /** Tells a follow-mode unpack that no more bytes will come. */
+    public void cancel() throws IOException {
+      Map<String, Object> req = new LinkedHashMap<>();
+      req.put("op", "cancel");
+      req.put("target", id);
+      synchronized (Unpacker.this) {
+        if (dead != null) return;
+        toChild.write((Json.write(req) + "\n").getBytes(StandardCharsets.UTF_8));
+        toChild.flush();
+      }
+    }
+
+    public Map<String, Object> await() throws IOException {
+      return Unpacker.this.await(future);
+    }
+  }
+
+  /**
+   * Starts unpacking blob into dest while the blob is still being downloaded (see
+   * FollowInputStream); the answer comes from {@link Job#await}.
+   */
+  public Job unpackFollowing(Path blob, Path dest, String name) throws IOException {
+    Map<String, Object> req = unpackRequest(blob, dest, name);
+    req.put("follow", true);
+    String id = Long.toString(ids.incrementAndGet());
+    req.put("id", id);
+    return new Job(id, send(id, req));
+  }
+
+  /** Unpacks blob into dest (which must not exist); returns the child's answer. */
+  public Map<String, Object> unpack(Path blob, Path dest, String name) throws IOException {
+    return call(unpackRequest(blob, dest, name));
+  }
+
+  private Map<String, Object> unpackRequest(Path blob, Path dest, String name) {
+    Map<String, Object> req = new LinkedHashMap<>();
+    req.put("op", "unpack");
+    req.put("blob", blob.toString());
+    req.put("dest", dest.toString());
+    req.put("name", name);
+    req.put("ownership", ownership);
+    req.put("maxBytes", limits.maxBytes());
+    req.put("maxEntries", limits.maxEntries());
+    req.put("maxPath", limits.maxPathLength());
+    return req;
+  }
+
+  /** Deletes the given trees inside the user namespace. */
+  public void delete(List<Path> paths) throws IOException {
+    List<Object> ps = new ArrayList<>();
+    for (Path p : paths) ps.add(p.toString());
+    Map<String, Object> req = new LinkedHashMap<>();
+    req.put("op", "delete");
+    req.put("paths", ps);
+    call(req);
+  }
+
+  private Map<String, Object> call(Map<String, Object> req) throws IOException {
+    String id = Long.toString(ids.incrementAndGet());
+    req.put("id", id);
+    return await(send(id, req));
+  }
+
+  private CompletableFuture<Map<String, Object>> send(String id, Map<String, Object> req)
+      throws IOException {
+    CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
+    pending.put(id, f);
+    synchronized (this) {
+      if (dead != null) throw dead;
+      start();
+      toChild.write((Json.write(req) + "\n").getBytes(StandardCharsets.UTF_8));
+      toChild.flush();
+    }
+    return f;
+  }
+
+  private Map<String, Object> await(CompletableFuture<Map<String, Object>> f) throws IOException {
+    Map<String, Object> resp;
+    try {
+      resp = f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    } catch (ExecutionException e) {
+      throw new IOException(e.getCause().getMessage(), e.getCause());
+    }
+    if (!Boolean.TRUE.equals(resp.get("ok"))) throw new IOException((String) resp.get("error"));
+    return resp;
+  }
+
+  private void start() throws IOException {
+    if (child != null) return;
+    String java = ProcessHandle.current().info().command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> argv = new ArrayList<>(List.of(java, "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        UnpackMain.class.getName()));
+    ProcessBuilder pb = new ProcessBuilder(wrap.apply(argv));
+    try {
+      child = pb.start();
+    } catch (IOException e) {
+      throw new JboxException("cannot start the unpacker (" + pb.command().get(0) + "): "
+          + e.getMessage());
+    }
+    toChild = child.getOutputStream();
+    Thread err = new Thread(() -> drain(child.getErrorStream()), "unpacker-stderr");
+    err.setDaemon(true);
+    err.start();
+    Thread rd = new Thread(this::readAnswers, "unpacker-reader");
+    rd.setDaemon(true);
+    rd.start();
+  }
+
+  private void drain(InputStream in) {
+    byte[] b = new byte[4096];
+    try {
+      int n;
+      while ((n = in.read(b)) > 0) {
+        synchronized (stderr) {
+          if (stderr.size() < 64 * 1024) stderr.write(b, 0, n);
+        }
+      }
+    } catch (IOException ignored) {
+      // child gone
+    }
+  }
+
+  private void readAnswers() {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        Map<String, Object> resp = Json.parseObject(line);
+        CompletableFuture<Map<String, Object>> f = pending.remove((String) resp.get("id"));
+        if (f != null) f.complete(resp);
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // handled below: the child is gone
+    }
+    int status;
+    try {
+      status = child.waitFor();
+    } catch (InterruptedException e) {
+      status = -1;
+    }
+    String msg;
+    synchronized (stderr) {
+      msg = stderr.toString(StandardCharsets.UTF_8).trim();
+    }
+    int lastNl = msg.lastIndexOf('\n');
+    String last = lastNl >= 0 ? msg.substring(lastNl + 1) : msg;
+    IOException e = new IOException("the unpacker exited with status " + status
+        + (last.isEmpty() ? "" : ": " + last));
+    synchronized (this) {
+      dead = e;
+    }
+    for (CompletableFuture<Map<String, Object>> f : pending.values()) f.completeExceptionally(e);
+    pending.clear();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (child == null) return;
+    try {
+      toChild.close();
+      child.waitFor();
+    } catch (IOException | InterruptedException e) {
+      child.destroyForcibly();
+    }
+  }
+}

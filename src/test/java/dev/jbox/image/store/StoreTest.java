@@ -1,0 +1,118 @@
+package dev.jbox.image.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbox.JboxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Store layout, lookups, locks and garbage collection without a registry. */
+class StoreTest {
+  @TempDir Path t;
+
+  static String d(char c) {
+    return "sha256:" + String.valueOf(c).repeat(64);
+  }
+
+  ImageRecord record(char manifest, char config, char layer) {
+    return new ImageRecord(d(manifest), "application/vnd.oci.image.manifest.v1+json", null,
+        d(config), "linux/amd64", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", 10,
+        List.of(new ImageRecord.Layer(d('f'), "application/vnd.oci.image.layer.v1.tar+gzip", 5,
+            d(layer))), List.of());
+  }
+
+  Store storeWithLayer(char layer) throws Exception {
+    Store s = Store.open(t.resolve("s"));
+    s.beginLayer(d(layer), dirs -> {});
+    Files.createDirectories(s.layerDir(d(layer)).resolve("diff"));
+    s.finishLayer(d(layer), Map.of("size", 123));
+    return s;
+  }
+
+  @Test
+  void lookup_shortNameIdPrefixAndFullName() throws Exception {
+    Store s = storeWithLayer('1');
+    s.locked(() -> {
+      s.putImage(record('a', 'b', '1'), "docker.io/library/alpine:latest");
+      return null;
+    });
+    assertEquals(d('a'), ImageLookup.find(s, "alpine").image().manifestDigest());
+    assertEquals(d('a'), ImageLookup.find(s, "docker.io/library/alpine").image().manifestDigest());
+    assertEquals(d('a'), ImageLookup.find(s, "bbbb").image().manifestDigest());
+    assertThrows(JboxException.class, () -> ImageLookup.find(s, "debian"));
+    assertEquals("localhost/mine:latest", ImageLookup.tagName("mine"));
+  }
+
+  @Test
+  void remove_lastNameDeletesImageAndUnusedLayer() throws Exception {
+    Store s = storeWithLayer('1');
+    s.locked(() -> {
+      s.putImage(record('a', 'b', '1'), "docker.io/library/alpine:latest");
+      return null;
+    });
+    StoreService svc = new StoreService(s);
+    svc.tag("alpine", "other:1");
+    assertEquals(List.of("Untagged: localhost/other:1"), svc.remove("other:1", false, x -> {}));
+    assertTrue(s.layerComplete(d('1')));
+    List<String> out = svc.remove("alpine", false, dirs -> dirs.forEach(p -> {
+      try {
+        Files.deleteIfExists(p);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }));
+    assertTrue(out.get(out.size() - 1).startsWith("Deleted: bbbb"), out.toString());
+    assertTrue(s.images().isEmpty());
+    assertTrue(Files.notExists(s.layerDir(d('1'))));
+  }
+
+  @Test
+  void lowerDirs_topFirstAndRefuseIncomplete() throws Exception {
+    Store s = storeWithLayer('1');
+    s.beginLayer(d('2'), dirs -> {});
+    s.finishLayer(d('2'), Map.of("size", 1));
+    ImageRecord r = new ImageRecord(d('a'), "m", null, d('b'), "linux/amd64", null, "x", 1,
+        List.of(new ImageRecord.Layer(d('f'), "t", 1, d('1')),
+            new ImageRecord.Layer(d('e'), "t", 1, d('2')),
+            new ImageRecord.Layer(d('f'), "t", 1, d('1'))), List.of());
+    assertEquals(List.of(s.layerDir(d('1')).resolve("diff"), s.layerDir(d('2')).resolve("diff")),
+        s.lowerDirs(r));
+    s.beginLayer(d('2'), dirs -> {});
+    assertThrows(JboxException.class, () -> s.lowerDirs(r));
+  }
+
+  @Test
+  void incompleteLayer_cleanedOnlyWhenNobodyHoldsIt() throws Exception {
+    Store s = Store.open(t.resolve("s"));
+    s.beginLayer(d('2'), dirs -> {});
+    try (Locks.Held h = Locks.acquire(s.layerLockFile(d('2')), true)) {
+      assertNotNull(h);
+      assertEquals(0, s.cleanIncomplete(dirs -> {}));
+    }
+    assertEquals(1, s.cleanIncomplete(dirs -> {}));
+    assertTrue(Files.notExists(s.layerDir(d('2'))));
+  }
+
+  @Test
+  void locks_sharedTogetherExclusiveAlone() throws Exception {
+    Path f = t.resolve("x.lock");
+    Locks.Held a = Locks.acquire(f, false);
+    Locks.Held b = Locks.tryAcquire(f, false);
+    assertNotNull(b);
+    assertNull(Locks.tryAcquire(f, true));
+    a.close();
+    b.close();
+    Locks.Held c = Locks.tryAcquire(f, true);
+    assertNotNull(c);
+    assertNull(Locks.tryAcquire(f, false));
+    c.close();
+  }
+}
