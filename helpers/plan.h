@@ -27,6 +27,9 @@ enum plan_tag {
   T_FLAG = 14,     /* one of the flag words below */
   T_TIMENS = 15,   /* "MONOTONIC_SECONDS BOOTTIME_SECONDS" */
   T_STOPSIG = 16,  /* reserved: signal sent on jbox stop */
+  /* lifecycle (monitor.c, exec.c) */
+  T_STATEDIR = 20, /* detached: absolute path of the sandbox's state directory (monitor.c) */
+  T_EXEC = 21,     /* exec: "PID STARTTIME" of the sandbox's pid 1, whose namespaces are joined (exec.c) */
 };
 
 /* T_FLAG words. */
@@ -78,6 +81,9 @@ struct plan {
   int no_new_privs, seccomp, init, tty, keep_stdin, readonly, loopback;
   int has_timens;
   long long time_monotonic, time_boottime;
+  const char *statedir;              /* T_STATEDIR */
+  long exec_pid;                     /* T_EXEC */
+  unsigned long long exec_starttime; /* T_EXEC */
 };
 
 extern const char *const ns_names[NS_COUNT];

@@ -14,5 +14,7 @@ int setup_mounts(struct plan *p);              /* everything up to and including
 int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups,
                  char *home, size_t homelen); /* in the new root */
 __attribute__((noreturn)) void exec_process(struct plan *p, int errfd);
-void report(int errfd, int code);             /* sends jbox_err with an exit code to stage 0 */
+void report(int errfd, int code);
+/* stage 0: forwards signals, relays the pty (master >= 0), reaps; returns the exit status */
+int supervise(pid_t child, int sigfd, int master);             /* sends jbox_err with an exit code to stage 0 */
 #endif
