@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Rootless sandbox launcher.",
-    subcommands = {RunHelpCommand.class, LoginCommand.class, LogoutCommand.class})
+    subcommands = {RunHelpCommand.class, LoginCommand.class, LogoutCommand.class, PsCommand.class,
+        InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
+        WaitCommand.class, ExecCommand.class, NsCommand.class, TopCommand.class, UnshareCommand.class})
 public final class PicoMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   private PrintStream err = System.err;
@@ -33,6 +35,9 @@ public final class PicoMain implements Runnable {
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
+    // the command after the sandbox (or of unshare) keeps its own options
+    cl.getSubcommands().get("exec").setStopAtPositional(true);
+    cl.getSubcommands().get("unshare").setStopAtPositional(true);
     cl.setExecutionExceptionHandler(
         (ex, line, parsed) -> {
           // Rethrowing would not reach Main: picocli prints a stack trace for an exception thrown

@@ -32,9 +32,16 @@ final class RunCommand {
       // podman warns and goes on; a pty relaying a pipe works, so jbox does the same
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
-    Plan plan = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env).build(req, SandboxBuilder.newId());
+    boolean detach = o.flag("detach");
+    if (detach || o.value("name") != null) DetachedRun.check(o.flag("tty"), o.flag("interactive"), detach, o.value("name"));
+    String id = SandboxBuilder.newId();
+    Plan plan = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env).build(req, id);
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
     Trace.mark("planned");
+    if (detach) {
+      DetachedRun.send(id, o.value("name"), req, plan, env, err);
+      return 0;
+    }
     PlanChannel.send(plan);
     return 0;
   }

@@ -42,7 +42,9 @@ final class RunOptions {
       new Opt("uts", null, "MODE", false, "uts namespace: private, host or ns:PATH"),
       new Opt("cgroupns", null, "MODE", false, "cgroup namespace: private, host or ns:PATH"),
       new Opt("timens", null, "OFFSETS", false, "clock offsets: monotonic=SECONDS,boottime=SECONDS (or host)"),
-      new Opt("help", "h", null, false, "show this help"));
+      new Opt("help", "h", null, false, "show this help"),
+      new Opt("detach", "d", null, false, "run in the background: print the sandbox's id and exit once it runs"),
+      new Opt("name", null, "NAME", false, "name the sandbox (with -d; unique, [a-zA-Z0-9][a-zA-Z0-9_.-]*)"));
 
   private static final Map<String, String> ALIASES = Map.of("net", "network");
 
