@@ -55,7 +55,8 @@ class NsTest {
       assertEquals("user", first.get("type"));
       assertEquals(Long.parseLong(inode(Long.toString(pid), "user")), ((Number) first.get("inode")).longValue());
       Jbox.Result own = d.jbox("ns");
-      assertTrue(own.out().lines().anyMatch(l -> l.matches("mnt +" + inode("self", "mnt"))), own.out());
+      String mnt = inode("self", "mnt");
+      assertTrue(own.out().lines().anyMatch(l -> l.matches("mnt +" + mnt)), own.out());
     }
   }
 
