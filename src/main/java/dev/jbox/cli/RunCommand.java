@@ -27,13 +27,13 @@ final class RunCommand {
         o.flag("init") ? Boolean.TRUE : null, o.flag("tty"), o.flag("interactive"), o.flag("read-only"),
         o.all("uidmap"), o.all("gidmap"), o.value("pid"), o.value("network"), o.value("ipc"), o.value("uts"),
         o.value("cgroupns"), o.value("timens"));
+    boolean detach = o.flag("detach");
+    if (detach || o.value("name") != null) DetachedRun.check(o.flag("tty"), o.flag("interactive"), detach, o.value("name"));
     Map<String, String> env = System.getenv();
     if (req.tty() && System.console() == null && env.get("JBOX_ALLOW_TTY_WITHOUT_TERMINAL") == null) {
       // podman warns and goes on; a pty relaying a pipe works, so jbox does the same
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
-    boolean detach = o.flag("detach");
-    if (detach || o.value("name") != null) DetachedRun.check(o.flag("tty"), o.flag("interactive"), detach, o.value("name"));
     String id = SandboxBuilder.newId();
     Plan plan = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env).build(req, id);
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());

@@ -46,7 +46,7 @@ class LifecycleTest {
       assertEquals(0, ps.code(), ps.toString());
       String[] lines = ps.out().split("\n");
       assertTrue(lines[0].matches("ID +NAME +IMAGE +COMMAND +STATUS"), ps.out());
-      assertTrue(lines[1].startsWith(id.substring(0, 12) + "  web  " + rootfs), ps.out());
+      assertTrue(lines[1].startsWith(id.substring(0, 12) + "  web   " + rootfs), ps.out());
       assertTrue(lines[1].contains("Up "), ps.out());
       assertEquals(id.substring(0, 12) + "\n", d.jbox("ps", "-q").out());
       Map<String, Object> j = Json.parseObject(Json.write(((List<?>) Json.parse(d.jbox("ps", "--format", "json").out())).get(0)));
@@ -84,7 +84,7 @@ class LifecycleTest {
   @Test
   void logs_captureBothStreams_tailAndFollow() throws Exception {
     try (Detached d = box()) {
-      String id = d.start("echo one; echo two >&2; echo three; sleep 1; echo four");
+      String id = d.start("echo one; echo two >&2; echo three; sleep 4; echo four");
       assertTrue(Detached.eventually(5000, () -> d.jbox("logs", id).out().contains("three")));
       Jbox.Result r = d.jbox("logs", id);
       assertEquals("one\ntwo\nthree\n", r.out(), r.toString());

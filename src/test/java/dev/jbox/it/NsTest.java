@@ -76,7 +76,7 @@ class NsTest {
       String out = new String(mon.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       mon.waitFor();
       assertEquals(0, mon.exitValue());
-      assertTrue(out.lines().anyMatch(l -> l.matches("\\+ +" + uts + " +uts +1 +" + pid + " +sleep 1000")), out);
+      assertTrue(out.lines().anyMatch(l -> l.matches("\\+ +" + uts + " +uts +1 +" + pid + " .*")), out);
       assertTrue(out.lines().anyMatch(l -> l.matches("- +" + uts + " +uts .*")), out);
     }
   }
