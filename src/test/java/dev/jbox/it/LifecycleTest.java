@@ -232,4 +232,33 @@ class LifecycleTest {
     assertFalse(Files.isSymbolicLink(dir));
     assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
   }
+
+  @Test
+  void logs_areCappedAt10MiB_withOneOlderFileKept() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("head -c 11000000 /dev/zero | tr '\\0' x; echo; echo end");
+      assertEquals("0\n", d.jbox("wait", id).out());
+      long log = Files.size(d.dir(id).resolve("log"));
+      long old = Files.size(d.dir(id).resolve("log.1"));
+      assertTrue(old <= 10 << 20 && log <= 10 << 20 && old + log == 11000000 + 5, old + " + " + log);
+      assertEquals("end\n", d.jbox("logs", "--tail", "1", id).out());
+    }
+  }
+
+  @Test
+  void twoRemovalsAtOnce_removeItOnce() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("exec sleep 1000");
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      Future<Jbox.Result> a = pool.submit(() -> d.jbox("rm", "-f", id));
+      Future<Jbox.Result> b = pool.submit(() -> d.jbox("rm", "-f", id));
+      List<Jbox.Result> rs = List.of(a.get(), b.get());
+      pool.shutdown();
+      assertTrue(rs.stream().anyMatch(r -> r.code() == 0), rs.toString());
+      for (Jbox.Result r : rs) {
+        assertTrue(r.code() == 0 || r.err().contains("no such sandbox"), r.toString());
+      }
+      assertFalse(Files.exists(d.dir(id)));
+    }
+  }
 }
