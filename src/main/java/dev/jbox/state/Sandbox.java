@@ -102,6 +102,8 @@ public final class Sandbox {
     try {
       FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       return new Lock(ch, ch.lock());
+    } catch (NoSuchFileException e) {
+      throw new JboxException("no such sandbox: `" + label() + "` (removed meanwhile)");
     } catch (IOException e) {
       throw new JboxException("lock sandbox " + label() + ": " + e.getMessage());
     }
@@ -119,11 +121,17 @@ public final class Sandbox {
     }
   }
 
-  /** Deletes the state directory (the caller holds the lock and checked it is not running). */
+  /**
+   * Deletes the state directory (the caller holds the lock and checked it is not running): first
+   * renamed out of the store in one step, so no other command finds it half deleted or recreates
+   * its lock file in it.
+   */
   void delete() throws IOException {
-    try (var s = Files.list(dir)) {
+    Path gone = dir.resolveSibling(".removing-" + id());
+    Files.move(dir, gone, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    try (var s = Files.list(gone)) {
       for (Path p : s.toList()) Files.deleteIfExists(p);
     }
-    Files.deleteIfExists(dir);
+    Files.deleteIfExists(gone);
   }
 }
