@@ -128,4 +128,28 @@ class ExecTest {
           sh(d, a, "readlink /proc/self/ns/net").strip());
     }
   }
+
+  @Test
+  void execIt_givesATerminalFromTheSandboxsDevpts_resizesAndPassesStatus() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      String id = d.start("exec sleep 1000");
+      long pid = d.stateField(id, "pid");
+      Path drv = tmp.resolve("exec-ptydriver.py");
+      Files.writeString(drv, TerminalTest.DRIVER);
+      ProcessBuilder jb = Jbox.builder(List.of("exec", "-it", id, "sh"));
+      List<String> cmd = new java.util.ArrayList<>(List.of("python3", drv.toString(), "tty; stty size; echo SIZE$((0+1))"));
+      cmd.addAll(jb.command());
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().putAll(jb.environment());
+      pb.environment().putAll(d.env());
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(out.contains("/dev/pts/0"), "a pty of the sandbox's devpts: " + out);
+      assertTrue(out.contains("33 111") && out.contains("44 122"), "window size and SIGWINCH: " + out);
+      assertTrue(out.contains("STATUS 3"), out);
+      // the pty belongs to the sandbox's devpts instance, not the host's
+      assertTrue(Files.exists(Path.of("/proc/" + pid)), "the sandbox still runs");
+    }
+  }
 }
