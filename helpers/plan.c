@@ -138,6 +138,16 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
       return fail("plan: network helper `%s` is neither pasta nor slirp4netns", p->net_argv[0]);
     return 0;
   }
+  case T_STATEDIR:
+    if (!path_is_clean(v)) return fail("plan: state directory `%s` is not a clean absolute path", v);
+    p->statedir = v;
+    return 0;
+  case T_EXEC: {
+    char extra;
+    if (sscanf(v, "%ld %llu%c", &p->exec_pid, &p->exec_starttime, &extra) != 2 || p->exec_pid <= 0)
+      return fail("plan: bad exec target `%s`", v);
+    return 0;
+  }
   default: return fail("plan: unknown record tag %u", tag);
   }
 }

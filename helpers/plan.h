@@ -28,6 +28,9 @@ enum plan_tag {
   T_TIMENS = 15,   /* "MONOTONIC_SECONDS BOOTTIME_SECONDS" */
   T_STOPSIG = 16,  /* reserved: signal sent on jbox stop */
   T_NETWORK = 17,  /* user-mode network helper argv, NUL-separated; @PID@ @READY_FD@ @EXIT_FD@ substituted */
+  /* lifecycle (monitor.c, exec.c) */
+  T_STATEDIR = 20, /* detached: absolute path of the sandbox's state directory (monitor.c) */
+  T_EXEC = 21,     /* exec: "PID STARTTIME" of the sandbox's pid 1, whose namespaces are joined (exec.c) */
 };
 
 /* T_FLAG words. */
@@ -81,6 +84,9 @@ struct plan {
   const char *net_argv[64]; /* pasta or slirp4netns and its arguments, NULL-terminated */
   size_t net_argc;
   long long time_monotonic, time_boottime;
+  const char *statedir;              /* T_STATEDIR */
+  long exec_pid;                     /* T_EXEC */
+  unsigned long long exec_starttime; /* T_EXEC */
 };
 
 extern const char *const ns_names[NS_COUNT];

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 
+#include "monitor.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -310,6 +311,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   if (p->ns[NS_MNT].mode == NSM_NEW && setup_mounts(p)) goto out;
   trace("mounts-done");
   if (p->rootfs && setup_terminal(p, sync)) goto out;
+  if (p->statedir && monitor_stage1_fds()) goto out;
   close(sync);
   reset_signals();
   if (p->init) run_init(p, errfd);
@@ -344,7 +346,7 @@ static int pump(int from, int to) {
   return write_all(to, buf, (size_t)n) == 0;
 }
 
-static int supervise(pid_t child, int sigfd, int master) {
+int supervise(pid_t child, int sigfd, int master) {
   int stdin_open = master >= 0, master_open = master >= 0;
   if (master >= 0) {
     copy_winsize(master);
@@ -390,6 +392,8 @@ static int supervise(pid_t child, int sigfd, int master) {
 }
 
 int run_plan(struct plan *p) {
+  if (p->exec_pid) return run_exec(p);
+  if (p->statedir) monitor_detach(p);
   int user_joined = 0;
   for (int i = 0; i < NS_COUNT; i++)
     if (p->ns[i].mode == NSM_JOIN) {
@@ -465,11 +469,13 @@ int run_plan(struct plan *p) {
     int st;
     waitpid(child, &st, 0);
     if (master >= 0) close(master);
+    if (p->statedir) monitor_failed(code);
     return code;
   }
   free(msg);
   trace("exec-done");
   if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
+  if (p->statedir) monitor_supervise(p, child, sigfd);
   int status = supervise(child, sigfd, master);
   stop_network();
   return status;

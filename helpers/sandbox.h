@@ -16,5 +16,7 @@ int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *n
 __attribute__((noreturn)) void exec_process(struct plan *p, int errfd);
 void report(int errfd, int code);
 int start_network(struct plan *p, pid_t child, int *keep_fd); /* network.c */
-void stop_network(void);             /* sends jbox_err with an exit code to stage 0 */
+void stop_network(void);
+/* stage 0: forwards signals, relays the pty (master >= 0), reaps; returns the exit status */
+int supervise(pid_t child, int sigfd, int master);
 #endif

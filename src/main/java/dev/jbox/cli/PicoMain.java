@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
     description = "Rootless sandbox launcher.",
     subcommands = {RunHelpCommand.class, LoginCommand.class, LogoutCommand.class,
         PullCommand.class, ImagesCommand.class, RmiCommand.class, TagCommand.class,
-        ImageCommand.class, SystemCommand.class, LoadCommand.class})
+        ImageCommand.class, SystemCommand.class, LoadCommand.class, PsCommand.class,
+        InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
+        WaitCommand.class, ExecCommand.class, NsCommand.class, TopCommand.class, UnshareCommand.class})
 public final class PicoMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   private PrintStream err = System.err;
@@ -47,6 +49,9 @@ public final class PicoMain implements Runnable {
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
+    // the command after the sandbox (or of unshare) keeps its own options
+    cl.getSubcommands().get("exec").setStopAtPositional(true);
+    cl.getSubcommands().get("unshare").setStopAtPositional(true);
     cl.setExecutionExceptionHandler(
         (ex, line, parsed) -> {
           // Rethrowing would not reach Main: picocli prints a stack trace for an exception thrown

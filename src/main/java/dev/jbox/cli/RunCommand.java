@@ -28,14 +28,21 @@ final class RunCommand {
         o.all("uidmap"), o.all("gidmap"), o.value("pid"), o.value("network"), o.value("ipc"), o.value("uts"),
         o.value("cgroupns"), o.value("timens"),
         o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"));
+    boolean detach = o.flag("detach");
+    if (detach || o.value("name") != null) DetachedRun.check(o.flag("tty"), o.flag("interactive"), detach, o.value("name"));
     Map<String, String> env = System.getenv();
     if (req.tty() && System.console() == null && env.get("JBOX_ALLOW_TTY_WITHOUT_TERMINAL") == null) {
       // podman warns and goes on; a pty relaying a pipe works, so jbox does the same
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
-    Plan plan = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env).build(req, SandboxBuilder.newId());
+    String id = SandboxBuilder.newId();
+    Plan plan = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env).build(req, id);
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
     Trace.mark("planned");
+    if (detach) {
+      DetachedRun.send(id, o.value("name"), req, plan, env, err);
+      return 0;
+    }
     PlanChannel.send(plan);
     return 0;
   }

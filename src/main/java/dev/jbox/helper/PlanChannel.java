@@ -18,7 +18,12 @@ public final class PlanChannel {
   private PlanChannel() {}
 
   public static void send(Plan plan) {
-    byte[] bytes = PlanWriter.encode(plan);
+    send(plan, java.util.List.of());
+  }
+
+  /** Sends the plan with extra records (detached run, exec). */
+  public static void send(Plan plan, java.util.List<PlanWriter.Extra> extras) {
+    byte[] bytes = PlanWriter.encode(plan, extras);
     Path fd = Path.of("/proc/self/fd/" + PLAN_FD);
     if (System.getenv("JBOX_HELPER") == null || !Files.exists(fd)) {
       throw new JboxException("run: not started through the jbox launcher (no plan channel on fd " + PLAN_FD + ")");

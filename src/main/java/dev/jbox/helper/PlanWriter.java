@@ -33,12 +33,24 @@ public final class PlanWriter {
   static final int T_FLAG = 14;
   static final int T_TIMENS = 15;
   static final int T_NETWORK = 17;
+  /** Detached run: the sandbox's state directory (helpers/monitor.c). */
+  public static final int T_STATEDIR = 20;
+  /** exec: "PID STARTTIME" of the sandbox's pid 1, whose namespaces the helper joins (helpers/exec.c). */
+  public static final int T_EXEC = 21;
+
+  /** A record appended after the plan's own: the lifecycle tags (20 and up). */
+  public record Extra(int tag, String value) {}
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
 
   private PlanWriter() {}
 
   public static byte[] encode(Plan p) {
+    return encode(p, java.util.List.of());
+  }
+
+  /** Encodes the plan followed by the extra records, in order. */
+  public static byte[] encode(Plan p, java.util.List<Extra> extras) {
     PlanWriter w = new PlanWriter();
     w.out.writeBytes(MAGIC);
     w.u16(VERSION);
@@ -72,6 +84,7 @@ public final class PlanWriter {
       w.rec(T_TIMENS, p.timeOffsets().monotonic() + " " + p.timeOffsets().boottime());
     }
     if (!p.networkHelper().isEmpty()) w.rec(T_NETWORK, String.join("\0", p.networkHelper()));
+    for (Extra e : extras) w.rec(e.tag(), e.value());
     byte[] b = w.out.toByteArray();
     int len = b.length;
     b[6] = (byte) len;

@@ -1,0 +1,79 @@
+/* Decodes tests/golden/plan-lifecycle.bin (PlanWriterLifecycleTest): the golden plan followed by
+ * the lifecycle records STATEDIR and EXEC; bad values are refused; /proc/PID/stat parsing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor.h"
+#include "plan.h"
+#include "util.h"
+
+static int passed, failed;
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (cond) passed++;                                                                            \
+    else {                                                                                         \
+      failed++;                                                                                    \
+      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
+    }                                                                                              \
+  } while (0)
+
+static char *load(size_t *len) {
+  FILE *f = fopen("tests/golden/plan-lifecycle.bin", "rb");
+  if (!f) {
+    perror("tests/golden/plan-lifecycle.bin");
+    exit(1);
+  }
+  char *buf = malloc(1 << 16);
+  *len = fread(buf, 1, 1 << 16, f);
+  fclose(f);
+  return buf;
+}
+
+static char *copy(const char *b, size_t len) {
+  char *c = malloc(len ? len : 1);
+  memcpy(c, b, len);
+  return c;
+}
+
+int main(void) {
+  size_t len;
+  char *g = load(&len);
+  struct plan p;
+  CHECK(plan_decode(&p, copy(g, len), len) == 0);
+  CHECK(p.statedir && !strcmp(p.statedir, "/run/user/1000/jbox/0123abcd"));
+  CHECK(p.exec_pid == 4242 && p.exec_starttime == 987654321ULL);
+  CHECK(p.argc == 3 && p.caps == 0x800405fbULL);
+  plan_free(&p);
+
+  /* a relative state directory and a malformed exec target are refused */
+  char *bad = copy(g, len);
+  char *s = memmem(bad, len, "/run/user", 9);
+  s[0] = 'x';
+  CHECK(plan_decode(&p, bad, len) != 0 && strstr(jbox_err, "state directory"));
+  plan_free(&p);
+  bad = copy(g, len);
+  s = memmem(bad, len, "4242 ", 5);
+  s[4] = 'x';
+  CHECK(plan_decode(&p, bad, len) != 0 && strstr(jbox_err, "exec target"));
+  plan_free(&p);
+
+  int all_failed = 1;
+  for (size_t n = 0; n < len; n++) {
+    struct plan t;
+    if (plan_decode(&t, copy(g, n), n) == 0) all_failed = 0;
+    plan_free(&t);
+  }
+  CHECK(all_failed);
+
+  /* field 22 counted from the last ')': the command name may hold ") (" and spaces */
+  unsigned long long st = 0;
+  CHECK(parse_starttime("12 (a) (b c) S 1 12 12 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 777 1000 10", &st) == 0 &&
+        st == 777);
+  CHECK(parse_starttime("12 (short) S 1", &st) != 0);
+  CHECK(proc_starttime((long)getpid(), &st) == 0 && st > 0);
+
+  printf("test_plan_lifecycle: %d passed, %d failed\n", passed, failed);
+  free(g);
+  return failed != 0;
+}

@@ -1,0 +1,68 @@
+package dev.jbox.cli;
+
+import dev.jbox.JboxException;
+import dev.jbox.helper.PlanChannel;
+import dev.jbox.helper.PlanWriter;
+import dev.jbox.sandbox.Namespace;
+import dev.jbox.sandbox.NsMode;
+import dev.jbox.sandbox.Plan;
+import dev.jbox.sandbox.RunRequest;
+import dev.jbox.state.Sandbox;
+import dev.jbox.state.Store;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code jbox run -d}: records the sandbox in the state store and hands the plan to the helper's monitor. */
+final class DetachedRun {
+  private DetachedRun() {}
+
+  static void check(boolean tty, boolean interactive, boolean detach, String name) {
+    if (!detach) throw new JboxException("run: --name needs -d (only detached sandboxes are kept in the state store)");
+    if (tty || interactive) throw new JboxException("run: -d cannot be combined with -t or -i (jbox has no attach yet)");
+    Store.validName(name);
+  }
+
+  static void send(String id, String name, RunRequest req, Plan plan, Map<String, String> env, PrintStream err) {
+    Store store = Store.open(env, w -> err.println("jbox: warning: " + w));
+    Sandbox sb = store.create(id, name, config(id, name, req, plan));
+    try {
+      PlanChannel.send(plan, List.of(new PlanWriter.Extra(PlanWriter.T_STATEDIR, sb.dir().toString())));
+    } catch (RuntimeException e) {
+      store.remove(sb);
+      throw e;
+    }
+  }
+
+  /** What config.json records: enough for ps and inspect, and the process rules exec applies again. */
+  static Map<String, Object> config(String id, String name, RunRequest req, Plan plan) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("id", id);
+    c.put("name", name);
+    c.put("created", System.currentTimeMillis());
+    c.put("image", plan.rootfs());
+    c.put("rootfs", plan.rootfs());
+    c.put("command", new ArrayList<Object>(plan.argv()));
+    c.put("hostname", plan.hostname());
+    c.put("network", req.network() != null ? req.network() : plan.namespaces().get(Namespace.NET) == NsMode.HOST ? "host" : "none");
+    c.put("stopSignal", "TERM");
+    Map<String, Object> ns = new LinkedHashMap<>();
+    for (Namespace n : Namespace.values()) ns.put(n.procName(), plan.namespaces().getOrDefault(n, NsMode.NEW).planValue());
+    c.put("namespaces", ns);
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("env", new ArrayList<Object>(plan.env()));
+    p.put("cwd", plan.cwd());
+    p.put("user", plan.user());
+    p.put("capabilities", Long.toUnsignedString(plan.capabilities()));
+    List<Object> flags = new ArrayList<>();
+    for (Plan.Flag f : plan.flags()) flags.add(f.word());
+    p.put("flags", flags);
+    List<Object> rl = new ArrayList<>();
+    for (Plan.Rlimit r : plan.rlimits()) rl.add(List.of((long) r.resource(), r.soft(), r.hard()));
+    p.put("rlimits", rl);
+    c.put("process", p);
+    return c;
+  }
+}

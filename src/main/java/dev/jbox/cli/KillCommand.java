@@ -1,0 +1,31 @@
+package dev.jbox.cli;
+
+import dev.jbox.state.Lifecycle;
+import dev.jbox.state.Signals;
+import dev.jbox.state.Store;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jbox kill}: sends a signal (default SIGKILL) to the sandbox's pid 1. */
+@Command(name = "kill", mixinStandardHelpOptions = true, description = "Signal sandboxes (see jbox-stop(1)).")
+final class KillCommand extends StateCommand implements Callable<Integer> {
+  @Option(names = {"-s", "--signal"}, paramLabel = "SIGNAL", description = "Name or number (default KILL).")
+  String signal = "KILL";
+
+  @Parameters(arity = "1..*", paramLabel = "SANDBOX")
+  List<String> refs;
+
+  @Override
+  public Integer call() {
+    int sig = Signals.parse(signal);
+    Store store = store();
+    for (String r : refs) {
+      Lifecycle.kill(store.find(r), sig);
+      out().println(r);
+    }
+    return 0;
+  }
+}

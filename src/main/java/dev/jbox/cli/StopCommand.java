@@ -1,0 +1,34 @@
+package dev.jbox.cli;
+
+import dev.jbox.JboxException;
+import dev.jbox.state.Lifecycle;
+import dev.jbox.state.Sandbox;
+import dev.jbox.state.Signals;
+import dev.jbox.state.Store;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jbox stop}: the sandbox's stop signal (SIGTERM), then SIGKILL after the timeout. */
+@Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop sandboxes (see jbox-stop(1)).")
+final class StopCommand extends StateCommand implements Callable<Integer> {
+  @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", description = "Seconds to wait before SIGKILL (default 10).")
+  long seconds = 10;
+
+  @Parameters(arity = "1..*", paramLabel = "SANDBOX")
+  List<String> refs;
+
+  @Override
+  public Integer call() {
+    if (seconds < 0) throw new JboxException("stop: -t must be 0 or more");
+    Store store = store();
+    for (String r : refs) {
+      Sandbox s = store.find(r);
+      Lifecycle.stop(s, Signals.parse(String.valueOf(s.config().getOrDefault("stopSignal", "TERM"))), seconds);
+      out().println(r);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,22 @@
+package dev.jbox.state;
+
+import java.util.Map;
+
+/**
+ * The monitor's record of a detached sandbox (the `state` file it writes): host pid of the
+ * sandbox's pid 1 with its start time, the monitor's, timestamps in epoch milliseconds, exit code.
+ */
+public record State(String status, long pid, long pidStart, long monitorPid, long monitorStart, long started,
+    Integer exitCode, Long finished) {
+
+  static State of(Map<String, Object> m) {
+    return new State(String.valueOf(m.get("status")), num(m, "pid"), num(m, "pidStart"), num(m, "monitorPid"),
+        num(m, "monitorStart"), num(m, "started"),
+        m.get("exitCode") == null ? null : (int) num(m, "exitCode"),
+        m.get("finished") == null ? null : num(m, "finished"));
+  }
+
+  private static long num(Map<String, Object> m, String k) {
+    return m.get(k) instanceof Number n ? n.longValue() : -1;
+  }
+}

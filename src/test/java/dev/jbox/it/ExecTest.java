@@ -1,0 +1,155 @@
+package dev.jbox.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** jbox exec: joins every namespace of a running sandbox, with its process rules; cannot reach the host. */
+class ExecTest {
+  @TempDir static Path tmp;
+  static Path rootfs;
+
+  @BeforeAll
+  static void setUp() {
+    Jbox.requireRootless();
+    rootfs = Jbox.rootfs(tmp);
+  }
+
+  static String sh(Detached d, String id, String script) {
+    Jbox.Result r = d.jbox("exec", id, "sh", "-c", script);
+    assertEquals(0, r.code(), r.toString());
+    return r.out();
+  }
+
+  @Test
+  void exec_seesTheSandboxsHostnamePidNamespaceMountsAndNetwork() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      String id = d.start(List.of("--hostname", "boxy"), "mkdir -p /tmp/m && mount -t tmpfs none /tmp/m 2>/dev/null; "
+          + "touch /tmp/marker; ip link add dummy0 type dummy 2>/dev/null; exec sleep 1000");
+      long pid = d.stateField(id, "pid");
+      assertEquals("boxy\n", sh(d, id, "hostname"));
+      assertEquals("sleep 1000\n", sh(d, id, "tr '\\0' ' ' < /proc/1/cmdline; echo").replace(" \n", "\n"));
+      assertEquals("yes\n", sh(d, id, "[ -e /tmp/marker ] && echo yes"));
+      // the same namespaces as pid 1, every type, by inode
+      for (String t : List.of("user", "mnt", "pid", "net", "uts", "ipc", "cgroup", "time")) {
+        String inside = sh(d, id, "readlink /proc/self/ns/" + t).strip();
+        assertEquals(Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + t)).toString(), inside, t);
+      }
+      assertEquals(sh(d, id, "cat /proc/1/mountinfo"), sh(d, id, "cat /proc/self/mountinfo"));
+      assertEquals(sh(d, id, "cat /proc/1/net/dev | cut -d: -f1"), sh(d, id, "cat /proc/self/net/dev | cut -d: -f1"));
+    }
+  }
+
+  @Test
+  void exec_pidInsideMatchesNSpidOfItsHostPid() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      String id = d.start("exec sleep 1000");
+      long pid1 = d.stateField(id, "pid");
+      ProcessBuilder pb = Jbox.builder(List.of("exec", id, "sh", "-c", "echo $$; exec sleep 30")).redirectErrorStream(true);
+      pb.environment().putAll(d.env());
+      Process p = pb.start();
+      String inside = SignalsAndLifetimeTest.readLine(p.getInputStream()).strip();
+      try {
+        // find the host pid: in the sandbox's pid namespace, running "sleep 30"
+        String pidns = Files.readSymbolicLink(Path.of("/proc/" + pid1 + "/ns/pid")).toString();
+        long host = -1;
+        for (long c : Lifetimes.withCmdline("sleep 30")) {
+          if (Files.readSymbolicLink(Path.of("/proc/" + c + "/ns/pid")).toString().equals(pidns)) host = c;
+        }
+        assertTrue(host > 0, "found the exec'd process on the host");
+        String nspid = Files.readAllLines(Path.of("/proc/" + host + "/status")).stream()
+            .filter(l -> l.startsWith("NSpid:")).findFirst().orElseThrow();
+        String[] f = nspid.substring(6).strip().split("\\s+");
+        assertEquals(inside, f[f.length - 1], nspid);
+        assertEquals(Long.toString(host), f[0]);
+        Jbox.Result top = d.jbox("top", id);
+        final long h = host;
+        assertTrue(top.out().lines().anyMatch(l -> l.matches(inside + " +" + h + " +root +sleep 30")), top.out());
+        assertTrue(top.out().lines().anyMatch(l -> l.matches("1 +" + pid1 + " +root +sleep 1000")), top.out());
+      } finally {
+        p.destroyForcibly();
+        p.waitFor();
+      }
+    }
+  }
+
+  @Test
+  void exec_appliesTheSandboxsRules_andPassesExitStatus() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      String id = d.start(List.of("--cap-drop", "all", "-e", "FOO=bar"), "exec sleep 1000");
+      String s = sh(d, id, "grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status; echo FOO=$FOO");
+      assertTrue(s.contains("CapBnd:\t0000000000000000"), s);
+      assertTrue(s.contains("NoNewPrivs:\t1"), s);
+      assertTrue(s.contains("Seccomp:\t2"), s);
+      assertTrue(s.contains("FOO=bar"), s);
+      assertEquals("65534 /tmp\n", d.jbox("exec", "-u", "nobody", "-w", "/tmp", "-e", "X=1", id, "sh", "-c", "echo $(id -u) $(pwd)").out());
+      assertEquals(7, d.jbox("exec", id, "sh", "-c", "exit 7").code());
+      assertEquals(127, d.jbox("exec", id, "no-such-command").code());
+      assertEquals(128 + 9, d.jbox("exec", id, "sh", "-c", "kill -9 $$").code());
+    }
+  }
+
+  @Test
+  void exec_leaksNoFdAndNoHostDirectory() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      String id = d.start("exec sleep 1000");
+      // only 0, 1, 2 and the fd ls itself opens for the directory
+      String fds = sh(d, id, "ls /proc/self/fd | sort -n | tr '\\n' ' '");
+      assertEquals("0 1 2 3 ", fds);
+      assertEquals("/\n", sh(d, id, "readlink /proc/self/cwd"));
+      assertEquals("/\n", sh(d, id, "readlink /proc/self/root"));
+      // the process that entered is not visible inside (it stays outside the pid namespace)
+      String ps = sh(d, id, "ps -o pid,comm");
+      assertTrue(!ps.contains("jbox"), ps);
+    }
+  }
+
+  @Test
+  void execFromInsideASandbox_intoASibling_isImpossible() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      String b = d.start("exec sleep 1000");
+      long bpid = d.stateField(b, "pid");
+      String a = d.start("exec sleep 1000");
+      Jbox.Result r = d.jbox("exec", a, "sh", "-c",
+          "ls /proc/" + bpid + "/ns 2>&1 >/dev/null && echo visible; nsenter -t " + bpid + " -n -u true 2>/dev/null && echo joined; "
+              + "nsenter --net=/proc/" + bpid + "/ns/net true 2>/dev/null && echo joined-by-path; echo done");
+      assertEquals(0, r.code(), r.toString());
+      assertTrue(!r.out().contains("visible") || !r.out().contains("\nvisible"), r.out());
+      assertTrue(!r.out().contains("joined"), r.out());
+      assertTrue(r.out().endsWith("done\n"), r.out());
+      assertNotEquals(Files.readSymbolicLink(Path.of("/proc/" + bpid + "/ns/net")).toString(),
+          sh(d, a, "readlink /proc/self/ns/net").strip());
+    }
+  }
+
+  @Test
+  void execIt_givesATerminalFromTheSandboxsDevpts_resizesAndPassesStatus() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      String id = d.start("exec sleep 1000");
+      long pid = d.stateField(id, "pid");
+      Path drv = tmp.resolve("exec-ptydriver.py");
+      Files.writeString(drv, TerminalTest.DRIVER);
+      ProcessBuilder jb = Jbox.builder(List.of("exec", "-it", id, "sh"));
+      List<String> cmd = new java.util.ArrayList<>(List.of("python3", drv.toString(), "tty; stty size; echo SIZE$((0+1))"));
+      cmd.addAll(jb.command());
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().putAll(jb.environment());
+      pb.environment().putAll(d.env());
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(out.contains("/dev/pts/0"), "a pty of the sandbox's devpts: " + out);
+      assertTrue(out.contains("33 111") && out.contains("44 122"), "window size and SIGWINCH: " + out);
+      assertTrue(out.contains("STATUS 3"), out);
+      // the pty belongs to the sandbox's devpts instance, not the host's
+      assertTrue(Files.exists(Path.of("/proc/" + pid)), "the sandbox still runs");
+    }
+  }
+}

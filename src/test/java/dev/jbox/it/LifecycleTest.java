@@ -1,0 +1,264 @@
+package dev.jbox.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbox.json.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Detached sandboxes: state, ps, logs, stop, kill, rm, wait, stale state, parallel starts, bad input. */
+class LifecycleTest {
+  @TempDir static Path tmp;
+  static Path rootfs;
+
+  @BeforeAll
+  static void setUp() {
+    Jbox.requireRootless();
+    rootfs = Jbox.rootfs(tmp);
+  }
+
+  static Detached box() {
+    return new Detached(tmp, rootfs);
+  }
+
+  @Test
+  void detachedRun_survivesTheJboxThatStartedIt_andPsShowsIt() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start(List.of("--name", "web"), "echo ready; exec sleep 1000");
+      // the jbox process has exited (Jbox.run waited for it); the sandbox runs on under its monitor
+      long pid = d.stateField(id, "pid");
+      long monitor = d.stateField(id, "monitorPid");
+      assertTrue(Files.exists(Path.of("/proc/" + pid)), "sandbox pid 1 runs");
+      assertEquals("jbox:monitor", Files.readString(Path.of("/proc/" + monitor + "/comm")).strip());
+      Jbox.Result ps = d.jbox("ps");
+      assertEquals(0, ps.code(), ps.toString());
+      String[] lines = ps.out().split("\n");
+      assertTrue(lines[0].matches("ID +NAME +IMAGE +COMMAND +STATUS"), ps.out());
+      assertTrue(lines[1].startsWith(id.substring(0, 12) + "  web   " + rootfs), ps.out());
+      assertTrue(lines[1].contains("Up "), ps.out());
+      assertEquals(id.substring(0, 12) + "\n", d.jbox("ps", "-q").out());
+      Map<String, Object> j = Json.parseObject(Json.write(((List<?>) Json.parse(d.jbox("ps", "--format", "json").out())).get(0)));
+      assertEquals(id, j.get("id"));
+      assertEquals("running", j.get("state"));
+      assertEquals(pid, ((Number) j.get("pid")).longValue());
+      // the monitor is the small C helper, not a JVM
+      long rssKb = Long.parseLong(Files.readAllLines(Path.of("/proc/" + monitor + "/status")).stream()
+          .filter(l -> l.startsWith("VmRSS:")).findFirst().orElseThrow().replaceAll("\\D", ""));
+      assertTrue(rssKb <= 2048, "monitor RSS " + rssKb + " kB");
+    }
+  }
+
+  @Test
+  void stateDir_isPrivate_andInspectShowsStatePidsNamespacesMounts() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("exec sleep 1000");
+      assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(d.xdg.resolve("jbox"))));
+      Jbox.Result r = d.jbox("inspect", id.substring(0, 8));
+      assertEquals(0, r.code(), r.toString());
+      Map<String, Object> m = Json.parseObject(Json.write(((List<?>) Json.parse(r.out())).get(0)));
+      long pid = d.stateField(id, "pid");
+      assertEquals(id, m.get("id"));
+      assertEquals(Boolean.TRUE, ((Map<?, ?>) m.get("state")).get("running"));
+      assertEquals(pid, ((Number) ((Map<?, ?>) m.get("pids")).get("pid1")).longValue());
+      Map<?, ?> ns = (Map<?, ?>) m.get("namespaces");
+      String net = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/net")).toString();
+      assertEquals(net, "net:[" + ns.get("net") + "]");
+      assertTrue(((List<?>) m.get("mounts")).stream().anyMatch(x -> "/proc".equals(((Map<?, ?>) x).get("mountPoint"))), r.out());
+      assertEquals("none", m.get("network"));
+    }
+  }
+
+  @Test
+  void logs_captureBothStreams_tailAndFollow() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("echo one; echo two >&2; echo three; sleep 4; echo four");
+      assertTrue(Detached.eventually(5000, () -> d.jbox("logs", id).out().contains("three")));
+      Jbox.Result r = d.jbox("logs", id);
+      assertEquals("one\ntwo\nthree\n", r.out(), r.toString());
+      assertEquals("three\n", d.jbox("logs", "--tail", "1", id).out());
+      Jbox.Result f = d.jbox("logs", "-f", id); // returns when the sandbox exits
+      assertEquals(0, f.code(), f.toString());
+      assertEquals("one\ntwo\nthree\nfour\n", f.out());
+      assertEquals("0\n", d.jbox("wait", id).out());
+    }
+  }
+
+  @Test
+  void stop_honoursTheTimeout_thenSigkill_andRecords137() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("trap 'echo got-term' TERM; while :; do sleep 0.1; done");
+      Thread.sleep(300); // the trap is set
+      long t0 = System.nanoTime();
+      Jbox.Result r = d.jbox("stop", "-t", "2", id);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      assertEquals(0, r.code(), r.toString());
+      assertTrue(secs >= 2 && secs < 8, "stop took " + secs + " s");
+      assertTrue(d.jbox("logs", id).out().contains("got-term"), "TERM reached the sandbox first");
+      assertTrue(d.jbox("ps", "-a").out().contains("Exited (137)"), d.jbox("ps", "-a").out());
+      assertEquals("137\n", d.jbox("wait", id).out());
+    }
+  }
+
+  @Test
+  void stop_ofACommandThatExitsOnTerm_records143_andKillSendsSignals() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("trap 'exit 143' TERM; trap 'echo usr1' USR1; while :; do sleep 0.1; done");
+      Thread.sleep(300);
+      Jbox.Result k = d.jbox("kill", "-s", "USR1", id);
+      assertEquals(0, k.code(), k.toString());
+      assertTrue(Detached.eventually(3000, () -> d.jbox("logs", id).out().contains("usr1")));
+      long t0 = System.nanoTime();
+      assertEquals(0, d.jbox("stop", id).code());
+      assertTrue((System.nanoTime() - t0) / 1e9 < 5, "no SIGKILL wait when TERM ends it");
+      assertEquals("143\n", d.jbox("wait", id).out());
+    }
+  }
+
+  @Test
+  void sigkillOfTheMonitor_takesTheSandboxDown_psReportsIt_rmCleans() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("exec sleep 1000");
+      long pid = d.stateField(id, "pid");
+      long monitor = d.stateField(id, "monitorPid");
+      assertEquals(0, new ProcessBuilder("kill", "-KILL", Long.toString(monitor)).start().waitFor());
+      assertTrue(Detached.eventually(5000, () -> !Files.exists(Path.of("/proc/" + pid))), "sandbox died with its monitor");
+      Jbox.Result ps = d.jbox("ps", "-a");
+      assertTrue(ps.out().contains("Exited (unknown)"), ps.toString());
+      assertEquals("", d.jbox("ps", "-q").out(), "not running");
+      Jbox.Result rm = d.jbox("rm", id);
+      assertEquals(0, rm.code(), rm.toString());
+      assertFalse(Files.exists(d.dir(id)));
+    }
+  }
+
+  @Test
+  void rm_refusesARunningSandbox_rmForceStopsIt() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("exec sleep 1000");
+      long pid = d.stateField(id, "pid");
+      Jbox.Result r = d.jbox("rm", id);
+      assertEquals(125, r.code());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(r.err().contains("is running"), r.err());
+      Jbox.Result f = d.jbox("rm", "-f", id);
+      assertEquals(0, f.code(), f.toString());
+      assertFalse(Files.exists(d.dir(id)));
+      assertFalse(Files.exists(Path.of("/proc/" + pid)));
+    }
+  }
+
+  @Test
+  void parallelStarts_allRun_allRemovable_andAmbiguousPrefixIsRefused() throws Exception {
+    int n = 20;
+    try (Detached d = box()) {
+      ExecutorService pool = Executors.newFixedThreadPool(n);
+      List<Future<String>> fs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        fs.add(pool.submit(() -> d.start(List.of("--name", "p" + k), "exec sleep 1000")));
+      }
+      List<String> ids = new ArrayList<>();
+      for (Future<String> f : fs) ids.add(f.get());
+      pool.shutdown();
+      Jbox.Result q = d.jbox("ps", "-q");
+      assertEquals(n, q.out().strip().lines().count(), q.toString());
+      // 20 ids over 16 first digits: two share one
+      Map<Character, String> seen = new HashMap<>();
+      String prefix = null;
+      for (String id : ids) if (seen.put(id.charAt(0), id) != null) prefix = id.substring(0, 1);
+      Jbox.Result amb = d.jbox("inspect", prefix);
+      assertEquals(125, amb.code());
+      assertTrue(amb.err().contains("ambiguous") && amb.err().strip().lines().count() == 1, amb.err());
+      List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+      rm.addAll(ids);
+      Jbox.Result r = d.jbox(rm);
+      assertEquals(0, r.code(), r.toString());
+      assertEquals("", d.jbox("ps", "-a", "-q").out());
+    }
+  }
+
+  @Test
+  void badInput_oneLineAndExit125() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start(List.of("--name", "dup"), "exec sleep 1000");
+      String stopped = d.start("exit 3");
+      assertTrue(Detached.eventually(5000, () -> d.jbox("wait", stopped).out().equals("3\n")));
+      List<List<String>> cases = List.of(
+          List.of("logs", "nosuch"),
+          List.of("stop", "0000000000"),
+          List.of("exec", stopped, "true"),
+          List.of("exec", "nosuch", "true"),
+          List.of("run", "-d", "--name", "dup", "--rootfs", rootfs.toString(), "true"),
+          List.of("run", "-d", "--name", "-bad", "--rootfs", rootfs.toString(), "true"),
+          List.of("run", "--name", "fg", "--rootfs", rootfs.toString(), "true"),
+          List.of("run", "-d", "-t", "--rootfs", rootfs.toString(), "true"),
+          List.of("kill", "-s", "NOPE", id),
+          List.of("kill", stopped),
+          List.of("ns", "nosuch"),
+          List.of("top", stopped));
+      for (List<String> c : cases) {
+        Jbox.Result r = d.jbox(c);
+        assertEquals(125, r.code(), c + ": " + r);
+        assertEquals(1, r.err().strip().lines().count(), c + ": " + r.err());
+        assertTrue(r.err().startsWith("jbox: "), c + ": " + r.err());
+      }
+      // a failed detached start leaves no state behind
+      Jbox.Result nf = d.jbox("run", "-d", "--rootfs", rootfs.toString(), "no-such-command");
+      assertEquals(127, nf.code(), nf.toString());
+      assertEquals(2, d.jbox("ps", "-a", "-q").out().strip().lines().count());
+    }
+  }
+
+  @Test
+  void withoutXdgRuntimeDir_stateGoesToAPrivateTmpDir_withAWarning() throws Exception {
+    Jbox.Result r = Jbox.run(List.of("ps", "-a"), Map.of("XDG_RUNTIME_DIR", ""));
+    assertEquals(0, r.code(), r.toString());
+    long uid = dev.jbox.sandbox.idmap.ProcStatus.uidGid()[0];
+    assertEquals("jbox: warning: XDG_RUNTIME_DIR is unset; sandbox state is kept in /tmp/jbox-run-" + uid + "\n", r.err());
+    Path dir = Path.of("/tmp/jbox-run-" + uid);
+    assertFalse(Files.isSymbolicLink(dir));
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+  }
+
+  @Test
+  void logs_areCappedAt10MiB_withOneOlderFileKept() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("head -c 11000000 /dev/zero | tr '\\0' x; echo; echo end");
+      assertEquals("0\n", d.jbox("wait", id).out());
+      long log = Files.size(d.dir(id).resolve("log"));
+      long old = Files.size(d.dir(id).resolve("log.1"));
+      assertTrue(old <= 10 << 20 && log <= 10 << 20 && old + log == 11000000 + 5, old + " + " + log);
+      assertEquals("end\n", d.jbox("logs", "--tail", "1", id).out());
+    }
+  }
+
+  @Test
+  void twoRemovalsAtOnce_removeItOnce() throws Exception {
+    try (Detached d = box()) {
+      String id = d.start("exec sleep 1000");
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      Future<Jbox.Result> a = pool.submit(() -> d.jbox("rm", "-f", id));
+      Future<Jbox.Result> b = pool.submit(() -> d.jbox("rm", "-f", id));
+      List<Jbox.Result> rs = List.of(a.get(), b.get());
+      pool.shutdown();
+      assertTrue(rs.stream().anyMatch(r -> r.code() == 0), rs.toString());
+      for (Jbox.Result r : rs) {
+        assertTrue(r.code() == 0 || r.err().contains("no such sandbox"), r.toString());
+      }
+      assertFalse(Files.exists(d.dir(id)));
+    }
+  }
+}
