@@ -210,8 +210,17 @@ int setup_mounts(struct plan *p) {
   /* Nothing mounted here may propagate back to the caller's namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return fail_errno("make `/` private");
   if (!p->rootfs) return 0;
-  if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+  if (p->ovl_lower) {
+    /* native overlay in the user namespace (Linux >= 5.11); userxattr: whiteouts and opaque
+     * directories as the unpacker wrote them (0/0 devices, user.overlay.opaque) */
+    char data[8192];
+    int n = snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", p->ovl_lower, p->ovl_upper, p->ovl_work);
+    if (n < 0 || (size_t)n >= sizeof data) return fail("overlay: too many layers for one mount");
+    if (mount("overlay", p->rootfs, "overlay", 0, data) < 0)
+      return fail_errno("mount overlay on `%s` (kernel >= 5.11 needed for overlay in a user namespace)", p->rootfs);
+  } else if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
     return fail_errno("bind rootfs `%s`", p->rootfs);
+  }
   root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return fail_errno("open rootfs `%s`", p->rootfs);
   for (size_t i = 0; i < p->nmounts; i++)

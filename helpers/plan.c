@@ -138,6 +138,16 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
       return fail("plan: network helper `%s` is neither pasta nor slirp4netns", p->net_argv[0]);
     return 0;
   }
+  case T_OVERLAY:
+    if (split(v, len, f, 3)) return fail("plan: bad overlay record");
+    if (f[0][0] != '/' || strchr(f[0], ',') || !path_is_clean(f[1]) || !path_is_clean(f[2]) || strchr(f[1], ',') || strchr(f[2], ','))
+      return fail("plan: bad overlay directories");
+    p->ovl_lower = f[0], p->ovl_upper = f[1], p->ovl_work = f[2];
+    return 0;
+  case T_CLEANUP:
+    if (!path_is_clean(v) || strlen(v) < 2) return fail("plan: cleanup path `%s` is not a clean absolute path", v);
+    p->cleanup = v;
+    return 0;
   case T_STATEDIR:
     if (!path_is_clean(v)) return fail("plan: state directory `%s` is not a clean absolute path", v);
     p->statedir = v;
@@ -178,7 +188,7 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     char *v = buf + off + 5; /* overlaps the header's last byte, which we no longer need */
     memmove(v, buf + off + 6, vlen);
     v[vlen] = '\0';
-    if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK)
+    if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK && tag != T_OVERLAY)
       return fail("plan: record %u holds a NUL byte", tag);
     if (record(p, tag, v, vlen)) return -1;
     off += 6 + vlen;

@@ -27,6 +27,8 @@ enum plan_tag {
   T_FLAG = 14,     /* one of the flag words below */
   T_TIMENS = 15,   /* "MONOTONIC_SECONDS BOOTTIME_SECONDS" */
   T_STOPSIG = 16,  /* reserved: signal sent on jbox stop */
+  T_OVERLAY = 18,  /* "LOWER[:LOWER...]\0UPPER\0WORK": an overlay mounted on ROOTFS (which is its merged dir) */
+  T_CLEANUP = 19,  /* a host directory removed, inside the sandbox's user namespace, once the sandbox is gone */
   T_NETWORK = 17,  /* user-mode network helper argv, NUL-separated; @PID@ @READY_FD@ @EXIT_FD@ substituted */
   /* lifecycle (monitor.c, exec.c) */
   T_STATEDIR = 20, /* detached: absolute path of the sandbox's state directory (monitor.c) */
@@ -84,6 +86,8 @@ struct plan {
   const char *net_argv[64]; /* pasta or slirp4netns and its arguments, NULL-terminated */
   size_t net_argc;
   long long time_monotonic, time_boottime;
+  const char *ovl_lower, *ovl_upper, *ovl_work; /* T_OVERLAY */
+  const char *cleanup;                          /* T_CLEANUP */
   const char *statedir;              /* T_STATEDIR */
   long exec_pid;                     /* T_EXEC */
   unsigned long long exec_starttime; /* T_EXEC */

@@ -443,6 +443,11 @@ int run_plan(struct plan *p) {
     die(125, "%s", jbox_err);
   }
   trace("maps-written");
+  if (start_cleaner(p, child)) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    die(125, "%s", jbox_err);
+  }
   int net_keep = -1;
   if (start_network(p, child, &net_keep)) {
     kill(child, SIGKILL);
@@ -468,6 +473,7 @@ int run_plan(struct plan *p) {
     kill(child, SIGKILL);
     int st;
     waitpid(child, &st, 0);
+    finish_cleaner();
     if (master >= 0) close(master);
     if (p->statedir) monitor_failed(code);
     return code;
@@ -478,5 +484,6 @@ int run_plan(struct plan *p) {
   if (p->statedir) monitor_supervise(p, child, sigfd);
   int status = supervise(child, sigfd, master);
   stop_network();
+  finish_cleaner();
   return status;
 }

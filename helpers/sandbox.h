@@ -17,6 +17,8 @@ __attribute__((noreturn)) void exec_process(struct plan *p, int errfd);
 void report(int errfd, int code);
 int start_network(struct plan *p, pid_t child, int *keep_fd); /* network.c */
 void stop_network(void);
+int start_cleaner(struct plan *p, pid_t child); /* cleanup.c */
+void finish_cleaner(void);
 /* stage 0: forwards signals, relays the pty (master >= 0), reaps; returns the exit status */
 int supervise(pid_t child, int sigfd, int master);
 #endif

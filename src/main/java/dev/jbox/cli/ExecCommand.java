@@ -78,7 +78,7 @@ final class ExecCommand extends StateCommand implements Callable<Integer> {
       rl.add(new Plan.Rlimit(((Number) r.get(0)).intValue(), ((Number) r.get(1)).longValue(), ((Number) r.get(2)).longValue()));
     }
     long caps = Long.parseUnsignedLong((String) p.get("capabilities"));
-    Plan plan = new Plan(command, envList, cwd, u, null, null, Map.of(), null, List.of(), rl, caps, flags, null, List.of());
+    Plan plan = new Plan(command, envList, cwd, u, null, null, Map.of(), null, List.of(), rl, caps, flags, null, List.of(), null, null);
     PlanChannel.send(plan, List.of(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart())));
     return 0;
   }

@@ -1,6 +1,8 @@
 package dev.jbox.cli;
 
+import dev.jbox.JboxException;
 import dev.jbox.Trace;
+import java.util.List;
 import dev.jbox.config.ConfigLoader;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.sandbox.Plan;
@@ -21,13 +23,21 @@ final class RunCommand {
       out.print(RunOptions.usage());
       return 0;
     }
+    // jbox run [OPTIONS] IMAGE [COMMAND...] unless --rootfs names the root
+    List<String> command = o.command;
+    String imageName = null;
+    if (o.value("rootfs") == null) {
+      if (command.isEmpty()) throw new JboxException("run: no IMAGE given (usage: jbox run [OPTIONS] IMAGE [COMMAND [ARG...]])");
+      imageName = command.get(0);
+      command = command.subList(1, command.size());
+    }
     RunRequest req = new RunRequest(
-        o.value("rootfs"), o.command, o.all("env"), o.all("env-file"), o.value("workdir"), o.value("user"),
+        o.value("rootfs"), command, o.all("env"), o.all("env-file"), o.value("workdir"), o.value("user"),
         o.value("hostname"), o.all("ulimit"), o.all("cap-add"), o.all("cap-drop"), o.all("security-opt"),
         o.flag("init") ? Boolean.TRUE : null, o.flag("tty"), o.flag("interactive"), o.flag("read-only"),
         o.all("uidmap"), o.all("gidmap"), o.value("pid"), o.value("network"), o.value("ipc"), o.value("uts"),
         o.value("cgroupns"), o.value("timens"),
-        o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"));
+        o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"));
     boolean detach = o.flag("detach");
     if (detach || o.value("name") != null) DetachedRun.check(o.flag("tty"), o.flag("interactive"), detach, o.value("name"));
     Map<String, String> env = System.getenv();
@@ -36,7 +46,15 @@ final class RunCommand {
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
     String id = SandboxBuilder.newId();
-    Plan plan = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env).build(req, id);
+    SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env);
+    Plan plan;
+    if (imageName != null) {
+      RunImage.Resolved img = RunImage.resolve(imageName, o.value("pull"), out, err);
+      plan = builder.build(req, id, img.spec(), img.containersDir().resolve(id));
+      if (!req.rm()) err.println("jbox: the sandbox's changes stay in " + img.containersDir().resolve(id) + " (--rm discards them)");
+    } else {
+      plan = builder.build(req, id);
+    }
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
     Trace.mark("planned");
     if (detach) {

@@ -20,7 +20,10 @@ final class RunOptions {
   }
 
   static final List<Opt> TABLE = List.of(
-      new Opt("rootfs", null, "DIR", false, "use DIR as the sandbox's root filesystem"),
+      new Opt("rootfs", null, "DIR", false, "use DIR as the root filesystem instead of an IMAGE"),
+      new Opt("rm", null, null, false, "discard the sandbox's writable layer when it ends"),
+      new Opt("pull", null, "POLICY", false, "missing (default), always, never or newer"),
+      new Opt("entrypoint", null, "CMD", false, "replace the image's Entrypoint (and drop its Cmd)"),
       new Opt("env", "e", "KEY=VALUE", true, "set an environment variable (KEY alone: take it from jbox's environment)"),
       new Opt("env-file", null, "FILE", true, "read KEY=VALUE lines from FILE"),
       new Opt("workdir", "w", "DIR", false, "working directory inside the sandbox (created if missing)"),
@@ -148,7 +151,7 @@ final class RunOptions {
 
   static String usage() {
     StringBuilder b = new StringBuilder();
-    b.append("Usage: jbox run [OPTIONS] --rootfs DIR COMMAND [ARG...]\n\n");
+    b.append("Usage: jbox run [OPTIONS] IMAGE [COMMAND [ARG...]]\n       jbox run [OPTIONS] --rootfs DIR COMMAND [ARG...]\n\n");
     b.append("Run COMMAND in a new rootless sandbox.\n\nOptions:\n");
     for (Opt o : TABLE) {
       String names = (o.shortName() != null ? "-" + o.shortName() + ", " : "    ") + "--" + o.longName()

@@ -31,7 +31,7 @@ final class UnshareCommand extends StateCommand implements Callable<Integer> {
     for (Namespace n : Namespace.values()) ns.put(n, n == Namespace.USER ? NsMode.NEW : NsMode.HOST);
     // no rootfs: the helper keeps the caller's root, cwd, environment, stdin and terminal
     Plan plan = new Plan(argv, List.of(), null, null, null, null, ns, map, List.of(), List.of(), 0,
-        EnumSet.of(Plan.Flag.STDIN), null, List.of());
+        EnumSet.of(Plan.Flag.STDIN), null, List.of(), null, null);
     PlanChannel.send(plan);
     return 0;
   }

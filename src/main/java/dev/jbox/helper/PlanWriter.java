@@ -33,6 +33,8 @@ public final class PlanWriter {
   static final int T_FLAG = 14;
   static final int T_TIMENS = 15;
   static final int T_NETWORK = 17;
+  static final int T_OVERLAY = 18;
+  static final int T_CLEANUP = 19;
   /** Detached run: the sandbox's state directory (helpers/monitor.c). */
   public static final int T_STATEDIR = 20;
   /** exec: "PID STARTTIME" of the sandbox's pid 1, whose namespaces the helper joins (helpers/exec.c). */
@@ -84,6 +86,10 @@ public final class PlanWriter {
       w.rec(T_TIMENS, p.timeOffsets().monotonic() + " " + p.timeOffsets().boottime());
     }
     if (!p.networkHelper().isEmpty()) w.rec(T_NETWORK, String.join("\0", p.networkHelper()));
+    if (p.overlay() != null) {
+      w.rec(T_OVERLAY, String.join(":", p.overlay().lower()) + "\0" + p.overlay().upper() + "\0" + p.overlay().work());
+    }
+    if (p.cleanup() != null) w.rec(T_CLEANUP, p.cleanup());
     for (Extra e : extras) w.rec(e.tag(), e.value());
     byte[] b = w.out.toByteArray();
     int len = b.length;

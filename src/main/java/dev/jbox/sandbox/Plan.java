@@ -23,7 +23,9 @@ public record Plan(
     long capabilities,
     Set<Flag> flags,
     TimeOffsets timeOffsets,
-    List<String> networkHelper) {
+    List<String> networkHelper,
+    Overlay overlay,
+    String cleanup) {
 
   /** Switches of the plan (the helper's flag words). */
   public enum Flag {
@@ -48,6 +50,16 @@ public record Plan(
 
   /** One resource limit: RLIMIT number and its soft and hard values (-1 = unlimited). */
   public record Rlimit(int resource, long soft, long hard) {}
+
+  /** An overlay root: lower dirs top first, the sandbox's own upper and work dirs. */
+  public record Overlay(List<String> lower, String upper, String work) {
+    public Overlay {
+      lower = List.copyOf(lower);
+      for (String l : lower) {
+        if (l.contains(":") || l.contains(",")) throw new IllegalArgumentException("layer path with ':' or ',': " + l);
+      }
+    }
+  }
 
   /** Offsets of the sandbox's clocks in a time namespace, in seconds. */
   public record TimeOffsets(long monotonic, long boottime) {}

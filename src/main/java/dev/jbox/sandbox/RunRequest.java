@@ -30,7 +30,9 @@ public record RunRequest(
     List<String> volumes,
     List<String> mounts,
     List<String> tmpfs,
-    List<String> publish) {
+    List<String> publish,
+    boolean rm,
+    String entrypoint) {
   public RunRequest {
     command = List.copyOf(command);
     env = List.copyOf(env);

@@ -47,9 +47,33 @@ public final class SandboxBuilder {
   }
 
   public Plan build(RunRequest r, String id) {
-    if (r.command().isEmpty()) throw new JboxException("run: no command given (usage: jbox run [OPTIONS] --rootfs DIR COMMAND [ARG...])");
-    if (r.rootfs() == null) throw new JboxException("run: --rootfs DIR is required (images come with `jbox run IMAGE`, not built yet)");
-    String rootfs = rootfs(r.rootfs());
+    return build(r, id, null, null);
+  }
+
+  /**
+   * With an image: its layers become the overlay's lower dirs, {@code containerDir} holds the
+   * sandbox's upper, work and merged dirs, and the image config supplies the process defaults.
+   */
+  public Plan build(RunRequest r, String id, ImageSpec image, Path containerDir) {
+    List<String> argv = image == null ? r.command() : imageArgv(r, image);
+    if (argv.isEmpty()) throw new JboxException("run: no command given (usage: jbox run [OPTIONS] --rootfs DIR COMMAND [ARG...])");
+    if (image == null && r.rootfs() == null) throw new JboxException("run: an IMAGE or --rootfs DIR is required");
+    String rootfs;
+    Plan.Overlay overlay = null;
+    String cleanup = null;
+    if (image != null) {
+      Path merged = containerDir.resolve("merged");
+      try {
+        for (String d : List.of("upper", "work", "merged")) Files.createDirectories(containerDir.resolve(d));
+      } catch (IOException e) {
+        throw new JboxException("run: create `" + containerDir + "`: " + e.getMessage());
+      }
+      rootfs = merged.toString();
+      overlay = new Plan.Overlay(image.lowerDirs(), containerDir.resolve("upper").toString(), containerDir.resolve("work").toString());
+      if (r.rm()) cleanup = containerDir.toString();
+    } else {
+      rootfs = rootfs(r.rootfs());
+    }
 
     Map<Namespace, NsMode> ns = new EnumMap<>(Namespace.class);
     for (Namespace n : Namespace.values()) ns.put(n, NsMode.NEW);
@@ -110,9 +134,30 @@ public final class SandboxBuilder {
     String hostname = r.hostname() != null ? hostname(r.hostname()) : id.substring(0, 12);
     if (r.workdir() != null && !r.workdir().startsWith("/")) throw new JboxException("--workdir `" + r.workdir() + "`: must be an absolute path");
     if (r.user() != null && (r.user().isEmpty() || r.user().contains("\n"))) throw new JboxException("--user: empty or malformed");
+    String workdir = r.workdir() != null ? r.workdir() : image != null && !empty(image.workingDir()) ? image.workingDir() : null;
+    String runAs = r.user() != null ? r.user() : image != null && !empty(image.user()) ? image.user() : null;
 
-    return new Plan(r.command(), env(r, hostname), r.workdir(), r.user(), hostname, rootfs, ns, idMap, mounts,
-        rlimits, caps, flags, offsets, network.helperArgv());
+    return new Plan(argv, env(r, hostname, image), workdir, runAs, hostname, rootfs, ns, idMap, mounts,
+        rlimits, caps, flags, offsets, network.helperArgv(), overlay, cleanup);
+  }
+
+  private static boolean empty(String s) {
+    return s == null || s.isEmpty();
+  }
+
+  /** The image's Entrypoint + Cmd, as docker and podman combine them with the user's words. */
+  static List<String> imageArgv(RunRequest r, ImageSpec image) {
+    List<String> argv = new ArrayList<>();
+    if (r.entrypoint() != null) {
+      // --entrypoint replaces the image's and drops its Cmd; "" means none
+      if (!r.entrypoint().isEmpty()) argv.add(r.entrypoint());
+      argv.addAll(r.command());
+      return argv;
+    }
+    argv.addAll(image.entrypoint());
+    argv.addAll(r.command().isEmpty() ? image.cmd() : r.command());
+    if (argv.isEmpty()) throw new JboxException("run: image " + image.name() + " has no Entrypoint or Cmd: give a command");
+    return argv;
   }
 
   private static String rootfs(String dir) {
@@ -163,9 +208,10 @@ public final class SandboxBuilder {
     return h;
   }
 
-  private List<String> env(RunRequest r, String hostname) {
+  private List<String> env(RunRequest r, String hostname, ImageSpec image) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", DEFAULT_PATH);
+    if (image != null) for (String e : image.env()) putEnv(env, e, "image " + image.name() + " Env");
     if (r.tty()) env.put("TERM", hostEnv.getOrDefault("TERM", "xterm"));
     env.put("container", "jbox");
     env.put("HOSTNAME", hostname);

@@ -40,7 +40,9 @@ class PlanWriterTest {
         0x800405fbL,
         EnumSet.of(Plan.Flag.SECCOMP, Plan.Flag.NO_NEW_PRIVS, Plan.Flag.TTY),
         new Plan.TimeOffsets(86400, -5),
-        List.of("/usr/bin/pasta", "--config-net", "@PID@"));
+        List.of("/usr/bin/pasta", "--config-net", "@PID@"),
+        new Plan.Overlay(List.of("/s/l2", "/s/l1"), "/s/c/upper", "/s/c/work"),
+        "/s/c");
   }
 
   static final Path GOLDEN = Jbox.source().resolve("helpers/tests/golden/plan.bin");

@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -68,10 +69,16 @@ class NetworkTest {
   @ParameterizedTest
   @ValueSource(strings = {"pasta", "slirp4netns"})
   void backend_givesAnInterfaceWithDefaultRouteAndLeavesNothingBehind(String backend) throws Exception {
+    List<Long> before = Lifetimes.withCmdline("/usr/bin/" + backend);
     var r = Jbox.sh(rootfs, List.of("--network=" + backend), "ip -o link | grep -v ' lo:' | wc -l; ip route | grep -c default");
     assertEquals("1\n1\n", r.out(), r.toString());
-    for (int i = 0; i < 30 && !Lifetimes.withCmdline("/usr/bin/" + backend).isEmpty(); i++) Thread.sleep(100);
-    assertEquals(List.of(), Lifetimes.withCmdline("/usr/bin/" + backend), backend + " outlived its sandbox");
+    List<Long> left = new ArrayList<>(Lifetimes.withCmdline("/usr/bin/" + backend));
+    for (int i = 0; i < 30 && !before.containsAll(left); i++) {
+      Thread.sleep(100);
+      left = new ArrayList<>(Lifetimes.withCmdline("/usr/bin/" + backend));
+    }
+    left.removeAll(before);
+    assertEquals(List.of(), left, backend + " outlived its sandbox");
   }
 
   @Test
@@ -81,7 +88,8 @@ class NetworkTest {
       port = probe.getLocalPort();
     }
     Process p = Jbox.builder(List.of("run", "-p", port + ":8080", "--rootfs", rootfs.toString(), "sh", "-c",
-        "mkdir -p /www && echo hello-from-jbox > /www/index.html && httpd -f -p 8080 -h /www")).start();
+        "mkdir -p /www && echo hello-from-jbox > /www/index.html && exec httpd -f -p 8080 -h /www"))
+        .redirectErrorStream(true).redirectOutput(tmp.resolve("publish.log").toFile()).start();
     try {
       String got = "";
       for (int i = 0; i < 50 && !got.contains("hello-from-jbox"); i++) {
@@ -95,7 +103,7 @@ class NetworkTest {
           // not listening yet
         }
       }
-      assertTrue(got.contains("hello-from-jbox"), "response: " + got);
+      assertTrue(got.contains("hello-from-jbox"), "response: " + got + "; jbox said: " + java.nio.file.Files.readString(tmp.resolve("publish.log")));
     } finally {
       p.destroy();
       assertTrue(p.waitFor(10, TimeUnit.SECONDS));

@@ -18,12 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
  * terminal (the JDK has no pty API), types a command line, reads the screen, and checks that the
  * terminal mode is restored afterwards.
  */
-class TerminalTest {
+public class TerminalTest {
   @TempDir static Path tmp;
   static Path rootfs;
   static Path driver;
 
-  static final String DRIVER = String.join("\n",
+  public static final String DRIVER = String.join("\n",
       "import os, pty, sys, time, select, fcntl, termios, struct",
       "pid, fd = pty.fork()",
       "if pid == 0:",

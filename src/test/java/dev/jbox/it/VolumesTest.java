@@ -54,8 +54,14 @@ class VolumesTest {
     Files.createSymbolicLink(r2.resolve("escape"), victim); // absolute link to a host dir
     Files.writeString(host.resolve("payload"), "p");
     var r = Jbox.sh(r2, List.of("-v", host + ":/escape/inside"), "cat /escape/inside/payload");
-    assertEquals(0, r.code(), r.toString());
-    assertEquals("p", r.out());
+    // the link resolves inside the rootfs, where it leads nowhere: refused, nothing on the host
+    assertEquals(125, r.code(), r.toString());
+    assertTrue(r.err().startsWith("jbox: create mount point `/escape/inside`"), r.err());
+    // benign twin: a link to a directory inside the rootfs is followed there
+    Files.createDirectories(r2.resolve("real"));
+    Files.createSymbolicLink(r2.resolve("inroot"), Path.of("/real"));
+    var twin = Jbox.sh(r2, List.of("-v", host + ":/inroot/inside"), "cat /real/inside/payload");
+    assertEquals("p", twin.out(), twin.toString());
     try (var s = Files.list(victim)) {
       assertEquals(List.of(), s.toList(), "the host directory behind the symlink is untouched");
     }

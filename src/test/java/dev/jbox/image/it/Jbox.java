@@ -66,6 +66,23 @@ final class Jbox {
     return base.resolve("helpers/build/jbox-helper");
   }
 
+  /** The same environment, through the real launcher (packaging/jbox): needed by `run`. */
+  ProcessBuilder launcher(List<String> args) {
+    ProcessBuilder pb = builder("unused");
+    List<String> argv = new ArrayList<>();
+    argv.add(helper().getParent().getParent().getParent().resolve("packaging/jbox").toString());
+    argv.addAll(args);
+    pb.command(argv);
+    pb.environment().put("JBOX_CLASSPATH", System.getProperty("java.class.path"));
+    return pb;
+  }
+
+  Run launch(String... args) throws Exception {
+    ProcessBuilder pb = launcher(List.of(args));
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    return finish(pb.start());
+  }
+
   Run run(String... args) throws Exception {
     return finish(start(args));
   }

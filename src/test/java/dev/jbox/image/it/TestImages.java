@@ -40,6 +40,12 @@ final class TestImages {
 
   static Pushed push(TestPush p, String repo, String tag, List<byte[]> tars, String compression,
       Platform platform) throws Exception {
+    return push(p, repo, tag, tars, compression, platform, Map.of("Cmd", List.of("/bin/sh"), "Env", List.of("PATH=/bin")));
+  }
+
+  /** As above, with the image config's "config" object given (Entrypoint, Cmd, Env, ...). */
+  static Pushed push(TestPush p, String repo, String tag, List<byte[]> tars, String compression,
+      Platform platform, Map<String, Object> config) throws Exception {
     List<Object> diffIds = new ArrayList<>();
     List<Object> layers = new ArrayList<>();
     List<String> layerDigests = new ArrayList<>();
@@ -60,7 +66,7 @@ final class TestImages {
     cfg.put("architecture", platform.architecture());
     cfg.put("os", platform.os());
     if (platform.variant() != null) cfg.put("variant", platform.variant());
-    cfg.put("config", Map.of("Cmd", List.of("/bin/sh"), "Env", List.of("PATH=/bin")));
+    cfg.put("config", config);
     cfg.put("rootfs", Map.of("type", "layers", "diff_ids", diffIds));
     byte[] cfgBytes = Json.write(cfg).getBytes(StandardCharsets.UTF_8);
     String cfgDigest = p.blob(repo, cfgBytes);

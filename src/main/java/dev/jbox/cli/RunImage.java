@@ -1,0 +1,51 @@
+package dev.jbox.cli;
+
+import dev.jbox.JboxException;
+import dev.jbox.image.ImageConfig;
+import dev.jbox.image.Platform;
+import dev.jbox.image.pull.PullRequest;
+import dev.jbox.image.pull.PullService;
+import dev.jbox.image.store.ImageLookup;
+import dev.jbox.image.store.ImageRecord;
+import dev.jbox.image.store.Store;
+import dev.jbox.sandbox.ImageSpec;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Finds (pulling by --pull policy) the image of {@code jbox run IMAGE} and reads its config. */
+final class RunImage {
+  private RunImage() {}
+
+  /** The image and the directory its sandboxes' writable layers go to. */
+  record Resolved(ImageSpec spec, Path containersDir) {}
+
+  static Resolved resolve(String name, String pullPolicy, PrintStream out, PrintStream err) {
+    String policy = pullPolicy == null ? "missing" : pullPolicy;
+    if (!List.of("missing", "always", "never", "newer").contains(policy)) {
+      throw new JboxException("--pull `" + policy + "`: expected missing, always, never or newer");
+    }
+    Store store = Store.open(Store.defaultRoot());
+    ImageRecord rec = null;
+    String display = name;
+    if (!policy.equals("always") && !policy.equals("newer")) {
+      try {
+        ImageLookup.Found f = ImageLookup.find(store, name);
+        rec = f.image();
+        display = f.name() != null ? f.name() : name;
+      } catch (JboxException notFound) {
+        if (policy.equals("never")) throw new JboxException("run: image `" + name + "` is not in the store and --pull=never");
+      }
+    }
+    if (rec == null) {
+      // progress goes to stderr: the sandbox owns stdout
+      rec = new PullService(store, err, err).pull(new PullRequest(name, Platform.host(), null, false, System.console() != null, 4));
+    }
+    ImageConfig c = ImageConfig.parse(store.configBytes(rec));
+    List<String> lower = new ArrayList<>();
+    for (Path p : store.lowerDirs(rec)) lower.add(p.toString());
+    ImageSpec spec = new ImageSpec(display, rec.id(), lower, c.entrypoint(), c.cmd(), c.env(), c.workingDir(), c.user());
+    return new Resolved(spec, store.root().resolve("containers"));
+  }
+}

@@ -1,0 +1,24 @@
+package dev.jbox.sandbox;
+
+import java.util.List;
+
+/**
+ * What a sandbox takes from an image: its layer directories (overlay lower dirs, top first) and
+ * the process defaults of its config. Pure data; the cli resolves and pulls the image.
+ */
+public record ImageSpec(
+    String name,
+    String id,
+    List<String> lowerDirs,
+    List<String> entrypoint,
+    List<String> cmd,
+    List<String> env,
+    String workingDir,
+    String user) {
+  public ImageSpec {
+    lowerDirs = List.copyOf(lowerDirs);
+    entrypoint = entrypoint == null ? List.of() : List.copyOf(entrypoint);
+    cmd = cmd == null ? List.of() : List.copyOf(cmd);
+    env = env == null ? List.of() : List.copyOf(env);
+  }
+}

@@ -1,0 +1,155 @@
+package dev.jbox.image.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbox.image.Platform;
+import dev.jbox.image.testing.RawTar;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jbox run IMAGE} end to end: pulled from Debian's docker-registry on loopback, run on a
+ * native overlay in the user namespace, with the image config applied.
+ */
+class RunImageTest {
+  static TestRegistry reg;
+  static String busybox;
+  static String layered;
+  static String configured;
+
+  @TempDir Path t;
+
+  @BeforeAll
+  static void registry(@TempDir Path dir) throws Exception {
+    PullTest.requireEnvironment(dir);
+    reg = new TestRegistry(dir.resolve("reg"), null, null);
+    TestPush p = new TestPush(reg);
+    Platform host = Platform.host();
+    TestImages.push(p, "test/busybox", "1", List.of(TestImages.busyboxLayer()), "gzip", host);
+    busybox = reg.host() + "/test/busybox:1";
+    byte[] l2 = new RawTar().dir("etc/", 0755).file("etc/.wh.passwd", "").dir("srv/", 0755)
+        .file("srv/.wh..wh..opq", "").file("srv/new", "new\n").build();
+    TestImages.push(p, "test/layered", "1", List.of(TestImages.busyboxLayer(), l2), "gzip", host);
+    layered = reg.host() + "/test/layered:1";
+    TestImages.push(p, "test/configured", "1", List.of(TestImages.busyboxLayer()), "gzip", host,
+        Map.of("Entrypoint", List.of("/bin/sh", "-c"), "Cmd", List.of("echo default-cmd; pwd; echo $GREETING; id -u"),
+            "Env", List.of("PATH=/bin", "GREETING=from-image"), "WorkingDir", "/srv", "User", "1000"));
+    configured = reg.host() + "/test/configured:1";
+  }
+
+  @AfterAll
+  static void stop() {
+    if (reg != null) reg.close();
+  }
+
+  @AfterEach
+  void wipe() throws Exception {
+    for (String d : List.of("home/storage/layers", "home/storage/containers")) {
+      Path p = t.resolve(d);
+      if (!Files.exists(p)) continue;
+      Process w = jbox().builder(StoreWipe.class.getName(), p.toString()).inheritIO().start();
+      assertEquals(0, w.waitFor());
+    }
+  }
+
+  Jbox jbox() throws Exception {
+    return new Jbox(t.resolve("home"), reg.host());
+  }
+
+  @Test
+  void run_pullsWhenMissing_ownershipAsInImage_rmDiscardsTheLayer() throws Exception {
+    Jbox j = jbox();
+    var r = j.launch("run", "--rm", "--network=none", busybox, "sh", "-c",
+        "stat -c '%u:%g %a' /home/u/notes /bin/suid; echo data > /written; cat /written; id -u");
+    assertEquals(0, r.status(), r.toString());
+    assertEquals("1000:1000 640\n0:0 4755\ndata\n0\n", r.out());
+    Path containers = j.storage.resolve("containers");
+    try (var s = Files.list(containers)) {
+      assertEquals(List.of(), s.toList(), "--rm removed the writable layer");
+    }
+  }
+
+  @Test
+  void withoutRm_writesLandInTheUpperDirNotTheLayers() throws Exception {
+    Jbox j = jbox();
+    var r = j.launch("run", "--network=none", busybox, "sh", "-c", "echo kept > /kept; rm /srv/data");
+    assertEquals(0, r.status(), r.toString());
+    assertTrue(r.err().contains("--rm discards them"), r.err());
+    Path container;
+    try (var s = Files.list(j.storage.resolve("containers"))) {
+      container = s.findFirst().orElseThrow();
+    }
+    assertEquals("kept\n", Files.readString(container.resolve("upper/kept")));
+    assertTrue(Files.exists(container.resolve("upper/srv/data"), java.nio.file.LinkOption.NOFOLLOW_LINKS), "a whiteout in the upper dir");
+    var again = j.launch("run", "--rm", "--network=none", busybox, "cat", "/srv/data");
+    assertEquals("shared\n", again.out(), "the image's layer is unchanged: " + again);
+  }
+
+  @Test
+  void whiteoutsAndOpaqueDirs_hideLowerFiles() throws Exception {
+    var r = jbox().launch("run", "--rm", "--network=none", layered, "sh", "-c",
+        "ls /etc; ls /srv; test -e /etc/passwd && echo PASSWD-VISIBLE; true");
+    assertEquals(0, r.status(), r.toString());
+    assertFalse(r.out().contains("PASSWD-VISIBLE"), r.out());
+    assertEquals("new\n", r.out().substring(r.out().indexOf("new")), r.out());
+  }
+
+  @Test
+  void imageConfig_entrypointCmdEnvWorkdirUser_andOverrides() throws Exception {
+    Jbox j = jbox();
+    var r = j.launch("run", "--rm", "--network=none", configured);
+    assertEquals("default-cmd\n/srv\nfrom-image\n1000\n", r.out(), r.toString());
+    var o = j.launch("run", "--rm", "--network=none", "-e", "GREETING=flag", "-w", "/tmp", "-u", "0", configured, "echo $GREETING $(pwd) $(id -u)");
+    assertEquals("flag /tmp 0\n", o.out(), o.toString());
+    var e = j.launch("run", "--rm", "--network=none", "--entrypoint", "/bin/echo", configured, "replaced");
+    assertEquals("replaced\n", e.out(), e.toString());
+  }
+
+  @Test
+  void readOnly_refusesWrites() throws Exception {
+    var r = jbox().launch("run", "--rm", "--read-only", "--network=none", busybox, "sh", "-c", "touch /x 2>&1; true");
+    assertTrue(r.out().contains("Read-only file system"), r.toString());
+  }
+
+  @Test
+  void unknownImage_oneLineExit125_pullNeverWithoutImage() throws Exception {
+    Jbox j = jbox();
+    var r = j.launch("run", "--rm", reg.host() + "/test/nosuch:1", "true");
+    assertEquals(125, r.status(), r.toString());
+    assertTrue(r.err().strip().lines().reduce((a, b) -> b).orElse("").startsWith("jbox: "), r.err());
+    var n = j.launch("run", "--rm", "--pull=never", busybox, "true");
+    assertEquals(125, n.status(), n.toString());
+    assertTrue(n.err().contains("--pull=never"), n.err());
+  }
+
+  @Test
+  void interactiveShell_throughARealPty_exitStatusPasses() throws Exception {
+    Jbox j = jbox();
+    assertEquals(0, j.launch("pull", busybox).status());
+    Path driver = t.resolve("driver.py");
+    Files.writeString(driver, dev.jbox.it.TerminalTest.DRIVER);
+    ProcessBuilder jb = j.launcher(List.of("run", "-it", "--rm", "--network=none", busybox, "sh"));
+    List<String> cmd = new ArrayList<>(List.of("python3", driver.toString(), "ls -ln /home/u/notes | cut -c1-30; echo SIZE$((0+1))"));
+    cmd.addAll(jb.command());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().clear();
+    pb.environment().putAll(jb.environment());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertTrue(out.contains("1000     1000") || out.contains("1000 1000"), out);
+    assertTrue(out.contains("STATUS 3"), out);
+  }
+}
