@@ -105,7 +105,7 @@ class NetworkTest {
       }
       assertTrue(got.contains("hello-from-jbox"), "response: " + got + "; jbox said: " + java.nio.file.Files.readString(tmp.resolve("publish.log")));
     } finally {
-      p.destroy();
+      p.destroyForcibly(); // httpd as pid 1 has no SIGTERM handler; SIGKILL of jbox takes it down
       assertTrue(p.waitFor(10, TimeUnit.SECONDS));
     }
   }

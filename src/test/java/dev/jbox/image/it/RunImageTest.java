@@ -93,7 +93,7 @@ class RunImageTest {
     }
     assertEquals("kept\n", Files.readString(container.resolve("upper/kept")));
     assertTrue(Files.exists(container.resolve("upper/srv/data"), java.nio.file.LinkOption.NOFOLLOW_LINKS), "a whiteout in the upper dir");
-    var again = j.launch("run", "--rm", "--network=none", busybox, "cat", "/srv/data");
+    var again = j.launch("run", "--rm", "--network=none", busybox, "sh", "-c", "cat /srv/data");
     assertEquals("shared\n", again.out(), "the image's layer is unchanged: " + again);
   }
 
@@ -113,7 +113,7 @@ class RunImageTest {
     assertEquals("default-cmd\n/srv\nfrom-image\n1000\n", r.out(), r.toString());
     var o = j.launch("run", "--rm", "--network=none", "-e", "GREETING=flag", "-w", "/tmp", "-u", "0", configured, "echo $GREETING $(pwd) $(id -u)");
     assertEquals("flag /tmp 0\n", o.out(), o.toString());
-    var e = j.launch("run", "--rm", "--network=none", "--entrypoint", "/bin/echo", configured, "replaced");
+    var e = j.launch("run", "--rm", "--network=none", "--entrypoint", "/bin/busybox", configured, "echo", "replaced");
     assertEquals("replaced\n", e.out(), e.toString());
   }
 
