@@ -21,13 +21,6 @@
 #include "sandbox.h"
 #include "util.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-static const int join_flag[NS_COUNT] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,    CLONE_NEWNET,
-                                        CLONE_NEWUTS,  CLONE_NEWIPC, CLONE_NEWCGROUP, CLONE_NEWTIME};
-static const int passed_on[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 
 static int same_file(int a, int b) {
   struct stat x, y;
@@ -77,7 +70,7 @@ static int join(struct plan *p) {
   autofd int rootfd = -1;
   int r = open_target(p, nsfd, &rootfd);
   for (int i = 0; r == 0 && i < NS_COUNT; i++) /* enum order: user first, time last */
-    if (nsfd[i] >= 0 && setns(nsfd[i], join_flag[i]) < 0) r = fail_errno("join %s namespace of the sandbox", ns_names[i]);
+    if (nsfd[i] >= 0 && setns(nsfd[i], ns_clone_flag[i]) < 0) r = fail_errno("join %s namespace of the sandbox", ns_names[i]);
   for (int i = 0; i < NS_COUNT; i++)
     if (nsfd[i] >= 0) close(nsfd[i]);
   if (r) return r;
@@ -110,7 +103,7 @@ int run_exec(struct plan *p) {
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
-  for (size_t i = 0; i < sizeof passed_on / sizeof *passed_on; i++) sigaddset(&mask, passed_on[i]);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&mask, forwarded[i]);
   sigprocmask(SIG_BLOCK, &mask, NULL);
   int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sigfd < 0) die(125, "signalfd: %s", strerror(errno));
@@ -140,7 +133,7 @@ int run_exec(struct plan *p) {
       }
       close(null);
     }
-    for (size_t i = 0; i < sizeof passed_on / sizeof *passed_on; i++) signal(passed_on[i], SIG_DFL);
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);

@@ -38,9 +38,9 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-static const int ns_clone_flag[NS_COUNT] = {CLONE_NEWUSER, CLONE_NEWNS,     CLONE_NEWPID,  CLONE_NEWNET,
-                                            CLONE_NEWUTS,  CLONE_NEWIPC,    CLONE_NEWCGROUP, CLONE_NEWTIME};
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+const int ns_clone_flag[NS_COUNT] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,    CLONE_NEWNET,
+                                     CLONE_NEWUTS,  CLONE_NEWIPC, CLONE_NEWCGROUP, CLONE_NEWTIME};
+const int forwarded[N_FORWARDED] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 #define MAPS_DONE 'M'
 
 /* ---- stage 0: id maps --------------------------------------------------------------------- */

@@ -5,6 +5,12 @@
 
 #include "plan.h"
 
+/* clone/setns flag of each namespace type, in enum ns_type order (sandbox.c) */
+extern const int ns_clone_flag[NS_COUNT];
+/* the signals the monitor passes on to the sandbox (sandbox.c) */
+#define N_FORWARDED 8
+extern const int forwarded[N_FORWARDED];
+
 /* Runs the plan and returns the exit status jbox should exit with (the command's, 128+N for a
  * signal, or 125/126/127 with the error already printed). */
 int run_plan(struct plan *p);
