@@ -28,7 +28,7 @@ class BadInputTest {
   @CsvSource(delimiter = '|', value = {
       "missing rootfs|--rootfs,/nonexistent/rootfs,true|no such directory",
       "rootfs is a file|--rootfs,FILE,true|not a directory",
-      "no rootfs|true|--rootfs DIR is required",
+      "no image|--network=none|no IMAGE given",
       "empty command|--rootfs,ROOTFS|no command given",
       "unknown user|--rootfs,ROOTFS,-u,nobodyhere,true|unknown user `nobodyhere`",
       "unknown group|--rootfs,ROOTFS,-u,root:nogrouphere,true|unknown group `nogrouphere`",

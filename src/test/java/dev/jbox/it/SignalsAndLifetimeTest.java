@@ -88,6 +88,10 @@ class SignalsAndLifetimeTest {
     String marker = "4343" + (System.nanoTime() % 100000);
     Process p = start(List.of(), "echo ready; exec sleep " + marker);
     List<Long> pid1 = Lifetimes.withCmdline("sleep " + marker);
+    for (int i = 0; i < 50 && pid1.isEmpty(); i++) { // "ready" comes just before the exec
+      Thread.sleep(100);
+      pid1 = Lifetimes.withCmdline("sleep " + marker);
+    }
     assertEquals(1, pid1.size());
     signal(pid1.get(0), "KILL");
     assertTrue(p.waitFor(10, TimeUnit.SECONDS));
