@@ -76,6 +76,8 @@ jb="env JBOX_STORAGE=$store JBOX_REGISTRIES_CONF=$conf $jbox"
 as_user $jb pull -q "$img" >/dev/null && as_user $jb pull -q "$big" >/dev/null
 as_user $podman pull -q "$img" >/dev/null && as_user $podman pull -q "$big" >/dev/null
 
+echo "podman storage driver: $(as_user $podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null)" | tee -a "$results/machine.txt"
+
 # --- 1. run --rm IMAGE true ------------------------------------------------------------------------
 echo; echo "== 1. run --rm IMAGE true: warmup $warmup, $runs runs each"
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic --export-csv "$results/run.csv" \
@@ -89,9 +91,11 @@ awk -F, 'NR>1 {m[$1]=$4} END {
   "$results/run.csv" | tee "$results/run-table.txt"
 
 # --- 2. overlay metadata and copy-up ---------------------------------------------------------------
-echo; echo "== 2. overlay: create+delete 20,000 files; copy-up of a 100 MB file (seconds inside the sandbox)"
-meta='s=$(date +%s%N); mkdir /m; i=0; while [ $i -lt 20000 ]; do : > /m/f$i; i=$((i+1)); done; rm -rf /m; e=$(date +%s%N); echo $(( (e-s)/1000000 ))'
-copyup='s=$(date +%s%N); echo x >> /data/big; e=$(date +%s%N); echo $(( (e-s)/1000000 ))'
+echo; echo "== 2. overlay: create+delete 20,000 files; copy-up of a 100 MB file (milliseconds inside the sandbox)"
+# busybox's date has no %N: the host's date is bound in (with /usr and /lib, as for iperf3 below)
+binds="-v /usr:/usr:ro -v /lib:/lib:ro -v /lib64:/lib64:ro"
+meta='s=$(/usr/bin/date +%s%N); mkdir /m; i=0; while [ $i -lt 20000 ]; do : > /m/f$i; i=$((i+1)); done; rm -rf /m; e=$(/usr/bin/date +%s%N); echo $(( (e-s)/1000000 ))'
+copyup='s=$(/usr/bin/date +%s%N); echo x >> /data/big; e=$(/usr/bin/date +%s%N); echo $(( (e-s)/1000000 ))'
 for who in jbox podman; do
   cmd=$jb; [ $who = podman ] && cmd=$podman
   for drv in native fuse; do
@@ -100,8 +104,8 @@ for who in jbox podman; do
       [ $who = jbox ] && { as_user $jb run --help | grep -q storage-driver || continue; opt="--storage-driver=fuse-overlayfs"; }
       [ $who = podman ] && continue   # podman's driver is per store; its default here is native overlay
     fi
-    m=$(as_user $cmd run --rm --network=none $opt "$big" sh -c "$meta")
-    c=$(as_user $cmd run --rm --network=none $opt "$big" sh -c "$copyup")
+    m=$(as_user $cmd run --rm --network=none $opt $binds "$big" sh -c "$meta")
+    c=$(as_user $cmd run --rm --network=none $opt $binds "$big" sh -c "$copyup")
     echo "$who $drv: 20k files ${m} ms, copy-up 100 MB ${c} ms"
   done
 done | tee "$results/overlay.txt"
@@ -110,11 +114,12 @@ done | tee "$results/overlay.txt"
 echo; echo "== 3. iperf3 from the sandbox to the host (10 s, host binaries bound in)"
 iperf3 -s -B 127.0.0.1 -p 5201 -D --pidfile "$work/iperf3.pid"
 sleep 0.5
-binds="-v /usr:/usr:ro -v /lib:/lib:ro -v /lib64:/lib64:ro"
 jn=$(as_user $jb run --rm --network=pasta:host-loopback $binds "$img" sh -c \
   'gw=$(ip route | sed -n "s/default via \([0-9.]*\).*/\1/p"); /usr/bin/iperf3 -c $gw -p 5201 -t 10 -f m' | awk '/receiver/ {print $(NF-2)}')
+js=$(as_user $jb run --rm --network=slirp4netns:allow_host_loopback=true $binds "$img" sh -c \
+  '/usr/bin/iperf3 -c 10.0.2.2 -p 5201 -t 10 -f m' | awk '/receiver/ {print $(NF-2)}')
 pn=$(as_user $podman run --rm --network=slirp4netns:allow_host_loopback=true $binds "$img" sh -c \
   '/usr/bin/iperf3 -c 10.0.2.2 -p 5201 -t 10 -f m' | awk '/receiver/ {print $(NF-2)}')
 kill "$(cat "$work/iperf3.pid")" 2>/dev/null || true
-echo "iperf3 Mbit/s: jbox (pasta) ${jn:-?}  podman (its default here: slirp4netns) ${pn:-?}" | tee "$results/iperf.txt"
+echo "iperf3 Mbit/s: jbox (pasta) ${jn:-?}  jbox (slirp4netns) ${js:-?}  podman (its default here: slirp4netns) ${pn:-?}" | tee "$results/iperf.txt"
 echo; echo "results in $results"
