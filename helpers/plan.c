@@ -170,7 +170,7 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
       char *end;
       errno = 0;
       unsigned long b = strtoul(k, &end, 10);
-      if (end == k || errno || b > 255 || (*end && *end != ' ') || p->n_detach_keys == DETACH_KEYS_MAX)
+      if (*k < '0' || *k > '9' || errno || b > 255 || (*end && *end != ' ') || p->n_detach_keys == DETACH_KEYS_MAX)
         return fail("plan: bad detach keys `%s`", f[2]);
       p->detach_keys[p->n_detach_keys++] = (unsigned char)b;
       k = *end == ' ' ? end + 1 : end;
