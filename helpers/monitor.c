@@ -12,9 +12,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 
 #include "util.h"
@@ -25,6 +29,8 @@
 static int status_fd = -1;          /* monitor -> the caller: READY, or an exit code byte */
 static int log_r = -1, log_w = -1;  /* the sandbox's stdout and stderr */
 static int dir_fd = -1;             /* the state directory */
+static int listen_fd = -1;          /* attach.sock */
+static int in_r = -1, in_w = -1;    /* -i without -t: the sandbox's stdin */
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -93,31 +99,75 @@ static void write_state(const struct state *s) {
 }
 
 static void remove_state_dir(const char *dir) {
-  static const char *const names[] = {"config.json", "state", "state.tmp", "log", "log.1", "lock"};
+  static const char *const names[] = {"config.json", "state", "state.tmp", "log", "log.1", "lock", ATTACH_SOCK};
   autofd int d = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (d < 0) return;
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unlinkat(d, names[i], 0);
   rmdir(dir);
 }
 
+/* Binds attach.sock (0600) in the state directory, under the sandbox's lock. A socket left by a
+ * monitor that was killed refuses connections and is replaced; one that answers belongs to a
+ * monitor that runs, so the sandbox is already started. */
+static int listen_attach(void) {
+  autofd int lock = lock_dir();
+  if (lock < 0) return fail_errno("lock the state directory");
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return fail_errno("socket");
+  struct sockaddr_un a;
+  attach_sockaddr(dir_fd, &a);
+  mode_t old = umask(0177);
+  int r = bind(s, (struct sockaddr *)&a, sizeof a);
+  if (r < 0 && errno == EADDRINUSE) {
+    autofd int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe >= 0 && connect(probe, (struct sockaddr *)&a, sizeof a) == 0) {
+      umask(old);
+      close(s);
+      return fail("the sandbox is already running");
+    }
+    unlinkat(dir_fd, ATTACH_SOCK, 0);
+    r = bind(s, (struct sockaddr *)&a, sizeof a);
+  }
+  umask(old);
+  if (r < 0 || listen(s, 4) < 0) {
+    fail_errno("listen on `%s`", ATTACH_SOCK);
+    close(s);
+    return -1;
+  }
+  return s;
+}
+
 void monitor_detach(struct plan *p) {
   /* nothing the caller left open reaches the monitor or the sandbox */
   close_range(3, ~0U, 0);
+  dir_fd = open(p->statedir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir_fd < 0) die(125, "open state directory `%s`: %s", p->statedir, strerror(errno));
+  /* jbox start: the directory has a state from an earlier run, and stays when this one fails */
+  int restart = faccessat(dir_fd, "state", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+  listen_fd = listen_attach();
+  if (listen_fd < 0) die(125, "%s", jbox_err);
   int sp[2];
   if (pipe2(sp, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
   pid_t first = fork();
   if (first < 0) die(125, "fork the monitor: %s", strerror(errno));
   if (first > 0) {
     close(sp[1]);
+    /* jbox start -a: connected before the sandbox runs, so the monitor accepts this client
+     * before it reads any output, and none of it is missed */
+    int client = p->attach_dir ? attach_connect(p->statedir) : -1;
+    if (p->attach_dir && client < 0) warnx_("%s", jbox_err);
+    close(listen_fd);
     waitpid(first, NULL, 0);
     char c;
     ssize_t n = RETRY(read(sp[0], &c, 1));
     if (n == 1 && c == READY) {
+      if (client >= 0) _exit(attach_session(client, p));
       const char *id = strrchr(p->statedir, '/') + 1;
       dprintf(1, "%s\n", id);
       _exit(0);
     }
-    remove_state_dir(p->statedir);
+    if (restart) unlinkat(dir_fd, ATTACH_SOCK, 0);
+    else remove_state_dir(p->statedir);
     _exit(n == 1 ? (unsigned char)c : 125); /* the message was printed by the monitor */
   }
   close(sp[0]);
@@ -131,15 +181,20 @@ void monitor_detach(struct plan *p) {
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null < 0 || dup2(null, 0) < 0) die(125, "open /dev/null: %s", strerror(errno));
   close(null);
-  dir_fd = open(p->statedir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dir_fd < 0) die(125, "open state directory `%s`: %s", p->statedir, strerror(errno));
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
   log_r = pfd[0], log_w = pfd[1];
+  /* -i without -t: the sandbox's stdin is a pipe the monitor feeds from attached clients */
+  if (p->keep_stdin && !p->tty) {
+    if (pipe2(pfd, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
+    in_r = pfd[0], in_w = pfd[1];
+  }
 }
 
-int monitor_stage1_fds(void) {
+int monitor_stage1_fds(struct plan *p) {
+  if (p->tty) return 0; /* the pty is stdin, stdout and stderr; the monitor logs the master */
   if (dup2(log_w, 1) < 0 || dup2(log_w, 2) < 0) return fail_errno("send stdout and stderr to the log");
+  if (in_r >= 0 && dup2(in_r, 0) < 0) return fail_errno("stdin from the monitor");
   return 0;
 }
 
@@ -166,8 +221,79 @@ static void log_append(int *fd, off_t *size, const char *buf, size_t n) {
   if (*fd >= 0 && write_all(*fd, buf, n) == 0) *size += (off_t)n;
 }
 
-void monitor_supervise(struct plan *p, pid_t child, int sigfd) {
+/* The attached client, if any, and the input it sent that the sandbox has not read yet. */
+#define CIN_MAX 4096
+#define PEND_MAX 8192
+struct session {
+  int client;
+  unsigned char cin[CIN_MAX];
+  size_t cin_len;
+  unsigned char pend[PEND_MAX];
+  size_t pend_len;
+  int in_eof; /* 'e' came: close the sandbox's stdin once pend is written */
+};
+
+static void drop_client(struct session *c) {
+  if (c->client >= 0) close(c->client);
+  c->client = -1;
+  c->cin_len = 0;
+}
+
+static void accept_client(struct session *c) {
+  int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (fd < 0) return;
+  if (!peer_is_us(fd)) {
+    close(fd);
+    return;
+  }
+  if (c->client >= 0) {
+    frame_send(fd, 'b', NULL, 0);
+    close(fd);
+    return;
+  }
+  /* a client that stops reading is dropped instead of stalling the log */
+  struct timeval tv = {.tv_sec = 2};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  c->client = fd;
+  c->cin_len = 0;
+}
+
+/* Reads frames from the client: input is queued for the sandbox, a window size goes to the pty. */
+static void client_input(struct session *c, int master, int input) {
+  ssize_t n = RETRY(read(c->client, c->cin + c->cin_len, sizeof c->cin - c->cin_len));
+  if (n <= 0) {
+    drop_client(c); /* detached */
+    return;
+  }
+  c->cin_len += (size_t)n;
+  size_t off = 0;
+  while (c->cin_len - off >= 3) {
+    unsigned char *h = c->cin + off;
+    size_t len = (size_t)h[1] | (size_t)h[2] << 8;
+    if (len > CIN_MAX - 3) {
+      drop_client(c);
+      return;
+    }
+    if (c->cin_len - off < 3 + len) break;
+    if (h[0] == 'd' && input >= 0 && !c->in_eof) {
+      memcpy(c->pend + c->pend_len, h + 3, len); /* room: the client is read only below PEND_MAX - CIN_MAX */
+      c->pend_len += len;
+    } else if (h[0] == 'w' && len == 4 && master >= 0) {
+      struct winsize ws = {.ws_row = (unsigned short)(h[3] | h[4] << 8), .ws_col = (unsigned short)(h[5] | h[6] << 8)};
+      ioctl(master, TIOCSWINSZ, &ws); /* the kernel sends SIGWINCH to the foreground group */
+    } else if (h[0] == 'e') {
+      c->in_eof = 1;
+    }
+    off += 3 + len;
+  }
+  memmove(c->cin, c->cin + off, c->cin_len - off);
+  c->cin_len -= off;
+}
+
+void monitor_supervise(struct plan *p, pid_t child, int sigfd, int master) {
   close(log_w);
+  if (in_r >= 0) close(in_r);
+  signal(SIGPIPE, SIG_IGN); /* a sandbox that closed its stdin makes writes fail with EPIPE */
   struct state s = {.status = "running", .pid = child, .monitor_pid = getpid(), .started = now_ms(), .exit_code = -1};
   proc_starttime(child, &s.pid_start);
   proc_starttime(s.monitor_pid, &s.monitor_start);
@@ -179,21 +305,57 @@ void monitor_supervise(struct plan *p, pid_t child, int sigfd) {
   write_all(status_fd, &ready, 1);
   close(status_fd);
 
+  /* -t: the output is the pty master's; otherwise the log pipe's */
+  int out = master >= 0 ? master : log_r;
+  if (master >= 0) close(log_r);
+  int input = master >= 0 ? master : in_w; /* where attached input goes, -1: nowhere */
+  if (input >= 0) fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK);
+  if (master >= 0) {
+    struct winsize ws = {.ws_row = 24, .ws_col = 80};
+    ioctl(master, TIOCSWINSZ, &ws);
+  }
+  static struct session c = {.client = -1};
+
   off_t size;
   int logfd = open_log(&size);
   char buf[16384];
-  int status = -1, log_open = 1;
-  while (status < 0 || log_open) {
-    struct pollfd fds[2] = {{sigfd, POLLIN, 0}, {log_open ? log_r : -1, POLLIN, 0}};
+  int status = -1, out_open = 1;
+  while (status < 0 || out_open) {
+    int read_client = c.client >= 0 && c.pend_len <= PEND_MAX - CIN_MAX;
+    struct pollfd fds[5] = {{sigfd, POLLIN, 0},
+                            {out_open ? out : -1, POLLIN, 0},
+                            {listen_fd, POLLIN, 0},
+                            {read_client ? c.client : -1, POLLIN, 0},
+                            {c.pend_len && input >= 0 ? input : -1, POLLOUT, 0}};
     /* once pid 1 is gone the pid namespace is empty, so EOF follows at once; do not wait long */
-    int r = poll(fds, 2, status < 0 ? -1 : 2000);
+    int r = poll(fds, 5, status < 0 ? -1 : 2000);
     if (r < 0 && errno != EINTR) break;
     if (r == 0) break;
+    /* a waiting client first: `jbox start -a` connects before any output can be read */
+    if (fds[2].revents & POLLIN) accept_client(&c);
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = RETRY(read(log_r, buf, sizeof buf));
-      if (n <= 0) log_open = 0;
-      else log_append(&logfd, &size, buf, (size_t)n);
+      ssize_t n = read(out, buf, sizeof buf);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        /* nothing now */
+      } else if (n <= 0) {
+        out_open = 0; /* EOF, or EIO from the master once every slave is closed */
+      } else {
+        log_append(&logfd, &size, buf, (size_t)n);
+        if (c.client >= 0 && frame_send(c.client, 'd', buf, (size_t)n) < 0) drop_client(&c);
+      }
     }
+    if (fds[3].revents & (POLLIN | POLLHUP | POLLERR)) client_input(&c, master, input);
+    if (fds[4].revents & (POLLOUT | POLLERR | POLLHUP)) {
+      ssize_t n = write(input, c.pend, c.pend_len);
+      if (n > 0) {
+        memmove(c.pend, c.pend + n, c.pend_len - (size_t)n);
+        c.pend_len -= (size_t)n;
+      } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        c.pend_len = 0; /* the sandbox closed its end */
+        if (input == in_w) close(in_w), in_w = input = -1;
+      }
+    }
+    if (c.in_eof && !c.pend_len && in_w >= 0 && input == in_w) close(in_w), in_w = input = -1;
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (read(sigfd, &si, sizeof si) == sizeof si) {
@@ -208,10 +370,18 @@ void monitor_supervise(struct plan *p, pid_t child, int sigfd) {
       }
     }
   }
+  /* no new client from here on; the exit is on record before the attached one learns it */
+  unlinkat(dir_fd, ATTACH_SOCK, 0);
+  close(listen_fd);
   s.status = "exited";
   s.exit_code = status < 0 ? 125 : status;
   s.finished = now_ms();
   write_state(&s);
+  if (c.client >= 0) {
+    unsigned char code = (unsigned char)s.exit_code;
+    frame_send(c.client, 'x', &code, 1);
+    close(c.client);
+  }
   (void)p;
   _exit(0);
 }

@@ -8,13 +8,24 @@
 /* Leaves the caller (double fork, setsid). Returns only in the monitor; the caller prints the id
  * and exits 0 once the sandbox runs, or exits with the setup error's code. */
 void monitor_detach(struct plan *p);
-int monitor_stage1_fds(void);                 /* stage 1: stdout and stderr into the log pipe */
+int monitor_stage1_fds(struct plan *p);       /* stage 1: stdout and stderr into the log pipe, stdin (-i) */
 void monitor_failed(int code);                /* setup failed: tell the caller the exit code */
-__attribute__((noreturn)) void monitor_supervise(struct plan *p, pid_t child, int sigfd);
+/* master: the pty master of a -t sandbox, else -1 */
+__attribute__((noreturn)) void monitor_supervise(struct plan *p, pid_t child, int sigfd, int master);
 
 int proc_starttime(long pid, unsigned long long *out);       /* field 22 of /proc/PID/stat */
 int parse_starttime(const char *stat, unsigned long long *out);
 
 /* jbox exec: joins the namespaces of p->exec_pid and runs the plan's command there. */
 int run_exec(struct plan *p);
+
+/* jbox attach (attach.c): the socket a detached sandbox's monitor listens on, in its state dir */
+#define ATTACH_SOCK "attach.sock"
+struct sockaddr_un;
+int attach_sockaddr(int dirfd, struct sockaddr_un *a); /* "/proc/self/fd/DIRFD/attach.sock" */
+int attach_connect(const char *dir);                    /* connected socket, or -1 with jbox_err */
+int peer_is_us(int sock);                               /* SO_PEERCRED uid is ours */
+int frame_send(int fd, char type, const void *buf, size_t n);
+int attach_session(int sock, struct plan *p);           /* relay until detach or exit; the status */
+int run_attach(struct plan *p);                         /* an ATTACH plan without STATEDIR */
 #endif

@@ -158,6 +158,26 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
       return fail("plan: bad exec target `%s`", v);
     return 0;
   }
+  case T_ATTACH: {
+    if (split(v, len, f, 3)) return fail("plan: bad attach record");
+    if (!path_is_clean(f[0])) return fail("plan: attach directory `%s` is not a clean absolute path", f[0]);
+    if (!strcmp(f[1], "tty")) p->attach_mode = ATTACH_TTY;
+    else if (!strcmp(f[1], "stdin")) p->attach_mode = ATTACH_STDIN;
+    else if (!strcmp(f[1], "none")) p->attach_mode = ATTACH_NONE;
+    else return fail("plan: bad attach mode `%s`", f[1]);
+    p->n_detach_keys = 0;
+    for (const char *k = f[2]; *k;) {
+      char *end;
+      errno = 0;
+      unsigned long b = strtoul(k, &end, 10);
+      if (*k < '0' || *k > '9' || errno || b > 255 || (*end && *end != ' ') || p->n_detach_keys == DETACH_KEYS_MAX)
+        return fail("plan: bad detach keys `%s`", f[2]);
+      p->detach_keys[p->n_detach_keys++] = (unsigned char)b;
+      k = *end == ' ' ? end + 1 : end;
+    }
+    p->attach_dir = f[0];
+    return 0;
+  }
   default: return fail("plan: unknown record tag %u", tag);
   }
 }
@@ -188,12 +208,14 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     char *v = buf + off + 5; /* overlaps the header's last byte, which we no longer need */
     memmove(v, buf + off + 6, vlen);
     v[vlen] = '\0';
-    if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK && tag != T_OVERLAY)
+    if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK && tag != T_OVERLAY &&
+        tag != T_ATTACH)
       return fail("plan: record %u holds a NUL byte", tag);
     if (record(p, tag, v, vlen)) return -1;
     off += 6 + vlen;
   }
-  if (p->argc == 0) return fail("plan: no command");
+  /* an attach plan names a sandbox and nothing else; every other plan runs a command */
+  if (p->argc == 0 && !(p->attach_dir && !p->statedir)) return fail("plan: no command");
   return 0;
 }
 

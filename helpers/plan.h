@@ -33,7 +33,11 @@ enum plan_tag {
   /* lifecycle (monitor.c, exec.c) */
   T_STATEDIR = 20, /* detached: absolute path of the sandbox's state directory (monitor.c) */
   T_EXEC = 21,     /* exec: "PID STARTTIME" of the sandbox's pid 1, whose namespaces are joined (exec.c) */
+  T_ATTACH = 22,   /* attach: "STATEDIR\0MODE\0KEYS", MODE tty|stdin|none, KEYS decimal bytes (attach.c) */
 };
+
+enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
+#define DETACH_KEYS_MAX 16
 
 /* T_FLAG words. */
 #define F_NO_NEW_PRIVS "no-new-privs"
@@ -91,6 +95,10 @@ struct plan {
   const char *statedir;              /* T_STATEDIR */
   long exec_pid;                     /* T_EXEC */
   unsigned long long exec_starttime; /* T_EXEC */
+  const char *attach_dir;            /* T_ATTACH: the state directory holding attach.sock */
+  enum attach_mode attach_mode;      /* T_ATTACH */
+  unsigned char detach_keys[DETACH_KEYS_MAX]; /* T_ATTACH: empty = no detaching */
+  size_t n_detach_keys;
 };
 
 extern const char *const ns_names[NS_COUNT];

@@ -311,7 +311,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   if (p->ns[NS_MNT].mode == NSM_NEW && setup_mounts(p)) goto out;
   trace("mounts-done");
   if (p->rootfs && setup_terminal(p, sync)) goto out;
-  if (p->statedir && monitor_stage1_fds()) goto out;
+  if (p->statedir && monitor_stage1_fds(p)) goto out;
   close(sync);
   reset_signals();
   if (p->init) run_init(p, errfd);
@@ -393,6 +393,7 @@ int supervise(pid_t child, int sigfd, int master) {
 
 int run_plan(struct plan *p) {
   if (p->exec_pid) return run_exec(p);
+  if (p->attach_dir && !p->statedir) return run_attach(p);
   if (p->statedir) monitor_detach(p);
   int user_joined = 0;
   for (int i = 0; i < NS_COUNT; i++)
@@ -481,7 +482,7 @@ int run_plan(struct plan *p) {
   free(msg);
   trace("exec-done");
   if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
-  if (p->statedir) monitor_supervise(p, child, sigfd);
+  if (p->statedir) monitor_supervise(p, child, sigfd, master);
   int status = supervise(child, sigfd, master);
   stop_network();
   finish_cleaner();

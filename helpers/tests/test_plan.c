@@ -59,6 +59,8 @@ int main(void) {
   CHECK(!strcmp(p.ovl_lower, "/s/l2:/s/l1") && !strcmp(p.ovl_upper, "/s/c/upper") && !strcmp(p.ovl_work, "/s/c/work"));
   CHECK(!strcmp(p.cleanup, "/s/c"));
   CHECK(p.net_argc == 3 && !strcmp(p.net_argv[0], "/usr/bin/pasta") && !strcmp(p.net_argv[2], "@PID@") && !p.net_argv[3]);
+  CHECK(p.ovl_lower && !strcmp(p.ovl_lower, "/s/l2:/s/l1") && !strcmp(p.ovl_upper, "/s/c/upper") && !strcmp(p.ovl_work, "/s/c/work"));
+  CHECK(p.cleanup && !strcmp(p.cleanup, "/s/c"));
   plan_free(&p);
 
   /* every truncation fails without crashing (ASan watches the reads) */

@@ -11,25 +11,28 @@ import dev.jbox.state.Sandbox;
 import dev.jbox.state.Store;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code jbox run -d}: records the sandbox in the state store and hands the plan to the helper's monitor. */
+/** {@code jbox run -d}: records the sandbox (with its encoded plan) in the state store and hands the plan to the helper's monitor. */
 final class DetachedRun {
   private DetachedRun() {}
 
-  static void check(boolean tty, boolean interactive, boolean detach, String name) {
+  static void check(boolean detach, String name) {
     if (!detach) throw new JboxException("run: --name needs -d (only detached sandboxes are kept in the state store)");
-    if (tty || interactive) throw new JboxException("run: -d cannot be combined with -t or -i (jbox has no attach yet)");
     Store.validName(name);
   }
 
   static void send(String id, String name, RunRequest req, Plan plan, Map<String, String> env, PrintStream err) {
     Store store = Store.open(env, w -> err.println("jbox: warning: " + w));
-    Sandbox sb = store.create(id, name, config(id, name, req, plan));
+    byte[] encoded = PlanWriter.encode(plan);
+    Map<String, Object> config = config(id, name, req, plan);
+    config.put("plan", Base64.getEncoder().encodeToString(encoded)); // what jbox start runs again
+    Sandbox sb = store.create(id, name, config);
     try {
-      PlanChannel.send(plan, List.of(new PlanWriter.Extra(PlanWriter.T_STATEDIR, sb.dir().toString())));
+      PlanChannel.send(PlanWriter.append(encoded, List.of(new PlanWriter.Extra(PlanWriter.T_STATEDIR, sb.dir().toString()))));
     } catch (RuntimeException e) {
       store.remove(sb);
       throw e;
@@ -48,6 +51,13 @@ final class DetachedRun {
     c.put("hostname", plan.hostname());
     c.put("network", req.network() != null ? req.network() : plan.namespaces().get(Namespace.NET) == NsMode.HOST ? "host" : "none");
     c.put("stopSignal", "TERM");
+    if (plan.overlay() != null) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("lower", new ArrayList<Object>(plan.overlay().lower()));
+      o.put("upper", plan.overlay().upper());
+      o.put("work", plan.overlay().work());
+      c.put("overlay", o);
+    }
     Map<String, Object> ns = new LinkedHashMap<>();
     for (Namespace n : Namespace.values()) ns.put(n.procName(), plan.namespaces().getOrDefault(n, NsMode.NEW).planValue());
     c.put("namespaces", ns);

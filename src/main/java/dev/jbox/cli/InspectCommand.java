@@ -36,7 +36,9 @@ final class InspectCommand extends StateCommand implements Callable<Integer> {
     m.put("id", s.id());
     m.put("name", s.name());
     m.put("stateDir", s.dir().toString());
-    m.put("config", s.config());
+    Map<String, Object> config = new LinkedHashMap<>(s.config());
+    config.remove("plan"); // the encoded plan jbox start runs: bytes, not for reading
+    m.put("config", config);
     Map<String, Object> sm = new LinkedHashMap<>();
     sm.put("status", st.kind().word());
     sm.put("running", st.running());

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         PullCommand.class, ImagesCommand.class, RmiCommand.class, TagCommand.class,
         ImageCommand.class, SystemCommand.class, LoadCommand.class, PsCommand.class,
         InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
-        WaitCommand.class, ExecCommand.class, NsCommand.class, TopCommand.class, UnshareCommand.class})
+        WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class, UnshareCommand.class})
 public final class PicoMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   private PrintStream err = System.err;

@@ -39,9 +39,9 @@ final class RunCommand {
         o.value("cgroupns"), o.value("timens"),
         o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"));
     boolean detach = o.flag("detach");
-    if (detach || o.value("name") != null) DetachedRun.check(o.flag("tty"), o.flag("interactive"), detach, o.value("name"));
+    if (detach || o.value("name") != null) DetachedRun.check(detach, o.value("name"));
     Map<String, String> env = System.getenv();
-    if (req.tty() && System.console() == null && env.get("JBOX_ALLOW_TTY_WITHOUT_TERMINAL") == null) {
+    if (req.tty() && !detach && System.console() == null && env.get("JBOX_ALLOW_TTY_WITHOUT_TERMINAL") == null) {
       // podman warns and goes on; a pty relaying a pipe works, so jbox does the same
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }

@@ -23,7 +23,11 @@ public final class PlanChannel {
 
   /** Sends the plan with extra records (detached run, exec). */
   public static void send(Plan plan, java.util.List<PlanWriter.Extra> extras) {
-    byte[] bytes = PlanWriter.encode(plan, extras);
+    send(PlanWriter.encode(plan, extras));
+  }
+
+  /** Sends an already encoded plan (jbox attach, jbox start). */
+  public static void send(byte[] bytes) {
     Path fd = Path.of("/proc/self/fd/" + PLAN_FD);
     if (System.getenv("JBOX_HELPER") == null || !Files.exists(fd)) {
       throw new JboxException("run: not started through the jbox launcher (no plan channel on fd " + PLAN_FD + ")");

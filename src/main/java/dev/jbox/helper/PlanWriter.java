@@ -39,6 +39,8 @@ public final class PlanWriter {
   public static final int T_STATEDIR = 20;
   /** exec: "PID STARTTIME" of the sandbox's pid 1, whose namespaces the helper joins (helpers/exec.c). */
   public static final int T_EXEC = 21;
+  /** attach: "STATEDIR\0MODE\0KEYS" (MODE tty, stdin or none; KEYS decimal bytes; helpers/attach.c). */
+  public static final int T_ATTACH = 22;
 
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}
@@ -91,7 +93,32 @@ public final class PlanWriter {
     }
     if (p.cleanup() != null) w.rec(T_CLEANUP, p.cleanup());
     for (Extra e : extras) w.rec(e.tag(), e.value());
-    byte[] b = w.out.toByteArray();
+    return w.patchLength();
+  }
+
+  /** A plan of extra records alone (jbox attach names a sandbox and runs no command). */
+  public static byte[] encodeRecords(java.util.List<Extra> extras) {
+    PlanWriter w = new PlanWriter();
+    w.out.writeBytes(MAGIC);
+    w.u16(VERSION);
+    w.u32(0);
+    for (Extra e : extras) w.rec(e.tag(), e.value());
+    return w.patchLength();
+  }
+
+  /** An encoded plan (as config.json keeps it for jbox start) with extra records appended. */
+  public static byte[] append(byte[] plan, java.util.List<Extra> extras) {
+    if (plan.length < 10 || plan[0] != 'J' || plan[1] != 'B' || plan[2] != 'X' || plan[3] != 'P') {
+      throw new IllegalArgumentException("not an encoded plan");
+    }
+    PlanWriter w = new PlanWriter();
+    w.out.writeBytes(plan);
+    for (Extra e : extras) w.rec(e.tag(), e.value());
+    return w.patchLength();
+  }
+
+  private byte[] patchLength() {
+    byte[] b = out.toByteArray();
     int len = b.length;
     b[6] = (byte) len;
     b[7] = (byte) (len >>> 8);

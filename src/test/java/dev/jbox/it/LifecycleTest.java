@@ -204,7 +204,7 @@ class LifecycleTest {
           List.of("run", "-d", "--name", "dup", "--rootfs", rootfs.toString(), "true"),
           List.of("run", "-d", "--name", "-bad", "--rootfs", rootfs.toString(), "true"),
           List.of("run", "--name", "fg", "--rootfs", rootfs.toString(), "true"),
-          List.of("run", "-d", "-t", "--rootfs", rootfs.toString(), "true"),
+          List.of("start", id),
           List.of("kill", "-s", "NOPE", id),
           List.of("kill", stopped),
           List.of("ns", "nosuch"),

@@ -98,6 +98,20 @@ class RunImageTest {
   }
 
   @Test
+  void detachedImageSandbox_startRunsItAgainOnItsOwnUpperDir() throws Exception {
+    Jbox j = jbox();
+    Files.createDirectories(t.resolve("home/run"));
+    var r = j.launch("run", "-d", "--name", "img", "--network=none", busybox, "sh", "-c",
+        "cat /count 2>/dev/null; echo x >> /count; exit 3");
+    assertEquals(0, r.status(), r.toString());
+    assertEquals("3\n", j.launch("wait", "img").out());
+    var again = j.launch("start", "-a", "img");
+    assertEquals(3, again.status(), again.toString());
+    assertEquals("x\n", again.out(), "the first run's write is still in the upper dir: " + again);
+    assertEquals(0, j.launch("rm", "img").status());
+  }
+
+  @Test
   void whiteoutsAndOpaqueDirs_hideLowerFiles() throws Exception {
     var r = jbox().launch("run", "--rm", "--network=none", layered, "sh", "-c",
         "ls /etc; ls /srv; test -e /etc/passwd && echo PASSWD-VISIBLE; true");
