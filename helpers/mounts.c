@@ -215,17 +215,32 @@ static int op(const struct mount_op *m) {
 /* fuse-overlayfs on the rootfs, started from stage 1: its daemon is a process of the sandbox's
  * pid namespace and dies with pid 1, and its mount lives in the sandbox's mount namespace. It runs
  * with the user namespace's full capabilities, which the sandbox's processes lack, so they cannot
- * ptrace it or open its /proc/PID/root (the host's root); they can only kill it, which takes their
- * own root filesystem away. The launcher returns once the mount is up (it daemonizes then). */
+ * ptrace it or open its /proc/PID/root; they can only kill it, which takes their own root
+ * filesystem away. The launcher returns once the mount is up (the daemon forks off then).
+ *
+ * The daemon must not have the sandbox's root as its root: pivot_root moves every process whose
+ * root is the old root to the new one, and a daemon resolving its own paths through its own
+ * mount deadlocks. So it runs chrooted in a recursive bind of the current root, made on the
+ * merged directory; its mount therefore appears inside that copy, at MERGED/MERGED, and is bound
+ * from there onto MERGED, above the copy. pivot_root leaves the daemon's root alone, and
+ * detaching the old root afterwards takes the copy out of the sandbox's reach. */
 static int mount_fuse_overlay(struct plan *p, const char *lower) {
   char data[8192];
   int n = snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s,allow_other", lower, p->ovl_upper, p->ovl_work);
   if (n < 0 || (size_t)n >= sizeof data) return fail("fuse-overlayfs: too many layers for one mount");
+  char inner[4096];
+  n = snprintf(inner, sizeof inner, "%s%s", p->rootfs, p->rootfs);
+  if (n < 0 || (size_t)n >= sizeof inner) return fail("fuse-overlayfs: path too long");
+  if (mount("/", p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return fail_errno("bind `/` on `%s` for fuse-overlayfs", p->rootfs);
   int errp[2];
   if (pipe2(errp, O_CLOEXEC) < 0) return fail_errno("pipe");
   pid_t pid = fork();
   if (pid < 0) return fail_errno("fork fuse-overlayfs");
   if (pid == 0) {
+    if (chroot(p->rootfs) < 0 || chdir("/") < 0) {
+      dprintf(errp[1], "chroot for fuse-overlayfs: %s\n", strerror(errno));
+      _exit(127);
+    }
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     dup2(null, 0);
     dup2(null, 1);
@@ -255,8 +270,9 @@ static int mount_fuse_overlay(struct plan *p, const char *lower) {
   for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
     snprintf(msg, sizeof msg, "%s", l);
   struct statfs sf;
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || statfs(p->rootfs, &sf) < 0 || sf.f_type != FUSE_SUPER_MAGIC)
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || statfs(inner, &sf) < 0 || sf.f_type != FUSE_SUPER_MAGIC)
     return fail("fuse-overlayfs on `%s` failed%s%s", p->rootfs, msg[0] ? ": " : "", msg);
+  if (mount(inner, p->rootfs, NULL, MS_BIND, NULL) < 0) return fail_errno("bind the fuse-overlayfs mount on `%s`", p->rootfs);
   return 0;
 }
 
