@@ -116,7 +116,7 @@ class FuseOverlayTest {
       assertEquals(List.of(), s.toList(), "--rm removed the writable layer");
     }
     assertNothingLeft();
-    var again = j.launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "cat", "/srv/data");
+    var again = j.launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "cat /srv/data");
     assertEquals("shared\n", again.out(), "the image's layer is unchanged: " + again);
   }
 
