@@ -146,4 +146,17 @@ class DnsFilesTest {
     assertEquals(List.of(), leftovers(), "the cleaner removes them once the monitor is gone");
     assertEquals(List.of(), Lifetimes.withCmdline(marker));
   }
+
+  @Test
+  void missingTarget_isCreatedEmptyAsTheMountPoint() throws Exception {
+    Path own = rootfs.resolve("etc/hostname");
+    Files.delete(own);
+    try {
+      var r = run(List.of("--network=none", "--hostname", "made"), "cat /etc/hostname");
+      assertEquals("made\n", r.out(), r.toString());
+      assertEquals(0, Files.size(own), "an empty mount point, nothing written through it");
+    } finally {
+      Files.writeString(own, OWN_HOSTNAME);
+    }
+  }
 }

@@ -178,4 +178,50 @@ class FuseOverlayTest {
       assertEquals(List.of(), s.toList(), "--rm's cleaner ran after the kill");
     }
   }
+
+  /**
+   * The kernel refuses a native overlay whose work dir is on another filesystem than its upper dir
+   * (EINVAL), where fuse-overlayfs mounts: a plan with storage driver "overlay" then falls back.
+   */
+  @Test
+  void nativeOverlayRefused_fallsBackToFuseOverlayfs_withAOneLineNote() throws Exception {
+    Jbox j = jbox();
+    assertEquals(0, j.launch("pull", busybox).status());
+    Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "jbox-fallback-");
+    try {
+      org.junit.jupiter.api.Assumptions.assumeFalse(Files.getFileStore(shm).equals(Files.getFileStore(t)),
+          "/dev/shm and the test's temporary directory are one filesystem");
+      var store = dev.jbox.image.store.Store.open(j.storage);
+      List<String> lower = new ArrayList<>();
+      for (Path l : store.lowerDirs(dev.jbox.image.store.ImageLookup.find(store, busybox).image())) lower.add(l.toString());
+      Path c = t.resolve("c");
+      Files.createDirectories(c.resolve("upper"));
+      Files.createDirectories(c.resolve("merged"));
+      Files.createDirectories(shm.resolve("work"));
+      var ns = new java.util.EnumMap<dev.jbox.sandbox.Namespace, dev.jbox.sandbox.NsMode>(dev.jbox.sandbox.Namespace.class);
+      for (var n : dev.jbox.sandbox.Namespace.values()) ns.put(n, dev.jbox.sandbox.NsMode.NEW);
+      var idMap = dev.jbox.sandbox.idmap.IdMaps.build(dev.jbox.sandbox.idmap.IdMaps.Caller.current(), List.of(), List.of());
+      var plan = new dev.jbox.sandbox.Plan(List.of("/bin/sh", "-c", "cat /srv/data; grep ' / ' /proc/self/mountinfo | grep -o 'fuse[.a-z-]*'"),
+          List.of("PATH=/bin"), null, null, "fallback", c.resolve("merged").toString(), ns, idMap,
+          dev.jbox.sandbox.DefaultMounts.build(ns, idMap, List.of()), List.of(), 0, java.util.Set.of(dev.jbox.sandbox.Plan.Flag.NO_NEW_PRIVS),
+          null, List.of(), new dev.jbox.sandbox.Plan.Overlay(lower, c.resolve("upper").toString(), shm.resolve("work").toString()), null,
+          null, new dev.jbox.sandbox.Plan.Fuse("/usr/bin/fuse-overlayfs", true));
+      Path file = t.resolve("plan.bin");
+      Files.write(file, dev.jbox.helper.PlanWriter.encode(plan));
+      Process p = new ProcessBuilder(Jbox.helper().toString(), "run-plan", file.toString())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      var r = Jbox.finish(p);
+      assertEquals(0, r.status(), r.toString());
+      assertEquals("shared\nfuse.fuse-overlayfs\n", r.out(), r.toString());
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().startsWith("jbox: note: native overlay refused (Invalid argument"), r.err());
+      assertNothingLeft();
+    } finally {
+      try (var w = Files.walk(shm)) {
+        for (Path f : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+      } catch (java.io.IOException e) {
+        // best effort: fuse-overlayfs's work files in /dev/shm
+      }
+    }
+  }
 }
