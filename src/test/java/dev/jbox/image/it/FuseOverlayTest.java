@@ -195,7 +195,9 @@ class FuseOverlayTest {
       List<String> lower = new ArrayList<>();
       for (Path l : store.lowerDirs(dev.jbox.image.store.ImageLookup.find(store, busybox).image())) lower.add(l.toString());
       Path c = t.resolve("c");
-      Files.createDirectories(c.resolve("upper"));
+      // the mount points in the upper dir already: with the work dir on another filesystem,
+      // fuse-overlayfs could not create them (its renames from the work dir fail with EXDEV)
+      for (String d : List.of("proc", "dev", "sys")) Files.createDirectories(c.resolve("upper").resolve(d));
       Files.createDirectories(c.resolve("merged"));
       Files.createDirectories(shm.resolve("work"));
       var ns = new java.util.EnumMap<dev.jbox.sandbox.Namespace, dev.jbox.sandbox.NsMode>(dev.jbox.sandbox.Namespace.class);
