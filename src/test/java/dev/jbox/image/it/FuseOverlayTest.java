@@ -203,7 +203,7 @@ class FuseOverlayTest {
       var ns = new java.util.EnumMap<dev.jbox.sandbox.Namespace, dev.jbox.sandbox.NsMode>(dev.jbox.sandbox.Namespace.class);
       for (var n : dev.jbox.sandbox.Namespace.values()) ns.put(n, dev.jbox.sandbox.NsMode.NEW);
       var idMap = dev.jbox.sandbox.idmap.IdMaps.build(dev.jbox.sandbox.idmap.IdMaps.Caller.current(), List.of(), List.of());
-      var plan = new dev.jbox.sandbox.Plan(List.of("/bin/sh", "-c", "cat /srv/data; grep ' / ' /proc/self/mountinfo | grep -o 'fuse[.a-z-]*'"),
+      var plan = new dev.jbox.sandbox.Plan(List.of("/bin/sh", "-c", "cat /srv/data; grep ' / ' /proc/self/mountinfo | grep -o 'fuse[.a-z-]*' | head -1"),
           List.of("PATH=/bin"), null, null, "fallback", c.resolve("merged").toString(), ns, idMap,
           dev.jbox.sandbox.DefaultMounts.build(ns, idMap, List.of()), List.of(), 0, java.util.Set.of(dev.jbox.sandbox.Plan.Flag.NO_NEW_PRIVS),
           null, List.of(), new dev.jbox.sandbox.Plan.Overlay(lower, c.resolve("upper").toString(), shm.resolve("work").toString()), null,
