@@ -1,8 +1,14 @@
-/* --rm: the sandbox's writable layer holds files owned by subordinate ids, which only a process
- * in the sandbox's user namespace may delete. A cleaner is forked right after the id maps are
- * written, joins that user namespace (and nothing else), and waits on a pipe whose write end only
- * the monitor holds: when the monitor exits, normally or killed with SIGKILL, the pipe reaches
- * EOF and the cleaner removes the directory. */
+/* What goes when a sandbox ends, also when the monitor is killed with SIGKILL:
+ *
+ * - T_RMDIR: the caller's own directory of generated /etc files, removed with the caller's ids.
+ * - T_CLEANUP (--rm): the sandbox's writable layer, whose files belong to subordinate ids that only
+ *   a process in the sandbox's user namespace may delete.
+ *
+ * A cleaner is forked right after the id maps are written, holding a descriptor of the sandbox's
+ * user namespace (which keeps the namespace alive), and waits on a pipe whose write end only the
+ * monitor holds: when the monitor exits, normally or killed, the pipe reaches EOF; the cleaner
+ * removes the T_RMDIR directory first, then joins the user namespace (and nothing else) and
+ * removes the T_CLEANUP one. */
 #include <fcntl.h>
 #include <ftw.h>
 #include <sched.h>
@@ -24,6 +30,15 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
   return 0;
 }
 
+static void remove_tree(const char *dir) {
+  /* children first; nftw does not follow symlinks with FTW_PHYS, nor cross mounts with FTW_MOUNT */
+  nftw(dir, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+void remove_host_dir(struct plan *p) {
+  if (p->rmdir) remove_tree(p->rmdir);
+}
+
 static pid_t cleaner_pid = -1;
 static int cleaner_fd = -1;
 
@@ -37,11 +52,11 @@ void finish_cleaner(void) {
 }
 
 int start_cleaner(struct plan *p, pid_t child) {
-  if (!p->cleanup) return 0;
+  if (!p->cleanup && !p->rmdir) return 0;
   char userns[64];
   snprintf(userns, sizeof userns, "/proc/%d/ns/user", child);
-  autofd int nsfd = open(userns, O_RDONLY | O_CLOEXEC);
-  if (nsfd < 0) return fail_errno("open `%s`", userns);
+  autofd int nsfd = -1;
+  if (p->cleanup && (nsfd = open(userns, O_RDONLY | O_CLOEXEC)) < 0) return fail_errno("open `%s`", userns);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
   pid_t pid = fork();
@@ -55,14 +70,17 @@ int start_cleaner(struct plan *p, pid_t child) {
     for (int s = 1; s < 32; s++)
       if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_IGN);
     setsid(); /* no terminal signals */
-    if (setns(nsfd, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) _exit(1);
-    syscall(SYS_close_range, 0, (unsigned)fds[0] - 1, 0);
-    syscall(SYS_close_range, (unsigned)fds[0] + 1, ~0U, 0);
+    /* keep only the pipe (as 0) and the namespace (as 1) */
+    if (dup2(fds[0], 0) < 0 || (nsfd >= 0 && dup2(nsfd, 1) < 0)) _exit(1);
+    syscall(SYS_close_range, nsfd >= 0 ? 2U : 1U, ~0U, 0);
     char c;
-    while (read(fds[0], &c, 1) > 0) {
+    ssize_t r;
+    while ((r = read(0, &c, 1)) > 0 || (r < 0 && errno == EINTR)) {
     }
-    /* the directory's children first; nftw does not follow symlinks with FTW_PHYS */
-    nftw(p->cleanup, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    remove_host_dir(p);
+    if (!p->cleanup) _exit(0);
+    if (setns(1, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) _exit(1);
+    remove_tree(p->cleanup);
     _exit(0);
   }
   close(fds[0]);

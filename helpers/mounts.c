@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -206,18 +210,95 @@ static int op(const struct mount_op *m) {
   return 0;
 }
 
+#define FUSE_SUPER_MAGIC 0x65735546
+
+/* fuse-overlayfs on the rootfs, started from stage 1: its daemon is a process of the sandbox's
+ * pid namespace and dies with pid 1, and its mount lives in the sandbox's mount namespace. It runs
+ * with the user namespace's full capabilities, which the sandbox's processes lack, so they cannot
+ * ptrace it or open its /proc/PID/root; they can only kill it, which takes their own root
+ * filesystem away. The launcher returns once the mount is up (the daemon forks off then).
+ *
+ * The daemon must not have the sandbox's root as its root: pivot_root moves every process whose
+ * root is the old root to the new one, and a daemon resolving its own paths through its own
+ * mount deadlocks. So it runs chrooted in a recursive bind of the current root, made on the
+ * merged directory; its mount therefore appears inside that copy, at MERGED/MERGED, and is bound
+ * from there onto MERGED, above the copy. pivot_root leaves the daemon's root alone, and
+ * detaching the old root afterwards takes the copy out of the sandbox's reach. */
+static int mount_fuse_overlay(struct plan *p, const char *lower) {
+  char data[8192];
+  int n = snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s,allow_other", lower, p->ovl_upper, p->ovl_work);
+  if (n < 0 || (size_t)n >= sizeof data) return fail("fuse-overlayfs: too many layers for one mount");
+  char inner[4096];
+  n = snprintf(inner, sizeof inner, "%s%s", p->rootfs, p->rootfs);
+  if (n < 0 || (size_t)n >= sizeof inner) return fail("fuse-overlayfs: path too long");
+  if (mount("/", p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return fail_errno("bind `/` on `%s` for fuse-overlayfs", p->rootfs);
+  int errp[2];
+  if (pipe2(errp, O_CLOEXEC) < 0) return fail_errno("pipe");
+  pid_t pid = fork();
+  if (pid < 0) return fail_errno("fork fuse-overlayfs");
+  if (pid == 0) {
+    if (chroot(p->rootfs) < 0 || chdir("/") < 0) {
+      dprintf(errp[1], "chroot for fuse-overlayfs: %s\n", strerror(errno));
+      _exit(127);
+    }
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(errp[1], 2);
+    syscall(SYS_close_range, 3U, ~0U, 0);
+    for (int s = 1; s < 32; s++)
+      if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execl(p->fuse_path, "fuse-overlayfs", "-o", data, p->rootfs, (char *)NULL);
+    dprintf(2, "exec `%s`: %s\n", p->fuse_path, strerror(errno));
+    _exit(127);
+  }
+  close(errp[1]);
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  /* the daemon may still hold the write end until it redirects its stdio: do not wait for EOF */
+  char buf[1024] = "", msg[400] = "";
+  struct pollfd pf = {errp[0], POLLIN, 0};
+  if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN)) {
+    ssize_t m = read(errp[0], buf, sizeof buf - 1);
+    if (m > 0) buf[m] = '\0';
+  }
+  close(errp[0]);
+  for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+    snprintf(msg, sizeof msg, "%s", l);
+  struct statfs sf;
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || statfs(inner, &sf) < 0 || sf.f_type != FUSE_SUPER_MAGIC)
+    return fail("fuse-overlayfs on `%s` failed%s%s", p->rootfs, msg[0] ? ": " : "", msg);
+  if (mount(inner, p->rootfs, NULL, MS_BIND, NULL) < 0) return fail_errno("bind the fuse-overlayfs mount on `%s`", p->rootfs);
+  return 0;
+}
+
+static int mount_overlay(struct plan *p) {
+  if (p->fuse_path && !p->fuse_fallback) return mount_fuse_overlay(p, p->ovl_lower);
+  /* native overlay in the user namespace (Linux >= 5.11); userxattr: whiteouts and opaque
+   * directories as the unpacker wrote them (0/0 devices, user.overlay.opaque) */
+  char data[8192];
+  int n = snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", p->ovl_lower, p->ovl_upper, p->ovl_work);
+  if (n < 0 || (size_t)n >= sizeof data) return fail("overlay: too many layers for one mount");
+  if (mount("overlay", p->rootfs, "overlay", 0, data) == 0) return 0;
+  int e = errno;
+  if (p->fuse_path && (e == EPERM || e == EINVAL)) {
+    dprintf(2, "jbox: note: native overlay refused (%s; Linux >= 5.11 needed in a user namespace): using fuse-overlayfs\n", strerror(e));
+    return mount_fuse_overlay(p, p->ovl_lower);
+  }
+  errno = e;
+  return fail_errno("mount overlay on `%s` (kernel >= 5.11 needed for overlay in a user namespace; fuse-overlayfs is the fallback)", p->rootfs);
+}
+
 int setup_mounts(struct plan *p) {
   /* Nothing mounted here may propagate back to the caller's namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return fail_errno("make `/` private");
   if (!p->rootfs) return 0;
   if (p->ovl_lower) {
-    /* native overlay in the user namespace (Linux >= 5.11); userxattr: whiteouts and opaque
-     * directories as the unpacker wrote them (0/0 devices, user.overlay.opaque) */
-    char data[8192];
-    int n = snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", p->ovl_lower, p->ovl_upper, p->ovl_work);
-    if (n < 0 || (size_t)n >= sizeof data) return fail("overlay: too many layers for one mount");
-    if (mount("overlay", p->rootfs, "overlay", 0, data) < 0)
-      return fail_errno("mount overlay on `%s` (kernel >= 5.11 needed for overlay in a user namespace)", p->rootfs);
+    if (mount_overlay(p)) return -1;
   } else if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
     return fail_errno("bind rootfs `%s`", p->rootfs);
   }

@@ -148,6 +148,20 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     if (!path_is_clean(v) || strlen(v) < 2) return fail("plan: cleanup path `%s` is not a clean absolute path", v);
     p->cleanup = v;
     return 0;
+  case T_RMDIR:
+    if (!path_is_clean(v) || strlen(v) < 2) return fail("plan: directory `%s` to remove is not a clean absolute path", v);
+    p->rmdir = v;
+    return 0;
+  case T_FUSE: {
+    if (split(v, len, f, 2)) return fail("plan: bad fuse-overlayfs record");
+    if (strcmp(f[0], "always") && strcmp(f[0], "fallback")) return fail("plan: bad fuse-overlayfs mode `%s`", f[0]);
+    const char *base = strrchr(f[1], '/');
+    if (f[1][0] != '/' || !base || strcmp(base + 1, "fuse-overlayfs"))
+      return fail("plan: `%s` is not an absolute path to fuse-overlayfs", f[1]);
+    p->fuse_fallback = !strcmp(f[0], "fallback");
+    p->fuse_path = f[1];
+    return 0;
+  }
   case T_STATEDIR:
     if (!path_is_clean(v)) return fail("plan: state directory `%s` is not a clean absolute path", v);
     p->statedir = v;
@@ -209,13 +223,14 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     memmove(v, buf + off + 6, vlen);
     v[vlen] = '\0';
     if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK && tag != T_OVERLAY &&
-        tag != T_ATTACH)
+        tag != T_ATTACH && tag != T_FUSE)
       return fail("plan: record %u holds a NUL byte", tag);
     if (record(p, tag, v, vlen)) return -1;
     off += 6 + vlen;
   }
   /* an attach plan names a sandbox and nothing else; every other plan runs a command */
   if (p->argc == 0 && !(p->attach_dir && !p->statedir)) return fail("plan: no command");
+  if (p->fuse_path && !p->ovl_lower) return fail("plan: fuse-overlayfs without an overlay");
   return 0;
 }
 

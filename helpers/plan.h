@@ -34,6 +34,9 @@ enum plan_tag {
   T_STATEDIR = 20, /* detached: absolute path of the sandbox's state directory (monitor.c) */
   T_EXEC = 21,     /* exec: "PID STARTTIME" of the sandbox's pid 1, whose namespaces are joined (exec.c) */
   T_ATTACH = 22,   /* attach: "STATEDIR\0MODE\0KEYS", MODE tty|stdin|none, KEYS decimal bytes (attach.c) */
+  /* appended later (cleanup.c, mounts.c) */
+  T_RMDIR = 23,    /* a host directory of the caller's own (the generated /etc files), removed once the sandbox is gone */
+  T_FUSE = 24,     /* "MODE\0PATH": fuse-overlayfs at PATH mounts T_OVERLAY; MODE "always", or "fallback" when native overlay fails */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
@@ -92,6 +95,9 @@ struct plan {
   long long time_monotonic, time_boottime;
   const char *ovl_lower, *ovl_upper, *ovl_work; /* T_OVERLAY */
   const char *cleanup;                          /* T_CLEANUP */
+  const char *rmdir;                            /* T_RMDIR */
+  const char *fuse_path;                        /* T_FUSE */
+  int fuse_fallback;                            /* T_FUSE mode "fallback" */
   const char *statedir;              /* T_STATEDIR */
   long exec_pid;                     /* T_EXEC */
   unsigned long long exec_starttime; /* T_EXEC */

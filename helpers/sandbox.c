@@ -398,7 +398,10 @@ int run_plan(struct plan *p) {
   int user_joined = 0;
   for (int i = 0; i < NS_COUNT; i++)
     if (p->ns[i].mode == NSM_JOIN) {
-      if (join_namespaces(p, &user_joined)) die(125, "%s", jbox_err);
+      if (join_namespaces(p, &user_joined)) {
+        remove_host_dir(p);
+        die(125, "%s", jbox_err);
+      }
       break;
     }
   if (user_joined) p->ns[NS_USER].mode = NSM_JOIN;
@@ -425,6 +428,7 @@ int run_plan(struct plan *p) {
     const char *hint = errno == EPERM || errno == ENOSPC || errno == EINVAL
                            ? " (are unprivileged user namespaces enabled? see kernel.unprivileged_userns_clone and user.max_user_namespaces)"
                            : "";
+    remove_host_dir(p);
     die(125, "clone namespaces: %s%s", strerror(errno), hint);
   }
   if (child == 0) {
@@ -441,12 +445,14 @@ int run_plan(struct plan *p) {
   if (p->ns[NS_USER].mode == NSM_NEW && write_maps(p, child)) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
+    remove_host_dir(p);
     die(125, "%s", jbox_err);
   }
   trace("maps-written");
   if (start_cleaner(p, child)) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
+    remove_host_dir(p);
     die(125, "%s", jbox_err);
   }
   int net_keep = -1;

@@ -25,6 +25,7 @@ int start_network(struct plan *p, pid_t child, int *keep_fd); /* network.c */
 void stop_network(void);
 int start_cleaner(struct plan *p, pid_t child); /* cleanup.c */
 void finish_cleaner(void);
+void remove_host_dir(struct plan *p); /* T_RMDIR now: setup failed before the cleaner started */
 /* stage 0: forwards signals, relays the pty (master >= 0), reaps; returns the exit status */
 int supervise(pid_t child, int sigfd, int master);
 #endif

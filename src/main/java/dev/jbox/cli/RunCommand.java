@@ -37,7 +37,8 @@ final class RunCommand {
         o.flag("init") ? Boolean.TRUE : null, o.flag("tty"), o.flag("interactive"), o.flag("read-only"),
         o.all("uidmap"), o.all("gidmap"), o.value("pid"), o.value("network"), o.value("ipc"), o.value("uts"),
         o.value("cgroupns"), o.value("timens"),
-        o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"));
+        o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"),
+        o.all("dns"), o.value("storage-driver"));
     boolean detach = o.flag("detach");
     if (detach || o.value("name") != null) DetachedRun.check(detach, o.value("name"));
     Map<String, String> env = System.getenv();
@@ -46,7 +47,8 @@ final class RunCommand {
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
     String id = SandboxBuilder.newId();
-    SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env);
+    SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env)
+        .etcFilesIn(dev.jbox.state.Store.open(env, warning -> { }).root().resolve("files"));
     Plan plan;
     if (imageName != null) {
       RunImage.Resolved img = RunImage.resolve(imageName, o.value("pull"), out, err);
@@ -57,11 +59,24 @@ final class RunCommand {
     }
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
     Trace.mark("planned");
-    if (detach) {
-      DetachedRun.send(id, o.value("name"), req, plan, env, err);
-      return 0;
+    try {
+      if (detach) DetachedRun.send(id, o.value("name"), req, plan, env, err);
+      else PlanChannel.send(plan);
+    } catch (RuntimeException e) {
+      // the helper never got the plan: the generated files are ours to remove
+      removeQuietly(plan.removeDir());
+      throw e;
     }
-    PlanChannel.send(plan);
     return 0;
+  }
+
+  private static void removeQuietly(String dir) {
+    if (dir == null) return;
+    try (var s = java.nio.file.Files.list(java.nio.file.Path.of(dir))) {
+      for (var f : s.toList()) java.nio.file.Files.deleteIfExists(f);
+      java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(dir));
+    } catch (java.io.IOException e) {
+      // best effort: it is a directory of three small files in the caller's runtime dir
+    }
   }
 }

@@ -23,6 +23,9 @@ public record Config(Run run, Storage storage) {
     }
   }
 
-  /** Where images and layers live; empty means $XDG_DATA_HOME/jbox/storage. */
-  public record Storage(String root) {}
+  /**
+   * Where images and layers live (empty means $XDG_DATA_HOME/jbox/storage) and how an image's root
+   * is mounted: "overlay" (native, fuse-overlayfs as fallback) or "fuse-overlayfs".
+   */
+  public record Storage(String root, String driver) {}
 }

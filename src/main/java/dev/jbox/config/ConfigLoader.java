@@ -20,7 +20,7 @@ public final class ConfigLoader {
   public static Config builtin() {
     return new Config(
         new Config.Run(Capabilities.PODMAN_DEFAULTS, true, true, false, "auto", List.of(), List.of()),
-        new Config.Storage(""));
+        new Config.Storage("", "overlay"));
   }
 
   /** The files read, lowest priority first, from the environment given. */
@@ -94,9 +94,18 @@ public final class ConfigLoader {
     Toml storage = t.getTable("storage");
     if (storage != null) {
       for (String key : storage.toMap().keySet()) {
-        if (!key.equals("root")) throw new JboxException("config `" + source + "`: unknown key `storage." + key + "`");
+        if (!key.equals("root") && !key.equals("driver")) throw new JboxException("config `" + source + "`: unknown key `storage." + key + "`");
       }
-      s = new Config.Storage(storage.getString("root", s.root()));
+      String driver;
+      try {
+        driver = storage.getString("driver", s.driver());
+      } catch (ClassCastException e) {
+        throw new JboxException("config `" + source + "`: storage.driver must be a string");
+      }
+      if (!driver.equals("overlay") && !driver.equals("fuse-overlayfs")) {
+        throw new JboxException("config `" + source + "`: storage.driver `" + driver + "`: expected overlay or fuse-overlayfs");
+      }
+      s = new Config.Storage(storage.getString("root", s.root()), driver);
     }
     return new Config(r, s);
   }

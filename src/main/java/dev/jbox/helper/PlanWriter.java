@@ -42,6 +42,11 @@ public final class PlanWriter {
   /** attach: "STATEDIR\0MODE\0KEYS" (MODE tty, stdin or none; KEYS decimal bytes; helpers/attach.c). */
   public static final int T_ATTACH = 22;
 
+  /** A host directory of the caller's (the generated /etc files) removed when the sandbox is gone. */
+  static final int T_RMDIR = 23;
+  /** "MODE\0PATH": fuse-overlayfs mounts the overlay, MODE always or fallback. */
+  static final int T_FUSE = 24;
+
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}
 
@@ -92,6 +97,8 @@ public final class PlanWriter {
       w.rec(T_OVERLAY, String.join(":", p.overlay().lower()) + "\0" + p.overlay().upper() + "\0" + p.overlay().work());
     }
     if (p.cleanup() != null) w.rec(T_CLEANUP, p.cleanup());
+    if (p.removeDir() != null) w.rec(T_RMDIR, p.removeDir());
+    if (p.fuse() != null) w.rec(T_FUSE, (p.fuse().fallbackOnly() ? "fallback" : "always") + "\0" + p.fuse().path());
     for (Extra e : extras) w.rec(e.tag(), e.value());
     return w.patchLength();
   }

@@ -11,7 +11,12 @@ import java.util.List;
  * join, or user-mode networking through pasta or slirp4netns, whose command line is built here
  * (policy) and started by the helper against the sandbox's namespace (mechanism).
  */
-public record Network(Mode mode, String nsPath, List<String> helperArgv) {
+public record Network(Mode mode, String nsPath, List<String> helperArgv, String hostAddress) {
+  /** pasta answers DNS queries sent to this address by forwarding them to the host's resolver. */
+  public static final String PASTA_DNS = "169.254.1.1";
+  /** slirp4netns's built-in DNS forwarder. */
+  public static final String SLIRP_DNS = "10.0.2.3";
+
   /** What kind of network. */
   public enum Mode {
     NONE,
@@ -23,6 +28,28 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv) {
 
   public Network {
     helperArgv = List.copyOf(helperArgv);
+  }
+
+  Network(Mode mode, String nsPath, List<String> helperArgv) {
+    this(mode, nsPath, helperArgv, null);
+  }
+
+  /**
+   * The host's IPv4 default gateway from /proc/net/route, or null: pasta copies it into the
+   * sandbox, and without --no-map-gw connections to it reach the host's loopback.
+   */
+  static String hostGateway() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/net/route"))) {
+        String[] f = l.trim().split("\\s+");
+        if (f.length < 3 || !f[1].equals("00000000") || f[2].equals("00000000")) continue;
+        long g = Long.parseLong(f[2], 16);
+        return (g & 0xff) + "." + (g >> 8 & 0xff) + "." + (g >> 16 & 0xff) + "." + (g >> 24 & 0xff);
+      }
+    } catch (java.io.IOException | NumberFormatException e) {
+      // no IPv4 route table to read: no name for the host
+    }
+    return null;
   }
 
   static final List<Path> DIRS = List.of(Path.of("/usr/bin"), Path.of("/bin"), Path.of("/usr/local/bin"), Path.of("/usr/sbin"));
@@ -145,8 +172,8 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv) {
         }
         argv.addAll(List.of("-t", tcp.isEmpty() ? "none" : String.join(",", tcp)));
         argv.addAll(List.of("-u", udp.isEmpty() ? "none" : String.join(",", udp)));
-        argv.addAll(List.of("-T", "none", "-U", "none", "@PID@"));
-        return new Network(Mode.PASTA, null, argv);
+        argv.addAll(List.of("-T", "none", "-U", "none", "--dns-forward", PASTA_DNS, "@PID@"));
+        return new Network(Mode.PASTA, null, argv, hostLoopback ? hostGateway() : null);
       }
       case "slirp4netns" -> {
         Path slirp = find("slirp4netns");
@@ -160,7 +187,7 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv) {
         List<String> argv = new ArrayList<>(List.of(slirp.toString(), "--configure", "--mtu=65520"));
         if (!hostLoopback) argv.add("--disable-host-loopback");
         argv.addAll(List.of("--ready-fd", "@READY_FD@", "--exit-fd", "@EXIT_FD@", "@PID@", "tap0"));
-        return new Network(Mode.SLIRP4NETNS, null, argv);
+        return new Network(Mode.SLIRP4NETNS, null, argv, hostLoopback ? "10.0.2.2" : null);
       }
       default -> {
         if (spec.startsWith("ns:")) return new Network(Mode.JOIN, spec.substring(3), List.of());

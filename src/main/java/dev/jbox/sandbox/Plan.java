@@ -25,7 +25,20 @@ public record Plan(
     TimeOffsets timeOffsets,
     List<String> networkHelper,
     Overlay overlay,
-    String cleanup) {
+    String cleanup,
+    String removeDir,
+    Fuse fuse) {
+
+  /** A plan without generated files to remove and without fuse-overlayfs. */
+  public Plan(List<String> argv, List<String> env, String cwd, String user, String hostname, String rootfs,
+      Map<Namespace, NsMode> namespaces, IdMap idMap, List<MountOp> mounts, List<Rlimit> rlimits, long capabilities,
+      Set<Flag> flags, TimeOffsets timeOffsets, List<String> networkHelper, Overlay overlay, String cleanup) {
+    this(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags, timeOffsets,
+        networkHelper, overlay, cleanup, null, null);
+  }
+
+  /** fuse-overlayfs for the overlay: its absolute path, and whether only as the native overlay's fallback. */
+  public record Fuse(String path, boolean fallbackOnly) {}
 
   /** Switches of the plan (the helper's flag words). */
   public enum Flag {

@@ -32,7 +32,9 @@ public record RunRequest(
     List<String> tmpfs,
     List<String> publish,
     boolean rm,
-    String entrypoint) {
+    String entrypoint,
+    List<String> dns,
+    String storageDriver) {
   public RunRequest {
     command = List.copyOf(command);
     env = List.copyOf(env);
@@ -47,5 +49,6 @@ public record RunRequest(
     mounts = List.copyOf(mounts);
     tmpfs = List.copyOf(tmpfs);
     publish = List.copyOf(publish);
+    dns = List.copyOf(dns);
   }
 }

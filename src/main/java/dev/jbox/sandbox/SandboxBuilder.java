@@ -25,6 +25,7 @@ public final class SandboxBuilder {
   private final Config config;
   private final IdMaps.Caller caller;
   private final Map<String, String> hostEnv;
+  private Path filesRoot;
 
   public SandboxBuilder(Config config, IdMaps.Caller caller, Map<String, String> hostEnv) {
     this.config = config;
@@ -46,6 +47,16 @@ public final class SandboxBuilder {
     return HexFormat.of().formatHex(b);
   }
 
+  /**
+   * Generates each sandbox's /etc/hostname, /etc/hosts and /etc/resolv.conf into {@code
+   * root}/ID/ (the caller's own, removed by the helper when the sandbox ends); without this call
+   * the root filesystem's own files are used.
+   */
+  public SandboxBuilder etcFilesIn(Path root) {
+    this.filesRoot = root.toAbsolutePath().normalize();
+    return this;
+  }
+
   public Plan build(RunRequest r, String id) {
     return build(r, id, null, null);
   }
@@ -60,6 +71,13 @@ public final class SandboxBuilder {
     if (image == null && r.rootfs() == null) throw new JboxException("run: an IMAGE or --rootfs DIR is required");
     String rootfs;
     Plan.Overlay overlay = null;
+    Plan.Fuse fuse = null;
+    String driver = r.storageDriver() != null ? r.storageDriver() : config.storage().driver();
+    if (!driver.equals("overlay") && !driver.equals("fuse-overlayfs")) {
+      throw new JboxException("--storage-driver `" + driver + "`: expected overlay or fuse-overlayfs");
+    }
+    List<String> dns = new ArrayList<>();
+    for (String d : r.dns()) dns.add(EtcFiles.dnsServer(d));
     String cleanup = null;
     if (image != null) {
       Path merged = containerDir.resolve("merged");
@@ -70,6 +88,13 @@ public final class SandboxBuilder {
       }
       rootfs = merged.toString();
       overlay = new Plan.Overlay(image.lowerDirs(), containerDir.resolve("upper").toString(), containerDir.resolve("work").toString());
+      Path fuseBin = Network.find("fuse-overlayfs");
+      if (driver.equals("fuse-overlayfs")) {
+        if (fuseBin == null) throw new JboxException("--storage-driver=fuse-overlayfs: fuse-overlayfs not found (install the fuse-overlayfs package)");
+        fuse = new Plan.Fuse(fuseBin.toString(), false);
+      } else if (fuseBin != null) {
+        fuse = new Plan.Fuse(fuseBin.toString(), true);
+      }
       if (r.rm()) cleanup = containerDir.toString();
     } else {
       rootfs = rootfs(r.rootfs());
@@ -97,7 +122,11 @@ public final class SandboxBuilder {
 
     IdMap idMap = IdMaps.build(caller, r.uidmap(), r.gidmap());
 
+    String hostname = r.hostname() != null ? hostname(r.hostname()) : id.substring(0, 12);
+    Path filesDir = filesRoot != null ? filesRoot.resolve(id) : null;
     List<MountOp> user = new ArrayList<>();
+    // the generated /etc files first: a volume named by the user may still replace one
+    if (filesDir != null) user.addAll(EtcFiles.binds(filesDir));
     for (String v : r.volumes()) user.add(Volumes.volume(v));
     for (String m : r.mounts()) user.add(Volumes.mount(m));
     for (String t : r.tmpfs()) user.add(Volumes.tmpfs(t));
@@ -131,14 +160,26 @@ public final class SandboxBuilder {
     for (String u : config.run().ulimits()) rlimits.add(Ulimits.parse(u));
     for (String u : r.ulimits()) rlimits.add(Ulimits.parse(u));
 
-    String hostname = r.hostname() != null ? hostname(r.hostname()) : id.substring(0, 12);
     if (r.workdir() != null && !r.workdir().startsWith("/")) throw new JboxException("--workdir `" + r.workdir() + "`: must be an absolute path");
     if (r.user() != null && (r.user().isEmpty() || r.user().contains("\n"))) throw new JboxException("--user: empty or malformed");
     String workdir = r.workdir() != null ? r.workdir() : image != null && !empty(image.workingDir()) ? image.workingDir() : null;
     String runAs = r.user() != null ? r.user() : image != null && !empty(image.user()) ? image.user() : null;
 
-    return new Plan(argv, env(r, hostname, image), workdir, runAs, hostname, rootfs, ns, idMap, mounts,
-        rlimits, caps, flags, offsets, network.helperArgv(), overlay, cleanup);
+    List<String> envList = env(r, hostname, image);
+    if (filesDir != null) {
+      // last: nothing after this can fail and leave the directory behind
+      String etcHostname = ns.get(Namespace.UTS) == NsMode.NEW ? hostname : hostHostname(hostname);
+      EtcFiles.write(filesRoot, filesDir, EtcFiles.generate(etcHostname, network, dns));
+    }
+    return new Plan(argv, envList, workdir, runAs, hostname, rootfs, ns, idMap, mounts,
+        rlimits, caps, flags, offsets, network.helperArgv(), overlay, cleanup,
+        filesDir != null ? filesDir.toString() : null, fuse);
+  }
+
+  /** The hostname the sandbox sees when it shares or joins a uts namespace: the host's. */
+  private static String hostHostname(String fallback) {
+    String h = EtcFiles.readOrNull(Path.of("/proc/sys/kernel/hostname"));
+    return h == null || h.isBlank() ? fallback : h.strip();
   }
 
   private static boolean empty(String s) {

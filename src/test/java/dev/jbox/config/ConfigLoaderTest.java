@@ -52,4 +52,16 @@ class ConfigLoaderTest {
     assertThrows(JboxException.class, () -> ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", caps.toString())));
     assertThrows(JboxException.class, () -> ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", tmp.resolve("missing.toml").toString())));
   }
+
+  @Test
+  void storageDriver_overlayByDefault_fuseOverlayfsFromAFile_othersRefused() throws Exception {
+    assertEquals("overlay", ConfigLoader.builtin().storage().driver());
+    Path f = Files.writeString(tmp.resolve("fuse.toml"), "[storage]\ndriver = \"fuse-overlayfs\"\n");
+    Config c = ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", f.toString()));
+    assertEquals("fuse-overlayfs", c.storage().driver());
+    assertEquals("", c.storage().root());
+    Path bad = Files.writeString(tmp.resolve("vfs.toml"), "[storage]\ndriver = \"vfs\"\n");
+    var e = assertThrows(JboxException.class, () -> ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", bad.toString())));
+    assertTrue(e.getMessage().contains("vfs.toml") && e.getMessage().contains("storage.driver"), e.getMessage());
+  }
 }

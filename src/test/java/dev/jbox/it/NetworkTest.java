@@ -81,6 +81,30 @@ class NetworkTest {
     assertEquals(List.of(), left, backend + " outlived its sandbox");
   }
 
+  /**
+   * The peer scripts/test starts in the network namespace jboxtestnet, on an address of its own
+   * (JBOX_TEST_PEER=ADDR:PORT serving JBOX_TEST_PEER_TOKEN): reached through the user-mode network
+   * like any host off this machine's loopback.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"pasta", "slirp4netns"})
+  void peerInTestNetworkNamespace_isReachable(String backend) {
+    String peer = System.getenv("JBOX_TEST_PEER");
+    String token = System.getenv("JBOX_TEST_PEER_TOKEN");
+    if (peer == null || peer.isEmpty() || token == null || token.isEmpty()) {
+      String why = "JBOX_TEST_PEER is unset: scripts/test (as root) creates the jboxtestnet peer";
+      if ("1".equals(System.getenv("JBOX_MUST_WORK"))) org.junit.jupiter.api.Assertions.fail("JBOX_MUST_WORK=1 and " + why);
+      org.junit.jupiter.api.Assumptions.abort(why);
+    }
+    String host = peer.substring(0, peer.lastIndexOf(':'));
+    String port = peer.substring(peer.lastIndexOf(':') + 1);
+    // busybox nc under timeout: busybox-static's wget crashes here, and nc may wait on a slow close
+    var r = Jbox.sh(rootfs, List.of("--network=" + backend),
+        "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 5 nc " + host + " " + port + "; true");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains(token), backend + " did not reach the peer " + peer + ": " + r);
+  }
+
   @Test
   void publish_serverInsideIsReachableFromHost() throws Exception {
     int port;

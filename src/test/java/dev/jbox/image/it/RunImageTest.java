@@ -138,6 +138,23 @@ class RunImageTest {
   }
 
   @Test
+  void generatedEtcFiles_boundOverTheImage_alsoReadOnly_nothingWrittenToTheLayers() throws Exception {
+    Jbox j = jbox();
+    var r = j.launch("run", "--read-only", "--network=slirp4netns", "--hostname", "img", busybox, "sh", "-c",
+        "cat /etc/hostname; grep nameserver /etc/resolv.conf; grep img /etc/hosts");
+    assertEquals(0, r.status(), r.toString());
+    assertEquals("img\nnameserver 10.0.2.3\n127.0.1.1\timg\n", r.out());
+    Path container;
+    try (var s = Files.list(j.storage.resolve("containers"))) {
+      container = s.findFirst().orElseThrow();
+    }
+    for (String f : List.of("hostname", "hosts", "resolv.conf")) {
+      Path up = container.resolve("upper/etc").resolve(f);
+      assertTrue(!Files.exists(up) || Files.size(up) == 0, "at most an empty mount point in the upper dir: " + up);
+    }
+  }
+
+  @Test
   void unknownImage_oneLineExit125_pullNeverWithoutImage() throws Exception {
     Jbox j = jbox();
     var r = j.launch("run", "--rm", reg.host() + "/test/nosuch:1", "true");

@@ -1,0 +1,84 @@
+/* Decodes tests/golden/plan-files.bin (PlanWriterFilesTest): the golden plan followed by RMDIR
+ * (the generated /etc files' directory) and FUSE (fuse-overlayfs as the overlay's fallback); bad
+ * values are refused, and every truncation fails. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "util.h"
+
+static int passed, failed;
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (cond) passed++;                                                                            \
+    else {                                                                                         \
+      failed++;                                                                                    \
+      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
+    }                                                                                              \
+  } while (0)
+
+static char *load(size_t *len) {
+  FILE *f = fopen("tests/golden/plan-files.bin", "rb");
+  if (!f) {
+    perror("tests/golden/plan-files.bin");
+    exit(1);
+  }
+  char *buf = malloc(1 << 16);
+  *len = fread(buf, 1, 1 << 16, f);
+  fclose(f);
+  return buf;
+}
+
+static char *copy(const char *b, size_t len) {
+  char *c = malloc(len ? len : 1);
+  memcpy(c, b, len);
+  return c;
+}
+
+/* decodes the golden bytes with `from` (of the same length) replaced by `to` */
+static int decode_patched(const char *g, size_t len, const char *from, const char *to) {
+  char *bad = copy(g, len);
+  char *s = memmem(bad, len, from, strlen(from));
+  if (!s) {
+    free(bad);
+    return 0;
+  }
+  memcpy(s, to, strlen(to));
+  struct plan p;
+  int r = plan_decode(&p, bad, len);
+  plan_free(&p);
+  return r;
+}
+
+int main(void) {
+  size_t len;
+  char *g = load(&len);
+  struct plan p;
+  CHECK(plan_decode(&p, copy(g, len), len) == 0);
+  CHECK(p.rmdir && !strcmp(p.rmdir, "/run/user/1000/jbox/files/0123abcd"));
+  CHECK(p.fuse_path && !strcmp(p.fuse_path, "/usr/bin/fuse-overlayfs") && p.fuse_fallback == 1);
+  CHECK(p.cleanup && !strcmp(p.cleanup, "/s/c") && p.ovl_upper && !strcmp(p.ovl_upper, "/s/c/upper"));
+  CHECK(p.argc == 3 && p.caps == 0x800405fbULL);
+  plan_free(&p);
+
+  CHECK(decode_patched(g, len, "/run/user/1000", "xrun/user/1000") != 0 && strstr(jbox_err, "to remove"));
+  CHECK(decode_patched(g, len, "/run/user/1000", "/run/../r/1000") != 0);
+  CHECK(decode_patched(g, len, "fallback", "sometime") != 0 && strstr(jbox_err, "fuse-overlayfs mode"));
+  CHECK(decode_patched(g, len, "/usr/bin/fuse-overlayfs", "/usr/bin/fuse-overlayfx") != 0 && strstr(jbox_err, "fuse-overlayfs"));
+  CHECK(decode_patched(g, len, "/usr/bin/fuse-overlayfs", "usr/bin/fuse-overlayfs/") != 0);
+  /* a fuse record needs an overlay to mount */
+  CHECK(decode_patched(g, len, "/s/l2:/s/l1", "xs/l2:/s/l1") != 0);
+
+  int all_failed = 1;
+  for (size_t n = 0; n < len; n++) {
+    struct plan t;
+    if (plan_decode(&t, copy(g, n), n) == 0) all_failed = 0;
+    plan_free(&t);
+  }
+  CHECK(all_failed);
+
+  printf("test_plan_files: %d passed, %d failed\n", passed, failed);
+  free(g);
+  return failed != 0;
+}
