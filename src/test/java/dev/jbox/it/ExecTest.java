@@ -60,8 +60,11 @@ class ExecTest {
         // find the host pid: in the sandbox's pid namespace, running "sleep 30"
         String pidns = Files.readSymbolicLink(Path.of("/proc/" + pid1 + "/ns/pid")).toString();
         long host = -1;
-        for (long c : Lifetimes.withCmdline("sleep 30")) {
-          if (Files.readSymbolicLink(Path.of("/proc/" + c + "/ns/pid")).toString().equals(pidns)) host = c;
+        for (int i = 0; i < 50 && host < 0; i++) { // the pid is printed just before the exec
+          for (long c : Lifetimes.withCmdline("sleep 30")) {
+            if (Files.readSymbolicLink(Path.of("/proc/" + c + "/ns/pid")).toString().equals(pidns)) host = c;
+          }
+          if (host < 0) Thread.sleep(100);
         }
         assertTrue(host > 0, "found the exec'd process on the host");
         String nspid = Files.readAllLines(Path.of("/proc/" + host + "/status")).stream()
