@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     description = "Rootless sandbox launcher.",
     subcommands = {RunHelpCommand.class, LoginCommand.class, LogoutCommand.class,
         PullCommand.class, ImagesCommand.class, RmiCommand.class, TagCommand.class,
-        ImageCommand.class, SystemCommand.class, LoadCommand.class, PsCommand.class,
+        ImageCommand.class, SystemCommand.class, LoadCommand.class, SaveCommand.class, PsCommand.class,
         InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
         WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class, UnshareCommand.class})
 public final class PicoMain implements Runnable {

@@ -108,6 +108,11 @@ public final class LoadService {
           pulls.recordLayer("load", diffId, d, r);
         }));
       }
+      // Keep the archive's layer blobs (verified: OCI digests checked, docker-archive digests
+      // computed) under blobs/sha256/ for jbox save, while the layer locks are held.
+      for (int i = 0; i < f.layers().size(); i++) {
+        keepBlob(f.layerFiles().get(i), f.layers().get(i).digest());
+      }
       Digest cfgDigest = Digest.sha256Of(f.config());
       String platform = cfg.os() == null ? "unknown"
           : cfg.os() + "/" + cfg.architecture() + (cfg.variant() != null ? "/" + cfg.variant() : "");
@@ -123,6 +128,16 @@ public final class LoadService {
     } finally {
       for (Locks.Held h : held) h.close();
     }
+  }
+
+  private void keepBlob(Path file, Digest digest) throws IOException {
+    Path dest = store.blobPath(digest.toString());
+    // the same member may serve two layers: the first call moved it
+    if (Files.isRegularFile(dest) || !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) return;
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString(
+        "rw-r--r--"));
+    // tmp/ is inside the store, so this is a rename on one file system
+    Files.move(file, dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static Object json(Path p) throws IOException {

@@ -118,6 +118,13 @@ public final class PullService {
         }
       }
       if (failure != null) throw failure;
+      // A layer that was already unpacked (from another image, or by a jbox that did not keep
+      // blobs) may lack this manifest's blob: fetch it, still holding the layer locks.
+      for (Descriptor d : layers) {
+        if (!Files.isRegularFile(store.blobPath(d.digest().toString()))) {
+          client.fetchBlob(ref, d, store.blobPath(d.digest().toString()), view);
+        }
+      }
       view.line("Copying config " + cfgDesc.digest().encoded().substring(0, 12) + " done");
       view.line("Writing manifest to image destination");
       return writeImage(cfgBytes, cfgDesc.digest(), cfg, layers, rm.manifestDigest(),
@@ -267,7 +274,8 @@ public final class PullService {
       }
     }
     recordLayer("pull " + ref, diffId, d, r);
-    Files.deleteIfExists(blob);
+    // The compressed blob stays in blobs/sha256/ for jbox save; rmi and prune remove it with
+    // the last image that references it.
   }
 
   /** Checks the unpacked layer's diff id and writes its metadata, completing it. */

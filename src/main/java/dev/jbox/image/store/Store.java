@@ -25,7 +25,8 @@ import java.util.TreeMap;
  *   store.lock                      exclusive while metadata (images/, tags.json) changes
  *   tags.json                       {"docker.io/library/alpine:latest": "sha256:&lt;manifest&gt;"}
  *   images/&lt;manifest-hex&gt;.json      {@link ImageRecord}
- *   blobs/sha256/&lt;hex&gt;              manifests and configs; layer blobs only while downloading
+ *   blobs/sha256/&lt;hex&gt;              manifests, configs and the compressed layer blobs as pulled
+ *                                   or loaded (for jbox save); &lt;hex&gt;.partial while downloading
  *   layers/&lt;diffid-hex&gt;/diff        the unpacked layer (files owned by subordinate ids)
  *   layers/&lt;diffid-hex&gt;/layer.json  how it was unpacked (digests, size, id maps)
  *   layers/&lt;diffid-hex&gt;/incomplete  present until the unpack finished: such a layer is never used
@@ -292,13 +293,18 @@ public final class Store {
 
   /**
    * Deletes layers and blobs no record references; call inside {@link #locked}. A layer a pull
-   * still holds (shared lock) is left for later. Returns the bytes freed (uncompressed layers).
+   * still holds (shared lock) is left for later. Unreferenced layer blobs go only when no layer
+   * lock is held at all: a pull or load keeps a layer lock from before its blobs appear until its
+   * record (which references them) is written. Returns the bytes freed (layers and blobs).
    */
   public long collectGarbage(Deleter deleter) throws IOException {
     Set<String> usedLayers = new HashSet<>();
     Set<String> usedBlobs = new HashSet<>();
     for (ImageRecord r : images()) {
-      for (ImageRecord.Layer l : r.layers()) usedLayers.add(hex(l.diffId()));
+      for (ImageRecord.Layer l : r.layers()) {
+        usedLayers.add(hex(l.diffId()));
+        usedBlobs.add(hex(l.digest()));
+      }
       usedBlobs.add(hex(r.manifestDigest()));
       usedBlobs.add(hex(r.id()));
     }
@@ -315,14 +321,37 @@ public final class Store {
         removeLayerDir(d, deleter);
       }
     }
+    Boolean busy = null;
     for (Path b : list(root.resolve("blobs/sha256"))) {
       String n = b.getFileName().toString();
-      // Layer blobs and partial downloads belong to running pulls; only records' own blobs go.
-      if (n.matches("[0-9a-f]{64}") && !usedBlobs.contains(n) && isSmallMetadata(b)) {
-        Files.deleteIfExists(b);
+      // Partial downloads stay (a later pull resumes them); metadata blobs are written under
+      // the store lock, so an unreferenced one is garbage.
+      if (!n.matches("[0-9a-f]{64}") || usedBlobs.contains(n)) continue;
+      if (!isSmallMetadata(b)) {
+        if (busy == null) busy = anyLayerLocked();
+        if (busy) continue;
+      }
+      try {
+        long size = Files.size(b);
+        Files.delete(b);
+        freed += size;
+      } catch (NoSuchFileException ignored) {
+        // removed concurrently
       }
     }
     return freed;
+  }
+
+  /** Whether any process (or this one) holds a layer lock, i.e. a pull or load is under way. */
+  private boolean anyLayerLocked() throws IOException {
+    for (Path f : list(root.resolve("locks"))) {
+      String n = f.getFileName().toString();
+      if (!n.matches("[0-9a-f]{64}\\.lock")) continue;
+      try (Locks.Held h = Locks.tryAcquire(f, true)) {
+        if (h == null) return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isSmallMetadata(Path b) throws IOException {
