@@ -136,27 +136,30 @@ as_user $podman pull -q "$image" >/dev/null || die "podman pull does not work as
 as_user $podman system reset -f >/dev/null 2>&1
 
 # --- measurements: one hyperfine run, fresh store before every pull --------------------------------
+# Every prepare ends with sync: without it the previous run's deletes and dirty pages are written
+# back during the next run, and on a VM disk that moved medians by seconds.
 cd "$u"
-as_user hyperfine --runs "$runs" --export-json "$results/pull.json" --style basic \
-  -n jbox --prepare "$jbox unshare rm -rf $u/jbox-store" "$jbox pull -q $image" \
-  -n podman --prepare "$podman system reset -f >/dev/null 2>&1" "$podman pull -q $image" \
-  -n floor --prepare "chmod -R u+w $u/floor 2>/dev/null; rm -rf $u/floor; mkdir $u/floor" \
-    "gzip -dc $work/layer.tar.gz | tar -x -C $u/floor" \
+as_user hyperfine --runs "$runs" --export-json "$u/pull.json" --style basic \
+  -n jbox --prepare "$jbox unshare rm -rf $u/jbox-store; sync" "$jbox pull -q $image" \
+  -n podman --prepare "$podman system reset -f >/dev/null 2>&1; sync" "$podman pull -q $image" \
+  -n floor --prepare "chmod -R u+w $u/floor 2>/dev/null; rm -rf $u/floor; mkdir $u/floor; sync" \
+    "gzip -dc $work/layer.tar.gz | tar -x --exclude=./dev/* -C $u/floor" \
   2>&1 | tee "$results/pull.txt"
 
 # The parts a pull is made of, each on its own (the profile).
-as_user hyperfine --runs "$runs" --export-json "$results/parts.json" --style basic \
+as_user hyperfine --runs "$runs" --export-json "$u/parts.json" --style basic \
   -n download "curl -fsS -o /dev/null http://$reg/v2/bench/debian/blobs/$layer_digest" \
   -n sha256-blob "sha256sum $work/layer.tar.gz" \
   -n gunzip "gzip -dc $work/layer.tar.gz >/dev/null" \
   -n sha256-tar "sha256sum $work/layer.tar" \
-  -n untar --prepare "chmod -R u+w $u/floor 2>/dev/null; rm -rf $u/floor; mkdir $u/floor" \
-    "tar -x -C $u/floor -f $work/layer.tar" \
+  -n untar --prepare "chmod -R u+w $u/floor 2>/dev/null; rm -rf $u/floor; mkdir $u/floor; sync" \
+    "tar -x --exclude=./dev/* -C $u/floor -f $work/layer.tar" \
   2>&1 | tee "$results/parts.txt"
 as_user $podman system reset -f >/dev/null 2>&1 || true
 as_user "$jbox" unshare rm -rf "$u/jbox-store" || true
 chmod -R u+w "$u/floor" 2>/dev/null; rm -rf "$u/floor"
 
+cp "$u/pull.json" "$u/parts.json" "$results/"
 median() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"; }
 j=$(median "$results/pull.json" jbox)
 p=$(median "$results/pull.json" podman)
