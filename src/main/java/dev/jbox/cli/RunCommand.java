@@ -60,7 +60,7 @@ final class RunCommand {
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
     Trace.mark("planned");
     try {
-      if (detach) DetachedRun.send(id, o.value("name"), req, plan, env, err);
+      if (detach) DetachedRun.send(id, o.value("name"), req, plan.keepingGeneratedFiles(), env, err);
       else PlanChannel.send(plan);
     } catch (RuntimeException e) {
       // the helper never got the plan: the generated files are ours to remove

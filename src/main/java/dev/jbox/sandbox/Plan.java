@@ -77,6 +77,15 @@ public record Plan(
   /** Offsets of the sandbox's clocks in a time namespace, in seconds. */
   public record TimeOffsets(long monotonic, long boottime) {}
 
+  /**
+   * The same plan, leaving its generated /etc files in place when the sandbox ends: a detached
+   * sandbox can be started again, so they go with `jbox rm` instead.
+   */
+  public Plan keepingGeneratedFiles() {
+    return new Plan(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags,
+        timeOffsets, networkHelper, overlay, cleanup, null, fuse);
+  }
+
   public Plan {
     argv = List.copyOf(argv);
     env = List.copyOf(env);

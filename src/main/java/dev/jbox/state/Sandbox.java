@@ -133,5 +133,13 @@ public final class Sandbox {
       for (Path p : s.toList()) Files.deleteIfExists(p);
     }
     Files.deleteIfExists(gone);
+    // a detached sandbox keeps its generated /etc files (files/ID) for `jbox start` until now
+    Path files = dir.resolveSibling("files").resolve(id());
+    if (Files.isDirectory(files, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      try (var s = Files.list(files)) {
+        for (Path p : s.toList()) Files.deleteIfExists(p);
+      }
+      Files.deleteIfExists(files);
+    }
   }
 }
