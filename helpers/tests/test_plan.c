@@ -6,38 +6,11 @@
 
 #include "plan.h"
 #include "util.h"
-
-static int passed, failed;
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (cond) passed++;                                                                            \
-    else {                                                                                         \
-      failed++;                                                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
-    }                                                                                              \
-  } while (0)
-
-static char *golden(size_t *len) {
-  FILE *f = fopen("tests/golden/plan.bin", "rb");
-  if (!f) {
-    perror("tests/golden/plan.bin");
-    exit(1);
-  }
-  char *buf = malloc(1 << 16);
-  *len = fread(buf, 1, 1 << 16, f);
-  fclose(f);
-  return buf;
-}
-
-static char *copy(const char *b, size_t len) {
-  char *c = malloc(len ? len : 1);
-  memcpy(c, b, len);
-  return c;
-}
+#include "tests/check.h"
 
 int main(void) {
   size_t len;
-  char *g = golden(&len);
+  char *g = load_golden("tests/golden/plan.bin", &len);
   struct plan p;
   CHECK(plan_decode(&p, copy(g, len), len) == 0);
   CHECK(p.argc == 3 && !strcmp(p.argv[0], "sh") && !strcmp(p.argv[2], "echo hi") && p.argv[3] == NULL);

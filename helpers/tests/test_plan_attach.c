@@ -7,22 +7,7 @@
 
 #include "plan.h"
 #include "util.h"
-
-static int passed, failed;
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (cond) passed++;                                                                            \
-    else {                                                                                         \
-      failed++;                                                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
-    }                                                                                              \
-  } while (0)
-
-static char *copy(const char *b, size_t len) {
-  char *c = malloc(len ? len : 1);
-  memcpy(c, b, len);
-  return c;
-}
+#include "tests/check.h"
 
 /* header + one ATTACH record with this value */
 static size_t attach_only(char *out, const char *v, size_t vlen) {

@@ -7,34 +7,7 @@
 
 #include "plan.h"
 #include "util.h"
-
-static int passed, failed;
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (cond) passed++;                                                                            \
-    else {                                                                                         \
-      failed++;                                                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
-    }                                                                                              \
-  } while (0)
-
-static char *load(size_t *len) {
-  FILE *f = fopen("tests/golden/plan-files.bin", "rb");
-  if (!f) {
-    perror("tests/golden/plan-files.bin");
-    exit(1);
-  }
-  char *buf = malloc(1 << 16);
-  *len = fread(buf, 1, 1 << 16, f);
-  fclose(f);
-  return buf;
-}
-
-static char *copy(const char *b, size_t len) {
-  char *c = malloc(len ? len : 1);
-  memcpy(c, b, len);
-  return c;
-}
+#include "tests/check.h"
 
 /* decodes the golden bytes with `from` (of the same length) replaced by `to` */
 static int decode_patched(const char *g, size_t len, const char *from, const char *to) {
@@ -53,7 +26,7 @@ static int decode_patched(const char *g, size_t len, const char *from, const cha
 
 int main(void) {
   size_t len;
-  char *g = load(&len);
+  char *g = load_golden("tests/golden/plan-files.bin", &len);
   struct plan p;
   CHECK(plan_decode(&p, copy(g, len), len) == 0);
   CHECK(p.rmdir && !strcmp(p.rmdir, "/run/user/1000/jbox/files/0123abcd"));

@@ -7,38 +7,11 @@
 #include "monitor.h"
 #include "plan.h"
 #include "util.h"
-
-static int passed, failed;
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (cond) passed++;                                                                            \
-    else {                                                                                         \
-      failed++;                                                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
-    }                                                                                              \
-  } while (0)
-
-static char *load(size_t *len) {
-  FILE *f = fopen("tests/golden/plan-lifecycle.bin", "rb");
-  if (!f) {
-    perror("tests/golden/plan-lifecycle.bin");
-    exit(1);
-  }
-  char *buf = malloc(1 << 16);
-  *len = fread(buf, 1, 1 << 16, f);
-  fclose(f);
-  return buf;
-}
-
-static char *copy(const char *b, size_t len) {
-  char *c = malloc(len ? len : 1);
-  memcpy(c, b, len);
-  return c;
-}
+#include "tests/check.h"
 
 int main(void) {
   size_t len;
-  char *g = load(&len);
+  char *g = load_golden("tests/golden/plan-lifecycle.bin", &len);
   struct plan p;
   CHECK(plan_decode(&p, copy(g, len), len) == 0);
   CHECK(p.statedir && !strcmp(p.statedir, "/run/user/1000/jbox/0123abcd"));
