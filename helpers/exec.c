@@ -146,16 +146,10 @@ int run_exec(struct plan *p) {
   close(ep[1]);
   if (slave >= 0) close(slave);
   set_name("jbox:exec");
-  char *msg = NULL;
-  ssize_t n = read_all(ep[0], &msg, 4096);
-  close(ep[0]);
-  if (n > 0) {
-    int code = (unsigned char)msg[0];
-    dprintf(2, "jbox: %.*s\n", (int)(n - 1), msg + 1);
-    free(msg);
+  int code = read_report(ep[0]);
+  if (code >= 0) {
     waitpid(child, NULL, 0);
     return code;
   }
-  free(msg);
   return supervise(child, sigfd, master);
 }

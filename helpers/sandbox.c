@@ -391,6 +391,22 @@ int supervise(pid_t child, int sigfd, int master) {
   return status < 0 ? 125 : status;
 }
 
+/* Reads what a child reports on its O_CLOEXEC error pipe (report() in process.c): one byte of
+ * exit code and a message, which is printed as "jbox: ..."; EOF without data means the execve
+ * happened. Returns the code, or -1 for EOF. Closes fd. */
+int read_report(int fd) {
+  char *msg = NULL;
+  ssize_t n = read_all(fd, &msg, 4096);
+  close(fd);
+  int code = -1;
+  if (n > 0) {
+    code = (unsigned char)msg[0];
+    dprintf(2, "jbox: %.*s\n", (int)(n - 1), msg + 1);
+  }
+  free(msg);
+  return code;
+}
+
 int run_plan(struct plan *p) {
   if (p->exec_pid) return run_exec(p);
   if (p->attach_dir && !p->statedir) return run_attach(p);
@@ -468,14 +484,8 @@ int run_plan(struct plan *p) {
   int master = -1;
   if (p->tty) master = recv_fd(sv[0]); /* -1 when stage 1 failed first: its error follows */
 
-  /* stage 1 reports setup and exec failures as CODE+message; EOF means the execve happened. */
-  char *msg = NULL;
-  ssize_t n = read_all(ep[0], &msg, 4096);
-  close(ep[0]);
-  if (n > 0) {
-    int code = (unsigned char)msg[0];
-    dprintf(2, "jbox: %.*s\n", (int)(n - 1), msg + 1);
-    free(msg);
+  int code = read_report(ep[0]);
+  if (code >= 0) {
     stop_network();
     kill(child, SIGKILL);
     int st;
@@ -485,7 +495,6 @@ int run_plan(struct plan *p) {
     if (p->statedir) monitor_failed(code);
     return code;
   }
-  free(msg);
   trace("exec-done");
   if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
   if (p->statedir) monitor_supervise(p, child, sigfd, master);

@@ -24,12 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in the native overlay, and no fuse-overlayfs process or fuse mount left after the sandbox, also
  * when jbox is killed.
  */
-class FuseOverlayTest {
-  static TestRegistry reg;
-  static String busybox;
-  static String layered;
-
-  @TempDir Path t;
+class FuseOverlayTest extends ImageRunFixture {
 
   @BeforeAll
   static void registry(@TempDir Path dir) throws Exception {
@@ -39,34 +34,7 @@ class FuseOverlayTest {
       if ("1".equals(System.getenv("JBOX_MUST_WORK"))) org.junit.jupiter.api.Assertions.fail("JBOX_MUST_WORK=1 and " + why);
       org.junit.jupiter.api.Assumptions.abort(why);
     }
-    reg = new TestRegistry(dir.resolve("reg"), null, null);
-    TestPush p = new TestPush(reg);
-    Platform host = Platform.host();
-    TestImages.push(p, "test/busybox", "1", List.of(TestImages.busyboxLayer()), "gzip", host);
-    busybox = reg.host() + "/test/busybox:1";
-    byte[] l2 = new RawTar().dir("etc/", 0755).file("etc/.wh.passwd", "").dir("srv/", 0755)
-        .file("srv/.wh..wh..opq", "").file("srv/new", "new\n").build();
-    TestImages.push(p, "test/layered", "1", List.of(TestImages.busyboxLayer(), l2), "gzip", host);
-    layered = reg.host() + "/test/layered:1";
-  }
-
-  @AfterAll
-  static void stop() {
-    if (reg != null) reg.close();
-  }
-
-  @AfterEach
-  void wipe() throws Exception {
-    for (String d : List.of("home/storage/layers", "home/storage/containers")) {
-      Path p = t.resolve(d);
-      if (!Files.exists(p)) continue;
-      Process w = jbox().builder(StoreWipe.class.getName(), p.toString()).inheritIO().start();
-      assertEquals(0, w.waitFor());
-    }
-  }
-
-  Jbox jbox() throws Exception {
-    return new Jbox(t.resolve("home"), reg.host());
+    startRegistry(dir);
   }
 
   /** fuse-overlayfs processes serving this test's store (their options name its directories). */

@@ -23,49 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code jbox run IMAGE} end to end: pulled from Debian's docker-registry on loopback, run on a
  * native overlay in the user namespace, with the image config applied.
  */
-class RunImageTest {
-  static TestRegistry reg;
-  static String busybox;
-  static String layered;
+class RunImageTest extends ImageRunFixture {
   static String configured;
-
-  @TempDir Path t;
 
   @BeforeAll
   static void registry(@TempDir Path dir) throws Exception {
     PullTest.requireEnvironment(dir);
-    reg = new TestRegistry(dir.resolve("reg"), null, null);
-    TestPush p = new TestPush(reg);
+    TestPush p = startRegistry(dir);
     Platform host = Platform.host();
-    TestImages.push(p, "test/busybox", "1", List.of(TestImages.busyboxLayer()), "gzip", host);
-    busybox = reg.host() + "/test/busybox:1";
-    byte[] l2 = new RawTar().dir("etc/", 0755).file("etc/.wh.passwd", "").dir("srv/", 0755)
-        .file("srv/.wh..wh..opq", "").file("srv/new", "new\n").build();
-    TestImages.push(p, "test/layered", "1", List.of(TestImages.busyboxLayer(), l2), "gzip", host);
-    layered = reg.host() + "/test/layered:1";
     TestImages.push(p, "test/configured", "1", List.of(TestImages.busyboxLayer()), "gzip", host,
         Map.of("Entrypoint", List.of("/bin/sh", "-c"), "Cmd", List.of("echo default-cmd; pwd; echo $GREETING; id -u"),
             "Env", List.of("PATH=/bin", "GREETING=from-image"), "WorkingDir", "/srv", "User", "1000"));
     configured = reg.host() + "/test/configured:1";
-  }
-
-  @AfterAll
-  static void stop() {
-    if (reg != null) reg.close();
-  }
-
-  @AfterEach
-  void wipe() throws Exception {
-    for (String d : List.of("home/storage/layers", "home/storage/containers")) {
-      Path p = t.resolve(d);
-      if (!Files.exists(p)) continue;
-      Process w = jbox().builder(StoreWipe.class.getName(), p.toString()).inheritIO().start();
-      assertEquals(0, w.waitFor());
-    }
-  }
-
-  Jbox jbox() throws Exception {
-    return new Jbox(t.resolve("home"), reg.host());
   }
 
   @Test

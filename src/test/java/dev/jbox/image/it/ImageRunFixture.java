@@ -1,0 +1,60 @@
+package dev.jbox.image.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jbox.image.Platform;
+import dev.jbox.image.testing.RawTar;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the `jbox run IMAGE` test classes share: a loopback docker-registry serving a busybox image
+ * and a two-layer image with a whiteout and an opaque directory, a per-test jbox home, and the
+ * wipe of subordinate-id-owned store files through the user namespace.
+ */
+abstract class ImageRunFixture {
+  static TestRegistry reg;
+  static String busybox;
+  static String layered;
+
+  @TempDir Path t;
+
+  /** Starts the registry and pushes the two shared images; returns the pusher for more. */
+  static TestPush startRegistry(Path dir) throws Exception {
+    reg = new TestRegistry(dir.resolve("reg"), null, null);
+    TestPush p = new TestPush(reg);
+    Platform host = Platform.host();
+    TestImages.push(p, "test/busybox", "1", List.of(TestImages.busyboxLayer()), "gzip", host);
+    busybox = reg.host() + "/test/busybox:1";
+    byte[] l2 = new RawTar().dir("etc/", 0755).file("etc/.wh.passwd", "").dir("srv/", 0755)
+        .file("srv/.wh..wh..opq", "").file("srv/new", "new\n").build();
+    TestImages.push(p, "test/layered", "1", List.of(TestImages.busyboxLayer(), l2), "gzip", host);
+    layered = reg.host() + "/test/layered:1";
+    return p;
+  }
+
+  @AfterAll
+  static void stopRegistry() {
+    if (reg != null) reg.close();
+    reg = null;
+  }
+
+  /** Layer and upper-dir files belong to subordinate ids: only the user namespace can delete them. */
+  @AfterEach
+  void wipe() throws Exception {
+    for (String d : List.of("home/storage/layers", "home/storage/containers")) {
+      Path p = t.resolve(d);
+      if (!Files.exists(p)) continue;
+      Process w = jbox().builder(StoreWipe.class.getName(), p.toString()).inheritIO().start();
+      assertEquals(0, w.waitFor());
+    }
+  }
+
+  Jbox jbox() throws Exception {
+    return new Jbox(t.resolve("home"), reg.host());
+  }
+}
