@@ -6,12 +6,17 @@
  *   unshare [--direct] --uidmap "I O N"... --gidmap "I O N"... -- CMD...
  *                            run CMD as root in a new user namespace with those maps, in the
  *                            caller's mount namespace (store operations on subordinate-id files)
+ *   jbox ARGS...             the `jbox` command itself: find the JVM, the jar and its AppCDS
+ *                            archive, then `launch` (also when invoked under the name `jbox`)
  */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +119,90 @@ static int launch(char **argv) {
   return WEXITSTATUS(st);
 }
 
+static int is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static char *joined(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  char *s = malloc(la + lb + 1);
+  if (!s) die(125, "out of memory");
+  memcpy(s, a, la);
+  memcpy(s + la, b, lb + 1);
+  return s;
+}
+
+/* The `jbox` command (it replaced a shell launcher whose fork+exec of sh, readlink and dirname
+ * cost 4-5 ms of every command). Layout: the build tree (JBOX_HOME/helpers/build/jbox-helper,
+ * JBOX_HOME/target/jbox.jar) or the installed one (/usr/lib/jbox/{jbox-helper,jbox.jar}, with
+ * /usr/bin/jbox a symlink to the helper). Environment: JBOX_HOME, JBOX_CLASSPATH, JAVA_HOME,
+ * JBOX_JAVA_OPTS (split on blanks), JBOX_CDS=0 or JBOX_CDS_ARCHIVE, JBOX_HELPER (which helper the
+ * JVM's own helper calls use; this one by default). */
+static int jbox_command(int argc, char **argv) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) die(125, "readlink /proc/self/exe: %s", strerror(errno));
+  self[n] = '\0';
+  char *home = getenv("JBOX_HOME");
+  char dir[PATH_MAX];
+  if (!home || !*home) {
+    snprintf(dir, sizeof dir, "%s", self);
+    *strrchr(dir, '/') = '\0'; /* the helper's directory */
+    char *tree = joined(dir, "/../../pom.xml");
+    char resolved[PATH_MAX];
+    if (is_file(tree) && realpath(joined(dir, "/../.."), resolved)) snprintf(dir, sizeof dir, "%s", resolved);
+    home = dir;
+  }
+  char *cp = getenv("JBOX_CLASSPATH");
+  if (!cp || !*cp) {
+    cp = joined(home, "/target/jbox.jar");
+    if (!is_file(cp)) cp = joined(home, "/jbox.jar");
+  }
+  char first[PATH_MAX];
+  snprintf(first, sizeof first, "%.*s", (int)strcspn(cp, ":"), cp);
+  if (access(first, R_OK) != 0) die(125, "`%s` not found (build with: mvn -DskipTests package)", first);
+  setenv("JBOX_HOME", home, 1);
+  if (!getenv("JBOX_HELPER")) setenv("JBOX_HELPER", self, 1);
+
+  const char *java_home = getenv("JAVA_HOME");
+  const char *java = java_home && *java_home ? joined(java_home, "/bin/java") : "java";
+  char *opts = getenv("JBOX_JAVA_OPTS");
+  opts = opts ? strdup(opts) : NULL;
+  size_t max = (size_t)argc + 16 + (opts ? strlen(opts) / 2 + 1 : 0);
+  const char **jv = calloc(max, sizeof *jv);
+  if (!jv) die(125, "out of memory");
+  size_t k = 0;
+  /* Start-up flags: a short-lived CLI wants the C1 compiler only, serial GC and a small heap. */
+  const char *fixed[] = {java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xshare:auto",
+                         "-XX:CICompilerCount=1", "-XX:-UsePerfData"};
+  for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) jv[k++] = fixed[i];
+  /* AppCDS archive of the run path (scripts/cds builds it at `mvn package`): about 20 ms off every
+   * start. The JVM checks that it belongs to this jar and this JDK, and runs without it otherwise. */
+  const char *cds = getenv("JBOX_CDS");
+  size_t cplen = strlen(cp);
+  if ((!cds || strcmp(cds, "0")) && cplen > 4 && !strcmp(cp + cplen - 4, ".jar")) {
+    char *jsa = getenv("JBOX_CDS_ARCHIVE");
+    if (!jsa || !*jsa) {
+      jsa = strdup(cp);
+      if (!jsa) die(125, "out of memory");
+      strcpy(jsa + cplen - 4, ".jsa");
+    }
+    if (access(jsa, R_OK) == 0) {
+      jv[k++] = joined("-XX:SharedArchiveFile=", jsa);
+      jv[k++] = "-Xlog:cds=off,cds+dynamic=off";
+    }
+  }
+  for (char *save = NULL, *t = opts ? strtok_r(opts, " \t\n", &save) : NULL; t; t = strtok_r(NULL, " \t\n", &save))
+    jv[k++] = t;
+  jv[k++] = "-cp";
+  jv[k++] = cp;
+  jv[k++] = "dev.jbox.cli.Main";
+  for (int i = 0; i < argc; i++) jv[k++] = argv[i];
+  jv[k] = NULL;
+  return launch((char **)jv);
+}
+
 static int run_plan_file(const char *file) {
   autofd int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : dup(0);
   if (fd < 0) die(125, "open plan `%s`: %s", file, strerror(errno));
@@ -151,6 +240,10 @@ static int unshare_mode(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   trace_init();
+  const char *base = strrchr(argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  if (!strcmp(base, "jbox")) return jbox_command(argc - 1, argv + 1);
+  if (argc >= 2 && !strcmp(argv[1], "jbox")) return jbox_command(argc - 2, argv + 2);
   if (argc < 2) return usage();
   if (!strcmp(argv[1], "launch") && argc > 3 && !strcmp(argv[2], "--")) return launch(argv + 3);
   if (!strcmp(argv[1], "run-plan") && argc == 3) return run_plan_file(argv[2]);

@@ -45,7 +45,8 @@ const int forwarded[N_FORWARDED] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, S
 
 /* ---- stage 0: id maps --------------------------------------------------------------------- */
 
-static int run_tool(const char *tool, pid_t pid, struct idmap_line *m, size_t n) {
+/* Starts newuidmap or newgidmap for pid; returns its pid, or -1 with the error set. */
+static pid_t start_tool(const char *tool, pid_t pid, struct idmap_line *m, size_t n) {
   char *argv[3 + 3 * 32 + 1];
   char nums[3 * 32][24], pidbuf[24];
   int k = 0;
@@ -60,12 +61,16 @@ static int run_tool(const char *tool, pid_t pid, struct idmap_line *m, size_t n)
   }
   argv[k] = NULL;
   pid_t t = fork();
-  if (t < 0) return fail_errno("fork %s", tool);
+  if (t < 0) return fail_errno("fork %s", tool), -1;
   if (t == 0) {
     execvp(tool, argv);
     dprintf(2, "jbox: exec `%s`: %s (install the uidmap package)\n", tool, strerror(errno));
     _exit(127);
   }
+  return t;
+}
+
+static int wait_tool(const char *tool, pid_t t, pid_t pid) {
   int st;
   if (RETRY(waitpid(t, &st, 0)) < 0) return fail_errno("wait %s", tool);
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -85,8 +90,14 @@ static int write_map(pid_t pid, const char *file, struct idmap_line *m, size_t n
 
 static int write_maps(struct plan *p, pid_t pid) {
   if (p->maptool && !strcmp(p->maptool, "newidmap")) {
-    if (run_tool("newuidmap", pid, p->uidmap, p->nuid)) return -1;
-    return run_tool("newgidmap", pid, p->gidmap, p->ngid);
+    /* the two setuid tools write different files: run them at once (saves one fork+exec) */
+    pid_t u = start_tool("newuidmap", pid, p->uidmap, p->nuid);
+    if (u < 0) return -1;
+    pid_t g = start_tool("newgidmap", pid, p->gidmap, p->ngid);
+    int ru = wait_tool("newuidmap", u, pid);
+    if (g < 0) return -1;
+    int rg = wait_tool("newgidmap", g, pid);
+    return ru ? ru : rg;
   }
   /* A single-id map written by the unprivileged user itself: the kernel requires setgroups to be
    * denied first, so the sandbox can never drop a group it was denied by (CVE-2014-8989). */
@@ -499,7 +510,9 @@ int run_plan(struct plan *p) {
   if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
   if (p->statedir) monitor_supervise(p, child, sigfd, master);
   int status = supervise(child, sigfd, master);
+  trace("exited");
   stop_network();
   finish_cleaner();
+  trace("cleaned");
   return status;
 }

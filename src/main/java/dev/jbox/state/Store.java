@@ -60,24 +60,37 @@ public final class Store {
   /** Creates dir 0700 if missing; refuses one that is a symlink, not ours, or open to others. */
   static void mkPrivate(Path dir, long uid) {
     try {
-      try {
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
-      } catch (FileAlreadyExistsException e) {
-        // checked below
+      Map<String, Object> a = attributes(dir);
+      if (a == null) {
+        try {
+          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
+        } catch (FileAlreadyExistsException e) {
+          // created meanwhile: checked below
+        }
+        a = attributes(dir);
+        if (a == null) throw new JboxException("state directory `" + dir + "` vanished while it was created");
       }
-      if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      if (!Boolean.TRUE.equals(a.get("isDirectory"))) {
         throw new JboxException("state directory `" + dir + "` is not a directory (a symlink?): remove it");
       }
-      Object owner = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      Object owner = a.get("uid");
       if (((Number) owner).longValue() != uid) {
         throw new JboxException("state directory `" + dir + "` belongs to uid " + owner + ", not to you");
       }
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-      if (!PRIVATE.containsAll(perms)) {
+      if ((((Number) a.get("mode")).intValue() & 077) != 0) {
         throw new JboxException("state directory `" + dir + "` is open to other users (mode must be 0700)");
       }
     } catch (IOException e) {
       throw new JboxException("state directory `" + dir + "`: " + e.getMessage());
+    }
+  }
+
+  /** uid, mode and type of path itself (not a symlink's target) in one lstat, or null if absent. */
+  private static Map<String, Object> attributes(Path p) throws IOException {
+    try {
+      return Files.readAttributes(p, "unix:uid,mode,isDirectory", LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
     }
   }
 

@@ -1,0 +1,77 @@
+package dev.jbox.cli;
+
+import dev.jbox.image.store.ImageRecord;
+import dev.jbox.image.store.Store;
+import dev.jbox.sandbox.idmap.IdMaps;
+import dev.jbox.sandbox.idmap.SubIds;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training run behind the launcher's AppCDS archive (scripts/cds, at {@code mvn package}).
+ *
+ * <p>A dynamic archive holds only the classes the training JVM loaded, and every class missing
+ * from it makes the JVM open and verify the jar (about 3 ms for the first one). So the training
+ * walks every branch a user's {@code jbox run} takes, not just the one its own account happens to
+ * take: a caller with subordinate ids (the build may run as root, which has none), {@code run
+ * IMAGE} against a throw-away store holding a one-layer image, and {@code run --rootfs}. Each run
+ * stops where it would hand its plan to the helper, which is absent here.
+ *
+ * <p>Usage: {@code JBOX_STORAGE=DIR/store XDG_RUNTIME_DIR=DIR/run java ... CdsTraining DIR}.
+ */
+public final class CdsTraining {
+  private CdsTraining() {}
+
+  static final String IMAGE = "localhost/jbox-cds-training:latest";
+
+  public static void main(String[] args) throws IOException {
+    Path dir = Path.of(args[0]);
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
+
+    // a caller with subordinate ids, as on a configured desktop
+    Path subids = dir.resolve("subid");
+    Files.writeString(subids, "# training\ntrainee:100000:65536\n1000:300000:65536\n");
+    List<SubIds.Range> ranges = SubIds.read(subids, "trainee", 1000);
+    IdMaps.build(new IdMaps.Caller("trainee", 1000, 1000, ranges, ranges, true), List.of(), List.of());
+    IdMaps.build(new IdMaps.Caller("trainee", 1000, 1000, ranges, ranges, true), List.of("0:1:10"), List.of("0:1:10"));
+
+    oneLayerImage(Store.open(Store.defaultRoot()));
+    Main.run(new String[] {"run", "--rm", "--network=none", "--pull=never", IMAGE, "true"}, quiet, quiet);
+    Main.run(new String[] {"run", "--network=auto", "-e", "A=b", "-w", "/", "--pull=missing", IMAGE}, quiet, quiet);
+    // a terminal, a published port (its free-port check), the usual security and identity options
+    Main.run(new String[] {"run", "-it", "--rm", "--network=pasta", "-p", "127.0.0.1:48999:80", "--hostname", "h",
+        "--init", "--read-only", "-u", "1:1", "--cap-drop", "all", "--ulimit", "nofile=64:64", IMAGE, "sh"}, quiet, quiet);
+    Files.createDirectories(dir.resolve("rootfs"));
+    Main.run(new String[] {"run", "--rootfs", dir.resolve("rootfs").toString(), "--network=none", "-e", "A=b",
+        "-v", dir + ":/x", "--tmpfs", "/t", "true"}, quiet, quiet);
+  }
+
+  /** An image record whose one layer is an empty directory, tagged {@link #IMAGE}. */
+  private static void oneLayerImage(Store store) throws IOException {
+    byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-01-01T00:00:00Z\","
+        + "\"config\":{\"Cmd\":[\"/bin/sh\"],\"Env\":[\"PATH=/bin\"],\"WorkingDir\":\"/\"},"
+        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + "0".repeat(64) + "\"]}}")
+        .getBytes(StandardCharsets.UTF_8);
+    String configDigest = "sha256:" + "3".repeat(64); // the run path reads it by name, unverified
+    String diffId = "sha256:" + "0".repeat(64);
+    Files.createDirectories(store.blobPath(configDigest).getParent());
+    Files.write(store.blobPath(configDigest), config);
+    store.beginLayer(diffId, dirs -> { });
+    Files.createDirectories(store.layerDir(diffId).resolve("diff"));
+    store.finishLayer(diffId, Map.of("diffId", diffId));
+    ImageRecord r = new ImageRecord("sha256:" + "1".repeat(64), "application/vnd.oci.image.manifest.v1+json",
+        null, configDigest, "linux/amd64", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", 0,
+        List.of(new ImageRecord.Layer("sha256:" + "2".repeat(64), "application/vnd.oci.image.layer.v1.tar+gzip", 0, diffId)),
+        List.of());
+    store.locked(() -> {
+      store.putImage(r, IMAGE);
+      return null;
+    });
+  }
+}

@@ -1,0 +1,128 @@
+package dev.jbox.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The `jbox` command is the C helper itself (helpers/main.c, jbox_command): an installed layout
+ * (/usr/lib/jbox/{jbox-helper,jbox.jar,jbox.jsa} and a `jbox` symlink to the helper) is found
+ * without any shell, and the AppCDS archive built by scripts/cds covers the whole Java side of
+ * `run`, so no class of jbox is read from the jar on that path.
+ */
+class LauncherTest {
+  @TempDir static Path tmp;
+  static Path lib;
+  static Path jbox;
+  static Path rootfs;
+
+  @BeforeAll
+  static void installedLayout() throws Exception {
+    Jbox.requireRootless();
+    rootfs = Jbox.rootfs(tmp);
+    lib = Files.createDirectories(tmp.resolve("usr/lib/jbox"));
+    Files.copy(Jbox.source().resolve("helpers/build/jbox-helper"), lib.resolve("jbox-helper"));
+    lib.resolve("jbox-helper").toFile().setExecutable(true);
+    jar(lib.resolve("jbox.jar"));
+    Path bin = Files.createDirectories(tmp.resolve("usr/bin"));
+    jbox = Files.createSymbolicLink(bin.resolve("jbox"), Path.of("../lib/jbox/jbox-helper"));
+  }
+
+  /** jbox.jar from the compiled classes, its libraries named by the manifest's Class-Path. */
+  static void jar(Path dest) throws IOException {
+    Path classes = Jbox.source().resolve("target/classes");
+    List<String> deps = new ArrayList<>();
+    for (String e : System.getProperty("java.class.path").split(":")) {
+      if (e.endsWith(".jar")) deps.add(Path.of(e).toUri().toString());
+    }
+    Manifest m = new Manifest();
+    m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    m.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", deps));
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(dest), m);
+        Stream<Path> files = Files.walk(classes)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        out.putNextEntry(new JarEntry(classes.relativize(f).toString()));
+        Files.copy(f, out);
+        out.closeEntry();
+      }
+    }
+  }
+
+  static Jbox.Result run(Map<String, String> env, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(jbox.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    for (String k : List.of("JBOX_HELPER", "JBOX_CLASSPATH", "JBOX_HOME", "JBOX_TRACE", "JBOX_CONFIG", "JBOX_CDS", "JBOX_JAVA_OPTS")) {
+      pb.environment().remove(k);
+    }
+    pb.environment().putAll(env);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Process p = pb.start();
+    p.getOutputStream().close();
+    byte[][] o = new byte[2][];
+    Thread t = new Thread(() -> o[1] = Jbox.readAll(p.getErrorStream()));
+    t.start();
+    o[0] = Jbox.readAll(p.getInputStream());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jbox did not finish");
+    t.join(5000);
+    return new Jbox.Result(p.exitValue(), new String(o[0], StandardCharsets.UTF_8), new String(o[1], StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aSymlinkNamedJbox_findsTheJarBesideTheHelper_andRuns() throws Exception {
+    Jbox.Result v = run(Map.of(), "--version");
+    assertEquals(0, v.code(), v.toString());
+    assertTrue(v.out().startsWith("jbox "), v.toString());
+    Jbox.Result r = run(Map.of(), "run", "--rm", "--network=none", "--rootfs", rootfs.toString(), "sh", "-c", "echo in; exit 7");
+    assertEquals(7, r.code(), r.toString());
+    assertEquals("in\n", r.out(), r.toString());
+  }
+
+  @Test
+  void aMissingJar_isOneLine_exit125() throws Exception {
+    Jbox.Result r = run(Map.of("JBOX_CLASSPATH", tmp.resolve("nope.jar").toString()), "--version");
+    assertEquals(125, r.code(), r.toString());
+    assertTrue(r.err().startsWith("jbox: ") && r.err().lines().count() == 1, r.toString());
+  }
+
+  @Test
+  void aMissingJava_isOneLine_exit125() throws Exception {
+    Jbox.Result r = run(Map.of("JAVA_HOME", tmp.resolve("no-jdk").toString()), "--version");
+    assertEquals(125, r.code(), r.toString());
+    assertTrue(r.err().startsWith("jbox: ") && r.err().contains("JAVA_HOME") && r.err().lines().count() == 1, r.toString());
+  }
+
+  @Test
+  void theCdsArchive_holdsEveryJboxClassOfTheRunPath() throws Exception {
+    Process cds = new ProcessBuilder(Jbox.source().resolve("scripts/cds").toString(), lib.resolve("jbox.jar").toString())
+        .redirectErrorStream(true).start();
+    String out = new String(cds.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, cds.waitFor(), out);
+    assertTrue(Files.size(lib.resolve("jbox.jsa")) > 0, "no archive: " + out);
+    Path log = tmp.resolve("classes.log");
+    Jbox.Result r = run(Map.of("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + log),
+        "run", "--rm", "--network=none", "-e", "A=1", "-v", tmp + ":/x:ro", "--rootfs", rootfs.toString(), "true");
+    assertEquals(0, r.code(), r.toString());
+    List<String> lines = Files.readAllLines(log);
+    List<String> fromJar = lines.stream().filter(l -> l.contains(" dev.jbox.") && !l.contains("shared objects file")).toList();
+    assertTrue(lines.stream().anyMatch(l -> l.contains("dev.jbox.cli.RunCommand") && l.contains("shared objects file")),
+        "the archive is not used: " + lines.stream().filter(l -> l.contains("dev.jbox.")).toList());
+    assertEquals(List.of(), fromJar, "jbox classes read from the jar on the run path (extend dev.jbox.cli.CdsTraining)");
+  }
+}
