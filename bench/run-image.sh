@@ -111,15 +111,36 @@ for who in jbox podman; do
 done | tee "$results/overlay.txt"
 
 # --- 3. bulk TCP through the user-mode network ------------------------------------------------------
-echo; echo "== 3. iperf3 from the sandbox to the host (10 s, host binaries bound in)"
-iperf3 -s -B 127.0.0.1 -p 5201 -D --pidfile "$work/iperf3.pid"
+# The server runs in a network namespace of its own behind a veth pair (10.213.9.1 <-> 10.213.9.2),
+# as a machine on the network would: traffic to it goes through pasta's or slirp4netns's sockets,
+# not through a loopback shortcut. Both directions: the sandbox sending (-c) and receiving (-R).
+echo; echo "== 3. iperf3 between the sandbox and a peer network namespace (10 s each way, host binaries bound in)"
+ip netns del jboxbench 2>/dev/null || true
+ip netns add jboxbench
+ip link add jboxbh type veth peer name jboxbp
+ip link set jboxbp netns jboxbench
+ip addr add 10.213.9.1/24 dev jboxbh; ip link set jboxbh up
+ip -n jboxbench addr add 10.213.9.2/24 dev jboxbp; ip -n jboxbench link set jboxbp up; ip -n jboxbench link set lo up
+ip netns exec jboxbench iperf3 -s -B 10.213.9.2 -p 5201 -D --pidfile "$work/iperf3.pid"
+trap 'kill $regpid 2>/dev/null || true; kill "$(cat "$work/iperf3.pid" 2>/dev/null)" 2>/dev/null || true; ip netns del jboxbench 2>/dev/null || true' EXIT
 sleep 0.5
-jn=$(as_user $jb run --rm --network=pasta:host-loopback $binds "$img" sh -c \
-  'gw=$(ip route | sed -n "s/default via \([0-9.]*\).*/\1/p"); /usr/bin/iperf3 -c $gw -p 5201 -t 10 -f m' | awk '/receiver/ {print $(NF-2)}')
-js=$(as_user $jb run --rm --network=slirp4netns:allow_host_loopback=true $binds "$img" sh -c \
-  '/usr/bin/iperf3 -c 10.0.2.2 -p 5201 -t 10 -f m' | awk '/receiver/ {print $(NF-2)}')
-pn=$(as_user $podman run --rm --network=slirp4netns:allow_host_loopback=true $binds "$img" sh -c \
-  '/usr/bin/iperf3 -c 10.0.2.2 -p 5201 -t 10 -f m' | awk '/receiver/ {print $(NF-2)}')
-kill "$(cat "$work/iperf3.pid")" 2>/dev/null || true
-echo "iperf3 Mbit/s: jbox (pasta) ${jn:-?}  jbox (slirp4netns) ${js:-?}  podman (its default here: slirp4netns) ${pn:-?}" | tee "$results/iperf.txt"
+iperf() { # iperf NAME CMD...: sends, then receives; prints "NAME send recv" in Mbit/s
+  local name=$1; shift
+  local s r
+  s=$(as_user "$@" /usr/bin/iperf3 -c 10.213.9.2 -p 5201 -t 10 -f m | awk '/receiver/ {print $(NF-2)}')
+  r=$(as_user "$@" /usr/bin/iperf3 -R -c 10.213.9.2 -p 5201 -t 10 -f m | awk '/receiver/ {print $(NF-2)}')
+  echo "$name ${s:-?} ${r:-?}"
+}
+{
+  iperf jbox-pasta $jb run --rm $binds "$img"
+  iperf jbox-slirp4netns $jb run --rm --network=slirp4netns $binds "$img"
+  iperf podman-default $podman run --rm $binds "$img"
+  iperf podman-pasta $podman run --rm --network=pasta $binds "$img"
+} | tee "$results/iperf-raw.txt"
+awk '{s[$1]=$2; r[$1]=$3} END {
+  printf "iperf3 Mbit/s (send = sandbox to peer, recv = peer to sandbox)\n"
+  for (n in s) printf "  %-18s send %8s  recv %8s\n", n, s[n], r[n]
+  if (s["podman-default"] > 0 && r["podman-default"] > 0)
+    printf "ratio jbox (default, pasta) / podman (default): send %.2f, recv %.2f\n", s["jbox-pasta"] / s["podman-default"], r["jbox-pasta"] / r["podman-default"] }' \
+  "$results/iperf-raw.txt" | tee "$results/iperf.txt"
 echo; echo "results in $results"

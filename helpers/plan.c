@@ -162,6 +162,16 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     p->fuse_path = f[1];
     return 0;
   }
+  case T_SYSCTL: {
+    if (split(v, len, f, 2)) return fail("plan: bad sysctl record");
+    if (p->nsysctl == 32) return fail("plan: more than 32 sysctls");
+    /* a dotted name: no empty component, nothing that could walk out of /proc/sys */
+    if (!*f[0] || f[0][0] == '.' || f[0][strlen(f[0]) - 1] == '.' || strstr(f[0], "..") || strspn(f[0], "abcdefghijklmnopqrstuvwxyz0123456789_.") != strlen(f[0]))
+      return fail("plan: bad sysctl name `%s`", f[0]);
+    p->sysctl_key[p->nsysctl] = f[0];
+    p->sysctl_value[p->nsysctl++] = f[1];
+    return 0;
+  }
   case T_STATEDIR:
     if (!path_is_clean(v)) return fail("plan: state directory `%s` is not a clean absolute path", v);
     p->statedir = v;
@@ -223,7 +233,7 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     memmove(v, buf + off + 6, vlen);
     v[vlen] = '\0';
     if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK && tag != T_OVERLAY &&
-        tag != T_ATTACH && tag != T_FUSE)
+        tag != T_ATTACH && tag != T_FUSE && tag != T_SYSCTL)
       return fail("plan: record %u holds a NUL byte", tag);
     if (record(p, tag, v, vlen)) return -1;
     off += 6 + vlen;

@@ -37,6 +37,8 @@ enum plan_tag {
   /* appended later (cleanup.c, mounts.c) */
   T_RMDIR = 23,    /* a host directory of the caller's own (the generated /etc files), removed once the sandbox is gone */
   T_FUSE = 24,     /* "MODE\0PATH": fuse-overlayfs at PATH mounts T_OVERLAY; MODE "always", or "fallback" when native overlay fails */
+  /* 25 is taken by the kept-sandbox lock */
+  T_SYSCTL = 26,   /* "KEY\0VALUE": written to /proc/sys/KEY (dots as slashes) in the sandbox's namespaces */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
@@ -98,6 +100,8 @@ struct plan {
   const char *rmdir;                            /* T_RMDIR */
   const char *fuse_path;                        /* T_FUSE */
   int fuse_fallback;                            /* T_FUSE mode "fallback" */
+  const char *sysctl_key[32], *sysctl_value[32]; /* T_SYSCTL */
+  size_t nsysctl;
   const char *statedir;              /* T_STATEDIR */
   long exec_pid;                     /* T_EXEC */
   unsigned long long exec_starttime; /* T_EXEC */

@@ -263,6 +263,24 @@ static void reset_signals(void) {
   sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
+/* --sysctl, and jbox's own tuning (PROTOCOL.md, T_SYSCTL): stage 1 is root in the sandbox's user
+ * namespace and a member of its new net and ipc namespaces, so /proc/sys/net and the ipc keys
+ * there are the sandbox's own; Java allows only namespaced keys. */
+static int apply_sysctls(struct plan *p) {
+  for (size_t i = 0; i < p->nsysctl; i++) {
+    char path[256];
+    int n = snprintf(path, sizeof path, "/proc/sys/%s", p->sysctl_key[i]);
+    if (n < 0 || (size_t)n >= sizeof path) return fail("sysctl `%s`: name too long", p->sysctl_key[i]);
+    for (char *c = path + 10; *c; c++)
+      if (*c == '.') *c = '/';
+    autofd int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return fail_errno("sysctl `%s`", p->sysctl_key[i]);
+    if (write_all(fd, p->sysctl_value[i], strlen(p->sysctl_value[i])) < 0)
+      return fail_errno("sysctl `%s` = `%s`", p->sysctl_key[i], p->sysctl_value[i]);
+  }
+  return 0;
+}
+
 static volatile sig_atomic_t init_child;
 static void init_forward(int sig) {
   if (init_child > 0) kill(init_child, sig);
@@ -319,6 +337,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
     goto out;
   }
   if (p->loopback && loopback_up()) goto out;
+  if (apply_sysctls(p)) goto out;
   if (p->ns[NS_MNT].mode == NSM_NEW && setup_mounts(p)) goto out;
   trace("mounts-done");
   if (p->rootfs && setup_terminal(p, sync)) goto out;

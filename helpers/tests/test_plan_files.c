@@ -1,5 +1,6 @@
 /* Decodes tests/golden/plan-files.bin (PlanWriterFilesTest): the golden plan followed by RMDIR
- * (the generated /etc files' directory) and FUSE (fuse-overlayfs as the overlay's fallback); bad
+ * (the generated /etc files' directory), FUSE (fuse-overlayfs as the overlay's fallback) and two
+ * SYSCTL records; bad
  * values are refused, and every truncation fails. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,15 @@ int main(void) {
   CHECK(p.fuse_path && !strcmp(p.fuse_path, "/usr/bin/fuse-overlayfs") && p.fuse_fallback == 1);
   CHECK(p.cleanup && !strcmp(p.cleanup, "/s/c") && p.ovl_upper && !strcmp(p.ovl_upper, "/s/c/upper"));
   CHECK(p.argc == 3 && p.caps == 0x800405fbULL);
+  CHECK(p.nsysctl == 2 && !strcmp(p.sysctl_key[0], "net.ipv4.tcp_wmem") && !strcmp(p.sysctl_value[0], "4096 16384 131072"));
+  CHECK(!strcmp(p.sysctl_key[1], "kernel.shmmni") && !strcmp(p.sysctl_value[1], "99"));
   plan_free(&p);
+
+  /* a sysctl name can only name a file under /proc/sys */
+  CHECK(decode_patched(g, len, "net.ipv4.tcp_wmem", "net.ipv4/tcp_wmem") != 0 && strstr(jbox_err, "sysctl name"));
+  CHECK(decode_patched(g, len, "net.ipv4.tcp_wmem", "net.ipv4..cp_wmem") != 0 && strstr(jbox_err, "sysctl name"));
+  CHECK(decode_patched(g, len, "net.ipv4.tcp_wmem", ".et.ipv4.tcp_wmem") != 0);
+  CHECK(decode_patched(g, len, "net.ipv4.tcp_wmem", "NET.ipv4.tcp_wmem") != 0);
 
   CHECK(decode_patched(g, len, "/run/user/1000", "xrun/user/1000") != 0 && strstr(jbox_err, "to remove"));
   CHECK(decode_patched(g, len, "/run/user/1000", "/run/../r/1000") != 0);

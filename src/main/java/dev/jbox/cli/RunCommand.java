@@ -38,7 +38,7 @@ final class RunCommand {
         o.all("uidmap"), o.all("gidmap"), o.value("pid"), o.value("network"), o.value("ipc"), o.value("uts"),
         o.value("cgroupns"), o.value("timens"),
         o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"),
-        o.all("dns"), o.value("storage-driver"));
+        o.all("dns"), o.value("storage-driver"), o.all("sysctl"));
     boolean detach = o.flag("detach");
     if (detach || o.value("name") != null) DetachedRun.check(detach, o.value("name"));
     Map<String, String> env = System.getenv();

@@ -47,6 +47,7 @@ final class RunOptions {
       new Opt("ipc", null, "MODE", false, "ipc namespace: private, host or ns:PATH"),
       new Opt("uts", null, "MODE", false, "uts namespace: private, host or ns:PATH"),
       new Opt("cgroupns", null, "MODE", false, "cgroup namespace: private, host or ns:PATH"),
+      new Opt("sysctl", null, "KEY=VALUE", true, "a kernel parameter of the sandbox's own namespaces (net.*, IPC keys)"),
       new Opt("timens", null, "OFFSETS", false, "clock offsets: monotonic=SECONDS,boottime=SECONDS (or host)"),
       new Opt("volume", "v", "HOST:CTR[:ro]", true, "bind a host path (which must exist) into the sandbox"),
       new Opt("mount", null, "type=bind|tmpfs,...", true, "a bind or tmpfs mount, podman's --mount syntax"),

@@ -184,7 +184,8 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv, String 
           if (o.equals("allow_host_loopback=true")) hostLoopback = true;
           else if (!o.equals("allow_host_loopback=false")) throw new JboxException("--network `" + spec + "`: unknown slirp4netns option `" + o + "`");
         }
-        List<String> argv = new ArrayList<>(List.of(slirp.toString(), "--configure", "--mtu=65520"));
+        // as podman: slirp4netns pivots into an empty root of its own and filters its syscalls
+        List<String> argv = new ArrayList<>(List.of(slirp.toString(), "--configure", "--mtu=65520", "--enable-sandbox", "--enable-seccomp"));
         if (!hostLoopback) argv.add("--disable-host-loopback");
         argv.addAll(List.of("--ready-fd", "@READY_FD@", "--exit-fd", "@EXIT_FD@", "@PID@", "tap0"));
         return new Network(Mode.SLIRP4NETNS, null, argv, hostLoopback ? "10.0.2.2" : null);

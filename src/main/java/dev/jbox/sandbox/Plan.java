@@ -27,7 +27,20 @@ public record Plan(
     Overlay overlay,
     String cleanup,
     String removeDir,
-    Fuse fuse) {
+    Fuse fuse,
+    List<Sysctl> sysctls) {
+
+  /** A plan without sysctls. */
+  public Plan(List<String> argv, List<String> env, String cwd, String user, String hostname, String rootfs,
+      Map<Namespace, NsMode> namespaces, IdMap idMap, List<MountOp> mounts, List<Rlimit> rlimits, long capabilities,
+      Set<Flag> flags, TimeOffsets timeOffsets, List<String> networkHelper, Overlay overlay, String cleanup,
+      String removeDir, Fuse fuse) {
+    this(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags, timeOffsets,
+        networkHelper, overlay, cleanup, removeDir, fuse, List.of());
+  }
+
+  /** A namespaced kernel parameter written in the sandbox: /proc/sys/KEY with dots as slashes. */
+  public record Sysctl(String key, String value) {}
 
   /** A plan without generated files to remove and without fuse-overlayfs. */
   public Plan(List<String> argv, List<String> env, String cwd, String user, String hostname, String rootfs,
@@ -83,7 +96,7 @@ public record Plan(
    */
   public Plan keepingGeneratedFiles() {
     return new Plan(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags,
-        timeOffsets, networkHelper, overlay, cleanup, null, fuse);
+        timeOffsets, networkHelper, overlay, cleanup, null, fuse, sysctls);
   }
 
   public Plan {
@@ -94,6 +107,7 @@ public record Plan(
     rlimits = List.copyOf(rlimits);
     flags = Set.copyOf(flags);
     networkHelper = List.copyOf(networkHelper);
+    sysctls = List.copyOf(sysctls);
     if (argv.isEmpty()) throw new IllegalArgumentException("empty command");
   }
 }

@@ -34,7 +34,8 @@ public record RunRequest(
     boolean rm,
     String entrypoint,
     List<String> dns,
-    String storageDriver) {
+    String storageDriver,
+    List<String> sysctls) {
   public RunRequest {
     command = List.copyOf(command);
     env = List.copyOf(env);
@@ -50,5 +51,6 @@ public record RunRequest(
     tmpfs = List.copyOf(tmpfs);
     publish = List.copyOf(publish);
     dns = List.copyOf(dns);
+    sysctls = List.copyOf(sysctls);
   }
 }

@@ -165,6 +165,8 @@ public final class SandboxBuilder {
     String workdir = r.workdir() != null ? r.workdir() : image != null && !empty(image.workingDir()) ? image.workingDir() : null;
     String runAs = r.user() != null ? r.user() : image != null && !empty(image.user()) ? image.user() : null;
 
+    List<Plan.Sysctl> sysctls = Sysctls.build(r.sysctls(), ns.get(Namespace.NET) == NsMode.NEW,
+        ns.get(Namespace.IPC) == NsMode.NEW, network.mode() == Network.Mode.PASTA);
     List<String> envList = env(r, hostname, image);
     if (filesDir != null) {
       // last: nothing after this can fail and leave the directory behind
@@ -173,7 +175,7 @@ public final class SandboxBuilder {
     }
     return new Plan(argv, envList, workdir, runAs, hostname, rootfs, ns, idMap, mounts,
         rlimits, caps, flags, offsets, network.helperArgv(), overlay, cleanup,
-        filesDir != null ? filesDir.toString() : null, fuse);
+        filesDir != null ? filesDir.toString() : null, fuse, sysctls);
   }
 
   /** The hostname the sandbox sees when it shares or joins a uts namespace: the host's. */

@@ -152,6 +152,29 @@ class NetworkTest {
     new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start().waitFor();
     for (int i = 0; i < 50 && !Lifetimes.cmdline(pasta).isEmpty(); i++) Thread.sleep(100);
     assertEquals("", Lifetimes.cmdline(pasta), "pasta outlived a killed jbox");
+    for (int i = 0; i < 50 && !Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
     assertEquals(List.of(), Lifetimes.withCmdline(marker));
+  }
+
+  @Test
+  void slirp4netns_runsInItsOwnSandbox_withASeccompFilter_andEndsWithTheSandbox() throws Exception {
+    String marker = "sleep 6" + (System.nanoTime() % 10000);
+    Process p = Jbox.builder(List.of("run", "--network=slirp4netns", "--rootfs", rootfs.toString(), "sh", "-c", "exec " + marker)).start();
+    try {
+      for (int i = 0; i < 100 && Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
+      long slirp = Lifetimes.descendants(p.pid()).stream().filter(k -> Lifetimes.cmdline(k).startsWith("/usr/bin/slirp4netns")).findFirst().orElseThrow();
+      String status = java.nio.file.Files.readString(Path.of("/proc/" + slirp + "/status"));
+      assertTrue(status.contains("\nSeccomp:\t2\n"), "slirp4netns without its seccomp filter:\n" + status);
+      String own = java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")).toString();
+      String its = java.nio.file.Files.readSymbolicLink(Path.of("/proc/" + slirp + "/ns/mnt")).toString();
+      assertTrue(!own.equals(its), "slirp4netns shares the caller's mount namespace (no --enable-sandbox)");
+      // pid 1 of the sandbox ignores TERM without a handler: end the command with KILL
+      new ProcessBuilder("kill", "-KILL", Long.toString(Lifetimes.withCmdline(marker).get(0))).start().waitFor();
+      assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+      for (int i = 0; i < 50 && !Lifetimes.cmdline(slirp).isEmpty(); i++) Thread.sleep(100);
+      assertEquals("", Lifetimes.cmdline(slirp), "slirp4netns outlived its sandbox");
+    } finally {
+      p.destroyForcibly();
+    }
   }
 }
