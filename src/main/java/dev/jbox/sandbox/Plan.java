@@ -27,14 +27,24 @@ public record Plan(
     Overlay overlay,
     String cleanup,
     String removeDir,
-    Fuse fuse) {
+    Fuse fuse,
+    String lockFile) {
 
   /** A plan without generated files to remove and without fuse-overlayfs. */
   public Plan(List<String> argv, List<String> env, String cwd, String user, String hostname, String rootfs,
       Map<Namespace, NsMode> namespaces, IdMap idMap, List<MountOp> mounts, List<Rlimit> rlimits, long capabilities,
       Set<Flag> flags, TimeOffsets timeOffsets, List<String> networkHelper, Overlay overlay, String cleanup) {
     this(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags, timeOffsets,
-        networkHelper, overlay, cleanup, null, null);
+        networkHelper, overlay, cleanup, null, null, null);
+  }
+
+  /** A plan without a lock file (a --rootfs sandbox: only image sandboxes have a directory to keep one in). */
+  public Plan(List<String> argv, List<String> env, String cwd, String user, String hostname, String rootfs,
+      Map<Namespace, NsMode> namespaces, IdMap idMap, List<MountOp> mounts, List<Rlimit> rlimits, long capabilities,
+      Set<Flag> flags, TimeOffsets timeOffsets, List<String> networkHelper, Overlay overlay, String cleanup,
+      String removeDir, Fuse fuse) {
+    this(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags, timeOffsets,
+        networkHelper, overlay, cleanup, removeDir, fuse, null);
   }
 
   /** fuse-overlayfs for the overlay: its absolute path, and whether only as the native overlay's fallback. */
@@ -83,7 +93,7 @@ public record Plan(
    */
   public Plan keepingGeneratedFiles() {
     return new Plan(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags,
-        timeOffsets, networkHelper, overlay, cleanup, null, fuse);
+        timeOffsets, networkHelper, overlay, cleanup, null, fuse, lockFile);
   }
 
   public Plan {
