@@ -8,7 +8,13 @@
  * user namespace (which keeps the namespace alive), and waits on a pipe whose write end only the
  * monitor holds: when the monitor exits, normally or killed, the pipe reaches EOF; the cleaner
  * removes the T_RMDIR directory first, then joins the user namespace (and nothing else) and
- * removes the T_CLEANUP one. */
+ * removes the T_CLEANUP one.
+ *
+ * T_LOCKFILE (image sandboxes, PROTOCOL.md "Kept sandboxes"): stage 0 opens the file and takes an
+ * OFD write lock on it before the clone. The lock belongs to the open file description, so it is
+ * held for as long as the monitor or the cleaner (which inherits the descriptor) lives: another
+ * jbox tells a sandbox that runs, or is still being removed, from one left over by a crash with a
+ * lock probe. A foreground monitor also keeps the sandbox's `state` record in the file. */
 #include <fcntl.h>
 #include <ftw.h>
 #include <sched.h>
@@ -21,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "monitor.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -41,6 +48,60 @@ void remove_host_dir(struct plan *p) {
 
 static pid_t cleaner_pid = -1;
 static int cleaner_fd = -1;
+static int lock_fd = -1; /* T_LOCKFILE, locked */
+
+int take_lock(struct plan *p) {
+  if (!p->lockfile) return 0;
+  int fd = open(p->lockfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return fail_errno("open the sandbox's lock `%s`", p->lockfile);
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  /* another jbox may hold it for a moment to probe it (ps, the sweep of leftovers): wait up to 2 s */
+  for (int i = 0; fcntl(fd, F_OFD_SETLK, &fl) < 0; i++) {
+    if ((errno != EAGAIN && errno != EACCES && errno != EINTR) || i == 200) {
+      if (errno == EAGAIN || errno == EACCES) fail("`%s` is locked: the sandbox is in use by another process", p->lockfile);
+      else fail_errno("lock `%s`", p->lockfile);
+      close(fd);
+      return -1;
+    }
+    usleep(10000);
+  }
+  if (ftruncate(fd, 0) < 0) {
+    fail_errno("truncate `%s`", p->lockfile);
+    close(fd);
+    return -1;
+  }
+  lock_fd = fd;
+  return 0;
+}
+
+/* A foreground sandbox's state, in its lock file (detached ones have their state directory). */
+static void lock_write_state(const struct state *s) {
+  if (lock_fd < 0) return;
+  char buf[512];
+  int n = format_state(buf, sizeof buf, s);
+  if (pwrite(lock_fd, buf, (size_t)n, 0) == n) (void)!ftruncate(lock_fd, n);
+}
+
+static struct state fg_state = {.status = "running", .exit_code = -1};
+
+void lock_running(pid_t child) {
+  if (lock_fd < 0) return;
+  fg_state.pid = child;
+  fg_state.monitor_pid = getpid();
+  proc_starttime(child, &fg_state.pid_start);
+  proc_starttime(fg_state.monitor_pid, &fg_state.monitor_start);
+  fg_state.started = now_ms();
+  lock_write_state(&fg_state);
+}
+
+void lock_exited(int code) {
+  if (lock_fd < 0) return;
+  fg_state.status = "exited";
+  fg_state.exit_code = code;
+  fg_state.finished = now_ms();
+  if (!fg_state.started) fg_state.started = fg_state.finished;
+  lock_write_state(&fg_state);
+}
 
 /* Lets the cleaner run now and waits for it, so `jbox run --rm` returns with the layer gone. */
 void finish_cleaner(void) {
@@ -52,7 +113,7 @@ void finish_cleaner(void) {
 }
 
 int start_cleaner(struct plan *p, pid_t child) {
-  if (!p->cleanup && !p->rmdir) return 0;
+  if (!p->cleanup && !p->rmdir) return 0; /* the monitor alone holds the lock, if any */
   char userns[64];
   snprintf(userns, sizeof userns, "/proc/%d/ns/user", child);
   autofd int nsfd = -1;
@@ -70,9 +131,15 @@ int start_cleaner(struct plan *p, pid_t child) {
     for (int s = 1; s < 32; s++)
       if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_IGN);
     setsid(); /* no terminal signals */
-    /* keep only the pipe (as 0) and the namespace (as 1) */
-    if (dup2(fds[0], 0) < 0 || (nsfd >= 0 && dup2(nsfd, 1) < 0)) _exit(1);
-    syscall(SYS_close_range, nsfd >= 0 ? 2U : 1U, ~0U, 0);
+    /* keep only the pipe (as 0), the namespace (as 1) and the lock (as 2): the lock stays held
+     * until the cleaner is done; the others are moved above 2 first so no dup2 overwrites one */
+    int keep[3] = {fds[0], nsfd, lock_fd};
+    for (int i = 0; i < 3; i++)
+      if (keep[i] >= 0 && (keep[i] = fcntl(keep[i], F_DUPFD, 3)) < 0) _exit(1);
+    for (int i = 0; i < 3; i++) {
+      if (keep[i] >= 0 ? dup2(keep[i], i) < 0 : (close(i), 0)) _exit(1);
+    }
+    syscall(SYS_close_range, 3U, ~0U, 0);
     char c;
     ssize_t r;
     while ((r = read(0, &c, 1)) > 0 || (r < 0 && errno == EINTR)) {

@@ -32,7 +32,7 @@ static int dir_fd = -1;             /* the state directory */
 static int listen_fd = -1;          /* attach.sock */
 static int in_r = -1, in_w = -1;    /* -i without -t: the sandbox's stdin */
 
-static long long now_ms(void) {
+long long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -76,22 +76,19 @@ static int lock_dir(void) {
   return fd;
 }
 
-struct state {
-  const char *status;
-  long pid, monitor_pid;
-  unsigned long long pid_start, monitor_start;
-  long long started, finished;
-  int exit_code; /* -1: none yet */
-};
-
-static void write_state(const struct state *s) {
-  char buf[512], code[16] = "null", fin[32] = "null";
+int format_state(char *buf, size_t size, const struct state *s) {
+  char code[16] = "null", fin[32] = "null";
   if (s->exit_code >= 0) snprintf(code, sizeof code, "%d", s->exit_code);
   if (s->finished > 0) snprintf(fin, sizeof fin, "%lld", s->finished);
-  int n = snprintf(buf, sizeof buf,
-                   "{\"status\":\"%s\",\"pid\":%ld,\"pidStart\":%llu,\"monitorPid\":%ld,\"monitorStart\":%llu,"
-                   "\"started\":%lld,\"exitCode\":%s,\"finished\":%s}\n",
-                   s->status, s->pid, s->pid_start, s->monitor_pid, s->monitor_start, s->started, code, fin);
+  return snprintf(buf, size,
+                  "{\"status\":\"%s\",\"pid\":%ld,\"pidStart\":%llu,\"monitorPid\":%ld,\"monitorStart\":%llu,"
+                  "\"started\":%lld,\"exitCode\":%s,\"finished\":%s}\n",
+                  s->status, s->pid, s->pid_start, s->monitor_pid, s->monitor_start, s->started, code, fin);
+}
+
+static void write_state(const struct state *s) {
+  char buf[512];
+  int n = format_state(buf, sizeof buf, s);
   autofd int lock = lock_dir();
   autofd int fd = openat(dir_fd, "state.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0 || write_all(fd, buf, (size_t)n) < 0) return;

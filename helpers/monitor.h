@@ -14,6 +14,18 @@ void monitor_failed(int code);                /* setup failed: tell the caller t
 __attribute__((noreturn)) void monitor_supervise(struct plan *p, pid_t child, int sigfd, int master);
 
 int proc_starttime(long pid, unsigned long long *out);       /* field 22 of /proc/PID/stat */
+long long now_ms(void);                                      /* CLOCK_REALTIME in epoch milliseconds */
+
+/* The `state` record (PROTOCOL.md): a detached sandbox's state file, and the state a foreground
+ * sandbox with T_LOCKFILE keeps in its lock file (cleanup.c). */
+struct state {
+  const char *status; /* "running" or "exited" */
+  long pid, monitor_pid;
+  unsigned long long pid_start, monitor_start;
+  long long started, finished;
+  int exit_code; /* -1: none yet */
+};
+int format_state(char *buf, size_t size, const struct state *s); /* one JSON line; its length */
 int parse_starttime(const char *stat, unsigned long long *out);
 
 /* jbox exec: joins the namespaces of p->exec_pid and runs the plan's command there. */

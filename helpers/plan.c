@@ -152,6 +152,10 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     if (!path_is_clean(v) || strlen(v) < 2) return fail("plan: directory `%s` to remove is not a clean absolute path", v);
     p->rmdir = v;
     return 0;
+  case T_LOCKFILE:
+    if (!path_is_clean(v) || strlen(v) < 2) return fail("plan: lock file `%s` is not a clean absolute path", v);
+    p->lockfile = v;
+    return 0;
   case T_FUSE: {
     if (split(v, len, f, 2)) return fail("plan: bad fuse-overlayfs record");
     if (strcmp(f[0], "always") && strcmp(f[0], "fallback")) return fail("plan: bad fuse-overlayfs mode `%s`", f[0]);

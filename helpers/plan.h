@@ -37,7 +37,7 @@ enum plan_tag {
   /* appended later (cleanup.c, mounts.c) */
   T_RMDIR = 23,    /* a host directory of the caller's own (the generated /etc files), removed once the sandbox is gone */
   T_FUSE = 24,     /* "MODE\0PATH": fuse-overlayfs at PATH mounts T_OVERLAY; MODE "always", or "fallback" when native overlay fails */
-  /* 25 is taken by the kept-sandbox lock */
+  T_LOCKFILE = 25, /* the sandbox's lock and state file (<store>/containers/<id>/state), OFD-locked while it lives (cleanup.c) */
   T_SYSCTL = 26,   /* "KEY\0VALUE": written to /proc/sys/KEY (dots as slashes) in the sandbox's namespaces */
 };
 
@@ -98,6 +98,7 @@ struct plan {
   const char *ovl_lower, *ovl_upper, *ovl_work; /* T_OVERLAY */
   const char *cleanup;                          /* T_CLEANUP */
   const char *rmdir;                            /* T_RMDIR */
+  const char *lockfile;                         /* T_LOCKFILE */
   const char *fuse_path;                        /* T_FUSE */
   int fuse_fallback;                            /* T_FUSE mode "fallback" */
   const char *sysctl_key[32], *sysctl_value[32]; /* T_SYSCTL */

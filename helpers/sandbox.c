@@ -441,6 +441,10 @@ int run_plan(struct plan *p) {
   if (p->exec_pid) return run_exec(p);
   if (p->attach_dir && !p->statedir) return run_attach(p);
   if (p->statedir) monitor_detach(p);
+  if (take_lock(p)) {
+    remove_host_dir(p);
+    die(125, "%s", jbox_err);
+  }
   int user_joined = 0;
   for (int i = 0; i < NS_COUNT; i++)
     if (p->ns[i].mode == NSM_JOIN) {
@@ -523,14 +527,17 @@ int run_plan(struct plan *p) {
     finish_cleaner();
     if (master >= 0) close(master);
     if (p->statedir) monitor_failed(code);
+    else lock_exited(code);
     return code;
   }
   trace("exec-done");
   if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
   if (p->statedir) monitor_supervise(p, child, sigfd, master);
+  lock_running(child);
   int status = supervise(child, sigfd, master);
   trace("exited");
   stop_network();
+  lock_exited(status);
   finish_cleaner();
   trace("cleaned");
   return status;

@@ -27,6 +27,9 @@ void stop_network(void);
 int start_cleaner(struct plan *p, pid_t child); /* cleanup.c */
 void finish_cleaner(void);
 void remove_host_dir(struct plan *p); /* T_RMDIR now: setup failed before the cleaner started */
+int take_lock(struct plan *p);        /* T_LOCKFILE: open and OFD-lock it (cleanup.c) */
+void lock_running(pid_t child);       /* a foreground sandbox's state into its lock file: running */
+void lock_exited(int code);           /* ... exited with code */
 /* stage 0: forwards signals, relays the pty (master >= 0), reaps; returns the exit status */
 int supervise(pid_t child, int sigfd, int master);
 #endif

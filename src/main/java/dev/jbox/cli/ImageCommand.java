@@ -45,7 +45,7 @@ final class ImageCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      Store store = Store.open(Store.defaultRoot());
+      Store store = KeptSandboxes.openStore(PicoMain.of(spec).err());
       List<Object> out = new ArrayList<>();
       for (String i : images) {
         ImageRecord r = ImageLookup.find(store, i).image();
@@ -94,7 +94,7 @@ final class ImageCommand implements Runnable {
       PicoMain root = PicoMain.of(spec);
       PrintStream out = root.out();
       try (Unpacker u = PullService.newUnpacker(root.err())) {
-        StoreService.PruneResult r = new StoreService(Store.open(Store.defaultRoot())).prune(
+        StoreService.PruneResult r = new StoreService(KeptSandboxes.openStore(PicoMain.of(spec).err())).prune(
             u::delete);
         r.imageIds().forEach(out::println);
         out.println("Reclaimed " + ImagesCommand.si(r.bytesFreed()));

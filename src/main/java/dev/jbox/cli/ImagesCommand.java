@@ -33,7 +33,7 @@ final class ImagesCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream out = PicoMain.of(spec).out();
-    Store store = Store.open(Store.defaultRoot());
+    Store store = KeptSandboxes.openStore(PicoMain.of(spec).err());
     List<ImageRecord> images = new ArrayList<>(store.images());
     images.sort(Comparator.comparing(ImageRecord::pulled).reversed());
     Map<String, String> tags = store.tags();

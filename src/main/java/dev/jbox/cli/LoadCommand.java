@@ -1,7 +1,6 @@
 package dev.jbox.cli;
 
 import dev.jbox.image.pull.LoadService;
-import dev.jbox.image.store.Store;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +24,7 @@ final class LoadCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PicoMain root = PicoMain.of(spec);
-    for (String line : new LoadService(Store.open(Store.defaultRoot()), root.out(), root.err())
+    for (String line : new LoadService(KeptSandboxes.openStore(PicoMain.of(spec).err()), root.out(), root.err())
         .load(input)) {
       if (!quiet) root.out().println(line);
     }

@@ -1,11 +1,13 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
+import dev.jbox.image.store.Containers;
 import dev.jbox.json.Json;
 import dev.jbox.state.Sandbox;
 import dev.jbox.state.State;
 import dev.jbox.state.Status;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +15,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jbox ps}: lists detached sandboxes, their state checked against /proc. */
+/**
+ * {@code jbox ps}: lists detached sandboxes (their state checked against /proc) and image sandboxes
+ * run in the foreground (the store's containers/ directory, running while their lock is held).
+ */
 @Command(name = "ps", mixinStandardHelpOptions = true, description = "List sandboxes (see jbox-ps(1)).")
 final class PsCommand extends StateCommand implements Callable<Integer> {
   @Option(names = {"-a", "--all"}, description = "Show every sandbox, not only running ones.")
@@ -25,21 +30,37 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
   @Option(names = "--format", paramLabel = "FORMAT", description = "table (default) or json.")
   String format = "table";
 
+  /** One line of the listing, whichever kind of sandbox. */
+  private record Row(String id, String name, String image, List<String> command, long created, Status status,
+      Long pid, boolean detached) {}
+
   @Override
   public Integer call() {
     if (!format.equals("table") && !format.equals("json")) throw new JboxException("ps: --format must be table or json");
     long now = System.currentTimeMillis();
+    List<Sandbox> detached = store().list();
+    List<Row> list = new ArrayList<>();
+    for (Sandbox s : detached) {
+      Status st = s.status();
+      State state = st.running() ? s.state() : null;
+      list.add(new Row(s.id(), s.name(), s.image(), command(s), s.created(), st, state != null ? state.pid() : null, true));
+    }
+    for (Containers.Entry e : KeptSandboxes.foreground(KeptSandboxes.existing(PicoMain.of(spec).err()), detached)) {
+      Status st = KeptSandboxes.status(e);
+      list.add(new Row(e.id(), e.name(), e.image(), e.command(), e.created(), st, KeptSandboxes.pid(e, st), false));
+    }
+    list.sort(Comparator.comparingLong(Row::created));
     List<String[]> rows = new ArrayList<>();
     List<Object> json = new ArrayList<>();
-    for (Sandbox s : store().list()) {
-      Status st = s.status();
-      if (!all && !st.running()) continue;
+    for (Row r : list) {
+      if (!all && !r.status().running()) continue;
       if (quiet) {
-        out().println(s.shortId());
+        out().println(r.id().substring(0, 12));
         continue;
       }
-      rows.add(new String[] {s.shortId(), s.name() == null ? "" : s.name(), s.image(), abbreviate(s.command(), 30), st.human(now)});
-      json.add(summary(s, st));
+      rows.add(new String[] {r.id().substring(0, 12), r.name() == null ? "" : r.name(), r.image(),
+          abbreviate(String.join(" ", r.command()), 30), r.status().human(now)});
+      json.add(summary(r, now));
     }
     if (quiet) return 0;
     if (format.equals("json")) {
@@ -50,19 +71,24 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
     return 0;
   }
 
-  static Map<String, Object> summary(Sandbox s, Status st) {
-    State state = s.state();
+  @SuppressWarnings("unchecked")
+  private static List<String> command(Sandbox s) {
+    return s.config().get("command") instanceof List<?> l ? (List<String>) l : List.of();
+  }
+
+  private static Map<String, Object> summary(Row r, long now) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", s.id());
-    m.put("name", s.name());
-    m.put("image", s.image());
-    m.put("command", s.config().get("command"));
-    m.put("created", s.created());
-    m.put("state", st.kind().word());
-    m.put("status", st.human(System.currentTimeMillis()));
-    m.put("exitCode", st.exitCode());
-    m.put("stale", st.stale());
-    m.put("pid", st.running() && state != null ? state.pid() : null);
+    m.put("id", r.id());
+    m.put("name", r.name());
+    m.put("image", r.image());
+    m.put("command", new ArrayList<Object>(r.command()));
+    m.put("created", r.created());
+    m.put("state", r.status().kind().word());
+    m.put("status", r.status().human(now));
+    m.put("exitCode", r.status().exitCode());
+    m.put("stale", r.status().stale());
+    m.put("pid", r.pid());
+    m.put("detached", r.detached());
     return m;
   }
 

@@ -4,7 +4,6 @@ import dev.jbox.image.Platform;
 import dev.jbox.image.pull.PullRequest;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageRecord;
-import dev.jbox.image.store.Store;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +36,7 @@ final class PullCommand implements Callable<Integer> {
     PicoMain root = PicoMain.of(spec);
     Platform p = platform != null ? Platform.parse(platform) : Platform.host();
     PullRequest req = new PullRequest(image, p, tlsVerify, quiet, System.console() != null, 4);
-    ImageRecord r = new PullService(Store.open(Store.defaultRoot()), root.out(), root.err())
+    ImageRecord r = new PullService(KeptSandboxes.openStore(PicoMain.of(spec).err()), root.out(), root.err())
         .pull(req);
     root.out().println(r.id().substring(7));
     return 0;

@@ -5,11 +5,16 @@ import dev.jbox.Trace;
 import java.util.List;
 import dev.jbox.config.ConfigLoader;
 import dev.jbox.helper.PlanChannel;
+import dev.jbox.image.store.Containers;
+import dev.jbox.image.store.Store;
 import dev.jbox.sandbox.Plan;
 import dev.jbox.sandbox.RunRequest;
 import dev.jbox.sandbox.SandboxBuilder;
 import dev.jbox.sandbox.idmap.IdMaps;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code jbox run}: parses with {@link RunOptions}, builds the plan and hands it to the helper. */
@@ -47,27 +52,60 @@ final class RunCommand {
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
     String id = SandboxBuilder.newId();
+    Path stateRoot = dev.jbox.state.Store.open(env, warning -> { }).root();
     SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env)
-        .etcFilesIn(dev.jbox.state.Store.open(env, warning -> { }).root().resolve("files"));
+        .etcFilesIn(stateRoot.resolve("files"));
     Plan plan;
+    Path containerDir = null;
+    String imageLabel = null;
     if (imageName != null) {
       RunImage.Resolved img = RunImage.resolve(imageName, o.value("pull"), out, err);
-      plan = builder.build(req, id, img.spec(), img.containersDir().resolve(id));
-      if (!req.rm()) err.println("jbox: the sandbox's changes stay in " + img.containersDir().resolve(id) + " (--rm discards them)");
+      // what crashed runs left goes first: a listing and a stat or two per sandbox (java.io, well
+      // under a millisecond) when nothing did; the deleter's JVM only when something did
+      List<String> leftovers = Store.sandboxLeftovers(img.containersDir(), System.currentTimeMillis(), stateRoot);
+      if (!leftovers.isEmpty()) KeptSandboxes.sweep(new Containers(img.containersDir()), leftovers, err);
+      containerDir = img.containersDir().resolve(id);
+      imageLabel = img.spec().name();
+      try {
+        plan = builder.build(req, id, img.spec(), containerDir);
+        Store.recordSandbox(containerDir, record(id, o.value("name"), img, plan, req.rm(), detach), req.rm());
+      } catch (RuntimeException e) {
+        Containers.discardUnstarted(containerDir);
+        throw e;
+      }
+      if (!req.rm()) {
+        String ref = o.value("name") != null ? o.value("name") : id.substring(0, 12);
+        err.println("jbox: the sandbox's changes stay in " + containerDir + "; jbox rm " + ref + " removes them");
+      }
     } else {
       plan = builder.build(req, id);
     }
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
     Trace.mark("planned");
     try {
-      if (detach) DetachedRun.send(id, o.value("name"), req, plan.keepingGeneratedFiles(), env, err);
+      if (detach) DetachedRun.send(id, o.value("name"), imageLabel, req, plan.keepingGeneratedFiles(), env, err);
       else PlanChannel.send(plan);
     } catch (RuntimeException e) {
-      // the helper never got the plan: the generated files are ours to remove
+      // the helper never got the plan: the generated files and the sandbox's directory are ours to remove
       removeQuietly(plan.removeDir());
+      if (containerDir != null) Containers.discardUnstarted(containerDir);
       throw e;
     }
     return 0;
+  }
+
+  /** The image sandbox's record in the store (containers/ID/config.json): what ps, rm and rmi read. */
+  private static Map<String, Object> record(String id, String name, RunImage.Resolved img, Plan plan, boolean rm, boolean detached) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", id);
+    m.put("name", name);
+    m.put("image", img.spec().name());
+    m.put("imageId", img.spec().id());
+    m.put("command", new ArrayList<Object>(plan.argv()));
+    m.put("created", System.currentTimeMillis());
+    m.put("rm", rm);
+    m.put("detached", detached);
+    return m;
   }
 
   private static void removeQuietly(String dir) {

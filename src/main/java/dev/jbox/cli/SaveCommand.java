@@ -3,7 +3,6 @@ package dev.jbox.cli;
 import dev.jbox.JboxException;
 import dev.jbox.image.archive.ImageArchiveWriter;
 import dev.jbox.image.archive.SaveService;
-import dev.jbox.image.store.Store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +43,7 @@ final class SaveCommand implements Callable<Integer> {
       throw new JboxException("save: refusing to write a tarball to a terminal: use -o FILE"
           + " or redirect the output");
     }
-    SaveService svc = new SaveService(Store.open(Store.defaultRoot()));
+    SaveService svc = new SaveService(KeptSandboxes.openStore(PicoMain.of(spec).err()));
     List<ImageArchiveWriter.Image> selected = svc.select(images);
     if (output != null) {
       svc.write(selected, f, output);

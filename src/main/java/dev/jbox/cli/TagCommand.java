@@ -1,16 +1,19 @@
 package dev.jbox.cli;
 
-import dev.jbox.image.store.Store;
 import dev.jbox.image.store.StoreService;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code jbox tag} and {@code jbox image tag}: adds names to a stored image. */
 @Command(name = "tag", mixinStandardHelpOptions = true,
     description = "Add names to a stored image (see jbox-image(1)).")
 final class TagCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Parameters(index = "0", paramLabel = "IMAGE", description = "Image name or id.")
   String source;
 
@@ -19,7 +22,7 @@ final class TagCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    StoreService svc = new StoreService(Store.open(Store.defaultRoot()));
+    StoreService svc = new StoreService(KeptSandboxes.openStore(PicoMain.of(spec).err()));
     for (String t : targets) svc.tag(source, t);
     return 0;
   }

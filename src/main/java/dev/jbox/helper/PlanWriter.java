@@ -46,6 +46,8 @@ public final class PlanWriter {
   static final int T_RMDIR = 23;
   /** "MODE\0PATH": fuse-overlayfs mounts the overlay, MODE always or fallback. */
   static final int T_FUSE = 24;
+  /** The sandbox's lock and state file (containers/ID/state), OFD-locked by the helper while the sandbox lives. */
+  static final int T_LOCKFILE = 25;
   /** "KEY\0VALUE": a namespaced sysctl, written by stage 1 in the sandbox's namespaces. */
   static final int T_SYSCTL = 26;
 
@@ -101,6 +103,7 @@ public final class PlanWriter {
     if (p.cleanup() != null) w.rec(T_CLEANUP, p.cleanup());
     if (p.removeDir() != null) w.rec(T_RMDIR, p.removeDir());
     if (p.fuse() != null) w.rec(T_FUSE, (p.fuse().fallbackOnly() ? "fallback" : "always") + "\0" + p.fuse().path());
+    if (p.lockFile() != null) w.rec(T_LOCKFILE, p.lockFile());
     for (Plan.Sysctl s : p.sysctls()) w.rec(T_SYSCTL, s.key() + "\0" + s.value());
     for (Extra e : extras) w.rec(e.tag(), e.value());
     return w.patchLength();

@@ -28,15 +28,25 @@ public record Plan(
     String cleanup,
     String removeDir,
     Fuse fuse,
+    String lockFile,
     List<Sysctl> sysctls) {
 
   /** A plan without sysctls. */
   public Plan(List<String> argv, List<String> env, String cwd, String user, String hostname, String rootfs,
       Map<Namespace, NsMode> namespaces, IdMap idMap, List<MountOp> mounts, List<Rlimit> rlimits, long capabilities,
       Set<Flag> flags, TimeOffsets timeOffsets, List<String> networkHelper, Overlay overlay, String cleanup,
-      String removeDir, Fuse fuse) {
+      String removeDir, Fuse fuse, String lockFile) {
     this(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags, timeOffsets,
-        networkHelper, overlay, cleanup, removeDir, fuse, List.of());
+        networkHelper, overlay, cleanup, removeDir, fuse, lockFile, List.of());
+  }
+
+  /** A plan without a lock file, with sysctls. */
+  public Plan(List<String> argv, List<String> env, String cwd, String user, String hostname, String rootfs,
+      Map<Namespace, NsMode> namespaces, IdMap idMap, List<MountOp> mounts, List<Rlimit> rlimits, long capabilities,
+      Set<Flag> flags, TimeOffsets timeOffsets, List<String> networkHelper, Overlay overlay, String cleanup,
+      String removeDir, Fuse fuse, List<Sysctl> sysctls) {
+    this(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags, timeOffsets,
+        networkHelper, overlay, cleanup, removeDir, fuse, null, sysctls);
   }
 
   /** A namespaced kernel parameter written in the sandbox: /proc/sys/KEY with dots as slashes. */
@@ -47,7 +57,16 @@ public record Plan(
       Map<Namespace, NsMode> namespaces, IdMap idMap, List<MountOp> mounts, List<Rlimit> rlimits, long capabilities,
       Set<Flag> flags, TimeOffsets timeOffsets, List<String> networkHelper, Overlay overlay, String cleanup) {
     this(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags, timeOffsets,
-        networkHelper, overlay, cleanup, null, null);
+        networkHelper, overlay, cleanup, null, null, (String) null);
+  }
+
+  /** A plan without a lock file (a --rootfs sandbox: only image sandboxes have a directory to keep one in). */
+  public Plan(List<String> argv, List<String> env, String cwd, String user, String hostname, String rootfs,
+      Map<Namespace, NsMode> namespaces, IdMap idMap, List<MountOp> mounts, List<Rlimit> rlimits, long capabilities,
+      Set<Flag> flags, TimeOffsets timeOffsets, List<String> networkHelper, Overlay overlay, String cleanup,
+      String removeDir, Fuse fuse) {
+    this(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags, timeOffsets,
+        networkHelper, overlay, cleanup, removeDir, fuse, (String) null);
   }
 
   /** fuse-overlayfs for the overlay: its absolute path, and whether only as the native overlay's fallback. */
@@ -96,7 +115,7 @@ public record Plan(
    */
   public Plan keepingGeneratedFiles() {
     return new Plan(argv, env, cwd, user, hostname, rootfs, namespaces, idMap, mounts, rlimits, capabilities, flags,
-        timeOffsets, networkHelper, overlay, cleanup, null, fuse, sysctls);
+        timeOffsets, networkHelper, overlay, cleanup, null, fuse, lockFile, sysctls);
   }
 
   public Plan {

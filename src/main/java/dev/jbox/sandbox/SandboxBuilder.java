@@ -79,6 +79,7 @@ public final class SandboxBuilder {
     List<String> dns = new ArrayList<>();
     for (String d : r.dns()) dns.add(EtcFiles.dnsServer(d));
     String cleanup = null;
+    String lockFile = null;
     if (image != null) {
       Path merged = containerDir.resolve("merged");
       try {
@@ -96,6 +97,8 @@ public final class SandboxBuilder {
         fuse = new Plan.Fuse(fuseBin.toString(), true);
       }
       if (r.rm()) cleanup = containerDir.toString();
+      // held by the monitor and its cleaner for the sandbox's whole life (helpers/PROTOCOL.md, tag 25)
+      lockFile = containerDir.resolve("state").toString();
     } else {
       rootfs = rootfs(r.rootfs());
     }
@@ -175,7 +178,7 @@ public final class SandboxBuilder {
     }
     return new Plan(argv, envList, workdir, runAs, hostname, rootfs, ns, idMap, mounts,
         rlimits, caps, flags, offsets, network.helperArgv(), overlay, cleanup,
-        filesDir != null ? filesDir.toString() : null, fuse, sysctls);
+        filesDir != null ? filesDir.toString() : null, fuse, lockFile, sysctls);
   }
 
   /** The hostname the sandbox sees when it shares or joins a uts namespace: the host's. */

@@ -9,7 +9,8 @@ import java.util.Map;
 public record State(String status, long pid, long pidStart, long monitorPid, long monitorStart, long started,
     Integer exitCode, Long finished) {
 
-  static State of(Map<String, Object> m) {
+  /** From a state record (a detached sandbox's `state` file, or a foreground one's lock file). */
+  public static State of(Map<String, Object> m) {
     return new State(String.valueOf(m.get("status")), num(m, "pid"), num(m, "pidStart"), num(m, "monitorPid"),
         num(m, "monitorStart"), num(m, "started"),
         m.get("exitCode") == null ? null : (int) num(m, "exitCode"),

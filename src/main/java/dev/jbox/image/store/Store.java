@@ -2,6 +2,8 @@ package dev.jbox.image.store;
 
 import dev.jbox.JboxException;
 import dev.jbox.json.Json;
+import java.io.File;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +35,7 @@ import java.util.TreeMap;
  *   locks/&lt;diffid-hex&gt;.lock         per layer: exclusive while unpacking or deleting, shared
  *                                   while a pull that uses it has not written its record
  *   tmp/load-*                      jbox load's unpacked archive while it loads
+ *   containers/&lt;id&gt;/                 an image sandbox: overlay dirs, record, lock ({@link Containers})
  * </pre>
  *
  * Layers are keyed by diff id (not chain id): each is a complete overlay lower dir of its own,
@@ -387,27 +390,74 @@ public final class Store {
   }
 
   /**
-   * Whether a sandbox uses the image: a sandbox's state directory
-   * {@code $XDG_RUNTIME_DIR/jbox/<name>/} holds a file {@code image} with the image id or
-   * manifest digest for as long as the sandbox exists (the sandbox code removes or cleans it).
-   * Returns the sandbox names.
+   * The sandboxes that use the image: every image sandbox, foreground or detached, running or
+   * kept, has a record in containers/ naming its image id until it is removed (see {@link
+   * Containers}). Returns their names or short ids.
    */
-  public static List<String> inUse(ImageRecord r) {
-    String rt = System.getenv("XDG_RUNTIME_DIR");
-    List<String> users = new ArrayList<>();
-    if (rt == null || rt.isEmpty()) return users;
-    for (Path d : list(Path.of(rt, "jbox"))) {
-      Path f = d.resolve("image");
-      try {
-        String v = Files.readString(f).trim();
-        if (v.equals(r.id()) || v.equals(r.manifestDigest())) {
-          users.add(d.getFileName().toString());
-        }
-      } catch (IOException ignored) {
-        // not a sandbox dir, or it went away
+  public List<String> inUse(ImageRecord r) {
+    return Containers.of(this).users(r.id(), r.manifestDigest());
+  }
+
+  // --- image sandboxes: the two steps on the run path (the rest is in Containers) --------------
+
+  /**
+   * Records a new image sandbox in containers/ID/ ({@link Containers}) before its plan goes to
+   * the helper: the rm marker first, then config.json through a temporary file and a rename, so a
+   * reader sees all of it or nothing. (java.io: NIO's copy and move classes would cost the run
+   * path about half a millisecond.)
+   */
+  public static void recordSandbox(Path containerDir, Map<String, Object> config, boolean rm) {
+    File dir = containerDir.toFile();
+    File tmp = new File(dir, Containers.RECORD + ".tmp");
+    try {
+      if (rm && !new File(dir, Containers.RM_MARK).createNewFile()) throw new IOException(Containers.RM_MARK + " exists");
+      try (FileOutputStream o = new FileOutputStream(tmp)) {
+        o.write((Json.pretty(config) + "\n").getBytes(StandardCharsets.UTF_8));
       }
+      if (!tmp.renameTo(new File(dir, Containers.RECORD))) throw new IOException("cannot rename " + tmp);
+    } catch (IOException e) {
+      throw new JboxException("run: record the sandbox in `" + containerDir + "`: " + e.getMessage());
     }
-    return users;
+  }
+
+  /** A sandbox id: 64 lowercase hex digits (no regex: this runs on the run path). */
+  public static boolean isSandboxId(String s) {
+    if (s.length() != 64) return false;
+    for (int i = 0; i < 64; i++) {
+      char c = s.charAt(i);
+      if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The entries of containers/ that may be leftovers of crashed runs, for {@link
+   * ContainerLock#claimLeftovers}: directories older than {@link Containers#GRACE_MS} that are
+   * marked --rm, or have no record (half-created, or an older jbox's) and are not a detached
+   * sandbox of the state store {@code stateRoot} (may be null); and {@code .removing-}
+   * directories a sweep left half deleted. Kept sandboxes (a record without the rm marker) are
+   * never candidates. One listing and a stat or two per sandbox, through java.io, whose classes
+   * every JVM has loaded: this runs on the run path, before any lock is probed.
+   */
+  public static List<String> sandboxLeftovers(Path containers, long nowMs, Path stateRoot) {
+    String[] names = containers.toFile().list();
+    if (names == null) return List.of();
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      if (n.startsWith(ContainerLock.REMOVING)) {
+        out.add(n);
+        continue;
+      }
+      if (!isSandboxId(n)) continue;
+      File d = new File(containers.toFile(), n);
+      if (!new File(d, Containers.RM_MARK).exists()) {
+        if (new File(d, Containers.RECORD).exists()) continue; // kept
+        if (stateRoot != null && new File(stateRoot.toFile(), n).exists()) continue; // detached, an older jbox's
+      }
+      long m = d.lastModified();
+      if (m != 0 && nowMs - m > Containers.GRACE_MS) out.add(n);
+    }
+    return out;
   }
 
   static List<Path> list(Path dir) {

@@ -23,7 +23,7 @@ public final class StoreService {
     return store.locked(() -> {
       ImageLookup.Found f = ImageLookup.find(store, input);
       ImageRecord r = f.image();
-      List<String> users = Store.inUse(r);
+      List<String> users = store.inUse(r);
       if (!users.isEmpty()) {
         throw new JboxException("image " + input + " is in use by sandbox " + users
             + ": remove the sandbox first");
@@ -66,7 +66,7 @@ public final class StoreService {
       Map<String, String> tags = store.tags();
       List<String> removed = new ArrayList<>();
       for (ImageRecord r : store.images()) {
-        if (store.namesOf(r, tags).isEmpty() && Store.inUse(r).isEmpty()) {
+        if (store.namesOf(r, tags).isEmpty() && store.inUse(r).isEmpty()) {
           store.dropImage(r);
           removed.add(r.id().substring(7));
         }
@@ -92,8 +92,8 @@ public final class StoreService {
     java.util.Set<String> usedByAny = new java.util.HashSet<>();
     int active = 0;
     for (ImageRecord r : all) {
-      boolean keep = !store.namesOf(r, tags).isEmpty() || !Store.inUse(r).isEmpty();
-      if (!Store.inUse(r).isEmpty()) active++;
+      boolean keep = !store.namesOf(r, tags).isEmpty() || !store.inUse(r).isEmpty();
+      if (!store.inUse(r).isEmpty()) active++;
       for (ImageRecord.Layer l : r.layers()) {
         usedByAny.add(l.diffId().substring(7));
         if (keep) usedByActive.add(l.diffId().substring(7));

@@ -387,13 +387,16 @@ class PullTest {
     Jbox j = jbox();
     String ref = reg.host() + "/test/zstd";
     assertEquals(0, j.run("pull", ref).status());
-    Path state = j.home.resolve("run/jbox/sb1");
-    Files.createDirectories(state);
-    Files.writeString(state.resolve("image"), zstd.configDigest() + "\n");
+    // an image sandbox's record in the store, as jbox run writes it (KeptSandboxTest runs real ones)
+    Path sandbox = j.storage.resolve("containers").resolve("e".repeat(64));
+    Files.createDirectories(sandbox);
+    Files.writeString(sandbox.resolve("config.json"), "{\"id\":\"" + "e".repeat(64) + "\",\"name\":\"sb1\",\"imageId\":\""
+        + zstd.configDigest() + "\",\"command\":[\"true\"],\"rm\":false,\"detached\":true}\n");
     Jbox.Run r = j.run("rmi", ref);
     assertEquals(125, r.status());
     assertTrue(r.err().contains("in use by sandbox [sb1]"), r.err());
-    Files.delete(state.resolve("image"));
+    Files.delete(sandbox.resolve("config.json"));
+    Files.delete(sandbox);
     assertEquals(0, j.run("rmi", ref).status());
   }
 }

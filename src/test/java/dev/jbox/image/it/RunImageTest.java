@@ -55,7 +55,7 @@ class RunImageTest extends ImageRunFixture {
     Jbox j = jbox();
     var r = j.launch("run", "--network=none", busybox, "sh", "-c", "echo kept > /kept; rm /srv/data");
     assertEquals(0, r.status(), r.toString());
-    assertTrue(r.err().contains("--rm discards them"), r.err());
+    assertTrue(r.err().contains("; jbox rm ") && r.err().contains(" removes them"), r.err());
     Path container;
     try (var s = Files.list(j.storage.resolve("containers"))) {
       container = s.findFirst().orElseThrow();

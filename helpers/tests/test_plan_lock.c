@@ -1,0 +1,62 @@
+/* Decodes tests/golden/plan-lock.bin (PlanWriterLockTest): the plan of plan-files.bin followed by
+ * LOCKFILE (tag 25, the sandbox's lock and state file); a path that is not clean and absolute is
+ * refused, and every truncation fails. Also: the state record a foreground monitor writes in it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor.h"
+#include "plan.h"
+#include "util.h"
+#include "tests/check.h"
+
+static int decode_patched(const char *g, size_t len, const char *from, const char *to) {
+  char *bad = copy(g, len);
+  char *s = memmem(bad, len, from, strlen(from));
+  if (!s) {
+    free(bad);
+    return 0;
+  }
+  memcpy(s, to, strlen(to));
+  struct plan p;
+  int r = plan_decode(&p, bad, len);
+  plan_free(&p);
+  return r;
+}
+
+int main(void) {
+  size_t len;
+  char *g = load_golden("tests/golden/plan-lock.bin", &len);
+  struct plan p;
+  CHECK(plan_decode(&p, copy(g, len), len) == 0);
+  CHECK(p.lockfile && !strcmp(p.lockfile, "/s/c/state"));
+  CHECK(p.cleanup && !strcmp(p.cleanup, "/s/c"));
+  CHECK(p.rmdir && p.fuse_path && p.argc == 3);
+  plan_free(&p);
+
+  CHECK(decode_patched(g, len, "/s/c/state", "xs/c/state") != 0 && strstr(jbox_err, "lock file"));
+  CHECK(decode_patched(g, len, "/s/c/state", "/s/../stat") != 0 && strstr(jbox_err, "lock file"));
+
+  int all_failed = 1;
+  for (size_t n = 0; n < len; n++) {
+    struct plan t;
+    if (plan_decode(&t, copy(g, n), n) == 0) all_failed = 0;
+    plan_free(&t);
+  }
+  CHECK(all_failed);
+
+  /* the record Java reads (dev.jbox.state.State): null exit code and finish time while running */
+  char buf[512];
+  struct state s = {.status = "running", .pid = 42, .pid_start = 7, .monitor_pid = 41, .monitor_start = 6,
+                    .started = 1700000000000LL, .exit_code = -1};
+  format_state(buf, sizeof buf, &s);
+  CHECK(!strcmp(buf, "{\"status\":\"running\",\"pid\":42,\"pidStart\":7,\"monitorPid\":41,\"monitorStart\":6,"
+                     "\"started\":1700000000000,\"exitCode\":null,\"finished\":null}\n"));
+  s.status = "exited", s.exit_code = 137, s.finished = 1700000000123LL;
+  format_state(buf, sizeof buf, &s);
+  CHECK(strstr(buf, "\"status\":\"exited\"") && strstr(buf, "\"exitCode\":137,\"finished\":1700000000123}"));
+
+  printf("test_plan_lock: %d passed, %d failed\n", passed, failed);
+  free(g);
+  return failed != 0;
+}
