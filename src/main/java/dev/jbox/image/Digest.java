@@ -61,6 +61,11 @@ public record Digest(String algorithm, String hex) {
     return hasher(algorithm);
   }
 
+  /** A fresh hasher for about {@code expectedBytes} of input: SHA-256 of a big blob is native. */
+  public MessageDigest newHasher(long expectedBytes) {
+    return algorithm.equals("sha256") ? dev.jbox.sys.NativeSha256.forSize(expectedBytes) : hasher(algorithm);
+  }
+
   /** The first 12 hex digits, for display. */
   public String shortHex() {
     return hex.substring(0, 12);

@@ -6,7 +6,10 @@ import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** The few file-system calls the layer unpacker needs that the JDK lacks: mknod and lsetxattr. */
+/**
+ * The file-system calls the layer unpacker needs that the JDK lacks: mknod, the l* calls on a
+ * path itself, and calls on a descriptor (the parallel file writers work on descriptors only).
+ */
 public final class FsCalls {
   private FsCalls() {}
 
@@ -26,6 +29,114 @@ public final class FsCalls {
     int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
 
     String strerror(int errnum);
+
+    int open(String path, int flags, int mode) throws LastErrorException;
+
+    long write(int fd, java.nio.ByteBuffer buf, long count) throws LastErrorException;
+
+    int fchown(int fd, int uid, int gid) throws LastErrorException;
+
+    int fchmod(int fd, int mode) throws LastErrorException;
+
+    int futimens(int fd, long[] times) throws LastErrorException;
+
+    int fsetxattr(int fd, String name, byte[] value, long size, int flags) throws LastErrorException;
+
+    int close(int fd) throws LastErrorException;
+  }
+
+  /** An failed call with its errno, for callers that tell errors apart. */
+  public static final class ErrnoException extends IOException {
+    private final int errno;
+
+    ErrnoException(String message, int errno) {
+      super(message);
+      this.errno = errno;
+    }
+
+    public int errno() {
+      return errno;
+    }
+  }
+
+  public static final int EINVAL = 22;
+  private static final int O_WRONLY = 01;
+  private static final int O_CREAT = 0100;
+  private static final int O_EXCL = 0200;
+  private static final int O_CLOEXEC = 02000000;
+  /** O_NOFOLLOW differs between the architectures (asm-generic vs x86). */
+  private static final int O_NOFOLLOW = System.getProperty("os.arch").equals("aarch64") ? 0100000 : 0400000;
+
+  private static IOException error(String what, LastErrorException e) {
+    return new ErrnoException(what + ": " + Holder.LIBC.strerror(e.getErrorCode()), e.getErrorCode());
+  }
+
+  /**
+   * Creates a regular file that did not exist (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600) and returns
+   * its descriptor: nothing at the path, not even a dangling symlink, is ever written through.
+   */
+  public static int createNew(Path path) throws IOException {
+    try {
+      return Holder.LIBC.open(path.toString(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    } catch (LastErrorException e) {
+      throw error("create `" + path + "`", e);
+    }
+  }
+
+  /** Writes the buffer's remaining bytes (a direct buffer) to fd. */
+  public static void writeFully(int fd, java.nio.ByteBuffer direct) throws IOException {
+    while (direct.hasRemaining()) {
+      try {
+        long n = Holder.LIBC.write(fd, direct.slice(), direct.remaining());
+        direct.position(direct.position() + (int) n);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == 4) continue; // EINTR
+        throw error("write", e);
+      }
+    }
+  }
+
+  /** fchown(2); EINVAL (an id without a mapping) comes as an {@link ErrnoException}. */
+  public static void fchown(int fd, long uid, long gid) throws IOException {
+    try {
+      Holder.LIBC.fchown(fd, (int) uid, (int) gid);
+    } catch (LastErrorException e) {
+      throw error("fchown", e);
+    }
+  }
+
+  public static void fchmod(int fd, int mode) throws IOException {
+    try {
+      Holder.LIBC.fchmod(fd, mode);
+    } catch (LastErrorException e) {
+      throw error("fchmod", e);
+    }
+  }
+
+  /** Sets atime and mtime of the open file. */
+  public static void futimes(int fd, long seconds) throws IOException {
+    try {
+      Holder.LIBC.futimens(fd, new long[] {seconds, 0, seconds, 0});
+    } catch (LastErrorException e) {
+      throw error("futimens", e);
+    }
+  }
+
+  public static void fsetxattr(int fd, String name, byte[] value) throws IOException {
+    try {
+      Holder.LIBC.fsetxattr(fd, name, value, value.length, 0);
+    } catch (LastErrorException e) {
+      throw error("fsetxattr " + name, e);
+    }
+  }
+
+  /** close(2), errors ignored: the descriptor is gone either way. */
+  public static void close(int fd) {
+    try {
+      Holder.LIBC.close(fd);
+    } catch (LastErrorException e) {
+      // EINTR or EIO: on Linux the descriptor is released all the same
+    }
   }
 
   private static final class Holder {

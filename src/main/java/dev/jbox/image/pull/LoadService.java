@@ -229,12 +229,7 @@ public final class LoadService {
   }
 
   private static Digest sha256(Path f) throws IOException {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest md = dev.jbox.sys.NativeSha256.forSize(Files.size(f));
     try (InputStream in = Files.newInputStream(f)) {
       byte[] b = new byte[1 << 16];
       int n;

@@ -39,7 +39,7 @@ final class BlobPuller implements RegistryEndpoint<Void> {
     this.dest = dest;
     this.partial = dest.resolveSibling(dest.getFileName() + ".partial");
     this.progress = progress == null ? Progress.NONE : progress;
-    this.hasher = d.digest().newHasher();
+    this.hasher = d.digest().newHasher(d.size());
   }
 
   @Override
@@ -160,7 +160,7 @@ final class BlobPuller implements RegistryEndpoint<Void> {
         ch.truncate(0);
       }
     }
-    hasher = d.digest().newHasher();
+    hasher = d.digest().newHasher(d.size());
     have = 0;
   }
 
@@ -170,7 +170,7 @@ final class BlobPuller implements RegistryEndpoint<Void> {
     } catch (IOException ignored) {
       // the error being reported matters more; a stale partial is re-hashed, never trusted
     }
-    hasher = d.digest().newHasher();
+    hasher = d.digest().newHasher(d.size());
     have = 0;
   }
 

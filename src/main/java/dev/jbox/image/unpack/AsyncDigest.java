@@ -4,7 +4,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -23,11 +22,8 @@ final class AsyncDigest extends FilterInputStream {
 
   AsyncDigest(InputStream in) {
     super(in);
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    // the unpacker has JNA loaded already (FsCalls): libcrypto's SHA-256 whenever it is there
+    sha = dev.jbox.sys.NativeSha256.forSize(Long.MAX_VALUE);
     worker = new Thread(this::hashLoop, "layer-sha256");
     worker.setDaemon(true);
     worker.start();

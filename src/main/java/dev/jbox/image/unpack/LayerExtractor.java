@@ -60,6 +60,7 @@ public final class LayerExtractor {
   private final List<String> devices = new ArrayList<>();
   private int skippedXattrs;
   private long entries;
+  private FileWriters writers;
 
   private LayerExtractor(Path root, Options opt) {
     this.root = root;
@@ -97,6 +98,7 @@ public final class LayerExtractor {
   private Result run(InputStream raw) throws IOException {
     Bounded bounded = new Bounded(decompress(raw), opt.limits().maxBytes());
     AsyncDigest din = new AsyncDigest(bounded);
+    writers = new FileWriters(FileWriters.defaultThreads(), this::outOfRange);
     try {
       TarReader tar = new TarReader(din, opt.limits().maxPathLength());
       dirMeta.put(root, new long[] {0755, -1});
@@ -115,6 +117,8 @@ public final class LayerExtractor {
       // The diff id covers the whole uncompressed stream, including the trailing zero blocks.
       din.transferTo(OutputStream.nullOutputStream());
       String diffId = din.digest();
+      writers.drain();
+      skippedXattrs += writers.skippedXattrs();
       finishDirs();
       if (!devices.isEmpty()) {
         notes.add("skipped " + devices.size() + " device node(s), which cannot be created rootless"
@@ -128,6 +132,7 @@ public final class LayerExtractor {
           bounded.count, devices.size(), notes);
     } finally {
       din.abandon();
+      writers.close();
     }
   }
 
@@ -215,13 +220,31 @@ public final class LayerExtractor {
       }
       case '0', '\0', '7' -> {
         removeExisting(p);
-        try (OutputStream os = Files.newOutputStream(p, StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-          byte[] buf = new byte[1 << 16];
-          int n;
-          while ((n = tar.read(buf, 0, buf.length)) > 0) os.write(buf, 0, n);
+        String member = "/" + String.join("/", comps);
+        FileWriters.Meta meta = new FileWriters.Meta(member, opt.applyOwnership(), e.uid(), e.gid(), e.mode(),
+            userXattrs(e), e.mtimeSeconds());
+        if (opt.applyOwnership() && (e.uid() > Integer.MAX_VALUE || e.gid() > Integer.MAX_VALUE)) throw outOfRange(meta);
+        int fd = FsCalls.createNew(p);
+        if (e.size() <= FileWriters.MAX_QUEUED_FILE) {
+          byte[] data = new byte[(int) e.size()];
+          int got = 0;
+          for (int n; got < data.length && (n = tar.read(data, got, data.length - got)) > 0; ) got += n;
+          writers.submit(fd, data, got, meta, member);
+        } else {
+          // too big to queue: written here, through the same descriptor-only calls
+          try {
+            byte[] buf = new byte[1 << 16];
+            java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(1 << 16);
+            for (int n; (n = tar.read(buf, 0, buf.length)) > 0; ) {
+              direct.clear();
+              direct.put(buf, 0, n).flip();
+              FileWriters.write(fd, direct, member);
+            }
+            writers.apply(fd, meta, member);
+          } finally {
+            FsCalls.close(fd);
+          }
         }
-        finishNode(p, e);
       }
       case '2' -> {
         if (e.linkName().isEmpty()) throw new IOException("symlink with an empty target");
@@ -332,6 +355,27 @@ public final class LayerExtractor {
     } catch (IOException x) {
       return List.of(name);
     }
+  }
+
+  /** The member's user.* xattrs that jbox keeps (not the overlay's own); counts the others. */
+  private Map<String, byte[]> userXattrs(TarEntry e) {
+    if (e.xattrs().isEmpty()) return Map.of();
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
+      String n = x.getKey();
+      if (!n.startsWith("user.") || n.startsWith("user.overlay.") || n.startsWith("user.fuseoverlayfs.")) skippedXattrs++;
+      else out.put(n, x.getValue());
+    }
+    return out;
+  }
+
+  /** fchown refused an id: the error names it (uid if that one is past the map) and the fix. */
+  private IOException outOfRange(FileWriters.Meta m) {
+    long uids = IdMaps.mappedCount("/proc/self/uid_map");
+    boolean uid = m.uid() >= uids || m.uid() > Integer.MAX_VALUE;
+    long mapped = uid ? uids : IdMaps.mappedCount("/proc/self/gid_map");
+    return new IOException("file " + m.member() + " owned by " + (uid ? "uid " + m.uid() : "gid " + m.gid())
+        + ", outside your " + mapped + " subordinate ids: add a larger range to " + (uid ? "/etc/subuid" : "/etc/subgid"));
   }
 
   private void xattrs(Path p, TarEntry e) throws IOException {

@@ -151,9 +151,10 @@ public final class Unpacker implements AutoCloseable {
     if (child != null) return;
     String java = ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    List<String> argv = new ArrayList<>(List.of(java, "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        UnpackMain.class.getName()));
+    // C1 only, as the launcher: the tar's sha256 is libcrypto's (NativeSha256), so C2 would only
+    // add its compile time (13 % of a pull's CPU when it was on here)
+    List<String> argv = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"), UnpackMain.class.getName()));
     ProcessBuilder pb = new ProcessBuilder(wrap.apply(argv));
     try {
       child = pb.start();

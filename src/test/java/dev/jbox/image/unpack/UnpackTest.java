@@ -97,6 +97,37 @@ class UnpackTest {
   }
 
   @Test
+  void extract_manyFilesThroughTheWriterThreads_andOneTooBigToQueue_keepContentsModesAndTimes() throws Exception {
+    RawTar t = new RawTar().dir("./", 0755).dir("d/", 0755);
+    java.util.Random rnd = new java.util.Random(42);
+    byte[][] data = new byte[300][];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = new byte[rnd.nextInt(3 * 65536 + 7)];
+      rnd.nextBytes(data[i]);
+      t.bytes("d/f" + i, data[i], 0400 | (i % 8) << 3 | (i % 4));
+    }
+    byte[] big = new byte[FileWriters.MAX_QUEUED_FILE + 12345];
+    rnd.nextBytes(big);
+    t.bytes("d/big", big, 0640);
+    // a later member replaces an earlier one while its writer may still be busy with it
+    t.bytes("d/f7", "replaced".getBytes(StandardCharsets.UTF_8), 0600);
+    byte[] tar = t.build();
+    LayerExtractor.Result r = extract(tar);
+    assertEquals(sha(tar), r.diffId());
+    for (int i = 0; i < data.length; i++) {
+      if (i == 7) continue;
+      Path f = dest.resolve("d/f" + i);
+      assertArrayEquals(data[i], Files.readAllBytes(f), f.toString());
+      assertEquals(0400 | (i % 8) << 3 | (i % 4), mode(f), f.toString());
+      assertEquals(1_700_000_000_000L, Files.getLastModifiedTime(f, NF).toMillis(), f.toString());
+    }
+    assertEquals("replaced", Files.readString(dest.resolve("d/f7")));
+    assertEquals(0600, mode(dest.resolve("d/f7")));
+    assertArrayEquals(big, Files.readAllBytes(dest.resolve("d/big")));
+    assertEquals(0640, mode(dest.resolve("d/big")));
+  }
+
+  @Test
   void extract_benignLayer_keepsTypesModesAndDiffId() throws Exception {
     String longName = "deep/" + "x".repeat(150) + "/file";
     byte[] tar = new RawTar()
