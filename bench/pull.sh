@@ -129,9 +129,11 @@ fsimg=$work/fs.img
 mkdir -p "$mnt"
 cat >"$work/fresh-fs" <<FRESH
 #!/bin/sh
-umount "$mnt" 2>/dev/null
+# lazily: podman's pause process may still hold the old one; a new image file each time, so a
+# loop device still attached to the old one never sees it rewritten
+umount -l "$mnt" 2>/dev/null
 rm -rf "$run_dir/bench-pull-runroot"
-truncate -s 0 "$fsimg" && truncate -s 4G "$fsimg" && mkfs.ext4 -q -F "$fsimg" && mount -o loop "$fsimg" "$mnt" \\
+rm -f "$fsimg" && truncate -s 4G "$fsimg" && mkfs.ext4 -q -F "$fsimg" && mount -o loop "$fsimg" "$mnt" \\
   && chown $(id -u "$user"):$(id -g "$user") "$mnt" && sync
 FRESH
 cat >"$work/as-user" <<ASUSER
@@ -175,7 +177,7 @@ hyperfine --runs "$runs" --export-json "$u/parts.json" --style basic \
   -n untar --prepare "$work/fresh-fs" \
     "$a sh -c 'mkdir $mnt/floor && tar -x --exclude=./dev/* -C $mnt/floor -f $work/layer.tar'" \
   2>&1 | tee "$results/parts.txt"
-umount "$mnt" 2>/dev/null || true
+umount -l "$mnt" 2>/dev/null || true
 rm -f "$fsimg"
 
 cp "$u/pull.json" "$u/parts.json" "$results/"
