@@ -1,11 +1,13 @@
 /* What the C plan tests share: a CHECK that counts instead of aborting, the golden-file loader,
- * and a copy helper (plan_decode takes ownership of its buffer). Header-only: each test_*.c is
+ * a copy helper, a patched decode and the truncation check (plan_decode takes ownership of its buffer). Header-only: each test_*.c is
  * its own program. */
 #ifndef JBOX_TESTS_CHECK_H
 #define JBOX_TESTS_CHECK_H
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "plan.h"
 
 static int passed, failed;
 #define CHECK(cond)                                                                                \
@@ -34,5 +36,32 @@ static inline char *copy(const char *b, size_t len) {
   char *c = malloc(len ? len : 1);
   memcpy(c, b, len);
   return c;
+}
+
+/* Decodes the golden bytes with `from` replaced by `to` (of the same length): plan_decode's result,
+ * or 0 when `from` is not there. */
+static inline int decode_patched(const char *g, size_t len, const char *from, const char *to) {
+  char *bad = copy(g, len);
+  char *s = memmem(bad, len, from, strlen(from));
+  if (!s) {
+    free(bad);
+    return 0;
+  }
+  memcpy(s, to, strlen(to));
+  struct plan p;
+  int r = plan_decode(&p, bad, len);
+  plan_free(&p);
+  return r;
+}
+
+/* Whether every proper prefix of the golden bytes is refused. */
+static inline int every_truncation_fails(const char *g, size_t len) {
+  int all_failed = 1;
+  for (size_t n = 0; n < len; n++) {
+    struct plan t;
+    if (plan_decode(&t, copy(g, n), n) == 0) all_failed = 0;
+    plan_free(&t);
+  }
+  return all_failed;
 }
 #endif

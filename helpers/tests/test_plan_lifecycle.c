@@ -31,13 +31,7 @@ int main(void) {
   CHECK(plan_decode(&p, bad, len) != 0 && strstr(jbox_err, "exec target"));
   plan_free(&p);
 
-  int all_failed = 1;
-  for (size_t n = 0; n < len; n++) {
-    struct plan t;
-    if (plan_decode(&t, copy(g, n), n) == 0) all_failed = 0;
-    plan_free(&t);
-  }
-  CHECK(all_failed);
+  CHECK(every_truncation_fails(g, len));
 
   /* field 22 counted from the last ')': the command name may hold ") (" and spaces */
   unsigned long long st = 0;

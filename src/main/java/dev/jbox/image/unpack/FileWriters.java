@@ -29,6 +29,11 @@ final class FileWriters implements AutoCloseable {
   /** What goes on a file after its contents; {@code describe} names it in errors. */
   record Meta(String member, boolean chown, long uid, long gid, int mode, Map<String, byte[]> xattrs, long mtime) {}
 
+  /** Where a file's bytes come from: a queued array, or the tar itself. */
+  interface Source {
+    int read(byte[] b, int off, int len) throws IOException;
+  }
+
   /** Turns an EINVAL of fchown into the error naming the id and the fix. */
   interface OwnerError {
     IOException outOfRange(Meta m);
@@ -101,14 +106,21 @@ final class FileWriters implements AutoCloseable {
   }
 
   private void finish(int fd, byte[] data, int len, Meta m, String name) throws IOException {
+    writeStreaming(fd, new java.io.ByteArrayInputStream(data, 0, len)::read, m, name);
+  }
+
+  /**
+   * Copies in to fd through this thread's direct buffer, applies the metadata and closes fd:
+   * the worker's path for a queued file, the caller's for one too big to queue.
+   */
+  void writeStreaming(int fd, Source in, Meta m, String name) throws IOException {
     try {
       ByteBuffer buf = BUF.get();
-      for (int off = 0; off < len; ) {
-        int n = Math.min(buf.capacity(), len - off);
+      byte[] chunk = new byte[buf.capacity()];
+      for (int n; (n = in.read(chunk, 0, chunk.length)) > 0; ) {
         buf.clear();
-        buf.put(data, off, n).flip();
+        buf.put(chunk, 0, n).flip();
         write(fd, buf, name);
-        off += n;
       }
       apply(fd, m, name);
     } finally {
@@ -116,7 +128,7 @@ final class FileWriters implements AutoCloseable {
     }
   }
 
-  static void write(int fd, ByteBuffer direct, String name) throws IOException {
+  private static void write(int fd, ByteBuffer direct, String name) throws IOException {
     try {
       FsCalls.writeFully(fd, direct);
     } catch (IOException e) {

@@ -232,18 +232,7 @@ public final class LayerExtractor {
           writers.submit(fd, data, got, meta, member);
         } else {
           // too big to queue: written here, through the same descriptor-only calls
-          try {
-            byte[] buf = new byte[1 << 16];
-            java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(1 << 16);
-            for (int n; (n = tar.read(buf, 0, buf.length)) > 0; ) {
-              direct.clear();
-              direct.put(buf, 0, n).flip();
-              FileWriters.write(fd, direct, member);
-            }
-            writers.apply(fd, meta, member);
-          } finally {
-            FsCalls.close(fd);
-          }
+          writers.writeStreaming(fd, tar::read, meta, member);
         }
       }
       case '2' -> {
@@ -342,11 +331,15 @@ public final class LayerExtractor {
   }
 
   private IOException outOfRange(TarEntry e, String what) {
+    return outOfRange("/" + String.join("/", safeComps(e.name())), what);
+  }
+
+  /** The one-line error for an id without a mapping: which file, which id, and the fix. */
+  private static IOException outOfRange(String member, String what) {
     boolean uid = what.startsWith("uid");
     long mapped = IdMaps.mappedCount(uid ? "/proc/self/uid_map" : "/proc/self/gid_map");
-    return new IOException("file /" + String.join("/", safeComps(e.name())) + " owned by " + what
-        + ", outside your " + mapped + " subordinate ids: add a larger range to "
-        + (uid ? "/etc/subuid" : "/etc/subgid"));
+    return new IOException("file " + member + " owned by " + what + ", outside your " + mapped
+        + " subordinate ids: add a larger range to " + (uid ? "/etc/subuid" : "/etc/subgid"));
   }
 
   private static List<String> safeComps(String name) {
@@ -371,11 +364,8 @@ public final class LayerExtractor {
 
   /** fchown refused an id: the error names it (uid if that one is past the map) and the fix. */
   private IOException outOfRange(FileWriters.Meta m) {
-    long uids = IdMaps.mappedCount("/proc/self/uid_map");
-    boolean uid = m.uid() >= uids || m.uid() > Integer.MAX_VALUE;
-    long mapped = uid ? uids : IdMaps.mappedCount("/proc/self/gid_map");
-    return new IOException("file " + m.member() + " owned by " + (uid ? "uid " + m.uid() : "gid " + m.gid())
-        + ", outside your " + mapped + " subordinate ids: add a larger range to " + (uid ? "/etc/subuid" : "/etc/subgid"));
+    boolean uid = m.uid() >= IdMaps.mappedCount("/proc/self/uid_map") || m.uid() > Integer.MAX_VALUE;
+    return outOfRange(m.member(), uid ? "uid " + m.uid() : "gid " + m.gid());
   }
 
   private void xattrs(Path p, TarEntry e) throws IOException {
