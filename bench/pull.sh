@@ -21,6 +21,7 @@ mirror=${BENCH_MIRROR:-http://deb.debian.org/debian}
 results=${1:-$repo/bench/results/pull-$(date -u +%Y%m%dT%H%M%SZ)}
 
 die() { echo "pull.sh: $*" >&2; exit 1; }
+mkdir -p "$results" && results=$(cd "$results" && pwd)  # absolute: the measurements run elsewhere
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and switches to $user)"
 id "$user" >/dev/null 2>&1 || die "no user $user"
 grep -q "^$user:" /etc/subuid && grep -q "^$user:" /etc/subgid || die "$user has no subordinate ids"
@@ -129,8 +130,13 @@ fsimg=$work/fs.img
 mkdir -p "$mnt"
 cat >"$work/fresh-fs" <<FRESH
 #!/bin/sh
-# lazily: podman's pause process may still hold the old one; a new image file each time, so a
-# loop device still attached to the old one never sees it rewritten
+# podman's rootless pause process keeps the mount namespace every podman command joins: while it
+# lives, podman still sees the previous run's file system (and its image) under $mnt whatever the
+# host mounts there, and a "pull" finds the image present. So every run starts without it, as a
+# user's first pull does.
+pkill -KILL -u "$user" 2>/dev/null; sleep 0.2
+# lazily: a new image file each time, so a loop device still attached to the old one never sees it
+# rewritten
 umount -l "$mnt" 2>/dev/null
 rm -rf "$run_dir/bench-pull-runroot"
 rm -f "$fsimg" && truncate -s 4G "$fsimg" && mkfs.ext4 -q -F "$fsimg" && mount -o loop "$fsimg" "$mnt" \\
@@ -148,13 +154,21 @@ as_user() { "$work/as-user" "$@"; }
 jbox=$repo/packaging/jbox
 # podman: rootless, no systemd => cgroupfs and file events; runc where crun refuses hybrid cgroups
 # (see README). Its own storage under $u so the user's other podman state is untouched.
-podman="podman --cgroup-manager=cgroupfs --events-backend=file --root $mnt/podman-root --runroot $run_dir/bench-pull-runroot"
+podman="podman --storage-driver=overlay --cgroup-manager=cgroupfs --events-backend=file --root $mnt/podman-root --runroot $run_dir/bench-pull-runroot"
 if command -v runc >/dev/null; then podman="$podman --runtime=runc"; fi
 as_user $podman info --format '{{.Store.GraphDriverName}}' >"$results/podman-driver.txt" 2>&1 || true
 driver=$(tail -1 "$results/podman-driver.txt")
 as_user "$jbox" pull -q "$image" >/dev/null || die "jbox pull does not work as $user"
 "$work/fresh-fs"
 as_user $podman pull -q "$image" >/dev/null || die "podman pull does not work as $user"
+# A pull that stored less than half the layer did not pull into this file system: the figure would
+# be meaningless (it happened while podman's pause process kept the previous one, see fresh-fs).
+stored=$(du -sb "$mnt/podman-root" | cut -f1)
+[ "$stored" -gt $((tar_size / 2)) ] || die "podman stored only $stored bytes under $mnt/podman-root"
+"$work/fresh-fs"
+as_user "$jbox" pull -q "$image" >/dev/null
+stored=$(du -sb "$mnt/jbox-store" | cut -f1)
+[ "$stored" -gt $((tar_size / 2)) ] || die "jbox stored only $stored bytes under $mnt/jbox-store"
 
 
 # --- measurements: one hyperfine run, a new file system before every pull ---------------------------

@@ -193,6 +193,7 @@ static int jbox_command(int argc, char **argv) {
     if (access(jsa, R_OK) == 0) {
       jv[k++] = joined("-XX:SharedArchiveFile=", jsa);
       jv[k++] = "-Xlog:cds=off,cds+dynamic=off";
+      jv[k++] = joined("-Djbox.cds=", jsa); /* for the unpacker JVM that pulls start */
     }
   }
   for (char *save = NULL, *t = opts ? strtok_r(opts, " \t\n", &save) : NULL; t; t = strtok_r(NULL, " \t\n", &save))

@@ -1,6 +1,8 @@
 package dev.jbox.cli;
 
 import dev.jbox.image.store.ImageRecord;
+import dev.jbox.image.unpack.UnpackMain;
+import dev.jbox.json.Json;
 import dev.jbox.image.store.Store;
 import dev.jbox.sandbox.idmap.IdMaps;
 import dev.jbox.sandbox.idmap.SubIds;
@@ -21,7 +23,11 @@ import java.util.Map;
  * walks every branch a user's {@code jbox run} takes, not just the one its own account happens to
  * take: a caller with subordinate ids (the build may run as root, which has none), {@code run
  * IMAGE} against a throw-away store holding a one-layer image, and {@code run --rootfs}. Each run
- * stops where it would hand its plan to the helper, which is absent here.
+ * stops where it would hand its plan to the helper, which is absent here. Then the other commands
+ * a user types most: {@code pull} from a registry served in this JVM (HTTP client, registries.conf,
+ * manifests, the download; the unpack fails or succeeds depending on the helper, either is fine),
+ * {@code images} and {@code ps} through picocli, and the unpacker's own work ({@link
+ * UnpackMain#handle} on a small gzip layer), since the unpacker JVM starts from this archive too.
  *
  * <p>Usage: {@code JBOX_STORAGE=DIR/store XDG_RUNTIME_DIR=DIR/run java ... CdsTraining DIR}.
  */
@@ -50,6 +56,21 @@ public final class CdsTraining {
     Files.createDirectories(dir.resolve("rootfs"));
     Main.run(new String[] {"run", "--rootfs", dir.resolve("rootfs").toString(), "--network=none", "-e", "A=b",
         "-v", dir + ":/x", "--tmpfs", "/t", "true"}, quiet, quiet);
+
+    byte[] layer = TrainingRegistry.gzipLayer();
+    Path blob = dir.resolve("layer.tar.gz");
+    Files.write(blob, layer);
+    UnpackMain.handle(Json.parseObject("{\"id\":\"1\",\"op\":\"unpack\",\"blob\":" + Json.write(blob.toString())
+        + ",\"dest\":" + Json.write(dir.resolve("unpacked").toString()) + ",\"name\":\"training\",\"ownership\":false,"
+        + "\"maxBytes\":1000000,\"maxEntries\":100,\"maxPath\":4096}"));
+    UnpackMain.handle(Json.parseObject("{\"id\":\"2\",\"op\":\"delete\",\"paths\":["
+        + Json.write(dir.resolve("unpacked").toString()) + "]}"));
+    try (TrainingRegistry reg = TrainingRegistry.start(layer)) {
+      Main.run(new String[] {"pull", "--tls-verify=false", reg.image()}, quiet, quiet);
+      Main.run(new String[] {"pull", "-q", "--tls-verify=false", reg.image()}, quiet, quiet);
+    }
+    Main.run(new String[] {"images"}, quiet, quiet);
+    Main.run(new String[] {"ps", "-a"}, quiet, quiet);
   }
 
   /** An image record whose one layer is an empty directory, tagged {@link #IMAGE}. */

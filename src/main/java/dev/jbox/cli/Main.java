@@ -13,7 +13,7 @@ public final class Main {
 
   public static void main(String[] args) {
     dev.jbox.Trace.mark("java-main");
-    System.exit(run(args, System.out, System.err));
+    dev.jbox.sys.QuickExit.exit(run(args, System.out, System.err));
   }
 
   /** Runs one command line and returns the exit status; never throws for user errors. */

@@ -60,7 +60,7 @@ public final class ZstdInputStream extends InputStream {
     Z z = lib;
     if (z == null) {
       try {
-        z = Native.load("zstd", Z.class);
+        z = Native.load("libzstd.so.1", Z.class); // by soname: see FsCalls.LIBC_NAME
       } catch (UnsatisfiedLinkError e) {
         throw new IOException(
             "zstd layer: cannot load libzstd.so.1 (install the libzstd1 package): "

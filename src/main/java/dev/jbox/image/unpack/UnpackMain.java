@@ -65,8 +65,9 @@ public final class UnpackMain {
     System.exit(0);
   }
 
+  /** One request (the protocol above); public for the CDS training run, which walks it in-process. */
   @SuppressWarnings("unchecked")
-  static Map<String, Object> handle(Map<String, Object> req) {
+  public static Map<String, Object> handle(Map<String, Object> req) {
     Map<String, Object> resp = new LinkedHashMap<>();
     resp.put("id", req.get("id"));
     try {
