@@ -53,13 +53,14 @@ final class RunCommand {
     }
     String id = SandboxBuilder.newId();
     Path stateRoot = dev.jbox.state.Store.open(env, warning -> { }).root();
-    SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), IdMaps.Caller.current(), env)
+    IdMaps.Caller caller = IdMaps.Caller.current();
+    SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), caller, env)
         .etcFilesIn(stateRoot.resolve("files"));
     Plan plan;
     Path containerDir = null;
     String imageLabel = null;
     if (imageName != null) {
-      RunImage.Resolved img = RunImage.resolve(imageName, o.value("pull"), out, err);
+      RunImage.Resolved img = RunImage.resolve(imageName, o.value("pull"), caller, out, err);
       // what crashed runs left goes first: a listing and a stat or two per sandbox (java.io, well
       // under a millisecond) when nothing did; the deleter's JVM only when something did
       List<String> leftovers = Store.sandboxLeftovers(img.containersDir(), System.currentTimeMillis(), stateRoot);

@@ -3,12 +3,14 @@ package dev.jbox.cli;
 import dev.jbox.JboxException;
 import dev.jbox.image.ImageConfig;
 import dev.jbox.image.Platform;
+import dev.jbox.image.pull.LayerIds;
 import dev.jbox.image.pull.PullRequest;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageLookup;
 import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.store.Store;
 import dev.jbox.sandbox.ImageSpec;
+import dev.jbox.sandbox.idmap.IdMaps;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ final class RunImage {
   /** The image and the directory its sandboxes' writable layers go to. */
   record Resolved(ImageSpec spec, Path containersDir) {}
 
-  static Resolved resolve(String name, String pullPolicy, PrintStream out, PrintStream err) {
+  static Resolved resolve(String name, String pullPolicy, IdMaps.Caller caller, PrintStream out, PrintStream err) {
     String policy = pullPolicy == null ? "missing" : pullPolicy;
     if (!List.of("missing", "always", "never", "newer").contains(policy)) {
       throw new JboxException("--pull `" + policy + "`: expected missing, always, never or newer");
@@ -41,6 +43,16 @@ final class RunImage {
     if (rec == null) {
       // progress goes to stderr: the sandbox owns stdout
       rec = new PullService(store, err, err).pull(new PullRequest(name, Platform.host(), null, false, System.console() != null, 4));
+    }
+    LayerIds ids = LayerIds.of(caller);
+    for (ImageRecord.Layer l : rec.layers()) {
+      if (!store.layerComplete(l.diffId())) continue; // lowerDirs names it below
+      String m = ids.mismatch(store.layerMeta(l.diffId()));
+      if (m != null) {
+        throw new JboxException("run: `" + display + "` was unpacked for other subordinate ids (" + m
+            + "; /etc/subuid or /etc/subgid changed) and its files would have the wrong owners: `jbox pull "
+            + display + "` unpacks it again");
+      }
     }
     ImageConfig c = ImageConfig.parse(store.configBytes(rec));
     List<String> lower = new ArrayList<>();

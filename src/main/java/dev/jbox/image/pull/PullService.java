@@ -53,6 +53,14 @@ public final class PullService {
     return new Unpacker(wrap, true, UnpackLimits.defaults());
   }
 
+  private volatile LayerIds ids;
+
+  private LayerIds ids() {
+    LayerIds i = ids;
+    if (i == null) ids = i = LayerIds.current();
+    return i;
+  }
+
   /** Pulls and returns the stored record. */
   public ImageRecord pull(PullRequest req) {
     RegistriesConf conf = RegistriesConf.load();
@@ -200,7 +208,7 @@ public final class PullService {
     boolean unpacked = false;
     while (true) {
       Locks.Held shared = Locks.acquire(lockFile, false);
-      if (store.layerComplete(diffId)) {
+      if (store.layerComplete(diffId) && !ids().stale(store, diffId)) {
         if (!unpacked) {
           view.line("Copying blob " + d.digest().encoded().substring(0, 12)
               + " skipped: already exists");
@@ -219,7 +227,9 @@ public final class PullService {
         continue;
       }
       try {
-        if (!store.layerComplete(diffId)) {
+        if (!store.layerComplete(diffId) || ids().stale(store, diffId)) {
+          // a stale layer (unpacked for other subordinate ids, see LayerIds) is replaced: the
+          // work's beginLayer deletes the old files
           try {
             work.run();
             unpacked = true;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.image.Platform;
+import dev.jbox.json.Json;
 import dev.jbox.image.testing.RawTar;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,6 +49,44 @@ class RunImageTest extends ImageRunFixture {
     try (var s = Files.list(containers)) {
       assertEquals(List.of(), s.toList(), "--rm removed the writable layer");
     }
+  }
+
+  @Test
+  void subordinateIdsChanged_runRefusesWithTheFix_andPullUnpacksTheLayerAgain() throws Exception {
+    Jbox j = jbox();
+    assertEquals(0, j.launch("pull", "-q", busybox).status());
+    Path meta;
+    try (var s = Files.list(j.storage.resolve("layers"))) {
+      meta = s.filter(Files::isDirectory).findFirst().orElseThrow().resolve("layer.json");
+    }
+    Map<String, Object> m = Json.parseObject(Files.readString(meta));
+    String recorded = (String) m.get("uidMap");
+    assertTrue(recorded != null && recorded.trim().split("\n").length > 1, "unpacked with subordinate ids: " + m);
+    // what a layer unpacked before /etc/subuid moved the user's range looks like
+    long uid = new com.sun.security.auth.module.UnixSystem().getUid();
+    m.put("uidMap", "0 " + uid + " 1\n1 7000000 65536");
+    Files.writeString(meta, Json.write(m));
+
+    var refused = j.launch("run", "--rm", "--network=none", busybox, "true");
+    assertEquals(125, refused.status(), refused.toString());
+    assertTrue(refused.err().contains("was unpacked for other subordinate ids (uid map 0 " + uid + " 1,1 7000000 65536, now ")
+        && refused.err().contains("`jbox pull " + busybox + "` unpacks it again"), refused.err());
+    assertEquals(1, refused.err().lines().count(), refused.err());
+    Path containers = j.storage.resolve("containers");
+    if (Files.exists(containers)) {
+      try (var s = Files.list(containers)) {
+        assertEquals(List.of(), s.toList(), "a refused run leaves nothing");
+      }
+    }
+
+    var pull = j.launch("pull", busybox);
+    assertEquals(0, pull.status(), pull.toString());
+    assertFalse(pull.out().contains("skipped: already exists"), "the stale layer was unpacked again: " + pull.out());
+    assertEquals(recorded.trim(), ((String) Json.parseObject(Files.readString(meta)).get("uidMap")).trim());
+    var r = j.launch("run", "--rm", "--network=none", busybox, "sh", "-c", "stat -c %u:%g /home/u/notes");
+    assertEquals("1000:1000\n", r.out(), r.toString());
+    var again = j.launch("pull", busybox);
+    assertTrue(again.out().contains("skipped: already exists"), "a current layer is kept: " + again.out());
   }
 
   @Test
