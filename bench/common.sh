@@ -2,6 +2,7 @@
 # Installs the tools, builds jbox, prepares the unprivileged user's environment (rootfs,
 # XDG_RUNTIME_DIR, a podman that runs on this host) and records the machine. Defines as_user,
 # $jbox, $jar and $podman.
+mkdir -p "$results" && results=$(cd "$results" && pwd) # absolute: the scripts cd to $work below
 # --- tools -------------------------------------------------------------------------------------
 if [ -z "${BENCH_NO_APT:-}" ]; then
   export DEBIAN_FRONTEND=noninteractive

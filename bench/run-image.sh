@@ -135,7 +135,10 @@ iperf() { # iperf NAME CMD...: sends, then receives; prints "NAME send recv" in 
   iperf jbox-pasta $jb run --rm $binds "$img"
   iperf jbox-slirp4netns $jb run --rm --network=slirp4netns $binds "$img"
   iperf podman-default $podman run --rm $binds "$img"
-  iperf podman-pasta $podman run --rm --network=pasta $binds "$img"
+  # podman before 4.4 (Debian 12 has 4.3) has no --network=pasta
+  if as_user $podman run --rm --network=pasta "$img" true >/dev/null 2>&1; then
+    iperf podman-pasta $podman run --rm --network=pasta $binds "$img"
+  fi
 } | tee "$results/iperf-raw.txt"
 awk '{s[$1]=$2; r[$1]=$3} END {
   printf "iperf3 Mbit/s (send = sandbox to peer, recv = peer to sandbox)\n"

@@ -23,22 +23,33 @@ import java.util.Map;
  * walks every branch a user's {@code jbox run} takes, not just the one its own account happens to
  * take: a caller with subordinate ids (the build may run as root, which has none), {@code run
  * IMAGE} against a throw-away store holding a one-layer image, and {@code run --rootfs}. Each run
- * stops where it would hand its plan to the helper, which is absent here. Then the other commands
- * a user types most: {@code pull} from a registry served in this JVM (HTTP client, registries.conf,
- * manifests, the download; the unpack fails or succeeds depending on the helper, either is fine),
- * {@code images} and {@code ps} through picocli, and the unpacker's own work ({@link
- * UnpackMain#handle} on a small gzip layer), since the unpacker JVM starts from this archive too.
+ * stops where it would hand its plan to the helper, which is absent here.
  *
- * <p>Usage: {@code JBOX_STORAGE=DIR/store XDG_RUNTIME_DIR=DIR/run java ... CdsTraining DIR}.
+ * <p>Mode {@code cli} trains the second archive, of every other command (the launcher picks by the
+ * first argument; one archive of both was five times larger, and mapping it made every run 2-4 ms
+ * slower): {@code pull} from a registry served in this JVM (HTTP client, registries.conf,
+ * manifests, the download; the unpack fails or succeeds depending on the helper, either is fine),
+ * {@code images} and {@code ps}, and the unpacker's own work ({@link UnpackMain#handle} on a small
+ * gzip layer), since the unpacker JVM a pull starts uses the same archive.
+ *
+ * <p>Usage: {@code JBOX_STORAGE=DIR/store XDG_RUNTIME_DIR=DIR/run java ... CdsTraining DIR run|cli}.
  */
 public final class CdsTraining {
   private CdsTraining() {}
 
   static final String IMAGE = "localhost/jbox-cds-training:latest";
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws IOException, ClassNotFoundException {
     Path dir = Path.of(args[0]);
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
+    // what Main.main uses around Main.run: training calls Main.run, so they are loaded by hand
+    for (Class<?> c : List.of(dev.jbox.sys.QuickExit.class, dev.jbox.Trace.class)) {
+      Class.forName(c.getName(), true, CdsTraining.class.getClassLoader());
+    }
+    if (args.length > 1 && args[1].equals("cli")) {
+      cli(dir, quiet);
+      return;
+    }
 
     // a caller with subordinate ids, as on a configured desktop
     Path subids = dir.resolve("subid");
@@ -56,7 +67,9 @@ public final class CdsTraining {
     Files.createDirectories(dir.resolve("rootfs"));
     Main.run(new String[] {"run", "--rootfs", dir.resolve("rootfs").toString(), "--network=none", "-e", "A=b",
         "-v", dir + ":/x", "--tmpfs", "/t", "true"}, quiet, quiet);
+  }
 
+  private static void cli(Path dir, PrintStream quiet) throws IOException {
     byte[] layer = TrainingRegistry.gzipLayer();
     Path blob = dir.resolve("layer.tar.gz");
     Files.write(blob, layer);

@@ -124,5 +124,18 @@ class LauncherTest {
     assertTrue(lines.stream().anyMatch(l -> l.contains("dev.jbox.cli.RunCommand") && l.contains("shared objects file")),
         "the archive is not used: " + lines.stream().filter(l -> l.contains("dev.jbox.")).toList());
     assertEquals(List.of(), fromJar, "jbox classes read from the jar on the run path (extend dev.jbox.cli.CdsTraining)");
+
+    // every other command has an archive of its own, so that the run archive stays small
+    assertTrue(Files.size(lib.resolve("jbox-cli.jsa")) > Files.size(lib.resolve("jbox.jsa")), out);
+    Path cliLog = tmp.resolve("cli-classes.log");
+    Jbox.Result images = run(Map.of("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + cliLog), "images");
+    assertEquals(0, images.code(), images.toString());
+    List<String> cli = Files.readAllLines(cliLog);
+    assertTrue(cli.stream().anyMatch(l -> l.contains("dev.jbox.cli.ImagesCommand") && l.contains("shared objects file")),
+        "the cli archive is not used: " + cli.stream().filter(l -> l.contains("dev.jbox.")).toList());
+    // (except what implements picocli's interfaces, the version provider and lambdas: picocli's
+    // classes, compiled for Java 5, cannot be archived, nor can their implementations)
+    assertEquals(List.of(), cli.stream().filter(l -> l.contains(" dev.jbox.") && !l.contains("shared objects file")
+        && !l.contains("$$Lambda$") && !l.contains("dev.jbox.cli.Version ")).toList());
   }
 }

@@ -300,6 +300,42 @@ public final class Store {
    * lock is held at all: a pull or load keeps a layer lock from before its blobs appear until its
    * record (which references them) is written. Returns the bytes freed (layers and blobs).
    */
+  /** How long an interrupted download or load may sit before prune takes it (see below). */
+  public static final java.time.Duration STALE_TEMPORARY = java.time.Duration.ofHours(1);
+
+  /**
+   * Removes what interrupted pulls and loads left and nothing is writing any more: blobs'
+   * {@code .partial} downloads and {@code tmp/load-*} directories last modified before
+   * {@code cutoffMillis}. A pull resumes its own .partial file; one untouched for an hour belongs to
+   * a pull nobody repeated (a live download writes every few milliseconds). Returns bytes freed.
+   */
+  public long removeStaleTemporaries(long cutoffMillis, Deleter deleter) throws IOException {
+    long freed = 0;
+    for (Path b : list(root.resolve("blobs/sha256"))) {
+      if (!b.getFileName().toString().matches("[0-9a-f]{64}\\.partial")) continue;
+      java.nio.file.attribute.BasicFileAttributes a = attributes(b);
+      if (a == null || !a.isRegularFile() || a.lastModifiedTime().toMillis() >= cutoffMillis) continue;
+      if (Files.deleteIfExists(b)) freed += a.size();
+    }
+    List<Path> stale = new ArrayList<>();
+    for (Path d : list(root.resolve("tmp"))) {
+      if (!d.getFileName().toString().startsWith("load-")) continue;
+      java.nio.file.attribute.BasicFileAttributes a = attributes(d);
+      if (a != null && a.isDirectory() && a.lastModifiedTime().toMillis() < cutoffMillis) stale.add(d);
+    }
+    // their files may belong to subordinate ids: the deleter works in the user namespace
+    if (!stale.isEmpty()) deleter.delete(stale);
+    return freed;
+  }
+
+  private static java.nio.file.attribute.BasicFileAttributes attributes(Path p) {
+    try {
+      return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   public long collectGarbage(Deleter deleter) throws IOException {
     Set<String> usedLayers = new HashSet<>();
     Set<String> usedBlobs = new HashSet<>();

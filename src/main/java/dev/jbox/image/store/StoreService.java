@@ -73,6 +73,7 @@ public final class StoreService {
       }
       long freed = store.collectGarbage(deleter);
       store.cleanIncomplete(deleter);
+      freed += store.removeStaleTemporaries(System.currentTimeMillis() - Store.STALE_TEMPORARY.toMillis(), deleter);
       return new PruneResult(removed, freed);
     });
   }

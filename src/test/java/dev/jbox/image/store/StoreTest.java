@@ -38,6 +38,38 @@ class StoreTest {
   }
 
   @Test
+  void staleTemporaries_oldPartialDownloadsAndLoadDirsGo_freshOnesAndBlobsStay() throws Exception {
+    Store s = Store.open(t.resolve("s"));
+    Path blobs = t.resolve("s/blobs/sha256");
+    Files.createDirectories(blobs);
+    Path oldPartial = Files.write(blobs.resolve("a".repeat(64) + ".partial"), new byte[1000]);
+    Path livePartial = Files.write(blobs.resolve("b".repeat(64) + ".partial"), new byte[10]);
+    Path oldBlob = Files.write(blobs.resolve("c".repeat(64)), new byte[10]);
+    Path tmp = Files.createDirectories(t.resolve("s/tmp"));
+    Path oldLoad = Files.createDirectories(tmp.resolve("load-1"));
+    Files.write(oldLoad.resolve("layer"), new byte[5]);
+    Path liveLoad = Files.createDirectories(tmp.resolve("load-2"));
+    Path other = Files.createDirectories(tmp.resolve("other"));
+    long now = System.currentTimeMillis();
+    java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(now - 2 * 3600_000L);
+    for (Path p : List.of(oldPartial, oldBlob, oldLoad, other)) Files.setLastModifiedTime(p, old);
+    List<Path> deleted = new java.util.ArrayList<>();
+    long freed = s.removeStaleTemporaries(now - Store.STALE_TEMPORARY.toMillis(), dirs -> {
+      deleted.addAll(dirs);
+      for (Path d : dirs) {
+        try (var w = Files.walk(d)) {
+          for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+      }
+    });
+    assertEquals(1000, freed);
+    assertEquals(List.of(oldLoad), deleted, "load dirs go through the deleter (subordinate-id files)");
+    assertTrue(!Files.exists(oldPartial) && !Files.exists(oldLoad));
+    assertTrue(Files.exists(livePartial) && Files.exists(liveLoad), "a download or load in progress stays");
+    assertTrue(Files.exists(oldBlob) && Files.exists(other), "only temporaries are touched");
+  }
+
+  @Test
   void lookup_shortNameIdPrefixAndFullName() throws Exception {
     Store s = storeWithLayer('1');
     s.locked(() -> {
