@@ -1,6 +1,5 @@
 package dev.jbox.image.unpack;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -10,43 +9,78 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * A pass-through stream whose SHA-256 is computed on a second thread, so hashing (about as
- * costly as inflating, without SHA CPU instructions) overlaps with writing files.
+ * The uncompressed layer, read ahead and hashed on threads of their own: "layer-read" reads the
+ * source (reading the blob as it downloads, inflating, counting against the size limit) in 256 KiB
+ * chunks; "layer-sha256" hashes each chunk; the extractor only parses the tar and creates files.
+ * Before, inflating ran on the extractor's thread and every small read was copied and queued to the
+ * hashing thread: with the tar's 512-byte headers that was a thread wake-up per header.
+ *
+ * <p>Chunks are never written after they are queued, so both threads share them uncopied; the
+ * queues bound the read-ahead to 4 MiB. A failure of the source (a corrupt gzip stream, the size
+ * limit, a cancelled download) is thrown by the next {@link #read} that would have reached it.
  */
-final class AsyncDigest extends FilterInputStream {
+final class AsyncDigest extends InputStream {
+  private static final int CHUNK = 1 << 18;
   private static final byte[] END = new byte[0];
-  private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(64);
+
+  private final InputStream in;
+  private final BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(16);
+  private final BlockingQueue<byte[]> hashing = new ArrayBlockingQueue<>(16);
   private final MessageDigest sha;
-  private final Thread worker;
+  private final Thread reader;
+  private final Thread hasher;
+  private byte[] cur = new byte[0];
+  private int pos;
+  private boolean atEnd;
   private boolean ended;
 
   AsyncDigest(InputStream in) {
-    super(in);
+    this.in = in;
     // the unpacker has JNA loaded already (FsCalls): libcrypto's SHA-256 whenever it is there
     sha = dev.jbox.sys.NativeSha256.forSize(Long.MAX_VALUE);
-    worker = new Thread(this::hashLoop, "layer-sha256");
-    worker.setDaemon(true);
-    worker.start();
+    hasher = new Thread(this::hashLoop, "layer-sha256");
+    hasher.setDaemon(true);
+    hasher.start();
+    reader = new Thread(this::readLoop, "layer-read");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  private void readLoop() {
+    Object last = END;
+    try {
+      while (true) {
+        byte[] c = new byte[CHUNK];
+        int n = in.readNBytes(c, 0, CHUNK);
+        if (n > 0) {
+          byte[] chunk = n == CHUNK ? c : Arrays.copyOf(c, n);
+          hashing.put(chunk);
+          chunks.put(chunk);
+        }
+        if (n < CHUNK) break;
+      }
+    } catch (InterruptedException e) {
+      return; // abandoned
+    } catch (IOException | RuntimeException | Error e) {
+      last = e;
+    }
+    try {
+      hashing.put(END);
+      chunks.put(last);
+    } catch (InterruptedException e) {
+      // abandoned
+    }
   }
 
   private void hashLoop() {
     try {
       while (true) {
-        byte[] b = queue.take();
+        byte[] b = hashing.take();
         if (b == END) return;
         sha.update(b);
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void offer(byte[] b, int off, int n) throws IOException {
-    try {
-      queue.put(Arrays.copyOfRange(b, off, off + n));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted");
+      // abandoned
     }
   }
 
@@ -59,25 +93,54 @@ final class AsyncDigest extends FilterInputStream {
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
-    int n = in.read(b, off, len);
-    if (n > 0) offer(b, off, n);
+    if (len == 0) return 0;
+    while (pos == cur.length) {
+      if (atEnd) return -1;
+      next();
+    }
+    int n = Math.min(len, cur.length - pos);
+    System.arraycopy(cur, pos, b, off, n);
+    pos += n;
     return n;
+  }
+
+  private void next() throws IOException {
+    Object o;
+    try {
+      o = chunks.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+    if (o instanceof byte[] c && c != END) {
+      cur = c;
+      pos = 0;
+      return;
+    }
+    atEnd = true;
+    if (o instanceof IOException e) throw e;
+    if (o instanceof RuntimeException e) throw e;
+    if (o instanceof Error e) throw e;
   }
 
   @Override
   public long skip(long n) throws IOException {
-    byte[] buf = new byte[(int) Math.min(n, 1 << 16)];
-    int r = read(buf, 0, buf.length);
-    return Math.max(r, 0);
+    if (n <= 0) return 0;
+    while (pos == cur.length) {
+      if (atEnd) return 0;
+      next();
+    }
+    int k = (int) Math.min(n, cur.length - pos);
+    pos += k;
+    return k;
   }
 
-  /** Waits for the hashing thread and returns "sha256:hex" of everything read. */
+  /** Waits for the hashing thread and returns "sha256:hex" of the whole source (read it to the end first). */
   String digest() throws IOException {
     if (!ended) {
       ended = true;
       try {
-        queue.put(END);
-        worker.join();
+        hasher.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted");
@@ -86,8 +149,9 @@ final class AsyncDigest extends FilterInputStream {
     return "sha256:" + HexFormat.of().formatHex(sha.digest());
   }
 
-  /** Stops the hashing thread (after a failure, or when done). */
+  /** Stops both threads (after a failure, or when done). */
   void abandon() {
-    worker.interrupt();
+    reader.interrupt();
+    hasher.interrupt();
   }
 }

@@ -1,6 +1,7 @@
 package dev.jbox.image.unpack;
 
 import dev.jbox.sys.FsCalls;
+import dev.jbox.sys.IsalGzipInputStream;
 import dev.jbox.sys.ZstdInputStream;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -79,6 +80,18 @@ public final class LayerExtractor {
     }
   }
 
+  /**
+   * ISA-L's inflate (helpers/isal/jbox_isal.c), installed beside the helper: $JBOX_ISAL names it
+   * instead, and JBOX_ISAL=0 turns it off (the JDK's zlib then inflates, four times slower).
+   */
+  static Path isalLibrary() {
+    String env = System.getenv("JBOX_ISAL");
+    if (env != null && !env.isEmpty()) return env.equals("0") ? null : Path.of(env);
+    String helper = System.getenv("JBOX_HELPER");
+    Path dir = helper != null && !helper.isEmpty() ? Path.of(helper).getParent() : Path.of("/usr/lib/jbox");
+    return dir == null ? null : dir.resolve("libjbox-isal.so");
+  }
+
   /** Opens the decompressing stream for gzip, zstd or plain tar by its first bytes. */
   public static InputStream decompress(InputStream raw) throws IOException {
     BufferedInputStream b = new BufferedInputStream(raw, 1 << 16);
@@ -86,7 +99,7 @@ public final class LayerExtractor {
     byte[] m = b.readNBytes(4);
     b.reset();
     if (m.length >= 2 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b) {
-      return new GZIPInputStream(b, 1 << 16);
+      return IsalGzipInputStream.load(isalLibrary()) ? new IsalGzipInputStream(b) : new GZIPInputStream(b, 1 << 16);
     }
     if (m.length == 4 && (m[0] & 0xff) == 0x28 && (m[1] & 0xff) == 0xb5 && (m[2] & 0xff) == 0x2f
         && (m[3] & 0xff) == 0xfd) {

@@ -276,6 +276,23 @@ class PullTest {
   }
 
   @Test
+  void pull_gzipLayerWithBadCrc_oneLineFromIsal_nothingKept() throws Exception {
+    TestPush p = new TestPush(reg);
+    TestImages.push(p, "test/badcrc", "1", List.of(new RawTar().file("f", "x".repeat(5000)).build()), "gzip-bad-crc",
+        Platform.host());
+    Jbox j = jbox();
+    Jbox.Run r = j.run("pull", reg.host() + "/test/badcrc:1");
+    assertEquals(125, r.status(), r.toString());
+    // ISA-L's message (helpers/isal): pulls inflate with it, not with the JDK's zlib
+    assertTrue(r.err().contains("gzip: corrupt data (CRC or length mismatch)"), r.err());
+    assertEquals(1, r.err().lines().filter(l -> !l.startsWith("jbox: warning:")).count(), r.err());
+    assertEquals("", j.run("images", "-q").out(), "no image recorded");
+    try (var s = Files.list(j.storage.resolve("layers"))) {
+      assertTrue(s.noneMatch(d -> Files.exists(d.resolve("layer.json"))), "no layer recorded");
+    }
+  }
+
+  @Test
   void pull_unknownTag_failsWithOneLine() throws Exception {
     Jbox.Run r = jbox().run("pull", reg.host() + "/test/busybox:nope");
     assertEquals(125, r.status());

@@ -53,13 +53,18 @@ final class TestImages {
       diffIds.add(TestPush.sha(tar));
       byte[] blob = switch (compression) {
         case "gzip" -> RawTar.gzip(tar);
+        case "gzip-bad-crc" -> { // a layer whose digest matches but whose gzip trailer does not
+          byte[] g = RawTar.gzip(tar);
+          g[g.length - 8] ^= 0x5a;
+          yield g;
+        }
         case "zstd" -> Zstd.compress(tar);
         default -> tar;
       };
       String d = p.blob(repo, blob);
       layerDigests.add(d);
       layers.add(desc("application/vnd.oci.image.layer.v1.tar"
-          + (compression.equals("none") ? "" : "+" + compression), d, blob.length));
+          + (compression.equals("none") ? "" : "+" + compression.replace("-bad-crc", "")), d, blob.length));
     }
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("created", "2024-05-01T10:00:00Z");
