@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/pull.sh: `jbox pull` vs rootless `podman pull` of a Debian-sized one-layer image from a
-# loopback docker-registry, fresh store each run, plus the floor `gzip -dc layer | tar -x` and the
-# cost of each step a pull has to do (download, sha256, gunzip, untar) for the profile.
+# loopback docker-registry, fresh store each run, plus the floor `gzip -dc layer | tar -x` (and the
+# same with ISA-L's igzip, which jbox inflates with) and the cost of each step a pull has to do
+# (download, sha256, gunzip, untar) for the profile.
 # Run as root on Debian 12: it apt-installs its tools and runs every measurement as BENCH_USER.
 #
 #   sudo bench/pull.sh [RESULTS_DIR]       # default RESULTS_DIR: bench/results/pull-<UTC timestamp>
@@ -29,11 +30,11 @@ grep -q "^$user:" /etc/subuid && grep -q "^$user:" /etc/subgid || die "$user has
 
 if [ -z "${BENCH_NO_APT:-}" ]; then
   export DEBIAN_FRONTEND=noninteractive
-  pkgs="debootstrap podman docker-registry runc uidmap hyperfine curl jq"
+  pkgs="debootstrap podman docker-registry runc uidmap hyperfine curl jq isal"
   # shellcheck disable=SC2086
   dpkg -s $pkgs >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q $pkgs; }
 fi
-for t in debootstrap podman docker-registry hyperfine curl jq sha256sum java; do
+for t in debootstrap podman docker-registry hyperfine curl jq sha256sum java igzip; do
   command -v "$t" >/dev/null || die "$t not found"
 done
 if [ -z "${BENCH_NO_BUILD:-}" ] || [ ! -f "$repo/target/jbox.jar" ]; then
@@ -180,6 +181,7 @@ hyperfine --runs "$runs" --export-json "$u/pull.json" --style basic --prepare "$
   -n jbox "$a $jbox pull -q $image" \
   -n podman "$a $podman pull -q $image" \
   -n floor "$a sh -c 'mkdir $mnt/floor && gzip -dc $work/layer.tar.gz | tar -x --exclude=./dev/* -C $mnt/floor'" \
+  -n floor-igzip "$a sh -c 'mkdir $mnt/floor && igzip -dc $work/layer.tar.gz | tar -x --exclude=./dev/* -C $mnt/floor'" \
   2>&1 | tee "$results/pull.txt"
 
 # The parts a pull is made of, each on its own (the profile).
@@ -199,11 +201,12 @@ median() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$
 j=$(median "$results/pull.json" jbox)
 p=$(median "$results/pull.json" podman)
 f=$(median "$results/pull.json" floor)
+fi=$(median "$results/pull.json" floor-igzip)
 {
   echo "image: $image, one layer: $layer_size bytes gzip, $tar_size bytes tar, $(find "$work/rootfs" | wc -l) entries"
   echo "runs: $runs each, fresh store before every run; podman storage driver: $driver"
   printf '%-10s %8s\n' command "median s"
-  printf '%-10s %8.2f\n' "jbox pull" "$j" "podman pull" "$p" "floor" "$f"
+  printf '%-10s %8.2f\n' "jbox pull" "$j" "podman pull" "$p" "floor" "$f" "floor-igzip" "$fi"
   awk -v j="$j" -v p="$p" -v f="$f" 'BEGIN { printf "ratio jbox/podman: %.2f   jbox/floor: %.2f\n", j / p, j / f }'
   for n in download sha256-blob gunzip sha256-tar untar; do
     printf '%-12s %6.2f s\n' "$n" "$(median "$results/parts.json" "$n")"
