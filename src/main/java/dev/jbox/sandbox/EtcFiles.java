@@ -124,10 +124,12 @@ public final class EtcFiles {
   static void write(Path root, Path dir, Map<String, String> files) {
     var priv = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     try {
-      try {
-        Files.createDirectory(root, priv);
-      } catch (FileAlreadyExistsException e) {
-        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) throw new JboxException("run: `" + root + "` is not a directory");
+      if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) { // usually there: no exception to throw and catch
+        try {
+          Files.createDirectory(root, priv);
+        } catch (FileAlreadyExistsException e) {
+          if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) throw new JboxException("run: `" + root + "` is not a directory");
+        }
       }
       Files.createDirectory(dir, priv);
       for (var e : files.entrySet()) {

@@ -60,8 +60,10 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv, String 
     if (path != null) for (String d : path.split(":")) if (!d.isEmpty()) dirs.add(Path.of(d));
     dirs.addAll(DIRS);
     for (Path d : dirs) {
-      Path p = d.resolve(tool);
-      if (Files.isExecutable(p) && !Files.isDirectory(p)) return p.toAbsolutePath();
+      // java.io.File: access(2) and stat(2) answer with a boolean, where Files.isExecutable
+      // builds and throws an exception for every directory of PATH without the tool (the run path)
+      java.io.File f = d.resolve(tool).toFile();
+      if (f.canExecute() && !f.isDirectory()) return f.toPath().toAbsolutePath();
     }
     return null;
   }

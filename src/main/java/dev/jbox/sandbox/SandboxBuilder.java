@@ -83,7 +83,10 @@ public final class SandboxBuilder {
     if (image != null) {
       Path merged = containerDir.resolve("merged");
       try {
-        for (String d : List.of("upper", "work", "merged")) Files.createDirectories(containerDir.resolve(d));
+        // createDirectory, not createDirectories: that one throws and catches an exception for
+        // every level it finds missing or present (the run path)
+        if (!containerDir.toFile().mkdir()) Files.createDirectories(containerDir);
+        for (String d : List.of("upper", "work", "merged")) Files.createDirectory(containerDir.resolve(d));
       } catch (IOException e) {
         throw new JboxException("run: create `" + containerDir + "`: " + e.getMessage());
       }

@@ -62,7 +62,9 @@ public final class Store {
   public static Store open(Path root) {
     try {
       for (String d : List.of("images", "blobs/sha256", "layers", "locks")) {
-        Files.createDirectories(root.resolve(d));
+        // checked first: createDirectories throws and catches an exception per existing level,
+        // and every jbox run opens the store
+        if (!root.resolve(d).toFile().isDirectory()) Files.createDirectories(root.resolve(d));
       }
     } catch (IOException e) {
       throw new JboxException("storage `" + root + "`: " + e.getMessage(), e);

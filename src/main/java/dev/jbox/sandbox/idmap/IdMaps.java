@@ -35,7 +35,7 @@ public final class IdMaps {
 
   private static boolean haveTool(String tool) {
     for (Path d : TOOL_DIRS) {
-      if (Files.isExecutable(d.resolve(tool))) return true;
+      if (d.resolve(tool).toFile().canExecute()) return true; // no exception per miss (see Network.find)
     }
     return false;
   }
