@@ -40,6 +40,7 @@ final class RunCommand {
         o.value("rootfs"), command, o.all("env"), o.all("env-file"), o.value("workdir"), o.value("user"),
         o.value("hostname"), o.all("ulimit"), o.all("cap-add"), o.all("cap-drop"), o.all("security-opt"),
         o.flag("init") ? Boolean.TRUE : null, o.flag("tty"), o.flag("interactive"), o.flag("read-only"),
+        !Boolean.FALSE.equals(o.bool("read-only-tmpfs")),
         o.all("uidmap"), o.all("gidmap"), o.value("pid"), o.value("network"), o.value("ipc"), o.value("uts"),
         o.value("cgroupns"), o.value("timens"),
         o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"),

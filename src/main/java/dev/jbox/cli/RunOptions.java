@@ -38,6 +38,7 @@ final class RunOptions {
       new Opt("tty", "t", null, false, "give the sandbox a terminal of its own"),
       new Opt("interactive", "i", null, false, "keep stdin open"),
       new Opt("read-only", null, null, false, "mount the root filesystem read-only"),
+      new Opt("read-only-tmpfs", null, null, false, "with --read-only, tmpfs on /tmp, /var/tmp and /run (default; =false: none)"),
       new Opt("uidmap", null, "CTR:HOST:SIZE", true, "explicit uid map (HOST 0 is you, 1.. your subordinate ids)"),
       new Opt("gidmap", null, "CTR:HOST:SIZE", true, "explicit gid map, as --uidmap"),
       new Opt("pid", null, "MODE", false, "pid namespace: private, host or ns:PATH"),
@@ -91,7 +92,7 @@ final class RunOptions {
             throw new JboxException("run: `--" + name + "` takes no value");
           }
           if (value.equals("false")) {
-            o.values.remove(name);
+            o.values.put(name, new ArrayList<>(List.of("false"))); // given false: see flag and bool
             i++;
             continue;
           }
@@ -140,7 +141,12 @@ final class RunOptions {
   }
 
   boolean flag(String name) {
-    return values.containsKey(name);
+    return values.containsKey(name) && !"false".equals(value(name));
+  }
+
+  /** A flag that defaults to on: null when not given, else whether it was not given as =false. */
+  Boolean bool(String name) {
+    return values.containsKey(name) ? !"false".equals(value(name)) : null;
   }
 
   String value(String name) {

@@ -19,6 +19,7 @@ public record RunRequest(
     boolean tty,
     boolean interactive,
     boolean readOnly,
+    boolean readOnlyTmpfs,
     List<String> uidmap,
     List<String> gidmap,
     String pid,

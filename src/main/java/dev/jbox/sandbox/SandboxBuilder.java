@@ -57,6 +57,22 @@ public final class SandboxBuilder {
     return this;
   }
 
+  /**
+   * podman's --read-only-tmpfs: a read-only root still gets writable /tmp, /var/tmp and /run,
+   * each a fresh tmpfs (nosuid, nodev; 1777 for the tmp dirs), unless the user mounts something
+   * there. An image's overlay gets the mount points it lacks; a --rootfs directory (the user's own
+   * tree) only has its existing ones used.
+   */
+  static List<MountOp> readOnlyTmpfs(List<MountOp> user, String rootfsDir) {
+    List<MountOp> out = new ArrayList<>();
+    for (String t : List.of("/tmp", "/var/tmp", "/run")) {
+      if (user.stream().anyMatch(m -> m.target().equals(t))) continue;
+      if (rootfsDir != null && !Files.isDirectory(Path.of(rootfsDir + t), LinkOption.NOFOLLOW_LINKS)) continue;
+      out.add(Volumes.tmpfs(t + ":mode=" + (t.equals("/run") ? "755" : "1777")));
+    }
+    return out;
+  }
+
   public Plan build(RunRequest r, String id) {
     return build(r, id, null, null);
   }
@@ -136,6 +152,7 @@ public final class SandboxBuilder {
     for (String v : r.volumes()) user.add(Volumes.volume(v));
     for (String m : r.mounts()) user.add(Volumes.mount(m));
     for (String t : r.tmpfs()) user.add(Volumes.tmpfs(t));
+    if (r.readOnly() && r.readOnlyTmpfs()) user.addAll(readOnlyTmpfs(user, image == null ? rootfs : null));
     List<MountOp> mounts = DefaultMounts.build(ns, idMap, user);
 
     Set<Plan.Flag> flags = EnumSet.noneOf(Plan.Flag.class);

@@ -140,9 +140,22 @@ class RunImageTest extends ImageRunFixture {
   }
 
   @Test
-  void readOnly_refusesWrites() throws Exception {
-    var r = jbox().launch("run", "--rm", "--read-only", "--network=none", busybox, "sh", "-c", "touch /x 2>&1; true");
-    assertTrue(r.out().contains("Read-only file system"), r.toString());
+  void readOnly_refusesWrites_butTmpVarTmpAndRunAreFreshTmpfs_unlessTurnedOff() throws Exception {
+    var r = jbox().launch("run", "--rm", "--read-only", "--network=none", busybox, "sh", "-c",
+        "touch /x 2>&1; for d in /tmp /var/tmp /run; do touch $d/f && echo $d writable; done; stat -c %a /tmp /var/tmp /run;"
+            + " grep -E ' /(tmp|var/tmp|run) ' /proc/mounts | cut -d' ' -f1-3");
+    assertEquals(0, r.status(), r.toString());
+    assertTrue(r.out().startsWith("touch: /x: Read-only file system\n"), r.out());
+    assertTrue(r.out().contains("/tmp writable\n/var/tmp writable\n/run writable\n1777\n1777\n755\n"), r.out());
+    for (String d : List.of("/tmp", "/var/tmp", "/run")) assertTrue(r.out().contains("tmpfs " + d + " tmpfs"), r.out());
+
+    var off = jbox().launch("run", "--rm", "--read-only", "--read-only-tmpfs=false", "--network=none", busybox, "sh", "-c",
+        "touch /tmp/f 2>&1; true");
+    assertTrue(off.out().contains("Read-only file system"), off.toString());
+    var own = jbox().launch("run", "--rm", "--read-only", "--tmpfs", "/tmp:size=1m", "--network=none", busybox, "sh", "-c",
+        "grep ' /tmp ' /proc/mounts");
+    assertEquals(1, own.out().lines().count(), "the user's own tmpfs, not a second one: " + own);
+    assertTrue(own.out().contains("size=1024k"), own.toString());
   }
 
   @Test
