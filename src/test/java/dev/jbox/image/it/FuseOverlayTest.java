@@ -264,6 +264,15 @@ class FuseOverlayTest extends ImageRunFixture {
     for (int i = 0; i < 50 && Files.exists(Path.of("/proc/" + pid)); i++) Thread.sleep(100);
     assertFalse(Files.exists(Path.of("/proc/" + pid)), "the sandbox went with its monitor");
     assertEquals(0, j.run("rm", "fz").status());
+
+    var a = j.launch("run", "-d", "--name", "fa", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "sleep 2; echo bye; exit 4");
+    assertEquals(0, a.status(), a.toString());
+    var attached = j.launch("attach", "fa");
+    assertEquals(4, attached.status(), "attach ends with the sandbox's status, through the reaper: " + attached);
+    assertTrue(attached.out().contains("bye"), attached.toString());
+    assertEquals("4\n", j.launch("wait", "fa").out());
+    assertNothingLeft();
+    assertEquals(0, j.run("rm", "fa").status());
   }
 
   /**
