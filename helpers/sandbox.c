@@ -9,6 +9,10 @@
  *   receives the pty master  <-------------------  (-t) sends the master of its own devpts
  *   reads `errpipe` until EOF  <------------------  error byte+message, or EOF at a good execve
  *   forwards signals, relays the pty, waits; exits with the command's status (128+N on signal N)
+ *
+ * With fuse-overlayfs, stage 1 stays as "jbox:reaper" in the pid namespace it shares with the
+ * daemon, and the rest of stage 1 and the command run as pid 1 of a nested one (PROTOCOL.md,
+ * "fuse-overlayfs outside the sandbox's pid namespace").
  */
 #include "sandbox.h"
 
