@@ -287,12 +287,12 @@ static void client_input(struct session *c, int master, int input) {
   c->cin_len -= off;
 }
 
-void monitor_supervise(struct plan *p, pid_t child, int sigfd, int master) {
+void monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int master) {
   close(log_w);
   if (in_r >= 0) close(in_r);
   signal(SIGPIPE, SIG_IGN); /* a sandbox that closed its stdin makes writes fail with EPIPE */
-  struct state s = {.status = "running", .pid = child, .monitor_pid = getpid(), .started = now_ms(), .exit_code = -1};
-  proc_starttime(child, &s.pid_start);
+  struct state s = {.status = "running", .pid = pid1, .monitor_pid = getpid(), .started = now_ms(), .exit_code = -1};
+  proc_starttime(pid1, &s.pid_start);
   proc_starttime(s.monitor_pid, &s.monitor_start);
   write_state(&s);
   /* from now on nothing holds the caller's terminal or pipes */

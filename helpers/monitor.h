@@ -10,8 +10,10 @@
 void monitor_detach(struct plan *p);
 int monitor_stage1_fds(struct plan *p);       /* stage 1: stdout and stderr into the log pipe, stdin (-i) */
 void monitor_failed(int code);                /* setup failed: tell the caller the exit code */
-/* master: the pty master of a -t sandbox, else -1 */
-__attribute__((noreturn)) void monitor_supervise(struct plan *p, pid_t child, int sigfd, int master);
+/* child: stage 1, waited for and sent the forwarded signals; pid1: the sandbox's pid 1 as recorded
+ * in `state` (stage 1 itself, or the pid 1 of the pid namespace it nested for fuse-overlayfs);
+ * master: the pty master of a -t sandbox, else -1 */
+__attribute__((noreturn)) void monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int master);
 
 int proc_starttime(long pid, unsigned long long *out);       /* field 22 of /proc/PID/stat */
 long long now_ms(void);                                      /* CLOCK_REALTIME in epoch milliseconds */

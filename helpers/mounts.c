@@ -212,18 +212,19 @@ static int op(const struct mount_op *m) {
 
 #define FUSE_SUPER_MAGIC 0x65735546
 
-/* fuse-overlayfs on the rootfs, started from stage 1: its daemon is a process of the sandbox's
- * pid namespace and dies with pid 1, and its mount lives in the sandbox's mount namespace. It runs
- * with the user namespace's full capabilities, which the sandbox's processes lack, so they cannot
- * ptrace it or open its /proc/PID/root; they can only kill it, which takes their own root
- * filesystem away. The launcher returns once the mount is up (the daemon forks off then).
+/* fuse-overlayfs on the rootfs, started from stage 1 while it is pid 1 of the sandbox's first pid
+ * namespace: its daemon is a process of that namespace and dies with stage 1, and its mount lives
+ * in the sandbox's mount namespace. Stage 1 then nests another pid namespace for the sandbox
+ * itself (nest_pid_namespace in sandbox.c), so no process of the sandbox can see, signal or
+ * ptrace the daemon. The launcher returns once the mount is up (the daemon forks off then).
  *
  * The daemon must not have the sandbox's root as its root: pivot_root moves every process whose
  * root is the old root to the new one, and a daemon resolving its own paths through its own
  * mount deadlocks. So it runs chrooted in a recursive bind of the current root, made on the
  * merged directory; its mount therefore appears inside that copy, at MERGED/MERGED, and is bound
  * from there onto MERGED, above the copy. pivot_root leaves the daemon's root alone, and
- * detaching the old root afterwards takes the copy out of the sandbox's reach. */
+ * detaching the old root afterwards takes the copy out of the sandbox's reach.
+ * Returns 1 (fuse-overlayfs serves the root) or -1. */
 static int mount_fuse_overlay(struct plan *p, const char *lower) {
   char data[8192];
   int n = snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s,allow_other", lower, p->ovl_upper, p->ovl_work);
@@ -273,9 +274,10 @@ static int mount_fuse_overlay(struct plan *p, const char *lower) {
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || statfs(inner, &sf) < 0 || sf.f_type != FUSE_SUPER_MAGIC)
     return fail("fuse-overlayfs on `%s` failed%s%s", p->rootfs, msg[0] ? ": " : "", msg);
   if (mount(inner, p->rootfs, NULL, MS_BIND, NULL) < 0) return fail_errno("bind the fuse-overlayfs mount on `%s`", p->rootfs);
-  return 0;
+  return 1;
 }
 
+/* 0: the kernel's overlay; 1: fuse-overlayfs; -1: error */
 static int mount_overlay(struct plan *p) {
   if (p->fuse_path && !p->fuse_fallback) return mount_fuse_overlay(p, p->ovl_lower);
   /* native overlay in the user namespace (Linux >= 5.11); userxattr: whiteouts and opaque
@@ -293,15 +295,17 @@ static int mount_overlay(struct plan *p) {
   return fail_errno("mount overlay on `%s` (kernel >= 5.11 needed for overlay in a user namespace; fuse-overlayfs is the fallback)", p->rootfs);
 }
 
-int setup_mounts(struct plan *p) {
+int mount_root(struct plan *p) {
   /* Nothing mounted here may propagate back to the caller's namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return fail_errno("make `/` private");
   if (!p->rootfs) return 0;
-  if (p->ovl_lower) {
-    if (mount_overlay(p)) return -1;
-  } else if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-    return fail_errno("bind rootfs `%s`", p->rootfs);
-  }
+  if (p->ovl_lower) return mount_overlay(p);
+  if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return fail_errno("bind rootfs `%s`", p->rootfs);
+  return 0;
+}
+
+int setup_mounts(struct plan *p) {
+  if (!p->rootfs) return 0;
   root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return fail_errno("open rootfs `%s`", p->rootfs);
   for (size_t i = 0; i < p->nmounts; i++)

@@ -9,6 +9,10 @@
  *   receives the pty master  <-------------------  (-t) sends the master of its own devpts
  *   reads `errpipe` until EOF  <------------------  error byte+message, or EOF at a good execve
  *   forwards signals, relays the pty, waits; exits with the command's status (128+N on signal N)
+ *
+ * With fuse-overlayfs, stage 1 stays as "jbox:reaper" in the pid namespace it shares with the
+ * daemon, and the rest of stage 1 and the command run as pid 1 of a nested one (PROTOCOL.md,
+ * "fuse-overlayfs outside the sandbox's pid namespace").
  */
 #include "sandbox.h"
 
@@ -319,6 +323,69 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
   }
 }
 
+/* The outer pid 1 of a fuse-overlayfs sandbox (nest_pid_namespace): it holds nothing, passes the
+ * signals stage 0 forwards on to the sandbox's pid 1, reaps the daemon, and exits with the
+ * sandbox's status once its pid 1 is gone, which ends the daemon with this pid namespace. Its
+ * PR_SET_PDEATHSIG from stage 1 stays, so a killed monitor still takes everything down. */
+static __attribute__((noreturn)) void reap(pid_t inner) {
+  set_name("jbox:reaper");
+  syscall(SYS_close_range, 0U, ~0U, 0); /* errpipe, sync, the log pipe, the caller's stdio */
+  /* not the caller's directory, which would stay pinned: a cwd of `/` ends in the sandbox's root
+   * whether this runs before or after pivot_root (which moves the old root's users) */
+  (void)!chdir("/");
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&set, forwarded[i]);
+  sigprocmask(SIG_BLOCK, &set, NULL); /* blocked since stage 0's clone; queued even for a pid 1 */
+  for (;;) {
+    int sig = sigwaitinfo(&set, NULL);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      kill(inner, sig);
+      continue;
+    }
+    int st;
+    pid_t w;
+    while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+      if (w == inner) _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+  }
+}
+
+/* fuse-overlayfs now serves the root and is a process of this pid namespace: the sandbox gets a
+ * pid namespace of its own nested in it, before /proc is mounted (a proc mount shows the pid
+ * namespace of the process that mounts it), so the daemon is neither visible nor reachable from
+ * inside. Returns 0 in the sandbox's new pid 1, which goes on with stage 1; this process stays
+ * as its reaper. */
+static int nest_pid_namespace(void) {
+  /* out of the caller's process group first: terminal signals reach the sandbox through stage 0 only */
+  if (setsid() < 0) return fail_errno("setsid");
+  if (unshare(CLONE_NEWPID) < 0) return fail_errno("unshare pid namespace for fuse-overlayfs");
+  pid_t inner = fork();
+  if (inner < 0) return fail_errno("fork the sandbox's pid 1");
+  if (inner > 0) reap(inner);
+  /* the reaper's death kills this pid namespace with the outer one: no PR_SET_PDEATHSIG needed */
+  return 0;
+}
+
+/* Tells stage 0 the sandbox's pid 1 after nest_pid_namespace: the credentials of a unix socket
+ * message carry the sender's pid, which the kernel translates into the receiver's pid namespace. */
+static int send_pid1(int sync) {
+  char c = 'P';
+  struct iovec iov = {&c, 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(struct ucred))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+  h->cmsg_level = SOL_SOCKET, h->cmsg_type = SCM_CREDENTIALS, h->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+  struct ucred cr = {.pid = getpid(), .uid = getuid(), .gid = getgid()};
+  memcpy(CMSG_DATA(h), &cr, sizeof cr);
+  if (RETRY(sendmsg(sync, &msg, MSG_NOSIGNAL)) < 0) return fail_errno("send the sandbox's pid 1 to the monitor");
+  return 0;
+}
+
 static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd) {
   set_name("jbox:stage1");
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -338,10 +405,20 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   }
   if (p->loopback && loopback_up()) goto out;
   if (apply_sysctls(p)) goto out;
-  if (p->ns[NS_MNT].mode == NSM_NEW && setup_mounts(p)) goto out;
+  int nested = 0;
+  if (p->ns[NS_MNT].mode == NSM_NEW) {
+    int fuse = mount_root(p);
+    if (fuse < 0) goto out;
+    if (fuse && p->ns[NS_PID].mode == NSM_NEW) {
+      if (nest_pid_namespace()) goto out;
+      nested = 1;
+    }
+    if (setup_mounts(p)) goto out;
+  }
   trace("mounts-done");
   if (p->rootfs && setup_terminal(p, sync)) goto out;
   if (p->statedir && monitor_stage1_fds(p)) goto out;
+  if (nested && send_pid1(sync)) goto out; /* after the pty master, which stage 0 reads first */
   close(sync);
   reset_signals();
   if (p->init) run_init(p, errfd);
@@ -435,6 +512,27 @@ int read_report(int fd) {
   }
   free(msg);
   return code;
+}
+
+/* The host pid of the sandbox's pid 1: the child, or, when stage 1 nested a pid namespace for
+ * fuse-overlayfs and stayed as its reaper, the pid 1 of that namespace, whose message (send_pid1)
+ * is queued before its execve closed the errpipe. */
+static pid_t sandbox_pid1(int sync, pid_t child) {
+  int on = 1;
+  if (setsockopt(sync, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0) return child;
+  char c = 0;
+  struct iovec iov = {&c, 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(struct ucred))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  if (RETRY(recvmsg(sync, &msg, MSG_DONTWAIT)) != 1 || c != 'P') return child; /* EOF: not nested */
+  struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+  if (!h || h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_CREDENTIALS) return child;
+  struct ucred cr;
+  memcpy(&cr, CMSG_DATA(h), sizeof cr);
+  return cr.pid > 0 ? cr.pid : child;
 }
 
 int run_plan(struct plan *p) {
@@ -532,8 +630,10 @@ int run_plan(struct plan *p) {
   }
   trace("exec-done");
   if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
-  if (p->statedir) monitor_supervise(p, child, sigfd, master);
-  lock_running(child);
+  /* the pid exec, attach, top, kill and rm -f name; signals and the exit status stay the child's */
+  pid_t pid1 = p->fuse_path && p->ns[NS_PID].mode == NSM_NEW ? sandbox_pid1(sv[0], child) : child;
+  if (p->statedir) monitor_supervise(p, child, pid1, sigfd, master);
+  lock_running(pid1);
   int status = supervise(child, sigfd, master);
   trace("exited");
   stop_network();

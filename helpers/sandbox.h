@@ -16,7 +16,8 @@ extern const int forwarded[N_FORWARDED];
 int run_plan(struct plan *p);
 
 /* stage 1 pieces, in mounts.c and process.c */
-int setup_mounts(struct plan *p);              /* everything up to and including pivot_root */
+int mount_root(struct plan *p);  /* `/` private, the root on ROOTFS: 1 if by fuse-overlayfs, 0, or -1 */
+int setup_mounts(struct plan *p); /* then the op list, up to and including pivot_root */
 int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups,
                  char *home, size_t homelen); /* in the new root */
 __attribute__((noreturn)) void exec_process(struct plan *p, int errfd);

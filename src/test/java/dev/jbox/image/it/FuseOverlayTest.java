@@ -20,9 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jbox run --storage-driver=fuse-overlayfs IMAGE}: the image's layers through
- * fuse-overlayfs started inside the sandbox, with ownership, whiteouts and opaque directories as
- * in the native overlay, and no fuse-overlayfs process or fuse mount left after the sandbox, also
- * when jbox is killed.
+ * fuse-overlayfs started inside the sandbox's user and mount namespaces, with ownership, whiteouts
+ * and opaque directories as in the native overlay; its daemon out of the sandbox's sight and reach
+ * (a pid namespace of its own, nested), exit status, signals, -t, exec and top as without it; and
+ * no fuse-overlayfs process or fuse mount left after the sandbox, also when jbox is killed.
  */
 class FuseOverlayTest extends ImageRunFixture {
 
@@ -145,6 +146,133 @@ class FuseOverlayTest extends ImageRunFixture {
     try (var s = Files.list(j.storage.resolve("containers"))) {
       assertEquals(List.of(), s.toList(), "--rm's cleaner ran after the kill");
     }
+  }
+
+  /** Pids of live processes whose command line starts with {@code marker}. */
+  static List<Long> withCmdline(String marker) throws Exception {
+    List<Long> out = new ArrayList<>();
+    try (var s = Files.list(Path.of("/proc"))) {
+      for (Path p : s.toList()) {
+        if (!p.getFileName().toString().matches("\\d+")) continue;
+        try {
+          String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+          String stat = Files.readString(p.resolve("stat"));
+          if (cmd.startsWith(marker) && !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) out.add(Long.parseLong(p.getFileName().toString()));
+        } catch (java.io.IOException gone) {
+          // exited meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A number field of a detached sandbox's state file. */
+  static long stateField(Jbox j, String name, String field) throws Exception {
+    Path dir;
+    try (var s = Files.list(j.home.resolve("run/jbox"))) {
+      dir = s.filter(d -> Files.exists(d.resolve("config.json"))).filter(d -> {
+        try {
+          return Files.readString(d.resolve("config.json")).contains("\"" + name + "\"");
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      }).findFirst().orElseThrow();
+    }
+    String st = Files.readString(dir.resolve("state"));
+    var m = java.util.regex.Pattern.compile("\"" + field + "\":(\\d+)").matcher(st);
+    assertTrue(m.find(), field + " in " + st);
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void insideTheSandbox_fuseOverlayfsIsInvisible_andPid1IsTheCommand() throws Exception {
+    var r = jbox().launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c",
+        "grep ' / ' /proc/self/mountinfo | grep -o 'fuse[.a-z-]*' | head -1; echo pid1=$(cat /proc/1/comm); "
+            + "for f in /proc/[0-9]*/comm; do cat $f; done 2>/dev/null | grep -c '^fuse-overlayfs$'; true");
+    assertEquals(0, r.status(), r.toString());
+    assertEquals("fuse.fuse-overlayfs\npid1=sh\n0\n", r.out(), "the root is fuse-overlayfs, whose daemon is not in sight: " + r);
+    assertNothingLeft();
+  }
+
+  @Test
+  void killOfEveryProcessInside_leavesTheRootFilesystemServed() throws Exception {
+    var r = jbox().launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c",
+        "kill -9 -1; sleep 1; cat /srv/data");
+    assertEquals(0, r.status(), r.toString());
+    assertEquals("shared\n", r.out(), r.toString());
+    assertNothingLeft();
+  }
+
+  @Test
+  void exitStatus_signalForwardingThroughInit_andTty_asWithTheNativeOverlay() throws Exception {
+    Jbox j = jbox();
+    var code = j.launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "exit 3");
+    assertEquals(3, code.status(), code.toString());
+    var self = j.launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", "--init", busybox, "sh", "-c", "kill -USR1 $$");
+    assertEquals(128 + 10, self.status(), "a command killed by signal N: 128+N " + self);
+
+    String marker = "sleep 8" + (System.nanoTime() % 10000);
+    Process p = j.launcher(List.of("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", "--init", busybox, "sh", "-c", "exec " + marker))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    for (int i = 0; i < 100 && withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
+    assertEquals(1, withCmdline(marker).size(), "the command runs");
+    new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+    assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+    assertEquals(128 + 15, p.exitValue(), "SIGTERM forwarded to --init, which passes it to the command");
+    assertNothingLeft();
+
+    Path driver = t.resolve("ptydriver.py");
+    Files.writeString(driver, dev.jbox.it.TerminalTest.DRIVER);
+    ProcessBuilder jb = j.launcher(List.of("run", "--rm", "-it", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh"));
+    List<String> cmd = new ArrayList<>(List.of("python3", driver.toString(), "tty; stty size; echo SIZE$((0+1))"));
+    cmd.addAll(jb.command());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().clear();
+    pb.environment().putAll(jb.environment());
+    Process tty = pb.start();
+    String out = new String(tty.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(tty.waitFor(60, TimeUnit.SECONDS));
+    assertTrue(out.contains("/dev/pts/0"), "the sandbox's own pty: " + out);
+    assertTrue(out.contains("33 111") && out.contains("44 122"), "window sizes: " + out);
+    assertTrue(out.contains("STATUS 3"), out);
+    assertNothingLeft();
+  }
+
+  @Test
+  void detached_execAndTopSeeTheSandbox_notTheDaemon_andSigkillOfTheMonitorTakesItDown() throws Exception {
+    Jbox j = jbox();
+    var r = j.launch("run", "-d", "--name", "fz", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "exec sleep 1000");
+    assertEquals(0, r.status(), r.toString());
+    long pid = stateField(j, "fz", "pid");
+    assertEquals("sleep\n", Files.readString(Path.of("/proc/" + pid + "/comm")), "state names the sandbox's pid 1");
+    assertEquals(1, fuseProcesses().size(), "fuse-overlayfs serves it");
+
+    var e = j.launch("exec", "fz", "sh", "-c",
+        "echo pid1=$(cat /proc/1/comm); test -d /proc/$$ && echo in-its-pid-namespace; "
+            + "for f in /proc/[0-9]*/comm; do cat $f; done 2>/dev/null | grep -c '^fuse-overlayfs$'; cat /srv/data; true");
+    assertEquals(0, e.status(), e.toString());
+    assertEquals("pid1=sleep\nin-its-pid-namespace\n0\nshared\n", e.out(), e.toString());
+    var top = j.run("top", "fz");
+    assertEquals(0, top.status(), top.toString());
+    assertTrue(top.out().lines().anyMatch(l -> l.startsWith("1 ") && l.endsWith("sleep 1000")), top.out());
+    assertFalse(top.out().contains("fuse-overlayfs"), top.out());
+
+    long monitor = stateField(j, "fz", "monitorPid");
+    new ProcessBuilder("kill", "-KILL", Long.toString(monitor)).start().waitFor();
+    assertNothingLeft();
+    for (int i = 0; i < 50 && Files.exists(Path.of("/proc/" + pid)); i++) Thread.sleep(100);
+    assertFalse(Files.exists(Path.of("/proc/" + pid)), "the sandbox went with its monitor");
+    assertEquals(0, j.run("rm", "fz").status());
+
+    var a = j.launch("run", "-d", "--name", "fa", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "sleep 2; echo bye; exit 4");
+    assertEquals(0, a.status(), a.toString());
+    var attached = j.launch("attach", "fa");
+    assertEquals(4, attached.status(), "attach ends with the sandbox's status, through the reaper: " + attached);
+    assertTrue(attached.out().contains("bye"), attached.toString());
+    assertEquals("4\n", j.launch("wait", "fa").out());
+    assertNothingLeft();
+    assertEquals(0, j.run("rm", "fa").status());
   }
 
   /**
