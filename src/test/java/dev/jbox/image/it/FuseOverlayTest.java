@@ -131,10 +131,14 @@ class FuseOverlayTest extends ImageRunFixture {
     Process p = j.launcher(List.of("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "exec " + marker))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    for (int i = 0; i < 100 && fuseProcesses().isEmpty(); i++) Thread.sleep(100);
-    assertEquals(1, fuseProcesses().size(), "fuse-overlayfs runs while the sandbox does");
-    Thread.sleep(300);
-    new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start().waitFor();
+    try {
+      // fuse-overlayfs daemonizes: for a moment its launcher and the daemon both exist
+      for (int i = 0; i < 100 && fuseProcesses().size() != 1; i++) Thread.sleep(100);
+      assertEquals(1, fuseProcesses().size(), "fuse-overlayfs runs while the sandbox does");
+      Thread.sleep(300);
+    } finally {
+      new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start().waitFor();
+    }
     assertTrue(p.waitFor(10, TimeUnit.SECONDS));
     assertNothingLeft();
     for (int i = 0; i < 50; i++) {
