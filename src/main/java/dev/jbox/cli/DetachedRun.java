@@ -20,8 +20,9 @@ import java.util.Map;
 final class DetachedRun {
   private DetachedRun() {}
 
-  static void check(boolean detach, String name) {
-    if (!detach) throw new JboxException("run: --name needs -d (only detached sandboxes are kept in the state store)");
+  /** --name is for detached sandboxes and image sandboxes (kept in the image store after a foreground run). */
+  static void check(boolean detach, boolean image, String name) {
+    if (!detach && !image) throw new JboxException("run: --name needs -d or an IMAGE (a foreground --rootfs sandbox is not kept)");
     Store.validName(name);
   }
 
@@ -32,13 +33,26 @@ final class DetachedRun {
     Map<String, Object> config = config(id, name, req, plan);
     if (image != null) config.put("image", image);
     config.put("plan", Base64.getEncoder().encodeToString(encoded)); // what jbox start runs again
-    Sandbox sb = store.create(id, name, config);
+    Sandbox sb = store.create(id, name, config,
+        n -> KeptSandboxes.checkNameFree(dev.jbox.image.store.Store.defaultRoot().resolve("containers"), n, id));
     try {
       PlanChannel.send(PlanWriter.append(encoded, List.of(new PlanWriter.Extra(PlanWriter.T_STATEDIR, sb.dir().toString()))));
     } catch (RuntimeException e) {
       store.remove(sb);
       throw e;
     }
+  }
+
+  /**
+   * What a kept foreground image sandbox's record (containers/ID/config.json) adds to run it again:
+   * the config.json of a detached sandbox with the encoded plan, which jbox start copies into the
+   * state store.
+   */
+  static void addRestart(Map<String, Object> record, String id, String name, RunRequest req, Plan plan, String etcFiles,
+      byte[] encoded) {
+    for (Map.Entry<String, Object> e : config(id, name, req, plan).entrySet()) record.putIfAbsent(e.getKey(), e.getValue());
+    record.put("etcFiles", etcFiles); // the generated /etc files the plan binds: kept until jbox rm
+    record.put("plan", Base64.getEncoder().encodeToString(encoded));
   }
 
   /** What config.json records: enough for ps and inspect, and the process rules exec applies again. */

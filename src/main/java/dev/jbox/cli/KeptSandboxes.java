@@ -111,6 +111,24 @@ final class KeptSandboxes {
     return out;
   }
 
+  /**
+   * Throws when an image sandbox of containers/ other than {@code id} has the name: run and run -d
+   * check it under the state store's lock, where run -d checks the detached sandboxes' names.
+   */
+  static void checkNameFree(Path containersDir, String name, String id) {
+    for (Containers.Entry e : new Containers(containersDir).list()) {
+      if (name.equals(e.name()) && !e.id().equals(id)) {
+        throw new JboxException("the name `" + name + "` is in use by sandbox " + e.shortId() + " (jbox rm " + name + " frees it)");
+      }
+    }
+  }
+
+  /** Finds a sandbox of either kind for the commands that take one (start, inspect, logs). */
+  static Found find(dev.jbox.state.Store store, PrintStream err, String ref) {
+    List<Sandbox> detached = store.list();
+    return find(detached, foreground(existing(err), detached), ref);
+  }
+
   /** One of the two kinds, found by {@link #find}. */
   record Found(Sandbox detached, Containers.Entry kept) {
     String label() {
@@ -161,6 +179,15 @@ final class KeptSandboxes {
         if (s != null && s.status().equals("running")) Signals.send(s.pid(), s.pidStart(), 9);
       }
       removeDir(e.dir(), label);
+      Path files = e.config().get("etcFiles") instanceof String f ? Path.of(f) : null;
+      if (files != null && files.getFileName().toString().equals(e.id()) && files.getNameCount() > 2) {
+        // the generated /etc files a kept sandbox keeps for jbox start (files/ID of the state store); the caller's own
+        try {
+          dev.jbox.state.Store.removeFiles(files.getParent().getParent(), e.id());
+        } catch (IOException ex) {
+          err.println("jbox: warning: could not remove `" + files + "`: " + ex.getMessage());
+        }
+      }
     }
 
     /** Removes the directory once its lock is free (waiting up to 10 s for a monitor or cleaner that ends). */

@@ -13,7 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code jbox logs}: what a detached sandbox wrote to stdout and stderr (its monitor's log files). */
+/**
+ * {@code jbox logs}: what a detached sandbox wrote to stdout and stderr (its monitor's log files);
+ * a foreground run's output went to its terminal only.
+ */
 @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print a sandbox's output (see jbox-logs(1)).")
 final class LogsCommand extends StateCommand implements Callable<Integer> {
   @Option(names = {"-f", "--follow"}, description = "Keep printing new output until the sandbox exits.")
@@ -28,7 +31,12 @@ final class LogsCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (tail != null && tail < 0) throw new JboxException("logs: --tail must be 0 or more");
-    Sandbox s = store().find(ref);
+    KeptSandboxes.Found f = KeptSandboxes.find(store(), PicoMain.of(spec).err(), ref);
+    if (f.kept() != null) {
+      throw new JboxException("logs: sandbox " + f.label() + " was run in the foreground: its output went to the terminal and was not kept"
+          + " (the output of a jbox start is)");
+    }
+    Sandbox s = f.detached();
     Path log = s.dir().resolve("log");
     Path old = s.dir().resolve("log.1");
     byte[] a = Files.exists(old) ? Files.readAllBytes(old) : new byte[0];

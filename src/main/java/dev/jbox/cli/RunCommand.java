@@ -5,6 +5,7 @@ import dev.jbox.Trace;
 import java.util.List;
 import dev.jbox.config.ConfigLoader;
 import dev.jbox.helper.PlanChannel;
+import dev.jbox.helper.PlanWriter;
 import dev.jbox.image.store.Containers;
 import dev.jbox.image.store.Store;
 import dev.jbox.sandbox.Plan;
@@ -46,18 +47,21 @@ final class RunCommand {
         o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"),
         o.all("dns"), o.value("storage-driver"), o.all("sysctl"));
     boolean detach = o.flag("detach");
-    if (detach || o.value("name") != null) DetachedRun.check(detach, o.value("name"));
+    String name = o.value("name");
+    if (detach || name != null) DetachedRun.check(detach, imageName != null, name);
     Map<String, String> env = System.getenv();
     if (req.tty() && !detach && System.console() == null && env.get("JBOX_ALLOW_TTY_WITHOUT_TERMINAL") == null) {
       // podman warns and goes on; a pty relaying a pipe works, so jbox does the same
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
     String id = SandboxBuilder.newId();
-    Path stateRoot = dev.jbox.state.Store.open(env, warning -> { }).root();
+    dev.jbox.state.Store stateStore = dev.jbox.state.Store.open(env, warning -> { });
+    Path stateRoot = stateStore.root();
     IdMaps.Caller caller = IdMaps.Caller.current();
     SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), caller, env)
         .etcFilesIn(stateRoot.resolve("files"));
-    Plan plan;
+    Plan plan = null;
+    byte[] keptPlan = null; // a kept foreground sandbox's plan, as recorded for jbox start
     Path containerDir = null;
     String imageLabel = null;
     if (imageName != null) {
@@ -70,13 +74,27 @@ final class RunCommand {
       imageLabel = img.spec().name();
       try {
         plan = builder.build(req, id, img.spec(), containerDir);
-        Store.recordSandbox(containerDir, record(id, o.value("name"), img, plan, req.rm(), detach), req.rm());
+        Map<String, Object> record = record(id, name, img, plan, req.rm(), detach);
+        if (!req.rm() && !detach) {
+          // jbox start runs it again, detached, as it runs a run -d sandbox: the same record and
+          // plan, whose generated /etc files stay until jbox rm
+          Plan again = plan.keepingGeneratedFiles();
+          keptPlan = PlanWriter.encode(again);
+          DetachedRun.addRestart(record, id, name, req, again, plan.removeDir(), keptPlan);
+        }
+        Path dir = containerDir;
+        if (name == null) Store.recordSandbox(dir, record, req.rm());
+        else stateStore.withName(name, () -> {
+          KeptSandboxes.checkNameFree(img.containersDir(), name, id);
+          Store.recordSandbox(dir, record, req.rm());
+        });
       } catch (RuntimeException e) {
+        if (plan != null) removeQuietly(plan.removeDir());
         Containers.discardUnstarted(containerDir);
         throw e;
       }
       if (!req.rm()) {
-        String ref = o.value("name") != null ? o.value("name") : id.substring(0, 12);
+        String ref = name != null ? name : id.substring(0, 12);
         err.println("jbox: the sandbox's changes stay in " + containerDir + "; jbox rm " + ref + " removes them");
       }
     } else {
@@ -85,7 +103,8 @@ final class RunCommand {
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
     Trace.mark("planned");
     try {
-      if (detach) DetachedRun.send(id, o.value("name"), imageLabel, req, plan.keepingGeneratedFiles(), env, err);
+      if (detach) DetachedRun.send(id, name, imageLabel, req, plan.keepingGeneratedFiles(), env, err);
+      else if (keptPlan != null) PlanChannel.send(keptPlan);
       else PlanChannel.send(plan);
     } catch (RuntimeException e) {
       // the helper never got the plan: the generated files and the sandbox's directory are ours to remove

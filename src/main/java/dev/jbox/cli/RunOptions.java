@@ -55,7 +55,7 @@ final class RunOptions {
       new Opt("tmpfs", null, "PATH[:OPTS]", true, "a tmpfs at PATH (options size=, mode=, ro, noexec)"),
       new Opt("help", "h", null, false, "show this help"),
       new Opt("detach", "d", null, false, "run in the background: print the sandbox's id and exit once it runs"),
-      new Opt("name", null, "NAME", false, "name the sandbox (with -d; unique, [a-zA-Z0-9][a-zA-Z0-9_.-]*)"));
+      new Opt("name", null, "NAME", false, "name the sandbox (with -d or an IMAGE; unique, [a-zA-Z0-9][a-zA-Z0-9_.-]*)"));
 
   private static final Map<String, String> ALIASES = Map.of("net", "network");
 

@@ -126,7 +126,7 @@ public final class Sandbox {
    * renamed out of the store in one step, so no other command finds it half deleted or recreates
    * its lock file in it.
    */
-  void delete() throws IOException {
+  void delete(boolean withFiles) throws IOException {
     Path gone = dir.resolveSibling(".removing-" + id());
     Files.move(dir, gone, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     try (var s = Files.list(gone)) {
@@ -134,12 +134,6 @@ public final class Sandbox {
     }
     Files.deleteIfExists(gone);
     // a detached sandbox keeps its generated /etc files (files/ID) for `jbox start` until now
-    Path files = dir.resolveSibling("files").resolve(id());
-    if (Files.isDirectory(files, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      try (var s = Files.list(files)) {
-        for (Path p : s.toList()) Files.deleteIfExists(p);
-      }
-      Files.deleteIfExists(files);
-    }
+    if (withFiles) Store.removeFiles(dir.getParent(), id());
   }
 }

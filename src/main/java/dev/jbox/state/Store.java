@@ -105,15 +105,20 @@ public final class Store {
   }
 
   /** Creates the state directory of a new sandbox and writes its config.json; names are unique. */
-  @SuppressWarnings("try")
   public Sandbox create(String id, String name, Map<String, Object> config) {
+    return create(id, name, config, n -> { });
+  }
+
+  /**
+   * As {@link #create(String, String, Map)}; {@code nameFree} also checks the name under the
+   * store's lock (throwing when another kind of sandbox, a kept image sandbox, has it).
+   */
+  @SuppressWarnings("try")
+  public Sandbox create(String id, String name, Map<String, Object> config, Consumer<String> nameFree) {
     try (Sandbox.Lock l = storeLock()) {
       if (name != null) {
-        for (Sandbox s : list()) {
-          if (name.equals(s.name())) {
-            throw new JboxException("the name `" + name + "` is in use by sandbox " + s.shortId() + " (jbox rm " + name + " frees it)");
-          }
-        }
+        checkNameFree(name, id);
+        nameFree.accept(name);
       }
       Path dir = root.resolve(id);
       Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
@@ -124,6 +129,43 @@ public final class Store {
     } catch (IOException e) {
       throw new JboxException("create the state of sandbox " + id.substring(0, 12) + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * Runs {@code body} under the store's lock after checking that no sandbox of the store has the
+   * name: how a foreground image sandbox takes a name, which {@link #create} checks under the same lock.
+   */
+  @SuppressWarnings("try")
+  public void withName(String name, Runnable body) {
+    try (Sandbox.Lock l = storeLock()) {
+      checkNameFree(name, null);
+      body.run();
+    } catch (IOException e) {
+      throw new JboxException("lock " + root + ": " + e.getMessage());
+    }
+  }
+
+  private void checkNameFree(String name, String id) {
+    for (Sandbox s : list()) {
+      if (name.equals(s.name()) && !s.id().equals(id)) {
+        throw new JboxException("the name `" + name + "` is in use by sandbox " + s.shortId() + " (jbox rm " + name + " frees it)");
+      }
+    }
+  }
+
+  /** Removes a sandbox's generated /etc files ({@code files/<id>}, kept for `jbox start` until `jbox rm`). */
+  public void removeFiles(String id) throws IOException {
+    removeFiles(root, id);
+  }
+
+  /** As {@link #removeFiles(String)} for the store at {@code root}. */
+  public static void removeFiles(Path root, String id) throws IOException {
+    Path files = root.resolve("files").resolve(id);
+    if (!Files.isDirectory(files, LinkOption.NOFOLLOW_LINKS)) return;
+    try (var s = Files.list(files)) {
+      for (Path p : s.toList()) Files.deleteIfExists(p);
+    }
+    Files.deleteIfExists(files);
   }
 
   private Sandbox.Lock storeLock() throws IOException {
@@ -172,12 +214,24 @@ public final class Store {
   }
 
   /** Removes a sandbox that is not running (under its lock; a second remover finds it gone). */
-  @SuppressWarnings("try")
   public void remove(Sandbox s) {
+    remove(s, true);
+  }
+
+  /**
+   * Removes the state directory of a sandbox that never ran from it, keeping its generated /etc
+   * files: a foreground image sandbox whose first jbox start did not reach the helper stays as it was.
+   */
+  public void forget(Sandbox s) {
+    remove(s, false);
+  }
+
+  @SuppressWarnings("try")
+  private void remove(Sandbox s, boolean withFiles) {
     try (Sandbox.Lock l = s.lock()) {
       if (!Files.exists(s.dir().resolve("config.json"))) throw new JboxException("no such sandbox: `" + s.label() + "`");
       if (s.status().running()) throw new JboxException("sandbox " + s.label() + " is running: stop it first or use rm -f");
-      s.delete();
+      s.delete(withFiles);
     } catch (IOException e) {
       throw new JboxException("remove sandbox " + s.label() + ": " + e.getMessage());
     }

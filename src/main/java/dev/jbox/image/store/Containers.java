@@ -20,7 +20,8 @@ import java.util.Map;
  * <pre>
  *   upper/ work/ merged/   the overlay (upper's files belong to subordinate ids)
  *   config.json            the record jbox writes before it sends the plan: id, name, image,
- *                          imageId, command, created (epoch ms), rm, detached
+ *                          imageId, command, created (epoch ms), rm, detached; a kept foreground
+ *                          sandbox's also what jbox start needs (the detached config, plan, etcFiles)
  *   rm                     empty: a --rm sandbox (a marker, so the sweep reads no JSON)
  *   state                  the helper's lock and state file (plan tag 25, helpers/PROTOCOL.md):
  *                          OFD-locked while the sandbox's monitor or cleaner lives; a foreground
