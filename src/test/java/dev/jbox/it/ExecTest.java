@@ -62,7 +62,11 @@ class ExecTest {
         long host = -1;
         for (int i = 0; i < 50 && host < 0; i++) { // the pid is printed just before the exec
           for (long c : Lifetimes.withCmdline("sleep 30")) {
-            if (Files.readSymbolicLink(Path.of("/proc/" + c + "/ns/pid")).toString().equals(pidns)) host = c;
+            try {
+              if (Files.readSymbolicLink(Path.of("/proc/" + c + "/ns/pid")).toString().equals(pidns)) host = c;
+            } catch (java.io.IOException notOurs) {
+              // another account's "sleep 30..." (or one that just exited): not the one we look for
+            }
           }
           if (host < 0) Thread.sleep(100);
         }
