@@ -161,11 +161,13 @@ public final class AuthFile {
 
   /**
    * The credential helper the file {@code login} and {@code logout} change ({@code file}, or
-   * null for {@link #writePath()}) configures for a registry, or null when it configures none.
+   * null for {@link #writePath()}) configures for a registry, or null when it configures none or
+   * {@code registry} names a namespace (helpers keep credentials per registry).
    */
   public CredentialHelper writeHelper(String registry, Path file) {
     Path f = file == null ? writePath : file;
-    return helperIn(readDoc(f), f, hostOf(normalizeKey(registry)));
+    String key = normalizeKey(registry);
+    return key.equals(hostOf(key)) ? helperIn(readDoc(f), f, key) : null;
   }
 
   private Credentials fromHelper(CredentialHelper helper, String host) {

@@ -146,6 +146,7 @@ class CredentialHelperTest {
   void login_credHelper_namespaceRefused() throws Exception {
     ScriptCredentialHelper h = ScriptCredentialHelper.create(dir.resolve("h"), "t");
     AuthFile a = auth(h, file("auth.json", "{\"credHelpers\":{\"r.io\":\"t\"}}"));
+    assertNull(a.writeHelper("r.io/team", null));
     JboxException e = assertThrows(JboxException.class, () -> a.login("r.io/team", "bob", "pw", null));
     assertTrue(e.getMessage().contains("per registry, not per namespace"), e.getMessage());
   }
