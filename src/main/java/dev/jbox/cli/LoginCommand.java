@@ -3,6 +3,7 @@ package dev.jbox.cli;
 import dev.jbox.JboxException;
 import dev.jbox.image.ImageRef;
 import dev.jbox.image.registry.AuthFile;
+import dev.jbox.image.registry.CredentialHelper;
 import dev.jbox.image.registry.RegistriesConf;
 import dev.jbox.image.registry.RegistryClient;
 import java.io.Console;
@@ -18,7 +19,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code jbox login}: checks credentials against a registry and saves them in auth.json. */
+/**
+ * {@code jbox login}: checks credentials against a registry and saves them in auth.json, or with
+ * the credential helper auth.json configures for the registry.
+ */
 @Command(name = "login", mixinStandardHelpOptions = true, description = "Log in to a registry and save the credentials (see jbox-login(1)).")
 final class LoginCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -70,7 +74,9 @@ final class LoginCommand implements Callable<Integer> {
     AuthFile authFile = authfile != null ? AuthFile.at(authfile) : AuthFile.load();
     RegistryClient client = RegistryClient.create(RegistriesConf.load(), authFile, tlsVerify, parent.err());
     client.checkLogin(host, new AuthFile.Credentials(user, pass));
+    CredentialHelper helper = authFile.writeHelper(key, null);
     authFile.login(key, user, pass, null);
+    if (helper != null) spec.commandLine().getOut().println("Stored the credentials with " + helper.describe());
     spec.commandLine().getOut().println("Login Succeeded!");
     return 0;
   }

@@ -2,6 +2,7 @@ package dev.jbox.cli;
 
 import dev.jbox.JboxException;
 import dev.jbox.image.registry.AuthFile;
+import dev.jbox.image.registry.CredentialHelper;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,7 +11,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code jbox logout}: removes a registry's credentials (or all) from auth.json. */
+/**
+ * {@code jbox logout}: removes a registry's credentials (or all) from auth.json and from the
+ * credential helpers it configures.
+ */
 @Command(name = "logout", mixinStandardHelpOptions = true, description = "Remove saved registry credentials (see jbox-logout(1)).")
 final class LogoutCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -34,10 +38,13 @@ final class LogoutCommand implements Callable<Integer> {
       return 0;
     }
     String key = LoginCommand.normalize(registry);
+    CredentialHelper helper = authFile.writeHelper(key, null);
+    String where = helper == null ? "" : helper.program() + " or ";
     if (!authFile.logout(key, null)) {
-      throw new JboxException("not logged in to " + key + " (in " + authFile.writePath() + ")");
+      throw new JboxException("not logged in to " + key + " (in " + where + authFile.writePath() + ")");
     }
-    spec.commandLine().getOut().println("Removed login credentials for " + key);
+    spec.commandLine().getOut().println("Removed login credentials for " + key
+        + (helper == null ? "" : " (through " + helper.describe() + ")"));
     return 0;
   }
 }

@@ -35,7 +35,8 @@ final class PullCommand implements Callable<Integer> {
   public Integer call() {
     PicoMain root = PicoMain.of(spec);
     Platform p = platform != null ? Platform.parse(platform) : Platform.host();
-    PullRequest req = new PullRequest(image, p, tlsVerify, quiet, System.console() != null, 4);
+    PullRequest req = new PullRequest(image, p, tlsVerify, quiet, System.console() != null, 4,
+        Prompts.shortNames());
     ImageRecord r = new PullService(KeptSandboxes.openStore(PicoMain.of(spec).err()), root.out(), root.err())
         .pull(req);
     root.out().println(r.id().substring(7));

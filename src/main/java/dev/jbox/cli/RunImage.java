@@ -42,7 +42,8 @@ final class RunImage {
     }
     if (rec == null) {
       // progress goes to stderr: the sandbox owns stdout
-      rec = new PullService(store, err, err).pull(new PullRequest(name, Platform.host(), null, false, System.console() != null, 4));
+      rec = new PullService(store, err, err).pull(new PullRequest(name, Platform.host(), null, false,
+          System.console() != null, 4, Prompts.shortNames()));
     }
     LayerIds ids = LayerIds.of(caller);
     for (ImageRecord.Layer l : rec.layers()) {

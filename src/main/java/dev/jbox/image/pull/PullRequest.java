@@ -1,6 +1,7 @@
 package dev.jbox.image.pull;
 
 import dev.jbox.image.Platform;
+import dev.jbox.image.registry.RegistriesConf;
 
 /**
  * What {@code jbox pull} asks for.
@@ -8,6 +9,7 @@ import dev.jbox.image.Platform;
  * @param image the name as typed (short names resolve through registries.conf)
  * @param tlsVerify null for the registries.conf default, false for --tls-verify=false
  * @param parallel layers fetched at once
+ * @param prompter asks which registry an ambiguous short name means; null without a terminal
  */
 public record PullRequest(String image, Platform platform, Boolean tlsVerify, boolean quiet,
-    boolean tty, int parallel) {}
+    boolean tty, int parallel, RegistriesConf.Prompter prompter) {}

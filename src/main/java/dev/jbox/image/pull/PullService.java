@@ -10,6 +10,7 @@ import dev.jbox.image.registry.AuthFile;
 import dev.jbox.image.registry.RegistriesConf;
 import dev.jbox.image.registry.RegistryClient;
 import dev.jbox.image.registry.ResolvedManifest;
+import dev.jbox.image.registry.ShortNameAliases;
 import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.store.Locks;
 import dev.jbox.image.store.Store;
@@ -64,7 +65,7 @@ public final class PullService {
   /** Pulls and returns the stored record. */
   public ImageRecord pull(PullRequest req) {
     RegistriesConf conf = RegistriesConf.load();
-    RegistriesConf.Resolution res = conf.resolve(req.image());
+    RegistriesConf.Resolution res = conf.resolve(req.image(), req.prompter());
     ProgressView view = new ProgressView(out, req.tty(), req.quiet());
     if (res.note() != null) view.line(res.note());
     RegistryClient client = RegistryClient.create(conf, AuthFile.load(), req.tlsVerify(), err);
@@ -78,7 +79,14 @@ public final class PullService {
         last = e;
         continue;
       }
-      return fetch(client, ref, rm, req, view);
+      ImageRecord rec = fetch(client, ref, rm, req, view);
+      if (res.recordAs() != null) {
+        // as podman does, a choice made at the prompt is kept once the pull has worked
+        Path file = ShortNameAliases.userFile(System.getenv(), System.getProperty("user.home"));
+        ShortNameAliases.record(file, res.recordAs(), ref);
+        view.line("Recorded \"" + res.recordAs() + "\" as an alias of " + ref.name() + " in " + file);
+      }
+      return rec;
     }
     if (last == null) throw new JboxException("pull " + req.image() + ": no candidates");
     throw last;

@@ -1,6 +1,7 @@
 package dev.jbox.image.registry;
 
 import dev.jbox.JboxException;
+import dev.jbox.image.ImageRef;
 import dev.jbox.json.Json;
 import dev.jbox.json.JsonException;
 import java.io.IOException;
@@ -16,13 +17,19 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Registry credentials in the containers-auth.json(5) format shared with podman and docker: read
- * from the usual files in order, written by {@code jbox login} atomically with mode 0600.
+ * from the usual files in order, written by {@code jbox login} atomically with mode 0600, or kept
+ * by the credential helper a file configures ({@code credHelpers}, {@code credsStore}).
  */
 public final class AuthFile {
   /** A user name and password (or token) for one registry. */
@@ -30,6 +37,14 @@ public final class AuthFile {
     public Credentials {
       if (username == null || username.isEmpty()) throw new JboxException("credentials: empty user name");
       if (password == null) throw new JboxException("credentials: missing password");
+    }
+
+    /**
+     * Whether the password is an identity token (a credential helper's user {@code <token>}):
+     * exchanged for an access token at the registry's OAuth2 realm, never sent as Basic.
+     */
+    public boolean isIdentityToken() {
+      return CredentialHelper.IDENTITY_TOKEN_USER.equals(username);
     }
 
     /** The value of a basic {@code Authorization} header. */
@@ -44,12 +59,28 @@ public final class AuthFile {
     }
   }
 
+  // The docker.io key docker itself uses with credential helpers.
+  private static final String DOCKER_HUB_LEGACY = "https://index.docker.io/v1/";
+
   private final List<Path> readOrder;
   private final Path writePath;
+  private final String searchPath;
+  // A helper is a process per call: one answer per helper and server for this object's lifetime.
+  private final Map<String, Optional<Credentials>> helperAnswers = new ConcurrentHashMap<>();
 
-  private AuthFile(List<Path> readOrder, Path writePath) {
+  private AuthFile(List<Path> readOrder, Path writePath, String searchPath) {
     this.readOrder = List.copyOf(readOrder);
     this.writePath = writePath;
+    this.searchPath = searchPath == null ? "" : searchPath;
+  }
+
+  private AuthFile(List<Path> readOrder, Path writePath) {
+    this(readOrder, writePath, System.getenv("PATH"));
+  }
+
+  /** The same files, with credential helpers looked for in {@code path} instead of {@code $PATH}. */
+  public AuthFile withHelperPath(String path) {
+    return new AuthFile(readOrder, writePath, path);
   }
 
   /** The user's files from the environment (see {@link #readPath} and {@link #defaultWritePath}). */
@@ -111,10 +142,68 @@ public final class AuthFile {
   }
 
   /**
-   * Credentials for a repository: the most specific key wins ({@code host/ns/repo}, then
-   * {@code host/ns}, then {@code host}), searching the files in order.
+   * Credentials for a repository, searching the files in order. In each file a credential helper
+   * configured for the registry ({@code credHelpers}, else docker's {@code credsStore}) is the only
+   * source for it, as in containers-auth.json(5) and docker; otherwise the most specific
+   * {@code auths} key wins ({@code host/ns/repo}, then {@code host/ns}, then {@code host}). A file
+   * that has nothing for the registry passes on to the next one.
    */
   public Credentials lookup(String registry, String repository) {
+    String host = hostOf(normalizeKey(registry));
+    for (Path file : readOrder) {
+      Map<String, Object> doc = readDoc(file);
+      CredentialHelper helper = helperIn(doc, file, host);
+      Credentials c = helper != null ? fromHelper(helper, host) : fromAuths(doc, file, registry, repository);
+      if (c != null) return c;
+    }
+    return null;
+  }
+
+  /**
+   * The credential helper the file {@code login} and {@code logout} change ({@code file}, or
+   * null for {@link #writePath()}) configures for a registry, or null when it configures none or
+   * {@code registry} names a namespace (helpers keep credentials per registry).
+   */
+  public CredentialHelper writeHelper(String registry, Path file) {
+    Path f = file == null ? writePath : file;
+    String key = normalizeKey(registry);
+    return key.equals(hostOf(key)) ? helperIn(readDoc(f), f, key) : null;
+  }
+
+  private Credentials fromHelper(CredentialHelper helper, String host) {
+    return helperAnswers.computeIfAbsent(helper.program() + " " + host, k -> {
+      Credentials c = helper.get(host);
+      // docker files Docker Hub's credentials under its old index URL
+      if (c == null && host.equals(ImageRef.DOCKER_HUB)) c = helper.get(DOCKER_HUB_LEGACY);
+      return Optional.ofNullable(c);
+    }).orElse(null);
+  }
+
+  private CredentialHelper helperIn(Map<String, Object> doc, Path file, String host) {
+    Object helpers = doc.get("credHelpers");
+    if (helpers != null && !(helpers instanceof Map<?, ?>)) {
+      throw new JboxException("`" + file + "`: \"credHelpers\" is not an object");
+    }
+    if (helpers instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (!host.equals(normalizeKey(String.valueOf(e.getKey())))) continue;
+        if (!(e.getValue() instanceof String name)) {
+          throw new JboxException("`" + file + "`: credHelpers \"" + e.getKey() + "\" is not a string");
+        }
+        return new CredentialHelper(name, "credHelpers in " + file, searchPath);
+      }
+    }
+    Object store = doc.get("credsStore");
+    if (store == null || "".equals(store)) return null;
+    if (!(store instanceof String name)) throw new JboxException("`" + file + "`: \"credsStore\" is not a string");
+    return new CredentialHelper(name, "credsStore in " + file, searchPath);
+  }
+
+  private static String hostOf(String key) {
+    return key.indexOf('/') >= 0 ? key.substring(0, key.indexOf('/')) : key;
+  }
+
+  private static Credentials fromAuths(Map<String, Object> doc, Path file, String registry, String repository) {
     List<String> keys = new ArrayList<>();
     if (repository != null) {
       String k = normalizeKey(registry) + "/" + repository;
@@ -124,24 +213,42 @@ public final class AuthFile {
       }
     }
     keys.add(normalizeKey(registry));
-    for (Path file : readOrder) {
-      Map<String, Object> auths = readAuths(file);
-      for (String want : keys) {
-        for (Map.Entry<String, Object> e : auths.entrySet()) {
-          if (!normalizeKey(e.getKey()).equals(want)) continue;
-          Credentials c = decode(e.getValue(), file, e.getKey());
-          if (c != null) return c;
-        }
+    Map<String, Object> auths = doc.get("auths") instanceof Map<?, ?> ? authsOf(doc, file) : Map.of();
+    for (String want : keys) {
+      for (Map.Entry<String, Object> e : auths.entrySet()) {
+        if (!normalizeKey(e.getKey()).equals(want)) continue;
+        Credentials c = decode(e.getValue(), file, e.getKey());
+        if (c != null) return c;
       }
     }
     return null;
   }
 
-  /** Stores credentials for a registry in {@code file} (null: {@link #writePath()}). */
+  /**
+   * Stores credentials for a registry: through the credential helper {@code file} (null:
+   * {@link #writePath()}) configures for it (see {@link #writeHelper}), else in the file.
+   */
   public void login(String registry, String user, String password, Path file) {
     Path f = file == null ? writePath : file;
     Map<String, Object> doc = readDoc(f);
     Map<String, Object> auths = authsOf(doc, f);
+    String host = hostOf(normalizeKey(registry));
+    CredentialHelper helper = helperIn(doc, f, host);
+    if (helper != null) {
+      if (!normalizeKey(registry).equals(host)) {
+        throw new JboxException("login " + registry + ": " + helper.program() + " keeps credentials per registry,"
+            + " not per namespace; log in to " + host);
+      }
+      new Credentials(user, password); // the same checks as a file entry
+      helper.store(host, user, password);
+      // docker lists a credsStore's registries in "auths" with an empty entry; logout -a reads it
+      if (doc.get("credsStore") instanceof String && !auths.containsKey(registry)) {
+        auths.put(registry, new LinkedHashMap<String, Object>());
+        doc.put("auths", auths);
+        writeAtomically(f, Json.pretty(doc) + "\n");
+      }
+      return;
+    }
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("auth", new Credentials(user, password).basicHeader().substring("Basic ".length()));
     auths.remove(registry);
@@ -150,28 +257,58 @@ public final class AuthFile {
     writeAtomically(f, Json.pretty(doc) + "\n");
   }
 
-  /** Removes a registry's credentials from {@code file}; false when there were none. */
+  /**
+   * Removes a registry's credentials: from the credential helper {@code file} (null:
+   * {@link #writePath()}) configures for it, and its {@code auths} entry; false when neither had
+   * any.
+   */
   public boolean logout(String registry, Path file) {
     Path f = file == null ? writePath : file;
     Map<String, Object> doc = readDoc(f);
     Map<String, Object> auths = authsOf(doc, f);
     String want = normalizeKey(registry);
+    CredentialHelper helper = helperIn(doc, f, hostOf(want));
+    boolean erased = helper != null && want.equals(hostOf(want)) && erase(helper, want);
     boolean removed = auths.keySet().removeIf(k -> k.equals(registry) || normalizeKey(k).equals(want));
-    if (!removed) return false;
-    doc.put("auths", auths);
-    writeAtomically(f, Json.pretty(doc) + "\n");
-    return true;
+    if (removed) {
+      doc.put("auths", auths);
+      writeAtomically(f, Json.pretty(doc) + "\n");
+    }
+    return erased || removed;
   }
 
-  /** Removes every registry's credentials from {@code file}; returns how many there were. */
+  /**
+   * Removes every registry's credentials from {@code file}: each {@code credHelpers} registry's
+   * from its helper, each {@code auths} registry's from the {@code credsStore} helper if there is
+   * one, and the {@code auths} entries (helper settings stay); returns how many were removed.
+   */
   public int logoutAll(Path file) {
     Path f = file == null ? writePath : file;
     Map<String, Object> doc = readDoc(f);
-    int n = authsOf(doc, f).size();
-    if (n == 0) return 0;
+    Map<String, Object> auths = authsOf(doc, f);
+    Set<String> hosts = new LinkedHashSet<>();
+    if (doc.get("credHelpers") instanceof Map<?, ?> m) {
+      for (Object k : m.keySet()) hosts.add(normalizeKey(String.valueOf(k)));
+    }
+    if (doc.get("credsStore") instanceof String s && !s.isEmpty()) {
+      for (String k : auths.keySet()) hosts.add(hostOf(normalizeKey(k)));
+    }
+    Set<String> removed = new HashSet<>();
+    for (String host : hosts) {
+      CredentialHelper helper = helperIn(doc, f, host);
+      if (helper != null && erase(helper, host)) removed.add(host);
+    }
+    if (auths.isEmpty()) return removed.size();
+    for (String k : auths.keySet()) removed.add(normalizeKey(k));
     doc.put("auths", new LinkedHashMap<String, Object>());
     writeAtomically(f, Json.pretty(doc) + "\n");
-    return n;
+    return removed.size();
+  }
+
+  private static boolean erase(CredentialHelper helper, String host) {
+    boolean erased = helper.erase(host);
+    if (host.equals(ImageRef.DOCKER_HUB) && helper.erase(DOCKER_HUB_LEGACY)) erased = true;
+    return erased;
   }
 
   /**
@@ -214,11 +351,6 @@ public final class AuthFile {
       return new Credentials(u, p);
     }
     return null;
-  }
-
-  private static Map<String, Object> readAuths(Path file) {
-    Map<String, Object> doc = readDoc(file);
-    return doc.get("auths") instanceof Map<?, ?> ? authsOf(doc, file) : Map.of();
   }
 
   private static Map<String, Object> readDoc(Path file) {

@@ -71,12 +71,27 @@ public final class RegistriesConf {
     }
   }
 
-  /** The references a user's input may mean, in the order to try them, and a note to print. */
-  public record Resolution(List<ImageRef> candidates, String note) {
+  /**
+   * The references a user's input may mean, in the order to try them, and a note to print;
+   * {@code recordAs} is the short name to record as an alias of the one candidate once it has been
+   * pulled (the user chose it at a prompt), else null.
+   */
+  public record Resolution(List<ImageRef> candidates, String note, String recordAs) {
     public Resolution {
       candidates = List.copyOf(candidates);
       if (candidates.isEmpty()) throw new IllegalArgumentException("no candidates");
+      if (recordAs != null && candidates.size() != 1) throw new IllegalArgumentException("record needs one candidate");
     }
+
+    public Resolution(List<ImageRef> candidates, String note) {
+      this(candidates, note, null);
+    }
+  }
+
+  /** Asks the user which candidate an ambiguous short name means (on a terminal). */
+  public interface Prompter {
+    /** One of {@code candidates}; an error when the user gives no answer. */
+    ImageRef choose(String shortName, List<ImageRef> candidates);
   }
 
   private record Alias(String value, Path source) {}
@@ -105,9 +120,25 @@ public final class RegistriesConf {
     return new RegistriesConf(null, null, null, Map.of(), List.of());
   }
 
-  /** Reads and merges every file of {@link #searchPath} that exists. */
+  /**
+   * Reads and merges every file of {@link #searchPath} that exists, then the aliases of the
+   * recorded files ({@link ShortNameAliases#readFiles}).
+   */
   public static RegistriesConf load() {
-    return load(searchPath(System.getenv(), System.getProperty("user.home")));
+    Map<String, String> env = System.getenv();
+    String home = System.getProperty("user.home");
+    boolean root = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    return load(searchPath(env, home)).withRecordedAliases(ShortNameAliases.readFiles(env, home, root));
+  }
+
+  /** This configuration with the aliases of the given recorded files over its own. */
+  public RegistriesConf withRecordedAliases(List<Path> files) {
+    RegistriesConf conf = this;
+    for (Path p : files) {
+      RegistriesConf r = load(List.of(p));
+      conf = conf.merge(new RegistriesConf(null, null, null, r.aliases, List.of()));
+    }
+    return conf;
   }
 
   /** Reads and merges the given files in order; missing ones are skipped. */
@@ -282,12 +313,20 @@ public final class RegistriesConf {
     return a == null || a.value().isEmpty() ? null : a.value();
   }
 
-  /**
-   * The references an input may mean: a fully qualified input itself; a short name's alias; else
-   * one candidate per search registry (an ambiguous name is an error in enforcing mode, as podman
-   * does without a terminal); else docker.io when no file configures search registries.
-   */
+  /** {@link #resolve(String, Prompter)} without a terminal to ask on. */
   public Resolution resolve(String input) {
+    return resolve(input, null);
+  }
+
+  /**
+   * The references an input may mean, as containers-registries.conf(5) resolves short names: a
+   * fully qualified input itself; a short name's alias (in every mode); docker.io when no file
+   * configures search registries (jbox's fallback); else one candidate per search registry. Several
+   * candidates are all tried in order in {@code disabled} mode; otherwise {@code prompter} (null:
+   * no terminal) picks one, to be recorded as an alias, and without it {@code permissive} tries
+   * all while {@code enforcing} is an error.
+   */
+  public Resolution resolve(String input, Prompter prompter) {
     if (input == null || input.isEmpty()) throw new JboxException("image name: empty");
     if (!ImageRef.isShortName(input)) return new Resolution(List.of(ImageRef.parse(input)), null);
     ImageRef asGiven = ImageRef.parseIn("localhost", input); // validates the syntax once
@@ -314,9 +353,16 @@ public final class RegistriesConf {
     }
     List<ImageRef> candidates = new ArrayList<>();
     for (String reg : searchRegistries) candidates.add(ImageRef.parseIn(reg, input));
-    if (candidates.size() > 1 && "enforcing".equals(shortNameMode)) {
-      throw new JboxException("short name \"" + input + "\" is ambiguous in enforcing short-name-mode (candidates: "
-          + candidates.stream().map(ImageRef::toString).collect(Collectors.joining(", "))
+    String mode = shortNameMode();
+    if (candidates.size() == 1 || mode.equals("disabled")) return new Resolution(candidates, null);
+    if (prompter != null) {
+      ImageRef chosen = prompter.choose(bare, candidates);
+      if (!candidates.contains(chosen)) throw new IllegalStateException("not a candidate: " + chosen);
+      return new Resolution(List.of(chosen), null, bare);
+    }
+    if (mode.equals("enforcing")) {
+      throw new JboxException("short name \"" + input + "\" is ambiguous: short-name resolution enforced but cannot prompt"
+          + " without a TTY (candidates: " + candidates.stream().map(ImageRef::toString).collect(Collectors.joining(", "))
           + "); use a fully qualified name or add an alias");
     }
     return new Resolution(candidates, null);

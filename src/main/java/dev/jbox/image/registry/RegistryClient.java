@@ -208,7 +208,9 @@ public final class RegistryClient {
     String authz = null;
     String token = tokens.get(key);
     if (token != null) authz = "Bearer " + token;
-    else if (creds != null && basicRegistries.contains(t.registry())) authz = creds.basicHeader();
+    else if (creds != null && !creds.isIdentityToken() && basicRegistries.contains(t.registry())) {
+      authz = creds.basicHeader();
+    }
     Response r = send(t, ep.path(), ep.headers(), authz);
     if (r.status() != 401) return r;
     Challenge c = Challenge.pick(r.headers().allValues("WWW-Authenticate"));
@@ -220,6 +222,10 @@ public final class RegistryClient {
       authz = "Bearer " + fresh;
     } else if (c.isBasic()) {
       if (creds == null) throw authError(ep, t.registry(), null);
+      if (creds.isIdentityToken()) {
+        throw new JboxException(ep.actionDescription() + ": " + t.registry() + " asks for Basic authentication,"
+            + " which cannot use the identity token its credential helper returned");
+      }
       basicRegistries.add(t.registry());
       authz = creds.basicHeader();
     } else {
@@ -229,13 +235,35 @@ public final class RegistryClient {
   }
 
   private String fetchToken(Target t, TokenFetcher tf) throws IOException {
-    URI uri = tf.uri();
-    String authz = tf.authorization();
-    if (authz != null && uri.getScheme().equals("http") && !t.insecure()) {
+    URI uri = tf.usesRefreshToken() ? tf.realm() : tf.uri();
+    if ((tf.usesRefreshToken() || tf.authorization() != null) && uri.getScheme().equals("http") && !t.insecure()) {
       throw new JboxException(tf.actionDescription() + ": refusing to send credentials to plain-http realm " + uri);
     }
-    try (Response r = sendUri(uri, Map.of(), authz, t.insecure() ? trustAll : verifying)) {
+    HttpClient client = t.insecure() ? trustAll : verifying;
+    if (tf.usesRefreshToken()) {
+      try (Response r = postForm(uri, tf.form(), client)) {
+        return tf.handle(r);
+      }
+    }
+    try (Response r = sendUri(uri, Map.of(), tf.authorization(), client)) {
       return tf.handle(r);
+    }
+  }
+
+  // The OAuth2 token request of an identity token; not redirected, so the token goes nowhere else.
+  private static Response postForm(URI uri, String form, HttpClient client) throws IOException {
+    HttpRequest req = HttpRequest.newBuilder(uri)
+        .timeout(HEADERS_TIMEOUT)
+        .header("User-Agent", "jbox")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(form, StandardCharsets.UTF_8))
+        .build();
+    try {
+      HttpResponse<InputStream> resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+      return new Response(resp.statusCode(), resp.headers(), resp.body(), uri);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JboxException("interrupted");
     }
   }
 

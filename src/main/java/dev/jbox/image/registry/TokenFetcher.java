@@ -30,12 +30,36 @@ final class TokenFetcher {
     return "get a token for " + registry + (scope == null ? "" : " (" + scope + ")");
   }
 
-  /** The realm URL with its query; the realm must be http(s). */
-  URI uri() {
+  /** The realm URL, without a query; the realm must be http(s). */
+  URI realm() {
     String realm = challenge.param("realm");
     if (realm == null || !(realm.startsWith("https://") || realm.startsWith("http://"))) {
       throw new JboxException(actionDescription() + ": the registry's Bearer challenge has no usable realm");
     }
+    return URI.create(realm);
+  }
+
+  /**
+   * Whether the credentials are an identity token, exchanged by an OAuth2 POST of
+   * {@link #form()} to the realm instead of a GET of {@link #uri()}.
+   */
+  boolean usesRefreshToken() {
+    return creds != null && creds.isIdentityToken();
+  }
+
+  /** The OAuth2 refresh-token grant for the realm (the distribution spec's "oauth" token flow). */
+  String form() {
+    StringBuilder f = new StringBuilder("grant_type=refresh_token&client_id=jbox");
+    String service = challenge.param("service");
+    if (service != null) f.append("&service=").append(enc(service));
+    if (scope != null) f.append("&scope=").append(enc(scope));
+    f.append("&refresh_token=").append(enc(creds.password()));
+    return f.toString();
+  }
+
+  /** The realm URL with its query, for a GET. */
+  URI uri() {
+    String realm = realm().toString();
     StringBuilder q = new StringBuilder();
     String service = challenge.param("service");
     if (service != null) q.append("service=").append(enc(service));
@@ -47,9 +71,9 @@ final class TokenFetcher {
     return URI.create(q.length() == 0 ? realm : realm + sep + q);
   }
 
-  /** The Authorization header to send to the realm, or null. */
+  /** The Authorization header to send to the realm with a GET, or null. */
   String authorization() {
-    return creds == null ? null : creds.basicHeader();
+    return creds == null || creds.isIdentityToken() ? null : creds.basicHeader();
   }
 
   /** Reads the token from a response of the realm. */

@@ -17,6 +17,8 @@ final class Jbox {
   final Path home;
   final Path storage;
   final Path registriesConf;
+  /** Directories put before the standard PATH (credential helpers), or null. */
+  String pathPrefix;
 
   Jbox(Path home, String insecureRegistries) throws IOException {
     this.home = home;
@@ -48,7 +50,7 @@ final class Jbox {
     ProcessBuilder pb = new ProcessBuilder(argv);
     Map<String, String> env = pb.environment();
     env.clear();
-    env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+    env.put("PATH", (pathPrefix == null ? "" : pathPrefix + ":") + "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
     env.put("HOME", home.toString());
     env.put("XDG_RUNTIME_DIR", home.resolve("run").toString());
     env.put("XDG_CONFIG_HOME", home.resolve("config").toString());

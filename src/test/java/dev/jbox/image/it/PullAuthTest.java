@@ -1,9 +1,11 @@
 package dev.jbox.image.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.image.Platform;
+import dev.jbox.image.registry.ScriptCredentialHelper;
 import dev.jbox.image.testing.RawTar;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Pull from docker-registry with htpasswd auth: refused anonymously, works after jbox login. */
+/**
+ * Pull from docker-registry with htpasswd auth: refused anonymously, works after jbox login or
+ * with a credential helper's credentials.
+ */
 class PullAuthTest {
   static TestRegistry reg;
   static TestImages.Pushed image;
@@ -45,6 +50,55 @@ class PullAuthTest {
     Jbox.Run r = j.run("pull", ref);
     assertEquals(0, r.status(), r.err());
     assertEquals(image.configDigest().substring(7), r.lastLine());
+  }
+
+  @Test
+  void pull_throughCredentialHelper_failsWithoutItsCredential(@TempDir Path t) throws Exception {
+    Jbox j = new Jbox(t.resolve("home"), reg.host());
+    ScriptCredentialHelper h = ScriptCredentialHelper.create(t.resolve("helper"), "jboxtest");
+    j.pathPrefix = h.bin.toString();
+    Files.writeString(j.home.resolve("auth.json"), "{\"credHelpers\":{\"" + reg.host() + "\":\"jboxtest\"}}");
+    String ref = reg.host() + "/private/app:1";
+
+    Jbox.Run none = j.run("pull", ref);
+    assertEquals(125, none.status(), none.out());
+    assertTrue(none.err().contains("authentication required for " + reg.host()), none.err());
+
+    h.put(reg.host(), "bob", "s3cret");
+    Jbox.Run r = j.run("pull", ref);
+    assertEquals(0, r.status(), r.err());
+    assertEquals(image.configDigest().substring(7), r.lastLine());
+    assertTrue(h.calls().contains("get " + reg.host()), h.calls().toString());
+    assertFalse(r.out().contains("s3cret") || r.err().contains("s3cret"));
+
+    j.pathPrefix = null;
+    Jbox.Run missing = j.run("pull", reg.host() + "/private/app:2");
+    assertEquals(125, missing.status());
+    String[] lines = missing.err().strip().split("\n");
+    assertEquals("jbox: credential helper docker-credential-jboxtest (credHelpers in " + j.home.resolve("auth.json")
+        + ") not found on PATH; install it or remove the entry", lines[lines.length - 1], missing.err());
+    assertTrue(lines.length == 1 || lines[0].contains("is insecure"), missing.err());
+  }
+
+  @Test
+  void loginLogout_throughCredentialHelper(@TempDir Path t) throws Exception {
+    Jbox j = new Jbox(t.resolve("home"), reg.host());
+    ScriptCredentialHelper h = ScriptCredentialHelper.create(t.resolve("helper"), "jboxtest");
+    j.pathPrefix = h.bin.toString();
+    Path auth = j.home.resolve("auth.json");
+    Files.writeString(auth, "{\"credHelpers\":{\"" + reg.host() + "\":\"jboxtest\"}}");
+    Jbox.Run login = j.run("login", "-u", "bob", "-p", "s3cret", reg.host());
+    assertEquals(0, login.status(), login.err());
+    assertTrue(login.out().contains("Stored the credentials with docker-credential-jboxtest (credHelpers in "
+        + auth + ")"), login.out());
+    assertTrue(h.has(reg.host()));
+    assertFalse(Files.readString(auth).contains("auths"), "no secret in the file");
+    assertEquals(0, j.run("pull", reg.host() + "/private/app:1").status());
+
+    Jbox.Run logout = j.run("logout", reg.host());
+    assertEquals(0, logout.status(), logout.err());
+    assertTrue(logout.out().contains("through docker-credential-jboxtest"), logout.out());
+    assertFalse(h.has(reg.host()));
   }
 
   /** JBOX_MUST_WORK-aware assumption for tools the test needs. */

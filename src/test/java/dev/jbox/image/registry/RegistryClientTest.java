@@ -302,6 +302,47 @@ class RegistryClientTest {
   }
 
   @Test
+  void bearer_identityToken_exchangedByOAuth2PostNeverSentAsBasic() throws Exception {
+    ScriptCredentialHelper h = ScriptCredentialHelper.create(dir.resolve("h"), "t").put(reg.host(), "<token>", "refresh-1");
+    Files.writeString(dir.resolve("auth.json"), "{\"credHelpers\":{\"" + reg.host() + "\":\"t\"}}");
+    AuthFile auth = AuthFile.at(dir.resolve("auth.json")).withHelperPath(h.bin.toString());
+    byte[] b = blob(30);
+    Descriptor d = layer(b);
+    String[] form = {null};
+    reg.on("/token", (ex, n) -> {
+      form[0] = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      FakeRegistry.send(ex, 200, "application/json", "{\"access_token\":\"acc\"}");
+    });
+    reg.on("/v2/app/blobs/" + d.digest(), (ex, n) -> {
+      if ("Bearer acc".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+        FakeRegistry.send(ex, 200, null, b);
+        return;
+      }
+      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"http://" + reg.host() + "/token\",service=\"fake\"");
+      FakeRegistry.send(ex, 401, null, new byte[0]);
+    });
+    assertArrayEquals(b, client("", auth).fetchBlobBytes(ref("app"), d, 100));
+    FakeRegistry.Request tr = reg.requestsTo("/token").get(0);
+    assertEquals("POST", tr.method());
+    assertNull(tr.header("Authorization"));
+    assertEquals("grant_type=refresh_token&client_id=jbox&service=fake&scope=repository%3Aapp%3Apull"
+        + "&refresh_token=refresh-1", form[0]);
+  }
+
+  @Test
+  void basic_identityToken_refusedWithoutSendingIt() throws Exception {
+    ScriptCredentialHelper h = ScriptCredentialHelper.create(dir.resolve("h"), "t").put(reg.host(), "<token>", "refresh-1");
+    Files.writeString(dir.resolve("auth.json"), "{\"credHelpers\":{\"" + reg.host() + "\":\"t\"}}");
+    AuthFile auth = AuthFile.at(dir.resolve("auth.json")).withHelperPath(h.bin.toString());
+    Descriptor d = layer(blob(5));
+    basicRegistry("/v2/app/blobs/" + d.digest(), blob(5));
+    JboxException e = assertThrows(JboxException.class, () -> client("", auth).fetchBlobBytes(ref("app"), d, 100));
+    assertTrue(e.getMessage().contains("cannot use the identity token"), e.getMessage());
+    assertFalse(e.getMessage().contains("refresh-1"));
+    for (FakeRegistry.Request r : reg.requests) assertNull(r.header("Authorization"));
+  }
+
+  @Test
   void bearer_tokenNeverAccepted_authenticationError() {
     Descriptor d = layer(blob(5));
     reg.on("/token", (ex, n) -> FakeRegistry.send(ex, 200, "application/json", "{\"access_token\":\"useless\"}"));
