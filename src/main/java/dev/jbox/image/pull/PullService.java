@@ -195,14 +195,23 @@ public final class PullService {
    * Makes one layer complete and returns a shared lock on it, held until the record is written
    * so a concurrent prune cannot remove it. Shared locks are held for long only on complete
    * layers; unpacking needs the exclusive lock, taken without waiting: if another process has
-   * it, that process is unpacking, and waiting for a shared lock waits for it to finish. (Waiting
+   * it, that process is unpacking, and polling for a shared lock waits for it to finish. (Waiting
    * for the exclusive lock instead could deadlock two pulls that each hold a finished layer
-   * shared while wanting the other's.)
+   * shared while wanting the other's; see ensureLayer for why no lock here is a blocking wait.)
    */
   private Locks.Held layer(RegistryClient client, ImageRef ref, Descriptor d, String diffId,
       Unpacker unpacker, ProgressView view) throws IOException {
     return ensureLayer(diffId, d, unpacker, view,
         () -> unpackLayer(client, ref, d, diffId, unpacker, view));
+  }
+
+  private static void pause() throws IOException {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
   }
 
   /** The step that fills a begun layer directory and records it. */
@@ -215,7 +224,16 @@ public final class PullService {
     Path lockFile = store.layerLockFile(diffId);
     boolean unpacked = false;
     while (true) {
-      Locks.Held shared = Locks.acquire(lockFile, false);
+      // Polled, never a blocking wait: fcntl locks belong to the process, so the kernel's
+      // deadlock check sees a cycle when this thread waits for a layer another pull is
+      // unpacking while one of that pull's threads waits for a layer one of ours is unpacking,
+      // and fails the wait with EDEADLK ("Resource deadlock avoided") although both unpacks
+      // finish on their own. Two pulls of images sharing two layers hit it.
+      Locks.Held shared = Locks.tryAcquire(lockFile, false);
+      if (shared == null) {
+        pause();
+        continue;
+      }
       if (store.layerComplete(diffId) && !ids().stale(store, diffId)) {
         if (!unpacked) {
           view.line("Copying blob " + d.digest().encoded().substring(0, 12)
@@ -226,12 +244,7 @@ public final class PullService {
       shared.close();
       Locks.Held ex = Locks.tryAcquire(lockFile, true);
       if (ex == null) {
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted");
-        }
+        pause();
         continue;
       }
       try {
