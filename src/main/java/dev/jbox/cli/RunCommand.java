@@ -55,7 +55,7 @@ final class RunCommand {
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
     String id = SandboxBuilder.newId();
-    dev.jbox.state.Store stateStore = dev.jbox.state.Store.open(env, warning -> { });
+    dev.jbox.state.Store stateStore = dev.jbox.state.Store.open(env, null); // (no lambda on the run path: dev.jbox.Text)
     Path stateRoot = stateStore.root();
     IdMaps.Caller caller = IdMaps.Caller.current();
     SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), caller, env)

@@ -125,7 +125,8 @@ final class RunOptions {
   }
 
   private void put(Opt opt, String value) {
-    List<String> l = values.computeIfAbsent(opt.longName(), k -> new ArrayList<>());
+    List<String> l = values.get(opt.longName()); // no lambda on the run path (dev.jbox.Text)
+    if (l == null) values.put(opt.longName(), l = new ArrayList<>());
     if (!opt.repeats()) l.clear();
     l.add(value == null ? "true" : value);
   }

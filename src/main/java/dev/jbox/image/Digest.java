@@ -4,11 +4,9 @@ import dev.jbox.JboxException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 
 /** A content digest as in the OCI descriptor grammar, limited to sha256 and sha512 (lowercase hex). */
 public record Digest(String algorithm, String hex) {
-  private static final Pattern LOWER_HEX = Pattern.compile("[0-9a-f]+");
 
   public Digest {
     if (algorithm == null || hex == null) throw new JboxException("digest: missing algorithm or value");
@@ -20,7 +18,7 @@ public record Digest(String algorithm, String hex) {
               "digest " + shorten(algorithm + ":" + hex) + ": unsupported algorithm `" + algorithm + "`"
                   + " (sha256 and sha512 are supported)");
         };
-    if (hex.length() != len || !LOWER_HEX.matcher(hex).matches()) {
+    if (hex.length() != len || !dev.jbox.Text.isHex(hex, 1, len)) { // no regex: the run path
       throw new JboxException(
           "digest " + shorten(algorithm + ":" + hex) + ": " + algorithm + " needs " + len
               + " lowercase hex digits");

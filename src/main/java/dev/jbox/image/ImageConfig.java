@@ -17,7 +17,7 @@ public record ImageConfig(
     String architecture,
     String os,
     String variant,
-    Instant created,
+    String createdText,
     String user,
     List<String> env,
     List<String> entrypoint,
@@ -41,20 +41,25 @@ public record ImageConfig(
     raw = raw == null ? new byte[0] : raw.clone();
   }
 
+  /**
+   * When the image was created, or null. Parsed here, not in {@link #parse}: java.time's parser is
+   * built on lambdas and regexes, which `jbox run` does without (dev.jbox.Text); a pull calls this,
+   * so a bad time still fails the pull.
+   */
+  public Instant created() {
+    if (createdText == null || createdText.isEmpty()) return null;
+    try {
+      return java.time.OffsetDateTime.parse(createdText).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new JboxException("image config: bad \"created\" time \"" + createdText + "\"");
+    }
+  }
+
   /** Parses a config blob; {@code rootfs.diff_ids} must be a list of digests. */
   public static ImageConfig parse(byte[] json) {
     JsonFields f = JsonFields.parse("image config", json);
     JsonFields c = f.object("config");
     if (c == null) c = new JsonFields("image config", Map.of());
-    Instant created = null;
-    String cr = f.string("created");
-    if (cr != null && !cr.isEmpty()) {
-      try {
-        created = java.time.OffsetDateTime.parse(cr).toInstant();
-      } catch (DateTimeParseException e) {
-        throw new JboxException("image config: bad \"created\" time \"" + cr + "\"");
-      }
-    }
     List<Digest> diffIds = new ArrayList<>();
     JsonFields rootfs = f.object("rootfs");
     if (rootfs != null) {
@@ -65,7 +70,7 @@ public record ImageConfig(
         f.string("architecture"),
         f.string("os"),
         f.string("variant"),
-        created,
+        f.string("created"),
         c.string("User"),
         c.strings("Env"),
         c.strings("Entrypoint"),

@@ -2,19 +2,26 @@ package dev.jbox.image;
 
 import dev.jbox.JboxException;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /** An OCI platform: os, architecture and an optional variant such as {@code v8} or {@code v7}. */
 public record Platform(String os, String architecture, String variant) {
-  private static final Pattern WORD = Pattern.compile("[a-z0-9_.-]+");
+  /** {@code [a-z0-9_.-]+}, written out: images' platforms are checked on the run path. */
+  private static boolean isWord(String s) {
+    if (s.isEmpty()) return false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ((c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' && c != '.' && c != '-') return false;
+    }
+    return true;
+  }
 
   public Platform {
-    if (os == null || !WORD.matcher(os).matches()) throw bad(os + "/" + architecture, "os");
-    if (architecture == null || !WORD.matcher(architecture).matches()) {
+    if (os == null || !isWord(os)) throw bad(os + "/" + architecture, "os");
+    if (architecture == null || !isWord(architecture)) {
       throw bad(os + "/" + architecture, "architecture");
     }
     if (variant != null && variant.isEmpty()) variant = null;
-    if (variant != null && !WORD.matcher(variant).matches()) {
+    if (variant != null && !isWord(variant)) {
       throw bad(os + "/" + architecture + "/" + variant, "variant");
     }
   }

@@ -78,8 +78,11 @@ public final class DefaultMounts {
   private static List<String> thermalThrottle() {
     List<String> out = new ArrayList<>();
     Path cpus = Path.of("/sys/devices/system/cpu");
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(cpus, "cpu[0-9]*")) {
+    // cpu[0-9]* by hand: a glob is a regex, whose first use costs the run 3.5 ms (dev.jbox.Text)
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(cpus)) {
       for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (n.length() < 4 || !n.startsWith("cpu") || n.charAt(3) < '0' || n.charAt(3) > '9') continue;
         if (Files.isDirectory(p.resolve("thermal_throttle"))) out.add(p.resolve("thermal_throttle").toString());
       }
     } catch (IOException | SecurityException e) {

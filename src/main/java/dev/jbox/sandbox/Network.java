@@ -41,7 +41,7 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv, String 
   static String hostGateway() {
     try {
       for (String l : Files.readAllLines(Path.of("/proc/net/route"))) {
-        String[] f = l.trim().split("\\s+");
+        String[] f = dev.jbox.Text.fields(l);
         if (f.length < 3 || !f[1].equals("00000000") || f[2].equals("00000000")) continue;
         long g = Long.parseLong(f[2], 16);
         return (g & 0xff) + "." + (g >> 8 & 0xff) + "." + (g >> 16 & 0xff) + "." + (g >> 24 & 0xff);
@@ -83,13 +83,28 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv, String 
       try {
         if (f.length == 2) return new Port(null, port(f[0]), port(f[1]), proto);
         if (f.length == 3) {
-          if (!f[0].matches("[0-9.]+|\\[?[0-9a-fA-F:]+\\]?")) throw new NumberFormatException();
+          if (!isAddress(f[0])) throw new NumberFormatException();
           return new Port(f[0].replace("[", "").replace("]", ""), port(f[1]), port(f[2]), proto);
         }
       } catch (NumberFormatException e) {
         // fall through to the message
       }
       throw new JboxException("--publish `" + spec + "`: expected [IP:]HOSTPORT:CONTAINERPORT[/tcp|udp]");
+    }
+
+    /** {@code [0-9.]+|\\[?[0-9a-fA-F:]+\\]?}, written out (dev.jbox.Text). */
+    static boolean isAddress(String a) {
+      boolean v4 = !a.isEmpty();
+      for (int i = 0; i < a.length(); i++) v4 &= (a.charAt(i) >= '0' && a.charAt(i) <= '9') || a.charAt(i) == '.';
+      if (v4) return true;
+      String x = a.startsWith("[") ? a.substring(1) : a;
+      if (x.endsWith("]")) x = x.substring(0, x.length() - 1);
+      if (x.isEmpty()) return false;
+      for (int i = 0; i < x.length(); i++) {
+        char c = x.charAt(i);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':')) return false;
+      }
+      return true;
     }
 
     private static int port(String p) {

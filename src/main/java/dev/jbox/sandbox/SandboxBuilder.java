@@ -66,7 +66,9 @@ public final class SandboxBuilder {
   static List<MountOp> readOnlyTmpfs(List<MountOp> user, String rootfsDir) {
     List<MountOp> out = new ArrayList<>();
     for (String t : List.of("/tmp", "/var/tmp", "/run")) {
-      if (user.stream().anyMatch(m -> m.target().equals(t))) continue;
+      boolean taken = false;
+      for (MountOp m : user) taken |= m.target().equals(t);
+      if (taken) continue;
       if (rootfsDir != null && !Files.isDirectory(Path.of(rootfsDir + t), LinkOption.NOFOLLOW_LINKS)) continue;
       out.add(Volumes.tmpfs(t + ":mode=" + (t.equals("/run") ? "755" : "1777")));
     }
@@ -127,7 +129,8 @@ public final class SandboxBuilder {
     ns.put(Namespace.PID, nsMode("--pid", r.pid()));
     // joining another namespace implies that sandbox's user namespace, where a new user-mode
     // network would be pointless: the default then is none
-    boolean joins = java.util.stream.Stream.of(r.pid(), r.ipc(), r.uts(), r.cgroupns()).anyMatch(v -> v != null && v.startsWith("ns:"));
+    boolean joins = false; // (a loop, not a stream: no lambda on the run path, see dev.jbox.Text)
+    for (String v : new String[] {r.pid(), r.ipc(), r.uts(), r.cgroupns()}) joins |= v != null && v.startsWith("ns:");
     String netSpec = r.network() != null ? r.network() : joins && config.run().network().equals("auto") ? "none" : config.run().network();
     Network network = Network.parse(netSpec, r.publish());
     ns.put(Namespace.NET, switch (network.mode()) {
@@ -270,7 +273,8 @@ public final class SandboxBuilder {
   }
 
   private static String hostname(String h) {
-    if (!h.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})?")) throw new JboxException("--hostname `" + h + "`: not a valid hostname");
+    // [A-Za-z0-9]([A-Za-z0-9.-]{0,62})?, written out (dev.jbox.Text)
+    if (h.isEmpty() || h.length() > 63 || !dev.jbox.Text.isAsciiAlnum(h.charAt(0)) || !dev.jbox.Text.isAlnumOr(h, ".-")) throw new JboxException("--hostname `" + h + "`: not a valid hostname");
     return h;
   }
 
@@ -296,7 +300,7 @@ public final class SandboxBuilder {
     }
     for (String e : r.env()) putEnv(env, e, "--env");
     List<String> out = new ArrayList<>();
-    env.forEach((k, v) -> out.add(k + "=" + v));
+    for (Map.Entry<String, String> e : env.entrySet()) out.add(e.getKey() + "=" + e.getValue());
     return out;
   }
 

@@ -54,7 +54,7 @@ public final class Sysctls {
       out.put(key, value);
     }
     List<Plan.Sysctl> list = new ArrayList<>();
-    out.forEach((k, v) -> list.add(new Plan.Sysctl(k, v)));
+    for (Map.Entry<String, String> e : out.entrySet()) list.add(new Plan.Sysctl(e.getKey(), e.getValue()));
     return list;
   }
 }

@@ -113,18 +113,36 @@ public final class Volumes {
     for (String part : t.split("/")) {
       if (part.equals("..") || part.equals(".")) throw new JboxException(flag + " `" + spec + "`: the sandbox path must not contain . or ..");
     }
-    String norm = t.replaceAll("/+", "/");
+    StringBuilder b = new StringBuilder(t.length()); // "//" -> "/" without a regex (dev.jbox.Text)
+    for (int i = 0; i < t.length(); i++) if (t.charAt(i) != '/' || b.length() == 0 || b.charAt(b.length() - 1) != '/') b.append(t.charAt(i));
+    String norm = b.toString();
     if (norm.equals("/")) throw new JboxException(flag + " `" + spec + "`: cannot mount over /");
     return norm.length() > 1 && norm.endsWith("/") ? norm.substring(0, norm.length() - 1) : norm;
   }
 
+  /** {@code \\d+[kKmMgG%]?} (ASCII digits), written out like every check on the run path. */
+  static boolean isSize(String v) {
+    int n = v.length();
+    if (n > 0 && "kKmMgG%".indexOf(v.charAt(n - 1)) >= 0) n--;
+    if (n == 0) return false;
+    for (int i = 0; i < n; i++) if (v.charAt(i) < '0' || v.charAt(i) > '9') return false;
+    return true;
+  }
+
+  /** {@code [0-7]{3,4}} */
+  static boolean isMode(String v) {
+    if (v.length() < 3 || v.length() > 4) return false;
+    for (int i = 0; i < v.length(); i++) if (v.charAt(i) < '0' || v.charAt(i) > '7') return false;
+    return true;
+  }
+
   private static String checkSize(String spec, String v) {
-    if (v == null || !v.matches("\\d+[kKmMgG%]?")) throw new JboxException("`" + spec + "`: bad size `" + v + "` (e.g. 64m)");
+    if (v == null || !isSize(v)) throw new JboxException("`" + spec + "`: bad size `" + v + "` (e.g. 64m)");
     return v;
   }
 
   private static String checkMode(String spec, String v) {
-    if (v == null || !v.matches("[0-7]{3,4}")) throw new JboxException("`" + spec + "`: bad mode `" + v + "` (octal, e.g. 1777)");
+    if (v == null || !isMode(v)) throw new JboxException("`" + spec + "`: bad mode `" + v + "` (octal, e.g. 1777)");
     return v;
   }
 }

@@ -28,8 +28,11 @@ import java.util.regex.Pattern;
  * /tmp/jbox-run-<uid>/<id>/} (0700, ours, not a symlink) with a warning when XDG_RUNTIME_DIR is unset.
  */
 public final class Store {
-  static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
-  static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
+  /** Compiled on first use, not when `jbox run` opens the store (dev.jbox.Text says why). */
+  private static final class Patterns {
+    static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
+  }
   private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
 
   private final Path root;
@@ -42,7 +45,7 @@ public final class Store {
     return root;
   }
 
-  /** Opens (creating) the store for this user; {@code warn} gets the fallback warning. */
+  /** Opens (creating) the store for this user; {@code warn} (may be null) gets the fallback warning. */
   public static Store open(Map<String, String> env, Consumer<String> warn) {
     String xdg = env.get("XDG_RUNTIME_DIR");
     long uid = ProcStatus.uidGid()[0];
@@ -52,7 +55,7 @@ public final class Store {
       return new Store(root);
     }
     Path root = Path.of("/tmp/jbox-run-" + uid);
-    warn.accept("XDG_RUNTIME_DIR is unset; sandbox state is kept in " + root);
+    if (warn != null) warn.accept("XDG_RUNTIME_DIR is unset; sandbox state is kept in " + root);
     mkPrivate(root, uid);
     return new Store(root);
   }
@@ -97,7 +100,7 @@ public final class Store {
   /** Checks a --name value. */
   public static String validName(String name) {
     if (name == null) return null;
-    if (!NAME.matcher(name).matches() || name.length() > 128) {
+    if (!Patterns.NAME.matcher(name).matches() || name.length() > 128) {
       throw new JboxException("--name `" + name + "`: must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)");
     }
     if (name.matches("[0-9a-f]{12,64}")) throw new JboxException("--name `" + name + "`: looks like a sandbox id");
@@ -178,7 +181,7 @@ public final class Store {
     List<Sandbox> out = new ArrayList<>();
     try (var s = Files.list(root)) {
       for (Path dir : s.toList()) {
-        if (!ID.matcher(dir.getFileName().toString()).matches()) continue;
+        if (!Patterns.ID.matcher(dir.getFileName().toString()).matches()) continue;
         Sandbox sb = load(dir);
         if (sb != null) out.add(sb);
       }

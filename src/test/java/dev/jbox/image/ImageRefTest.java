@@ -12,6 +12,31 @@ import org.junit.jupiter.api.Test;
 class ImageRefTest {
   private static final String HEX = "9824c27679d3b27c5e1cb00a73adb6f4f8d556994111c12db3c5d61a0c843df8";
 
+  /** The hand-written grammar checks answer as the regexes they replace, on many random strings. */
+  @Test
+  void grammarChecks_agreeWithTheirRegexes() {
+    java.util.Map<String, java.util.function.Predicate<String>> checks = new java.util.LinkedHashMap<>();
+    checks.put("[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]", ImageRef::isDomainComponent);
+    checks.put("\\[[0-9a-fA-F:.]+\\]", ImageRef::isIpv6);
+    checks.put("[0-9]{1,5}", ImageRef::isPort);
+    checks.put("[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*", ImageRef::isPathComponent);
+    checks.put("[\\w][\\w.-]{0,127}", ImageRef::isTag);
+    String alphabet = "aZ09_.-:[]/@x ";
+    java.util.Random rnd = new java.util.Random(42);
+    java.util.List<String> samples = new java.util.ArrayList<>(java.util.List.of("", "a", "a__b", "a___b", "a--b", "a-", "-a",
+        "a._b", "[::1]", "[]", "12345", "123456", "_x", ".x", "x".repeat(128), "x".repeat(129), "é", "a\u00e9"));
+    for (int i = 0; i < 200_000; i++) {
+      int len = rnd.nextInt(8);
+      StringBuilder b = new StringBuilder();
+      for (int k = 0; k < len; k++) b.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+      samples.add(b.toString());
+    }
+    for (var e : checks.entrySet()) {
+      java.util.regex.Pattern p = java.util.regex.Pattern.compile(e.getKey());
+      for (String x : samples) assertEquals(p.matcher(x).matches(), e.getValue().test(x), e.getKey() + " on \"" + x + "\"");
+    }
+  }
+
   @Test
   void parse_dockerHubOneComponent_addsLibraryAndLatest() {
     ImageRef r = ImageRef.parse("docker.io/alpine");

@@ -124,6 +124,9 @@ class LauncherTest {
     assertTrue(lines.stream().anyMatch(l -> l.contains("dev.jbox.cli.RunCommand") && l.contains("shared objects file")),
         "the archive is not used: " + lines.stream().filter(l -> l.contains("dev.jbox.")).toList());
     assertEquals(List.of(), fromJar, "jbox classes read from the jar on the run path (extend dev.jbox.cli.CdsTraining)");
+    // nor a regex, lambda or stream: the first one costs the method-handle machinery (dev.jbox.Text)
+    assertEquals(List.of(), lines.stream().filter(l -> l.contains(" java.util.regex.") || l.contains("$$Lambda")
+        || l.contains(" java.util.stream.")).toList());
 
     // every other command has an archive of its own, so that the run archive stays small
     assertTrue(Files.size(lib.resolve("jbox-cli.jsa")) > Files.size(lib.resolve("jbox.jsa")), out);

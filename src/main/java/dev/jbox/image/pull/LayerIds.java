@@ -51,7 +51,7 @@ public final class LayerIds {
   static String normalize(String text) {
     if (text == null || text.isBlank()) return null;
     List<String> out = new ArrayList<>();
-    for (String line : text.trim().split("\n")) out.add(String.join(" ", line.trim().split("\\s+")));
+    for (String line : text.trim().split("\n")) out.add(String.join(" ", dev.jbox.Text.fields(line)));
     return String.join(",", out);
   }
 

@@ -21,7 +21,7 @@ public final class ImageLookup {
     List<ImageRecord> all = store.images();
     Map<String, String> tags = store.tags();
     String h = input.startsWith("sha256:") ? input.substring(7) : input;
-    if (h.matches("[0-9a-f]{3,64}")) {
+    if (dev.jbox.Text.isHex(h, 3, 64)) { // no regex: the run path (dev.jbox.Text)
       List<ImageRecord> byId = new ArrayList<>();
       for (ImageRecord r : all) {
         if (r.id().substring(7).startsWith(h) || r.manifestDigest().substring(7).startsWith(h)) {

@@ -89,6 +89,27 @@ class RunImageTest extends ImageRunFixture {
     assertTrue(again.out().contains("skipped: already exists"), "a current layer is kept: " + again.out());
   }
 
+  /**
+   * The run path stays free of regexes, lambdas and streams: the first of them costs a JVM the
+   * method-handle machinery, and it had made `jbox run IMAGE` about 10 ms slower (dev.jbox.Text).
+   */
+  @Test
+  void runPath_loadsNoRegexLambdaOrStream() throws Exception {
+    Jbox j = jbox();
+    assertEquals(0, j.launch("pull", "-q", busybox).status());
+    Path log = t.resolve("classes.log");
+    ProcessBuilder pb = j.launcher(List.of("run", "--rm", "--network=none", busybox, "sh", "-c", "true"));
+    pb.environment().put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    var r = Jbox.finish(pb.start());
+    assertEquals(0, r.status(), r.toString());
+    List<String> loaded = Files.readAllLines(log);
+    assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.jbox.cli.RunCommand")), "the log covers the run JVM");
+    List<String> bad = loaded.stream().filter(l -> l.contains(" java.util.regex.") || l.contains("$$Lambda")
+        || l.contains(" java.util.stream.")).toList();
+    assertEquals(List.of(), bad, "a regex, lambda or stream on the run path");
+  }
+
   @Test
   void withoutRm_writesLandInTheUpperDirNotTheLayers() throws Exception {
     Jbox j = jbox();

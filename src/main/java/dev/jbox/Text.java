@@ -1,0 +1,55 @@
+package dev.jbox;
+
+/**
+ * The few string checks the run path needs, written out. A regex (and any lambda or stream)
+ * costs its JVM about 3.5 ms the first time, for the method-handle machinery behind it, and
+ * `jbox run` is a 50 ms program: on its path these take the place of {@code matches} and
+ * {@code split("\\s+")}.
+ */
+public final class Text {
+  private Text() {}
+
+  /** Whether s is min..max lowercase hex digits. */
+  public static boolean isHex(String s, int min, int max) {
+    if (s.length() < min || s.length() > max) return false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) return false;
+    }
+    return true;
+  }
+
+  /**
+   * {@code s.trim().split("\\s+")} for ASCII text: the fields between runs of regex {@code \s}
+   * (space, tab, newline, vertical tab, form feed, carriage return); {@code [""]} for a blank s.
+   */
+  public static String[] fields(String s) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    int i = 0;
+    int n = s.length();
+    while (i < n) {
+      while (i < n && isSpace(s.charAt(i))) i++;
+      int start = i;
+      while (i < n && !isSpace(s.charAt(i))) i++;
+      if (i > start) out.add(s.substring(start, i));
+    }
+    return out.isEmpty() ? new String[] {""} : out.toArray(new String[0]);
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == 0x0b || c == '\f' || c == '\r';
+  }
+
+  /** Whether every char of s is an ASCII letter or digit, or one of {@code extra}. */
+  public static boolean isAlnumOr(String s, String extra) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!isAsciiAlnum(c) && extra.indexOf(c) < 0) return false;
+    }
+    return true;
+  }
+
+  public static boolean isAsciiAlnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  }
+}

@@ -1,0 +1,34 @@
+package dev.jbox;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Text's checks answer as the regex code they replace on the run path. */
+class TextTest {
+  @Test
+  void fields_isTrimSplitOnWhitespace() {
+    Random rnd = new Random(7);
+    String alphabet = "ab \t\n\r\u000b\f1:";
+    for (int i = 0; i < 100_000; i++) {
+      StringBuilder b = new StringBuilder();
+      for (int k = rnd.nextInt(10); k > 0; k--) b.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+      String s = b.toString();
+      assertArrayEquals(s.trim().split("\\s+"), Text.fields(s), "\"" + s + "\"");
+    }
+  }
+
+  @Test
+  void isHex_isTheRegex() {
+    Random rnd = new Random(8);
+    String alphabet = "09afgAF";
+    for (int i = 0; i < 100_000; i++) {
+      StringBuilder b = new StringBuilder();
+      for (int k = rnd.nextInt(8); k > 0; k--) b.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+      String s = b.toString();
+      assertEquals(s.matches("[0-9a-f]{3,6}"), Text.isHex(s, 3, 6), s);
+    }
+  }
+}
