@@ -27,7 +27,7 @@ public record ImageRef(String registry, String repository, String tag, Digest di
     if (h.length() < 3 || h.charAt(0) != '[' || h.charAt(h.length() - 1) != ']') return false;
     for (int i = 1; i < h.length() - 1; i++) {
       char c = h.charAt(i);
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.')) return false;
+      if (!Text.isHexDigit(c) && c != ':' && c != '.') return false;
     }
     return true;
   }

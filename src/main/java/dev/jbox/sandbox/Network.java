@@ -102,7 +102,7 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv, String 
       if (x.isEmpty()) return false;
       for (int i = 0; i < x.length(); i++) {
         char c = x.charAt(i);
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':')) return false;
+        if (!dev.jbox.Text.isHexDigit(c) && c != ':') return false;
       }
       return true;
     }

@@ -382,13 +382,28 @@ public final class AuthFile {
   // created 0600 in the target directory (created 0700 when missing) and renamed over the target.
   private static void writeAtomically(Path file, String content) {
     Path dir = file.toAbsolutePath().getParent();
-    Path tmp = null;
     try {
       if (!Files.isDirectory(dir)) {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       }
-      tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      replace(file, content, "rw-------");
+    } catch (IOException e) {
+      throw new JboxException("write `" + file + "`: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Replaces file with content, as readers see it either before or after: a temporary file in the
+   * same directory created with {@code perms} (and set to them, whatever the umask), fsynced, and
+   * renamed over the target; on failure the temporary file is removed. The registry package's
+   * configuration files (auth.json, short-name-aliases.conf) are written through it.
+   */
+  static void replace(Path file, String content, String perms) throws IOException {
+    var mode = PosixFilePermissions.fromString(perms);
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp",
+        PosixFilePermissions.asFileAttribute(mode));
+    try {
+      Files.setPosixFilePermissions(tmp, mode);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
         while (buf.hasRemaining()) ch.write(buf);
@@ -400,14 +415,12 @@ public final class AuthFile {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }
       tmp = null;
-    } catch (IOException e) {
-      throw new JboxException("write `" + file + "`: " + e.getMessage());
     } finally {
       if (tmp != null) {
         try {
           Files.deleteIfExists(tmp);
         } catch (IOException ignored) {
-          // the write already failed and is reported; a stray 0600 temp file leaks nothing
+          // the write already failed and is reported; a stray temp file of the same mode leaks nothing
         }
       }
     }

@@ -4,16 +4,12 @@ import com.moandjiezana.toml.Toml;
 import dev.jbox.JboxException;
 import dev.jbox.image.ImageRef;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +67,7 @@ public final class ShortNameAliases {
         for (Map.Entry<String, String> e : aliases.entrySet()) {
           text.append(quote(e.getKey())).append(" = ").append(quote(e.getValue())).append('\n');
         }
-        writeAtomically(file, text.toString());
+        AuthFile.replace(file, text.toString(), "rw-r--r--"); // 0644, like podman's alias file
       }
     } catch (IOException e) {
       throw new JboxException("record short-name alias in `" + file + "`: " + e.getMessage());
@@ -105,27 +101,5 @@ public final class ShortNameAliases {
   // Short names and references hold no quote or backslash, so a basic TOML string needs no escapes.
   private static String quote(String s) {
     return "\"" + s + "\"";
-  }
-
-  private static void writeAtomically(Path file, String content) throws IOException {
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
-    try {
-      // createTempFile's mode is filtered by the umask; the file is meant to be 0644 regardless
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
-        while (buf.hasRemaining()) ch.write(buf);
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-    } finally {
-      if (tmp != null) Files.deleteIfExists(tmp);
-    }
   }
 }

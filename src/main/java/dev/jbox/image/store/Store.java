@@ -460,12 +460,7 @@ public final class Store {
 
   /** A sandbox id: 64 lowercase hex digits (no regex: this runs on the run path). */
   public static boolean isSandboxId(String s) {
-    if (s.length() != 64) return false;
-    for (int i = 0; i < 64; i++) {
-      char c = s.charAt(i);
-      if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) return false;
-    }
-    return true;
+    return dev.jbox.Text.isHex(s, 64, 64);
   }
 
   /**

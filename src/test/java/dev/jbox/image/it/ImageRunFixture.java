@@ -54,6 +54,15 @@ abstract class ImageRunFixture {
     }
   }
 
+  /** The store's sandbox directories (containers/ID), sorted; none when containers/ is absent. */
+  static List<Path> containers(Jbox j) throws Exception {
+    Path c = j.storage.resolve("containers");
+    if (!Files.exists(c)) return List.of();
+    try (var s = Files.list(c)) {
+      return s.sorted().toList();
+    }
+  }
+
   Jbox jbox() throws Exception {
     return new Jbox(t.resolve("home"), reg.host());
   }

@@ -32,14 +32,6 @@ class KeptSandboxTest extends ImageRunFixture {
     startRegistry(dir);
   }
 
-  private static List<Path> containers(Jbox j) throws Exception {
-    Path c = j.storage.resolve("containers");
-    if (!Files.exists(c)) return List.of();
-    try (var s = Files.list(c)) {
-      return s.sorted().toList();
-    }
-  }
-
   @SuppressWarnings("unchecked")
   private static List<Map<String, Object>> psJson(Jbox j) throws Exception {
     var r = j.run("ps", "-a", "--format", "json");

@@ -30,14 +30,6 @@ class KeptStartInspectTest extends ImageRunFixture {
     startRegistry(dir);
   }
 
-  private static List<Path> containers(Jbox j) throws Exception {
-    Path c = j.storage.resolve("containers");
-    if (!Files.exists(c)) return List.of();
-    try (var s = Files.list(c)) {
-      return s.sorted().toList();
-    }
-  }
-
   @SuppressWarnings("unchecked")
   private static Map<String, Object> inspect(Jbox j, String ref) throws Exception {
     var r = j.run("inspect", ref);

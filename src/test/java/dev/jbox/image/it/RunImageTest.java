@@ -72,12 +72,7 @@ class RunImageTest extends ImageRunFixture {
     assertTrue(refused.err().contains("was unpacked for other subordinate ids (uid map 0 " + uid + " 1,1 7000000 65536, now ")
         && refused.err().contains("`jbox pull " + busybox + "` unpacks it again"), refused.err());
     assertEquals(1, refused.err().lines().count(), refused.err());
-    Path containers = j.storage.resolve("containers");
-    if (Files.exists(containers)) {
-      try (var s = Files.list(containers)) {
-        assertEquals(List.of(), s.toList(), "a refused run leaves nothing");
-      }
-    }
+    assertEquals(List.of(), containers(j), "a refused run leaves nothing");
 
     var pull = j.launch("pull", busybox);
     assertEquals(0, pull.status(), pull.toString());
