@@ -82,6 +82,7 @@ static int launch(char **argv) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (getppid() == 1) _exit(125);
     if (dup2(fds[1], PLAN_FD) < 0) _exit(125); /* dup2 clears FD_CLOEXEC on the copy */
+    if (fds[1] == PLAN_FD && fcntl(PLAN_FD, F_SETFD, 0) < 0) _exit(125); /* ... but not when it is a no-op */
     execvp(argv[0], argv);
     dprintf(2, "jbox: exec `%s`: %s (is a Java 17 runtime installed? set JAVA_HOME)\n", argv[0], strerror(errno));
     _exit(125);
@@ -215,11 +216,12 @@ static int jbox_command(int argc, char **argv) {
 }
 
 static int run_plan_file(const char *file) {
-  autofd int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : dup(0);
+  int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : fcntl(0, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) die(125, "open plan `%s`: %s", file, strerror(errno));
   char *buf;
   ssize_t n = read_all(fd, &buf, PLAN_MAX_BYTES);
   if (n < 0) die(125, "read plan `%s`: %s", file, strerror(errno));
+  close(fd); /* before run_plan, which keeps the caller's fds 3.. for --preserve-fds */
   return run_buffer(buf, n);
 }
 
@@ -242,14 +244,24 @@ static int unshare_mode(int argc, char **argv) {
     if (sscanf(argv[++i], "%lu %lu %lu%c", &l->inside, &l->outside, &l->count, &extra) != 3) return usage();
   }
   if (i + 1 >= argc || p.nuid == 0 || p.ngid == 0) return usage();
-  p.argv = (const char **)argv + i + 1;
   p.argc = (size_t)(argc - i - 1);
+  /* copies: set_name overwrites main's argv strings (the process title) */
+  p.argv = calloc(p.argc + 1, sizeof *p.argv);
+  if (!p.argv) die(125, "out of memory");
+  for (size_t k = 0; k < p.argc; k++)
+    if (!(p.argv[k] = strdup(argv[i + 1 + k]))) die(125, "out of memory");
   p.keep_stdin = 1;
   p.ns[NS_TIME].mode = NSM_HOST;
   return run_plan(&p);
 }
 
 int main(int argc, char **argv) {
+  /* First of all: no descriptor the caller left open above 2 reaches the JVM, newuidmap, pasta,
+   * fuse-overlayfs or the sandbox (runc CVE-2024-21626: an inherited directory fd is a way out of
+   * any root). Marked close-on-exec, not closed: the plan may ask to pass some on
+   * (--preserve-fds); run_plan closes the rest before it touches a namespace. */
+  if (cloexec_from(3) < 0) die(125, "mark inherited descriptors close-on-exec: %s", strerror(errno));
+  title_init(argc, argv);
   trace_init();
   const char *base = strrchr(argv[0], '/');
   base = base ? base + 1 : argv[0];

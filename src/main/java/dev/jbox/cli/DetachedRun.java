@@ -27,7 +27,8 @@ final class DetachedRun {
   }
 
   /** image: the image's name for an image sandbox, else null (the rootfs is shown). */
-  static void send(String id, String name, String image, RunRequest req, Plan plan, Map<String, String> env, PrintStream err) {
+  static void send(String id, String name, String image, RunRequest req, Plan plan, Map<String, String> env, PrintStream err,
+      List<PlanWriter.Extra> preserve) {
     Store store = Store.open(env, w -> err.println("jbox: warning: " + w));
     byte[] encoded = PlanWriter.encode(plan);
     Map<String, Object> config = config(id, name, req, plan);
@@ -36,7 +37,10 @@ final class DetachedRun {
     Sandbox sb = store.create(id, name, config,
         n -> KeptSandboxes.checkNameFree(dev.jbox.image.store.Store.defaultRoot().resolve("containers"), n, id));
     try {
-      PlanChannel.send(PlanWriter.append(encoded, List.of(new PlanWriter.Extra(PlanWriter.T_STATEDIR, sb.dir().toString()))));
+      // --preserve-fds goes with this run only: the recorded plan (jbox start) has no such record
+      List<PlanWriter.Extra> extras = new ArrayList<>(preserve);
+      extras.add(new PlanWriter.Extra(PlanWriter.T_STATEDIR, sb.dir().toString()));
+      PlanChannel.send(PlanWriter.append(encoded, extras));
     } catch (RuntimeException e) {
       store.remove(sb);
       throw e;

@@ -35,6 +35,9 @@ final class ExecCommand extends StateCommand implements Callable<Integer> {
   @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory (default: the sandbox's).")
   String workdir;
 
+  @Option(names = "--preserve-fds", paramLabel = "N", description = "Pass the caller's descriptors 3..3+N-1 to the command.")
+  String preserveFds;
+
   @Parameters(index = "0", paramLabel = "SANDBOX")
   String ref;
 
@@ -44,6 +47,7 @@ final class ExecCommand extends StateCommand implements Callable<Integer> {
   @Override
   @SuppressWarnings("unchecked")
   public Integer call() {
+    List<PlanWriter.Extra> extras = new ArrayList<>(PlanChannel.preserveFds("exec: --preserve-fds", preserveFds));
     Sandbox s = store().find(ref);
     State st = s.state();
     if (st == null || !s.status().running()) throw new JboxException("exec: sandbox " + s.label() + " is not running");
@@ -79,7 +83,8 @@ final class ExecCommand extends StateCommand implements Callable<Integer> {
     }
     long caps = Long.parseUnsignedLong((String) p.get("capabilities"));
     Plan plan = new Plan(command, envList, cwd, u, null, null, Map.of(), null, List.of(), rl, caps, flags, null, List.of(), null, null);
-    PlanChannel.send(plan, List.of(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart())));
+    extras.add(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart()));
+    PlanChannel.send(plan, extras);
     return 0;
   }
 

@@ -46,6 +46,8 @@ final class RunCommand {
         o.value("cgroupns"), o.value("timens"),
         o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"),
         o.all("dns"), o.value("storage-driver"), o.all("sysctl"));
+    // checked before anything is created (a bad count leaves nothing behind)
+    List<PlanWriter.Extra> preserve = PlanChannel.preserveFds("--preserve-fds", o.value("preserve-fds"));
     boolean detach = o.flag("detach");
     String name = o.value("name");
     if (detach || name != null) DetachedRun.check(detach, imageName != null, name);
@@ -103,9 +105,9 @@ final class RunCommand {
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
     Trace.mark("planned");
     try {
-      if (detach) DetachedRun.send(id, name, imageLabel, req, plan.keepingGeneratedFiles(), env, err);
-      else if (keptPlan != null) PlanChannel.send(keptPlan);
-      else PlanChannel.send(plan);
+      if (detach) DetachedRun.send(id, name, imageLabel, req, plan.keepingGeneratedFiles(), env, err, preserve);
+      else if (keptPlan != null) PlanChannel.send(preserve.isEmpty() ? keptPlan : PlanWriter.append(keptPlan, preserve));
+      else PlanChannel.send(plan, preserve);
     } catch (RuntimeException e) {
       // the helper never got the plan: the generated files and the sandbox's directory are ours to remove
       removeQuietly(plan.removeDir());

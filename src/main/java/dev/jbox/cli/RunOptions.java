@@ -35,6 +35,7 @@ final class RunOptions {
       new Opt("cap-drop", null, "CAP", true, "drop a capability (or all)"),
       new Opt("security-opt", null, "OPT", true, "seccomp=unconfined, no-new-privileges[=false]"),
       new Opt("init", null, null, false, "run a minimal init as pid 1 that forwards signals and reaps orphans"),
+      new Opt("preserve-fds", null, "N", false, "pass the caller's descriptors 3..3+N-1 to the command (every other one above 2 is closed)"),
       new Opt("tty", "t", null, false, "give the sandbox a terminal of its own"),
       new Opt("interactive", "i", null, false, "keep stdin open"),
       new Opt("read-only", null, null, false, "mount the root filesystem read-only"),
