@@ -61,6 +61,12 @@ public final class Store {
   /** Opens (creating) the store at root. */
   public static Store open(Path root) {
     try {
+      // the store holds what sandboxes wrote and setuid files of the user's own uid: 0700, and an
+      // existing store of an older jbox (0755) is tightened here (dev.jbox.PrivateDirs says why
+      // the root suffices)
+      if (!Boolean.TRUE.equals(dev.jbox.PrivateDirs.ensure(root, true).get("isDirectory"))) {
+        throw new JboxException("storage `" + root + "` is not a directory");
+      }
       for (String d : List.of("images", "blobs/sha256", "layers", "locks")) {
         // checked first: createDirectories throws and catches an exception per existing level,
         // and every jbox run opens the store
