@@ -89,6 +89,21 @@ class HostFdTest {
     assertEquals("fds 0 1 2 3\npassed-on-purpose\n", r.out(), r.toString());
   }
 
+  /**
+   * What the launcher hands the JVM: a stand-in `java` (JAVA_HOME/bin/java, a script that execs
+   * the static probe on the host) lists what it inherited: 0, 1, 2 and the plan pipe on 3.
+   */
+  @Test
+  void launcher_givesTheJvmOnly012AndThePlanPipe() throws IOException {
+    Path jdk = Files.createDirectories(tmp.resolve("fake-jdk/bin"));
+    Path java = jdk.resolve("java");
+    Files.writeString(java, "#!/bin/sh\nexec '" + Jbox.source().resolve("helpers/build/tests/probe") + "' fds\n");
+    java.toFile().setExecutable(true);
+    var r = fromShell(false, List.of("version"), Map.of("JAVA_HOME", jdk.getParent().toString(), "JBOX_CDS", "0"));
+    assertEquals(0, r.code(), r.toString());
+    assertEquals("fds 0 1 2 3\n", r.out(), r.toString());
+  }
+
   @Test
   void run_foreground_holdsOnly012() {
     var r = fromShell(false, runArgs("/probe", "fds"), null);
