@@ -282,10 +282,17 @@ fail125:
 
 /* --init's pid 1, after it forked the command (sandbox.c run_init): no descriptor but /dev/null as
  * 0, 1 and 2 (the caller also closes the rest), the command's user and group without
- * supplementary groups, an empty bounding set and no capability at all, not dumpable,
- * no_new_privs and the seccomp filter whatever the plan says (tighter than the command: it only
- * waits and forwards signals). When the command's user cannot be taken, pid 1 stays root of the
- * user namespace, still without capabilities; the command fails on it and says why. */
+ * supplementary groups, an empty bounding set and no capability at all, no_new_privs and the
+ * seccomp filter whatever the plan says (tighter than the command: it only waits and forwards
+ * signals), and the caller's environment wiped from its memory. When the command's user cannot be
+ * taken, pid 1 stays root of the user namespace, still without capabilities; the command fails on
+ * it and says why.
+ *
+ * It stays dumpable (set again after the uid change, which clears it): its memory was last
+ * execve'd on the host, so a non-dumpable pid 1 could be opened through /proc by nobody but the
+ * host's root, and `jbox exec`, `ns` and `top` (which open /proc/PID/ns of the sandbox's pid 1 as
+ * the caller) would fail. The command may therefore ptrace pid 1, as it may any process of its
+ * own uid, and gains nothing by it: pid 1 holds less than the command in every respect. */
 int confine_init(struct plan *p) {
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null < 0) return fail_errno("init: open /dev/null");
@@ -302,7 +309,8 @@ int confine_init(struct plan *p) {
   if (setresgid(gid, gid, gid) < 0) (void)!setresgid(0, 0, 0);
   if (setresuid(uid, uid, uid) < 0) (void)!setresuid(0, 0, 0);
   if (set_caps(0, 1)) return -1;
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return fail_errno("init: PR_SET_DUMPABLE");
+  title_wipe_env();
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return fail_errno("init: PR_SET_DUMPABLE");
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail_errno("init: no_new_privs");
   int r = jbox_seccomp_install(p->tty);
   if (r < 0) {

@@ -106,6 +106,7 @@ ssize_t read_all(int fd, char **out, size_t max) {
  * "NAME ID". The last byte of the area stays non-NUL so the kernel reads the title up to its first
  * NUL (its setproctitle rule) instead of showing the NUL-padded rest of the area. */
 static char *title_start, *title_end;
+static char *env_start, *env_end; /* main()'s environment strings: --init's pid 1 wipes them */
 static char title_sid[13];
 
 void title_init(int argc, char **argv) {
@@ -114,6 +115,17 @@ void title_init(int argc, char **argv) {
   for (int i = 1; i < argc && argv[i] == end; i++) end = argv[i] + strlen(argv[i]) + 1;
   title_start = argv[0];
   title_end = end;
+  extern char **environ;
+  if (!environ || !environ[0]) return;
+  end = environ[0] + strlen(environ[0]) + 1;
+  for (int i = 1; environ[i] == end; i++) end = environ[i] + strlen(environ[i]) + 1;
+  env_start = environ[0];
+  env_end = end;
+}
+
+
+void title_wipe_env(void) {
+  if (env_start) memset(env_start, 0, (size_t)(env_end - env_start));
 }
 
 void title_id(const char *id) { snprintf(title_sid, sizeof title_sid, "%s", id ? id : ""); }

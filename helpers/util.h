@@ -39,6 +39,7 @@ ssize_t read_all(int fd, char **out, size_t max);    /* reads until EOF into a m
 void set_name(const char *name);                     /* the stage's name in ps: comm and the whole argv */
 void title_init(int argc, char **argv);              /* main(): remember argv's memory for set_name */
 void title_id(const char *id);                       /* the sandbox id set_name shows after the name */
+void title_wipe_env(void);                           /* zero main's environment strings (/proc/PID/environ) */
 /* Every descriptor from `low` up: closed, or only marked close-on-exec (the caller's fds above 2
  * until the plan says how many --preserve-fds pass). 0, or -1 with errno. */
 int close_from(int low);

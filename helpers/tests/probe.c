@@ -14,6 +14,38 @@
 #include <termios.h>
 #include <unistd.h>
 
+static const char *ename(int e);
+
+#if defined(__x86_64__)
+#include <sys/user.h>
+/* Attaches to pid 1 and makes it run one system call of ours (the syscall instruction it sits
+ * after, in wait4, run again with our registers), then puts it back: what a process of the sandbox
+ * that may ptrace pid 1 can make pid 1 do. Prints the call's result as pid 1 got it. */
+static long inject(long nr, long a, long b, long c, int *err) {
+  struct user_regs_struct saved, r;
+  int st;
+  *err = 0;
+  if (ptrace(PTRACE_ATTACH, 1, 0, 0) < 0) return *err = errno, -1;
+  if (waitpid(1, &st, __WALL) < 0 || ptrace(PTRACE_GETREGS, 1, 0, &saved) < 0) goto fail;
+  errno = 0;
+  long insn = ptrace(PTRACE_PEEKTEXT, 1, (void *)(saved.rip - 2), 0);
+  if (errno || (insn & 0xffff) != 0x050f) { errno = ENOEXEC; goto fail; } /* not right after a syscall */
+  r = saved;
+  r.rip = saved.rip - 2, r.rax = (unsigned long)nr, r.orig_rax = (unsigned long)-1;
+  r.rdi = (unsigned long)a, r.rsi = (unsigned long)b, r.rdx = (unsigned long)c;
+  if (ptrace(PTRACE_SETREGS, 1, 0, &r) < 0 || ptrace(PTRACE_SINGLESTEP, 1, 0, 0) < 0) goto fail;
+  if (waitpid(1, &st, __WALL) < 0 || ptrace(PTRACE_GETREGS, 1, 0, &r) < 0) goto fail;
+  ptrace(PTRACE_SETREGS, 1, 0, &saved);
+  ptrace(PTRACE_DETACH, 1, 0, 0);
+  if ((long)r.rax < 0 && (long)r.rax > -4096) return *err = (int)-(long)r.rax, -1;
+  return (long)r.rax;
+fail:
+  *err = errno;
+  ptrace(PTRACE_DETACH, 1, 0, 0);
+  return -2;
+}
+#endif
+
 static const char *ename(int e) {
   switch (e) {
   case EPERM: return "EPERM";
@@ -52,6 +84,16 @@ int main(int argc, char **argv) {
       printf("\n");
       continue;
     }
+#if defined(__x86_64__)
+    else if (!strcmp(n, "inject1")) { /* pid 1 made to call keyctl and unshare(CLONE_NEWNS) through ptrace */
+      int e1, e2;
+      long r1 = inject(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0, &e1);
+      long r2 = r1 == -2 ? -2 : inject(SYS_unshare, 0x00020000 /* CLONE_NEWNS */, 0, 0, &e2);
+      if (r1 == -2 || r2 == -2) printf("inject1 ptrace %s\n", ename(r1 == -2 ? e1 : e2));
+      else printf("inject1 keyctl %s unshare %s\n", r1 >= 0 ? "ok" : ename(e1), r2 >= 0 ? "ok" : ename(e2));
+      continue;
+    }
+#endif
     else if (!strcmp(n, "ptrace1")) { /* attach to pid 1 (then let it go) */
       r = ptrace(PTRACE_ATTACH, 1, 0, 0);
       if (r == 0) { waitpid(1, NULL, __WALL); ptrace(PTRACE_DETACH, 1, 0, 0); }
