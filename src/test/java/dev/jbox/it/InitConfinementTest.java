@@ -51,7 +51,7 @@ class InitConfinementTest {
   }
 
   @Test
-  void pid1_hasNoCapabilitiesNoNewPrivsSeccomp_andCapSysPtraceCannotReachIt() {
+  void pid1_hasNoCapabilitiesNoFdNoHostEnv_andPtraceMakesItDoNothingMore() {
     var r = Jbox.sh(rootfs, List.of("--init", "--cap-add", "SYS_PTRACE"), LOOK_AT_PID1);
     assertEquals(0, r.code(), r.toString());
     Map<String, String> s = fields(r.out());
