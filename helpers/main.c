@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "parsers.h"
 #include "plan.h"
 #include "sandbox.h"
 #include "selfexec.h"
@@ -83,8 +84,7 @@ static int launch(char **argv) {
   if (pid < 0) die(125, "fork: %s", strerror(errno));
   if (pid == 0) {
     /* The JVM dies with us: a SIGKILL of the launcher leaves no JVM behind. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (getppid() == 1) _exit(125);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1) _exit(125);
     if (dup2(fds[1], PLAN_FD) < 0) _exit(125); /* dup2 clears FD_CLOEXEC on the copy */
     execvp(argv[0], argv);
     dprintf(2, "jbox: exec `%s`: %s (is a Java 17 runtime installed? set JAVA_HOME)\n", argv[0], strerror(errno));
@@ -267,11 +267,10 @@ static int unshare_mode(int argc, char **argv) {
       p.maptool = "direct";
       continue;
     }
-    if (!strcmp(argv[i], "--uidmap") && i + 1 < argc && p.nuid < 32) l = &p.uidmap[p.nuid++];
-    else if (!strcmp(argv[i], "--gidmap") && i + 1 < argc && p.ngid < 32) l = &p.gidmap[p.ngid++];
+    if (!strcmp(argv[i], "--uidmap") && i + 1 < argc && p.nuid < PLAN_MAX_MAP_LINES) l = &p.uidmap[p.nuid++];
+    else if (!strcmp(argv[i], "--gidmap") && i + 1 < argc && p.ngid < PLAN_MAX_MAP_LINES) l = &p.gidmap[p.ngid++];
     else return usage();
-    char extra;
-    if (sscanf(argv[++i], "%lu %lu %lu%c", &l->inside, &l->outside, &l->count, &extra) != 3) return usage();
+    if (idmap_parse(argv[++i], l)) die(125, "%s", jbox_err);
   }
   if (i + 1 >= argc || p.nuid == 0 || p.ngid == 0) return usage();
   p.argv = (const char **)argv + i + 1;

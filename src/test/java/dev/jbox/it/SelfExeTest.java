@@ -39,13 +39,13 @@ class SelfExeTest {
         echo "exe=$(stat -L -c %d:%i /proc/self/fd/5)"
         echo "link=$(readlink /proc/$PPID/exe)"
         echo "pid1=$(readlink /proc/1/exe)"
-        chmod 4777 /proc/self/fd/5 && echo chmod=done
+        chmod 4777 /proc/self/fd/5 && echo chmod=made
         echo checked
       } >>"$log" 2>&1
       # the text is busy while the helper runs: write through the handle once it is gone
       ( while kill -0 $PPID 2>/dev/null; do usleep 10000; done
         if printf '#!/bin/sh\\necho pwned\\n' 1<>/proc/self/fd/5; then echo write=ok; else echo write=failed; fi
-        echo done ) >>"$log" 2>&1 </dev/null &
+        echo writer-finished ) >>"$log" 2>&1 </dev/null &
       """;
 
   @BeforeAll
@@ -129,7 +129,7 @@ class SelfExeTest {
       Path log = rootfs.resolve("tmp/attack-exec.log");
       assertTrue(Detached.eventually(10_000, () -> {
         try {
-          return Files.readString(log).contains("done");
+          return Files.readString(log).contains("writer-finished");
         } catch (IOException e) {
           return false;
         }
