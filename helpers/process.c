@@ -180,7 +180,7 @@ static void exec_path(const char *file, char *const argv[], char *const envp[]) 
 }
 
 /* Whether this user namespace refuses setgroups (/proc/self/setgroups says "deny"). */
-static int setgroups_denied(void) {
+int setgroups_denied(void) {
   char buf[16] = "";
   autofd int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
   ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);

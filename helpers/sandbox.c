@@ -416,8 +416,9 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
       fail_errno("become root in the user namespace");
       goto out;
     }
-    /* none of the caller's supplementary groups comes along (newgidmap allows setgroups) */
-    if (p->maptool && !strcmp(p->maptool, "newidmap") && setgroups(0, NULL) < 0) {
+    /* none of the caller's supplementary groups comes along; newgidmap denies setgroups itself
+     * when the map holds only the caller's own gid, and then they cannot be dropped at all */
+    if (p->maptool && !strcmp(p->maptool, "newidmap") && setgroups(0, NULL) < 0 && (errno != EPERM || !setgroups_denied())) {
       fail_errno("drop the supplementary groups");
       goto out;
     }
