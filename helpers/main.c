@@ -113,6 +113,7 @@ static int launch(char **argv) {
 
 /* launch, continued: a kill of this process is passed on to the JVM; then the plan, if any. */
 static int await_plan(int plan_fd, pid_t pid) {
+  trace("sealed-copy");
   set_name("jbox");
   fcntl(plan_fd, F_SETFD, FD_CLOEXEC);
   jvm_pid = pid;
