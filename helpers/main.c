@@ -290,8 +290,8 @@ int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "jbox")) return jbox_command(argc - 2, argv + 2);
   if (argc < 2) return usage();
   if (!strcmp(argv[1], "launch") && argc > 3 && !strcmp(argv[2], "--")) return launch(argv + 3);
-  if (!strcmp(argv[1], "launch-wait") && argc == 4) return await_plan(atoi(argv[2]), atoi(argv[3]));
   /* the other modes that run a plan: from the sealed copy from the start (selfexec.c) */
+  if (!strcmp(argv[1], "launch-wait") && argc == 4) return reexec_sealed(argv), await_plan(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(argv[1], "run-plan") && argc == 3) return reexec_sealed(argv), run_plan_file(argv[2]);
   if (!strcmp(argv[1], "unshare")) return reexec_sealed(argv), unshare_mode(argc - 2, argv + 2);
   return usage();
