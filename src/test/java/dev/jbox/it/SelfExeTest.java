@@ -44,6 +44,7 @@ class SelfExeTest {
       } >>"$log" 2>&1
       # the text is busy while the helper runs: write through the handle once it is gone
       ( while kill -0 $PPID 2>/dev/null; do usleep 10000; done
+        if true 2>/dev/null >/proc/self/fd/5; then echo truncate=ok; else echo truncate=failed; fi
         if printf '#!/bin/sh\\necho pwned\\n' 1<>/proc/self/fd/5; then echo write=ok; else echo write=failed; fi
         echo writer-finished ) >>"$log" 2>&1 </dev/null &
       """;
@@ -135,7 +136,8 @@ class SelfExeTest {
         }
       }), "the attack's writer finished");
       String text = Files.readString(log);
-      assertTrue(text.contains("write=failed"), "the write through /proc/PPID/exe failed: " + text);
+      assertTrue(text.contains("truncate=failed") && text.contains("write=failed"),
+          "O_TRUNC and a write through /proc/PPID/exe failed: " + text);
       assertUntouched(copy, hash, mode, text);
     }
   }
