@@ -44,6 +44,7 @@ void title_wipe_env(void);                           /* zero main's environment 
  * until the plan says how many --preserve-fds pass). 0, or -1 with errno. */
 int close_from(int low);
 int cloexec_from(int low);
+int inherit_from(int low); /* the reverse of cloexec_from: kept across execve (the sealed re-exec) */
 #endif
 
 /* JBOX_TRACE=1: one line per phase on stderr, "jbox-trace PHASE MICROSECONDS" since the launcher
