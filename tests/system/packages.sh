@@ -97,6 +97,8 @@ done
 as env JBOX_JAVA_OPTS="-Xlog:class+load=info:file=$tmp/cache/cds.log" /usr/bin/jbox run --rm --network=none --rootfs "$rootfs" true >/dev/null 2>&1
 grep -q 'dev.jbox.cli.RunCommand source: shared objects file' "$tmp/cache/cds.log" 2>/dev/null
 check "the installed jbox run loads its classes from the archive" $? "$(grep 'dev.jbox.cli.RunCommand' "$tmp/cache/cds.log" 2>&1)"
+! grep -q 'com.moandjiezana.toml' "$tmp/cache/cds.log" 2>/dev/null
+check "the packaged /etc/jbox/jbox.toml (comments only) is not parsed" $? "$(grep -m3 'com.moandjiezana' "$tmp/cache/cds.log")"
 # an image from the loopback test registry (served by the test classes, as the Maven suite does)
 cp_test="$src/target/test-classes:$src/target/classes:$(ls "$src"/target/lib/*.jar | tr '\n' ':')"
 mkdir -p "$tmp/registry" && chown "$user": "$tmp/registry"

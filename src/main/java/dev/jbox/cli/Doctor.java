@@ -177,7 +177,7 @@ final class Doctor {
     } else {
       add("AppArmor", Status.FAIL, "kernel.apparmor_restrict_unprivileged_userns is 1 and jbox's AppArmor profile is "
           + (profiles == null ? "not known to be loaded" : "not loaded") + ": user namespaces get no capabilities",
-          "sudo install -m 0644 /usr/share/jbox/apparmor/jbox /etc/apparmor.d/jbox && sudo apparmor_parser -r /etc/apparmor.d/jbox");
+          "sudo /usr/lib/jbox/apparmor-setup install   (installs and loads /usr/share/jbox/apparmor/jbox)");
     }
   }
 
