@@ -69,7 +69,7 @@ static pid_t start_tool(const char *tool, pid_t pid, struct idmap_line *m, size_
   if (t < 0) return fail_errno("fork %s", tool), -1;
   if (t == 0) {
     execvp(tool, argv);
-    dprintf(2, "jbox: exec `%s`: %s (install the uidmap package)\n", tool, strerror(errno));
+    dprintf(2, "jbox: exec `%s`: %s (install the uidmap package; `jbox doctor` checks the set-up)\n", tool, strerror(errno));
     _exit(127);
   }
   return t;
@@ -79,7 +79,7 @@ static int wait_tool(const char *tool, pid_t t, pid_t pid) {
   int st;
   if (RETRY(waitpid(t, &st, 0)) < 0) return fail_errno("wait %s", tool);
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-    return fail("%s %d failed (its message is above; check /etc/subuid and /etc/subgid)", tool, pid);
+    return fail("%s %d failed (its message is above; check /etc/subuid and /etc/subgid, or run `jbox doctor`)", tool, pid);
   return 0;
 }
 
@@ -664,7 +664,7 @@ int run_plan(struct plan *p) {
   pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
   if (child < 0) {
     const char *hint = errno == EPERM || errno == ENOSPC || errno == EINVAL
-                           ? " (are unprivileged user namespaces enabled? see kernel.unprivileged_userns_clone and user.max_user_namespaces)"
+                           ? " (are unprivileged user namespaces enabled? `jbox doctor` says what to change)"
                            : "";
     remove_host_dir(p);
     die(125, "clone namespaces: %s%s", strerror(errno), hint);

@@ -26,7 +26,7 @@ public final class PicoMain implements Runnable {
       ImageCommand.class, SystemCommand.class, LoadCommand.class, SaveCommand.class, PsCommand.class,
       InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
       WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class,
-      UnshareCommand.class);
+      UnshareCommand.class, DoctorCommand.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   private PrintStream err = System.err;

@@ -36,6 +36,34 @@ public final class ConfigLoader {
     return out;
   }
 
+  /**
+   * True when every line of the file is blank or a comment, as the packaged /etc/jbox/jbox.toml
+   * is: such a layer changes nothing, and parsing it would cost every start toml4j's classes and
+   * its regular expressions (about 10 ms). Unreadable files are left to the parser's error.
+   */
+  static boolean onlyComments(Path file) {
+    byte[] b;
+    try {
+      b = Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+    boolean lineStart = true;
+    for (int i = 0; i < b.length; i++) {
+      byte c = b[i];
+      if (c == '\n') {
+        lineStart = true;
+      } else if (lineStart && (c == ' ' || c == '\t' || c == '\r')) {
+        continue;
+      } else if (lineStart && c == '#') {
+        while (i + 1 < b.length && b[i + 1] != '\n') i++;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Loads every layer that exists ($JBOX_CONFIG must exist when set). */
   public static Config load(Map<String, String> env) {
     Config c = builtin();
@@ -51,6 +79,7 @@ public final class ConfigLoader {
   }
 
   static Config apply(Config base, Path file) {
+    if (onlyComments(file)) return base;
     Toml t;
     try {
       t = new Toml().read(file.toFile());
