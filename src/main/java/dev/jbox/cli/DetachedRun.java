@@ -26,13 +26,17 @@ final class DetachedRun {
     Store.validName(name);
   }
 
-  /** image: the image's name for an image sandbox, else null (the rootfs is shown). */
-  static void send(String id, String name, String image, RunRequest req, Plan plan, Map<String, String> env, PrintStream err,
-      List<PlanWriter.Extra> preserve) {
+  /**
+   * image: the image's name for an image sandbox, else null (the rootfs is shown); stopSignal:
+   * what jbox stop sends (the image's StopSignal).
+   */
+  static void send(String id, String name, String image, String stopSignal, RunRequest req, Plan plan, Map<String, String> env,
+      PrintStream err, List<PlanWriter.Extra> preserve) {
     Store store = Store.open(env, w -> err.println("jbox: warning: " + w));
     byte[] encoded = PlanWriter.encode(plan);
     Map<String, Object> config = config(id, name, req, plan);
     if (image != null) config.put("image", image);
+    config.put("stopSignal", stopSignal);
     config.put("plan", Base64.getEncoder().encodeToString(encoded)); // what jbox start runs again
     Sandbox sb = store.create(id, name, config,
         n -> KeptSandboxes.checkNameFree(dev.jbox.image.store.Store.defaultRoot().resolve("containers"), n, id));

@@ -60,12 +60,13 @@ final class RunCommand {
     dev.jbox.state.Store stateStore = dev.jbox.state.Store.open(env, null); // (no lambda on the run path: dev.jbox.Text)
     Path stateRoot = stateStore.root();
     IdMaps.Caller caller = IdMaps.Caller.current();
-    SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), caller, env)
+    SandboxBuilder builder = new SandboxBuilder(ConfigLoader.current(), caller, env)
         .etcFilesIn(stateRoot.resolve("files"));
     Plan plan = null;
     byte[] keptPlan = null; // a kept foreground sandbox's plan, as recorded for jbox start
     Path containerDir = null;
     String imageLabel = null;
+    String stopSignal = "TERM";
     if (imageName != null) {
       RunImage.Resolved img = RunImage.resolve(imageName, o.value("pull"), caller, out, err);
       // what crashed runs left goes first: a listing and a stat or two per sandbox (java.io, well
@@ -74,9 +75,11 @@ final class RunCommand {
       if (!leftovers.isEmpty()) KeptSandboxes.sweep(new Containers(img.containersDir()), leftovers, err);
       containerDir = img.containersDir().resolve(id);
       imageLabel = img.spec().name();
+      stopSignal = img.stopSignal();
       try {
         plan = builder.build(req, id, img.spec(), containerDir);
         Map<String, Object> record = record(id, name, img, plan, req.rm(), detach);
+        record.put("stopSignal", stopSignal); // what jbox stop sends (addRestart keeps it)
         if (!req.rm() && !detach) {
           // jbox start runs it again, detached, as it runs a run -d sandbox: the same record and
           // plan, whose generated /etc files stay until jbox rm
@@ -105,7 +108,7 @@ final class RunCommand {
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
     Trace.mark("planned");
     try {
-      if (detach) DetachedRun.send(id, name, imageLabel, req, plan.keepingGeneratedFiles(), env, err, preserve);
+      if (detach) DetachedRun.send(id, name, imageLabel, stopSignal, req, plan.keepingGeneratedFiles(), env, err, preserve);
       else if (keptPlan != null) PlanChannel.send(preserve.isEmpty() ? keptPlan : PlanWriter.append(keptPlan, preserve));
       else PlanChannel.send(plan, preserve);
     } catch (RuntimeException e) {

@@ -48,14 +48,9 @@ public final class Store {
     this.root = root;
   }
 
-  /** $JBOX_STORAGE, else $XDG_DATA_HOME/jbox/storage, else ~/.local/share/jbox/storage. */
+  /** $JBOX_STORAGE, else [storage] root of jbox.toml, else $XDG_DATA_HOME/jbox/storage (see ConfigLoader). */
   public static Path defaultRoot() {
-    String s = System.getenv("JBOX_STORAGE");
-    if (s != null && !s.isEmpty()) return Path.of(s);
-    String x = System.getenv("XDG_DATA_HOME");
-    Path data = x != null && !x.isEmpty() ? Path.of(x)
-        : Path.of(System.getProperty("user.home"), ".local", "share");
-    return data.resolve("jbox").resolve("storage");
+    return dev.jbox.config.ConfigLoader.storageRoot(System.getenv(), dev.jbox.config.ConfigLoader.current());
   }
 
   /** Opens (creating) the store at root. */
