@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@ static const char *ename(int e) {
   case EACCES: return "EACCES";
   case EOPNOTSUPP: return "EOPNOTSUPP";
   case ENOTTY: return "ENOTTY";
+  case EAFNOSUPPORT: return "EAFNOSUPPORT";
   default: return strerror(e);
   }
 }
@@ -32,6 +34,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(n, "tiocsti")) { char c = 'x'; r = syscall(SYS_ioctl, -1, TIOCSTI, &c); }
     else if (!strcmp(n, "personality")) { r = personality(READ_IMPLIES_EXEC); if (r >= 0) personality(0); }
     else if (!strcmp(n, "getpid")) r = syscall(SYS_getpid);
+    else if (!strcmp(n, "vsock")) { r = syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0); if (r >= 0) close((int)r); }
+    else if (!strcmp(n, "unix")) { r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0); if (r >= 0) close((int)r); }
     else { printf("%s unknown\n", n); continue; }
     printf("%s %s\n", n, r >= 0 ? "ok" : ename(errno));
   }
