@@ -2,6 +2,7 @@ package dev.jbox.config;
 
 import com.moandjiezana.toml.Toml;
 import dev.jbox.JboxException;
+import dev.jbox.SmallFiles;
 import dev.jbox.sandbox.Capabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,11 +17,14 @@ import java.util.Map;
 public final class ConfigLoader {
   private ConfigLoader() {}
 
+  /** storage.max_layer_size's default, 32 GiB (config/jbox.toml says why). */
+  public static final long DEFAULT_MAX_LAYER_SIZE = 32L << 30;
+
   /** The built-in defaults: what config/jbox.toml documents. */
   public static Config builtin() {
     return new Config(
         new Config.Run(Capabilities.PODMAN_DEFAULTS, true, true, false, "auto", List.of(), List.of()),
-        new Config.Storage("", "overlay"));
+        new Config.Storage("", "overlay", DEFAULT_MAX_LAYER_SIZE));
   }
 
   /** The files read, lowest priority first, from the environment given. */
@@ -53,11 +57,17 @@ public final class ConfigLoader {
   static Config apply(Config base, Path file) {
     Toml t;
     try {
-      t = new Toml().read(file.toFile());
+      t = new Toml().read(SmallFiles.read(file, "config `" + file + "`"));
+      return merge(base, t, file.toString());
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new JboxException("config `" + file + "`: no such file");
+    } catch (StackOverflowError e) { // toml4j parses nested arrays and tables by recursion
+      throw new JboxException("config `" + file + "`: nested too deeply");
+    } catch (JboxException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw new JboxException("config `" + file + "`: " + e.getMessage());
     }
-    return merge(base, t, file.toString());
   }
 
   /** Merges one parsed layer over {@code base}. */
@@ -94,7 +104,7 @@ public final class ConfigLoader {
     Toml storage = t.getTable("storage");
     if (storage != null) {
       for (String key : storage.toMap().keySet()) {
-        if (!key.equals("root") && !key.equals("driver")) throw new JboxException("config `" + source + "`: unknown key `storage." + key + "`");
+        if (!key.equals("root") && !key.equals("driver") && !key.equals("max_layer_size")) throw new JboxException("config `" + source + "`: unknown key `storage." + key + "`");
       }
       String driver;
       try {
@@ -105,8 +115,34 @@ public final class ConfigLoader {
       if (!driver.equals("overlay") && !driver.equals("fuse-overlayfs")) {
         throw new JboxException("config `" + source + "`: storage.driver `" + driver + "`: expected overlay or fuse-overlayfs");
       }
-      s = new Config.Storage(storage.getString("root", s.root()), driver);
+      long maxLayer = s.maxLayerSize();
+      Object v = storage.toMap().get("max_layer_size");
+      if (v != null) maxLayer = size(v, "config `" + source + "`: storage.max_layer_size");
+      s = new Config.Storage(storage.getString("root", s.root()), driver, maxLayer);
     }
     return new Config(r, s);
+  }
+
+  /** A size: a number of bytes, or a string of digits with k, M, G or T (powers of 1024). */
+  static long size(Object v, String what) {
+    if (v instanceof Long n) {
+      if (n <= 0) throw new JboxException(what + ": must be positive");
+      return n;
+    }
+    if (!(v instanceof String s) || s.isEmpty()) throw new JboxException(what + ": expected bytes or a size such as \"20G\"");
+    int shift = switch (Character.toLowerCase(s.charAt(s.length() - 1))) {
+      case 'k' -> 10;
+      case 'm' -> 20;
+      case 'g' -> 30;
+      case 't' -> 40;
+      default -> 0;
+    };
+    String digits = shift == 0 ? s : s.substring(0, s.length() - 1);
+    if (!dev.jbox.Text.isDigits(digits) || digits.length() > 12) {
+      throw new JboxException(what + ": `" + s + "` is not a size such as \"20G\" (k, M, G, T)");
+    }
+    long n = Long.parseLong(digits);
+    if (n == 0 || n > (Long.MAX_VALUE >> shift)) throw new JboxException(what + ": `" + s + "` out of range");
+    return n << shift;
   }
 }
