@@ -9,11 +9,13 @@ final class Table {
 
   /** Prints rows; control characters in a cell (a name or command from an image) are escaped. */
   static void print(PrintStream out, List<String[]> rows) {
-    rows = rows.stream().map(r -> {
+    List<String[]> escaped = new java.util.ArrayList<>(rows.size());
+    for (String[] r : rows) {
       String[] e = new String[r.length];
       for (int i = 0; i < r.length; i++) e[i] = dev.jbox.Text.escape(r[i]);
-      return e;
-    }).toList();
+      escaped.add(e);
+    }
+    rows = escaped;
     int cols = rows.get(0).length;
     int[] w = new int[cols];
     for (String[] r : rows) for (int i = 0; i < cols; i++) w[i] = Math.max(w[i], r[i].length());
