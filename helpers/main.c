@@ -79,6 +79,16 @@ static void to_jvm(int sig) {
   if (jvm_pid > 0) kill(jvm_pid, sig);
 }
 
+/* JDK 17 takes its file-name encoding (sun.jnu.encoding) from LC_CTYPE: under LANG unset or C
+ * it is ASCII, and a layer's "café" failed with "Malformed input". The JVM alone gets C.UTF-8
+ * where the caller's ctype is not UTF-8; commands keep the caller's environment. */
+static void jvm_utf8_locale(void) {
+  const char *all = getenv("LC_ALL"), *v = all && *all ? all : getenv("LC_CTYPE");
+  if (!v || !*v) v = getenv("LANG");
+  if (v && (strcasestr(v, "utf-8") || strcasestr(v, "utf8"))) return;
+  setenv(all && *all ? "LC_ALL" : "LC_CTYPE", "C.UTF-8", 1);
+}
+
 static int launch(char **argv) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
@@ -89,6 +99,7 @@ static int launch(char **argv) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1) _exit(125);
     if (dup2(fds[1], PLAN_FD) < 0) _exit(125); /* dup2 clears FD_CLOEXEC on the copy */
     if (fds[1] == PLAN_FD && fcntl(PLAN_FD, F_SETFD, 0) < 0) _exit(125); /* ... but not when it is a no-op */
+    jvm_utf8_locale();
     execvp(argv[0], argv);
     dprintf(2, "jbox: exec `%s`: %s (is a Java 17 runtime installed? set JAVA_HOME)\n", argv[0], strerror(errno));
     _exit(125);

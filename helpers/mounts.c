@@ -104,6 +104,7 @@ int mount_opts_parse(const char *s, struct mount_opts *o) {
     if (!strcmp(w, "ro")) o->ro = 1;
     else if (!strcmp(w, "rec")) o->rec = 1;
     else if (!strcmp(w, "optional")) o->optional = 1;
+    else if (!strcmp(w, "nofollow")) o->nofollow = 1;
     else if (!strcmp(w, "nosuid")) o->flags |= MS_NOSUID;
     else if (!strcmp(w, "nodev")) o->flags |= MS_NODEV;
     else if (!strcmp(w, "noexec")) o->flags |= MS_NOEXEC;
@@ -127,8 +128,30 @@ static int make_readonly(const char *target, int recursive) {
   return 0;
 }
 
+/* The file TARGET itself, not what it links to: its parent is resolved in the root, and a symlink
+ * at TARGET is opened as the link (O_PATH | O_NOFOLLOW); a missing TARGET is created empty. A bind
+ * on that descriptor covers the link without changing the image or following the link anywhere:
+ * a systemd-resolved image's /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf gets the
+ * sandbox's file, where creating a mount point failed with EEXIST. */
+static int resolve_nofollow(const char *target) {
+  char dir[4096];
+  if (snprintf(dir, sizeof dir, "%s", target) >= (int)sizeof dir) return errno = ENAMETOOLONG, -1;
+  char *slash = strrchr(dir, '/');
+  if (!slash || !slash[1]) return errno = EINVAL, -1;
+  const char *name = slash + 1;
+  *slash = '\0';
+  autofd int parent = resolve(dir[0] ? dir : "/", 1);
+  if (parent < 0) return -1;
+  int fd = openat2_(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, IN_ROOT);
+  if (fd >= 0 || errno != ENOENT) return fd;
+  int f = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (f < 0) return -1;
+  close(f);
+  return openat2_(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, IN_ROOT);
+}
+
 static int do_bind(const char *source, const char *target, struct mount_opts *o, int is_dir) {
-  autofd int fd = resolve(target, is_dir ? 1 : 2);
+  autofd int fd = o->nofollow && !is_dir ? resolve_nofollow(target) : resolve(target, is_dir ? 1 : 2);
   char p[64];
   if (fd < 0) return fail_errno("create mount point `%s`", target);
   if (mount(source, fdpath(fd, p, sizeof p), NULL, MS_BIND | (o->rec ? MS_REC : 0), NULL) < 0)

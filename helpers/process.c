@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "rootfile.h"
 #include "sandbox.h"
 #include "seccomp.h"
 #include "util.h"
@@ -30,12 +31,22 @@ static int parse_id(const char *s, unsigned long *out) {
   return (errno || *end || *out > 0xfffffffeUL) ? -1 : 0;
 }
 
-/* Looks NAME (or a numeric id) up in an /etc/passwd-style file of the new root. The root is
- * already the sandbox's, so a symlinked /etc/passwd cannot reach a host file. */
+/* "[+-]digits": meant as a number, so never looked up as a name (USER 4294967296 must not find a
+ * passwd entry of that name with uid 0). */
+static int looks_numeric(const char *s) {
+  if (*s == '-' || *s == '+') s++;
+  if (!*s) return 0;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9') return 0;
+  return 1;
+}
+
+/* Looks NAME (or a numeric id) up in the new root's /etc/passwd (read through root_fopen: inside
+ * the root, a regular file, bounded). 1 found, 0 not there, -1 the file is unusable (jbox_err). */
 static int passwd_lookup(const char *name, unsigned long num, int by_num, uid_t *uid, gid_t *gid,
                          char *home, size_t homelen, char *uname, size_t unamelen) {
-  FILE *f = fopen("/etc/passwd", "re");
-  if (!f) return 0;
+  FILE *f = root_fopen("/etc/passwd");
+  if (!f) return errno == ENOENT ? 0 : -1;
   char line[1024];
   int found = 0;
   while (fgets(line, sizeof line, f)) {
@@ -62,8 +73,8 @@ static int passwd_lookup(const char *name, unsigned long num, int by_num, uid_t 
 }
 
 static int group_lookup(const char *name, gid_t *gid) {
-  FILE *f = fopen("/etc/group", "re");
-  if (!f) return 0;
+  FILE *f = root_fopen("/etc/group");
+  if (!f) return errno == ENOENT ? 0 : -1;
   char line[4096];
   int found = 0;
   while (!found && fgets(line, sizeof line, f)) {
@@ -78,10 +89,10 @@ static int group_lookup(const char *name, gid_t *gid) {
 }
 
 /* Supplementary groups: every group of /etc/group listing the user by name. */
-static void member_groups(const char *uname, gid_t primary, gid_t *groups, int *ngroups) {
+static int member_groups(const char *uname, gid_t primary, gid_t *groups, int *ngroups) {
   *ngroups = 0;
-  FILE *f = fopen("/etc/group", "re");
-  if (!f) return;
+  FILE *f = root_fopen("/etc/group");
+  if (!f) return errno == ENOENT ? 0 : -1;
   char line[4096];
   while (*ngroups < MAX_GROUPS && fgets(line, sizeof line, f)) {
     line[strcspn(line, "\n")] = '\0';
@@ -97,6 +108,7 @@ static void member_groups(const char *uname, gid_t primary, gid_t *groups, int *
       }
   }
   fclose(f);
+  return 0;
 }
 
 int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups, char *home,
@@ -106,31 +118,39 @@ int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *n
   snprintf(user, sizeof user, "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
   unsigned long num;
   int numeric = !parse_id(user, &num);
+  if (!numeric && looks_numeric(user)) return fail("user id `%s` out of range (0 to 4294967294)", user);
+  unsigned long gnum;
+  if (colon && parse_id(colon + 1, &gnum) && looks_numeric(colon + 1))
+    return fail("group id `%s` out of range (0 to 4294967294)", colon + 1);
   *ngroups = 0;
   snprintf(home, homelen, "/");
-  if (!passwd_lookup(user, numeric ? num : 0, numeric, uid, gid, home, homelen, uname, sizeof uname)) {
+  int found = passwd_lookup(user, numeric ? num : 0, numeric, uid, gid, home, homelen, uname, sizeof uname);
+  if (found < 0) return -1;
+  if (!found) {
     if (!numeric) return fail("unknown user `%s` (not in the sandbox's /etc/passwd)", user);
     *uid = (uid_t)num, *gid = 0; /* like podman: a numeric uid needs no passwd entry */
-  } else {
-    member_groups(uname, *gid, groups, ngroups);
+  } else if (member_groups(uname, *gid, groups, ngroups)) {
+    return -1;
   }
   if (colon) {
     unsigned long g;
+    int r;
     if (!parse_id(colon + 1, &g)) *gid = (gid_t)g;
-    else if (!group_lookup(colon + 1, gid)) return fail("unknown group `%s` (not in the sandbox's /etc/group)", colon + 1);
+    else if ((r = group_lookup(colon + 1, gid)) < 0) return -1;
+    else if (!r) return fail("unknown group `%s` (not in the sandbox's /etc/group)", colon + 1);
     *ngroups = 0; /* an explicit group replaces the passwd-derived ones, as in podman */
   }
   return 0;
 }
 
+/* The highest capability the kernel knows, asked of the kernel itself: PR_CAPBSET_READ fails with
+ * EINVAL past it. Never read from /proc/sys/kernel/cap_last_cap here: this runs after the
+ * sandbox's mounts, and a volume on /proc/sys/kernel could forge that file and keep
+ * capabilities in the bounding set (runc CVE-2019-16884 / CVE-2019-19921 class). */
 static int last_cap(void) {
-  int v = 40;
-  FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-  if (f) {
-    if (fscanf(f, "%d", &v) != 1) v = 40;
-    fclose(f);
-  }
-  return v;
+  int c = 0;
+  while (c < 63 && prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) >= 0) c++;
+  return c;
 }
 
 /* The bounding set must shrink while we still hold CAP_SETPCAP, i.e. before the uid changes. */
@@ -207,7 +227,9 @@ void exec_process(struct plan *p, int errfd) {
       char dummy[512];
       uid_t u;
       gid_t g;
-      if (!passwd_lookup("", 0, 1, &u, &g, home, sizeof home, dummy, sizeof dummy)) snprintf(home, sizeof home, "/root");
+      int r = passwd_lookup("", 0, 1, &u, &g, home, sizeof home, dummy, sizeof dummy);
+      if (r < 0) goto fail125;
+      if (!r) snprintf(home, sizeof home, "/root");
     }
     for (size_t i = 0; i < p->nrlimits; i++) {
       struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};

@@ -10,6 +10,7 @@
 #include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -55,6 +56,7 @@ static const char *ename(int e) {
   case EACCES: return "EACCES";
   case EOPNOTSUPP: return "EOPNOTSUPP";
   case ENOTTY: return "ENOTTY";
+  case EAFNOSUPPORT: return "EAFNOSUPPORT";
   default: return strerror(e);
   }
 }
@@ -98,6 +100,8 @@ int main(int argc, char **argv) {
       r = ptrace(PTRACE_ATTACH, 1, 0, 0);
       if (r == 0) { waitpid(1, NULL, __WALL); ptrace(PTRACE_DETACH, 1, 0, 0); }
     }
+    else if (!strcmp(n, "vsock")) { r = syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0); if (r >= 0) close((int)r); }
+    else if (!strcmp(n, "unix")) { r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0); if (r >= 0) close((int)r); }
     else { printf("%s unknown\n", n); continue; }
     printf("%s %s\n", n, r >= 0 ? "ok" : ename(errno));
   }

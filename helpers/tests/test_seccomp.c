@@ -157,6 +157,19 @@ static int try_personality_rie_high(void)
 static int try_personality_0(void) { return errno_of(syscall(__NR_personality, 0UL)); }
 static int try_personality_query(void) { return errno_of(syscall(__NR_personality, 0xffffffffUL)); }
 
+#define AF_VSOCK_ 40
+static int try_socket(unsigned long domain)
+{
+	long r = syscall(__NR_socket, domain, 1UL /* SOCK_STREAM */, 0UL);
+	if (r >= 0)
+		close((int)r);
+	return errno_of(r);
+}
+static int try_socket_vsock(void) { return try_socket(AF_VSOCK_); }
+/* socket's domain is an int: bit 32 must not smuggle AF_VSOCK past the filter. */
+static int try_socket_vsock_high(void) { return try_socket((1UL << 32) | AF_VSOCK_); }
+static int try_socket_unix(void) { return try_socket(1UL /* AF_UNIX */); }
+
 static int try_tiocsti_badfd(void)
 {
 	char c = 'x';
@@ -252,6 +265,13 @@ static int try_i386_personality_rie(void)
 }
 static int try_i386_personality_0(void) { return errno_of_raw(int80(136, 0, 0, 0)); }
 static int try_i386_tiocsti_badfd(void) { return errno_of_raw(int80(54, -1, TIOCSTI, 0)); }
+static int try_i386_socket_vsock(void)
+{
+	long r = int80(359, AF_VSOCK_, 1, 0);
+	if (r >= 0)
+		close((int)r);
+	return errno_of_raw(r);
+}
 #endif
 
 /* ---- every denied native call, with all arguments -1 (harmless even if not filtered) ---- */
@@ -393,6 +413,10 @@ int main(void)
 	expect("initModule_filtered_eperm", TTY_LOCKED, try_init_module, EPERM);
 	note_unfiltered("open_by_handle_at", try_open_by_handle_at);
 	expect("openByHandleAt_filtered_eperm", TTY_LOCKED, try_open_by_handle_at, EPERM);
+	note_unfiltered("socket(AF_VSOCK)", try_socket_vsock);
+	expect("socketVsock_filtered_eperm", TTY_LOCKED, try_socket_vsock, EPERM);
+	expect("socketVsockBit32_filtered_eperm", TTY_LOCKED, try_socket_vsock_high, EPERM);
+	expect("socketUnix_filtered_succeeds", TTY_LOCKED, try_socket_unix, 0);
 	expect("personalityReadImpliesExec_unfiltered_succeeds", UNFILTERED, try_personality_rie, 0);
 	expect("personalityReadImpliesExec_filtered_eperm", TTY_LOCKED, try_personality_rie, EPERM);
 	expect("personalityReadImpliesExecBit32_filtered_eperm", TTY_LOCKED,
@@ -426,6 +450,7 @@ int main(void)
 		expect("i386Getpid_filtered_succeeds", TTY_LOCKED, try_i386_getpid, 0);
 		expect("i386Keyctl_filtered_eperm", TTY_LOCKED, try_i386_keyctl, EPERM);
 		expect("i386Bpf_filtered_eperm", TTY_LOCKED, try_i386_bpf, EPERM);
+		expect("i386SocketVsock_filtered_eperm", TTY_LOCKED, try_i386_socket_vsock, EPERM);
 		expect("i386OpenTreeAttr_filtered_eperm", TTY_LOCKED, try_i386_open_tree_attr, EPERM);
 		expect("i386Personality0_filtered_succeeds", TTY_LOCKED, try_i386_personality_0, 0);
 		expect("i386PersonalityReadImpliesExec_filtered_eperm", TTY_LOCKED,

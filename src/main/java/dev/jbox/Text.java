@@ -57,4 +57,38 @@ public final class Text {
   public static boolean isAsciiAlnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
+
+  /** Whether s is one or more ASCII digits. */
+  public static boolean isDigits(String s) {
+    if (s.isEmpty()) return false;
+    for (int i = 0; i < s.length(); i++) if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
+    return true;
+  }
+
+  /**
+   * s with every control character (C0, DEL, C1: ESC, CR, newline, ...) written as {@code \xNN}:
+   * text from an image reference, a config file or an
+   * image shown on a terminal cannot move the cursor, retitle the window or fake a second line.
+   * Returns s itself when there is nothing to escape.
+   */
+  public static String escape(String s) {
+    if (s == null) return null;
+    int i = 0;
+    while (i < s.length() && !isControl(s.charAt(i))) i++;
+    if (i == s.length()) return s;
+    StringBuilder b = new StringBuilder(s.length() + 8).append(s, 0, i);
+    for (; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (isControl(c)) {
+        b.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  private static boolean isControl(char c) {
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+  }
 }

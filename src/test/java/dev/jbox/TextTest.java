@@ -31,4 +31,17 @@ class TextTest {
       assertEquals(s.matches("[0-9a-f]{3,6}"), Text.isHex(s, 3, 6), s);
     }
   }
+
+  @Test
+  void escape_controlCharactersAsHex_restUnchanged() {
+    assertEquals("plain café 日本", Text.escape("plain café 日本"));
+    assertEquals("a\\x1b]0;t\\x07b\\x0a\\x0d\\x7f\\x9b", Text.escape("a\u001b]0;t\u0007b\n\r\u007f\u009b"));
+    assertEquals(null, Text.escape(null));
+  }
+
+  @Test
+  void isDigits_asciiDigitsOnly() {
+    assertEquals(true, Text.isDigits("0123456789"));
+    for (String s : new String[] {"", "-1", "+1", "1a", "١"}) assertEquals(false, Text.isDigits(s), s);
+  }
 }

@@ -29,11 +29,11 @@ public final class Main {
       }
       return PicoMain.execute(args, out, err);
     } catch (JboxException e) {
-      err.println("jbox: " + e.getMessage());
+      err.println("jbox: " + dev.jbox.Text.escape(e.getMessage()));
       if (debug) e.printStackTrace(err);
       return e.exitCode();
     } catch (RuntimeException | Error e) {
-      err.println("jbox: internal error: " + e);
+      err.println("jbox: internal error: " + dev.jbox.Text.escape(String.valueOf(e)));
       if (debug) e.printStackTrace(err);
       return 125;
     }

@@ -103,7 +103,7 @@ public final class PicoMain implements Runnable {
           // Rethrowing would not reach Main: picocli prints a stack trace for an exception thrown
           // by this handler and exits 1. So the one-line message and the status are made here.
           if (ex instanceof JboxException je) {
-            err.println("jbox: " + je.getMessage());
+            err.println("jbox: " + dev.jbox.Text.escape(je.getMessage()));
             if (System.getenv("JBOX_DEBUG") != null) je.printStackTrace(err);
             return je.exitCode();
           }
@@ -111,7 +111,7 @@ public final class PicoMain implements Runnable {
         });
     cl.setParameterExceptionHandler(
         (ex, a) -> {
-          err.println("jbox: " + ex.getMessage());
+          err.println("jbox: " + dev.jbox.Text.escape(ex.getMessage()));
           return 125;
         });
     return cl.execute(args);

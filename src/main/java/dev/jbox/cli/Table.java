@@ -7,7 +7,15 @@ import java.util.List;
 final class Table {
   private Table() {}
 
+  /** Prints rows; control characters in a cell (a name or command from an image) are escaped. */
   static void print(PrintStream out, List<String[]> rows) {
+    List<String[]> escaped = new java.util.ArrayList<>(rows.size());
+    for (String[] r : rows) {
+      String[] e = new String[r.length];
+      for (int i = 0; i < r.length; i++) e[i] = dev.jbox.Text.escape(r[i]);
+      escaped.add(e);
+    }
+    rows = escaped;
     int cols = rows.get(0).length;
     int[] w = new int[cols];
     for (String[] r : rows) for (int i = 0; i < cols; i++) w[i] = Math.max(w[i], r[i].length());

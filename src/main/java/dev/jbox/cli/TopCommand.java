@@ -43,17 +43,21 @@ final class TopCommand extends StateCommand implements Callable<Integer> {
     out().printf("%-6s %-8s %-10s %s%n", "PID", "HOSTPID", "USER", "COMMAND");
     for (long[] r : rows) {
       String user = names.getOrDefault(r[2], Long.toString(r[2]));
-      out().printf("%-6d %-8d %-10s %s%n", r[0], r[1], user, Procfs.cmdline(r[1]));
+      out().printf("%-6d %-8d %-10s %s%n", r[0], r[1], dev.jbox.Text.escape(user), dev.jbox.Text.escape(Procfs.cmdline(r[1])));
     }
     return 0;
   }
 
-  /** uid to name from the sandbox's /etc/passwd, read through its pid 1's root (never the host's). */
+  /**
+   * uid to name from the sandbox's /etc/passwd, resolved inside its pid 1's root (a symlink in the
+   * image to /etc/shadow must not read the host's), a regular file of at most 4 MiB.
+   */
   private static Map<Long, String> users(Sandbox s) {
     Map<Long, String> m = new HashMap<>();
     State st = s.state();
     try {
-      for (String l : Files.readAllLines(Path.of("/proc/" + st.pid() + "/root/etc/passwd"))) {
+      byte[] passwd = dev.jbox.sys.FsCalls.readInRoot(Path.of("/proc/" + st.pid() + "/root"), "etc/passwd", 4 << 20);
+      for (String l : new String(passwd, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
         String[] f = l.split(":");
         if (f.length > 2 && f[2].matches("\\d+")) m.putIfAbsent(Long.parseLong(f[2]), f[0]);
       }

@@ -24,8 +24,9 @@ public record Config(Run run, Storage storage) {
   }
 
   /**
-   * Where images and layers live (empty means $XDG_DATA_HOME/jbox/storage) and how an image's root
-   * is mounted: "overlay" (native, fuse-overlayfs as fallback) or "fuse-overlayfs".
+   * Where images and layers live (empty means $XDG_DATA_HOME/jbox/storage), how an image's root
+   * is mounted: "overlay" (native, fuse-overlayfs as fallback) or "fuse-overlayfs", and the most
+   * bytes one layer may unpack to (storage.max_layer_size).
    */
-  public record Storage(String root, String driver) {}
+  public record Storage(String root, String driver, long maxLayerSize) {}
 }

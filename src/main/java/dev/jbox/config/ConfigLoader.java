@@ -2,6 +2,7 @@ package dev.jbox.config;
 
 import com.moandjiezana.toml.Toml;
 import dev.jbox.JboxException;
+import dev.jbox.SmallFiles;
 import dev.jbox.sandbox.Capabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +20,16 @@ public final class ConfigLoader {
   /** Every table and its keys that a layer may set: what jbox.toml(5) and config/jbox.toml document (a test checks). */
   public static final Map<String, List<String>> KEYS = Map.of(
       "run", List.of("capabilities", "seccomp", "no_new_privileges", "init", "network", "env", "ulimits"),
-      "storage", List.of("root", "driver"));
+      "storage", List.of("root", "driver", "max_layer_size"));
+
+  /** storage.max_layer_size's default, 32 GiB (config/jbox.toml says why). */
+  public static final long DEFAULT_MAX_LAYER_SIZE = 32L << 30;
 
   /** The built-in defaults: what config/jbox.toml documents. */
   public static Config builtin() {
     return new Config(
         new Config.Run(Capabilities.PODMAN_DEFAULTS, true, true, false, "auto", List.of(), List.of()),
-        new Config.Storage("", "overlay"));
+        new Config.Storage("", "overlay", DEFAULT_MAX_LAYER_SIZE));
   }
 
   /** The files read, lowest priority first, from the environment given. */
@@ -42,26 +46,20 @@ public final class ConfigLoader {
   }
 
   /**
-   * True when every line of the file is blank or a comment, as the packaged /etc/jbox/jbox.toml
+   * True when every line of the text is blank or a comment, as the packaged /etc/jbox/jbox.toml
    * is: such a layer changes nothing, and parsing it would cost every start toml4j's classes and
-   * its regular expressions (about 10 ms). Unreadable files are left to the parser's error.
+   * its regular expressions (about 10 ms).
    */
-  static boolean onlyComments(Path file) {
-    byte[] b;
-    try {
-      b = Files.readAllBytes(file);
-    } catch (java.io.IOException e) {
-      return false;
-    }
+  static boolean onlyComments(String text) {
     boolean lineStart = true;
-    for (int i = 0; i < b.length; i++) {
-      byte c = b[i];
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
       if (c == '\n') {
         lineStart = true;
       } else if (lineStart && (c == ' ' || c == '\t' || c == '\r')) {
         continue;
       } else if (lineStart && c == '#') {
-        while (i + 1 < b.length && b[i + 1] != '\n') i++;
+        while (i + 1 < text.length() && text.charAt(i + 1) != '\n') i++;
       } else {
         return false;
       }
@@ -110,14 +108,22 @@ public final class ConfigLoader {
   }
 
   static Config apply(Config base, Path file) {
-    if (onlyComments(file)) return base;
     Toml t;
     try {
-      t = new Toml().read(file.toFile());
+      // read once, bounded and regular files only (SmallFiles), before anything looks at it
+      String text = SmallFiles.read(file, "config `" + file + "`");
+      if (onlyComments(text)) return base;
+      t = new Toml().read(text);
+      return merge(base, t, file.toString());
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new JboxException("config `" + file + "`: no such file");
+    } catch (StackOverflowError e) { // toml4j parses nested arrays and tables by recursion
+      throw new JboxException("config `" + file + "`: nested too deeply");
+    } catch (JboxException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw new JboxException("config `" + file + "`: " + e.getMessage());
     }
-    return merge(base, t, file.toString());
   }
 
   /** Merges one parsed layer over {@code base}. */
@@ -174,8 +180,34 @@ public final class ConfigLoader {
       if (!root.isEmpty() && !root.startsWith("/")) {
         throw new JboxException("config `" + source + "`: storage.root `" + root + "` must be an absolute path (or empty)");
       }
-      s = new Config.Storage(root, driver);
+      long maxLayer = s.maxLayerSize();
+      Object v = storage.toMap().get("max_layer_size");
+      if (v != null) maxLayer = size(v, "config `" + source + "`: storage.max_layer_size");
+      s = new Config.Storage(root, driver, maxLayer);
     }
     return new Config(r, s);
+  }
+
+  /** A size: a number of bytes, or a string of digits with k, M, G or T (powers of 1024). */
+  static long size(Object v, String what) {
+    if (v instanceof Long n) {
+      if (n <= 0) throw new JboxException(what + ": must be positive");
+      return n;
+    }
+    if (!(v instanceof String s) || s.isEmpty()) throw new JboxException(what + ": expected bytes or a size such as \"20G\"");
+    int shift = switch (Character.toLowerCase(s.charAt(s.length() - 1))) {
+      case 'k' -> 10;
+      case 'm' -> 20;
+      case 'g' -> 30;
+      case 't' -> 40;
+      default -> 0;
+    };
+    String digits = shift == 0 ? s : s.substring(0, s.length() - 1);
+    if (!dev.jbox.Text.isDigits(digits) || digits.length() > 12) {
+      throw new JboxException(what + ": `" + s + "` is not a size such as \"20G\" (k, M, G, T)");
+    }
+    long n = Long.parseLong(digits);
+    if (n == 0 || n > (Long.MAX_VALUE >> shift)) throw new JboxException(what + ": `" + s + "` out of range");
+    return n << shift;
   }
 }

@@ -118,10 +118,13 @@ public final class EtcFiles {
     return contents(hostname, network, dns, readOrNull(Path.of("/etc/resolv.conf")), readOrNull(RESOLVED_UPSTREAM));
   }
 
-  /** The bind ops of the files in {@code dir} onto /etc. */
+  /**
+   * The bind ops of the files in {@code dir} onto /etc; "nofollow": onto the image's file itself,
+   * also when it is a symlink (a systemd-resolved image's resolv.conf), never onto its target.
+   */
   static List<MountOp> binds(Path dir) {
     List<MountOp> ops = new ArrayList<>();
-    for (String f : List.of("hostname", "hosts", "resolv.conf")) ops.add(new MountOp("bind", dir.resolve(f).toString(), "/etc/" + f, ""));
+    for (String f : List.of("hostname", "hosts", "resolv.conf")) ops.add(new MountOp("bind", dir.resolve(f).toString(), "/etc/" + f, "nofollow"));
     return ops;
   }
 

@@ -190,6 +190,7 @@ public final class SandboxBuilder {
     if (r.user() != null && (r.user().isEmpty() || r.user().contains("\n"))) throw new JboxException("--user: empty or malformed");
     String workdir = r.workdir() != null ? r.workdir() : image != null && !empty(image.workingDir()) ? image.workingDir() : null;
     String runAs = r.user() != null ? r.user() : image != null && !empty(image.user()) ? image.user() : null;
+    if (runAs != null) checkIds(r.user() != null ? "--user" : "the image's User", runAs);
 
     List<Plan.Sysctl> sysctls = Sysctls.build(r.sysctls(), ns.get(Namespace.NET) == NsMode.NEW,
         ns.get(Namespace.IPC) == NsMode.NEW, network.mode() == Network.Mode.PASTA);
@@ -208,6 +209,22 @@ public final class SandboxBuilder {
   private static String hostHostname(String fallback) {
     String h = EtcFiles.readOrNull(Path.of("/proc/sys/kernel/hostname"));
     return h == null || h.isBlank() ? fallback : h.strip();
+  }
+
+  /**
+   * A numeric uid or gid must be 0 to 2^32-2 (2^32-1 is the kernel's "no id"): an id past that
+   * (4294967296, -1, 99999999999999999999) is refused here rather than looked up as a name, which
+   * found a passwd entry of that name with uid 0.
+   */
+  static void checkIds(String what, String spec) {
+    int colon = spec.indexOf(':');
+    for (String part : colon < 0 ? new String[] {spec} : new String[] {spec.substring(0, colon), spec.substring(colon + 1)}) {
+      String digits = part.startsWith("-") || part.startsWith("+") ? part.substring(1) : part;
+      if (!dev.jbox.Text.isDigits(digits)) continue;
+      if (digits.length() != part.length() || digits.length() > 10 || Long.parseLong(digits) > 4294967294L) {
+        throw new JboxException(what + " `" + spec + "`: id `" + part + "` out of range (0 to 4294967294)");
+      }
+    }
   }
 
   private static boolean empty(String s) {
@@ -310,13 +327,13 @@ public final class SandboxBuilder {
     env.put("HOSTNAME", hostname);
     for (String e : config.run().env()) putEnv(env, e, "config run.env");
     for (String f : r.envFiles()) {
-      List<String> lines;
+      String text;
       try {
-        lines = Files.readAllLines(Path.of(f), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new JboxException("--env-file `" + f + "`: " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+        text = dev.jbox.SmallFiles.read(Path.of(f), "--env-file `" + f + "`");
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new JboxException("--env-file `" + f + "`: no such file");
       }
-      for (String l : lines) {
+      for (String l : text.split("\n")) {
         String s = l.strip();
         if (!s.isEmpty() && !s.startsWith("#")) putEnv(env, s, "--env-file " + f);
       }

@@ -110,14 +110,46 @@ public final class Volumes {
 
   private static String target(String flag, String spec, String t) {
     if (!t.startsWith("/")) throw new JboxException(flag + " `" + spec + "`: the sandbox path `" + t + "` must be absolute");
-    for (String part : t.split("/")) {
-      if (part.equals("..") || part.equals(".")) throw new JboxException(flag + " `" + spec + "`: the sandbox path must not contain . or ..");
-    }
-    StringBuilder b = new StringBuilder(t.length()); // "//" -> "/" without a regex (dev.jbox.Text)
-    for (int i = 0; i < t.length(); i++) if (t.charAt(i) != '/' || b.length() == 0 || b.charAt(b.length() - 1) != '/') b.append(t.charAt(i));
-    String norm = b.toString();
+    String norm = clean(t);
     if (norm.equals("/")) throw new JboxException(flag + " `" + spec + "`: cannot mount over /");
-    return norm.length() > 1 && norm.endsWith("/") ? norm.substring(0, norm.length() - 1) : norm;
+    if (isKernelFs(norm)) {
+      throw new JboxException(flag + " `" + spec + "`: cannot mount on `" + norm + "`: /proc and /sys belong to the"
+          + " sandbox's kernel filesystems (a mount there could forge what the kernel reports, CVE-2019-16884)");
+    }
+    return norm;
+  }
+
+  /**
+   * An absolute path cleaned lexically as podman's filepath.Clean does: "//" and "." dropped, ".."
+   * takes off one component (never above /), no trailing "/". Written out, no regex (dev.jbox.Text).
+   */
+  static String clean(String abs) {
+    List<String> parts = new ArrayList<>();
+    int i = 0;
+    while (i < abs.length()) {
+      int j = abs.indexOf('/', i);
+      if (j < 0) j = abs.length();
+      String c = abs.substring(i, j);
+      if (c.equals("..")) {
+        if (!parts.isEmpty()) parts.remove(parts.size() - 1);
+      } else if (!c.isEmpty() && !c.equals(".")) {
+        parts.add(c);
+      }
+      i = j + 1;
+    }
+    return "/" + String.join("/", parts);
+  }
+
+  /**
+   * /proc, /sys and anything below them (normalised: no "//", ".", ".." or trailing "/"). podman
+   * refuses these too: a bind over /proc/sys/kernel, say, forges cap_last_cap and friends for
+   * every process that reads them inside the sandbox.
+   */
+  static boolean isKernelFs(String norm) {
+    for (String top : new String[] {"/proc", "/sys"}) {
+      if (norm.equals(top) || norm.startsWith(top + "/")) return true;
+    }
+    return false;
   }
 
   /** {@code \\d+[kKmMgG%]?} (ASCII digits), written out like every check on the run path. */

@@ -45,6 +45,10 @@ public final class FsCalls {
     int fsetxattr(int fd, String name, byte[] value, long size, int flags) throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
+
+    long read(int fd, byte[] buf, long count) throws LastErrorException;
+
+    long syscall(long number, int dirfd, String path, byte[] how, long size) throws LastErrorException;
   }
 
   /** An failed call with its errno, for callers that tell errors apart. */
@@ -84,6 +88,65 @@ public final class FsCalls {
       throw error("create `" + path + "`", e);
     }
   }
+
+  private static final long SYS_OPENAT2 = 437; // the same on x86_64 and aarch64
+  private static final int O_PATH = 010000000;
+  private static final int O_NONBLOCK = 04000;
+  private static final int O_NOCTTY = 0400;
+  private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+  private static final long RESOLVE_IN_ROOT = 0x10;
+
+  /**
+   * Reads {@code rel} of the directory {@code root} as if root were "/" (openat2 with
+   * RESOLVE_IN_ROOT and RESOLVE_NO_MAGICLINKS: an absolute or ".." symlink stays inside it), and
+   * only if it is a regular file of at most max bytes; opened non-blocking, so a FIFO cannot hang
+   * the caller. For files of a sandbox's root seen from the host (/proc/PID/root), where a
+   * symlink such as etc/passwd -> /etc/shadow would otherwise be resolved on the host.
+   */
+  public static byte[] readInRoot(Path root, String rel, int max) throws IOException {
+    int dir;
+    try {
+      dir = Holder.LIBC.open(root.toString(), O_PATH | O_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw error("open `" + root + "`", e);
+    }
+    try {
+      java.nio.ByteBuffer how = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.nativeOrder());
+      how.putLong(0, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC).putLong(8, 0).putLong(16, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+      int fd;
+      try {
+        fd = (int) Holder.LIBC.syscall(SYS_OPENAT2, dir, rel, how.array(), 24);
+      } catch (LastErrorException e) {
+        throw error("open `" + rel + "` in `" + root + "`", e);
+      }
+      try {
+        var a = java.nio.file.Files.readAttributes(Path.of("/proc/self/fd/" + fd), java.nio.file.attribute.BasicFileAttributes.class);
+        if (!a.isRegularFile()) throw new IOException("`" + rel + "` in `" + root + "` is not a regular file");
+        if (a.size() > max) throw new IOException("`" + rel + "` in `" + root + "` is larger than " + max + " bytes");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        for (;;) {
+          long n;
+          try {
+            n = Holder.LIBC.read(fd, buf, buf.length);
+          } catch (LastErrorException e) {
+            if (e.getErrorCode() == 4) continue; // EINTR
+            throw error("read `" + rel + "` in `" + root + "`", e);
+          }
+          if (n <= 0) break;
+          out.write(buf, 0, (int) n);
+          if (out.size() > max) throw new IOException("`" + rel + "` in `" + root + "` is larger than " + max + " bytes");
+        }
+        return out.toByteArray();
+      } finally {
+        close(fd);
+      }
+    } finally {
+      close(dir);
+    }
+  }
+
+  private static final int O_RDONLY = 0;
 
   /** Writes the buffer's remaining bytes (a direct buffer) to fd. */
   public static void writeFully(int fd, java.nio.ByteBuffer direct) throws IOException {

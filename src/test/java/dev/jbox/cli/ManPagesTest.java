@@ -242,9 +242,13 @@ class ManPagesTest {
     for (Map.Entry<String, List<String>> t : ConfigLoader.KEYS.entrySet()) {
       for (String k : t.getValue()) {
         String toml = "[" + t.getKey() + "]\n" + k + " = 12345\n";
-        JboxException e = Assertions.assertThrows(JboxException.class,
-            () -> ConfigLoader.merge(ConfigLoader.builtin(), new Toml().read(toml), "x"));
-        assertTrue(!e.getMessage().contains("unknown"), "a listed key is refused as unknown: " + e.getMessage());
+        // 12345 is a wrong type for most keys and a valid size for storage.max_layer_size: either
+        // way a listed key must never be refused as unknown
+        try {
+          ConfigLoader.merge(ConfigLoader.builtin(), new Toml().read(toml), "x");
+        } catch (JboxException e) {
+          assertTrue(!e.getMessage().contains("unknown"), "a listed key is refused as unknown: " + e.getMessage());
+        }
         JboxException u = Assertions.assertThrows(JboxException.class,
             () -> ConfigLoader.merge(ConfigLoader.builtin(), new Toml().read("[" + t.getKey() + "]\n" + k + "x = 1\n"), "x"));
         assertTrue(u.getMessage().contains("unknown key"), u.getMessage());

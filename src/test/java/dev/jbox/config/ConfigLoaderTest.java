@@ -28,11 +28,11 @@ class ConfigLoaderTest {
     Path only = tmp.resolve("only.toml");
     // not TOML at all once uncommented: parsing it would fail
     Files.writeString(only, "# header\n\n  # [run\n\t#init = = true\r\n#");
-    assertTrue(ConfigLoader.onlyComments(only));
+    assertTrue(ConfigLoader.onlyComments(Files.readString(only)));
     assertEquals(ConfigLoader.builtin(), ConfigLoader.apply(ConfigLoader.builtin(), only));
     Path set = tmp.resolve("set.toml");
     Files.writeString(set, "# header\n  # more\n[run]\ninit = true\n");
-    assertFalse(ConfigLoader.onlyComments(set));
+    assertFalse(ConfigLoader.onlyComments(Files.readString(set)));
     assertTrue(ConfigLoader.apply(ConfigLoader.builtin(), set).run().init());
   }
 
@@ -76,5 +76,33 @@ class ConfigLoaderTest {
     Path bad = Files.writeString(tmp.resolve("vfs.toml"), "[storage]\ndriver = \"vfs\"\n");
     var e = assertThrows(JboxException.class, () -> ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", bad.toString())));
     assertTrue(e.getMessage().contains("vfs.toml") && e.getMessage().contains("storage.driver"), e.getMessage());
+  }
+
+  @Test
+  void maxLayerSize_32GiBByDefault_bytesOrSuffixedSizes_badOnesRefused() throws Exception {
+    assertEquals(32L << 30, ConfigLoader.builtin().storage().maxLayerSize());
+    for (var e : Map.of("1048576", 1L << 20, "\"512M\"", 512L << 20, "\"20G\"", 20L << 30, "\"2t\"", 2L << 40, "\"64k\"", 64L << 10).entrySet()) {
+      Path f = Files.writeString(tmp.resolve("m.toml"), "[storage]\nmax_layer_size = " + e.getKey() + "\n");
+      assertEquals(e.getValue(), ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", f.toString())).storage().maxLayerSize(), e.getKey());
+    }
+    for (String bad : List.of("0", "-5", "\"\"", "\"lots\"", "\"12X\"", "\"99999999999999T\"", "true")) {
+      Path f = Files.writeString(tmp.resolve("m.toml"), "[storage]\nmax_layer_size = " + bad + "\n");
+      var x = assertThrows(JboxException.class, () -> ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", f.toString())), bad);
+      assertTrue(x.getMessage().contains("m.toml") && x.getMessage().contains("storage.max_layer_size"), x.getMessage());
+    }
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+  void nestedTenThousandDeep_devZero_fifo_oneLineErrors() throws Exception {
+    Path deep = Files.writeString(tmp.resolve("deep.toml"), "[run]\nenv = " + "[".repeat(10_000) + "]".repeat(10_000) + "\n");
+    var e = assertThrows(JboxException.class, () -> ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", deep.toString())));
+    assertTrue(e.getMessage().contains("deep.toml"), e.getMessage());
+    var z = assertThrows(JboxException.class, () -> ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", "/dev/zero")));
+    assertEquals("config `/dev/zero`: not a regular file", z.getMessage());
+    Path fifo = tmp.resolve("fifo.toml");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    var f = assertThrows(JboxException.class, () -> ConfigLoader.load(Map.of("HOME", "/nonexistent", "JBOX_CONFIG", fifo.toString())));
+    assertTrue(f.getMessage().contains("not a regular file"), f.getMessage());
   }
 }

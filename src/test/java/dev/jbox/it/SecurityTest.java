@@ -114,6 +114,17 @@ class SecurityTest {
   }
 
   @Test
+  void afVsock_refusedByTheDefaultFilter_inEveryNetworkMode_unixSocketsStillWork() {
+    // AF_VSOCK reaches the hypervisor's and other guests' services whatever the network mode
+    for (String net : List.of("none", "host")) {
+      var r = Jbox.sh(rootfs, List.of("--network", net), "/probe vsock unix");
+      assertEquals("vsock EPERM\nunix ok\n", r.out(), net + ": " + r);
+    }
+    var twin = Jbox.sh(rootfs, List.of("--network", "none", "--security-opt", "seccomp=unconfined"), "/probe vsock");
+    assertFalse(twin.out().contains("EPERM"), twin.toString());
+  }
+
+  @Test
   void withoutTty_sandboxHasNoControllingTerminal() {
     // field 7 of /proc/self/stat is tty_nr: 0 means no controlling terminal, so TIOCSTI into
     // the caller's terminal is impossible (and the filter refuses TIOCSTI as well)

@@ -100,12 +100,13 @@ class SignalsAndLifetimeTest {
 
   @Test
   void sigkillOfJboxWhileJvmRuns_leavesNoJvm() throws Exception {
-    // the JVM blocks reading a FIFO as its --env-file, so it is surely still running when the
-    // launcher (the helper) is killed
-    Path fifo = tmp.resolve("fifo-" + System.nanoTime());
-    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-    Process p = Jbox.builder(List.of("run", "--rootfs", rootfs.toString(), "--env-file", fifo.toString(), "true"))
-        .redirectErrorStream(true).start();
+    // the JVM pauses at start-up until its pause file is gone (HotSpot's PauseAtStartup), so it
+    // is surely still running when the launcher (the helper) is killed (a FIFO --env-file did
+    // this before jbox refused FIFOs there)
+    Path pause = tmp.resolve("pause-" + System.nanoTime());
+    ProcessBuilder pb = Jbox.builder(List.of("run", "--rootfs", rootfs.toString(), "true")).redirectErrorStream(true);
+    pb.environment().put("JBOX_JAVA_OPTS", "-XX:+UnlockDiagnosticVMOptions -XX:+PauseAtStartup -XX:PauseAtStartupFile=" + pause);
+    Process p = pb.start();
     long jvm = -1;
     for (int i = 0; i < 100 && jvm < 0; i++) {
       for (long k : Lifetimes.descendants(p.pid())) {
@@ -119,5 +120,6 @@ class SignalsAndLifetimeTest {
     final long j = jvm;
     for (int i = 0; i < 50 && !Lifetimes.cmdline(j).isEmpty(); i++) Thread.sleep(100);
     assertEquals("", Lifetimes.cmdline(j), "the JVM outlived the launcher");
+    java.nio.file.Files.deleteIfExists(pause);
   }
 }

@@ -39,4 +39,18 @@ class VolumeChecksTest {
       assertEquals(c[1], Volumes.tmpfs(c[0]).target(), c[0]);
     }
   }
+
+  @Test
+  void clean_isLexicalLikeFilepathClean() {
+    assertEquals("/proc", Volumes.clean("//proc"));
+    assertEquals("/proc/sys", Volumes.clean("/x/../proc/./sys/"));
+    assertEquals("/", Volumes.clean("/../.."));
+    assertEquals("/a/c", Volumes.clean("/a/b/../c//"));
+  }
+
+  @Test
+  void kernelFs_procAndSysAndBelow_notTheirNamesakes() {
+    for (String p : List.of("/proc", "/proc/sys/kernel", "/sys", "/sys/fs/cgroup")) assertEquals(true, Volumes.isKernelFs(p), p);
+    for (String p : List.of("/procfs", "/system", "/srv/proc", "/", "/data/sys")) assertEquals(false, Volumes.isKernelFs(p), p);
+  }
 }

@@ -140,14 +140,26 @@ public final class LoadService {
     Files.move(file, dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static Object json(Path p) throws IOException {
-    return Json.parse(Files.readString(p));
+  /** The largest index.json, manifest.json, manifest or config an archive may hold. */
+  static final long MAX_METADATA = 16 << 20;
+
+  /**
+   * An archive's JSON file, read as a member (no symlink: index.json -> /dev/zero or a host file
+   * made load read outside the archive) of bounded size.
+   */
+  private static Object json(Path dir, String name) throws IOException {
+    return Json.parse(new String(bounded(member(dir, name), name), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static byte[] bounded(Path member, String name) throws IOException {
+    if (Files.size(member) > MAX_METADATA) throw new JboxException("load: " + name + " is larger than " + (MAX_METADATA >> 20) + " MiB");
+    return Files.readAllBytes(member);
   }
 
   /** oci-archive: index.json → manifests → blobs/ALG/HEX, each digest checked. */
   @SuppressWarnings("unchecked")
   private List<Found> oci(Path dir) throws IOException {
-    Map<String, Object> index = (Map<String, Object>) json(dir.resolve("index.json"));
+    Map<String, Object> index = (Map<String, Object>) json(dir, "index.json");
     List<Found> out = new ArrayList<>();
     for (Object o : (List<Object>) index.getOrDefault("manifests", List.of())) {
       Map<String, Object> m = (Map<String, Object>) o;
@@ -180,9 +192,9 @@ public final class LoadService {
           + " (docker-archive) in the archive");
     }
     List<Found> out = new ArrayList<>();
-    for (Object o : (List<Object>) json(dir.resolve("manifest.json"))) {
+    for (Object o : (List<Object>) json(dir, "manifest.json")) {
       Map<String, Object> e = (Map<String, Object>) o;
-      byte[] config = Files.readAllBytes(member(dir, (String) e.get("Config")));
+      byte[] config = bounded(member(dir, (String) e.get("Config")), (String) e.get("Config"));
       List<Path> files = new ArrayList<>();
       List<Descriptor> layers = new ArrayList<>();
       List<Object> layerJson = new ArrayList<>();
@@ -245,7 +257,7 @@ public final class LoadService {
   }
 
   private static byte[] blobBytes(Path dir, Digest d) throws IOException {
-    return Files.readAllBytes(blobFile(dir, d));
+    return bounded(blobFile(dir, d), "blob " + d);
   }
 
   /** A regular file of the unpacked archive, reached through real directories only. */

@@ -51,7 +51,8 @@ public final class PullService {
     boolean root = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
     UnaryOperator<List<String>> wrap = root ? argv -> argv
         : argv -> UserNamespace.wrap(argv, w -> warnings.println("jbox: warning: " + w));
-    return new Unpacker(wrap, true, UnpackLimits.defaults());
+    return new Unpacker(wrap, true, UnpackLimits.withMaxBytes(
+        dev.jbox.config.ConfigLoader.load(System.getenv()).storage().maxLayerSize()));
   }
 
   private volatile LayerIds ids;

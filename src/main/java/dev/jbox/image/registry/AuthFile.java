@@ -356,11 +356,9 @@ public final class AuthFile {
   private static Map<String, Object> readDoc(Path file) {
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      text = dev.jbox.SmallFiles.read(file, "`" + file + "`");
     } catch (NoSuchFileException e) {
       return new LinkedHashMap<>();
-    } catch (IOException e) {
-      throw new JboxException("read `" + file + "`: " + e.getMessage());
     }
     if (text.isBlank()) return new LinkedHashMap<>();
     try {

@@ -2,6 +2,7 @@ package dev.jbox.image.registry;
 
 import com.moandjiezana.toml.Toml;
 import dev.jbox.JboxException;
+import dev.jbox.SmallFiles;
 import dev.jbox.image.ImageRef;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -147,11 +148,9 @@ public final class RegistriesConf {
     for (Path p : files) {
       String text;
       try {
-        text = Files.readString(p, StandardCharsets.UTF_8);
+        text = SmallFiles.read(p, "`" + p + "`");
       } catch (NoSuchFileException e) {
         continue;
-      } catch (IOException e) {
-        throw new JboxException("read `" + p + "`: " + e.getMessage());
       }
       conf = conf.merge(parse(text, p));
     }
@@ -194,6 +193,8 @@ public final class RegistriesConf {
       m = new Toml().read(toml).toMap();
     } catch (RuntimeException e) {
       throw new JboxException(source + ": invalid TOML: " + e.getMessage());
+    } catch (StackOverflowError e) { // toml4j parses nested arrays and tables by recursion
+      throw new JboxException(source + ": invalid TOML: nested too deeply");
     }
     if (m.containsKey("registries")) return parseV1(m, source);
     List<String> search = null;

@@ -78,14 +78,14 @@ public final class ShortNameAliases {
     Map<String, String> out = new TreeMap<>();
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      text = dev.jbox.SmallFiles.read(file, "`" + file + "`");
     } catch (NoSuchFileException e) {
       return out;
     }
     Object table;
     try {
       table = new Toml().read(text).toMap().get("aliases");
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | StackOverflowError e) {
       throw new JboxException("`" + file + "`: invalid TOML; fix or remove it");
     }
     if (table instanceof Map<?, ?> m) {

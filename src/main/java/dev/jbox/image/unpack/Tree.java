@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.function.Consumer;
 
 /** Recursive deletion that never follows a symlink and never leaves the given directory. */
 public final class Tree {
@@ -14,6 +15,11 @@ public final class Tree {
 
   /** Deletes path and, if it is a real directory, everything below it; a symlink is unlinked. */
   public static void delete(Path path) throws IOException {
+    delete(path, null);
+  }
+
+  /** As {@link #delete(Path)}, telling onDir of every directory deleted (for callers' indexes). */
+  public static void delete(Path path, Consumer<Path> onDir) throws IOException {
     BasicFileAttributes a;
     try {
       a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -30,8 +36,9 @@ public final class Tree {
         }
       }
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(path)) {
-        for (Path child : ds) delete(child);
+        for (Path child : ds) delete(child, onDir);
       }
+      if (onDir != null) onDir.accept(path);
     }
     Files.deleteIfExists(path);
   }

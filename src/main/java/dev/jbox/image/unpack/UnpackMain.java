@@ -75,7 +75,7 @@ public final class UnpackMain {
         for (Object p : (List<Object>) req.get("paths")) Tree.delete(Path.of((String) p));
       } else if ("unpack".equals(req.get("op"))) {
         UnpackLimits lim = new UnpackLimits(num(req, "maxBytes"), num(req, "maxEntries"),
-            (int) num(req, "maxPath"));
+            (int) num(req, "maxPath"), req.containsKey("minFree") ? num(req, "minFree") : -1);
         LayerExtractor.Options o = new LayerExtractor.Options(
             Boolean.TRUE.equals(req.get("ownership")), lim, (String) req.get("name"));
         LayerExtractor.Result r;

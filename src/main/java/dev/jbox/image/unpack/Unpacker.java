@@ -101,6 +101,7 @@ public final class Unpacker implements AutoCloseable {
     req.put("maxBytes", limits.maxBytes());
     req.put("maxEntries", limits.maxEntries());
     req.put("maxPath", limits.maxPathLength());
+    req.put("minFree", limits.minFree());
     return req;
   }
 
@@ -147,6 +148,20 @@ public final class Unpacker implements AutoCloseable {
     return resp;
   }
 
+  /**
+   * The unpacker's file names are the layer's bytes, decoded as UTF-8 (tar and PAX names are):
+   * the child JVM's file-name encoding (sun.jnu.encoding, from LC_CTYPE in JDK 17) must be UTF-8
+   * too, or a name such as "café" fails with "Malformed input" under LANG=C or no LANG at all.
+   */
+  static void utf8Locale(Map<String, String> env) {
+    String all = env.get("LC_ALL");
+    String v = all != null && !all.isEmpty() ? all : env.get("LC_CTYPE");
+    if (v == null || v.isEmpty()) v = env.get("LANG");
+    String l = v == null ? "" : v.toLowerCase(java.util.Locale.ROOT);
+    if (l.contains("utf-8") || l.contains("utf8")) return;
+    env.put(all != null && !all.isEmpty() ? "LC_ALL" : "LC_CTYPE", "C.UTF-8");
+  }
+
   private void start() throws IOException {
     if (child != null) return;
     String java = ProcessHandle.current().info().command()
@@ -161,6 +176,7 @@ public final class Unpacker implements AutoCloseable {
     if (cds != null && !cds.isEmpty()) argv.addAll(List.of("-XX:SharedArchiveFile=" + cds, "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off"));
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), UnpackMain.class.getName()));
     ProcessBuilder pb = new ProcessBuilder(wrap.apply(argv));
+    utf8Locale(pb.environment());
     try {
       child = pb.start();
     } catch (IOException e) {

@@ -110,4 +110,17 @@ class LoadTest {
     assertEquals(125, r.status());
     assertTrue(r.err().contains("bad member name"), r.err());
   }
+
+  /** manifest.json or index.json as a symlink (to /dev/zero, or a host file) is not read. */
+  @Test
+  void load_metadataIsASymlink_refusedInOneLine() throws Exception {
+    for (String name : List.of("manifest.json", "index.json")) {
+      Path f = t.resolve("link-" + name + ".tar");
+      Files.write(f, new RawTar().file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}").symlink(name, "/dev/zero").build());
+      Jbox.Run r = HostileImageTest.bounded(jbox().builder("dev.jbox.cli.Main", "load", "-i", f.toString()), 60);
+      assertEquals(125, r.status(), r.toString());
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().contains(name + " is a symlink"), r.err());
+    }
+  }
 }

@@ -1,0 +1,54 @@
+package dev.jbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Reads the small text files a user points jbox at (--env-file, jbox.toml, registries.conf,
+ * auth.json): a regular file only (a FIFO would block, /dev/zero would fill the heap: "internal
+ * error: java.lang.OutOfMemoryError"), at most a bound of bytes, as UTF-8. Every failure is a
+ * {@link JboxException} naming the file, except a missing file, which stays a {@link
+ * NoSuchFileException} for callers that skip those.
+ */
+public final class SmallFiles {
+  private SmallFiles() {}
+
+  /** What a configuration or env file may weigh: far above any real one. */
+  public static final int MAX = 4 << 20;
+
+  /** The file's text; {@code what} labels errors (e.g. "--env-file `x`"). */
+  public static String read(Path file, String what) throws NoSuchFileException {
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new JboxException(what + ": " + e.getMessage());
+    }
+    if (!a.isRegularFile()) throw new JboxException(what + ": not a regular file");
+    if (a.size() > MAX) throw new JboxException(what + ": larger than " + (MAX >> 20) + " MiB");
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX + 1); // it may have grown since the stat
+    } catch (NoSuchFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new JboxException(what + ": " + e.getMessage());
+    }
+    if (bytes.length > MAX) throw new JboxException(what + ": larger than " + (MAX >> 20) + " MiB");
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new JboxException(what + ": not UTF-8 text");
+    }
+  }
+}
