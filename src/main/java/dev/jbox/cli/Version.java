@@ -2,11 +2,23 @@ package dev.jbox.cli;
 
 import picocli.CommandLine.IVersionProvider;
 
-/** Supplies {@code jbox --version} from the jar manifest. */
+/**
+ * Supplies {@code jbox --version}: the jar manifest's version, else the pom's version that the
+ * build wrote into version.txt (the build's own help text is made before the jar exists).
+ */
 public final class Version implements IVersionProvider {
   public static String get() {
     String v = Version.class.getPackage().getImplementationVersion();
-    return v == null ? "0.1.0-dev" : v;
+    if (v != null) return v;
+    try (java.io.InputStream in = Version.class.getResourceAsStream("version.txt")) {
+      if (in != null) {
+        String f = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        if (!f.isEmpty() && !f.startsWith("$")) return f;
+      }
+    } catch (java.io.IOException e) {
+      // fall through to the placeholder
+    }
+    return "0.1.0-dev";
   }
 
   @Override
