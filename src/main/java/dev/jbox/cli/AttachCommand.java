@@ -3,7 +3,7 @@ package dev.jbox.cli;
 import dev.jbox.JboxException;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;
-import dev.jbox.state.Sandbox;
+import dev.jbox.sandboxes.Sandbox;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.Callable;

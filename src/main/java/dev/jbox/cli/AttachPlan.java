@@ -2,7 +2,7 @@ package dev.jbox.cli;
 
 import dev.jbox.JboxException;
 import dev.jbox.helper.PlanWriter;
-import dev.jbox.state.Sandbox;
+import dev.jbox.sandboxes.Sandbox;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -7,8 +7,8 @@ import dev.jbox.sandbox.Namespace;
 import dev.jbox.sandbox.NsMode;
 import dev.jbox.sandbox.Plan;
 import dev.jbox.sandbox.RunRequest;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -23,18 +23,18 @@ final class DetachedRun {
   /** --name is for detached sandboxes and image sandboxes (kept in the image store after a foreground run). */
   static void check(boolean detach, boolean image, String name) {
     if (!detach && !image) throw new JboxException("run: --name needs -d or an IMAGE (a foreground --rootfs sandbox is not kept)");
-    Store.validName(name);
+    SandboxStore.validName(name);
   }
 
   /** image: the image's name for an image sandbox, else null (the rootfs is shown). */
   static void send(String id, String name, String image, RunRequest req, Plan plan, Map<String, String> env, PrintStream err) {
-    Store store = Store.open(env, w -> err.println("jbox: warning: " + w));
+    SandboxStore store = SandboxStore.open(env, w -> err.println("jbox: warning: " + w));
     byte[] encoded = PlanWriter.encode(plan);
     Map<String, Object> config = config(id, name, req, plan);
     if (image != null) config.put("image", image);
     config.put("plan", Base64.getEncoder().encodeToString(encoded)); // what jbox start runs again
     Sandbox sb = store.create(id, name, config,
-        n -> KeptSandboxes.checkNameFree(dev.jbox.image.store.Store.defaultRoot().resolve("containers"), n, id));
+        n -> KeptSandboxes.checkNameFree(dev.jbox.image.store.ImageStore.defaultRoot().resolve("containers"), n, id));
     try {
       PlanChannel.send(PlanWriter.append(encoded, List.of(new PlanWriter.Extra(PlanWriter.T_STATEDIR, sb.dir().toString()))));
     } catch (RuntimeException e) {

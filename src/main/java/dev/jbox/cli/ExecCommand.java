@@ -4,8 +4,8 @@ import dev.jbox.JboxException;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;
 import dev.jbox.sandbox.Plan;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.State;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.MonitorState;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -45,7 +45,7 @@ final class ExecCommand extends StateCommand implements Callable<Integer> {
   @SuppressWarnings("unchecked")
   public Integer call() {
     Sandbox s = store().find(ref);
-    State st = s.state();
+    MonitorState st = s.state();
     if (st == null || !s.status().running()) throw new JboxException("exec: sandbox " + s.label() + " is not running");
     Map<String, Object> p = (Map<String, Object>) s.config().get("process");
     Map<String, String> envMap = new LinkedHashMap<>();

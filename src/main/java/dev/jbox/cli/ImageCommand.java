@@ -4,7 +4,7 @@ import dev.jbox.JboxException;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageLookup;
 import dev.jbox.image.store.ImageRecord;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.image.store.StoreService;
 import dev.jbox.image.unpack.Unpacker;
 import dev.jbox.json.Json;
@@ -45,7 +45,7 @@ final class ImageCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      Store store = KeptSandboxes.openStore(PicoMain.of(spec).err());
+      ImageStore store = KeptSandboxes.openStore(PicoMain.of(spec).err());
       List<Object> out = new ArrayList<>();
       for (String i : images) {
         ImageRecord r = ImageLookup.find(store, i).image();

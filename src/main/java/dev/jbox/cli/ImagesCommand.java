@@ -2,7 +2,7 @@ package dev.jbox.cli;
 
 import dev.jbox.JboxException;
 import dev.jbox.image.store.ImageRecord;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.json.Json;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -33,7 +33,7 @@ final class ImagesCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream out = PicoMain.of(spec).out();
-    Store store = KeptSandboxes.openStore(PicoMain.of(spec).err());
+    ImageStore store = KeptSandboxes.openStore(PicoMain.of(spec).err());
     List<ImageRecord> images = new ArrayList<>(store.images());
     images.sort(Comparator.comparing(ImageRecord::pulled).reversed());
     Map<String, String> tags = store.tags();

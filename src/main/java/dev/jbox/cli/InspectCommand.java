@@ -2,11 +2,11 @@ package dev.jbox.cli;
 
 import dev.jbox.image.store.Containers;
 import dev.jbox.json.Json;
-import dev.jbox.state.Procfs;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.State;
-import dev.jbox.state.Status;
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.Procfs;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.MonitorState;
+import dev.jbox.sandboxes.Status;
+import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +28,7 @@ final class InspectCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream err = PicoMain.of(spec).err();
-    Store store = store();
+    SandboxStore store = store();
     Containers containers = KeptSandboxes.existing(err);
     List<Object> out = new ArrayList<>();
     for (String r : refs) {
@@ -43,7 +43,7 @@ final class InspectCommand extends StateCommand implements Callable<Integer> {
   /** A detached sandbox; {@code kept} is its directory in the image store (an image sandbox), or null. */
   static Map<String, Object> inspect(Sandbox s, Containers.Entry kept) {
     Status st = s.status();
-    State state = s.state();
+    MonitorState state = s.state();
     Map<String, Object> m = head(s.id(), s.name(), true, s.config(), kept);
     m.put("stateDir", s.dir().toString());
     m.put("config", readable(s.config()));
@@ -64,7 +64,7 @@ final class InspectCommand extends StateCommand implements Callable<Integer> {
   static Map<String, Object> inspect(Containers.Entry e) {
     Status st = KeptSandboxes.status(e);
     Map<String, Object> rec = e.state();
-    State state = rec == null ? null : State.of(rec);
+    MonitorState state = rec == null ? null : MonitorState.of(rec);
     Map<String, Object> m = head(e.id(), e.name(), false, e.config(), e);
     m.put("stateDir", e.dir().toString());
     m.put("config", readable(e.config()));
@@ -101,7 +101,7 @@ final class InspectCommand extends StateCommand implements Callable<Integer> {
     return c;
   }
 
-  private static Map<String, Object> state(Status st, State state) {
+  private static Map<String, Object> state(Status st, MonitorState state) {
     Map<String, Object> sm = new LinkedHashMap<>();
     sm.put("status", st.kind().word());
     sm.put("running", st.running());

@@ -4,12 +4,12 @@ import dev.jbox.JboxException;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ContainerLock;
 import dev.jbox.image.store.Containers;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.image.unpack.Unpacker;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.Signals;
-import dev.jbox.state.State;
-import dev.jbox.state.Status;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.Signals;
+import dev.jbox.sandboxes.MonitorState;
+import dev.jbox.sandboxes.Status;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -31,15 +31,15 @@ final class KeptSandboxes {
   private KeptSandboxes() {}
 
   /** Opens (creating) the image store and sweeps leftovers: how the image commands open it. */
-  static Store openStore(PrintStream err) {
-    Store s = Store.open(Store.defaultRoot());
+  static ImageStore openStore(PrintStream err) {
+    ImageStore s = ImageStore.open(ImageStore.defaultRoot());
     sweep(Containers.of(s), err);
     return s;
   }
 
   /** The store's containers/ directory, swept, or null when there is no image store (ps and rm create none). */
   static Containers existing(PrintStream err) {
-    Path dir = Store.defaultRoot().resolve("containers");
+    Path dir = ImageStore.defaultRoot().resolve("containers");
     if (!Files.isDirectory(dir)) return null;
     Containers c = new Containers(dir);
     sweep(c, err);
@@ -47,18 +47,18 @@ final class KeptSandboxes {
   }
 
   /**
-   * Deletes what crashed runs left (see {@link Store#sandboxLeftovers}); a listing and a stat or two
+   * Deletes what crashed runs left (see {@link ImageStore#sandboxLeftovers}); a listing and a stat or two
    * per sandbox when there is nothing to do, the user-namespace deleter only when there is.
    * Failures are a warning: the next command tries again.
    */
   static void sweep(Containers c, PrintStream err) {
     Path stateRoot;
     try {
-      stateRoot = dev.jbox.state.Store.open(System.getenv(), w -> { }).root();
+      stateRoot = dev.jbox.sandboxes.SandboxStore.open(System.getenv(), w -> { }).root();
     } catch (JboxException e) {
       stateRoot = null;
     }
-    List<String> maybe = Store.sandboxLeftovers(c.dir(), System.currentTimeMillis(), stateRoot);
+    List<String> maybe = ImageStore.sandboxLeftovers(c.dir(), System.currentTimeMillis(), stateRoot);
     if (!maybe.isEmpty()) sweep(c, maybe, err);
   }
 
@@ -86,7 +86,7 @@ final class KeptSandboxes {
   static Status status(Containers.Entry e) {
     boolean locked = e.locked();
     Map<String, Object> m = e.state();
-    State s = m == null ? null : State.of(m);
+    MonitorState s = m == null ? null : MonitorState.of(m);
     if (s == null) return new Status(Status.Kind.CREATED, null, e.created(), false); // starting, or never started
     boolean exited = s.status().equals("exited");
     if (exited) return new Status(Status.Kind.EXITED, s.exitCode(), s.finished() != null ? s.finished() : s.started(), false);
@@ -98,7 +98,7 @@ final class KeptSandboxes {
   static Long pid(Containers.Entry e, Status st) {
     if (!st.running()) return null;
     Map<String, Object> m = e.state();
-    return m == null ? null : State.of(m).pid();
+    return m == null ? null : MonitorState.of(m).pid();
   }
 
   /** Image sandboxes that are only in containers/ (a detached one is listed from the state store). */
@@ -124,7 +124,7 @@ final class KeptSandboxes {
   }
 
   /** Finds a sandbox of either kind for the commands that take one (start, inspect, logs). */
-  static Found find(dev.jbox.state.Store store, PrintStream err, String ref) {
+  static Found find(dev.jbox.sandboxes.SandboxStore store, PrintStream err, String ref) {
     List<Sandbox> detached = store.list();
     return find(detached, foreground(existing(err), detached), ref);
   }
@@ -175,7 +175,7 @@ final class KeptSandboxes {
           throw new JboxException("sandbox " + label + " is running in the foreground of another jbox: end it there, or use rm -f");
         }
         Map<String, Object> m = e.state();
-        State s = m == null ? null : State.of(m);
+        MonitorState s = m == null ? null : MonitorState.of(m);
         if (s != null && s.status().equals("running")) Signals.send(s.pid(), s.pidStart(), 9);
       }
       removeDir(e.dir(), label);
@@ -183,7 +183,7 @@ final class KeptSandboxes {
       if (files != null && files.getFileName().toString().equals(e.id()) && files.getNameCount() > 2) {
         // the generated /etc files a kept sandbox keeps for jbox start (files/ID of the state store); the caller's own
         try {
-          dev.jbox.state.Store.removeFiles(files.getParent().getParent(), e.id());
+          dev.jbox.sandboxes.SandboxStore.removeFiles(files.getParent().getParent(), e.id());
         } catch (IOException ex) {
           err.println("jbox: warning: could not remove `" + files + "`: " + ex.getMessage());
         }

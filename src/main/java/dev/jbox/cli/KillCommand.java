@@ -1,8 +1,8 @@
 package dev.jbox.cli;
 
-import dev.jbox.state.Lifecycle;
-import dev.jbox.state.Signals;
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.Lifecycle;
+import dev.jbox.sandboxes.Signals;
+import dev.jbox.sandboxes.SandboxStore;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,7 +21,7 @@ final class KillCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     int sig = Signals.parse(signal);
-    Store store = store();
+    SandboxStore store = store();
     for (String r : refs) {
       Lifecycle.kill(store.find(r), sig);
       out().println(r);

@@ -1,7 +1,7 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
-import dev.jbox.state.Sandbox;
+import dev.jbox.sandboxes.Sandbox;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;

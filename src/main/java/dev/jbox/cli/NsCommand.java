@@ -2,9 +2,9 @@ package dev.jbox.cli;
 
 import dev.jbox.JboxException;
 import dev.jbox.json.Json;
-import dev.jbox.state.Procfs;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.State;
+import dev.jbox.sandboxes.Procfs;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.MonitorState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +31,7 @@ final class NsCommand extends StateCommand implements Callable<Integer> {
     Map<String, Long> box = host;
     if (ref != null) {
       Sandbox s = store().find(ref);
-      State st = s.state();
+      MonitorState st = s.state();
       if (st == null || !s.status().running()) throw new JboxException("ns: sandbox " + s.label() + " is not running");
       box = Procfs.namespaces(Long.toString(st.pid()));
       if (!s.status().running()) throw new JboxException("ns: sandbox " + s.label() + " is not running");

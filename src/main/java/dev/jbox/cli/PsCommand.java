@@ -3,9 +3,9 @@ package dev.jbox.cli;
 import dev.jbox.JboxException;
 import dev.jbox.image.store.Containers;
 import dev.jbox.json.Json;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.State;
-import dev.jbox.state.Status;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.MonitorState;
+import dev.jbox.sandboxes.Status;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -42,7 +42,7 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
     List<Row> list = new ArrayList<>();
     for (Sandbox s : detached) {
       Status st = s.status();
-      State state = st.running() ? s.state() : null;
+      MonitorState state = st.running() ? s.state() : null;
       list.add(new Row(s.id(), s.name(), s.image(), command(s), s.created(), st, state != null ? state.pid() : null, true));
     }
     for (Containers.Entry e : KeptSandboxes.foreground(KeptSandboxes.existing(PicoMain.of(spec).err()), detached)) {

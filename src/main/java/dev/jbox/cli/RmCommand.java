@@ -1,9 +1,9 @@
 package dev.jbox.cli;
 
 import dev.jbox.image.store.Containers;
-import dev.jbox.state.Lifecycle;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.Lifecycle;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -30,7 +30,7 @@ final class RmCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream err = PicoMain.of(spec).err();
-    Store store = store();
+    SandboxStore store = store();
     Containers containers = KeptSandboxes.existing(err);
     try (KeptSandboxes.Remover remover = new KeptSandboxes.Remover(containers, err)) {
       for (String r : refs) {

@@ -7,7 +7,7 @@ import dev.jbox.config.ConfigLoader;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;
 import dev.jbox.image.store.Containers;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.sandbox.Plan;
 import dev.jbox.sandbox.RunRequest;
 import dev.jbox.sandbox.SandboxBuilder;
@@ -55,7 +55,7 @@ final class RunCommand {
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
     String id = SandboxBuilder.newId();
-    dev.jbox.state.Store stateStore = dev.jbox.state.Store.open(env, null); // (no lambda on the run path: dev.jbox.Text)
+    dev.jbox.sandboxes.SandboxStore stateStore = dev.jbox.sandboxes.SandboxStore.open(env, null); // (no lambda on the run path: dev.jbox.Text)
     Path stateRoot = stateStore.root();
     IdMaps.Caller caller = IdMaps.Caller.current();
     SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), caller, env)
@@ -68,7 +68,7 @@ final class RunCommand {
       RunImage.Resolved img = RunImage.resolve(imageName, o.value("pull"), caller, out, err);
       // what crashed runs left goes first: a listing and a stat or two per sandbox (java.io, well
       // under a millisecond) when nothing did; the deleter's JVM only when something did
-      List<String> leftovers = Store.sandboxLeftovers(img.containersDir(), System.currentTimeMillis(), stateRoot);
+      List<String> leftovers = ImageStore.sandboxLeftovers(img.containersDir(), System.currentTimeMillis(), stateRoot);
       if (!leftovers.isEmpty()) KeptSandboxes.sweep(new Containers(img.containersDir()), leftovers, err);
       containerDir = img.containersDir().resolve(id);
       imageLabel = img.spec().name();
@@ -83,10 +83,10 @@ final class RunCommand {
           DetachedRun.addRestart(record, id, name, req, again, plan.removeDir(), keptPlan);
         }
         Path dir = containerDir;
-        if (name == null) Store.recordSandbox(dir, record, req.rm());
+        if (name == null) ImageStore.recordSandbox(dir, record, req.rm());
         else stateStore.withName(name, () -> {
           KeptSandboxes.checkNameFree(img.containersDir(), name, id);
-          Store.recordSandbox(dir, record, req.rm());
+          ImageStore.recordSandbox(dir, record, req.rm());
         });
       } catch (RuntimeException e) {
         if (plan != null) removeQuietly(plan.removeDir());

@@ -8,7 +8,7 @@ import dev.jbox.image.pull.PullRequest;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageLookup;
 import dev.jbox.image.store.ImageRecord;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.sandbox.ImageSpec;
 import dev.jbox.sandbox.idmap.IdMaps;
 import java.io.PrintStream;
@@ -28,7 +28,7 @@ final class RunImage {
     if (!List.of("missing", "always", "never", "newer").contains(policy)) {
       throw new JboxException("--pull `" + policy + "`: expected missing, always, never or newer");
     }
-    Store store = Store.open(Store.defaultRoot());
+    ImageStore store = ImageStore.open(ImageStore.defaultRoot());
     ImageRecord rec = null;
     String display = name;
     if (!policy.equals("always") && !policy.equals("newer")) {

@@ -4,9 +4,9 @@ import dev.jbox.JboxException;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;
 import dev.jbox.image.store.Containers;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.Status;
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.Status;
+import dev.jbox.sandboxes.SandboxStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,7 +73,7 @@ final class StartCommand extends StateCommand implements Callable<Integer> {
     config.remove("rm");
     config.remove("detached");
     checkDirs(config, label);
-    Store store = store();
+    SandboxStore store = store();
     Sandbox s = store.create(e.id(), e.name(), config);
     try {
       send(s, Base64.getDecoder().decode(encoded));

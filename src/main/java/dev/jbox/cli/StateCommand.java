@@ -1,6 +1,6 @@
 package dev.jbox.cli;
 
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintWriter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -17,7 +17,7 @@ abstract class StateCommand {
     return spec.commandLine().getErr();
   }
 
-  Store store() {
-    return Store.open(System.getenv(), w -> err().println("jbox: warning: " + w));
+  SandboxStore store() {
+    return SandboxStore.open(System.getenv(), w -> err().println("jbox: warning: " + w));
   }
 }

@@ -1,10 +1,10 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
-import dev.jbox.state.Lifecycle;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.Signals;
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.Lifecycle;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.Signals;
+import dev.jbox.sandboxes.SandboxStore;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +23,7 @@ final class StopCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (seconds < 0) throw new JboxException("stop: -t must be 0 or more");
-    Store store = store();
+    SandboxStore store = store();
     for (String r : refs) {
       Sandbox s = store.find(r);
       Lifecycle.stop(s, Signals.parse(String.valueOf(s.config().getOrDefault("stopSignal", "TERM"))), seconds);

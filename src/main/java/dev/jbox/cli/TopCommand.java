@@ -1,9 +1,9 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
-import dev.jbox.state.Procfs;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.State;
+import dev.jbox.sandboxes.Procfs;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.MonitorState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ final class TopCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Sandbox s = store().find(ref);
-    State st = s.state();
+    MonitorState st = s.state();
     if (st == null || !s.status().running()) throw new JboxException("top: sandbox " + s.label() + " is not running");
     long pidns = Procfs.nsInode(Long.toString(st.pid()), "pid");
     Map<Long, String> names = users(s);
@@ -51,7 +51,7 @@ final class TopCommand extends StateCommand implements Callable<Integer> {
   /** uid to name from the sandbox's /etc/passwd, read through its pid 1's root (never the host's). */
   private static Map<Long, String> users(Sandbox s) {
     Map<Long, String> m = new HashMap<>();
-    State st = s.state();
+    MonitorState st = s.state();
     try {
       for (String l : Files.readAllLines(Path.of("/proc/" + st.pid() + "/root/etc/passwd"))) {
         String[] f = l.split(":");

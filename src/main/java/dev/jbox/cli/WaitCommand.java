@@ -1,9 +1,9 @@
 package dev.jbox.cli;
 
-import dev.jbox.state.Lifecycle;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.Status;
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.Lifecycle;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.Status;
+import dev.jbox.sandboxes.SandboxStore;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,7 +17,7 @@ final class WaitCommand extends StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Store store = store();
+    SandboxStore store = store();
     for (String r : refs) {
       Sandbox s = store.find(r);
       Lifecycle.waitExit(s, -1);

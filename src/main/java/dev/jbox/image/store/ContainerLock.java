@@ -78,7 +78,7 @@ public final class ContainerLock {
   }
 
   /**
-   * Claims the candidates of {@link Store#sandboxLeftovers} whose lock is free (moving them to
+   * Claims the candidates of {@link ImageStore#sandboxLeftovers} whose lock is free (moving them to
    * {@code .removing-<id>}) and returns the paths to delete in the user namespace. A {@code
    * .removing-} directory is taken again once it has not changed for {@link Containers#GRACE_MS}
    * (a deletion under way keeps changing it): the sweep that claimed it died.

@@ -32,7 +32,7 @@ import java.util.Map;
  * Directories that a crash left behind (a --rm sandbox whose cleaner never ran, or a directory
  * without a record) and whose lock is free are moved to {@code .removing-<id>} and deleted, in the
  * user namespace, by the caller. The two steps on {@code jbox run}'s path, writing the record and
- * finding leftover candidates, are static methods of {@link Store}, which the run path has loaded
+ * finding leftover candidates, are static methods of {@link ImageStore}, which the run path has loaded
  * already: one more class of our own costs it about half a millisecond.
  */
 public final class Containers {
@@ -48,7 +48,7 @@ public final class Containers {
     this.dir = dir;
   }
 
-  public static Containers of(Store store) {
+  public static Containers of(ImageStore store) {
     return new Containers(store.root().resolve("containers"));
   }
 
@@ -135,7 +135,7 @@ public final class Containers {
   public List<Entry> list() {
     List<Entry> out = new ArrayList<>();
     for (Path d : entries()) {
-      if (!Store.isSandboxId(d.getFileName().toString())) continue;
+      if (!ImageStore.isSandboxId(d.getFileName().toString())) continue;
       Entry e = load(d);
       if (e != null) out.add(e);
     }
@@ -145,7 +145,7 @@ public final class Containers {
 
   /** The sandbox with this full id, or null. */
   public Entry get(String id) {
-    return Store.isSandboxId(id) ? load(dir.resolve(id)) : null;
+    return ImageStore.isSandboxId(id) ? load(dir.resolve(id)) : null;
   }
 
   private static Entry load(Path d) {

@@ -6,11 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Store operations behind {@code rmi}, {@code tag}, {@code image prune} and {@code system df}. */
+/** ImageStore operations behind {@code rmi}, {@code tag}, {@code image prune} and {@code system df}. */
 public final class StoreService {
-  private final Store store;
+  private final ImageStore store;
 
-  public StoreService(Store store) {
+  public StoreService(ImageStore store) {
     this.store = store;
   }
 
@@ -19,7 +19,7 @@ public final class StoreService {
    * By id: all its names and the image, which needs force when it has several names. An image a
    * sandbox uses is refused, with or without force. Returns lines to print.
    */
-  public List<String> remove(String input, boolean force, Store.Deleter deleter) {
+  public List<String> remove(String input, boolean force, ImageStore.Deleter deleter) {
     return store.locked(() -> {
       ImageLookup.Found f = ImageLookup.find(store, input);
       ImageRecord r = f.image();
@@ -61,7 +61,7 @@ public final class StoreService {
   }
 
   /** Removes images without names (unless used) and unreferenced layers; returns ids and bytes. */
-  public PruneResult prune(Store.Deleter deleter) {
+  public PruneResult prune(ImageStore.Deleter deleter) {
     return store.locked(() -> {
       Map<String, String> tags = store.tags();
       List<String> removed = new ArrayList<>();
@@ -73,7 +73,7 @@ public final class StoreService {
       }
       long freed = store.collectGarbage(deleter);
       store.cleanIncomplete(deleter);
-      freed += store.removeStaleTemporaries(System.currentTimeMillis() - Store.STALE_TEMPORARY.toMillis(), deleter);
+      freed += store.removeStaleTemporaries(System.currentTimeMillis() - ImageStore.STALE_TEMPORARY.toMillis(), deleter);
       return new PruneResult(removed, freed);
     });
   }

@@ -291,7 +291,7 @@ class FuseOverlayTest extends ImageRunFixture {
     try {
       org.junit.jupiter.api.Assumptions.assumeFalse(Files.getFileStore(shm).equals(Files.getFileStore(t)),
           "/dev/shm and the test's temporary directory are one filesystem");
-      var store = dev.jbox.image.store.Store.open(j.storage);
+      var store = dev.jbox.image.store.ImageStore.open(j.storage);
       List<String> lower = new ArrayList<>();
       for (Path l : store.lowerDirs(dev.jbox.image.store.ImageLookup.find(store, busybox).image())) lower.add(l.toString());
       Path c = t.resolve("c");

@@ -1,4 +1,4 @@
-package dev.jbox.state;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import dev.jbox.json.Json;
@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * The state of every sandbox of this user: {@code $XDG_RUNTIME_DIR/jbox/<id>/}, or {@code
  * /tmp/jbox-run-<uid>/<id>/} (0700, ours, not a symlink) with a warning when XDG_RUNTIME_DIR is unset.
  */
-public final class Store {
+public final class SandboxStore {
   /** Compiled on first use, not when `jbox run` opens the store (dev.jbox.Text says why). */
   private static final class Patterns {
     static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
@@ -37,7 +37,7 @@ public final class Store {
 
   private final Path root;
 
-  private Store(Path root) {
+  private SandboxStore(Path root) {
     this.root = root;
   }
 
@@ -46,18 +46,18 @@ public final class Store {
   }
 
   /** Opens (creating) the store for this user; {@code warn} (may be null) gets the fallback warning. */
-  public static Store open(Map<String, String> env, Consumer<String> warn) {
+  public static SandboxStore open(Map<String, String> env, Consumer<String> warn) {
     String xdg = env.get("XDG_RUNTIME_DIR");
     long uid = ProcStatus.uidGid()[0];
     if (xdg != null && !xdg.isEmpty() && xdg.startsWith("/") && Files.isDirectory(Path.of(xdg))) {
       Path root = Path.of(xdg, "jbox");
       mkPrivate(root, uid);
-      return new Store(root);
+      return new SandboxStore(root);
     }
     Path root = Path.of("/tmp/jbox-run-" + uid);
     if (warn != null) warn.accept("XDG_RUNTIME_DIR is unset; sandbox state is kept in " + root);
     mkPrivate(root, uid);
-    return new Store(root);
+    return new SandboxStore(root);
   }
 
   /** Creates dir 0700 if missing; refuses one that is a symlink, not ours, or open to others. */

@@ -1,4 +1,4 @@
-package dev.jbox.state;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 
@@ -8,7 +8,7 @@ public final class Lifecycle {
 
   /** Sends sig to the sandbox's pid 1; fails when it is not running. */
   public static void kill(Sandbox s, int sig) {
-    State st = s.state();
+    MonitorState st = s.state();
     if (st == null || !s.status().running() || !Signals.send(st.pid(), st.pidStart(), sig)) {
       throw new JboxException("sandbox " + s.label() + " is not running");
     }
@@ -16,7 +16,7 @@ public final class Lifecycle {
 
   /** StopSignal, then SIGKILL after timeoutSeconds; returns once the monitor recorded the exit. */
   public static void stop(Sandbox s, int stopSignal, long timeoutSeconds) {
-    State st = s.state();
+    MonitorState st = s.state();
     if (st == null || !s.status().running()) return;
     Signals.send(st.pid(), st.pidStart(), stopSignal);
     if (waitExit(s, timeoutSeconds * 1000)) return;

@@ -1,4 +1,4 @@
-package dev.jbox.state;
+package dev.jbox.sandboxes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The state store without any sandbox: names, lookup, stale detection, the private directory checks. */
-class StoreTest {
+class SandboxStoreTest {
   @TempDir Path tmp;
 
-  Store store() {
+  SandboxStore store() {
     List<String> warnings = new ArrayList<>();
-    Store s = Store.open(Map.of("XDG_RUNTIME_DIR", tmp.toString()), warnings::add);
+    SandboxStore s = SandboxStore.open(Map.of("XDG_RUNTIME_DIR", tmp.toString()), warnings::add);
     assertEquals(List.of(), warnings);
     return s;
   }
@@ -38,10 +38,10 @@ class StoreTest {
 
   @Test
   void names_areValidatedAndUnique() {
-    Store s = store();
-    assertEquals("web.1_a-b", Store.validName("web.1_a-b"));
+    SandboxStore s = store();
+    assertEquals("web.1_a-b", SandboxStore.validName("web.1_a-b"));
     for (String bad : List.of("-x", ".x", "a b", "a/b", "", "0123456789ab")) {
-      assertThrows(JboxException.class, () -> Store.validName(bad), bad);
+      assertThrows(JboxException.class, () -> SandboxStore.validName(bad), bad);
     }
     s.create(SandboxBuilder.newId(), "web", config("web"));
     JboxException e = assertThrows(JboxException.class, () -> s.create(SandboxBuilder.newId(), "web", config("web")));
@@ -50,7 +50,7 @@ class StoreTest {
 
   @Test
   void find_byIdNameAndUniquePrefix_ambiguousAndUnknownRefused() {
-    Store s = store();
+    SandboxStore s = store();
     String a = "ab" + "0".repeat(62);
     String b = "ac" + "1".repeat(62);
     s.create(a, "one", config("one"));
@@ -65,7 +65,7 @@ class StoreTest {
 
   @Test
   void status_checksPidAndStartTime_staleStateShowsExitedUnknown() throws Exception {
-    Store s = store();
+    SandboxStore s = store();
     Sandbox sb = s.create(SandboxBuilder.newId(), null, config(null));
     assertEquals(Status.Kind.CREATED, sb.status().kind());
     long me = ProcessHandle.current().pid();
@@ -97,13 +97,13 @@ class StoreTest {
     long uid = dev.jbox.sandbox.idmap.ProcStatus.uidGid()[0];
     Path link = tmp.resolve("link");
     Files.createSymbolicLink(link, tmp);
-    assertThrows(JboxException.class, () -> Store.mkPrivate(link, uid));
+    assertThrows(JboxException.class, () -> SandboxStore.mkPrivate(link, uid));
     Path open = tmp.resolve("open");
     Files.createDirectory(open, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxrwxrwx")));
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
-    assertThrows(JboxException.class, () -> Store.mkPrivate(open, uid));
-    assertThrows(JboxException.class, () -> Store.mkPrivate(tmp.resolve("mine"), uid + 1));
-    Store.mkPrivate(tmp.resolve("ok"), uid);
+    assertThrows(JboxException.class, () -> SandboxStore.mkPrivate(open, uid));
+    assertThrows(JboxException.class, () -> SandboxStore.mkPrivate(tmp.resolve("mine"), uid + 1));
+    SandboxStore.mkPrivate(tmp.resolve("ok"), uid);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.jbox.state;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import dev.jbox.json.Json;
@@ -63,9 +63,9 @@ public final class Sandbox {
   }
 
   /** The monitor's record, or null before the monitor wrote one. */
-  public State state() {
+  public MonitorState state() {
     try {
-      return State.of(Json.parseObject(Files.readString(dir.resolve("state"), StandardCharsets.UTF_8)));
+      return MonitorState.of(Json.parseObject(Files.readString(dir.resolve("state"), StandardCharsets.UTF_8)));
     } catch (NoSuchFileException e) {
       return null;
     } catch (IOException | RuntimeException e) {
@@ -75,25 +75,25 @@ public final class Sandbox {
 
   /** The status checked against /proc: a "running" record whose pid is gone or reused is exited (unknown). */
   public Status status() {
-    State s = state();
+    MonitorState s = state();
     if (s == null) return new Status(Status.Kind.CREATED, null, created(), false);
     if (s.status().equals("running")) {
       if (Procfs.alive(s.pid(), s.pidStart())) return new Status(Status.Kind.RUNNING, null, s.started(), false);
       // re-read: the monitor may have recorded the exit since
-      State again = state();
+      MonitorState again = state();
       if (again != null && again.status().equals("exited")) return exited(again);
       return new Status(Status.Kind.EXITED, null, s.started(), true);
     }
     return exited(s);
   }
 
-  private static Status exited(State s) {
+  private static Status exited(MonitorState s) {
     return new Status(Status.Kind.EXITED, s.exitCode(), s.finished() != null ? s.finished() : s.started(), false);
   }
 
   /** Whether the monitor process recorded in the state still runs. */
   public boolean monitorAlive() {
-    State s = state();
+    MonitorState s = state();
     return s != null && Procfs.alive(s.monitorPid(), s.monitorStart());
   }
 
@@ -134,6 +134,6 @@ public final class Sandbox {
     }
     Files.deleteIfExists(gone);
     // a detached sandbox keeps its generated /etc files (files/ID) for `jbox start` until now
-    if (withFiles) Store.removeFiles(dir.getParent(), id());
+    if (withFiles) SandboxStore.removeFiles(dir.getParent(), id());
   }
 }

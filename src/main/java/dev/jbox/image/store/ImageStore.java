@@ -41,10 +41,10 @@ import java.util.TreeMap;
  * Layers are keyed by diff id (not chain id): each is a complete overlay lower dir of its own,
  * independent of its parents, so one directory serves every image that contains that diff.
  */
-public final class Store {
+public final class ImageStore {
   private final Path root;
 
-  private Store(Path root) {
+  private ImageStore(Path root) {
     this.root = root;
   }
 
@@ -59,7 +59,7 @@ public final class Store {
   }
 
   /** Opens (creating) the store at root. */
-  public static Store open(Path root) {
+  public static ImageStore open(Path root) {
     try {
       for (String d : List.of("images", "blobs/sha256", "layers", "locks")) {
         // checked first: createDirectories throws and catches an exception per existing level,
@@ -69,7 +69,7 @@ public final class Store {
     } catch (IOException e) {
       throw new JboxException("storage `" + root + "`: " + e.getMessage(), e);
     }
-    return new Store(root);
+    return new ImageStore(root);
   }
 
   public Path root() {
