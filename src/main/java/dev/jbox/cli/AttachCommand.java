@@ -1,5 +1,6 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.AttachPlan;
 import dev.jbox.JboxException;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;

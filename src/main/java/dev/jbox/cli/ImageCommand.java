@@ -1,5 +1,6 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageLookup;
@@ -94,7 +95,7 @@ final class ImageCommand implements Runnable {
       PicoMain root = PicoMain.of(spec);
       PrintStream out = root.out();
       try (Unpacker u = PullService.newUnpacker(root.err())) {
-        StoreService.PruneResult r = new StoreService(KeptSandboxes.openStore(PicoMain.of(spec).err())).prune(
+        StoreService.PruneResult r = KeptSandboxes.imageService(PicoMain.of(spec).err()).prune(
             u::delete);
         r.imageIds().forEach(out::println);
         out.println("Reclaimed " + ImagesCommand.si(r.bytesFreed()));

@@ -1,5 +1,6 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
 import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.store.ImageStore;

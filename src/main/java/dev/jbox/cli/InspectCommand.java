@@ -1,6 +1,7 @@
 package dev.jbox.cli;
 
-import dev.jbox.image.store.Containers;
+import dev.jbox.sandboxes.KeptSandboxes;
+import dev.jbox.sandboxes.Containers;
 import dev.jbox.json.Json;
 import dev.jbox.sandboxes.Procfs;
 import dev.jbox.sandboxes.Sandbox;

@@ -1,5 +1,6 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.image.pull.LoadService;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,5 +1,6 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
 import dev.jbox.sandboxes.Sandbox;
 import java.io.IOException;

@@ -1,7 +1,8 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
-import dev.jbox.image.store.Containers;
+import dev.jbox.sandboxes.Containers;
 import dev.jbox.json.Json;
 import dev.jbox.sandboxes.Sandbox;
 import dev.jbox.sandboxes.MonitorState;

@@ -1,5 +1,6 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.image.Platform;
 import dev.jbox.image.pull.PullRequest;
 import dev.jbox.image.pull.PullService;

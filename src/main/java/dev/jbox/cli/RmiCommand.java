@@ -1,5 +1,6 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.StoreService;
 import dev.jbox.image.unpack.Unpacker;
@@ -28,7 +29,7 @@ final class RmiCommand implements Callable<Integer> {
   public Integer call() {
     PicoMain root = PicoMain.of(spec);
     PrintStream out = root.out();
-    StoreService svc = new StoreService(KeptSandboxes.openStore(PicoMain.of(spec).err()));
+    StoreService svc = KeptSandboxes.imageService(PicoMain.of(spec).err());
     try (Unpacker u = PullService.newUnpacker(root.err())) {
       for (String i : images) svc.remove(i, force, u::delete).forEach(out::println);
     }

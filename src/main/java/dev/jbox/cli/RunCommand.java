@@ -1,12 +1,15 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.RunImage;
+import dev.jbox.sandboxes.DetachedRun;
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
 import dev.jbox.Trace;
 import java.util.List;
 import dev.jbox.config.ConfigLoader;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;
-import dev.jbox.image.store.Containers;
+import dev.jbox.sandboxes.Containers;
 import dev.jbox.image.store.ImageStore;
 import dev.jbox.sandbox.Plan;
 import dev.jbox.sandbox.RunRequest;
@@ -65,10 +68,10 @@ final class RunCommand {
     Path containerDir = null;
     String imageLabel = null;
     if (imageName != null) {
-      RunImage.Resolved img = RunImage.resolve(imageName, o.value("pull"), caller, out, err);
+      RunImage.Resolved img = RunImage.resolve(imageName, o.value("pull"), caller, out, err, Prompts.shortNames());
       // what crashed runs left goes first: a listing and a stat or two per sandbox (java.io, well
       // under a millisecond) when nothing did; the deleter's JVM only when something did
-      List<String> leftovers = ImageStore.sandboxLeftovers(img.containersDir(), System.currentTimeMillis(), stateRoot);
+      List<String> leftovers = Containers.sandboxLeftovers(img.containersDir(), System.currentTimeMillis(), stateRoot);
       if (!leftovers.isEmpty()) KeptSandboxes.sweep(new Containers(img.containersDir()), leftovers, err);
       containerDir = img.containersDir().resolve(id);
       imageLabel = img.spec().name();
@@ -83,10 +86,10 @@ final class RunCommand {
           DetachedRun.addRestart(record, id, name, req, again, plan.removeDir(), keptPlan);
         }
         Path dir = containerDir;
-        if (name == null) ImageStore.recordSandbox(dir, record, req.rm());
+        if (name == null) Containers.recordSandbox(dir, record, req.rm());
         else stateStore.withName(name, () -> {
           KeptSandboxes.checkNameFree(img.containersDir(), name, id);
-          ImageStore.recordSandbox(dir, record, req.rm());
+          Containers.recordSandbox(dir, record, req.rm());
         });
       } catch (RuntimeException e) {
         if (plan != null) removeQuietly(plan.removeDir());

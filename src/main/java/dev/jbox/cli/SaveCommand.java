@@ -1,5 +1,6 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
 import dev.jbox.image.archive.ImageArchiveWriter;
 import dev.jbox.image.archive.SaveService;

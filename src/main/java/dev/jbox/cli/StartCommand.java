@@ -1,9 +1,11 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.AttachPlan;
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;
-import dev.jbox.image.store.Containers;
+import dev.jbox.sandboxes.Containers;
 import dev.jbox.sandboxes.Sandbox;
 import dev.jbox.sandboxes.Status;
 import dev.jbox.sandboxes.SandboxStore;

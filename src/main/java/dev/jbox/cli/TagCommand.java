@@ -1,5 +1,6 @@
 package dev.jbox.cli;
 
+import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.image.store.StoreService;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,7 +23,7 @@ final class TagCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    StoreService svc = new StoreService(KeptSandboxes.openStore(PicoMain.of(spec).err()));
+    StoreService svc = KeptSandboxes.imageService(PicoMain.of(spec).err());
     for (String t : targets) svc.tag(source, t);
     return 0;
   }

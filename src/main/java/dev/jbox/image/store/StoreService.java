@@ -9,9 +9,21 @@ import java.util.Map;
 /** ImageStore operations behind {@code rmi}, {@code tag}, {@code image prune} and {@code system df}. */
 public final class StoreService {
   private final ImageStore store;
+  private final Users users;
 
-  public StoreService(ImageStore store) {
+  /** The sandboxes that use an image (by image id or manifest digest): their names or short ids. */
+  public interface Users {
+    List<String> of(String imageId, String manifestDigest);
+  }
+
+  /** users: who uses an image, which the sandboxes' records say (the store knows nothing of them). */
+  public StoreService(ImageStore store, Users users) {
     this.store = store;
+    this.users = users;
+  }
+
+  private List<String> inUse(ImageRecord r) {
+    return users.of(r.id(), r.manifestDigest());
   }
 
   /**
@@ -23,7 +35,7 @@ public final class StoreService {
     return store.locked(() -> {
       ImageLookup.Found f = ImageLookup.find(store, input);
       ImageRecord r = f.image();
-      List<String> users = store.inUse(r);
+      List<String> users = inUse(r);
       if (!users.isEmpty()) {
         throw new JboxException("image " + input + " is in use by sandbox " + users
             + ": remove the sandbox first");
@@ -66,7 +78,7 @@ public final class StoreService {
       Map<String, String> tags = store.tags();
       List<String> removed = new ArrayList<>();
       for (ImageRecord r : store.images()) {
-        if (store.namesOf(r, tags).isEmpty() && store.inUse(r).isEmpty()) {
+        if (store.namesOf(r, tags).isEmpty() && inUse(r).isEmpty()) {
           store.dropImage(r);
           removed.add(r.id().substring(7));
         }
@@ -93,8 +105,8 @@ public final class StoreService {
     java.util.Set<String> usedByAny = new java.util.HashSet<>();
     int active = 0;
     for (ImageRecord r : all) {
-      boolean keep = !store.namesOf(r, tags).isEmpty() || !store.inUse(r).isEmpty();
-      if (!store.inUse(r).isEmpty()) active++;
+      boolean keep = !store.namesOf(r, tags).isEmpty() || !inUse(r).isEmpty();
+      if (!inUse(r).isEmpty()) active++;
       for (ImageRecord.Layer l : r.layers()) {
         usedByAny.add(l.diffId().substring(7));
         if (keep) usedByActive.add(l.diffId().substring(7));

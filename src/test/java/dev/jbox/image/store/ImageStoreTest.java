@@ -90,7 +90,7 @@ class ImageStoreTest {
       s.putImage(record('a', 'b', '1'), "docker.io/library/alpine:latest");
       return null;
     });
-    StoreService svc = new StoreService(s);
+    StoreService svc = new StoreService(s, (id, digest) -> List.of());
     svc.tag("alpine", "other:1");
     assertEquals(List.of("Untagged: localhost/other:1"), svc.remove("other:1", false, x -> {}));
     assertTrue(s.layerComplete(d('1')));

@@ -1,7 +1,10 @@
-package dev.jbox.image.store;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.json.Json;
+import java.io.File;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -32,8 +35,7 @@ import java.util.Map;
  * Directories that a crash left behind (a --rm sandbox whose cleaner never ran, or a directory
  * without a record) and whose lock is free are moved to {@code .removing-<id>} and deleted, in the
  * user namespace, by the caller. The two steps on {@code jbox run}'s path, writing the record and
- * finding leftover candidates, are static methods of {@link ImageStore}, which the run path has loaded
- * already: one more class of our own costs it about half a millisecond.
+ * finding leftover candidates, are its static methods at the end.
  */
 public final class Containers {
   public static final String RECORD = "config.json";
@@ -135,7 +137,7 @@ public final class Containers {
   public List<Entry> list() {
     List<Entry> out = new ArrayList<>();
     for (Path d : entries()) {
-      if (!ImageStore.isSandboxId(d.getFileName().toString())) continue;
+      if (!isSandboxId(d.getFileName().toString())) continue;
       Entry e = load(d);
       if (e != null) out.add(e);
     }
@@ -145,7 +147,7 @@ public final class Containers {
 
   /** The sandbox with this full id, or null. */
   public Entry get(String id) {
-    return ImageStore.isSandboxId(id) ? load(dir.resolve(id)) : null;
+    return isSandboxId(id) ? load(dir.resolve(id)) : null;
   }
 
   private static Entry load(Path d) {
@@ -177,4 +179,62 @@ public final class Containers {
     }
     return out;
   }
+
+  // --- the two steps on the run path -----------------------------------------------------------
+
+  /**
+   * Records a new image sandbox in containers/ID/ ({@link Containers}) before its plan goes to
+   * the helper: the rm marker first, then config.json through a temporary file and a rename, so a
+   * reader sees all of it or nothing. (java.io: NIO's copy and move classes would cost the run
+   * path about half a millisecond.)
+   */
+  public static void recordSandbox(Path containerDir, Map<String, Object> config, boolean rm) {
+    File dir = containerDir.toFile();
+    File tmp = new File(dir, RECORD + ".tmp");
+    try {
+      if (rm && !new File(dir, RM_MARK).createNewFile()) throw new IOException(RM_MARK + " exists");
+      try (FileOutputStream o = new FileOutputStream(tmp)) {
+        o.write((Json.pretty(config) + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+      if (!tmp.renameTo(new File(dir, RECORD))) throw new IOException("cannot rename " + tmp);
+    } catch (IOException e) {
+      throw new JboxException("run: record the sandbox in `" + containerDir + "`: " + e.getMessage());
+    }
+  }
+
+  /** A sandbox id: 64 lowercase hex digits (no regex: this runs on the run path). */
+  public static boolean isSandboxId(String s) {
+    return dev.jbox.Text.isHex(s, 64, 64);
+  }
+
+  /**
+   * The entries of containers/ that may be leftovers of crashed runs, for {@link
+   * ContainerLock#claimLeftovers}: directories older than {@link Containers#GRACE_MS} that are
+   * marked --rm, or have no record (half-created, or an older jbox's) and are not a detached
+   * sandbox of the state store {@code stateRoot} (may be null); and {@code .removing-}
+   * directories a sweep left half deleted. Kept sandboxes (a record without the rm marker) are
+   * never candidates. One listing and a stat or two per sandbox, through java.io, whose classes
+   * every JVM has loaded: this runs on the run path, before any lock is probed.
+   */
+  public static List<String> sandboxLeftovers(Path containers, long nowMs, Path stateRoot) {
+    String[] names = containers.toFile().list();
+    if (names == null) return List.of();
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      if (n.startsWith(ContainerLock.REMOVING)) {
+        out.add(n);
+        continue;
+      }
+      if (!isSandboxId(n)) continue;
+      File d = new File(containers.toFile(), n);
+      if (!new File(d, RM_MARK).exists()) {
+        if (new File(d, RECORD).exists()) continue; // kept
+        if (stateRoot != null && new File(stateRoot.toFile(), n).exists()) continue; // detached, an older jbox's
+      }
+      long m = d.lastModified();
+      if (m != 0 && nowMs - m > GRACE_MS) out.add(n);
+    }
+    return out;
+  }
+
 }

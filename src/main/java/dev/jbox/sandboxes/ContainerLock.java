@@ -1,4 +1,4 @@
-package dev.jbox.image.store;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import java.io.IOException;

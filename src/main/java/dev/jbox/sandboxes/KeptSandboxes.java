@@ -1,10 +1,9 @@
-package dev.jbox.cli;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import dev.jbox.image.pull.PullService;
-import dev.jbox.image.store.ContainerLock;
-import dev.jbox.image.store.Containers;
 import dev.jbox.image.store.ImageStore;
+import dev.jbox.image.store.StoreService;
 import dev.jbox.image.unpack.Unpacker;
 import dev.jbox.sandboxes.Sandbox;
 import dev.jbox.sandboxes.Signals;
@@ -27,18 +26,24 @@ import java.util.Set;
  * first, their status for {@code ps}, finding them by id, name or prefix together with the
  * detached sandboxes of the state store, and their removal for {@code rm}.
  */
-final class KeptSandboxes {
+public final class KeptSandboxes {
   private KeptSandboxes() {}
 
   /** Opens (creating) the image store and sweeps leftovers: how the image commands open it. */
-  static ImageStore openStore(PrintStream err) {
+  public static ImageStore openStore(PrintStream err) {
     ImageStore s = ImageStore.open(ImageStore.defaultRoot());
     sweep(Containers.of(s), err);
     return s;
   }
 
+  /** The image store's operations, opened (swept) by {@link #openStore}, knowing which images the sandboxes use. */
+  public static StoreService imageService(PrintStream err) {
+    ImageStore s = openStore(err);
+    return new StoreService(s, Containers.of(s)::users);
+  }
+
   /** The store's containers/ directory, swept, or null when there is no image store (ps and rm create none). */
-  static Containers existing(PrintStream err) {
+  public static Containers existing(PrintStream err) {
     Path dir = ImageStore.defaultRoot().resolve("containers");
     if (!Files.isDirectory(dir)) return null;
     Containers c = new Containers(dir);
@@ -47,23 +52,23 @@ final class KeptSandboxes {
   }
 
   /**
-   * Deletes what crashed runs left (see {@link ImageStore#sandboxLeftovers}); a listing and a stat or two
+   * Deletes what crashed runs left (see {@link Containers#sandboxLeftovers}); a listing and a stat or two
    * per sandbox when there is nothing to do, the user-namespace deleter only when there is.
    * Failures are a warning: the next command tries again.
    */
-  static void sweep(Containers c, PrintStream err) {
+  public static void sweep(Containers c, PrintStream err) {
     Path stateRoot;
     try {
       stateRoot = dev.jbox.sandboxes.SandboxStore.open(System.getenv(), w -> { }).root();
     } catch (JboxException e) {
       stateRoot = null;
     }
-    List<String> maybe = ImageStore.sandboxLeftovers(c.dir(), System.currentTimeMillis(), stateRoot);
+    List<String> maybe = Containers.sandboxLeftovers(c.dir(), System.currentTimeMillis(), stateRoot);
     if (!maybe.isEmpty()) sweep(c, maybe, err);
   }
 
   /** The second half of {@link #sweep(Containers, PrintStream)}, for candidates found. */
-  static void sweep(Containers c, List<String> candidates, PrintStream err) {
+  public static void sweep(Containers c, List<String> candidates, PrintStream err) {
     List<Path> gone;
     try {
       gone = ContainerLock.claimLeftovers(c, candidates, System.currentTimeMillis());
@@ -83,7 +88,7 @@ final class KeptSandboxes {
    * Whether it runs is the lock; what it did, the state record its monitor keeps in the lock file.
    * A free lock with a "running" record: the monitor was killed, the exit code is unknown.
    */
-  static Status status(Containers.Entry e) {
+  public static Status status(Containers.Entry e) {
     boolean locked = e.locked();
     Map<String, Object> m = e.state();
     MonitorState s = m == null ? null : MonitorState.of(m);
@@ -95,14 +100,14 @@ final class KeptSandboxes {
   }
 
   /** The host pid of a running foreground sandbox's pid 1, or null. */
-  static Long pid(Containers.Entry e, Status st) {
+  public static Long pid(Containers.Entry e, Status st) {
     if (!st.running()) return null;
     Map<String, Object> m = e.state();
     return m == null ? null : MonitorState.of(m).pid();
   }
 
   /** Image sandboxes that are only in containers/ (a detached one is listed from the state store). */
-  static List<Containers.Entry> foreground(Containers c, List<Sandbox> detached) {
+  public static List<Containers.Entry> foreground(Containers c, List<Sandbox> detached) {
     if (c == null) return List.of();
     Set<String> ids = new HashSet<>();
     for (Sandbox s : detached) ids.add(s.id());
@@ -115,7 +120,7 @@ final class KeptSandboxes {
    * Throws when an image sandbox of containers/ other than {@code id} has the name: run and run -d
    * check it under the state store's lock, where run -d checks the detached sandboxes' names.
    */
-  static void checkNameFree(Path containersDir, String name, String id) {
+  public static void checkNameFree(Path containersDir, String name, String id) {
     for (Containers.Entry e : new Containers(containersDir).list()) {
       if (name.equals(e.name()) && !e.id().equals(id)) {
         throw new JboxException("the name `" + name + "` is in use by sandbox " + e.shortId() + " (jbox rm " + name + " frees it)");
@@ -124,21 +129,21 @@ final class KeptSandboxes {
   }
 
   /** Finds a sandbox of either kind for the commands that take one (start, inspect, logs). */
-  static Found find(dev.jbox.sandboxes.SandboxStore store, PrintStream err, String ref) {
+  public static Found find(dev.jbox.sandboxes.SandboxStore store, PrintStream err, String ref) {
     List<Sandbox> detached = store.list();
     return find(detached, foreground(existing(err), detached), ref);
   }
 
   /** One of the two kinds, found by {@link #find}. */
-  record Found(Sandbox detached, Containers.Entry kept) {
-    String label() {
+  public record Found(Sandbox detached, Containers.Entry kept) {
+    public String label() {
       if (detached != null) return detached.label();
       return kept.name() != null ? kept.name() : kept.shortId();
     }
   }
 
   /** By full id, name, or unique id prefix across both kinds; one-line errors otherwise. */
-  static Found find(List<Sandbox> detached, List<Containers.Entry> kept, String ref) {
+  public static Found find(List<Sandbox> detached, List<Containers.Entry> kept, String ref) {
     if (ref == null || ref.isEmpty()) throw new JboxException("no sandbox name or id given");
     for (Sandbox s : detached) if (s.id().equals(ref) || ref.equals(s.name())) return new Found(s, null);
     for (Containers.Entry e : kept) if (e.id().equals(ref) || ref.equals(e.name())) return new Found(null, e);
@@ -155,12 +160,12 @@ final class KeptSandboxes {
   }
 
   /** Deletes sandbox directories in the user namespace (their files belong to subordinate ids); one deleter per command. */
-  static final class Remover implements AutoCloseable {
+  public static final class Remover implements AutoCloseable {
     private final Containers containers;
     private final PrintStream err;
     private Unpacker unpacker;
 
-    Remover(Containers containers, PrintStream err) {
+    public Remover(Containers containers, PrintStream err) {
       this.containers = containers;
       this.err = err;
     }
@@ -169,7 +174,7 @@ final class KeptSandboxes {
      * Removes a foreground sandbox: refused while it runs, unless force, which kills its pid 1
      * (the monitor then records the exit and ends; its cleaner releases the lock).
      */
-    void removeForeground(Containers.Entry e, boolean force, String label) {
+    public void removeForeground(Containers.Entry e, boolean force, String label) {
       if (e.locked()) {
         if (!force) {
           throw new JboxException("sandbox " + label + " is running in the foreground of another jbox: end it there, or use rm -f");
@@ -191,7 +196,7 @@ final class KeptSandboxes {
     }
 
     /** Removes the directory once its lock is free (waiting up to 10 s for a monitor or cleaner that ends). */
-    void removeDir(Path dir, String label) {
+    public void removeDir(Path dir, String label) {
       long deadline = System.nanoTime() + 10_000_000_000L;
       Path claimed;
       while ((claimed = ContainerLock.claim(dir)) == null) {

@@ -1,4 +1,4 @@
-package dev.jbox.cli;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import dev.jbox.helper.PlanChannel;
@@ -17,17 +17,17 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code jbox run -d}: records the sandbox (with its encoded plan) in the state store and hands the plan to the helper's monitor. */
-final class DetachedRun {
+public final class DetachedRun {
   private DetachedRun() {}
 
   /** --name is for detached sandboxes and image sandboxes (kept in the image store after a foreground run). */
-  static void check(boolean detach, boolean image, String name) {
+  public static void check(boolean detach, boolean image, String name) {
     if (!detach && !image) throw new JboxException("run: --name needs -d or an IMAGE (a foreground --rootfs sandbox is not kept)");
     SandboxStore.validName(name);
   }
 
   /** image: the image's name for an image sandbox, else null (the rootfs is shown). */
-  static void send(String id, String name, String image, RunRequest req, Plan plan, Map<String, String> env, PrintStream err) {
+  public static void send(String id, String name, String image, RunRequest req, Plan plan, Map<String, String> env, PrintStream err) {
     SandboxStore store = SandboxStore.open(env, w -> err.println("jbox: warning: " + w));
     byte[] encoded = PlanWriter.encode(plan);
     Map<String, Object> config = config(id, name, req, plan);
@@ -48,7 +48,7 @@ final class DetachedRun {
    * the config.json of a detached sandbox with the encoded plan, which jbox start copies into the
    * state store.
    */
-  static void addRestart(Map<String, Object> record, String id, String name, RunRequest req, Plan plan, String etcFiles,
+  public static void addRestart(Map<String, Object> record, String id, String name, RunRequest req, Plan plan, String etcFiles,
       byte[] encoded) {
     for (Map.Entry<String, Object> e : config(id, name, req, plan).entrySet()) record.putIfAbsent(e.getKey(), e.getValue());
     record.put("etcFiles", etcFiles); // the generated /etc files the plan binds: kept until jbox rm
@@ -56,7 +56,7 @@ final class DetachedRun {
   }
 
   /** What config.json records: enough for ps and inspect, and the process rules exec applies again. */
-  static Map<String, Object> config(String id, String name, RunRequest req, Plan plan) {
+  public static Map<String, Object> config(String id, String name, RunRequest req, Plan plan) {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("id", id);
     c.put("name", name);

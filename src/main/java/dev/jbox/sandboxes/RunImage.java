@@ -1,9 +1,10 @@
-package dev.jbox.cli;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import dev.jbox.image.ImageConfig;
 import dev.jbox.image.Platform;
 import dev.jbox.image.pull.LayerIds;
+import dev.jbox.image.registry.RegistriesConf;
 import dev.jbox.image.pull.PullRequest;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageLookup;
@@ -17,13 +18,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Finds (pulling by --pull policy) the image of {@code jbox run IMAGE} and reads its config. */
-final class RunImage {
+public final class RunImage {
   private RunImage() {}
 
   /** The image and the directory its sandboxes' writable layers go to. */
-  record Resolved(ImageSpec spec, Path containersDir) {}
+  public record Resolved(ImageSpec spec, Path containersDir) {}
 
-  static Resolved resolve(String name, String pullPolicy, IdMaps.Caller caller, PrintStream out, PrintStream err) {
+  public static Resolved resolve(String name, String pullPolicy, IdMaps.Caller caller, PrintStream out, PrintStream err,
+      RegistriesConf.Prompter prompter) {
     String policy = pullPolicy == null ? "missing" : pullPolicy;
     if (!List.of("missing", "always", "never", "newer").contains(policy)) {
       throw new JboxException("--pull `" + policy + "`: expected missing, always, never or newer");
@@ -43,7 +45,7 @@ final class RunImage {
     if (rec == null) {
       // progress goes to stderr: the sandbox owns stdout
       rec = new PullService(store, err, err).pull(new PullRequest(name, Platform.host(), null, false,
-          System.console() != null, 4, Prompts.shortNames()));
+          System.console() != null, 4, prompter));
     }
     LayerIds ids = LayerIds.of(caller);
     for (ImageRecord.Layer l : rec.layers()) {
