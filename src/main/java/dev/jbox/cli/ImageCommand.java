@@ -1,6 +1,5 @@
 package dev.jbox.cli;
 
-import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageLookup;
@@ -46,7 +45,7 @@ final class ImageCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      ImageStore store = KeptSandboxes.openStore(PicoMain.of(spec).err());
+      ImageStore store = PicoMain.sandboxes(spec).openImageStore();
       List<Object> out = new ArrayList<>();
       for (String i : images) {
         ImageRecord r = ImageLookup.find(store, i).image();
@@ -95,7 +94,7 @@ final class ImageCommand implements Runnable {
       PicoMain root = PicoMain.of(spec);
       PrintStream out = root.out();
       try (Unpacker u = PullService.newUnpacker(root.err())) {
-        StoreService.PruneResult r = KeptSandboxes.imageService(PicoMain.of(spec).err()).prune(
+        StoreService.PruneResult r = PicoMain.sandboxes(spec).images().prune(
             u::delete);
         r.imageIds().forEach(out::println);
         out.println("Reclaimed " + ImagesCommand.si(r.bytesFreed()));

@@ -1,6 +1,5 @@
 package dev.jbox.cli;
 
-import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
 import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.store.ImageStore;
@@ -34,7 +33,7 @@ final class ImagesCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream out = PicoMain.of(spec).out();
-    ImageStore store = KeptSandboxes.openStore(PicoMain.of(spec).err());
+    ImageStore store = PicoMain.sandboxes(spec).openImageStore();
     List<ImageRecord> images = new ArrayList<>(store.images());
     images.sort(Comparator.comparing(ImageRecord::pulled).reversed());
     Map<String, String> tags = store.tags();

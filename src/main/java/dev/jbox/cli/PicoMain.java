@@ -1,6 +1,8 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
+import dev.jbox.sandboxes.SandboxService;
+import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
@@ -40,6 +42,15 @@ public final class PicoMain implements Runnable {
   /** The root command object of a (sub)command's invocation. */
   static PicoMain of(CommandLine.Model.CommandSpec spec) {
     return (PicoMain) spec.root().userObject();
+  }
+
+  /** The sandbox service as the image commands use it: to open the image store and know who uses an image. */
+  static SandboxService sandboxes(CommandLine.Model.CommandSpec spec) {
+    return sandboxes(of(spec).err());
+  }
+
+  static SandboxService sandboxes(PrintStream err) {
+    return new SandboxService(SandboxStore.locate(System.getenv()), err);
   }
 
   /** The error stream of this invocation, for warnings printed by services below the commands. */

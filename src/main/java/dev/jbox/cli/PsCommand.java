@@ -1,14 +1,11 @@
 package dev.jbox.cli;
 
-import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.JboxException;
-import dev.jbox.sandboxes.Containers;
 import dev.jbox.json.Json;
 import dev.jbox.sandboxes.Sandbox;
-import dev.jbox.sandboxes.MonitorState;
+import dev.jbox.sandboxes.SandboxRecord;
 import dev.jbox.sandboxes.Status;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +13,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/**
- * {@code jbox ps}: lists detached sandboxes (their state checked against /proc) and image sandboxes
- * run in the foreground (the store's containers/ directory, running while their lock is held).
- */
+/** {@code jbox ps}: lists the sandboxes of every kind, foreground and detached, running or kept. */
 @Command(name = "ps", mixinStandardHelpOptions = true, description = "List sandboxes (see jbox-ps(1)).")
 final class PsCommand extends StateCommand implements Callable<Integer> {
   @Option(names = {"-a", "--all"}, description = "Show every sandbox, not only running ones.")
@@ -31,37 +25,23 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
   @Option(names = "--format", paramLabel = "FORMAT", description = "table (default) or json.")
   String format = "table";
 
-  /** One line of the listing, whichever kind of sandbox. */
-  private record Row(String id, String name, String image, List<String> command, long created, Status status,
-      Long pid, boolean detached) {}
-
   @Override
   public Integer call() {
     if (!format.equals("table") && !format.equals("json")) throw new JboxException("ps: --format must be table or json");
     long now = System.currentTimeMillis();
-    List<Sandbox> detached = store().list();
-    List<Row> list = new ArrayList<>();
-    for (Sandbox s : detached) {
-      Status st = s.status();
-      MonitorState state = st.running() ? s.state() : null;
-      list.add(new Row(s.id(), s.name(), s.image(), command(s), s.created(), st, state != null ? state.pid() : null, true));
-    }
-    for (Containers.Entry e : KeptSandboxes.foreground(KeptSandboxes.existing(PicoMain.of(spec).err()), detached)) {
-      Status st = KeptSandboxes.status(e);
-      list.add(new Row(e.id(), e.name(), e.image(), e.command(), e.created(), st, KeptSandboxes.pid(e, st), false));
-    }
-    list.sort(Comparator.comparingLong(Row::created));
     List<String[]> rows = new ArrayList<>();
     List<Object> json = new ArrayList<>();
-    for (Row r : list) {
-      if (!all && !r.status().running()) continue;
+    for (Sandbox s : service().list()) {
+      Status st = s.status();
+      if (!all && !st.running()) continue;
       if (quiet) {
-        out().println(r.id().substring(0, 12));
+        out().println(s.shortId());
         continue;
       }
-      rows.add(new String[] {r.id().substring(0, 12), r.name() == null ? "" : r.name(), r.image(),
-          abbreviate(String.join(" ", r.command()), 30), r.status().human(now)});
-      json.add(summary(r, now));
+      SandboxRecord r = s.record();
+      rows.add(new String[] {s.shortId(), r.name() == null ? "" : r.name(), r.image() == null ? "" : r.image(),
+          abbreviate(String.join(" ", r.command()), 30), st.human(now)});
+      json.add(summary(s, st, now));
     }
     if (quiet) return 0;
     if (format.equals("json")) {
@@ -72,24 +52,21 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
     return 0;
   }
 
-  @SuppressWarnings("unchecked")
-  private static List<String> command(Sandbox s) {
-    return s.config().get("command") instanceof List<?> l ? (List<String>) l : List.of();
-  }
-
-  private static Map<String, Object> summary(Row r, long now) {
+  private static Map<String, Object> summary(Sandbox s, Status st, long now) {
+    SandboxRecord r = s.record();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", r.id());
     m.put("name", r.name());
+    m.put("kind", r.kind().word());
     m.put("image", r.image());
     m.put("command", new ArrayList<Object>(r.command()));
     m.put("created", r.created());
-    m.put("state", r.status().kind().word());
-    m.put("status", r.status().human(now));
-    m.put("exitCode", r.status().exitCode());
-    m.put("stale", r.status().stale());
-    m.put("pid", r.pid());
-    m.put("detached", r.detached());
+    m.put("state", st.kind().word());
+    m.put("status", st.human(now));
+    m.put("exitCode", st.exitCode());
+    m.put("stale", st.stale());
+    m.put("pid", s.pid());
+    m.put("detached", s.detached());
     return m;
   }
 

@@ -1,6 +1,5 @@
 package dev.jbox.cli;
 
-import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.StoreService;
 import dev.jbox.image.unpack.Unpacker;
@@ -29,7 +28,7 @@ final class RmiCommand implements Callable<Integer> {
   public Integer call() {
     PicoMain root = PicoMain.of(spec);
     PrintStream out = root.out();
-    StoreService svc = KeptSandboxes.imageService(PicoMain.of(spec).err());
+    StoreService svc = PicoMain.sandboxes(spec).images();
     try (Unpacker u = PullService.newUnpacker(root.err())) {
       for (String i : images) svc.remove(i, force, u::delete).forEach(out::println);
     }

@@ -1,6 +1,5 @@
 package dev.jbox.cli;
 
-import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.image.store.StoreService;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -30,7 +29,7 @@ final class SystemCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      StoreService.Usage u = KeptSandboxes.imageService(PicoMain.of(spec).err()).usage();
+      StoreService.Usage u = PicoMain.sandboxes(spec).images().usage();
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"});
       rows.add(new String[] {"Images", Integer.toString(u.images()),

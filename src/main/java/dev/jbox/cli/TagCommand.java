@@ -1,6 +1,5 @@
 package dev.jbox.cli;
 
-import dev.jbox.sandboxes.KeptSandboxes;
 import dev.jbox.image.store.StoreService;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,7 +22,7 @@ final class TagCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    StoreService svc = KeptSandboxes.imageService(PicoMain.of(spec).err());
+    StoreService svc = PicoMain.sandboxes(spec).images();
     for (String t : targets) svc.tag(source, t);
     return 0;
   }

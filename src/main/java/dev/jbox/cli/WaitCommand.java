@@ -1,9 +1,6 @@
 package dev.jbox.cli;
 
-import dev.jbox.sandboxes.Lifecycle;
-import dev.jbox.sandboxes.Sandbox;
-import dev.jbox.sandboxes.Status;
-import dev.jbox.sandboxes.SandboxStore;
+import dev.jbox.sandboxes.SandboxService;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,13 +14,8 @@ final class WaitCommand extends StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    SandboxStore store = store();
-    for (String r : refs) {
-      Sandbox s = store.find(r);
-      Lifecycle.waitExit(s, -1);
-      Status st = s.status();
-      out().println(st.exitCode() == null ? -1 : st.exitCode());
-    }
+    SandboxService svc = service();
+    for (String r : refs) out().println(svc.waitExit(r));
     return 0;
   }
 }

@@ -2,11 +2,9 @@ package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import dev.jbox.helper.PlanWriter;
-import dev.jbox.sandboxes.Sandbox;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /** The ATTACH record jbox attach and jbox start -a send: the state directory, the relay mode and podman-style detach keys. */
 public final class AttachPlan {
@@ -20,14 +18,13 @@ public final class AttachPlan {
     List<Integer> bytes = parseKeys(keys);
     StringBuilder k = new StringBuilder();
     for (int b : bytes) k.append(k.length() == 0 ? "" : " ").append(b);
-    return new PlanWriter.Extra(PlanWriter.T_ATTACH, s.dir() + "\0" + mode(s) + "\0" + k);
+    return new PlanWriter.Extra(PlanWriter.T_ATTACH, s.runtimeDir() + "\0" + mode(s) + "\0" + k);
   }
 
   /** "tty" for a -t sandbox, "stdin" for -i alone, "none" otherwise (output only). */
-  @SuppressWarnings("unchecked")
   public static String mode(Sandbox s) {
-    Object p = s.config().get("process");
-    List<Object> flags = p instanceof Map<?, ?> m && m.get("flags") instanceof List<?> l ? (List<Object>) l : List.of();
+    SandboxRecord.Process p = s.record().process();
+    List<String> flags = p == null ? List.of() : p.flags();
     if (flags.contains("tty")) return "tty";
     return flags.contains("stdin") ? "stdin" : "none";
   }

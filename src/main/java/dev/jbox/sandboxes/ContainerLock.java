@@ -30,7 +30,12 @@ public final class ContainerLock {
    * lock is held (the two kinds conflict). A missing file is not locked.
    */
   public static boolean held(Path containerDir) {
-    try (FileChannel ch = FileChannel.open(Containers.stateFile(containerDir), StandardOpenOption.WRITE)) {
+    return heldFile(Containers.stateFile(containerDir));
+  }
+
+  /** The lock probe of a lock file itself. */
+  public static boolean heldFile(Path lockFile) {
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
       FileLock l = ch.tryLock();
       if (l == null) return true;
       l.release();
@@ -38,7 +43,7 @@ public final class ContainerLock {
     } catch (NoSuchFileException e) {
       return false;
     } catch (IOException e) {
-      throw new JboxException("probe the lock of sandbox " + containerDir.getFileName() + ": " + e.getMessage());
+      throw new JboxException("probe the lock `" + lockFile + "`: " + e.getMessage());
     }
   }
 

@@ -22,16 +22,16 @@ import java.util.Map;
  *
  * <pre>
  *   upper/ work/ merged/   the overlay (upper's files belong to subordinate ids)
- *   config.json            the record jbox writes before it sends the plan: id, name, image,
- *                          imageId, command, created (epoch ms), rm, detached; a kept foreground
- *                          sandbox's also what jbox start needs (the detached config, plan, etcFiles)
+ *   config.json            its {@link SandboxRecord}, written before the plan goes to the helper
+ *   etc/                   the generated /etc files of a kept or detached sandbox (jbox start binds them again)
  *   rm                     empty: a --rm sandbox (a marker, so the sweep reads no JSON)
  *   state                  the helper's lock and state file (plan tag 25, helpers/PROTOCOL.md):
  *                          OFD-locked while the sandbox's monitor or cleaner lives; a foreground
  *                          monitor writes its state record in it
  * </pre>
  *
- * Whether a sandbox runs is a lock probe ({@link ContainerLock}), not a daemon's answer.
+ * (A detached sandbox also has a runtime directory, see {@link Sandbox}.) Whether a sandbox runs
+ * is a lock probe ({@link ContainerLock}), not a daemon's answer.
  * Directories that a crash left behind (a --rm sandbox whose cleaner never ran, or a directory
  * without a record) and whose lock is free are moved to {@code .removing-<id>} and deleted, in the
  * user namespace, by the caller. The two steps on {@code jbox run}'s path, writing the record and
@@ -41,6 +41,8 @@ public final class Containers {
   public static final String RECORD = "config.json";
   public static final String STATE = "state";
   public static final String RM_MARK = "rm";
+  /** A kept or detached sandbox's generated /etc files (hostname, hosts, resolv.conf). */
+  public static final String ETC = "etc";
   /** Younger directories are never swept: the helper takes the lock just after the JVM wrote the record. */
   public static final long GRACE_MS = 60_000;
 
@@ -69,6 +71,7 @@ public final class Containers {
    */
   public static void discardUnstarted(Path containerDir) {
     try {
+      SandboxStore.deleteFlat(containerDir.resolve(ETC));
       for (String f : List.of("upper", "work", "merged", RECORD, RECORD + ".tmp", RM_MARK, STATE)) {
         Files.deleteIfExists(containerDir.resolve(f));
       }
@@ -76,108 +79,6 @@ public final class Containers {
     } catch (IOException e) {
       // not empty after all, or gone: the sweep takes it later
     }
-  }
-
-  /** A sandbox directory with a readable record. */
-  public record Entry(Path dir, Map<String, Object> config) {
-    public String id() {
-      return dir.getFileName().toString();
-    }
-
-    public String shortId() {
-      return id().substring(0, 12);
-    }
-
-    public String name() {
-      return config.get("name") instanceof String s ? s : null;
-    }
-
-    public String image() {
-      return config.get("image") instanceof String s ? s : "";
-    }
-
-    public String imageId() {
-      return config.get("imageId") instanceof String s ? s : null;
-    }
-
-    @SuppressWarnings("unchecked")
-    public List<String> command() {
-      return config.get("command") instanceof List<?> l ? (List<String>) l : List.of();
-    }
-
-    public long created() {
-      return config.get("created") instanceof Number n ? n.longValue() : 0;
-    }
-
-    public boolean rm() {
-      return Boolean.TRUE.equals(config.get("rm"));
-    }
-
-    public boolean detached() {
-      return Boolean.TRUE.equals(config.get("detached"));
-    }
-
-    /** Whether its monitor or cleaner holds the lock: the sandbox runs, starts or is being removed. */
-    public boolean locked() {
-      return ContainerLock.held(dir);
-    }
-
-    /** The state record a foreground monitor keeps in the lock file, or null (none yet, or being rewritten). */
-    public Map<String, Object> state() {
-      try {
-        String s = Files.readString(stateFile(dir), StandardCharsets.UTF_8);
-        return s.isBlank() ? null : Json.parseObject(s);
-      } catch (IOException | RuntimeException e) {
-        return null;
-      }
-    }
-  }
-
-  /** Every sandbox directory with a readable record, oldest first. */
-  public List<Entry> list() {
-    List<Entry> out = new ArrayList<>();
-    for (Path d : entries()) {
-      if (!isSandboxId(d.getFileName().toString())) continue;
-      Entry e = load(d);
-      if (e != null) out.add(e);
-    }
-    out.sort(Comparator.comparingLong(Entry::created));
-    return out;
-  }
-
-  /** The sandbox with this full id, or null. */
-  public Entry get(String id) {
-    return isSandboxId(id) ? load(dir.resolve(id)) : null;
-  }
-
-  private static Entry load(Path d) {
-    try {
-      return new Entry(d, Json.parseObject(Files.readString(d.resolve(RECORD), StandardCharsets.UTF_8)));
-    } catch (IOException | RuntimeException e) {
-      return null; // no record (yet), or being removed
-    }
-  }
-
-  /** Image ids (sha256:...) or manifest digests used by recorded sandboxes, with their short ids. */
-  public List<String> users(String imageId, String manifestDigest) {
-    List<String> out = new ArrayList<>();
-    for (Entry e : list()) {
-      String i = e.imageId();
-      if (i != null && (i.equals(imageId) || i.equals(manifestDigest))) out.add(e.name() != null ? e.name() : e.shortId());
-    }
-    return out;
-  }
-
-  private List<Path> entries() {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) out.add(p);
-    } catch (NoSuchFileException e) {
-      return out;
-    } catch (IOException e) {
-      throw new JboxException("storage `" + dir + "`: " + e.getMessage());
-    }
-    return out;
   }
 
   // --- the two steps on the run path -----------------------------------------------------------

@@ -7,100 +7,160 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
-import java.util.Map;
 
-/** One sandbox's state directory: config.json (written by jbox), state and log (written by its monitor). */
+/**
+ * One sandbox of any kind: its record and the two directories it may have.
+ *
+ * <ul>
+ *   <li>{@link #home()}: where its record (config.json) lives. An image sandbox's is {@code
+ *       <image store>/containers/<id>/} (its writable layer and its lock file {@code state} are
+ *       there too); any other sandbox's is its runtime directory.
+ *   <li>{@link #runtimeDir()}: {@code $XDG_RUNTIME_DIR/jbox/<id>/}, where a detached monitor keeps
+ *       {@code state}, {@code log}, {@code lock} and {@code attach.sock} (helpers/PROTOCOL.md).
+ * </ul>
+ *
+ * Whatever the kind, what runs is found the same way: a detached sandbox's monitor writes its
+ * state record into the runtime directory; a foreground one's holds an OFD lock on {@link
+ * #lockFile()} while it lives and writes the same record into it. So ps, exec, stop, kill, wait,
+ * top, ns and inspect need nothing else.
+ */
 public final class Sandbox {
-  private final Path dir;
-  private final Map<String, Object> config;
+  private final SandboxRecord record;
+  private final Path home;
+  private final Path runtimeDir;
 
-  Sandbox(Path dir, Map<String, Object> config) {
-    this.dir = dir;
-    this.config = config;
+  Sandbox(SandboxRecord record, Path home, Path runtimeDir) {
+    this.record = record;
+    this.home = home;
+    this.runtimeDir = runtimeDir;
   }
 
-  public Path dir() {
-    return dir;
+  public SandboxRecord record() {
+    return record;
   }
 
   public String id() {
-    return dir.getFileName().toString();
+    return record.id();
   }
 
   public String shortId() {
-    return id().substring(0, 12);
-  }
-
-  public Map<String, Object> config() {
-    return config;
+    return record.shortId();
   }
 
   public String name() {
-    return (String) config.get("name");
+    return record.name();
   }
 
   /** The name if it has one, else the short id: how messages name the sandbox. */
   public String label() {
-    return name() != null ? name() : shortId();
+    return record.label();
   }
 
-  /** The command as one line. */
-  @SuppressWarnings("unchecked")
-  public String command() {
-    return String.join(" ", (List<String>) config.getOrDefault("command", List.of()));
+  /** The directory of its record. */
+  public Path home() {
+    return home;
   }
 
-  public String image() {
-    return String.valueOf(config.getOrDefault("image", ""));
+  /** Its runtime directory (a detached monitor's files); exists once it ran detached. */
+  public Path runtimeDir() {
+    return runtimeDir;
   }
 
-  public long created() {
-    return config.get("created") instanceof Number n ? n.longValue() : 0;
+  /** Whether its record lives in the image store (an image sandbox, with a writable layer there). */
+  public boolean inImageStore() {
+    return !home.equals(runtimeDir);
   }
 
-  /** The monitor's record, or null before the monitor wrote one. */
-  public MonitorState state() {
+  /**
+   * The file a foreground monitor locks and writes its state into (plan tag 25, LOCKFILE): an
+   * image sandbox's {@code state} in its home; for others a file of their runtime directory
+   * other than the detached monitor's {@code state}, whose lock the monitor's rename would drop.
+   */
+  public Path lockFile() {
+    return inImageStore() ? home.resolve(Containers.STATE) : runtimeDir.resolve("fgstate");
+  }
+
+  /** Whether a detached monitor ran it (its runtime directory has a state record). */
+  public boolean detached() {
+    return Files.exists(runtimeDir.resolve("state"), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** The monitor's record (detached or foreground), or null before a monitor wrote one. */
+  public MonitorState monitorState() {
+    if (detached()) {
+      try {
+        return MonitorState.of(Json.parseObject(Files.readString(runtimeDir.resolve("state"), StandardCharsets.UTF_8)));
+      } catch (NoSuchFileException e) {
+        return null;
+      } catch (IOException | RuntimeException e) {
+        throw new JboxException("sandbox " + label() + ": unreadable state file: " + e.getMessage());
+      }
+    }
     try {
-      return MonitorState.of(Json.parseObject(Files.readString(dir.resolve("state"), StandardCharsets.UTF_8)));
-    } catch (NoSuchFileException e) {
-      return null;
+      String s = Files.readString(lockFile(), StandardCharsets.UTF_8);
+      return s.isBlank() ? null : MonitorState.of(Json.parseObject(s));
     } catch (IOException | RuntimeException e) {
-      throw new JboxException("sandbox " + label() + ": unreadable state file: " + e.getMessage());
+      return null; // none yet, or being rewritten in place
     }
   }
 
-  /** The status checked against /proc: a "running" record whose pid is gone or reused is exited (unknown). */
+  /**
+   * What it does now. Detached: the state record checked against /proc (a "running" record whose
+   * pid is gone or reused is exited, unknown code). Foreground: it runs while its lock is held; a
+   * free lock with a "running" record means its monitor was killed.
+   */
   public Status status() {
-    MonitorState s = state();
-    if (s == null) return new Status(Status.Kind.CREATED, null, created(), false);
-    if (s.status().equals("running")) {
-      if (Procfs.alive(s.pid(), s.pidStart())) return new Status(Status.Kind.RUNNING, null, s.started(), false);
-      // re-read: the monitor may have recorded the exit since
-      MonitorState again = state();
-      if (again != null && again.status().equals("exited")) return exited(again);
-      return new Status(Status.Kind.EXITED, null, s.started(), true);
+    if (detached()) {
+      MonitorState s = monitorState();
+      if (s == null) return new Status(Status.Kind.CREATED, null, record.created(), false);
+      if (s.status().equals("running")) {
+        if (Procfs.alive(s.pid(), s.pidStart())) return new Status(Status.Kind.RUNNING, null, s.started(), false);
+        MonitorState again = monitorState(); // the monitor may have recorded the exit since
+        if (again != null && again.status().equals("exited")) return exited(again);
+        return new Status(Status.Kind.EXITED, null, s.started(), true);
+      }
+      return exited(s);
     }
-    return exited(s);
+    boolean locked = ContainerLock.heldFile(lockFile());
+    MonitorState s = monitorState();
+    if (s == null) return new Status(Status.Kind.CREATED, null, record.created(), false);
+    if (s.status().equals("exited")) return exited(s);
+    if (locked) return new Status(Status.Kind.RUNNING, null, s.started(), false);
+    return new Status(Status.Kind.EXITED, null, s.started(), true);
   }
 
   private static Status exited(MonitorState s) {
     return new Status(Status.Kind.EXITED, s.exitCode(), s.finished() != null ? s.finished() : s.started(), false);
   }
 
-  /** Whether the monitor process recorded in the state still runs. */
-  public boolean monitorAlive() {
-    MonitorState s = state();
-    return s != null && Procfs.alive(s.monitorPid(), s.monitorStart());
+  /** The host pid of its pid 1 while it runs, else null. */
+  public Long pid() {
+    if (!status().running()) return null;
+    MonitorState s = monitorState();
+    return s == null ? null : s.pid();
   }
 
-  /** Takes the sandbox's lock (a POSIX lock on `lock`; the monitor takes it with an OFD lock, which conflicts). */
+  /** Whether its monitor (or, in the foreground, its monitor or cleaner) still lives. */
+  public boolean monitorAlive() {
+    if (detached()) {
+      MonitorState s = monitorState();
+      return s != null && Procfs.alive(s.monitorPid(), s.monitorStart());
+    }
+    return ContainerLock.heldFile(lockFile());
+  }
+
+  /**
+   * Takes the sandbox's lock: a POSIX lock on {@code lock} in its runtime directory (a detached
+   * monitor writes its state under an OFD lock on it, which conflicts), created with the directory.
+   */
   public Lock lock() {
     try {
-      FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (!Files.isDirectory(runtimeDir, LinkOption.NOFOLLOW_LINKS)) SandboxStore.mkPrivateDir(runtimeDir);
+      FileChannel ch = FileChannel.open(runtimeDir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       return new Lock(ch, ch.lock());
     } catch (NoSuchFileException e) {
       throw new JboxException("no such sandbox: `" + label() + "` (removed meanwhile)");
@@ -119,21 +179,5 @@ public final class Sandbox {
         // closing releases the lock; nothing else to do
       }
     }
-  }
-
-  /**
-   * Deletes the state directory (the caller holds the lock and checked it is not running): first
-   * renamed out of the store in one step, so no other command finds it half deleted or recreates
-   * its lock file in it.
-   */
-  void delete(boolean withFiles) throws IOException {
-    Path gone = dir.resolveSibling(".removing-" + id());
-    Files.move(dir, gone, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    try (var s = Files.list(gone)) {
-      for (Path p : s.toList()) Files.deleteIfExists(p);
-    }
-    Files.deleteIfExists(gone);
-    // a detached sandbox keeps its generated /etc files (files/ID) for `jbox start` until now
-    if (withFiles) SandboxStore.removeFiles(dir.getParent(), id());
   }
 }

@@ -1,6 +1,7 @@
 package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.json.Json;
 import dev.jbox.sandbox.idmap.ProcStatus;
 import java.io.IOException;
@@ -17,47 +18,77 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
- * The state of every sandbox of this user: {@code $XDG_RUNTIME_DIR/jbox/<id>/}, or {@code
- * /tmp/jbox-run-<uid>/<id>/} (0700, ours, not a symlink) with a warning when XDG_RUNTIME_DIR is unset.
+ * Every sandbox of this user, of every kind, and where each is kept: records in the image store's
+ * {@code containers/<id>/} (image sandboxes) or in the runtime directory {@code
+ * $XDG_RUNTIME_DIR/jbox/<id>/} (any other), which also holds detached monitors' files. The runtime
+ * directory is {@code /tmp/jbox-run-<uid>/} (0700, ours, not a symlink) with a warning when
+ * XDG_RUNTIME_DIR is unset. Names are unique across kinds, checked under the lock {@code .lock} of
+ * the runtime directory.
  */
 public final class SandboxStore {
-  /** Compiled on first use, not when `jbox run` opens the store (dev.jbox.Text says why). */
-  private static final class Patterns {
-    static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
-    static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
-  }
   private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
+  static final String RECORD = "config.json";
 
   private final Path root;
+  private final Path containers;
 
-  private SandboxStore(Path root) {
+  private SandboxStore(Path root, Path containers) {
     this.root = root;
+    this.containers = containers;
   }
 
+  /** The runtime directory. */
   public Path root() {
     return root;
   }
 
-  /** Opens (creating) the store for this user; {@code warn} (may be null) gets the fallback warning. */
+  /** The image store's containers/ directory (which may not exist: ps and rm create no image store). */
+  public Path containersDir() {
+    return containers;
+  }
+
+  /** Where a sandbox's runtime files go. */
+  public Path runtimeDir(String id) {
+    return root.resolve(id);
+  }
+
+  /** Where an image sandbox's record and writable layer go. */
+  public Path containerDir(String id) {
+    return containers.resolve(id);
+  }
+
+  /** Opens (creating) the runtime directory for this user; {@code warn} (may be null) gets the fallback warning. */
   public static SandboxStore open(Map<String, String> env, Consumer<String> warn) {
+    Path containers = ImageStore.defaultRoot(env).resolve("containers");
     String xdg = env.get("XDG_RUNTIME_DIR");
     long uid = ProcStatus.uidGid()[0];
     if (xdg != null && !xdg.isEmpty() && xdg.startsWith("/") && Files.isDirectory(Path.of(xdg))) {
       Path root = Path.of(xdg, "jbox");
       mkPrivate(root, uid);
-      return new SandboxStore(root);
+      return new SandboxStore(root, containers);
     }
     Path root = Path.of("/tmp/jbox-run-" + uid);
     if (warn != null) warn.accept("XDG_RUNTIME_DIR is unset; sandbox state is kept in " + root);
     mkPrivate(root, uid);
-    return new SandboxStore(root);
+    return new SandboxStore(root, containers);
+  }
+
+  /**
+   * The store without creating or checking the runtime directory: for the image commands, which
+   * only read it (to tell a detached sandbox from a leftover) and must work where it cannot be made.
+   */
+  public static SandboxStore locate(Map<String, String> env) {
+    String xdg = env.get("XDG_RUNTIME_DIR");
+    Path root = xdg != null && !xdg.isEmpty() && xdg.startsWith("/") ? Path.of(xdg, "jbox")
+        : Path.of("/tmp/jbox-run-" + ProcStatus.uidGid()[0]);
+    return new SandboxStore(root, ImageStore.defaultRoot(env).resolve("containers"));
   }
 
   /** Creates dir 0700 if missing; refuses one that is a symlink, not ours, or open to others. */
@@ -88,11 +119,20 @@ public final class SandboxStore {
     }
   }
 
+  /** Creates a sandbox's own directory, 0700 (an existing one is fine). */
+  static void mkPrivateDir(Path dir) throws IOException {
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
+    } catch (FileAlreadyExistsException e) {
+      // a second command made it first
+    }
+  }
+
   /** uid, mode and type of path itself (not a symlink's target) in one lstat, or null if absent. */
   private static Map<String, Object> attributes(Path p) throws IOException {
     try {
       return Files.readAttributes(p, "unix:uid,mode,isDirectory", LinkOption.NOFOLLOW_LINKS);
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       return null;
     }
   }
@@ -100,52 +140,73 @@ public final class SandboxStore {
   /** Checks a --name value. */
   public static String validName(String name) {
     if (name == null) return null;
-    if (!Patterns.NAME.matcher(name).matches() || name.length() > 128) {
+    if (name.isEmpty() || !dev.jbox.Text.isAsciiAlnum(name.charAt(0)) || !dev.jbox.Text.isAlnumOr(name, "_.-")
+        || name.length() > 128) {
       throw new JboxException("--name `" + name + "`: must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)");
     }
-    if (name.matches("[0-9a-f]{12,64}")) throw new JboxException("--name `" + name + "`: looks like a sandbox id");
+    if (dev.jbox.Text.isHex(name, 12, 64)) throw new JboxException("--name `" + name + "`: looks like a sandbox id");
     return name;
   }
 
-  /** Creates the state directory of a new sandbox and writes its config.json; names are unique. */
-  public Sandbox create(String id, String name, Map<String, Object> config) {
-    return create(id, name, config, n -> { });
+  // --- creating -------------------------------------------------------------------------------
+
+  /**
+   * Records a sandbox whose home is its runtime directory (created with its config.json under the
+   * store's lock, the name checked there against every sandbox).
+   */
+  @SuppressWarnings("try")
+  public Sandbox create(SandboxRecord r) {
+    try (Sandbox.Lock l = storeLock()) {
+      if (r.name() != null) checkNameFree(r.name(), r.id());
+      Path dir = runtimeDir(r.id());
+      mkPrivateDir(dir); // the builder may have made it for the sandbox's generated /etc files
+      writeJson(dir, r);
+      return new Sandbox(r, dir, dir);
+    } catch (IOException e) {
+      throw new JboxException("create the state of sandbox " + r.shortId() + ": " + e.getMessage());
+    }
   }
 
   /**
-   * As {@link #create(String, String, Map)}; {@code nameFree} also checks the name under the
-   * store's lock (throwing when another kind of sandbox, a kept image sandbox, has it).
+   * Records an image sandbox in containers/ID/ ({@link Containers}), which the builder created,
+   * before its plan goes to the helper: the rm marker first, then config.json through a temporary
+   * file and a rename, so a reader sees all of it or nothing. A name is checked under the store's
+   * lock against every sandbox. (java.io on this path: see {@link Containers#recordSandbox}.)
    */
   @SuppressWarnings("try")
-  public Sandbox create(String id, String name, Map<String, Object> config, Consumer<String> nameFree) {
-    try (Sandbox.Lock l = storeLock()) {
-      if (name != null) {
-        checkNameFree(name, id);
-        nameFree.accept(name);
+  public Sandbox createInImageStore(SandboxRecord r) {
+    Path dir = containerDir(r.id());
+    if (r.name() == null) {
+      Containers.recordSandbox(dir, r.toJson(), r.rm());
+    } else {
+      try (Sandbox.Lock l = storeLock()) {
+        checkNameFree(r.name(), r.id());
+        Containers.recordSandbox(dir, r.toJson(), r.rm());
+      } catch (IOException e) {
+        throw new JboxException("lock " + root + ": " + e.getMessage());
       }
-      Path dir = root.resolve(id);
-      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
-      Path tmp = dir.resolve("config.json.tmp");
-      Files.writeString(tmp, Json.pretty(config) + "\n", StandardCharsets.UTF_8);
-      Files.move(tmp, dir.resolve("config.json"), StandardCopyOption.ATOMIC_MOVE);
-      return new Sandbox(dir, config);
+    }
+    return new Sandbox(r, dir, runtimeDir(r.id()));
+  }
+
+  /** Gives a sandbox another name (unique across kinds), rewriting its record. */
+  @SuppressWarnings("try")
+  public Sandbox rename(Sandbox s, String name) {
+    validName(name);
+    try (Sandbox.Lock l = storeLock()) {
+      checkNameFree(name, s.id());
+      SandboxRecord r = s.record().withName(name);
+      writeJson(s.home(), r);
+      return new Sandbox(r, s.home(), s.runtimeDir());
     } catch (IOException e) {
-      throw new JboxException("create the state of sandbox " + id.substring(0, 12) + ": " + e.getMessage());
+      throw new JboxException("rename sandbox " + s.label() + ": " + e.getMessage());
     }
   }
 
-  /**
-   * Runs {@code body} under the store's lock after checking that no sandbox of the store has the
-   * name: how a foreground image sandbox takes a name, which {@link #create} checks under the same lock.
-   */
-  @SuppressWarnings("try")
-  public void withName(String name, Runnable body) {
-    try (Sandbox.Lock l = storeLock()) {
-      checkNameFree(name, null);
-      body.run();
-    } catch (IOException e) {
-      throw new JboxException("lock " + root + ": " + e.getMessage());
-    }
+  private static void writeJson(Path dir, SandboxRecord r) throws IOException {
+    Path tmp = dir.resolve(RECORD + ".tmp");
+    Files.writeString(tmp, Json.pretty(r.toJson()) + "\n", StandardCharsets.UTF_8);
+    Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE);
   }
 
   private void checkNameFree(String name, String id) {
@@ -156,87 +217,146 @@ public final class SandboxStore {
     }
   }
 
-  /** Removes a sandbox's generated /etc files ({@code files/<id>}, kept for `jbox start` until `jbox rm`). */
-  public void removeFiles(String id) throws IOException {
-    removeFiles(root, id);
-  }
-
-  /** As {@link #removeFiles(String)} for the store at {@code root}. */
-  public static void removeFiles(Path root, String id) throws IOException {
-    Path files = root.resolve("files").resolve(id);
-    if (!Files.isDirectory(files, LinkOption.NOFOLLOW_LINKS)) return;
-    try (var s = Files.list(files)) {
-      for (Path p : s.toList()) Files.deleteIfExists(p);
-    }
-    Files.deleteIfExists(files);
-  }
-
   private Sandbox.Lock storeLock() throws IOException {
     FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     return new Sandbox.Lock(ch, ch.lock());
   }
 
-  /** Every sandbox with a readable config, oldest first. */
+  // --- finding --------------------------------------------------------------------------------
+
+  /** Every sandbox with a readable record, of every kind, oldest first. */
   public List<Sandbox> list() {
-    List<Sandbox> out = new ArrayList<>();
-    try (var s = Files.list(root)) {
-      for (Path dir : s.toList()) {
-        if (!Patterns.ID.matcher(dir.getFileName().toString()).matches()) continue;
-        Sandbox sb = load(dir);
-        if (sb != null) out.add(sb);
-      }
-    } catch (IOException e) {
-      throw new JboxException("list " + root + ": " + e.getMessage());
+    Map<String, Sandbox> byId = new LinkedHashMap<>();
+    for (Path dir : entries(containers)) {
+      Sandbox s = load(dir, runtimeDir(dir.getFileName().toString()));
+      if (s != null) byId.put(s.id(), s);
     }
-    out.sort(Comparator.comparingLong(Sandbox::created));
+    for (Path dir : entries(root)) {
+      if (byId.containsKey(dir.getFileName().toString())) continue; // an image sandbox that ran detached
+      Sandbox s = load(dir, dir);
+      if (s != null) byId.put(s.id(), s);
+    }
+    List<Sandbox> out = new ArrayList<>(byId.values());
+    out.sort(Comparator.comparingLong(s -> s.record().created()));
     return out;
   }
 
-  static Sandbox load(Path dir) {
+  private static List<Path> entries(Path dir) {
+    List<Path> out = new ArrayList<>();
+    String[] names = dir.toFile().list();
+    if (names == null) return out;
+    for (String n : names) if (Containers.isSandboxId(n)) out.add(dir.resolve(n));
+    return out;
+  }
+
+  private static Sandbox load(Path home, Path runtime) {
     try {
-      return new Sandbox(dir, Json.parseObject(Files.readString(dir.resolve("config.json"), StandardCharsets.UTF_8)));
-    } catch (NoSuchFileException e) {
-      return null; // being created or removed
+      Map<String, Object> m = Json.parseObject(Files.readString(home.resolve(RECORD), StandardCharsets.UTF_8));
+      m.put("id", home.getFileName().toString());
+      return new Sandbox(SandboxRecord.of(m), home, runtime);
     } catch (IOException | RuntimeException e) {
-      return null;
+      return null; // no record (yet), or being removed
     }
   }
 
   /** Finds a sandbox by full id, name, or unique id prefix; one-line errors otherwise. */
   public Sandbox find(String ref) {
+    Sandbox s = findOrNull(ref);
+    if (s == null) throw new JboxException("no such sandbox: `" + ref + "`");
+    return s;
+  }
+
+  /** As {@link #find} but null when nothing matches (an ambiguous prefix is still an error). */
+  public Sandbox findOrNull(String ref) {
     if (ref == null || ref.isEmpty()) throw new JboxException("no sandbox name or id given");
     List<Sandbox> all = list();
     for (Sandbox s : all) if (s.id().equals(ref) || ref.equals(s.name())) return s;
     List<Sandbox> hits = new ArrayList<>();
-    if (ref.matches("[0-9a-f]+")) for (Sandbox s : all) if (s.id().startsWith(ref)) hits.add(s);
+    if (dev.jbox.Text.isHex(ref, 1, 64)) for (Sandbox s : all) if (s.id().startsWith(ref)) hits.add(s);
     if (hits.size() == 1) return hits.get(0);
     if (hits.size() > 1) {
       throw new JboxException("`" + ref + "` is ambiguous: it starts the ids of " + hits.size() + " sandboxes (give more digits)");
     }
-    throw new JboxException("no such sandbox: `" + ref + "`");
+    return null;
   }
 
-  /** Removes a sandbox that is not running (under its lock; a second remover finds it gone). */
-  public void remove(Sandbox s) {
-    remove(s, true);
+  /** The sandbox with this full id as it is recorded now, or null. */
+  public Sandbox get(String id) {
+    if (!Containers.isSandboxId(id)) return null;
+    Sandbox s = load(containerDir(id), runtimeDir(id));
+    return s != null ? s : load(runtimeDir(id), runtimeDir(id));
   }
+
+  /** The image ids (or manifest digests) sandboxes use: their names or short ids, for rmi and prune. */
+  public List<String> users(String imageId, String manifestDigest) {
+    List<String> out = new ArrayList<>();
+    for (Sandbox s : list()) {
+      String i = s.record().imageId();
+      if (i != null && (i.equals(imageId) || i.equals(manifestDigest))) out.add(s.label());
+    }
+    return out;
+  }
+
+  // --- removing -------------------------------------------------------------------------------
 
   /**
-   * Removes the state directory of a sandbox that never ran from it, keeping its generated /etc
-   * files: a foreground image sandbox whose first jbox start did not reach the helper stays as it was.
+   * Deletes a sandbox's runtime directory and its generated /etc files (the caller checked it is
+   * not running): renamed out of the store first, in one step, so no other command finds it half
+   * deleted or recreates its lock file in it. Under the sandbox's lock.
    */
-  public void forget(Sandbox s) {
-    remove(s, false);
-  }
-
   @SuppressWarnings("try")
-  private void remove(Sandbox s, boolean withFiles) {
-    try (Sandbox.Lock l = s.lock()) {
-      if (!Files.exists(s.dir().resolve("config.json"))) throw new JboxException("no such sandbox: `" + s.label() + "`");
-      if (s.status().running()) throw new JboxException("sandbox " + s.label() + " is running: stop it first or use rm -f");
-      s.delete(withFiles);
+  public void removeRuntime(Sandbox s) {
+    Path dir = s.runtimeDir();
+    if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      try (Sandbox.Lock l = s.lock()) {
+        if (s.status().running()) throw new JboxException("sandbox " + s.label() + " is running: stop it first or use rm -f");
+        Path gone = dir.resolveSibling(".removing-" + s.id());
+        Files.move(dir, gone, StandardCopyOption.ATOMIC_MOVE);
+        deleteFlat(gone);
+      } catch (NoSuchFileException e) {
+        // removed meanwhile
+      } catch (IOException e) {
+        throw new JboxException("remove sandbox " + s.label() + ": " + e.getMessage());
+      }
+    }
+    try {
+      removeFiles(s.id());
     } catch (IOException e) {
       throw new JboxException("remove sandbox " + s.label() + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * Removes the runtime directory of a sandbox whose first detached start did not reach the
+   * helper, keeping its generated /etc files: it stays what it was.
+   */
+  public void forgetRuntime(Sandbox s) {
+    forgetRuntime(s.runtimeDir());
+  }
+
+  /** As {@link #forgetRuntime(Sandbox)} for a runtime directory that has no record yet. */
+  public void forgetRuntime(Path dir) {
+    try {
+      deleteFlat(dir);
+    } catch (IOException e) {
+      // gone already
+    }
+  }
+
+  /** Deletes a directory of jbox's own files and their subdirectories (never following a symlink). */
+  static void deleteFlat(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) return;
+    try (var s = Files.newDirectoryStream(dir)) {
+      for (Path p : s) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) deleteFlat(p);
+        else Files.deleteIfExists(p);
+      }
+    }
+    Files.deleteIfExists(dir);
+  }
+
+  /** Removes a sandbox's generated /etc files ({@code files/<id>}, kept for `jbox start` until `jbox rm`). */
+  public void removeFiles(String id) throws IOException {
+    deleteFlat(root.resolve("files").resolve(id));
   }
 }

@@ -23,17 +23,19 @@ class SandboxStoreTest {
 
   SandboxStore store() {
     List<String> warnings = new ArrayList<>();
-    SandboxStore s = SandboxStore.open(Map.of("XDG_RUNTIME_DIR", tmp.toString()), warnings::add);
+    SandboxStore s = SandboxStore.open(Map.of("XDG_RUNTIME_DIR", tmp.toString(), "JBOX_STORAGE", tmp.resolve("storage").toString()),
+        warnings::add);
     assertEquals(List.of(), warnings);
     return s;
   }
 
-  static Map<String, Object> config(String name) {
+  static SandboxRecord config(String id, String name) {
     Map<String, Object> c = new LinkedHashMap<>();
+    c.put("id", id);
     c.put("name", name);
     c.put("created", System.currentTimeMillis());
     c.put("command", List.of("sleep", "1"));
-    return c;
+    return SandboxRecord.of(c);
   }
 
   @Test
@@ -43,8 +45,8 @@ class SandboxStoreTest {
     for (String bad : List.of("-x", ".x", "a b", "a/b", "", "0123456789ab")) {
       assertThrows(JboxException.class, () -> SandboxStore.validName(bad), bad);
     }
-    s.create(SandboxBuilder.newId(), "web", config("web"));
-    JboxException e = assertThrows(JboxException.class, () -> s.create(SandboxBuilder.newId(), "web", config("web")));
+    s.create(config(SandboxBuilder.newId(), "web"));
+    JboxException e = assertThrows(JboxException.class, () -> s.create(config(SandboxBuilder.newId(), "web")));
     assertTrue(e.getMessage().contains("in use"), e.getMessage());
   }
 
@@ -53,8 +55,8 @@ class SandboxStoreTest {
     SandboxStore s = store();
     String a = "ab" + "0".repeat(62);
     String b = "ac" + "1".repeat(62);
-    s.create(a, "one", config("one"));
-    s.create(b, null, config(null));
+    s.create(config(a, "one"));
+    s.create(config(b, null));
     assertEquals(a, s.find("one").id());
     assertEquals(a, s.find(a).id());
     assertEquals(a, s.find("ab").id());
@@ -66,14 +68,14 @@ class SandboxStoreTest {
   @Test
   void status_checksPidAndStartTime_staleStateShowsExitedUnknown() throws Exception {
     SandboxStore s = store();
-    Sandbox sb = s.create(SandboxBuilder.newId(), null, config(null));
+    Sandbox sb = s.create(config(SandboxBuilder.newId(), null));
     assertEquals(Status.Kind.CREATED, sb.status().kind());
     long me = ProcessHandle.current().pid();
     long start = Procfs.startTime(me);
     write(sb, "{\"status\":\"running\",\"pid\":" + me + ",\"pidStart\":" + start + ",\"monitorPid\":1,\"monitorStart\":1,"
         + "\"started\":1,\"exitCode\":null,\"finished\":null}");
     assertTrue(sb.status().running());
-    assertTrue(assertThrows(JboxException.class, () -> s.remove(sb)).getMessage().contains("is running"));
+    assertTrue(assertThrows(JboxException.class, () -> s.removeRuntime(sb)).getMessage().contains("is running"));
     // the same pid with another start time: a reused pid, as after a reboot
     write(sb, "{\"status\":\"running\",\"pid\":" + me + ",\"pidStart\":" + (start + 1) + ",\"monitorPid\":1,\"monitorStart\":1,"
         + "\"started\":1,\"exitCode\":null,\"finished\":null}");
@@ -84,12 +86,12 @@ class SandboxStoreTest {
     write(sb, "{\"status\":\"exited\",\"pid\":5,\"pidStart\":5,\"monitorPid\":1,\"monitorStart\":1,"
         + "\"started\":1000,\"exitCode\":137,\"finished\":2000}");
     assertEquals("Exited (137) 3 seconds ago", sb.status().human(5000));
-    s.remove(sb);
-    assertFalse(Files.exists(sb.dir()));
+    s.removeRuntime(sb);
+    assertFalse(Files.exists(sb.runtimeDir()));
   }
 
   static void write(Sandbox sb, String json) throws Exception {
-    Files.writeString(sb.dir().resolve("state"), json);
+    Files.writeString(sb.runtimeDir().resolve("state"), json);
   }
 
   @Test

@@ -50,9 +50,14 @@ public final class ImageStore {
 
   /** $JBOX_STORAGE, else $XDG_DATA_HOME/jbox/storage, else ~/.local/share/jbox/storage. */
   public static Path defaultRoot() {
-    String s = System.getenv("JBOX_STORAGE");
+    return defaultRoot(System.getenv());
+  }
+
+  /** As {@link #defaultRoot()} for the environment env. */
+  public static Path defaultRoot(Map<String, String> env) {
+    String s = env.get("JBOX_STORAGE");
     if (s != null && !s.isEmpty()) return Path.of(s);
-    String x = System.getenv("XDG_DATA_HOME");
+    String x = env.get("XDG_DATA_HOME");
     Path data = x != null && !x.isEmpty() ? Path.of(x)
         : Path.of(System.getProperty("user.home"), ".local", "share");
     return data.resolve("jbox").resolve("storage");

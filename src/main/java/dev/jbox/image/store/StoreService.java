@@ -28,26 +28,28 @@ public final class StoreService {
 
   /**
    * Removes an image by name or id. By name: that name goes, and the image with its last name.
-   * By id: all its names and the image, which needs force when it has several names. An image a
-   * sandbox uses is refused, with or without force. Returns lines to print.
+   * By id: all its names and the image, which needs force when it has several names. Removing an
+   * image a sandbox uses is refused, with or without force; untagging one of its names is not.
+   * Returns lines to print.
    */
   public List<String> remove(String input, boolean force, ImageStore.Deleter deleter) {
     return store.locked(() -> {
       ImageLookup.Found f = ImageLookup.find(store, input);
       ImageRecord r = f.image();
-      List<String> users = inUse(r);
-      if (!users.isEmpty()) {
-        throw new JboxException("image " + input + " is in use by sandbox " + users
-            + ": remove the sandbox first");
-      }
       Map<String, String> tags = store.tags();
       List<String> names = store.namesOf(r, tags);
       List<String> lines = new ArrayList<>();
       if (f.name() != null && names.size() > 1) {
+        // one of several names: the image stays, so its sandboxes keep it (as podman untags)
         tags.remove(f.name());
         store.writeTags(tags);
         lines.add("Untagged: " + f.name());
         return lines;
+      }
+      List<String> users = inUse(r);
+      if (!users.isEmpty()) {
+        throw new JboxException("image " + input + " is in use by sandbox " + users
+            + ": remove the sandbox first");
       }
       if (f.name() == null && names.size() > 1 && !force) {
         throw new JboxException("image " + r.shortId() + " has several names " + names

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -172,16 +173,9 @@ class FuseOverlayTest extends ImageRunFixture {
 
   /** A number field of a detached sandbox's state file. */
   static long stateField(Jbox j, String name, String field) throws Exception {
-    Path dir;
-    try (var s = Files.list(j.home.resolve("run/jbox"))) {
-      dir = s.filter(d -> Files.exists(d.resolve("config.json"))).filter(d -> {
-        try {
-          return Files.readString(d.resolve("config.json")).contains("\"" + name + "\"");
-        } catch (java.io.IOException e) {
-          return false;
-        }
-      }).findFirst().orElseThrow();
-    }
+    var r = j.run("inspect", name);
+    assertEquals(0, r.status(), r.toString());
+    Path dir = j.home.resolve("run/jbox").resolve((String) ((Map<?, ?>) ((List<?>) dev.jbox.json.Json.parse(r.out())).get(0)).get("id"));
     String st = Files.readString(dir.resolve("state"));
     var m = java.util.regex.Pattern.compile("\"" + field + "\":(\\d+)").matcher(st);
     assertTrue(m.find(), field + " in " + st);
