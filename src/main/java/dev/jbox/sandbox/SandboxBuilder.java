@@ -1,6 +1,7 @@
 package dev.jbox.sandbox;
 
 import dev.jbox.JboxException;
+import dev.jbox.config.Capabilities;
 import dev.jbox.config.Config;
 import dev.jbox.sandbox.idmap.IdMap;
 import dev.jbox.sandbox.idmap.IdMaps;
