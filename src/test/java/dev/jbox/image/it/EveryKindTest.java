@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,25 +33,25 @@ class EveryKindTest extends ImageRunFixture {
   }
 
   @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> psJson(Jbox j) throws Exception {
+  private static List<Map<String, Object>> psJson(Home j) throws Exception {
     var r = j.run("ps", "-a", "--format", "json");
     assertEquals(0, r.status(), r.toString());
     return (List<Map<String, Object>>) (List<?>) Json.parse(r.out());
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> inspect(Jbox j, String ref) throws Exception {
+  private static Map<String, Object> inspect(Home j, String ref) throws Exception {
     var r = j.run("inspect", ref);
     assertEquals(0, r.status(), r.toString());
     return (Map<String, Object>) ((List<Object>) Json.parse(r.out())).get(0);
   }
 
-  private static Process foreground(Jbox j, String... args) throws Exception {
+  private static Process foreground(Home j, String... args) throws Exception {
     return j.launcher(List.of(args)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
   }
 
   /** Waits until ps shows the sandbox named name running; returns its ps entry. */
-  private static Map<String, Object> awaitUp(Jbox j, String name, Process p) throws Exception {
+  private static Map<String, Object> awaitUp(Home j, String name, Process p) throws Exception {
     for (int i = 0; i < 300; i++) {
       for (Map<String, Object> e : psJson(j)) if (name.equals(e.get("name")) && "running".equals(e.get("state"))) return e;
       assertTrue(p.isAlive(), "the foreground run ended early: " + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -59,7 +60,7 @@ class EveryKindTest extends ImageRunFixture {
     throw new AssertionError("ps never showed " + name + " running");
   }
 
-  private static void oneLineError(Jbox.Run r, String contains) {
+  private static void oneLineError(Home.Run r, String contains) {
     assertEquals(125, r.status(), r.toString());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains(contains), r.err());
@@ -67,7 +68,7 @@ class EveryKindTest extends ImageRunFixture {
 
   @Test
   void foregroundRmNamedRun_execTopNsInspectWork_stopByNameFromASecondProcessEndsItInTime_thenItIsGone() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", busybox).status());
     Process p = foreground(j, "run", "--rm", "--name", "web", "--network=none", busybox, "sh", "-c", SERVE);
     try {
@@ -117,7 +118,7 @@ class EveryKindTest extends ImageRunFixture {
 
   @Test
   void foregroundKeptRun_killByName_thenListedExitedWithItsSignal() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", busybox).status());
     Process p = foreground(j, "run", "--name", "k", "--network=none", busybox, "sh", "-c", SERVE);
     try {
@@ -138,7 +139,7 @@ class EveryKindTest extends ImageRunFixture {
 
   @Test
   void detachedRmRun_leavesNoRecordOnceItEnds() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--rm", "-d", "--network=none", busybox, "sh", "-c", "exit 4");
     assertEquals(0, r.status(), r.toString());
     String id = r.out().strip();
@@ -151,7 +152,7 @@ class EveryKindTest extends ImageRunFixture {
 
   @Test
   void rmForceOfAnUnknownName_exits0_withoutForce125() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var f = j.run("rm", "-f", "nosuch");
     assertEquals(0, f.status(), f.toString());
     assertEquals("", f.out() + f.err());
@@ -160,7 +161,7 @@ class EveryKindTest extends ImageRunFixture {
 
   @Test
   void rmiUntagsASecondNameOfAnImageInUse_butKeepsTheImage() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(3, j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", "exit 3").status());
     assertEquals(0, j.run("tag", busybox, "extra:1").status());
     var untag = j.run("rmi", "extra:1");
@@ -174,7 +175,7 @@ class EveryKindTest extends ImageRunFixture {
 
   @Test
   void runsWhoseSetupFails_leaveNoCreatedEntry_noDirectory_noGeneratedFiles() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", busybox).status());
     for (List<String> how : List.of(List.of("--name", "bad"), List.of("-d", "--name", "bad"), List.of("--rm"))) {
       List<String> args = new java.util.ArrayList<>(List.of("run"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -33,7 +34,7 @@ class KeptSandboxTest extends ImageRunFixture {
   }
 
   @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> psJson(Jbox j) throws Exception {
+  private static List<Map<String, Object>> psJson(Home j) throws Exception {
     var r = j.run("ps", "-a", "--format", "json");
     assertEquals(0, r.status(), r.toString());
     return (List<Map<String, Object>>) (List<?>) Json.parse(r.out());
@@ -45,7 +46,7 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void foregroundRunWithoutRm_isListedByPsA_textJsonQuiet_andRmRemovesItAndItsSubordinateFiles() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--network=none", busybox, "sh", "-c", "mkdir /d; echo x > /d/f; chown -R 1000:1000 /d; exit 3");
     assertEquals(3, r.status(), r.toString());
     List<Path> dirs = containers(j);
@@ -83,7 +84,7 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void rmi_refusesAnImageAKeptSandboxUses_untilRmRemovesIt() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("run", "--network=none", busybox, "sh", "-c", "exit 0").status());
     String id = containers(j).get(0).getFileName().toString();
     var rmi = j.run("rmi", busybox);
@@ -97,7 +98,7 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void runningSandbox_isUpInPs_neverSwept_rmRefusesIt_rmForceKillsAndRemovesIt() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", busybox).status());
     Process p = j.launcher(List.of("run", "--rm", "--network=none", busybox, "sh", "-c", "sleep 120"))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -138,7 +139,7 @@ class KeptSandboxTest extends ImageRunFixture {
   }
 
   /** A containers/ID as the helper and jbox leave it, files of subordinate ids in upper/, made in the user namespace. */
-  private static Path fake(Jbox j, String id, Map<String, Object> record, boolean rmMark, long ageMs) throws Exception {
+  private static Path fake(Home j, String id, Map<String, Object> record, boolean rmMark, long ageMs) throws Exception {
     Path dir = j.storage.resolve("containers").resolve(id);
     Files.createDirectories(dir.resolve("work"));
     Files.createDirectories(dir.resolve("merged"));
@@ -166,7 +167,7 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void rmRunWhoseCleanerNeverRan_andAHalfCreatedDir_areSweptByTheNextPs_keptAndYoungOnesStay() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String crashed = "a".repeat(64);
     String halfMade = "b".repeat(64);
     String kept = "c".repeat(64);
@@ -191,7 +192,7 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void detachedImageSandbox_isListedOnce_andRmRemovesItsDirectoryToo() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "-d", "--name", "kept-d", "--network=none", busybox, "sh", "-c", "exit 0");
     assertEquals(0, r.status(), r.toString());
     assertEquals("0\n", j.launch("wait", "kept-d").out());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -31,7 +32,7 @@ class KeptStartInspectTest extends ImageRunFixture {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> inspect(Jbox j, String ref) throws Exception {
+  private static Map<String, Object> inspect(Home j, String ref) throws Exception {
     var r = j.run("inspect", ref);
     assertEquals(0, r.status(), r.toString());
     List<Object> all = (List<Object>) Json.parse(r.out());
@@ -44,7 +45,7 @@ class KeptStartInspectTest extends ImageRunFixture {
     return (Map<String, Object>) m.get(key);
   }
 
-  private static void oneLineError(Jbox.Run r, String contains) {
+  private static void oneLineError(Home.Run r, String contains) {
     assertEquals(125, r.status(), r.toString());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains(contains), r.err());
@@ -52,7 +53,7 @@ class KeptStartInspectTest extends ImageRunFixture {
 
   @Test
   void foregroundRunWithName_exit3_inspectByNameIdAndPrefix_showsExitedWithCodeImageAndUpperDir() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var run = j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", SCRIPT);
     assertEquals(3, run.status(), run.toString());
     assertTrue(run.err().contains("; jbox rm " + containers(j).get(0).getFileName().toString().substring(0, 12) + " removes them"), run.err());
@@ -84,7 +85,7 @@ class KeptStartInspectTest extends ImageRunFixture {
 
   @Test
   void startOfAKeptSandbox_runsAgainDetachedOnItsOwnUpperDir_logsRefusedBefore_keptAfter_rmRemovesAll() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(3, j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", SCRIPT).status());
     String id = containers(j).get(0).getFileName().toString();
     Path etcFiles = Path.of((String) sub(inspect(j, "k"), "config").get("etcFiles"));
@@ -123,7 +124,7 @@ class KeptStartInspectTest extends ImageRunFixture {
 
   @Test
   void rmOfANeverStartedKeptSandbox_removesItsGeneratedFilesToo() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(3, j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", SCRIPT).status());
     Path etcFiles = Path.of((String) sub(inspect(j, "k"), "config").get("etcFiles"));
     assertTrue(Files.isDirectory(etcFiles));
@@ -134,7 +135,7 @@ class KeptStartInspectTest extends ImageRunFixture {
 
   @Test
   void names_areUniqueAcrossKeptAndDetachedSandboxes_nothingLeftBehind() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", "exit 0").status());
     Path etcFiles = Path.of((String) sub(inspect(j, "k"), "config").get("etcFiles"));
     oneLineError(j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", "exit 0"), "the name `k` is in use");
@@ -161,7 +162,7 @@ class KeptStartInspectTest extends ImageRunFixture {
 
   @Test
   void badInput_ambiguousPrefixUnknownNameAndARecordWithoutPlan_oneLineExit125() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String a = "e".repeat(63) + "1";
     String b = "e".repeat(63) + "2";
     for (String id : List.of(a, b)) {
