@@ -23,11 +23,12 @@ import picocli.CommandLine.Command;
     versionProvider = Version.class,
     description = "Rootless sandbox launcher.")
 public final class PicoMain implements Runnable {
-  static final List<Class<?>> SUBCOMMANDS = List.of(RunHelpCommand.class, LoginCommand.class, LogoutCommand.class,
+  static final List<Class<?>> SUBCOMMANDS = List.of(RunHelpCommand.class, CreateHelpCommand.class, LoginCommand.class, LogoutCommand.class,
       PullCommand.class, ImagesCommand.class, RmiCommand.class, TagCommand.class,
       ImageCommand.class, SystemCommand.class, LoadCommand.class, SaveCommand.class, PsCommand.class,
       InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
-      WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class,
+      WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class, RenameCommand.class,
+      RestartCommand.class, PortCommand.class,
       UnshareCommand.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -14,10 +14,16 @@ final class RunCommand {
   private RunCommand() {}
 
   static int execute(String[] args, PrintStream out, PrintStream err) {
+    return execute(args, out, err, false);
+  }
+
+  /** create: {@code jbox create}, which takes run's options and records the sandbox without running it. */
+  static int execute(String[] args, PrintStream out, PrintStream err, boolean create) {
     RunOptions o = RunOptions.parse(args);
     Trace.mark("parsed");
     if (o.flag("help")) {
-      out.print(RunOptions.usage());
+      out.print(create ? RunOptions.usage().replace("jbox run", "jbox create").replace("Run COMMAND in a new rootless sandbox.",
+          "Create a sandbox that jbox start runs (detached).") : RunOptions.usage());
       return 0;
     }
     // jbox run [OPTIONS] IMAGE [COMMAND...] unless --rootfs names the root
@@ -45,7 +51,7 @@ final class RunCommand {
     }
     SandboxStore store = SandboxStore.open(env, null); // (no lambda on the run path: dev.jbox.Text)
     new SandboxService(store, err).run(new SandboxService.RunSpec(req, imageName, o.value("pull"), o.value("name"), detach,
-        imageName != null ? Prompts.shortNames() : null), env, out);
+        imageName != null ? Prompts.shortNames() : null, create, o.flag("replace")), env, out);
     return 0;
   }
 }

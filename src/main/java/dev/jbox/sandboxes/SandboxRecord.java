@@ -21,6 +21,8 @@ import java.util.Map;
  * @param imageId the image's id (sha256:...), or null for a --rootfs sandbox
  * @param created epoch milliseconds
  * @param rm whether it goes when it ends (--rm)
+ * @param mounts the user's mounts as given: "-v SPEC", "--mount SPEC" or "--tmpfs SPEC"
+ * @param ports the user's -p specs as given
  * @param process what {@code jbox exec} applies again: env, cwd, user, capabilities, flags, rlimits
  * @param plan the encoded plan, base64, or null when the sandbox cannot run again (--rm)
  * @param etcFiles the directory of its generated /etc files kept for {@code jbox start}, or null
@@ -108,9 +110,9 @@ public record SandboxRecord(
     List<String> mounts = new ArrayList<>();
     List<String> ports = new ArrayList<>();
     if (req != null) {
-      mounts.addAll(req.volumes());
-      mounts.addAll(req.mounts());
-      mounts.addAll(req.tmpfs());
+      for (String v : req.volumes()) mounts.add("-v " + v);
+      for (String m : req.mounts()) mounts.add("--mount " + m);
+      for (String t : req.tmpfs()) mounts.add("--tmpfs " + t);
       ports.addAll(req.publish());
     }
     return new SandboxRecord(id, name, kind, image != null ? image : plan.rootfs(), imageId, plan.rootfs(), plan.argv(),

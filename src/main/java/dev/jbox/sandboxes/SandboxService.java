@@ -51,21 +51,37 @@ public final class SandboxService {
    * short names (null: no terminal).
    */
   public record RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
-      RegistriesConf.Prompter prompter) {}
+      RegistriesConf.Prompter prompter, boolean create, boolean replace) {
+    /** jbox run without --replace. */
+    public RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
+        RegistriesConf.Prompter prompter) {
+      this(request, image, pullPolicy, name, detach, prompter, false, false);
+    }
+  }
 
   /**
    * Builds the plan, records the sandbox (every image sandbox, and a detached one of any kind)
    * and hands the plan to the helper. Runs on {@code jbox run}'s path: no regex, lambda or stream.
+   * With {@code create} ({@code jbox create}) it records the sandbox with its plan, prints its id
+   * and sends nothing: {@code jbox start} runs it.
    */
   public void run(RunSpec spec, Map<String, String> env, PrintStream out) {
     RunRequest req = spec.request();
     String name = spec.name();
     boolean detach = spec.detach();
+    if (spec.create()) {
+      if (detach) throw new JboxException("create: -d is for jbox run (jbox start runs a created sandbox detached)");
+      detach = true; // recorded and started as a detached sandbox is
+    }
     if (name != null || detach) {
       if (!detach && spec.image() == null) {
         throw new JboxException("run: --name needs -d or an IMAGE (a foreground --rootfs sandbox is not kept)");
       }
       SandboxStore.validName(name);
+    }
+    if (spec.replace()) {
+      if (name == null) throw new JboxException("run: --replace needs --name");
+      if (store.findOrNull(name) != null) remove(List.of(name), true, null);
     }
     String id = SandboxBuilder.newId();
     IdMaps.Caller caller = IdMaps.Caller.current();
@@ -106,12 +122,16 @@ public final class SandboxService {
       store.forgetRuntime(runtime);
       throw e;
     }
+    if (spec.create()) {
+      out.println(id);
+      return;
+    }
     sendDetached(s, encoded);
   }
 
   private void runImage(RunSpec spec, String id, SandboxBuilder builder, IdMaps.Caller caller, PrintStream out) {
     RunRequest req = spec.request();
-    boolean detach = spec.detach();
+    boolean detach = spec.detach() || spec.create();
     RunImage.Resolved img = RunImage.resolve(spec.image(), spec.pullPolicy(), caller, out, err, spec.prompter());
     // what crashed runs left goes first: a listing and a stat or two per sandbox (java.io, well
     // under a millisecond) when nothing did; the deleter's JVM only when something did
@@ -133,8 +153,9 @@ public final class SandboxService {
       encoded = PlanWriter.encode(sent);
       // the record keeps the plan jbox start sends again (none for --rm: it cannot run again)
       SandboxRecord r = SandboxRecord.of(id, spec.name(), SandboxRecord.Kind.RUN, img.spec().name(), img.spec().id(),
-          req, sent, req.rm(), keep ? encoded : null, keep || detach ? plan.removeDir() : null);
-      s = store.createInImageStore(r);
+          req, sent, req.rm(), keep || spec.create() ? encoded : null, keep || detach ? plan.removeDir() : null);
+      // a created --rm sandbox has no rm marker yet: the sweep would take it before it ran
+      s = store.createInImageStore(r, req.rm() && !spec.create());
     } catch (RuntimeException e) {
       if (plan != null) removeQuietly(plan.removeDir());
       Containers.discardUnstarted(containerDir);
@@ -142,6 +163,10 @@ public final class SandboxService {
     }
     warnIdMap(plan);
     Trace.mark("planned");
+    if (spec.create()) {
+      out.println(id);
+      return;
+    }
     if (detach) {
       sendDetached(s, encoded);
       return;
@@ -226,6 +251,11 @@ public final class SandboxService {
     }
   }
 
+  /** Gives a sandbox another name (unique across kinds), as {@code podman rename}. */
+  public void rename(String ref, String name) {
+    store.rename(store.find(ref), name);
+  }
+
   // --- signals --------------------------------------------------------------------------------
 
   /** Sends sig to the sandbox's pid 1; fails when it is not running. */
@@ -249,6 +279,20 @@ public final class SandboxService {
     if (waitExit(s, timeoutSeconds * 1000) != null) return;
     Signals.send(st.pid(), st.pidStart(), 9);
     if (waitExit(s, 10_000) == null) throw new JboxException("sandbox " + s.label() + " did not stop after SIGKILL");
+  }
+
+  /** Waits until the sandbox runs (podman's wait --condition running). */
+  public void waitRunning(String ref) {
+    Sandbox s = store.find(ref);
+    while (!s.status().running()) {
+      if (store.get(s.id()) == null) throw new JboxException("wait: sandbox " + s.label() + " was removed");
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JboxException("interrupted");
+      }
+    }
   }
 
   /** The exit code once the sandbox has ended (-1: unknown), waiting as long as it takes. */
@@ -283,7 +327,7 @@ public final class SandboxService {
 
   /**
    * Removes sandboxes: refused while one runs, unless force, which kills its pid 1 first. With
-   * force an unknown name is no error (as podman). {@code removed} gets each ref once it is gone.
+   * force an unknown name is no error (as podman). {@code removed} (may be null) gets each ref once it is gone.
    */
   public void remove(List<String> refs, boolean force, java.util.function.Consumer<String> removed) {
     try (Remover remover = new Remover()) {
@@ -300,7 +344,7 @@ public final class SandboxService {
         }
         store.removeRuntime(s);
         if (s.inImageStore()) remover.removeDir(s.home(), s.label());
-        removed.accept(ref);
+        if (removed != null) removed.accept(ref);
       }
     }
   }
@@ -476,51 +520,17 @@ public final class SandboxService {
     }
   }
 
-  /**
-   * What {@code jbox inspect} shows of a sandbox: its record (without the encoded plan), state,
-   * pids and, while it runs, its namespaces and mounts.
-   */
+  /** What {@code jbox inspect} shows of a sandbox: podman's fields, and jbox's own under Jbox. */
   public Map<String, Object> inspect(Sandbox s) {
-    SandboxRecord r = s.record();
-    Status st = s.status();
-    MonitorState state = s.monitorState();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", r.id());
-    m.put("name", r.name());
-    m.put("kind", r.kind().word());
-    m.put("detached", s.detached());
-    m.put("image", r.image());
-    m.put("imageId", r.imageId());
-    m.put("command", new ArrayList<Object>(r.command()));
-    m.put("created", r.created());
-    m.put("rm", r.rm());
-    m.put("upperDir", r.overlay() != null ? r.overlay().upper() : null);
-    m.put("stateDir", s.detached() ? s.runtimeDir().toString() : s.home().toString());
-    Map<String, Object> config = r.toJson();
-    config.remove("plan"); // bytes, not for reading
-    m.put("config", config);
-    Map<String, Object> sm = new LinkedHashMap<>();
-    sm.put("status", st.kind().word());
-    sm.put("running", st.running());
-    sm.put("stale", st.stale());
-    sm.put("exitCode", st.exitCode());
-    sm.put("startedAt", state == null || state.started() < 0 ? null : state.started());
-    sm.put("finishedAt", state == null ? null : state.finished());
-    m.put("state", sm);
-    Long pid = st.running() && state != null ? state.pid() : null;
-    Map<String, Object> pids = new LinkedHashMap<>();
-    pids.put("pid1", pid);
-    pids.put("monitor", state != null && s.monitorAlive() && state.monitorPid() > 0 ? state.monitorPid() : null);
-    m.put("pids", pids);
-    if (pid != null) {
-      m.put("namespaces", new LinkedHashMap<String, Object>(Procfs.namespaces(Long.toString(pid))));
-      m.put("mounts", new ArrayList<Object>(Procfs.mounts(pid)));
-    } else {
-      m.put("namespaces", null);
-      m.put("mounts", null);
-    }
-    m.put("network", r.network());
-    return m;
+    return PodmanView.inspect(s);
+  }
+
+  /**
+   * What {@code jbox ps} lists: running sandboxes (all: every one) that pass the filters
+   * ({@link SandboxFilter}), the last {@code last} created if it is not null.
+   */
+  public List<Sandbox> ps(boolean all, List<String> filters, Integer last) {
+    return SandboxFilter.parse(filters).apply(list(), all, last);
   }
 
   /** The sandbox a ref names (id, name, unique prefix). */

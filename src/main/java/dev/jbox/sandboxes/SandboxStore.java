@@ -171,17 +171,17 @@ public final class SandboxStore {
    * Records an image sandbox in containers/ID/ ({@link Containers}), which the builder created,
    * before its plan goes to the helper: the rm marker first, then config.json through a temporary
    * file and a rename, so a reader sees all of it or nothing. A name is checked under the store's
-   * lock against every sandbox. (java.io on this path: see {@link Containers#recordSandbox}.)
+   * lock against every sandbox. rmMarker: the sweep may take it once it is unlocked and a minute old. (java.io on this path: see {@link Containers#recordSandbox}.)
    */
   @SuppressWarnings("try")
-  public Sandbox createInImageStore(SandboxRecord r) {
+  public Sandbox createInImageStore(SandboxRecord r, boolean rmMarker) {
     Path dir = containerDir(r.id());
     if (r.name() == null) {
-      Containers.recordSandbox(dir, r.toJson(), r.rm());
+      Containers.recordSandbox(dir, r.toJson(), rmMarker);
     } else {
       try (Sandbox.Lock l = storeLock()) {
         checkNameFree(r.name(), r.id());
-        Containers.recordSandbox(dir, r.toJson(), r.rm());
+        Containers.recordSandbox(dir, r.toJson(), rmMarker);
       } catch (IOException e) {
         throw new JboxException("lock " + root + ": " + e.getMessage());
       }

@@ -176,7 +176,7 @@ class FuseOverlayTest extends ImageRunFixture {
   static long stateField(Home j, String name, String field) throws Exception {
     var r = j.run("inspect", name);
     assertEquals(0, r.status(), r.toString());
-    Path dir = j.home.resolve("run/jbox").resolve((String) ((Map<?, ?>) ((List<?>) dev.jbox.json.Json.parse(r.out())).get(0)).get("id"));
+    Path dir = j.home.resolve("run/jbox").resolve((String) ((Map<?, ?>) ((List<?>) dev.jbox.json.Json.parse(r.out())).get(0)).get("Id"));
     String st = Files.readString(dir.resolve("state"));
     var m = java.util.regex.Pattern.compile("\"" + field + "\":(\\d+)").matcher(st);
     assertTrue(m.find(), field + " in " + st);

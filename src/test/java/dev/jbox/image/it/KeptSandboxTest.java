@@ -68,12 +68,12 @@ class KeptSandboxTest extends ImageRunFixture {
     List<Map<String, Object>> json = psJson(j);
     assertEquals(1, json.size(), json.toString());
     Map<String, Object> e = json.get(0);
-    assertEquals(id, e.get("id"));
-    assertEquals(busybox, e.get("image"));
-    assertEquals("exited", e.get("state"));
-    assertEquals(3L, ((Number) e.get("exitCode")).longValue());
-    assertEquals(false, e.get("detached"));
-    assertEquals(List.of("sh", "-c", "mkdir /d; echo x > /d/f; chown -R 1000:1000 /d; exit 3"), e.get("command"));
+    assertEquals(id, e.get("Id"));
+    assertEquals(busybox, e.get("Image"));
+    assertEquals("exited", e.get("State"));
+    assertEquals(3L, ((Number) e.get("ExitCode")).longValue());
+    assertEquals(false, e.get("Detached"));
+    assertEquals(List.of("sh", "-c", "mkdir /d; echo x > /d/f; chown -R 1000:1000 /d; exit 3"), e.get("Command"));
 
     var rm = j.run("rm", id.substring(0, 8));
     assertEquals(0, rm.status(), rm.toString());
@@ -106,7 +106,7 @@ class KeptSandboxTest extends ImageRunFixture {
     try {
       String id = null;
       for (int i = 0; i < 300 && id == null; i++) {
-        for (Map<String, Object> e : psJson(j)) if ("running".equals(e.get("state"))) id = (String) e.get("id");
+        for (Map<String, Object> e : psJson(j)) if ("running".equals(e.get("State"))) id = (String) e.get("Id");
         if (id == null) Thread.sleep(100);
       }
       assertTrue(id != null, "ps lists the foreground sandbox as running");
@@ -198,9 +198,9 @@ class KeptSandboxTest extends ImageRunFixture {
     assertEquals("0\n", j.launch("wait", "kept-d").out());
     List<Map<String, Object>> json = psJson(j);
     assertEquals(1, json.size(), json.toString());
-    assertEquals("kept-d", json.get(0).get("name"));
-    assertEquals(true, json.get(0).get("detached"));
-    assertEquals(busybox, json.get(0).get("image"));
+    assertEquals(List.of("kept-d"), json.get(0).get("Names"));
+    assertEquals(true, json.get(0).get("Detached"));
+    assertEquals(busybox, json.get(0).get("Image"));
     assertEquals(1, containers(j).size());
     assertEquals(0, j.run("rm", "kept-d").status());
     assertEquals(List.of(), containers(j), "its upper dir went with it");
