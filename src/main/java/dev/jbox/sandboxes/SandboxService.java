@@ -339,6 +339,8 @@ public final class SandboxService {
             throw new JboxException("sandbox " + s.label() + " is running: stop it first or use rm -f");
           }
           MonitorState st = s.monitorState();
+          // the record goes first: its monitor, which ends now, then says nothing stays of it
+          if (s.inImageStore()) hideRecord(s);
           if (st != null && st.status().equals("running")) Signals.send(st.pid(), st.pidStart(), 9);
           waitExit(s, 10_000);
         }
@@ -346,6 +348,15 @@ public final class SandboxService {
         if (s.inImageStore()) remover.removeDir(s.home(), s.label());
         if (removed != null) removed.accept(ref);
       }
+    }
+  }
+
+  /** Renames an image sandbox's record aside: it is being removed (the directory goes next). */
+  private static void hideRecord(Sandbox s) {
+    try {
+      Files.move(s.home().resolve(SandboxStore.RECORD), s.home().resolve(SandboxStore.RECORD + ".removing"));
+    } catch (IOException e) {
+      // gone already: nothing to hide
     }
   }
 

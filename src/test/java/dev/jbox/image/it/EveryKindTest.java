@@ -249,10 +249,11 @@ class EveryKindTest extends ImageRunFixture {
     assertEquals(4L, ((Number) ps.get(0).get("ExitCode")).longValue());
     oneLineError(j.launch("run", "--replace", "--network=none", busybox, "true"), "--replace needs --name");
 
-    var c = j.run("create", "--name", "r", "--network=pasta", "-p", "18089:80", busybox, "sh", "-c", "echo run; sleep 100");
+    int port = freePort();
+    var c = j.run("create", "--name", "r", "--network=pasta", "-p", port + ":80", busybox, "sh", "-c", "echo run; sleep 100");
     assertEquals(0, c.status(), c.toString());
-    assertEquals("80/tcp -> 0.0.0.0:18089\n", j.run("port", "r").out());
-    assertEquals("0.0.0.0:18089\n", j.run("port", "r", "80").out());
+    assertEquals("80/tcp -> 0.0.0.0:" + port + "\n", j.run("port", "r").out());
+    assertEquals("0.0.0.0:" + port + "\n", j.run("port", "r", "80").out());
     oneLineError(j.run("port", "r", "81"), "does not publish 81");
     Process waiter = j.start("wait", "--condition", "running", "r");
     Thread.sleep(2000);
@@ -293,6 +294,13 @@ class EveryKindTest extends ImageRunFixture {
     } finally {
       kept.destroyForcibly();
       gone.destroyForcibly();
+    }
+  }
+
+  /** A TCP port nothing listens on now (other suites run beside this one). */
+  static int freePort() throws Exception {
+    try (var s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
     }
   }
 }

@@ -24,10 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
  * images --filter and images REPO.
  */
 class PodmanOutputTest extends ImageRunFixture {
+  /** A port nothing listens on (other suites run beside this one); b publishes it. */
+  private static int PORT;
+
   @BeforeAll
   static void registry(@TempDir Path dir) throws Exception {
     PullTest.requireEnvironment(dir);
     startRegistry(dir);
+    PORT = EveryKindTest.freePort();
   }
 
   @SuppressWarnings("unchecked")
@@ -36,10 +40,10 @@ class PodmanOutputTest extends ImageRunFixture {
     return (List<Map<String, Object>>) (List<?>) Json.parse(r.out());
   }
 
-  /** Three kept sandboxes: a (exit 0), b (exit 2, -p 8089:80), c; and a running one, up. */
+  /** Three kept sandboxes: a (exit 0), b (exit 2, -p PORT:80), c; and a running one, up. */
   private static Process sandboxes(Home j) throws Exception {
     assertEquals(0, j.launch("run", "--name", "a", "--network=none", busybox, "sh", "-c", "exit 0").status());
-    assertEquals(2, j.launch("run", "--name", "b", "--network=pasta", "-p", "8089:80", "-e", "K=v", busybox, "sh", "-c", "exit 2")
+    assertEquals(2, j.launch("run", "--name", "b", "--network=pasta", "-p", PORT + ":80", "-e", "K=v", busybox, "sh", "-c", "exit 2")
         .status());
     assertEquals(0, j.launch("run", "--name", "c", "--network=none", layered, "sh", "-c", "exit 0").status());
     Process up = j.launcher(List.of("run", "--rm", "--name", "up", "--network=none", busybox, "sh", "-c", "sleep 60"))
@@ -60,7 +64,7 @@ class PodmanOutputTest extends ImageRunFixture {
       String[] lines = table.out().split("\n");
       assertTrue(lines[0].matches("CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES"), table.out());
       String b = table.out().lines().filter(l -> l.endsWith("  b")).findFirst().orElse("");
-      assertTrue(b.contains("0.0.0.0:8089->80/tcp") && b.contains("Exited (2)") && b.contains(" ago "), table.out());
+      assertTrue(b.contains("0.0.0.0:" + PORT + "->80/tcp") && b.contains("Exited (2)") && b.contains(" ago "), table.out());
 
       assertEquals("up\n", j.run("ps", "--format", "{{.Names}}").out(), "running only");
       assertEquals("a\nb\nc\nup\n", j.run("ps", "-a", "--format", "{{.Names}}").out());
@@ -78,7 +82,7 @@ class PodmanOutputTest extends ImageRunFixture {
       assertEquals(idB.substring(0, 12) + " b\n", j.run("ps", "-a", "--filter", "name=b", "--format", "{{.ID}} {{.Names}}").out());
       assertEquals(idB + "\n", j.run("ps", "-a", "--no-trunc", "--filter", "name=b", "--format", "{{.ID}}").out());
       var tt = j.run("ps", "-a", "--filter", "name=b", "--format", "table {{.ID}}\\t{{.Names}}\\t{{.Ports}}");
-      assertEquals("CONTAINER ID  NAMES  PORTS\n" + idB.substring(0, 12) + "  b      0.0.0.0:8089->80/tcp\n", tt.out());
+      assertEquals("CONTAINER ID  NAMES  PORTS\n" + idB.substring(0, 12) + "  b      0.0.0.0:" + PORT + "->80/tcp\n", tt.out());
       assertEquals("\"sh -c exit 2\"\n", j.run("ps", "-a", "--filter", "name=b", "--format", "{{json .Command}}").out());
 
       var bad = j.run("ps", "--filter", "color=red");
@@ -95,7 +99,7 @@ class PodmanOutputTest extends ImageRunFixture {
       assertTrue(nspid.matches("NSpid:\\s+" + pid + "(\\s+\\d+)*\\s+1"), nspid);
       assertEquals("exited 2 b\n", j.run("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{.Name}}", "b").out());
       assertTrue(j.run("inspect", "--format", "{{range .Config.Env}}{{.}} {{end}}", "b").out().contains("K=v "));
-      assertEquals("{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8089\"}]}\n",
+      assertEquals("{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"" + PORT + "\"}]}\n",
           j.run("inspect", "--format", "{{json .NetworkSettings.Ports}}", "b").out());
     } finally {
       up.destroyForcibly();
@@ -128,7 +132,7 @@ class PodmanOutputTest extends ImageRunFixture {
     String out = null;
     List<Map<String, Object>> result = null;
     for (List<String> tail : List.of(List.of("pull", "--tls-verify=false", "-q", busybox),
-        List.of("create", "--name", "pb", "-p", "8089:80", "-e", "K=v", busybox, "sh", "-c", "exit 2"),
+        List.of("create", "--name", "pb", "-p", PORT + ":80", "-e", "K=v", busybox, "sh", "-c", "exit 2"),
         List.of("ps", "-a", "--format", "json"), List.of("inspect", "pb"),
         // podman's files belong to subordinate ids: only its user namespace removes them
         List.of("unshare", "rm", "-rf", home.resolve("s").toString(), home.resolve("r").toString()))) {
@@ -172,7 +176,7 @@ class PodmanOutputTest extends ImageRunFixture {
       }
     }
     Home j = jbox();
-    assertEquals(2, j.launch("run", "--name", "b", "--network=pasta", "-p", "8089:80", "-e", "K=v", busybox, "sh", "-c", "exit 2")
+    assertEquals(2, j.launch("run", "--name", "b", "--network=pasta", "-p", PORT + ":80", "-e", "K=v", busybox, "sh", "-c", "exit 2")
         .status());
     Map<String, Object> ps = jsonList(j.run("ps", "-a", "--format", "json")).get(0);
     Map<String, Object> inspect = jsonList(j.run("inspect", "b")).get(0);
