@@ -2,7 +2,6 @@ package dev.jbox.cli;
 
 import dev.jbox.JboxException;
 import dev.jbox.sandboxes.AttachPlan;
-import dev.jbox.sandboxes.SandboxService;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,9 +19,7 @@ final class RestartCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (seconds < 0) throw new JboxException("restart: -t must be 0 or more");
-    SandboxService svc = service();
-    svc.stop(ref, seconds);
-    svc.start(ref, false, AttachPlan.DEFAULT_KEYS);
+    service().restart(ref, seconds, AttachPlan.DEFAULT_KEYS);
     return 0;
   }
 }

@@ -251,6 +251,40 @@ public final class SandboxService {
     }
   }
 
+  /**
+   * Stops a sandbox (if it runs) and starts it again, detached. The previous run's port forwarder
+   * may still hold the published ports for a moment after its monitor ended: they are waited for
+   * (up to 5 s), as the new forwarder fails to bind otherwise.
+   */
+  public void restart(String ref, long timeoutSeconds, String detachKeys) {
+    Sandbox s = store.find(ref);
+    stop(s, timeoutSeconds);
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    for (String spec : s.record().ports()) {
+      dev.jbox.sandbox.Network.Port p = dev.jbox.sandbox.Network.Port.parse(spec);
+      while (!bindable(p) && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    start(ref, false, detachKeys);
+  }
+
+  private static boolean bindable(dev.jbox.sandbox.Network.Port p) {
+    if (!p.proto().equals("tcp")) return true;
+    try (java.net.ServerSocket ss = new java.net.ServerSocket()) {
+      ss.setReuseAddress(true);
+      ss.bind(new java.net.InetSocketAddress(p.ip() == null ? "0.0.0.0" : p.ip(), p.host()));
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Gives a sandbox another name (unique across kinds), as {@code podman rename}. */
   public void rename(String ref, String name) {
     store.rename(store.find(ref), name);
