@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -92,7 +93,7 @@ static int open_pty(int *master, int *slave) {
 int run_exec(struct plan *p) {
   /* before anything of the sandbox is joined: not dumpable, and no fd but 0, 1, 2 */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die(125, "PR_SET_DUMPABLE: %s", strerror(errno));
-  if (close_range(3, ~0U, 0) < 0) die(125, "close_range: %s", strerror(errno));
+  if (close_from(3 + p->preserve_fds) < 0) die(125, "close_range: %s", strerror(errno));
   if (join(p)) die(125, "%s", jbox_err);
   p->rootfs = "/"; /* exec_process: apply the sandbox's user, rlimit, cwd and capability rules */
   int master = -1, slave = -1;
@@ -145,6 +146,7 @@ int run_exec(struct plan *p) {
   }
   close(ep[1]);
   if (slave >= 0) close(slave);
+  if (p->preserve_fds) syscall(SYS_close_range, 3U, (unsigned)(3 + p->preserve_fds - 1), 0); /* the child has them */
   set_name("jbox:exec");
   int code = read_report(ep[0]);
   if (code >= 0) {

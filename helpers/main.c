@@ -16,6 +16,8 @@
 #include <string.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -86,6 +88,7 @@ static int launch(char **argv) {
     /* The JVM dies with us: a SIGKILL of the launcher leaves no JVM behind. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1) _exit(125);
     if (dup2(fds[1], PLAN_FD) < 0) _exit(125); /* dup2 clears FD_CLOEXEC on the copy */
+    if (fds[1] == PLAN_FD && fcntl(PLAN_FD, F_SETFD, 0) < 0) _exit(125); /* ... but not when it is a no-op */
     execvp(argv[0], argv);
     dprintf(2, "jbox: exec `%s`: %s (is a Java 17 runtime installed? set JAVA_HOME)\n", argv[0], strerror(errno));
     _exit(125);
@@ -106,7 +109,9 @@ static int launch(char **argv) {
   snprintf(fd_arg, sizeof fd_arg, "%d", fds[0]);
   snprintf(pid_arg, sizeof pid_arg, "%d", (int)pid);
   char *resume[] = {"jbox-helper", "launch-wait", fd_arg, pid_arg, NULL};
-  if (fcntl(fds[0], F_SETFD, 0) < 0) die(125, "fcntl: %s", strerror(errno));
+  /* the plan pipe and the caller's descriptors (main marked them close-on-exec, for the JVM's
+   * sake) go on into the copy, which marks them again; run_plan keeps the --preserve-fds ones */
+  if (inherit_from(3) < 0) die(125, "fcntl: %s", strerror(errno));
   reexec_sealed(resume); /* returns only when this already is the copy */
   return await_plan(fds[0], pid);
 }
@@ -166,6 +171,181 @@ static char *joined(const char *a, const char *b) {
   return s;
 }
 
+/* The packaged layout (Debian's Java policy): the helper in /usr/lib/jbox, the jar and its
+ * libraries in /usr/share/jbox. Relative to the helper, so that a package unpacked under another
+ * root (rpm --root) finds its own jar. Returns `fallback` when there is none. */
+static char *installed_jar(const char *helper_dir, char *fallback) {
+  char *rel = joined(helper_dir, "/../../share/jbox/jbox.jar");
+  char real[PATH_MAX];
+  if (!realpath(rel, real) || !is_file(real)) {
+    free(rel);
+    return fallback;
+  }
+  free(rel);
+  return strdup(real);
+}
+
+/* The archive for the jar `cp` (its name with `suffix` in place of .jar) that matches `java`. */
+static char *cds_for_jar(const char *java, const char *cp, size_t cplen, const char *suffix, const char *self);
+
+/* ---- AppCDS archives that match the JVM (see scripts/cds and cli/Cds.java) -------------------- */
+
+/* The stamp of the JVM `java` (a path, or a name looked up on PATH as execvp does): the real path
+ * of its lib/modules, that file's size and mtime in seconds; scripts/cds writes the same line
+ * beside each archive. Returns 0, or -1 when the JVM cannot be found. */
+static int jvm_stamp(const char *java, char *out, size_t len) {
+  char found[PATH_MAX], real[PATH_MAX];
+  if (strchr(java, '/')) {
+    snprintf(found, sizeof found, "%s", java);
+  } else {
+    const char *path = getenv("PATH");
+    if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+    found[0] = '\0';
+    for (const char *p = path; *p;) {
+      size_t n = strcspn(p, ":");
+      if (n > 0 && n + strlen(java) + 2 < sizeof found) {
+        snprintf(found, sizeof found, "%.*s/%s", (int)n, p, java);
+        if (access(found, X_OK) == 0) break;
+      }
+      found[0] = '\0';
+      p += n + (p[n] == ':');
+    }
+    if (!found[0]) return -1;
+  }
+  if (!realpath(found, real)) return -1;
+  for (int up = 0; up < 2; up++) { /* JAVA/bin/java -> JAVA */
+    char *slash = strrchr(real, '/');
+    if (!slash) return -1;
+    *slash = '\0';
+  }
+  char modules[PATH_MAX + 16], rmod[PATH_MAX];
+  snprintf(modules, sizeof modules, "%s/lib/modules", real);
+  struct stat st;
+  if (!realpath(modules, rmod) || stat(rmod, &st) < 0) return -1;
+  snprintf(out, len, "%s %lld %lld", rmod, (long long)st.st_size, (long long)st.st_mtim.tv_sec);
+  return 0;
+}
+
+/* 1: archive's stamp file holds `stamp`; 0: it holds another; -1: there is none. */
+static int stamp_matches(const char *archive, const char *stamp) {
+  char path[PATH_MAX + 8], buf[PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s.jvm", archive);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  buf[strcspn(buf, "\n")] = '\0';
+  return strcmp(buf, stamp) == 0 && access(archive, R_OK) == 0;
+}
+
+/* Makes the user's archives again in the background, once (a lock in the cache directory), when
+ * those found were made by another JVM: `jbox system cds --if-stale` in its own session, niced,
+ * double-forked so that it is never a child of this process or of the sandbox's monitor. */
+static void cds_regenerate(const char *self, const char *cache) {
+  pid_t pid = fork();
+  if (pid != 0) {
+    if (pid > 0) RETRY(waitpid(pid, NULL, 0));
+    return;
+  }
+  if (fork() != 0) _exit(0);
+  setsid();
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, 0), dup2(null, 1), dup2(null, 2);
+    if (null > 2) close(null);
+  }
+  for (int fd = 3; fd < 1024; fd++) close(fd);
+  char lock[PATH_MAX + 16];
+  snprintf(lock, sizeof lock, "%s/.lock", cache);
+  int lk = open(lock, O_RDWR | O_CREAT, 0600); /* held, without CLOEXEC, by the JVM it execs */
+  if (lk < 0 || flock(lk, LOCK_EX | LOCK_NB) < 0) _exit(0);
+  if (nice(10) < 0) { /* best effort */ }
+  setenv("JBOX_CDS", "0", 1);
+  execl(self, "jbox", "system", "cds", "--if-stale", "--quiet", (char *)NULL);
+  _exit(0);
+}
+
+static char *cds_archive(const char *java, const char *jar_dir, const char *name, const char *self);
+
+static char *cds_for_jar(const char *java, const char *cp, size_t cplen, const char *suffix, const char *self) {
+  const char *slash = memrchr(cp, '/', cplen);
+  if (!slash) return NULL;
+  char dir[PATH_MAX], name[NAME_MAX + 2];
+  snprintf(dir, sizeof dir, "%.*s", (int)(slash - cp), cp);
+  snprintf(name, sizeof name, "%.*s%s", (int)(cp + cplen - 4 - slash), slash, suffix);
+  return cds_archive(java, dir, name, self);
+}
+
+static int mkdirs(char *path) {
+  for (char *s = path + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = '\0';
+    mkdir(path, 0700);
+    *s = '/';
+  }
+  return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* The archive named `name` (jbox.jsa or jbox-cli.jsa) made by the JVM `java`: beside the jar
+ * (`jar_dir`), else /var/lib/jbox/cds (the package's postinst), else ~/.cache/jbox/cds (`jbox
+ * system cds`), the first whose stamp matches. None matching but one stale: regenerate the user's
+ * in the background and start without (the JVM's -Xshare:auto uses the JDK's default archive). */
+static char *cds_archive(const char *java, const char *jar_dir, const char *name, const char *self) {
+  char stamp[PATH_MAX + 64];
+  if (jvm_stamp(java, stamp, sizeof stamp) < 0) return NULL;
+  char cache[PATH_MAX];
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  if (xdg && *xdg == '/') snprintf(cache, sizeof cache, "%s/jbox/cds", xdg);
+  else if (home && *home == '/') snprintf(cache, sizeof cache, "%s/.cache/jbox/cds", home);
+  else cache[0] = '\0';
+  const char *dirs[] = {jar_dir, "/var/lib/jbox/cds", cache};
+  int stale = 0;
+  for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+    if (!dirs[i][0]) continue;
+    char *a = joined(dirs[i], name);
+    int m = stamp_matches(a, stamp);
+    if (m == 1) return a;
+    stale |= m == 0;
+    free(a);
+  }
+  if (stale && cache[0] && mkdirs(cache) == 0) cds_regenerate(self, cache);
+  return NULL;
+}
+
+/* `jbox --help`, `jbox -V`, `jbox CMD --help`, `jbox image inspect -h`...: answered from the text
+ * the build wrote next to the jar (dev.jbox.cli.HelpText: JARDIR/help/WORD+WORD.txt, the JVM's
+ * own output for that very command line), without starting a JVM: 1-2 ms instead of ~250. A
+ * command line with no such file (a word outside [A-Za-z0-9-], more words, a missing help
+ * directory) returns -1 and goes to the JVM as before. */
+static int answer_from_help_text(const char *first_cp, int argc, char **argv) {
+  if (argc < 1 || argc > 3) return -1;
+  const char *last = argv[argc - 1];
+  if (strcmp(last, "--help") && strcmp(last, "-h") && strcmp(last, "--version") && strcmp(last, "-V")) return -1;
+  char path[PATH_MAX];
+  const char *slash = strrchr(first_cp, '/');
+  int len = slash ? snprintf(path, sizeof path, "%.*s/help/", (int)(slash - first_cp), first_cp)
+                  : snprintf(path, sizeof path, "help/");
+  for (int i = 0; i < argc; i++) {
+    size_t wl = strlen(argv[i]);
+    if (wl == 0 || wl > 64 || strspn(argv[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != wl)
+      return -1;
+    if (len < 0 || (size_t)len + wl + 6 >= sizeof path) return -1;
+    len += snprintf(path + len, sizeof path - (size_t)len, "%s%s", i ? "+" : "", argv[i]);
+  }
+  if ((size_t)len + 5 >= sizeof path) return -1;
+  memcpy(path + len, ".txt", 5);
+  autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char *text;
+  ssize_t n = read_all(fd, &text, 1 << 20);
+  if (n < 0) return -1;
+  int rc = write_all(1, text, (size_t)n) == 0 ? 0 : 125;
+  free(text);
+  return rc;
+}
+
 /* The `jbox` command (it replaced a shell launcher whose fork+exec of sh, readlink and dirname
  * cost 4-5 ms of every command). Layout: the build tree (JBOX_HOME/helpers/build/jbox-helper,
  * JBOX_HOME/target/jbox.jar) or the installed one (/usr/lib/jbox/{jbox-helper,jbox.jar}, with
@@ -191,10 +371,13 @@ static int jbox_command(int argc, char **argv) {
   if (!cp || !*cp) {
     cp = joined(home, "/target/jbox.jar");
     if (!is_file(cp)) cp = joined(home, "/jbox.jar");
+    if (!is_file(cp)) cp = installed_jar(home, cp);
   }
   char first[PATH_MAX];
   snprintf(first, sizeof first, "%.*s", (int)strcspn(cp, ":"), cp);
   if (access(first, R_OK) != 0) die(125, "`%s` not found (build with: mvn -DskipTests package)", first);
+  int answered = answer_from_help_text(first, argc, argv);
+  if (answered >= 0) return answered;
   setenv("JBOX_HOME", home, 1);
   if (!getenv("JBOX_HELPER")) setenv("JBOX_HELPER", self, 1);
 
@@ -226,12 +409,9 @@ static int jbox_command(int argc, char **argv) {
        * proportion to its size, and every other command's (pull's HTTP and TLS classes made a
        * shared archive five times larger and every run 2-4 ms slower) */
       const char *suffix = argc > 0 && !strcmp(argv[0], "run") ? ".jsa" : "-cli.jsa";
-      jsa = malloc(cplen + strlen(suffix));
-      if (!jsa) die(125, "out of memory");
-      memcpy(jsa, cp, cplen - 4);
-      strcpy(jsa + cplen - 4, suffix);
+      jsa = cds_for_jar(java, cp, cplen, suffix, self);
     }
-    if (access(jsa, R_OK) == 0) {
+    if (jsa && access(jsa, R_OK) == 0) {
       jv[k++] = joined("-XX:SharedArchiveFile=", jsa);
       jv[k++] = "-Xlog:cds=off,cds+dynamic=off";
       jv[k++] = joined("-Djbox.cds=", jsa); /* for the unpacker JVM that pulls start */
@@ -248,11 +428,12 @@ static int jbox_command(int argc, char **argv) {
 }
 
 static int run_plan_file(const char *file) {
-  autofd int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : dup(0);
+  int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : fcntl(0, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) die(125, "open plan `%s`: %s", file, strerror(errno));
   char *buf;
   ssize_t n = read_all(fd, &buf, PLAN_MAX_BYTES);
   if (n < 0) die(125, "read plan `%s`: %s", file, strerror(errno));
+  close(fd); /* before run_plan, which keeps the caller's fds 3.. for --preserve-fds */
   return run_buffer(buf, n);
 }
 
@@ -274,8 +455,12 @@ static int unshare_mode(int argc, char **argv) {
     if (idmap_parse(argv[++i], l)) die(125, "%s", jbox_err);
   }
   if (i + 1 >= argc || p.nuid == 0 || p.ngid == 0) return usage();
-  p.argv = (const char **)argv + i + 1;
   p.argc = (size_t)(argc - i - 1);
+  /* copies: set_name overwrites main's argv strings (the process title) */
+  p.argv = calloc(p.argc + 1, sizeof *p.argv);
+  if (!p.argv) die(125, "out of memory");
+  for (size_t k = 0; k < p.argc; k++)
+    if (!(p.argv[k] = strdup(argv[i + 1 + k]))) die(125, "out of memory");
   p.keep_stdin = 1;
   p.ns[NS_TIME].mode = NSM_HOST;
   if (!running_sealed()) die(125, "internal error: unshare from the helper's own file, not its sealed copy");
@@ -283,6 +468,12 @@ static int unshare_mode(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  /* First of all: no descriptor the caller left open above 2 reaches the JVM, newuidmap, pasta,
+   * fuse-overlayfs or the sandbox (runc CVE-2024-21626: an inherited directory fd is a way out of
+   * any root). Marked close-on-exec, not closed: the plan may ask to pass some on
+   * (--preserve-fds); run_plan closes the rest before it touches a namespace. */
+  if (cloexec_from(3) < 0) die(125, "mark inherited descriptors close-on-exec: %s", strerror(errno));
+  title_init(argc, argv);
   trace_init();
   const char *base = strrchr(argv[0], '/');
   base = base ? base + 1 : argv[0];

@@ -142,8 +142,8 @@ static int listen_attach(void) {
 }
 
 void monitor_detach(struct plan *p) {
-  /* nothing the caller left open reaches the monitor or the sandbox */
-  if (close_range(3, ~0U, 0) < 0) die(125, "close_range: %s", strerror(errno));
+  /* nothing the caller left open reaches the monitor or the sandbox (but --preserve-fds) */
+  if (close_from(3 + p->preserve_fds) < 0) die(125, "close_range: %s", strerror(errno));
   dir_fd = open(p->statedir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir_fd < 0) die(125, "open state directory `%s`: %s", p->statedir, strerror(errno));
   /* jbox start: the directory has a state from an earlier run, and stays when this one fails */
@@ -207,6 +207,11 @@ int monitor_stage1_fds(struct plan *p) {
   if (dup2(log_w, 1) < 0 || dup2(log_w, 2) < 0) return fail_errno("send stdout and stderr to the log");
   if (in_r >= 0 && dup2(in_r, 0) < 0) return fail_errno("stdin from the monitor");
   return 0;
+}
+
+void monitor_stage1_keep(int keep[2]) {
+  keep[0] = log_w;
+  keep[1] = in_r;
 }
 
 void monitor_failed(int code) {

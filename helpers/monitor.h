@@ -9,6 +9,7 @@
  * and exits 0 once the sandbox runs, or exits with the setup error's code. */
 void monitor_detach(struct plan *p);
 int monitor_stage1_fds(struct plan *p);       /* stage 1: stdout and stderr into the log pipe, stdin (-i) */
+void monitor_stage1_keep(int keep[2]);        /* stage 1: the log and stdin pipe ends it needs (-1: none) */
 void monitor_failed(int code);                /* setup failed: tell the caller the exit code */
 /* child: stage 1, waited for and sent the forwarded signals; pid1: the sandbox's pid 1 as recorded
  * in `state` (stage 1 itself, or the pid 1 of the pid namespace it nested for fuse-overlayfs);

@@ -201,6 +201,14 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     p->sysctl_value[p->nsysctl++] = f[1];
     return 0;
   }
+  case T_PRESERVE_FDS: {
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || errno || n > PRESERVE_FDS_MAX) return fail("plan: bad preserve-fds count `%s`", v);
+    p->preserve_fds = (int)n;
+    return 0;
+  }
   case T_STATEDIR:
     if (!path_is_clean(v)) return fail("plan: state directory `%s` is not a clean absolute path", v);
     p->statedir = v;

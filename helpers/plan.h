@@ -39,6 +39,7 @@ enum plan_tag {
   T_FUSE = 24,     /* "MODE\0PATH": fuse-overlayfs at PATH mounts T_OVERLAY; MODE "always", or "fallback" when native overlay fails */
   T_LOCKFILE = 25, /* the sandbox's lock and state file (<store>/containers/<id>/state), OFD-locked while it lives (cleanup.c) */
   T_SYSCTL = 26,   /* "KEY\0VALUE": written to /proc/sys/KEY (dots as slashes) in the sandbox's namespaces */
+  T_PRESERVE_FDS = 27, /* "N": the caller's fds 3..3+N-1 pass to the command (--preserve-fds); never recorded for jbox start */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
@@ -76,6 +77,7 @@ struct rlimit_op {
 
 #define PLAN_MAX_ITEMS 4096 /* ARGV, ENV and MOUNT records each */
 #define PLAN_MAX_MAP_LINES 32
+#define PRESERVE_FDS_MAX 4096
 struct plan {
   char *buf; /* owns every string below */
   const char **argv;
@@ -104,6 +106,7 @@ struct plan {
   int fuse_fallback;                            /* T_FUSE mode "fallback" */
   const char *sysctl_key[32], *sysctl_value[32]; /* T_SYSCTL */
   size_t nsysctl;
+  int preserve_fds;                  /* T_PRESERVE_FDS */
   const char *statedir;              /* T_STATEDIR */
   long exec_pid;                     /* T_EXEC */
   unsigned long long exec_starttime; /* T_EXEC */

@@ -279,6 +279,12 @@ void exec_process(struct plan *p, int errfd) {
       goto fail125;
     }
   }
+  /* --preserve-fds: the caller's 3..3+N-1, close-on-exec until now (sandbox.c keep_preserved_fds) */
+  for (int fd = 3; fd < 3 + p->preserve_fds; fd++)
+    if (fcntl(fd, F_SETFD, 0) < 0) {
+      fail_errno("pass descriptor %d (--preserve-fds)", fd);
+      goto fail125;
+    }
   exec_path(p->argv[0], (char *const *)p->argv, (char *const *)(sandbox ? env : (const char **)environ));
   int e = errno;
   fail_errno("exec `%s`", p->argv[0]);
@@ -287,4 +293,44 @@ void exec_process(struct plan *p, int errfd) {
 fail125:
   report(errfd, 125);
   _exit(125);
+}
+
+/* --init's pid 1, after it forked the command (sandbox.c run_init): no descriptor but /dev/null as
+ * 0, 1 and 2 (the caller also closes the rest), the command's user and group without
+ * supplementary groups, an empty bounding set and no capability at all, no_new_privs and the
+ * seccomp filter whatever the plan says (tighter than the command: it only waits and forwards
+ * signals), and the caller's environment wiped from its memory. When the command's user cannot be
+ * taken, pid 1 stays root of the user namespace, still without capabilities; the command fails on
+ * it and says why.
+ *
+ * It stays dumpable (set again after the uid change, which clears it): its memory was last
+ * execve'd on the host, so a non-dumpable pid 1 could be opened through /proc by nobody but the
+ * host's root, and `jbox exec`, `ns` and `top` (which open /proc/PID/ns of the sandbox's pid 1 as
+ * the caller) would fail. The command may therefore ptrace pid 1, as it may any process of its
+ * own uid, and gains nothing by it: pid 1 holds less than the command in every respect. */
+int confine_init(struct plan *p) {
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return fail_errno("init: open /dev/null");
+  for (int i = 0; i < 3; i++)
+    if (dup2(null, i) < 0) return fail_errno("init: /dev/null as descriptor %d", i);
+  close(null);
+  uid_t uid = 0;
+  gid_t gid = 0, groups[MAX_GROUPS];
+  int ngroups = 0;
+  char home[512];
+  if (p->rootfs && p->user && resolve_user(p->user, &uid, &gid, groups, &ngroups, home, sizeof home)) uid = 0, gid = 0;
+  if (drop_bounding(0)) return -1;
+  if (setgroups(0, NULL) < 0 && errno != EPERM) return fail_errno("init: setgroups");
+  if (setresgid(gid, gid, gid) < 0) (void)!setresgid(0, 0, 0);
+  if (setresuid(uid, uid, uid) < 0) (void)!setresuid(0, 0, 0);
+  if (set_caps(0, 1)) return -1;
+  title_wipe_env();
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return fail_errno("init: PR_SET_DUMPABLE");
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail_errno("init: no_new_privs");
+  int r = jbox_seccomp_install(p->tty);
+  if (r < 0) {
+    errno = -r;
+    return fail_errno("init: install the seccomp filter");
+  }
+  return 0;
 }

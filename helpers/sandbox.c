@@ -69,7 +69,7 @@ static pid_t start_tool(const char *tool, pid_t pid, struct idmap_line *m, size_
   if (t < 0) return fail_errno("fork %s", tool), -1;
   if (t == 0) {
     execvp(tool, argv);
-    dprintf(2, "jbox: exec `%s`: %s (install the uidmap package)\n", tool, strerror(errno));
+    dprintf(2, "jbox: exec `%s`: %s (install the uidmap package; `jbox doctor` checks the set-up)\n", tool, strerror(errno));
     _exit(127);
   }
   return t;
@@ -79,7 +79,7 @@ static int wait_tool(const char *tool, pid_t t, pid_t pid) {
   int st;
   if (RETRY(waitpid(t, &st, 0)) < 0) return fail_errno("wait %s", tool);
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-    return fail("%s %d failed (its message is above; check /etc/subuid and /etc/subgid)", tool, pid);
+    return fail("%s %d failed (its message is above; check /etc/subuid and /etc/subgid, or run `jbox doctor`)", tool, pid);
   return 0;
 }
 
@@ -301,6 +301,22 @@ static int apply_sysctls(struct plan *p) {
   return 0;
 }
 
+/* Closes every descriptor from 3 up but the preserved ones (3..3+N-1) and those in keep. */
+static void close_except(int npreserved, const int *keep, size_t nkeep) {
+  int next = 3 + npreserved; /* the first descriptor not yet known to be kept */
+  for (;;) {
+    int low = -1; /* the lowest kept descriptor at or above next */
+    for (size_t i = 0; i < nkeep; i++)
+      if (keep[i] >= next && (low < 0 || keep[i] < low)) low = keep[i];
+    if (low < 0) {
+      close_from(next);
+      return;
+    }
+    if (low > next) syscall(SYS_close_range, (unsigned)next, (unsigned)low - 1, 0);
+    next = low + 1;
+  }
+}
+
 static volatile sig_atomic_t init_child;
 static void init_forward(int sig) {
   if (init_child > 0) kill(init_child, sig);
@@ -328,8 +344,17 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     exec_process(p, errfd);
   }
-  close(errfd);
   set_name("jbox:init");
+  /* pid 1 is a process of the sandbox like the command, and the command may ptrace it: it gets
+   * the same rules or tighter (the command's user, no capability at all, no_new_privs, the
+   * seccomp filter) and keeps no descriptor but /dev/null as 0, 1 and 2. */
+  close_except(0, &errfd, 1);
+  if (confine_init(p) < 0) {
+    kill(child, SIGKILL);
+    report(errfd, 125);
+    _exit(125);
+  }
+  close(errfd);
   init_child = child;
   struct sigaction sa = {.sa_handler = init_forward, .sa_flags = SA_RESTART};
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, NULL);
@@ -409,6 +434,12 @@ static int send_pid1(int sync) {
 static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd) {
   set_name("jbox:stage1");
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(125);
+  /* Stage 1 becomes root of the sandbox: it keeps none of stage 0's descriptors (the lock on
+   * containers/ID/state, the state directory, attach.sock, the caller's status pipe), only its
+   * channels to stage 0, the log pipe ends of a detached sandbox and the preserved fds. */
+  int keep[4] = {sync, errfd, -1, -1};
+  if (p->statedir) monitor_stage1_keep(keep + 2);
+  close_except(p->preserve_fds, keep, 4);
   char c;
   if (RETRY(read(sync, &c, 1)) != 1 || c != MAPS_DONE) _exit(125); /* stage 0 failed or died */
   if (p->ns[NS_USER].mode == NSM_NEW) {
@@ -567,7 +598,36 @@ static void abandon(struct plan *p) {
   else abandon_sandbox(p);
 }
 
+/* The sandbox's short id for the process titles: the state directory's name (-d, start) or the
+ * name of the directory holding the lock file (containers/ID/state). */
+static void title_from_plan(struct plan *p) {
+  char buf[4096];
+  const char *path = p->statedir ? p->statedir : p->lockfile;
+  if (!path) return;
+  snprintf(buf, sizeof buf, "%s", path);
+  char *slash = strrchr(buf, '/');
+  if (!p->statedir && slash) *slash = '\0', slash = strrchr(buf, '/');
+  if (slash) title_id(slash + 1);
+}
+
+/* The caller's descriptors (PROTOCOL.md "Descriptors"): main marked every one above 2
+ * close-on-exec; all but the --preserve-fds ones are closed now, before anything of the sandbox
+ * exists, and those stay close-on-exec (no newuidmap, pasta or fuse-overlayfs gets them) until
+ * exec_process hands them to the command. */
+static int keep_preserved_fds(struct plan *p) {
+  for (int fd = 3; fd < 3 + p->preserve_fds; fd++)
+    if (fcntl(fd, F_GETFD) < 0) return fail("--preserve-fds %d: descriptor %d is not open", p->preserve_fds, fd);
+  if (close_from(3 + p->preserve_fds) < 0) return fail_errno("close inherited descriptors");
+  return 0;
+}
+
 int run_plan(struct plan *p) {
+  if (keep_preserved_fds(p)) {
+    if (p->exec_pid || p->attach_dir) remove_host_dir(p);
+    else abandon(p); /* a first run's record goes too: nothing of it ran */
+    die(125, "%s", jbox_err);
+  }
+  title_from_plan(p);
   if (p->exec_pid) return run_exec(p);
   if (p->attach_dir && !p->statedir) return run_attach(p);
   if (p->statedir) monitor_detach(p);
@@ -612,7 +672,7 @@ int run_plan(struct plan *p) {
   pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
   if (child < 0) {
     const char *hint = errno == EPERM || errno == ENOSPC || errno == EINVAL
-                           ? " (are unprivileged user namespaces enabled? see kernel.unprivileged_userns_clone and user.max_user_namespaces)"
+                           ? " (are unprivileged user namespaces enabled? `jbox doctor` says what to change)"
                            : "";
     abandon(p);
     die(125, "clone namespaces: %s%s", strerror(errno), hint);
@@ -625,6 +685,7 @@ int run_plan(struct plan *p) {
   }
   close(sv[1]);
   close(ep[1]);
+  if (p->preserve_fds) syscall(SYS_close_range, 3U, (unsigned)(3 + p->preserve_fds - 1), 0); /* stage 1 has them */
   set_name("jbox:monitor");
   trace("cloned");
 

@@ -23,6 +23,7 @@ int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *n
 __attribute__((noreturn)) void exec_process(struct plan *p, int errfd);
 int setgroups_denied(void); /* /proc/self/setgroups says "deny" (process.c) */
 void report(int errfd, int code);
+int confine_init(struct plan *p); /* --init's pid 1 after the fork: /dev/null stdio, no caps, nnp, seccomp */
 int read_report(int fd);                /* the other end of report(): the code, or -1 at EOF */
 int start_network(struct plan *p, pid_t child, int *keep_fd); /* network.c */
 void stop_network(void);

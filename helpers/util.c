@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 char jbox_err[512];
 
@@ -96,7 +99,81 @@ ssize_t read_all(int fd, char **out, size_t max) {
   return (ssize_t)len;
 }
 
-void set_name(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
+/* The argv area of main(): the strings the kernel shows in /proc/PID/cmdline (readable by every
+ * user, and by the sandbox's processes for its pid 1). A monitor, reaper, cleaner, exec or init
+ * process is a fork of the helper and would show jbox's whole command line (`-e API_TOKEN=...`,
+ * the host path of the helper) for the sandbox's life: set_name overwrites the area with
+ * "NAME ID". The last byte of the area stays non-NUL so the kernel reads the title up to its first
+ * NUL (its setproctitle rule) instead of showing the NUL-padded rest of the area. */
+static char *title_start, *title_end;
+static char *env_start, *env_end; /* main()'s environment strings: --init's pid 1 wipes them */
+static char title_sid[13];
+
+void title_init(int argc, char **argv) {
+  if (argc <= 0 || !argv[0]) return;
+  char *end = argv[0] + strlen(argv[0]) + 1;
+  for (int i = 1; i < argc && argv[i] == end; i++) end = argv[i] + strlen(argv[i]) + 1;
+  title_start = argv[0];
+  title_end = end;
+  extern char **environ;
+  if (!environ || !environ[0]) return;
+  end = environ[0] + strlen(environ[0]) + 1;
+  for (int i = 1; environ[i] == end; i++) end = environ[i] + strlen(environ[i]) + 1;
+  env_start = environ[0];
+  env_end = end;
+}
+
+
+void title_wipe_env(void) {
+  if (env_start) memset(env_start, 0, (size_t)(env_end - env_start));
+}
+
+void title_id(const char *id) { snprintf(title_sid, sizeof title_sid, "%s", id ? id : ""); }
+
+void set_name(const char *name) {
+  prctl(PR_SET_NAME, name, 0, 0, 0);
+  if (!title_start || title_end - title_start < 2) return;
+  size_t size = (size_t)(title_end - title_start);
+  memset(title_start, 0, size);
+  snprintf(title_start, size - 1, "%s%s%s", name, *title_sid ? " " : "", title_sid);
+  title_end[-1] = ' ';
+}
+
+int close_from(int low) { return (int)syscall(SYS_close_range, (unsigned)low, ~0U, 0); }
+
+int inherit_from(int low) {
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  int self = dirfd(d);
+  for (struct dirent *e; (e = readdir(d));) {
+    int fd = atoi(e->d_name);
+    if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd < low || fd == self) continue;
+    if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF) {
+      closedir(d);
+      return -1;
+    }
+  }
+  closedir(d);
+  return 0;
+}
+
+int cloexec_from(int low) {
+  if (syscall(SYS_close_range, (unsigned)low, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  /* kernels before 5.11: one fcntl per open descriptor */
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  int self = dirfd(d);
+  for (struct dirent *e; (e = readdir(d));) {
+    int fd = atoi(e->d_name);
+    if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd < low || fd == self) continue;
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF) {
+      closedir(d);
+      return -1;
+    }
+  }
+  closedir(d);
+  return 0;
+}
 
 #include <time.h>
 static int tracing = -1;

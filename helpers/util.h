@@ -36,7 +36,15 @@ __attribute__((noreturn)) void die(int code, const char *fmt, ...) __attribute__
 int write_all(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *data); /* open O_WRONLY, write, close */
 ssize_t read_all(int fd, char **out, size_t max);    /* reads until EOF into a malloc'd buffer */
-void set_name(const char *name);                     /* prctl(PR_SET_NAME): ps shows the stage */
+void set_name(const char *name);                     /* the stage's name in ps: comm and the whole argv */
+void title_init(int argc, char **argv);              /* main(): remember argv's memory for set_name */
+void title_id(const char *id);                       /* the sandbox id set_name shows after the name */
+void title_wipe_env(void);                           /* zero main's environment strings (/proc/PID/environ) */
+/* Every descriptor from `low` up: closed, or only marked close-on-exec (the caller's fds above 2
+ * until the plan says how many --preserve-fds pass). 0, or -1 with errno. */
+int close_from(int low);
+int cloexec_from(int low);
+int inherit_from(int low); /* the reverse of cloexec_from: kept across execve (the sealed re-exec) */
 #endif
 
 /* JBOX_TRACE=1: one line per phase on stderr, "jbox-trace PHASE MICROSECONDS" since the launcher

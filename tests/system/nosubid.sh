@@ -25,5 +25,9 @@ check "one-line warning saying what to add" $? "stderr: $err"
 out=$("$src/packaging/jbox" run --rootfs "$tmp/rootfs" -u 1000 id -u 2>&1); rc=$?
 [ $rc = 125 ] && echo "$out" | grep -qE 'set[gu]id 1000 \(is it mapped'
 check "an unmapped user is a clear error" $? "exit $rc: $out"
+out=$("$src/packaging/jbox" doctor 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "^FAIL  subordinate ids: no range for $(id -un)" &&
+  echo "$out" | grep -qx "      fix: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $(id -un)"
+check "jbox doctor: exit 1 and the usermod line" $? "exit $rc: $out"
 echo "nosubid: $pass passed, $fail failed"
 [ $fail = 0 ]

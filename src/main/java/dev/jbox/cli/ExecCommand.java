@@ -1,5 +1,7 @@
 package dev.jbox.cli;
 
+import dev.jbox.helper.PlanChannel;
+import dev.jbox.helper.PlanWriter;
 import dev.jbox.sandboxes.SandboxService;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,9 @@ final class ExecCommand extends StateCommand implements Callable<Integer> {
   @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory (default: the sandbox's).")
   String workdir;
 
+  @Option(names = "--preserve-fds", paramLabel = "N", description = "Pass the caller's descriptors 3..3+N-1 to the command.")
+  String preserveFds;
+
   @Parameters(index = "0", paramLabel = "SANDBOX")
   String ref;
 
@@ -34,7 +39,9 @@ final class ExecCommand extends StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    service().exec(ref, new SandboxService.ExecSpec(command, env, user, workdir, tty, interactive));
+    // checked before anything is looked up (a bad count is a one-line error)
+    List<PlanWriter.Extra> preserve = PlanChannel.preserveFds("exec: --preserve-fds", preserveFds);
+    service().exec(ref, new SandboxService.ExecSpec(command, env, user, workdir, tty, interactive, preserve));
     return 0;
   }
 }

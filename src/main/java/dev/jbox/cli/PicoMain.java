@@ -29,7 +29,7 @@ public final class PicoMain implements Runnable {
       InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
       WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class, RenameCommand.class,
       RestartCommand.class, PortCommand.class,
-      UnshareCommand.class);
+      UnshareCommand.class, DoctorCommand.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   private PrintStream err = System.err;
@@ -73,15 +73,38 @@ public final class PicoMain implements Runnable {
     return null;
   }
 
+  /** The whole command tree (every subcommand's model), as help and the man-page test see it. */
+  static CommandLine tree() {
+    CommandLine cl = new CommandLine(new PicoMain());
+    for (Class<?> c : SUBCOMMANDS) cl.addSubcommand(c);
+    return cl;
+  }
+
+  /** The parser's settings: a repeated option's last value wins, as in podman. */
+  static CommandLine configure(CommandLine cl) {
+    cl.setOverwrittenOptionsAllowed(true);
+    return cl;
+  }
+
   static int execute(String[] args, PrintStream out, PrintStream err) {
+    Class<?> named = args.length > 0 ? named(args[0]) : null;
+    if (named == null && args.length > 0 && !args[0].startsWith("-")) {
+      // what a podman user can act on, not picocli's "Unmatched arguments from index 0" (nor the
+      // top-level help for `jbox push --help`): an unknown command stays unknown whatever follows
+      err.println("jbox: unknown command `" + args[0] + "` (see jbox --help)");
+      return 125;
+    }
     PicoMain root = new PicoMain();
     root.err = err;
     root.out = out;
     CommandLine cl = new CommandLine(root);
-    Class<?> named = args.length > 0 ? named(args[0]) : null;
     for (Class<?> c : named != null ? List.<Class<?>>of(named) : SUBCOMMANDS) cl.addSubcommand(c);
+    // never styled: the launcher answers --help from text written at build time (HelpText), which
+    // must be what the JVM prints on a terminal too
+    cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
+    configure(cl);
     // the command after the sandbox (or of unshare) keeps its own options
     for (String s : List.of("exec", "unshare")) {
       CommandLine sub = cl.getSubcommands().get(s);

@@ -54,6 +54,15 @@ final class PullCommand implements Callable<Integer> {
    * the error for it.
    */
   static Integer fast(String[] args, PrintStream out, PrintStream err) {
+    Fast f = parseFast(args);
+    return f == null ? null : pull(f.image(), f.platform(), f.tlsVerify(), f.quiet(), out, err);
+  }
+
+  /** What the fast path parsed from {@code pull ARGS...}. */
+  record Fast(String image, String platform, Boolean tlsVerify, boolean quiet) {}
+
+  /** The fast path's parse (args[0] is "pull"), or null for picocli (PullParsersDifferentialTest). */
+  static Fast parseFast(String[] args) {
     String image = null;
     String platform = null;
     Boolean tlsVerify = null;
@@ -61,6 +70,7 @@ final class PullCommand implements Callable<Integer> {
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
       if (a.equals("-q") || a.equals("--quiet")) quiet = true;
+      else if (a.equals("--tls-verify") && i + 1 < args.length && (args[i + 1].equals("true") || args[i + 1].equals("false"))) return null;
       else if (a.equals("--tls-verify") || a.equals("--tls-verify=true")) tlsVerify = true;
       else if (a.equals("--tls-verify=false")) tlsVerify = false;
       else if (a.startsWith("--platform=") && a.length() > 11) platform = a.substring(11);
@@ -68,6 +78,6 @@ final class PullCommand implements Callable<Integer> {
       else if (!a.startsWith("-") && !a.isEmpty() && image == null) image = a;
       else return null;
     }
-    return image == null ? null : pull(image, platform, tlsVerify, quiet, out, err);
+    return image == null ? null : new Fast(image, platform, tlsVerify, quiet);
   }
 }

@@ -2,6 +2,8 @@ package dev.jbox.cli;
 
 import dev.jbox.JboxException;
 import dev.jbox.Trace;
+import dev.jbox.helper.PlanChannel;
+import dev.jbox.helper.PlanWriter;
 import dev.jbox.sandbox.RunRequest;
 import dev.jbox.sandboxes.SandboxService;
 import dev.jbox.sandboxes.SandboxStore;
@@ -43,6 +45,8 @@ final class RunCommand {
         o.value("cgroupns"), o.value("timens"),
         o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"),
         o.all("dns"), o.value("storage-driver"), o.all("sysctl"));
+    // checked before anything is created (a bad count leaves nothing behind)
+    List<PlanWriter.Extra> preserve = PlanChannel.preserveFds("--preserve-fds", o.value("preserve-fds"));
     boolean detach = o.flag("detach");
     Map<String, String> env = System.getenv();
     if (req.tty() && !detach && System.console() == null && env.get("JBOX_ALLOW_TTY_WITHOUT_TERMINAL") == null) {
@@ -51,7 +55,7 @@ final class RunCommand {
     }
     SandboxStore store = SandboxStore.open(env, null); // (no lambda on the run path: dev.jbox.Text)
     new SandboxService(store, err).run(new SandboxService.RunSpec(req, imageName, o.value("pull"), o.value("name"), detach,
-        imageName != null ? Prompts.shortNames() : null, create, o.flag("replace")), env, out);
+        imageName != null ? Prompts.shortNames() : null, create, o.flag("replace"), preserve), env, out);
     return 0;
   }
 }

@@ -30,12 +30,13 @@ final class RunOptions {
       new Opt("env-file", null, "FILE", true, "read KEY=VALUE lines from FILE"),
       new Opt("workdir", "w", "DIR", false, "working directory inside the sandbox (created if missing)"),
       new Opt("user", "u", "USER[:GROUP]", false, "run as a name from the sandbox's /etc/passwd, or uid[:gid]"),
-      new Opt("hostname", null, "NAME", false, "the sandbox's hostname (default: its id)"),
+      new Opt("hostname", "h", "NAME", false, "the sandbox's hostname (default: its id)"),
       new Opt("ulimit", null, "NAME=SOFT[:HARD]", true, "a resource limit, e.g. nofile=1024:2048"),
       new Opt("cap-add", null, "CAP", true, "add a capability (or all)"),
       new Opt("cap-drop", null, "CAP", true, "drop a capability (or all)"),
       new Opt("security-opt", null, "OPT", true, "seccomp=unconfined, no-new-privileges[=false]"),
       new Opt("init", null, null, false, "run a minimal init as pid 1 that forwards signals and reaps orphans"),
+      new Opt("preserve-fds", null, "N", false, "pass the caller's descriptors 3..3+N-1 to the command (every other one above 2 is closed)"),
       new Opt("tty", "t", null, false, "give the sandbox a terminal of its own"),
       new Opt("interactive", "i", null, false, "keep stdin open"),
       new Opt("read-only", null, null, false, "mount the root filesystem read-only"),
@@ -54,7 +55,7 @@ final class RunOptions {
       new Opt("volume", "v", "HOST:CTR[:ro]", true, "bind a host path (which must exist) into the sandbox"),
       new Opt("mount", null, "type=bind|tmpfs,...", true, "a bind or tmpfs mount, podman's --mount syntax"),
       new Opt("tmpfs", null, "PATH[:OPTS]", true, "a tmpfs at PATH (options size=, mode=, ro, noexec)"),
-      new Opt("help", "h", null, false, "show this help"),
+      new Opt("help", null, null, false, "show this help (-h is --hostname, as in podman)"),
       new Opt("detach", "d", null, false, "run in the background: print the sandbox's id and exit once it runs"),
       new Opt("name", null, "NAME", false, "name the sandbox (with -d or an IMAGE; unique, [a-zA-Z0-9][a-zA-Z0-9_.-]*)"));
 
@@ -86,7 +87,8 @@ final class RunOptions {
         Opt opt = byLong(name);
         if (opt == null) throw new JboxException("run: unknown option `--" + name + "` (see jbox run --help)");
         if (opt.takesValue() && value == null) {
-          if (++i >= args.length) throw new JboxException("run: `--" + name + "` needs a value " + opt.valueLabel());
+          // "--" ends the options: never a value (as picocli has it; ParsersDifferentialTest)
+          if (++i >= args.length || args[i].equals("--")) throw new JboxException("run: `--" + name + "` needs a value " + opt.valueLabel());
           value = args[i];
         } else if (!opt.takesValue() && value != null) {
           if (!value.equals("true") && !value.equals("false")) {
@@ -102,7 +104,7 @@ final class RunOptions {
         i++;
         continue;
       }
-      // Short options: flags may be bundled (-it); one taking a value ends the bundle (-ePATH=x).
+      // Short options: flags may be bundled (-it); one taking a value ends the bundle (-ePATH=x, -e=PATH=x).
       for (int k = 1; k < a.length(); k++) {
         String s = a.substring(k, k + 1);
         Opt opt = byShort(s);
@@ -112,8 +114,10 @@ final class RunOptions {
           continue;
         }
         String value = a.substring(k + 1);
-        if (value.isEmpty()) {
-          if (++i >= args.length) throw new JboxException("run: `-" + s + "` needs a value " + opt.valueLabel());
+        if (value.startsWith("=")) {
+          value = value.substring(1); // -e=K=V is K=V, as in podman and picocli
+        } else if (value.isEmpty()) {
+          if (++i >= args.length || args[i].equals("--")) throw new JboxException("run: `-" + s + "` needs a value " + opt.valueLabel());
           value = args[i];
         }
         o.put(opt, value);

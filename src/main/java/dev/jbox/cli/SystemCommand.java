@@ -12,8 +12,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code jbox system}: store-wide information. */
 @Command(name = "system", mixinStandardHelpOptions = true,
-    description = "Store-wide information (see jbox-system(1)).",
-    subcommands = {SystemCommand.Df.class})
+    description = "Store-wide information and start-up archives (see jbox-system(1)).",
+    subcommands = {SystemCommand.Df.class, SystemCommand.CdsVerb.class})
 final class SystemCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -39,6 +39,45 @@ final class SystemCommand implements Runnable {
           ImagesCommand.si(u.layersSize()), ""});
       rows.add(new String[] {"Blobs", "", "", ImagesCommand.si(u.blobsSize()), ""});
       Table.print(PicoMain.of(spec).out(), rows);
+      return 0;
+    }
+  }
+
+  /**
+   * {@code jbox system cds}: makes the AppCDS start-up archives for the JVM that runs this command
+   * (the launcher's), with the same builder Maven and the package's postinst use. The launcher runs
+   * it with {@code --if-stale} in the background when no archive matches its JVM any more.
+   */
+  @Command(name = "cds", mixinStandardHelpOptions = true,
+      description = "Make the start-up (AppCDS) archives for the current JVM.")
+  static final class CdsVerb implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @picocli.CommandLine.Option(names = "--if-stale", description = "Do nothing when an archive already matches this JVM.")
+    boolean ifStale;
+
+    @picocli.CommandLine.Option(names = {"-q", "--quiet"}, description = "Print nothing.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      java.nio.file.Path jar = Cds.jar();
+      if (jar == null) throw new dev.jbox.JboxException("system cds: jbox was not started from a jar (nothing to archive)");
+      java.util.Map<String, String> env = System.getenv();
+      Cds.State s = Cds.state(env);
+      if (ifStale && s.kind() == Cds.Kind.MATCH) return 0;
+      java.nio.file.Path dir = Cds.target(jar, env, dev.jbox.sandbox.idmap.ProcStatus.uidGid()[0]);
+      java.nio.file.Files.createDirectories(dir);
+      ProcessBuilder pb = new ProcessBuilder(Cds.script(env).toString(), jar.toString(), dir.toString());
+      pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      int rc = pb.start().waitFor();
+      Cds.State after = Cds.state(env);
+      if (after.kind() != Cds.Kind.MATCH) {
+        throw new dev.jbox.JboxException("system cds: no archive was written to " + dir + " (builder exit " + rc + ")");
+      }
+      if (!quiet) PicoMain.of(spec).out().println("wrote " + dir.resolve("jbox.jsa") + " and " + after.archive() + " for " + after.jvm());
       return 0;
     }
   }

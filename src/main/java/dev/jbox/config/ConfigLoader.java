@@ -15,6 +15,11 @@ import java.util.Map;
 public final class ConfigLoader {
   private ConfigLoader() {}
 
+  /** Every table and its keys that a layer may set: what jbox.toml(5) and config/jbox.toml document (a test checks). */
+  public static final Map<String, List<String>> KEYS = Map.of(
+      "run", List.of("capabilities", "seccomp", "no_new_privileges", "init", "network", "env", "ulimits"),
+      "storage", List.of("root", "driver"));
+
   /** The built-in defaults: what config/jbox.toml documents. */
   public static Config builtin() {
     return new Config(
@@ -35,6 +40,60 @@ public final class ConfigLoader {
     return out;
   }
 
+  /**
+   * True when every line of the file is blank or a comment, as the packaged /etc/jbox/jbox.toml
+   * is: such a layer changes nothing, and parsing it would cost every start toml4j's classes and
+   * its regular expressions (about 10 ms). Unreadable files are left to the parser's error.
+   */
+  static boolean onlyComments(Path file) {
+    byte[] b;
+    try {
+      b = Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+    boolean lineStart = true;
+    for (int i = 0; i < b.length; i++) {
+      byte c = b[i];
+      if (c == '\n') {
+        lineStart = true;
+      } else if (lineStart && (c == ' ' || c == '\t' || c == '\r')) {
+        continue;
+      } else if (lineStart && c == '#') {
+        while (i + 1 < b.length && b[i + 1] != '\n') i++;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Config current;
+
+  /**
+   * The configuration of this process, loaded once from its environment: what every command reads
+   * (the storage root of {@code jbox images} is the one {@code jbox run} uses).
+   */
+  public static synchronized Config current() {
+    if (current == null) current = load(System.getenv());
+    return current;
+  }
+
+  /**
+   * Where images, layers and image sandboxes live, by precedence: $JBOX_STORAGE, then [storage]
+   * root of the configuration, then $XDG_DATA_HOME/jbox/storage (~/.local/share/jbox/storage).
+   */
+  public static Path storageRoot(Map<String, String> env, Config c) {
+    String s = env.get("JBOX_STORAGE");
+    if (s != null && !s.isEmpty()) return Path.of(s);
+    if (!c.storage().root().isEmpty()) return Path.of(c.storage().root());
+    String x = env.get("XDG_DATA_HOME");
+    String home = env.get("HOME");
+    Path data = x != null && !x.isEmpty() ? Path.of(x)
+        : Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"), ".local", "share");
+    return data.resolve("jbox").resolve("storage");
+  }
+
   /** Loads every layer that exists ($JBOX_CONFIG must exist when set). */
   public static Config load(Map<String, String> env) {
     Config c = builtin();
@@ -50,6 +109,7 @@ public final class ConfigLoader {
   }
 
   static Config apply(Config base, Path file) {
+    if (onlyComments(file)) return base;
     Toml t;
     try {
       t = new Toml().read(file.toFile());
@@ -62,13 +122,13 @@ public final class ConfigLoader {
   /** Merges one parsed layer over {@code base}. */
   public static Config merge(Config base, Toml t, String source) {
     for (String key : t.toMap().keySet()) {
-      if (!key.equals("run") && !key.equals("storage")) throw new JboxException("config `" + source + "`: unknown table or key `" + key + "`");
+      if (!KEYS.containsKey(key)) throw new JboxException("config `" + source + "`: unknown table or key `" + key + "`");
     }
     Config.Run r = base.run();
     Toml run = t.getTable("run");
     if (run != null) {
       for (String key : run.toMap().keySet()) {
-        if (!List.of("capabilities", "seccomp", "no_new_privileges", "init", "network", "env", "ulimits").contains(key)) {
+        if (!KEYS.get("run").contains(key)) {
           throw new JboxException("config `" + source + "`: unknown key `run." + key + "`");
         }
       }
@@ -93,7 +153,7 @@ public final class ConfigLoader {
     Toml storage = t.getTable("storage");
     if (storage != null) {
       for (String key : storage.toMap().keySet()) {
-        if (!key.equals("root") && !key.equals("driver")) throw new JboxException("config `" + source + "`: unknown key `storage." + key + "`");
+        if (!KEYS.get("storage").contains(key)) throw new JboxException("config `" + source + "`: unknown key `storage." + key + "`");
       }
       String driver;
       try {
@@ -104,7 +164,16 @@ public final class ConfigLoader {
       if (!driver.equals("overlay") && !driver.equals("fuse-overlayfs")) {
         throw new JboxException("config `" + source + "`: storage.driver `" + driver + "`: expected overlay or fuse-overlayfs");
       }
-      s = new Config.Storage(storage.getString("root", s.root()), driver);
+      String root;
+      try {
+        root = storage.getString("root", s.root());
+      } catch (ClassCastException e) {
+        throw new JboxException("config `" + source + "`: storage.root must be a string");
+      }
+      if (!root.isEmpty() && !root.startsWith("/")) {
+        throw new JboxException("config `" + source + "`: storage.root `" + root + "` must be an absolute path (or empty)");
+      }
+      s = new Config.Storage(root, driver);
     }
     return new Config(r, s);
   }

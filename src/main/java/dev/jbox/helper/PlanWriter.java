@@ -51,6 +51,12 @@ public final class PlanWriter {
   /** "KEY\0VALUE": a namespaced sysctl, written by stage 1 in the sandbox's namespaces. */
   static final int T_SYSCTL = 26;
 
+  /**
+   * "N": the caller's descriptors 3..3+N-1 pass to the command (--preserve-fds). Appended as an
+   * extra record, never part of a recorded plan: jbox start must not pass on its own caller's fds.
+   */
+  public static final int T_PRESERVE_FDS = 27;
+
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}
 

@@ -231,8 +231,9 @@ public final class SandboxBuilder {
   static List<String> imageArgv(RunRequest r, ImageSpec image) {
     List<String> argv = new ArrayList<>();
     if (r.entrypoint() != null) {
-      // --entrypoint replaces the image's and drops its Cmd; "" means none
-      if (!r.entrypoint().isEmpty()) argv.add(r.entrypoint());
+      // --entrypoint replaces the image's and drops its Cmd; "" means none; a JSON array of
+      // strings is the whole entrypoint, as podman takes it (anything else is one word)
+      argv.addAll(entrypointWords(r.entrypoint()));
       argv.addAll(r.command());
       return argv;
     }
@@ -240,6 +241,28 @@ public final class SandboxBuilder {
     argv.addAll(r.command().isEmpty() ? image.cmd() : r.command());
     if (argv.isEmpty()) throw new JboxException("run: image " + image.name() + " has no Entrypoint or Cmd: give a command");
     return argv;
+  }
+
+  /** --entrypoint's words: [] for "", the strings of a JSON array of strings, else the value itself. */
+  static List<String> entrypointWords(String e) {
+    if (e.isEmpty()) return List.of();
+    if (e.charAt(0) == '[') {
+      Object v;
+      try {
+        v = dev.jbox.json.Json.parse(e);
+      } catch (RuntimeException notJson) {
+        return List.of(e);
+      }
+      List<String> words = new ArrayList<>();
+      if (v instanceof List<?> l) {
+        for (Object w : l) {
+          if (!(w instanceof String s)) return List.of(e);
+          words.add(s);
+        }
+        return words;
+      }
+    }
+    return List.of(e);
   }
 
   private static String rootfs(String dir) {

@@ -21,8 +21,23 @@ import java.util.List;
 public final class RunImage {
   private RunImage() {}
 
-  /** The image and the directory its sandboxes' writable layers go to. */
-  public record Resolved(ImageSpec spec, Path containersDir) {}
+  /**
+   * The image, the directory its sandboxes' writable layers go to, and the signal {@code jbox stop}
+   * sends (the image's StopSignal, else TERM).
+   */
+  public record Resolved(ImageSpec spec, Path containersDir, String stopSignal) {}
+
+  /** The image's StopSignal when jbox can send it (a name or a number), else TERM with a warning. */
+  static String stopSignal(String s, String image, PrintStream err) {
+    if (s == null || s.isEmpty()) return "TERM";
+    try {
+      Signals.parse(s);
+      return s;
+    } catch (JboxException e) {
+      err.println("jbox: warning: image " + image + ": StopSignal `" + s + "` is not a signal; jbox stop sends TERM");
+      return "TERM";
+    }
+  }
 
   public static Resolved resolve(String name, String pullPolicy, IdMaps.Caller caller, PrintStream out, PrintStream err,
       RegistriesConf.Prompter prompter) {
@@ -61,6 +76,6 @@ public final class RunImage {
     List<String> lower = new ArrayList<>();
     for (Path p : store.lowerDirs(rec)) lower.add(p.toString());
     ImageSpec spec = new ImageSpec(display, rec.id(), lower, c.entrypoint(), c.cmd(), c.env(), c.workingDir(), c.user());
-    return new Resolved(spec, store.root().resolve("containers"));
+    return new Resolved(spec, store.root().resolve("containers"), stopSignal(c.stopSignal(), display, err));
   }
 }

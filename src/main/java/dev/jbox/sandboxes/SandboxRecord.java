@@ -97,8 +97,8 @@ public record SandboxRecord(
    * The record of a sandbox about to run {@code plan}: image and imageId null for a --rootfs one;
    * encoded the plan to keep for jbox start (null: none).
    */
-  public static SandboxRecord of(String id, String name, Kind kind, String image, String imageId, RunRequest req,
-      Plan plan, boolean rm, byte[] encoded, String etcFiles) {
+  public static SandboxRecord of(String id, String name, Kind kind, String image, String imageId, String stopSignal,
+      RunRequest req, Plan plan, boolean rm, byte[] encoded, String etcFiles) {
     Overlay overlay = plan.overlay() == null ? null
         : new Overlay(plan.overlay().lower(), plan.overlay().upper(), plan.overlay().work());
     Map<String, String> ns = new LinkedHashMap<>();
@@ -116,7 +116,7 @@ public record SandboxRecord(
       ports.addAll(req.publish());
     }
     return new SandboxRecord(id, name, kind, image != null ? image : plan.rootfs(), imageId, plan.rootfs(), plan.argv(),
-        System.currentTimeMillis(), rm, plan.hostname(), network, ports, mounts, "TERM", overlay, ns,
+        System.currentTimeMillis(), rm, plan.hostname(), network, ports, mounts, stopSignal != null ? stopSignal : "TERM", overlay, ns,
         new Process(plan.env(), plan.cwd(), plan.user(), plan.capabilities(), flags, plan.rlimits()),
         encoded == null ? null : Base64.getEncoder().encodeToString(encoded), etcFiles);
   }

@@ -51,11 +51,26 @@ public final class SandboxService {
    * short names (null: no terminal).
    */
   public record RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
-      RegistriesConf.Prompter prompter, boolean create, boolean replace) {
+      RegistriesConf.Prompter prompter, boolean create, boolean replace, List<PlanWriter.Extra> preserve) {
+    /**
+     * preserve: the T_PRESERVE_FDS record of --preserve-fds ({@link PlanChannel#preserveFds}), sent
+     * with this run only: the recorded plan ({@code jbox start}) never has it.
+     */
+    public RunSpec {
+      preserve = preserve == null ? List.of() : preserve;
+      if (create && !preserve.isEmpty()) throw new JboxException("create: --preserve-fds is for jbox run (jbox start passes no descriptors)");
+    }
+
+    /** Without --preserve-fds. */
+    public RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
+        RegistriesConf.Prompter prompter, boolean create, boolean replace) {
+      this(request, image, pullPolicy, name, detach, prompter, create, replace, List.of());
+    }
+
     /** jbox run without --replace. */
     public RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
         RegistriesConf.Prompter prompter) {
-      this(request, image, pullPolicy, name, detach, prompter, false, false);
+      this(request, image, pullPolicy, name, detach, prompter, false, false, List.of());
     }
   }
 
@@ -85,7 +100,8 @@ public final class SandboxService {
     }
     String id = SandboxBuilder.newId();
     IdMaps.Caller caller = IdMaps.Caller.current();
-    SandboxBuilder builder = new SandboxBuilder(ConfigLoader.load(env), caller, env);
+    SandboxBuilder builder = new SandboxBuilder(env.equals(System.getenv()) ? ConfigLoader.current() : ConfigLoader.load(env),
+        caller, env);
     if (spec.image() != null) {
       runImage(spec, id, builder, caller, out);
       return;
@@ -104,7 +120,7 @@ public final class SandboxService {
     Trace.mark("planned");
     if (!detach) {
       try {
-        PlanChannel.send(plan);
+        PlanChannel.send(plan, spec.preserve());
       } catch (RuntimeException e) {
         removeQuietly(plan.removeDir());
         throw e;
@@ -113,7 +129,7 @@ public final class SandboxService {
     }
     Plan kept = plan.keepingGeneratedFiles();
     byte[] encoded = PlanWriter.encode(kept);
-    SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.RUN, null, null, req, kept, req.rm(), encoded,
+    SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.RUN, null, null, null, req, kept, req.rm(), encoded,
         plan.removeDir());
     Sandbox s;
     try {
@@ -126,7 +142,7 @@ public final class SandboxService {
       out.println(id);
       return;
     }
-    sendDetached(s, encoded);
+    sendDetached(s, encoded, spec.preserve());
   }
 
   private void runImage(RunSpec spec, String id, SandboxBuilder builder, IdMaps.Caller caller, PrintStream out) {
@@ -153,7 +169,7 @@ public final class SandboxService {
       encoded = PlanWriter.encode(sent);
       // the record keeps the plan jbox start sends again (none for --rm: it cannot run again)
       SandboxRecord r = SandboxRecord.of(id, spec.name(), SandboxRecord.Kind.RUN, img.spec().name(), img.spec().id(),
-          req, sent, req.rm(), keep || spec.create() ? encoded : null, keep || detach ? plan.removeDir() : null);
+          img.stopSignal(), req, sent, req.rm(), keep || spec.create() ? encoded : null, keep || detach ? plan.removeDir() : null);
       // a created --rm sandbox has no rm marker yet: the sweep would take it before it ran
       s = store.createInImageStore(r, req.rm() && !spec.create());
     } catch (RuntimeException e) {
@@ -168,11 +184,11 @@ public final class SandboxService {
       return;
     }
     if (detach) {
-      sendDetached(s, encoded);
+      sendDetached(s, encoded, spec.preserve());
       return;
     }
     try {
-      PlanChannel.send(encoded);
+      PlanChannel.send(spec.preserve().isEmpty() ? encoded : PlanWriter.append(encoded, spec.preserve()));
     } catch (RuntimeException e) {
       // the helper never got the plan: the generated files and the sandbox's directory are ours to remove
       removeQuietly(plan.removeDir());
@@ -185,14 +201,18 @@ public final class SandboxService {
     if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
   }
 
-  /** Hands a new detached sandbox's plan to the helper's monitor, with its runtime directory. */
-  private void sendDetached(Sandbox s, byte[] encoded) {
+  /**
+   * Hands a new detached sandbox's plan to the helper's monitor, with its runtime directory and
+   * this run's --preserve-fds record (not in the recorded plan: jbox start passes no descriptors).
+   */
+  private void sendDetached(Sandbox s, byte[] encoded, List<PlanWriter.Extra> preserve) {
     try {
       SandboxStore.mkPrivateDir(s.runtimeDir());
       // the helper removes everything of a first run whose setup fails (helpers/PROTOCOL.md)
       Files.newOutputStream(s.runtimeDir().resolve("first-run")).close();
-      PlanChannel.send(PlanWriter.append(encoded,
-          List.of(new PlanWriter.Extra(PlanWriter.T_STATEDIR, s.runtimeDir().toString()))));
+      List<PlanWriter.Extra> extras = new ArrayList<>(preserve);
+      extras.add(new PlanWriter.Extra(PlanWriter.T_STATEDIR, s.runtimeDir().toString()));
+      PlanChannel.send(PlanWriter.append(encoded, extras));
     } catch (IOException | RuntimeException e) {
       store.forgetRuntime(s);
       if (s.inImageStore()) Containers.discardUnstarted(s.home());
@@ -431,8 +451,18 @@ public final class SandboxService {
   // --- exec and attach ------------------------------------------------------------------------
 
   /** What {@code jbox exec} asks: env entries KEY=VALUE or KEY (from jbox's environment). */
+  /** preserve: the T_PRESERVE_FDS record of --preserve-fds ({@link PlanChannel#preserveFds}), or empty. */
   public record ExecSpec(List<String> command, List<String> env, String user, String workdir, boolean tty,
-      boolean interactive) {}
+      boolean interactive, List<PlanWriter.Extra> preserve) {
+    public ExecSpec {
+      preserve = preserve == null ? List.of() : preserve;
+    }
+
+    /** Without --preserve-fds. */
+    public ExecSpec(List<String> command, List<String> env, String user, String workdir, boolean tty, boolean interactive) {
+      this(command, env, user, workdir, tty, interactive, List.of());
+    }
+  }
 
   /** Joins a running sandbox's namespaces and runs a command there with its pid 1's process rules. */
   public void exec(String ref, ExecSpec spec) {
@@ -465,7 +495,9 @@ public final class SandboxService {
     if (spec.interactive()) flags.add(Plan.Flag.STDIN);
     Plan plan = new Plan(spec.command(), envList, cwd, u, null, null, Map.of(), null, List.of(), p.rlimits(),
         p.capabilities(), flags, null, List.of(), null, null);
-    PlanChannel.send(plan, List.of(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart())));
+    List<PlanWriter.Extra> extras = new ArrayList<>(spec.preserve());
+    extras.add(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart()));
+    PlanChannel.send(plan, extras);
   }
 
   private static void putEnv(Map<String, String> m, String kv) {

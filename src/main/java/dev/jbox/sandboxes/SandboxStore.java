@@ -91,18 +91,18 @@ public final class SandboxStore {
     return new SandboxStore(root, ImageStore.defaultRoot(env).resolve("containers"));
   }
 
-  /** Creates dir 0700 if missing; refuses one that is a symlink, not ours, or open to others. */
+  /**
+   * Creates dir 0700 if missing, tightens one of ours that is open to others to 0700
+   * ({@link dev.jbox.PrivateDirs}); refuses one that is a symlink or not ours.
+   */
   static void mkPrivate(Path dir, long uid) {
     try {
-      Map<String, Object> a = attributes(dir);
-      if (a == null) {
-        try {
-          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
-        } catch (FileAlreadyExistsException e) {
-          // created meanwhile: checked below
-        }
-        a = attributes(dir);
-        if (a == null) throw new JboxException("state directory `" + dir + "` vanished while it was created");
+      Map<String, Object> a;
+      try {
+        a = dev.jbox.PrivateDirs.ensure(dir, false);
+      } catch (java.nio.file.AccessDeniedException e) {
+        a = attributes(dir); // not ours: said below
+        if (a == null) throw e;
       }
       if (!Boolean.TRUE.equals(a.get("isDirectory"))) {
         throw new JboxException("state directory `" + dir + "` is not a directory (a symlink?): remove it");

@@ -132,6 +132,15 @@ public final class FsCalls {
     }
   }
 
+  /** Whether {@code path} itself (not a symlink's target) carries the extended attribute {@code name}. */
+  public static boolean hasXattr(Path path, String name) {
+    try {
+      return Holder.LIBC.lgetxattr(path.toString(), name, null, 0) >= 0;
+    } catch (LastErrorException e) {
+      return false;
+    }
+  }
+
   /** close(2), errors ignored: the descriptor is gone either way. */
   public static void close(int fd) {
     try {

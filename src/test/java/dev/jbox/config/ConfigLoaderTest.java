@@ -24,6 +24,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aFileOfComments_isNotParsed_butASettingAfterCommentsIs() throws Exception {
+    Path only = tmp.resolve("only.toml");
+    // not TOML at all once uncommented: parsing it would fail
+    Files.writeString(only, "# header\n\n  # [run\n\t#init = = true\r\n#");
+    assertTrue(ConfigLoader.onlyComments(only));
+    assertEquals(ConfigLoader.builtin(), ConfigLoader.apply(ConfigLoader.builtin(), only));
+    Path set = tmp.resolve("set.toml");
+    Files.writeString(set, "# header\n  # more\n[run]\ninit = true\n");
+    assertFalse(ConfigLoader.onlyComments(set));
+    assertTrue(ConfigLoader.apply(ConfigLoader.builtin(), set).run().init());
+  }
+
+  @Test
   void layers_laterOverridesEarlier_userThenJboxConfig() throws Exception {
     Path home = tmp.resolve("home");
     Files.createDirectories(home.resolve(".config/jbox"));

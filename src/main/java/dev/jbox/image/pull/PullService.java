@@ -69,14 +69,14 @@ public final class PullService {
     ProgressView view = new ProgressView(out, req.tty(), req.quiet());
     if (res.note() != null) view.line(res.note());
     RegistryClient client = RegistryClient.create(conf, AuthFile.load(), req.tlsVerify(), err);
-    JboxException last = null;
+    List<JboxException> failed = new ArrayList<>();
     for (ImageRef ref : res.candidates()) {
       view.line("Trying to pull " + ref + "...");
       ResolvedManifest rm;
       try {
         rm = client.resolve(ref, req.platform());
       } catch (JboxException e) {
-        last = e;
+        failed.add(e);
         continue;
       }
       ImageRecord rec = fetch(client, ref, rm, req, view);
@@ -88,8 +88,13 @@ public final class PullService {
       }
       return rec;
     }
-    if (last == null) throw new JboxException("pull " + req.image() + ": no candidates");
-    throw last;
+    if (failed.isEmpty()) throw new JboxException("pull " + req.image() + ": no candidates");
+    if (failed.size() == 1) throw failed.get(0);
+    // every candidate's answer, not only the last one's: "manifest unknown" from the registry that
+    // was asked first is what the user needs, not "connection refused" from the one tried last
+    StringBuilder b = new StringBuilder("pull " + req.image() + ": not found in any of " + failed.size() + " registries: ");
+    for (int i = 0; i < failed.size(); i++) b.append(i == 0 ? "" : "; ").append(failed.get(i).getMessage());
+    throw new JboxException(b.toString(), failed.get(0));
   }
 
   private ImageRecord fetch(RegistryClient client, ImageRef ref, ResolvedManifest rm,

@@ -153,20 +153,24 @@ public final class RegistryClient {
 
   private <T> T onSources(ImageRef ref, Function<ImageRef, RegistryEndpoint<T>> make) {
     List<RegistriesConf.Source> sources = conf.endpointFor(ref).sources();
+    StringBuilder answers = new StringBuilder();
     for (int i = 0; ; i++) {
       RegistriesConf.Source s = sources.get(i);
       try {
         return call(target(s.ref().registry(), s.insecure()), make.apply(s.ref()), scope(s.ref()), creds(s.ref()));
       } catch (JboxException e) {
-        // A mirror that fails for any reason falls through to the next source.
-        if (i == sources.size() - 1) throw e;
+        // A mirror that fails for any reason falls through to the next source; when all fail, each
+        // one's answer is told (a mirror's "manifest unknown" is not hidden by a refused connection)
+        if (sources.size() == 1) throw e;
+        answers.append(i == 0 ? "" : "; ").append(e.getMessage());
+        if (i == sources.size() - 1) throw new JboxException(answers.toString(), e);
       }
     }
   }
 
   private Target target(String registry, boolean confInsecure) {
     boolean insecure = tlsVerify != null ? !tlsVerify : confInsecure;
-    if (insecure && warned.add(registry)) {
+    if (insecure && warned.add(registry) && InsecureNotices.firstInSession(registry, System.getenv())) {
       warnings.println("jbox: warning: registry " + registry + " is insecure (TLS verification off)");
     }
     String apiHost = registry.equals(ImageRef.DOCKER_HUB) ? "registry-1.docker.io" : registry;

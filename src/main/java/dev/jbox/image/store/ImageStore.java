@@ -48,24 +48,30 @@ public final class ImageStore {
     this.root = root;
   }
 
-  /** $JBOX_STORAGE, else $XDG_DATA_HOME/jbox/storage, else ~/.local/share/jbox/storage. */
+  /** $JBOX_STORAGE, else [storage] root of jbox.toml, else $XDG_DATA_HOME/jbox/storage (see ConfigLoader). */
   public static Path defaultRoot() {
     return defaultRoot(System.getenv());
   }
 
-  /** As {@link #defaultRoot()} for the environment env. */
+  /**
+   * As {@link #defaultRoot()} for the environment env: $JBOX_STORAGE, [storage] root of the
+   * configuration, then $XDG_DATA_HOME ({@link dev.jbox.config.ConfigLoader#storageRoot}).
+   */
   public static Path defaultRoot(Map<String, String> env) {
-    String s = env.get("JBOX_STORAGE");
-    if (s != null && !s.isEmpty()) return Path.of(s);
-    String x = env.get("XDG_DATA_HOME");
-    Path data = x != null && !x.isEmpty() ? Path.of(x)
-        : Path.of(System.getProperty("user.home"), ".local", "share");
-    return data.resolve("jbox").resolve("storage");
+    dev.jbox.config.Config c = env.equals(System.getenv()) ? dev.jbox.config.ConfigLoader.current()
+        : dev.jbox.config.ConfigLoader.load(env);
+    return dev.jbox.config.ConfigLoader.storageRoot(env, c);
   }
 
   /** Opens (creating) the store at root. */
   public static ImageStore open(Path root) {
     try {
+      // the store holds what sandboxes wrote and setuid files of the user's own uid: 0700, and an
+      // existing store of an older jbox (0755) is tightened here (dev.jbox.PrivateDirs says why
+      // the root suffices)
+      if (!Boolean.TRUE.equals(dev.jbox.PrivateDirs.ensure(root, true).get("isDirectory"))) {
+        throw new JboxException("storage `" + root + "` is not a directory");
+      }
       for (String d : List.of("images", "blobs/sha256", "layers", "locks")) {
         // checked first: createDirectories throws and catches an exception per existing level,
         // and every jbox run opens the store

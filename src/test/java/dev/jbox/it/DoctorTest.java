@@ -1,0 +1,77 @@
+package dev.jbox.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbox.json.Json;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jbox doctor} as the test account with subordinate ids (the account without them is
+ * checked by tests/system/nosubid.sh, and user.max_user_namespaces=0 by
+ * tests/system/doctor-sysctl.sh, which scripts/test runs as root in a phase of its own).
+ */
+class DoctorTest {
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void rootless() {
+    Jbox.requireRootless();
+  }
+
+  @Test
+  void aMachineSetUpForSandboxes_exits0() {
+    Jbox.Result r = Jbox.run("doctor");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("sandboxes can run here"), r.toString());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("ok    newuidmap: ") && l.contains("setuid root")), r.toString());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("ok    user namespace: ")), r.toString());
+    assertTrue(r.out().lines().noneMatch(l -> l.startsWith("FAIL")), r.toString());
+  }
+
+  @Test
+  void json_listsEveryCheckWithItsStatus() {
+    Jbox.Result r = Jbox.run("doctor", "--format", "json");
+    assertEquals(0, r.code(), r.toString());
+    Map<String, Object> root = Json.parseObject(r.out());
+    assertEquals(Boolean.TRUE, root.get("ok"), r.toString());
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> checks = (List<Map<String, Object>>) root.get("checks");
+    List<String> names = checks.stream().map(c -> (String) c.get("name")).toList();
+    for (String n : List.of("newuidmap", "newgidmap", "subordinate ids", "user namespace", "network", "overlay", "storage", "cgroups")) {
+      assertTrue(names.contains(n), n + " missing from " + names);
+    }
+    assertTrue(checks.stream().allMatch(c -> List.of("ok", "info", "warn", "fail").contains(c.get("status"))), r.out());
+  }
+
+  @Test
+  void newuidmapNotOnPath_namesTheUidmapPackage_exit1() {
+    Map<String, String> env = Map.of("PATH", tmp.toString(), "JAVA_HOME", System.getProperty("java.home"));
+    Jbox.Result r = Jbox.run(List.of("doctor"), env);
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("FAIL  newuidmap: newuidmap not found on PATH")), r.toString());
+    assertTrue(r.out().contains("fix: sudo apt install uidmap"), r.toString());
+    assertTrue(r.out().contains("sandboxes cannot run here"), r.toString());
+  }
+
+  @Test
+  void runStoppedBySetUp_namesJboxDoctor() {
+    Path rootfs = Jbox.rootfs(tmp);
+    Map<String, String> env = Map.of("PATH", tmp.resolve("empty").toString(), "JAVA_HOME", System.getProperty("java.home"));
+    Jbox.Result r = Jbox.run(List.of("run", "--rm", "--network=none", "--rootfs", rootfs.toString(), "/bin/true"), env);
+    assertEquals(125, r.code(), r.toString());
+    assertTrue(r.err().contains("jbox doctor"), r.toString());
+  }
+
+  @Test
+  void badFormat_isOneLine_exit125() {
+    Jbox.Result r = Jbox.run("doctor", "--format", "xml");
+    assertEquals(125, r.code(), r.toString());
+    assertEquals(1, r.err().lines().count(), r.toString());
+  }
+}
