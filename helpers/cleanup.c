@@ -37,13 +37,39 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
   return 0;
 }
 
-static void remove_tree(const char *dir) {
+void remove_tree(const char *dir) {
   /* children first; nftw does not follow symlinks with FTW_PHYS, nor cross mounts with FTW_MOUNT */
   nftw(dir, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 void remove_host_dir(struct plan *p) {
   if (p->rmdir) remove_tree(p->rmdir);
+}
+
+/* The directory of an image sandbox's lock file (containers/<id>/), its record and layer. */
+static int lock_dir_of(const struct plan *p, char *dir, size_t n) {
+  const char *slash = p->lockfile ? strrchr(p->lockfile, '/') : NULL;
+  if (!slash || slash == p->lockfile || (size_t)(slash - p->lockfile) >= n) return -1;
+  memcpy(dir, p->lockfile, (size_t)(slash - p->lockfile));
+  dir[slash - p->lockfile] = 0;
+  return 0;
+}
+
+void abandon_sandbox(struct plan *p) {
+  remove_host_dir(p);
+  /* a --rm sandbox's cleaner removes it; a kept one never ran, so nothing of it is worth keeping */
+  char dir[4096];
+  if (p->cleanup || lock_dir_of(p, dir, sizeof dir) < 0) return;
+  remove_tree(dir);
+}
+
+void note_kept(struct plan *p) {
+  char dir[4096], rec[4200];
+  if (p->cleanup || p->statedir || lock_dir_of(p, dir, sizeof dir) < 0) return;
+  snprintf(rec, sizeof rec, "%s/config.json", dir);
+  if (access(rec, F_OK) < 0) return; /* removed meanwhile (jbox rm -f) */
+  const char *id = strrchr(dir, '/') + 1;
+  dprintf(2, "jbox: the sandbox's changes stay in %s; jbox rm %.12s removes them\n", dir, id);
 }
 
 static pid_t cleaner_pid = -1;

@@ -6,6 +6,9 @@
  */
 #include "monitor.h"
 
+/* Made by jbox run -d in a new state directory (see monitor_detach). */
+#define FIRST_RUN "first-run"
+
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -21,6 +24,7 @@
 #include <termios.h>
 #include <time.h>
 
+#include "sandbox.h"
 #include "util.h"
 
 #define LOG_MAX (10u << 20) /* bytes per log file; one older file (log.1) is kept */
@@ -96,10 +100,13 @@ static void write_state(const struct state *s) {
 }
 
 static void remove_state_dir(const char *dir) {
-  static const char *const names[] = {"config.json", "state", "state.tmp", "log", "log.1", "lock", ATTACH_SOCK};
+  static const char *const names[] = {"config.json", "state", "state.tmp", "log", "log.1", "lock", FIRST_RUN, ATTACH_SOCK};
   autofd int d = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (d < 0) return;
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unlinkat(d, names[i], 0);
+  char etc[4200];
+  snprintf(etc, sizeof etc, "%s/etc", dir); /* a --rootfs sandbox's generated /etc files */
+  remove_tree(etc);
   rmdir(dir);
 }
 
@@ -141,6 +148,8 @@ void monitor_detach(struct plan *p) {
   if (dir_fd < 0) die(125, "open state directory `%s`: %s", p->statedir, strerror(errno));
   /* jbox start: the directory has a state from an earlier run, and stays when this one fails */
   int restart = faccessat(dir_fd, "state", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+  /* jbox run -d: the sandbox's first run; if its setup fails, nothing of it stays */
+  int first_run = faccessat(dir_fd, FIRST_RUN, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
   listen_fd = listen_attach();
   if (listen_fd < 0) die(125, "%s", jbox_err);
   int sp[2];
@@ -158,13 +167,18 @@ void monitor_detach(struct plan *p) {
     char c;
     ssize_t n = RETRY(read(sp[0], &c, 1));
     if (n == 1 && c == READY) {
+      if (first_run) unlinkat(dir_fd, FIRST_RUN, 0);
       if (client >= 0) _exit(attach_session(client, p));
       const char *id = strrchr(p->statedir, '/') + 1;
       dprintf(1, "%s\n", id);
       _exit(0);
     }
-    if (restart) unlinkat(dir_fd, ATTACH_SOCK, 0);
-    else remove_state_dir(p->statedir);
+    if (restart) {
+      unlinkat(dir_fd, ATTACH_SOCK, 0);
+    } else {
+      remove_state_dir(p->statedir);
+      if (first_run) abandon_sandbox(p);
+    }
     _exit(n == 1 ? (unsigned char)c : 125); /* the message was printed by the monitor */
   }
   close(sp[0]);

@@ -591,6 +591,13 @@ static pid_t sandbox_pid1(int sync, pid_t child) {
   return cr.pid > 0 ? cr.pid : child;
 }
 
+/* Setup failed before the sandbox ran: what the run made goes with it. A detached first run's
+ * directory is removed by the caller's side of monitor_detach, which knows it is a first run. */
+static void abandon(struct plan *p) {
+  if (p->statedir) remove_host_dir(p);
+  else abandon_sandbox(p);
+}
+
 /* The sandbox's short id for the process titles: the state directory's name (-d, start) or the
  * name of the directory holding the lock file (containers/ID/state). */
 static void title_from_plan(struct plan *p) {
@@ -616,7 +623,8 @@ static int keep_preserved_fds(struct plan *p) {
 
 int run_plan(struct plan *p) {
   if (keep_preserved_fds(p)) {
-    remove_host_dir(p);
+    if (p->exec_pid || p->attach_dir) remove_host_dir(p);
+    else abandon(p); /* a first run's record goes too: nothing of it ran */
     die(125, "%s", jbox_err);
   }
   title_from_plan(p);
@@ -631,7 +639,7 @@ int run_plan(struct plan *p) {
   for (int i = 0; i < NS_COUNT; i++)
     if (p->ns[i].mode == NSM_JOIN) {
       if (join_namespaces(p, &user_joined)) {
-        remove_host_dir(p);
+        abandon(p);
         die(125, "%s", jbox_err);
       }
       break;
@@ -666,7 +674,7 @@ int run_plan(struct plan *p) {
     const char *hint = errno == EPERM || errno == ENOSPC || errno == EINVAL
                            ? " (are unprivileged user namespaces enabled? `jbox doctor` says what to change)"
                            : "";
-    remove_host_dir(p);
+    abandon(p);
     die(125, "clone namespaces: %s%s", strerror(errno), hint);
   }
   if (child == 0) {
@@ -684,25 +692,29 @@ int run_plan(struct plan *p) {
   if (p->ns[NS_USER].mode == NSM_NEW && write_maps(p, child)) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
-    remove_host_dir(p);
+    abandon(p);
     die(125, "%s", jbox_err);
   }
   trace("maps-written");
   if (start_cleaner(p, child)) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
-    remove_host_dir(p);
+    abandon(p);
     die(125, "%s", jbox_err);
   }
   int net_keep = -1;
   if (start_network(p, child, &net_keep)) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
+    abandon(p);
     die(125, "%s", jbox_err);
   }
   if (p->net_argc) trace("network-up");
   char go = MAPS_DONE;
-  if (write_all(sv[0], &go, 1) < 0) die(125, "start stage 1: %s", strerror(errno));
+  if (write_all(sv[0], &go, 1) < 0) {
+    abandon(p);
+    die(125, "start stage 1: %s", strerror(errno));
+  }
 
   int master = -1;
   if (p->tty) master = recv_fd(sv[0]); /* -1 when stage 1 failed first: its error follows */
@@ -730,6 +742,7 @@ int run_plan(struct plan *p) {
   stop_network();
   lock_exited(status);
   finish_cleaner();
+  note_kept(p);
   trace("cleaned");
   return status;
 }

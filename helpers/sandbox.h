@@ -30,6 +30,9 @@ void stop_network(void);
 int start_cleaner(struct plan *p, pid_t child); /* cleanup.c */
 void finish_cleaner(void);
 void remove_host_dir(struct plan *p); /* T_RMDIR now: setup failed before the cleaner started */
+void remove_tree(const char *dir);     /* children first, no symlink followed, no mount crossed */
+void abandon_sandbox(struct plan *p);  /* setup of a first run failed: T_RMDIR and a kept sandbox's directory go */
+void note_kept(struct plan *p);        /* a kept foreground sandbox ended: say where its changes stay */
 int take_lock(struct plan *p);        /* T_LOCKFILE: open and OFD-lock it (cleanup.c) */
 void lock_running(pid_t child);       /* a foreground sandbox's state into its lock file: running */
 void lock_exited(int code);           /* ... exited with code */

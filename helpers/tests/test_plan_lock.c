@@ -25,7 +25,7 @@ int main(void) {
 
   CHECK(every_truncation_fails(g, len));
 
-  /* the record Java reads (dev.jbox.state.State): null exit code and finish time while running */
+  /* the record Java reads (dev.jbox.sandboxes.MonitorState): null exit code and finish time while running */
   char buf[512];
   struct state s = {.status = "running", .pid = 42, .pid_start = 7, .monitor_pid = 41, .monitor_start = 6,
                     .started = 1700000000000LL, .exit_code = -1};

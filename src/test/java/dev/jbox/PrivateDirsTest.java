@@ -31,11 +31,11 @@ class PrivateDirsTest {
   @Test
   void imageStore_newIs0700_existingOpenOneIsTightened() throws Exception {
     Path fresh = tmp.resolve("a/jbox/storage");
-    dev.jbox.image.store.Store.open(fresh);
+    dev.jbox.image.store.ImageStore.open(fresh);
     assertEquals("rwx------", mode(fresh));
     Path old = openDir(tmp.resolve("old/storage"));
     openDir(old.resolve("containers/abc/upper"));
-    dev.jbox.image.store.Store.open(old);
+    dev.jbox.image.store.ImageStore.open(old);
     assertEquals("rwx------", mode(old));
     // below the root nothing is changed: an upper dir's mode is the sandbox's `/`
     assertEquals("rwxr-xr-x", mode(old.resolve("containers/abc/upper")));
@@ -45,7 +45,7 @@ class PrivateDirsTest {
   void imageStore_mayBeASymlinkToTheDirectory() throws Exception {
     Path real = openDir(tmp.resolve("real"));
     Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
-    dev.jbox.image.store.Store.open(link);
+    dev.jbox.image.store.ImageStore.open(link);
     assertEquals("rwx------", mode(real));
   }
 
@@ -53,13 +53,13 @@ class PrivateDirsTest {
   void stateRoot_existingOpenOneIsTightened_symlinkStillRefused() throws Exception {
     Path xdg = Files.createDirectories(tmp.resolve("xdg"));
     openDir(xdg.resolve("jbox"));
-    dev.jbox.state.Store.open(Map.of("XDG_RUNTIME_DIR", xdg.toString()), null);
+    dev.jbox.sandboxes.SandboxStore.open(Map.of("XDG_RUNTIME_DIR", xdg.toString()), null);
     assertEquals("rwx------", mode(xdg.resolve("jbox")));
 
     Path other = Files.createDirectories(tmp.resolve("xdg2"));
     Path target = openDir(tmp.resolve("elsewhere"));
     Files.createSymbolicLink(other.resolve("jbox"), target);
-    assertThrows(JboxException.class, () -> dev.jbox.state.Store.open(Map.of("XDG_RUNTIME_DIR", other.toString()), null));
+    assertThrows(JboxException.class, () -> dev.jbox.sandboxes.SandboxStore.open(Map.of("XDG_RUNTIME_DIR", other.toString()), null));
     assertEquals("rwxr-xr-x", mode(target), "a symlinked state root is refused, not followed and changed");
   }
 }

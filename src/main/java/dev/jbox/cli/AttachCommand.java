@@ -1,11 +1,6 @@
 package dev.jbox.cli;
 
-import dev.jbox.JboxException;
-import dev.jbox.helper.PlanChannel;
-import dev.jbox.helper.PlanWriter;
-import dev.jbox.state.Sandbox;
-import java.nio.file.Files;
-import java.util.List;
+import dev.jbox.sandboxes.AttachPlan;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,13 +17,7 @@ final class AttachCommand extends StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    AttachPlan.parseKeys(detachKeys);
-    Sandbox s = store().find(ref);
-    if (!s.status().running()) throw new JboxException("attach: sandbox " + s.label() + " is not running");
-    if (!Files.exists(s.dir().resolve("attach.sock"))) {
-      throw new JboxException("attach: sandbox " + s.label() + " has no attach socket (started by an older jbox)");
-    }
-    PlanChannel.send(PlanWriter.encodeRecords(List.of(AttachPlan.record(s, detachKeys))));
+    service().attach(ref, detachKeys);
     return 0;
   }
 }

@@ -3,7 +3,7 @@ package dev.jbox.cli;
 import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.unpack.UnpackMain;
 import dev.jbox.json.Json;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.sandbox.idmap.IdMaps;
 import dev.jbox.sandbox.idmap.SubIds;
 import java.io.IOException;
@@ -58,7 +58,7 @@ public final class CdsTraining {
     IdMaps.build(new IdMaps.Caller("trainee", 1000, 1000, ranges, ranges, true), List.of(), List.of());
     IdMaps.build(new IdMaps.Caller("trainee", 1000, 1000, ranges, ranges, true), List.of("0:1:10"), List.of("0:1:10"));
 
-    oneLayerImage(Store.open(Store.defaultRoot()));
+    oneLayerImage(ImageStore.open(ImageStore.defaultRoot()));
     Main.run(new String[] {"run", "--rm", "--network=none", "--pull=never", IMAGE, "true"}, quiet, quiet);
     Main.run(new String[] {"run", "--network=auto", "-e", "A=b", "-w", "/", "--pull=missing", IMAGE}, quiet, quiet);
     // a terminal, a published port (its free-port check), the usual security and identity options
@@ -87,7 +87,7 @@ public final class CdsTraining {
   }
 
   /** An image record whose one layer is an empty directory, tagged {@link #IMAGE}. */
-  private static void oneLayerImage(Store store) throws IOException {
+  private static void oneLayerImage(ImageStore store) throws IOException {
     byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-01-01T00:00:00Z\","
         + "\"config\":{\"Cmd\":[\"/bin/sh\"],\"Env\":[\"PATH=/bin\"],\"WorkingDir\":\"/\"},"
         + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + "0".repeat(64) + "\"]}}")

@@ -287,7 +287,7 @@ final class Doctor {
   }
 
   void storage() {
-    Path root = dev.jbox.image.store.Store.defaultRoot();
+    Path root = dev.jbox.image.store.ImageStore.defaultRoot();
     Path p = root;
     while (p != null && !Files.exists(p)) p = p.getParent();
     if (p == null) return;

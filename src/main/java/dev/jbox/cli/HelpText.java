@@ -38,8 +38,9 @@ public final class HelpText {
       List<String> help = new ArrayList<>(p);
       help.add("--help");
       out.add(help);
-      // -h is help for picocli's commands; for run it is --hostname, as in podman
-      if (!p.get(0).equals("run")) {
+      // -h is help for picocli's commands; for run (and create, which takes run's options) it is
+      // --hostname, as in podman
+      if (!p.get(0).equals("run") && !p.get(0).equals("create")) {
         List<String> h = new ArrayList<>(p);
         h.add("-h");
         out.add(h);

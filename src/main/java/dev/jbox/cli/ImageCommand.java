@@ -4,7 +4,7 @@ import dev.jbox.JboxException;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageLookup;
 import dev.jbox.image.store.ImageRecord;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.image.store.StoreService;
 import dev.jbox.image.unpack.Unpacker;
 import dev.jbox.json.Json;
@@ -45,7 +45,7 @@ final class ImageCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      Store store = KeptSandboxes.openStore(PicoMain.of(spec).err());
+      ImageStore store = PicoMain.sandboxes(spec).openImageStore();
       List<Object> out = new ArrayList<>();
       for (String i : images) {
         ImageRecord r = ImageLookup.find(store, i).image();
@@ -94,7 +94,7 @@ final class ImageCommand implements Runnable {
       PicoMain root = PicoMain.of(spec);
       PrintStream out = root.out();
       try (Unpacker u = PullService.newUnpacker(root.err())) {
-        StoreService.PruneResult r = new StoreService(KeptSandboxes.openStore(PicoMain.of(spec).err())).prune(
+        StoreService.PruneResult r = PicoMain.sandboxes(spec).images().prune(
             u::delete);
         r.imageIds().forEach(out::println);
         out.println("Reclaimed " + ImagesCommand.si(r.bytesFreed()));

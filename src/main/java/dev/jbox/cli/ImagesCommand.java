@@ -1,9 +1,11 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
+import dev.jbox.image.store.ImageLookup;
 import dev.jbox.image.store.ImageRecord;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.json.Json;
+import dev.jbox.json.Template;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code jbox images}: lists stored images as a table, ids or JSON. */
@@ -27,49 +30,137 @@ final class ImagesCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "Print image IDs only.")
   boolean quiet;
 
-  @Option(names = "--format", paramLabel = "FORMAT", description = "Output format: table or json.")
+  @Option(names = "--format", paramLabel = "FORMAT", description = "table (default), json, or a Go template ({{.Repository}}:{{.Tag}}).")
   String format = "table";
+
+  @Option(names = {"-f", "--filter"}, paramLabel = "KEY=VALUE",
+      description = "reference=PATTERN, id=PREFIX, dangling=true|false, before=IMAGE, since=IMAGE (repeatable).")
+  List<String> filters = new ArrayList<>();
+
+  @Option(names = "--no-trunc", description = "Full image ids.")
+  boolean noTrunc;
+
+  @Parameters(arity = "0..1", paramLabel = "REPOSITORY[:TAG]", description = "Only images of this name.")
+  String repository;
 
   @Override
   public Integer call() {
     PrintStream out = PicoMain.of(spec).out();
-    Store store = KeptSandboxes.openStore(PicoMain.of(spec).err());
+    Template template = format.equals("table") || format.equals("json") ? null : Template.parse(format);
+    ImageStore store = PicoMain.sandboxes(spec).openImageStore();
     List<ImageRecord> images = new ArrayList<>(store.images());
     images.sort(Comparator.comparing(ImageRecord::pulled).reversed());
     Map<String, String> tags = store.tags();
+    List<String> refs = new ArrayList<>();
+    for (String f : filters) {
+      int eq = f.indexOf('=');
+      String key = eq < 0 ? f : f.substring(0, eq);
+      if (eq <= 0 || !List.of("reference", "id", "dangling", "before", "since").contains(key)) {
+        throw new JboxException("images: --filter `" + f + "`: expected reference=, id=, dangling=, before= or since=");
+      }
+      if (key.equals("reference")) refs.add(f.substring(eq + 1));
+    }
+    if (repository != null) refs.add(repository);
+    List<ImageRecord> shown = new ArrayList<>();
+    for (ImageRecord r : images) if (passes(store, r, tags, images)) shown.add(r);
     if (quiet) {
-      images.stream().map(ImageRecord::shortId).distinct().forEach(out::println);
+      shown.stream().map(r -> noTrunc ? r.id() : r.shortId()).distinct().forEach(out::println);
       return 0;
     }
     if (format.equals("json")) {
       List<Object> list = new ArrayList<>();
-      for (ImageRecord r : images) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("Id", r.id().substring(7));
-        m.put("Names", store.namesOf(r, tags));
-        m.put("Digest", r.manifestDigest());
-        m.put("RepoDigests", r.repoDigests());
-        m.put("Created", r.created());
-        m.put("Size", r.size());
-        list.add(m);
-      }
+      for (ImageRecord r : shown) list.add(json(store, r, tags));
       out.println(Json.pretty(list));
       return 0;
     }
-    if (!format.equals("table")) throw new JboxException("images: unknown --format " + format);
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
-    for (ImageRecord r : images) {
+    if (template == null) rows.add(new String[] {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
+    else if (template.table()) rows.add(template.header().split("\t", -1));
+    for (ImageRecord r : shown) {
       List<String> names = store.namesOf(r, tags);
       if (names.isEmpty()) names = List.of("<none>:<none>");
       for (String n : names) {
+        if (!refs.isEmpty() && !n.equals("<none>:<none>") && !matchesAny(n, refs)) continue;
         int c = n.lastIndexOf(':');
-        rows.add(new String[] {n.substring(0, c), n.substring(c + 1), r.shortId(),
-            ago(r.created()), si(r.size())});
+        String id = noTrunc ? r.id() : r.shortId();
+        if (template == null) {
+          rows.add(new String[] {n.substring(0, c), n.substring(c + 1), id, ago(r.created()), si(r.size())});
+          continue;
+        }
+        Map<String, Object> data = json(store, r, tags);
+        data.put("ID", id);
+        data.put("Repository", n.substring(0, c));
+        data.put("Tag", n.substring(c + 1));
+        data.put("CreatedSince", ago(r.created()));
+        data.put("CreatedAt", r.created() == null ? "" : r.created());
+        data.put("Size", si(r.size()));
+        String line = template.render(Json.parse(Json.write(data)));
+        if (template.table()) rows.add(line.split("\t", -1));
+        else out.println(line);
       }
     }
-    Table.print(out, rows);
+    if (template == null || template.table()) Table.print(out, rows);
     return 0;
+  }
+
+  /** podman's JSON of an image. */
+  private static Map<String, Object> json(ImageStore store, ImageRecord r, Map<String, String> tags) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("Id", r.id().substring(7));
+    m.put("Names", store.namesOf(r, tags));
+    m.put("Digest", r.manifestDigest());
+    m.put("RepoDigests", r.repoDigests());
+    m.put("Created", r.created());
+    m.put("Size", r.size());
+    return m;
+  }
+
+  /** The filters other than reference (which picks names, see call). */
+  private boolean passes(ImageStore store, ImageRecord r, Map<String, String> tags, List<ImageRecord> all) {
+    List<String> refs = new ArrayList<>();
+    for (String f : filters) {
+      int eq = f.indexOf('=');
+      String key = f.substring(0, eq);
+      String v = f.substring(eq + 1);
+      switch (key) {
+        case "reference" -> refs.add(v);
+        case "id" -> {
+          String bare = v.startsWith("sha256:") ? v.substring(7) : v;
+          if (!r.id().substring(7).startsWith(bare)) return false;
+        }
+        case "dangling" -> {
+          if (!v.equals("true") && !v.equals("false")) throw new JboxException("images: --filter `" + f + "`: dangling is true or false");
+          if (store.namesOf(r, tags).isEmpty() != v.equals("true")) return false;
+        }
+        case "before", "since" -> {
+          ImageRecord other = ImageLookup.find(store, v).image();
+          int c = r.pulled().compareTo(other.pulled());
+          if (key.equals("before") ? c >= 0 : c <= 0) return false;
+        }
+        default -> { }
+      }
+    }
+    if (repository != null) refs.add(repository);
+    if (refs.isEmpty()) return true;
+    for (String n : store.namesOf(r, tags)) if (matchesAny(n, refs)) return true;
+    return false;
+  }
+
+  /**
+   * Whether an image name (registry/repo:tag) matches one of the references: the whole name, the
+   * repository, or their last path parts; a * in a reference matches any characters.
+   */
+  static boolean matchesAny(String name, List<String> refs) {
+    int c = name.lastIndexOf(':');
+    String repo = name.substring(0, c);
+    for (String ref : refs) {
+      String glob = "\\Q" + ref.replace("*", "\\E.*\\Q") + "\\E";
+      for (String candidate : List.of(name, repo, name.substring(name.indexOf('/') + 1), repo.substring(repo.indexOf('/') + 1),
+          name.substring(name.lastIndexOf('/') + 1), repo.substring(repo.lastIndexOf('/') + 1))) {
+        if (candidate.matches(glob)) return true;
+      }
+    }
+    return false;
   }
 
   static String ago(String created) {

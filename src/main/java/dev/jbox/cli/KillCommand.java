@@ -1,8 +1,7 @@
 package dev.jbox.cli;
 
-import dev.jbox.state.Lifecycle;
-import dev.jbox.state.Signals;
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.SandboxService;
+import dev.jbox.sandboxes.Signals;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,9 +20,9 @@ final class KillCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     int sig = Signals.parse(signal);
-    Store store = store();
+    SandboxService svc = service();
     for (String r : refs) {
-      Lifecycle.kill(store.find(r), sig);
+      svc.kill(r, sig);
       out().println(r);
     }
     return 0;

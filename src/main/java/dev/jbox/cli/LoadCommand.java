@@ -24,7 +24,7 @@ final class LoadCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PicoMain root = PicoMain.of(spec);
-    for (String line : new LoadService(KeptSandboxes.openStore(PicoMain.of(spec).err()), root.out(), root.err())
+    for (String line : new LoadService(PicoMain.sandboxes(spec).openImageStore(), root.out(), root.err())
         .load(input)) {
       if (!quiet) root.out().println(line);
     }

@@ -1,7 +1,7 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
-import dev.jbox.state.Sandbox;
+import dev.jbox.sandboxes.SandboxService;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -31,14 +31,9 @@ final class LogsCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (tail != null && tail < 0) throw new JboxException("logs: --tail must be 0 or more");
-    KeptSandboxes.Found f = KeptSandboxes.find(store(), PicoMain.of(spec).err(), ref);
-    if (f.kept() != null) {
-      throw new JboxException("logs: sandbox " + f.label() + " was run in the foreground: its output went to the terminal and was not kept"
-          + " (the output of a jbox start is)");
-    }
-    Sandbox s = f.detached();
-    Path log = s.dir().resolve("log");
-    Path old = s.dir().resolve("log.1");
+    SandboxService.Logs logs = service().logs(ref);
+    Path log = logs.current();
+    Path old = logs.older();
     byte[] a = Files.exists(old) ? Files.readAllBytes(old) : new byte[0];
     byte[] b = Files.exists(log) ? Files.readAllBytes(log) : new byte[0];
     byte[] all = new byte[a.length + b.length];
@@ -52,7 +47,7 @@ final class LogsCommand extends StateCommand implements Callable<Integer> {
     long pos = b.length;
     Object key = Files.exists(log) ? Files.readAttributes(log, "unix:ino").get("ino") : null;
     while (true) {
-      boolean done = !s.status().running() && !s.monitorAlive();
+      boolean done = logs.done();
       if (Files.exists(log)) {
         Object k = Files.readAttributes(log, "unix:ino").get("ino");
         if (!k.equals(key)) { // rotated: the rest of the old file is now log.1

@@ -2,9 +2,7 @@ package dev.jbox.cli;
 
 import dev.jbox.JboxException;
 import dev.jbox.json.Json;
-import dev.jbox.state.Procfs;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.State;
+import dev.jbox.sandboxes.Procfs;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,13 +27,7 @@ final class NsCommand extends StateCommand implements Callable<Integer> {
     if (!format.equals("table") && !format.equals("json")) throw new JboxException("ns: --format must be table or json");
     Map<String, Long> host = Procfs.namespaces("self");
     Map<String, Long> box = host;
-    if (ref != null) {
-      Sandbox s = store().find(ref);
-      State st = s.state();
-      if (st == null || !s.status().running()) throw new JboxException("ns: sandbox " + s.label() + " is not running");
-      box = Procfs.namespaces(Long.toString(st.pid()));
-      if (!s.status().running()) throw new JboxException("ns: sandbox " + s.label() + " is not running");
-    }
+    if (ref != null) box = service().namespaces(ref);
     List<Object> json = new ArrayList<>();
     List<String[]> rows = new ArrayList<>();
     for (String t : Procfs.NS_TYPES) {

@@ -1,7 +1,7 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
-import dev.jbox.state.Procfs;
+import dev.jbox.sandboxes.Procfs;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,6 +1,8 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
+import dev.jbox.sandboxes.SandboxService;
+import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
@@ -21,11 +23,12 @@ import picocli.CommandLine.Command;
     versionProvider = Version.class,
     description = "Rootless sandbox launcher.")
 public final class PicoMain implements Runnable {
-  static final List<Class<?>> SUBCOMMANDS = List.of(RunHelpCommand.class, LoginCommand.class, LogoutCommand.class,
+  static final List<Class<?>> SUBCOMMANDS = List.of(RunHelpCommand.class, CreateHelpCommand.class, LoginCommand.class, LogoutCommand.class,
       PullCommand.class, ImagesCommand.class, RmiCommand.class, TagCommand.class,
       ImageCommand.class, SystemCommand.class, LoadCommand.class, SaveCommand.class, PsCommand.class,
       InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
-      WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class,
+      WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class, RenameCommand.class,
+      RestartCommand.class, PortCommand.class,
       UnshareCommand.class, DoctorCommand.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -40,6 +43,15 @@ public final class PicoMain implements Runnable {
   /** The root command object of a (sub)command's invocation. */
   static PicoMain of(CommandLine.Model.CommandSpec spec) {
     return (PicoMain) spec.root().userObject();
+  }
+
+  /** The sandbox service as the image commands use it: to open the image store and know who uses an image. */
+  static SandboxService sandboxes(CommandLine.Model.CommandSpec spec) {
+    return sandboxes(of(spec).err());
+  }
+
+  static SandboxService sandboxes(PrintStream err) {
+    return new SandboxService(SandboxStore.locate(System.getenv()), err);
   }
 
   /** The error stream of this invocation, for warnings printed by services below the commands. */

@@ -1,115 +1,83 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
-import dev.jbox.image.store.Containers;
 import dev.jbox.json.Json;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.State;
-import dev.jbox.state.Status;
+import dev.jbox.json.Template;
+import dev.jbox.sandboxes.PodmanView;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.SandboxRecord;
+import dev.jbox.sandboxes.Status;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/**
- * {@code jbox ps}: lists detached sandboxes (their state checked against /proc) and image sandboxes
- * run in the foreground (the store's containers/ directory, running while their lock is held).
- */
+/** {@code jbox ps}: lists the sandboxes of every kind, foreground and detached, running or kept, as podman lists containers. */
 @Command(name = "ps", mixinStandardHelpOptions = true, description = "List sandboxes (see jbox-ps(1)).")
 final class PsCommand extends StateCommand implements Callable<Integer> {
   @Option(names = {"-a", "--all"}, description = "Show every sandbox, not only running ones.")
   boolean all;
 
-  @Option(names = {"-q", "--quiet"}, description = "Print the short ids only.")
+  @Option(names = {"-q", "--quiet"}, description = "Print the ids only.")
   boolean quiet;
 
-  @Option(names = "--format", paramLabel = "FORMAT", description = "table (default) or json.")
-  String format = "table";
+  @Option(names = "--format", paramLabel = "FORMAT", description = "table (default), json, or a Go template ({{.ID}}, table {{.ID}}\\t{{.Names}}).")
+  String format;
 
-  /** One line of the listing, whichever kind of sandbox. */
-  private record Row(String id, String name, String image, List<String> command, long created, Status status,
-      Long pid, boolean detached) {}
+  @Option(names = {"-f", "--filter"}, paramLabel = "KEY=VALUE", description = "name=, id=, status=, ancestor=, label= (repeatable).")
+  List<String> filters = new ArrayList<>();
+
+  @Option(names = {"-n", "--last"}, paramLabel = "N", description = "The last N created sandboxes, in every state.")
+  Integer last;
+
+  @Option(names = {"-l", "--latest"}, description = "The last created sandbox, in any state.")
+  boolean latest;
+
+  @Option(names = "--no-trunc", description = "Full ids and commands.")
+  boolean noTrunc;
 
   @Override
   public Integer call() {
-    if (!format.equals("table") && !format.equals("json")) throw new JboxException("ps: --format must be table or json");
+    if (last != null && last < 0) throw new JboxException("ps: --last must be 0 or more");
+    Template template = format == null || format.equals("table") || format.equals("json") ? null : Template.parse(format);
+    List<Sandbox> list = service().ps(all, filters, latest ? Integer.valueOf(1) : last);
     long now = System.currentTimeMillis();
-    List<Sandbox> detached = store().list();
-    List<Row> list = new ArrayList<>();
-    for (Sandbox s : detached) {
-      Status st = s.status();
-      State state = st.running() ? s.state() : null;
-      list.add(new Row(s.id(), s.name(), s.image(), command(s), s.created(), st, state != null ? state.pid() : null, true));
+    if (quiet) {
+      for (Sandbox s : list) out().println(noTrunc ? s.id() : s.shortId());
+      return 0;
     }
-    for (Containers.Entry e : KeptSandboxes.foreground(KeptSandboxes.existing(PicoMain.of(spec).err()), detached)) {
-      Status st = KeptSandboxes.status(e);
-      list.add(new Row(e.id(), e.name(), e.image(), e.command(), e.created(), st, KeptSandboxes.pid(e, st), false));
-    }
-    list.sort(Comparator.comparingLong(Row::created));
-    List<String[]> rows = new ArrayList<>();
-    List<Object> json = new ArrayList<>();
-    for (Row r : list) {
-      if (!all && !r.status().running()) continue;
-      if (quiet) {
-        out().println(r.id().substring(0, 12));
-        continue;
-      }
-      rows.add(new String[] {r.id().substring(0, 12), r.name() == null ? "" : r.name(), r.image(),
-          abbreviate(String.join(" ", r.command()), 30), r.status().human(now)});
-      json.add(summary(r, now));
-    }
-    if (quiet) return 0;
-    if (format.equals("json")) {
+    if ("json".equals(format)) {
+      List<Object> json = new ArrayList<>();
+      for (Sandbox s : list) json.add(PodmanView.psEntry(s, now));
       out().println(Json.pretty(json));
       return 0;
     }
-    printTable(new String[] {"ID", "NAME", "IMAGE", "COMMAND", "STATUS"}, rows);
+    List<String[]> rows = new ArrayList<>();
+    if (template != null) {
+      if (template.table()) rows.add(template.header().split("\t", -1));
+      for (Sandbox s : list) {
+        String line = template.render(PodmanView.psTemplateData(s, now, noTrunc));
+        if (template.table()) rows.add(line.split("\t", -1));
+        else out().println(line);
+      }
+      if (template.table()) Table.print(out(), rows);
+      return 0;
+    }
+    rows.add(new String[] {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
+    for (Sandbox s : list) {
+      SandboxRecord r = s.record();
+      Status st = s.status();
+      String command = String.join(" ", r.command());
+      rows.add(new String[] {noTrunc ? s.id() : s.shortId(), r.image() == null ? "" : r.image(),
+          noTrunc ? command : abbreviate(command, 20), PodmanView.ago(now - r.created()), st.human(now), PodmanView.ports(r),
+          r.name() == null ? "" : r.name()});
+    }
+    Table.print(out(), rows);
     return 0;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<String> command(Sandbox s) {
-    return s.config().get("command") instanceof List<?> l ? (List<String>) l : List.of();
-  }
-
-  private static Map<String, Object> summary(Row r, long now) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", r.id());
-    m.put("name", r.name());
-    m.put("image", r.image());
-    m.put("command", new ArrayList<Object>(r.command()));
-    m.put("created", r.created());
-    m.put("state", r.status().kind().word());
-    m.put("status", r.status().human(now));
-    m.put("exitCode", r.status().exitCode());
-    m.put("stale", r.status().stale());
-    m.put("pid", r.pid());
-    m.put("detached", r.detached());
-    return m;
   }
 
   static String abbreviate(String s, int n) {
     return s.length() <= n ? s : s.substring(0, n - 3) + "...";
-  }
-
-  void printTable(String[] head, List<String[]> rows) {
-    int[] w = new int[head.length];
-    for (int i = 0; i < head.length; i++) w[i] = head[i].length();
-    for (String[] r : rows) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
-    List<String[]> all = new ArrayList<>();
-    all.add(head);
-    all.addAll(rows);
-    for (String[] r : all) {
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < r.length; i++) {
-        b.append(r[i]);
-        if (i < r.length - 1) b.append(" ".repeat(w[i] - r[i].length() + 2));
-      }
-      out().println(b.toString().stripTrailing());
-    }
   }
 }

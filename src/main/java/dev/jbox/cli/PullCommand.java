@@ -42,7 +42,7 @@ final class PullCommand implements Callable<Integer> {
     Platform p = platform != null ? Platform.parse(platform) : Platform.host();
     PullRequest req = new PullRequest(image, p, tlsVerify, quiet, System.console() != null, 4,
         Prompts.shortNames());
-    ImageRecord r = new PullService(KeptSandboxes.openStore(err), out, err).pull(req);
+    ImageRecord r = new PullService(PicoMain.sandboxes(err).openImageStore(), out, err).pull(req);
     out.println(r.id().substring(7));
     return 0;
   }

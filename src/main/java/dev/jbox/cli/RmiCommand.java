@@ -28,7 +28,7 @@ final class RmiCommand implements Callable<Integer> {
   public Integer call() {
     PicoMain root = PicoMain.of(spec);
     PrintStream out = root.out();
-    StoreService svc = new StoreService(KeptSandboxes.openStore(PicoMain.of(spec).err()));
+    StoreService svc = PicoMain.sandboxes(spec).images();
     try (Unpacker u = PullService.newUnpacker(root.err())) {
       for (String i : images) svc.remove(i, force, u::delete).forEach(out::println);
     }

@@ -22,6 +22,7 @@ final class RunOptions {
   static final List<Opt> TABLE = List.of(
       new Opt("rootfs", null, "DIR", false, "use DIR as the root filesystem instead of an IMAGE"),
       new Opt("rm", null, null, false, "discard the sandbox's writable layer when it ends"),
+      new Opt("replace", null, null, false, "with --name: remove a sandbox of that name first (as rm -f)"),
       new Opt("pull", null, "POLICY", false, "missing (default), always, never or newer"),
       new Opt("entrypoint", null, "CMD", false, "replace the image's Entrypoint (and drop its Cmd)"),
       new Opt("storage-driver", null, "DRIVER", false, "image root: overlay (native, fuse-overlayfs as fallback) or fuse-overlayfs"),

@@ -43,7 +43,7 @@ final class SaveCommand implements Callable<Integer> {
       throw new JboxException("save: refusing to write a tarball to a terminal: use -o FILE"
           + " or redirect the output");
     }
-    SaveService svc = new SaveService(KeptSandboxes.openStore(PicoMain.of(spec).err()));
+    SaveService svc = new SaveService(PicoMain.sandboxes(spec).openImageStore());
     List<ImageArchiveWriter.Image> selected = svc.select(images);
     if (output != null) {
       svc.write(selected, f, output);

@@ -1,11 +1,12 @@
 package dev.jbox.cli;
 
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.SandboxService;
+import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintWriter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** Base of the lifecycle commands: their output streams and the state store. */
+/** Base of the lifecycle commands: their output streams and the sandbox service. */
 abstract class StateCommand {
   @Spec CommandSpec spec;
 
@@ -17,7 +18,8 @@ abstract class StateCommand {
     return spec.commandLine().getErr();
   }
 
-  Store store() {
-    return Store.open(System.getenv(), w -> err().println("jbox: warning: " + w));
+  SandboxService service() {
+    return new SandboxService(SandboxStore.open(System.getenv(), w -> err().println("jbox: warning: " + w)),
+        PicoMain.of(spec).err());
   }
 }

@@ -1,10 +1,7 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
-import dev.jbox.state.Lifecycle;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.Signals;
-import dev.jbox.state.Store;
+import dev.jbox.sandboxes.SandboxService;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,10 +20,9 @@ final class StopCommand extends StateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (seconds < 0) throw new JboxException("stop: -t must be 0 or more");
-    Store store = store();
+    SandboxService svc = service();
     for (String r : refs) {
-      Sandbox s = store.find(r);
-      Lifecycle.stop(s, Signals.parse(String.valueOf(s.config().getOrDefault("stopSignal", "TERM"))), seconds);
+      svc.stop(r, seconds);
       out().println(r);
     }
     return 0;

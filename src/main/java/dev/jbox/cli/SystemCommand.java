@@ -29,7 +29,7 @@ final class SystemCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      StoreService.Usage u = new StoreService(KeptSandboxes.openStore(PicoMain.of(spec).err())).usage();
+      StoreService.Usage u = PicoMain.sandboxes(spec).images().usage();
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"});
       rows.add(new String[] {"Images", Integer.toString(u.images()),

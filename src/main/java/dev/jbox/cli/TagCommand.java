@@ -22,7 +22,7 @@ final class TagCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    StoreService svc = new StoreService(KeptSandboxes.openStore(PicoMain.of(spec).err()));
+    StoreService svc = PicoMain.sandboxes(spec).images();
     for (String t : targets) svc.tag(source, t);
     return 0;
   }

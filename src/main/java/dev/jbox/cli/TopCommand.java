@@ -1,16 +1,6 @@
 package dev.jbox.cli;
 
-import dev.jbox.JboxException;
-import dev.jbox.state.Procfs;
-import dev.jbox.state.Sandbox;
-import dev.jbox.state.State;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import dev.jbox.sandboxes.SandboxService;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -23,47 +13,10 @@ final class TopCommand extends StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Sandbox s = store().find(ref);
-    State st = s.state();
-    if (st == null || !s.status().running()) throw new JboxException("top: sandbox " + s.label() + " is not running");
-    long pidns = Procfs.nsInode(Long.toString(st.pid()), "pid");
-    Map<Long, String> names = users(s);
-    List<long[]> rows = new ArrayList<>();
-    for (long pid : Procfs.pids()) {
-      if (Procfs.nsInode(Long.toString(pid), "pid") != pidns) continue;
-      String nspid = Procfs.status(pid, "NSpid");
-      String uid = Procfs.status(pid, "Uid");
-      if (nspid == null || uid == null) continue;
-      String[] n = nspid.split("\\s+");
-      long inside = Long.parseLong(n[n.length - 1]);
-      long hostUid = Long.parseLong(uid.split("\\s+")[0]);
-      rows.add(new long[] {inside, pid, Procfs.inside(st.pid(), "uid_map", hostUid)});
-    }
-    rows.sort((a, b) -> Long.compare(a[0], b[0]));
     out().printf("%-6s %-8s %-10s %s%n", "PID", "HOSTPID", "USER", "COMMAND");
-    for (long[] r : rows) {
-      String user = names.getOrDefault(r[2], Long.toString(r[2]));
-      out().printf("%-6d %-8d %-10s %s%n", r[0], r[1], dev.jbox.Text.escape(user), dev.jbox.Text.escape(Procfs.cmdline(r[1])));
+    for (SandboxService.Proc p : service().top(ref)) {
+      out().printf("%-6d %-8d %-10s %s%n", p.pid(), p.hostPid(), dev.jbox.Text.escape(p.user()), dev.jbox.Text.escape(p.command()));
     }
     return 0;
-  }
-
-  /**
-   * uid to name from the sandbox's /etc/passwd, resolved inside its pid 1's root (a symlink in the
-   * image to /etc/shadow must not read the host's), a regular file of at most 4 MiB.
-   */
-  private static Map<Long, String> users(Sandbox s) {
-    Map<Long, String> m = new HashMap<>();
-    State st = s.state();
-    try {
-      byte[] passwd = dev.jbox.sys.FsCalls.readInRoot(Path.of("/proc/" + st.pid() + "/root"), "etc/passwd", 4 << 20);
-      for (String l : new String(passwd, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-        String[] f = l.split(":");
-        if (f.length > 2 && f[2].matches("\\d+")) m.putIfAbsent(Long.parseLong(f[2]), f[0]);
-      }
-    } catch (IOException | RuntimeException e) {
-      // numeric uids then
-    }
-    return m;
   }
 }

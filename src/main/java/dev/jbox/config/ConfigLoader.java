@@ -3,7 +3,6 @@ package dev.jbox.config;
 import com.moandjiezana.toml.Toml;
 import dev.jbox.JboxException;
 import dev.jbox.SmallFiles;
-import dev.jbox.sandbox.Capabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

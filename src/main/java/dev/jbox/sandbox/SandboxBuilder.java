@@ -1,6 +1,7 @@
 package dev.jbox.sandbox;
 
 import dev.jbox.JboxException;
+import dev.jbox.config.Capabilities;
 import dev.jbox.config.Config;
 import dev.jbox.sandbox.idmap.IdMap;
 import dev.jbox.sandbox.idmap.IdMaps;
@@ -26,6 +27,7 @@ public final class SandboxBuilder {
   private final IdMaps.Caller caller;
   private final Map<String, String> hostEnv;
   private Path filesRoot;
+  private Path filesDir;
 
   public SandboxBuilder(Config config, IdMaps.Caller caller, Map<String, String> hostEnv) {
     this.config = config;
@@ -54,6 +56,17 @@ public final class SandboxBuilder {
    */
   public SandboxBuilder etcFilesIn(Path root) {
     this.filesRoot = root.toAbsolutePath().normalize();
+    this.filesDir = null;
+    return this;
+  }
+
+  /**
+   * As {@link #etcFilesIn} but into {@code dir} itself (created, 0700), a directory of the
+   * sandbox's own: a kept sandbox's files live with it and go with it.
+   */
+  public SandboxBuilder etcFilesAt(Path dir) {
+    this.filesDir = dir.toAbsolutePath().normalize();
+    this.filesRoot = filesDir.getParent();
     return this;
   }
 
@@ -148,7 +161,7 @@ public final class SandboxBuilder {
     IdMap idMap = IdMaps.build(caller, r.uidmap(), r.gidmap());
 
     String hostname = r.hostname() != null ? hostname(r.hostname()) : id.substring(0, 12);
-    Path filesDir = filesRoot != null ? filesRoot.resolve(id) : null;
+    Path filesDir = this.filesDir != null ? this.filesDir : filesRoot != null ? filesRoot.resolve(id) : null;
     List<MountOp> user = new ArrayList<>();
     // the generated /etc files first: a volume named by the user may still replace one
     if (filesDir != null) user.addAll(EtcFiles.binds(filesDir));

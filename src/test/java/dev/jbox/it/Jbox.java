@@ -171,4 +171,108 @@ public final class Jbox {
       return false;
     }
   }
+
+  /**
+   * A jbox with a home of its own: store, registries.conf (the given registries insecure), auth
+   * file, runtime and config dirs all inside the test's directory, started as a child process with
+   * only that environment: the image and lifecycle tests' way to run the real CLI
+   * ({@code dev.jbox.cli.Main}) or the real launcher.
+   */
+  public static final class Home {
+    public final Path home;
+    public final Path storage;
+    public final Path registriesConf;
+    /** Directories put before the standard PATH (credential helpers), or null. */
+    public String pathPrefix;
+
+    public Home(Path home, String insecureRegistries) throws IOException {
+      this.home = home;
+      this.storage = home.resolve("storage");
+      this.registriesConf = home.resolve("registries.conf");
+      Files.createDirectories(home.resolve("run"));
+      Files.setAttribute(home.resolve("run"), "unix:mode", 0700);
+      StringBuilder c = new StringBuilder("unqualified-search-registries = []\n");
+      for (String r : insecureRegistries.split(",")) {
+        c.append("[[registry]]\nlocation = \"").append(r).append("\"\ninsecure = true\n");
+      }
+      Files.writeString(registriesConf, c);
+    }
+
+    /** The result of one run. */
+    public record Run(int status, String out, String err) {
+      public String lastLine() {
+        String[] l = out.strip().split("\n");
+        return l[l.length - 1];
+      }
+    }
+
+    public ProcessBuilder builder(String mainClass, String... args) {
+      List<String> argv = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-cp", System.getProperty("java.class.path"), mainClass));
+      argv.addAll(List.of(args));
+      ProcessBuilder pb = new ProcessBuilder(argv);
+      Map<String, String> env = pb.environment();
+      env.clear();
+      env.put("PATH", (pathPrefix == null ? "" : pathPrefix + ":") + "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+      env.put("HOME", home.toString());
+      env.put("XDG_RUNTIME_DIR", home.resolve("run").toString());
+      env.put("XDG_CONFIG_HOME", home.resolve("config").toString());
+      env.put("JBOX_STORAGE", storage.toString());
+      env.put("JBOX_REGISTRIES_CONF", registriesConf.toString());
+      env.put("REGISTRY_AUTH_FILE", home.resolve("auth.json").toString());
+      env.put("JBOX_HELPER", helper().toString());
+      env.put("LANG", "C.UTF-8");
+      return pb;
+    }
+
+    public static Path helper() {
+      return source().resolve("helpers/build/jbox-helper");
+    }
+
+    /** The same environment, through the real launcher (packaging/jbox): needed by `run`. */
+    public ProcessBuilder launcher(List<String> args) {
+      ProcessBuilder pb = builder("unused");
+      List<String> argv = new ArrayList<>();
+      argv.add(helper().getParent().getParent().getParent().resolve("packaging/jbox").toString());
+      argv.addAll(args);
+      pb.command(argv);
+      pb.environment().put("JBOX_CLASSPATH", System.getProperty("java.class.path"));
+      return pb;
+    }
+
+    public Run launch(String... args) throws Exception {
+      ProcessBuilder pb = launcher(List.of(args));
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      return finish(pb.start());
+    }
+
+    public Run run(String... args) throws Exception {
+      return finish(start(args));
+    }
+
+    public Process start(String... args) throws IOException {
+      ProcessBuilder pb = builder("dev.jbox.cli.Main", args);
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      return pb.start();
+    }
+
+    public static Run finish(Process p) throws Exception {
+      var out = new java.util.concurrent.CompletableFuture<String>();
+      new Thread(() -> {
+        try {
+          out.complete(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+          out.complete("");
+        }
+      }).start();
+      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(300, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("jbox did not finish");
+      }
+      return new Run(p.exitValue(), out.get(), err);
+    }
+  }
 }

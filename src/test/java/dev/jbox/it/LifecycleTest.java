@@ -45,14 +45,15 @@ class LifecycleTest {
       Jbox.Result ps = d.jbox("ps");
       assertEquals(0, ps.code(), ps.toString());
       String[] lines = ps.out().split("\n");
-      assertTrue(lines[0].matches("ID +NAME +IMAGE +COMMAND +STATUS"), ps.out());
-      assertTrue(lines[1].startsWith(id.substring(0, 12) + "  web   " + rootfs), ps.out());
+      assertTrue(lines[0].matches("CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES"), ps.out());
+      assertTrue(lines[1].startsWith(id.substring(0, 12) + "  " + rootfs) && lines[1].endsWith("  web"), ps.out());
       assertTrue(lines[1].contains("Up "), ps.out());
       assertEquals(id.substring(0, 12) + "\n", d.jbox("ps", "-q").out());
       Map<String, Object> j = Json.parseObject(Json.write(((List<?>) Json.parse(d.jbox("ps", "--format", "json").out())).get(0)));
-      assertEquals(id, j.get("id"));
-      assertEquals("running", j.get("state"));
-      assertEquals(pid, ((Number) j.get("pid")).longValue());
+      assertEquals(id, j.get("Id"));
+      assertEquals("running", j.get("State"));
+      assertEquals(pid, ((Number) j.get("Pid")).longValue());
+      assertEquals(List.of("web"), j.get("Names"));
       // the monitor is the small C helper, not a JVM
       long rssKb = Long.parseLong(Files.readAllLines(Path.of("/proc/" + monitor + "/status")).stream()
           .filter(l -> l.startsWith("VmRSS:")).findFirst().orElseThrow().replaceAll("\\D", ""));
@@ -70,14 +71,16 @@ class LifecycleTest {
       assertEquals(0, r.code(), r.toString());
       Map<String, Object> m = Json.parseObject(Json.write(((List<?>) Json.parse(r.out())).get(0)));
       long pid = d.stateField(id, "pid");
-      assertEquals(id, m.get("id"));
-      assertEquals(Boolean.TRUE, ((Map<?, ?>) m.get("state")).get("running"));
-      assertEquals(pid, ((Number) ((Map<?, ?>) m.get("pids")).get("pid1")).longValue());
-      Map<?, ?> ns = (Map<?, ?>) m.get("namespaces");
+      assertEquals(id, m.get("Id"));
+      assertEquals(Boolean.TRUE, ((Map<?, ?>) m.get("State")).get("Running"));
+      assertEquals(pid, ((Number) ((Map<?, ?>) m.get("State")).get("Pid")).longValue());
+      Map<?, ?> jbox = (Map<?, ?>) m.get("Jbox");
+      Map<?, ?> ns = (Map<?, ?>) jbox.get("Namespaces");
       String net = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/net")).toString();
       assertEquals(net, "net:[" + ns.get("net") + "]");
-      assertTrue(((List<?>) m.get("mounts")).stream().anyMatch(x -> "/proc".equals(((Map<?, ?>) x).get("mountPoint"))), r.out());
-      assertEquals("none", m.get("network"));
+      assertTrue(((List<?>) jbox.get("MountInfo")).stream().anyMatch(x -> "/proc".equals(((Map<?, ?>) x).get("mountPoint"))), r.out());
+      assertEquals("none", ((Map<?, ?>) m.get("HostConfig")).get("NetworkMode"));
+      assertEquals(Long.toString(pid) + "\n", d.jbox("inspect", "--format", "{{.State.Pid}}", id).out());
     }
   }
 

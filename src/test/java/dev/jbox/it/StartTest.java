@@ -26,7 +26,7 @@ class StartTest {
   }
 
   static String ps(Detached d, String name) {
-    return d.jbox("ps", "-a").out().lines().filter(l -> l.contains("  " + name + "  ")).findFirst().orElse("");
+    return d.jbox("ps", "-a").out().lines().filter(l -> l.endsWith("  " + name)).findFirst().orElse("");
   }
 
   @Test

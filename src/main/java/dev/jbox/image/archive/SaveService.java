@@ -3,7 +3,7 @@ package dev.jbox.image.archive;
 import dev.jbox.JboxException;
 import dev.jbox.image.store.ImageLookup;
 import dev.jbox.image.store.ImageRecord;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,9 +17,9 @@ import java.util.List;
 
 /** {@code jbox save}: writes stored images, with their original blobs, as an archive tarball. */
 public final class SaveService {
-  private final Store store;
+  private final ImageStore store;
 
-  public SaveService(Store store) {
+  public SaveService(ImageStore store) {
     this.store = store;
   }
 

@@ -1,6 +1,6 @@
 package dev.jbox.image.pull;
 
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.sandbox.idmap.IdMap;
 import dev.jbox.sandbox.idmap.IdMaps;
 import dev.jbox.sandbox.idmap.IdRange;
@@ -71,7 +71,7 @@ public final class LayerIds {
   }
 
   /** Whether the complete layer {@code diffId} was unpacked for other maps. */
-  public boolean stale(Store store, String diffId) {
+  public boolean stale(ImageStore store, String diffId) {
     return uids != null && mismatch(store.layerMeta(diffId)) != null;
   }
 }

@@ -9,7 +9,7 @@ import dev.jbox.image.Manifest;
 import dev.jbox.image.MediaTypes;
 import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.store.Locks;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.image.unpack.LayerExtractor;
 import dev.jbox.image.unpack.Tree;
 import dev.jbox.image.unpack.UnpackLimits;
@@ -37,11 +37,11 @@ import java.util.Set;
  * same path-safety rules as layers, into a private directory of the store.
  */
 public final class LoadService {
-  private final Store store;
+  private final ImageStore store;
   private final PullService pulls;
   private final PrintStream err;
 
-  public LoadService(Store store, PrintStream out, PrintStream err) {
+  public LoadService(ImageStore store, PrintStream out, PrintStream err) {
     this.store = store;
     this.pulls = new PullService(store, out, err);
     this.err = err;

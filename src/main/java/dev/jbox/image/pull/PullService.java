@@ -13,7 +13,7 @@ import dev.jbox.image.registry.ResolvedManifest;
 import dev.jbox.image.registry.ShortNameAliases;
 import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.store.Locks;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.image.unpack.UnpackLimits;
 import dev.jbox.image.unpack.Unpacker;
 import java.io.IOException;
@@ -36,11 +36,11 @@ import java.util.function.UnaryOperator;
  * the missing layers in parallel (each under its layer lock), then write the record and tag.
  */
 public final class PullService {
-  private final Store store;
+  private final ImageStore store;
   private final PrintStream out;
   private final PrintStream err;
 
-  public PullService(Store store, PrintStream out, PrintStream err) {
+  public PullService(ImageStore store, PrintStream out, PrintStream err) {
     this.store = store;
     this.out = out;
     this.err = err;

@@ -17,7 +17,7 @@ public final class ImageLookup {
   /** The match: the record, and the tag it was found by (null when found by id). */
   public record Found(ImageRecord image, String name) {}
 
-  public static Found find(Store store, String input) {
+  public static Found find(ImageStore store, String input) {
     List<ImageRecord> all = store.images();
     Map<String, String> tags = store.tags();
     String h = input.startsWith("sha256:") ? input.substring(7) : input;

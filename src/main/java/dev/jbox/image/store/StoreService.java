@@ -6,36 +6,50 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Store operations behind {@code rmi}, {@code tag}, {@code image prune} and {@code system df}. */
+/** ImageStore operations behind {@code rmi}, {@code tag}, {@code image prune} and {@code system df}. */
 public final class StoreService {
-  private final Store store;
+  private final ImageStore store;
+  private final Users users;
 
-  public StoreService(Store store) {
+  /** The sandboxes that use an image (by image id or manifest digest): their names or short ids. */
+  public interface Users {
+    List<String> of(String imageId, String manifestDigest);
+  }
+
+  /** users: who uses an image, which the sandboxes' records say (the store knows nothing of them). */
+  public StoreService(ImageStore store, Users users) {
     this.store = store;
+    this.users = users;
+  }
+
+  private List<String> inUse(ImageRecord r) {
+    return users.of(r.id(), r.manifestDigest());
   }
 
   /**
    * Removes an image by name or id. By name: that name goes, and the image with its last name.
-   * By id: all its names and the image, which needs force when it has several names. An image a
-   * sandbox uses is refused, with or without force. Returns lines to print.
+   * By id: all its names and the image, which needs force when it has several names. Removing an
+   * image a sandbox uses is refused, with or without force; untagging one of its names is not.
+   * Returns lines to print.
    */
-  public List<String> remove(String input, boolean force, Store.Deleter deleter) {
+  public List<String> remove(String input, boolean force, ImageStore.Deleter deleter) {
     return store.locked(() -> {
       ImageLookup.Found f = ImageLookup.find(store, input);
       ImageRecord r = f.image();
-      List<String> users = store.inUse(r);
-      if (!users.isEmpty()) {
-        throw new JboxException("image " + input + " is in use by sandbox " + users
-            + ": remove the sandbox first");
-      }
       Map<String, String> tags = store.tags();
       List<String> names = store.namesOf(r, tags);
       List<String> lines = new ArrayList<>();
       if (f.name() != null && names.size() > 1) {
+        // one of several names: the image stays, so its sandboxes keep it (as podman untags)
         tags.remove(f.name());
         store.writeTags(tags);
         lines.add("Untagged: " + f.name());
         return lines;
+      }
+      List<String> users = inUse(r);
+      if (!users.isEmpty()) {
+        throw new JboxException("image " + input + " is in use by sandbox " + users
+            + ": remove the sandbox first");
       }
       if (f.name() == null && names.size() > 1 && !force) {
         throw new JboxException("image " + r.shortId() + " has several names " + names
@@ -61,19 +75,19 @@ public final class StoreService {
   }
 
   /** Removes images without names (unless used) and unreferenced layers; returns ids and bytes. */
-  public PruneResult prune(Store.Deleter deleter) {
+  public PruneResult prune(ImageStore.Deleter deleter) {
     return store.locked(() -> {
       Map<String, String> tags = store.tags();
       List<String> removed = new ArrayList<>();
       for (ImageRecord r : store.images()) {
-        if (store.namesOf(r, tags).isEmpty() && store.inUse(r).isEmpty()) {
+        if (store.namesOf(r, tags).isEmpty() && inUse(r).isEmpty()) {
           store.dropImage(r);
           removed.add(r.id().substring(7));
         }
       }
       long freed = store.collectGarbage(deleter);
       store.cleanIncomplete(deleter);
-      freed += store.removeStaleTemporaries(System.currentTimeMillis() - Store.STALE_TEMPORARY.toMillis(), deleter);
+      freed += store.removeStaleTemporaries(System.currentTimeMillis() - ImageStore.STALE_TEMPORARY.toMillis(), deleter);
       return new PruneResult(removed, freed);
     });
   }
@@ -93,8 +107,8 @@ public final class StoreService {
     java.util.Set<String> usedByAny = new java.util.HashSet<>();
     int active = 0;
     for (ImageRecord r : all) {
-      boolean keep = !store.namesOf(r, tags).isEmpty() || !store.inUse(r).isEmpty();
-      if (!store.inUse(r).isEmpty()) active++;
+      boolean keep = !store.namesOf(r, tags).isEmpty() || !inUse(r).isEmpty();
+      if (!inUse(r).isEmpty()) active++;
       for (ImageRecord.Layer l : r.layers()) {
         usedByAny.add(l.diffId().substring(7));
         if (keep) usedByActive.add(l.diffId().substring(7));

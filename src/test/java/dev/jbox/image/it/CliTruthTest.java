@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.image.Platform;
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,20 +36,20 @@ class CliTruthTest extends ImageRunFixture {
     stopsOnUsr1 = reg.host() + "/test/stopsignal:1";
   }
 
-  private static void oneLineError(Jbox.Run r, String contains) {
+  private static void oneLineError(Home.Run r, String contains) {
     assertEquals(125, r.status(), r.toString());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains(contains), r.err());
   }
 
-  private static Jbox.Run run(ProcessBuilder pb) throws Exception {
+  private static Home.Run run(ProcessBuilder pb) throws Exception {
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    return Jbox.finish(pb.start());
+    return Home.finish(pb.start());
   }
 
   @Test
   void storageRootOfJboxToml_isWhereEveryCommandLooks_andJboxStorageOverridesIt() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     Path config = Files.writeString(t.resolve("jbox.toml"), "[storage]\nroot = \"" + j.storage + "\"\n");
     // no JBOX_STORAGE: the store must come from the configuration, not $XDG_DATA_HOME or ~/.local/share
     ProcessBuilder pull = j.builder("dev.jbox.cli.Main", "pull", "-q", busybox);
@@ -98,7 +99,7 @@ class CliTruthTest extends ImageRunFixture {
 
   @Test
   void storedImage_runsByIdPrefixAndNameAtDigest_withoutAPull() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var pulled = j.run("pull", "-q", busybox);
     assertEquals(0, pulled.status(), pulled.toString());
     String id = pulled.lastLine();
@@ -124,7 +125,7 @@ class CliTruthTest extends ImageRunFixture {
 
   @Test
   void dashH_setsTheHostname_helpStillPrintsHelp_entrypointTakesJson() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--rm", "--network=none", "-h", "myhost", busybox, "sh", "-c", "read h < /proc/sys/kernel/hostname; echo $h");
     assertEquals(0, r.status(), r.toString());
     assertEquals("myhost\n", r.out());
@@ -140,7 +141,7 @@ class CliTruthTest extends ImageRunFixture {
 
   @Test
   void stop_sendsTheImagesStopSignal() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var started = j.launch("run", "-d", "--name", "sig", "--network=none", stopsOnUsr1);
     assertEquals(0, started.status(), started.toString());
     try {
@@ -156,7 +157,7 @@ class CliTruthTest extends ImageRunFixture {
 
   @Test
   void missingRepository_isManifestUnknown_evenWhenALaterSearchRegistryIsDown() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.run("pull", reg.host() + "/test/no-such-repo:1");
     assertEquals(125, r.status(), r.toString());
     assertTrue(r.err().strip().lines().reduce((a, b) -> b).orElse("").startsWith("jbox: manifest unknown: "), r.err());
@@ -177,7 +178,7 @@ class CliTruthTest extends ImageRunFixture {
 
   @Test
   void insecureRegistryWarning_oncePerRegistryPerSession() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String warning = "registry " + reg.host() + " is insecure";
     var first = j.run("pull", busybox);
     assertEquals(0, first.status(), first.toString());

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.image.Platform;
 import dev.jbox.image.testing.RawTar;
+import dev.jbox.it.Jbox.Home;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -75,7 +77,7 @@ class FuseOverlayTest extends ImageRunFixture {
 
   @Test
   void run_rootIsFuse_ownershipAsInImage_writes_rmDiscardsTheLayer() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c",
         "grep ' / ' /proc/self/mountinfo | grep -o 'fuse[.a-z-]*' | head -1; stat -c '%u:%g %a' /home/u/notes /bin/suid; "
             + "echo data > /written; cat /written; rm /srv/data; test -e /srv/data || echo removed; id -u");
@@ -101,7 +103,7 @@ class FuseOverlayTest extends ImageRunFixture {
 
   @Test
   void nonRootUserInside_readsThroughTheFuseMount_readOnlyRefusesWrites() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", "-u", "1000", busybox, "sh", "-c",
         "id -u; cat /home/u/notes >/dev/null && echo read; cat /etc/hostname >/dev/null && echo etc");
     assertEquals(0, r.status(), r.toString());
@@ -118,14 +120,14 @@ class FuseOverlayTest extends ImageRunFixture {
     ProcessBuilder pb = jbox().launcher(List.of("run", "--rm", "--network=none", busybox, "sh", "-c", "grep ' / ' /proc/self/mountinfo"));
     pb.environment().put("JBOX_CONFIG", conf.toString());
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    var r = Jbox.finish(pb.start());
+    var r = Home.finish(pb.start());
     assertEquals(0, r.status(), r.toString());
     assertTrue(r.out().contains("fuse.fuse-overlayfs"), r.out());
   }
 
   @Test
   void sigkillOfJbox_takesFuseOverlayfsAndItsMountDown() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", busybox).status());
     String marker = "sleep 7" + (System.nanoTime() % 10000);
     Process p = j.launcher(List.of("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "exec " + marker))
@@ -171,17 +173,10 @@ class FuseOverlayTest extends ImageRunFixture {
   }
 
   /** A number field of a detached sandbox's state file. */
-  static long stateField(Jbox j, String name, String field) throws Exception {
-    Path dir;
-    try (var s = Files.list(j.home.resolve("run/jbox"))) {
-      dir = s.filter(d -> Files.exists(d.resolve("config.json"))).filter(d -> {
-        try {
-          return Files.readString(d.resolve("config.json")).contains("\"" + name + "\"");
-        } catch (java.io.IOException e) {
-          return false;
-        }
-      }).findFirst().orElseThrow();
-    }
+  static long stateField(Home j, String name, String field) throws Exception {
+    var r = j.run("inspect", name);
+    assertEquals(0, r.status(), r.toString());
+    Path dir = j.home.resolve("run/jbox").resolve((String) ((Map<?, ?>) ((List<?>) dev.jbox.json.Json.parse(r.out())).get(0)).get("Id"));
     String st = Files.readString(dir.resolve("state"));
     var m = java.util.regex.Pattern.compile("\"" + field + "\":(\\d+)").matcher(st);
     assertTrue(m.find(), field + " in " + st);
@@ -209,7 +204,7 @@ class FuseOverlayTest extends ImageRunFixture {
 
   @Test
   void exitStatus_signalForwardingThroughInit_andTty_asWithTheNativeOverlay() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var code = j.launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "exit 3");
     assertEquals(3, code.status(), code.toString());
     var self = j.launch("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", "--init", busybox, "sh", "-c", "kill -USR1 $$");
@@ -245,7 +240,7 @@ class FuseOverlayTest extends ImageRunFixture {
 
   @Test
   void detached_execAndTopSeeTheSandbox_notTheDaemon_andSigkillOfTheMonitorTakesItDown() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "-d", "--name", "fz", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "exec sleep 1000");
     assertEquals(0, r.status(), r.toString());
     long pid = stateField(j, "fz", "pid");
@@ -287,13 +282,13 @@ class FuseOverlayTest extends ImageRunFixture {
    */
   @Test
   void nativeOverlayRefused_fallsBackToFuseOverlayfs_withAOneLineNote() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", busybox).status());
     Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "jbox-fallback-");
     try {
       org.junit.jupiter.api.Assumptions.assumeFalse(Files.getFileStore(shm).equals(Files.getFileStore(t)),
           "/dev/shm and the test's temporary directory are one filesystem");
-      var store = dev.jbox.image.store.Store.open(j.storage);
+      var store = dev.jbox.image.store.ImageStore.open(j.storage);
       List<String> lower = new ArrayList<>();
       for (Path l : store.lowerDirs(dev.jbox.image.store.ImageLookup.find(store, busybox).image())) lower.add(l.toString());
       Path c = t.resolve("c");
@@ -312,9 +307,9 @@ class FuseOverlayTest extends ImageRunFixture {
           null, new dev.jbox.sandbox.Plan.Fuse("/usr/bin/fuse-overlayfs", true));
       Path file = t.resolve("plan.bin");
       Files.write(file, dev.jbox.helper.PlanWriter.encode(plan));
-      Process p = new ProcessBuilder(Jbox.helper().toString(), "run-plan", file.toString())
+      Process p = new ProcessBuilder(Home.helper().toString(), "run-plan", file.toString())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-      var r = Jbox.finish(p);
+      var r = Home.finish(p);
       assertEquals(0, r.status(), r.toString());
       assertEquals("shared\nfuse.fuse-overlayfs\n", r.out(), r.toString());
       assertEquals(1, r.err().lines().count(), r.err());

@@ -1,5 +1,6 @@
 package dev.jbox.image.it;
 
+import dev.jbox.it.Jbox.Home;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,12 +47,12 @@ class HostileImageTest extends ImageRunFixture {
   }
 
   /** Runs jbox through the launcher, killing it (and its sandbox) after 60 s. */
-  static Jbox.Run bounded(ProcessBuilder pb) throws Exception {
+  static Home.Run bounded(ProcessBuilder pb) throws Exception {
     return bounded(pb, 60);
   }
 
   /** As above, after the given number of seconds. */
-  static Jbox.Run bounded(ProcessBuilder pb, int seconds) throws Exception {
+  static Home.Run bounded(ProcessBuilder pb, int seconds) throws Exception {
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process p = pb.start();
     CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
@@ -61,7 +62,7 @@ class HostileImageTest extends ImageRunFixture {
       p.destroyForcibly();
       fail("jbox " + pb.command() + " did not finish within " + seconds + " s");
     }
-    return new Jbox.Run(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+    return new Home.Run(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
   }
 
   private static String read(java.io.InputStream in) {
@@ -73,18 +74,18 @@ class HostileImageTest extends ImageRunFixture {
   }
 
   /** A fresh jbox home with img pulled (quietly: stderr then holds only what the run says). */
-  Jbox pulled(String img) throws Exception {
-    Jbox j = jbox();
+  Home pulled(String img) throws Exception {
+    Home j = jbox();
     var p = run(j, "pull", "-q", img);
     assertEquals(0, p.status(), p.toString());
     return j;
   }
 
-  Jbox.Run run(Jbox j, String... args) throws Exception {
+  Home.Run run(Home j, String... args) throws Exception {
     return bounded(j.launcher(List.of(args)));
   }
 
-  void assertOneLine125(Jbox.Run r, String message) {
+  void assertOneLine125(Home.Run r, String message) {
     assertEquals(125, r.status(), r.toString());
     assertEquals(1, r.err().lines().filter(l -> !l.startsWith("jbox: warning: registry ")).count(), "one line: " + r.err());
     assertTrue(r.err().contains(message), r.err());
@@ -93,7 +94,7 @@ class HostileImageTest extends ImageRunFixture {
   @Test
   void passwdIsDevZero_oneLineExit125_insteadOfSpinningForever() throws Exception {
     String img = image("passwd-zero", new RawTar().dir("etc/", 0755).symlink("etc/passwd", "/dev/zero"), Map.of());
-    Jbox j = pulled(img);
+    Home j = pulled(img);
     var r = run(j, "run", "--rm", "--network=none", img, "true");
     assertOneLine125(r, "the sandbox's `/etc/passwd` is not a regular file");
     assertEquals(List.of(), containers(j), "nothing left in containers/");
@@ -137,7 +138,7 @@ class HostileImageTest extends ImageRunFixture {
     Files.writeString(HOST_PASSWD, "hostsecret:x:0:0::/:/bin/sh\n");
     try {
       String img = image("passwd-hostlink", new RawTar().dir("etc/", 0755).symlink("etc/passwd", HOST_PASSWD.toString()), Map.of());
-      Jbox j = pulled(img);
+      Home j = pulled(img);
       var d = run(j, "run", "-d", "--rm", "--network=none", img, "busybox", "sleep", "60");
       assertEquals(0, d.status(), d.toString());
       String id = d.lastLine().strip();
@@ -160,7 +161,7 @@ class HostileImageTest extends ImageRunFixture {
     String img = image("user-overflow", new RawTar().dir("etc/", 0755)
         .file("etc/passwd", "root:x:0:0::/root:/bin/sh\n4294967296:x:0:0::/root:/bin/sh\n-1:x:0:0::/root:/bin/sh\n"),
         Map.of("User", "4294967296"));
-    Jbox j = pulled(img);
+    Home j = pulled(img);
     var r = run(j, "run", "--rm", "--network=none", img, "sh", "-c", "id -u");
     assertOneLine125(r, "the image's User `4294967296`: id `4294967296` out of range (0 to 4294967294)");
     var u = run(j, "run", "--rm", "--network=none", "-u", "-1", img, "sh", "-c", "id -u");
@@ -182,7 +183,7 @@ class HostileImageTest extends ImageRunFixture {
         .symlink("etc/resolv.conf", "../run/systemd/resolve/stub-resolv.conf")
         .symlink("etc/hosts", "/../../../../nonexistent/hosts")
         .symlink("etc/hostname", "/proc/self/root/etc/hostname-host"), Map.of());
-    Jbox j = pulled(img);
+    Home j = pulled(img);
     var r = run(j, "run", "--rm", "--network=none", "--hostname", "linked", "--dns", "10.1.2.3", img, "sh", "-c",
         "cat /etc/hostname; grep -q linked /etc/hosts && echo hosts-ok; grep nameserver /etc/resolv.conf; test -e /run/systemd || echo no-run-systemd");
     assertEquals(0, r.status(), r.toString());
@@ -198,7 +199,7 @@ class HostileImageTest extends ImageRunFixture {
   @Test
   void nonAsciiFileName_pullsAndRunsWithoutLang() throws Exception {
     String img = image("unicode", new RawTar().dir("data/", 0755).file("data/" + UNICODE_NAME, "unicode-ok\n"), Map.of());
-    Jbox j = jbox();
+    Home j = jbox();
     List<String> args = new ArrayList<>(List.of("run", "--rm", "--network=none", img, "sh", "-c", "for f in /data/*; do echo \"$f\"; cat \"$f\"; done"));
     ProcessBuilder pb = j.launcher(args);
     pb.environment().keySet().removeIf(k -> k.equals("LANG") || k.equals("LANGUAGE") || k.startsWith("LC_"));
@@ -217,7 +218,7 @@ class HostileImageTest extends ImageRunFixture {
   }
 
   /** layers/ID/diff/REL for every layer that has it (no walk: layers hold 0700 dirs of other ids). */
-  static List<Path> inLayers(Jbox j, String rel) throws Exception {
+  static List<Path> inLayers(Home j, String rel) throws Exception {
     List<Path> out = new ArrayList<>();
     try (var s = Files.list(j.storage.resolve("layers"))) {
       for (Path l : s.toList()) {

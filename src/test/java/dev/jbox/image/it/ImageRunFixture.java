@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.jbox.image.Platform;
 import dev.jbox.image.testing.RawTar;
+import dev.jbox.it.Jbox.Home;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,7 +56,7 @@ abstract class ImageRunFixture {
   }
 
   /** The store's sandbox directories (containers/ID), sorted; none when containers/ is absent. */
-  static List<Path> containers(Jbox j) throws Exception {
+  static List<Path> containers(Home j) throws Exception {
     Path c = j.storage.resolve("containers");
     if (!Files.exists(c)) return List.of();
     try (var s = Files.list(c)) {
@@ -63,7 +64,7 @@ abstract class ImageRunFixture {
     }
   }
 
-  Jbox jbox() throws Exception {
-    return new Jbox(t.resolve("home"), reg.host());
+  Home jbox() throws Exception {
+    return new Home(t.resolve("home"), reg.host());
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -33,7 +34,7 @@ class KeptSandboxTest extends ImageRunFixture {
   }
 
   @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> psJson(Jbox j) throws Exception {
+  private static List<Map<String, Object>> psJson(Home j) throws Exception {
     var r = j.run("ps", "-a", "--format", "json");
     assertEquals(0, r.status(), r.toString());
     return (List<Map<String, Object>>) (List<?>) Json.parse(r.out());
@@ -45,7 +46,7 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void foregroundRunWithoutRm_isListedByPsA_textJsonQuiet_andRmRemovesItAndItsSubordinateFiles() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--network=none", busybox, "sh", "-c", "mkdir /d; echo x > /d/f; chown -R 1000:1000 /d; exit 3");
     assertEquals(3, r.status(), r.toString());
     List<Path> dirs = containers(j);
@@ -67,12 +68,12 @@ class KeptSandboxTest extends ImageRunFixture {
     List<Map<String, Object>> json = psJson(j);
     assertEquals(1, json.size(), json.toString());
     Map<String, Object> e = json.get(0);
-    assertEquals(id, e.get("id"));
-    assertEquals(busybox, e.get("image"));
-    assertEquals("exited", e.get("state"));
-    assertEquals(3L, ((Number) e.get("exitCode")).longValue());
-    assertEquals(false, e.get("detached"));
-    assertEquals(List.of("sh", "-c", "mkdir /d; echo x > /d/f; chown -R 1000:1000 /d; exit 3"), e.get("command"));
+    assertEquals(id, e.get("Id"));
+    assertEquals(busybox, e.get("Image"));
+    assertEquals("exited", e.get("State"));
+    assertEquals(3L, ((Number) e.get("ExitCode")).longValue());
+    assertEquals(false, e.get("Detached"));
+    assertEquals(List.of("sh", "-c", "mkdir /d; echo x > /d/f; chown -R 1000:1000 /d; exit 3"), e.get("Command"));
 
     var rm = j.run("rm", id.substring(0, 8));
     assertEquals(0, rm.status(), rm.toString());
@@ -83,7 +84,7 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void rmi_refusesAnImageAKeptSandboxUses_untilRmRemovesIt() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("run", "--network=none", busybox, "sh", "-c", "exit 0").status());
     String id = containers(j).get(0).getFileName().toString();
     var rmi = j.run("rmi", busybox);
@@ -97,7 +98,7 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void runningSandbox_isUpInPs_neverSwept_rmRefusesIt_rmForceKillsAndRemovesIt() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", busybox).status());
     Process p = j.launcher(List.of("run", "--rm", "--network=none", busybox, "sh", "-c", "sleep 120"))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -105,7 +106,7 @@ class KeptSandboxTest extends ImageRunFixture {
     try {
       String id = null;
       for (int i = 0; i < 300 && id == null; i++) {
-        for (Map<String, Object> e : psJson(j)) if ("running".equals(e.get("state"))) id = (String) e.get("id");
+        for (Map<String, Object> e : psJson(j)) if ("running".equals(e.get("State"))) id = (String) e.get("Id");
         if (id == null) Thread.sleep(100);
       }
       assertTrue(id != null, "ps lists the foreground sandbox as running");
@@ -138,7 +139,7 @@ class KeptSandboxTest extends ImageRunFixture {
   }
 
   /** A containers/ID as the helper and jbox leave it, files of subordinate ids in upper/, made in the user namespace. */
-  private static Path fake(Jbox j, String id, Map<String, Object> record, boolean rmMark, long ageMs) throws Exception {
+  private static Path fake(Home j, String id, Map<String, Object> record, boolean rmMark, long ageMs) throws Exception {
     Path dir = j.storage.resolve("containers").resolve(id);
     Files.createDirectories(dir.resolve("work"));
     Files.createDirectories(dir.resolve("merged"));
@@ -166,7 +167,7 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void rmRunWhoseCleanerNeverRan_andAHalfCreatedDir_areSweptByTheNextPs_keptAndYoungOnesStay() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String crashed = "a".repeat(64);
     String halfMade = "b".repeat(64);
     String kept = "c".repeat(64);
@@ -191,15 +192,15 @@ class KeptSandboxTest extends ImageRunFixture {
 
   @Test
   void detachedImageSandbox_isListedOnce_andRmRemovesItsDirectoryToo() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "-d", "--name", "kept-d", "--network=none", busybox, "sh", "-c", "exit 0");
     assertEquals(0, r.status(), r.toString());
     assertEquals("0\n", j.launch("wait", "kept-d").out());
     List<Map<String, Object>> json = psJson(j);
     assertEquals(1, json.size(), json.toString());
-    assertEquals("kept-d", json.get(0).get("name"));
-    assertEquals(true, json.get(0).get("detached"));
-    assertEquals(busybox, json.get(0).get("image"));
+    assertEquals(List.of("kept-d"), json.get(0).get("Names"));
+    assertEquals(true, json.get(0).get("Detached"));
+    assertEquals(busybox, json.get(0).get("Image"));
     assertEquals(1, containers(j).size());
     assertEquals(0, j.run("rm", "kept-d").status());
     assertEquals(List.of(), containers(j), "its upper dir went with it");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -31,7 +32,7 @@ class KeptStartInspectTest extends ImageRunFixture {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> inspect(Jbox j, String ref) throws Exception {
+  private static Map<String, Object> inspect(Home j, String ref) throws Exception {
     var r = j.run("inspect", ref);
     assertEquals(0, r.status(), r.toString());
     List<Object> all = (List<Object>) Json.parse(r.out());
@@ -44,7 +45,7 @@ class KeptStartInspectTest extends ImageRunFixture {
     return (Map<String, Object>) m.get(key);
   }
 
-  private static void oneLineError(Jbox.Run r, String contains) {
+  private static void oneLineError(Home.Run r, String contains) {
     assertEquals(125, r.status(), r.toString());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains(contains), r.err());
@@ -52,42 +53,47 @@ class KeptStartInspectTest extends ImageRunFixture {
 
   @Test
   void foregroundRunWithName_exit3_inspectByNameIdAndPrefix_showsExitedWithCodeImageAndUpperDir() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var run = j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", SCRIPT);
     assertEquals(3, run.status(), run.toString());
-    assertTrue(run.err().contains("; jbox rm k removes them"), run.err());
+    assertTrue(run.err().contains("; jbox rm " + containers(j).get(0).getFileName().toString().substring(0, 12) + " removes them"), run.err());
     List<Path> dirs = containers(j);
     assertEquals(1, dirs.size(), dirs.toString());
     String id = dirs.get(0).getFileName().toString();
 
     Map<String, Object> m = inspect(j, "k");
-    assertEquals(id, m.get("id"));
-    assertEquals("k", m.get("name"));
-    assertEquals(false, m.get("detached"));
-    assertEquals(busybox, m.get("image"));
-    assertTrue(String.valueOf(m.get("imageId")).startsWith("sha256:"), m.toString());
-    assertEquals(List.of("sh", "-c", SCRIPT), m.get("command"));
-    assertEquals(false, m.get("rm"));
-    assertEquals("exited", sub(m, "state").get("status"));
-    assertEquals(false, sub(m, "state").get("running"));
-    assertEquals(3L, ((Number) sub(m, "state").get("exitCode")).longValue());
-    assertEquals(null, sub(m, "pids").get("pid1"));
-    assertEquals("none", m.get("network"));
-    assertFalse(sub(m, "config").containsKey("plan"), "the encoded plan is not shown");
-    Path upper = Path.of((String) m.get("upperDir"));
+    assertEquals(id, m.get("Id"));
+    assertEquals("k", m.get("Name"));
+    assertEquals(false, sub(m, "Jbox").get("Detached"));
+    assertEquals(busybox, m.get("ImageName"));
+    assertEquals(busybox, sub(m, "Config").get("Image"));
+    assertTrue(String.valueOf(m.get("Image")).matches("[0-9a-f]{64}"), m.toString());
+    assertEquals("sh", m.get("Path"));
+    assertEquals(List.of("-c", SCRIPT), m.get("Args"));
+    assertEquals(List.of("sh", "-c", SCRIPT), sub(m, "Config").get("Cmd"));
+    assertEquals(false, sub(m, "HostConfig").get("AutoRemove"));
+    assertEquals("exited", sub(m, "State").get("Status"));
+    assertEquals(false, sub(m, "State").get("Running"));
+    assertEquals(3L, ((Number) sub(m, "State").get("ExitCode")).longValue());
+    assertEquals(0L, ((Number) sub(m, "State").get("Pid")).longValue());
+    assertTrue(String.valueOf(sub(m, "State").get("StartedAt")).matches("20\\d\\d-\\d\\d-\\d\\dT.*Z"), m.toString());
+    assertTrue(String.valueOf(m.get("Created")).matches("20\\d\\d-\\d\\d-\\d\\dT.*Z"), m.toString());
+    assertEquals("none", sub(m, "HostConfig").get("NetworkMode"));
+    assertFalse(sub(sub(m, "Jbox"), "Record").containsKey("plan"), "the encoded plan is not shown");
+    Path upper = Path.of((String) sub(m, "Jbox").get("UpperDir"));
     assertEquals(dirs.get(0).resolve("upper"), upper);
     assertEquals("one\n", Files.readString(upper.resolve("f")));
 
-    assertEquals(id, inspect(j, id).get("id"));
-    assertEquals(id, inspect(j, id.substring(0, 7)).get("id"));
+    assertEquals(id, inspect(j, id).get("Id"));
+    assertEquals(id, inspect(j, id.substring(0, 7)).get("Id"));
   }
 
   @Test
   void startOfAKeptSandbox_runsAgainDetachedOnItsOwnUpperDir_logsRefusedBefore_keptAfter_rmRemovesAll() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(3, j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", SCRIPT).status());
     String id = containers(j).get(0).getFileName().toString();
-    Path etcFiles = Path.of((String) sub(inspect(j, "k"), "config").get("etcFiles"));
+    Path etcFiles = Path.of((String) sub(sub(inspect(j, "k"), "Jbox"), "Record").get("etcFiles"));
     assertTrue(Files.isRegularFile(etcFiles.resolve("hostname")), "the generated /etc files stay for start");
 
     oneLineError(j.run("logs", "k"), "was run in the foreground");
@@ -102,11 +108,11 @@ class KeptStartInspectTest extends ImageRunFixture {
     assertEquals("one\n", logs.out(), "it saw the file its first run wrote");
 
     Map<String, Object> m = inspect(j, id.substring(0, 10));
-    assertEquals("k", m.get("name"));
-    assertEquals(true, m.get("detached"));
-    assertEquals(busybox, m.get("image"));
-    assertEquals(5L, ((Number) sub(m, "state").get("exitCode")).longValue());
-    assertEquals(containers(j).get(0).resolve("upper").toString(), m.get("upperDir"));
+    assertEquals("k", m.get("Name"));
+    assertEquals(true, sub(m, "Jbox").get("Detached"));
+    assertEquals(busybox, m.get("ImageName"));
+    assertEquals(5L, ((Number) sub(m, "State").get("ExitCode")).longValue());
+    assertEquals(containers(j).get(0).resolve("upper").toString(), sub(m, "Jbox").get("UpperDir"));
     var ps = j.run("ps", "-a");
     assertEquals(1, ps.out().lines().filter(l -> l.startsWith(id.substring(0, 12))).count(), "listed once\n" + ps.out());
     assertTrue(ps.out().contains("Exited (5)"), ps.out());
@@ -123,9 +129,9 @@ class KeptStartInspectTest extends ImageRunFixture {
 
   @Test
   void rmOfANeverStartedKeptSandbox_removesItsGeneratedFilesToo() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(3, j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", SCRIPT).status());
-    Path etcFiles = Path.of((String) sub(inspect(j, "k"), "config").get("etcFiles"));
+    Path etcFiles = Path.of((String) sub(sub(inspect(j, "k"), "Jbox"), "Record").get("etcFiles"));
     assertTrue(Files.isDirectory(etcFiles));
     assertEquals(0, j.run("rm", "k").status());
     assertEquals(List.of(), containers(j));
@@ -134,15 +140,15 @@ class KeptStartInspectTest extends ImageRunFixture {
 
   @Test
   void names_areUniqueAcrossKeptAndDetachedSandboxes_nothingLeftBehind() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", "exit 0").status());
-    Path etcFiles = Path.of((String) sub(inspect(j, "k"), "config").get("etcFiles"));
+    Path etcFiles = Path.of((String) sub(sub(inspect(j, "k"), "Jbox"), "Record").get("etcFiles"));
     oneLineError(j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", "exit 0"), "the name `k` is in use");
     oneLineError(j.launch("run", "-d", "--name", "k", "--network=none", busybox, "sh", "-c", "exit 0"), "the name `k` is in use");
     assertEquals(1, containers(j).size(), "the refused runs left no directory");
-    try (var s = Files.list(etcFiles.getParent())) {
-      assertEquals(List.of(etcFiles), s.toList(), "nor generated files");
-    }
+    assertEquals(containers(j).get(0).resolve("etc"), etcFiles, "a kept sandbox's generated files live with it");
+    assertFalse(Files.exists(j.home.resolve("run/jbox/files")) && Files.list(j.home.resolve("run/jbox/files")).findAny().isPresent(),
+        "nor generated files");
     oneLineError(j.launch("run", "--name", "r", "--rootfs", "/", "true"), "--name needs -d or an IMAGE");
   }
 
@@ -161,7 +167,7 @@ class KeptStartInspectTest extends ImageRunFixture {
 
   @Test
   void badInput_ambiguousPrefixUnknownNameAndARecordWithoutPlan_oneLineExit125() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String a = "e".repeat(63) + "1";
     String b = "e".repeat(63) + "2";
     for (String id : List.of(a, b)) {
@@ -174,7 +180,7 @@ class KeptStartInspectTest extends ImageRunFixture {
       oneLineError(j.launch(cmd, "eeee"), "is ambiguous");
       oneLineError(j.launch(cmd, "nosuch"), "no such sandbox: `nosuch`");
     }
-    assertEquals(a, inspect(j, "old").get("id"));
+    assertEquals(a, inspect(j, "old").get("Id"));
     oneLineError(j.launch("start", "old"), "created by an older jbox");
     oneLineError(j.run("logs", "old"), "was run in the foreground");
     assertFalse(Files.exists(j.home.resolve("run/jbox").resolve(a)), "a refused start leaves no state behind");

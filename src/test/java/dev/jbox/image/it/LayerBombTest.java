@@ -1,5 +1,6 @@
 package dev.jbox.image.it;
 
+import dev.jbox.it.Jbox.Home;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,7 +47,7 @@ class LayerBombTest extends ImageRunFixture {
    */
   @Test
   void manyHeadersForOnePath_pullInBoundedTime() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     long t0 = System.nanoTime();
     var r = HostileImageTest.bounded(j.launcher(List.of("pull", "-q", headers)), 240);
     long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -61,7 +62,7 @@ class LayerBombTest extends ImageRunFixture {
 
   @Test
   void layerLargerThanMaxLayerSize_oneLineExit125_storeAsBefore() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     Path conf = j.home.resolve("config/jbox/jbox.toml");
     Files.createDirectories(conf.getParent());
     Files.writeString(conf, "[storage]\nmax_layer_size = \"4M\"\n");
@@ -81,7 +82,7 @@ class LayerBombTest extends ImageRunFixture {
 
   @Test
   void unpackWouldEatTheFreeSpaceReserve_oneLineExit125_storeAsBefore() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", "-q", busybox).status());
     String before = storeListing(j);
     var pb = j.launcher(List.of("pull", "-q", inflating));
@@ -94,12 +95,12 @@ class LayerBombTest extends ImageRunFixture {
   }
 
   /** stderr's lines but the loopback registry's "insecure" warning. */
-  static long errors(Jbox.Run r) {
+  static long errors(Home.Run r) {
     return r.err().lines().filter(l -> !l.startsWith("jbox: warning: registry ")).count();
   }
 
   /** Layers, images, tags and tmp (blobs may stay for a resumed pull). */
-  static String storeListing(Jbox j) throws Exception {
+  static String storeListing(Home j) throws Exception {
     StringBuilder b = new StringBuilder();
     for (String d : List.of("layers", "images", "tmp", "containers")) {
       Path p = j.storage.resolve(d);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.image.testing.RawTar;
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,8 +34,8 @@ class LoadTest {
     assertEquals(0, p.waitFor());
   }
 
-  Jbox jbox() throws Exception {
-    return new Jbox(t.resolve("home"), "127.0.0.1:1");
+  Home jbox() throws Exception {
+    return new Home(t.resolve("home"), "127.0.0.1:1");
   }
 
   static byte[] layer() {
@@ -50,7 +51,7 @@ class LoadTest {
     return Json.write(c).getBytes(StandardCharsets.UTF_8);
   }
 
-  Path contentOf(Jbox j, String image) throws Exception {
+  Path contentOf(Home j, String image) throws Exception {
     return PullTest.layerDir(j, image).resolve("etc/hello");
   }
 
@@ -64,8 +65,8 @@ class LoadTest {
         .bytes("abc/layer.tar", layer, 0644).file("manifest.json", manifest).build();
     Path f = t.resolve("docker.tar");
     Files.write(f, archive);
-    Jbox j = jbox();
-    Jbox.Run r = j.run("load", "-i", f.toString());
+    Home j = jbox();
+    Home.Run r = j.run("load", "-i", f.toString());
     assertEquals(0, r.status(), r.err());
     assertEquals("Loaded image: example.com/app:1", r.out().trim());
     assertEquals("loaded\n", Files.readString(contentOf(j, "example.com/app:1")));
@@ -93,8 +94,8 @@ class LoadTest {
     }
     Path f = t.resolve("oci.tar");
     Files.write(f, tar.build());
-    Jbox j = jbox();
-    Jbox.Run r = j.run("load", "-i", f.toString());
+    Home j = jbox();
+    Home.Run r = j.run("load", "-i", f.toString());
     assertEquals(0, r.status(), r.err());
     assertEquals("Loaded image: example.com/oci:2", r.out().trim());
     assertEquals("loaded\n", Files.readString(contentOf(j, "example.com/oci:2")));
@@ -106,7 +107,7 @@ class LoadTest {
         "RepoTags", List.of(), "Layers", List.of())));
     Path f = t.resolve("evil.tar");
     Files.write(f, new RawTar().file("manifest.json", manifest).build());
-    Jbox.Run r = jbox().run("load", "-i", f.toString());
+    Home.Run r = jbox().run("load", "-i", f.toString());
     assertEquals(125, r.status());
     assertTrue(r.err().contains("bad member name"), r.err());
   }
@@ -117,7 +118,7 @@ class LoadTest {
     for (String name : List.of("manifest.json", "index.json")) {
       Path f = t.resolve("link-" + name + ".tar");
       Files.write(f, new RawTar().file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}").symlink(name, "/dev/zero").build());
-      Jbox.Run r = HostileImageTest.bounded(jbox().builder("dev.jbox.cli.Main", "load", "-i", f.toString()), 60);
+      Home.Run r = HostileImageTest.bounded(jbox().builder("dev.jbox.cli.Main", "load", "-i", f.toString()), 60);
       assertEquals(125, r.status(), r.toString());
       assertEquals(1, r.err().lines().count(), r.err());
       assertTrue(r.err().contains(name + " is a symlink"), r.err());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jbox.image.Platform;
 import dev.jbox.image.registry.ScriptCredentialHelper;
 import dev.jbox.image.testing.RawTar;
+import dev.jbox.it.Jbox.Home;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,40 +40,40 @@ class PullAuthTest {
 
   @Test
   void pull_withoutThenWithLogin(@TempDir Path t) throws Exception {
-    Jbox j = new Jbox(t.resolve("home"), reg.host());
+    Home j = new Home(t.resolve("home"), reg.host());
     String ref = reg.host() + "/private/app:1";
-    Jbox.Run anon = j.run("pull", ref);
+    Home.Run anon = j.run("pull", ref);
     assertEquals(125, anon.status(), anon.out());
     assertTrue(anon.err().contains("jbox: "), anon.err());
-    Jbox.Run login = j.run("login", "--tls-verify=false", "-u", "bob", "-p", "s3cret",
+    Home.Run login = j.run("login", "--tls-verify=false", "-u", "bob", "-p", "s3cret",
         reg.host());
     assertEquals(0, login.status(), login.err());
-    Jbox.Run r = j.run("pull", ref);
+    Home.Run r = j.run("pull", ref);
     assertEquals(0, r.status(), r.err());
     assertEquals(image.configDigest().substring(7), r.lastLine());
   }
 
   @Test
   void pull_throughCredentialHelper_failsWithoutItsCredential(@TempDir Path t) throws Exception {
-    Jbox j = new Jbox(t.resolve("home"), reg.host());
+    Home j = new Home(t.resolve("home"), reg.host());
     ScriptCredentialHelper h = ScriptCredentialHelper.create(t.resolve("helper"), "jboxtest");
     j.pathPrefix = h.bin.toString();
     Files.writeString(j.home.resolve("auth.json"), "{\"credHelpers\":{\"" + reg.host() + "\":\"jboxtest\"}}");
     String ref = reg.host() + "/private/app:1";
 
-    Jbox.Run none = j.run("pull", ref);
+    Home.Run none = j.run("pull", ref);
     assertEquals(125, none.status(), none.out());
     assertTrue(none.err().contains("authentication required for " + reg.host()), none.err());
 
     h.put(reg.host(), "bob", "s3cret");
-    Jbox.Run r = j.run("pull", ref);
+    Home.Run r = j.run("pull", ref);
     assertEquals(0, r.status(), r.err());
     assertEquals(image.configDigest().substring(7), r.lastLine());
     assertTrue(h.calls().contains("get " + reg.host()), h.calls().toString());
     assertFalse(r.out().contains("s3cret") || r.err().contains("s3cret"));
 
     j.pathPrefix = null;
-    Jbox.Run missing = j.run("pull", reg.host() + "/private/app:2");
+    Home.Run missing = j.run("pull", reg.host() + "/private/app:2");
     assertEquals(125, missing.status());
     String[] lines = missing.err().strip().split("\n");
     assertEquals("jbox: credential helper docker-credential-jboxtest (credHelpers in " + j.home.resolve("auth.json")
@@ -82,12 +83,12 @@ class PullAuthTest {
 
   @Test
   void loginLogout_throughCredentialHelper(@TempDir Path t) throws Exception {
-    Jbox j = new Jbox(t.resolve("home"), reg.host());
+    Home j = new Home(t.resolve("home"), reg.host());
     ScriptCredentialHelper h = ScriptCredentialHelper.create(t.resolve("helper"), "jboxtest");
     j.pathPrefix = h.bin.toString();
     Path auth = j.home.resolve("auth.json");
     Files.writeString(auth, "{\"credHelpers\":{\"" + reg.host() + "\":\"jboxtest\"}}");
-    Jbox.Run login = j.run("login", "-u", "bob", "-p", "s3cret", reg.host());
+    Home.Run login = j.run("login", "-u", "bob", "-p", "s3cret", reg.host());
     assertEquals(0, login.status(), login.err());
     assertTrue(login.out().contains("Stored the credentials with docker-credential-jboxtest (credHelpers in "
         + auth + ")"), login.out());
@@ -95,7 +96,7 @@ class PullAuthTest {
     assertFalse(Files.readString(auth).contains("auths"), "no secret in the file");
     assertEquals(0, j.run("pull", reg.host() + "/private/app:1").status());
 
-    Jbox.Run logout = j.run("logout", reg.host());
+    Home.Run logout = j.run("logout", reg.host());
     assertEquals(0, logout.status(), logout.err());
     assertTrue(logout.out().contains("through docker-credential-jboxtest"), logout.out());
     assertFalse(h.has(reg.host()));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.image.Platform;
 import dev.jbox.image.testing.RawTar;
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import dev.jbox.sys.FsCalls;
 import java.nio.charset.StandardCharsets;
@@ -73,9 +74,9 @@ class PullTest {
     boolean must = "1".equals(System.getenv("JBOX_MUST_WORK"));
     String missing = null;
     if (!Files.isExecutable(TestRegistry.BINARY)) missing = "docker-registry is not installed";
-    else if (!Files.isExecutable(Jbox.helper())) missing = "jbox-helper is not built";
+    else if (!Files.isExecutable(Home.helper())) missing = "jbox-helper is not built";
     else if (!isRoot()) {
-      Jbox j = new Jbox(dir.resolve("probe"), "x");
+      Home j = new Home(dir.resolve("probe"), "x");
       Process pr = j.builder(UsernsProbe.class.getName()).redirectErrorStream(true).start();
       String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (pr.waitFor() != 0) missing = "user namespaces unavailable: " + out.trim();
@@ -103,12 +104,12 @@ class PullTest {
     assertEquals(0, p.waitFor());
   }
 
-  Jbox jbox() throws Exception {
-    return new Jbox(t.resolve("home"), reg.host() + "," + proxy.host());
+  Home jbox() throws Exception {
+    return new Home(t.resolve("home"), reg.host() + "," + proxy.host());
   }
 
-  static Path layerDir(Jbox j, String image) throws Exception {
-    Jbox.Run r = j.run("image", "inspect", image);
+  static Path layerDir(Home j, String image) throws Exception {
+    Home.Run r = j.run("image", "inspect", image);
     assertEquals(0, r.status(), r.err());
     @SuppressWarnings("unchecked")
     Map<String, Object> m = (Map<String, Object>) ((List<Object>) Json.parse(r.out())).get(0);
@@ -140,9 +141,9 @@ class PullTest {
 
   @Test
   void pull_busybox_keepsOwnersModesAndLists() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String ref = reg.host() + "/test/busybox:1";
-    Jbox.Run r = j.run("pull", ref);
+    Home.Run r = j.run("pull", ref);
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("Trying to pull " + ref + "..."), r.out());
     assertEquals(busybox.configDigest().substring(7), r.lastLine());
@@ -158,7 +159,7 @@ class PullTest {
     assertEquals(01777, (int) Files.getAttribute(diff.resolve("tmp"), "unix:mode", NF) & 07777);
     assertEquals("busybox", Files.readSymbolicLink(diff.resolve("bin/sh")).toString());
 
-    Jbox.Run images = j.run("images");
+    Home.Run images = j.run("images");
     assertEquals(0, images.status(), images.err());
     assertTrue(images.out().startsWith("REPOSITORY"), images.out());
     assertTrue(images.out().matches("(?s).*\\Q" + reg.host() + "/test/busybox\\E +1 +"
@@ -170,21 +171,21 @@ class PullTest {
     assertTrue(j.run("system", "df").out().contains("Images"));
 
     // Pulling again reuses the layer.
-    Jbox.Run again = j.run("pull", ref);
+    Home.Run again = j.run("pull", ref);
     assertEquals(0, again.status(), again.err());
     assertTrue(again.out().contains("already exists"), again.out());
   }
 
   @Test
   void pull_quiet_printsOnlyTheId() throws Exception {
-    Jbox.Run r = jbox().run("pull", "-q", reg.host() + "/test/zstd");
+    Home.Run r = jbox().run("pull", "-q", reg.host() + "/test/zstd");
     assertEquals(0, r.status(), r.err());
     assertEquals(zstd.configDigest().substring(7), r.out().trim());
   }
 
   @Test
   void pull_multiLayer_whiteoutAndOpaqueInOverlayFormat() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String ref = reg.host() + "/test/layered";
     assertEquals(0, j.run("pull", ref).status());
     Path top = layerDir(j, ref);
@@ -202,7 +203,7 @@ class PullTest {
 
   @Test
   void pull_zstdLayer_unpacks() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String ref = reg.host() + "/test/zstd";
     assertEquals(0, j.run("pull", ref).status());
     assertEquals("zstd content\n", Files.readString(layerDir(j, ref).resolve("z")));
@@ -210,15 +211,15 @@ class PullTest {
 
   @Test
   void pull_multiArchIndex_selectsHostOrPlatformFlag() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String ref = reg.host() + "/test/multi";
-    Jbox.Run r = j.run("pull", ref);
+    Home.Run r = j.run("pull", ref);
     assertEquals(0, r.status(), r.err());
     assertEquals(Platform.host().architecture(),
         Files.readString(layerDir(j, ref).resolve("arch")));
     Platform arm = host().architecture().equals("arm64") ? new Platform("linux", "amd64", null)
         : new Platform("linux", "arm64", "v8");
-    Jbox.Run r2 = j.run("pull", "--platform", arm.toString(), ref);
+    Home.Run r2 = j.run("pull", "--platform", arm.toString(), ref);
     assertEquals(0, r2.status(), r2.err());
     assertEquals(other.configDigest().substring(7), r2.lastLine());
     assertNotEquals(r.lastLine(), r2.lastLine());
@@ -237,13 +238,13 @@ class PullTest {
     byte[] good = new RawTar().file("small", "x", 0644, 1000, 0).build();
     TestImages.push(p, "test/bigid", "bad", List.of(bad), "gzip", Platform.host());
     TestImages.push(p, "test/bigid", "good", List.of(good), "gzip", Platform.host());
-    Jbox j = jbox();
-    Jbox.Run r = j.run("pull", reg.host() + "/test/bigid:bad");
+    Home j = jbox();
+    Home.Run r = j.run("pull", reg.host() + "/test/bigid:bad");
     assertEquals(125, r.status(), r.out());
     assertTrue(r.err().contains("file /big owned by uid " + outside + ", outside your "
         + subordinateCount() + " subordinate ids"), r.err());
     assertTrue(r.err().contains("add a larger range to /etc/subuid"), r.err());
-    Jbox.Run ok = j.run("pull", reg.host() + "/test/bigid:good");
+    Home.Run ok = j.run("pull", reg.host() + "/test/bigid:good");
     assertEquals(0, ok.status(), ok.err());
   }
 
@@ -261,15 +262,15 @@ class PullTest {
         .file("good/hello", "fine").build();
     TestImages.push(p, "test/hostile", "evil", List.of(evil), "gzip", Platform.host());
     TestImages.push(p, "test/hostile", "twin", List.of(twin), "gzip", Platform.host());
-    Jbox j = jbox();
-    Jbox.Run r = j.run("pull", reg.host() + "/test/hostile:evil");
+    Home j = jbox();
+    Home.Run r = j.run("pull", reg.host() + "/test/hostile:evil");
     assertEquals(125, r.status(), r.out());
     assertTrue(r.err().contains("is a symlink"), r.err());
     assertEquals(secret, Files.readString(victim.resolve("hello")));
     try (Stream<Path> s = Files.list(victim)) {
       assertEquals(1, s.count());
     }
-    Jbox.Run ok = j.run("pull", reg.host() + "/test/hostile:twin");
+    Home.Run ok = j.run("pull", reg.host() + "/test/hostile:twin");
     assertEquals(0, ok.status(), ok.err());
     assertEquals("fine", Files.readString(layerDir(j, reg.host() + "/test/hostile:twin")
         .resolve("good/hello")));
@@ -280,8 +281,8 @@ class PullTest {
     TestPush p = new TestPush(reg);
     TestImages.push(p, "test/badcrc", "1", List.of(new RawTar().file("f", "x".repeat(5000)).build()), "gzip-bad-crc",
         Platform.host());
-    Jbox j = jbox();
-    Jbox.Run r = j.run("pull", reg.host() + "/test/badcrc:1");
+    Home j = jbox();
+    Home.Run r = j.run("pull", reg.host() + "/test/badcrc:1");
     assertEquals(125, r.status(), r.toString());
     // ISA-L's message (helpers/isal): pulls inflate with it, not with the JDK's zlib
     assertTrue(r.err().contains("gzip: corrupt data (CRC or length mismatch)"), r.err());
@@ -294,7 +295,7 @@ class PullTest {
 
   @Test
   void pull_unknownTag_failsWithOneLine() throws Exception {
-    Jbox.Run r = jbox().run("pull", reg.host() + "/test/busybox:nope");
+    Home.Run r = jbox().run("pull", reg.host() + "/test/busybox:nope");
     assertEquals(125, r.status());
     assertTrue(r.err().startsWith("jbox: "), r.err());
     assertTrue(r.err().contains("manifest unknown"), r.err());
@@ -304,11 +305,11 @@ class PullTest {
 
   @Test
   void pull_digestMismatch_rejectsAndKeepsStore() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String layer = busybox.layerDigests().get(0);
     proxy.corruptBlob = layer;
     try {
-      Jbox.Run r = j.run("pull", proxy.host() + "/test/busybox:1");
+      Home.Run r = j.run("pull", proxy.host() + "/test/busybox:1");
       assertEquals(125, r.status(), r.out());
       assertTrue(r.err().contains(layer), r.err());
       assertTrue(r.err().matches("(?s).*sha256:[0-9a-f]{64}.*sha256:[0-9a-f]{64}.*"), r.err());
@@ -327,7 +328,7 @@ class PullTest {
 
   @Test
   void pull_twoProcessesAtOnce_bothSucceedWithOneCopy() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     byte[] a1 = new RawTar().bytes("big1", new byte[3 << 20], 0644).build();
     byte[] a2 = new RawTar().bytes("big2", new byte[2 << 20], 0644).build();
     TestImages.push(new TestPush(reg), "test/shared", "latest", List.of(a1, a2, a1), "gzip",
@@ -335,8 +336,8 @@ class PullTest {
     String ref = reg.host() + "/test/shared";
     Process a = j.start("pull", ref);
     Process b = j.start("pull", ref);
-    Jbox.Run ra = Jbox.finish(a);
-    Jbox.Run rb = Jbox.finish(b);
+    Home.Run ra = Home.finish(a);
+    Home.Run rb = Home.finish(b);
     assertEquals(0, ra.status(), ra.err());
     assertEquals(0, rb.status(), rb.err());
     try (Stream<Path> s = Files.list(j.storage.resolve("layers"))) {
@@ -349,7 +350,7 @@ class PullTest {
 
   @Test
   void pull_killedMidLayer_nextPullCompletes() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String ref = proxy.host() + "/test/busybox:1";
     String layer = busybox.layerDigests().get(0).substring(7);
     Path partial = j.storage.resolve("blobs/sha256/" + layer + ".partial");
@@ -368,7 +369,7 @@ class PullTest {
       proxy.slowBlob = null;
     }
     assertTrue(Files.exists(j.storage.resolve("layers")));
-    Jbox.Run r = j.run("pull", ref);
+    Home.Run r = j.run("pull", ref);
     assertEquals(0, r.status(), r.err());
     Path diff = layerDir(j, ref);
     assertTrue(Files.isRegularFile(diff.resolve("bin/busybox")));
@@ -378,18 +379,18 @@ class PullTest {
 
   @Test
   void tagRmiPrune_removeNamesThenImageThenLayers() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String ref = reg.host() + "/test/busybox:1";
     assertEquals(0, j.run("pull", ref).status());
     assertEquals(0, j.run("tag", ref, "mine:v1").status());
     assertTrue(j.run("images").out().contains("localhost/mine"));
-    Jbox.Run untag = j.run("rmi", "mine:v1");
+    Home.Run untag = j.run("rmi", "mine:v1");
     assertEquals(0, untag.status(), untag.err());
     assertTrue(untag.out().contains("Untagged: localhost/mine:v1"), untag.out());
     try (Stream<Path> s = Files.list(j.storage.resolve("layers"))) {
       assertEquals(1, s.count());
     }
-    Jbox.Run rm = j.run("rmi", "busybox:1");
+    Home.Run rm = j.run("rmi", "busybox:1");
     assertEquals(0, rm.status(), rm.err());
     assertTrue(rm.out().contains("Deleted: " + busybox.configDigest().substring(7)), rm.out());
     try (Stream<Path> s = Files.list(j.storage.resolve("layers"))) {
@@ -401,7 +402,7 @@ class PullTest {
 
   @Test
   void rmi_imageInUseBySandbox_refused() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     String ref = reg.host() + "/test/zstd";
     assertEquals(0, j.run("pull", ref).status());
     // an image sandbox's record in the store, as jbox run writes it (KeptSandboxTest runs real ones)
@@ -409,7 +410,7 @@ class PullTest {
     Files.createDirectories(sandbox);
     Files.writeString(sandbox.resolve("config.json"), "{\"id\":\"" + "e".repeat(64) + "\",\"name\":\"sb1\",\"imageId\":\""
         + zstd.configDigest() + "\",\"command\":[\"true\"],\"rm\":false,\"detached\":true}\n");
-    Jbox.Run r = j.run("rmi", ref);
+    Home.Run r = j.run("rmi", ref);
     assertEquals(125, r.status());
     assertTrue(r.err().contains("in use by sandbox [sb1]"), r.err());
     Files.delete(sandbox.resolve("config.json"));

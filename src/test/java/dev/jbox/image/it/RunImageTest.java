@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.image.Platform;
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import dev.jbox.image.testing.RawTar;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,7 @@ class RunImageTest extends ImageRunFixture {
 
   @Test
   void run_pullsWhenMissing_ownershipAsInImage_rmDiscardsTheLayer() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--rm", "--network=none", busybox, "sh", "-c",
         "stat -c '%u:%g %a' /home/u/notes /bin/suid; echo data > /written; cat /written; id -u");
     assertEquals(0, r.status(), r.toString());
@@ -53,7 +54,7 @@ class RunImageTest extends ImageRunFixture {
 
   @Test
   void subordinateIdsChanged_runRefusesWithTheFix_andPullUnpacksTheLayerAgain() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", "-q", busybox).status());
     Path meta;
     try (var s = Files.list(j.storage.resolve("layers"))) {
@@ -90,13 +91,13 @@ class RunImageTest extends ImageRunFixture {
    */
   @Test
   void runPath_loadsNoRegexLambdaOrStream() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", "-q", busybox).status());
     Path log = t.resolve("classes.log");
     ProcessBuilder pb = j.launcher(List.of("run", "--rm", "--network=none", busybox, "sh", "-c", "true"));
     pb.environment().put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    var r = Jbox.finish(pb.start());
+    var r = Home.finish(pb.start());
     assertEquals(0, r.status(), r.toString());
     List<String> loaded = Files.readAllLines(log);
     assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.jbox.cli.RunCommand")), "the log covers the run JVM");
@@ -107,7 +108,7 @@ class RunImageTest extends ImageRunFixture {
 
   @Test
   void withoutRm_writesLandInTheUpperDirNotTheLayers() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--network=none", busybox, "sh", "-c", "echo kept > /kept; rm /srv/data");
     assertEquals(0, r.status(), r.toString());
     assertTrue(r.err().contains("; jbox rm ") && r.err().contains(" removes them"), r.err());
@@ -123,7 +124,7 @@ class RunImageTest extends ImageRunFixture {
 
   @Test
   void detachedImageSandbox_startRunsItAgainOnItsOwnUpperDir() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     Files.createDirectories(t.resolve("home/run"));
     var r = j.launch("run", "-d", "--name", "img", "--network=none", busybox, "sh", "-c",
         "cat /count 2>/dev/null; echo x >> /count; exit 3");
@@ -146,7 +147,7 @@ class RunImageTest extends ImageRunFixture {
 
   @Test
   void imageConfig_entrypointCmdEnvWorkdirUser_andOverrides() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--rm", "--network=none", configured);
     assertEquals("default-cmd\n/srv\nfrom-image\n1000\n", r.out(), r.toString());
     var o = j.launch("run", "--rm", "--network=none", "-e", "GREETING=flag", "-w", "/tmp", "-u", "0", configured, "echo $GREETING $(pwd) $(id -u)");
@@ -176,7 +177,7 @@ class RunImageTest extends ImageRunFixture {
 
   @Test
   void generatedEtcFiles_boundOverTheImage_alsoReadOnly_nothingWrittenToTheLayers() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--read-only", "--network=slirp4netns", "--hostname", "img", busybox, "sh", "-c",
         "cat /etc/hostname; grep nameserver /etc/resolv.conf; grep img /etc/hosts");
     assertEquals(0, r.status(), r.toString());
@@ -193,7 +194,7 @@ class RunImageTest extends ImageRunFixture {
 
   @Test
   void unknownImage_oneLineExit125_pullNeverWithoutImage() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     var r = j.launch("run", "--rm", reg.host() + "/test/nosuch:1", "true");
     assertEquals(125, r.status(), r.toString());
     assertTrue(r.err().strip().lines().reduce((a, b) -> b).orElse("").startsWith("jbox: "), r.err());
@@ -204,7 +205,7 @@ class RunImageTest extends ImageRunFixture {
 
   @Test
   void interactiveShell_throughARealPty_exitStatusPasses() throws Exception {
-    Jbox j = jbox();
+    Home j = jbox();
     assertEquals(0, j.launch("pull", busybox).status());
     Path driver = t.resolve("driver.py");
     Files.writeString(driver, dev.jbox.it.TerminalTest.DRIVER);

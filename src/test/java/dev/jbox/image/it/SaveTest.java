@@ -9,6 +9,7 @@ import dev.jbox.image.Platform;
 import dev.jbox.image.testing.RawTar;
 import dev.jbox.image.unpack.TarEntry;
 import dev.jbox.image.unpack.TarReader;
+import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -64,8 +65,8 @@ class SaveTest {
     }
   }
 
-  Jbox jbox(String home) throws Exception {
-    return new Jbox(t.resolve(home), reg.host());
+  Home jbox(String home) throws Exception {
+    return new Home(t.resolve(home), reg.host());
   }
 
   String name(String repo) {
@@ -73,8 +74,8 @@ class SaveTest {
   }
 
   @SuppressWarnings("unchecked")
-  static Map<String, Object> inspect(Jbox j, String image) throws Exception {
-    Jbox.Run r = j.run("image", "inspect", image);
+  static Map<String, Object> inspect(Home j, String image) throws Exception {
+    Home.Run r = j.run("image", "inspect", image);
     assertEquals(0, r.status(), r.err());
     return (Map<String, Object>) ((List<Object>) Json.parse(r.out())).get(0);
   }
@@ -96,10 +97,10 @@ class SaveTest {
   }
 
   void roundTrip(String format) throws Exception {
-    Jbox a = jbox("home");
+    Home a = jbox("home");
     assertEquals(0, a.run("pull", "-q", name("test/two")).status());
     Path file = t.resolve("two-" + format + ".tar");
-    Jbox.Run s = a.run("save", "--format", format, "-o", file.toString(), name("test/two"));
+    Home.Run s = a.run("save", "--format", format, "-o", file.toString(), name("test/two"));
     assertEquals(0, s.status(), s.err());
     assertEquals("", s.err());
     Map<String, byte[]> m = members(file);
@@ -109,8 +110,8 @@ class SaveTest {
     assertArrayEquals(two.manifest(), m.get("blobs/sha256/" + two.manifestDigest().substring(7)));
     assertEquals(format.equals("docker-archive"), m.containsKey("manifest.json"));
 
-    Jbox b = jbox("home2");
-    Jbox.Run l = b.run("load", "-i", file.toString());
+    Home b = jbox("home2");
+    Home.Run l = b.run("load", "-i", file.toString());
     assertEquals(0, l.status(), l.err());
     assertEquals("Loaded image: " + name("test/two"), l.out().trim());
     Map<String, Object> before = inspect(a, name("test/two"));
@@ -140,7 +141,7 @@ class SaveTest {
   @Test
   @SuppressWarnings("unchecked")
   void save_dockerArchiveToStdout_layersDecompressToDiffIds() throws Exception {
-    Jbox a = jbox("home");
+    Home a = jbox("home");
     assertEquals(0, a.run("pull", "-q", name("test/two")).status());
     Path file = t.resolve("stdout.tar");
     ProcessBuilder pb = a.builder("dev.jbox.cli.Main", "save", name("test/two"));
@@ -165,7 +166,7 @@ class SaveTest {
 
   @Test
   void save_unknownImage_oneLine125() throws Exception {
-    Jbox.Run r = jbox("home").run("save", "-o", t.resolve("x.tar").toString(), "nosuch:1");
+    Home.Run r = jbox("home").run("save", "-o", t.resolve("x.tar").toString(), "nosuch:1");
     assertEquals(125, r.status());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().startsWith("jbox: "), r.err());
@@ -174,17 +175,17 @@ class SaveTest {
 
   @Test
   void save_intoMissingDirectory_oneLine125NothingLeft() throws Exception {
-    Jbox a = jbox("home");
+    Home a = jbox("home");
     assertEquals(0, a.run("pull", "-q", name("test/busybox")).status());
     Path missing = t.resolve("no/such/dir/out.tar");
-    Jbox.Run r = a.run("save", "-o", missing.toString(), name("test/busybox"));
+    Home.Run r = a.run("save", "-o", missing.toString(), name("test/busybox"));
     assertEquals(125, r.status());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains("no such directory"), r.err());
     assertFalse(Files.exists(t.resolve("no")));
   }
 
-  static List<String> blobs(Jbox j) throws Exception {
+  static List<String> blobs(Home j) throws Exception {
     try (Stream<Path> s = Files.list(j.storage.resolve("blobs/sha256"))) {
       return s.map(p -> "sha256:" + p.getFileName()).sorted().toList();
     }
@@ -192,12 +193,12 @@ class SaveTest {
 
   @Test
   void rmi_removesUnsharedBlobsKeepsShared() throws Exception {
-    Jbox a = jbox("home");
+    Home a = jbox("home");
     assertEquals(0, a.run("pull", "-q", name("test/busybox")).status());
     assertEquals(0, a.run("pull", "-q", name("test/two")).status());
     List<String> all = blobs(a);
     for (String d : two.layerDigests()) assertTrue(all.contains(d), d + " kept after pull");
-    Jbox.Run r = a.run("rmi", name("test/two"));
+    Home.Run r = a.run("rmi", name("test/two"));
     assertEquals(0, r.status(), r.err());
     List<String> left = blobs(a);
     String shared = busybox.layerDigests().get(0);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.image.Platform;
 import dev.jbox.image.testing.RawTar;
+import dev.jbox.it.Jbox.Home;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ class ShortNamePromptTest {
 
   @Test
   void enforcing_ttyPromptsAndRecords_thenAliasWithoutTty_unaliasedWithoutTtyFails(@TempDir Path t) throws Exception {
-    Jbox j = new Jbox(t.resolve("home"), reg.host());
+    Home j = new Home(t.resolve("home"), reg.host());
     // the first candidate is a closed port: only the chosen second one can work
     Files.writeString(j.registriesConf, "unqualified-search-registries = [\"127.0.0.1:1\", \"" + reg.host() + "\"]\n"
         + "short-name-mode = \"enforcing\"\n[[registry]]\nlocation = \"" + reg.host() + "\"\ninsecure = true\n");
@@ -88,11 +89,11 @@ class ShortNamePromptTest {
         Files.readString(aliases));
     assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(aliases)));
 
-    Jbox.Run again = j.run("pull", "test/app:1");
+    Home.Run again = j.run("pull", "test/app:1");
     assertEquals(0, again.status(), again.err());
     assertTrue(again.out().contains("Resolved \"test/app\" as an alias (" + aliases + ")"), again.out());
 
-    Jbox.Run other = j.run("pull", "test/other");
+    Home.Run other = j.run("pull", "test/other");
     assertEquals(125, other.status());
     assertTrue(other.err().contains("short-name resolution enforced but cannot prompt without a TTY"), other.err());
   }

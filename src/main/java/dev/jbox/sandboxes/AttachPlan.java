@@ -1,33 +1,30 @@
-package dev.jbox.cli;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import dev.jbox.helper.PlanWriter;
-import dev.jbox.state.Sandbox;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /** The ATTACH record jbox attach and jbox start -a send: the state directory, the relay mode and podman-style detach keys. */
-final class AttachPlan {
-  static final String DEFAULT_KEYS = "ctrl-p,ctrl-q";
+public final class AttachPlan {
+  public static final String DEFAULT_KEYS = "ctrl-p,ctrl-q";
   private static final int MAX_KEYS = 16;
 
   private AttachPlan() {}
 
   /** The record for sandbox s; keys in podman's --detach-keys syntax ("" disables detaching). */
-  static PlanWriter.Extra record(Sandbox s, String keys) {
+  public static PlanWriter.Extra record(Sandbox s, String keys) {
     List<Integer> bytes = parseKeys(keys);
     StringBuilder k = new StringBuilder();
     for (int b : bytes) k.append(k.length() == 0 ? "" : " ").append(b);
-    return new PlanWriter.Extra(PlanWriter.T_ATTACH, s.dir() + "\0" + mode(s) + "\0" + k);
+    return new PlanWriter.Extra(PlanWriter.T_ATTACH, s.runtimeDir() + "\0" + mode(s) + "\0" + k);
   }
 
   /** "tty" for a -t sandbox, "stdin" for -i alone, "none" otherwise (output only). */
-  @SuppressWarnings("unchecked")
-  static String mode(Sandbox s) {
-    Object p = s.config().get("process");
-    List<Object> flags = p instanceof Map<?, ?> m && m.get("flags") instanceof List<?> l ? (List<Object>) l : List.of();
+  public static String mode(Sandbox s) {
+    SandboxRecord.Process p = s.record().process();
+    List<String> flags = p == null ? List.of() : p.flags();
     if (flags.contains("tty")) return "tty";
     return flags.contains("stdin") ? "stdin" : "none";
   }
@@ -36,7 +33,7 @@ final class AttachPlan {
    * Parses a comma-separated key sequence: "ctrl-X" for X in a-z, @, [, \, ], ^ or _, or a
    * single printable character; returns the bytes the terminal sends for it.
    */
-  static List<Integer> parseKeys(String spec) {
+  public static List<Integer> parseKeys(String spec) {
     List<Integer> out = new ArrayList<>();
     if (spec == null || spec.isEmpty()) return out;
     for (String key : spec.split(",", -1)) {

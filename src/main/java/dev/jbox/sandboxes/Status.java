@@ -1,4 +1,4 @@
-package dev.jbox.state;
+package dev.jbox.sandboxes;
 
 /** What a sandbox is doing now, with its state checked against /proc (stale state shows as exited). */
 public record Status(Kind kind, Integer exitCode, long since, boolean stale) {

@@ -1,4 +1,4 @@
-package dev.jbox.state;
+package dev.jbox.sandboxes;
 
 import java.util.Map;
 
@@ -6,12 +6,12 @@ import java.util.Map;
  * The monitor's record of a detached sandbox (the `state` file it writes): host pid of the
  * sandbox's pid 1 with its start time, the monitor's, timestamps in epoch milliseconds, exit code.
  */
-public record State(String status, long pid, long pidStart, long monitorPid, long monitorStart, long started,
+public record MonitorState(String status, long pid, long pidStart, long monitorPid, long monitorStart, long started,
     Integer exitCode, Long finished) {
 
   /** From a state record (a detached sandbox's `state` file, or a foreground one's lock file). */
-  public static State of(Map<String, Object> m) {
-    return new State(String.valueOf(m.get("status")), num(m, "pid"), num(m, "pidStart"), num(m, "monitorPid"),
+  public static MonitorState of(Map<String, Object> m) {
+    return new MonitorState(String.valueOf(m.get("status")), num(m, "pid"), num(m, "pidStart"), num(m, "monitorPid"),
         num(m, "monitorStart"), num(m, "started"),
         m.get("exitCode") == null ? null : (int) num(m, "exitCode"),
         m.get("finished") == null ? null : num(m, "finished"));

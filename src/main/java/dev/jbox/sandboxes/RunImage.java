@@ -1,14 +1,15 @@
-package dev.jbox.cli;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import dev.jbox.image.ImageConfig;
 import dev.jbox.image.Platform;
 import dev.jbox.image.pull.LayerIds;
+import dev.jbox.image.registry.RegistriesConf;
 import dev.jbox.image.pull.PullRequest;
 import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageLookup;
 import dev.jbox.image.store.ImageRecord;
-import dev.jbox.image.store.Store;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.sandbox.ImageSpec;
 import dev.jbox.sandbox.idmap.IdMaps;
 import java.io.PrintStream;
@@ -17,20 +18,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Finds (pulling by --pull policy) the image of {@code jbox run IMAGE} and reads its config. */
-final class RunImage {
+public final class RunImage {
   private RunImage() {}
 
   /**
    * The image, the directory its sandboxes' writable layers go to, and the signal {@code jbox stop}
    * sends (the image's StopSignal, else TERM).
    */
-  record Resolved(ImageSpec spec, Path containersDir, String stopSignal) {}
+  public record Resolved(ImageSpec spec, Path containersDir, String stopSignal) {}
 
   /** The image's StopSignal when jbox can send it (a name or a number), else TERM with a warning. */
   static String stopSignal(String s, String image, PrintStream err) {
     if (s == null || s.isEmpty()) return "TERM";
     try {
-      dev.jbox.state.Signals.parse(s);
+      Signals.parse(s);
       return s;
     } catch (JboxException e) {
       err.println("jbox: warning: image " + image + ": StopSignal `" + s + "` is not a signal; jbox stop sends TERM");
@@ -38,12 +39,13 @@ final class RunImage {
     }
   }
 
-  static Resolved resolve(String name, String pullPolicy, IdMaps.Caller caller, PrintStream out, PrintStream err) {
+  public static Resolved resolve(String name, String pullPolicy, IdMaps.Caller caller, PrintStream out, PrintStream err,
+      RegistriesConf.Prompter prompter) {
     String policy = pullPolicy == null ? "missing" : pullPolicy;
     if (!List.of("missing", "always", "never", "newer").contains(policy)) {
       throw new JboxException("--pull `" + policy + "`: expected missing, always, never or newer");
     }
-    Store store = Store.open(Store.defaultRoot());
+    ImageStore store = ImageStore.open(ImageStore.defaultRoot());
     ImageRecord rec = null;
     String display = name;
     if (!policy.equals("always") && !policy.equals("newer")) {
@@ -58,7 +60,7 @@ final class RunImage {
     if (rec == null) {
       // progress goes to stderr: the sandbox owns stdout
       rec = new PullService(store, err, err).pull(new PullRequest(name, Platform.host(), null, false,
-          System.console() != null, 4, Prompts.shortNames()));
+          System.console() != null, 4, prompter));
     }
     LayerIds ids = LayerIds.of(caller);
     for (ImageRecord.Layer l : rec.layers()) {

@@ -35,26 +35,36 @@ import java.util.TreeMap;
  *   locks/&lt;diffid-hex&gt;.lock         per layer: exclusive while unpacking or deleting, shared
  *                                   while a pull that uses it has not written its record
  *   tmp/load-*                      jbox load's unpacked archive while it loads
- *   containers/&lt;id&gt;/                 an image sandbox: overlay dirs, record, lock ({@link Containers})
+ *   containers/&lt;id&gt;/                 an image sandbox: overlay dirs, record, lock (dev.jbox.sandboxes.Containers)
  * </pre>
  *
  * Layers are keyed by diff id (not chain id): each is a complete overlay lower dir of its own,
  * independent of its parents, so one directory serves every image that contains that diff.
  */
-public final class Store {
+public final class ImageStore {
   private final Path root;
 
-  private Store(Path root) {
+  private ImageStore(Path root) {
     this.root = root;
   }
 
   /** $JBOX_STORAGE, else [storage] root of jbox.toml, else $XDG_DATA_HOME/jbox/storage (see ConfigLoader). */
   public static Path defaultRoot() {
-    return dev.jbox.config.ConfigLoader.storageRoot(System.getenv(), dev.jbox.config.ConfigLoader.current());
+    return defaultRoot(System.getenv());
+  }
+
+  /**
+   * As {@link #defaultRoot()} for the environment env: $JBOX_STORAGE, [storage] root of the
+   * configuration, then $XDG_DATA_HOME ({@link dev.jbox.config.ConfigLoader#storageRoot}).
+   */
+  public static Path defaultRoot(Map<String, String> env) {
+    dev.jbox.config.Config c = env.equals(System.getenv()) ? dev.jbox.config.ConfigLoader.current()
+        : dev.jbox.config.ConfigLoader.load(env);
+    return dev.jbox.config.ConfigLoader.storageRoot(env, c);
   }
 
   /** Opens (creating) the store at root. */
-  public static Store open(Path root) {
+  public static ImageStore open(Path root) {
     try {
       // the store holds what sandboxes wrote and setuid files of the user's own uid: 0700, and an
       // existing store of an older jbox (0755) is tightened here (dev.jbox.PrivateDirs says why
@@ -70,7 +80,7 @@ public final class Store {
     } catch (IOException e) {
       throw new JboxException("storage `" + root + "`: " + e.getMessage(), e);
     }
-    return new Store(root);
+    return new ImageStore(root);
   }
 
   public Path root() {
@@ -424,72 +434,6 @@ public final class Store {
       if (!h.matches("[0-9a-f]{64}") || !layerComplete("sha256:" + h)) continue;
       Object size = layerMeta("sha256:" + h).get("size");
       out.put(h, size instanceof Number n ? n.longValue() : 0L);
-    }
-    return out;
-  }
-
-  /**
-   * The sandboxes that use the image: every image sandbox, foreground or detached, running or
-   * kept, has a record in containers/ naming its image id until it is removed (see {@link
-   * Containers}). Returns their names or short ids.
-   */
-  public List<String> inUse(ImageRecord r) {
-    return Containers.of(this).users(r.id(), r.manifestDigest());
-  }
-
-  // --- image sandboxes: the two steps on the run path (the rest is in Containers) --------------
-
-  /**
-   * Records a new image sandbox in containers/ID/ ({@link Containers}) before its plan goes to
-   * the helper: the rm marker first, then config.json through a temporary file and a rename, so a
-   * reader sees all of it or nothing. (java.io: NIO's copy and move classes would cost the run
-   * path about half a millisecond.)
-   */
-  public static void recordSandbox(Path containerDir, Map<String, Object> config, boolean rm) {
-    File dir = containerDir.toFile();
-    File tmp = new File(dir, Containers.RECORD + ".tmp");
-    try {
-      if (rm && !new File(dir, Containers.RM_MARK).createNewFile()) throw new IOException(Containers.RM_MARK + " exists");
-      try (FileOutputStream o = new FileOutputStream(tmp)) {
-        o.write((Json.pretty(config) + "\n").getBytes(StandardCharsets.UTF_8));
-      }
-      if (!tmp.renameTo(new File(dir, Containers.RECORD))) throw new IOException("cannot rename " + tmp);
-    } catch (IOException e) {
-      throw new JboxException("run: record the sandbox in `" + containerDir + "`: " + e.getMessage());
-    }
-  }
-
-  /** A sandbox id: 64 lowercase hex digits (no regex: this runs on the run path). */
-  public static boolean isSandboxId(String s) {
-    return dev.jbox.Text.isHex(s, 64, 64);
-  }
-
-  /**
-   * The entries of containers/ that may be leftovers of crashed runs, for {@link
-   * ContainerLock#claimLeftovers}: directories older than {@link Containers#GRACE_MS} that are
-   * marked --rm, or have no record (half-created, or an older jbox's) and are not a detached
-   * sandbox of the state store {@code stateRoot} (may be null); and {@code .removing-}
-   * directories a sweep left half deleted. Kept sandboxes (a record without the rm marker) are
-   * never candidates. One listing and a stat or two per sandbox, through java.io, whose classes
-   * every JVM has loaded: this runs on the run path, before any lock is probed.
-   */
-  public static List<String> sandboxLeftovers(Path containers, long nowMs, Path stateRoot) {
-    String[] names = containers.toFile().list();
-    if (names == null) return List.of();
-    List<String> out = new ArrayList<>();
-    for (String n : names) {
-      if (n.startsWith(ContainerLock.REMOVING)) {
-        out.add(n);
-        continue;
-      }
-      if (!isSandboxId(n)) continue;
-      File d = new File(containers.toFile(), n);
-      if (!new File(d, Containers.RM_MARK).exists()) {
-        if (new File(d, Containers.RECORD).exists()) continue; // kept
-        if (stateRoot != null && new File(stateRoot.toFile(), n).exists()) continue; // detached, an older jbox's
-      }
-      long m = d.lastModified();
-      if (m != 0 && nowMs - m > Containers.GRACE_MS) out.add(n);
     }
     return out;
   }

@@ -1,4 +1,4 @@
-package dev.jbox.image.store;
+package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
 import java.io.IOException;
@@ -30,7 +30,12 @@ public final class ContainerLock {
    * lock is held (the two kinds conflict). A missing file is not locked.
    */
   public static boolean held(Path containerDir) {
-    try (FileChannel ch = FileChannel.open(Containers.stateFile(containerDir), StandardOpenOption.WRITE)) {
+    return heldFile(Containers.stateFile(containerDir));
+  }
+
+  /** The lock probe of a lock file itself. */
+  public static boolean heldFile(Path lockFile) {
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
       FileLock l = ch.tryLock();
       if (l == null) return true;
       l.release();
@@ -38,7 +43,7 @@ public final class ContainerLock {
     } catch (NoSuchFileException e) {
       return false;
     } catch (IOException e) {
-      throw new JboxException("probe the lock of sandbox " + containerDir.getFileName() + ": " + e.getMessage());
+      throw new JboxException("probe the lock `" + lockFile + "`: " + e.getMessage());
     }
   }
 
@@ -78,7 +83,7 @@ public final class ContainerLock {
   }
 
   /**
-   * Claims the candidates of {@link Store#sandboxLeftovers} whose lock is free (moving them to
+   * Claims the candidates of {@link ImageStore#sandboxLeftovers} whose lock is free (moving them to
    * {@code .removing-<id>}) and returns the paths to delete in the user namespace. A {@code
    * .removing-} directory is taken again once it has not changed for {@link Containers#GRACE_MS}
    * (a deletion under way keeps changing it): the sweep that claimed it died.

@@ -1,4 +1,4 @@
-package dev.jbox.state;
+package dev.jbox.sandboxes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,43 +18,45 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The state store without any sandbox: names, lookup, stale detection, the private directory checks. */
-class StoreTest {
+class SandboxStoreTest {
   @TempDir Path tmp;
 
-  Store store() {
+  SandboxStore store() {
     List<String> warnings = new ArrayList<>();
-    Store s = Store.open(Map.of("XDG_RUNTIME_DIR", tmp.toString()), warnings::add);
+    SandboxStore s = SandboxStore.open(Map.of("XDG_RUNTIME_DIR", tmp.toString(), "JBOX_STORAGE", tmp.resolve("storage").toString()),
+        warnings::add);
     assertEquals(List.of(), warnings);
     return s;
   }
 
-  static Map<String, Object> config(String name) {
+  static SandboxRecord config(String id, String name) {
     Map<String, Object> c = new LinkedHashMap<>();
+    c.put("id", id);
     c.put("name", name);
     c.put("created", System.currentTimeMillis());
     c.put("command", List.of("sleep", "1"));
-    return c;
+    return SandboxRecord.of(c);
   }
 
   @Test
   void names_areValidatedAndUnique() {
-    Store s = store();
-    assertEquals("web.1_a-b", Store.validName("web.1_a-b"));
+    SandboxStore s = store();
+    assertEquals("web.1_a-b", SandboxStore.validName("web.1_a-b"));
     for (String bad : List.of("-x", ".x", "a b", "a/b", "", "0123456789ab")) {
-      assertThrows(JboxException.class, () -> Store.validName(bad), bad);
+      assertThrows(JboxException.class, () -> SandboxStore.validName(bad), bad);
     }
-    s.create(SandboxBuilder.newId(), "web", config("web"));
-    JboxException e = assertThrows(JboxException.class, () -> s.create(SandboxBuilder.newId(), "web", config("web")));
+    s.create(config(SandboxBuilder.newId(), "web"));
+    JboxException e = assertThrows(JboxException.class, () -> s.create(config(SandboxBuilder.newId(), "web")));
     assertTrue(e.getMessage().contains("in use"), e.getMessage());
   }
 
   @Test
   void find_byIdNameAndUniquePrefix_ambiguousAndUnknownRefused() {
-    Store s = store();
+    SandboxStore s = store();
     String a = "ab" + "0".repeat(62);
     String b = "ac" + "1".repeat(62);
-    s.create(a, "one", config("one"));
-    s.create(b, null, config(null));
+    s.create(config(a, "one"));
+    s.create(config(b, null));
     assertEquals(a, s.find("one").id());
     assertEquals(a, s.find(a).id());
     assertEquals(a, s.find("ab").id());
@@ -65,15 +67,15 @@ class StoreTest {
 
   @Test
   void status_checksPidAndStartTime_staleStateShowsExitedUnknown() throws Exception {
-    Store s = store();
-    Sandbox sb = s.create(SandboxBuilder.newId(), null, config(null));
+    SandboxStore s = store();
+    Sandbox sb = s.create(config(SandboxBuilder.newId(), null));
     assertEquals(Status.Kind.CREATED, sb.status().kind());
     long me = ProcessHandle.current().pid();
     long start = Procfs.startTime(me);
     write(sb, "{\"status\":\"running\",\"pid\":" + me + ",\"pidStart\":" + start + ",\"monitorPid\":1,\"monitorStart\":1,"
         + "\"started\":1,\"exitCode\":null,\"finished\":null}");
     assertTrue(sb.status().running());
-    assertTrue(assertThrows(JboxException.class, () -> s.remove(sb)).getMessage().contains("is running"));
+    assertTrue(assertThrows(JboxException.class, () -> s.removeRuntime(sb)).getMessage().contains("is running"));
     // the same pid with another start time: a reused pid, as after a reboot
     write(sb, "{\"status\":\"running\",\"pid\":" + me + ",\"pidStart\":" + (start + 1) + ",\"monitorPid\":1,\"monitorStart\":1,"
         + "\"started\":1,\"exitCode\":null,\"finished\":null}");
@@ -84,12 +86,12 @@ class StoreTest {
     write(sb, "{\"status\":\"exited\",\"pid\":5,\"pidStart\":5,\"monitorPid\":1,\"monitorStart\":1,"
         + "\"started\":1000,\"exitCode\":137,\"finished\":2000}");
     assertEquals("Exited (137) 3 seconds ago", sb.status().human(5000));
-    s.remove(sb);
-    assertFalse(Files.exists(sb.dir()));
+    s.removeRuntime(sb);
+    assertFalse(Files.exists(sb.runtimeDir()));
   }
 
   static void write(Sandbox sb, String json) throws Exception {
-    Files.writeString(sb.dir().resolve("state"), json);
+    Files.writeString(sb.runtimeDir().resolve("state"), json);
   }
 
   @Test
@@ -97,14 +99,14 @@ class StoreTest {
     long uid = dev.jbox.sandbox.idmap.ProcStatus.uidGid()[0];
     Path link = tmp.resolve("link");
     Files.createSymbolicLink(link, tmp);
-    assertThrows(JboxException.class, () -> Store.mkPrivate(link, uid));
+    assertThrows(JboxException.class, () -> SandboxStore.mkPrivate(link, uid));
     Path open = tmp.resolve("open");
     Files.createDirectory(open, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxrwxrwx")));
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
-    Store.mkPrivate(open, uid); // an open one (an older jbox's, or made by hand) is tightened (issue 10)
+    SandboxStore.mkPrivate(open, uid); // an open one (an older jbox's, or made by hand) is tightened (issue 10)
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(open)));
-    assertThrows(JboxException.class, () -> Store.mkPrivate(tmp.resolve("mine"), uid + 1));
-    Store.mkPrivate(tmp.resolve("ok"), uid);
+    assertThrows(JboxException.class, () -> SandboxStore.mkPrivate(tmp.resolve("mine"), uid + 1));
+    SandboxStore.mkPrivate(tmp.resolve("ok"), uid);
   }
 
   @Test

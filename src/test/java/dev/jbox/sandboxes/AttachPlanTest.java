@@ -1,4 +1,4 @@
-package dev.jbox.cli;
+package dev.jbox.sandboxes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.jbox.state;
+package dev.jbox.sandboxes;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;

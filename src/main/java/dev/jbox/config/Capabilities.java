@@ -1,4 +1,4 @@
-package dev.jbox.sandbox;
+package dev.jbox.config;
 
 import dev.jbox.JboxException;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.jbox.state;
+package dev.jbox.sandboxes;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

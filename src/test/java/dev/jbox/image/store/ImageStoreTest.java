@@ -14,8 +14,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Store layout, lookups, locks and garbage collection without a registry. */
-class StoreTest {
+/** ImageStore layout, lookups, locks and garbage collection without a registry. */
+class ImageStoreTest {
   @TempDir Path t;
 
   static String d(char c) {
@@ -29,8 +29,8 @@ class StoreTest {
             d(layer))), List.of());
   }
 
-  Store storeWithLayer(char layer) throws Exception {
-    Store s = Store.open(t.resolve("s"));
+  ImageStore storeWithLayer(char layer) throws Exception {
+    ImageStore s = ImageStore.open(t.resolve("s"));
     s.beginLayer(d(layer), dirs -> {});
     Files.createDirectories(s.layerDir(d(layer)).resolve("diff"));
     s.finishLayer(d(layer), Map.of("size", 123));
@@ -39,7 +39,7 @@ class StoreTest {
 
   @Test
   void staleTemporaries_oldPartialDownloadsAndLoadDirsGo_freshOnesAndBlobsStay() throws Exception {
-    Store s = Store.open(t.resolve("s"));
+    ImageStore s = ImageStore.open(t.resolve("s"));
     Path blobs = t.resolve("s/blobs/sha256");
     Files.createDirectories(blobs);
     Path oldPartial = Files.write(blobs.resolve("a".repeat(64) + ".partial"), new byte[1000]);
@@ -54,7 +54,7 @@ class StoreTest {
     java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(now - 2 * 3600_000L);
     for (Path p : List.of(oldPartial, oldBlob, oldLoad, other)) Files.setLastModifiedTime(p, old);
     List<Path> deleted = new java.util.ArrayList<>();
-    long freed = s.removeStaleTemporaries(now - Store.STALE_TEMPORARY.toMillis(), dirs -> {
+    long freed = s.removeStaleTemporaries(now - ImageStore.STALE_TEMPORARY.toMillis(), dirs -> {
       deleted.addAll(dirs);
       for (Path d : dirs) {
         try (var w = Files.walk(d)) {
@@ -71,7 +71,7 @@ class StoreTest {
 
   @Test
   void lookup_shortNameIdPrefixAndFullName() throws Exception {
-    Store s = storeWithLayer('1');
+    ImageStore s = storeWithLayer('1');
     s.locked(() -> {
       s.putImage(record('a', 'b', '1'), "docker.io/library/alpine:latest");
       return null;
@@ -85,12 +85,12 @@ class StoreTest {
 
   @Test
   void remove_lastNameDeletesImageAndUnusedLayer() throws Exception {
-    Store s = storeWithLayer('1');
+    ImageStore s = storeWithLayer('1');
     s.locked(() -> {
       s.putImage(record('a', 'b', '1'), "docker.io/library/alpine:latest");
       return null;
     });
-    StoreService svc = new StoreService(s);
+    StoreService svc = new StoreService(s, (id, digest) -> List.of());
     svc.tag("alpine", "other:1");
     assertEquals(List.of("Untagged: localhost/other:1"), svc.remove("other:1", false, x -> {}));
     assertTrue(s.layerComplete(d('1')));
@@ -108,7 +108,7 @@ class StoreTest {
 
   @Test
   void lowerDirs_topFirstAndRefuseIncomplete() throws Exception {
-    Store s = storeWithLayer('1');
+    ImageStore s = storeWithLayer('1');
     s.beginLayer(d('2'), dirs -> {});
     s.finishLayer(d('2'), Map.of("size", 1));
     ImageRecord r = new ImageRecord(d('a'), "m", null, d('b'), "linux/amd64", null, "x", 1,
@@ -123,7 +123,7 @@ class StoreTest {
 
   @Test
   void incompleteLayer_cleanedOnlyWhenNobodyHoldsIt() throws Exception {
-    Store s = Store.open(t.resolve("s"));
+    ImageStore s = ImageStore.open(t.resolve("s"));
     s.beginLayer(d('2'), dirs -> {});
     try (Locks.Held h = Locks.acquire(s.layerLockFile(d('2')), true)) {
       assertNotNull(h);

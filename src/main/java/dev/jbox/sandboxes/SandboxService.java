@@ -1,0 +1,720 @@
+package dev.jbox.sandboxes;
+
+import dev.jbox.JboxException;
+import dev.jbox.Trace;
+import dev.jbox.config.ConfigLoader;
+import dev.jbox.helper.PlanChannel;
+import dev.jbox.helper.PlanWriter;
+import dev.jbox.image.pull.PullService;
+import dev.jbox.image.registry.RegistriesConf;
+import dev.jbox.image.store.ImageStore;
+import dev.jbox.image.store.StoreService;
+import dev.jbox.image.unpack.Unpacker;
+import dev.jbox.sandbox.Plan;
+import dev.jbox.sandbox.RunRequest;
+import dev.jbox.sandbox.SandboxBuilder;
+import dev.jbox.sandbox.idmap.IdMaps;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The operations on sandboxes that the commands call, for every kind alike: run, start, stop,
+ * kill, rm, exec, attach, wait, logs, ps, inspect, top and ns. Commands parse, call one of these
+ * and print; what a sandbox is and how each kind is found stays here and in {@link SandboxStore}.
+ */
+public final class SandboxService {
+  private final SandboxStore store;
+  private final PrintStream err;
+
+  public SandboxService(SandboxStore store, PrintStream err) {
+    this.store = store;
+    this.err = err;
+  }
+
+  public SandboxStore store() {
+    return store;
+  }
+
+  // --- run ------------------------------------------------------------------------------------
+
+  /**
+   * What {@code jbox run} asks: image null for a --rootfs sandbox; prompter asks about ambiguous
+   * short names (null: no terminal).
+   */
+  public record RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
+      RegistriesConf.Prompter prompter, boolean create, boolean replace, List<PlanWriter.Extra> preserve) {
+    /**
+     * preserve: the T_PRESERVE_FDS record of --preserve-fds ({@link PlanChannel#preserveFds}), sent
+     * with this run only: the recorded plan ({@code jbox start}) never has it.
+     */
+    public RunSpec {
+      preserve = preserve == null ? List.of() : preserve;
+      if (create && !preserve.isEmpty()) throw new JboxException("create: --preserve-fds is for jbox run (jbox start passes no descriptors)");
+    }
+
+    /** Without --preserve-fds. */
+    public RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
+        RegistriesConf.Prompter prompter, boolean create, boolean replace) {
+      this(request, image, pullPolicy, name, detach, prompter, create, replace, List.of());
+    }
+
+    /** jbox run without --replace. */
+    public RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
+        RegistriesConf.Prompter prompter) {
+      this(request, image, pullPolicy, name, detach, prompter, false, false, List.of());
+    }
+  }
+
+  /**
+   * Builds the plan, records the sandbox (every image sandbox, and a detached one of any kind)
+   * and hands the plan to the helper. Runs on {@code jbox run}'s path: no regex, lambda or stream.
+   * With {@code create} ({@code jbox create}) it records the sandbox with its plan, prints its id
+   * and sends nothing: {@code jbox start} runs it.
+   */
+  public void run(RunSpec spec, Map<String, String> env, PrintStream out) {
+    RunRequest req = spec.request();
+    String name = spec.name();
+    boolean detach = spec.detach();
+    if (spec.create()) {
+      if (detach) throw new JboxException("create: -d is for jbox run (jbox start runs a created sandbox detached)");
+      detach = true; // recorded and started as a detached sandbox is
+    }
+    if (name != null || detach) {
+      if (!detach && spec.image() == null) {
+        throw new JboxException("run: --name needs -d or an IMAGE (a foreground --rootfs sandbox is not kept)");
+      }
+      SandboxStore.validName(name);
+    }
+    if (spec.replace()) {
+      if (name == null) throw new JboxException("run: --replace needs --name");
+      if (store.findOrNull(name) != null) remove(List.of(name), true, null);
+    }
+    String id = SandboxBuilder.newId();
+    IdMaps.Caller caller = IdMaps.Caller.current();
+    SandboxBuilder builder = new SandboxBuilder(env.equals(System.getenv()) ? ConfigLoader.current() : ConfigLoader.load(env),
+        caller, env);
+    if (spec.image() != null) {
+      runImage(spec, id, builder, caller, out);
+      return;
+    }
+    Path runtime = store.runtimeDir(id);
+    if (detach) builder.etcFilesAt(runtime.resolve("etc"));
+    else builder.etcFilesIn(store.root().resolve("files"));
+    Plan plan;
+    try {
+      plan = builder.build(req, id);
+    } catch (RuntimeException e) {
+      if (detach) store.forgetRuntime(runtime);
+      throw e;
+    }
+    warnIdMap(plan);
+    Trace.mark("planned");
+    if (!detach) {
+      try {
+        PlanChannel.send(plan, spec.preserve());
+      } catch (RuntimeException e) {
+        removeQuietly(plan.removeDir());
+        throw e;
+      }
+      return;
+    }
+    Plan kept = plan.keepingGeneratedFiles();
+    byte[] encoded = PlanWriter.encode(kept);
+    SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.RUN, null, null, null, req, kept, req.rm(), encoded,
+        plan.removeDir());
+    Sandbox s;
+    try {
+      s = store.create(r);
+    } catch (RuntimeException e) {
+      store.forgetRuntime(runtime);
+      throw e;
+    }
+    if (spec.create()) {
+      out.println(id);
+      return;
+    }
+    sendDetached(s, encoded, spec.preserve());
+  }
+
+  private void runImage(RunSpec spec, String id, SandboxBuilder builder, IdMaps.Caller caller, PrintStream out) {
+    RunRequest req = spec.request();
+    boolean detach = spec.detach() || spec.create();
+    RunImage.Resolved img = RunImage.resolve(spec.image(), spec.pullPolicy(), caller, out, err, spec.prompter());
+    // what crashed runs left goes first: a listing and a stat or two per sandbox (java.io, well
+    // under a millisecond) when nothing did; the deleter's JVM only when something did
+    List<String> leftovers = Containers.sandboxLeftovers(img.containersDir(), System.currentTimeMillis(), store.root());
+    if (!leftovers.isEmpty()) sweep(new Containers(img.containersDir()), leftovers);
+    Path containerDir = img.containersDir().resolve(id);
+    boolean keep = !req.rm();
+    // a sandbox kept after it ends (or detached, which jbox start runs again) keeps its generated
+    // /etc files in its own directory: they go with it
+    if (keep || detach) builder.etcFilesAt(containerDir.resolve(Containers.ETC));
+    else builder.etcFilesIn(store.root().resolve("files"));
+    Plan plan = null;
+    Plan sent;
+    byte[] encoded;
+    Sandbox s;
+    try {
+      plan = builder.build(req, id, img.spec(), containerDir);
+      sent = keep || detach ? plan.keepingGeneratedFiles() : plan;
+      encoded = PlanWriter.encode(sent);
+      // the record keeps the plan jbox start sends again (none for --rm: it cannot run again)
+      SandboxRecord r = SandboxRecord.of(id, spec.name(), SandboxRecord.Kind.RUN, img.spec().name(), img.spec().id(),
+          img.stopSignal(), req, sent, req.rm(), keep || spec.create() ? encoded : null, keep || detach ? plan.removeDir() : null);
+      // a created --rm sandbox has no rm marker yet: the sweep would take it before it ran
+      s = store.createInImageStore(r, req.rm() && !spec.create());
+    } catch (RuntimeException e) {
+      if (plan != null) removeQuietly(plan.removeDir());
+      Containers.discardUnstarted(containerDir);
+      throw e;
+    }
+    warnIdMap(plan);
+    Trace.mark("planned");
+    if (spec.create()) {
+      out.println(id);
+      return;
+    }
+    if (detach) {
+      sendDetached(s, encoded, spec.preserve());
+      return;
+    }
+    try {
+      PlanChannel.send(spec.preserve().isEmpty() ? encoded : PlanWriter.append(encoded, spec.preserve()));
+    } catch (RuntimeException e) {
+      // the helper never got the plan: the generated files and the sandbox's directory are ours to remove
+      removeQuietly(plan.removeDir());
+      Containers.discardUnstarted(containerDir);
+      throw e;
+    }
+  }
+
+  private void warnIdMap(Plan plan) {
+    if (plan.idMap().warning() != null) err.println("jbox: warning: " + plan.idMap().warning());
+  }
+
+  /**
+   * Hands a new detached sandbox's plan to the helper's monitor, with its runtime directory and
+   * this run's --preserve-fds record (not in the recorded plan: jbox start passes no descriptors).
+   */
+  private void sendDetached(Sandbox s, byte[] encoded, List<PlanWriter.Extra> preserve) {
+    try {
+      SandboxStore.mkPrivateDir(s.runtimeDir());
+      // the helper removes everything of a first run whose setup fails (helpers/PROTOCOL.md)
+      Files.newOutputStream(s.runtimeDir().resolve("first-run")).close();
+      List<PlanWriter.Extra> extras = new ArrayList<>(preserve);
+      extras.add(new PlanWriter.Extra(PlanWriter.T_STATEDIR, s.runtimeDir().toString()));
+      PlanChannel.send(PlanWriter.append(encoded, extras));
+    } catch (IOException | RuntimeException e) {
+      store.forgetRuntime(s);
+      if (s.inImageStore()) Containers.discardUnstarted(s.home());
+      if (e instanceof RuntimeException re) throw re;
+      throw new JboxException("run: create `" + s.runtimeDir() + "`: " + e.getMessage());
+    }
+  }
+
+  private static void removeQuietly(String dir) {
+    if (dir == null) return;
+    try (var s = Files.newDirectoryStream(Path.of(dir))) {
+      for (Path f : s) Files.deleteIfExists(f);
+      Files.deleteIfExists(Path.of(dir));
+    } catch (IOException e) {
+      // best effort: a directory of three small files of the caller's own
+    }
+  }
+
+  // --- start ----------------------------------------------------------------------------------
+
+  /**
+   * Runs an exited sandbox again, detached, from its recorded plan (under its lock, which orders
+   * this against rm and another start; the monitor's socket settles a race that gets past it).
+   * A sandbox that ran in the foreground gets its runtime directory now; a setup failure of this
+   * first detached run removes it again, and the sandbox stays what it was.
+   */
+  @SuppressWarnings("try")
+  public void start(String ref, boolean attach, String detachKeys) {
+    Sandbox s = store.find(ref);
+    byte[] plan = s.record().planBytes();
+    if (plan == null) {
+      String why = s.record().rm() ? "was run with --rm" : "was created by an older jbox";
+      throw new JboxException("start: sandbox " + s.label() + " " + why + " and cannot be started again");
+    }
+    for (String dir : s.record().neededDirs()) {
+      if (!Files.isDirectory(Path.of(dir))) {
+        throw new JboxException("start: sandbox " + s.label() + " cannot run again: `" + dir + "` is gone");
+      }
+    }
+    boolean first = !Files.isDirectory(s.runtimeDir(), LinkOption.NOFOLLOW_LINKS);
+    try {
+      try (Sandbox.Lock l = s.lock()) {
+        Status st = s.status();
+        if (st.running() || s.monitorAlive()) throw new JboxException("start: sandbox " + s.label() + " is already running");
+        if (s.detached() && st.kind() == Status.Kind.CREATED) {
+          throw new JboxException("start: sandbox " + s.label() + " is still being created");
+        }
+      }
+      List<PlanWriter.Extra> extras = new ArrayList<>();
+      extras.add(new PlanWriter.Extra(PlanWriter.T_STATEDIR, s.runtimeDir().toString()));
+      if (attach) extras.add(AttachPlan.record(s, detachKeys));
+      PlanChannel.send(PlanWriter.append(plan, extras));
+    } catch (RuntimeException e) {
+      if (first) store.forgetRuntime(s); // a refused first start leaves nothing behind
+      throw e;
+    }
+  }
+
+  /**
+   * Stops a sandbox (if it runs) and starts it again, detached. The previous run's port forwarder
+   * may still hold the published ports for a moment after its monitor ended: they are waited for
+   * (up to 5 s), as the new forwarder fails to bind otherwise.
+   */
+  public void restart(String ref, long timeoutSeconds, String detachKeys) {
+    Sandbox s = store.find(ref);
+    stop(s, timeoutSeconds);
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    for (String spec : s.record().ports()) {
+      dev.jbox.sandbox.Network.Port p = dev.jbox.sandbox.Network.Port.parse(spec);
+      while (!bindable(p) && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    start(ref, false, detachKeys);
+  }
+
+  private static boolean bindable(dev.jbox.sandbox.Network.Port p) {
+    if (!p.proto().equals("tcp")) return true;
+    try (java.net.ServerSocket ss = new java.net.ServerSocket()) {
+      ss.setReuseAddress(true);
+      ss.bind(new java.net.InetSocketAddress(p.ip() == null ? "0.0.0.0" : p.ip(), p.host()));
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Gives a sandbox another name (unique across kinds), as {@code podman rename}. */
+  public void rename(String ref, String name) {
+    store.rename(store.find(ref), name);
+  }
+
+  // --- signals --------------------------------------------------------------------------------
+
+  /** Sends sig to the sandbox's pid 1; fails when it is not running. */
+  public void kill(String ref, int sig) {
+    Sandbox s = store.find(ref);
+    MonitorState st = s.monitorState();
+    if (st == null || !s.status().running() || !Signals.send(st.pid(), st.pidStart(), sig)) {
+      throw new JboxException("sandbox " + s.label() + " is not running");
+    }
+  }
+
+  /** Its stop signal, then SIGKILL after timeoutSeconds; returns once its monitor is done. */
+  public void stop(String ref, long timeoutSeconds) {
+    stop(store.find(ref), timeoutSeconds);
+  }
+
+  private void stop(Sandbox s, long timeoutSeconds) {
+    MonitorState st = s.monitorState();
+    if (st == null || !s.status().running()) return;
+    Signals.send(st.pid(), st.pidStart(), Signals.parse(s.record().stopSignal()));
+    if (waitExit(s, timeoutSeconds * 1000) != null) return;
+    Signals.send(st.pid(), st.pidStart(), 9);
+    if (waitExit(s, 10_000) == null) throw new JboxException("sandbox " + s.label() + " did not stop after SIGKILL");
+  }
+
+  /** Waits until the sandbox runs (podman's wait --condition running). */
+  public void waitRunning(String ref) {
+    Sandbox s = store.find(ref);
+    while (!s.status().running()) {
+      if (store.get(s.id()) == null) throw new JboxException("wait: sandbox " + s.label() + " was removed");
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JboxException("interrupted");
+      }
+    }
+  }
+
+  /** The exit code once the sandbox has ended (-1: unknown), waiting as long as it takes. */
+  public int waitExit(String ref) {
+    Integer code = waitExit(store.find(ref), -1);
+    return code == null ? -1 : code;
+  }
+
+  /**
+   * Waits until the sandbox is no longer running and its monitor is done (timeoutMs < 0: forever);
+   * returns its exit code (-1 when unknown), or null on timeout. A --rm sandbox's record may go
+   * meanwhile: the last state seen counts.
+   */
+  static Integer waitExit(Sandbox s, long timeoutMs) {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    Integer code = -1;
+    while (true) {
+      Status st = s.status();
+      if (st.exitCode() != null) code = st.exitCode();
+      if (!st.running() && !s.monitorAlive()) return code;
+      if (timeoutMs >= 0 && System.nanoTime() > deadline) return null;
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+  }
+
+  // --- rm -------------------------------------------------------------------------------------
+
+  /**
+   * Removes sandboxes: refused while one runs, unless force, which kills its pid 1 first. With
+   * force an unknown name is no error (as podman). {@code removed} (may be null) gets each ref once it is gone.
+   */
+  public void remove(List<String> refs, boolean force, java.util.function.Consumer<String> removed) {
+    try (Remover remover = new Remover()) {
+      for (String ref : refs) {
+        Sandbox s = force ? store.findOrNull(ref) : store.find(ref);
+        if (s == null) continue;
+        if (s.status().running() || s.monitorAlive()) {
+          if (!force) {
+            throw new JboxException("sandbox " + s.label() + " is running: stop it first or use rm -f");
+          }
+          MonitorState st = s.monitorState();
+          // the record goes first: its monitor, which ends now, then says nothing stays of it
+          if (s.inImageStore()) hideRecord(s);
+          if (st != null && st.status().equals("running")) Signals.send(st.pid(), st.pidStart(), 9);
+          waitExit(s, 10_000);
+        }
+        store.removeRuntime(s);
+        if (s.inImageStore()) remover.removeDir(s.home(), s.label());
+        if (removed != null) removed.accept(ref);
+      }
+    }
+  }
+
+  /** Renames an image sandbox's record aside: it is being removed (the directory goes next). */
+  private static void hideRecord(Sandbox s) {
+    try {
+      Files.move(s.home().resolve(SandboxStore.RECORD), s.home().resolve(SandboxStore.RECORD + ".removing"));
+    } catch (IOException e) {
+      // gone already: nothing to hide
+    }
+  }
+
+  /** Deletes image sandboxes' directories in the user namespace (their files belong to subordinate ids); one deleter per command. */
+  private final class Remover implements AutoCloseable {
+    private Unpacker unpacker;
+
+    /** Removes the directory once its lock is free (waiting up to 10 s for a monitor or cleaner that ends). */
+    void removeDir(Path dir, String label) {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      Path claimed;
+      while ((claimed = ContainerLock.claim(dir)) == null) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return; // a --rm sandbox's cleaner took it
+        if (System.nanoTime() > deadline) {
+          throw new JboxException("sandbox " + label + " is still running (its lock is held and no pid is recorded to kill): end it where it runs");
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new JboxException("interrupted");
+        }
+      }
+      try {
+        if (unpacker == null) unpacker = PullService.newUnpacker(err);
+        unpacker.delete(List.of(claimed));
+      } catch (IOException ex) {
+        throw new JboxException("remove sandbox " + label + ": " + ex.getMessage() + " (left in " + claimed + ")");
+      }
+    }
+
+    @Override
+    public void close() {
+      if (unpacker != null) unpacker.close();
+    }
+  }
+
+  // --- exec and attach ------------------------------------------------------------------------
+
+  /** What {@code jbox exec} asks: env entries KEY=VALUE or KEY (from jbox's environment). */
+  /** preserve: the T_PRESERVE_FDS record of --preserve-fds ({@link PlanChannel#preserveFds}), or empty. */
+  public record ExecSpec(List<String> command, List<String> env, String user, String workdir, boolean tty,
+      boolean interactive, List<PlanWriter.Extra> preserve) {
+    public ExecSpec {
+      preserve = preserve == null ? List.of() : preserve;
+    }
+
+    /** Without --preserve-fds. */
+    public ExecSpec(List<String> command, List<String> env, String user, String workdir, boolean tty, boolean interactive) {
+      this(command, env, user, workdir, tty, interactive, List.of());
+    }
+  }
+
+  /** Joins a running sandbox's namespaces and runs a command there with its pid 1's process rules. */
+  public void exec(String ref, ExecSpec spec) {
+    Sandbox s = store.find(ref);
+    MonitorState st = s.monitorState();
+    if (st == null || !s.status().running()) throw new JboxException("exec: sandbox " + s.label() + " is not running");
+    SandboxRecord.Process p = s.record().process();
+    if (p == null) throw new JboxException("exec: sandbox " + s.label() + " was created by an older jbox: its process rules are not recorded");
+    Map<String, String> envMap = new LinkedHashMap<>();
+    for (String e : p.env()) putEnv(envMap, e);
+    for (String e : spec.env()) {
+      if (e.indexOf('=') < 0) {
+        String v = System.getenv(e);
+        if (v != null) envMap.put(e, v);
+      } else {
+        putEnv(envMap, e);
+      }
+    }
+    if (spec.tty()) envMap.putIfAbsent("TERM", System.getenv().getOrDefault("TERM", "xterm"));
+    List<String> envList = new ArrayList<>();
+    for (Map.Entry<String, String> e : envMap.entrySet()) envList.add(e.getKey() + "=" + e.getValue());
+    String cwd = spec.workdir() != null ? spec.workdir() : p.cwd();
+    if (cwd != null && !cwd.startsWith("/")) throw new JboxException("exec: --workdir `" + cwd + "`: must be an absolute path");
+    String u = spec.user() != null ? spec.user() : p.user();
+    if (u != null && (u.isEmpty() || u.contains("\n"))) throw new JboxException("exec: --user: empty or malformed");
+    Set<Plan.Flag> flags = EnumSet.noneOf(Plan.Flag.class);
+    if (p.flags().contains(Plan.Flag.SECCOMP.word())) flags.add(Plan.Flag.SECCOMP);
+    if (p.flags().contains(Plan.Flag.NO_NEW_PRIVS.word())) flags.add(Plan.Flag.NO_NEW_PRIVS);
+    if (spec.tty()) flags.add(Plan.Flag.TTY);
+    if (spec.interactive()) flags.add(Plan.Flag.STDIN);
+    Plan plan = new Plan(spec.command(), envList, cwd, u, null, null, Map.of(), null, List.of(), p.rlimits(),
+        p.capabilities(), flags, null, List.of(), null, null);
+    List<PlanWriter.Extra> extras = new ArrayList<>(spec.preserve());
+    extras.add(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart()));
+    PlanChannel.send(plan, extras);
+  }
+
+  private static void putEnv(Map<String, String> m, String kv) {
+    int eq = kv.indexOf('=');
+    if (eq <= 0 || kv.indexOf('\0') >= 0) throw new JboxException("exec: --env `" + kv + "`: expected KEY=VALUE");
+    m.put(kv.substring(0, eq), kv.substring(eq + 1));
+  }
+
+  /** Connects the terminal to a running detached sandbox's monitor. */
+  public void attach(String ref, String detachKeys) {
+    AttachPlan.parseKeys(detachKeys);
+    Sandbox s = store.find(ref);
+    if (!s.status().running()) throw new JboxException("attach: sandbox " + s.label() + " is not running");
+    if (!s.detached()) {
+      throw new JboxException("attach: sandbox " + s.label() + " runs in the foreground of another jbox, whose terminal it has:"
+          + " use jbox exec to run a command in it");
+    }
+    if (!Files.exists(s.runtimeDir().resolve("attach.sock"))) {
+      throw new JboxException("attach: sandbox " + s.label() + " has no attach socket (started by an older jbox)");
+    }
+    PlanChannel.send(PlanWriter.encodeRecords(List.of(AttachPlan.record(s, detachKeys))));
+  }
+
+  // --- logs -----------------------------------------------------------------------------------
+
+  /**
+   * The log files of a sandbox, older first (log.1, log), which a detached monitor writes; a
+   * foreground run's output went to its terminal only, which the error says.
+   */
+  public Logs logs(String ref) {
+    Sandbox s = store.find(ref);
+    if (!s.detached()) {
+      throw new JboxException("logs: sandbox " + s.label() + " was run in the foreground: its output went to the terminal and was not kept"
+          + " (the output of a jbox start is)");
+    }
+    return new Logs(s, s.runtimeDir().resolve("log.1"), s.runtimeDir().resolve("log"));
+  }
+
+  /** A sandbox's log files, and whether it still writes them. */
+  public record Logs(Sandbox sandbox, Path older, Path current) {
+    public boolean done() {
+      return !sandbox.status().running() && !sandbox.monitorAlive();
+    }
+  }
+
+  // --- ps, inspect, top, ns -------------------------------------------------------------------
+
+  /**
+   * Every sandbox, oldest first, after the sweep of what crashed runs left. A --rm sandbox that ran detached and has ended is removed here
+   * rather than listed: its record goes when it ends.
+   */
+  public List<Sandbox> list() {
+    sweep();
+    List<Sandbox> out = new ArrayList<>();
+    for (Sandbox s : store.list()) {
+      if (s.record().rm() && s.detached() && !s.status().running() && !s.monitorAlive()) {
+        try {
+          store.removeRuntime(s);
+          if (s.inImageStore()) removeEnded(s);
+        } catch (JboxException e) {
+          err.println("jbox: warning: " + e.getMessage());
+        }
+        continue;
+      }
+      out.add(s);
+    }
+    reapOrphans();
+    return out;
+  }
+
+  /**
+   * Runtime directories of --rm image sandboxes that ran detached: their cleaner removed the
+   * record with the rest of containers/ID, and the monitor's exited state is all that is left.
+   */
+  private void reapOrphans() {
+    String[] names = store.root().toFile().list();
+    if (names == null) return;
+    for (String n : names) {
+      if (!Containers.isSandboxId(n)) continue;
+      Path dir = store.root().resolve(n);
+      if (Files.exists(dir.resolve(SandboxStore.RECORD)) || Files.exists(store.containerDir(n))) continue;
+      Sandbox s = new Sandbox(new SandboxRecord(n, null, SandboxRecord.Kind.RUN, "", null, null, List.of(), 0, true, null,
+          null, List.of(), List.of(), "TERM", null, null, null, null, null), store.containerDir(n), dir);
+      MonitorState st;
+      try {
+        st = s.monitorState();
+      } catch (JboxException e) {
+        continue;
+      }
+      if (st != null && st.status().equals("exited") && !s.monitorAlive()) store.removeRuntime(s);
+    }
+  }
+
+  private void removeEnded(Sandbox s) {
+    try (Remover r = new Remover()) {
+      r.removeDir(s.home(), s.label());
+    }
+  }
+
+  /** What {@code jbox inspect} shows of a sandbox: podman's fields, and jbox's own under Jbox. */
+  public Map<String, Object> inspect(Sandbox s) {
+    return PodmanView.inspect(s);
+  }
+
+  /**
+   * What {@code jbox ps} lists: running sandboxes (all: every one) that pass the filters
+   * ({@link SandboxFilter}), the last {@code last} created if it is not null.
+   */
+  public List<Sandbox> ps(boolean all, List<String> filters, Integer last) {
+    return SandboxFilter.parse(filters).apply(list(), all, last);
+  }
+
+  /** The sandbox a ref names (id, name, unique prefix). */
+  public Sandbox find(String ref) {
+    return store.find(ref);
+  }
+
+  /** The host pid of a running sandbox's pid 1, or a one-line error naming the command. */
+  public long runningPid(String command, String ref) {
+    Sandbox s = store.find(ref);
+    Long pid = s.pid();
+    if (pid == null) throw new JboxException(command + ": sandbox " + s.label() + " is not running");
+    return pid;
+  }
+
+  /** Namespace inodes by type of a running sandbox's pid 1. */
+  public Map<String, Long> namespaces(String ref) {
+    return Procfs.namespaces(Long.toString(runningPid("ns", ref)));
+  }
+
+  /** One process of a sandbox: its pid inside, on the host, its uid inside, user name and command. */
+  public record Proc(long pid, long hostPid, long uid, String user, String command) {}
+
+  /** The processes of a running sandbox's pid namespace, by their pid inside. */
+  public List<Proc> top(String ref) {
+    long pid1 = runningPid("top", ref);
+    long pidns = Procfs.nsInode(Long.toString(pid1), "pid");
+    Map<Long, String> names = users(pid1);
+    List<Proc> rows = new ArrayList<>();
+    for (long pid : Procfs.pids()) {
+      if (Procfs.nsInode(Long.toString(pid), "pid") != pidns) continue;
+      String nspid = Procfs.status(pid, "NSpid");
+      String uid = Procfs.status(pid, "Uid");
+      if (nspid == null || uid == null) continue;
+      String[] n = dev.jbox.Text.fields(nspid);
+      long inside = Long.parseLong(n[n.length - 1]);
+      long hostUid = Long.parseLong(dev.jbox.Text.fields(uid)[0]);
+      long u = Procfs.inside(pid1, "uid_map", hostUid);
+      rows.add(new Proc(inside, pid, u, names.getOrDefault(u, Long.toString(u)), Procfs.cmdline(pid)));
+    }
+    rows.sort((a, b) -> Long.compare(a.pid(), b.pid()));
+    return rows;
+  }
+
+  /**
+   * uid to name from the sandbox's /etc/passwd, resolved inside its pid 1's root (a symlink in the
+   * image to /etc/shadow must not read the host's), a regular file of at most 4 MiB.
+   */
+  private static Map<Long, String> users(long pid1) {
+    Map<Long, String> m = new LinkedHashMap<>();
+    try {
+      byte[] passwd = dev.jbox.sys.FsCalls.readInRoot(Path.of("/proc/" + pid1 + "/root"), "etc/passwd", 4 << 20);
+      for (String l : new String(passwd, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+        String[] f = l.split(":");
+        if (f.length > 2 && dev.jbox.Text.isAlnumOr(f[2], "") && !f[2].isEmpty()) {
+          try {
+            m.putIfAbsent(Long.parseLong(f[2]), f[0]);
+          } catch (NumberFormatException e) {
+            // not a number
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // numeric uids then
+    }
+    return m;
+  }
+
+  // --- the image store ------------------------------------------------------------------------
+
+  /** Opens (creating) the image store and sweeps what crashed runs left: how the image commands open it. */
+  public ImageStore openImageStore() {
+    ImageStore s = ImageStore.open(store.containersDir().getParent());
+    sweep();
+    return s;
+  }
+
+  /** The image store's operations, knowing which images the sandboxes use. */
+  public StoreService images() {
+    return new StoreService(openImageStore(), store::users);
+  }
+
+  /**
+   * Deletes what crashed runs left in containers/ (see {@link Containers#sandboxLeftovers}); a
+   * listing and a stat or two per sandbox when there is nothing to do, the user-namespace deleter
+   * only when there is. Failures are a warning: the next command tries again.
+   */
+  public void sweep() {
+    Path dir = store.containersDir();
+    if (!Files.isDirectory(dir)) return;
+    List<String> maybe = Containers.sandboxLeftovers(dir, System.currentTimeMillis(), store.root());
+    if (!maybe.isEmpty()) sweep(new Containers(dir), maybe);
+  }
+
+  private void sweep(Containers c, List<String> candidates) {
+    List<Path> gone;
+    try {
+      gone = ContainerLock.claimLeftovers(c, candidates, System.currentTimeMillis());
+      if (gone.isEmpty()) return;
+    } catch (JboxException e) {
+      err.println("jbox: warning: " + e.getMessage());
+      return;
+    }
+    try (Unpacker u = PullService.newUnpacker(err)) {
+      u.delete(gone);
+    } catch (IOException | RuntimeException e) {
+      err.println("jbox: warning: could not remove what crashed sandboxes left in " + c.dir() + ": " + e.getMessage());
+    }
+  }
+}
