@@ -51,6 +51,17 @@ public final class PlanWriter {
   /** "KEY\0VALUE": a namespaced sysctl, written by stage 1 in the sandbox's namespaces. */
   static final int T_SYSCTL = 26;
 
+  /** OCI runtime: "MODE\0STATEDIR\0PIDFILE\0CONSOLE" (MODE create or run; helpers/oci.c). */
+  public static final int T_OCI = 27;
+  /** "BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT" capability masks, in place of T_CAPS. */
+  public static final int T_CAPSETS = 28;
+  /** One supplementary gid; the command's groups are exactly these records. */
+  public static final int T_GROUPS = 29;
+  /** The command's umask, octal. */
+  public static final int T_UMASK = 30;
+  /** The command's oom_score_adj. */
+  public static final int T_OOMSCORE = 31;
+
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}
 
