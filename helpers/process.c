@@ -227,6 +227,7 @@ void exec_process(struct plan *p, int errfd) {
   int ngroups = 0;
   char home[512] = "/root";
   int sandbox = p->rootfs != NULL;
+  int seccomp_done = 0;
 
   if (p->has_oom) {
     char v[16];
@@ -271,6 +272,18 @@ void exec_process(struct plan *p, int errfd) {
         }
       }
     }
+    /* without no_new_privs the kernel takes a filter only from a holder of CAP_SYS_ADMIN: install
+     * it while stage 1 still is root of its namespace (runc does the same); the remaining set-up
+     * calls are not in jbox's denylist */
+    if (p->seccomp && !p->no_new_privs && p->oci_mode) {
+      int r = jbox_seccomp_install(p->tty);
+      if (r < 0) {
+        errno = -r;
+        fail_errno("install the seccomp filter");
+        goto fail125;
+      }
+      seccomp_done = 1;
+    }
     if (drop_bounding(p->caps)) goto fail125;
     if (p->has_groups || p->oci_mode) { /* OCI: additionalGids, exactly */
       ngroups = (int)p->ngroups;
@@ -307,7 +320,7 @@ void exec_process(struct plan *p, int errfd) {
     env[envc++] = homeenv;
     env[envc] = NULL;
   }
-  if (p->seccomp) {
+  if (p->seccomp && !seccomp_done) {
     int r = jbox_seccomp_install(p->tty);
     if (r < 0) {
       errno = -r;

@@ -105,10 +105,20 @@ public final class Main implements Runnable {
   /** The state directory: --root, or one per user. */
   Path root() {
     if (root != null) return root.toAbsolutePath().normalize();
-    if (ProcStatus.uidGid()[0] == 0) return Path.of("/run/jbox-oci");
     String xdg = System.getenv("XDG_RUNTIME_DIR");
-    if (xdg != null && xdg.startsWith("/") && Files.isDirectory(Path.of(xdg))) return Path.of(xdg, "jbox-oci");
+    boolean xdgOk = xdg != null && xdg.startsWith("/") && Files.isDirectory(Path.of(xdg));
+    // root of the initial user namespace; root of another (rootless podman's) is rootless as runc sees it
+    if (ProcStatus.uidGid()[0] == 0 && (!xdgOk || initialUserNamespace())) return Path.of("/run/jbox-oci");
+    if (xdgOk) return Path.of(xdg, "jbox-oci");
     return Path.of("/tmp", "jbox-oci-" + ProcStatus.uidGid()[0]);
+  }
+
+  static boolean initialUserNamespace() {
+    try {
+      return Files.readString(Path.of("/proc/self/uid_map")).trim().replaceAll("\\s+", " ").equals("0 0 4294967295");
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   /** One line on stderr and, with --log, in the log. */
@@ -117,9 +127,12 @@ public final class Main implements Runnable {
     logLine("error", msg);
   }
 
-  /** Into the log; on stderr only without a log or with --debug. */
+  /**
+   * Into --log; on stderr only with --debug: an engine hands the container's own stdio to create,
+   * so anything printed there would end up in the container's output.
+   */
   void warn(String msg) {
-    if (log == null || debug) err.println("jbox-oci: warning: " + msg);
+    if (debug) err.println("jbox-oci: warning: " + msg);
     logLine("warning", msg);
   }
 
