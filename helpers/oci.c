@@ -78,21 +78,26 @@ static int write_atomic(int dirfd, const char *tmp, const char *name, const char
   return renameat(dirfd, tmp, dirfd, name);
 }
 
-static int write_pid_file(const char *path, pid_t pid) {
+/* The pid file, written through its directory's descriptor (opened before an exec joins the
+ * container's root; -1: open it now). */
+static int write_pid_file_at(int dirfd, const char *path, pid_t pid) {
   char dir[4096], tmp[4200], num[24];
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/');
   *slash = '\0';
-  autofd int dfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  autofd int own = dirfd < 0 ? open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  int dfd = dirfd < 0 ? own : dirfd;
   snprintf(tmp, sizeof tmp, ".%s.jbox-tmp", slash + 1);
   snprintf(num, sizeof num, "%d", pid); /* no newline, as runc writes it */
   if (dfd < 0 || write_atomic(dfd, tmp, slash + 1, num) < 0) return fail_errno("write the pid file `%s`", path);
   return 0;
 }
 
+static int write_pid_file(const char *path, pid_t pid) { return write_pid_file_at(-1, path, pid); }
+
 /* The pty master to the engine's console socket, SCM_RIGHTS, as runc sends it. The socket path is
  * reached through its directory's descriptor, so a long path does not overflow sun_path. */
-static int send_console(const char *path, int master) {
+static int connect_console(const char *path) {
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/');
@@ -102,8 +107,15 @@ static int send_console(const char *path, int master) {
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   int n = snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/%s", dfd, slash + 1);
   if (n < 0 || (size_t)n >= sizeof a.sun_path) return fail("console socket name `%s` too long", slash + 1);
-  autofd int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0) return fail_errno("connect to the console socket `%s`", path);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
+    if (s >= 0) close(s);
+    return fail_errno("connect to the console socket `%s`", path);
+  }
+  return s;
+}
+
+static int send_master(int s, const char *path, int master) {
   char name[] = "/dev/console";
   struct iovec iov = {name, sizeof name - 1};
   union {
@@ -117,6 +129,37 @@ static int send_console(const char *path, int master) {
   memcpy(CMSG_DATA(c), &master, sizeof(int));
   if (RETRY(sendmsg(s, &msg, MSG_NOSIGNAL)) < 0) return fail_errno("send the terminal to the console socket `%s`", path);
   return 0;
+}
+
+static int send_console(const char *path, int master) {
+  autofd int s = connect_console(path);
+  return s < 0 ? -1 : send_master(s, path, master);
+}
+
+/* ---- exec (exec.c calls these) ---- */
+static int exec_piddir = -1, exec_console = -1;
+
+int oci_exec_prepare(struct plan *p) {
+  if (p->oci_pidfile) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", p->oci_pidfile);
+    *strrchr(dir, '/') = '\0';
+    exec_piddir = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (exec_piddir < 0) return fail_errno("open the pid file's directory `%s`", dir[0] ? dir : "/");
+  }
+  if (p->oci_console && p->tty && (exec_console = connect_console(p->oci_console)) < 0) return -1;
+  return 0;
+}
+
+int oci_exec_started(struct plan *p, pid_t child, int *master) {
+  if (exec_console >= 0 && *master >= 0) {
+    if (send_master(exec_console, p->oci_console, *master)) return -1;
+    close(exec_console);
+    close(*master);
+    *master = -1;
+  }
+  if (p->oci_pidfile && write_pid_file_at(exec_piddir, p->oci_pidfile, child)) return -1;
+  return !strcmp(p->oci_mode, "exec-detach");
 }
 
 static int record_pid(struct plan *p, pid_t child) {

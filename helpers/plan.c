@@ -208,7 +208,7 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
   }
   case T_OCI: {
     if (split(v, len, f, 4)) return fail("plan: bad OCI record");
-    if (strcmp(f[0], "create") && strcmp(f[0], "run") && strcmp(f[0], "start")) return fail("plan: bad OCI mode `%s`", f[0]);
+    if (strcmp(f[0], "create") && strcmp(f[0], "run") && strcmp(f[0], "start") && strcmp(f[0], "exec") && strcmp(f[0], "exec-detach")) return fail("plan: bad OCI mode `%s`", f[0]);
     if (!path_is_clean(f[1]) || strlen(f[1]) < 2) return fail("plan: OCI state directory `%s` is not a clean absolute path", f[1]);
     if ((*f[2] && !path_is_clean(f[2])) || (*f[3] && !path_is_clean(f[3])))
       return fail("plan: OCI pid file or console socket is not a clean absolute path");

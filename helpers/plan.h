@@ -40,7 +40,7 @@ enum plan_tag {
   T_LOCKFILE = 25, /* the sandbox's lock and state file (<store>/containers/<id>/state), OFD-locked while it lives (cleanup.c) */
   T_SYSCTL = 26,   /* "KEY\0VALUE": written to /proc/sys/KEY (dots as slashes) in the sandbox's namespaces */
   /* the OCI runtime (oci.c, PROTOCOL.md "The OCI runtime") */
-  T_OCI = 27,      /* "MODE\0STATEDIR\0PIDFILE\0CONSOLE": MODE create|start|run; PIDFILE, CONSOLE absolute or empty */
+  T_OCI = 27,      /* "MODE\0STATEDIR\0PIDFILE\0CONSOLE": MODE create|start|run|exec|exec-detach; PIDFILE, CONSOLE absolute or empty */
   T_CAPSETS = 28,  /* "BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT": decimal masks, in place of T_CAPS */
   T_GROUPS = 29,   /* one supplementary gid (decimal): the groups are exactly these, not /etc/group's */
   T_UMASK = 30,    /* octal umask of the command */

@@ -335,7 +335,7 @@ void exec_process(struct plan *p, int errfd) {
       report(errfd, 127);
       _exit(127);
     }
-    if (oci_wait_start(p)) goto fail125;
+    if (strncmp(p->oci_mode, "exec", 4) && oci_wait_start(p)) goto fail125;
   }
   exec_path(p->argv[0], (char *const *)p->argv, (char *const *)(sandbox ? env : (const char **)environ));
   int e = errno;

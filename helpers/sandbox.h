@@ -37,6 +37,8 @@ void oci_discard(struct plan *p);              /* setup failed: remove the state
 void oci_stage1_keep_sync(int sync);           /* stage 1: `sync` stays open for oci_wait_start */
 int oci_wait_start(struct plan *p);            /* stage 1, last before execve: 'C', then the fifo */
 int oci_stage0(struct plan *p, pid_t child, int sync, int errfd, int sigfd); /* after MAPS_DONE */
+int oci_exec_prepare(struct plan *p);          /* exec, before joining: the pid file's dir, the console socket */
+int oci_exec_started(struct plan *p, pid_t child, int *master); /* 1: detach (exit 0), 0: supervise, -1 */
 int recv_fd(int sock);                         /* the pty master from stage 1 (sandbox.c) */
 /* stage 0: forwards signals, relays the pty (master >= 0), reaps; returns the exit status */
 int supervise(pid_t child, int sigfd, int master);

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     description = "jbox's OCI runtime (runc's command line).",
     subcommands = {CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class,
-        DeleteCommand.class, RunCommand.class, PsCommand.class, ListCommand.class,
+        DeleteCommand.class, RunCommand.class, ExecCommand.class, PsCommand.class, ListCommand.class,
         SpecCommand.class, FeaturesCommand.class})
 public final class Main implements Runnable {
   static final String OCI_VERSION = "1.0.2";
@@ -84,7 +84,7 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
-    cl.getSubcommands().get("run").setStopAtPositional(true);
+    cl.getSubcommands().get("exec").setStopAtPositional(true);
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
       if (ex instanceof JboxException je) {
         root.error(je.getMessage());
