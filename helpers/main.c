@@ -222,6 +222,10 @@ static int jbox_command(int argc, char **argv) {
  * T_OCI (oci.c). */
 static int oci_command(int argc, char **argv) {
   main_class = "dev.jbox.oci.Main";
+  /* containerd's shim runs `delete` in a bundle directory it has already removed, and a JVM
+   * cannot start without a working directory: relative paths mean nothing there anyway */
+  char cwd[PATH_MAX];
+  if (!getcwd(cwd, sizeof cwd) && chdir("/") < 0) die(125, "chdir /: %s", strerror(errno));
   return jbox_command(argc, argv);
 }
 

@@ -29,6 +29,8 @@ final class StartCommand implements Callable<Integer> {
       default -> throw new JboxException("cannot start a container in the " + status + " state");
     }
     long[] pid = c.pid();
+    // runc hands the poststart hooks the state it read before the start: "created"
+    java.util.Map<String, Object> before = c.state();
     Path fifo = c.dir.resolve("exec.fifo");
     // The open blocks until the init opens its end, which it has done by now; a thread keeps this
     // one watching the init, so a container that dies meanwhile cannot hang start.
@@ -45,12 +47,16 @@ final class StartCommand implements Callable<Integer> {
     reader.start();
     while (reader.isAlive()) {
       reader.join(20);
-      if (reader.isAlive() && !Procfs.alive(pid[0], pid[1])) throw new JboxException("container `" + id + "` ended before it started");
+      if (reader.isAlive() && !Procfs.alive(pid[0], pid[1])) {
+        // a command that ends at once can be gone before this thread saw the read return
+        reader.join(500);
+        if (reader.isAlive()) throw new JboxException("container `" + id + "` ended before it started");
+      }
     }
     if (n[0] != 1) throw new JboxException("start container `" + id + "`: the exec fifo gave no byte");
     Files.deleteIfExists(fifo);
     try {
-      Hooks.run(c.hooks("poststart"), c.state(), "poststart");
+      Hooks.run(c.hooks("poststart"), before, "poststart");
     } catch (JboxException e) {
       main.warn(e.getMessage());
     }
