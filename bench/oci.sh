@@ -59,8 +59,10 @@ tar -C "$work/bundle/rootfs" -cf "$work/rootfs.tar" . && chmod 644 "$work/rootfs
 p="podman --cgroup-manager=cgroupfs --events-backend=file"
 as_user $p import -q "$work/rootfs.tar" localhost/jbox-bench-oci:1 >/dev/null
 echo "== 2. rootless podman run --rm IMAGE true ($runs runs each, 1 warm-up)"
-as_user hyperfine -N --warmup 1 --runs "$runs" --style basic --export-json "$results/podman.json" \
+install -o "$user" -m 0644 /dev/null "$work/podman.json"
+as_user hyperfine -N --warmup 1 --runs "$runs" --style basic --export-json "$work/podman.json" \
   -n "podman+jbox-oci" "$p --runtime $oci run --rm --network=none localhost/jbox-bench-oci:1 true" \
   -n "podman+runc" "$p --runtime runc run --rm --network=none localhost/jbox-bench-oci:1 true" | tee "$results/podman.txt"
+cp "$work/podman.json" "$results/podman.json"
 as_user $p rmi -f localhost/jbox-bench-oci:1 >/dev/null
 rm -rf "$work/root-jbox" "$work/root-runc"

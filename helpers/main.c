@@ -226,6 +226,8 @@ static int oci_command(int argc, char **argv) {
    * cannot start without a working directory: relative paths mean nothing there anyway */
   char cwd[PATH_MAX];
   if (!getcwd(cwd, sizeof cwd) && chdir("/") < 0) die(125, "chdir /: %s", strerror(errno));
+  /* start, kill and delete on their happy paths need no JVM (oci_fast.c); -1: the JVM decides */
+  if (!getenv("JBOX_OCI_NO_FAST") && oci_fast(argc, argv) == 0) return 0;
   return jbox_command(argc, argv);
 }
 

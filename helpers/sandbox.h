@@ -39,6 +39,7 @@ int oci_wait_start(struct plan *p);            /* stage 1, last before execve: '
 int oci_stage0(struct plan *p, pid_t child, int sync, int errfd, int sigfd); /* after MAPS_DONE */
 int oci_exec_prepare(struct plan *p);          /* exec, before joining: the pid file's dir, the console socket */
 int oci_exec_started(struct plan *p, pid_t child, int *master); /* 1: detach (exit 0), 0: supervise, -1 */
+int oci_fast(int argc, char **argv);           /* oci_fast.c: 0 done, -1 let the JVM do it */
 int recv_fd(int sock);                         /* the pty master from stage 1 (sandbox.c) */
 /* stage 0: forwards signals, relays the pty (master >= 0), reaps; returns the exit status */
 int supervise(pid_t child, int sigfd, int master);
