@@ -248,6 +248,14 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     p->oom_score_adj = (int)n, p->has_oom = 1;
     return 0;
   }
+  case T_PRESERVEFDS:
+    if (parse_u(v, &u) || u > 1024) return fail("plan: bad number of fds to preserve `%s`", v);
+    p->preserve_fds = (unsigned)u;
+    return 0;
+  case T_DOMAINNAME:
+    if (len > 64) return fail("plan: domain name longer than 64 bytes");
+    p->domainname = v;
+    return 0;
   default: return fail("plan: unknown record tag %u", tag);
   }
 }

@@ -45,6 +45,8 @@ enum plan_tag {
   T_GROUPS = 29,   /* one supplementary gid (decimal): the groups are exactly these, not /etc/group's */
   T_UMASK = 30,    /* octal umask of the command */
   T_OOMSCORE = 31, /* oom_score_adj of the command, -1000..1000 */
+  T_DOMAINNAME = 32, /* NIS domain name, set with the hostname when the uts namespace is new */
+  T_PRESERVEFDS = 33, /* OCI: the command keeps fds 3..3+N-1 of the caller; every other fd >= 3 is closed at its exec */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
@@ -125,6 +127,8 @@ struct plan {
   int has_umask, has_oom;
   unsigned umask_value; /* T_UMASK */
   int oom_score_adj;    /* T_OOMSCORE */
+  const char *domainname; /* T_DOMAINNAME */
+  unsigned preserve_fds;  /* T_PRESERVEFDS */
 };
 
 extern const char *const ns_names[NS_COUNT];

@@ -10,6 +10,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
 #include "sandbox.h"
 #include "seccomp.h"
 #include "util.h"
@@ -334,6 +338,12 @@ void exec_process(struct plan *p, int errfd) {
       fail("exec `%s`: %s", p->argv[0], strerror(ENOENT));
       report(errfd, 127);
       _exit(127);
+    }
+    /* no descriptor of the runtime's caller reaches the container but --preserve-fds N of them
+     * (3..3+N-1): the rest are closed at the execve, as runc does */
+    if (syscall(SYS_close_range, 3U + p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+      fail_errno("close the caller's descriptors");
+      goto fail125;
     }
     if (strncmp(p->oci_mode, "exec", 4) && oci_wait_start(p)) goto fail125;
   }

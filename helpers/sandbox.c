@@ -409,6 +409,10 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
     fail_errno("sethostname `%s`", p->hostname);
     goto out;
   }
+  if (p->ns[NS_UTS].mode == NSM_NEW && p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0) {
+    fail_errno("setdomainname `%s`", p->domainname);
+    goto out;
+  }
   if (p->loopback && loopback_up()) goto out;
   if (apply_sysctls(p)) goto out;
   int nested = 0;

@@ -1,5 +1,5 @@
 /* Decodes tests/golden/plan-oci.bin (PlanWriterOciTest): the golden plan followed by the OCI
- * runtime's records CAPSETS, GROUPS (two), UMASK, OOMSCORE and OCI (tags 27-31); bad values of
+ * runtime's records CAPSETS, GROUPS (two), UMASK, OOMSCORE, DOMAINNAME, PRESERVEFDS and OCI (tags 27-33); bad values of
  * each are refused, and every truncation fails. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +23,8 @@ int main(void) {
   CHECK(p.has_groups && p.ngroups == 2 && p.groups[0] == 5 && p.groups[1] == 10);
   CHECK(p.has_umask && p.umask_value == 027);
   CHECK(p.has_oom && p.oom_score_adj == -500);
+  CHECK(p.domainname && !strcmp(p.domainname, "example.test"));
+  CHECK(p.preserve_fds == 2);
   plan_free(&p);
 
   CHECK(decode_patched(g, len, "create", "crash!") != 0 && strstr(jbox_err, "OCI mode"));

@@ -61,6 +61,10 @@ public final class PlanWriter {
   public static final int T_UMASK = 30;
   /** The command's oom_score_adj. */
   public static final int T_OOMSCORE = 31;
+  /** The NIS domain name (set with the hostname). */
+  public static final int T_DOMAINNAME = 32;
+  /** OCI: the number of the caller's fds from 3 on that the command keeps (every other one is closed). */
+  public static final int T_PRESERVEFDS = 33;
 
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}

@@ -116,6 +116,7 @@ final class ExecCommand implements Callable<Integer> {
     if (oc.terminal() && detach && consoleSocket == null) {
       throw new JboxException("cannot allocate a terminal for a detached process without --console-socket");
     }
+    if (preserveFds > 0) main.warn("exec --preserve-fds " + preserveFds + " ignored: an exec'd process gets fds 0-2 only");
     List<PlanWriter.Extra> extras = new ArrayList<>(oc.extras());
     extras.add(new PlanWriter.Extra(PlanWriter.T_OCI, (detach ? "exec-detach" : "exec") + "\0" + c.dir + "\0"
         + (pidFile == null ? "" : pidFile.toAbsolutePath().normalize()) + "\0"

@@ -167,7 +167,7 @@ public final class Main implements Runnable {
     if (oc.terminal() && consoleSocket == null && !mode.equals("run")) {
       throw new JboxException("cannot allocate a terminal for a detached container without --console-socket");
     }
-    if (preserveFds > 0) main.warn("--preserve-fds " + preserveFds + " ignored: the container gets fds 0-2 only");
+    if (preserveFds < 0 || preserveFds > 1024) throw new JboxException("--preserve-fds " + preserveFds + ": 0 to 1024");
     for (String w : oc.warnings()) main.warn(w);
     Path root = main.root();
     if (Files.exists(root.resolve(id))) throw new JboxException("container with id `" + id + "` already exists");
@@ -182,6 +182,7 @@ public final class Main implements Runnable {
     Container c = Container.create(root, id, record);
     try {
       List<dev.jbox.helper.PlanWriter.Extra> extras = new java.util.ArrayList<>(oc.extras());
+      if (preserveFds > 0) extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_PRESERVEFDS, Integer.toString(preserveFds)));
       extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_OCI, mode + "\0" + c.dir + "\0"
           + (pidFile == null ? "" : pidFile.toAbsolutePath().normalize()) + "\0"
           + (consoleSocket == null ? "" : consoleSocket.toAbsolutePath().normalize())));

@@ -194,7 +194,12 @@ public record OciConfig(Plan plan, List<PlanWriter.Extra> extras, List<String> w
       throw bad("unable to set hostname without a private UTS namespace");
     }
     if (hostname != null && hostname.isEmpty()) hostname = null;
-    if (config.get("domainname") != null) warnings.add("domainname not set (not supported yet)");
+    String domainname = str(config, "domainname", false, "domainname");
+    if (domainname != null && !domainname.isEmpty()) {
+      if (ns.get(Namespace.UTS) != NsMode.NEW) throw bad("unable to set domainname without a private UTS namespace");
+      if (domainname.length() > 64 || domainname.indexOf('\0') >= 0) throw bad("domainname `" + domainname + "` is not a valid name");
+      extras.add(new PlanWriter.Extra(PlanWriter.T_DOMAINNAME, domainname));
+    }
 
     // seccomp
     Map<String, Object> seccomp = obj(linux, "seccomp", false);

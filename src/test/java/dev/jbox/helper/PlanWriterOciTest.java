@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The golden plan with the OCI runtime's records (tags 27-31: OCI, CAPSETS, GROUPS, UMASK,
- * OOMSCORE) appended, against helpers/tests/golden/plan-oci.bin, which
+ * OOMSCORE, and 32-33: DOMAINNAME, PRESERVEFDS) appended, against helpers/tests/golden/plan-oci.bin, which
  * helpers/tests/test_plan_oci.c decodes.
  */
 class PlanWriterOciTest {
@@ -22,6 +22,8 @@ class PlanWriterOciTest {
       new PlanWriter.Extra(PlanWriter.T_GROUPS, "10"),
       new PlanWriter.Extra(PlanWriter.T_UMASK, "27"),
       new PlanWriter.Extra(PlanWriter.T_OOMSCORE, "-500"),
+      new PlanWriter.Extra(PlanWriter.T_DOMAINNAME, "example.test"),
+      new PlanWriter.Extra(PlanWriter.T_PRESERVEFDS, "2"),
       new PlanWriter.Extra(PlanWriter.T_OCI, "create\0/r/c1\0/r/c1.pid\0/t/console.sock"));
 
   @Test

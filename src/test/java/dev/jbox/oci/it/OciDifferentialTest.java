@@ -68,7 +68,7 @@ class OciDifferentialTest {
           "inheritable", List.of("CAP_KILL"), "ambient", List.of("CAP_KILL")));
       p.put("rlimits", List.of(Map.of("type", "RLIMIT_NOFILE", "soft", 512L, "hard", 1000L),
           Map.of("type", "RLIMIT_CORE", "soft", 0L, "hard", 0L)));
-      c.put("hostname", "differential");
+      c.put("hostname", "differential"); // (not domainname: runc 1.1 does not set it)
       Map<String, Object> l = Oci.linux(c);
       l.put("uidMappings", List.of(Map.of("containerID", 0L, "hostID", me[0], "size", 1L),
           Map.of("containerID", 1L, "hostID", sub[0], "size", 65536L)));

@@ -27,11 +27,24 @@ class OciLifecycleTest {
 
   @Test
   void run_outputAndExitCodeComeBack_stateRemoved() throws Exception {
-    Path b = Oci.bundle(tmp.resolve("run"), true, "sh", "-c", "echo hello from $(hostname); exit 7");
+    Path b = Oci.bundle(tmp.resolve("run"), true, "sh", "-c", "echo hello from $(hostname) $(cat /proc/sys/kernel/domainname); exit 7");
+    Oci.edit(b, c -> c.put("domainname", "example.test"));
     Jbox.Result r = Oci.run(Oci.jboxOci(), root, "run", "-b", b.toString(), "run1");
     assertEquals(7, r.code(), r.toString());
-    assertEquals("hello from jbox\n", r.out(), r.toString());
+    assertEquals("hello from jbox example.test\n", r.out(), r.toString());
     assertFalse(Files.exists(root.resolve("run1")), "run leaves no state behind");
+  }
+
+  @Test
+  void run_callersDescriptorsClosed_unlessPreserved() throws Exception {
+    // from a real shell holding host files open on fds 3 and 7, as an engine's process would
+    Path b = Oci.bundle(tmp.resolve("fds"), true, "sh", "-c", "for f in 3 4 7; do [ -e /proc/self/fd/$f ] && echo fd $f $(readlink /proc/self/fd/$f); done; true");
+    String oci = Oci.jboxOci().get(0) + " --root " + root + " run -b " + b;
+    Jbox.Result r = Oci.exec(List.of("sh", "-c", "exec 3</etc/passwd 7</etc/hostname; " + oci + " fds1; " + oci + " --preserve-fds 1 fds2"), null);
+    assertEquals(0, r.code(), r.toString());
+    // without --preserve-fds nothing but 0-2 (busybox's own test may open one: no host file); with 1, fd 3
+    assertFalse(r.out().contains("/etc/hostname"), r.toString());
+    assertEquals(1, r.out().lines().filter(l -> l.equals("fd 3 /etc/passwd")).count(), r.toString());
   }
 
   @Test
