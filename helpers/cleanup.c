@@ -44,6 +44,7 @@ static void remove_tree(const char *dir) {
 
 void remove_host_dir(struct plan *p) {
   if (p->rmdir) remove_tree(p->rmdir);
+  if (p->oci_statedir) oci_discard(p);
 }
 
 static pid_t cleaner_pid = -1;

@@ -25,6 +25,11 @@
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
 #endif
+#ifndef MOUNT_ATTR_NOSUID
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
@@ -133,6 +138,16 @@ static int do_bind(const char *source, const char *target, struct mount_opts *o,
   if (fd < 0) return fail_errno("create mount point `%s`", target);
   if (mount(source, fdpath(fd, p, sizeof p), NULL, MS_BIND | (o->rec ? MS_REC : 0), NULL) < 0)
     return fail_errno("bind `%s` on `%s`", source, target);
+  /* nosuid, nodev, noexec of a bind (an OCI mount's options): a bind mount ignores them, so they
+   * are set on the new mount (and its submounts with rec) like ro, keeping the locked flags */
+  unsigned long long set = (o->flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) | (o->flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+                           (o->flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+  if (set) {
+    autofd int m = resolve(target, 0);
+    struct mount_attr attr = {.attr_set = set};
+    if (m < 0 || syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH | (o->rec ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+      return fail_errno("set nosuid/nodev/noexec on `%s`", target);
+  }
   if (o->ro) return make_readonly(target, o->rec);
   return 0;
 }

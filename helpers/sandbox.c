@@ -109,6 +109,11 @@ static int write_map(pid_t pid, const char *file, struct idmap_line *m, size_t n
 }
 
 static int write_maps(struct plan *p, pid_t pid) {
+  if (p->maptool && !strcmp(p->maptool, "privileged")) {
+    /* root writes any map itself, and the sandbox keeps setgroups (runc as root does the same) */
+    if (write_map(pid, "uid_map", p->uidmap, p->nuid)) return -1;
+    return write_map(pid, "gid_map", p->gidmap, p->ngid);
+  }
   if (p->maptool && !strcmp(p->maptool, "newidmap")) {
     /* the two setuid tools write different files: run them at once (saves one fork+exec) */
     pid_t u = start_tool("newuidmap", pid, p->uidmap, p->nuid);
@@ -219,7 +224,7 @@ static int send_fd(int sock, int fd) {
   return RETRY(sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 ? -1 : 0;
 }
 
-static int recv_fd(int sock) {
+int recv_fd(int sock) {
   char dummy;
   struct iovec iov = {&dummy, 1};
   union {
@@ -433,7 +438,8 @@ static int send_pid1(int sync) {
 
 static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd) {
   set_name("jbox:stage1");
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(125);
+  /* an OCI container outlives `create`: the engine's subreaper becomes its parent */
+  if (!p->oci_mode && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(125);
   /* Stage 1 becomes root of the sandbox: it keeps none of stage 0's descriptors (the lock on
    * containers/ID/state, the state directory, attach.sock, the caller's status pipe), only its
    * channels to stage 0, the log pipe ends of a detached sandbox and the preserved fds. */
@@ -448,8 +454,9 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
       goto out;
     }
     /* none of the caller's supplementary groups comes along; newgidmap denies setgroups itself
-     * when the map holds only the caller's own gid, and then they cannot be dropped at all */
-    if (p->maptool && !strcmp(p->maptool, "newidmap") && setgroups(0, NULL) < 0 && (errno != EPERM || !setgroups_denied())) {
+     * when the map holds only the caller's own gid, and then they cannot be dropped at all (the
+     * OCI runtime as root writes the maps itself: "privileged") */
+    if (p->maptool && strcmp(p->maptool, "direct") && setgroups(0, NULL) < 0 && (errno != EPERM || !setgroups_denied())) {
       fail_errno("drop the supplementary groups");
       goto out;
     }
@@ -457,6 +464,10 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   if (p->ns[NS_TIME].mode == NSM_NEW && enter_timens(p)) goto out;
   if (p->ns[NS_UTS].mode == NSM_NEW && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0) {
     fail_errno("sethostname `%s`", p->hostname);
+    goto out;
+  }
+  if (p->ns[NS_UTS].mode == NSM_NEW && p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0) {
+    fail_errno("setdomainname `%s`", p->domainname);
     goto out;
   }
   if (p->loopback && loopback_up()) goto out;
@@ -475,7 +486,8 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   if (p->rootfs && setup_terminal(p, sync)) goto out;
   if (p->statedir && monitor_stage1_fds(p)) goto out;
   if (nested && send_pid1(sync)) goto out; /* after the pty master, which stage 0 reads first */
-  close(sync);
+  if (p->oci_mode) oci_stage1_keep_sync(sync);
+  else close(sync);
   reset_signals();
   if (p->init) run_init(p, errfd);
   exec_process(p, errfd);
@@ -661,6 +673,10 @@ int run_plan(struct plan *p) {
     die(125, "signalfd: %s", strerror(errno));
   }
 
+  if (p->oci_mode && oci_prepare(p)) {
+    oci_discard(p);
+    die(125, "%s", jbox_err);
+  }
   pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
   if (child < 0) {
     const char *hint = errno == EPERM || errno == ENOSPC || errno == EINVAL
@@ -704,6 +720,7 @@ int run_plan(struct plan *p) {
   char go = MAPS_DONE;
   if (write_all(sv[0], &go, 1) < 0) die(125, "start stage 1: %s", strerror(errno));
 
+  if (p->oci_mode) return oci_stage0(p, child, sv[0], ep[0], sigfd);
   int master = -1;
   if (p->tty) master = recv_fd(sv[0]); /* -1 when stage 1 failed first: its error follows */
 

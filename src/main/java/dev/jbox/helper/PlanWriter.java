@@ -57,6 +57,19 @@ public final class PlanWriter {
    */
   public static final int T_PRESERVE_FDS = 27;
 
+  /** OCI runtime: "MODE\0STATEDIR\0PIDFILE\0CONSOLE" (MODE create or run; helpers/oci.c). */
+  public static final int T_OCI = 28;
+  /** "BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT" capability masks, in place of T_CAPS. */
+  public static final int T_CAPSETS = 29;
+  /** One supplementary gid; the command's groups are exactly these records. */
+  public static final int T_GROUPS = 30;
+  /** The command's umask, octal. */
+  public static final int T_UMASK = 31;
+  /** The command's oom_score_adj. */
+  public static final int T_OOMSCORE = 32;
+  /** The NIS domain name (set with the hostname). */
+  public static final int T_DOMAINNAME = 33;
+
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}
 
