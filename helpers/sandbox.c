@@ -386,6 +386,16 @@ static int send_pid1(int sync) {
   return 0;
 }
 
+/* A change of the effective uid clears PR_SET_PDEATHSIG, and becoming root of the user namespace
+ * is one when uid 0 inside is not the caller's own uid (keep-id maps it to a subordinate id): set
+ * it again, then check that stage 0 did not die in between (its end of `sync` would be closed). */
+static int rearm_deathsig(int sync) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  struct pollfd pf = {sync, 0, 0};
+  if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP)) _exit(125);
+  return 0;
+}
+
 static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd) {
   set_name("jbox:stage1");
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -397,6 +407,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
       goto out;
     }
     if (p->maptool && !strcmp(p->maptool, "newidmap")) setgroups(0, NULL);
+    if (rearm_deathsig(sync)) goto out;
   }
   if (p->ns[NS_TIME].mode == NSM_NEW && enter_timens(p)) goto out;
   if (p->ns[NS_UTS].mode == NSM_NEW && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0) {
