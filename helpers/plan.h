@@ -39,6 +39,7 @@ enum plan_tag {
   T_FUSE = 24,     /* "MODE\0PATH": fuse-overlayfs at PATH mounts T_OVERLAY; MODE "always", or "fallback" when native overlay fails */
   T_LOCKFILE = 25, /* the sandbox's lock and state file (<store>/containers/<id>/state), OFD-locked while it lives (cleanup.c) */
   T_SYSCTL = 26,   /* "KEY\0VALUE": written to /proc/sys/KEY (dots as slashes) in the sandbox's namespaces */
+  T_NFT = 27,      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
@@ -102,6 +103,7 @@ struct plan {
   const char *fuse_path;                        /* T_FUSE */
   int fuse_fallback;                            /* T_FUSE mode "fallback" */
   const char *sysctl_key[32], *sysctl_value[32]; /* T_SYSCTL */
+  const char *nft_path, *nft_rules;              /* T_NFT */
   size_t nsysctl;
   const char *statedir;              /* T_STATEDIR */
   long exec_pid;                     /* T_EXEC */

@@ -4,6 +4,7 @@ import dev.jbox.JboxException;
 import dev.jbox.image.store.Containers;
 import dev.jbox.json.Json;
 import dev.jbox.state.Sandbox;
+import dev.jbox.state.ShellSandboxes;
 import dev.jbox.state.State;
 import dev.jbox.state.Status;
 import java.util.ArrayList;
@@ -48,6 +49,11 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
     for (Containers.Entry e : KeptSandboxes.foreground(KeptSandboxes.existing(PicoMain.of(spec).err()), detached)) {
       Status st = KeptSandboxes.status(e);
       list.add(new Row(e.id(), e.name(), e.image(), e.command(), e.created(), st, KeptSandboxes.pid(e, st), false));
+    }
+    for (ShellSandboxes.Entry e : ShellSandboxes.list(store().root())) {
+      // a project's dev shell (jbox shell): its id is the project's, its image the host's root
+      Status st = new Status(Status.Kind.RUNNING, null, e.state().started(), false);
+      list.add(new Row(e.projectId(), e.name(), "(host) " + e.project(), List.of("jbox", "shell"), e.created(), st, e.state().pid(), false));
     }
     list.sort(Comparator.comparingLong(Row::created));
     List<String[]> rows = new ArrayList<>();

@@ -103,6 +103,11 @@ public final class ShellProject {
     }
   }
 
+  /** The project's id: the name of its home layer's and its running sandbox's files. */
+  public String id() {
+    return data.getFileName().toString();
+  }
+
   public Path dir() {
     return dir;
   }

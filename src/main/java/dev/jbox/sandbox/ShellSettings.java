@@ -15,9 +15,9 @@ public final class ShellSettings {
   public record Item(String value, String from) {}
 
   /** The list keys, named as in .jbox/shell.toml and as the flags (without the dashes). */
-  public static final List<String> LIST_KEYS = List.of("ro", "rw", "hide", "write-through", "env-deny");
+  public static final List<String> LIST_KEYS = List.of("ro", "rw", "hide", "write-through", "env-deny", "allow-host");
   /** The single-value keys. */
-  public static final List<String> VALUE_KEYS = List.of("network");
+  public static final List<String> VALUE_KEYS = List.of("network", "image");
 
   static final String BUILTIN = "built-in";
 

@@ -48,6 +48,8 @@ public class ShellTest {
     Files.writeString(home.resolve(".profile"), "# host profile\n");
     Files.writeString(home.resolve(".netrc"), "machine x password y\n");
     Files.createDirectories(home.resolve(".m2"));
+    Files.createDirectories(tmp.resolve("xdg"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
   }
 
   /** The home layer's work directory belongs to a subordinate id: --reset removes it (in the user namespace). */
@@ -63,6 +65,7 @@ public class ShellTest {
     Map<String, String> e = new HashMap<>();
     e.put("HOME", home.toString());
     e.put("SHELL", "/bin/bash");
+    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
     e.remove("XDG_DATA_HOME");
     return e;
   }
@@ -211,6 +214,51 @@ public class ShellTest {
   }
 
   @Test
+  void allowHost_theAllowedPeerAnswers_everythingElseRefusedAtOnce() {
+    String peer = System.getenv("JBOX_TEST_PEER");
+    String token = System.getenv("JBOX_TEST_PEER_TOKEN");
+    if (peer == null || token == null) {
+      if ("1".equals(System.getenv("JBOX_MUST_WORK"))) fail("JBOX_TEST_PEER is unset (scripts/test creates it)");
+      org.junit.jupiter.api.Assumptions.abort("JBOX_TEST_PEER is unset");
+    }
+    String[] hp = peer.split(":");
+    String probe = String.join("\n",
+        "import socket, time",
+        "def get(h, p):",
+        "    t = time.time()",
+        "    try:",
+        "        s = socket.create_connection((h, p), timeout=5)",
+        "        s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n'); d = b''",
+        "        while True:",
+        "            x = s.recv(4096)",
+        "            if not x: break",
+        "            d += x",
+        "        print('answer', d.decode(errors='replace').split('\\r\\n\\r\\n')[-1].strip())",
+        "    except OSError as e: print('error', type(e).__name__, round(time.time() - t, 3))",
+        "get('" + hp[0] + "', " + hp[1] + ")",
+        "get('" + hp[0].substring(0, hp[0].lastIndexOf('.')) + ".1', 22)",
+        "");
+    var allowed = shell(project, null, "--allow-host", peer, "--", "python3", "-c", probe);
+    assertEquals(0, allowed.code(), allowed.toString());
+    List<String> lines = allowed.out().lines().toList();
+    assertEquals("answer " + token, lines.get(0), "the allowed peer answers: " + allowed);
+    assertTrue(lines.get(1).startsWith("error ConnectionRefusedError "), "another address is refused: " + allowed);
+    assertTrue(Double.parseDouble(lines.get(1).split(" ")[2]) < 1.0, "refused at once, not after a timeout: " + allowed);
+
+    var otherPort = shell(project, null, "--allow-host", hp[0] + ":9", "--", "python3", "-c", probe);
+    String first = otherPort.out().lines().findFirst().orElse("");
+    assertTrue(first.startsWith("error ConnectionRefusedError ") && Double.parseDouble(first.split(" ")[2]) < 1.0,
+        "only the listed port of the peer: " + otherPort);
+    var open = shell(project, null, "--", "python3", "-c", probe);
+    assertEquals("answer " + token, open.out().lines().findFirst().orElse(""), "benign twin: without --allow-host the peer answers: " + open);
+
+    var pc = shell(project, null, "--print-config", "--allow-host", peer);
+    assertTrue(pc.out().lines().anyMatch(l -> l.startsWith("allow-host") && l.contains(peer) && l.endsWith("# --allow-host")), pc.toString());
+    var bad = shell(project, null, "--allow-host", peer, "--network=none", "--", "true");
+    assertEquals(125, bad.code(), bad.toString());
+  }
+
+  @Test
   void runtimeDirAndX11_notVisible() throws Exception {
     Path runtime = tmp.resolve("run");
     Files.createDirectories(runtime);
@@ -342,6 +390,50 @@ public class ShellTest {
     assertEquals(0, custom.code(), custom.toString());
     assertTrue(custom.out().startsWith("1000\n1000\n1000\n"), custom.toString());
     assertEquals(Jbox.currentUid(), owner(rootfs.resolve("x")), "uid 1000 inside is the caller on the host");
+  }
+
+  @Test
+  void secondShell_joinsTheProjectsSandbox_newStartsAnother_psListsIt_nothingLeftAfterExit() throws Exception {
+    String marker = "5" + System.nanoTime() % 100000;
+    String ns = "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/net /proc/self/ns/user";
+    ProcessBuilder pb = Jbox.builder(List.of("shell", "--", "sh", "-c", ns + "; exec sleep " + marker));
+    pb.directory(project.toFile());
+    pb.environment().putAll(env());
+    pb.redirectErrorStream(true);
+    Process first = pb.start();
+    try {
+      java.io.BufferedReader rd = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream(), StandardCharsets.UTF_8));
+      List<String> firstNs = new ArrayList<>();
+      for (int i = 0; i < 4; i++) firstNs.add(rd.readLine());
+      assertTrue(firstNs.get(0) != null && firstNs.get(0).startsWith("pid:"), firstNs.toString());
+      for (int i = 0; i < 100 && Lifetimes.withCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(50);
+
+      var second = shell(project.resolve(".git"), null, "--", "sh", "-c", ns + "; pwd; ps -e -o comm= | grep -c sleep");
+      assertEquals(0, second.code(), second.toString());
+      assertEquals(String.join("\n", firstNs) + "\n" + project.resolve(".git") + "\n1\n", second.out(),
+          "the same pid, mnt, net and user namespaces, and the first shell's processes in sight: " + second);
+
+      var other = shell(project, null, "--new", "--", "sh", "-c", ns);
+      assertEquals(0, other.code(), other.toString());
+      assertFalse(other.out().contains(firstNs.get(0)), "--new: a pid namespace of its own: " + other);
+
+      var ps = Jbox.run(List.of("ps"), env());
+      assertTrue(ps.out().lines().anyMatch(l -> l.contains(" app ") && l.contains("jbox shell") && l.contains("Up")), ps.toString());
+
+      var reset = shell(project, null, "--reset");
+      assertEquals(125, reset.code(), "--reset refuses while the sandbox runs: " + reset);
+      var policy = shell(project, null, "--hide", "~/x", "--", "true");
+      assertEquals(125, policy.code(), "a joined sandbox keeps its policy: " + policy);
+    } finally {
+      for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
+      assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+    }
+    assertEquals(128 + 15, first.exitValue(), "the first shell's status: its command's (SIGTERM)");
+    assertEquals(List.of(), Lifetimes.withCmdline("sleep " + marker));
+    var ps = Jbox.run(List.of("ps"), env());
+    assertFalse(ps.out().contains("jbox shell"), "gone from ps: " + ps);
+    var after = sh("readlink /proc/self/ns/pid");
+    assertEquals(0, after.code(), after.toString());
   }
 
   static boolean exists(Stream<Path> s) {

@@ -34,7 +34,7 @@ class ShellSettingsTest {
   void path_homeProjectAbsolute_dotDotRefused() {
     DevShell.Request r = new DevShell.Request(ShellSettings.defaults(), Path.of("/h/u/src/app"), Path.of("/h/u/src/app"),
         Path.of("/h/u"), Path.of("/h/u/.local/share/jbox/shells/x/upper"), Path.of("/h/u/.local/share/jbox/shells/x/work"),
-        Path.of("/run/r"), List.of(), false, false, true, "app");
+        Path.of("/run/r"), List.of(), false, false, true, "app", null, null);
     assertEquals(Path.of("/h/u/.ssh"), DevShell.path("~/.ssh", r, "hide"));
     assertEquals(Path.of("/h/u/src/app/secrets"), DevShell.path("secrets", r, "hide"));
     assertEquals(Path.of("/etc/x"), DevShell.path("/etc/x", r, "ro"));
