@@ -192,6 +192,16 @@ public class ShellTest {
   }
 
   @Test
+  void root_mappedRootInside_filesStillTheUsersOnTheHost() throws Exception {
+    var r = sh("id -u; id -g; echo r > by-root; cat /proc/self/uid_map | head -1", "--root");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().startsWith("0\n0\n"), r.toString());
+    assertEquals(Jbox.currentUid(), owner(project.resolve("by-root")), "uid 0 inside is the user on the host");
+    var keep = sh("cat /proc/self/uid_map | grep -c ' " + Jbox.currentUid() + " '");
+    assertEquals("1\n", keep.out(), "by default the user's uid maps to itself: " + keep);
+  }
+
+  @Test
   void exitStatus_isTheCommands() {
     assertEquals(7, sh("exit 7").code());
     assertEquals(0, sh("true").code());
