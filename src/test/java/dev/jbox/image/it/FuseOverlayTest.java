@@ -249,6 +249,8 @@ class FuseOverlayTest extends ImageRunFixture {
     var r = j.launch("run", "-d", "--name", "fz", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "exec sleep 1000");
     assertEquals(0, r.status(), r.toString());
     long pid = stateField(j, "fz", "pid");
+    // run -d returns once `sh` is executed; its `exec sleep` may come a moment later on a loaded machine
+    for (int i = 0; i < 50 && Files.readString(Path.of("/proc/" + pid + "/comm")).equals("sh\n"); i++) Thread.sleep(100);
     assertEquals("sleep\n", Files.readString(Path.of("/proc/" + pid + "/comm")), "state names the sandbox's pid 1");
     assertEquals(1, fuseProcesses().size(), "fuse-overlayfs serves it");
 
