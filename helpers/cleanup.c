@@ -130,7 +130,7 @@ int start_cleaner(struct plan *p, pid_t child) {
     sigprocmask(SIG_SETMASK, &none, NULL);
     for (int s = 1; s < 32; s++)
       if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_IGN);
-    setsid(); /* no terminal signals */
+    if (setsid() < 0) _exit(1); /* no terminal signals */
     /* keep only the pipe (as 0), the namespace (as 1) and the lock (as 2): the lock stays held
      * until the cleaner is done; the others are moved above 2 first so no dup2 overwrites one */
     int keep[3] = {fds[0], nsfd, lock_fd};
@@ -139,7 +139,7 @@ int start_cleaner(struct plan *p, pid_t child) {
     for (int i = 0; i < 3; i++) {
       if (keep[i] >= 0 ? dup2(keep[i], i) < 0 : (close(i), 0)) _exit(1);
     }
-    syscall(SYS_close_range, 3U, ~0U, 0);
+    if (syscall(SYS_close_range, 3U, ~0U, 0) < 0) _exit(1);
     char c;
     ssize_t r;
     while ((r = read(0, &c, 1)) > 0 || (r < 0 && errno == EINTR)) {

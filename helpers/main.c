@@ -2,6 +2,7 @@
  *
  *   launch -- JAVA ARGV...   start the JVM with a pipe on fd 3; if it writes a plan there and exits
  *                            0, run the plan (the JVM is gone by then: nothing Java stays resident)
+ *                            (it goes on as `launch-wait FD PID` in the helper's sealed copy, selfexec.c)
  *   run-plan FILE|-          run a plan read from a file or stdin (tests, and JVM-started runs)
  *   unshare [--direct] --uidmap "I O N"... --gidmap "I O N"... -- CMD...
  *                            run CMD as root in a new user namespace with those maps, in the
@@ -20,8 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "parsers.h"
 #include "plan.h"
 #include "sandbox.h"
+#include "selfexec.h"
 #include "util.h"
 
 #define PLAN_FD 3
@@ -34,6 +37,7 @@ static int usage(void) {
 
 static int run_buffer(char *buf, ssize_t len) {
   struct plan p;
+  if (!running_sealed()) die(125, "internal error: a plan reached the helper's own file, not its sealed copy");
   if (plan_decode(&p, buf, (size_t)len)) die(125, "%s", jbox_err);
   int code = run_plan(&p);
   plan_free(&p);
@@ -68,6 +72,7 @@ static ssize_t read_plan(int fd, char **out) {
 }
 
 static volatile sig_atomic_t jvm_pid;
+static int await_plan(int plan_fd, pid_t pid);
 static void to_jvm(int sig) {
   if (jvm_pid > 0) kill(jvm_pid, sig);
 }
@@ -79,27 +84,55 @@ static int launch(char **argv) {
   if (pid < 0) die(125, "fork: %s", strerror(errno));
   if (pid == 0) {
     /* The JVM dies with us: a SIGKILL of the launcher leaves no JVM behind. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (getppid() == 1) _exit(125);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1) _exit(125);
     if (dup2(fds[1], PLAN_FD) < 0) _exit(125); /* dup2 clears FD_CLOEXEC on the copy */
     execvp(argv[0], argv);
     dprintf(2, "jbox: exec `%s`: %s (is a Java 17 runtime installed? set JAVA_HOME)\n", argv[0], strerror(errno));
     _exit(125);
   }
   close(fds[1]);
+  /* ctrl-C reaches the JVM from the terminal itself (SIG_IGN survives the execve below) */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  /* Go on in the sealed copy of the helper (selfexec.c) while the JVM starts: the copy costs
+   * nothing on the way to the sandbox. SIGTERM/SIGHUP stay blocked (and pending) until the copy
+   * passes them on. */
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigaddset(&term, SIGHUP);
+  sigprocmask(SIG_BLOCK, &term, NULL);
+  char fd_arg[16], pid_arg[16];
+  snprintf(fd_arg, sizeof fd_arg, "%d", fds[0]);
+  snprintf(pid_arg, sizeof pid_arg, "%d", (int)pid);
+  char *resume[] = {"jbox-helper", "launch-wait", fd_arg, pid_arg, NULL};
+  if (fcntl(fds[0], F_SETFD, 0) < 0) die(125, "fcntl: %s", strerror(errno));
+  reexec_sealed(resume); /* returns only when this already is the copy */
+  return await_plan(fds[0], pid);
+}
+
+/* launch, continued: a kill of this process is passed on to the JVM; then the plan, if any. */
+static int await_plan(int plan_fd, pid_t pid) {
+  trace("sealed-copy");
+  set_name("jbox");
+  fcntl(plan_fd, F_SETFD, FD_CLOEXEC);
   jvm_pid = pid;
-  /* ctrl-C reaches the JVM from the terminal itself; a kill of this process is passed on. */
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
   struct sigaction sa = {.sa_handler = to_jvm, .sa_flags = SA_RESTART};
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigaddset(&term, SIGHUP);
+  sigprocmask(SIG_UNBLOCK, &term, NULL);
   /* The plan's header carries its length: once it is all here the sandbox starts, while the JVM
    * finishes exiting in parallel (stage 0 reaps it with the other children). EOF first means
    * no plan: the JVM's status is the answer. */
   char *plan = NULL;
-  ssize_t n = read_plan(fds[0], &plan);
-  close(fds[0]);
+  ssize_t n = read_plan(plan_fd, &plan);
+  close(plan_fd);
   if (n > 0) {
     trace("plan-received");
     signal(SIGTERM, SIG_DFL);
@@ -235,17 +268,17 @@ static int unshare_mode(int argc, char **argv) {
       p.maptool = "direct";
       continue;
     }
-    if (!strcmp(argv[i], "--uidmap") && i + 1 < argc && p.nuid < 32) l = &p.uidmap[p.nuid++];
-    else if (!strcmp(argv[i], "--gidmap") && i + 1 < argc && p.ngid < 32) l = &p.gidmap[p.ngid++];
+    if (!strcmp(argv[i], "--uidmap") && i + 1 < argc && p.nuid < PLAN_MAX_MAP_LINES) l = &p.uidmap[p.nuid++];
+    else if (!strcmp(argv[i], "--gidmap") && i + 1 < argc && p.ngid < PLAN_MAX_MAP_LINES) l = &p.gidmap[p.ngid++];
     else return usage();
-    char extra;
-    if (sscanf(argv[++i], "%lu %lu %lu%c", &l->inside, &l->outside, &l->count, &extra) != 3) return usage();
+    if (idmap_parse(argv[++i], l)) die(125, "%s", jbox_err);
   }
   if (i + 1 >= argc || p.nuid == 0 || p.ngid == 0) return usage();
   p.argv = (const char **)argv + i + 1;
   p.argc = (size_t)(argc - i - 1);
   p.keep_stdin = 1;
   p.ns[NS_TIME].mode = NSM_HOST;
+  if (!running_sealed()) die(125, "internal error: unshare from the helper's own file, not its sealed copy");
   return run_plan(&p);
 }
 
@@ -257,7 +290,9 @@ int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "jbox")) return jbox_command(argc - 2, argv + 2);
   if (argc < 2) return usage();
   if (!strcmp(argv[1], "launch") && argc > 3 && !strcmp(argv[2], "--")) return launch(argv + 3);
-  if (!strcmp(argv[1], "run-plan") && argc == 3) return run_plan_file(argv[2]);
-  if (!strcmp(argv[1], "unshare")) return unshare_mode(argc - 2, argv + 2);
+  /* the other modes that run a plan: from the sealed copy from the start (selfexec.c) */
+  if (!strcmp(argv[1], "launch-wait") && argc == 4) return reexec_sealed(argv), await_plan(atoi(argv[2]), atoi(argv[3]));
+  if (!strcmp(argv[1], "run-plan") && argc == 3) return reexec_sealed(argv), run_plan_file(argv[2]);
+  if (!strcmp(argv[1], "unshare")) return reexec_sealed(argv), unshare_mode(argc - 2, argv + 2);
   return usage();
 }

@@ -136,7 +136,7 @@ static int listen_attach(void) {
 
 void monitor_detach(struct plan *p) {
   /* nothing the caller left open reaches the monitor or the sandbox */
-  close_range(3, ~0U, 0);
+  if (close_range(3, ~0U, 0) < 0) die(125, "close_range: %s", strerror(errno));
   dir_fd = open(p->statedir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir_fd < 0) die(125, "open state directory `%s`: %s", p->statedir, strerror(errno));
   /* jbox start: the directory has a state from an earlier run, and stays when this one fails */
@@ -250,7 +250,10 @@ static void accept_client(struct session *c) {
   }
   /* a client that stops reading is dropped instead of stalling the log */
   struct timeval tv = {.tv_sec = 2};
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
+    close(fd);
+    return;
+  }
   c->client = fd;
   c->cin_len = 0;
 }
@@ -297,7 +300,8 @@ void monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int m
   write_state(&s);
   /* from now on nothing holds the caller's terminal or pipes */
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null >= 0) dup2(null, 1), dup2(null, 2), close(null);
+  if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) close(1), close(2); /* never the caller's */
+  if (null > 2) close(null);
   char ready = READY;
   write_all(status_fd, &ready, 1);
   close(status_fd);

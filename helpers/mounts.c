@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "parsers.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -84,20 +85,15 @@ static const char *fdpath(int fd, char *buf, size_t len) {
   return buf;
 }
 
-struct opts {
-  unsigned long flags;
-  int ro, rec, optional;
-  const char *data;
-  char data_buf[2048];
-};
-
 /* OPTIONS is "word,word|data": mount flags and jbox words before the bar, fs data after it. */
-static int parse_opts(const char *s, struct opts *o) {
+int mount_opts_parse(const char *s, struct mount_opts *o) {
   memset(o, 0, sizeof *o);
   const char *bar = strchr(s, '|');
   size_t flen = bar ? (size_t)(bar - s) : strlen(s);
   if (bar) {
-    snprintf(o->data_buf, sizeof o->data_buf, "%s", bar + 1);
+    /* never cut short: a truncated data string would be another mount */
+    if (strlen(bar + 1) >= sizeof o->data_buf) return fail("mount data `%.40s...` too long", bar + 1);
+    memcpy(o->data_buf, bar + 1, strlen(bar + 1) + 1);
     o->data = o->data_buf;
   }
   char words[256];
@@ -113,7 +109,7 @@ static int parse_opts(const char *s, struct opts *o) {
     else if (!strcmp(w, "noexec")) o->flags |= MS_NOEXEC;
     else if (!strcmp(w, "strictatime")) o->flags |= MS_STRICTATIME;
     else if (!strcmp(w, "relatime")) o->flags |= MS_RELATIME;
-    else return fail("unknown mount option `%s`", w);
+    else return fail("unknown mount option `%.64s`", w);
   }
   return 0;
 }
@@ -142,7 +138,7 @@ static int reopen_root(const char *rootfs) {
   return 0;
 }
 
-static int do_bind(const char *source, const char *target, struct opts *o, int is_dir, const char *rootfs) {
+static int do_bind(const char *source, const char *target, struct mount_opts *o, int is_dir, const char *rootfs) {
   autofd int fd = resolve(target, is_dir ? 1 : 2);
   char p[64];
   if (fd < 0) return fail_errno("create mount point `%s`", target);
@@ -154,9 +150,9 @@ static int do_bind(const char *source, const char *target, struct opts *o, int i
 }
 
 static int op(const struct mount_op *m, const char *rootfs) {
-  struct opts o;
+  struct mount_opts o;
   char p[64];
-  if (parse_opts(m->options, &o)) return -1;
+  if (mount_opts_parse(m->options, &o)) return -1;
   const char *k = m->kind;
 
   if (!strcmp(k, "bind") || !strcmp(k, "dev")) {
@@ -257,10 +253,11 @@ static int mount_fuse_overlay(struct plan *p, const char *lower) {
       _exit(127);
     }
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(errp[1], 2);
-    syscall(SYS_close_range, 3U, ~0U, 0);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(errp[1], 2) < 0 ||
+        syscall(SYS_close_range, 3U, ~0U, 0) < 0) {
+      dprintf(errp[1], "stdio for fuse-overlayfs: %s\n", strerror(errno));
+      _exit(127);
+    }
     for (int s = 1; s < 32; s++)
       if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
     sigset_t none;

@@ -94,16 +94,17 @@ int start_network(struct plan *p, pid_t child, int *keep_fd) {
   pid_t pid = fork();
   if (pid < 0) return fail_errno("fork %s", argv[0]);
   if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* stdin and stdout /dev/null, stderr our pipe (its complaints become our one-line error),
+     * slirp4netns's ready and exit pipes as 3 and 4 (moved above 4 first, so no dup2 overwrites
+     * the other), nothing else */
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(errp[1], 2); /* its complaints become our one-line error */
-    if (is_slirp) {
-      dup2(ready[1], 3);
-      dup2(exitp[0], 4);
+    int r = is_slirp ? fcntl(ready[1], F_DUPFD, 5) : 0, x = is_slirp ? fcntl(exitp[0], F_DUPFD, 5) : 0;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || null < 0 || r < 0 || x < 0 || dup2(null, 0) < 0 ||
+        dup2(null, 1) < 0 || dup2(errp[1], 2) < 0 || (is_slirp && (dup2(r, 3) < 0 || dup2(x, 4) < 0)) ||
+        syscall(SYS_close_range, is_slirp ? 5 : 3, ~0U, 0) < 0) {
+      dprintf(errp[1], "stdio for %s: %s", argv[0], strerror(errno));
+      _exit(127);
     }
-    syscall(SYS_close_range, is_slirp ? 5 : 3, ~0U, 0);
     /* default dispositions: pasta refuses to start with an inherited SIG_IGN (Python's
      * SIGPIPE, for one) */
     for (int s = 1; s < 32; s++)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parsers.h"
 #include "util.h"
 
 const char *const ns_names[NS_COUNT] = {"user", "mnt", "pid", "net", "uts", "ipc", "cgroup", "time"};
@@ -44,10 +45,26 @@ static int parse_u(const char *s, unsigned long long *out) {
   return (errno || *end) ? -1 : 0;
 }
 
-static int parse_idmap(const char *s, struct idmap_line *l) {
-  char extra;
-  if (sscanf(s, "%lu %lu %lu%c", &l->inside, &l->outside, &l->count, &extra) != 3 || l->count == 0)
-    return fail("plan: bad id map line `%s`", s);
+/* One decimal id below 2^32 at *s, ending at `end` (a space or NUL); advances *s past it. */
+static int parse_id32(const char **s, char end, unsigned long *out) {
+  const char *c = *s;
+  unsigned long v = 0;
+  if (*c < '0' || *c > '9' || (c[0] == '0' && c[1] >= '0' && c[1] <= '9')) return -1; /* no sign, no leading 0 */
+  for (; *c >= '0' && *c <= '9'; c++) {
+    v = v * 10 + (unsigned long)(*c - '0');
+    if (v > 0xffffffffUL) return -1;
+  }
+  if (*c != end) return -1;
+  *out = v;
+  *s = *c ? c + 1 : c;
+  return 0;
+}
+
+int idmap_parse(const char *s, struct idmap_line *l) {
+  const char *c = s;
+  if (parse_id32(&c, ' ', &l->inside) || parse_id32(&c, ' ', &l->outside) || parse_id32(&c, '\0', &l->count) ||
+      l->count == 0 || l->inside + l->count > 0x100000000UL || l->outside + l->count > 0x100000000UL)
+    return fail("bad id map line `%.64s` (INSIDE OUTSIDE COUNT, ids below 2^32)", s);
   return 0;
 }
 
@@ -67,8 +84,15 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
   const char *f[4];
   unsigned long long u;
   switch (tag) {
-  case T_ARGV: p->argv[p->argc++] = v; return 0;
-  case T_ENV: p->env[p->envc++] = v; return 0;
+  case T_ARGV:
+    if (p->argc == PLAN_MAX_ITEMS) return fail("plan: more than %d arguments", PLAN_MAX_ITEMS);
+    p->argv[p->argc++] = v;
+    return 0;
+  case T_ENV:
+    /* exec_process appends HOME and the NULL: env has PLAN_MAX_ITEMS + 2 slots */
+    if (p->envc == PLAN_MAX_ITEMS) return fail("plan: more than %d environment variables", PLAN_MAX_ITEMS);
+    p->env[p->envc++] = v;
+    return 0;
   case T_CWD: p->cwd = v; return 0;
   case T_USER: p->user = v; return 0;
   case T_HOSTNAME: p->hostname = v; return 0;
@@ -89,13 +113,14 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     }
     return fail("plan: unknown namespace `%s`", f[0]);
   case T_UIDMAP:
-    if (p->nuid == 32) return fail("plan: too many uid map lines");
-    return parse_idmap(v, &p->uidmap[p->nuid++]);
+    if (p->nuid == PLAN_MAX_MAP_LINES) return fail("plan: more than %d uid map lines", PLAN_MAX_MAP_LINES);
+    return idmap_parse(v, &p->uidmap[p->nuid++]) ? fail("plan: bad uid map line `%.64s`", v) : 0;
   case T_GIDMAP:
-    if (p->ngid == 32) return fail("plan: too many gid map lines");
-    return parse_idmap(v, &p->gidmap[p->ngid++]);
+    if (p->ngid == PLAN_MAX_MAP_LINES) return fail("plan: more than %d gid map lines", PLAN_MAX_MAP_LINES);
+    return idmap_parse(v, &p->gidmap[p->ngid++]) ? fail("plan: bad gid map line `%.64s`", v) : 0;
   case T_MOUNT: {
     if (split(v, len, f, 4)) return fail("plan: bad mount record");
+    if (p->nmounts == PLAN_MAX_ITEMS) return fail("plan: more than %d mounts", PLAN_MAX_ITEMS);
     struct mount_op *m = &p->mounts[p->nmounts++];
     m->kind = f[0], m->source = f[1], m->target = f[2], m->options = f[3];
     if (!path_is_clean(m->target))
@@ -225,7 +250,7 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
                 le16(u + 4), PLAN_VERSION);
   if (le32(u + 6) != len) return fail("plan: length %u in header, %zu bytes read", le32(u + 6), len);
   p->argv = calloc(PLAN_MAX_ITEMS + 1, sizeof *p->argv);
-  p->env = calloc(PLAN_MAX_ITEMS + 1, sizeof *p->env);
+  p->env = calloc(PLAN_MAX_ITEMS + 2, sizeof *p->env); /* + HOME (exec_process) + NULL */
   p->mounts = calloc(PLAN_MAX_ITEMS, sizeof *p->mounts);
   if (!p->argv || !p->env || !p->mounts) return fail("plan: out of memory");
   /* First pass: validate lengths and make every value a NUL-terminated string in place: values
@@ -236,8 +261,6 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     unsigned tag = le16(u + off);
     uint32_t vlen = le32(u + off + 2);
     if (vlen > len - off - 6) return fail("plan: record at %zu runs past the end", off);
-    if (p->argc == PLAN_MAX_ITEMS || p->envc == PLAN_MAX_ITEMS || p->nmounts == PLAN_MAX_ITEMS)
-      return fail("plan: too many records");
     char *v = buf + off + 5; /* overlaps the header's last byte, which we no longer need */
     memmove(v, buf + off + 6, vlen);
     v[vlen] = '\0';

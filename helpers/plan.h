@@ -75,7 +75,8 @@ struct rlimit_op {
   unsigned long long soft, hard;
 };
 
-#define PLAN_MAX_ITEMS 4096
+#define PLAN_MAX_ITEMS 4096 /* ARGV, ENV and MOUNT records each */
+#define PLAN_MAX_MAP_LINES 32
 struct plan {
   char *buf; /* owns every string below */
   const char **argv;
@@ -84,7 +85,7 @@ struct plan {
   size_t envc;
   const char *cwd, *user, *hostname, *rootfs, *maptool;
   struct ns_spec ns[NS_COUNT];
-  struct idmap_line uidmap[32], gidmap[32];
+  struct idmap_line uidmap[PLAN_MAX_MAP_LINES], gidmap[PLAN_MAX_MAP_LINES];
   size_t nuid, ngid;
   struct mount_op *mounts;
   size_t nmounts;

@@ -139,7 +139,7 @@ static int drop_bounding(uint64_t keep) {
   for (int c = 0; c <= last && c < 64; c++)
     if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
       return fail_errno("drop capability %d from the bounding set", c);
-  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) return fail_errno("clear the ambient capabilities");
   return 0;
 }
 
@@ -177,6 +177,14 @@ static void exec_path(const char *file, char *const argv[], char *const envp[]) 
     p = end;
   }
   errno = saw_eacces ? EACCES : ENOENT;
+}
+
+/* Whether this user namespace refuses setgroups (/proc/self/setgroups says "deny"). */
+int setgroups_denied(void) {
+  char buf[16] = "";
+  autofd int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  return n > 0 && !strncmp(buf, "deny", 4);
 }
 
 static int has_env(struct plan *p, const char *key) {
@@ -229,7 +237,10 @@ void exec_process(struct plan *p, int errfd) {
       }
     }
     if (drop_bounding(p->caps)) goto fail125;
-    if (setgroups((size_t)ngroups, groups) < 0 && errno != EPERM) {
+    /* EPERM only where the user namespace denies setgroups (a single-id map, written without
+     * newgidmap): there the groups cannot change at all; anywhere else the caller's supplementary
+     * groups would stay with the command */
+    if (setgroups((size_t)ngroups, groups) < 0 && (errno != EPERM || !setgroups_denied())) {
       fail_errno("setgroups");
       goto fail125;
     }
@@ -251,6 +262,10 @@ void exec_process(struct plan *p, int errfd) {
   const char **env = p->env;
   size_t envc = p->envc;
   char homeenv[600];
+  if (envc > PLAN_MAX_ITEMS) { /* the decoder refuses more; env has room for HOME and the NULL */
+    fail("more than %d environment variables", PLAN_MAX_ITEMS);
+    goto fail125;
+  }
   if (sandbox && !has_env(p, "HOME")) {
     snprintf(homeenv, sizeof homeenv, "HOME=%s", home);
     env[envc++] = homeenv;

@@ -36,6 +36,7 @@
 #include <termios.h>
 
 #include "monitor.h"
+#include "parsers.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -51,8 +52,8 @@ const int forwarded[N_FORWARDED] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, S
 
 /* Starts newuidmap or newgidmap for pid; returns its pid, or -1 with the error set. */
 static pid_t start_tool(const char *tool, pid_t pid, struct idmap_line *m, size_t n) {
-  char *argv[3 + 3 * 32 + 1];
-  char nums[3 * 32][24], pidbuf[24];
+  char *argv[3 + 3 * PLAN_MAX_MAP_LINES + 1];
+  char nums[3 * PLAN_MAX_MAP_LINES][24], pidbuf[24];
   int k = 0;
   argv[k++] = (char *)tool;
   snprintf(pidbuf, sizeof pidbuf, "%d", pid);
@@ -82,11 +83,26 @@ static int wait_tool(const char *tool, pid_t t, pid_t pid) {
   return 0;
 }
 
-static int write_map(pid_t pid, const char *file, struct idmap_line *m, size_t n) {
-  char path[64], buf[1024];
+int idmap_format(char *buf, size_t size, const struct idmap_line *m, size_t n) {
+  if (n > IDMAP_MAX_LINES) return fail("id map of %zu lines (the kernel takes %d)", n, IDMAP_MAX_LINES);
+  if (size == 0) return fail("no room for an id map");
   size_t off = 0;
-  for (size_t i = 0; i < n; i++)
-    off += (size_t)snprintf(buf + off, sizeof buf - off, "%lu %lu %lu\n", m[i].inside, m[i].outside, m[i].count);
+  buf[0] = '\0';
+  for (size_t i = 0; i < n; i++) {
+    int k = snprintf(buf + off, size - off, "%lu %lu %lu\n", m[i].inside, m[i].outside, m[i].count);
+    if (k < 0 || (size_t)k >= size - off) return fail("id map longer than %zu bytes", size - 1);
+    off += (size_t)k;
+  }
+  return (int)off;
+}
+
+static int write_map(pid_t pid, const char *file, struct idmap_line *m, size_t n) {
+  char path[64], buf[IDMAP_MAX_BYTES];
+  if (idmap_format(buf, sizeof buf, m, n) < 0) {
+    char why[sizeof jbox_err];
+    memcpy(why, jbox_err, sizeof why);
+    return fail("%s: %.400s", file, why);
+  }
   snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
   if (write_file(path, buf) < 0) return fail_errno("write %s", path);
   return 0;
@@ -304,7 +320,11 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
     _exit(125);
   }
   if (child == 0) {
-    if (p->tty) setsid(), ioctl(0, TIOCSCTTY, 0); /* the command leads the terminal's session */
+    if (p->tty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)) { /* the command leads the terminal's session */
+      fail_errno("make the pty the command's terminal");
+      report(errfd, 125);
+      _exit(125);
+    }
     sigprocmask(SIG_SETMASK, &old, NULL);
     exec_process(p, errfd);
   }
@@ -329,7 +349,7 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
  * PR_SET_PDEATHSIG from stage 1 stays, so a killed monitor still takes everything down. */
 static __attribute__((noreturn)) void reap(pid_t inner) {
   set_name("jbox:reaper");
-  syscall(SYS_close_range, 0U, ~0U, 0); /* errpipe, sync, the log pipe, the caller's stdio */
+  if (syscall(SYS_close_range, 0U, ~0U, 0) < 0) _exit(125); /* errpipe, sync, the log pipe, the caller's stdio */
   /* not the caller's directory, which would stay pinned: a cwd of `/` ends in the sandbox's root
    * whether this runs before or after pivot_root (which moves the old root's users) */
   (void)!chdir("/");
@@ -403,7 +423,7 @@ static int rearm_deathsig(int sync) {
 
 static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd) {
   set_name("jbox:stage1");
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(125);
   char c;
   if (RETRY(read(sync, &c, 1)) != 1 || c != MAPS_DONE) _exit(125); /* stage 0 failed or died */
   if (p->ns[NS_USER].mode == NSM_NEW) {
@@ -411,7 +431,12 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
       fail_errno("become root in the user namespace");
       goto out;
     }
-    if (p->maptool && !strcmp(p->maptool, "newidmap")) setgroups(0, NULL);
+    /* none of the caller's supplementary groups comes along; newgidmap denies setgroups itself
+     * when the map holds only the caller's own gid, and then they cannot be dropped at all */
+    if (p->maptool && !strcmp(p->maptool, "newidmap") && setgroups(0, NULL) < 0 && (errno != EPERM || !setgroups_denied())) {
+      fail_errno("drop the supplementary groups");
+      goto out;
+    }
     if (rearm_deathsig(sync)) goto out;
   }
   if (p->ns[NS_TIME].mode == NSM_NEW && enter_timens(p)) goto out;
@@ -576,8 +601,10 @@ int run_plan(struct plan *p) {
     if (i != NS_TIME && p->ns[i].mode == NSM_NEW) flags |= ns_clone_flag[i];
 
   int sv[2], ep[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(ep, O_CLOEXEC) < 0)
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+    remove_host_dir(p);
     die(125, "socketpair: %s", strerror(errno));
+  }
 
   /* Signals are taken through a signalfd from before the clone, so none is lost in between;
    * stage 1 unblocks them again before execve. */
@@ -587,6 +614,10 @@ int run_plan(struct plan *p) {
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&mask, forwarded[i]);
   sigprocmask(SIG_BLOCK, &mask, NULL);
   int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sigfd < 0) {
+    remove_host_dir(p);
+    die(125, "signalfd: %s", strerror(errno));
+  }
 
   pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
   if (child < 0) {

@@ -21,6 +21,7 @@ int setup_mounts(struct plan *p); /* then the op list, up to and including pivot
 int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups,
                  char *home, size_t homelen); /* in the new root */
 __attribute__((noreturn)) void exec_process(struct plan *p, int errfd);
+int setgroups_denied(void); /* /proc/self/setgroups says "deny" (process.c) */
 void report(int errfd, int code);
 int read_report(int fd);                /* the other end of report(): the code, or -1 at EOF */
 int start_network(struct plan *p, pid_t child, int *keep_fd); /* network.c */

@@ -52,7 +52,19 @@ public final class Jbox {
   }
 
   public static Result run(List<String> args, Map<String, String> extraEnv) {
+    return run(builder(args), args, extraEnv);
+  }
+
+  /** As {@link #run(List, Map)}, started as {@code HELPER jbox ARGS} (a copy of the helper elsewhere). */
+  public static Result runWith(Path helper, List<String> args, Map<String, String> extraEnv) {
     ProcessBuilder pb = builder(args);
+    pb.command().set(0, helper.toString());
+    pb.command().add(1, "jbox");
+    pb.environment().put("JBOX_HELPER", helper.toString());
+    return run(pb, args, extraEnv);
+  }
+
+  private static Result run(ProcessBuilder pb, List<String> args, Map<String, String> extraEnv) {
     if (extraEnv != null) pb.environment().putAll(extraEnv);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     try {

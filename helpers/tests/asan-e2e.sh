@@ -1,0 +1,33 @@
+#!/bin/bash
+# asan-e2e.sh HELPER: the helper built with ASan and UBSan (build/asan/jbox-helper) end to end, as
+# whoever runs `make check` (the unprivileged test account in CI): hostile input must end in a
+# one-line error and exit 125, the plain path must work, and no sanitizer may report anything.
+set -u
+h=$1
+export ASAN_OPTIONS=detect_leaks=0:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+failed=0
+check() { # NAME EXPECTED-CODE CMD...
+  local name=$1 want=$2
+  shift 2
+  local err
+  err=$("$@" 2>&1 >/dev/null </dev/null)
+  local code=$?
+  if [ "$code" != "$want" ] || grep -qE 'Sanitizer|runtime error' <<<"$err" ||
+     { [ "$want" = 125 ] && { [ "$(wc -l <<<"$err")" != 1 ] || [[ $err != jbox:* ]]; }; }; then
+    echo "FAIL asan-e2e $name: exit $code (want $want)" >&2
+    printf '%s\n' "$err" | head -40 >&2
+    failed=$((failed + 1))
+  fi
+}
+uid=$(id -u) gid=$(id -g)
+# 32 id map lines as long as the old parser let through: 2 KiB of map text
+long=()
+for i in $(seq 32); do long+=(--uidmap "18446744073709551615 18446744073709551615 18446744073709551615"); done
+check "32 overlong uid map lines" 125 "$h" unshare --direct "${long[@]}" --gidmap "0 $gid 1" -- /bin/true
+check "a uid map range past 2^32" 125 "$h" unshare --direct --uidmap "4294967295 $uid 2" --gidmap "0 $gid 1" -- /bin/true
+check "root in a user namespace of our own id" 0 "$h" unshare --direct --uidmap "0 $uid 1" --gidmap "0 $gid 1" -- /bin/sh -c 'test "$(id -u)" = 0'
+check "the golden plan" 125 "$h" run-plan tests/golden/plan.bin
+check "a truncated plan" 125 bash -c 'head -c 100 tests/golden/plan.bin | "$0" run-plan -' "$h"
+check "no plan" 125 "$h" run-plan /dev/null
+[ $failed = 0 ] && echo "asan-e2e: 6 checks passed"
+exit $((failed != 0))
