@@ -209,6 +209,11 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     p->preserve_fds = (int)n;
     return 0;
   }
+  case T_NFT:
+    if (split(v, len, f, 2) || !path_is_clean(f[0])) return fail("plan: bad nft record");
+    p->nft_path = f[0];
+    p->nft_rules = f[1];
+    return 0;
   case T_STATEDIR:
     if (!path_is_clean(v)) return fail("plan: state directory `%s` is not a clean absolute path", v);
     p->statedir = v;
@@ -314,7 +319,8 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     memmove(v, buf + off + 6, vlen);
     v[vlen] = '\0';
     if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK && tag != T_OVERLAY &&
-        tag != T_ATTACH && tag != T_FUSE && tag != T_SYSCTL && tag != T_OCI)
+        tag != T_ATTACH && tag != T_FUSE && tag != T_SYSCTL && tag != T_OCI &&
+        tag != T_NFT)
       return fail("plan: record %u holds a NUL byte", tag);
     if (record(p, tag, v, vlen)) return -1;
     off += 6 + vlen;
@@ -322,6 +328,7 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
   /* an attach plan names a sandbox and nothing else; every other plan runs a command */
   if (p->argc == 0 && !(p->attach_dir && !p->statedir)) return fail("plan: no command");
   if (p->fuse_path && !p->ovl_lower) return fail("plan: fuse-overlayfs without an overlay");
+  if (p->nft_path && p->ns[NS_NET].mode != NSM_NEW) return fail("plan: nft rules need a new network namespace");
   return 0;
 }
 

@@ -47,6 +47,7 @@ enum plan_tag {
   T_UMASK = 31,    /* octal umask of the command */
   T_OOMSCORE = 32, /* oom_score_adj of the command, -1000..1000 */
   T_DOMAINNAME = 33, /* NIS domain name, set with the hostname when the uts namespace is new */
+  T_NFT = 34,      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
@@ -112,6 +113,7 @@ struct plan {
   const char *fuse_path;                        /* T_FUSE */
   int fuse_fallback;                            /* T_FUSE mode "fallback" */
   const char *sysctl_key[32], *sysctl_value[32]; /* T_SYSCTL */
+  const char *nft_path, *nft_rules;              /* T_NFT */
   size_t nsysctl;
   int preserve_fds;                  /* T_PRESERVE_FDS */
   const char *statedir;              /* T_STATEDIR */

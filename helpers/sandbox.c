@@ -436,6 +436,21 @@ static int send_pid1(int sync) {
   return 0;
 }
 
+/* A change of the effective uid clears PR_SET_PDEATHSIG and makes the process non-dumpable, and
+ * becoming root of the user namespace is one when uid 0 inside is not the caller's own uid
+ * (keep-id maps it to a subordinate id). Set the death signal again, then check that stage 0 did
+ * not die in between (its end of `sync` would be closed). Dumpable again, so that the caller can
+ * open /proc/PID/ns/ of the sandbox's pid 1 (jbox exec, a second jbox shell) when it is --init,
+ * which never execs: the caller owns the user namespace, while a process inside needs the same uid
+ * 0 or CAP_SYS_PTRACE there. */
+static int rearm_deathsig(int sync) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  struct pollfd pf = {sync, 0, 0};
+  if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP)) _exit(125);
+  return 0;
+}
+
 static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd) {
   set_name("jbox:stage1");
   /* an OCI container outlives `create`: the engine's subreaper becomes its parent */
@@ -460,6 +475,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
       fail_errno("drop the supplementary groups");
       goto out;
     }
+    if (rearm_deathsig(sync)) goto out;
   }
   if (p->ns[NS_TIME].mode == NSM_NEW && enter_timens(p)) goto out;
   if (p->ns[NS_UTS].mode == NSM_NEW && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0) {
@@ -472,6 +488,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   }
   if (p->loopback && loopback_up()) goto out;
   if (apply_sysctls(p)) goto out;
+  if (p->nft_path && apply_nft(p)) goto out;
   int nested = 0;
   if (p->ns[NS_MNT].mode == NSM_NEW) {
     int fuse = mount_root(p);

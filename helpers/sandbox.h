@@ -27,6 +27,7 @@ int confine_init(struct plan *p); /* --init's pid 1 after the fork: /dev/null st
 int read_report(int fd);                /* the other end of report(): the code, or -1 at EOF */
 int start_network(struct plan *p, pid_t child, int *keep_fd); /* network.c */
 void stop_network(void);
+int apply_nft(struct plan *p); /* T_NFT: stage 1 loads the rules into its network namespace */
 int start_cleaner(struct plan *p, pid_t child); /* cleanup.c */
 void finish_cleaner(void);
 void remove_host_dir(struct plan *p); /* T_RMDIR now: setup failed before the cleaner started */

@@ -4,6 +4,7 @@ import dev.jbox.JboxException;
 import dev.jbox.image.store.Containers;
 import dev.jbox.json.Json;
 import dev.jbox.state.Sandbox;
+import dev.jbox.state.ShellSandboxes;
 import dev.jbox.state.State;
 import dev.jbox.state.Status;
 import java.util.ArrayList;
@@ -38,7 +39,8 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
   public Integer call() {
     if (!format.equals("table") && !format.equals("json")) throw new JboxException("ps: --format must be table or json");
     long now = System.currentTimeMillis();
-    List<Sandbox> detached = store().list();
+    dev.jbox.state.Store states = store(); // once: opening it may warn
+    List<Sandbox> detached = states.list();
     List<Row> list = new ArrayList<>();
     for (Sandbox s : detached) {
       Status st = s.status();
@@ -48,6 +50,11 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
     for (Containers.Entry e : KeptSandboxes.foreground(KeptSandboxes.existing(PicoMain.of(spec).err()), detached)) {
       Status st = KeptSandboxes.status(e);
       list.add(new Row(e.id(), e.name(), e.image(), e.command(), e.created(), st, KeptSandboxes.pid(e, st), false));
+    }
+    for (ShellSandboxes.Entry e : ShellSandboxes.list(states.root())) {
+      // a project's dev shell (jbox shell): its id is the project's, its image the host's root
+      Status st = new Status(Status.Kind.RUNNING, null, e.state().started(), false);
+      list.add(new Row(e.projectId(), e.name(), "(host) " + e.project(), List.of("jbox", "shell"), e.created(), st, e.state().pid(), false));
     }
     list.sort(Comparator.comparingLong(Row::created));
     List<String[]> rows = new ArrayList<>();

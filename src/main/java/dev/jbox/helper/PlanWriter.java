@@ -39,6 +39,8 @@ public final class PlanWriter {
   public static final int T_STATEDIR = 20;
   /** exec: "PID STARTTIME" of the sandbox's pid 1, whose namespaces the helper joins (helpers/exec.c). */
   public static final int T_EXEC = 21;
+  /** jbox shell --allow-host: "NFT_PATH\0RULES", loaded in the sandbox's new network namespace (helpers/network.c). */
+  public static final int T_NFT = 34;
   /** attach: "STATEDIR\0MODE\0KEYS" (MODE tty, stdin or none; KEYS decimal bytes; helpers/attach.c). */
   public static final int T_ATTACH = 22;
 
