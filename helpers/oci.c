@@ -56,6 +56,7 @@ void oci_discard(struct plan *p) {
 }
 
 void oci_stage1_keep_sync(int sync) { sync_fd = sync; }
+int oci_stage1_fifo(void) { return fifo_fd; }
 
 int oci_wait_start(struct plan *p) {
   char c = CREATED, path[64];

@@ -443,8 +443,8 @@ static int send_pid1(int sync) {
  * open /proc/PID/ns/ of the sandbox's pid 1 (jbox exec, a second jbox shell) when it is --init,
  * which never execs: the caller owns the user namespace, while a process inside needs the same uid
  * 0 or CAP_SYS_PTRACE there. */
-static int rearm_deathsig(int sync) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+static int rearm_deathsig(struct plan *p, int sync) {
+  if (!p->oci_mode) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* an OCI container outlives `create` */
   prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   struct pollfd pf = {sync, 0, 0};
   if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP)) _exit(125);
@@ -457,10 +457,11 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   if (!p->oci_mode && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(125);
   /* Stage 1 becomes root of the sandbox: it keeps none of stage 0's descriptors (the lock on
    * containers/ID/state, the state directory, attach.sock, the caller's status pipe), only its
-   * channels to stage 0, the log pipe ends of a detached sandbox and the preserved fds. */
-  int keep[4] = {sync, errfd, -1, -1};
+   * channels to stage 0, the log pipe ends of a detached sandbox, an OCI container's exec fifo
+   * (oci_prepare, opened O_PATH before the clone) and the preserved fds. */
+  int keep[5] = {sync, errfd, -1, -1, p->oci_mode ? oci_stage1_fifo() : -1};
   if (p->statedir) monitor_stage1_keep(keep + 2);
-  close_except(p->preserve_fds, keep, 4);
+  close_except(p->preserve_fds, keep, 5);
   char c;
   if (RETRY(read(sync, &c, 1)) != 1 || c != MAPS_DONE) _exit(125); /* stage 0 failed or died */
   if (p->ns[NS_USER].mode == NSM_NEW) {
@@ -475,7 +476,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
       fail_errno("drop the supplementary groups");
       goto out;
     }
-    if (rearm_deathsig(sync)) goto out;
+    if (rearm_deathsig(p, sync)) goto out;
   }
   if (p->ns[NS_TIME].mode == NSM_NEW && enter_timens(p)) goto out;
   if (p->ns[NS_UTS].mode == NSM_NEW && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0) {

@@ -37,6 +37,7 @@ void lock_exited(int code);           /* ... exited with code */
 /* the OCI runtime (oci.c): the create/start split of a T_OCI plan */
 int oci_prepare(struct plan *p);               /* stage 0, before the clone: the exec fifo */
 void oci_discard(struct plan *p);              /* setup failed: remove the state directory */
+int oci_stage1_fifo(void);                      /* stage 1: the exec fifo's O_PATH fd, kept through close_except */
 void oci_stage1_keep_sync(int sync);           /* stage 1: `sync` stays open for oci_wait_start */
 int oci_wait_start(struct plan *p);            /* stage 1, last before execve: 'C', then the fifo */
 int oci_stage0(struct plan *p, pid_t child, int sync, int errfd, int sigfd); /* after MAPS_DONE */
