@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -407,6 +408,9 @@ int confine_init(struct plan *p) {
   if (setgroups(0, NULL) < 0 && errno != EPERM) return fail_errno("init: setgroups");
   if (setresgid(gid, gid, gid) < 0) (void)!setresgid(0, 0, 0);
   if (setresuid(uid, uid, uid) < 0) (void)!setresuid(0, 0, 0);
+  /* a uid change clears the death signal (keep-id: the command's uid is not 0): pid 1 must still
+   * die with stage 0 (run_init checks that stage 0 did not die in between) */
+  if (!p->oci_mode && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return fail_errno("init: PR_SET_PDEATHSIG");
   if (set_caps(0, 1)) return -1;
   title_wipe_env();
   if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return fail_errno("init: PR_SET_DUMPABLE");

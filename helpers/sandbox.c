@@ -359,6 +359,12 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
     report(errfd, 125);
     _exit(125);
   }
+  /* stage 0 died before confine_init set the death signal again: errpipe has no reader left */
+  struct pollfd pf = {errfd, 0, 0};
+  if (!p->oci_mode && poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR)) {
+    kill(child, SIGKILL);
+    _exit(125);
+  }
   close(errfd);
   init_child = child;
   struct sigaction sa = {.sa_handler = init_forward, .sa_flags = SA_RESTART};
