@@ -11,7 +11,7 @@ pass=0 fail=0
 check() { if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1: $3"; fi; }
 fishc() { fish -c "source '$dir/jbox.fish'; complete -C '$1'" 2>&1 | cut -f1; }
 zshc() {
-  zsh -c "autoload -U +X compinit && compinit -u -d /dev/null; sed '\$d' '$dir/_jbox' > \"\${TMPDIR:-/tmp}/_jbox.\$\$\"; source \"\${TMPDIR:-/tmp}/_jbox.\$\$\"; rm -f \"\${TMPDIR:-/tmp}/_jbox.\$\$\"
+  zsh -c "autoload -U +X compinit && compinit -u -D; sed '\$d' '$dir/_jbox' > \"\${TMPDIR:-/tmp}/_jbox.\$\$\"; source \"\${TMPDIR:-/tmp}/_jbox.\$\$\"; rm -f \"\${TMPDIR:-/tmp}/_jbox.\$\$\"
     emulate -L sh; setopt kshglob noshglob braceexpand
     COMP_WORDS=($1); COMP_CWORD=\$(( \${#COMP_WORDS[@]} - 1 )); COMPREPLY=(); _jbox_bash; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>&1
 }
