@@ -44,6 +44,7 @@ void remove_tree(const char *dir) {
 
 void remove_host_dir(struct plan *p) {
   if (p->rmdir) remove_tree(p->rmdir);
+  if (p->oci_statedir) oci_discard(p);
 }
 
 /* The directory of an image sandbox's lock file (containers/<id>/), its record and layer. */

@@ -94,6 +94,7 @@ int run_exec(struct plan *p) {
   /* before anything of the sandbox is joined: not dumpable, and no fd but 0, 1, 2 */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die(125, "PR_SET_DUMPABLE: %s", strerror(errno));
   if (close_from(3 + p->preserve_fds) < 0) die(125, "close_range: %s", strerror(errno));
+  if (p->oci_mode && oci_exec_prepare(p)) die(125, "%s", jbox_err); /* host paths: before the chroot */
   if (join(p)) die(125, "%s", jbox_err);
   p->rootfs = "/"; /* exec_process: apply the sandbox's user, rlimit, cwd and capability rules */
   int master = -1, slave = -1;
@@ -152,6 +153,14 @@ int run_exec(struct plan *p) {
   if (code >= 0) {
     waitpid(child, NULL, 0);
     return code;
+  }
+  if (p->oci_mode) {
+    int r = oci_exec_started(p, child, &master);
+    if (r < 0) {
+      kill(child, SIGKILL);
+      die(125, "%s", jbox_err);
+    }
+    if (r == 1) return 0; /* exec --detach: the process is left to the caller's subreaper */
   }
   return supervise(child, sigfd, master);
 }

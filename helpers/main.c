@@ -168,6 +168,9 @@ static int await_plan(int plan_fd, pid_t pid) {
   return WEXITSTATUS(st);
 }
 
+/* The JVM's entry point: jbox's, or the OCI runtime's (oci_command). */
+static const char *main_class = "dev.jbox.cli.Main";
+
 static int is_file(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
@@ -419,7 +422,7 @@ static int jbox_command(int argc, char **argv) {
       /* two archives: `run`'s, kept small because mapping an archive costs start-up time in
        * proportion to its size, and every other command's (pull's HTTP and TLS classes made a
        * shared archive five times larger and every run 2-4 ms slower) */
-      const char *suffix = argc > 0 && !strcmp(argv[0], "run") ? ".jsa" : "-cli.jsa";
+      const char *suffix = argc > 0 && !strcmp(argv[0], "run") && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa" : "-cli.jsa";
       jsa = cds_for_jar(java, cp, cplen, suffix, self);
     }
     if (jsa && access(jsa, R_OK) == 0) {
@@ -432,10 +435,24 @@ static int jbox_command(int argc, char **argv) {
     jv[k++] = t;
   jv[k++] = "-cp";
   jv[k++] = cp;
-  jv[k++] = "dev.jbox.cli.Main";
+  jv[k++] = main_class;
   for (int i = 0; i < argc; i++) jv[k++] = argv[i];
   jv[k] = NULL;
   return launch((char **)jv);
+}
+
+/* `jbox-oci`, the OCI runtime (invoked under that name, e.g. a symlink to the helper, or as
+ * `jbox-helper jbox-oci ARGS`): the same launcher with the runtime's entry point; its plans carry
+ * T_OCI (oci.c). */
+static int oci_command(int argc, char **argv) {
+  main_class = "dev.jbox.oci.Main";
+  /* containerd's shim runs `delete` in a bundle directory it has already removed, and a JVM
+   * cannot start without a working directory: relative paths mean nothing there anyway */
+  char cwd[PATH_MAX];
+  if (!getcwd(cwd, sizeof cwd) && chdir("/") < 0) die(125, "chdir /: %s", strerror(errno));
+  /* start, kill and delete on their happy paths need no JVM (oci_fast.c); -1: the JVM decides */
+  if (!getenv("JBOX_OCI_NO_FAST") && oci_fast(argc, argv) == 0) return 0;
+  return jbox_command(argc, argv);
 }
 
 static int run_plan_file(const char *file) {
@@ -490,6 +507,8 @@ int main(int argc, char **argv) {
   base = base ? base + 1 : argv[0];
   if (!strcmp(base, "jbox")) return jbox_command(argc - 1, argv + 1);
   if (argc >= 2 && !strcmp(argv[1], "jbox")) return jbox_command(argc - 2, argv + 2);
+  if (!strcmp(base, "jbox-oci")) return oci_command(argc - 1, argv + 1);
+  if (argc >= 2 && !strcmp(argv[1], "jbox-oci")) return oci_command(argc - 2, argv + 2);
   if (argc < 2) return usage();
   if (!strcmp(argv[1], "launch") && argc > 3 && !strcmp(argv[2], "--")) return launch(argv + 3);
   /* the other modes that run a plan: from the sealed copy from the start (selfexec.c) */

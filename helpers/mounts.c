@@ -25,6 +25,11 @@
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
 #endif
+#ifndef MOUNT_ATTR_NOSUID
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
@@ -150,17 +155,39 @@ static int resolve_nofollow(const char *target) {
   return openat2_(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, IN_ROOT);
 }
 
-static int do_bind(const char *source, const char *target, struct mount_opts *o, int is_dir) {
+/* A bind onto `/` stacks a new root on the rootfs directory (jbox shell binds the host's `/`
+ * there): root_fd still names the directory underneath, where lookups would not see the new
+ * mount, so it is opened again through the rootfs path, which ends on the topmost mount. */
+static int reopen_root(const char *rootfs) {
+  int fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail_errno("open the new root `%s`", rootfs);
+  close(root_fd);
+  root_fd = fd;
+  return 0;
+}
+
+static int do_bind(const char *source, const char *target, struct mount_opts *o, int is_dir, const char *rootfs) {
   autofd int fd = o->nofollow && !is_dir ? resolve_nofollow(target) : resolve(target, is_dir ? 1 : 2);
   char p[64];
   if (fd < 0) return fail_errno("create mount point `%s`", target);
   if (mount(source, fdpath(fd, p, sizeof p), NULL, MS_BIND | (o->rec ? MS_REC : 0), NULL) < 0)
     return fail_errno("bind `%s` on `%s`", source, target);
+  if (!strcmp(target, "/") && reopen_root(rootfs)) return -1;
+  /* nosuid, nodev, noexec of a bind (an OCI mount's options): a bind mount ignores them, so they
+   * are set on the new mount (and its submounts with rec) like ro, keeping the locked flags */
+  unsigned long long set = (o->flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) | (o->flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+                           (o->flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+  if (set) {
+    autofd int m = resolve(target, 0);
+    struct mount_attr attr = {.attr_set = set};
+    if (m < 0 || syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH | (o->rec ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+      return fail_errno("set nosuid/nodev/noexec on `%s`", target);
+  }
   if (o->ro) return make_readonly(target, o->rec);
   return 0;
 }
 
-static int op(const struct mount_op *m) {
+static int op(const struct mount_op *m, const char *rootfs) {
   struct mount_opts o;
   char p[64];
   if (mount_opts_parse(m->options, &o)) return -1;
@@ -172,7 +199,7 @@ static int op(const struct mount_op *m) {
       if (o.optional) return 0;
       return fail_errno("bind source `%s`", m->source);
     }
-    return do_bind(m->source, m->target, &o, S_ISDIR(st.st_mode));
+    return do_bind(m->source, m->target, &o, S_ISDIR(st.st_mode), rootfs);
   }
   if (!strcmp(k, "mask")) {
     autofd int fd = resolve(m->target, 0);
@@ -212,10 +239,12 @@ static int op(const struct mount_op *m) {
     autofd int fd = resolve(m->target, 1);
     return fd < 0 ? fail_errno("mkdir `%s`", m->target) : 0;
   }
-  /* A new filesystem instance: proc, sysfs, tmpfs, devpts, mqueue, cgroup2. */
+  /* A new filesystem instance: proc, sysfs, tmpfs, devpts, mqueue, cgroup2, overlay (jbox
+   * shell's home: its lowerdir, upperdir and workdir in the data are host paths, resolved before
+   * pivot_root). */
   const char *fstype = k;
   if (strcmp(k, "proc") && strcmp(k, "sysfs") && strcmp(k, "tmpfs") && strcmp(k, "devpts") &&
-      strcmp(k, "mqueue") && strcmp(k, "cgroup2"))
+      strcmp(k, "mqueue") && strcmp(k, "cgroup2") && strcmp(k, "overlay"))
     return fail("unknown mount kind `%s`", k);
   autofd int fd = resolve(m->target, 1);
   if (fd < 0) return fail_errno("create mount point `%s`", m->target);
@@ -329,7 +358,7 @@ int setup_mounts(struct plan *p) {
   root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return fail_errno("open rootfs `%s`", p->rootfs);
   for (size_t i = 0; i < p->nmounts; i++)
-    if (op(&p->mounts[i])) return -1;
+    if (op(&p->mounts[i], p->rootfs)) return -1;
   if (fchdir(root_fd) < 0) return fail_errno("chdir rootfs");
   /* pivot_root(".", "."): the old root ends up stacked under the new one and is detached at
    * once, so no host path stays reachable from the sandbox. */

@@ -167,3 +167,42 @@ failed:;
   m = (ssize_t)strlen(msg);
   return fail("%s failed%s%s", strrchr(argv[0], '/') + 1, m > 0 ? ": " : "", m > 0 ? msg : "");
 }
+
+/* T_NFT (jbox shell --allow-host): stage 1, root of the sandbox's user namespace and member of its
+ * new network namespace, before any capability is dropped and before pivot_root (the host's nft
+ * binary is still reachable), runs `nft -f -` with the plan's rules on its stdin. The rules belong
+ * to the sandbox's own namespace: nothing inside can change them once capabilities are gone, and
+ * they cover every program, whether it honours a proxy variable or not. */
+int apply_nft(struct plan *p) {
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) return fail_errno("pipe for nft");
+  pid_t pid = fork();
+  if (pid < 0) return fail_errno("fork nft");
+  if (pid == 0) {
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0) _exit(127);
+    syscall(SYS_close_range, 3U, ~0U, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execl(p->nft_path, "nft", "-f", "-", (char *)NULL);
+    dprintf(2, "exec: %s", strerror(errno));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  int w = write_all(in[1], p->nft_rules, strlen(p->nft_rules));
+  close(in[1]);
+  char msg[512] = "";
+  size_t n = 0;
+  ssize_t r;
+  while (n < sizeof msg - 1 && (r = read(out[0], msg + n, sizeof msg - 1 - n)) > 0) n += (size_t)r;
+  msg[n] = '\0';
+  close(out[0]);
+  for (char *c = msg; *c; c++)
+    if (*c == '\n') *c = ' ';
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (w < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) return fail("nft `%s` refused the sandbox's rules: %s", p->nft_path, msg);
+  return 0;
+}

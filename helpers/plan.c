@@ -98,7 +98,7 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
   case T_HOSTNAME: p->hostname = v; return 0;
   case T_ROOTFS: p->rootfs = v; return 0;
   case T_MAPTOOL:
-    if (strcmp(v, "newidmap") && strcmp(v, "direct")) return fail("plan: bad map tool `%s`", v);
+    if (strcmp(v, "newidmap") && strcmp(v, "direct") && strcmp(v, "privileged")) return fail("plan: bad map tool `%s`", v);
     p->maptool = v;
     return 0;
   case T_NS:
@@ -209,6 +209,11 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     p->preserve_fds = (int)n;
     return 0;
   }
+  case T_NFT:
+    if (split(v, len, f, 2) || !path_is_clean(f[0])) return fail("plan: bad nft record");
+    p->nft_path = f[0];
+    p->nft_rules = f[1];
+    return 0;
   case T_STATEDIR:
     if (!path_is_clean(v)) return fail("plan: state directory `%s` is not a clean absolute path", v);
     p->statedir = v;
@@ -239,6 +244,52 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     p->attach_dir = f[0];
     return 0;
   }
+  case T_OCI: {
+    if (split(v, len, f, 4)) return fail("plan: bad OCI record");
+    if (strcmp(f[0], "create") && strcmp(f[0], "run") && strcmp(f[0], "start") && strcmp(f[0], "exec") && strcmp(f[0], "exec-detach")) return fail("plan: bad OCI mode `%s`", f[0]);
+    if (!path_is_clean(f[1]) || strlen(f[1]) < 2) return fail("plan: OCI state directory `%s` is not a clean absolute path", f[1]);
+    if ((*f[2] && !path_is_clean(f[2])) || (*f[3] && !path_is_clean(f[3])))
+      return fail("plan: OCI pid file or console socket is not a clean absolute path");
+    p->oci_mode = f[0], p->oci_statedir = f[1];
+    p->oci_pidfile = *f[2] ? f[2] : NULL;
+    p->oci_console = *f[3] ? f[3] : NULL;
+    return 0;
+  }
+  case T_CAPSETS: {
+    unsigned long long b, e, pm, i, a;
+    char extra;
+    if (sscanf(v, "%llu %llu %llu %llu %llu%c", &b, &e, &pm, &i, &a, &extra) != 5 || v[0] < '0' || v[0] > '9')
+      return fail("plan: bad capability sets `%s`", v);
+    if ((e & ~pm) || (a & ~(pm & i))) return fail("plan: capability sets `%s`: effective not in permitted, or ambient not in permitted and inheritable", v);
+    p->caps = b, p->cap_effective = e, p->cap_permitted = pm, p->cap_inheritable = i, p->cap_ambient = a;
+    p->has_capsets = 1;
+    return 0;
+  }
+  case T_GROUPS:
+    if (p->ngroups == 64 || parse_u(v, &u) || u > 0xfffffffeULL) return fail("plan: bad or too many groups `%s`", v);
+    p->groups[p->ngroups++] = (unsigned)u;
+    p->has_groups = 1;
+    return 0;
+  case T_UMASK: {
+    char *end;
+    errno = 0;
+    unsigned long m = strtoul(v, &end, 8);
+    if (*v < '0' || *v > '7' || errno || *end || m > 0777) return fail("plan: bad umask `%s`", v);
+    p->umask_value = (unsigned)m, p->has_umask = 1;
+    return 0;
+  }
+  case T_OOMSCORE: {
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!*v || errno || *end || n < -1000 || n > 1000) return fail("plan: bad oom_score_adj `%s`", v);
+    p->oom_score_adj = (int)n, p->has_oom = 1;
+    return 0;
+  }
+  case T_DOMAINNAME:
+    if (len > 64) return fail("plan: domain name longer than 64 bytes");
+    p->domainname = v;
+    return 0;
   default: return fail("plan: unknown record tag %u", tag);
   }
 }
@@ -268,7 +319,8 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     memmove(v, buf + off + 6, vlen);
     v[vlen] = '\0';
     if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK && tag != T_OVERLAY &&
-        tag != T_ATTACH && tag != T_FUSE && tag != T_SYSCTL)
+        tag != T_ATTACH && tag != T_FUSE && tag != T_SYSCTL && tag != T_OCI &&
+        tag != T_NFT)
       return fail("plan: record %u holds a NUL byte", tag);
     if (record(p, tag, v, vlen)) return -1;
     off += 6 + vlen;
@@ -276,6 +328,7 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
   /* an attach plan names a sandbox and nothing else; every other plan runs a command */
   if (p->argc == 0 && !(p->attach_dir && !p->statedir)) return fail("plan: no command");
   if (p->fuse_path && !p->ovl_lower) return fail("plan: fuse-overlayfs without an overlay");
+  if (p->nft_path && p->ns[NS_NET].mode != NSM_NEW) return fail("plan: nft rules need a new network namespace");
   return 0;
 }
 

@@ -40,6 +40,14 @@ enum plan_tag {
   T_LOCKFILE = 25, /* the sandbox's lock and state file (<store>/containers/<id>/state), OFD-locked while it lives (cleanup.c) */
   T_SYSCTL = 26,   /* "KEY\0VALUE": written to /proc/sys/KEY (dots as slashes) in the sandbox's namespaces */
   T_PRESERVE_FDS = 27, /* "N": the caller's fds 3..3+N-1 pass to the command (--preserve-fds); never recorded for jbox start */
+  /* the OCI runtime (oci.c, PROTOCOL.md "The OCI runtime") */
+  T_OCI = 28,      /* "MODE\0STATEDIR\0PIDFILE\0CONSOLE": MODE create|start|run|exec|exec-detach; PIDFILE, CONSOLE absolute or empty */
+  T_CAPSETS = 29,  /* "BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT": decimal masks, in place of T_CAPS */
+  T_GROUPS = 30,   /* one supplementary gid (decimal): the groups are exactly these, not /etc/group's */
+  T_UMASK = 31,    /* octal umask of the command */
+  T_OOMSCORE = 32, /* oom_score_adj of the command, -1000..1000 */
+  T_DOMAINNAME = 33, /* NIS domain name, set with the hostname when the uts namespace is new */
+  T_NFT = 34,      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
@@ -105,6 +113,7 @@ struct plan {
   const char *fuse_path;                        /* T_FUSE */
   int fuse_fallback;                            /* T_FUSE mode "fallback" */
   const char *sysctl_key[32], *sysctl_value[32]; /* T_SYSCTL */
+  const char *nft_path, *nft_rules;              /* T_NFT */
   size_t nsysctl;
   int preserve_fds;                  /* T_PRESERVE_FDS */
   const char *statedir;              /* T_STATEDIR */
@@ -114,6 +123,16 @@ struct plan {
   enum attach_mode attach_mode;      /* T_ATTACH */
   unsigned char detach_keys[DETACH_KEYS_MAX]; /* T_ATTACH: empty = no detaching */
   size_t n_detach_keys;
+  const char *oci_mode, *oci_statedir, *oci_pidfile, *oci_console; /* T_OCI (pidfile, console: NULL if empty) */
+  int has_capsets;                                                   /* T_CAPSETS */
+  uint64_t cap_effective, cap_permitted, cap_inheritable, cap_ambient; /* T_CAPSETS; bounding in caps */
+  unsigned groups[64];                                               /* T_GROUPS */
+  size_t ngroups;
+  int has_groups;
+  int has_umask, has_oom;
+  unsigned umask_value; /* T_UMASK */
+  int oom_score_adj;    /* T_OOMSCORE */
+  const char *domainname; /* T_DOMAINNAME */
 };
 
 extern const char *const ns_names[NS_COUNT];

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -11,6 +12,10 @@
 #include <unistd.h>
 
 #include "rootfile.h"
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
 #include "sandbox.h"
 #include "seccomp.h"
 #include "util.h"
@@ -174,6 +179,41 @@ static int set_caps(uint64_t keep, int is_root) {
   return 0;
 }
 
+/* The OCI capability sets: permitted, effective and inheritable as given, then the ambient ones
+ * (each must be permitted and inheritable, which the decoder checked). */
+static int set_capsets(struct plan *p) {
+  struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct d[2];
+  memset(d, 0, sizeof d);
+  for (int i = 0; i < 2; i++) {
+    d[i].effective = (uint32_t)(p->cap_effective >> (32 * i));
+    d[i].permitted = (uint32_t)(p->cap_permitted >> (32 * i));
+    d[i].inheritable = (uint32_t)(p->cap_inheritable >> (32 * i));
+  }
+  if (syscall(SYS_capset, &h, d) < 0) return fail_errno("capset");
+  for (int c = 0; c < 64; c++)
+    if ((p->cap_ambient & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+      return fail_errno("raise ambient capability %d", c);
+  return 0;
+}
+
+/* runc's rule before the exec fifo: a missing executable fails `create` (127), not `start`. */
+static int executable_exists(const char *file, const char **env) {
+  struct stat st;
+  if (strchr(file, '/')) return stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0;
+  const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (int i = 0; env[i]; i++)
+    if (!strncmp(env[i], "PATH=", 5)) path = env[i] + 5;
+  char buf[4096];
+  for (const char *c = path;; c++) {
+    const char *end = strchrnul(c, ':');
+    int n = snprintf(buf, sizeof buf, "%.*s%s%s", (int)(end - c), c, end > c ? "/" : "", file);
+    if (n > 0 && (size_t)n < sizeof buf && stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) return 1;
+    if (!*end) return 0;
+    c = end;
+  }
+}
+
 /* execvpe with the sandbox's PATH, keeping the most telling errno: EACCES over ENOENT. */
 static void exec_path(const char *file, char *const argv[], char *const envp[]) {
   if (strchr(file, '/')) {
@@ -220,7 +260,16 @@ void exec_process(struct plan *p, int errfd) {
   int ngroups = 0;
   char home[512] = "/root";
   int sandbox = p->rootfs != NULL;
+  int seccomp_done = 0;
 
+  if (p->has_oom) {
+    char v[16];
+    snprintf(v, sizeof v, "%d", p->oom_score_adj);
+    if (write_file("/proc/self/oom_score_adj", v) < 0) {
+      fail_errno("write oom_score_adj %d", p->oom_score_adj);
+      goto fail125;
+    }
+  }
   if (sandbox) {
     if (p->user && resolve_user(p->user, &uid, &gid, groups, &ngroups, home, sizeof home)) goto fail125;
     if (!p->user) {
@@ -258,11 +307,31 @@ void exec_process(struct plan *p, int errfd) {
         }
       }
     }
+    /* without no_new_privs the kernel takes a filter only from a holder of CAP_SYS_ADMIN: install
+     * it while stage 1 still is root of its namespace (runc does the same); the remaining set-up
+     * calls are not in jbox's denylist */
+    if (p->seccomp && !p->no_new_privs && p->oci_mode) {
+      int r = jbox_seccomp_install(p->tty);
+      if (r < 0) {
+        errno = -r;
+        fail_errno("install the seccomp filter");
+        goto fail125;
+      }
+      seccomp_done = 1;
+    }
     if (drop_bounding(p->caps)) goto fail125;
+    if (p->has_groups || p->oci_mode) { /* OCI: additionalGids, exactly */
+      ngroups = (int)p->ngroups;
+      for (size_t i = 0; i < p->ngroups; i++) groups[i] = (gid_t)p->groups[i];
+    }
+    if (p->has_capsets && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
+      fail_errno("keep capabilities across setuid");
+      goto fail125;
+    }
     /* EPERM only where the user namespace denies setgroups (a single-id map, written without
      * newgidmap): there the groups cannot change at all; anywhere else the caller's supplementary
-     * groups would stay with the command */
-    if (setgroups((size_t)ngroups, groups) < 0 && (errno != EPERM || !setgroups_denied())) {
+     * groups would stay with the command. OCI additionalGids that cannot be set are an error. */
+    if (setgroups((size_t)ngroups, groups) < 0 && (errno != EPERM || !setgroups_denied() || p->has_groups)) {
       fail_errno("setgroups");
       goto fail125;
     }
@@ -274,7 +343,7 @@ void exec_process(struct plan *p, int errfd) {
       fail_errno("setuid %u (is it mapped? see --uidmap)", uid);
       goto fail125;
     }
-    if (set_caps(p->caps, uid == 0)) goto fail125;
+    if (p->has_capsets ? set_capsets(p) : set_caps(p->caps, uid == 0)) goto fail125;
   }
   if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     fail_errno("no_new_privs");
@@ -293,7 +362,7 @@ void exec_process(struct plan *p, int errfd) {
     env[envc++] = homeenv;
     env[envc] = NULL;
   }
-  if (p->seccomp) {
+  if (p->seccomp && !seccomp_done) {
     int r = jbox_seccomp_install(p->tty);
     if (r < 0) {
       errno = -r;
@@ -307,6 +376,22 @@ void exec_process(struct plan *p, int errfd) {
       fail_errno("pass descriptor %d (--preserve-fds)", fd);
       goto fail125;
     }
+  if (p->has_umask) umask(p->umask_value);
+  if (p->oci_mode) {
+    if (!executable_exists(p->argv[0], env)) {
+      fail("exec `%s`: %s", p->argv[0], strerror(ENOENT));
+      report(errfd, 127);
+      _exit(127);
+    }
+    /* no descriptor of the runtime's caller reaches the container but --preserve-fds N of them
+     * (3..3+N-1, T_PRESERVE_FDS): stage 1 closed the rest already; whatever the runtime opened
+     * since (its own channels) is closed at the execve, as runc does */
+    if (syscall(SYS_close_range, 3U + p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+      fail_errno("close the caller's descriptors");
+      goto fail125;
+    }
+    if (strncmp(p->oci_mode, "exec", 4) && oci_wait_start(p)) goto fail125;
+  }
   exec_path(p->argv[0], (char *const *)p->argv, (char *const *)(sandbox ? env : (const char **)environ));
   int e = errno;
   fail_errno("exec `%s`", p->argv[0]);
@@ -345,6 +430,9 @@ int confine_init(struct plan *p) {
   if (setgroups(0, NULL) < 0 && errno != EPERM) return fail_errno("init: setgroups");
   if (setresgid(gid, gid, gid) < 0) (void)!setresgid(0, 0, 0);
   if (setresuid(uid, uid, uid) < 0) (void)!setresuid(0, 0, 0);
+  /* a uid change clears the death signal (keep-id: the command's uid is not 0): pid 1 must still
+   * die with stage 0 (run_init checks that stage 0 did not die in between) */
+  if (!p->oci_mode && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return fail_errno("init: PR_SET_PDEATHSIG");
   if (set_caps(0, 1)) return -1;
   title_wipe_env();
   if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return fail_errno("init: PR_SET_DUMPABLE");

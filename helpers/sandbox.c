@@ -109,6 +109,11 @@ static int write_map(pid_t pid, const char *file, struct idmap_line *m, size_t n
 }
 
 static int write_maps(struct plan *p, pid_t pid) {
+  if (p->maptool && !strcmp(p->maptool, "privileged")) {
+    /* root writes any map itself, and the sandbox keeps setgroups (runc as root does the same) */
+    if (write_map(pid, "uid_map", p->uidmap, p->nuid)) return -1;
+    return write_map(pid, "gid_map", p->gidmap, p->ngid);
+  }
   if (p->maptool && !strcmp(p->maptool, "newidmap")) {
     /* the two setuid tools write different files: run them at once (saves one fork+exec) */
     pid_t u = start_tool("newuidmap", pid, p->uidmap, p->nuid);
@@ -219,7 +224,7 @@ static int send_fd(int sock, int fd) {
   return RETRY(sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 ? -1 : 0;
 }
 
-static int recv_fd(int sock) {
+int recv_fd(int sock) {
   char dummy;
   struct iovec iov = {&dummy, 1};
   union {
@@ -354,6 +359,12 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
     report(errfd, 125);
     _exit(125);
   }
+  /* stage 0 died before confine_init set the death signal again: errpipe has no reader left */
+  struct pollfd pf = {errfd, 0, 0};
+  if (!p->oci_mode && poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR)) {
+    kill(child, SIGKILL);
+    _exit(125);
+  }
   close(errfd);
   init_child = child;
   struct sigaction sa = {.sa_handler = init_forward, .sa_flags = SA_RESTART};
@@ -431,15 +442,32 @@ static int send_pid1(int sync) {
   return 0;
 }
 
+/* A change of the effective uid clears PR_SET_PDEATHSIG and makes the process non-dumpable, and
+ * becoming root of the user namespace is one when uid 0 inside is not the caller's own uid
+ * (keep-id maps it to a subordinate id). Set the death signal again, then check that stage 0 did
+ * not die in between (its end of `sync` would be closed). Dumpable again, so that the caller can
+ * open /proc/PID/ns/ of the sandbox's pid 1 (jbox exec, a second jbox shell) when it is --init,
+ * which never execs: the caller owns the user namespace, while a process inside needs the same uid
+ * 0 or CAP_SYS_PTRACE there. */
+static int rearm_deathsig(struct plan *p, int sync) {
+  if (!p->oci_mode) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* an OCI container outlives `create` */
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  struct pollfd pf = {sync, 0, 0};
+  if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP)) _exit(125);
+  return 0;
+}
+
 static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd) {
   set_name("jbox:stage1");
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(125);
+  /* an OCI container outlives `create`: the engine's subreaper becomes its parent */
+  if (!p->oci_mode && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) _exit(125);
   /* Stage 1 becomes root of the sandbox: it keeps none of stage 0's descriptors (the lock on
    * containers/ID/state, the state directory, attach.sock, the caller's status pipe), only its
-   * channels to stage 0, the log pipe ends of a detached sandbox and the preserved fds. */
-  int keep[4] = {sync, errfd, -1, -1};
+   * channels to stage 0, the log pipe ends of a detached sandbox, an OCI container's exec fifo
+   * (oci_prepare, opened O_PATH before the clone) and the preserved fds. */
+  int keep[5] = {sync, errfd, -1, -1, p->oci_mode ? oci_stage1_fifo() : -1};
   if (p->statedir) monitor_stage1_keep(keep + 2);
-  close_except(p->preserve_fds, keep, 4);
+  close_except(p->preserve_fds, keep, 5);
   char c;
   if (RETRY(read(sync, &c, 1)) != 1 || c != MAPS_DONE) _exit(125); /* stage 0 failed or died */
   if (p->ns[NS_USER].mode == NSM_NEW) {
@@ -448,19 +476,26 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
       goto out;
     }
     /* none of the caller's supplementary groups comes along; newgidmap denies setgroups itself
-     * when the map holds only the caller's own gid, and then they cannot be dropped at all */
-    if (p->maptool && !strcmp(p->maptool, "newidmap") && setgroups(0, NULL) < 0 && (errno != EPERM || !setgroups_denied())) {
+     * when the map holds only the caller's own gid, and then they cannot be dropped at all (the
+     * OCI runtime as root writes the maps itself: "privileged") */
+    if (p->maptool && strcmp(p->maptool, "direct") && setgroups(0, NULL) < 0 && (errno != EPERM || !setgroups_denied())) {
       fail_errno("drop the supplementary groups");
       goto out;
     }
+    if (rearm_deathsig(p, sync)) goto out;
   }
   if (p->ns[NS_TIME].mode == NSM_NEW && enter_timens(p)) goto out;
   if (p->ns[NS_UTS].mode == NSM_NEW && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0) {
     fail_errno("sethostname `%s`", p->hostname);
     goto out;
   }
+  if (p->ns[NS_UTS].mode == NSM_NEW && p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0) {
+    fail_errno("setdomainname `%s`", p->domainname);
+    goto out;
+  }
   if (p->loopback && loopback_up()) goto out;
   if (apply_sysctls(p)) goto out;
+  if (p->nft_path && apply_nft(p)) goto out;
   int nested = 0;
   if (p->ns[NS_MNT].mode == NSM_NEW) {
     int fuse = mount_root(p);
@@ -475,7 +510,8 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   if (p->rootfs && setup_terminal(p, sync)) goto out;
   if (p->statedir && monitor_stage1_fds(p)) goto out;
   if (nested && send_pid1(sync)) goto out; /* after the pty master, which stage 0 reads first */
-  close(sync);
+  if (p->oci_mode) oci_stage1_keep_sync(sync);
+  else close(sync);
   reset_signals();
   if (p->init) run_init(p, errfd);
   exec_process(p, errfd);
@@ -669,6 +705,10 @@ int run_plan(struct plan *p) {
     die(125, "signalfd: %s", strerror(errno));
   }
 
+  if (p->oci_mode && oci_prepare(p)) {
+    oci_discard(p);
+    die(125, "%s", jbox_err);
+  }
   pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
   if (child < 0) {
     const char *hint = errno == EPERM || errno == ENOSPC || errno == EINVAL
@@ -716,6 +756,7 @@ int run_plan(struct plan *p) {
     die(125, "start stage 1: %s", strerror(errno));
   }
 
+  if (p->oci_mode) return oci_stage0(p, child, sv[0], ep[0], sigfd);
   int master = -1;
   if (p->tty) master = recv_fd(sv[0]); /* -1 when stage 1 failed first: its error follows */
 

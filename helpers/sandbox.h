@@ -27,6 +27,7 @@ int confine_init(struct plan *p); /* --init's pid 1 after the fork: /dev/null st
 int read_report(int fd);                /* the other end of report(): the code, or -1 at EOF */
 int start_network(struct plan *p, pid_t child, int *keep_fd); /* network.c */
 void stop_network(void);
+int apply_nft(struct plan *p); /* T_NFT: stage 1 loads the rules into its network namespace */
 int start_cleaner(struct plan *p, pid_t child); /* cleanup.c */
 void finish_cleaner(void);
 void remove_host_dir(struct plan *p); /* T_RMDIR now: setup failed before the cleaner started */
@@ -36,6 +37,17 @@ void note_kept(struct plan *p);        /* a kept foreground sandbox ended: say w
 int take_lock(struct plan *p);        /* T_LOCKFILE: open and OFD-lock it (cleanup.c) */
 void lock_running(pid_t child);       /* a foreground sandbox's state into its lock file: running */
 void lock_exited(int code);           /* ... exited with code */
+/* the OCI runtime (oci.c): the create/start split of a T_OCI plan */
+int oci_prepare(struct plan *p);               /* stage 0, before the clone: the exec fifo */
+void oci_discard(struct plan *p);              /* setup failed: remove the state directory */
+int oci_stage1_fifo(void);                      /* stage 1: the exec fifo's O_PATH fd, kept through close_except */
+void oci_stage1_keep_sync(int sync);           /* stage 1: `sync` stays open for oci_wait_start */
+int oci_wait_start(struct plan *p);            /* stage 1, last before execve: 'C', then the fifo */
+int oci_stage0(struct plan *p, pid_t child, int sync, int errfd, int sigfd); /* after MAPS_DONE */
+int oci_exec_prepare(struct plan *p);          /* exec, before joining: the pid file's dir, the console socket */
+int oci_exec_started(struct plan *p, pid_t child, int *master); /* 1: detach (exit 0), 0: supervise, -1 */
+int oci_fast(int argc, char **argv);           /* oci_fast.c: 0 done, -1 let the JVM do it */
+int recv_fd(int sock);                         /* the pty master from stage 1 (sandbox.c) */
 /* stage 0: forwards signals, relays the pty (master >= 0), reaps; returns the exit status */
 int supervise(pid_t child, int sigfd, int master);
 #endif

@@ -41,6 +41,7 @@ class PackageDependencyTest {
       Map.entry("dev.jbox.helper", 4),
       Map.entry("dev.jbox.image.pull", 5),
       Map.entry("dev.jbox.sandboxes", 6),
+      Map.entry("dev.jbox.oci", 7), // jbox-oci, the second front end: beside cli, neither uses the other
       Map.entry("dev.jbox.cli", 7));
 
   private static final Pattern PACKAGE = Pattern.compile("(?m)^package ([\\w.]+);");

@@ -26,6 +26,9 @@ public final class Main {
       if (args.length > 0 && args[0].equals("create")) {
         return RunCommand.execute(Arrays.copyOfRange(args, 1, args.length), out, err, true);
       }
+      if (args.length > 0 && args[0].equals("shell")) {
+        return ShellCommand.execute(Arrays.copyOfRange(args, 1, args.length), out, err);
+      }
       if (args.length > 0 && args[0].equals("pull")) {
         Integer status = PullCommand.fast(args, out, err);
         if (status != null) return status;

@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
     versionProvider = Version.class,
     description = "Rootless sandbox launcher.")
 public final class PicoMain implements Runnable {
-  static final List<Class<?>> SUBCOMMANDS = List.of(RunHelpCommand.class, CreateHelpCommand.class, LoginCommand.class, LogoutCommand.class,
+  static final List<Class<?>> SUBCOMMANDS = List.of(RunHelpCommand.class, CreateHelpCommand.class, ShellHelpCommand.class, LoginCommand.class, LogoutCommand.class,
       PullCommand.class, ImagesCommand.class, RmiCommand.class, TagCommand.class,
       ImageCommand.class, SystemCommand.class, LoadCommand.class, SaveCommand.class, PsCommand.class,
       InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,

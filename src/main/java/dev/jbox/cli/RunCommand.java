@@ -44,7 +44,7 @@ final class RunCommand {
         o.all("uidmap"), o.all("gidmap"), o.value("pid"), o.value("network"), o.value("ipc"), o.value("uts"),
         o.value("cgroupns"), o.value("timens"),
         o.all("volume"), o.all("mount"), o.all("tmpfs"), o.all("publish"), o.flag("rm"), o.value("entrypoint"),
-        o.all("dns"), o.value("storage-driver"), o.all("sysctl"));
+        o.all("dns"), o.value("storage-driver"), o.all("sysctl"), o.value("userns"));
     // checked before anything is created (a bad count leaves nothing behind)
     List<PlanWriter.Extra> preserve = PlanChannel.preserveFds("--preserve-fds", o.value("preserve-fds"));
     boolean detach = o.flag("detach");

@@ -43,6 +43,7 @@ final class RunOptions {
       new Opt("read-only-tmpfs", null, null, false, "with --read-only, tmpfs on /tmp, /var/tmp and /run (default; =false: none)"),
       new Opt("uidmap", null, "CTR:HOST:SIZE", true, "explicit uid map (HOST 0 is you, 1.. your subordinate ids)"),
       new Opt("gidmap", null, "CTR:HOST:SIZE", true, "explicit gid map, as --uidmap"),
+      new Opt("userns", null, "keep-id[:uid=U,gid=G]", false, "your own uid and gid inside (or U and G), subordinate ids around them; runs as them"),
       new Opt("pid", null, "MODE", false, "pid namespace: private, host or ns:PATH"),
       new Opt("network", null, "MODE", false, "network: pasta (default when installed), slirp4netns, none (loopback only), host or ns:PATH"),
       new Opt("publish", "p", "[IP:]HOST:CTR[/udp]", true, "publish a sandbox port on the host (pasta)"),
@@ -66,6 +67,11 @@ final class RunOptions {
   final List<String> command = new ArrayList<>();
 
   static RunOptions parse(String[] args) {
+    return parse(args, TABLE, "run");
+  }
+
+  /** Parses {@code args} against {@code table}; errors name {@code command} (run, shell). */
+  static RunOptions parse(String[] args, List<Opt> table, String command) {
     RunOptions o = new RunOptions();
     int i = 0;
     while (i < args.length) {
@@ -84,15 +90,15 @@ final class RunOptions {
           name = name.substring(0, eq);
         }
         name = ALIASES.getOrDefault(name, name);
-        Opt opt = byLong(name);
-        if (opt == null) throw new JboxException("run: unknown option `--" + name + "` (see jbox run --help)");
+        Opt opt = byLong(table, name);
+        if (opt == null) throw new JboxException(command + ": unknown option `--" + name + "` (see jbox " + command + " --help)");
         if (opt.takesValue() && value == null) {
           // "--" ends the options: never a value (as picocli has it; ParsersDifferentialTest)
-          if (++i >= args.length || args[i].equals("--")) throw new JboxException("run: `--" + name + "` needs a value " + opt.valueLabel());
+          if (++i >= args.length || args[i].equals("--")) throw new JboxException(command + ": `--" + name + "` needs a value " + opt.valueLabel());
           value = args[i];
         } else if (!opt.takesValue() && value != null) {
           if (!value.equals("true") && !value.equals("false")) {
-            throw new JboxException("run: `--" + name + "` takes no value");
+            throw new JboxException(command + ": `--" + name + "` takes no value");
           }
           if (value.equals("false")) {
             o.values.put(name, new ArrayList<>(List.of("false"))); // given false: see flag and bool
@@ -107,8 +113,8 @@ final class RunOptions {
       // Short options: flags may be bundled (-it); one taking a value ends the bundle (-ePATH=x, -e=PATH=x).
       for (int k = 1; k < a.length(); k++) {
         String s = a.substring(k, k + 1);
-        Opt opt = byShort(s);
-        if (opt == null) throw new JboxException("run: unknown option `-" + s + "` (see jbox run --help)");
+        Opt opt = byShort(table, s);
+        if (opt == null) throw new JboxException(command + ": unknown option `-" + s + "` (see jbox " + command + " --help)");
         if (!opt.takesValue()) {
           o.put(opt, null);
           continue;
@@ -117,7 +123,7 @@ final class RunOptions {
         if (value.startsWith("=")) {
           value = value.substring(1); // -e=K=V is K=V, as in podman and picocli
         } else if (value.isEmpty()) {
-          if (++i >= args.length || args[i].equals("--")) throw new JboxException("run: `-" + s + "` needs a value " + opt.valueLabel());
+          if (++i >= args.length || args[i].equals("--")) throw new JboxException(command + ": `-" + s + "` needs a value " + opt.valueLabel());
           value = args[i];
         }
         o.put(opt, value);
@@ -136,13 +142,13 @@ final class RunOptions {
     l.add(value == null ? "true" : value);
   }
 
-  private static Opt byLong(String n) {
-    for (Opt o : TABLE) if (o.longName().equals(n)) return o;
+  private static Opt byLong(List<Opt> table, String n) {
+    for (Opt o : table) if (o.longName().equals(n)) return o;
     return null;
   }
 
-  private static Opt byShort(String n) {
-    for (Opt o : TABLE) if (n.equals(o.shortName())) return o;
+  private static Opt byShort(List<Opt> table, String n) {
+    for (Opt o : table) if (n.equals(o.shortName())) return o;
     return null;
   }
 
@@ -164,15 +170,22 @@ final class RunOptions {
     return values.getOrDefault(name, List.of());
   }
 
-  static String usage() {
+  /** One help line per option of {@code table}. */
+  static String describe(List<Opt> table) {
     StringBuilder b = new StringBuilder();
-    b.append("Usage: jbox run [OPTIONS] IMAGE [COMMAND [ARG...]]\n       jbox run [OPTIONS] --rootfs DIR COMMAND [ARG...]\n\n");
-    b.append("Run COMMAND in a new rootless sandbox.\n\nOptions:\n");
-    for (Opt o : TABLE) {
+    for (Opt o : table) {
       String names = (o.shortName() != null ? "-" + o.shortName() + ", " : "    ") + "--" + o.longName()
           + (o.takesValue() ? " " + o.valueLabel() : "");
       b.append(String.format("  %-34s %s%n", names, o.help()));
     }
+    return b.toString();
+  }
+
+  static String usage() {
+    StringBuilder b = new StringBuilder();
+    b.append("Usage: jbox run [OPTIONS] IMAGE [COMMAND [ARG...]]\n       jbox run [OPTIONS] --rootfs DIR COMMAND [ARG...]\n\n");
+    b.append("Run COMMAND in a new rootless sandbox.\n\nOptions:\n");
+    b.append(describe(TABLE));
     b.append("\nExit status: the command's own; 125 when jbox fails, 126 when the command cannot be\n"
         + "invoked, 127 when it is not found, 128+N when it is killed by signal N.\n");
     return b.toString();

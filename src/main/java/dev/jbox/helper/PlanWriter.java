@@ -39,6 +39,8 @@ public final class PlanWriter {
   public static final int T_STATEDIR = 20;
   /** exec: "PID STARTTIME" of the sandbox's pid 1, whose namespaces the helper joins (helpers/exec.c). */
   public static final int T_EXEC = 21;
+  /** jbox shell --allow-host: "NFT_PATH\0RULES", loaded in the sandbox's new network namespace (helpers/network.c). */
+  public static final int T_NFT = 34;
   /** attach: "STATEDIR\0MODE\0KEYS" (MODE tty, stdin or none; KEYS decimal bytes; helpers/attach.c). */
   public static final int T_ATTACH = 22;
 
@@ -56,6 +58,19 @@ public final class PlanWriter {
    * extra record, never part of a recorded plan: jbox start must not pass on its own caller's fds.
    */
   public static final int T_PRESERVE_FDS = 27;
+
+  /** OCI runtime: "MODE\0STATEDIR\0PIDFILE\0CONSOLE" (MODE create or run; helpers/oci.c). */
+  public static final int T_OCI = 28;
+  /** "BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT" capability masks, in place of T_CAPS. */
+  public static final int T_CAPSETS = 29;
+  /** One supplementary gid; the command's groups are exactly these records. */
+  public static final int T_GROUPS = 30;
+  /** The command's umask, octal. */
+  public static final int T_UMASK = 31;
+  /** The command's oom_score_adj. */
+  public static final int T_OOMSCORE = 32;
+  /** The NIS domain name (set with the hostname). */
+  public static final int T_DOMAINNAME = 33;
 
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}

@@ -36,7 +36,8 @@ public record RunRequest(
     String entrypoint,
     List<String> dns,
     String storageDriver,
-    List<String> sysctls) {
+    List<String> sysctls,
+    String userns) {
   public RunRequest {
     command = List.copyOf(command);
     env = List.copyOf(env);

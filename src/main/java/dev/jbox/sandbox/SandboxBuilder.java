@@ -158,7 +158,16 @@ public final class SandboxBuilder {
     if ("host".equals(r.timens())) ns.put(Namespace.TIME, NsMode.HOST);
     else if (r.timens() != null) offsets = timeOffsets(r.timens());
 
-    IdMap idMap = IdMaps.build(caller, r.uidmap(), r.gidmap());
+    IdMap idMap;
+    String keepIdUser = null;
+    if (r.userns() != null) {
+      if (!r.uidmap().isEmpty() || !r.gidmap().isEmpty()) throw new JboxException("--userns and --uidmap/--gidmap exclude each other");
+      long[] ids = keepId(r.userns(), caller);
+      idMap = IdMaps.keepId(caller, ids[0], ids[1]);
+      keepIdUser = ids[0] + ":" + ids[1];
+    } else {
+      idMap = IdMaps.build(caller, r.uidmap(), r.gidmap());
+    }
 
     String hostname = r.hostname() != null ? hostname(r.hostname()) : id.substring(0, 12);
     Path filesDir = this.filesDir != null ? this.filesDir : filesRoot != null ? filesRoot.resolve(id) : null;
@@ -202,8 +211,8 @@ public final class SandboxBuilder {
     if (r.workdir() != null && !r.workdir().startsWith("/")) throw new JboxException("--workdir `" + r.workdir() + "`: must be an absolute path");
     if (r.user() != null && (r.user().isEmpty() || r.user().contains("\n"))) throw new JboxException("--user: empty or malformed");
     String workdir = r.workdir() != null ? r.workdir() : image != null && !empty(image.workingDir()) ? image.workingDir() : null;
-    String runAs = r.user() != null ? r.user() : image != null && !empty(image.user()) ? image.user() : null;
-    if (runAs != null) checkIds(r.user() != null ? "--user" : "the image's User", runAs);
+    String runAs = r.user() != null ? r.user() : keepIdUser != null ? keepIdUser : image != null && !empty(image.user()) ? image.user() : null;
+    if (runAs != null) checkIds(r.user() != null ? "--user" : keepIdUser != null ? "--userns=keep-id" : "the image's User", runAs);
 
     List<Plan.Sysctl> sysctls = Sysctls.build(r.sysctls(), ns.get(Namespace.NET) == NsMode.NEW,
         ns.get(Namespace.IPC) == NsMode.NEW, network.mode() == Network.Mode.PASTA);
@@ -216,6 +225,28 @@ public final class SandboxBuilder {
     return new Plan(argv, envList, workdir, runAs, hostname, rootfs, ns, idMap, mounts,
         rlimits, caps, flags, offsets, network.helperArgv(), overlay, cleanup,
         filesDir != null ? filesDir.toString() : null, fuse, lockFile, sysctls);
+  }
+
+  /** {@code --userns=keep-id[:uid=U,gid=G]}: the uid and gid the caller gets inside. */
+  static long[] keepId(String spec, IdMaps.Caller caller) {
+    long[] ids = {caller.uid(), caller.gid()};
+    if (!spec.equals("keep-id") && !spec.startsWith("keep-id:")) throw new JboxException("--userns `" + spec + "`: expected keep-id[:uid=U,gid=G]");
+    if (spec.length() > 7) {
+      for (String o : spec.substring(8).split(",")) {
+        int eq = o.indexOf('=');
+        String k = eq < 0 ? o : o.substring(0, eq);
+        try {
+          long v = Long.parseLong(o.substring(eq + 1));
+          if (eq < 0 || v < 0 || v > 0xFFFFFFFEL) throw new NumberFormatException();
+          if (k.equals("uid")) ids[0] = v;
+          else if (k.equals("gid")) ids[1] = v;
+          else throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+          throw new JboxException("--userns `" + spec + "`: expected keep-id[:uid=U,gid=G] with U and G numbers");
+        }
+      }
+    }
+    return ids;
   }
 
   /** The hostname the sandbox sees when it shares or joins a uts namespace: the host's. */

@@ -11,7 +11,9 @@ public record IdMap(List<IdRange> uids, List<IdRange> gids, Tool tool, String wa
   /** Who writes the maps. */
   public enum Tool {
     NEWIDMAP("newidmap"),
-    DIRECT("direct");
+    DIRECT("direct"),
+    /** written by a privileged caller itself, setgroups left allowed (the OCI runtime as root) */
+    PRIVILEGED("privileged");
 
     private final String word;
 

@@ -60,6 +60,36 @@ public final class IdMaps {
     return new IdMap(uids, gids, tool, warning);
   }
 
+  /**
+   * podman's {@code --userns=keep-id}: the caller's own uid and gid appear inside as {@code uid}
+   * and {@code gid} (by default the same numbers as outside), the subordinate ids fill 0..uid-1
+   * and what follows uid. Needs subordinate ids and newuidmap/newgidmap.
+   */
+  public static IdMap keepId(Caller c, long uid, long gid) {
+    if (c.uid() == 0) throw new JboxException("--userns=keep-id: needs a non-root user (root keeps its own ids)");
+    boolean full = c.haveTools() && !c.subuids().isEmpty() && !c.subgids().isEmpty();
+    if (!full) {
+      throw new JboxException("--userns=keep-id: needs subordinate ids for " + c.name() + " in /etc/subuid and /etc/subgid"
+          + (c.haveTools() ? "" : " and newuidmap/newgidmap (the uidmap package)"));
+    }
+    List<IdRange> uids = keepIdRanges(uid, intermediate(c.uid(), c.subuids()));
+    List<IdRange> gids = keepIdRanges(gid, intermediate(c.gid(), c.subgids()));
+    return new IdMap(uids, gids, IdMap.Tool.NEWIDMAP, null);
+  }
+
+  /** {@code id} inside is the caller (intermediate 0); the subordinate ids fill around it. */
+  static List<IdRange> keepIdRanges(long id, List<IdRange> base) {
+    long subs = 0;
+    for (IdRange r : base) subs += r.inside() == 0 ? 0 : r.count();
+    List<String> specs = new ArrayList<>();
+    long below = Math.min(id, subs);
+    if (below > 0) specs.add("0:1:" + below);
+    specs.add(id + ":0:1");
+    long above = subs - below;
+    if (above > 0) specs.add((id + 1) + ":" + (below + 1) + ":" + above);
+    return translate(specs, base, "--userns=keep-id");
+  }
+
   /** Intermediate numbering: 0 = own id, then the subordinate ranges back to back. */
   static List<IdRange> intermediate(long own, List<SubIds.Range> sub) {
     List<IdRange> out = new ArrayList<>();

@@ -20,6 +20,18 @@ class IdMapsTest {
   }
 
   @Test
+  void keepId_ownIdToItself_subordinatesAround() {
+    IdMap m = IdMaps.keepId(ALICE, 1000, 1000);
+    assertEquals(List.of(new IdRange(0, 100000, 1000), new IdRange(1000, 1000, 1), new IdRange(1001, 101000, 64536)), m.uids());
+    assertEquals(m.uids(), m.gids());
+    IdMap zero = IdMaps.keepId(ALICE, 0, 5);
+    assertEquals(List.of(new IdRange(0, 1000, 1), new IdRange(1, 100000, 65536)), zero.uids());
+    assertEquals(new IdRange(5, 1000, 1), zero.gids().get(1));
+    var noSub = new IdMaps.Caller("bob", 1000, 1000, List.of(), List.of(), true);
+    assertThrows(JboxException.class, () -> IdMaps.keepId(noSub, 1000, 1000));
+  }
+
+  @Test
   void build_withSubIds_ownIdToRootRangeFromOne() {
     IdMap m = IdMaps.build(ALICE, List.of(), List.of());
     assertEquals(List.of(new IdRange(0, 1000, 1), new IdRange(1, 100000, 65536)), m.uids());

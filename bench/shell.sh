@@ -1,0 +1,62 @@
+#!/bin/bash
+# bench/shell.sh: `jbox shell -- true` side by side with the equivalent bubblewrap and rootless
+# podman (keep-id, the project bound at its path) in one hyperfine run, then joining a running
+# project sandbox (`jbox shell -- true` while one is open). Run as root on Debian 12; everything
+# runs as BENCH_USER. The podman image is the bench's busybox rootfs, `podman import`ed (never a
+# registry).
+#
+#   sudo bench/shell.sh [RESULTS_DIR]
+#
+# Environment: BENCH_USER (default jboxtest), BENCH_RUNS (default 30), BENCH_WARMUP (default 3),
+# BENCH_DIR (default /var/tmp/jbox-bench), BENCH_NO_APT=1, BENCH_NO_BUILD=1 (see run-start.sh).
+set -euo pipefail
+
+here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+repo=$(cd "$here/.." && pwd)
+user=${BENCH_USER:-jboxtest}
+runs=${BENCH_RUNS:-30}
+warmup=${BENCH_WARMUP:-3}
+work=${BENCH_DIR:-/var/tmp/jbox-bench}
+results=${1:-$repo/bench/results/shell-$(date -u +%Y%m%dT%H%M%SZ)}
+rootfs=$work/rootfs
+
+die() { echo "shell: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (it installs packages and switches to $user)"
+id "$user" >/dev/null 2>&1 || die "no user $user"
+
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
+
+proj=$work/shell-project
+install -d -o "$user" -m 0755 "$proj" "$proj/.git" "$proj/.git/hooks"
+image=localhost/jbox-bench-busybox:latest
+if ! as_user $podman image exists "$image"; then
+  tar -C "$rootfs" -c . | as_user $podman import - "$image" >/dev/null
+fi
+as_user $podman run --rm --userns=keep-id -v "$proj:$proj" "$image" true \
+  || die "podman run --userns=keep-id fails here"
+
+echo; echo "== 1. jbox shell -- true against bwrap and podman keep-id: warmup $warmup, $runs runs each"
+as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
+  --export-json "$results/shell.json" --export-csv "$results/shell.csv" \
+  -n jbox-shell "$jbox shell --project $proj -- true" \
+  -n bwrap "bwrap --ro-bind / / --bind $proj $proj --dev /dev --proc /proc --unshare-all true" \
+  -n podman "$podman run --rm --userns=keep-id -v $proj:$proj $image true" \
+  > "$results/shell.txt" 2>&1 || { cat "$results/shell.txt"; die "hyperfine failed"; }
+
+echo; echo "== 2. joining the running project sandbox: jbox shell -- true while one is open"
+as_user "$jbox" shell --project "$proj" -- sleep 600 >/dev/null 2>&1 &
+opener=$!
+for _ in $(seq 100); do as_user "$jbox" ps 2>/dev/null | grep -q 'jbox shell' && break; sleep 0.1; done
+as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
+  --export-json "$results/join.json" --export-csv "$results/join.csv" \
+  -n jbox-shell-join "$jbox shell --project $proj -- true" \
+  -n bwrap "bwrap --ro-bind / / --bind $proj $proj --dev /dev --proc /proc --unshare-all true" \
+  > "$results/join.txt" 2>&1 || { cat "$results/join.txt"; kill "$opener"; die "hyperfine failed"; }
+kill "$opener" 2>/dev/null || true  # runuser passes SIGTERM on to jbox, which passes it to the sandbox
+wait "$opener" 2>/dev/null || true
+
+{
+  awk -F, '$1!="command" {printf "%-16s median %8.2f ms\n", $1, $4*1000}' "$results/shell.csv" "$results/join.csv"
+  awk -F, '{m[$1]=$4} END {printf "ratio jbox-shell/bwrap %.1f   jbox-shell/podman %.2f\n", m["jbox-shell"]/m["bwrap"], m["jbox-shell"]/m["podman"]}' "$results/shell.csv"
+} | tee "$results/shell-table.txt"

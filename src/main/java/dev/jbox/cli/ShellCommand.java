@@ -1,0 +1,160 @@
+package dev.jbox.cli;
+
+import dev.jbox.JboxException;
+import dev.jbox.config.ConfigLoader;
+import dev.jbox.helper.PlanChannel;
+import dev.jbox.helper.PlanWriter;
+import dev.jbox.sandboxes.ShellSandboxes;
+import dev.jbox.sandboxes.MonitorState;
+import dev.jbox.helper.UserNamespace;
+import dev.jbox.sandbox.DevShell;
+import dev.jbox.sandbox.Plan;
+import dev.jbox.sandbox.SandboxBuilder;
+import dev.jbox.sandbox.ShellProject;
+import dev.jbox.sandbox.ShellSettings;
+import dev.jbox.sandbox.idmap.IdMaps;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code jbox shell}: a sandboxed shell (or one command) in the current project, on the host's own
+ * toolchain, with the home directory copy-on-write and the secrets hidden. Parsed by hand like
+ * {@code run}; the policy is {@link DevShell}, the project's files {@link ShellProject}.
+ */
+final class ShellCommand {
+  private ShellCommand() {}
+
+  static final List<RunOptions.Opt> TABLE = List.of(
+      new RunOptions.Opt("project", null, "DIR", false, "the project directory (default: the git top level of the current directory, or the directory)"),
+      new RunOptions.Opt("root", null, null, false, "be root inside (your uid mapped to 0) instead of yourself"),
+      new RunOptions.Opt("image", null, "IMAGE", false, "an image's root filesystem (read-only) instead of the host's, same project and home policy"),
+      new RunOptions.Opt("network", null, "MODE", false, "pasta (default; the host's loopback closed) or none"),
+      new RunOptions.Opt("allow-host", null, "HOST[:PORT]", true, "reach only these destinations (names resolved at start); every other connection is refused"),
+      new RunOptions.Opt("ro", null, "PATH", true, "also bind PATH read-only (e.g. a hidden file you want to read)"),
+      new RunOptions.Opt("rw", null, "PATH", true, "also bind PATH writable, straight to the host"),
+      new RunOptions.Opt("hide", null, "PATH", true, "show PATH as absent (empty), beside the built-in secrets list"),
+      new RunOptions.Opt("write-through", null, "PATH", true, "a cache under $HOME written straight to the host (when it exists)"),
+      new RunOptions.Opt("env-deny", null, "NAME", true, "drop environment variables matching NAME (* matches anything)"),
+      new RunOptions.Opt("new", null, null, false, "start a separate sandbox even when the project's sandbox runs (not joined by later shells)"),
+      new RunOptions.Opt("diff", null, null, false, "list what the project's sessions changed in $HOME (A added, C changed, D deleted)"),
+      new RunOptions.Opt("reset", null, null, false, "drop the project's changes to $HOME"),
+      new RunOptions.Opt("print-config", null, null, false, "show the policy in force and where each piece came from"),
+      new RunOptions.Opt("help", "h", null, false, "show this help"));
+
+  /** The options that shape a sandbox (a joined one keeps its own). */
+  static final List<String> POLICY = List.of("root", "image", "network", "allow-host", "ro", "rw", "hide", "write-through", "env-deny");
+
+  static int execute(String[] args, PrintStream out, PrintStream err) {
+    RunOptions o = RunOptions.parse(args, TABLE, "shell");
+    if (o.flag("help")) {
+      out.print(usage());
+      return 0;
+    }
+    Map<String, String> env = System.getenv();
+    ShellProject project = ShellProject.find(o.value("project"), env);
+    ShellSettings settings = project.settings();
+    for (String k : ShellSettings.LIST_KEYS) for (String v : o.all(k)) settings.add(k, v, "--" + k);
+    for (String k : ShellSettings.VALUE_KEYS) if (o.value(k) != null) settings.set(k, o.value(k), "--" + k);
+    int modes = (o.flag("diff") ? 1 : 0) + (o.flag("reset") ? 1 : 0) + (o.flag("print-config") ? 1 : 0);
+    if (modes > 1) throw new JboxException("shell: --diff, --reset and --print-config go alone");
+    if (modes > 0 && !o.command.isEmpty()) throw new JboxException("shell: --diff, --reset and --print-config take no command");
+    if (o.flag("print-config")) {
+      out.println("project        " + project.dir());
+      out.println("home changes   " + project.upper());
+      out.print(settings.describe());
+      return 0;
+    }
+    if (o.flag("diff")) {
+      for (String line : project.diff()) out.println(line);
+      return 0;
+    }
+    if (o.flag("reset")) {
+      Path lock = ShellSandboxes.lockFile(dev.jbox.sandboxes.SandboxStore.open(env, null).root(), project.id());
+      if (ShellSandboxes.running(lock) != null) throw new JboxException("shell --reset: the project's sandbox is running: exit it first");
+      reset(project, err);
+      return 0;
+    }
+    IdMaps.Caller caller = IdMaps.Caller.current();
+    dev.jbox.sandboxes.SandboxStore state = dev.jbox.sandboxes.SandboxStore.open(env, null);
+    Path rootDir = state.root().resolve("shell-root");
+    boolean tty = System.console() != null;
+    String id = SandboxBuilder.newId();
+    DevShell.Request req = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(),
+        project.upper(), project.work(), rootDir, o.command, o.flag("root"), tty, true, project.name(), null, null);
+    DevShell shell = new DevShell(ConfigLoader.load(env), caller, env);
+    Path lock = null;
+    if (!o.flag("new")) {
+      // one sandbox per project: a second shell joins the running one (helpers/exec.c)
+      lock = ShellSandboxes.lockFile(state.root(), project.id());
+      MonitorState running = ShellSandboxes.running(lock);
+      if (running != null) {
+        for (String k : POLICY) {
+          if (o.values.containsKey(k)) throw new JboxException("shell: the project's sandbox runs with its own policy and --" + k + " cannot change it: add --new for a separate sandbox");
+        }
+        PlanChannel.send(shell.joinPlan(req), List.of(new PlanWriter.Extra(PlanWriter.T_EXEC, running.pid() + " " + running.pidStart())));
+        return 0;
+      }
+    }
+    ShellSettings.Item image = settings.value("image");
+    if (image != null) {
+      // pulled when missing, as jbox run does; the session's upper layer lives in the runtime dir
+      dev.jbox.sandboxes.RunImage.Resolved img = dev.jbox.sandboxes.RunImage.resolve(image.value(), "missing", caller, out, err, Prompts.shortNames());
+      req = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(), project.upper(), project.work(),
+          rootDir, o.command, o.flag("root"), tty, true, project.name(), img.spec(),
+          ShellSandboxes.dir(state.root()).resolve(project.id() + "-" + id.substring(0, 12)));
+    }
+    Path files = state.root().resolve("files");
+    // every check first (the plan's building writes the /etc files last), then the directories
+    String[] firewall = shell.firewall(settings);
+    Plan plan = shell.build(req, id, files, lock);
+    List<PlanWriter.Extra> extras = firewall == null ? List.of() : List.of(new PlanWriter.Extra(PlanWriter.T_NFT, firewall[0] + "\0" + firewall[1]));
+    try {
+      project.prepare(state.root());
+      if (lock != null) ShellSandboxes.describe(state.root(), project.id(), project.name(), project.dir());
+      PlanChannel.send(plan, extras);
+    } catch (RuntimeException e) {
+      ShellProject.removeQuietly(files.resolve(id));
+      if (req.imageDir() != null) for (String d : List.of("upper", "work", "merged", "")) req.imageDir().resolve(d).toFile().delete();
+      throw e;
+    }
+    return 0;
+  }
+
+  /** Drops the upper layer; its work directory belongs to a subordinate id, so inside the user namespace. */
+  private static void reset(ShellProject project, PrintStream err) {
+    Path dir = project.upper().getParent();
+    if (!dir.toFile().exists()) return;
+    List<String> argv = UserNamespace.wrap(List.of("rm", "-rf", "--", dir.toString()), w -> err.println("jbox: warning: " + w));
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String msg = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      if (p.waitFor() != 0) throw new JboxException("shell --reset: remove `" + dir + "`: " + msg);
+    } catch (IOException e) {
+      throw new JboxException("shell --reset: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JboxException("shell --reset: interrupted");
+    }
+  }
+
+  static String usage() {
+    StringBuilder b = new StringBuilder();
+    b.append("Usage: jbox shell [OPTIONS] [-- COMMAND [ARG...]]\n\n");
+    b.append("A sandboxed shell (or COMMAND) in the project: the host's root read-only, the project\n"
+        + "writable, $HOME copy-on-write with your secrets hidden, your own uid inside.\n\nOptions:\n");
+    b.append(RunOptions.describe(TABLE));
+    b.append("\nPer-project policy: .jbox/shell.toml in the project (keys as the options). Exit status:\n"
+        + "COMMAND's own; 125 when jbox fails.\n");
+    return b.toString();
+  }
+
+  static List<String> names() {
+    List<String> n = new ArrayList<>();
+    for (RunOptions.Opt op : TABLE) n.add(op.longName());
+    return n;
+  }
+}

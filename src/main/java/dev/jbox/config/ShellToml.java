@@ -1,0 +1,51 @@
+package dev.jbox.config;
+
+import com.moandjiezana.toml.Toml;
+import dev.jbox.JboxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A project's .jbox/shell.toml: top-level keys holding a string or an array of strings, checked
+ * against the keys {@code jbox shell} knows; an unknown key or a wrong type names the file and key.
+ */
+public final class ShellToml {
+  private ShellToml() {}
+
+  /** Key to its values (one for a string), in file order, after checking names and types. */
+  public static Map<String, List<String>> read(Path file, List<String> listKeys, List<String> valueKeys) {
+    Toml t;
+    try {
+      t = new Toml().read(file.toFile());
+    } catch (RuntimeException e) {
+      throw new JboxException("config `" + file + "`: " + oneLine(e.getMessage()));
+    }
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : t.toMap().entrySet()) {
+      String key = e.getKey();
+      Object v = e.getValue();
+      if (listKeys.contains(key)) {
+        if (!(v instanceof List<?> l)) throw new JboxException("config `" + file + "`: `" + key + "` must be an array of strings");
+        List<String> vals = new ArrayList<>();
+        for (Object x : l) {
+          if (!(x instanceof String s)) throw new JboxException("config `" + file + "`: `" + key + "` must be an array of strings");
+          vals.add(s);
+        }
+        out.put(key, vals);
+      } else if (valueKeys.contains(key)) {
+        if (!(v instanceof String s)) throw new JboxException("config `" + file + "`: `" + key + "` must be a string");
+        out.put(key, List.of(s));
+      } else {
+        throw new JboxException("config `" + file + "`: unknown key `" + key + "` (known: " + String.join(", ", listKeys) + ", " + String.join(", ", valueKeys) + ")");
+      }
+    }
+    return out;
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "unreadable" : s.replace('\n', ' ').strip();
+  }
+}

@@ -1,0 +1,195 @@
+package dev.jbox.oci;
+
+import dev.jbox.JboxException;
+import dev.jbox.json.Json;
+import dev.jbox.sandbox.idmap.ProcStatus;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jbox-oci}: jbox as an OCI runtime, driven by podman, containerd or CRI-O through runc's
+ * command line. The helper starts this JVM (helpers/main.c, argv[0] {@code jbox-oci}); {@code
+ * create} and {@code run} hand it a plan with a T_OCI record, the other commands act on the state
+ * under {@code --root} and exit.
+ */
+@Command(
+    name = "jbox-oci",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "jbox's OCI runtime (runc's command line).",
+    subcommands = {CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class,
+        DeleteCommand.class, RunCommand.class, ExecCommand.class, PsCommand.class, ListCommand.class,
+        SpecCommand.class, FeaturesCommand.class})
+public final class Main implements Runnable {
+  static final String OCI_VERSION = "1.0.2";
+
+  @Option(names = "--root", paramLabel = "DIR", description = "State directory (default $XDG_RUNTIME_DIR/jbox-oci, /run/jbox-oci as root).")
+  Path root;
+
+  @Option(names = "--log", paramLabel = "FILE", description = "Also write errors and warnings to FILE.")
+  Path log;
+
+  @Option(names = "--log-format", paramLabel = "text|json", description = "Format of --log (default text).")
+  String logFormat = "text";
+
+  @Option(names = "--debug", description = "Print stack traces of internal errors and the warnings.")
+  boolean debug;
+
+  @Option(names = "--systemd-cgroup", description = "Accepted; jbox-oci applies no cgroups.")
+  boolean systemdCgroup;
+
+  @Option(names = "--rootless", paramLabel = "true|false|auto", description = "Accepted: rootless is decided by the caller's uid.")
+  String rootless;
+
+  @Option(names = "--criu", paramLabel = "PATH", hidden = true)
+  String criu;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  PrintStream out = System.out;
+  PrintStream err = System.err;
+
+  /** picocli's version line. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"jbox-oci version 0.1", "spec: " + OCI_VERSION};
+    }
+  }
+
+  public static void main(String[] args) {
+    dev.jbox.sys.QuickExit.exit(run(args, System.out, System.err));
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    Main root = new Main();
+    root.out = out;
+    root.err = err;
+    CommandLine cl = new CommandLine(root);
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    cl.getSubcommands().get("exec").setStopAtPositional(true);
+    cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+      if (ex instanceof JboxException je) {
+        root.error(je.getMessage());
+        if (root.debug) je.printStackTrace(err);
+        return je.exitCode();
+      }
+      root.error("internal error: " + ex);
+      if (root.debug) ex.printStackTrace(err);
+      return 125;
+    });
+    cl.setParameterExceptionHandler((ex, a) -> {
+      root.error(ex.getMessage());
+      return 125;
+    });
+    return cl.execute(args);
+  }
+
+  /** The state directory: --root, or one per user. */
+  Path root() {
+    if (root != null) return root.toAbsolutePath().normalize();
+    String xdg = System.getenv("XDG_RUNTIME_DIR");
+    boolean xdgOk = xdg != null && xdg.startsWith("/") && Files.isDirectory(Path.of(xdg));
+    // root of the initial user namespace; root of another (rootless podman's) is rootless as runc sees it
+    if (ProcStatus.uidGid()[0] == 0 && (!xdgOk || initialUserNamespace())) return Path.of("/run/jbox-oci");
+    if (xdgOk) return Path.of(xdg, "jbox-oci");
+    return Path.of("/tmp", "jbox-oci-" + ProcStatus.uidGid()[0]);
+  }
+
+  static boolean initialUserNamespace() {
+    try {
+      return Files.readString(Path.of("/proc/self/uid_map")).trim().replaceAll("\\s+", " ").equals("0 0 4294967295");
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  /** One line on stderr and, with --log, in the log. */
+  void error(String msg) {
+    err.println("jbox-oci: " + msg);
+    logLine("error", msg);
+  }
+
+  /**
+   * Into --log; on stderr only with --debug: an engine hands the container's own stdio to create,
+   * so anything printed there would end up in the container's output.
+   */
+  void warn(String msg) {
+    if (debug) err.println("jbox-oci: warning: " + msg);
+    logLine("warning", msg);
+  }
+
+  private void logLine(String level, String msg) {
+    if (log == null) return;
+    String line;
+    if ("json".equals(logFormat)) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("level", level);
+      m.put("msg", msg);
+      m.put("time", Instant.now().toString());
+      line = Json.write(m);
+    } else {
+      line = Instant.now() + " " + level + " " + msg;
+    }
+    try {
+      Files.writeString(log, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+          StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      err.println("jbox-oci: write the log `" + log + "`: " + e.getMessage());
+    }
+  }
+
+  /** The shared parts of create and run: config.json into a plan, the state directory, the plan sent. */
+  static void createAndSend(Main main, String id, Path bundle, String mode, Path pidFile, Path consoleSocket,
+      int preserveFds) {
+    Container.checkId(id);
+    Path b = (bundle == null ? Path.of("") : bundle).toAbsolutePath().normalize();
+    long[] ids = ProcStatus.uidGid();
+    Map<String, Object> config = OciConfig.read(b);
+    OciConfig oc = OciConfig.translate(config, b, ids[0], ids[1]);
+    if (oc.terminal() && consoleSocket == null && !mode.equals("run")) {
+      throw new JboxException("cannot allocate a terminal for a detached container without --console-socket");
+    }
+    if (preserveFds < 0 || preserveFds > 1024) throw new JboxException("--preserve-fds " + preserveFds + ": 0 to 1024");
+    for (String w : oc.warnings()) main.warn(w);
+    Path root = main.root();
+    if (Files.exists(root.resolve(id))) throw new JboxException("container with id `" + id + "` already exists");
+    Map<String, Object> record = new LinkedHashMap<>();
+    record.put("ociVersion", config.getOrDefault("ociVersion", OCI_VERSION));
+    record.put("id", id);
+    record.put("bundle", b.toString());
+    record.put("rootfs", oc.rootfs());
+    record.put("created", Instant.now().toString());
+    record.put("annotations", oc.annotations());
+    record.put("hooks", oc.hooks());
+    Container c = Container.create(root, id, record);
+    try {
+      List<dev.jbox.helper.PlanWriter.Extra> extras = new java.util.ArrayList<>(oc.extras());
+      if (preserveFds > 0) extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_PRESERVE_FDS, Integer.toString(preserveFds)));
+      extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_OCI, mode + "\0" + c.dir + "\0"
+          + (pidFile == null ? "" : pidFile.toAbsolutePath().normalize()) + "\0"
+          + (consoleSocket == null ? "" : consoleSocket.toAbsolutePath().normalize())));
+      dev.jbox.helper.PlanChannel.send(oc.plan(), extras);
+    } catch (RuntimeException e) {
+      c.remove();
+      throw e;
+    }
+  }
+}

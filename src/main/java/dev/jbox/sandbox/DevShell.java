@@ -1,0 +1,266 @@
+package dev.jbox.sandbox;
+
+import dev.jbox.config.Capabilities;
+import dev.jbox.JboxException;
+import dev.jbox.config.Config;
+import dev.jbox.sandbox.idmap.IdMap;
+import dev.jbox.sandbox.idmap.IdMaps;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The dev shell's policy as a {@link Plan} (ARCHITECTURE.md §6: policy, not new mechanism): the
+ * host's root bound read-only, the project bound read-write at its real path, $HOME as an overlay
+ * with a per-project upper layer, write-through binds for package caches, hidden paths as empty
+ * mounts, the caller's own uid and gid inside (keep-id), private /tmp, /proc, /dev, ipc and uts.
+ */
+public final class DevShell {
+  /** What one {@code jbox shell} asks for, after the project and its directories are known. */
+  public record Request(
+      ShellSettings settings,
+      Path project,
+      Path cwd,
+      Path home,
+      Path upper,
+      Path work,
+      Path rootDir,
+      List<String> command,
+      boolean root,
+      boolean tty,
+      boolean interactive,
+      String name,
+      ImageSpec image,
+      Path imageDir) {
+    public Request {
+      command = List.copyOf(command);
+    }
+  }
+
+  private final Config config;
+  private final IdMaps.Caller caller;
+  private final Map<String, String> hostEnv;
+
+  public DevShell(Config config, IdMaps.Caller caller, Map<String, String> hostEnv) {
+    this.config = config;
+    this.caller = caller;
+    this.hostEnv = hostEnv;
+  }
+
+  /** The plan; the generated /etc files go to {@code filesRoot}/ID (removed by the helper at the end). */
+  public Plan build(Request r, String id, Path filesRoot, Path lockFile) {
+    ShellSettings s = r.settings();
+    String home = r.home().toString();
+    for (char c : new char[] {',', ':', '\\'}) {
+      if (home.indexOf(c) >= 0 || r.upper().toString().indexOf(c) >= 0) {
+        throw new JboxException("shell: a home or data directory with `" + c + "` in its path cannot be an overlay layer");
+      }
+    }
+    Map<Namespace, NsMode> ns = new EnumMap<>(Namespace.class);
+    for (Namespace n : Namespace.values()) ns.put(n, NsMode.NEW);
+    String netSpec = s.value("network").value();
+    if (!netSpec.equals("pasta") && !netSpec.equals("none")) {
+      throw new JboxException(s.value("network").from() + ": network `" + netSpec + "`: expected pasta or none");
+    }
+    Network network = Network.parse(netSpec, List.of());
+
+    long uid = r.root() ? 0 : caller.uid();
+    long gid = r.root() ? 0 : caller.gid();
+    IdMap idMap = r.root() ? IdMaps.build(caller, List.of(), List.of()) : IdMaps.keepId(caller, uid, gid);
+
+    String hostname = hostHostname();
+    List<MountOp> user = new ArrayList<>();
+    Path filesDir = filesRoot.resolve(id);
+    for (String f : new String[] {"hostname", "hosts", "resolv.conf"}) {
+      if (r.image() != null || new File("/etc/" + f).exists()) user.add(new MountOp("bind", filesDir.resolve(f).toString(), "/etc/" + f, ""));
+    }
+    user.add(MountOp.of("tmpfs", "/tmp", "nosuid,nodev|mode=1777"));
+    user.add(MountOp.of("tmpfs", "/var/tmp", "nosuid,nodev|mode=1777"));
+    // $HOME: reads see the real files, writes land in the project's own upper layer
+    user.add(MountOp.of("overlay", home,
+        "|lowerdir=" + home + ",upperdir=" + r.upper() + ",workdir=" + r.work() + ",userxattr"));
+    for (String w : s.strings("write-through")) {
+      Path p = path(w, r, "write-through");
+      if (p.toFile().isDirectory()) user.add(new MountOp("bind", p.toString(), p.toString(), "rec"));
+    }
+    for (String w : s.strings("rw")) {
+      Path p = existing(w, r, "rw");
+      user.add(new MountOp("bind", p.toString(), p.toString(), "rec"));
+    }
+    String project = r.project().toString();
+    user.add(new MountOp("bind", project, project, "rec"));
+    // a build must not plant a hook (or a core.hooksPath) that runs outside the sandbox later
+    user.add(MountOp.of("ro", project + "/.git/hooks", ""));
+    user.add(MountOp.of("ro", project + "/.git/config", ""));
+    String runtime = hostEnv.get("XDG_RUNTIME_DIR");
+    if (runtime != null && runtime.startsWith("/") && new File(runtime).isDirectory()) {
+      // D-Bus, Wayland, the ssh and gpg agents live there: the sandbox gets an empty one of its own
+      // (after the home overlay and the project, which could contain it)
+      user.add(MountOp.of("tmpfs", clean(runtime), "nosuid,nodev|mode=700,uid=" + uid + ",gid=" + gid));
+    }
+    for (String h : s.strings("hide")) user.add(MountOp.of("mask", path(h, r, "hide").toString(), ""));
+    for (String o : s.strings("ro")) {
+      Path p = existing(o, r, "ro");
+      user.add(new MountOp("bind", p.toString(), p.toString(), "rec,ro"));
+    }
+    List<MountOp> mounts = new ArrayList<>();
+    Set<Plan.Flag> flags = EnumSet.of(Plan.Flag.SECCOMP, Plan.Flag.NO_NEW_PRIVS, Plan.Flag.INIT, Plan.Flag.LOOPBACK);
+    String rootfs = r.rootDir().toString();
+    Plan.Overlay overlay = null;
+    Plan.Fuse fuse = null;
+    if (r.image() == null) {
+      // the host's whole tree, read-only, as the new root, before anything is mounted on it
+      // (mounts.c opens the root again after a bind onto `/`)
+      mounts.add(new MountOp("bind", "/", "/", "rec,ro"));
+    } else {
+      // --image: the image's layers under a session upper layer, read-only once the mounts are made
+      rootfs = r.imageDir().resolve("merged").toString();
+      overlay = new Plan.Overlay(r.image().lowerDirs(), r.imageDir().resolve("upper").toString(), r.imageDir().resolve("work").toString());
+      Path fuseBin = Network.find("fuse-overlayfs");
+      boolean always = config.storage().driver().equals("fuse-overlayfs");
+      if (always && fuseBin == null) throw new JboxException("storage.driver = fuse-overlayfs: fuse-overlayfs not found");
+      if (fuseBin != null) fuse = new Plan.Fuse(fuseBin.toString(), !always);
+      flags.add(Plan.Flag.READONLY);
+    }
+    mounts.addAll(DefaultMounts.build(ns, idMap, user));
+
+    if (r.tty()) flags.add(Plan.Flag.TTY);
+    if (r.interactive() || r.tty()) flags.add(Plan.Flag.STDIN);
+    long caps = Capabilities.mask(config.run().capabilities());
+
+    List<String> argv = new ArrayList<>(r.command());
+    if (argv.isEmpty()) argv.add(r.image() == null || inImage(r.image(), shell()) ? shell() : "/bin/sh");
+    String cwd = r.cwd().startsWith(r.project()) ? r.cwd().toString() : project;
+    List<Plan.Sysctl> sysctls = Sysctls.build(List.of(), true, true, network.mode() == Network.Mode.PASTA);
+    List<String> env = env(s, r.name());
+    if (r.image() != null) {
+      // the image's PATH: its userland, not the host's
+      for (String e : r.image().env()) {
+        if (!e.startsWith("PATH=")) continue;
+        env.removeIf(x -> x.startsWith("PATH="));
+        env.add(e);
+      }
+      try {
+        Files.createDirectories(r.imageDir());
+        for (String d : List.of("upper", "work", "merged")) Files.createDirectory(r.imageDir().resolve(d));
+      } catch (IOException e) {
+        throw new JboxException("shell: create `" + r.imageDir() + "`: " + e.getMessage());
+      }
+    }
+    EtcFiles.write(filesRoot, filesDir, EtcFiles.generate(hostname, network, List.of()));
+    return new Plan(argv, env, cwd, uid + ":" + gid, hostname, rootfs, ns, idMap, mounts,
+        List.of(), caps, flags, null, network.helperArgv(), overlay, r.image() != null ? r.imageDir().toString() : null,
+        filesDir.toString(), fuse, lockFile == null ? null : lockFile.toString(), sysctls);
+  }
+
+  /**
+   * The plan of a second {@code jbox shell} in a project whose sandbox runs: the helper joins
+   * every namespace of that sandbox's pid 1 (helpers/exec.c) and applies the same process rules.
+   */
+  public Plan joinPlan(Request r) {
+    List<String> argv = new ArrayList<>(r.command());
+    if (argv.isEmpty()) argv.add(shell());
+    Set<Plan.Flag> flags = EnumSet.of(Plan.Flag.SECCOMP, Plan.Flag.NO_NEW_PRIVS, Plan.Flag.STDIN);
+    if (r.tty()) flags.add(Plan.Flag.TTY);
+    long uid = r.root() ? 0 : caller.uid();
+    long gid = r.root() ? 0 : caller.gid();
+    String cwd = r.cwd().startsWith(r.project()) ? r.cwd().toString() : r.project().toString();
+    return new Plan(argv, env(r.settings(), r.name()), cwd, uid + ":" + gid, null, null, Map.of(), null, List.of(),
+        List.of(), Capabilities.mask(config.run().capabilities()), flags, null, List.of(), null, null);
+  }
+
+  /** Whether an image has {@code path} in one of its layers (top first; a whiteout hides it). */
+  static boolean inImage(ImageSpec image, String path) {
+    Path rel = Path.of(path.substring(1));
+    for (String l : image.lowerDirs()) {
+      Path p = Path.of(l).resolve(rel);
+      try {
+        // a whiteout (the unpacker writes 0/0 character devices) hides what the layers below have
+        return !Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther();
+      } catch (IOException e) {
+        // not in this layer
+      }
+    }
+    return false;
+  }
+
+  private String shell() {
+    String sh = hostEnv.get("SHELL");
+    return sh != null && sh.startsWith("/") && new File(sh).canExecute() ? sh : "/bin/sh";
+  }
+
+  /** The firewall of {@code allow-host}: {nft's path, the ruleset}, or null when nothing is listed. */
+  public String[] firewall(ShellSettings s) {
+    List<String> allow = s.strings("allow-host");
+    if (allow.isEmpty()) return null;
+    if (!s.value("network").value().equals("pasta")) throw new JboxException("--allow-host needs the pasta network (the network is " + s.value("network").value() + ")");
+    Path nft = Network.find("nft");
+    if (nft == null) throw new JboxException("--allow-host: nft not found (install the nftables package)");
+    return new String[] {nft.toString(), AllowList.rules(allow, Network.PASTA_DNS)};
+  }
+
+  /** The host's environment without the denied names, and what says "this is a sandbox". */
+  List<String> env(ShellSettings s, String name) {
+    List<String> deny = s.strings("env-deny");
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : hostEnv.entrySet()) {
+      if (e.getKey().startsWith("JBOX_") || denied(deny, e.getKey())) continue;
+      env.put(e.getKey(), e.getValue());
+    }
+    env.put("container", "jbox");
+    env.put("JBOX_SANDBOX", name);
+    // Debian's and Ubuntu's default ~/.bashrc put ($debian_chroot) in front of the prompt; a shell
+    // whose rc sets no prompt takes PS1 from the environment
+    env.put("debian_chroot", "jbox:" + name);
+    env.put("PS1", "(jbox:" + name + ") \\u@\\h:\\w\\$ ");
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : env.entrySet()) out.add(e.getKey() + "=" + e.getValue());
+    return out;
+  }
+
+  static boolean denied(List<String> patterns, String key) {
+    for (String p : patterns) if (ShellSettings.glob(p, key)) return true;
+    return false;
+  }
+
+  /**
+   * A policy path: {@code ~/X} under $HOME, a relative path under the project, an absolute one as
+   * given; never with a {@code ..} or {@code .} component (it could point anywhere).
+   */
+  static Path path(String spec, Request r, String key) {
+    for (String part : spec.split("/")) {
+      if (part.equals("..") || part.equals(".")) throw new JboxException(key + " `" + spec + "`: a path with `" + part + "` in it is not allowed");
+    }
+    if (spec.indexOf('\0') >= 0 || spec.indexOf('\n') >= 0) throw new JboxException(key + ": a path with a NUL or newline");
+    Path p;
+    if (spec.equals("~")) p = r.home();
+    else if (spec.startsWith("~/")) p = r.home().resolve(spec.substring(2));
+    else if (spec.startsWith("/")) p = Path.of(spec);
+    else if (spec.startsWith("~")) throw new JboxException(key + " `" + spec + "`: only ~/ (your own home) is understood");
+    else p = r.project().resolve(spec);
+    return p.normalize();
+  }
+
+  private static Path existing(String spec, Request r, String key) {
+    Path p = path(spec, r, key);
+    if (!p.toFile().exists()) throw new JboxException(key + " `" + spec + "`: `" + p + "` does not exist");
+    return p;
+  }
+
+  private static String clean(String p) {
+    return Path.of(p).normalize().toString();
+  }
+
+  private static String hostHostname() {
+    String h = EtcFiles.readOrNull(Path.of("/proc/sys/kernel/hostname"));
+    return h == null || h.isBlank() ? "jbox" : h.strip();
+  }
+}

@@ -1,0 +1,117 @@
+package dev.jbox.sandbox;
+
+import dev.jbox.JboxException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The policy of a {@code jbox shell}, each piece with where it came from (built-in default, the
+ * project's .jbox/shell.toml, a flag): lists grow layer by layer, single values are replaced.
+ */
+public final class ShellSettings {
+  /** One value and its origin, as {@code --print-config} shows it. */
+  public record Item(String value, String from) {}
+
+  /** The list keys, named as in .jbox/shell.toml and as the flags (without the dashes). */
+  public static final List<String> LIST_KEYS = List.of("ro", "rw", "hide", "write-through", "env-deny", "allow-host");
+  /** The single-value keys. */
+  public static final List<String> VALUE_KEYS = List.of("network", "image");
+
+  static final String BUILTIN = "built-in";
+
+  /** Shown as absent (an empty directory, or an empty file): secrets and jbox's own data. */
+  static final List<String> DEFAULT_HIDE = List.of(
+      "~/.ssh", "~/.gnupg", "~/.aws", "~/.azure", "~/.config/gcloud", "~/.kube", "~/.docker", "~/.netrc",
+      "~/.git-credentials", "~/.config/gh", "~/.password-store", "~/.local/share/keyrings",
+      "~/.config/containers/auth.json", "~/.pki", "~/.mozilla", "~/.thunderbird", "~/.config/google-chrome",
+      "~/.config/chromium", "~/.config/BraveSoftware", "~/.config/vivaldi", "~/.config/microsoft-edge",
+      "~/.config/opera", "~/.local/share/jbox");
+
+  /** Package caches bound straight to the host (when they exist there). */
+  static final List<String> DEFAULT_WRITE_THROUGH = List.of(
+      "~/.m2", "~/.gradle", "~/.cargo/registry", "~/.npm", "~/.cache/pip", "~/go/pkg/mod", "~/.cache/go-build");
+
+  /** Environment variables never passed into the sandbox ({@code *} matches any run of characters). */
+  static final List<String> DEFAULT_ENV_DENY = List.of(
+      "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GPG_AGENT_INFO", "*_TOKEN", "*_TOKEN_*", "*_SECRET*", "*_PASSWORD", "*_PASSWD",
+      "*_API_KEY", "*_APIKEY", "*_CREDENTIALS", "AWS_*", "AZURE_*", "GOOGLE_APPLICATION_CREDENTIALS", "KRB5CCNAME",
+      "DOCKER_AUTH_CONFIG", "DBUS_SESSION_BUS_ADDRESS", "JBOX_HELPER_FD");
+
+  private final Map<String, List<Item>> lists = new LinkedHashMap<>();
+  private final Map<String, Item> values = new LinkedHashMap<>();
+
+  /** The built-in defaults. */
+  public static ShellSettings defaults() {
+    ShellSettings s = new ShellSettings();
+    for (String k : LIST_KEYS) s.lists.put(k, new ArrayList<>());
+    for (String h : DEFAULT_HIDE) s.add("hide", h, BUILTIN);
+    for (String w : DEFAULT_WRITE_THROUGH) s.add("write-through", w, BUILTIN);
+    for (String e : DEFAULT_ENV_DENY) s.add("env-deny", e, BUILTIN);
+    s.set("network", "pasta", BUILTIN);
+    return s;
+  }
+
+  public void add(String key, String value, String from) {
+    List<Item> l = lists.get(key);
+    if (l == null) throw new JboxException(from + ": unknown key `" + key + "`");
+    if (value == null || value.isEmpty()) throw new JboxException(from + ": `" + key + "` needs a non-empty value");
+    l.add(new Item(value, from));
+  }
+
+  public void set(String key, String value, String from) {
+    if (!VALUE_KEYS.contains(key)) throw new JboxException(from + ": unknown key `" + key + "`");
+    if (value == null || value.isEmpty()) throw new JboxException(from + ": `" + key + "` needs a non-empty value");
+    values.put(key, new Item(value, from));
+  }
+
+  public List<Item> list(String key) {
+    return List.copyOf(lists.get(key));
+  }
+
+  /** The values of a list key, without their origins. */
+  public List<String> strings(String key) {
+    List<String> out = new ArrayList<>();
+    for (Item i : lists.get(key)) out.add(i.value());
+    return out;
+  }
+
+  /** A single value, or null. */
+  public Item value(String key) {
+    return values.get(key);
+  }
+
+  /** Every piece in force, one per line: {@code key = value    (from)}. */
+  public String describe() {
+    StringBuilder b = new StringBuilder();
+    for (String k : VALUE_KEYS) {
+      Item i = values.get(k);
+      if (i != null) b.append(String.format("%-14s %-40s # %s%n", k, i.value(), i.from()));
+      else if (k.equals("image")) b.append(String.format("%-14s %-40s # %s%n", k, "(the host's root, read-only)", BUILTIN));
+    }
+    for (String k : LIST_KEYS) {
+      for (Item i : lists.get(k)) b.append(String.format("%-14s %-40s # %s%n", k, i.value(), i.from()));
+    }
+    return b.toString();
+  }
+
+  /** Whether {@code name} matches {@code pattern}, where {@code *} matches any run of characters. */
+  static boolean glob(String pattern, String name) {
+    return glob(pattern, 0, name, 0);
+  }
+
+  private static boolean glob(String p, int pi, String n, int ni) {
+    while (pi < p.length()) {
+      char c = p.charAt(pi);
+      if (c == '*') {
+        for (int k = ni; k <= n.length(); k++) if (glob(p, pi + 1, n, k)) return true;
+        return false;
+      }
+      if (ni >= n.length() || n.charAt(ni) != c) return false;
+      pi++;
+      ni++;
+    }
+    return ni == n.length();
+  }
+}

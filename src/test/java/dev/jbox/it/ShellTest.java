@@ -1,0 +1,452 @@
+package dev.jbox.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jbox shell} as a developer uses it, as the unprivileged test account with the real
+ * helper and pasta: a scratch $HOME with secrets and caches, a scratch git project, and the shell
+ * started from that project directory.
+ */
+public class ShellTest {
+  @TempDir Path tmp;
+  Path home;
+  Path project;
+
+  @BeforeAll
+  static void rootless() {
+    Jbox.requireRootless();
+  }
+
+  @BeforeEach
+  void scratch() throws IOException {
+    home = tmp.resolve("home");
+    project = home.resolve("src/app");
+    Files.createDirectories(project.resolve(".git/hooks"));
+    Files.writeString(project.resolve(".git/config"), "[core]\n");
+    Files.writeString(project.resolve("Makefile"), "all:\n");
+    Files.createDirectories(home.resolve(".ssh"));
+    Files.writeString(home.resolve(".ssh/id_ed25519"), "PRIVATE KEY\n");
+    Files.writeString(home.resolve(".bashrc"), "# host rc\n");
+    Files.writeString(home.resolve(".profile"), "# host profile\n");
+    Files.writeString(home.resolve(".netrc"), "machine x password y\n");
+    Files.createDirectories(home.resolve(".m2"));
+    Files.createDirectories(tmp.resolve("xdg"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+  }
+
+  /** The home layer's work directory belongs to a subordinate id: --reset removes it (in the user namespace). */
+  @org.junit.jupiter.api.AfterEach
+  void resetHomeLayer() {
+    if (Files.exists(home.resolve(".local/share/jbox/shells")) && Files.isDirectory(project)) {
+      var r = shell(project, null, "--reset");
+      assertEquals(0, r.code(), r.toString());
+    }
+  }
+
+  Map<String, String> env() {
+    Map<String, String> e = new HashMap<>();
+    e.put("HOME", home.toString());
+    e.put("SHELL", "/bin/bash");
+    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
+    e.remove("XDG_DATA_HOME");
+    return e;
+  }
+
+  Jbox.Result shell(Path cwd, Map<String, String> extraEnv, String... args) {
+    ProcessBuilder pb = Jbox.builder(prepend("shell", args));
+    pb.directory(cwd.toFile());
+    pb.environment().remove("XDG_DATA_HOME");
+    pb.environment().putAll(env());
+    if (extraEnv != null) pb.environment().putAll(extraEnv);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    try {
+      Process p = pb.start();
+      byte[][] outs = new byte[2][];
+      Thread o = new Thread(() -> outs[0] = Jbox.readAll(p.getInputStream()));
+      Thread e = new Thread(() -> outs[1] = Jbox.readAll(p.getErrorStream()));
+      o.start();
+      e.start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        fail("jbox shell did not finish within 60 s");
+      }
+      o.join(10_000);
+      e.join(10_000);
+      return new Jbox.Result(p.exitValue(), new String(outs[0], StandardCharsets.UTF_8), new String(outs[1], StandardCharsets.UTF_8));
+    } catch (IOException | InterruptedException ex) {
+      throw new AssertionError(ex);
+    }
+  }
+
+  Jbox.Result sh(String script, String... options) {
+    List<String> a = new ArrayList<>(List.of(options));
+    a.addAll(List.of("--", "sh", "-c", script));
+    return shell(project, null, a.toArray(new String[0]));
+  }
+
+  static List<String> prepend(String first, String... rest) {
+    List<String> l = new ArrayList<>(List.of(first));
+    l.addAll(List.of(rest));
+    return l;
+  }
+
+  static String hostCommand(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
+  }
+
+  static long owner(Path p) throws IOException {
+    return ((Number) Files.getAttribute(p, "unix:uid")).longValue();
+  }
+
+  @Test
+  void build_writesProjectFilesOwnedByTheUser_hostRootReadOnly_sameId() throws Exception {
+    var r = sh("id; make -s 2>/dev/null; mkdir -p out && echo built > out/result; touch /usr/x 2>&1; "
+        + "touch /etc/jbox-x 2>&1; pwd; echo tmp > /tmp/t && cat /tmp/t");
+    assertEquals(0, r.code(), r.toString());
+    assertEquals(hostCommand("id"), r.out().lines().findFirst().orElse("") + "\n", "id inside equals id outside: " + r);
+    assertTrue(r.out().contains("touch: cannot touch '/usr/x': Read-only file system"), r.toString());
+    assertTrue(r.out().contains("touch: cannot touch '/etc/jbox-x': Read-only file system"), r.toString());
+    assertTrue(r.out().contains(project + "\n"), "starts in the project: " + r);
+    assertEquals("built\n", Files.readString(project.resolve("out/result")));
+    long me = Jbox.currentUid();
+    assertEquals(me, owner(project.resolve("out/result")), "written by the user, owned by the user");
+    assertEquals(me, owner(project.resolve("out")));
+    assertFalse(Files.exists(Path.of("/tmp/t")) && owner(Path.of("/tmp/t")) == me && Files.readString(Path.of("/tmp/t")).equals("tmp\n"),
+        "/tmp is the sandbox's own");
+  }
+
+  @Test
+  void secretsHidden_homeCopyOnWrite_writeThroughCache_diffAndReset() throws Exception {
+    var r = sh("ls -A ~/.ssh; cat ~/.ssh/id_ed25519 2>&1; cat ~/.netrc; echo added >> ~/.bashrc; cat ~/.bashrc; "
+        + "echo new > ~/newfile; rm ~/.profile; echo cached > ~/.m2/x; echo done");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("No such file or directory"), "the key is absent: " + r);
+    assertFalse(r.out().contains("PRIVATE KEY") || r.out().contains("password"), r.toString());
+    assertTrue(r.out().contains("# host rc\nadded\n"), "the sandbox sees its own copy: " + r);
+    assertEquals("# host rc\n", Files.readString(home.resolve(".bashrc")), "the host's file is unchanged");
+    assertTrue(Files.exists(home.resolve(".profile")));
+    assertFalse(Files.exists(home.resolve("newfile")));
+    assertEquals("cached\n", Files.readString(home.resolve(".m2/x")), "a write-through cache writes to the host");
+    assertEquals(Jbox.currentUid(), owner(home.resolve(".m2/x")));
+
+    var again = sh("cat ~/.bashrc; ls ~/newfile");
+    assertTrue(again.out().contains("added\n") && again.out().contains("newfile"), "the home layer is kept between sessions: " + again);
+
+    var diff = shell(project, null, "--diff");
+    assertEquals(0, diff.code(), diff.toString());
+    List<String> lines = diff.out().lines().toList();
+    assertTrue(lines.contains("C " + home.resolve(".bashrc")), diff.toString());
+    assertTrue(lines.contains("A " + home.resolve("newfile")), diff.toString());
+    assertTrue(lines.contains("D " + home.resolve(".profile")), diff.toString());
+    assertFalse(diff.out().contains(".m2"), "write-through is not a change of the layer: " + diff);
+
+    var reset = shell(project, null, "--reset");
+    assertEquals(0, reset.code(), reset.toString());
+    assertEquals("", shell(project, null, "--diff").out());
+    assertEquals("# host rc\n", sh("cat ~/.bashrc").out());
+  }
+
+  @Test
+  void gitHooksAndConfig_readOnly_restOfProjectWritable() throws Exception {
+    var r = sh("touch .git/hooks/pre-commit 2>&1; echo x >> .git/config 2>&1; echo ok > .git/other && echo wrote");
+    assertTrue(r.out().contains("cannot touch '.git/hooks/pre-commit': Read-only file system"), r.toString());
+    assertTrue(r.out().contains("Read-only file system"), r.toString());
+    assertTrue(r.out().contains("wrote"), "the rest of .git stays writable (git commit works): " + r);
+    assertFalse(Files.exists(project.resolve(".git/hooks/pre-commit")));
+    assertEquals("[core]\n", Files.readString(project.resolve(".git/config")));
+  }
+
+  @Test
+  void environment_secretsDropped_markersSet() {
+    var r = shell(project, Map.of("SSH_AUTH_SOCK", "/run/x/agent", "FOO_TOKEN", "t0k", "MY_SECRET_KEY", "s", "AWS_PROFILE", "p",
+        "FOO_PLAIN", "kept"), "--", "env");
+    assertEquals(0, r.code(), r.toString());
+    assertFalse(r.out().contains("SSH_AUTH_SOCK") || r.out().contains("FOO_TOKEN") || r.out().contains("t0k")
+        || r.out().contains("MY_SECRET_KEY") || r.out().contains("AWS_PROFILE"), r.toString());
+    assertTrue(r.out().contains("FOO_PLAIN=kept\n"), r.toString());
+    assertTrue(r.out().contains("container=jbox\n"), r.toString());
+    assertTrue(r.out().contains("JBOX_SANDBOX=app\n"), r.toString());
+    assertTrue(r.out().contains("HOME=" + home + "\n"), r.toString());
+  }
+
+  @Test
+  void root_mappedRootInside_filesStillTheUsersOnTheHost() throws Exception {
+    var r = sh("id -u; id -g; echo r > by-root; cat /proc/self/uid_map | head -1", "--root");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().startsWith("0\n0\n"), r.toString());
+    assertEquals(Jbox.currentUid(), owner(project.resolve("by-root")), "uid 0 inside is the user on the host");
+    var keep = sh("cat /proc/self/uid_map | grep -c ' " + Jbox.currentUid() + " '");
+    assertEquals("1\n", keep.out(), "by default the user's uid maps to itself: " + keep);
+  }
+
+  @Test
+  void exitStatus_isTheCommands() {
+    assertEquals(7, sh("exit 7").code());
+    assertEquals(0, sh("true").code());
+  }
+
+  @Test
+  void network_noneCannotConnect_defaultReachesThePeer() {
+    String peer = System.getenv("JBOX_TEST_PEER");
+    if (peer == null) {
+      if ("1".equals(System.getenv("JBOX_MUST_WORK"))) fail("JBOX_TEST_PEER is unset (scripts/test creates it)");
+      org.junit.jupiter.api.Assumptions.abort("JBOX_TEST_PEER is unset");
+    }
+    String[] hp = peer.split(":");
+    String connect = "python3 -c 'import socket,sys\ntry:\n socket.create_connection((\"" + hp[0] + "\"," + hp[1]
+        + "),timeout=3); print(\"connected\")\nexcept OSError as e: print(\"failed\", e)'";
+    var none = sh(connect, "--network=none");
+    assertTrue(none.out().contains("failed"), none.toString());
+    var pasta = sh(connect);
+    assertTrue(pasta.out().contains("connected"), "benign twin: the default network reaches the peer: " + pasta);
+  }
+
+  @Test
+  void allowHost_theAllowedPeerAnswers_everythingElseRefusedAtOnce() {
+    String peer = System.getenv("JBOX_TEST_PEER");
+    String token = System.getenv("JBOX_TEST_PEER_TOKEN");
+    if (peer == null || token == null) {
+      if ("1".equals(System.getenv("JBOX_MUST_WORK"))) fail("JBOX_TEST_PEER is unset (scripts/test creates it)");
+      org.junit.jupiter.api.Assumptions.abort("JBOX_TEST_PEER is unset");
+    }
+    String[] hp = peer.split(":");
+    String probe = String.join("\n",
+        "import socket, time",
+        "def get(h, p):",
+        "    t = time.time()",
+        "    try:",
+        "        s = socket.create_connection((h, p), timeout=5)",
+        "        s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n'); d = b''",
+        "        while True:",
+        "            x = s.recv(4096)",
+        "            if not x: break",
+        "            d += x",
+        "        print('answer', d.decode(errors='replace').split('\\r\\n\\r\\n')[-1].strip())",
+        "    except OSError as e: print('error', type(e).__name__, round(time.time() - t, 3))",
+        "get('" + hp[0] + "', " + hp[1] + ")",
+        "get('" + hp[0].substring(0, hp[0].lastIndexOf('.')) + ".1', 22)",
+        "");
+    var allowed = shell(project, null, "--allow-host", peer, "--", "python3", "-c", probe);
+    assertEquals(0, allowed.code(), allowed.toString());
+    List<String> lines = allowed.out().lines().toList();
+    assertEquals("answer " + token, lines.get(0), "the allowed peer answers: " + allowed);
+    assertTrue(lines.get(1).startsWith("error ConnectionRefusedError "), "another address is refused: " + allowed);
+    assertTrue(Double.parseDouble(lines.get(1).split(" ")[2]) < 1.0, "refused at once, not after a timeout: " + allowed);
+
+    var otherPort = shell(project, null, "--allow-host", hp[0] + ":9", "--", "python3", "-c", probe);
+    String first = otherPort.out().lines().findFirst().orElse("");
+    assertTrue(first.startsWith("error ConnectionRefusedError ") && Double.parseDouble(first.split(" ")[2]) < 1.0,
+        "only the listed port of the peer: " + otherPort);
+    var open = shell(project, null, "--", "python3", "-c", probe);
+    assertEquals("answer " + token, open.out().lines().findFirst().orElse(""), "benign twin: without --allow-host the peer answers: " + open);
+
+    var pc = shell(project, null, "--print-config", "--allow-host", peer);
+    assertTrue(pc.out().lines().anyMatch(l -> l.startsWith("allow-host") && l.contains(peer) && l.endsWith("# --allow-host")), pc.toString());
+    var bad = shell(project, null, "--allow-host", peer, "--network=none", "--", "true");
+    assertEquals(125, bad.code(), bad.toString());
+  }
+
+  @Test
+  void runtimeDirAndX11_notVisible() throws Exception {
+    Path runtime = tmp.resolve("run");
+    Files.createDirectories(runtime);
+    Files.writeString(runtime.resolve("bus"), "socket stand-in\n");
+    var r = shell(project, Map.of("XDG_RUNTIME_DIR", runtime.toString()), "--", "sh", "-c",
+        "ls -A $XDG_RUNTIME_DIR; echo end; ls /tmp/.X11-unix 2>&1; touch $XDG_RUNTIME_DIR/mine && echo writable");
+    assertEquals(0, r.code(), r.toString());
+    assertFalse(r.out().contains("bus"), r.toString());
+    assertTrue(r.out().contains("writable"), "an empty runtime dir of the sandbox's own: " + r);
+    assertFalse(Files.exists(runtime.resolve("mine")));
+  }
+
+  @Test
+  void badInput_oneLineExit125_nothingCreated() throws Exception {
+    Path data = home.resolve(".local/share/jbox");
+    var missing = shell(project, null, "--project", tmp.resolve("nope").toString(), "--", "true");
+    assertEquals(125, missing.code(), missing.toString());
+    assertEquals(1, missing.err().lines().count(), missing.toString());
+    assertTrue(missing.err().contains("no such directory"), missing.toString());
+
+    var escape = shell(project, null, "--hide", "../../etc", "--", "true");
+    assertEquals(125, escape.code(), escape.toString());
+    assertTrue(escape.err().contains("`..`"), escape.toString());
+    assertEquals(1, escape.err().lines().count(), escape.toString());
+
+    Files.createDirectories(project.resolve(".jbox"));
+    Files.writeString(project.resolve(".jbox/shell.toml"), "hide = [\"~/.secret\"]\nwrite-thru = [\"~/.m2\"]\n");
+    var typo = shell(project, null, "--", "true");
+    assertEquals(125, typo.code(), typo.toString());
+    assertTrue(typo.err().contains(project.resolve(".jbox/shell.toml").toString()) && typo.err().contains("`write-thru`"), typo.toString());
+    assertEquals(1, typo.err().lines().count(), typo.toString());
+
+    var unknown = shell(project, null, "--bogus");
+    assertEquals(125, unknown.code(), unknown.toString());
+    assertFalse(Files.exists(data), "no home layer was created: " + data);
+    Files.delete(project.resolve(".jbox/shell.toml"));
+  }
+
+  @Test
+  void projectConfig_appliesAndPrintConfigNamesTheSource() throws Exception {
+    Files.createDirectories(project.resolve(".jbox"));
+    Path toml = project.resolve(".jbox/shell.toml");
+    Files.writeString(toml, "hide = [\"~/.config/app-secret\"]\nenv-deny = [\"BUILD_*\"]\nnetwork = \"none\"\n");
+    Files.createDirectories(home.resolve(".config/app-secret"));
+    Files.writeString(home.resolve(".config/app-secret/key"), "k\n");
+    var r = shell(project, Map.of("BUILD_ID", "42"), "--", "sh", "-c", "ls -A ~/.config/app-secret; env | grep BUILD_; ip -o link | grep -vc ' lo:'");
+    assertFalse(r.out().contains("key") || r.out().contains("BUILD_ID"), r.toString());
+    assertTrue(r.out().contains("0\n"), "network = none: only the loopback: " + r);
+    var pc = shell(project, null, "--print-config", "--hide", "~/.other");
+    assertEquals(0, pc.code(), pc.toString());
+    assertTrue(pc.out().lines().anyMatch(l -> l.startsWith("hide") && l.contains("~/.config/app-secret") && l.endsWith("# " + toml)), pc.toString());
+    assertTrue(pc.out().lines().anyMatch(l -> l.startsWith("hide") && l.contains("~/.ssh") && l.endsWith("# built-in")), pc.toString());
+    assertTrue(pc.out().lines().anyMatch(l -> l.startsWith("hide") && l.contains("~/.other") && l.endsWith("# --hide")), pc.toString());
+    assertTrue(pc.out().lines().anyMatch(l -> l.startsWith("network") && l.contains("none") && l.endsWith("# " + toml)), pc.toString());
+  }
+
+  @Test
+  void sigkillOfJbox_leavesNoProcessAndNoMount() throws Exception {
+    String marker = "4" + System.nanoTime() % 100000;
+    String mountsBefore = Lifetimes.mountinfo();
+    ProcessBuilder pb = Jbox.builder(List.of("shell", "--", "sleep", marker));
+    pb.directory(project.toFile());
+    pb.environment().putAll(env());
+    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process p = pb.start();
+    List<Long> inside = Lifetimes.withCmdline("sleep " + marker);
+    for (int i = 0; i < 100 && inside.isEmpty(); i++) {
+      Thread.sleep(100);
+      inside = Lifetimes.withCmdline("sleep " + marker);
+    }
+    assertFalse(inside.isEmpty(), "the sandbox started");
+    assertEquals(0, new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start().waitFor());
+    p.waitFor(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 50 && !Lifetimes.withCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(100);
+    assertEquals(List.of(), Lifetimes.withCmdline("sleep " + marker), "sandbox processes outlived jbox");
+    assertEquals(mountsBefore, Lifetimes.mountinfo(), "no mount appears in the caller's namespace");
+  }
+
+  @Test
+  void ctrlC_throughARealPty_endsTheForegroundJob_shellGoesOn() throws Exception {
+    Path driver = tmp.resolve("ptydriver.py");
+    Files.writeString(driver, String.join("\n",
+        "import os, pty, sys, time, select",
+        "pid, fd = pty.fork()",
+        "if pid == 0:",
+        "    os.execvp(sys.argv[1], sys.argv[1:])",
+        "out, step, end = b'', 0, time.time() + 40",
+        "while time.time() < end:",
+        "    r, _, _ = select.select([fd], [], [], 0.1)",
+        "    if fd in r:",
+        "        try: d = os.read(fd, 4096)",
+        "        except OSError: break",
+        "        if not d: break",
+        "        out += d",
+        "    if step == 0 and b'(jbox:app)' in out:",
+        "        os.write(fd, b'sleep 60; echo SLEPT$((1+1))\\r'); step, t = 1, time.time()",
+        "    elif step == 1 and time.time() - t > 2:",
+        "        os.write(fd, b'\\x03'); step = 2",
+        "    elif step == 2 and out.count(b'(jbox:app)') >= 2:",
+        "        os.write(fd, b'echo AFTER$((40+2)); exit 4\\r'); step = 3",
+        "_, st = os.waitpid(pid, 0)",
+        "sys.stdout.write(out.decode(errors='replace'))",
+        "print('\\nSTATUS', os.waitstatus_to_exitcode(st))", ""));
+    ProcessBuilder jb = Jbox.builder(List.of("shell"));
+    List<String> cmd = new ArrayList<>(List.of("python3", driver.toString()));
+    cmd.addAll(jb.command());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
+    pb.environment().putAll(jb.environment());
+    pb.environment().putAll(env());
+    pb.environment().put("TERM", "dumb");
+    long start = System.nanoTime();
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertTrue(out.contains("AFTER42"), "the shell went on after ctrl-c: " + out);
+    assertFalse(out.contains("SLEPT2"), "ctrl-c ended the sleep, not only the shell line: " + out);
+    assertTrue(out.contains("STATUS 4"), out);
+    assertTrue(System.nanoTime() - start < 40_000_000_000L, "the sleep did not run out");
+  }
+
+  @Test
+  void keepId_runsAsTheCallerInsideAnImageSandboxToo() throws Exception {
+    Path rootfs = Jbox.rootfs(tmp);
+    var r = Jbox.sh(rootfs, List.of("--userns=keep-id"), "id -u; id -g; cat /proc/self/uid_map");
+    assertEquals(0, r.code(), r.toString());
+    String[] l = r.out().split("\n");
+    assertEquals(Long.toString(Jbox.currentUid()), l[0], r.toString());
+    var custom = Jbox.sh(rootfs, List.of("--userns=keep-id:uid=1000,gid=1000"), "id -u; id -g; touch /x && stat -c %u /x");
+    assertEquals(0, custom.code(), custom.toString());
+    assertTrue(custom.out().startsWith("1000\n1000\n1000\n"), custom.toString());
+    assertEquals(Jbox.currentUid(), owner(rootfs.resolve("x")), "uid 1000 inside is the caller on the host");
+  }
+
+  @Test
+  void secondShell_joinsTheProjectsSandbox_newStartsAnother_psListsIt_nothingLeftAfterExit() throws Exception {
+    String marker = "5" + System.nanoTime() % 100000;
+    String ns = "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/net /proc/self/ns/user";
+    ProcessBuilder pb = Jbox.builder(List.of("shell", "--", "sh", "-c", ns + "; exec sleep " + marker));
+    pb.directory(project.toFile());
+    pb.environment().putAll(env());
+    pb.redirectErrorStream(true);
+    Process first = pb.start();
+    try {
+      java.io.BufferedReader rd = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream(), StandardCharsets.UTF_8));
+      List<String> firstNs = new ArrayList<>();
+      for (int i = 0; i < 4; i++) firstNs.add(rd.readLine());
+      assertTrue(firstNs.get(0) != null && firstNs.get(0).startsWith("pid:"), firstNs.toString());
+      for (int i = 0; i < 100 && Lifetimes.withCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(50);
+
+      var second = shell(project.resolve(".git"), null, "--", "sh", "-c", ns + "; pwd; ps -e -o comm= | grep -c sleep");
+      assertEquals(0, second.code(), second.toString());
+      assertEquals(String.join("\n", firstNs) + "\n" + project.resolve(".git") + "\n1\n", second.out(),
+          "the same pid, mnt, net and user namespaces, and the first shell's processes in sight: " + second);
+
+      var other = shell(project, null, "--new", "--", "sh", "-c", ns);
+      assertEquals(0, other.code(), other.toString());
+      assertFalse(other.out().contains(firstNs.get(0)), "--new: a pid namespace of its own: " + other);
+
+      var ps = Jbox.run(List.of("ps"), env());
+      assertTrue(ps.out().lines().anyMatch(l -> l.endsWith(" app") && l.contains("jbox shell") && l.contains("Up")), ps.toString());
+
+      var reset = shell(project, null, "--reset");
+      assertEquals(125, reset.code(), "--reset refuses while the sandbox runs: " + reset);
+      var policy = shell(project, null, "--hide", "~/x", "--", "true");
+      assertEquals(125, policy.code(), "a joined sandbox keeps its policy: " + policy);
+    } finally {
+      for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
+      assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+    }
+    assertEquals(128 + 15, first.exitValue(), "the first shell's status: its command's (SIGTERM)");
+    assertEquals(List.of(), Lifetimes.withCmdline("sleep " + marker));
+    var ps = Jbox.run(List.of("ps"), env());
+    assertFalse(ps.out().contains("jbox shell"), "gone from ps: " + ps);
+    var after = sh("readlink /proc/self/ns/pid");
+    assertEquals(0, after.code(), after.toString());
+  }
+
+  static boolean exists(Stream<Path> s) {
+    return s.findAny().isPresent();
+  }
+}
