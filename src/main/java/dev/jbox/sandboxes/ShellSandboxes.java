@@ -4,13 +4,9 @@ import dev.jbox.JboxException;
 import dev.jbox.json.Json;
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,15 +110,6 @@ public final class ShellSandboxes {
 
   /** The lock probe of ContainerLock: a POSIX lock conflicts with the monitor's OFD lock. */
   static boolean held(Path lockFile) {
-    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
-      FileLock l = ch.tryLock();
-      if (l == null) return true;
-      l.release();
-      return false;
-    } catch (NoSuchFileException e) {
-      return false;
-    } catch (IOException e) {
-      throw new JboxException("shell: probe `" + lockFile + "`: " + e.getMessage());
-    }
+    return ContainerLock.heldFile(lockFile);
   }
 }
