@@ -218,15 +218,8 @@ public final class PodmanView {
     return out;
   }
 
-  /** "3 minutes ago", as podman's CREATED column. */
+  /** "3 minutes ago", as podman's CREATED column: the STATUS column's duration, then "ago". */
   public static String ago(long ms) {
-    long s = Math.max(0, ms / 1000);
-    if (s < 1) return "Less than a second ago";
-    if (s < 60) return s == 1 ? "1 second ago" : s + " seconds ago";
-    long min = s / 60;
-    if (min < 60) return min == 1 ? "About a minute ago" : min + " minutes ago";
-    long h = min / 60;
-    if (h < 48) return h == 1 ? "About an hour ago" : h + " hours ago";
-    return h / 24 + " days ago";
+    return Status.duration(ms) + " ago";
   }
 }
