@@ -39,7 +39,7 @@ final class ShellCommand {
       new RunOptions.Opt("allow-host", null, "HOST[:PORT]", true, "reach only these destinations (names resolved at start); every other connection is refused"),
       new RunOptions.Opt("ro", null, "PATH", true, "also bind PATH read-only (e.g. a hidden file you want to read)"),
       new RunOptions.Opt("rw", null, "PATH", true, "also bind PATH writable, straight to the host"),
-      new RunOptions.Opt("hide", null, "PATH", true, "show PATH as absent (empty), beside the built-in secrets list"),
+      new RunOptions.Opt("hide", null, "PATH", true, "show PATH as absent, beside the built-in secrets list"),
       new RunOptions.Opt("write-through", null, "PATH", true, "a cache under $HOME written straight to the host (when it exists)"),
       new RunOptions.Opt("env-deny", null, "NAME", true, "drop environment variables matching NAME (* matches anything)"),
       new RunOptions.Opt("new", null, null, false, "start a separate sandbox even when the project's sandbox runs (not joined by later shells)"),
@@ -105,7 +105,7 @@ final class ShellCommand {
         return 0;
       }
     }
-    ShellSandboxes.removeEnded(store, project.id(), w -> err.println("jbox: warning: " + w));
+    ShellSandboxes.removeEnded(store, project.id(), err);
     String name = ShellSandboxes.freeName(store, project.name(), id);
     DevShell.Request req = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(),
         project.upper(), project.work(), rootDir, o.command, o.flag("root"), tty, true, name, null, null);

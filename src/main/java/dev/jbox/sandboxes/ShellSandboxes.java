@@ -166,7 +166,7 @@ public final class ShellSandboxes {
    * Removes the project's ended shell sandboxes (under the project's lock, before a new one is
    * recorded), so a project keeps at most its last one's record; a failure is a warning.
    */
-  public static void removeEnded(SandboxStore store, String projectId, java.util.function.Consumer<String> warn) {
+  public static void removeEnded(SandboxStore store, String projectId, java.io.PrintStream err) {
     List<Sandbox> ended = new ArrayList<>();
     for (Sandbox s : store.list()) {
       if (s.record().kind() != SandboxRecord.Kind.SHELL) continue;
@@ -178,7 +178,7 @@ public final class ShellSandboxes {
       try {
         store.removeRuntime(s);
       } catch (JboxException e) {
-        warn.accept(e.getMessage());
+        err.println("jbox: warning: " + e.getMessage());
       }
     }
     Path link = projectsDir(store).resolve(projectId);

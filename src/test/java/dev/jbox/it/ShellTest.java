@@ -169,6 +169,47 @@ public class ShellTest {
   }
 
   @Test
+  void deniedPaths_absentNotEmpty_writesThereStayInTheSandboxesLayer() throws Exception {
+    Files.createDirectories(home.resolve(".config/gcloud"));
+    Files.writeString(home.resolve(".config/gcloud/credentials.db"), "CLOUD SECRET\n");
+    Files.createDirectories(home.resolve(".config/other"));
+    Files.writeString(home.resolve(".config/other/x"), "visible\n");
+    Files.setPosixFilePermissions(home.resolve(".config"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Files.writeString(home.resolve(".ssh/known_hosts"), "host key\n");
+    var r = sh("test -e ~/.ssh || echo ssh-absent; test -e ~/.netrc || echo netrc-absent; "
+        + "test -e ~/.config/gcloud || echo gcloud-absent; ls ~/.ssh 2>&1; cat ~/.ssh/id_ed25519 2>&1; "
+        + "echo listing; ls -A ~; echo end; cat ~/.config/other/x; stat -c %a ~/.config; "
+        + "mkdir ~/.ssh && echo mine > ~/.ssh/id_new && cat ~/.ssh/id_new && ls -A ~/.ssh");
+    assertEquals(0, r.code(), r.toString());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.containsAll(List.of("ssh-absent", "netrc-absent", "gcloud-absent")), "absent, not empty: " + r);
+    assertTrue(lines.contains("ls: cannot access '" + home.resolve(".ssh") + "': No such file or directory"), r.toString());
+    assertTrue(lines.contains("cat: " + home.resolve(".ssh/id_ed25519") + ": No such file or directory"), r.toString());
+    List<String> listing = lines.subList(lines.indexOf("listing") + 1, lines.indexOf("end"));
+    assertFalse(listing.contains(".ssh") || listing.contains(".netrc"), "not listed in $HOME: " + listing);
+    assertTrue(listing.contains(".bashrc") && listing.contains(".config"), listing.toString());
+    assertTrue(lines.contains("visible"), "the rest of ~/.config is there: " + r);
+    assertTrue(lines.contains("700"), "a directory above a hidden path keeps its mode: " + r);
+    assertEquals(List.of("mine", "id_new"), lines.subList(lines.size() - 2, lines.size()), "a denied path made inside is the sandbox's own: " + r);
+    try (Stream<Path> ssh = Files.list(home.resolve(".ssh"))) {
+      assertEquals(List.of("id_ed25519", "known_hosts"), ssh.map(p -> p.getFileName().toString()).sorted().toList(), "the host's ~/.ssh is untouched");
+    }
+    assertEquals("PRIVATE KEY\n", Files.readString(home.resolve(".ssh/id_ed25519")));
+
+    var again = sh("cat ~/.ssh/id_new; ls -A ~/.ssh");
+    assertEquals("mine\nid_new\n", again.out(), "kept in the project's layer, the host's keys still absent: " + again);
+    var diff = shell(project, null, "--diff");
+    assertEquals(0, diff.code(), diff.toString());
+    assertTrue(diff.out().lines().toList().contains("A " + home.resolve(".ssh/id_new")), diff.toString());
+    assertFalse(diff.out().contains(".netrc") || diff.out().contains("gcloud") || diff.out().contains(".mozilla"),
+        "the deny list's whiteouts are not the sandbox's changes: " + diff);
+
+    var ro = sh("cat ~/.ssh/known_hosts; cat ~/.ssh/id_ed25519 2>&1", "--new", "--ro", "~/.ssh/known_hosts");
+    assertTrue(ro.out().startsWith("host key\n") && !ro.out().contains("PRIVATE"), "--ro shows one hidden file again: " + ro);
+  }
+
+
+  @Test
   void gitHooksAndConfig_readOnly_restOfProjectWritable() throws Exception {
     var r = sh("touch .git/hooks/pre-commit 2>&1; echo x >> .git/config 2>&1; echo ok > .git/other && echo wrote");
     assertTrue(r.out().contains("cannot touch '.git/hooks/pre-commit': Read-only file system"), r.toString());
