@@ -22,8 +22,9 @@ import java.util.Map;
  * from it makes the JVM open and verify the jar (about 3 ms for the first one). So the training
  * walks every branch a user's {@code jbox run} takes, not just the one its own account happens to
  * take: a caller with subordinate ids (the build may run as root, which has none), {@code run
- * IMAGE} against a throw-away store holding a one-layer image, and {@code run --rootfs}. Each run
- * stops where it would hand its plan to the helper, which is absent here.
+ * IMAGE} against a throw-away store holding a one-layer image, {@code run --rootfs}, and {@code
+ * shell} in a project. Each run stops where it would hand its plan to the helper, which is absent
+ * here.
  *
  * <p>Mode {@code cli} trains the second archive, of every other command (the launcher picks by the
  * first argument; one archive of both was five times larger, and mapping it made every run 2-4 ms
@@ -67,6 +68,24 @@ public final class CdsTraining {
     Files.createDirectories(dir.resolve("rootfs"));
     Main.run(new String[] {"run", "--rootfs", dir.resolve("rootfs").toString(), "--network=none", "-e", "A=b",
         "-v", dir + ":/x", "--tmpfs", "/t", "true"}, quiet, quiet);
+    shell(dir, quiet);
+  }
+
+  /**
+   * {@code jbox shell} (the launcher gives it the run archive): a project with a .jbox/shell.toml
+   * and, when scripts/cds made $HOME a training directory, a ~/.ssh to hide (the deny layer's
+   * whiteout), up to the missing plan channel; then the same again, which finds the project's
+   * link stale (the first never reached a helper) and clears it.
+   */
+  private static void shell(Path dir, PrintStream quiet) throws IOException {
+    Path project = dir.resolve("project");
+    Files.createDirectories(project.resolve(".jbox"));
+    Files.writeString(project.resolve(".jbox/shell.toml"), "env-deny = [\"TRAINING_*\"]\n");
+    String home = System.getenv("HOME");
+    if (home != null && Path.of(home).startsWith(dir)) Files.createDirectories(Path.of(home, ".ssh"));
+    for (int i = 0; i < 2; i++) {
+      Main.run(new String[] {"shell", "--project", project.toString(), "--", "true"}, quiet, quiet);
+    }
   }
 
   private static void cli(Path dir, PrintStream quiet) throws IOException {
