@@ -58,7 +58,9 @@ final class ShellCommand {
       return 0;
     }
     Map<String, String> env = System.getenv();
+    dev.jbox.Trace.mark("parsed");
     ShellProject project = ShellProject.find(o.value("project"), env);
+    dev.jbox.Trace.mark("shell-project");
     ShellSettings settings = project.settings();
     for (String k : ShellSettings.LIST_KEYS) for (String v : o.all(k)) settings.add(k, v, "--" + k);
     for (String k : ShellSettings.VALUE_KEYS) if (o.value(k) != null) settings.set(k, o.value(k), "--" + k);
@@ -87,6 +89,7 @@ final class ShellCommand {
     boolean tty = System.console() != null;
     String id = SandboxBuilder.newId();
     DevShell shell = new DevShell(ConfigLoader.load(env), caller, env);
+    dev.jbox.Trace.mark("shell-config");
     boolean joinable = !o.flag("new");
     // held until this JVM exits (the helper takes the new sandbox's own lock once it has the
     // plan): a second shell started at the same moment finds this one's record and waits for it
@@ -105,8 +108,10 @@ final class ShellCommand {
         return 0;
       }
     }
-    ShellSandboxes.removeEnded(store, project.id(), err);
-    String name = ShellSandboxes.freeName(store, project.name(), id);
+    dev.jbox.Trace.mark("shell-looked-up");
+    List<Sandbox> others = ShellSandboxes.removeEnded(store, project.id(), err);
+    String name = ShellSandboxes.freeName(others, project.name(), id);
+    dev.jbox.Trace.mark("shell-named");
     DevShell.Request req = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(),
         project.upper(), project.work(), rootDir, o.command, o.flag("root"), tty, true, name, null, null);
     ShellSettings.Item image = settings.value("image");
@@ -122,6 +127,7 @@ final class ShellCommand {
     // every check first (the plan's building writes the /etc files last), then the directories
     String[] firewall = shell.firewall(settings);
     Plan plan = shell.build(req, id, files, ShellSandboxes.lockFile(store, id));
+    dev.jbox.Trace.mark("planned");
     List<PlanWriter.Extra> extras = firewall == null ? List.of() : List.of(new PlanWriter.Extra(PlanWriter.T_NFT, firewall[0] + "\0" + firewall[1]));
     Sandbox recorded = null;
     try {
@@ -130,6 +136,7 @@ final class ShellCommand {
           img == null ? null : img.spec().id(), null, null, plan, false, null, null);
       recorded = ShellSandboxes.record(store, ShellSandboxes.withNetwork(r, settings.value("network").value()), project.id(),
           project.dir(), joinable);
+      dev.jbox.Trace.mark("recorded");
       PlanChannel.send(plan, extras);
     } catch (RuntimeException e) {
       if (recorded != null) store.forgetRuntime(recorded);

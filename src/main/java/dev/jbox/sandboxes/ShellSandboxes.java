@@ -165,20 +165,21 @@ public final class ShellSandboxes {
   /**
    * Removes the project's ended shell sandboxes (under the project's lock, before a new one is
    * recorded), so a project keeps at most its last one's record; a failure is a warning.
+   * Returns every other sandbox.
    */
-  public static void removeEnded(SandboxStore store, String projectId, java.io.PrintStream err) {
-    List<Sandbox> ended = new ArrayList<>();
+  public static List<Sandbox> removeEnded(SandboxStore store, String projectId, java.io.PrintStream err) {
+    List<Sandbox> rest = new ArrayList<>();
     for (Sandbox s : store.list()) {
-      if (s.record().kind() != SandboxRecord.Kind.SHELL) continue;
-      String[] p = project(s);
-      if (p == null || !p[0].equals(projectId)) continue;
-      if (ended(s)) ended.add(s);
-    }
-    for (Sandbox s : ended) {
+      String[] p = s.record().kind() == SandboxRecord.Kind.SHELL ? project(s) : null;
+      if (p == null || !p[0].equals(projectId) || !ended(s)) {
+        rest.add(s);
+        continue;
+      }
       try {
         store.removeRuntime(s);
       } catch (JboxException e) {
         err.println("jbox: warning: " + e.getMessage());
+        rest.add(s);
       }
     }
     Path link = projectsDir(store).resolve(projectId);
@@ -189,6 +190,7 @@ public final class ShellSandboxes {
         // replaced below anyway
       }
     }
+    return rest;
   }
 
 
@@ -204,14 +206,14 @@ public final class ShellSandboxes {
    * where that is not a valid sandbox name, with {@code -} and 6 digits of the id when another
    * sandbox has it.
    */
-  public static String freeName(SandboxStore store, String base, String id) {
+  public static String freeName(List<Sandbox> others, String base, String id) {
     String name = base;
     try {
       SandboxStore.validName(name);
     } catch (JboxException e) {
       name = "shell-" + (base.length() > 100 ? base.substring(0, 100) : base);
     }
-    for (Sandbox s : store.list()) if (name.equals(s.name())) return name + "-" + id.substring(0, 6);
+    for (Sandbox s : others) if (name.equals(s.name())) return name + "-" + id.substring(0, 6);
     return name;
   }
 
