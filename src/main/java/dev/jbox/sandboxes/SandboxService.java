@@ -676,6 +676,11 @@ public final class SandboxService {
     return m;
   }
 
+  /** The file operations on sandboxes: cp, export, diff. */
+  public SandboxFiles files() {
+    return new SandboxFiles(store, err);
+  }
+
   // --- prune ----------------------------------------------------------------------------------
 
   /**
