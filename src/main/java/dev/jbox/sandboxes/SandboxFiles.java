@@ -236,14 +236,15 @@ public final class SandboxFiles {
    * {@code jbox cp SANDBOX:SRC DEST}: SRC (resolved inside the sandbox's root) to the host path
    * DEST, or as a tar to {@code stdout} when DEST is "-". Into an existing directory DEST it goes
    * as DEST/basename(SRC), else it becomes DEST (whose parent must exist). The files belong to the
-   * caller; archive keeps the sandbox's ids (as the user's subordinate ids).
+   * caller; archive keeps the sandbox's ids (as the user's subordinate ids). The sandbox's "/"
+   * goes without what is mounted in it (a running sandbox's /proc, /sys, /dev), as export.
    */
   public void copyOut(String ref, String src, String dest, boolean archive, OutputStream stdout) {
     String rel = inside(src);
     String name = base(src);
     String[] target = dest.equals("-") ? null : hostTarget(dest, name == null ? "." : name);
     try (Held h = new Held(ref)) {
-      List<String> producer = worker(h.root, List.of("out", h.root.arg(), rel, name == null ? "" : name, "0", "0"));
+      List<String> producer = worker(h.root, List.of("out", h.root.arg(), rel, name == null ? "" : name, name == null ? "1" : "0", "0"));
       if (target == null) {
         pipe(producer, null, stdout, "cp");
         return;
