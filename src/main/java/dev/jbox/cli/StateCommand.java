@@ -2,6 +2,7 @@ package dev.jbox.cli;
 
 import dev.jbox.sandboxes.SandboxService;
 import dev.jbox.sandboxes.SandboxStore;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -10,16 +11,27 @@ import picocli.CommandLine.Spec;
 abstract class StateCommand {
   @Spec CommandSpec spec;
 
+  /** The streams when run by FastArgs, without picocli (spec is null then). */
+  private PrintWriter fastOut;
+  private PrintWriter fastErr;
+  private PrintStream fastErrStream;
+
+  void streams(PrintWriter out, PrintWriter err, PrintStream errStream) {
+    fastOut = out;
+    fastErr = err;
+    fastErrStream = errStream;
+  }
+
   PrintWriter out() {
-    return spec.commandLine().getOut();
+    return spec == null ? fastOut : spec.commandLine().getOut();
   }
 
   PrintWriter err() {
-    return spec.commandLine().getErr();
+    return spec == null ? fastErr : spec.commandLine().getErr();
   }
 
   SandboxService service() {
     return new SandboxService(SandboxStore.open(System.getenv(), w -> err().println("jbox: warning: " + w)),
-        PicoMain.of(spec).err());
+        spec == null ? fastErrStream : PicoMain.of(spec).err());
   }
 }
