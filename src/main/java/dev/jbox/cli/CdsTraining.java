@@ -85,6 +85,11 @@ public final class CdsTraining {
         + "\"monitorStart\":1,\"started\":1796318396634,\"exitCode\":0,\"finished\":1796318396638}");
     Files.writeString(sandbox.resolve("log"), "hello\n");
     Files.writeString(sandbox.resolve("lock"), "");
+    // and a foreground one, whose state is its monitor's lock file (none here: it ended)
+    SandboxStore.open(System.getenv(), w -> { }).create(new SandboxRecord("d".repeat(64), "training-fg",
+        SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), dir.resolve("rootfs").toString(), List.of("sh"),
+        System.currentTimeMillis(), false, "training", "none", List.of(), List.of(), "TERM", null, Map.of(),
+        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null));
     for (String[] line : List.of(new String[] {"ps"}, new String[] {"ps", "-a"}, new String[] {"ps", "-aq"},
         new String[] {"ps", "-a", "--format", "json"}, new String[] {"ps", "-a", "--format", "{{.ID}} {{.Names}}"},
         new String[] {"ps", "-a", "-f", "name=training", "-f", "status=exited"}, new String[] {"ps", "-n", "1", "--no-trunc"},
@@ -114,7 +119,8 @@ public final class CdsTraining {
     // every other command's picocli model and its first steps, up to the unknown sandbox or image
     // (the forms of ps, images, inspect and logs that FastArgs leaves to picocli, too)
     String none = "jbox-cds-training-none";
-    for (String[] line : List.of(new String[] {"--help"}, new String[] {"ps", "--help"}, new String[] {"ps", "--no-trunc", "-n1"},
+    // (no --help: the launcher answers it from target/help without a JVM)
+    for (String[] line : List.of(new String[] {"ps", "--no-trunc", "-n1"},
         new String[] {"images", "--filter=dangling=true", "--", "x"}, new String[] {"inspect", "--", none},
         new String[] {"logs", "--tail=-1", none}, new String[] {"stop", "-t", "1", none}, new String[] {"kill", none},
         new String[] {"rm", "-f", none}, new String[] {"wait", none}, new String[] {"exec", none, "true"},

@@ -60,7 +60,12 @@ final class ImagesCommand extends ImagesSpec implements Callable<Integer> {
     ImageStore store = (spec == null ? new SandboxService(SandboxStore.locate(System.getenv()), fastErr) : PicoMain.sandboxes(spec))
         .openImageStore();
     List<ImageRecord> images = new ArrayList<>(store.images());
-    images.sort(Comparator.comparing(ImageRecord::pulled).reversed());
+    images.sort(new Comparator<ImageRecord>() { // newest first; a class, not a lambda (see SandboxStore.list)
+      @Override
+      public int compare(ImageRecord a, ImageRecord b) {
+        return b.pulled().compareTo(a.pulled());
+      }
+    });
     Map<String, String> tags = store.tags();
     List<String> refs = new ArrayList<>();
     for (String f : filters) {
@@ -75,7 +80,9 @@ final class ImagesCommand extends ImagesSpec implements Callable<Integer> {
     List<ImageRecord> shown = new ArrayList<>();
     for (ImageRecord r : images) if (passes(store, r, tags, images)) shown.add(r);
     if (quiet) {
-      shown.stream().map(r -> noTrunc ? r.id() : r.shortId()).distinct().forEach(out::println);
+      java.util.Set<String> ids = new java.util.LinkedHashSet<>(); // each id once, in order
+      for (ImageRecord r : shown) ids.add(noTrunc ? r.id() : r.shortId());
+      for (String id : ids) out.println(id);
       return 0;
     }
     if (format.equals("json")) {

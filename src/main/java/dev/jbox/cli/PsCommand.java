@@ -77,7 +77,7 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
     }
     if (template == null && filters.isEmpty()) {
       // a project's dev shell (jbox shell) while it runs: its id is the project's, its image the host's root
-      SandboxStore states = SandboxStore.open(System.getenv(), w -> {}); // the service's open already warned
+      SandboxStore states = SandboxStore.open(System.getenv(), StateCommand.IGNORE); // the service's open already warned
       for (ShellSandboxes.Entry e : ShellSandboxes.list(states.root())) {
         Status st = new Status(Status.Kind.RUNNING, null, e.state().started(), false);
         rows.add(new String[] {noTrunc ? e.projectId() : e.projectId().substring(0, 12), "(host) " + e.project(), "jbox shell",

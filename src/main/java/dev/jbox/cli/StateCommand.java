@@ -4,6 +4,7 @@ import dev.jbox.sandboxes.SandboxService;
 import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.function.Consumer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -30,8 +31,19 @@ abstract class StateCommand {
     return spec == null ? fastErr : spec.commandLine().getErr();
   }
 
+  /** Warnings dropped. (Classes, not lambdas: see SandboxStore.list.) */
+  static final Consumer<String> IGNORE = new Consumer<String>() {
+    @Override
+    public void accept(String w) { }
+  };
+
   SandboxService service() {
-    return new SandboxService(SandboxStore.open(System.getenv(), w -> err().println("jbox: warning: " + w)),
-        spec == null ? fastErrStream : PicoMain.of(spec).err());
+    Consumer<String> warn = new Consumer<String>() {
+      @Override
+      public void accept(String w) {
+        err().println("jbox: warning: " + w);
+      }
+    };
+    return new SandboxService(SandboxStore.open(System.getenv(), warn), spec == null ? fastErrStream : PicoMain.of(spec).err());
   }
 }

@@ -237,7 +237,14 @@ public final class SandboxStore {
       if (s != null) byId.put(s.id(), s);
     }
     List<Sandbox> out = new ArrayList<>(byId.values());
-    out.sort(Comparator.comparingLong(s -> s.record().created()));
+    // a class, not a lambda: ps, inspect and logs link no lambda (the first starts the JDK's
+    // method-handle machinery, a few ms of their start; LauncherTest)
+    out.sort(new Comparator<Sandbox>() {
+      @Override
+      public int compare(Sandbox a, Sandbox b) {
+        return Long.compare(a.record().created(), b.record().created());
+      }
+    });
     return out;
   }
 

@@ -151,6 +151,12 @@ class LauncherTest {
       assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.jbox.cli.FastArgs ") && l.contains("shared objects file")),
           line + ": the run archive, trained on FastArgs, is not used: " + loaded.stream().filter(l -> l.contains("dev.jbox.")).toList());
       assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" picocli.")).toList(), line + ": picocli loaded");
+      // nor a lambda (but the JDK's own in inspect's date formatting): the first one starts the
+      // JDK's method-handle machinery
+      if (!line.get(0).equals("inspect")) {
+        assertEquals(List.of(), loaded.stream().filter(l -> l.contains("$$Lambda") || l.contains("LambdaForm$MH/")).toList(),
+            line + ": a lambda linked");
+      }
       assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" dev.jbox.") && !l.contains("shared objects file")).toList(),
           line + ": jbox classes read from the jar (extend dev.jbox.cli.CdsTraining)");
     }
