@@ -89,7 +89,7 @@ total_ms=$(phase_median wall | awk '{printf "%.2f", $1/1000}')
   done
   awk -v t="$total_ms" -v e="$prev" -v l="$launcher_ms" 'BEGIN {
     printf "%-14s %10.2f %10.2f   %s\n", "wall clock", t, t - e/1000, "untraced: the sh wrapper before the helper + the workload, exit, reap (median wall of the same traced runs)";
-    printf "%-14s %10s %10.2f   %s\n", "  launcher", "", l, "of which: the build tree's sh wrapper and the helper's exec (none when installed)" }'
+    printf "%-14s %10s %10.2f   %s\n", "  launcher", "", l, "of which: the sh wrapper of the build tree and the exec of the helper (none when installed)" }'
 } | tee "$results/phases-table.txt"
 {
   # Grouped: JVM (helper start to plan-received) against the sandbox proper (to exec-done).

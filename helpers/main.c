@@ -304,6 +304,17 @@ static int mkdirs(char *path) {
   return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* The commands whose JVM maps run's archive: run, shell (which plans as run does), and the
+ * read-only commands whose usual forms FastArgs.java parses without picocli (CdsTraining trains
+ * that archive on them too). Every other command takes the larger archive, with picocli, the HTTP
+ * client and TLS. */
+static int uses_run_archive(const char *command) {
+  static const char *const words[] = {"run", "shell", "ps", "images", "inspect", "logs"};
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    if (!strcmp(command, words[i])) return 1;
+  return 0;
+}
+
 /* The archive named `name` (jbox.jsa or jbox-cli.jsa) made by the JVM `java`: beside the jar
  * (`jar_dir`), else /var/lib/jbox/cds (the package's postinst), else ~/.cache/jbox/cds (`jbox
  * system cds`), the first whose stamp matches. None matching but one stale: regenerate the user's
@@ -424,10 +435,7 @@ static int jbox_command(int argc, char **argv) {
       /* two archives: `run`'s, kept small because mapping an archive costs start-up time in
        * proportion to its size, and every other command's (pull's HTTP and TLS classes made a
        * shared archive five times larger and every run 2-4 ms slower) */
-      /* `jbox shell` builds a plan as `jbox run` does: the run archive holds its classes too */
-      const char *suffix = argc > 0 && (!strcmp(argv[0], "run") || !strcmp(argv[0], "shell")) && !strcmp(main_class, "dev.jbox.cli.Main")
-                               ? ".jsa"
-                               : "-cli.jsa";
+      const char *suffix = argc > 0 && uses_run_archive(argv[0]) && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa" : "-cli.jsa";
       jsa = cds_for_jar(java, cp, cplen, suffix, self);
     }
     if (jsa && access(jsa, R_OK) == 0) {

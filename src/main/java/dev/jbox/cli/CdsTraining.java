@@ -3,6 +3,8 @@ package dev.jbox.cli;
 import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.unpack.UnpackMain;
 import dev.jbox.json.Json;
+import dev.jbox.sandboxes.SandboxRecord;
+import dev.jbox.sandboxes.SandboxStore;
 import dev.jbox.image.store.ImageStore;
 import dev.jbox.sandbox.idmap.IdMaps;
 import dev.jbox.sandbox.idmap.SubIds;
@@ -25,6 +27,10 @@ import java.util.Map;
  * IMAGE} against a throw-away store holding a one-layer image, {@code run --rootfs}, and {@code
  * shell} in a project. Each run stops where it would hand its plan to the helper, which is absent
  * here.
+ *
+ * <p>The same archive serves {@code ps}, {@code images}, {@code inspect} and {@code logs}, whose usual
+ * forms {@link FastArgs} parses without picocli: the training lists, inspects and reads the logs
+ * of a sandbox it records, and lists the image.
  *
  * <p>Mode {@code cli} trains the second archive, of every other command (the launcher picks by the
  * first argument; one archive of both was five times larger, and mapping it made every run 2-4 ms
@@ -68,6 +74,32 @@ public final class CdsTraining {
     Files.createDirectories(dir.resolve("rootfs"));
     Main.run(new String[] {"run", "--rootfs", dir.resolve("rootfs").toString(), "--network=none", "-e", "A=b",
         "-v", dir + ":/x", "--tmpfs", "/t", "true"}, quiet, quiet);
+
+    // the read-only commands of FastArgs, which the launcher starts with this archive too: a
+    // recorded sandbox to list, inspect and read the logs of, and the image above
+    Path sandbox = SandboxStore.open(System.getenv(), w -> { }).create(new SandboxRecord("c".repeat(64), "training",
+        SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), dir.resolve("rootfs").toString(), List.of("sh", "-c", "true"),
+        System.currentTimeMillis(), false, "training", "none", List.of(), List.of(), "TERM", null, Map.of(),
+        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null)).runtimeDir();
+    // as its monitor leaves a detached sandbox that ended (pid 1's start time is not 1: nothing of it runs)
+    Files.writeString(sandbox.resolve("state"), "{\"status\":\"exited\",\"pid\":1,\"pidStart\":1,\"monitorPid\":1,"
+        + "\"monitorStart\":1,\"started\":1796318396634,\"exitCode\":0,\"finished\":1796318396638}");
+    Files.writeString(sandbox.resolve("log"), "hello\n");
+    Files.writeString(sandbox.resolve("lock"), "");
+    // and a foreground one, whose state is its monitor's lock file (none here: it ended)
+    SandboxStore.open(System.getenv(), w -> { }).create(new SandboxRecord("d".repeat(64), "training-fg",
+        SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), dir.resolve("rootfs").toString(), List.of("sh"),
+        System.currentTimeMillis(), false, "training", "none", List.of(), List.of(), "TERM", null, Map.of(),
+        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null));
+    for (String[] line : List.of(new String[] {"ps"}, new String[] {"ps", "-a"}, new String[] {"ps", "-aq"},
+        new String[] {"ps", "-a", "--format", "json"}, new String[] {"ps", "-a", "--format", "{{.ID}} {{.Names}}"},
+        new String[] {"ps", "-a", "-f", "name=training", "-f", "status=exited"}, new String[] {"ps", "-n", "1", "--no-trunc"},
+        new String[] {"images"}, new String[] {"images", "-q"}, new String[] {"images", "-f", "dangling=false", IMAGE}, new String[] {"images", "--format", "json"},
+        new String[] {"images", "--format", "{{.Repository}}:{{.Tag}}"}, new String[] {"inspect", "training"},
+        new String[] {"inspect", "--format", "{{.State.Pid}}", "training"}, new String[] {"inspect", "nosuch"},
+        new String[] {"logs", "training"}, new String[] {"logs", "-n", "1", "nosuch"})) {
+      Main.run(line, quiet, quiet);
+    }
     shell(dir, quiet);
   }
 
@@ -127,6 +159,22 @@ public final class CdsTraining {
     }
     Main.run(new String[] {"images"}, quiet, quiet);
     Main.run(new String[] {"ps", "-a"}, quiet, quiet);
+    // every other command's picocli model and its first steps, up to the unknown sandbox or image
+    // (the forms of ps, images, inspect and logs that FastArgs leaves to picocli, too)
+    String none = "jbox-cds-training-none";
+    // (no --help: the launcher answers it from target/help without a JVM)
+    for (String[] line : List.of(new String[] {"ps", "--no-trunc", "-n1"},
+        new String[] {"images", "--filter=dangling=true", "--", "x"}, new String[] {"inspect", "--", none},
+        new String[] {"logs", "--tail=-1", none}, new String[] {"stop", "-t", "1", none}, new String[] {"kill", none},
+        new String[] {"rm", "-f", none}, new String[] {"wait", none}, new String[] {"exec", none, "true"},
+        new String[] {"attach", none}, new String[] {"start", none}, new String[] {"restart", none},
+        new String[] {"rename", none, none + "2"}, new String[] {"top", none}, new String[] {"port", none},
+        new String[] {"ns", none}, new String[] {"rmi", none}, new String[] {"tag", none, none + ":2"},
+        new String[] {"image", "inspect", none}, new String[] {"system", "df"},
+        new String[] {"save", "-o", dir.resolve("save.tar").toString(), none},
+        new String[] {"load", "-i", dir.resolve("none.tar").toString()}, new String[] {"nosuchcommand"})) {
+      Main.run(line, quiet, quiet);
+    }
   }
 
   /** An image record whose one layer is an empty directory, tagged {@link #IMAGE}. */

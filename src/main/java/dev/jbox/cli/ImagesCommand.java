@@ -6,6 +6,8 @@ import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.store.ImageStore;
 import dev.jbox.json.Json;
 import dev.jbox.json.Template;
+import dev.jbox.sandboxes.SandboxService;
+import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,8 +26,7 @@ import picocli.CommandLine.Spec;
 /** {@code jbox images}: lists stored images as a table, ids or JSON. */
 @Command(name = "images", aliases = {}, mixinStandardHelpOptions = true,
     description = "List stored images (see jbox-images(1)).")
-final class ImagesCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+final class ImagesCommand extends ImagesSpec implements Callable<Integer> {
 
   @Option(names = {"-q", "--quiet"}, description = "Print image IDs only.")
   boolean quiet;
@@ -43,13 +44,28 @@ final class ImagesCommand implements Callable<Integer> {
   @Parameters(arity = "0..1", paramLabel = "REPOSITORY[:TAG]", description = "Only images of this name.")
   String repository;
 
+  /** The streams when run by FastArgs, without picocli (spec is null then). */
+  private PrintStream fastOut;
+  private PrintStream fastErr;
+
+  void streams(PrintStream out, PrintStream err) {
+    fastOut = out;
+    fastErr = err;
+  }
+
   @Override
   public Integer call() {
-    PrintStream out = PicoMain.of(spec).out();
+    PrintStream out = spec == null ? fastOut : PicoMain.of(spec).out();
     Template template = format.equals("table") || format.equals("json") ? null : Template.parse(format);
-    ImageStore store = PicoMain.sandboxes(spec).openImageStore();
+    ImageStore store = (spec == null ? new SandboxService(SandboxStore.locate(System.getenv()), fastErr) : PicoMain.sandboxes(spec))
+        .openImageStore();
     List<ImageRecord> images = new ArrayList<>(store.images());
-    images.sort(Comparator.comparing(ImageRecord::pulled).reversed());
+    images.sort(new Comparator<ImageRecord>() { // newest first; a class, not a lambda (see SandboxStore.list)
+      @Override
+      public int compare(ImageRecord a, ImageRecord b) {
+        return b.pulled().compareTo(a.pulled());
+      }
+    });
     Map<String, String> tags = store.tags();
     List<String> refs = new ArrayList<>();
     for (String f : filters) {
@@ -64,7 +80,9 @@ final class ImagesCommand implements Callable<Integer> {
     List<ImageRecord> shown = new ArrayList<>();
     for (ImageRecord r : images) if (passes(store, r, tags, images)) shown.add(r);
     if (quiet) {
-      shown.stream().map(r -> noTrunc ? r.id() : r.shortId()).distinct().forEach(out::println);
+      java.util.Set<String> ids = new java.util.LinkedHashSet<>(); // each id once, in order
+      for (ImageRecord r : shown) ids.add(noTrunc ? r.id() : r.shortId());
+      for (String id : ids) out.println(id);
       return 0;
     }
     if (format.equals("json")) {
@@ -188,4 +206,12 @@ final class ImagesCommand implements Callable<Integer> {
     if (n < 1_000_000_000) return String.format("%.1f MB", n / 1e6);
     return String.format("%.2f GB", n / 1e9);
   }
+}
+
+/**
+ * ImagesCommand's picocli spec, in a superclass: FastArgs sets the command's fields by reflection,
+ * which resolves the type of every field its class declares, and CommandSpec would load picocli.
+ */
+abstract class ImagesSpec {
+  @Spec CommandSpec spec;
 }

@@ -6,7 +6,9 @@ import java.util.Arrays;
 
 /**
  * Entry point. {@code jbox run} takes a hand-written fast path (picocli's own start-up costs more
- * than the rest of {@code run} together); every other command goes through picocli.
+ * than the rest of {@code run} together), as do the usual forms of {@code pull} and of {@code ps},
+ * {@code images}, {@code inspect} and {@code logs} ({@link FastArgs}); everything else goes
+ * through picocli.
  */
 public final class Main {
   private Main() {}
@@ -33,6 +35,8 @@ public final class Main {
         Integer status = PullCommand.fast(args, out, err);
         if (status != null) return status;
       }
+      Integer fast = FastArgs.execute(args, out, err);
+      if (fast != null) return fast;
       return PicoMain.execute(args, out, err);
     } catch (JboxException e) {
       err.println("jbox: " + dev.jbox.Text.escape(e.getMessage()));

@@ -263,4 +263,155 @@ class ParsersDifferentialTest {
     assertEquals(List.of(), mismatches.subList(0, Math.min(30, mismatches.size())), mismatches.size() + " mismatches");
     assertTrue(fast > 1000, "the fast path took many lines: " + fast + " (picocli only: " + picocliOnly + ")");
   }
+
+  // ---- ps, images, inspect, logs (FastArgs)
+
+  /** The field of a picocli option or positional, as FastArgs's tables name them. */
+  static String fieldOf(picocli.CommandLine.Model.ArgSpec a) {
+    return ((java.lang.reflect.Field) a.userObject()).getName();
+  }
+
+  static Object get(Object cmd, String field) throws ReflectiveOperationException {
+    for (Class<?> k = cmd.getClass(); k != null; k = k.getSuperclass()) {
+      try {
+        java.lang.reflect.Field f = k.getDeclaredField(field);
+        f.setAccessible(true);
+        return f.get(cmd);
+      } catch (NoSuchFieldException e) {
+        // a superclass's
+      }
+    }
+    throw new NoSuchFieldException(field);
+  }
+
+  @Test
+  void fastArgs_tablesAreTheCommandsPicocliModels() {
+    for (FastArgs.Table t : FastArgs.TABLES) {
+      CommandSpec spec = new CommandLine(FastArgs.newCommand(t.command())).getCommandSpec();
+      assertEquals(t.command(), spec.name());
+      List<String> pico = new ArrayList<>();
+      for (OptionSpec o : spec.options()) {
+        if (o.usageHelp() || o.versionHelp()) continue;
+        Class<?> type = o.type();
+        FastArgs.Kind kind = type == boolean.class || type == Boolean.class ? FastArgs.Kind.FLAG
+            : List.class.isAssignableFrom(type) ? FastArgs.Kind.LIST
+            : type == Integer.class || type == int.class ? FastArgs.Kind.INT
+            : type == String.class ? FastArgs.Kind.STRING : null;
+        assertTrue(kind != FastArgs.Kind.FLAG || o.arity().max() == 0, t.command() + " " + o.longestName() + ": a flag of arity 0");
+        assertTrue(kind == FastArgs.Kind.FLAG || o.arity().min() == 1 && o.arity().max() == 1, t.command() + " " + o.longestName() + ": one value");
+        assertTrue(o.splitRegex().isEmpty(), t.command() + " " + o.longestName() + ": no split");
+        pico.add(fieldOf(o) + " " + kind + " " + List.of(o.names()));
+      }
+      List<String> table = new ArrayList<>();
+      for (FastArgs.Opt o : t.opts()) table.add(o.field() + " " + o.kind() + " " + o.names());
+      assertEquals(pico.stream().sorted().toList(), table.stream().sorted().toList(), t.command() + ": options");
+      List<PositionalParamSpec> ps = spec.positionalParameters();
+      if (t.positional() == null) {
+        assertEquals(List.of(), ps, t.command());
+      } else {
+        assertEquals(1, ps.size(), t.command());
+        PositionalParamSpec p = ps.get(0);
+        assertEquals(t.positional(), fieldOf(p), t.command());
+        int min = p.arity().min();
+        int max = p.arity().max();
+        assertEquals(List.of(t.minPositionals(), t.maxPositionals()), List.of(min, max), t.command() + ": positional arity");
+        assertEquals(max > 1 ? List.class : String.class, p.type(), t.command());
+      }
+    }
+  }
+
+  static List<String> fastWords(FastArgs.Table t) {
+    List<String> w = new ArrayList<>(List.of("-h", "--help", "-V", "--version", "--", "-", "", "@f", "--bogus", "-x",
+        "name", "a=b", "x y", "5", "0", "007", "-1", "+3", "99999999999", "json", "{{.ID}}", "table {{.ID}}\t{{.Names}}"));
+    StringBuilder cluster = new StringBuilder("-");
+    for (FastArgs.Opt o : t.opts()) {
+      for (String n : o.names()) {
+        w.add(n);
+        w.add(n + "=");
+        w.add(n + "=true");
+        w.add(n + "=3");
+        w.add(n + "=name=x");
+        w.add(n + "=-1");
+        if (n.length() == 2) {
+          w.add(n + "3");
+          w.add(n + "=x");
+          cluster.append(n.charAt(1));
+          w.add("-" + n.charAt(1) + "a");
+          w.add("-q" + n.charAt(1));
+        }
+      }
+    }
+    w.add(cluster.toString());
+    return w;
+  }
+
+  @Test
+  void fastArgs_acceptOnlyWhatPicocliAccepts_withTheSameValues() throws Exception {
+    for (FastArgs.Table t : FastArgs.TABLES) {
+      List<String> words = fastWords(t);
+      Random rnd = new Random(54);
+      List<List<String>> lines = new ArrayList<>();
+      lines.add(List.of());
+      for (String a : words) {
+        lines.add(List.of(a));
+        for (String b : words) lines.add(List.of(a, b));
+      }
+      for (int n = 0; n < 20000; n++) {
+        List<String> line = new ArrayList<>();
+        int k = 1 + rnd.nextInt(6);
+        for (int i = 0; i < k; i++) line.add(words.get(rnd.nextInt(words.size())));
+        if (n % 2 == 1 && t.positional() != null) line.add(rnd.nextInt(line.size() + 1), "name"); // logs needs its SANDBOX
+        lines.add(line);
+      }
+      List<String> fields = new ArrayList<>();
+      for (FastArgs.Opt o : t.opts()) fields.add(o.field());
+      if (t.positional() != null) fields.add(t.positional());
+      List<String> mismatches = new ArrayList<>();
+      int fast = 0;
+      for (List<String> line : lines) {
+        List<String> withCommand = new ArrayList<>(List.of(t.command()));
+        withCommand.addAll(line);
+        Object f = FastArgs.newCommand(t.command());
+        if (!FastArgs.parse(t, withCommand.toArray(String[]::new), f)) continue;
+        fast++;
+        Object p = FastArgs.newCommand(t.command()); // a fresh object and model, as one jbox run has
+        String picocli;
+        try {
+          CommandLine.ParseResult pr = PicoMain.configure(new CommandLine(p)).parseArgs(line.toArray(String[]::new));
+          picocli = pr.isUsageHelpRequested() || pr.isVersionHelpRequested() ? "help" : null;
+        } catch (ParameterException e) {
+          picocli = "rejects: " + e.getMessage();
+        }
+        if (picocli != null) {
+          mismatches.add(t.command() + " " + line + ": fast path accepts, picocli " + picocli);
+          continue;
+        }
+        for (String field : fields) {
+          Object fv = get(f, field);
+          Object pv = get(p, field);
+          if (!java.util.Objects.equals(fv, pv)) mismatches.add(t.command() + " " + line + ": " + field + " fast " + fv + ", picocli " + pv);
+        }
+      }
+      assertEquals(List.of(), mismatches.subList(0, Math.min(30, mismatches.size())), mismatches.size() + " mismatches");
+      assertTrue(fast > 300, t.command() + ": the fast path took many lines: " + fast);
+    }
+  }
+
+  @Test
+  void fastArgs_theUsualFormsAreFast_andTheRestGoToPicocli() {
+    for (String line : List.of("ps", "ps -a", "ps -aq", "ps --all --quiet", "ps -a --format json", "ps --format={{.ID}}",
+        "ps -f name=x -f status=exited", "ps --filter=id=1", "ps -n 3", "ps --last=3", "ps -l --no-trunc",
+        "images", "images -q", "images alpine", "images --format json -f dangling=true", "images --no-trunc alpine:3",
+        "inspect a", "inspect a b", "inspect -f {{.State.Pid}} a", "inspect --format=json a",
+        "logs a", "logs -f a", "logs -n 5 a", "logs --tail=0 --follow a")) {
+      String[] args = line.split(" ");
+      assertTrue(FastArgs.parse(FastArgs.table(args[0]), args, FastArgs.newCommand(args[0])), line);
+    }
+    for (String line : List.of("ps --help", "ps -h", "ps x", "ps -n5", "ps -n -1", "ps --all=true", "ps -- ", "ps -az",
+        "images a b", "images @args", "inspect", "inspect -- a", "inspect --format", "logs", "logs a b", "logs -n 007 a",
+        "logs --tail= a")) {
+      String[] args = line.split(" ");
+      assertTrue(!FastArgs.parse(FastArgs.table(args[0]), args, FastArgs.newCommand(args[0])), line);
+    }
+  }
 }

@@ -69,24 +69,25 @@ class CdsStampTest {
     String real = Files.readString(stamp).trim();
     assertTrue(real.endsWith(" " + Files.size(Path.of(real.split(" ")[0]))
         + " " + Files.getLastModifiedTime(Path.of(real.split(" ")[0])).toMillis() / 1000), real);
+    // (system df: ps, images, inspect and logs start with the run archive, jbox.jsa)
     Path log1 = tmp.resolve("matching.log");
-    assertEquals(0, jbox(log1, "images").code());
-    assertTrue(fromArchive(log1, "dev.jbox.cli.ImagesCommand"), "the matching archive is not used");
+    assertEquals(0, jbox(log1, "system", "df").code());
+    assertTrue(fromArchive(log1, "dev.jbox.cli.SystemCommand$Df"), "the matching archive is not used");
 
     // as after a JVM upgrade: the stamp names another lib/modules
     Files.writeString(stamp, real.replaceFirst(" [0-9]+ ", " 1 ") + "\n");
     Path log2 = tmp.resolve("stale.log");
-    Jbox.Result r = jbox(log2, "images");
+    Jbox.Result r = jbox(log2, "system", "df");
     assertEquals(0, r.code(), r.toString());
-    assertFalse(fromArchive(log2, "dev.jbox.cli.ImagesCommand"), "an archive of another JVM was used");
+    assertFalse(fromArchive(log2, "dev.jbox.cli.SystemCommand$Df"), "an archive of another JVM was used");
 
     // the launcher started `jbox system cds --if-stale` for it: the stamp matches again
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (!Files.readString(stamp).trim().equals(real) && System.nanoTime() < deadline) Thread.sleep(500);
     assertEquals(real, Files.readString(stamp).trim(), "the archive was not made again");
     Path log3 = tmp.resolve("again.log");
-    assertEquals(0, jbox(log3, "images").code());
-    assertTrue(fromArchive(log3, "dev.jbox.cli.ImagesCommand"), "the regenerated archive is not used");
+    assertEquals(0, jbox(log3, "system", "df").code());
+    assertTrue(fromArchive(log3, "dev.jbox.cli.SystemCommand$Df"), "the regenerated archive is not used");
   }
 
   @Test

@@ -167,20 +167,53 @@ class LauncherTest {
     assertEquals(List.of(), lines.stream().filter(l -> l.contains(" java.util.regex.") || l.contains("$$Lambda")
         || l.contains(" java.util.stream.")).toList());
 
+    // ps, images, inspect and logs skip picocli on their usual forms (FastArgs) and use the run
+    // archive, trained on them: no picocli class, no jbox class from the jar; in a store and
+    // runtime dir of their own (the account's are shared with other test runs), with a detached
+    // sandbox that printed a line and ended
+    Path run = Files.createDirectories(tmp.resolve("ro-run"));
+    Files.setPosixFilePermissions(run, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Map<String, String> own = Map.of("JBOX_STORAGE", tmp.resolve("ro-store").toString(), "XDG_RUNTIME_DIR", run.toString());
+    Jbox.Result d = run(own, "run", "-d", "--name", "ro", "--network=none", "--rootfs", rootfs.toString(), "echo", "hello");
+    assertEquals(0, d.code(), d.toString());
+    for (int i = 0; i < 100 && !run(own, "ps", "-a", "--format", "{{.Status}}").out().startsWith("Exited"); i++) Thread.sleep(50);
+    for (List<String> line : List.of(List.of("ps"), List.of("ps", "-a"), List.of("ps", "-aq"), List.of("images"),
+        List.of("images", "--format", "json"), List.of("inspect", "ro"), List.of("inspect", "--format", "{{.Name}}", "ro"),
+        List.of("logs", "ro"), List.of("logs", "-n", "1", "ro"))) {
+      Path roLog = tmp.resolve("ro-classes.log");
+      Map<String, String> env = new java.util.HashMap<>(own);
+      env.put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + roLog);
+      Jbox.Result ro = run(env, line.toArray(String[]::new));
+      assertEquals(0, ro.code(), line + ": " + ro);
+      if (line.get(0).equals("logs")) assertEquals("hello\n", ro.out(), line + ": " + ro);
+      List<String> loaded = Files.readAllLines(roLog);
+      assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.jbox.cli.FastArgs ") && l.contains("shared objects file")),
+          line + ": the run archive, trained on FastArgs, is not used: " + loaded.stream().filter(l -> l.contains("dev.jbox.")).toList());
+      assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" picocli.")).toList(), line + ": picocli loaded");
+      // nor a lambda (but the JDK's own in inspect's date formatting): the first one starts the
+      // JDK's method-handle machinery
+      if (!line.get(0).equals("inspect")) {
+        assertEquals(List.of(), loaded.stream().filter(l -> l.contains("$$Lambda") || l.contains("LambdaForm$MH/")).toList(),
+            line + ": a lambda linked");
+      }
+      assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" dev.jbox.") && !l.contains("shared objects file")).toList(),
+          line + ": jbox classes read from the jar (extend dev.jbox.cli.CdsTraining)");
+    }
+
     // every other command has an archive of its own, so that the run archive stays small
     assertTrue(Files.size(lib.resolve("jbox-cli.jsa")) > Files.size(lib.resolve("jbox.jsa")), out);
     Path cliLog = tmp.resolve("cli-classes.log");
-    // an empty store of its own: the account's default store is shared with other test runs, and a
-    // listed image loads classes the training's empty listing does not
+    // an empty store of its own: a listed image loads classes the training's empty listing does not
     Jbox.Result images = run(Map.of("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + cliLog,
-        "JBOX_STORAGE", tmp.resolve("empty-store").toString()), "images");
+        "JBOX_STORAGE", tmp.resolve("empty-store").toString()), "system", "df");
     assertEquals(0, images.code(), images.toString());
     List<String> cli = Files.readAllLines(cliLog);
-    assertTrue(cli.stream().anyMatch(l -> l.contains("dev.jbox.cli.ImagesCommand") && l.contains("shared objects file")),
+    assertTrue(cli.stream().anyMatch(l -> l.contains("dev.jbox.cli.SystemCommand") && l.contains("shared objects file")),
         "the cli archive is not used: " + cli.stream().filter(l -> l.contains("dev.jbox.")).toList());
     // (except what implements picocli's interfaces, the version provider and lambdas: picocli's
     // classes, compiled for Java 5, cannot be archived, nor can their implementations)
     assertEquals(List.of(), cli.stream().filter(l -> l.contains(" dev.jbox.") && !l.contains("shared objects file")
         && !l.contains("$$Lambda$") && !l.contains("dev.jbox.cli.Version ")).toList());
+    run(own, "rm", "-f", "ro");
   }
 }

@@ -1,0 +1,223 @@
+package dev.jbox.cli;
+
+import dev.jbox.JboxException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The fast path of the everyday read-only commands ({@code ps}, {@code images}, {@code inspect},
+ * {@code logs}): their usual forms are parsed here, into the fields of the same picocli command
+ * object, and the command's {@code call()} runs without picocli. Building picocli's model of one
+ * command (annotation proxies generated at run time, its converters, its interpolator) took 60 ms
+ * of a 110 ms {@code jbox ps}; everything else a user types (help, errors, --, clustered values,
+ * an {@code @file}) returns null here and goes to picocli as before.
+ *
+ * <p>Each command's table repeats its picocli options (field, kind, names) and positionals;
+ * ParsersDifferentialTest checks every table against the command's picocli model (same names,
+ * same kinds, same positional arity) and feeds both parsers thousands of generated lines: whatever
+ * the fast path accepts, picocli must accept with the same field values. A changed option in a
+ * command without its table changed fails that test.
+ *
+ * <p>The fields are set by reflection, which resolves the type of every field the command's own
+ * class declares: picocli's {@code @Spec} lives in a superclass (StateCommand,
+ * ImagesSpec), where a field of a table is never looked for.
+ *
+ * <p>No picocli class is loaded on this path, so these four commands use {@code run}'s small CDS
+ * archive (the launcher picks it by the command word) and CdsTraining trains that archive on them.
+ */
+final class FastArgs {
+  private FastArgs() {}
+
+  enum Kind { FLAG, STRING, INT, LIST }
+
+  /** An option: the command's field it sets, its kind, its names (long and short). */
+  record Opt(String field, Kind kind, List<String> names) {
+    Opt(String field, Kind kind, String... names) {
+      this(field, kind, List.of(names));
+    }
+  }
+
+  /**
+   * A command's table: its options, the field of its positionals (a String for at most one, a
+   * List otherwise), and how many positionals it takes.
+   */
+  record Table(String command, List<Opt> opts, String positional, int minPositionals, int maxPositionals) {
+    Opt byName(String name) {
+      for (Opt o : opts) {
+        if (o.names.contains(name)) return o;
+      }
+      return null;
+    }
+  }
+
+  static final Table PS = new Table("ps", List.of(
+      new Opt("all", Kind.FLAG, "-a", "--all"),
+      new Opt("quiet", Kind.FLAG, "-q", "--quiet"),
+      new Opt("format", Kind.STRING, "--format"),
+      new Opt("filters", Kind.LIST, "-f", "--filter"),
+      new Opt("last", Kind.INT, "-n", "--last"),
+      new Opt("latest", Kind.FLAG, "-l", "--latest"),
+      new Opt("noTrunc", Kind.FLAG, "--no-trunc")), null, 0, 0);
+
+  static final Table IMAGES = new Table("images", List.of(
+      new Opt("quiet", Kind.FLAG, "-q", "--quiet"),
+      new Opt("format", Kind.STRING, "--format"),
+      new Opt("filters", Kind.LIST, "-f", "--filter"),
+      new Opt("noTrunc", Kind.FLAG, "--no-trunc")), "repository", 0, 1);
+
+  static final Table INSPECT = new Table("inspect", List.of(
+      new Opt("format", Kind.STRING, "-f", "--format")), "refs", 1, Integer.MAX_VALUE);
+
+  static final Table LOGS = new Table("logs", List.of(
+      new Opt("follow", Kind.FLAG, "-f", "--follow"),
+      new Opt("tail", Kind.INT, "-n", "--tail")), "ref", 1, 1);
+
+  static final List<Table> TABLES = List.of(PS, IMAGES, INSPECT, LOGS);
+
+  /** The command object behind a table, as picocli would make it. */
+  static Callable<Integer> newCommand(String command) {
+    switch (command) {
+      case "ps": return new PsCommand();
+      case "images": return new ImagesCommand();
+      case "inspect": return new InspectCommand();
+      case "logs": return new LogsCommand();
+      default: throw new IllegalArgumentException(command);
+    }
+  }
+
+  static Table table(String command) {
+    for (Table t : TABLES) {
+      if (t.command.equals(command)) return t;
+    }
+    return null;
+  }
+
+  /**
+   * Runs {@code args} (args[0] is the command) on the fast path and returns the exit status, or
+   * null when the line is not one of the forms parsed here (picocli then takes it).
+   */
+  static Integer execute(String[] args, PrintStream out, PrintStream err) {
+    Table t = args.length > 0 ? table(args[0]) : null;
+    if (t == null) return null;
+    Callable<Integer> cmd = newCommand(t.command);
+    if (!parse(t, args, cmd)) return null;
+    PrintWriter o = new PrintWriter(out, true); // as PicoMain gives them to picocli
+    PrintWriter e = new PrintWriter(err, true);
+    if (cmd instanceof StateCommand s) s.streams(o, e, err);
+    else if (cmd instanceof ImagesCommand i) i.streams(out, err);
+    try {
+      Integer status = cmd.call();
+      return status == null ? 0 : status;
+    } catch (RuntimeException ex) {
+      throw ex; // Main prints it (JboxException: its one line and status)
+    } catch (IOException ex) {
+      throw new JboxException(t.command + ": " + ex.getMessage());
+    } catch (Exception ex) {
+      throw new IllegalStateException(ex);
+    } finally {
+      o.flush();
+      e.flush();
+    }
+  }
+
+  /**
+   * Fills the fields of {@code cmd} from {@code args} (args[0] is the command) as picocli would,
+   * and returns true; or returns false, having set nothing that matters, for any form left to
+   * picocli: help and version options, {@code --}, an unknown option, a flag with a value
+   * ({@code --all=true}), a value attached to a short option ({@code -n5}) or one that starts with
+   * {@code -} or {@code @} or is empty, a number with a sign or leading zero, an {@code @file},
+   * the wrong number of positionals.
+   */
+  static boolean parse(Table t, String[] args, Object cmd) {
+    List<String> positionals = new ArrayList<>();
+    List<Object[]> sets = new ArrayList<>(); // field, value: applied only once the whole line parsed
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      if (a.isEmpty() || a.charAt(0) == '@') return false;
+      if (a.charAt(0) != '-') {
+        positionals.add(a);
+        continue;
+      }
+      if (a.length() == 1) return false; // "-"
+      int eq = a.indexOf('=');
+      boolean attached = a.startsWith("--") && eq > 0; // --format=VALUE
+      String name = attached ? a.substring(0, eq) : a;
+      Opt o = t.byName(name);
+      if (o == null) {
+        // a cluster of short flags: -aq
+        if (a.startsWith("--") || eq >= 0) return false;
+        for (int k = 1; k < a.length(); k++) {
+          Opt f = t.byName("-" + a.charAt(k));
+          if (f == null || f.kind != Kind.FLAG) return false;
+          sets.add(new Object[] {f, Boolean.TRUE});
+        }
+        continue;
+      }
+      if (o.kind == Kind.FLAG) {
+        if (attached) return false; // --all=true: picocli's
+        sets.add(new Object[] {o, Boolean.TRUE});
+        continue;
+      }
+      String v;
+      if (attached) {
+        v = a.substring(eq + 1);
+      } else {
+        if (i + 1 >= args.length) return false;
+        v = args[++i];
+      }
+      if (v.isEmpty() || v.charAt(0) == '-' || v.charAt(0) == '@') return false;
+      if (o.kind == Kind.INT) {
+        if (v.length() > 9 || (v.length() > 1 && v.charAt(0) == '0')) return false;
+        for (int k = 0; k < v.length(); k++) {
+          if (v.charAt(k) < '0' || v.charAt(k) > '9') return false;
+        }
+        sets.add(new Object[] {o, Integer.valueOf(v)});
+      } else {
+        sets.add(new Object[] {o, v});
+      }
+    }
+    if (positionals.size() < t.minPositionals || positionals.size() > t.maxPositionals) return false;
+    try {
+      for (Object[] s : sets) {
+        Opt o = (Opt) s[0];
+        Field f = field(cmd.getClass(), o.field);
+        if (o.kind == Kind.LIST) {
+          @SuppressWarnings("unchecked")
+          List<String> l = (List<String>) f.get(cmd);
+          if (l == null) {
+            l = new ArrayList<>();
+            f.set(cmd, l);
+          }
+          l.add((String) s[1]);
+        } else {
+          f.set(cmd, s[1]);
+        }
+      }
+      if (!positionals.isEmpty()) {
+        Field f = field(cmd.getClass(), t.positional);
+        f.set(cmd, f.getType() == List.class ? positionals : positionals.get(0));
+      }
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+    return true;
+  }
+
+  private static Field field(Class<?> c, String name) throws NoSuchFieldException {
+    for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+      try {
+        Field f = k.getDeclaredField(name);
+        f.setAccessible(true);
+        return f;
+      } catch (NoSuchFieldException e) {
+        // a superclass's
+      }
+    }
+    throw new NoSuchFieldException(c.getName() + "." + name);
+  }
+}
