@@ -52,6 +52,9 @@ static int take_value(const char *v, char opt, struct exec_call *c) {
 
 int exec_call_parse(int argc, char **argv, struct exec_call *c) {
   memset(c, 0, sizeof *c);
+  /* picocli replaces a word @FILE by the words of FILE (when it exists), in every position */
+  for (int k = 0; k < argc; k++)
+    if (argv[k][0] == '@') return -1;
   int i = 0;
   for (; i < argc; i++) {
     const char *a = argv[i];
@@ -254,6 +257,26 @@ int exec_state_parse(const char *buf, size_t len, struct exec_state *st) {
   return pid > 0 ? 0 : -1;
 }
 
+int exec_record_name(const char *buf, size_t len, struct span *name) {
+  /* Json.pretty's top-level key: two spaces in (a nested one has four); a raw newline is never
+   * inside a JSON string, so this is the record's own "name" */
+  static const char key[] = "\n  \"name\": ";
+  const char *k = memmem(buf, len, key, sizeof key - 1);
+  if (!k || len < 2 || buf[0] != '{') return -1;
+  const char *v = k + sizeof key - 1, *end = buf + len;
+  if (end - v >= 4 && !memcmp(v, "null", 4)) {
+    *name = (struct span){NULL, 0};
+    return 0;
+  }
+  if (v >= end || *v != '"') return -1;
+  const char *q = ++v;
+  while (q < end && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '_' || *q == '.' || *q == '-'))
+    q++;
+  if (q >= end || *q != '"' || q == v) return -1; /* an escape or anything SandboxStore.validName refuses */
+  *name = (struct span){v, (size_t)(q - v)};
+  return 0;
+}
+
 /* ---- finding the sandbox (SandboxStore.open, ConfigLoader, SandboxStore.find) ------------------ */
 
 /* Reads a small file whole; NULL when it is absent, unreadable or larger than max. */
@@ -357,22 +380,33 @@ static void consider(struct search *s, int homefd, const char *id, int image) {
   if (s->ref_is_full_id) { /* a name never looks like an id (SandboxStore.validName) */
     if (strcmp(id, s->ref)) return;
   }
-  size_t tlen = 0;
+  size_t tlen = 0, rlen = strlen(s->ref);
   char *tmpl = slurp(homefd, "exec.plan", EXEC_TEMPLATE_MAX, &tlen);
   struct exec_template t;
-  if (!tmpl || exec_template_parse(tmpl, tlen, &t)) {
+  int named;
+  if (tmpl && exec_template_parse(tmpl, tlen, &t) == 0) {
+    named = t.name.len == rlen && !memcmp(t.name.p, s->ref, rlen);
+    exec_template_free(&t);
+  } else {
+    /* a record without a template (an older jbox's): its name from the record itself; the JVM
+     * then execs it (and writes its template) */
     free(tmpl);
-    s->unknown++;
-    return;
+    tmpl = NULL;
+    size_t n;
+    autofree char *rec = slurp(homefd, "config.json", EXEC_TEMPLATE_MAX, &n);
+    struct span name;
+    if (!rec || exec_record_name(rec, n, &name)) {
+      s->unknown++;
+      return;
+    }
+    named = name.p && name.len == rlen && !memcmp(name.p, s->ref, rlen);
   }
-  int named = t.name.len == strlen(s->ref) && !memcmp(t.name.p, s->ref, t.name.len);
-  exec_template_free(&t);
   if (!strcmp(id, s->ref) || named) {
     s->exact++;
     keep(s, id, image, tmpl, tlen);
     return;
   }
-  if (s->ref_is_hex && !strncmp(id, s->ref, strlen(s->ref))) {
+  if (s->ref_is_hex && !strncmp(id, s->ref, rlen)) {
     if (++s->prefix == 1 && !s->exact) keep(s, id, image, tmpl, tlen);
     else free(tmpl);
     return;
@@ -592,7 +626,7 @@ int exec_fast(int argc, char **argv) {
   struct exec_template t;
   struct exec_state st;
   struct out o = {0};
-  if (!ok || exec_template_parse(f->tmpl, f->tlen, &t)) {
+  if (!ok || !f->tmpl || exec_template_parse(f->tmpl, f->tlen, &t)) {
     free(f->tmpl);
     return -1;
   }

@@ -49,6 +49,10 @@ struct exec_state {
 };
 int exec_state_parse(const char *buf, size_t len, struct exec_state *s);
 
+/* The "name" of a record (config.json as Json.pretty writes it): 0 with name->p NULL for null or
+ * pointing into buf, or -1 when it cannot be told. */
+int exec_record_name(const char *buf, size_t len, struct span *name);
+
 /* Valid UTF-8 as Java's decoder takes it (no overlong forms, no surrogates, at most U+10FFFF). */
 int utf8_valid(const char *s, size_t len);
 

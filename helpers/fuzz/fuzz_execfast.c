@@ -1,7 +1,7 @@
 /* libFuzzer target: the decoders of exec without the JVM (exec_fast.c). The first byte picks one:
  * 0 the exec template (and, when accepted, the plan built from it with a fixed call, which
  * plan_decode then reads), 1 the monitor's state record, 2 the exec command line (NUL-separated
- * words), 3 the UTF-8 check. */
+ * words), 3 the UTF-8 check, 4 a record's name. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  int which = data[0] & 3;
+  int which = data[0] % 5;
   const char *in = (const char *)data + 1;
   size_t n = size - 1;
   char *buf = malloc(n + 1);
@@ -45,8 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     struct exec_call c;
     if (exec_call_parse(argc, argv, &c) == 0 && (!c.ref || !c.ncmd || c.nenv > EXEC_CALL_MAX_ENV)) abort();
-  } else {
+  } else if (which == 3) {
     utf8_valid(buf, n);
+  } else {
+    struct span name;
+    if (exec_record_name(buf, n, &name) == 0 && name.p && (name.p < buf || name.p + name.len > buf + n || !name.len)) abort();
   }
   free(buf);
   return 0;

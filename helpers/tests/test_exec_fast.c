@@ -88,6 +88,7 @@ int main(void) {
   CHECK(PARSE(&c, "--tty=true", "n", "c") != 0 && PARSE(&c, "--tt", "n", "c") != 0 && PARSE(&c, "-ix", "n", "c") != 0);
   CHECK(PARSE(&c, "--", "n", "c") != 0 && PARSE(&c, "n", "--", "c") != 0 && PARSE(&c, "-", "n", "c") != 0);
   CHECK(PARSE(&c, "-e", "-i", "n", "c") != 0 && PARSE(&c, "", "c") != 0);
+  CHECK(PARSE(&c, "n", "cat", "@/etc/hostname") != 0 && PARSE(&c, "@args") != 0); /* picocli's @-files */
   CHECK(PARSE(&c, "n", "\xff") != 0 && PARSE(&c, "-e", "K=\xc0\x80", "n", "c") != 0);
 
   /* the head of a state record, as format_state writes it */
@@ -103,6 +104,18 @@ int main(void) {
   CHECK(exec_state_parse("{\"status\":\"running\",\"pid\":0,\"pidStart\":1,", 42, &st) != 0);
   CHECK(exec_state_parse("{\"status\":\"running\",\"pid\":99999999999999999999,\"pidStart\":1,", 61, &st) != 0);
   CHECK(exec_state_parse("{\"status\":\"running\",\"pid\":07,\"pidStart\":1,", 43, &st) != 0);
+
+  /* a record's own name, as Json.pretty writes it (an older jbox's record has no template) */
+  struct span nm;
+  const char *r1 = "{\n  \"id\": \"ab\",\n  \"name\": \"web-1.x_y\",\n  \"process\": {\n    \"name\": \"no\"\n  }\n}\n";
+  CHECK(exec_record_name(r1, strlen(r1), &nm) == 0 && nm.len == 9 && !memcmp(nm.p, "web-1.x_y", 9));
+  const char *r2 = "{\n  \"id\": \"ab\",\n  \"name\": null,\n  \"kind\": \"run\"\n}\n";
+  CHECK(exec_record_name(r2, strlen(r2), &nm) == 0 && nm.p == NULL);
+  const char *r3 = "{\n  \"process\": {\n    \"name\": \"nested\"\n  }\n}\n";
+  CHECK(exec_record_name(r3, strlen(r3), &nm) != 0);
+  const char *r4 = "{\n  \"name\": \"a\\u0041\"\n}\n";
+  CHECK(exec_record_name(r4, strlen(r4), &nm) != 0);
+  CHECK(exec_record_name("{\n  \"name\": \"web", 15, &nm) != 0 && exec_record_name("{\n  \"name\": \"\"", 15, &nm) != 0);
 
   CHECK(utf8_valid("caf\xc3\xa9", 5) && utf8_valid("\xf0\x9f\x98\x80", 4) && !utf8_valid("\xed\xa0\x80", 3));
   CHECK(!utf8_valid("\xc3", 1) && !utf8_valid("\xf4\x90\x80\x80", 4) && !utf8_valid("\xe0\x80\xaf", 3));

@@ -99,7 +99,8 @@ class ExecFastPathTest {
           exec("-u", "", n, "true"), exec("nosuch", "true"), exec("--preserve-fds", "0", n, "true"),
           exec("--tty=true", n, "true"), exec("-e=K=V", n, "true"), exec("--", n, "true"), exec(n, "--", "true"),
           exec("-e", "-i", n, "true"), exec("", "true"), exec("-i"), exec("--help"), exec("-e", "JBOX_HOME", n, "env"),
-          exec("fffffffffffff", "true"), exec("DX", "true"));
+          exec("fffffffffffff", "true"), exec("DX", "true"),
+          exec(n, "echo", "@" + rootfs.resolve("etc/passwd")), exec(n, "echo", "@/no/such/file"));
       for (List<String> a : fast) {
         Outcome f = jbox(env, a, false, true);
         Outcome j = jbox(env, a, true, true);
@@ -210,6 +211,28 @@ class ExecFastPathTest {
       assertTrue(out.contains("/dev/pts/0"), "a pty of the sandbox's devpts: " + out);
       assertTrue(out.contains("33 111") && out.contains("44 122"), "window size and SIGWINCH: " + out);
       assertTrue(out.contains("STATUS 3"), out);
+    }
+  }
+
+  @Test
+  void aRecordOfAnOlderJboxWithoutTemplate_isExecdByTheJvmOnce_andHidesNoOtherSandbox() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      Map<String, String> env = env(d);
+      List<String> ids = new ArrayList<>();
+      for (String name : List.of("old", "young")) {
+        Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", name, "--rootfs", rootfs.toString(), "sh", "-c", "exec sleep 1000"), env);
+        assertEquals(0, r.code(), r.toString());
+        ids.add(r.out().strip());
+      }
+      Path template = d.dir(ids.get(0)).resolve("exec.plan");
+      Files.delete(template);
+      Outcome young = jbox(env, exec("young", "true"), false, false);
+      assertTrue(young.fast() && young.code() == 0, "the other record's name read from its config.json: " + young);
+      Outcome old = jbox(env, exec("old", "true"), false, false);
+      assertTrue(!old.fast() && old.code() == 0, old.toString());
+      assertTrue(Files.exists(template), "the JVM's exec wrote the template");
+      Outcome again = jbox(env, exec("old", "true"), false, false);
+      assertTrue(again.fast() && again.code() == 0, again.toString());
     }
   }
 
