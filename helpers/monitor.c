@@ -100,7 +100,7 @@ static void write_state(const struct state *s) {
 }
 
 static void remove_state_dir(const char *dir) {
-  static const char *const names[] = {"config.json", "state", "state.tmp", "log", "log.1", "lock", FIRST_RUN, ATTACH_SOCK};
+  static const char *const names[] = {"config.json", "exec.plan", "state", "state.tmp", "log", "log.1", "lock", FIRST_RUN, ATTACH_SOCK};
   autofd int d = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (d < 0) return;
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unlinkat(d, names[i], 0);

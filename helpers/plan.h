@@ -47,7 +47,9 @@ enum plan_tag {
   T_UMASK = 31,    /* octal umask of the command */
   T_OOMSCORE = 32, /* oom_score_adj of the command, -1000..1000 */
   T_DOMAINNAME = 33, /* NIS domain name, set with the hostname when the uts namespace is new */
-  T_NFT = 34,      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
+  T_NFT = 34,
+  /* exec templates only (exec_fast.c), refused in a plan */
+  T_EXECNAME = 35, /* the sandbox's name ("" for none), last record of its exec template `exec.plan` */      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };

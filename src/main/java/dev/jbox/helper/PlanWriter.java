@@ -72,6 +72,12 @@ public final class PlanWriter {
   /** The NIS domain name (set with the hostname). */
   public static final int T_DOMAINNAME = 33;
 
+  /**
+   * The sandbox's name ("" for none) in an exec template, the prepared exec plan kept beside a
+   * record for the launcher's exec without a JVM (helpers/exec_fast.c); never in a plan to run.
+   */
+  public static final int T_EXECNAME = 35;
+
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}
 
@@ -127,6 +133,23 @@ public final class PlanWriter {
     if (p.lockFile() != null) w.rec(T_LOCKFILE, p.lockFile());
     for (Plan.Sysctl s : p.sysctls()) w.rec(T_SYSCTL, s.key() + "\0" + s.value());
     for (Extra e : extras) w.rec(e.tag(), e.value());
+    return w.patchLength();
+  }
+
+  /**
+   * The plan's encoding without its ARGV records (a Plan always has a command): an exec template,
+   * which the launcher completes with the call's command (helpers/exec_fast.c).
+   */
+  public static byte[] encodeWithoutArgv(Plan p, java.util.List<Extra> extras) {
+    byte[] b = encode(p, extras);
+    int off = 10;
+    while (off + 6 <= b.length && ((b[off] & 0xff) | (b[off + 1] & 0xff) << 8) == T_ARGV) {
+      int len = (b[off + 2] & 0xff) | (b[off + 3] & 0xff) << 8 | (b[off + 4] & 0xff) << 16 | (b[off + 5] & 0xff) << 24;
+      off += 6 + len;
+    }
+    PlanWriter w = new PlanWriter();
+    w.out.write(b, 0, 10);
+    w.out.write(b, off, b.length - off);
     return w.patchLength();
   }
 

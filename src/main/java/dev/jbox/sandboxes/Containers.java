@@ -72,7 +72,7 @@ public final class Containers {
   public static void discardUnstarted(Path containerDir) {
     try {
       SandboxStore.deleteFlat(containerDir.resolve(ETC));
-      for (String f : List.of("upper", "work", "merged", RECORD, RECORD + ".tmp", RM_MARK, STATE)) {
+      for (String f : List.of("upper", "work", "merged", RECORD, RECORD + ".tmp", SandboxStore.EXEC_TEMPLATE, SandboxStore.EXEC_TEMPLATE + ".tmp", RM_MARK, STATE)) {
         Files.deleteIfExists(containerDir.resolve(f));
       }
       Files.deleteIfExists(containerDir);

@@ -474,9 +474,26 @@ public final class SandboxService {
     if (st == null || !s.status().running()) throw new JboxException("exec: sandbox " + s.label() + " is not running");
     SandboxRecord.Process p = s.record().process();
     if (p == null) throw new JboxException("exec: sandbox " + s.label() + " was created by an older jbox: its process rules are not recorded");
+    Plan plan = execPlan(p, spec.command(), spec.env(), spec.workdir(), spec.user(), spec.tty(), spec.interactive());
+    // a record of an older jbox gets its template now, so the next exec needs no JVM
+    if (!Files.exists(s.home().resolve(SandboxStore.EXEC_TEMPLATE), LinkOption.NOFOLLOW_LINKS)) {
+      SandboxStore.writeExecTemplateQuietly(s.home(), s.record());
+    }
+    List<PlanWriter.Extra> extras = new ArrayList<>(spec.preserve());
+    extras.add(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart()));
+    PlanChannel.send(plan, extras);
+  }
+
+  /**
+   * The plan of {@code jbox exec}: the record's process rules with the call's command, -e, -w, -u,
+   * -t and -i. With none of those (an empty command) it is the exec template the store keeps
+   * beside the record ({@link SandboxStore#EXEC_TEMPLATE}), which the launcher completes itself.
+   */
+  static Plan execPlan(SandboxRecord.Process p, List<String> command, List<String> env, String workdir, String user,
+      boolean tty, boolean interactive) {
     Map<String, String> envMap = new LinkedHashMap<>();
     for (String e : p.env()) putEnv(envMap, e);
-    for (String e : spec.env()) {
+    for (String e : env) {
       if (e.indexOf('=') < 0) {
         String v = System.getenv(e);
         if (v != null) envMap.put(e, v);
@@ -484,23 +501,20 @@ public final class SandboxService {
         putEnv(envMap, e);
       }
     }
-    if (spec.tty()) envMap.putIfAbsent("TERM", System.getenv().getOrDefault("TERM", "xterm"));
+    if (tty) envMap.putIfAbsent("TERM", System.getenv().getOrDefault("TERM", "xterm"));
     List<String> envList = new ArrayList<>();
     for (Map.Entry<String, String> e : envMap.entrySet()) envList.add(e.getKey() + "=" + e.getValue());
-    String cwd = spec.workdir() != null ? spec.workdir() : p.cwd();
+    String cwd = workdir != null ? workdir : p.cwd();
     if (cwd != null && !cwd.startsWith("/")) throw new JboxException("exec: --workdir `" + cwd + "`: must be an absolute path");
-    String u = spec.user() != null ? spec.user() : p.user();
+    String u = user != null ? user : p.user();
     if (u != null && (u.isEmpty() || u.contains("\n"))) throw new JboxException("exec: --user: empty or malformed");
     Set<Plan.Flag> flags = EnumSet.noneOf(Plan.Flag.class);
     if (p.flags().contains(Plan.Flag.SECCOMP.word())) flags.add(Plan.Flag.SECCOMP);
     if (p.flags().contains(Plan.Flag.NO_NEW_PRIVS.word())) flags.add(Plan.Flag.NO_NEW_PRIVS);
-    if (spec.tty()) flags.add(Plan.Flag.TTY);
-    if (spec.interactive()) flags.add(Plan.Flag.STDIN);
-    Plan plan = new Plan(spec.command(), envList, cwd, u, null, null, Map.of(), null, List.of(), p.rlimits(),
+    if (tty) flags.add(Plan.Flag.TTY);
+    if (interactive) flags.add(Plan.Flag.STDIN);
+    return new Plan(command, envList, cwd, u, null, null, Map.of(), null, List.of(), p.rlimits(),
         p.capabilities(), flags, null, List.of(), null, null);
-    List<PlanWriter.Extra> extras = new ArrayList<>(spec.preserve());
-    extras.add(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart()));
-    PlanChannel.send(plan, extras);
   }
 
   private static void putEnv(Map<String, String> m, String kv) {

@@ -35,6 +35,12 @@ import java.util.function.Consumer;
 public final class SandboxStore {
   private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
   static final String RECORD = "config.json";
+  /**
+   * The exec template beside each record: the plan {@code jbox exec} sends for this sandbox
+   * without the call's parts (command, -e, -w, -u, -t, -i, the pid), plus its name, in the
+   * helper's plan format; the launcher completes it without starting a JVM (helpers/exec_fast.c).
+   */
+  public static final String EXEC_TEMPLATE = "exec.plan";
 
   private final Path root;
   private final Path containers;
@@ -161,6 +167,7 @@ public final class SandboxStore {
       Path dir = runtimeDir(r.id());
       mkPrivateDir(dir); // the builder may have made it for the sandbox's generated /etc files
       writeJson(dir, r);
+      writeExecTemplate(dir, r);
       return new Sandbox(r, dir, dir);
     } catch (IOException e) {
       throw new JboxException("create the state of sandbox " + r.shortId() + ": " + e.getMessage());
@@ -178,10 +185,12 @@ public final class SandboxStore {
     Path dir = containerDir(r.id());
     if (r.name() == null) {
       Containers.recordSandbox(dir, r.toJson(), rmMarker);
+      writeExecTemplateQuietly(dir, r);
     } else {
       try (Sandbox.Lock l = storeLock()) {
         checkNameFree(r.name(), r.id());
         Containers.recordSandbox(dir, r.toJson(), rmMarker);
+        writeExecTemplate(dir, r);
       } catch (IOException e) {
         throw new JboxException("lock " + root + ": " + e.getMessage());
       }
@@ -197,6 +206,7 @@ public final class SandboxStore {
       checkNameFree(name, s.id());
       SandboxRecord r = s.record().withName(name);
       writeJson(s.home(), r);
+      writeExecTemplate(s.home(), r);
       return new Sandbox(r, s.home(), s.runtimeDir());
     } catch (IOException e) {
       throw new JboxException("rename sandbox " + s.label() + ": " + e.getMessage());
@@ -207,6 +217,48 @@ public final class SandboxStore {
     Path tmp = dir.resolve(RECORD + ".tmp");
     Files.writeString(tmp, Json.pretty(r.toJson()) + "\n", StandardCharsets.UTF_8);
     Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Writes (or replaces) the exec template of record r in its home (through a temporary file and
+   * a rename: the launcher reads all of it or the old one). Under the store's lock wherever the
+   * name can change, so a template's name is the record's. A record without process rules (an
+   * older jbox's) gets none, and exec goes through the JVM, which says why.
+   */
+  static void writeExecTemplate(Path home, SandboxRecord r) throws IOException {
+    java.io.File t = new java.io.File(home.toFile(), EXEC_TEMPLATE);
+    if (r.process() == null) {
+      t.delete();
+      return;
+    }
+    byte[] plan;
+    try {
+      plan = execTemplate(r.process(), r.name());
+    } catch (JboxException e) {
+      t.delete(); // rules exec would refuse: the JVM says so
+      return;
+    }
+    // java.io, as Containers.recordSandbox: this is on the run path
+    java.io.File tmp = new java.io.File(home.toFile(), EXEC_TEMPLATE + ".tmp");
+    try (java.io.FileOutputStream o = new java.io.FileOutputStream(tmp)) {
+      o.write(plan);
+    }
+    if (!tmp.renameTo(t)) throw new IOException("cannot rename " + tmp);
+  }
+
+  /** The exec template of a sandbox with these process rules and name (null: none). */
+  static byte[] execTemplate(SandboxRecord.Process p, String name) {
+    return dev.jbox.helper.PlanWriter.encodeWithoutArgv(SandboxService.execPlan(p, List.of("-"), List.of(), null, null, false, false),
+        List.of(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_EXECNAME, name == null ? "" : name)));
+  }
+
+  /** As {@link #writeExecTemplate}, an I/O failure a one-line error. */
+  static void writeExecTemplateQuietly(Path home, SandboxRecord r) {
+    try {
+      writeExecTemplate(home, r);
+    } catch (IOException e) {
+      throw new JboxException("record sandbox " + r.shortId() + ": " + e.getMessage());
+    }
   }
 
   private void checkNameFree(String name, String id) {

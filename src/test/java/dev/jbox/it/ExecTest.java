@@ -34,6 +34,15 @@ class ExecTest {
       String id = d.start(List.of("--hostname", "boxy"), "mkdir -p /tmp/m && mount -t tmpfs none /tmp/m 2>/dev/null; "
           + "touch /tmp/marker; ip link add dummy0 type dummy 2>/dev/null; exec sleep 1000");
       long pid = d.stateField(id, "pid");
+      // the script's set-up is done once pid 1 is `sleep 1000` (exec no longer waits for a JVM to
+      // start, whose 170 ms used to hide that it may still be running)
+      assertTrue(Detached.eventually(10_000, () -> {
+        try {
+          return Files.readString(Path.of("/proc/" + pid + "/cmdline")).equals("sleep\0" + "1000\0");
+        } catch (java.io.IOException gone) {
+          return false;
+        }
+      }), "the script reached exec sleep");
       assertEquals("boxy\n", sh(d, id, "hostname"));
       assertEquals("sleep 1000\n", sh(d, id, "tr '\\0' ' ' < /proc/1/cmdline; echo").replace(" \n", "\n"));
       assertEquals("yes\n", sh(d, id, "[ -e /tmp/marker ] && echo yes"));

@@ -75,6 +75,9 @@ class EveryKindTest extends ImageRunFixture {
     Process p = foreground(j, "run", "--rm", "--name", "web", "--network=none", busybox, "sh", "-c", SERVE);
     try {
       Map<String, Object> e = awaitUp(j, "web", p);
+      // waiting from the start: a `wait` whose JVM starts only beside the `stop` below may find
+      // the --rm sandbox already gone (no such sandbox, 125) on a loaded machine
+      Process waiter = j.start("wait", "web");
       long pid = ((Number) e.get("Pid")).longValue();
       var ps = j.run("ps");
       assertTrue(ps.out().lines().anyMatch(l -> l.endsWith("  web") && l.contains("Up ")), ps.out());
@@ -104,7 +107,6 @@ class EveryKindTest extends ImageRunFixture {
       oneLineError(j.launch("attach", "web"), "runs in the foreground");
       oneLineError(j.run("logs", "web"), "was run in the foreground");
 
-      Process waiter = j.start("wait", "web");
       long t0 = System.nanoTime();
       var stop = j.run("stop", "-t", "20", "web");
       long ms = (System.nanoTime() - t0) / 1_000_000;
