@@ -302,7 +302,7 @@ static int mkdirs(char *path) {
   return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* The archive named `name` (jbox.jsa or jbox-cli.jsa) made by the JVM `java`: beside the jar
+/* The archive named `name` (jbox.jsa, jbox-cli.jsa or jbox-oci.jsa) made by the JVM `java`: beside the jar
  * (`jar_dir`), else /var/lib/jbox/cds (the package's postinst), else ~/.cache/jbox/cds (`jbox
  * system cds`), the first whose stamp matches. None matching but one stale: regenerate the user's
  * in the background and start without (the JVM's -Xshare:auto uses the JDK's default archive). */
@@ -419,10 +419,13 @@ static int jbox_command(int argc, char **argv) {
   if ((!cds || strcmp(cds, "0")) && cplen > 4 && !strcmp(cp + cplen - 4, ".jar")) {
     char *jsa = getenv("JBOX_CDS_ARCHIVE");
     if (!jsa || !*jsa) {
-      /* two archives: `run`'s, kept small because mapping an archive costs start-up time in
-       * proportion to its size, and every other command's (pull's HTTP and TLS classes made a
-       * shared archive five times larger and every run 2-4 ms slower) */
-      const char *suffix = argc > 0 && !strcmp(argv[0], "run") && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa" : "-cli.jsa";
+      /* three archives: `run`'s, kept small because mapping an archive costs start-up time in
+       * proportion to its size, jbox-oci's (its own classes, picocli, the seccomp compiler), and
+       * every other command's (pull's HTTP and TLS classes made a shared archive five times
+       * larger and every run 2-4 ms slower) */
+      const char *suffix = !strcmp(main_class, "dev.jbox.oci.Main")                 ? "-oci.jsa"
+                           : argc > 0 && !strcmp(argv[0], "run") && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa"
+                                                                                          : "-cli.jsa";
       jsa = cds_for_jar(java, cp, cplen, suffix, self);
     }
     if (jsa && access(jsa, R_OK) == 0) {
