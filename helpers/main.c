@@ -423,9 +423,11 @@ static int jbox_command(int argc, char **argv) {
        * proportion to its size, jbox-oci's (its own classes, picocli, the seccomp compiler), and
        * every other command's (pull's HTTP and TLS classes made a shared archive five times
        * larger and every run 2-4 ms slower) */
-      const char *suffix = !strcmp(main_class, "dev.jbox.oci.Main")                 ? "-oci.jsa"
-                           : argc > 0 && !strcmp(argv[0], "run") && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa"
-                                                                                          : "-cli.jsa";
+      /* `jbox shell` builds a plan as `jbox run` does: the run archive holds its classes too */
+      const char *suffix = !strcmp(main_class, "dev.jbox.oci.Main") ? "-oci.jsa"
+                           : argc > 0 && (!strcmp(argv[0], "run") || !strcmp(argv[0], "shell")) && !strcmp(main_class, "dev.jbox.cli.Main")
+                               ? ".jsa"
+                               : "-cli.jsa";
       jsa = cds_for_jar(java, cp, cplen, suffix, self);
     }
     if (jsa && access(jsa, R_OK) == 0) {
