@@ -324,7 +324,7 @@ static int uses_run_archive(const char *command) {
   return 0;
 }
 
-/* The archive named `name` (jbox.jsa or jbox-cli.jsa) made by the JVM `java`: beside the jar
+/* The archive named `name` (jbox.jsa, jbox-cli.jsa or jbox-oci.jsa) made by the JVM `java`: beside the jar
  * (`jar_dir`), else /var/lib/jbox/cds (the package's postinst), else ~/.cache/jbox/cds (`jbox
  * system cds`), the first whose stamp matches. None matching but one stale: regenerate the user's
  * in the background and start without (the JVM's -Xshare:auto uses the JDK's default archive). */
@@ -444,10 +444,14 @@ static int jbox_command(int argc, char **argv) {
   if ((!cds || strcmp(cds, "0")) && cplen > 4 && !strcmp(cp + cplen - 4, ".jar")) {
     char *jsa = getenv("JBOX_CDS_ARCHIVE");
     if (!jsa || !*jsa) {
-      /* two archives: `run`'s, kept small because mapping an archive costs start-up time in
-       * proportion to its size, and every other command's (pull's HTTP and TLS classes made a
-       * shared archive five times larger and every run 2-4 ms slower) */
-      const char *suffix = argc > 0 && uses_run_archive(argv[0]) && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa" : "-cli.jsa";
+      /* three archives: `run`'s, kept small because mapping an archive costs start-up time in
+       * proportion to its size (it also serves shell and the read-only commands, uses_run_archive),
+       * jbox-oci's (its own classes, picocli, the seccomp compiler), and every other command's
+       * (pull's HTTP and TLS classes made a shared archive five times larger and every run 2-4 ms
+       * slower) */
+      const char *suffix = !strcmp(main_class, "dev.jbox.oci.Main") ? "-oci.jsa"
+                           : argc > 0 && uses_run_archive(argv[0]) && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa"
+                                                                                                         : "-cli.jsa";
       jsa = cds_for_jar(java, cp, cplen, suffix, self);
     }
     if (jsa && access(jsa, R_OK) == 0) {

@@ -348,6 +348,10 @@ static int mount_overlay(struct plan *p) {
 int mount_root(struct plan *p) {
   /* Nothing mounted here may propagate back to the caller's namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return fail_errno("make `/` private");
+  /* OCI rootfsPropagation: the caller's mounts are slaves here, so that what the host mounts later
+   * still reaches the container (runc's default); the container's root gets the flag itself once
+   * it is "/" (setup_mounts). Nothing is ever shared with the caller's namespace. */
+  if (p->root_propagation && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) return fail_errno("make `/` a slave");
   if (!p->rootfs) return p->ovl_target ? mount_overlay(p) : 0; /* `unshare --overlay`: no pivot_root */
   if (p->ovl_lower) return mount_overlay(p);
   if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return fail_errno("bind rootfs `%s`", p->rootfs);
@@ -366,6 +370,8 @@ int setup_mounts(struct plan *p) {
   if (syscall(SYS_pivot_root, ".", ".") < 0) return fail_errno("pivot_root `%s`", p->rootfs);
   if (umount2(".", MNT_DETACH) < 0) return fail_errno("detach the old root");
   if (chdir("/") < 0) return fail_errno("chdir /");
+  if (p->root_propagation && mount(NULL, "/", NULL, p->root_propagation, NULL) < 0)
+    return fail_errno("set the propagation of `/` (linux.rootfsPropagation)");
   close(root_fd);
   root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (p->readonly) {

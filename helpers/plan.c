@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <sys/mount.h>
 
 #include "parsers.h"
 #include "util.h"
@@ -77,6 +79,56 @@ static int flag(struct plan *p, const char *w) {
   else if (!strcmp(w, F_READONLY)) p->readonly = 1;
   else if (!strcmp(w, F_LOOPBACK)) p->loopback = 1;
   else return fail("plan: unknown flag `%s`", w);
+  return 0;
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/* N lowercase hex digits at s, big-endian; -1 if one is not a hex digit. */
+static long long hexn(const char *s, int n) {
+  long long v = 0;
+  for (int i = 0; i < n; i++) {
+    int d = hexval(s[i]);
+    if (d < 0) return -1;
+    v = v << 4 | d;
+  }
+  return v;
+}
+
+/* T_SECCOMP "FLAGS HEX": FLAGS a decimal subset of TSYNC|LOG|SPEC_ALLOW, HEX 16 digits per
+ * instruction (code 4, jt 2, jf 2, k 8). Only the shape is checked here: the kernel verifies the
+ * program itself (seccomp_check_filter) when stage 1 installs it. */
+static int decode_seccomp(struct plan *p, const char *v, size_t len) {
+  const char *sp = memchr(v, ' ', len);
+  if (p->seccomp_prog) return fail("plan: more than one seccomp program");
+  if (!sp || sp == v || sp - v > 2) return fail("plan: bad seccomp record");
+  unsigned flags = 0;
+  for (const char *c = v; c < sp; c++) {
+    if (*c < '0' || *c > '9') return fail("plan: bad seccomp flags");
+    flags = flags * 10 + (unsigned)(*c - '0');
+  }
+  if (flags & ~7u) return fail("plan: seccomp flags %u not supported", flags);
+  size_t hex = len - (size_t)(sp + 1 - v);
+  if (hex == 0 || hex % 16 || hex / 16 > SECCOMP_PROG_MAX) return fail("plan: seccomp program of %zu hex digits (16 per instruction, at most %d instructions)", hex, SECCOMP_PROG_MAX);
+  size_t n = hex / 16;
+  struct sock_filter *prog = calloc(n, sizeof *prog);
+  if (!prog) return fail("plan: out of memory");
+  for (size_t i = 0; i < n; i++) {
+    const char *h = sp + 1 + 16 * i;
+    long long code = hexn(h, 4), jt = hexn(h + 4, 2), jf = hexn(h + 6, 2), k = hexn(h + 8, 8);
+    if (code < 0 || jt < 0 || jf < 0 || k < 0) {
+      free(prog);
+      return fail("plan: seccomp program: instruction %zu is not hex", i);
+    }
+    prog[i].code = (uint16_t)code, prog[i].jt = (uint8_t)jt, prog[i].jf = (uint8_t)jf, prog[i].k = (uint32_t)k;
+  }
+  p->seccomp_prog = prog;
+  p->seccomp_len = (unsigned short)n;
+  p->seccomp_flags = flags;
   return 0;
 }
 
@@ -290,6 +342,19 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     if (len > 64) return fail("plan: domain name longer than 64 bytes");
     p->domainname = v;
     return 0;
+  case T_SECCOMP:
+    return decode_seccomp(p, v, len);
+  case T_ROOTPROP: {
+    static const char *const words[] = {"private", "slave", "shared", "unbindable"};
+    static const unsigned long flags[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE};
+    const char *w = v[0] == 'r' ? v + 1 : v;
+    for (size_t i = 0; i < 4; i++)
+      if (!strcmp(w, words[i])) {
+        p->root_propagation = flags[i] | (w != v ? MS_REC : 0);
+        return 0;
+      }
+    return fail("plan: bad root propagation `%s`", v);
+  }
   default: return fail("plan: unknown record tag %u", tag);
   }
 }
@@ -333,6 +398,7 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
 }
 
 void plan_free(struct plan *p) {
+  free(p->seccomp_prog);
   free(p->argv);
   free(p->env);
   free(p->mounts);

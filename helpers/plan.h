@@ -47,9 +47,12 @@ enum plan_tag {
   T_UMASK = 31,    /* octal umask of the command */
   T_OOMSCORE = 32, /* oom_score_adj of the command, -1000..1000 */
   T_DOMAINNAME = 33, /* NIS domain name, set with the hostname when the uts namespace is new */
-  T_NFT = 34,
+  T_NFT = 34,      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
   /* exec templates only (exec_fast.c), refused in a plan */
-  T_EXECNAME = 35, /* the sandbox's name ("" for none), last record of its exec template `exec.plan` */      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
+  T_EXECNAME = 35, /* the sandbox's name ("" for none), last record of its exec template `exec.plan` */
+  /* the OCI runtime, continued (tags 44-47) */
+  T_SECCOMP = 44,  /* "FLAGS HEX": a compiled seccomp profile, 16 hex digits per BPF instruction (seccomp.c) */
+  T_ROOTPROP = 45, /* OCI linux.rootfsPropagation: [r]private, [r]slave, [r]shared or [r]unbindable, applied to / after pivot_root (mounts.c) */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
@@ -88,6 +91,8 @@ struct rlimit_op {
 #define PLAN_MAX_ITEMS 4096 /* ARGV, ENV and MOUNT records each */
 #define PLAN_MAX_MAP_LINES 32
 #define PRESERVE_FDS_MAX 4096
+#define SECCOMP_PROG_MAX 4096 /* BPF_MAXINSNS */
+struct sock_filter;
 struct plan {
   char *buf; /* owns every string below */
   const char **argv;
@@ -136,6 +141,10 @@ struct plan {
   unsigned umask_value; /* T_UMASK */
   int oom_score_adj;    /* T_OOMSCORE */
   const char *domainname; /* T_DOMAINNAME */
+  struct sock_filter *seccomp_prog; /* T_SECCOMP: the program (owned), installed in place of F_SECCOMP's */
+  unsigned short seccomp_len;       /* T_SECCOMP: instructions, 1..SECCOMP_PROG_MAX */
+  unsigned seccomp_flags;           /* T_SECCOMP: SECCOMP_FILTER_FLAG_TSYNC, _LOG, _SPEC_ALLOW */
+  unsigned long root_propagation;   /* T_ROOTPROP: MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, maybe | MS_REC; 0 = none */
 };
 
 extern const char *const ns_names[NS_COUNT];

@@ -254,13 +254,23 @@ static int has_env(struct plan *p, const char *key) {
   return 0;
 }
 
+/* The OCI profile compiled by Java (T_SECCOMP). */
+static int install_profile(struct plan *p) {
+  int r = jbox_seccomp_install_program(p->seccomp_prog, p->seccomp_len, p->seccomp_flags);
+  if (r < 0) {
+    errno = -r;
+    return fail_errno("install the seccomp profile (linux.seccomp)");
+  }
+  return 0;
+}
+
 void exec_process(struct plan *p, int errfd) {
   uid_t uid = 0;
   gid_t gid = 0, groups[MAX_GROUPS];
   int ngroups = 0;
   char home[512] = "/root";
   int sandbox = p->rootfs != NULL;
-  int seccomp_done = 0;
+  int seccomp_done = 0, profile_done = 0;
 
   if (p->has_oom) {
     char v[16];
@@ -318,6 +328,10 @@ void exec_process(struct plan *p, int errfd) {
         goto fail125;
       }
       seccomp_done = 1;
+    }
+    if (p->seccomp_prog && !p->no_new_privs) {
+      if (install_profile(p)) goto fail125;
+      profile_done = 1;
     }
     if (drop_bounding(p->caps)) goto fail125;
     if (p->has_groups || p->oci_mode) { /* OCI: additionalGids, exactly */
@@ -392,6 +406,9 @@ void exec_process(struct plan *p, int errfd) {
     }
     if (strncmp(p->oci_mode, "exec", 4) && oci_wait_start(p)) goto fail125;
   }
+  /* with no_new_privs, the compiled profile goes on last, after the wait for start (as runc): the
+   * profile then has to allow nothing but the execve */
+  if (p->seccomp_prog && !profile_done && install_profile(p)) goto fail125;
   exec_path(p->argv[0], (char *const *)p->argv, (char *const *)(sandbox ? env : (const char **)environ));
   int e = errno;
   fail_errno("exec `%s`", p->argv[0]);

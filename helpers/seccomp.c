@@ -35,6 +35,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #if defined(__x86_64__)
 #define NATIVE_ARCH AUDIT_ARCH_X86_64
@@ -350,4 +351,13 @@ int jbox_seccomp_install(int allow_tty_inject)
 	if (ret == 0 && !allow_tty_inject)
 		ret = install_program(tty_program, COUNT(tty_program));
 	return ret;
+}
+
+int jbox_seccomp_install_program(const struct sock_filter *insns, unsigned short len, unsigned flags)
+{
+	struct sock_fprog prog = {.len = len, .filter = (struct sock_filter *)insns};
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
+		return -errno;
+	return 0;
 }

@@ -7,4 +7,10 @@
  * otherwise TIOCSTI and TIOCLINUX ioctls fail with EPERM. Returns 0 or -errno. */
 int jbox_seccomp_install(int allow_tty_inject);
 
+struct sock_filter;
+/* Installs a compiled program (an OCI profile, plan tag T_SECCOMP) with seccomp(2) `flags`
+ * (SECCOMP_FILTER_FLAG_*). The caller has set no_new_privs or holds CAP_SYS_ADMIN in its user
+ * namespace. Returns 0 or -errno (EINVAL: the kernel refused the program or a flag). */
+int jbox_seccomp_install_program(const struct sock_filter *insns, unsigned short len, unsigned flags);
+
 #endif

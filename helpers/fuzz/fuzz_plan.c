@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/filter.h>
+
 #include "plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -24,6 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < p.nmounts; i++)
       n += strlen(p.mounts[i].kind) + strlen(p.mounts[i].source) + strlen(p.mounts[i].target) + strlen(p.mounts[i].options);
     if (p.argv[p.argc] != NULL || p.env[p.envc] != NULL || n > size) abort();
+    /* a seccomp program (T_SECCOMP): every instruction readable, within the kernel's limit, 16
+     * hex digits each in the input */
+    unsigned k = 0;
+    for (unsigned short i = 0; i < p.seccomp_len; i++) k += p.seccomp_prog[i].code + p.seccomp_prog[i].k;
+    if ((p.seccomp_prog == NULL) != (p.seccomp_len == 0) || p.seccomp_len > SECCOMP_PROG_MAX || 16u * p.seccomp_len > size) abort();
+    volatile unsigned sink = k;
+    (void)sink;
   }
   plan_free(&p);
   return 0;

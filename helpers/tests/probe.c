@@ -102,6 +102,23 @@ int main(int argc, char **argv) {
     }
     else if (!strcmp(n, "vsock")) { r = syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0); if (r >= 0) close((int)r); }
     else if (!strcmp(n, "unix")) { r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0); if (r >= 0) close((int)r); }
+    else if (!strncmp(n, "sys:", 4) || !strncmp(n, "i386:", 5) || !strncmp(n, "x32:", 4)) {
+      /* ABI:NR[:ARG...] (numbers as strtoull reads them): that raw call on that ABI (sys native,
+       * i386 through int 0x80, x32 with the x32 bit set), "ok" or its errno */
+      unsigned long long a[7] = {0};
+      int na = 0;
+      for (char *c = strchr(n, ':'); c && na < 7; c = strchr(c + 1, ':')) a[na++] = strtoull(c + 1, NULL, 0);
+      if (n[0] == 's') r = syscall((long)a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+#if defined(__x86_64__)
+      else if (n[0] == 'x') r = syscall((long)(a[0] | 0x40000000ULL), a[1], a[2], a[3], a[4], a[5], a[6]);
+      else {
+        long ret;
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(a[0]), "b"(a[1]), "c"(a[2]), "d"(a[3]), "S"(a[4]), "D"(a[5]) : "memory");
+        if (ret < 0 && ret > -4096) errno = (int)-ret, r = -1;
+        else r = 0;
+      }
+#endif
+    }
     else { printf("%s unknown\n", n); continue; }
     printf("%s %s\n", n, r >= 0 ? "ok" : ename(errno));
   }

@@ -1,9 +1,11 @@
 /* Decodes tests/golden/plan-oci.bin (PlanWriterOciTest): the golden plan followed by the OCI
- * runtime's records CAPSETS, GROUPS (two), UMASK, OOMSCORE, DOMAINNAME, PRESERVE_FDS (27) and OCI (tags 28-33); bad values of
+ * runtime's records CAPSETS, GROUPS (two), UMASK, OOMSCORE, DOMAINNAME, PRESERVE_FDS (27), OCI (tags 28-33), SECCOMP (44) and ROOTPROP (45); bad values of
  * each are refused, and every truncation fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <sys/mount.h>
 
 #include "plan.h"
 #include "util.h"
@@ -25,6 +27,10 @@ int main(void) {
   CHECK(p.has_oom && p.oom_score_adj == -500);
   CHECK(p.domainname && !strcmp(p.domainname, "example.test"));
   CHECK(p.preserve_fds == 2);
+  CHECK(p.seccomp_prog && p.seccomp_len == 2 && p.seccomp_flags == 2);
+  CHECK(p.seccomp_prog[0].code == 0x20 && p.seccomp_prog[0].jt == 0 && p.seccomp_prog[0].jf == 0 && p.seccomp_prog[0].k == 4);
+  CHECK(p.seccomp_prog[1].code == 0x06 && p.seccomp_prog[1].k == 0x7fff0000);
+  CHECK(p.root_propagation == (MS_SLAVE | MS_REC));
   plan_free(&p);
 
   CHECK(decode_patched(g, len, "create", "crash!") != 0 && strstr(jbox_err, "OCI mode"));
@@ -36,6 +42,13 @@ int main(void) {
   CHECK(decode_patched(g, len, "1061 1056", "x061 1056") != 0 && strstr(jbox_err, "capability sets"));
   CHECK(decode_patched(g, len, "-500", "-5x0") != 0 && strstr(jbox_err, "oom_score_adj"));
   CHECK(decode_patched(g, len, "-500", "2000") != 0 && strstr(jbox_err, "oom_score_adj"));
+  /* seccomp (44): flags beyond TSYNC|LOG|SPEC_ALLOW, a digit that is not hex, no space */
+  CHECK(decode_patched(g, len, "2 00200000", "8 00200000") != 0 && strstr(jbox_err, "seccomp flags"));
+  CHECK(decode_patched(g, len, "7fff0000", "7fff000g") != 0 && strstr(jbox_err, "not hex"));
+  CHECK(decode_patched(g, len, "2 00200000", "2000200000") != 0 && strstr(jbox_err, "seccomp"));
+  CHECK(decode_patched(g, len, "2 00200000", "2 0020000F") != 0 && strstr(jbox_err, "not hex"));
+  CHECK(decode_patched(g, len, "rslave", "rslavx") != 0 && strstr(jbox_err, "root propagation"));
+  CHECK(decode_patched(g, len, "rslave", "rrslav") != 0 && strstr(jbox_err, "root propagation"));
   CHECK(every_truncation_fails(g, len));
 
   printf("test_plan_oci: %d passed, %d failed\n", passed, failed);

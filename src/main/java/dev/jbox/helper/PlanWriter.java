@@ -78,6 +78,15 @@ public final class PlanWriter {
    */
   public static final int T_EXECNAME = 35;
 
+  /**
+   * A compiled seccomp profile (OCI linux.seccomp): "FLAGS HEX", seccomp(2) flags in decimal and 16
+   * hex digits per classic-BPF instruction (code, jt, jf, k). Installed in place of the default
+   * filter as the last step before execve.
+   */
+  public static final int T_SECCOMP = 44;
+  /** OCI linux.rootfsPropagation (private, slave, shared, unbindable, each also with r), set on / after pivot_root. */
+  public static final int T_ROOTPROP = 45;
+
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}
 

@@ -116,8 +116,9 @@ final class ExecCommand implements Callable<Integer> {
     if (oc.terminal() && detach && consoleSocket == null) {
       throw new JboxException("cannot allocate a terminal for a detached process without --console-socket");
     }
-    if (preserveFds > 0) main.warn("exec --preserve-fds " + preserveFds + " ignored: an exec'd process gets fds 0-2 only");
+    if (preserveFds < 0 || preserveFds > 1024) throw new JboxException("--preserve-fds " + preserveFds + ": 0 to 1024");
     List<PlanWriter.Extra> extras = new ArrayList<>(oc.extras());
+    if (preserveFds > 0) extras.add(new PlanWriter.Extra(PlanWriter.T_PRESERVE_FDS, Integer.toString(preserveFds)));
     extras.add(new PlanWriter.Extra(PlanWriter.T_OCI, (detach ? "exec-detach" : "exec") + "\0" + c.dir + "\0"
         + (pidFile == null ? "" : pidFile.toAbsolutePath().normalize()) + "\0"
         + (consoleSocket == null ? "" : consoleSocket.toAbsolutePath().normalize())));

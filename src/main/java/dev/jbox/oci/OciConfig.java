@@ -203,9 +203,13 @@ public record OciConfig(Plan plan, List<PlanWriter.Extra> extras, List<String> w
 
     // seccomp
     Map<String, Object> seccomp = obj(linux, "seccomp", false);
-    if (seccomp != null && !"SCMP_ACT_ALLOW".equals(seccomp.get("defaultAction"))) {
-      flags.add(Plan.Flag.SECCOMP);
-      warnings.add("linux.seccomp: the profile is not compiled; jbox's default filter (podman's default denylist) is installed in its place");
+    if (seccomp != null) {
+      List<String> skipped = new ArrayList<>();
+      Seccomp.Program prog = Seccomp.compile(seccomp, skipped);
+      extras.add(new PlanWriter.Extra(PlanWriter.T_SECCOMP, prog.planValue()));
+      if (!skipped.isEmpty()) {
+        warnings.add("linux.seccomp: calls unknown on x86_64 skipped (as runc does): " + String.join(" ", new java.util.TreeSet<>(skipped)));
+      }
     }
 
     // sysctls
@@ -222,9 +226,7 @@ public record OciConfig(Plan plan, List<PlanWriter.Extra> extras, List<String> w
 
     String prop = str(linux, "rootfsPropagation", false, "linux.rootfsPropagation");
     if (prop != null && !PROPAGATIONS.contains(prop)) throw bad("unknown linux.rootfsPropagation `" + prop + "`");
-    if (prop != null && (prop.contains("shared") || prop.contains("slave"))) {
-      warnings.add("linux.rootfsPropagation `" + prop + "` not applied: the container's root is private");
-    }
+    if (prop != null && !prop.isEmpty()) extras.add(new PlanWriter.Extra(PlanWriter.T_ROOTPROP, prop));
     if (config.get("linux") != null && (linux.get("resources") != null || linux.get("cgroupsPath") != null)) {
       warnings.add("linux.resources and cgroupsPath ignored: no delegated cgroup v2 tree (see jbox-oci features)");
     }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The golden plan with the OCI runtime's records (tags 28-33: OCI, CAPSETS, GROUPS, UMASK,
- * OOMSCORE, DOMAINNAME, and sec-host's PRESERVE_FDS, 27) appended, against helpers/tests/golden/plan-oci.bin, which
+ * OOMSCORE, DOMAINNAME, sec-host's PRESERVE_FDS, 27, SECCOMP, 44, and ROOTPROP, 45) appended, against helpers/tests/golden/plan-oci.bin, which
  * helpers/tests/test_plan_oci.c decodes.
  */
 class PlanWriterOciTest {
@@ -24,7 +24,10 @@ class PlanWriterOciTest {
       new PlanWriter.Extra(PlanWriter.T_OOMSCORE, "-500"),
       new PlanWriter.Extra(PlanWriter.T_DOMAINNAME, "example.test"),
       new PlanWriter.Extra(PlanWriter.T_PRESERVE_FDS, "2"),
-      new PlanWriter.Extra(PlanWriter.T_OCI, "create\0/r/c1\0/r/c1.pid\0/t/console.sock"));
+      new PlanWriter.Extra(PlanWriter.T_OCI, "create\0/r/c1\0/r/c1.pid\0/t/console.sock"),
+      // load the arch, allow: flags SECCOMP_FILTER_FLAG_LOG
+      new PlanWriter.Extra(PlanWriter.T_SECCOMP, "2 0020000000000004" + "000600007fff0000"),
+      new PlanWriter.Extra(PlanWriter.T_ROOTPROP, "rslave"));
 
   @Test
   void encode_ociRecords_matchTheBytesTheHelperTests() throws Exception {

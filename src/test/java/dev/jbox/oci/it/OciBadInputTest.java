@@ -40,7 +40,7 @@ class OciBadInputTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"unknown-ns", "escaping-mount", "uid-not-mapped", "gid-not-mapped", "no-userns",
-      "relative-cwd", "empty-args", "bad-rlimit", "bad-capability"})
+      "relative-cwd", "empty-args", "bad-rlimit", "bad-capability", "seccomp-action", "seccomp-operator"})
   void badConfig_oneLineExit125NothingInRoot(String name) throws Exception {
     Path b = badBundle(name, c -> {
       switch (name) {
@@ -53,13 +53,17 @@ class OciBadInputTest {
         case "empty-args" -> Oci.process(c).put("args", List.of());
         case "bad-rlimit" -> Oci.process(c).put("rlimits", List.of(Map.of("type", "RLIMIT_FROBS", "soft", 1L, "hard", 1L)));
         case "bad-capability" -> ((Map<String, Object>) Oci.process(c).get("capabilities")).put("bounding", List.of("CAP_SYS_MAGIC"));
+        case "seccomp-action" -> Oci.linux(c).put("seccomp", Map.of("defaultAction", "SCMP_ACT_SOMETIMES"));
+        case "seccomp-operator" -> Oci.linux(c).put("seccomp", Map.of("defaultAction", "SCMP_ACT_ALLOW", "syscalls", List.of(Map.of(
+            "names", List.of("getpid"), "action", "SCMP_ACT_ERRNO", "args", List.of(Map.of("index", 0L, "value", 1L, "op", "SCMP_CMP_ABOUT"))))));
         default -> throw new AssertionError(name);
       }
     });
     expectRefused(b, name, Map.of("unknown-ns", "unknown namespace type `frobnicate`", "escaping-mount", "escapes",
         "uid-not-mapped", "uid 1000 is not in linux.uidMappings", "gid-not-mapped", "gid 5 is not in linux.gidMappings",
         "no-userns", "requires user namespaces", "relative-cwd", "not absolute", "empty-args", "must not be empty",
-        "bad-rlimit", "RLIMIT_FROBS", "bad-capability", "CAP_SYS_MAGIC").get(name));
+        "bad-rlimit", "RLIMIT_FROBS", "bad-capability", "CAP_SYS_MAGIC").getOrDefault(name,
+        name.equals("seccomp-action") ? "unknown action `SCMP_ACT_SOMETIMES`" : "unknown operator `SCMP_CMP_ABOUT`"));
   }
 
   @Test

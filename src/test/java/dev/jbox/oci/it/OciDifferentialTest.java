@@ -111,6 +111,109 @@ class OciDifferentialTest {
     assertEquals(seen.get("runc"), seen.get("jbox"));
   }
 
+  /**
+   * The probe's raw calls (helpers/tests/probe.c: ABI:NR:ARGS, "ok" or the errno) under a profile
+   * with argument conditions, errnoRet and the three x86 ABIs: personality(0xffffffff) only,
+   * socket(AF_VSOCK) only, getpriority(which > 1) only, sysinfo always; on x86_64, through int 0x80
+   * (i386 numbers) and with the x32 bit.
+   */
+  @Test
+  void seccompProfile_argConditionsErrnoRetAndAbis_sameAnswersAsRunc() throws Exception {
+    Path b = Oci.bundle(tmp.resolve("seccomp"), true, "sh", "-c", "/probe sys:135:0xffffffff sys:135:0 sys:135:0x1ffffffff"
+        + " sys:41:40:1:0 sys:41:1:1:0 sys:99:0 i386:116:0 i386:20 i386:136:0xffffffff sys:140:0:0 sys:140:2:0 sys:39 x32:39;"
+        + " grep '^Seccomp:' /proc/self/status; exit 3");
+    Jbox.installProbe(b.resolve("rootfs"));
+    Oci.edit(b, c -> Oci.linux(c).put("seccomp", Map.of("defaultAction", "SCMP_ACT_ALLOW",
+        "architectures", List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"),
+        "syscalls", List.of(
+            rule("personality", 22, Map.of("index", 0L, "value", 0xffffffffL, "op", "SCMP_CMP_EQ")),
+            rule("socket", 97, Map.of("index", 0L, "value", 40L, "op", "SCMP_CMP_EQ")),
+            rule("getpriority", 13, Map.of("index", 0L, "value", 1L, "op", "SCMP_CMP_GT")),
+            rule("sysinfo", 5)))));
+    compareProbes(b, "seccomp");
+  }
+
+  /**
+   * podman's default profile (Debian's /usr/share/containers/seccomp.json, as podman puts it into
+   * config.json for a container without extra capabilities): a default of ENOSYS, an allow list,
+   * personality by argument, EPERM for the module calls; installed before the capabilities are
+   * dropped (noNewPrivileges false), so the runtime's remaining set-up runs under it too.
+   */
+  @Test
+  void podmansDefaultProfile_withoutNoNewPrivs_sameAnswersAsRunc() throws Exception {
+    Path b = Oci.bundle(tmp.resolve("podman-seccomp"), true, "sh", "-c", "/probe sys:135:0 sys:135:1 sys:135:8 sys:175 sys:248"
+        + " sys:449 sys:462 sys:39 i386:20 i386:136:1 sys:41:1:1:0;"
+        + " grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; exit 3");
+    Jbox.installProbe(b.resolve("rootfs"));
+    Map<String, Object> profile = podmanProfile();
+    Oci.edit(b, c -> {
+      Oci.process(c).put("noNewPrivileges", false);
+      Oci.linux(c).put("seccomp", profile);
+    });
+    compareProbes(b, "podman-seccomp");
+  }
+
+  /**
+   * linux.rootfsPropagation: the propagation of the container's "/" as /proc/self/mountinfo's
+   * optional fields show it (peer group numbers dropped), for each value.
+   */
+  @Test
+  void rootfsPropagation_rootMountAsRunc() throws Exception {
+    String show = "awk '$5 == \"/\" { o = \"\"; for (i = 7; $i != \"-\"; i++) { sub(/:[0-9]+$/, \"\", $i); o = o \" \" $i }; print \"root\" o }'"
+        + " /proc/self/mountinfo";
+    for (String prop : List.of("private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable")) {
+      Path b = Oci.bundle(tmp.resolve("prop-" + prop), true, "sh", "-c", show + "; exit 3");
+      Oci.edit(b, c -> Oci.linux(c).put("rootfsPropagation", prop));
+      Jbox.Result jbox = Oci.run(Oci.jboxOci(), tmp.resolve("root-jbox"), "run", "-b", b.toString(), "prop-" + prop);
+      assertEquals(3, jbox.code(), "jbox-oci: " + jbox);
+      if (prop.contains("shared") || prop.contains("unbindable")) {
+        // runc 1.1 (Debian's) sets these on the host's "/" before pivot_root and leaves the
+        // container's root as its parent made it (private); runc 1.2 and the spec set them on the
+        // container's root, after pivot_root, as jbox does (here a peer group of its own, also a
+        // slave of the host's mount when the host's is shared)
+        String want = prop.contains("shared") ? "shared" : "unbindable";
+        assertTrue(jbox.out().matches("root " + want + "( master)?\n"), prop + ": " + jbox);
+        continue;
+      }
+      Jbox.Result runc = Oci.run(Oci.runc(), tmp.resolve("root-runc"), "run", "-b", b.toString(), "prop-" + prop);
+      assertEquals(3, runc.code(), "runc: " + runc);
+      assertEquals(prop + ": " + runc.out(), prop + ": " + jbox.out(), "runc:\n" + runc + "\njbox-oci:\n" + jbox);
+    }
+  }
+
+  /** Debian's podman profile (docker's format) in the OCI form: rules that need a capability or an architecture left out. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> podmanProfile() throws Exception {
+    Map<String, Object> docker = dev.jbox.json.Json.parseObject(Files.readString(Path.of("/usr/share/containers/seccomp.json")));
+    List<Object> calls = new ArrayList<>();
+    for (Object o : (List<?>) docker.get("syscalls")) {
+      Map<String, Object> s = new java.util.LinkedHashMap<>((Map<String, Object>) o);
+      if (s.get("includes") instanceof Map<?, ?> inc && !inc.isEmpty()
+          && !(inc.keySet().stream().allMatch(k -> k.equals("arches") || k.equals("minKernel"))
+              && inc.get("arches") instanceof List<?> arches && arches.contains("amd64"))) {
+        continue; // needs a capability the container lacks, or another machine
+      }
+      s.remove("includes");
+      s.remove("excludes");
+      calls.add(s);
+    }
+    return Map.of("defaultAction", docker.get("defaultAction"), "defaultErrnoRet", docker.get("defaultErrnoRet"),
+        "architectures", List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"), "syscalls", calls);
+  }
+
+  private static Map<String, Object> rule(String name, long errno, Object... args) {
+    return Map.of("names", List.of(name), "action", "SCMP_ACT_ERRNO", "errnoRet", errno, "args", List.of(args));
+  }
+
+  private static void compareProbes(Path bundle, String id) {
+    Jbox.Result runc = Oci.run(Oci.runc(), tmp.resolve("root-runc"), "run", "-b", bundle.toString(), id);
+    Jbox.Result jbox = Oci.run(Oci.jboxOci(), tmp.resolve("root-jbox"), "run", "-b", bundle.toString(), id);
+    assertEquals(3, runc.code(), "runc: " + runc);
+    assertTrue(runc.out().contains("Seccomp:\t2"), "runc's report: " + runc);
+    assertEquals(runc.out(), jbox.out(), "runc:\n" + runc + "\njbox-oci:\n" + jbox);
+    assertEquals(runc.code(), jbox.code());
+  }
+
   private static Map<String, Object> hook(Path log, String name) {
     return Map.of("path", "/bin/sh", "args", List.of("sh", "-c",
         "read -r state; echo " + name + " $(echo \"$state\" | grep -o '\"status\": *\"[a-z]*\"' | tr -d ' ') >> " + log));

@@ -48,6 +48,24 @@ class OciLifecycleTest {
   }
 
   @Test
+  void exec_callersDescriptorsClosed_unlessPreserved() throws Exception {
+    Path b = Oci.bundle(tmp.resolve("execfds"), true, "sleep", "100");
+    assertEquals(0, Oci.run(Oci.jboxOci(), root, "run", "-d", "-b", b.toString(), "execfds").code());
+    try {
+      String show = "for f in 3 4 7; do [ -e /proc/self/fd/$f ] && echo fd $f $(readlink /proc/self/fd/$f); done; true";
+      String oci = Oci.jboxOci().get(0) + " --root " + root + " exec ";
+      Jbox.Result r = Oci.exec(List.of("sh", "-c", "exec 3</etc/passwd 4</etc/group 7</etc/hostname; " + oci + "execfds sh -c '" + show
+          + "'; echo --; " + oci + "--preserve-fds 2 execfds sh -c '" + show + "'"), null);
+      assertEquals(0, r.code(), r.toString());
+      String[] parts = r.out().split("--\n", -1);
+      assertFalse(parts[0].contains("/etc/"), r.toString());
+      assertTrue(parts[1].contains("fd 3 /etc/passwd") && parts[1].contains("fd 4 /etc/group") && !parts[1].contains("/etc/hostname"), r.toString());
+    } finally {
+      Oci.run(Oci.jboxOci(), root, "delete", "--force", "execfds");
+    }
+  }
+
+  @Test
   void run_missingCommand_exits127AtCreate() {
     Path b = Oci.bundle(tmp.resolve("missing"), true, "/no/such/command");
     Jbox.Result r = Oci.run(Oci.jboxOci(), root, "run", "-b", b.toString(), "missing1");
@@ -148,6 +166,11 @@ class OciLifecycleTest {
     Map<String, Object> f = Json.parseObject(r.out());
     assertEquals(Boolean.FALSE, ((Map<?, ?>) ((Map<?, ?>) f.get("linux")).get("cgroup")).get("v2"));
     assertTrue(((List<?>) ((Map<?, ?>) f.get("linux")).get("namespaces")).contains("network"));
+    Map<?, ?> seccomp = (Map<?, ?>) ((Map<?, ?>) f.get("linux")).get("seccomp");
+    assertEquals(Boolean.TRUE, seccomp.get("enabled"), r.out());
+    assertTrue(((List<?>) seccomp.get("actions")).containsAll(List.of("SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_LOG")), r.out());
+    assertTrue(((List<?>) seccomp.get("operators")).containsAll(List.of("SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE")), r.out());
+    assertEquals(List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"), seccomp.get("archs"), r.out());
   }
 
   static String readComm(long pid) {
