@@ -48,7 +48,11 @@ enum plan_tag {
   T_OOMSCORE = 32, /* oom_score_adj of the command, -1000..1000 */
   T_DOMAINNAME = 33, /* NIS domain name, set with the hostname when the uts namespace is new */
   T_NFT = 34,      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
+  T_RESTART = 38,  /* "POLICY MAX": POLICY on-failure|always|unless-stopped, MAX restarts (0: no limit); with T_STATEDIR (monitor.c) */
 };
+
+enum restart_policy { RESTART_NO = 0, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_UNLESS_STOPPED };
+#define RESTART_MAX 1000000
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
 #define DETACH_KEYS_MAX 16
@@ -117,6 +121,8 @@ struct plan {
   size_t nsysctl;
   int preserve_fds;                  /* T_PRESERVE_FDS */
   const char *statedir;              /* T_STATEDIR */
+  enum restart_policy restart;       /* T_RESTART */
+  unsigned restart_max;              /* T_RESTART: 0 = no limit */
   long exec_pid;                     /* T_EXEC */
   unsigned long long exec_starttime; /* T_EXEC */
   const char *attach_dir;            /* T_ATTACH: the state directory holding attach.sock */

@@ -31,10 +31,13 @@ int main(void) {
                     .started = 1700000000000LL, .exit_code = -1};
   format_state(buf, sizeof buf, &s);
   CHECK(!strcmp(buf, "{\"status\":\"running\",\"pid\":42,\"pidStart\":7,\"monitorPid\":41,\"monitorStart\":6,"
-                     "\"started\":1700000000000,\"exitCode\":null,\"finished\":null}\n"));
+                     "\"started\":1700000000000,\"exitCode\":null,\"finished\":null,\"restartCount\":0}\n"));
   s.status = "exited", s.exit_code = 137, s.finished = 1700000000123LL;
   format_state(buf, sizeof buf, &s);
-  CHECK(strstr(buf, "\"status\":\"exited\"") && strstr(buf, "\"exitCode\":137,\"finished\":1700000000123}"));
+  CHECK(strstr(buf, "\"status\":\"exited\"") && strstr(buf, "\"exitCode\":137,\"finished\":1700000000123,"));
+  s.restart_count = 2;
+  format_state(buf, sizeof buf, &s);
+  CHECK(strstr(buf, ",\"restartCount\":2}\n"));
 
   printf("test_plan_lock: %d passed, %d failed\n", passed, failed);
   free(g);
