@@ -124,6 +124,36 @@ class EveryKindTest extends ImageRunFixture {
     }
   }
 
+  /**
+   * jbox wait on a foreground --rm sandbox printed -1 when the sandbox ended on its own: the
+   * cleaner removed its lock file, which held the exit code, before the waiter read it.
+   */
+  @Test
+  void waitOnAForegroundRmRun_printsTheExitCodeOfARunThatEndsOnItsOwn() throws Exception {
+    Home j = jbox();
+    assertEquals(0, j.launch("pull", busybox).status());
+    for (int round = 0; round < 2; round++) {
+      String name = "w" + round;
+      Process p = foreground(j, "run", "--rm", "--name", name, "--network=none", busybox, "sh", "-c",
+          "while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 7");
+      try {
+        awaitUp(j, name, p);
+        Process waiter = j.start("wait", name);
+        Thread.sleep(3000); // the waiter's JVM finds the sandbox running first
+        assertTrue(waiter.isAlive(), "still waiting");
+        var go = j.launch("exec", name, "touch", "/tmp/go");
+        assertEquals(0, go.status(), go.toString());
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the foreground jbox ended");
+        assertEquals(7, p.exitValue());
+        assertTrue(waiter.waitFor(20, TimeUnit.SECONDS), "jbox wait returned when it ended");
+        assertEquals("7", new String(waiter.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip(), "round " + round);
+        assertEquals(List.of(), containers(j), "the --rm sandbox is gone");
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+  }
+
   @Test
   void foregroundKeptRun_killByName_thenListedExitedWithItsSignal() throws Exception {
     Home j = jbox();
