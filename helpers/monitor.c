@@ -283,6 +283,7 @@ int log_stamp(char *out, size_t size, const struct timespec *ts) {
  * `TIME STREAM F LINE` for a line that ended with a newline (which is not written), `TIME STREAM P
  * PART` for the part of a line the chunk ends with, which the next record of that stream goes on. */
 static void log_chunk(int *fd, off_t *size, const char *stream, const char *buf, size_t n) {
+  if (n > CHUNK) n = CHUNK; /* one read of at most CHUNK bytes: record_buf's room */
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   char stamp[48], head[64];
@@ -292,6 +293,7 @@ static void log_chunk(int *fd, off_t *size, const char *stream, const char *buf,
     const char *nl = memchr(buf + off, '\n', n - off);
     size_t len = nl ? (size_t)(nl - (buf + off)) : n - off;
     int hn = snprintf(head, sizeof head, "%s %s %c ", stamp, stream, nl ? 'F' : 'P');
+    if (hn < 0 || (size_t)hn >= sizeof head) return; /* cannot happen: 30 + 6 + 4 bytes */
     log_record(fd, size, head, (size_t)hn, buf + off, len);
     off += len + (nl ? 1 : 0);
   }

@@ -127,6 +127,12 @@ class LogsAndRestartTest {
       assertEquals(0, f.code(), f.toString());
       assertEquals("out\r\nerr\r\nlast\r\n", f.out(), f.toString());
       assertEquals("", f.err(), f.toString());
+      Jbox.Result t = d.jbox("logs", "-t", id);
+      assertEquals(0, t.code(), t.toString());
+      List<String> lines = t.out().lines().toList();
+      assertEquals(3, lines.size(), t.toString());
+      assertTrue(lines.get(1).matches(STAMP + " err\r"), t.out());
+      assertEquals("", t.err(), t.toString());
     }
   }
 
