@@ -79,7 +79,7 @@ public final class PodmanView {
     host.put("PortBindings", portMap(r));
     Map<String, Object> restart = new LinkedHashMap<>();
     RestartPolicy policy = r.restartPolicy();
-    restart.put("Name", policy.name());
+    restart.put("Name", policy.restarts() ? policy.name() : ""); // podman (4.3) shows none as ""
     restart.put("MaximumRetryCount", (long) policy.maxRetries());
     host.put("RestartPolicy", restart);
     m.put("HostConfig", host);

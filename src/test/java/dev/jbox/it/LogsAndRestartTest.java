@@ -171,6 +171,9 @@ class LogsAndRestartTest {
       String ok = d.start(List.of("--restart", "on-failure"), "echo once");
       assertEquals("0\n", d.jbox("wait", ok).out());
       assertEquals(0L, restartCount(d, ok));
+      Map<?, ?> none = (Map<?, ?>) ((Map<?, ?>) inspect(d, d.start("true")).get("HostConfig")).get("RestartPolicy");
+      assertEquals("", none.get("Name"), "no policy: an empty name, as podman shows it");
+      assertEquals(0L, ((Number) none.get("MaximumRetryCount")).longValue());
     }
   }
 
