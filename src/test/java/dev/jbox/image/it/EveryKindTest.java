@@ -267,6 +267,36 @@ class EveryKindTest extends ImageRunFixture {
     assertEquals(2, psJson(j).size(), "the refused creates recorded nothing");
   }
 
+  /**
+   * An image sandbox's restart policy: each restart is a fresh run (new pid 1, its network helper
+   * started again with the published port) on the same writable layer, and the monitor keeps the
+   * sandbox's lock across the runs.
+   */
+  @Test
+  void imageSandboxWithRestartOnFailure_runsAgainOnItsOwnLayer_withItsPortPublishedAgain() throws Exception {
+    Home j = jbox();
+    assertEquals(0, j.launch("pull", busybox).status());
+    int port = freePort();
+    var r = j.launch("run", "-d", "--name", "again", "--restart", "on-failure:2", "--network=pasta", "-p", port + ":80", busybox,
+        "sh", "-c", "echo x >> /runs; wc -l < /runs; echo $$ >&2; sleep 1; exit 9");
+    assertEquals(0, r.status(), r.toString());
+    var w = j.run("wait", "again");
+    assertEquals("9\n", w.out(), w.toString());
+    var logs = j.run("logs", "again");
+    assertEquals("1\n2\n3\n", logs.out(), "every run saw the file the runs before it wrote: " + logs);
+    assertEquals("1\n1\n1\n", logs.err(), "each run is pid 1 of a new pid namespace");
+    Map<String, Object> m = inspect(j, "again");
+    assertEquals(2L, ((Number) m.get("RestartCount")).longValue(), m.toString());
+    assertEquals("exited", ((Map<?, ?>) m.get("State")).get("Status"));
+    // the last run's port forwarder is gone with it: the port is free again
+    try (java.net.ServerSocket ss = new java.net.ServerSocket()) {
+      ss.setReuseAddress(true);
+      ss.bind(new java.net.InetSocketAddress("0.0.0.0", port));
+    }
+    assertEquals(0, j.run("rm", "again").status());
+    assertEquals(List.of(), containers(j));
+  }
+
   @Test
   void replaceRestartPortAndWaitForRunning() throws Exception {
     Home j = jbox();
