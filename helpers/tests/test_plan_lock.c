@@ -2,6 +2,7 @@
  * LOCKFILE (tag 25, the sandbox's lock and state file); a path that is not clean and absolute is
  * refused, and every truncation fails. Also: the state record a foreground monitor writes in it. */
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,13 @@ int main(void) {
   s.restart_count = 2;
   format_state(buf, sizeof buf, &s);
   CHECK(strstr(buf, ",\"restartCount\":2}\n"));
+
+  /* the time of a log record (monitor.c, PROTOCOL.md "Logs"), and a buffer too small for it */
+  struct timespec ts = {.tv_sec = 1700000000, .tv_nsec = 123};
+  char stamp[48];
+  CHECK(log_stamp(stamp, sizeof stamp, &ts) == 30 && !strcmp(stamp, "2023-11-14T22:13:20.000000123Z"));
+  CHECK(log_stamp(stamp, 30, &ts) == -1);
+  CHECK(log_stamp(stamp, 10, &ts) == -1);
 
   printf("test_plan_lock: %d passed, %d failed\n", passed, failed);
   free(g);
