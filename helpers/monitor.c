@@ -230,13 +230,30 @@ void monitor_stage1_keep(int keep[3]) {
   keep[2] = in_r;
 }
 
+static int open_log(off_t *size);
+static void log_chunk(int *fd, off_t *size, const char *stream, const char *buf, size_t n);
+
 void monitor_failed(int code) {
   char c = (char)code;
   if (status_fd >= 0) {
     write_all(status_fd, &c, 1);
     return;
   }
-  /* a restart whose setup failed: the monitor ends here, with that on record */
+  /* a restart whose setup failed: its message went to the stderr pipe (fd 2, see monitor_supervise),
+   * which goes into the log; the monitor ends here, with the failure on record */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) dup2(null, 2), close(null);
+  close(err_w);
+  err_w = -1;
+  fcntl(err_r, F_SETFL, O_NONBLOCK);
+  char msg[4096];
+  ssize_t n = read(err_r, msg, sizeof msg);
+  if (n > 0) {
+    off_t size;
+    int logfd = open_log(&size);
+    log_chunk(&logfd, &size, "stderr", msg, (size_t)n);
+    if (logfd >= 0) close(logfd);
+  }
   struct state s = {.status = "exited", .exit_code = code, .monitor_pid = getpid(), .restart_count = restarts};
   proc_starttime(s.monitor_pid, &s.monitor_start);
   s.started = s.finished = now_ms();
@@ -404,6 +421,10 @@ int monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int ma
   proc_starttime(pid1, &s.pid_start);
   proc_starttime(s.monitor_pid, &s.monitor_start);
   write_state(&s);
+  if (status_fd < 0) { /* a restart: fd 2 was the stderr pipe for setup errors (below); not any longer */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) dup2(null, 2), close(null);
+  }
   if (status_fd >= 0) { /* the first run: the caller learns it runs */
     /* from now on nothing holds the caller's terminal or pipes */
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -500,6 +521,7 @@ int monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int ma
     if (restart_delay(s.finished - s.started)) {
       restarts++;
       open_pipes(p);
+      dup2(err_w, 2); /* a setup error of the next run (read_report prints it) goes into the log */
       return s.exit_code; /* run_plan runs the sandbox again */
     }
   }

@@ -224,6 +224,21 @@ class LogsAndRestartTest {
   }
 
   @Test
+  void aRestartWhoseSetupFails_endsIt_withTheErrorInTheLogAndExit125() throws Exception {
+    try (Detached d = box()) {
+      Path vol = Files.createDirectories(d.xdg.resolve("vol"));
+      String id = d.start(List.of("--restart", "always", "-v", vol + ":/v"), "echo run; sleep 1; exit 1");
+      Files.delete(vol); // the next run's bind mount fails
+      assertEquals("125\n", d.jbox("wait", id).out());
+      Jbox.Result logs = d.jbox("logs", id);
+      assertEquals("run\n", logs.out(), logs.toString());
+      assertTrue(logs.err().matches("jbox: bind source `" + java.util.regex.Pattern.quote(vol.toString()) + "`: .*\n"), logs.err());
+      assertEquals(1L, restartCount(d, id));
+      assertEquals("", d.jbox("ps", "-q").out());
+    }
+  }
+
+  @Test
   void createWithRestart_startRunsItWithThePolicy() throws Exception {
     try (Detached d = box()) {
       Jbox.Result c = d.jbox("create", "--restart", "on-failure:1", "--rootfs", rootfs.toString(), "sh", "-c", "exit 4");
