@@ -180,9 +180,9 @@ class LogsAndRestartTest {
   @Test
   void restartAlways_restartsUntilStop_whichEndsItWithinItsTimeout_andItStaysStopped() throws Exception {
     try (Detached d = box()) {
-      String id = d.start(List.of("--restart", "always", "--name", "again"), "echo run; sleep 0.5");
-      assertTrue(Detached.eventually(15_000, () -> restartCount(d, id) >= 2), "restarted twice");
-      assertTrue(Detached.eventually(5000, () -> d.jbox("ps").out().lines().anyMatch(l -> l.endsWith("again") && l.contains("Up "))),
+      String id = d.start(List.of("--restart", "always", "--name", "again"), "echo run; sleep 1");
+      assertTrue(Detached.eventually(20_000, () -> restartCount(d, id) >= 2), "restarted twice");
+      assertTrue(Detached.eventually(20_000, () -> d.jbox("ps").out().lines().anyMatch(l -> l.endsWith("again") && l.contains("Up "))),
           "ps shows it Up again");
       long t0 = System.nanoTime();
       Jbox.Result stop = d.jbox("stop", "-t", "3", "again");
