@@ -213,6 +213,8 @@ class LogsAndRestartTest {
       assertTrue(Detached.eventually(10_000, () -> restartCount(d, id) == 1 && d.jbox("ps", "-q").out().contains(id.substring(0, 12))),
           "restarted after its pid 1 was killed");
       assertTrue(d.stateField(id, "pid") != pid, "a new pid 1");
+      // the new run has written its line (it is "running" from its execve on)
+      assertTrue(Detached.eventually(10_000, () -> d.jbox("logs", id).out().equals("run\nrun\n")), d.jbox("logs", id).toString());
       Jbox.Result k = d.jbox("kill", id);
       assertEquals(0, k.code(), k.toString());
       assertEquals("137\n", d.jbox("wait", id).out());
