@@ -4,7 +4,8 @@
  *                            0, run the plan (the JVM is gone by then: nothing Java stays resident)
  *                            (it goes on as `launch-wait FD PID` in the helper's sealed copy, selfexec.c)
  *   run-plan FILE|-          run a plan read from a file or stdin (tests, and JVM-started runs)
- *   unshare [--direct] --uidmap "I O N"... --gidmap "I O N"... -- CMD...
+ *   unshare [--direct] --uidmap "I O N"... --gidmap "I O N"... [--root-of PID START]
+ *           [--overlay LOWER UPPER WORK MERGED] -- CMD...
  *                            run CMD as root in a new user namespace with those maps, in the
  *                            caller's mount namespace (store operations on subordinate-id files)
  *   jbox ARGS...             the `jbox` command itself: find the JVM, the jar and its AppCDS
@@ -23,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "monitor.h"
 #include "parsers.h"
 #include "plan.h"
 #include "sandbox.h"
@@ -33,7 +35,7 @@
 
 static int usage(void) {
   dprintf(2, "usage: jbox-helper launch -- JAVA ARGS... | run-plan FILE | unshare [--direct] "
-             "--uidmap 'I O N'... --gidmap 'I O N'... -- CMD...\n");
+             "--uidmap 'I O N'... --gidmap 'I O N'... [--root-of PID START] [--overlay LOWER UPPER WORK MERGED] -- CMD...\n");
   return 125;
 }
 
@@ -422,7 +424,10 @@ static int jbox_command(int argc, char **argv) {
       /* two archives: `run`'s, kept small because mapping an archive costs start-up time in
        * proportion to its size, and every other command's (pull's HTTP and TLS classes made a
        * shared archive five times larger and every run 2-4 ms slower) */
-      const char *suffix = argc > 0 && !strcmp(argv[0], "run") && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa" : "-cli.jsa";
+      /* `jbox shell` builds a plan as `jbox run` does: the run archive holds its classes too */
+      const char *suffix = argc > 0 && (!strcmp(argv[0], "run") || !strcmp(argv[0], "shell")) && !strcmp(main_class, "dev.jbox.cli.Main")
+                               ? ".jsa"
+                               : "-cli.jsa";
       jsa = cds_for_jar(java, cp, cplen, suffix, self);
     }
     if (jsa && access(jsa, R_OK) == 0) {
@@ -465,16 +470,59 @@ static int run_plan_file(const char *file) {
   return run_buffer(buf, n);
 }
 
+/* `unshare --root-of PID START`: the root directory of a sandbox's process (its mount namespace's
+ * root, overlay and all) becomes CMD's fd 3, opened here as the caller, who owns the sandbox's user
+ * namespace (a process in the new user namespace may not open another namespace's /proc/PID/root).
+ * START is the process's start time (field 22 of its stat): a pid that names another process by
+ * now is refused. CMD resolves paths under it with openat2(RESOLVE_IN_ROOT). */
+static void open_root_of(const char *pid, const char *start) {
+  char path[64], stat[1024], *end;
+  errno = 0;
+  long n = strtol(pid, &end, 10);
+  if (errno || *end || n <= 0) die(125, "unshare --root-of: bad pid `%s`", pid);
+  unsigned long long want = strtoull(start, &end, 10), have;
+  if (*end || !*start) die(125, "unshare --root-of: bad start time `%s`", start);
+  snprintf(path, sizeof path, "/proc/%ld", n);
+  int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) die(125, "sandbox process %ld: %s", n, strerror(errno));
+  int sf = openat(dir, "stat", O_RDONLY | O_CLOEXEC);
+  ssize_t len = sf < 0 ? -1 : RETRY(read(sf, stat, sizeof stat - 1));
+  if (sf >= 0) close(sf);
+  if (len <= 0) die(125, "read `%s/stat`: %s", path, strerror(errno));
+  stat[len] = '\0';
+  if (parse_starttime(stat, &have) || have != want) die(125, "sandbox process %ld is gone (its pid now names another process)", n);
+  int root = openat(dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) die(125, "open `%s/root`: %s", path, strerror(errno));
+  close(dir);
+  /* close-on-exec until exec_process passes it on (the preserved-fds rule) */
+  if (root != 3 && (dup3(root, 3, O_CLOEXEC) < 0 || close(root) < 0)) die(125, "dup the sandbox's root: %s", strerror(errno));
+}
+
 static int unshare_mode(int argc, char **argv) {
   struct plan p;
   memset(&p, 0, sizeof p);
   p.maptool = "newidmap";
   for (int i = 1; i < NS_COUNT; i++) p.ns[i].mode = NSM_HOST;
+  const char *root_of = NULL, *root_start = NULL;
   int i = 0;
   for (; i < argc && strcmp(argv[i], "--"); i++) {
     struct idmap_line *l = NULL;
     if (!strcmp(argv[i], "--direct")) {
       p.maptool = "direct";
+      continue;
+    }
+    if (!strcmp(argv[i], "--root-of") && i + 2 < argc && !root_of) {
+      root_of = argv[i + 1];
+      root_start = argv[i + 2];
+      i += 2;
+      continue;
+    }
+    if (!strcmp(argv[i], "--overlay") && i + 4 < argc && !p.ovl_target) {
+      /* copies: set_name overwrites main's argv strings (the process title) */
+      if (!(p.ovl_lower = strdup(argv[i + 1])) || !(p.ovl_upper = strdup(argv[i + 2])) || !(p.ovl_work = strdup(argv[i + 3]))
+          || !(p.ovl_target = strdup(argv[i + 4])))
+        die(125, "out of memory");
+      i += 4;
       continue;
     }
     if (!strcmp(argv[i], "--uidmap") && i + 1 < argc && p.nuid < PLAN_MAX_MAP_LINES) l = &p.uidmap[p.nuid++];
@@ -492,6 +540,15 @@ static int unshare_mode(int argc, char **argv) {
   p.keep_stdin = 1;
   p.ns[NS_TIME].mode = NSM_HOST;
   if (!running_sealed()) die(125, "internal error: unshare from the helper's own file, not its sealed copy");
+  if (p.ovl_target) {
+    for (const char **s = (const char *[]){p.ovl_upper, p.ovl_work, p.ovl_target, NULL}; *s; s++)
+      if (**s != '/') die(125, "unshare --overlay: `%s` is not an absolute path", *s);
+    p.ns[NS_MNT].mode = NSM_NEW; /* the overlay lives and dies with CMD's own mount namespace */
+  }
+  if (root_of) {
+    p.preserve_fds = 1; /* fd 3: the sandbox's root */
+    open_root_of(root_of, root_start);
+  }
   return run_plan(&p);
 }
 

@@ -334,20 +334,21 @@ static int mount_overlay(struct plan *p) {
   char data[8192];
   int n = snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", p->ovl_lower, p->ovl_upper, p->ovl_work);
   if (n < 0 || (size_t)n >= sizeof data) return fail("overlay: too many layers for one mount");
-  if (mount("overlay", p->rootfs, "overlay", 0, data) == 0) return 0;
+  const char *target = p->rootfs ? p->rootfs : p->ovl_target;
+  if (mount("overlay", target, "overlay", 0, data) == 0) return 0;
   int e = errno;
   if (p->fuse_path && (e == EPERM || e == EINVAL)) {
     dprintf(2, "jbox: note: native overlay refused (%s; Linux >= 5.11 needed in a user namespace): using fuse-overlayfs\n", strerror(e));
     return mount_fuse_overlay(p, p->ovl_lower);
   }
   errno = e;
-  return fail_errno("mount overlay on `%s` (kernel >= 5.11 needed for overlay in a user namespace; fuse-overlayfs is the fallback)", p->rootfs);
+  return fail_errno("mount overlay on `%s` (kernel >= 5.11 needed for overlay in a user namespace; fuse-overlayfs is the fallback)", target);
 }
 
 int mount_root(struct plan *p) {
   /* Nothing mounted here may propagate back to the caller's namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return fail_errno("make `/` private");
-  if (!p->rootfs) return 0;
+  if (!p->rootfs) return p->ovl_target ? mount_overlay(p) : 0; /* `unshare --overlay`: no pivot_root */
   if (p->ovl_lower) return mount_overlay(p);
   if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return fail_errno("bind rootfs `%s`", p->rootfs);
   return 0;

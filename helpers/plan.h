@@ -111,6 +111,7 @@ struct plan {
   size_t net_argc;
   long long time_monotonic, time_boottime;
   const char *ovl_lower, *ovl_upper, *ovl_work; /* T_OVERLAY */
+  const char *ovl_target; /* `unshare --overlay`: the overlay's mount point when there is no ROOTFS (no record sets it) */
   const char *cleanup;                          /* T_CLEANUP */
   const char *rmdir;                            /* T_RMDIR */
   const char *lockfile;                         /* T_LOCKFILE */

@@ -29,5 +29,19 @@ check "root in a user namespace of our own id" 0 "$h" unshare --direct --uidmap 
 check "the golden plan" 125 "$h" run-plan tests/golden/plan.bin
 check "a truncated plan" 125 bash -c 'head -c 100 tests/golden/plan.bin | "$0" run-plan -' "$h"
 check "no plan" 125 "$h" run-plan /dev/null
-[ $failed = 0 ] && echo "asan-e2e: 6 checks passed"
+# unshare --root-of (jbox cp on a running sandbox): fd 3 is the process's root, checked against its start time
+start=$(awk '{print $22}' /proc/$$/stat)
+m=(--direct --uidmap "0 $uid 1" --gidmap "0 $gid 1")
+check "--root-of a live process: its root as fd 3" 0 "$h" unshare "${m[@]}" --root-of $$ "$start" -- /bin/sh -c 'test -d /proc/self/fd/3/'
+check "--root-of a start time that is not the process's" 125 "$h" unshare "${m[@]}" --root-of $$ 1 -- /bin/true
+check "--root-of a pid that is no number" 125 "$h" unshare "${m[@]}" --root-of 12x 1 -- /bin/true
+check "--root-of no process" 125 "$h" unshare "${m[@]}" --root-of 999999999 1 -- /bin/true
+# unshare --overlay (jbox cp on a stopped sandbox): the overlay in the command's own mount namespace
+t=$(mktemp -d)
+mkdir -p "$t/lower" "$t/upper" "$t/work" "$t/merged" && echo low > "$t/lower/f"
+check "--overlay mounts it for the command" 0 "$h" unshare "${m[@]}" --overlay "$t/lower" "$t/upper" "$t/work" "$t/merged" -- /bin/sh -c "grep -qx low '$t/merged/f' && echo up > '$t/merged/g'"
+check "--overlay wrote to its upper dir, and the mount is gone" 0 test -f "$t/upper/g" -a ! -e "$t/merged/f"
+check "--overlay with a relative path" 125 "$h" unshare "${m[@]}" --overlay "$t/lower" upper "$t/work" "$t/merged" -- /bin/true
+rm -rf "$t"
+[ $failed = 0 ] && echo "asan-e2e: 14 checks passed"
 exit $((failed != 0))

@@ -1,12 +1,10 @@
 package dev.jbox.cli;
 
 import dev.jbox.JboxException;
-import dev.jbox.image.pull.PullService;
 import dev.jbox.image.store.ImageLookup;
 import dev.jbox.image.store.ImageRecord;
 import dev.jbox.image.store.ImageStore;
 import dev.jbox.image.store.StoreService;
-import dev.jbox.image.unpack.Unpacker;
 import dev.jbox.json.Json;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -83,22 +81,29 @@ final class ImageCommand implements Runnable {
     }
   }
 
-  /** {@code jbox image prune}: removes unnamed images and unreferenced layers. */
+  /** {@code jbox image prune}: removes unnamed (-a: unused) images and unreferenced layers, printing their ids as podman does. */
   @Command(name = "prune", mixinStandardHelpOptions = true,
-      description = "Remove images without names and layers no image uses.")
+      description = "Remove images without names (-a: every image no sandbox uses) and layers no image uses.")
   static final class Prune implements Callable<Integer> {
     @Spec CommandSpec spec;
+
+    @picocli.CommandLine.Option(names = {"-a", "--all"}, description = "Remove every image no sandbox uses, named or not.")
+    boolean all;
+
+    @picocli.CommandLine.Option(names = {"-f", "--force"}, description = "Do not ask for confirmation.")
+    boolean force;
 
     @Override
     public Integer call() {
       PicoMain root = PicoMain.of(spec);
       PrintStream out = root.out();
-      try (Unpacker u = PullService.newUnpacker(root.err())) {
-        StoreService.PruneResult r = PicoMain.sandboxes(spec).images().prune(
-            u::delete);
-        r.imageIds().forEach(out::println);
-        out.println("Reclaimed " + ImagesCommand.si(r.bytesFreed()));
+      if (!force && !Prompts.confirm(out, all
+          ? "WARNING! This command removes all images without at least one container associated with them.\n"
+          : "WARNING! This command removes all dangling images.\n")) {
+        return 0;
       }
+      StoreService.PruneResult r = PicoMain.sandboxes(spec).pruneImages(all);
+      r.imageIds().forEach(out::println);
       return 0;
     }
   }

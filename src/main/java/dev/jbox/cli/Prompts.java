@@ -17,4 +17,23 @@ final class Prompts {
     Console c = System.console();
     return c == null ? null : new ShortNamePrompt(new BufferedReader(c.reader()), c.writer());
   }
+
+  /**
+   * podman's confirmation of a prune: the warning and "Are you sure you want to continue? [y/N] "
+   * on standard output, one line from standard input; true for y or yes (any case). End of input
+   * is no.
+   */
+  static boolean confirm(java.io.PrintStream out, String warning) {
+    out.print(warning + "Are you sure you want to continue? [y/N] ");
+    out.flush();
+    StringBuilder line = new StringBuilder();
+    try {
+      int c;
+      while ((c = System.in.read()) >= 0 && c != '\n' && line.length() < 256) line.append((char) c);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+    String a = line.toString().trim().toLowerCase(java.util.Locale.ROOT);
+    return a.equals("y") || a.equals("yes");
+  }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code jbox system}: store-wide information. */
 @Command(name = "system", mixinStandardHelpOptions = true,
     description = "Store-wide information and start-up archives (see jbox-system(1)).",
-    subcommands = {SystemCommand.Df.class, SystemCommand.CdsVerb.class})
+    subcommands = {SystemCommand.Df.class, SystemCommand.Prune.class, SystemCommand.CdsVerb.class})
 final class SystemCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -39,6 +39,48 @@ final class SystemCommand implements Runnable {
           ImagesCommand.si(u.layersSize()), ""});
       rows.add(new String[] {"Blobs", "", "", ImagesCommand.si(u.blobsSize()), ""});
       Table.print(PicoMain.of(spec).out(), rows);
+      return 0;
+    }
+  }
+
+  /**
+   * {@code jbox system prune}: stopped sandboxes, then (--volumes) unused volumes, then dangling
+   * (-a: unused) images, with podman's prompt and output.
+   */
+  @Command(name = "prune", mixinStandardHelpOptions = true,
+      description = "Remove stopped sandboxes and images without names (-a: every image no sandbox uses).")
+  static final class Prune implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @picocli.CommandLine.Option(names = {"-a", "--all"}, description = "Remove every image no sandbox uses, named or not.")
+    boolean all;
+
+    @picocli.CommandLine.Option(names = {"-f", "--force"}, description = "Do not ask for confirmation.")
+    boolean force;
+
+    @picocli.CommandLine.Option(names = "--volumes", description = "Remove the volumes no sandbox uses too.")
+    boolean volumes;
+
+    @Override
+    public Integer call() {
+      PicoMain root = PicoMain.of(spec);
+      java.io.PrintStream out = root.out();
+      dev.jbox.sandboxes.SandboxService svc = PicoMain.sandboxes(spec);
+      List<dev.jbox.sandboxes.SandboxService.PruneStep> more = new ArrayList<>();
+      if (volumes) more.add(svc.volumePruneStep());
+      if (!force && !Prompts.confirm(out, "WARNING! This command removes:\n\t- all stopped containers\n"
+          + (volumes ? "\t- all volumes not used by at least one container\n" : "")
+          + (all ? "\t- all images without at least one container associated with them\n" : "\t- all dangling images\n")
+          + "\n")) {
+        return 0;
+      }
+      dev.jbox.sandboxes.SandboxService.PruneReport r = svc.systemPrune(all, more);
+      for (java.util.Map.Entry<String, List<String>> e : r.removed().entrySet()) {
+        if (e.getValue().isEmpty()) continue;
+        out.println(e.getKey());
+        e.getValue().forEach(out::println);
+      }
+      out.println("Total reclaimed space: " + ImagesCommand.si(r.bytesFreed()));
       return 0;
     }
   }

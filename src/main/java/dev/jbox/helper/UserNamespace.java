@@ -22,6 +22,14 @@ public final class UserNamespace {
 
   /** As {@link #wrap(List)}, passing the single-id fallback warning (if any) to {@code warnings}. */
   public static List<String> wrap(List<String> command, Consumer<String> warnings) {
+    return wrap(command, warnings, List.of());
+  }
+
+  /**
+   * As {@link #wrap(List, Consumer)} with more of the helper's {@code unshare} options before the
+   * command ({@code --root-of PID START}, {@code --overlay LOWER UPPER WORK MERGED}: PROTOCOL.md).
+   */
+  public static List<String> wrap(List<String> command, Consumer<String> warnings, List<String> options) {
     IdMap map = IdMaps.build(IdMaps.Caller.current(), List.of(), List.of());
     if (map.warning() != null) warnings.accept(map.warning());
     List<String> argv = new ArrayList<>();
@@ -36,6 +44,7 @@ public final class UserNamespace {
       argv.add("--gidmap");
       argv.add(r.line());
     }
+    argv.addAll(options);
     argv.add("--");
     argv.addAll(command);
     return argv;

@@ -262,6 +262,9 @@ public final class SandboxService {
   public void start(String ref, boolean attach, String detachKeys) {
     Sandbox s = store.find(ref);
     byte[] plan = s.record().planBytes();
+    if (s.record().kind() == SandboxRecord.Kind.SHELL) {
+      throw new JboxException("start: sandbox " + s.label() + " is a jbox shell, which is not started again: run jbox shell in its project");
+    }
     if (plan == null) {
       String why = s.record().rm() ? "was run with --rm" : "was created by an older jbox";
       throw new JboxException("start: sandbox " + s.label() + " " + why + " and cannot be started again");
@@ -600,6 +603,9 @@ public final class SandboxService {
    */
   public Logs logs(String ref) {
     Sandbox s = store.find(ref);
+    if (s.record().kind() == SandboxRecord.Kind.SHELL) {
+      throw new JboxException("logs: sandbox " + s.label() + " is a jbox shell: its output goes to the terminal it runs in and is not kept");
+    }
     if (!s.detached()) {
       throw new JboxException("logs: sandbox " + s.label() + " was run in the foreground: its output went to the terminal and was not kept"
           + " (the output of a jbox start is)");
@@ -745,6 +751,70 @@ public final class SandboxService {
       // numeric uids then
     }
     return m;
+  }
+
+  /** The file operations on sandboxes: cp, export, diff. */
+  public SandboxFiles files() {
+    return new SandboxFiles(store, err);
+  }
+
+  // --- prune ----------------------------------------------------------------------------------
+
+  /**
+   * Something more that {@code system prune} removes, after the stopped sandboxes and before the
+   * images (the volumes' store adds one: {@code --volumes}). heading: podman's ("Deleted Volumes").
+   */
+  public interface PruneStep {
+    String heading();
+
+    /** Removes what no sandbox uses any more; returns what it removed, one line each. */
+    List<String> prune();
+  }
+
+  /** What {@code system prune} removed: lines under each of podman's headings, in order; bytes of images and layers freed. */
+  public record PruneReport(Map<String, List<String>> removed, long bytesFreed) {}
+
+  /**
+   * The step of {@code system prune --volumes}. The named volumes' store (the volumes branch)
+   * returns its prune here; until it exists, --volumes is refused with one line, before anything
+   * is removed.
+   */
+  public PruneStep volumePruneStep() {
+    throw new JboxException("system prune --volumes: this jbox has no named volumes to prune");
+  }
+
+  /** Removes every sandbox that is not running (created or exited, of every kind); returns their full ids. */
+  public List<String> pruneSandboxes() {
+    List<String> gone = new ArrayList<>();
+    for (Sandbox s : list()) {
+      if (s.status().running() || s.monitorAlive()) continue;
+      try {
+        remove(List.of(s.record().id()), false, gone::add); // refused if it started since
+      } catch (JboxException e) {
+        err.println("jbox: warning: " + e.getMessage());
+      }
+    }
+    return gone;
+  }
+
+  /** podman's {@code image prune}: images without names (all: every image no sandbox uses), then unused layers. */
+  public StoreService.PruneResult pruneImages(boolean all) {
+    try (Unpacker u = PullService.newUnpacker(err)) {
+      return images().prune(all, u::delete);
+    }
+  }
+
+  /**
+   * podman's {@code system prune}: the stopped sandboxes, then each of {@code more} (volumes),
+   * then the images nothing uses now (all: named ones too).
+   */
+  public PruneReport systemPrune(boolean allImages, List<PruneStep> more) {
+    Map<String, List<String>> removed = new LinkedHashMap<>();
+    removed.put("Deleted Containers", pruneSandboxes());
+    for (PruneStep step : more) removed.put(step.heading(), step.prune());
+    StoreService.PruneResult images = pruneImages(allImages);
+    removed.put("Deleted Images", images.imageIds());
+    return new PruneReport(removed, images.bytesFreed());
   }
 
   // --- the image store ------------------------------------------------------------------------

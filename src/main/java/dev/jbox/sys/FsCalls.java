@@ -49,6 +49,26 @@ public final class FsCalls {
     long read(int fd, byte[] buf, long count) throws LastErrorException;
 
     long syscall(long number, int dirfd, String path, byte[] how, long size) throws LastErrorException;
+
+    int openat(int dirfd, String path, int flags, int mode) throws LastErrorException;
+
+    int mkdirat(int dirfd, String path, int mode) throws LastErrorException;
+
+    int symlinkat(String target, int dirfd, String linkpath) throws LastErrorException;
+
+    int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
+
+    long readlinkat(int dirfd, String path, byte[] buf, long size) throws LastErrorException;
+
+    int unlinkat(int dirfd, String path, int flags) throws LastErrorException;
+
+    int fchownat(int dirfd, String path, int uid, int gid, int flags) throws LastErrorException;
+
+    int mknodat(int dirfd, String path, int mode, long dev) throws LastErrorException;
+
+    int statx(int dirfd, String path, int flags, int mask, byte[] buf) throws LastErrorException;
+
+    long fgetxattr(int fd, String name, byte[] value, long size) throws LastErrorException;
   }
 
   /** An failed call with its errno, for callers that tell errors apart. */
@@ -147,6 +167,198 @@ public final class FsCalls {
   }
 
   private static final int O_RDONLY = 0;
+
+  // --- descriptor-relative calls: a tree under a directory fd, never leaving it ---------------
+
+  public static final int O_DIRECTORY = System.getProperty("os.arch").equals("aarch64") ? 040000 : 0200000;
+  public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  public static final int AT_EMPTY_PATH = 0x1000;
+  public static final int AT_REMOVEDIR = 0x200;
+  private static final long RESOLVE_NO_XDEV = 0x01;
+
+  /**
+   * openat2 with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: {@code rel} as if {@code root} were "/"
+   * ("..", absolute symlinks stay inside it). path: O_PATH (else read-only); follow: whether a
+   * symlink as the last component is followed (inside root). Returns the descriptor.
+   */
+  public static int openInRoot(int root, String rel, boolean path, boolean directory, boolean follow) throws IOException {
+    java.nio.ByteBuffer how = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.nativeOrder());
+    long flags = (path ? O_PATH : O_RDONLY | O_NONBLOCK | O_NOCTTY) | O_CLOEXEC | (directory ? O_DIRECTORY : 0) | (follow ? 0 : O_NOFOLLOW);
+    how.putLong(0, flags).putLong(8, 0).putLong(16, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    try {
+      return (int) Holder.LIBC.syscall(SYS_OPENAT2, root, rel.isEmpty() ? "." : rel, how.array(), 24);
+    } catch (LastErrorException e) {
+      throw error("`/" + rel + "`", e);
+    }
+  }
+
+  /** open(2) of a directory or file by host path, O_PATH | O_DIRECTORY when dir. */
+  public static int openPath(String path, boolean dir) throws IOException {
+    try {
+      return Holder.LIBC.open(path, O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0), 0);
+    } catch (LastErrorException e) {
+      throw error("`" + path + "`", e);
+    }
+  }
+
+  /** The file an O_PATH descriptor names, opened for reading through its /proc/self/fd link (which names exactly it). */
+  public static int reopen(int fd) throws IOException {
+    try {
+      return Holder.LIBC.open("/proc/self/fd/" + fd, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw error("reopen", e);
+    }
+  }
+
+  /** openat(dirfd, name) of one component that must not be a symlink: read-only, or O_PATH. */
+  public static int openAt(int dirfd, String name, boolean path, boolean directory) throws IOException {
+    try {
+      return Holder.LIBC.openat(dirfd, name, (path ? O_PATH : O_RDONLY | O_NONBLOCK | O_NOCTTY) | O_CLOEXEC | O_NOFOLLOW
+          | (directory ? O_DIRECTORY : 0), 0);
+    } catch (LastErrorException e) {
+      throw error("`" + name + "`", e);
+    }
+  }
+
+  /** Creates a new regular file name in dirfd (O_EXCL | O_NOFOLLOW) for writing; returns its fd. */
+  public static int createAt(int dirfd, String name, int mode) throws IOException {
+    try {
+      return Holder.LIBC.openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    } catch (LastErrorException e) {
+      throw error("create `" + name + "`", e);
+    }
+  }
+
+  public static void mkdirAt(int dirfd, String name, int mode) throws IOException {
+    try {
+      Holder.LIBC.mkdirat(dirfd, name, mode);
+    } catch (LastErrorException e) {
+      throw error("mkdir `" + name + "`", e);
+    }
+  }
+
+  public static void symlinkAt(String target, int dirfd, String name) throws IOException {
+    try {
+      Holder.LIBC.symlinkat(target, dirfd, name);
+    } catch (LastErrorException e) {
+      throw error("symlink `" + name + "`", e);
+    }
+  }
+
+  public static void linkAt(int olddir, String oldname, int newdir, String newname) throws IOException {
+    try {
+      Holder.LIBC.linkat(olddir, oldname, newdir, newname, 0);
+    } catch (LastErrorException e) {
+      throw error("link `" + newname + "`", e);
+    }
+  }
+
+  /** The target of the symlink name in dirfd, as its bytes (UTF-8). */
+  public static String readlinkAt(int dirfd, String name) throws IOException {
+    byte[] buf = new byte[4097];
+    try {
+      long n = Holder.LIBC.readlinkat(dirfd, name, buf, buf.length);
+      if (n >= buf.length) throw new IOException("readlink `" + name + "`: target too long");
+      return new String(buf, 0, (int) n, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (LastErrorException e) {
+      throw error("readlink `" + name + "`", e);
+    }
+  }
+
+  /** Removes name in dirfd (a directory only when dir, which must be empty); ENOENT is no error. */
+  public static void unlinkAt(int dirfd, String name, boolean dir) throws IOException {
+    try {
+      Holder.LIBC.unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == 2) return;
+      throw error("remove `" + name + "`", e);
+    }
+  }
+
+  /** fchownat with AT_SYMLINK_NOFOLLOW (name "" and AT_EMPTY_PATH: dirfd itself). */
+  public static void lchownAt(int dirfd, String name, long uid, long gid) throws IOException {
+    try {
+      Holder.LIBC.fchownat(dirfd, name, (int) uid, (int) gid, AT_SYMLINK_NOFOLLOW | (name.isEmpty() ? AT_EMPTY_PATH : 0));
+    } catch (LastErrorException e) {
+      throw error("chown `" + name + "`", e);
+    }
+  }
+
+  /** Sets atime and mtime of name in dirfd itself (AT_SYMLINK_NOFOLLOW). */
+  public static void lutimesAt(int dirfd, String name, long seconds) throws IOException {
+    try {
+      Holder.LIBC.utimensat(dirfd, name, new long[] {seconds, 0, seconds, 0}, AT_SYMLINK_NOFOLLOW);
+    } catch (LastErrorException e) {
+      throw error("utimensat `" + name + "`", e);
+    }
+  }
+
+  /** A FIFO name in dirfd. */
+  public static void mkfifoAt(int dirfd, String name, int mode) throws IOException {
+    try {
+      Holder.LIBC.mknodat(dirfd, name, S_IFIFO | (mode & 07777), 0);
+    } catch (LastErrorException e) {
+      throw error("mkfifo `" + name + "`", e);
+    }
+  }
+
+  /** What statx tells of one node. type: the S_IFMT bits; rdev as major/minor. */
+  public record Stat(int mode, long uid, long gid, long size, long mtime, long ino, int devMajor, int devMinor,
+      int rdevMajor, int rdevMinor, int nlink) {
+    public int type() {
+      return mode & 0170000;
+    }
+
+    public boolean isDir() {
+      return type() == 0040000;
+    }
+
+    public boolean isRegular() {
+      return type() == 0100000;
+    }
+
+    public boolean isSymlink() {
+      return type() == 0120000;
+    }
+  }
+
+  /** statx of name in dirfd, never following a symlink ("" is dirfd itself). */
+  public static Stat lstatAt(int dirfd, String name) throws IOException {
+    byte[] b = new byte[256];
+    try {
+      Holder.LIBC.statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (name.isEmpty() ? AT_EMPTY_PATH : 0), 0x7ff, b);
+    } catch (LastErrorException e) {
+      throw error("stat `" + name + "`", e);
+    }
+    java.nio.ByteBuffer x = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.nativeOrder());
+    return new Stat(x.getShort(28) & 0xffff, x.getInt(20) & 0xffffffffL, x.getInt(24) & 0xffffffffL, x.getLong(40),
+        x.getLong(112), x.getLong(32), x.getInt(136), x.getInt(140), x.getInt(128), x.getInt(132), x.getInt(16));
+  }
+
+  /** An extended attribute of the open file, or null when it is not set. */
+  public static byte[] fgetxattr(int fd, String name) throws IOException {
+    byte[] buf = new byte[4096];
+    try {
+      long n = Holder.LIBC.fgetxattr(fd, name, buf, buf.length);
+      return java.util.Arrays.copyOf(buf, (int) n);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == 61 || e.getErrorCode() == 95) return null; // ENODATA, ENOTSUP
+      throw error("fgetxattr " + name, e);
+    }
+  }
+
+  /** Reads up to buf.length bytes from fd (EINTR retried); -1 at end. */
+  public static int read(int fd, byte[] buf) throws IOException {
+    for (;;) {
+      try {
+        long n = Holder.LIBC.read(fd, buf, buf.length);
+        return n == 0 ? -1 : (int) n;
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == 4) continue;
+        throw error("read", e);
+      }
+    }
+  }
 
   /** Writes the buffer's remaining bytes (a direct buffer) to fd. */
   public static void writeFully(int fd, java.nio.ByteBuffer direct) throws IOException {

@@ -86,6 +86,31 @@ public final class LoadService {
     }
   }
 
+  /**
+   * Stores an image made of the given layers (blob files: the store's own for layers it has, a
+   * new gzip file for a new one, moved into blobs/) and config, under an OCI manifest made here,
+   * named name (or unnamed when null): what {@code jbox commit} makes. Returns the image id.
+   */
+  public String commit(byte[] config, List<Descriptor> layers, List<Path> layerFiles, String name) {
+    Map<String, Object> manifest = new java.util.LinkedHashMap<>();
+    manifest.put("schemaVersion", 2);
+    manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
+    Digest cfgDigest = Digest.sha256Of(config);
+    manifest.put("config", desc(Descriptor.of(MediaTypes.OCI_CONFIG, cfgDigest, config.length)));
+    List<Object> ls = new ArrayList<>();
+    for (Descriptor d : layers) ls.add(desc(d));
+    manifest.put("layers", ls);
+    byte[] mb = dev.jbox.json.Json.write(manifest).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Found f = new Found(name == null ? List.of() : List.of(name), config, layerFiles, layers, Digest.sha256Of(mb),
+        MediaTypes.OCI_MANIFEST, mb);
+    try (Unpacker unpacker = PullService.newUnpacker(err)) {
+      install(f, unpacker);
+    } catch (IOException e) {
+      throw new JboxException("commit: " + e.getMessage(), e);
+    }
+    return cfgDigest.toString();
+  }
+
   private List<String> install(Found f, Unpacker unpacker) throws IOException {
     ImageConfig cfg = ImageConfig.parse(f.config());
     if (cfg.diffIds().size() != f.layers().size()) {

@@ -76,12 +76,21 @@ public final class StoreService {
 
   /** Removes images without names (unless used) and unreferenced layers; returns ids and bytes. */
   public PruneResult prune(ImageStore.Deleter deleter) {
+    return prune(false, deleter);
+  }
+
+  /**
+   * As podman's {@code image prune}: images without names, or with {@code all} every image no
+   * sandbox uses (its names go with it), then layers no image uses; returns ids and bytes.
+   */
+  public PruneResult prune(boolean all, ImageStore.Deleter deleter) {
     return store.locked(() -> {
       Map<String, String> tags = store.tags();
       List<String> removed = new ArrayList<>();
       for (ImageRecord r : store.images()) {
-        if (store.namesOf(r, tags).isEmpty() && inUse(r).isEmpty()) {
-          store.dropImage(r);
+        List<String> names = store.namesOf(r, tags);
+        if ((all || names.isEmpty()) && inUse(r).isEmpty()) {
+          store.dropImage(r); // and its names
           removed.add(r.id().substring(7));
         }
       }

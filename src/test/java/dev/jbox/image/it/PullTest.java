@@ -397,7 +397,7 @@ class PullTest {
       assertEquals(0, s.count(), "layer dirs (owned by subordinate ids) removed");
     }
     assertEquals(125, j.run("rmi", "busybox:1").status());
-    assertEquals(0, j.run("image", "prune").status());
+    assertEquals(0, j.run("image", "prune", "-f").status());
   }
 
   @Test

@@ -1,0 +1,105 @@
+package dev.jbox.image.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbox.it.Jbox.Home;
+import dev.jbox.json.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jbox commit}'s round trip: change files in a sandbox, commit it, run the new image and
+ * see the changes (a deleted file and an emptied directory stay so); --change, -m and --author
+ * in the config; bad input is one line, exit 125, no image and no temporary file.
+ */
+class CommitTest extends ImageRunFixture {
+  @BeforeAll
+  static void registry(@TempDir Path dir) throws Exception {
+    PullTest.requireEnvironment(dir);
+    startRegistry(dir);
+  }
+
+  private static void ok(Home.Run r) {
+    assertEquals(0, r.status(), r.toString());
+  }
+
+  private static void bad(Home.Run r) {
+    assertEquals(125, r.status(), r.toString());
+    assertEquals(1, r.err().lines().count(), r.err());
+  }
+
+  private static List<String> tmp(Home j) throws Exception {
+    Path d = j.storage.resolve("tmp");
+    if (!Files.isDirectory(d)) return List.of();
+    try (var s = Files.list(d)) {
+      return s.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void commit_thenRunTheNewImage_seesTheChanges_deletionsStay_andTheConfigChanges() throws Exception {
+    Home j = jbox();
+    ok(j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c",
+        "echo changed > /srv/data; rm /etc/passwd; mkdir /new; echo a > /new/f; rm -rf /home/u; mkdir /home/u; echo x > /home/u/x"));
+
+    var c = j.run("commit", "-c", "CMD [\"sh\", \"-c\", \"cat /srv/data\"]", "--change", "ENV FOO=bar", "-c", "WORKDIR /new",
+        "-c", "LABEL made=by-test", "-c", "EXPOSE 8080", "-m", "the message", "--author", "tester", "k", "mine:1");
+    ok(c);
+    String id = c.out().strip();
+    assertTrue(id.matches("[0-9a-f]{64}"), c.out());
+
+    var img = j.run("image", "inspect", "mine:1");
+    ok(img);
+    Map<String, Object> m = ((List<Map<String, Object>>) (List<?>) Json.parse(img.out())).get(0);
+    assertEquals(id, m.get("Id"));
+    assertEquals(List.of("localhost/mine:1"), m.get("RepoTags"));
+    assertEquals(2, ((List<?>) m.get("Layers")).size(), "the image's layer and the sandbox's");
+    Map<String, Object> cfg = (Map<String, Object>) m.get("Config");
+    Map<String, Object> conf = (Map<String, Object>) cfg.get("config");
+    assertTrue(((List<String>) conf.get("Env")).contains("FOO=bar"), conf.toString());
+    assertTrue(((List<String>) conf.get("Env")).contains("PATH=/bin"), "the image's own env stays: " + conf);
+    assertEquals("/new", conf.get("WorkingDir"));
+    assertEquals(Map.of("made", "by-test"), conf.get("Labels"));
+    assertEquals(Map.of("8080/tcp", Map.of()), conf.get("ExposedPorts"));
+    assertEquals("tester", cfg.get("author"));
+    List<Map<String, Object>> history = (List<Map<String, Object>>) cfg.get("history");
+    assertEquals("the message", history.get(history.size() - 1).get("comment"));
+
+    var def = j.launch("run", "--rm", "--network=none", "mine:1");
+    ok(def);
+    assertEquals("changed\n", def.out(), "the new CMD, and the changed file");
+
+    var r = j.launch("run", "--rm", "--network=none", "mine:1", "sh", "-c",
+        "test -e /etc/passwd && echo present || echo gone; cat /new/f; ls -A /home/u; pwd; echo $FOO; cat /bin/suid | head -1");
+    ok(r);
+    assertEquals("gone\na\nx\n/new\nbar\n#!/bin/sh\n", r.out(), "deleted stays deleted, the emptied directory holds only the new file");
+
+    // unnamed
+    var anon = j.run("commit", "k");
+    ok(anon);
+    assertTrue(anon.out().strip().matches("[0-9a-f]{64}"), anon.out());
+    assertEquals(List.of(), tmp(j), "no temporary file left");
+  }
+
+  @Test
+  void badInput_isOneLine_exit125_noImage_noTemporaryFile() throws Exception {
+    Home j = jbox();
+    ok(j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", "echo x > /x"));
+    long before = j.run("images", "-q").out().lines().count();
+    bad(j.run("commit", "-c", "FROM scratch", "k", "a:1"));
+    bad(j.run("commit", "-c", "EXPOSE eighty", "k", "a:1"));
+    bad(j.run("commit", "-c", "CMD [\"unterminated", "k", "a:1"));
+    bad(j.run("commit", "-c", "ENV", "k", "a:1"));
+    bad(j.run("commit", "nosuch", "a:1"));
+    bad(j.run("commit", "k", "Bad Name!!"));
+    assertEquals(before, j.run("images", "-q").out().lines().count(), "no image made");
+    assertEquals(List.of(), tmp(j));
+  }
+}

@@ -1,0 +1,245 @@
+package dev.jbox.image.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbox.it.Jbox.Home;
+import dev.jbox.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jbox cp} both ways on running and stopped image sandboxes (ownership mapped as podman
+ * does, or kept with -a; symlinks and ".." resolved inside the sandbox's root; directories; tar
+ * streams), {@code jbox diff} and {@code jbox export}, and their bad input: one line, exit 125,
+ * nothing created.
+ */
+class CpDiffExportTest extends ImageRunFixture {
+  /** The image's /etc/passwd (TestImages.busyboxLayer), which is not the host's. */
+  private static final String PASSWD = "root:x:0:0::/root:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n";
+
+  @BeforeAll
+  static void registry(@TempDir Path dir) throws Exception {
+    PullTest.requireEnvironment(dir);
+    startRegistry(dir);
+  }
+
+  private static long ownUid() {
+    return new com.sun.security.auth.module.UnixSystem().getUid();
+  }
+
+  private static long uid(Path p) throws Exception {
+    return ((Number) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
+  }
+
+  private static void ok(Home.Run r) {
+    assertEquals(0, r.status(), r.toString());
+  }
+
+  private static void bad(Home.Run r) {
+    assertEquals(125, r.status(), r.toString());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("jbox: "), r.err());
+  }
+
+  /** jbox with standard input from the given bytes. */
+  private static Home.Run withInput(Home j, byte[] in, String... args) throws Exception {
+    ProcessBuilder pb = j.builder("dev.jbox.cli.Main", args);
+    Process p = pb.start();
+    try (var o = p.getOutputStream()) {
+      o.write(in);
+    }
+    return Home.finish(p);
+  }
+
+  /** The member names of a tar jbox wrote to standard output (read with tar(1)). */
+  private static List<String> tarNames(Home j, String... args) throws Exception {
+    ProcessBuilder pb = j.builder("dev.jbox.cli.Main", args);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Process p = pb.start();
+    Process tar = new ProcessBuilder("tar", "tf", "-").start();
+    Thread t = new Thread(() -> {
+      try (var o = tar.getOutputStream()) {
+        p.getInputStream().transferTo(o);
+      } catch (java.io.IOException e) {
+        // tar ended
+      }
+    });
+    t.start();
+    String names = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), err);
+    assertEquals(0, tar.waitFor());
+    t.join();
+    return names.lines().toList();
+  }
+
+  @Test
+  void cpOut_ofAStoppedSandbox_resolvesSymlinksAndDotDotInsideItsRoot_copiesDirectories_ownedByTheCaller() throws Exception {
+    Home j = jbox();
+    ok(j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c",
+        "ln -s /etc/passwd /srv/link; ln -s ../../../../../../etc/passwd /srv/up; mkdir -p /srv/dir/sub; "
+            + "echo deep > /srv/dir/sub/f; chown -R 1000:1000 /srv/dir"));
+    Path out = t.resolve("out");
+    Files.createDirectories(out);
+
+    ok(j.run("cp", "k:/srv/link", out.toString()));
+    assertEquals(PASSWD, Files.readString(out.resolve("link")), "the sandbox's /etc/passwd, not the host's");
+    assertFalse(Files.isSymbolicLink(out.resolve("link")));
+    ok(j.run("cp", "k:/srv/up", out.resolve("up").toString()));
+    assertEquals(PASSWD, Files.readString(out.resolve("up")), "a symlink's .. stops at the sandbox's root");
+    ok(j.run("cp", "k:/../../../../etc/passwd", out.resolve("dotdot").toString()));
+    assertEquals(PASSWD, Files.readString(out.resolve("dotdot")), ".. in the path stops at the sandbox's root");
+
+    ok(j.run("cp", "k:/srv/dir", out.toString()));
+    assertEquals("deep\n", Files.readString(out.resolve("dir/sub/f")));
+    assertEquals(ownUid(), uid(out.resolve("dir/sub/f")), "copied out: the caller's file");
+    assertEquals(ownUid(), uid(out.resolve("dir/sub")));
+
+    // -a keeps the sandbox's ids: the user's subordinate id of the sandbox's uid 1000
+    Path keep = j.storage.resolve("containers").resolve("cp-a");
+    Files.createDirectories(keep);
+    ok(j.run("cp", "-a", "k:/srv/dir", keep.toString()));
+    Path f = keep.resolve("dir/sub/f");
+    assertEquals("deep\n", Files.readString(f));
+    String id = containers(j).stream().filter(p -> p.getFileName().toString().length() == 64).findFirst().orElseThrow()
+        .getFileName().toString();
+    assertEquals(uid(j.storage.resolve("containers").resolve(id).resolve("upper/srv/dir/sub/f")), uid(f),
+        "the same owner as the sandbox's own file");
+    assertTrue(uid(f) != ownUid());
+
+    List<String> names = tarNames(j, "cp", "k:/srv/dir", "-");
+    assertEquals(List.of("dir/", "dir/sub/", "dir/sub/f"), names);
+
+    // bad input: one line, 125, nothing created
+    bad(j.run("cp", "nosuch:/etc/passwd", out.resolve("n1").toString()));
+    bad(j.run("cp", "k:/no/such/file", out.resolve("n2").toString()));
+    bad(j.run("cp", "k:/etc/passwd", out.resolve("no/such/dir/n3").toString()));
+    bad(j.run("cp", out.resolve("dir").toString(), out.resolve("elsewhere").toString()));
+    bad(j.run("cp", "k:/etc/passwd", "k:/tmp/x"));
+    for (String n : List.of("n1", "n2", "no", "elsewhere")) assertFalse(Files.exists(out.resolve(n)), n);
+    assertFalse(Files.exists(j.home.resolve("run/jbox").resolve(id)), "a stopped sandbox's runtime dir is not left behind");
+  }
+
+  @Test
+  void cpIn_toRunningAndStoppedSandboxes_ownedByTheSandboxsUser_orKeptWithA_andTarStreams() throws Exception {
+    Home j = jbox();
+    ok(j.launch("run", "-d", "-u", "1000", "--name", "ru", "--network=none", busybox, "sh", "-c", "sleep 120"));
+    try {
+      Path src = t.resolve("src");
+      Files.createDirectories(src.resolve("d/e"));
+      Files.writeString(src.resolve("hf"), "from the host\n");
+      Files.writeString(src.resolve("d/e/g"), "nested\n");
+
+      ok(j.run("cp", src.resolve("hf").toString(), "ru:/tmp/"));
+      var st = j.launch("exec", "ru", "sh", "-c", "cat /tmp/hf; stat -c %u:%g /tmp/hf");
+      ok(st);
+      assertEquals("from the host\n1000:1000\n", st.out(), "owned by the sandbox's user");
+
+      ok(j.run("cp", "-a", src.resolve("hf").toString(), "ru:/tmp/kept"));
+      var kept = j.launch("exec", "ru", "sh", "-c", "stat -c %u /tmp/kept");
+      ok(kept);
+      assertEquals(ownUid() + "\n", kept.out(), "-a keeps the source's uid");
+
+      ok(j.run("cp", src.resolve("d").toString(), "ru:/tmp/newdir"));
+      var dir = j.launch("exec", "ru", "sh", "-c", "cat /tmp/newdir/e/g; stat -c %u /tmp/newdir/e");
+      ok(dir);
+      assertEquals("nested\n1000\n", dir.out(), "a directory becomes DEST when DEST does not exist");
+
+      // a tar on standard input, extracted into a directory of the running sandbox
+      byte[] tar = new dev.jbox.image.testing.RawTar().dir("t/", 0755).file("t/x", "tarred\n").build();
+      ok(withInput(j, tar, "cp", "-", "ru:/tmp"));
+      var fromTar = j.launch("exec", "ru", "sh", "-c", "cat /tmp/t/x");
+      assertEquals("tarred\n", fromTar.out(), fromTar.toString());
+
+      // a symlink inside the sandbox that points out of it: written inside, never on the host
+      ok(j.launch("exec", "ru", "sh", "-c", "ln -s " + t.resolve("victim") + " /tmp/escape"));
+      ok(j.run("cp", src.resolve("hf").toString(), "ru:/tmp/escape"));
+      assertFalse(Files.exists(t.resolve("victim")), "the host path the symlink names is untouched");
+
+      bad(j.run("cp", src.resolve("missing").toString(), "ru:/tmp/"));
+      bad(j.run("cp", src.resolve("hf").toString(), "ru:/no/such/dir/x"));
+      bad(j.run("cp", src.resolve("hf").toString(), "gone:/tmp/"));
+    } finally {
+      j.run("rm", "-f", "ru");
+    }
+
+    // a stopped sandbox: its overlay, mounted for the copy
+    ok(j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", "exit 0"));
+    ok(j.run("cp", t.resolve("src/hf").toString(), "k:/srv/hf"));
+    Path out = t.resolve("back");
+    Files.createDirectories(out);
+    ok(j.run("cp", "k:/srv/hf", out.toString()));
+    assertEquals("from the host\n", Files.readString(out.resolve("hf")));
+    var diff = j.run("diff", "k");
+    ok(diff);
+    assertTrue(diff.out().lines().toList().contains("A /srv/hf"), diff.out());
+  }
+
+  @Test
+  void diff_listsAddedChangedDeleted_withParentsAsChanged_opaqueDirsContentsAsDeleted_andJson() throws Exception {
+    Home j = jbox();
+    ok(j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c",
+        "echo c > /srv/data; rm /etc/passwd; mkdir /new; echo a > /new/f; rm -rf /home/u; mkdir /home/u; echo x > /home/u/x"));
+    var r = j.run("diff", "k");
+    ok(r);
+    List<String> lines = r.out().lines().toList();
+    for (String l : List.of("C /srv", "C /srv/data", "C /etc", "D /etc/passwd", "A /new", "A /new/f", "C /home/u", "D /home/u/notes", "A /home/u/x")) {
+      assertTrue(lines.contains(l), l + " in\n" + r.out());
+    }
+    List<String> sorted = new ArrayList<>(lines.stream().map(l -> l.substring(2)).toList());
+    sorted.sort(null);
+    assertEquals(sorted, lines.stream().map(l -> l.substring(2)).toList(), "by path, as podman");
+    assertFalse(lines.stream().anyMatch(l -> l.endsWith(" /bin/busybox")), "unchanged files are not listed");
+
+    var json = j.run("diff", "--format", "json", "k");
+    ok(json);
+    @SuppressWarnings("unchecked")
+    Map<String, List<String>> m = (Map<String, List<String>>) (Map<?, ?>) Json.parseObject(json.out());
+    assertTrue(m.get("added").contains("/new/f") && m.get("deleted").contains("/etc/passwd") && m.get("changed").contains("/srv/data"), json.out());
+
+    bad(j.run("diff", "nosuch"));
+    bad(j.run("diff", "--format", "yaml", "k"));
+  }
+
+  @Test
+  void export_writesTheWholeFileSystem_ofStoppedAndRunningSandboxes_withoutWhatIsMountedInIt() throws Exception {
+    Home j = jbox();
+    ok(j.launch("run", "--name", "k", "--network=none", busybox, "sh", "-c", "echo new > /added; rm /srv/data"));
+    List<String> names = tarNames(j, "export", "k");
+    assertTrue(names.contains("bin/busybox") && names.contains("etc/passwd") && names.contains("added"), names.toString());
+    assertFalse(names.contains("srv/data"), "deleted in the sandbox");
+
+    Path file = t.resolve("k.tar");
+    ok(j.run("export", "-o", file.toString(), "k"));
+    Process tar = new ProcessBuilder("tar", "xOf", file.toString(), "added").start();
+    assertEquals("new\n", new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+
+    ok(j.launch("run", "-d", "--name", "up", "--network=none", busybox, "sh", "-c", "echo live > /live; sleep 120"));
+    try {
+      List<String> live = List.of();
+      for (int i = 0; i < 50 && !live.contains("live"); i++) {
+        live = tarNames(j, "export", "up");
+        if (!live.contains("live")) Thread.sleep(100);
+      }
+      assertTrue(live.contains("live") && live.contains("bin/busybox"), live.toString());
+      assertTrue(live.contains("proc/"), "the mount point is there");
+      assertFalse(live.stream().anyMatch(n -> n.startsWith("proc/") && !n.equals("proc/")), "but not the sandbox's /proc");
+    } finally {
+      j.run("rm", "-f", "up");
+    }
+
+    Path none = t.resolve("none.tar");
+    bad(j.run("export", "-o", none.toString(), "nosuch"));
+    assertFalse(Files.exists(none), "nothing created");
+  }
+}
