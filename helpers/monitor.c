@@ -1,13 +1,16 @@
 /* Detached sandboxes (`jbox run -d`, PROTOCOL.md "Detached sandboxes"): stage 0 leaves the caller
  * by a double fork and setsid, reports "running" or the setup error back to it through a pipe, then
- * stays as the sandbox's small monitor: it copies the sandbox's stdout and stderr into a capped log
- * file, forwards signals, and records pid, start time, exit code and finish time in the `state`
- * file of the state directory (JSON, replaced atomically, under an OFD lock on `lock`).
+ * stays as the sandbox's small monitor: it copies the sandbox's stdout and stderr, kept apart, into
+ * a capped log file of timestamped records, forwards signals, records pid, start time, exit code
+ * and finish time in the `state` file of the state directory (JSON, replaced atomically, under an
+ * OFD lock on `lock`), and runs the sandbox again as its restart policy (T_RESTART) says.
  */
 #include "monitor.h"
 
 /* Made by jbox run -d in a new state directory (see monitor_detach). */
 #define FIRST_RUN "first-run"
+/* Made by jbox stop and kill before they signal: the sandbox is not restarted (jbox start removes it). */
+#define STOPPED "stopped"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -31,7 +34,9 @@
 #define READY 'R'
 
 static int status_fd = -1;          /* monitor -> the caller: READY, or an exit code byte */
-static int log_r = -1, log_w = -1;  /* the sandbox's stdout and stderr */
+static int log_r = -1, log_w = -1;  /* the sandbox's stdout (with -t: unused, the pty is one stream) */
+static int err_r = -1, err_w = -1;  /* the sandbox's stderr */
+static unsigned restarts;           /* runs started by the restart policy so far */
 static int dir_fd = -1;             /* the state directory */
 static int listen_fd = -1;          /* attach.sock */
 static int in_r = -1, in_w = -1;    /* -i without -t: the sandbox's stdin */
@@ -86,8 +91,9 @@ int format_state(char *buf, size_t size, const struct state *s) {
   if (s->finished > 0) snprintf(fin, sizeof fin, "%lld", s->finished);
   return snprintf(buf, size,
                   "{\"status\":\"%s\",\"pid\":%ld,\"pidStart\":%llu,\"monitorPid\":%ld,\"monitorStart\":%llu,"
-                  "\"started\":%lld,\"exitCode\":%s,\"finished\":%s}\n",
-                  s->status, s->pid, s->pid_start, s->monitor_pid, s->monitor_start, s->started, code, fin);
+                  "\"started\":%lld,\"exitCode\":%s,\"finished\":%s,\"restartCount\":%u}\n",
+                  s->status, s->pid, s->pid_start, s->monitor_pid, s->monitor_start, s->started, code, fin,
+                  s->restart_count);
 }
 
 static void write_state(const struct state *s) {
@@ -100,7 +106,7 @@ static void write_state(const struct state *s) {
 }
 
 static void remove_state_dir(const char *dir) {
-  static const char *const names[] = {"config.json", "exec.plan", "state", "state.tmp", "log", "log.1", "lock", FIRST_RUN, ATTACH_SOCK};
+  static const char *const names[] = {"config.json", "exec.plan", "state", "state.tmp", "log", "log.1", "lock", FIRST_RUN, STOPPED, ATTACH_SOCK};
   autofd int d = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (d < 0) return;
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unlinkat(d, names[i], 0);
@@ -141,6 +147,20 @@ static int listen_attach(void) {
   return s;
 }
 
+/* The pipes of one run: the sandbox's stdout and stderr, and for -i without -t its stdin, which the
+ * monitor feeds from attached clients. A restart gets new ones (the last run's reached EOF). */
+static void open_pipes(struct plan *p) {
+  int pfd[2];
+  if (pipe2(pfd, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
+  log_r = pfd[0], log_w = pfd[1];
+  if (pipe2(pfd, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
+  err_r = pfd[0], err_w = pfd[1];
+  if (p->keep_stdin && !p->tty) {
+    if (pipe2(pfd, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
+    in_r = pfd[0], in_w = pfd[1];
+  }
+}
+
 void monitor_detach(struct plan *p) {
   /* nothing the caller left open reaches the monitor or the sandbox (but --preserve-fds) */
   if (close_from(3 + p->preserve_fds) < 0) die(125, "close_range: %s", strerror(errno));
@@ -150,6 +170,8 @@ void monitor_detach(struct plan *p) {
   int restart = faccessat(dir_fd, "state", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
   /* jbox run -d: the sandbox's first run; if its setup fails, nothing of it stays */
   int first_run = faccessat(dir_fd, FIRST_RUN, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+  /* an earlier run's jbox stop does not hold this one back from its restarts */
+  unlinkat(dir_fd, STOPPED, 0);
   listen_fd = listen_attach();
   if (listen_fd < 0) die(125, "%s", jbox_err);
   int sp[2];
@@ -192,31 +214,51 @@ void monitor_detach(struct plan *p) {
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null < 0 || dup2(null, 0) < 0) die(125, "open /dev/null: %s", strerror(errno));
   close(null);
-  int pfd[2];
-  if (pipe2(pfd, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
-  log_r = pfd[0], log_w = pfd[1];
-  /* -i without -t: the sandbox's stdin is a pipe the monitor feeds from attached clients */
-  if (p->keep_stdin && !p->tty) {
-    if (pipe2(pfd, O_CLOEXEC) < 0) die(125, "pipe: %s", strerror(errno));
-    in_r = pfd[0], in_w = pfd[1];
-  }
+  open_pipes(p);
 }
 
 int monitor_stage1_fds(struct plan *p) {
   if (p->tty) return 0; /* the pty is stdin, stdout and stderr; the monitor logs the master */
-  if (dup2(log_w, 1) < 0 || dup2(log_w, 2) < 0) return fail_errno("send stdout and stderr to the log");
+  if (dup2(log_w, 1) < 0 || dup2(err_w, 2) < 0) return fail_errno("send stdout and stderr to the log");
   if (in_r >= 0 && dup2(in_r, 0) < 0) return fail_errno("stdin from the monitor");
   return 0;
 }
 
-void monitor_stage1_keep(int keep[2]) {
+void monitor_stage1_keep(int keep[3]) {
   keep[0] = log_w;
-  keep[1] = in_r;
+  keep[1] = err_w;
+  keep[2] = in_r;
 }
+
+static int open_log(off_t *size);
+static void log_chunk(int *fd, off_t *size, const char *stream, const char *buf, size_t n);
 
 void monitor_failed(int code) {
   char c = (char)code;
-  if (status_fd >= 0) write_all(status_fd, &c, 1);
+  if (status_fd >= 0) {
+    write_all(status_fd, &c, 1);
+    return;
+  }
+  /* a restart whose setup failed: its message went to the stderr pipe (fd 2, see monitor_supervise),
+   * which goes into the log; the monitor ends here, with the failure on record */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) dup2(null, 2), close(null);
+  close(err_w);
+  err_w = -1;
+  fcntl(err_r, F_SETFL, O_NONBLOCK);
+  char msg[4096];
+  ssize_t n = read(err_r, msg, sizeof msg);
+  if (n > 0) {
+    off_t size;
+    int logfd = open_log(&size);
+    log_chunk(&logfd, &size, "stderr", msg, (size_t)n);
+    if (logfd >= 0) close(logfd);
+  }
+  struct state s = {.status = "exited", .exit_code = code, .monitor_pid = getpid(), .restart_count = restarts};
+  proc_starttime(s.monitor_pid, &s.monitor_start);
+  s.started = s.finished = now_ms();
+  unlinkat(dir_fd, ATTACH_SOCK, 0);
+  write_state(&s);
 }
 
 static int open_log(off_t *size) {
@@ -226,15 +268,52 @@ static int open_log(off_t *size) {
   return fd;
 }
 
-/* Appends to `log`; past LOG_MAX the file becomes log.1 (replacing the older one) and a new one
- * starts, so at most 2 * LOG_MAX bytes are kept. */
-static void log_append(int *fd, off_t *size, const char *buf, size_t n) {
+#define CHUNK 16384
+static char record_buf[64 + CHUNK + 1];
+
+/* Appends one record to `log`; past LOG_MAX the file becomes log.1 (replacing the older one) and a
+ * new one starts, so at most 2 * LOG_MAX bytes are kept. */
+static void log_record(int *fd, off_t *size, const char *head, size_t hn, const char *data, size_t dn) {
+  size_t n = hn + dn + 1;
   if (*size + (off_t)n > (off_t)LOG_MAX) {
     renameat(dir_fd, "log", dir_fd, "log.1");
     if (*fd >= 0) close(*fd);
     *fd = open_log(size);
   }
-  if (*fd >= 0 && write_all(*fd, buf, n) == 0) *size += (off_t)n;
+  memcpy(record_buf, head, hn);
+  memcpy(record_buf + hn, data, dn);
+  record_buf[hn + dn] = '\n';
+  if (*fd >= 0 && write_all(*fd, record_buf, n) == 0) *size += (off_t)n;
+}
+
+/* The time of a record, RFC 3339 in UTC with nanoseconds: 2026-12-03T17:20:00.123456789Z. */
+int log_stamp(char *out, size_t size, const struct timespec *ts) {
+  struct tm tm;
+  if (!gmtime_r(&ts->tv_sec, &tm)) return -1;
+  size_t k = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (k == 0) return -1;
+  int m = snprintf(out + k, size - k, ".%09ldZ", ts->tv_nsec);
+  return m < 0 || (size_t)m >= size - k ? -1 : (int)(k + (size_t)m);
+}
+
+/* A chunk of one stream as records (podman's k8s-file format, PROTOCOL.md "Logs"): one per line,
+ * `TIME STREAM F LINE` for a line that ended with a newline (which is not written), `TIME STREAM P
+ * PART` for the part of a line the chunk ends with, which the next record of that stream goes on. */
+static void log_chunk(int *fd, off_t *size, const char *stream, const char *buf, size_t n) {
+  if (n > CHUNK) n = CHUNK; /* one read of at most CHUNK bytes: record_buf's room */
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  char stamp[48], head[64];
+  if (log_stamp(stamp, sizeof stamp, &ts) < 0) snprintf(stamp, sizeof stamp, "1970-01-01T00:00:00.000000000Z");
+  size_t off = 0;
+  while (off < n) {
+    const char *nl = memchr(buf + off, '\n', n - off);
+    size_t len = nl ? (size_t)(nl - (buf + off)) : n - off;
+    int hn = snprintf(head, sizeof head, "%s %s %c ", stamp, stream, nl ? 'F' : 'P');
+    if (hn < 0 || (size_t)hn >= sizeof head) return; /* cannot happen: 30 + 6 + 4 bytes */
+    log_record(fd, size, head, (size_t)hn, buf + off, len);
+    off += len + (nl ? 1 : 0);
+  }
 }
 
 /* The attached client, if any, and the input it sent that the sandbox has not read yet. */
@@ -309,25 +388,59 @@ static void client_input(struct session *c, int master, int input) {
   c->cin_len -= off;
 }
 
-void monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int master) {
+/* Whether the policy runs the sandbox again after it exited with `code` (not after jbox stop or kill). */
+static int restart_wanted(const struct plan *p, int code) {
+  if (!p->restart || faccessat(dir_fd, STOPPED, F_OK, AT_SYMLINK_NOFOLLOW) == 0) return 0;
+  if (p->restart == RESTART_ON_FAILURE) return code != 0 && (!p->restart_max || restarts < p->restart_max);
+  return 1; /* always, unless-stopped */
+}
+
+/* Waits before a restart: 100 ms, doubled for every run in a row that lasted under 10 s, up to
+ * 1.6 s. Returns 0 when jbox stop or kill came meanwhile. */
+static int restart_delay(long long ran_ms) {
+  static unsigned quick;
+  quick = ran_ms >= 10000 ? 0 : quick + 1;
+  unsigned steps = 1u << (quick > 5 ? 4 : quick > 0 ? quick - 1 : 0);
+  for (unsigned i = 0; i < steps; i++) {
+    struct timespec d = {0, 100 * 1000000L};
+    nanosleep(&d, NULL); /* the forwarded signals are blocked: none ends this early */
+    if (faccessat(dir_fd, STOPPED, F_OK, AT_SYMLINK_NOFOLLOW) == 0) return 0;
+  }
+  return 1;
+}
+
+int monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int master) {
   close(log_w);
+  close(err_w);
+  log_w = err_w = -1;
   if (in_r >= 0) close(in_r);
+  in_r = -1;
   signal(SIGPIPE, SIG_IGN); /* a sandbox that closed its stdin makes writes fail with EPIPE */
-  struct state s = {.status = "running", .pid = pid1, .monitor_pid = getpid(), .started = now_ms(), .exit_code = -1};
+  struct state s = {.status = "running", .pid = pid1, .monitor_pid = getpid(), .started = now_ms(), .exit_code = -1,
+                    .restart_count = restarts};
   proc_starttime(pid1, &s.pid_start);
   proc_starttime(s.monitor_pid, &s.monitor_start);
   write_state(&s);
-  /* from now on nothing holds the caller's terminal or pipes */
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) close(1), close(2); /* never the caller's */
-  if (null > 2) close(null);
-  char ready = READY;
-  write_all(status_fd, &ready, 1);
-  close(status_fd);
+  if (status_fd < 0) { /* a restart: fd 2 was the stderr pipe for setup errors (below); not any longer */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) dup2(null, 2), close(null);
+  }
+  if (status_fd >= 0) { /* the first run: the caller learns it runs */
+    /* from now on nothing holds the caller's terminal or pipes */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) close(1), close(2); /* never the caller's */
+    if (null > 2) close(null);
+    char ready = READY;
+    write_all(status_fd, &ready, 1);
+    close(status_fd);
+    status_fd = -1;
+  }
 
-  /* -t: the output is the pty master's; otherwise the log pipe's */
+  /* -t: the output is the pty master's, one stream; otherwise the two pipes */
   int out = master >= 0 ? master : log_r;
-  if (master >= 0) close(log_r);
+  int errs = master >= 0 ? -1 : err_r;
+  if (master >= 0) close(log_r), close(err_r);
+  log_r = err_r = -1;
   int input = master >= 0 ? master : in_w; /* where attached input goes, -1: nowhere */
   if (input >= 0) fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK);
   if (master >= 0) {
@@ -335,32 +448,38 @@ void monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int m
     ioctl(master, TIOCSWINSZ, &ws);
   }
   static struct session c = {.client = -1};
+  c.pend_len = 0;
+  c.in_eof = 0;
 
   off_t size;
   int logfd = open_log(&size);
-  char buf[16384];
-  int status = -1, out_open = 1;
-  while (status < 0 || out_open) {
+  char buf[CHUNK];
+  int status = -1, out_open = 1, err_open = errs >= 0;
+  while (status < 0 || out_open || err_open) {
     int read_client = c.client >= 0 && c.pend_len <= PEND_MAX - CIN_MAX;
-    struct pollfd fds[5] = {{sigfd, POLLIN, 0},
+    struct pollfd fds[6] = {{sigfd, POLLIN, 0},
                             {out_open ? out : -1, POLLIN, 0},
                             {listen_fd, POLLIN, 0},
                             {read_client ? c.client : -1, POLLIN, 0},
-                            {c.pend_len && input >= 0 ? input : -1, POLLOUT, 0}};
+                            {c.pend_len && input >= 0 ? input : -1, POLLOUT, 0},
+                            {err_open ? errs : -1, POLLIN, 0}};
     /* once pid 1 is gone the pid namespace is empty, so EOF follows at once; do not wait long */
-    int r = poll(fds, 5, status < 0 ? -1 : 2000);
+    int r = poll(fds, 6, status < 0 ? -1 : 2000);
     if (r < 0 && errno != EINTR) break;
     if (r == 0) break;
     /* a waiting client first: `jbox start -a` connects before any output can be read */
     if (fds[2].revents & POLLIN) accept_client(&c);
-    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = read(out, buf, sizeof buf);
+    for (int k = 1; k < 6; k += 4) { /* fds[1] stdout (or the pty), fds[5] stderr */
+      if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      int fd = k == 1 ? out : errs;
+      ssize_t n = read(fd, buf, sizeof buf);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
         /* nothing now */
       } else if (n <= 0) {
-        out_open = 0; /* EOF, or EIO from the master once every slave is closed */
+        if (k == 1) out_open = 0; /* EOF, or EIO from the master once every slave is closed */
+        else err_open = 0;
       } else {
-        log_append(&logfd, &size, buf, (size_t)n);
+        log_chunk(&logfd, &size, k == 1 ? "stdout" : "stderr", buf, (size_t)n);
         if (c.client >= 0 && frame_send(c.client, 'd', buf, (size_t)n) < 0) drop_client(&c);
       }
     }
@@ -390,18 +509,30 @@ void monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int m
       }
     }
   }
-  /* no new client from here on; the exit is on record before the attached one learns it */
-  unlinkat(dir_fd, ATTACH_SOCK, 0);
-  close(listen_fd);
+  if (logfd >= 0) close(logfd);
+  close(out);
+  if (errs >= 0) close(errs);
+  if (in_w >= 0) close(in_w), in_w = -1;
   s.status = "exited";
   s.exit_code = status < 0 ? 125 : status;
   s.finished = now_ms();
+  if (status >= 0 && restart_wanted(p, s.exit_code)) {
+    write_state(&s); /* exited, until the next run is recorded as running */
+    if (restart_delay(s.finished - s.started)) {
+      restarts++;
+      open_pipes(p);
+      dup2(err_w, 2); /* a setup error of the next run (read_report prints it) goes into the log */
+      return s.exit_code; /* run_plan runs the sandbox again */
+    }
+  }
+  /* no new client from here on; the exit is on record before the attached one learns it */
+  unlinkat(dir_fd, ATTACH_SOCK, 0);
+  close(listen_fd);
   write_state(&s);
   if (c.client >= 0) {
     unsigned char code = (unsigned char)s.exit_code;
     frame_send(c.client, 'x', &code, 1);
     close(c.client);
   }
-  (void)p;
   _exit(0);
 }

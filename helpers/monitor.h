@@ -8,13 +8,17 @@
 /* Leaves the caller (double fork, setsid). Returns only in the monitor; the caller prints the id
  * and exits 0 once the sandbox runs, or exits with the setup error's code. */
 void monitor_detach(struct plan *p);
-int monitor_stage1_fds(struct plan *p);       /* stage 1: stdout and stderr into the log pipe, stdin (-i) */
-void monitor_stage1_keep(int keep[2]);        /* stage 1: the log and stdin pipe ends it needs (-1: none) */
-void monitor_failed(int code);                /* setup failed: tell the caller the exit code */
+int monitor_stage1_fds(struct plan *p);       /* stage 1: stdout and stderr into their log pipes, stdin (-i) */
+void monitor_stage1_keep(int keep[3]);        /* stage 1: the log and stdin pipe ends it needs (-1: none) */
+void monitor_failed(int code);                /* setup failed: tell the caller the exit code (a restart: record it) */
 /* child: stage 1, waited for and sent the forwarded signals; pid1: the sandbox's pid 1 as recorded
  * in `state` (stage 1 itself, or the pid 1 of the pid namespace it nested for fuse-overlayfs);
  * master: the pty master of a -t sandbox, else -1 */
-__attribute__((noreturn)) void monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int master);
+/* Returns only when the restart policy runs the sandbox again (after its delay; new log pipes are
+ * open): run_plan then starts it afresh from its plan. */
+int monitor_supervise(struct plan *p, pid_t child, pid_t pid1, int sigfd, int master);
+struct timespec;
+int log_stamp(char *out, size_t size, const struct timespec *ts); /* RFC 3339 UTC with nanoseconds; its length or -1 */
 
 int proc_starttime(long pid, unsigned long long *out);       /* field 22 of /proc/PID/stat */
 long long now_ms(void);                                      /* CLOCK_REALTIME in epoch milliseconds */
@@ -27,6 +31,7 @@ struct state {
   unsigned long long pid_start, monitor_start;
   long long started, finished;
   int exit_code; /* -1: none yet */
+  unsigned restart_count; /* runs the restart policy started (T_RESTART) */
 };
 int format_state(char *buf, size_t size, const struct state *s); /* one JSON line; its length */
 int parse_starttime(const char *stat, unsigned long long *out);

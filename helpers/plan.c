@@ -270,6 +270,22 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     if (!path_is_clean(v)) return fail("plan: state directory `%s` is not a clean absolute path", v);
     p->statedir = v;
     return 0;
+  case T_RESTART: {
+    /* "WORD DIGITS": exactly one space, the count in plain decimal digits */
+    const char *sp = memchr(v, ' ', len);
+    size_t wl = sp ? (size_t)(sp - v) : 0;
+    const char *d = sp ? sp + 1 : "";
+    size_t dl = sp ? len - wl - 1 : 0;
+    if (!sp || dl == 0 || dl > 7 || strspn(d, "0123456789") != dl) return fail("plan: bad restart policy record");
+    unsigned long max = strtoul(d, NULL, 10);
+    if (wl == 10 && !memcmp(v, "on-failure", 10)) p->restart = RESTART_ON_FAILURE;
+    else if (wl == 6 && !memcmp(v, "always", 6)) p->restart = RESTART_ALWAYS;
+    else if (wl == 14 && !memcmp(v, "unless-stopped", 14)) p->restart = RESTART_UNLESS_STOPPED;
+    else return fail("plan: bad restart policy record");
+    if (max > RESTART_MAX || (p->restart != RESTART_ON_FAILURE && max)) return fail("plan: bad restart policy record");
+    p->restart_max = (unsigned)max;
+    return 0;
+  }
   case T_EXEC: {
     char extra;
     if (sscanf(v, "%ld %llu%c", &p->exec_pid, &p->exec_starttime, &extra) != 2 || p->exec_pid <= 0)
@@ -394,6 +410,7 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
   if (p->argc == 0 && !(p->attach_dir && !p->statedir)) return fail("plan: no command");
   if (p->fuse_path && !p->ovl_lower) return fail("plan: fuse-overlayfs without an overlay");
   if (p->nft_path && p->ns[NS_NET].mode != NSM_NEW) return fail("plan: nft rules need a new network namespace");
+  if (p->restart && (!p->statedir || p->cleanup || p->rmdir)) return fail("plan: a restart policy needs a detached sandbox that is kept");
   return 0;
 }
 

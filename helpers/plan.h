@@ -50,10 +50,14 @@ enum plan_tag {
   T_NFT = 34,      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
   /* exec templates only (exec_fast.c), refused in a plan */
   T_EXECNAME = 35, /* the sandbox's name ("" for none), last record of its exec template `exec.plan` */
+  T_RESTART = 38,  /* "POLICY MAX": POLICY on-failure|always|unless-stopped, MAX restarts (0: no limit); with T_STATEDIR (monitor.c) */
   /* the OCI runtime, continued (tags 44-47) */
   T_SECCOMP = 44,  /* "FLAGS HEX": a compiled seccomp profile, 16 hex digits per BPF instruction (seccomp.c) */
   T_ROOTPROP = 45, /* OCI linux.rootfsPropagation: [r]private, [r]slave, [r]shared or [r]unbindable, applied to / after pivot_root (mounts.c) */
 };
+
+enum restart_policy { RESTART_NO = 0, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_UNLESS_STOPPED };
+#define RESTART_MAX 1000000
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
 #define DETACH_KEYS_MAX 16
@@ -125,6 +129,8 @@ struct plan {
   size_t nsysctl;
   int preserve_fds;                  /* T_PRESERVE_FDS */
   const char *statedir;              /* T_STATEDIR */
+  enum restart_policy restart;       /* T_RESTART */
+  unsigned restart_max;              /* T_RESTART: 0 = no limit */
   long exec_pid;                     /* T_EXEC */
   unsigned long long exec_starttime; /* T_EXEC */
   const char *attach_dir;            /* T_ATTACH: the state directory holding attach.sock */

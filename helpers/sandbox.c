@@ -465,9 +465,9 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
    * containers/ID/state, the state directory, attach.sock, the caller's status pipe), only its
    * channels to stage 0, the log pipe ends of a detached sandbox, an OCI container's exec fifo
    * (oci_prepare, opened O_PATH before the clone) and the preserved fds. */
-  int keep[5] = {sync, errfd, -1, -1, p->oci_mode ? oci_stage1_fifo() : -1};
+  int keep[6] = {sync, errfd, -1, -1, -1, p->oci_mode ? oci_stage1_fifo() : -1};
   if (p->statedir) monitor_stage1_keep(keep + 2);
-  close_except(p->preserve_fds, keep, 5);
+  close_except(p->preserve_fds, keep, 6);
   char c;
   if (RETRY(read(sync, &c, 1)) != 1 || c != MAPS_DONE) _exit(125); /* stage 0 failed or died */
   if (p->ns[NS_USER].mode == NSM_NEW) {
@@ -682,6 +682,9 @@ int run_plan(struct plan *p) {
     }
   if (user_joined) p->ns[NS_USER].mode = NSM_JOIN;
 
+  /* a detached sandbox's restart policy (T_RESTART) comes back here: the monitor keeps its lock,
+   * state directory and socket, and the plan runs afresh (new namespaces, network, mounts) */
+again:;
   int flags = 0;
   for (int i = 0; i < NS_COUNT; i++)
     if (i != NS_TIME && p->ns[i].mode == NSM_NEW) flags |= ns_clone_flag[i];
@@ -776,7 +779,15 @@ int run_plan(struct plan *p) {
   if (p->tty && master < 0) die(125, "stage 1 sent no terminal");
   /* the pid exec, attach, top, kill and rm -f name; signals and the exit status stay the child's */
   pid_t pid1 = p->fuse_path && p->ns[NS_PID].mode == NSM_NEW ? sandbox_pid1(sv[0], child) : child;
-  if (p->statedir) monitor_supervise(p, child, pid1, sigfd, master);
+  if (p->statedir) {
+    monitor_supervise(p, child, pid1, sigfd, master); /* returns only to restart */
+    stop_network();
+    finish_cleaner();
+    close(sigfd);
+    close(sv[0]);
+    close(ep[0]);
+    goto again;
+  }
   lock_running(pid1);
   int status = supervise(child, sigfd, master);
   trace("exited");

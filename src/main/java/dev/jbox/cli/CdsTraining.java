@@ -80,24 +80,25 @@ public final class CdsTraining {
     Path sandbox = SandboxStore.open(System.getenv(), w -> { }).create(new SandboxRecord("c".repeat(64), "training",
         SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), dir.resolve("rootfs").toString(), List.of("sh", "-c", "true"),
         System.currentTimeMillis(), false, "training", "none", List.of(), List.of(), "TERM", null, Map.of(),
-        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null)).runtimeDir();
+        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null, null)).runtimeDir();
     // as its monitor leaves a detached sandbox that ended (pid 1's start time is not 1: nothing of it runs)
     Files.writeString(sandbox.resolve("state"), "{\"status\":\"exited\",\"pid\":1,\"pidStart\":1,\"monitorPid\":1,"
         + "\"monitorStart\":1,\"started\":1796318396634,\"exitCode\":0,\"finished\":1796318396638}");
-    Files.writeString(sandbox.resolve("log"), "hello\n");
+    Files.writeString(sandbox.resolve("log"), "2026-12-03T00:00:00.000000000Z stdout F hello\n");
     Files.writeString(sandbox.resolve("lock"), "");
     // and a foreground one, whose state is its monitor's lock file (none here: it ended)
     SandboxStore.open(System.getenv(), w -> { }).create(new SandboxRecord("d".repeat(64), "training-fg",
         SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), dir.resolve("rootfs").toString(), List.of("sh"),
         System.currentTimeMillis(), false, "training", "none", List.of(), List.of(), "TERM", null, Map.of(),
-        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null));
+        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null, null));
     for (String[] line : List.of(new String[] {"ps"}, new String[] {"ps", "-a"}, new String[] {"ps", "-aq"},
         new String[] {"ps", "-a", "--format", "json"}, new String[] {"ps", "-a", "--format", "{{.ID}} {{.Names}}"},
         new String[] {"ps", "-a", "-f", "name=training", "-f", "status=exited"}, new String[] {"ps", "-n", "1", "--no-trunc"},
         new String[] {"images"}, new String[] {"images", "-q"}, new String[] {"images", "-f", "dangling=false", IMAGE}, new String[] {"images", "--format", "json"},
         new String[] {"images", "--format", "{{.Repository}}:{{.Tag}}"}, new String[] {"inspect", "training"},
         new String[] {"inspect", "--format", "{{.State.Pid}}", "training"}, new String[] {"inspect", "nosuch"},
-        new String[] {"logs", "training"}, new String[] {"logs", "-n", "1", "nosuch"})) {
+        new String[] {"logs", "training"}, new String[] {"logs", "-t", "--since", "10m", "training"},
+        new String[] {"logs", "--tail", "1", "nosuch"})) {
       Main.run(line, quiet, quiet);
     }
     shell(dir, quiet);

@@ -75,7 +75,11 @@ final class FastArgs {
 
   static final Table LOGS = new Table("logs", List.of(
       new Opt("follow", Kind.FLAG, "-f", "--follow"),
-      new Opt("tail", Kind.INT, "-n", "--tail")), "ref", 1, 1);
+      new Opt("tail", Kind.INT, "--tail"),
+      new Opt("timestamps", Kind.FLAG, "-t", "--timestamps"),
+      new Opt("since", Kind.STRING, "--since"),
+      new Opt("until", Kind.STRING, "--until"),
+      new Opt("names", Kind.FLAG, "-n", "--names")), "refs", 1, Integer.MAX_VALUE);
 
   static final List<Table> TABLES = List.of(PS, IMAGES, INSPECT, LOGS);
 

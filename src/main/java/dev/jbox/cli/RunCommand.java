@@ -5,6 +5,7 @@ import dev.jbox.Trace;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;
 import dev.jbox.sandbox.RunRequest;
+import dev.jbox.sandboxes.RestartPolicy;
 import dev.jbox.sandboxes.SandboxService;
 import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
@@ -55,7 +56,8 @@ final class RunCommand {
     }
     SandboxStore store = SandboxStore.open(env, null); // (no lambda on the run path: dev.jbox.Text)
     new SandboxService(store, err).run(new SandboxService.RunSpec(req, imageName, o.value("pull"), o.value("name"), detach,
-        imageName != null ? Prompts.shortNames() : null, create, o.flag("replace"), preserve), env, out);
+        imageName != null ? Prompts.shortNames() : null, create, o.flag("replace"), preserve,
+        RestartPolicy.parse(o.value("restart"))), env, out);
     return 0;
   }
 }

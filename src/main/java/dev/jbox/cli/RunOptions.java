@@ -58,6 +58,7 @@ final class RunOptions {
       new Opt("tmpfs", null, "PATH[:OPTS]", true, "a tmpfs at PATH (options size=, mode=, ro, noexec)"),
       new Opt("help", null, null, false, "show this help (-h is --hostname, as in podman)"),
       new Opt("detach", "d", null, false, "run in the background: print the sandbox's id and exit once it runs"),
+      new Opt("restart", null, "POLICY", false, "with -d: no (default), on-failure[:N], always or unless-stopped; the monitor runs it again"),
       new Opt("name", null, "NAME", false, "name the sandbox (with -d or an IMAGE; unique, [a-zA-Z0-9][a-zA-Z0-9_.-]*)"));
 
   private static final Map<String, String> ALIASES = Map.of("net", "network");

@@ -41,6 +41,8 @@ public final class PlanWriter {
   public static final int T_EXEC = 21;
   /** jbox shell --allow-host: "NFT_PATH\0RULES", loaded in the sandbox's new network namespace (helpers/network.c). */
   public static final int T_NFT = 34;
+  /** A detached sandbox's restart policy, "POLICY MAX" (dev.jbox.sandboxes.RestartPolicy; monitor.c); sent with STATEDIR. */
+  public static final int T_RESTART = 38;
   /** attach: "STATEDIR\0MODE\0KEYS" (MODE tty, stdin or none; KEYS decimal bytes; helpers/attach.c). */
   public static final int T_ATTACH = 22;
 

@@ -40,7 +40,7 @@ public final class PodmanView {
     state.put("Status", st.kind().word());
     state.put("Running", st.running());
     state.put("Paused", false);
-    state.put("Restarting", false);
+    state.put("Restarting", st.kind() == Status.Kind.EXITED && r.restartPolicy().restarts() && s.detached() && s.monitorAlive());
     state.put("OOMKilled", false);
     state.put("Dead", false);
     Long pid = st.running() && ms != null ? ms.pid() : null;
@@ -54,7 +54,7 @@ public final class PodmanView {
     m.put("ImageName", r.imageId() == null ? "" : r.image());
     m.put("Rootfs", r.imageId() == null && r.rootfs() != null ? r.rootfs() : "");
     m.put("Name", r.name() == null ? "" : r.name());
-    m.put("RestartCount", 0L);
+    m.put("RestartCount", ms != null ? ms.restartCount() : 0L);
     m.put("Driver", r.overlay() != null ? "overlay" : "");
     m.put("Mounts", mounts(r));
     Map<String, Object> net = new LinkedHashMap<>();
@@ -77,6 +77,11 @@ public final class PodmanView {
     host.put("AutoRemove", r.rm());
     host.put("NetworkMode", r.network() == null ? "" : r.network());
     host.put("PortBindings", portMap(r));
+    Map<String, Object> restart = new LinkedHashMap<>();
+    RestartPolicy policy = r.restartPolicy();
+    restart.put("Name", policy.restarts() ? policy.name() : ""); // podman (4.3) shows none as ""
+    restart.put("MaximumRetryCount", (long) policy.maxRetries());
+    host.put("RestartPolicy", restart);
     m.put("HostConfig", host);
     Map<String, Object> jbox = new LinkedHashMap<>();
     jbox.put("Kind", r.kind().word());

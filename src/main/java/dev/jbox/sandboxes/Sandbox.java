@@ -108,6 +108,20 @@ public final class Sandbox {
     }
   }
 
+  /** The state record in a lock file read through an open channel (null: empty, or being rewritten). */
+  static MonitorState readState(FileChannel ch) {
+    try {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1024);
+      int n;
+      long pos = 0;
+      while ((n = ch.read(b, pos)) > 0 && b.hasRemaining()) pos += n;
+      String s = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+      return s.isBlank() ? null : MonitorState.of(Json.parseObject(s));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /**
    * What it does now. Detached: the state record checked against /proc (a "running" record whose
    * pid is gone or reused is exited, unknown code). Foreground: it runs while its lock is held; a

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param process what {@code jbox exec} applies again: env, cwd, user, capabilities, flags, rlimits
  * @param plan the encoded plan, base64, or null when the sandbox cannot run again (--rm)
  * @param etcFiles the directory of its generated /etc files kept for {@code jbox start}, or null
+ * @param restart its restart policy as {@code --restart} takes it ({@link RestartPolicy#spec}), null for no
  */
 public record SandboxRecord(
     String id,
@@ -46,7 +47,8 @@ public record SandboxRecord(
     Map<String, String> namespaces,
     Process process,
     String plan,
-    String etcFiles) {
+    String etcFiles,
+    String restart) {
 
   /**
    * What made a sandbox: every kind is listed by {@code ps} and reached by the lifecycle commands
@@ -120,7 +122,18 @@ public record SandboxRecord(
     return new SandboxRecord(id, name, kind, image != null ? image : plan.rootfs(), imageId, plan.rootfs(), plan.argv(),
         System.currentTimeMillis(), rm, plan.hostname(), network, ports, mounts, stopSignal != null ? stopSignal : "TERM", overlay, ns,
         new Process(plan.env(), plan.cwd(), plan.user(), plan.capabilities(), flags, plan.rlimits()),
-        encoded == null ? null : Base64.getEncoder().encodeToString(encoded), etcFiles);
+        encoded == null ? null : Base64.getEncoder().encodeToString(encoded), etcFiles, null);
+  }
+
+  /** The same record with a restart policy (null or "no": none). */
+  public SandboxRecord withRestart(RestartPolicy policy) {
+    return new SandboxRecord(id, name, kind, image, imageId, rootfs, command, created, rm, hostname, network, ports,
+        mounts, stopSignal, overlay, namespaces, process, plan, etcFiles, policy.restarts() ? policy.spec() : null);
+  }
+
+  /** Its restart policy. */
+  public RestartPolicy restartPolicy() {
+    return RestartPolicy.parse(restart);
   }
 
   /** The short id: the first 12 hex digits. */
@@ -141,7 +154,7 @@ public record SandboxRecord(
   /** The same record under another name. */
   public SandboxRecord withName(String newName) {
     return new SandboxRecord(id, newName, kind, image, imageId, rootfs, command, created, rm, hostname, network, ports,
-        mounts, stopSignal, overlay, namespaces, process, plan, etcFiles);
+        mounts, stopSignal, overlay, namespaces, process, plan, etcFiles, restart);
   }
 
   /**
@@ -205,6 +218,7 @@ public record SandboxRecord(
     }
     c.put("etcFiles", etcFiles);
     c.put("plan", plan);
+    if (restart != null) c.put("restart", restart);
     return c;
   }
 
@@ -238,7 +252,8 @@ public record SandboxRecord(
           str(c, "rootfs"), strings(c.get("command")),
           c.get("created") instanceof Number n ? n.longValue() : 0, Boolean.TRUE.equals(c.get("rm")),
           str(c, "hostname"), str(c, "network"), strings(c.get("ports")), strings(c.get("mounts")),
-          c.get("stopSignal") instanceof String s ? s : "TERM", overlay, ns, process, str(c, "plan"), str(c, "etcFiles"));
+          c.get("stopSignal") instanceof String s ? s : "TERM", overlay, ns, process, str(c, "plan"), str(c, "etcFiles"),
+          str(c, "restart"));
     } catch (ClassCastException | IndexOutOfBoundsException | NumberFormatException | NullPointerException e) {
       throw new JboxException("sandbox " + id + ": malformed record: " + e.getMessage());
     }

@@ -51,14 +51,31 @@ public final class SandboxService {
    * short names (null: no terminal).
    */
   public record RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
-      RegistriesConf.Prompter prompter, boolean create, boolean replace, List<PlanWriter.Extra> preserve) {
+      RegistriesConf.Prompter prompter, boolean create, boolean replace, List<PlanWriter.Extra> preserve,
+      RestartPolicy restart) {
     /**
      * preserve: the T_PRESERVE_FDS record of --preserve-fds ({@link PlanChannel#preserveFds}), sent
-     * with this run only: the recorded plan ({@code jbox start}) never has it.
+     * with this run only: the recorded plan ({@code jbox start}) never has it. restart: --restart
+     * (null: no), for a detached or created sandbox that is kept.
      */
     public RunSpec {
       preserve = preserve == null ? List.of() : preserve;
+      restart = restart == null ? RestartPolicy.NO : restart;
       if (create && !preserve.isEmpty()) throw new JboxException("create: --preserve-fds is for jbox run (jbox start passes no descriptors)");
+      String verb = create ? "create" : "run";
+      if (restart.restarts() && request.rm()) {
+        // podman's rule: a sandbox that goes when it ends cannot be run again
+        throw new JboxException(verb + ": --rm conflicts with --restart " + restart.spec() + " (only --restart no goes with --rm)");
+      }
+      if (restart.restarts() && !detach && !create) {
+        throw new JboxException("run: --restart " + restart.spec() + " needs -d (the monitor of a detached sandbox restarts it)");
+      }
+    }
+
+    /** Without --restart. */
+    public RunSpec(RunRequest request, String image, String pullPolicy, String name, boolean detach,
+        RegistriesConf.Prompter prompter, boolean create, boolean replace, List<PlanWriter.Extra> preserve) {
+      this(request, image, pullPolicy, name, detach, prompter, create, replace, preserve, RestartPolicy.NO);
     }
 
     /** Without --preserve-fds. */
@@ -130,7 +147,7 @@ public final class SandboxService {
     Plan kept = plan.keepingGeneratedFiles();
     byte[] encoded = PlanWriter.encode(kept);
     SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.RUN, null, null, null, req, kept, req.rm(), encoded,
-        plan.removeDir());
+        plan.removeDir()).withRestart(spec.restart());
     Sandbox s;
     try {
       s = store.create(r);
@@ -169,7 +186,8 @@ public final class SandboxService {
       encoded = PlanWriter.encode(sent);
       // the record keeps the plan jbox start sends again (none for --rm: it cannot run again)
       SandboxRecord r = SandboxRecord.of(id, spec.name(), SandboxRecord.Kind.RUN, img.spec().name(), img.spec().id(),
-          img.stopSignal(), req, sent, req.rm(), keep || spec.create() ? encoded : null, keep || detach ? plan.removeDir() : null);
+          img.stopSignal(), req, sent, req.rm(), keep || spec.create() ? encoded : null, keep || detach ? plan.removeDir() : null)
+          .withRestart(spec.restart());
       // a created --rm sandbox has no rm marker yet: the sweep would take it before it ran
       s = store.createInImageStore(r, req.rm() && !spec.create());
     } catch (RuntimeException e) {
@@ -212,6 +230,7 @@ public final class SandboxService {
       Files.newOutputStream(s.runtimeDir().resolve("first-run")).close();
       List<PlanWriter.Extra> extras = new ArrayList<>(preserve);
       extras.add(new PlanWriter.Extra(PlanWriter.T_STATEDIR, s.runtimeDir().toString()));
+      if (s.record().restartPolicy().restarts()) extras.add(s.record().restartPolicy().record());
       PlanChannel.send(PlanWriter.append(encoded, extras));
     } catch (IOException | RuntimeException e) {
       store.forgetRuntime(s);
@@ -266,6 +285,7 @@ public final class SandboxService {
       }
       List<PlanWriter.Extra> extras = new ArrayList<>();
       extras.add(new PlanWriter.Extra(PlanWriter.T_STATEDIR, s.runtimeDir().toString()));
+      if (s.record().restartPolicy().restarts()) extras.add(s.record().restartPolicy().record());
       if (attach) extras.add(AttachPlan.record(s, detachKeys));
       PlanChannel.send(PlanWriter.append(plan, extras));
     } catch (RuntimeException e) {
@@ -319,6 +339,7 @@ public final class SandboxService {
   public void kill(String ref, int sig) {
     Sandbox s = store.find(ref);
     MonitorState st = s.monitorState();
+    if (st != null && s.status().running()) holdRestarts(s);
     if (st == null || !s.status().running() || !Signals.send(st.pid(), st.pidStart(), sig)) {
       throw new JboxException("sandbox " + s.label() + " is not running");
     }
@@ -330,12 +351,39 @@ public final class SandboxService {
   }
 
   private void stop(Sandbox s, long timeoutSeconds) {
-    MonitorState st = s.monitorState();
-    if (st == null || !s.status().running()) return;
-    Signals.send(st.pid(), st.pidStart(), Signals.parse(s.record().stopSignal()));
-    if (waitExit(s, timeoutSeconds * 1000) != null) return;
-    Signals.send(st.pid(), st.pidStart(), 9);
-    if (waitExit(s, 10_000) == null) throw new JboxException("sandbox " + s.label() + " did not stop after SIGKILL");
+    holdRestarts(s);
+    // a few rounds: a sandbox with a restart policy may be between two runs, whose monitor sees
+    // the marker within 100 ms, or one that began just before the marker was there
+    for (int round = 0; round < 3; round++) {
+      MonitorState st = s.monitorState();
+      if (st != null && s.status().running()) {
+        Signals.send(st.pid(), st.pidStart(), Signals.parse(s.record().stopSignal()));
+        if (waitExit(s, timeoutSeconds * 1000) != null) return;
+        Signals.send(st.pid(), st.pidStart(), 9);
+        if (waitExit(s, 10_000) != null) return;
+        if (s.status().running() && s.pid() != null && s.pid() == st.pid()) {
+          throw new JboxException("sandbox " + s.label() + " did not stop after SIGKILL");
+        }
+        continue; // another run began meanwhile
+      }
+      if (!s.detached() || !s.monitorAlive()) return;
+      if (waitExit(s, 2000) != null) return;
+    }
+    throw new JboxException("sandbox " + s.label() + " did not stop: its monitor still runs it");
+  }
+
+  /**
+   * Before jbox stop, kill or rm -f signal a sandbox with a restart policy: the `stopped` marker in
+   * its runtime directory, which its monitor reads before it would run it again (helpers/PROTOCOL.md
+   * "Restart policies"); jbox start removes it.
+   */
+  private static void holdRestarts(Sandbox s) {
+    if (!s.record().restartPolicy().restarts() || !s.detached()) return;
+    try {
+      Files.newOutputStream(s.runtimeDir().resolve("stopped")).close();
+    } catch (IOException e) {
+      throw new JboxException("sandbox " + s.label() + ": cannot hold its restarts: " + e.getMessage());
+    }
   }
 
   /** Waits until the sandbox runs (podman's wait --condition running). */
@@ -366,16 +414,38 @@ public final class SandboxService {
   static Integer waitExit(Sandbox s, long timeoutMs) {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000;
     Integer code = -1;
-    while (true) {
-      Status st = s.status();
-      if (st.exitCode() != null) code = st.exitCode();
-      if (!st.running() && !s.monitorAlive()) return code;
-      if (timeoutMs >= 0 && System.nanoTime() > deadline) return null;
+    // a foreground sandbox's monitor records the exit in its lock file, which the cleaner of a
+    // --rm one removes right after: read through a descriptor opened now, which outlives the name
+    java.nio.channels.FileChannel held = null;
+    if (!s.detached()) {
       try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return null;
+        held = java.nio.channels.FileChannel.open(s.lockFile(), java.nio.file.StandardOpenOption.READ);
+      } catch (IOException e) {
+        // none (yet): its state is read by name
+      }
+    }
+    try {
+      while (true) {
+        Status st = s.status();
+        if (st.exitCode() != null) code = st.exitCode();
+        MonitorState last = held == null ? null : Sandbox.readState(held);
+        if (last != null && last.status().equals("exited") && last.exitCode() != null) code = last.exitCode();
+        if (!st.running() && !s.monitorAlive()) return code;
+        if (timeoutMs >= 0 && System.nanoTime() > deadline) return null;
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return null;
+        }
+      }
+    } finally {
+      if (held != null) {
+        try {
+          held.close();
+        } catch (IOException e) {
+          // read only
+        }
       }
     }
   }
@@ -395,6 +465,7 @@ public final class SandboxService {
           if (!force) {
             throw new JboxException("sandbox " + s.label() + " is running: stop it first or use rm -f");
           }
+          holdRestarts(s);
           MonitorState st = s.monitorState();
           // the record goes first: its monitor, which ends now, then says nothing stays of it
           if (s.inImageStore()) hideRecord(s);
@@ -600,7 +671,7 @@ public final class SandboxService {
       Path dir = store.root().resolve(n);
       if (Files.exists(dir.resolve(SandboxStore.RECORD)) || Files.exists(store.containerDir(n))) continue;
       Sandbox s = new Sandbox(new SandboxRecord(n, null, SandboxRecord.Kind.RUN, "", null, null, List.of(), 0, true, null,
-          null, List.of(), List.of(), "TERM", null, null, null, null, null), store.containerDir(n), dir);
+          null, List.of(), List.of(), "TERM", null, null, null, null, null, null), store.containerDir(n), dir);
       MonitorState st;
       try {
         st = s.monitorState();

@@ -221,6 +221,6 @@ public final class ShellSandboxes {
   public static SandboxRecord withNetwork(SandboxRecord r, String network) {
     return new SandboxRecord(r.id(), r.name(), r.kind(), r.image(), r.imageId(), r.rootfs(), r.command(), r.created(), r.rm(),
         r.hostname(), network, r.ports(), r.mounts(), r.stopSignal(), r.overlay(), r.namespaces(), r.process(), r.plan(),
-        r.etcFiles());
+        r.etcFiles(), r.restart());
   }
 }

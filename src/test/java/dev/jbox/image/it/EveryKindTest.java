@@ -126,6 +126,36 @@ class EveryKindTest extends ImageRunFixture {
     }
   }
 
+  /**
+   * jbox wait on a foreground --rm sandbox printed -1 when the sandbox ended on its own: the
+   * cleaner removed its lock file, which held the exit code, before the waiter read it.
+   */
+  @Test
+  void waitOnAForegroundRmRun_printsTheExitCodeOfARunThatEndsOnItsOwn() throws Exception {
+    Home j = jbox();
+    assertEquals(0, j.launch("pull", busybox).status());
+    for (int round = 0; round < 2; round++) {
+      String name = "w" + round;
+      Process p = foreground(j, "run", "--rm", "--name", name, "--network=none", busybox, "sh", "-c",
+          "while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 7");
+      try {
+        awaitUp(j, name, p);
+        Process waiter = j.start("wait", name);
+        Thread.sleep(3000); // the waiter's JVM finds the sandbox running first
+        assertTrue(waiter.isAlive(), "still waiting");
+        var go = j.launch("exec", name, "sh", "-c", ": > /tmp/go");
+        assertEquals(0, go.status(), go.toString());
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the foreground jbox ended");
+        assertEquals(7, p.exitValue());
+        assertTrue(waiter.waitFor(20, TimeUnit.SECONDS), "jbox wait returned when it ended");
+        assertEquals("7", new String(waiter.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip(), "round " + round);
+        assertEquals(List.of(), containers(j), "the --rm sandbox is gone");
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+  }
+
   @Test
   void foregroundKeptRun_killByName_thenListedExitedWithItsSignal() throws Exception {
     Home j = jbox();
@@ -237,6 +267,36 @@ class EveryKindTest extends ImageRunFixture {
     oneLineError(j.run("create", "-d", "--network=none", busybox, "true"), "-d is for jbox run");
     oneLineError(j.run("create", "--network=none", "--rootfs", "/nonexistent", "true"), "/nonexistent");
     assertEquals(2, psJson(j).size(), "the refused creates recorded nothing");
+  }
+
+  /**
+   * An image sandbox's restart policy: each restart is a fresh run (new pid 1, its network helper
+   * started again with the published port) on the same writable layer, and the monitor keeps the
+   * sandbox's lock across the runs.
+   */
+  @Test
+  void imageSandboxWithRestartOnFailure_runsAgainOnItsOwnLayer_withItsPortPublishedAgain() throws Exception {
+    Home j = jbox();
+    assertEquals(0, j.launch("pull", busybox).status());
+    int port = freePort();
+    var r = j.launch("run", "-d", "--name", "again", "--restart", "on-failure:2", "--network=pasta", "-p", port + ":80", busybox,
+        "sh", "-c", "echo x >> /runs; wc -l < /runs; echo $$ >&2; sleep 1; exit 9");
+    assertEquals(0, r.status(), r.toString());
+    var w = j.run("wait", "again");
+    assertEquals("9\n", w.out(), w.toString());
+    var logs = j.run("logs", "again");
+    assertEquals("1\n2\n3\n", logs.out(), "every run saw the file the runs before it wrote: " + logs);
+    assertEquals("1\n1\n1\n", logs.err(), "each run is pid 1 of a new pid namespace");
+    Map<String, Object> m = inspect(j, "again");
+    assertEquals(2L, ((Number) m.get("RestartCount")).longValue(), m.toString());
+    assertEquals("exited", ((Map<?, ?>) m.get("State")).get("Status"));
+    // the last run's port forwarder is gone with it: the port is free again
+    try (java.net.ServerSocket ss = new java.net.ServerSocket()) {
+      ss.setReuseAddress(true);
+      ss.bind(new java.net.InetSocketAddress("0.0.0.0", port));
+    }
+    assertEquals(0, j.run("rm", "again").status());
+    assertEquals(List.of(), containers(j));
   }
 
   @Test
