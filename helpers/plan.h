@@ -48,6 +48,8 @@ enum plan_tag {
   T_OOMSCORE = 32, /* oom_score_adj of the command, -1000..1000 */
   T_DOMAINNAME = 33, /* NIS domain name, set with the hostname when the uts namespace is new */
   T_NFT = 34,      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
+  /* volumes (cleanup.c, PROTOCOL.md "Volumes") */
+  T_RMVOLUME = 41, /* an anonymous volume's host directory, removed like T_CLEANUP once the sandbox is gone; repeatable */
 };
 
 enum attach_mode { ATTACH_NONE = 0, ATTACH_STDIN, ATTACH_TTY };
@@ -86,6 +88,7 @@ struct rlimit_op {
 #define PLAN_MAX_ITEMS 4096 /* ARGV, ENV and MOUNT records each */
 #define PLAN_MAX_MAP_LINES 32
 #define PRESERVE_FDS_MAX 4096
+#define PLAN_MAX_RMVOLUMES 64
 struct plan {
   char *buf; /* owns every string below */
   const char **argv;
@@ -108,6 +111,8 @@ struct plan {
   long long time_monotonic, time_boottime;
   const char *ovl_lower, *ovl_upper, *ovl_work; /* T_OVERLAY */
   const char *cleanup;                          /* T_CLEANUP */
+  const char *rmvolume[PLAN_MAX_RMVOLUMES];      /* T_RMVOLUME */
+  size_t nrmvolume;
   const char *rmdir;                            /* T_RMDIR */
   const char *lockfile;                         /* T_LOCKFILE */
   const char *fuse_path;                        /* T_FUSE */

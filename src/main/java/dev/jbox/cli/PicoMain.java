@@ -28,7 +28,7 @@ public final class PicoMain implements Runnable {
       ImageCommand.class, SystemCommand.class, LoadCommand.class, SaveCommand.class, PsCommand.class,
       InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
       WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class, RenameCommand.class,
-      RestartCommand.class, PortCommand.class,
+      RestartCommand.class, PortCommand.class, VolumeCommand.class,
       UnshareCommand.class, DoctorCommand.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -72,6 +72,12 @@ public final class PlanWriter {
   /** The NIS domain name (set with the hostname). */
   public static final int T_DOMAINNAME = 33;
 
+  /**
+   * An anonymous volume's directory (volumes/NAME) that the helper's cleaner removes, in the
+   * sandbox's user namespace, once a --rm (or not kept) sandbox is gone; repeatable (helpers/cleanup.c).
+   */
+  public static final int T_RMVOLUME = 41;
+
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}
 
