@@ -135,6 +135,7 @@ public final class SandboxService {
     }
     Plan kept = plan.keepingGeneratedFiles();
     byte[] encoded = PlanWriter.encode(kept);
+    if (spec.create() && req.rm() && !vm.anonymousDirs().isEmpty()) encoded = PlanWriter.append(encoded, removeVolumes(vm));
     SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.RUN, null, null, null, vm.forRecord, kept, req.rm(), encoded,
         plan.removeDir());
     Sandbox s;
@@ -186,11 +187,14 @@ public final class SandboxService {
     Sandbox s;
     VolumeStore volumes = VolumeStore.of(store);
     VolumeMounts vm = VolumeMounts.resolve(withImageVolumes(req, img.spec()), volumes);
+    List<PlanWriter.Extra> rmVolumes = req.rm() ? removeVolumes(vm) : List.of();
     try {
       vm.copyUp(volumes, img.spec().lowerDirs(), err);
       plan = builder.build(vm.forBuilder, id, img.spec(), containerDir);
       sent = keep || detach ? plan.keepingGeneratedFiles() : plan;
       encoded = PlanWriter.encode(sent);
+      // a created --rm sandbox runs once, from the recorded plan: its anonymous volumes go with it then
+      if (spec.create() && !rmVolumes.isEmpty()) encoded = PlanWriter.append(encoded, rmVolumes);
       // the record keeps the plan jbox start sends again (none for --rm: it cannot run again)
       SandboxRecord r = SandboxRecord.of(id, spec.name(), SandboxRecord.Kind.RUN, img.spec().name(), img.spec().id(),
           img.stopSignal(), vm.forRecord, sent, req.rm(), keep || spec.create() ? encoded : null, keep || detach ? plan.removeDir() : null);
@@ -202,7 +206,6 @@ public final class SandboxService {
       vm.discardCreated(this);
       throw e;
     }
-    List<PlanWriter.Extra> rmVolumes = req.rm() ? removeVolumes(vm) : List.of();
     warnIdMap(plan);
     Trace.mark("planned");
     if (spec.create()) {

@@ -48,6 +48,11 @@ class NamedVolumesTest extends ImageRunFixture {
     }
   }
 
+  private static void awaitNoVolumes(Home j) throws Exception {
+    for (int i = 0; i < 150 && !volumeDirs(j).isEmpty(); i++) Thread.sleep(100);
+    assertEquals(List.of(), volumeDirs(j), "the anonymous volume went when the sandbox ended");
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, Object> first(String json) {
     return (Map<String, Object>) ((List<Object>) Json.parse(json)).get(0);
@@ -154,6 +159,16 @@ class NamedVolumesTest extends ImageRunFixture {
     assertEquals("true\n", j.run("volume", "inspect", "--format", "{{.Anonymous}}", anon).out());
     assertEquals(0, j.run("rm", "-v", "k").status());
     assertEquals(List.of(), volumeDirs(j), "rm -v took the anonymous volume");
+
+    // detached --rm, and a created --rm sandbox started later: the cleaner takes the volume when it ends
+    var d = j.launch("run", "--rm", "-d", "--network=none", "-v", "/scratch", busybox, "sh", "-c", "echo x > /scratch/x; sleep 0.3");
+    assertEquals(0, d.status(), d.toString());
+    awaitNoVolumes(j);
+    var c = j.launch("create", "--rm", "--name", "c", "--network=none", "-v", "/scratch", busybox, "sh", "-c", "echo x > /scratch/x");
+    assertEquals(0, c.status(), c.toString());
+    assertEquals(1, volumeDirs(j).size(), volumeDirs(j).toString());
+    assertEquals(0, j.launch("start", "c").status());
+    awaitNoVolumes(j);
 
     // the image's VOLUME /srv: a new anonymous volume, filled from the image, gone with --rm
     var iv = j.launch("run", "--rm", "--network=none", withVolume, "sh", "-c", "cat /srv/data; grep -c ' /srv ' /proc/self/mountinfo");
