@@ -190,6 +190,11 @@ class NamedVolumesTest extends ImageRunFixture {
     var table = j.run("volume", "ls");
     assertTrue(table.out().startsWith("DRIVER") && table.out().contains("local") && table.out().contains(" beta\n"), table.out());
     assertEquals("x\n", j.run("volume", "inspect", "--format", "{{.Labels.team}}", "alpha").out());
+    // without -f prune asks; no answer (stdin is /dev/null) removes nothing
+    var asked = j.run("volume", "prune");
+    assertEquals(0, asked.status(), asked.toString());
+    assertTrue(asked.err().contains("Are you sure you want to continue? [y/N]"), asked.toString());
+    assertEquals(List.of(random, "alpha", "beta").stream().sorted().toList(), volumeDirs(j));
     // beta is in use by a kept sandbox: prune keeps it
     assertEquals(0, j.launch("run", "--name", "user", "--network=none", "-v", "beta:/b", busybox, "sh", "-c", "true").status());
     var prune = j.run("volume", "prune", "-f");
