@@ -116,24 +116,32 @@ final class VolumeMounts {
    * copy-up), in the user namespace; a volume that has content, or whose copy is not wanted, is
    * only marked done. lowerTopFirst null: no image (a --rootfs sandbox), nothing to copy.
    */
+  @SuppressWarnings("try")
   void copyUp(VolumeStore store, List<String> lowerTopFirst, java.io.PrintStream err) {
     if (lowerTopFirst == null || uses.isEmpty()) return;
     Unpacker unpacker = null;
     try {
       for (Use u : uses) {
         if (!u.copyUp()) continue;
-        String[] names = u.volume().data().toFile().list();
-        if (names != null && names.length == 0 && imageHas(lowerTopFirst, u.target())) {
-          if (unpacker == null) unpacker = dev.jbox.image.pull.PullService.newUnpacker(err);
-          List<Path> layers = new ArrayList<>();
-          for (String l : lowerTopFirst) layers.add(Path.of(l));
-          try {
-            unpacker.copyUp(layers, u.target().substring(1), u.volume().data());
-          } catch (IOException e) {
-            throw new JboxException("volume " + u.volume().name() + ": copy of the image's " + u.target() + ": " + e.getMessage());
+        // under the volume's lock, with its flag read again: a second run that mounts the same new
+        // volume waits here until the copy is done, so no sandbox has it mounted (and could put a
+        // symlink in the copy's way) while the copy, as root of the user namespace, writes into it
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(u.volume().dir().resolve(VolumeStore.LOCK),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock lock = ch.lock()) {
+          VolumeStore.Volume now = store.get(u.volume().name());
+          if (now == null || !now.copyUp()) continue;
+          String[] names = now.data().toFile().list();
+          if (names != null && names.length == 0 && imageHas(lowerTopFirst, u.target())) {
+            if (unpacker == null) unpacker = dev.jbox.image.pull.PullService.newUnpacker(err);
+            List<Path> layers = new ArrayList<>();
+            for (String l : lowerTopFirst) layers.add(Path.of(l));
+            unpacker.copyUp(layers, u.target().substring(1), now.data());
           }
+          store.copied(now);
+        } catch (IOException e) {
+          throw new JboxException("volume " + u.volume().name() + ": copy of the image's " + u.target() + ": " + e.getMessage());
         }
-        store.copied(u.volume());
       }
     } finally {
       if (unpacker != null) unpacker.close();
@@ -174,6 +182,7 @@ final class VolumeMounts {
       try {
         java.nio.file.Files.deleteIfExists(v.data());
         java.nio.file.Files.deleteIfExists(v.dir().resolve(VolumeStore.META));
+        java.nio.file.Files.deleteIfExists(v.dir().resolve(VolumeStore.LOCK));
         java.nio.file.Files.deleteIfExists(v.dir());
       } catch (IOException e) {
         // left for volume prune

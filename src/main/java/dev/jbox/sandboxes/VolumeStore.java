@@ -25,13 +25,15 @@ import java.util.TreeMap;
  * Named and anonymous volumes, as podman's local driver keeps them: {@code
  * <storage>/volumes/NAME/_data} is what sandboxes mount, {@code <storage>/volumes/NAME/volume.json}
  * what jbox knows of it (created, labels, anonymous, whether the image's content is still to be
- * copied up). The storage root is the image store's, 0700 ({@link dev.jbox.PrivateDirs}); the
+ * copied up), {@code copyup.lock} the lock a copy-up holds. The storage root is the image store's, 0700 ({@link dev.jbox.PrivateDirs}); the
  * volumes directory is 0700 too. Files a sandbox writes belong to its subordinate ids: removal goes
  * through the user-namespace deleter ({@link SandboxService#removeVolumes}).
  */
 public final class VolumeStore {
   static final String META = "volume.json";
   static final String DATA = "_data";
+  /** Held (fcntl) while a run copies the image's content into the volume. */
+  static final String LOCK = "copyup.lock";
 
   private final Path root;
 
