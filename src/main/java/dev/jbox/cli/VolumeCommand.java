@@ -138,7 +138,13 @@ final class VolumeCommand implements Runnable {
         String k = f.substring(0, eq).toLowerCase(Locale.ROOT);
         String val = f.substring(eq + 1);
         boolean ok = switch (k) {
-          case "name" -> v.name().contains(val);
+          case "name" -> {
+            try {
+              yield java.util.regex.Pattern.compile(val).matcher(v.name()).find(); // podman's: a regular expression
+            } catch (java.util.regex.PatternSyntaxException e) {
+              throw new JboxException("volume ls: --filter `" + f + "`: not a regular expression");
+            }
+          }
           case "driver" -> val.equals("local");
           case "label" -> {
             int e2 = val.indexOf('=');

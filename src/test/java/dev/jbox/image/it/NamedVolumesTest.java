@@ -187,6 +187,7 @@ class NamedVolumesTest extends ImageRunFixture {
     assertEquals(0, j.run("volume", "create", "--ignore", "alpha").status());
     assertEquals("alpha\n", j.run("volume", "ls", "-q", "--filter", "label=team=x").out());
     assertEquals("alpha\nbeta\n", j.run("volume", "ls", "--format", "{{.Name}}", "--filter", "name=alpha", "--filter", "name=beta").out());
+    assertEquals("beta\n", j.run("volume", "ls", "-q", "--filter", "name=^b").out());
     var table = j.run("volume", "ls");
     assertTrue(table.out().startsWith("DRIVER") && table.out().contains("local") && table.out().contains(" beta\n"), table.out());
     assertEquals("x\n", j.run("volume", "inspect", "--format", "{{.Labels.team}}", "alpha").out());
@@ -271,6 +272,7 @@ class NamedVolumesTest extends ImageRunFixture {
     assertOneLine(125, j.run("volume", "create", "bad/name"));
     assertOneLine(125, j.run("volume", "create", "-l", "=x", "v"));
     assertOneLine(125, j.run("volume", "ls", "--filter", "color=red"));
+    assertOneLine(125, j.run("volume", "ls", "--filter", "name=("));
     assertOneLine(1, j.run("volume", "rm", "nosuch"));
     assertEquals(125, j.run("volume", "inspect", "nosuch").status());
     assertEquals(List.of(), volumeDirs(j));
