@@ -47,7 +47,7 @@ as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
 echo; echo "== 2. joining the running project sandbox: jbox shell -- true while one is open"
 as_user "$jbox" shell --project "$proj" -- sleep 600 >/dev/null 2>&1 &
 opener=$!
-for _ in $(seq 100); do as_user "$jbox" ps 2>/dev/null | grep -q 'jbox shell' && break; sleep 0.1; done
+for _ in $(seq 100); do as_user "$jbox" ps --filter name=shell-project -q 2>/dev/null | grep -q . && break; sleep 0.1; done
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
   --export-json "$results/join.json" --export-csv "$results/join.csv" \
   -n jbox-shell-join "$jbox shell --project $proj -- true" \

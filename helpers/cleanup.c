@@ -71,6 +71,10 @@ void note_kept(struct plan *p) {
   if (p->cleanup || p->statedir || lock_dir_of(p, dir, sizeof dir) < 0) return;
   snprintf(rec, sizeof rec, "%s/config.json", dir);
   if (access(rec, F_OK) < 0) return; /* removed meanwhile (jbox rm -f) */
+  /* only a sandbox with a writable layer of its own keeps changes (a jbox shell's are in its
+   * project's home layer, and its record in the runtime directory is all that stays) */
+  snprintf(rec, sizeof rec, "%s/upper", dir);
+  if (access(rec, F_OK) < 0) return;
   const char *id = strrchr(dir, '/') + 1;
   dprintf(2, "jbox: the sandbox's changes stay in %s; jbox rm %.12s removes them\n", dir, id);
 }

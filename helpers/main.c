@@ -422,7 +422,10 @@ static int jbox_command(int argc, char **argv) {
       /* two archives: `run`'s, kept small because mapping an archive costs start-up time in
        * proportion to its size, and every other command's (pull's HTTP and TLS classes made a
        * shared archive five times larger and every run 2-4 ms slower) */
-      const char *suffix = argc > 0 && !strcmp(argv[0], "run") && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa" : "-cli.jsa";
+      /* `jbox shell` builds a plan as `jbox run` does: the run archive holds its classes too */
+      const char *suffix = argc > 0 && (!strcmp(argv[0], "run") || !strcmp(argv[0], "shell")) && !strcmp(main_class, "dev.jbox.cli.Main")
+                               ? ".jsa"
+                               : "-cli.jsa";
       jsa = cds_for_jar(java, cp, cplen, suffix, self);
     }
     if (jsa && access(jsa, R_OK) == 0) {

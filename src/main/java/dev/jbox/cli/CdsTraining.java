@@ -22,8 +22,9 @@ import java.util.Map;
  * from it makes the JVM open and verify the jar (about 3 ms for the first one). So the training
  * walks every branch a user's {@code jbox run} takes, not just the one its own account happens to
  * take: a caller with subordinate ids (the build may run as root, which has none), {@code run
- * IMAGE} against a throw-away store holding a one-layer image, and {@code run --rootfs}. Each run
- * stops where it would hand its plan to the helper, which is absent here.
+ * IMAGE} against a throw-away store holding a one-layer image, {@code run --rootfs}, and {@code
+ * shell} in a project. Each run stops where it would hand its plan to the helper, which is absent
+ * here.
  *
  * <p>Mode {@code cli} trains the second archive, of every other command (the launcher picks by the
  * first argument; one archive of both was five times larger, and mapping it made every run 2-4 ms
@@ -67,6 +68,48 @@ public final class CdsTraining {
     Files.createDirectories(dir.resolve("rootfs"));
     Main.run(new String[] {"run", "--rootfs", dir.resolve("rootfs").toString(), "--network=none", "-e", "A=b",
         "-v", dir + ":/x", "--tmpfs", "/t", "true"}, quiet, quiet);
+    shell(dir, quiet);
+  }
+
+  /**
+   * {@code jbox shell} (the launcher gives it the run archive): a project with a .jbox/shell.toml
+   * and, when scripts/cds made $HOME a training directory, a ~/.ssh to hide (the deny layer's
+   * whiteout), up to the missing plan channel, as root of the sandbox (--root) and as the caller
+   * (keep-id); each finds an ended sandbox of the project first, which it removes.
+   */
+  private static void shell(Path dir, PrintStream quiet) throws IOException {
+    Path project = dir.resolve("project");
+    Files.createDirectories(project.resolve(".jbox"));
+    Files.writeString(project.resolve(".jbox/shell.toml"), "env-deny = [\"TRAINING_*\"]\n");
+    String home = System.getenv("HOME");
+    if (home == null || !Path.of(home).startsWith(dir)) return; // not started by scripts/cds
+    Files.createDirectories(Path.of(home, ".ssh"));
+    Map<String, String> env = System.getenv();
+    dev.jbox.sandboxes.SandboxStore store = dev.jbox.sandboxes.SandboxStore.open(env, null);
+    String projectId = dev.jbox.sandbox.ShellProject.find(project.toString(), env).id();
+    // --root first: keep-id needs a user with subordinate ids, which the build's account may not be
+    for (String root : new String[] {"--root", "--project"}) {
+      endedShell(store, projectId, project);
+      List<String> args = new java.util.ArrayList<>(List.of("shell", "--project", project.toString()));
+      if (root.equals("--root")) args.add(root);
+      args.addAll(List.of("--", "true"));
+      Main.run(args.toArray(new String[0]), quiet, quiet);
+    }
+  }
+
+  /** A shell sandbox of the project that has ended, as the project's next shell finds (and removes) it. */
+  private static void endedShell(dev.jbox.sandboxes.SandboxStore store, String projectId, Path project) throws IOException {
+    String id = dev.jbox.sandbox.SandboxBuilder.newId();
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("id", id);
+    m.put("name", "trained-" + id.substring(0, 6));
+    m.put("kind", "shell");
+    m.put("created", System.currentTimeMillis());
+    m.put("command", List.of("true"));
+    dev.jbox.sandboxes.Sandbox s = dev.jbox.sandboxes.ShellSandboxes.record(store, dev.jbox.sandboxes.SandboxRecord.of(m),
+        projectId, project, true);
+    Files.writeString(s.lockFile(), "{\"status\":\"exited\",\"pid\":1,\"pidStart\":1,\"monitorPid\":1,\"monitorStart\":1,"
+        + "\"started\":1,\"finished\":2,\"exitCode\":0}");
   }
 
   private static void cli(Path dir, PrintStream quiet) throws IOException {

@@ -7,8 +7,6 @@ import dev.jbox.sandboxes.PodmanView;
 import dev.jbox.sandboxes.Sandbox;
 import dev.jbox.sandboxes.SandboxRecord;
 import dev.jbox.sandboxes.Status;
-import dev.jbox.sandboxes.SandboxStore;
-import dev.jbox.sandboxes.ShellSandboxes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -74,15 +72,6 @@ final class PsCommand extends StateCommand implements Callable<Integer> {
       rows.add(new String[] {noTrunc ? s.id() : s.shortId(), r.image() == null ? "" : r.image(),
           noTrunc ? command : abbreviate(command, 20), PodmanView.ago(now - r.created()), st.human(now), PodmanView.ports(r),
           r.name() == null ? "" : r.name()});
-    }
-    if (template == null && filters.isEmpty()) {
-      // a project's dev shell (jbox shell) while it runs: its id is the project's, its image the host's root
-      SandboxStore states = SandboxStore.open(System.getenv(), w -> {}); // the service's open already warned
-      for (ShellSandboxes.Entry e : ShellSandboxes.list(states.root())) {
-        Status st = new Status(Status.Kind.RUNNING, null, e.state().started(), false);
-        rows.add(new String[] {noTrunc ? e.projectId() : e.projectId().substring(0, 12), "(host) " + e.project(), "jbox shell",
-            PodmanView.ago(now - e.created()), st.human(now), "", e.name() == null ? "" : e.name()});
-      }
     }
     Table.print(out(), rows);
     return 0;

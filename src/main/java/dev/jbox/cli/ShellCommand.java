@@ -4,8 +4,11 @@ import dev.jbox.JboxException;
 import dev.jbox.config.ConfigLoader;
 import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;
-import dev.jbox.sandboxes.ShellSandboxes;
 import dev.jbox.sandboxes.MonitorState;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.SandboxRecord;
+import dev.jbox.sandboxes.SandboxStore;
+import dev.jbox.sandboxes.ShellSandboxes;
 import dev.jbox.helper.UserNamespace;
 import dev.jbox.sandbox.DevShell;
 import dev.jbox.sandbox.Plan;
@@ -36,7 +39,7 @@ final class ShellCommand {
       new RunOptions.Opt("allow-host", null, "HOST[:PORT]", true, "reach only these destinations (names resolved at start); every other connection is refused"),
       new RunOptions.Opt("ro", null, "PATH", true, "also bind PATH read-only (e.g. a hidden file you want to read)"),
       new RunOptions.Opt("rw", null, "PATH", true, "also bind PATH writable, straight to the host"),
-      new RunOptions.Opt("hide", null, "PATH", true, "show PATH as absent (empty), beside the built-in secrets list"),
+      new RunOptions.Opt("hide", null, "PATH", true, "show PATH as absent, beside the built-in secrets list"),
       new RunOptions.Opt("write-through", null, "PATH", true, "a cache under $HOME written straight to the host (when it exists)"),
       new RunOptions.Opt("env-deny", null, "NAME", true, "drop environment variables matching NAME (* matches anything)"),
       new RunOptions.Opt("new", null, null, false, "start a separate sandbox even when the project's sandbox runs (not joined by later shells)"),
@@ -55,7 +58,9 @@ final class ShellCommand {
       return 0;
     }
     Map<String, String> env = System.getenv();
+    dev.jbox.Trace.mark("parsed");
     ShellProject project = ShellProject.find(o.value("project"), env);
+    dev.jbox.Trace.mark("shell-project");
     ShellSettings settings = project.settings();
     for (String k : ShellSettings.LIST_KEYS) for (String v : o.all(k)) settings.add(k, v, "--" + k);
     for (String k : ShellSettings.VALUE_KEYS) if (o.value(k) != null) settings.set(k, o.value(k), "--" + k);
@@ -73,50 +78,68 @@ final class ShellCommand {
       return 0;
     }
     if (o.flag("reset")) {
-      Path lock = ShellSandboxes.lockFile(dev.jbox.sandboxes.SandboxStore.open(env, null).root(), project.id());
-      if (ShellSandboxes.running(lock) != null) throw new JboxException("shell --reset: the project's sandbox is running: exit it first");
+      SandboxStore store = SandboxStore.open(env, null);
+      if (ShellSandboxes.running(store, project.id()) != null) throw new JboxException("shell --reset: the project's sandbox is running: exit it first");
       reset(project, err);
       return 0;
     }
     IdMaps.Caller caller = IdMaps.Caller.current();
-    dev.jbox.sandboxes.SandboxStore state = dev.jbox.sandboxes.SandboxStore.open(env, null);
-    Path rootDir = state.root().resolve("shell-root");
+    SandboxStore store = SandboxStore.open(env, null);
+    Path rootDir = store.root().resolve("shell-root");
     boolean tty = System.console() != null;
     String id = SandboxBuilder.newId();
-    DevShell.Request req = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(),
-        project.upper(), project.work(), rootDir, o.command, o.flag("root"), tty, true, project.name(), null, null);
     DevShell shell = new DevShell(ConfigLoader.load(env), caller, env);
-    Path lock = null;
-    if (!o.flag("new")) {
+    dev.jbox.Trace.mark("shell-config");
+    boolean joinable = !o.flag("new");
+    // held until this JVM exits (the helper takes the new sandbox's own lock once it has the
+    // plan): a second shell started at the same moment finds this one's record and waits for it
+    ShellSandboxes.lockProject(store, project.id());
+    if (joinable) {
       // one sandbox per project: a second shell joins the running one (helpers/exec.c)
-      lock = ShellSandboxes.lockFile(state.root(), project.id());
-      MonitorState running = ShellSandboxes.running(lock);
-      if (running != null) {
+      Sandbox running = ShellSandboxes.running(store, project.id());
+      MonitorState st = running == null ? null : running.monitorState();
+      if (st != null) {
         for (String k : POLICY) {
           if (o.values.containsKey(k)) throw new JboxException("shell: the project's sandbox runs with its own policy and --" + k + " cannot change it: add --new for a separate sandbox");
         }
-        PlanChannel.send(shell.joinPlan(req), List.of(new PlanWriter.Extra(PlanWriter.T_EXEC, running.pid() + " " + running.pidStart())));
+        DevShell.Request join = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(),
+            project.upper(), project.work(), rootDir, o.command, o.flag("root"), tty, true, running.label(), null, null);
+        PlanChannel.send(shell.joinPlan(join), List.of(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart())));
         return 0;
       }
     }
+    dev.jbox.Trace.mark("shell-looked-up");
+    List<Sandbox> others = ShellSandboxes.removeEnded(store, project.id(), err);
+    String name = ShellSandboxes.freeName(others, project.name(), id);
+    dev.jbox.Trace.mark("shell-named");
+    DevShell.Request req = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(),
+        project.upper(), project.work(), rootDir, o.command, o.flag("root"), tty, true, name, null, null);
     ShellSettings.Item image = settings.value("image");
+    dev.jbox.sandboxes.RunImage.Resolved img = null;
     if (image != null) {
-      // pulled when missing, as jbox run does; the session's upper layer lives in the runtime dir
-      dev.jbox.sandboxes.RunImage.Resolved img = dev.jbox.sandboxes.RunImage.resolve(image.value(), "missing", caller, out, err, Prompts.shortNames());
+      // pulled when missing, as jbox run does; the session's upper layer is removed when it ends
+      img = dev.jbox.sandboxes.RunImage.resolve(image.value(), "missing", caller, out, err, Prompts.shortNames());
       req = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(), project.upper(), project.work(),
-          rootDir, o.command, o.flag("root"), tty, true, project.name(), img.spec(),
-          ShellSandboxes.dir(state.root()).resolve(project.id() + "-" + id.substring(0, 12)));
+          rootDir, o.command, o.flag("root"), tty, true, name, img.spec(),
+          ShellSandboxes.imageDir(store, project.id(), id));
     }
-    Path files = state.root().resolve("files");
+    Path files = store.root().resolve("files");
     // every check first (the plan's building writes the /etc files last), then the directories
     String[] firewall = shell.firewall(settings);
-    Plan plan = shell.build(req, id, files, lock);
+    Plan plan = shell.build(req, id, files, ShellSandboxes.lockFile(store, id));
+    dev.jbox.Trace.mark("planned");
     List<PlanWriter.Extra> extras = firewall == null ? List.of() : List.of(new PlanWriter.Extra(PlanWriter.T_NFT, firewall[0] + "\0" + firewall[1]));
+    Sandbox recorded = null;
     try {
-      project.prepare(state.root());
-      if (lock != null) ShellSandboxes.describe(state.root(), project.id(), project.name(), project.dir());
+      project.prepare(store.root());
+      SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.SHELL, img == null ? "(host)" : img.spec().name(),
+          img == null ? null : img.spec().id(), null, null, plan, false, null, null);
+      recorded = ShellSandboxes.record(store, ShellSandboxes.withNetwork(r, settings.value("network").value()), project.id(),
+          project.dir(), joinable);
+      dev.jbox.Trace.mark("recorded");
       PlanChannel.send(plan, extras);
     } catch (RuntimeException e) {
+      if (recorded != null) store.forgetRuntime(recorded);
       ShellProject.removeQuietly(files.resolve(id));
       if (req.imageDir() != null) for (String d : List.of("upper", "work", "merged", "")) req.imageDir().resolve(d).toFile().delete();
       throw e;

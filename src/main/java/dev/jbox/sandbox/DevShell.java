@@ -20,8 +20,9 @@ import java.util.Set;
 /**
  * The dev shell's policy as a {@link Plan} (ARCHITECTURE.md §6: policy, not new mechanism): the
  * host's root bound read-only, the project bound read-write at its real path, $HOME as an overlay
- * with a per-project upper layer, write-through binds for package caches, hidden paths as empty
- * mounts, the caller's own uid and gid inside (keep-id), private /tmp, /proc, /dev, ipc and uts.
+ * with a per-project upper layer, write-through binds for package caches, hidden paths absent
+ * (whiteouts of a {@link DenyLayer}) or, where that cannot be, masked by empty mounts, the
+ * caller's own uid and gid inside (keep-id), private /tmp, /proc, /dev, ipc and uts.
  */
 public final class DevShell {
   /** What one {@code jbox shell} asks for, after the project and its directories are known. */
@@ -84,17 +85,28 @@ public final class DevShell {
     }
     user.add(MountOp.of("tmpfs", "/tmp", "nosuid,nodev|mode=1777"));
     user.add(MountOp.of("tmpfs", "/var/tmp", "nosuid,nodev|mode=1777"));
-    // $HOME: reads see the real files, writes land in the project's own upper layer
-    user.add(MountOp.of("overlay", home,
-        "|lowerdir=" + home + ",upperdir=" + r.upper() + ",workdir=" + r.work() + ",userxattr"));
+    List<Path> writeThrough = new ArrayList<>();
     for (String w : s.strings("write-through")) {
       Path p = path(w, r, "write-through");
-      if (p.toFile().isDirectory()) user.add(new MountOp("bind", p.toString(), p.toString(), "rec"));
+      if (p.toFile().isDirectory()) writeThrough.add(p);
     }
-    for (String w : s.strings("rw")) {
-      Path p = existing(w, r, "rw");
-      user.add(new MountOp("bind", p.toString(), p.toString(), "rec"));
-    }
+    List<Path> rw = new ArrayList<>();
+    for (String w : s.strings("rw")) rw.add(existing(w, r, "rw"));
+    List<Path> ro = new ArrayList<>();
+    for (String o : s.strings("ro")) ro.add(existing(o, r, "ro"));
+    List<Path> hidden = new ArrayList<>();
+    for (String h : s.strings("hide")) hidden.add(path(h, r, "hide"));
+    // hidden paths in $HOME are whiteouts of a lower layer above it (absent, not empty); the rest
+    // (and all of them where the kernel makes no unprivileged whiteout) are masked below
+    List<Path> boundOver = new ArrayList<>(writeThrough);
+    boundOver.addAll(rw);
+    boundOver.add(r.project());
+    DenyLayer.Result deny = DenyLayer.build(r.rootDir().resolveSibling("shell-deny"), r.home(), hidden, boundOver, ro);
+    // $HOME: reads see the real files, writes land in the project's own upper layer
+    user.add(MountOp.of("overlay", home, "|lowerdir=" + (deny.dir() == null ? "" : deny.dir() + ":") + home
+        + ",upperdir=" + r.upper() + ",workdir=" + r.work() + ",userxattr"));
+    for (Path p : writeThrough) user.add(new MountOp("bind", p.toString(), p.toString(), "rec"));
+    for (Path p : rw) user.add(new MountOp("bind", p.toString(), p.toString(), "rec"));
     String project = r.project().toString();
     user.add(new MountOp("bind", project, project, "rec"));
     // a build must not plant a hook (or a core.hooksPath) that runs outside the sandbox later
@@ -106,11 +118,8 @@ public final class DevShell {
       // (after the home overlay and the project, which could contain it)
       user.add(MountOp.of("tmpfs", clean(runtime), "nosuid,nodev|mode=700,uid=" + uid + ",gid=" + gid));
     }
-    for (String h : s.strings("hide")) user.add(MountOp.of("mask", path(h, r, "hide").toString(), ""));
-    for (String o : s.strings("ro")) {
-      Path p = existing(o, r, "ro");
-      user.add(new MountOp("bind", p.toString(), p.toString(), "rec,ro"));
-    }
+    for (Path h : deny.masked()) user.add(MountOp.of("mask", h.toString(), ""));
+    for (Path p : ro) user.add(new MountOp("bind", p.toString(), p.toString(), "rec,ro"));
     List<MountOp> mounts = new ArrayList<>();
     Set<Plan.Flag> flags = EnumSet.of(Plan.Flag.SECCOMP, Plan.Flag.NO_NEW_PRIVS, Plan.Flag.INIT, Plan.Flag.LOOPBACK);
     String rootfs = r.rootDir().toString();

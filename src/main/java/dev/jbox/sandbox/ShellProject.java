@@ -12,10 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -87,13 +84,9 @@ public final class ShellProject {
 
   /** The first 16 hex digits of the SHA-256 of the project's path. */
   static String projectId(Path dir) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(dir.toString().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.jbox.Sha256.hexPrefix(dir.toString().getBytes(StandardCharsets.UTF_8), 8);
   }
+
 
   private static Path real(Path p, String what) {
     try {

@@ -54,7 +54,9 @@ public record SandboxRecord(
    */
   public enum Kind {
     /** {@code jbox run} (foreground or -d), {@code jbox create}. */
-    RUN;
+    RUN,
+    /** {@code jbox shell}: a project's sandbox (see ShellSandboxes), foreground, not started again. */
+    SHELL;
 
     /** The word ps and inspect show. */
     public String word() {

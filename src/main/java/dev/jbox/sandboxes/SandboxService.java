@@ -313,6 +313,9 @@ public final class SandboxService {
   public void start(String ref, boolean attach, String detachKeys) {
     Sandbox s = store.find(ref);
     byte[] plan = s.record().planBytes();
+    if (s.record().kind() == SandboxRecord.Kind.SHELL) {
+      throw new JboxException("start: sandbox " + s.label() + " is a jbox shell, which is not started again: run jbox shell in its project");
+    }
     if (plan == null) {
       String why = s.record().rm() ? "was run with --rm" : "was created by an older jbox";
       throw new JboxException("start: sandbox " + s.label() + " " + why + " and cannot be started again");
@@ -719,6 +722,9 @@ public final class SandboxService {
    */
   public Logs logs(String ref) {
     Sandbox s = store.find(ref);
+    if (s.record().kind() == SandboxRecord.Kind.SHELL) {
+      throw new JboxException("logs: sandbox " + s.label() + " is a jbox shell: its output goes to the terminal it runs in and is not kept");
+    }
     if (!s.detached()) {
       throw new JboxException("logs: sandbox " + s.label() + " was run in the foreground: its output went to the terminal and was not kept"
           + " (the output of a jbox start is)");

@@ -224,6 +224,14 @@ public final class SandboxStore {
 
   // --- finding --------------------------------------------------------------------------------
 
+  /** By creation time (a class, not a lambda: jbox shell lists sandboxes on its start-up path). */
+  private static final Comparator<Sandbox> OLDEST_FIRST = new Comparator<Sandbox>() {
+    @Override
+    public int compare(Sandbox a, Sandbox b) {
+      return Long.compare(a.record().created(), b.record().created());
+    }
+  };
+
   /** Every sandbox with a readable record, of every kind, oldest first. */
   public List<Sandbox> list() {
     Map<String, Sandbox> byId = new LinkedHashMap<>();
@@ -237,7 +245,7 @@ public final class SandboxStore {
       if (s != null) byId.put(s.id(), s);
     }
     List<Sandbox> out = new ArrayList<>(byId.values());
-    out.sort(Comparator.comparingLong(s -> s.record().created()));
+    out.sort(OLDEST_FIRST);
     return out;
   }
 

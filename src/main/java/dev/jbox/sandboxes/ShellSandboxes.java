@@ -1,71 +1,101 @@
 package dev.jbox.sandboxes;
 
 import dev.jbox.JboxException;
-import dev.jbox.json.Json;
-import java.io.File;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The running project sandboxes of {@code jbox shell}, one per project, in {@code
- * $XDG_RUNTIME_DIR/jbox/shells/}: {@code ID.state} is the foreground monitor's lock and state
- * file (helpers/PROTOCOL.md, tag 25: OFD-locked while the sandbox lives, its pid 1 recorded once
- * it runs) and {@code ID.json} names the project. Everything that records or lists shell
- * sandboxes is here, so it can move into the one typed sandbox record as a kind "shell".
+ * The sandboxes of {@code jbox shell}: records of kind {@link SandboxRecord.Kind#SHELL} in the
+ * runtime directory like any other ({@code $XDG_RUNTIME_DIR/jbox/<id>/config.json}, the foreground
+ * monitor's lock and state file {@code fgstate} beside it), so ps, inspect, exec, ns, top, stop,
+ * kill, wait and rm reach them by name or id. What is the shell's own:
+ *
+ * <ul>
+ *   <li>{@code <id>/project}: the project's id (first line) and directory (second line).
+ *   <li>{@code projects/<project id>}: a symlink whose target is the id of the project's sandbox
+ *       (a bare 64-digit id, not a path): "one sandbox per project" follows it, and so can the
+ *       launcher's C code with one readlink, then {@code <id>/fgstate} (locked while it runs, its
+ *       pid 1 recorded in it) and {@code <id>/config.json}. A link to a sandbox that ended or is
+ *       gone is stale: the next shell of the project replaces it.
+ *   <li>{@code projects/<project id>.lock}: held (a POSIX lock) by a {@code jbox shell} while it
+ *       looks for the project's sandbox and records a new one, so two shells started at once in
+ *       one project make one sandbox.
+ * </ul>
+ *
+ * A shell sandbox's record stays when it ends ({@code ps -a} shows its exit, {@code rm} removes
+ * it) until the project's next shell starts, which removes the project's ended ones first.
  */
 public final class ShellSandboxes {
+  /** How long a project's sandbox that is recorded but not yet running is waited for. */
+  static final long START_WAIT_MS = 10_000;
+
   private ShellSandboxes() {}
 
-  /** A running project sandbox. */
-  public record Entry(String projectId, String name, String project, long created, MonitorState state) {}
-
-  /** The directory of the records (created 0700); --image sessions keep their upper layer here too. */
-  public static Path dir(Path stateRoot) {
-    Path d = stateRoot.resolve("shells");
+  /** The directory of the project links (created 0700). */
+  static Path projectsDir(SandboxStore store) {
+    Path d = store.root().resolve("projects");
     SandboxStore.mkPrivate(d, dev.jbox.sandbox.idmap.ProcStatus.uidGid()[0]);
     return d;
   }
 
-  /** The lock and state file of the project's sandbox (the directory is created). */
-  public static Path lockFile(Path stateRoot, String projectId) {
-    return dir(stateRoot).resolve(projectId + ".state");
+  /** The link naming the project's sandbox. */
+  public static Path link(SandboxStore store, String projectId) {
+    return projectsDir(store).resolve(projectId);
   }
 
-  /** Records which project the sandbox is, for ps. */
-  public static void describe(Path stateRoot, String projectId, String name, Path project) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("name", name);
-    m.put("project", project.toString());
-    m.put("created", System.currentTimeMillis());
+  /** The lock and state file a new shell sandbox's plan names (LOCKFILE): {@link Sandbox#lockFile()} of its record. */
+  public static Path lockFile(SandboxStore store, String id) {
+    return store.runtimeDir(id).resolve("fgstate");
+  }
+
+  /** Takes the project's lock (released by close, or when this JVM exits before the helper runs the plan). */
+  public static Sandbox.Lock lockProject(SandboxStore store, String projectId) {
     try {
-      Path f = dir(stateRoot).resolve(projectId + ".json");
-      Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
-      Files.writeString(tmp, Json.write(m), StandardCharsets.UTF_8);
-      Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      FileChannel ch = FileChannel.open(projectsDir(store).resolve(projectId + ".lock"), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      return new Sandbox.Lock(ch, ch.lock());
     } catch (IOException e) {
-      throw new JboxException("shell: record the sandbox: " + e.getMessage());
+      throw new JboxException("shell: lock the project's sandbox: " + e.getMessage());
     }
   }
 
   /**
-   * The state of the sandbox whose lock file this is, when it runs (its lock held and its pid 1
-   * recorded and alive); else null. A sandbox still starting (locked, nothing recorded yet) is
-   * waited for up to 2 s.
+   * The project's running sandbox, or null. One that is recorded but not running yet (its jbox
+   * has sent the plan, the helper is setting it up) is waited for; one that stays so for {@value
+   * #START_WAIT_MS} ms was never started (its jbox was killed first) and counts as none, unless
+   * its lock is held (a helper that is stuck setting it up: an error).
    */
-  public static MonitorState running(Path lockFile) {
-    for (int i = 0; i < 200; i++) {
-      if (!held(lockFile)) return null;
-      MonitorState s = read(lockFile);
-      if (s != null && s.status().equals("running") && s.pid() > 0) {
-        return Procfs.startTime(s.pid()) == s.pidStart() ? s : null;
+  public static Sandbox running(SandboxStore store, String projectId) {
+    Sandbox s = linked(store, projectId);
+    if (s == null) return null;
+    long deadline = System.nanoTime() + START_WAIT_MS * 1_000_000;
+    int free = 0;
+    while (true) {
+      Status st = s.status();
+      if (st.running()) return s.pid() != null ? s : null;
+      if (st.kind() != Status.Kind.CREATED || store.get(s.id()) == null) return null;
+      // the helper creates the lock file when it takes the lock: there and free (seen a few times
+      // over, past the moment between its open and its lock), its setup failed
+      if (Files.exists(s.lockFile()) && !ContainerLock.heldFile(s.lockFile())) {
+        if (++free >= 5) return null;
+      } else {
+        free = 0;
       }
-      if (s != null && !s.status().equals("running")) return null;
+      if (System.nanoTime() > deadline) {
+        if (ContainerLock.heldFile(s.lockFile())) {
+          throw new JboxException("shell: the project's sandbox " + s.label() + " is starting or stuck (`" + s.lockFile()
+              + "` is locked and records no pid)");
+        }
+        return null;
+      }
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
@@ -73,43 +103,124 @@ public final class ShellSandboxes {
         return null;
       }
     }
-    throw new JboxException("shell: the project's sandbox is starting or stuck (`" + lockFile + "` is locked and records no pid)");
   }
 
-  /** Every running project sandbox. */
-  public static List<Entry> list(Path stateRoot) {
-    List<Entry> out = new ArrayList<>();
-    File[] files = stateRoot.resolve("shells").toFile().listFiles();
-    if (files == null) return out;
-    for (File f : files) {
-      String n = f.getName();
-      if (!n.endsWith(".state")) continue;
-      String id = n.substring(0, n.length() - 6);
-      MonitorState s = held(f.toPath()) ? read(f.toPath()) : null;
-      if (s == null || !s.status().equals("running") || Procfs.startTime(s.pid()) != s.pidStart()) continue;
-      Map<String, Object> d;
-      try {
-        d = Json.parseObject(Files.readString(f.toPath().resolveSibling(id + ".json"), StandardCharsets.UTF_8));
-      } catch (IOException | RuntimeException e) {
-        d = Map.of();
-      }
-      out.add(new Entry(id, String.valueOf(d.getOrDefault("name", id)), String.valueOf(d.getOrDefault("project", "")),
-          d.get("created") instanceof Number c ? c.longValue() : s.started(), s));
-    }
-    return out;
-  }
-
-  private static MonitorState read(Path lockFile) {
+  /** The sandbox the project's link names, whatever its state, or null. */
+  static Sandbox linked(SandboxStore store, String projectId) {
+    String id;
     try {
-      String text = Files.readString(lockFile, StandardCharsets.UTF_8);
-      return text.isBlank() ? null : MonitorState.of(Json.parseObject(text));
+      id = Files.readSymbolicLink(link(store, projectId)).toString();
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException | UnsupportedOperationException e) {
+      return null; // not a link: replaced by the next shell
+    }
+    return store.get(id);
+  }
+
+  /**
+   * Records a new shell sandbox (under the project's lock): its record, its project file, and
+   * for the project's joinable sandbox (not {@code --new}) the project's link to it.
+   */
+  public static Sandbox record(SandboxStore store, SandboxRecord r, String projectId, Path projectDir, boolean joinable) {
+    Sandbox s = store.create(r);
+    try {
+      Path f = s.runtimeDir().resolve("project");
+      Files.writeString(f, projectId + "\n" + projectDir + "\n", StandardCharsets.UTF_8);
+      if (joinable) {
+        Path link = link(store, projectId);
+        Path tmp = link.resolveSibling(projectId + ".new");
+        Files.deleteIfExists(tmp);
+        Files.createSymbolicLink(tmp, Path.of(r.id()));
+        Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE);
+      }
+      return s;
     } catch (IOException | RuntimeException e) {
+      store.forgetRuntime(s);
+      throw new JboxException("shell: record the sandbox: " + e.getMessage());
+    }
+  }
+
+  /** The project of a shell sandbox: {id, directory}, or null. */
+  public static String[] project(Sandbox s) {
+    try {
+      String[] l = Files.readString(s.runtimeDir().resolve("project"), StandardCharsets.UTF_8).split("\n");
+      return l.length >= 2 ? new String[] {l[0], l[1]} : null;
+    } catch (IOException e) {
       return null;
     }
   }
 
-  /** The lock probe of ContainerLock: a POSIX lock conflicts with the monitor's OFD lock. */
-  static boolean held(Path lockFile) {
-    return ContainerLock.heldFile(lockFile);
+  /**
+   * Whether a shell sandbox is over: exited, or never ran (its setup failed: the lock file is
+   * there and free; or its jbox was killed before it sent the plan: no lock file a minute on).
+   */
+  static boolean ended(Sandbox s) {
+    Status st = s.status();
+    if (st.running() || s.monitorAlive()) return false;
+    if (st.kind() == Status.Kind.EXITED) return true;
+    return Files.exists(s.lockFile()) || System.currentTimeMillis() - s.record().created() > 60_000;
+  }
+
+  /**
+   * Removes the project's ended shell sandboxes (under the project's lock, before a new one is
+   * recorded), so a project keeps at most its last one's record; a failure is a warning.
+   * Returns every other sandbox.
+   */
+  public static List<Sandbox> removeEnded(SandboxStore store, String projectId, java.io.PrintStream err) {
+    List<Sandbox> rest = new ArrayList<>();
+    for (Sandbox s : store.list()) {
+      String[] p = s.record().kind() == SandboxRecord.Kind.SHELL ? project(s) : null;
+      if (p == null || !p[0].equals(projectId) || !ended(s)) {
+        rest.add(s);
+        continue;
+      }
+      try {
+        store.removeRuntime(s);
+      } catch (JboxException e) {
+        err.println("jbox: warning: " + e.getMessage());
+        rest.add(s);
+      }
+    }
+    Path link = projectsDir(store).resolve(projectId);
+    if (Files.isSymbolicLink(link) && linked(store, projectId) == null) {
+      try {
+        Files.deleteIfExists(link);
+      } catch (IOException e) {
+        // replaced below anyway
+      }
+    }
+    return rest;
+  }
+
+
+  /** Where an {@code --image} session keeps its upper layer ({@code shells/<project id>-<short id>}), removed when it ends (CLEANUP). */
+  public static Path imageDir(SandboxStore store, String projectId, String id) {
+    Path d = store.root().resolve("shells");
+    SandboxStore.mkPrivate(d, dev.jbox.sandbox.idmap.ProcStatus.uidGid()[0]);
+    return d.resolve(projectId + "-" + id.substring(0, 12));
+  }
+
+  /**
+   * The name of a new shell sandbox: the project directory's (sanitised), or {@code shell-NAME}
+   * where that is not a valid sandbox name, with {@code -} and 6 digits of the id when another
+   * sandbox has it.
+   */
+  public static String freeName(List<Sandbox> others, String base, String id) {
+    String name = base;
+    try {
+      SandboxStore.validName(name);
+    } catch (JboxException e) {
+      name = "shell-" + (base.length() > 100 ? base.substring(0, 100) : base);
+    }
+    for (Sandbox s : others) if (name.equals(s.name())) return name + "-" + id.substring(0, 6);
+    return name;
+  }
+
+  /** The record with the network the shell's policy chose (pasta or none). */
+  public static SandboxRecord withNetwork(SandboxRecord r, String network) {
+    return new SandboxRecord(r.id(), r.name(), r.kind(), r.image(), r.imageId(), r.rootfs(), r.command(), r.created(), r.rm(),
+        r.hostname(), network, r.ports(), r.mounts(), r.stopSignal(), r.overlay(), r.namespaces(), r.process(), r.plan(),
+        r.etcFiles());
   }
 }

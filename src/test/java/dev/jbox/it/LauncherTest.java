@@ -108,13 +108,52 @@ class LauncherTest {
     assertTrue(r.err().startsWith("jbox: ") && r.err().contains("JAVA_HOME") && r.err().lines().count() == 1, r.toString());
   }
 
-  @Test
-  void theCdsArchive_holdsEveryJboxClassOfTheRunPath() throws Exception {
+  private static String cdsOutput;
+
+  /** scripts/cds on the installed layout's jar, once; its output. */
+  static synchronized String cds() throws Exception {
+    if (cdsOutput != null) return cdsOutput;
     Process cds = new ProcessBuilder(Jbox.source().resolve("scripts/cds").toString(), lib.resolve("jbox.jar").toString())
         .redirectErrorStream(true).start();
     String out = new String(cds.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, cds.waitFor(), out);
     assertTrue(Files.size(lib.resolve("jbox.jsa")) > 0, "no archive: " + out);
+    cdsOutput = out;
+    return out;
+  }
+
+  @Test
+  void theRunArchive_holdsEveryJboxClassOfTheShellPath() throws Exception {
+    cds();
+    Path home = Files.createDirectories(tmp.resolve("shell-home"));
+    Files.createDirectories(home.resolve(".ssh"));
+    Path project = Files.createDirectories(home.resolve("src/p"));
+    Path xdg = Files.createDirectories(tmp.resolve("shell-xdg"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    Map<String, String> env = Map.of("HOME", home.toString(), "XDG_RUNTIME_DIR", xdg.toString(),
+        "XDG_DATA_HOME", home.resolve(".local/share").toString());
+    Path log = tmp.resolve("shell-classes.log");
+    Map<String, String> traced = new java.util.HashMap<>(env);
+    traced.put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
+    try {
+      Jbox.Result r = run(traced, "shell", "--project", project.toString(), "--", "sh", "-c", "test -e ~/.ssh || echo absent");
+      assertEquals(0, r.code(), r.toString());
+      assertEquals("absent\n", r.out(), r.toString());
+    } finally {
+      run(env, "shell", "--project", project.toString(), "--reset"); // the layer's work dir belongs to a subordinate id
+    }
+    List<String> lines = Files.readAllLines(log);
+    assertTrue(lines.stream().anyMatch(l -> l.contains("dev.jbox.cli.ShellCommand") && l.contains("shared objects file")),
+        "the run archive is not used: " + lines.stream().filter(l -> l.contains("dev.jbox.")).toList());
+    // (except JNA's: the deny layer's mknod; a Library interface and its proxy cannot be archived)
+    assertEquals(List.of(), lines.stream().filter(l -> l.contains(" dev.jbox.") && !l.contains("shared objects file")
+        && !l.contains("$$Lambda$") && !l.contains("dev.jbox.sys.FsCalls$C ") && !l.contains("__dynamic_proxy__")).toList(),
+        "jbox classes read from the jar on the shell path (extend dev.jbox.cli.CdsTraining)");
+  }
+
+  @Test
+  void theCdsArchive_holdsEveryJboxClassOfTheRunPath() throws Exception {
+    String out = cds();
     Path log = tmp.resolve("classes.log");
     Jbox.Result r = run(Map.of("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + log),
         "run", "--rm", "--network=none", "-e", "A=1", "-v", tmp + ":/x:ro", "--rootfs", rootfs.toString(), "true");

@@ -169,6 +169,47 @@ public class ShellTest {
   }
 
   @Test
+  void deniedPaths_absentNotEmpty_writesThereStayInTheSandboxesLayer() throws Exception {
+    Files.createDirectories(home.resolve(".config/gcloud"));
+    Files.writeString(home.resolve(".config/gcloud/credentials.db"), "CLOUD SECRET\n");
+    Files.createDirectories(home.resolve(".config/other"));
+    Files.writeString(home.resolve(".config/other/x"), "visible\n");
+    Files.setPosixFilePermissions(home.resolve(".config"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Files.writeString(home.resolve(".ssh/known_hosts"), "host key\n");
+    var r = sh("test -e ~/.ssh || echo ssh-absent; test -e ~/.netrc || echo netrc-absent; "
+        + "test -e ~/.config/gcloud || echo gcloud-absent; ls ~/.ssh 2>&1; cat ~/.ssh/id_ed25519 2>&1; "
+        + "echo listing; ls -A ~; echo end; cat ~/.config/other/x; stat -c %a ~/.config; "
+        + "mkdir ~/.ssh && echo mine > ~/.ssh/id_new && cat ~/.ssh/id_new && ls -A ~/.ssh");
+    assertEquals(0, r.code(), r.toString());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.containsAll(List.of("ssh-absent", "netrc-absent", "gcloud-absent")), "absent, not empty: " + r);
+    assertTrue(lines.contains("ls: cannot access '" + home.resolve(".ssh") + "': No such file or directory"), r.toString());
+    assertTrue(lines.contains("cat: " + home.resolve(".ssh/id_ed25519") + ": No such file or directory"), r.toString());
+    List<String> listing = lines.subList(lines.indexOf("listing") + 1, lines.indexOf("end"));
+    assertFalse(listing.contains(".ssh") || listing.contains(".netrc"), "not listed in $HOME: " + listing);
+    assertTrue(listing.contains(".bashrc") && listing.contains(".config"), listing.toString());
+    assertTrue(lines.contains("visible"), "the rest of ~/.config is there: " + r);
+    assertTrue(lines.contains("700"), "a directory above a hidden path keeps its mode: " + r);
+    assertEquals(List.of("mine", "id_new"), lines.subList(lines.size() - 2, lines.size()), "a denied path made inside is the sandbox's own: " + r);
+    try (Stream<Path> ssh = Files.list(home.resolve(".ssh"))) {
+      assertEquals(List.of("id_ed25519", "known_hosts"), ssh.map(p -> p.getFileName().toString()).sorted().toList(), "the host's ~/.ssh is untouched");
+    }
+    assertEquals("PRIVATE KEY\n", Files.readString(home.resolve(".ssh/id_ed25519")));
+
+    var again = sh("cat ~/.ssh/id_new; ls -A ~/.ssh");
+    assertEquals("mine\nid_new\n", again.out(), "kept in the project's layer, the host's keys still absent: " + again);
+    var diff = shell(project, null, "--diff");
+    assertEquals(0, diff.code(), diff.toString());
+    assertTrue(diff.out().lines().toList().contains("A " + home.resolve(".ssh/id_new")), diff.toString());
+    assertFalse(diff.out().contains(".netrc") || diff.out().contains("gcloud") || diff.out().contains(".mozilla"),
+        "the deny list's whiteouts are not the sandbox's changes: " + diff);
+
+    var ro = sh("cat ~/.ssh/known_hosts; cat ~/.ssh/id_ed25519 2>&1", "--new", "--ro", "~/.ssh/known_hosts");
+    assertTrue(ro.out().startsWith("host key\n") && !ro.out().contains("PRIVATE"), "--ro shows one hidden file again: " + ro);
+  }
+
+
+  @Test
   void gitHooksAndConfig_readOnly_restOfProjectWritable() throws Exception {
     var r = sh("touch .git/hooks/pre-commit 2>&1; echo x >> .git/config 2>&1; echo ok > .git/other && echo wrote");
     assertTrue(r.out().contains("cannot touch '.git/hooks/pre-commit': Read-only file system"), r.toString());
@@ -428,7 +469,7 @@ public class ShellTest {
       assertFalse(other.out().contains(firstNs.get(0)), "--new: a pid namespace of its own: " + other);
 
       var ps = Jbox.run(List.of("ps"), env());
-      assertTrue(ps.out().lines().anyMatch(l -> l.endsWith(" app") && l.contains("jbox shell") && l.contains("Up")), ps.toString());
+      assertTrue(ps.out().lines().anyMatch(l -> l.endsWith(" app") && l.contains("(host)") && l.contains("Up")), ps.toString());
 
       var reset = shell(project, null, "--reset");
       assertEquals(125, reset.code(), "--reset refuses while the sandbox runs: " + reset);
@@ -441,9 +482,131 @@ public class ShellTest {
     assertEquals(128 + 15, first.exitValue(), "the first shell's status: its command's (SIGTERM)");
     assertEquals(List.of(), Lifetimes.withCmdline("sleep " + marker));
     var ps = Jbox.run(List.of("ps"), env());
-    assertFalse(ps.out().contains("jbox shell"), "gone from ps: " + ps);
+    assertFalse(ps.out().contains("(host)"), "gone from ps: " + ps);
     var after = sh("readlink /proc/self/ns/pid");
     assertEquals(0, after.code(), after.toString());
+  }
+
+  /** A shell started in the background: {@code sh -c 'SCRIPT; exec sleep MARKER'}, waited for until the sleep runs. */
+  Process background(String marker, String script, String... options) throws Exception {
+    List<String> args = new ArrayList<>(List.of("shell"));
+    args.addAll(List.of(options));
+    args.addAll(List.of("--", "sh", "-c", script + "; exec sleep " + marker));
+    ProcessBuilder pb = Jbox.builder(args);
+    pb.directory(project.toFile());
+    pb.environment().putAll(env());
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process p = pb.start();
+    for (int i = 0; i < 200 && Lifetimes.withCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(50);
+    assertFalse(Lifetimes.withCmdline("sleep " + marker).isEmpty(), "the shell started");
+    return p;
+  }
+
+  Jbox.Result jbox(String... args) {
+    return Jbox.run(List.of(args), env());
+  }
+
+  static String projectId(Path dir) throws Exception {
+    byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(dir.toRealPath().toString().getBytes(StandardCharsets.UTF_8));
+    return java.util.HexFormat.of().formatHex(d, 0, 8);
+  }
+
+  @SuppressWarnings("unchecked")
+  Map<String, Object> psEntry(String name) {
+    var ps = jbox("ps", "-a", "--format", "json");
+    assertEquals(0, ps.code(), ps.toString());
+    for (Object o : (List<Object>) dev.jbox.json.Json.parse(ps.out())) {
+      Map<String, Object> m = (Map<String, Object>) o;
+      if (((List<Object>) m.get("Names")).contains(name)) return m;
+    }
+    return null;
+  }
+
+  @Test
+  void shellSandbox_isAKindShellRecord_everyLifecycleVerbReachesIt_byNameOrId() throws Exception {
+    String marker = "6" + System.nanoTime() % 100000;
+    Process first = background(marker, "true");
+    String id;
+    try {
+      Map<String, Object> e = psEntry("app");
+      assertTrue(e != null && "shell".equals(e.get("Kind")) && "running".equals(e.get("State")), "ps lists it as kind shell: " + e);
+      id = (String) e.get("Id");
+      String shortId = id.substring(0, 12);
+      Path runtime = tmp.resolve("xdg/jbox");
+      assertEquals(id, Files.readSymbolicLink(runtime.resolve("projects").resolve(projectId(project))).toString(),
+          "the project's link names the sandbox");
+      assertTrue(Files.isRegularFile(runtime.resolve(id).resolve("config.json")), "the one typed record");
+
+      var inspect = jbox("inspect", "app");
+      assertEquals(0, inspect.code(), inspect.toString());
+      assertTrue(inspect.out().contains("\"Kind\": \"shell\"") && inspect.out().contains("\"Status\": \"running\""), inspect.toString());
+
+      var exec = jbox("exec", shortId, "sh", "-c", "echo $JBOX_SANDBOX; id -u; readlink /proc/1/ns/pid; ps -e -o comm= | grep -c sleep");
+      assertEquals(0, exec.code(), exec.toString());
+      String[] el = exec.out().split("\n");
+      assertEquals("app", el[0], exec.toString());
+      assertEquals(Long.toString(Jbox.currentUid()), el[1], "exec runs as the shell's user: " + exec);
+      assertEquals("1", el[3], "the shell's processes in sight: " + exec);
+
+      var ns = jbox("ns", "--format", "json", "app");
+      assertEquals(0, ns.code(), ns.toString());
+      String pidIno = el[2].replaceAll("\\D", "");
+      assertTrue(ns.out().replace(" ", "").contains("\"type\":\"pid\",\n\"inode\":" + pidIno), "ns shows the sandbox's pid namespace " + pidIno + ": " + ns);
+
+      var top = jbox("top", id);
+      assertEquals(0, top.code(), top.toString());
+      assertTrue(top.out().contains("sleep " + marker), top.toString());
+
+      var logs = jbox("logs", "app");
+      assertEquals(125, logs.code(), logs.toString());
+      assertEquals(1, logs.err().lines().count(), logs.toString());
+      assertTrue(logs.err().contains("jbox shell") && logs.err().contains("terminal"), logs.toString());
+
+      var rm = jbox("rm", "app");
+      assertEquals(125, rm.code(), "rm refuses a running shell: " + rm);
+
+      var kill = jbox("kill", "-s", "TERM", "app");
+      assertEquals(0, kill.code(), kill.toString());
+      var waited = jbox("wait", shortId);
+      assertEquals(0, waited.code(), waited.toString());
+      assertEquals("143", waited.out().strip(), "wait prints the shell's exit code: " + waited);
+      assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+      assertEquals(143, first.exitValue());
+    } finally {
+      for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
+      first.waitFor(20, TimeUnit.SECONDS);
+    }
+    Map<String, Object> ended = psEntry("app");
+    assertTrue(ended != null && "exited".equals(ended.get("State")) && Long.valueOf(143).equals(ended.get("ExitCode")),
+        "ps -a keeps the ended shell with its exit code: " + ended);
+    var rm = jbox("rm", "app");
+    assertEquals(0, rm.code(), rm.toString());
+    assertEquals(null, psEntry("app"), "rm removed it");
+    assertFalse(Files.exists(tmp.resolve("xdg/jbox").resolve(id)), "nothing of it left in the runtime directory");
+
+    // stop: the stop signal, then SIGKILL (an interactive shell ignores SIGTERM)
+    String marker2 = "7" + System.nanoTime() % 100000;
+    Process second = background(marker2, "trap '' TERM; sleep " + marker2 + " & wait", "--new");
+    try {
+      Map<String, Object> e = psEntry("app");
+      assertTrue(e != null && "running".equals(e.get("State")), "--new is listed too: " + e);
+      var stop = jbox("stop", "-t", "1", "app");
+      assertEquals(0, stop.code(), stop.toString());
+      assertTrue(second.waitFor(20, TimeUnit.SECONDS), "stop ended the shell");
+      assertEquals(List.of(), Lifetimes.withCmdline("sleep " + marker2));
+      assertEquals("exited", psEntry("app").get("State"));
+    } finally {
+      for (long pid : Lifetimes.withCmdline("sleep " + marker2)) new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
+      second.waitFor(20, TimeUnit.SECONDS);
+    }
+    // the project's next shell removes its ended ones: a project keeps at most its last record
+    var next = sh("true");
+    assertEquals(0, next.code(), next.toString());
+    var all = jbox("ps", "-a", "--format", "{{.Names}}");
+    assertEquals(List.of("app"), all.out().lines().toList(), "one record of the project: " + all);
+    var rmEnded = jbox("rm", "app");
+    assertEquals(0, rmEnded.code(), rmEnded.toString());
   }
 
   static boolean exists(Stream<Path> s) {
