@@ -3,6 +3,8 @@
  * - T_RMDIR: the caller's own directory of generated /etc files, removed with the caller's ids.
  * - T_CLEANUP (--rm): the sandbox's writable layer, whose files belong to subordinate ids that only
  *   a process in the sandbox's user namespace may delete.
+ * - T_RMVOLUME (--rm, or a sandbox that is not kept): its anonymous volumes' directories, removed
+ *   the same way after T_CLEANUP.
  *
  * A cleaner is forked right after the id maps are written, holding a descriptor of the sandbox's
  * user namespace (which keeps the namespace alive), and waits on a pipe whose write end only the
@@ -144,11 +146,12 @@ void finish_cleaner(void) {
 }
 
 int start_cleaner(struct plan *p, pid_t child) {
-  if (!p->cleanup && !p->rmdir) return 0; /* the monitor alone holds the lock, if any */
+  int userns_work = p->cleanup || p->nrmvolume;
+  if (!userns_work && !p->rmdir) return 0; /* the monitor alone holds the lock, if any */
   char userns[64];
   snprintf(userns, sizeof userns, "/proc/%d/ns/user", child);
   autofd int nsfd = -1;
-  if (p->cleanup && (nsfd = open(userns, O_RDONLY | O_CLOEXEC)) < 0) return fail_errno("open `%s`", userns);
+  if (userns_work && (nsfd = open(userns, O_RDONLY | O_CLOEXEC)) < 0) return fail_errno("open `%s`", userns);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
   pid_t pid = fork();
@@ -176,9 +179,10 @@ int start_cleaner(struct plan *p, pid_t child) {
     while ((r = read(0, &c, 1)) > 0 || (r < 0 && errno == EINTR)) {
     }
     remove_host_dir(p);
-    if (!p->cleanup) _exit(0);
+    if (!userns_work) _exit(0);
     if (setns(1, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) _exit(1);
-    remove_tree(p->cleanup);
+    if (p->cleanup) remove_tree(p->cleanup);
+    for (size_t i = 0; i < p->nrmvolume; i++) remove_tree(p->rmvolume[i]);
     _exit(0);
   }
   close(fds[0]);

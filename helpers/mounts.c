@@ -5,6 +5,7 @@
  * symlink (absolute or relative) therefore resolves inside the rootfs and can never redirect a
  * mount onto the host (the class of CVE-2019-16884 and CVE-2021-30465). */
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -110,12 +111,46 @@ int mount_opts_parse(const char *s, struct mount_opts *o) {
     else if (!strcmp(w, "rec")) o->rec = 1;
     else if (!strcmp(w, "optional")) o->optional = 1;
     else if (!strcmp(w, "nofollow")) o->nofollow = 1;
+    else if (!strcmp(w, "chown")) o->chown = 1;
+    else if (!strcmp(w, "tmpupper")) o->tmpupper = 1;
     else if (!strcmp(w, "nosuid")) o->flags |= MS_NOSUID;
     else if (!strcmp(w, "nodev")) o->flags |= MS_NODEV;
     else if (!strcmp(w, "noexec")) o->flags |= MS_NOEXEC;
     else if (!strcmp(w, "strictatime")) o->flags |= MS_STRICTATIME;
     else if (!strcmp(w, "relatime")) o->flags |= MS_RELATIME;
     else return fail("unknown mount option `%.64s`", w);
+  }
+  return 0;
+}
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+static int chown_errno;
+static char chown_path[256];
+
+static int chown_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+  if (lchown(path, chown_uid, chown_gid) < 0 && !chown_errno) {
+    chown_errno = errno;
+    snprintf(chown_path, sizeof chown_path, "%s", path);
+  }
+  return 0;
+}
+
+/* podman's :U: every bind with the `chown` word gets its tree (not crossing into other mounts,
+ * never following a symlink) owned by the command's uid and gid, as the sandbox maps them. Stage 1
+ * runs it in the new root, as root of the sandbox's user namespace, before it drops to the user:
+ * the host sees the subordinate ids that uid and gid map to. */
+int chown_volumes(const struct plan *p, uid_t uid, gid_t gid) {
+  for (size_t i = 0; i < p->nmounts; i++) {
+    struct mount_opts o;
+    if (strcmp(p->mounts[i].kind, "bind") || mount_opts_parse(p->mounts[i].options, &o) || !o.chown) continue;
+    chown_uid = uid, chown_gid = gid, chown_errno = 0;
+    if (nftw(p->mounts[i].target, chown_one, 32, FTW_PHYS | FTW_MOUNT) < 0)
+      return fail_errno("chown `%s` (:U)", p->mounts[i].target);
+    if (chown_errno) {
+      errno = chown_errno;
+      return fail_errno("chown `%s` to %u:%u (:U)", chown_path, (unsigned)uid, (unsigned)gid);
+    }
   }
   return 0;
 }
@@ -246,6 +281,24 @@ static int op(const struct mount_op *m, const char *rootfs) {
   if (strcmp(k, "proc") && strcmp(k, "sysfs") && strcmp(k, "tmpfs") && strcmp(k, "devpts") &&
       strcmp(k, "mqueue") && strcmp(k, "cgroup2") && strcmp(k, "overlay"))
     return fail("unknown mount kind `%s`", k);
+  /* podman's :O: the overlay's upper and work dirs in a tmpfs of the sandbox's own, mounted
+   * nowhere (fsmount), so what the sandbox writes there goes with its mount namespace */
+  autofd int tmp = -1;
+  char data[sizeof o.data_buf + 128];
+  if (o.tmpupper) {
+    if (strcmp(k, "overlay") || !o.data) return fail("tmpupper is for an overlay with a lowerdir");
+    autofd int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+    if (fs < 0) return fail_errno("tmpfs for the overlay on `%s`", m->target);
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+      return fail_errno("tmpfs for the overlay on `%s`", m->target);
+    tmp = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+    if (tmp < 0) return fail_errno("tmpfs for the overlay on `%s`", m->target);
+    if (mkdirat(tmp, "upper", 0755) < 0 || mkdirat(tmp, "work", 0700) < 0)
+      return fail_errno("upper dir for the overlay on `%s`", m->target);
+    snprintf(data, sizeof data, "%s,upperdir=/proc/self/fd/%d/upper,workdir=/proc/self/fd/%d/work", o.data, tmp, tmp);
+    o.data = data;
+  }
   autofd int fd = resolve(m->target, 1);
   if (fd < 0) return fail_errno("create mount point `%s`", m->target);
   struct stat st;

@@ -20,7 +20,8 @@ int idmap_format(char *buf, size_t size, const struct idmap_line *m, size_t n);
 /* A MOUNT record's OPTIONS, "word,word|fsdata" (PROTOCOL.md). */
 struct mount_opts {
   unsigned long flags;
-  int ro, rec, optional, nofollow;
+  int ro, rec, optional, nofollow, chown; /* chown: podman's :U, see chown_volumes */
+  int tmpupper; /* an overlay's upper and work dirs in a private tmpfs (podman's :O) */
   const char *data; /* NULL: none; else data_buf */
   char data_buf[1024];
 };

@@ -225,6 +225,11 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
     if (!path_is_clean(v) || strlen(v) < 2) return fail("plan: cleanup path `%s` is not a clean absolute path", v);
     p->cleanup = v;
     return 0;
+  case T_RMVOLUME:
+    if (!path_is_clean(v) || strlen(v) < 2) return fail("plan: volume path `%s` is not a clean absolute path", v);
+    if (p->nrmvolume == PLAN_MAX_RMVOLUMES) return fail("plan: more than %d volumes to remove", PLAN_MAX_RMVOLUMES);
+    p->rmvolume[p->nrmvolume++] = v;
+    return 0;
   case T_RMDIR:
     if (!path_is_clean(v) || strlen(v) < 2) return fail("plan: directory `%s` to remove is not a clean absolute path", v);
     p->rmdir = v;

@@ -51,6 +51,8 @@ enum plan_tag {
   /* exec templates only (exec_fast.c), refused in a plan */
   T_EXECNAME = 35, /* the sandbox's name ("" for none), last record of its exec template `exec.plan` */
   T_RESTART = 38,  /* "POLICY MAX": POLICY on-failure|always|unless-stopped, MAX restarts (0: no limit); with T_STATEDIR (monitor.c) */
+  /* volumes (cleanup.c, PROTOCOL.md "Volumes") */
+  T_RMVOLUME = 41, /* an anonymous volume's host directory, removed like T_CLEANUP once the sandbox is gone; repeatable */
   /* the OCI runtime, continued (tags 44-47) */
   T_SECCOMP = 44,  /* "FLAGS HEX": a compiled seccomp profile, 16 hex digits per BPF instruction (seccomp.c) */
   T_ROOTPROP = 45, /* OCI linux.rootfsPropagation: [r]private, [r]slave, [r]shared or [r]unbindable, applied to / after pivot_root (mounts.c) */
@@ -97,6 +99,7 @@ struct rlimit_op {
 #define PRESERVE_FDS_MAX 4096
 #define SECCOMP_PROG_MAX 4096 /* BPF_MAXINSNS */
 struct sock_filter;
+#define PLAN_MAX_RMVOLUMES 64
 struct plan {
   char *buf; /* owns every string below */
   const char **argv;
@@ -120,6 +123,8 @@ struct plan {
   const char *ovl_lower, *ovl_upper, *ovl_work; /* T_OVERLAY */
   const char *ovl_target; /* `unshare --overlay`: the overlay's mount point when there is no ROOTFS (no record sets it) */
   const char *cleanup;                          /* T_CLEANUP */
+  const char *rmvolume[PLAN_MAX_RMVOLUMES];      /* T_RMVOLUME */
+  size_t nrmvolume;
   const char *rmdir;                            /* T_RMDIR */
   const char *lockfile;                         /* T_LOCKFILE */
   const char *fuse_path;                        /* T_FUSE */

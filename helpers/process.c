@@ -290,6 +290,7 @@ void exec_process(struct plan *p, int errfd) {
       if (r < 0) goto fail125;
       if (!r) snprintf(home, sizeof home, "/root");
     }
+    if (chown_volumes(p, uid, gid)) goto fail125;
     for (size_t i = 0; i < p->nrlimits; i++) {
       struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
       if (setrlimit(p->rlimits[i].resource, &rl) < 0) {

@@ -141,6 +141,8 @@ int main(void) {
   struct mount_opts o;
   CHECK(mount_opts_parse("nosuid,nodev,ro|mode=1777", &o) == 0 && o.ro && o.data && !strcmp(o.data, "mode=1777"));
   CHECK(mount_opts_parse("nosuid,bogus", &o) != 0 && strstr(jbox_err, "bogus"));
+  CHECK(mount_opts_parse("rec,chown", &o) == 0 && o.rec && o.chown && !o.ro);
+  CHECK(mount_opts_parse("tmpupper|lowerdir=/h,userxattr", &o) == 0 && o.tmpupper && !strcmp(o.data, "lowerdir=/h,userxattr"));
   char longdata[2048];
   memset(longdata, 'x', sizeof longdata - 1);
   longdata[0] = '|';

@@ -28,7 +28,7 @@ public final class PicoMain implements Runnable {
       ImageCommand.class, SystemCommand.class, LoadCommand.class, SaveCommand.class, PsCommand.class,
       InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
       WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class, RenameCommand.class,
-      RestartCommand.class, PortCommand.class, CpCommand.class, DiffCommand.class, ExportCommand.class, CommitCommand.class,
+      RestartCommand.class, PortCommand.class, CpCommand.class, DiffCommand.class, ExportCommand.class, CommitCommand.class, VolumeCommand.class,
       UnshareCommand.class, DoctorCommand.class);
 
   /**
@@ -41,7 +41,7 @@ public final class PicoMain implements Runnable {
       "image", "system", "load", "save", "ps",
       "inspect", "logs", "stop", "kill", "rm",
       "wait", "exec", "attach", "start", "ns", "top", "rename",
-      "restart", "port", "cp", "diff", "export", "commit",
+      "restart", "port", "cp", "diff", "export", "commit", "volume",
       "unshare", "doctor");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -15,12 +15,15 @@ final class RmCommand extends StateCommand implements Callable<Integer> {
   @Option(names = {"-f", "--force"}, description = "Kill a running sandbox first; an unknown one is no error.")
   boolean force;
 
+  @Option(names = {"-v", "--volumes"}, description = "Remove the sandboxes' anonymous volumes too (named ones stay).")
+  boolean volumes;
+
   @Parameters(arity = "1..*", paramLabel = "SANDBOX")
   List<String> refs;
 
   @Override
   public Integer call() {
-    service().remove(refs, force, r -> out().println(r));
+    service().remove(refs, force, r -> out().println(r), volumes);
     return 0;
   }
 }

@@ -75,6 +75,12 @@ public final class PlanWriter {
   public static final int T_DOMAINNAME = 33;
 
   /**
+   * An anonymous volume's directory (volumes/NAME) that the helper's cleaner removes, in the
+   * sandbox's user namespace, once a --rm (or not kept) sandbox is gone; repeatable (helpers/cleanup.c).
+   */
+  public static final int T_RMVOLUME = 41;
+
+  /**
    * The sandbox's name ("" for none) in an exec template, the prepared exec plan kept beside a
    * record for the launcher's exec without a JVM (helpers/exec_fast.c); never in a plan to run.
    */

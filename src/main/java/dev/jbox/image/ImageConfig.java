@@ -26,6 +26,7 @@ public record ImageConfig(
     String stopSignal,
     Map<String, String> labels,
     Set<String> exposedPorts,
+    List<String> volumes,
     List<Digest> diffIds,
     int historyCount,
     byte[] raw) {
@@ -36,6 +37,7 @@ public record ImageConfig(
     cmd = cmd == null ? null : List.copyOf(cmd);
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     exposedPorts = exposedPorts == null ? Set.of() : Set.copyOf(exposedPorts);
+    volumes = volumes == null ? List.of() : List.copyOf(volumes);
     diffIds = List.copyOf(diffIds);
     if (historyCount < 0) throw new JboxException("image config: negative history count");
     raw = raw == null ? new byte[0] : raw.clone();
@@ -79,6 +81,7 @@ public record ImageConfig(
         c.string("StopSignal"),
         c.stringMap("Labels"),
         new LinkedHashSet<>(c.keys("ExposedPorts")),
+        new ArrayList<>(c.keys("Volumes")),
         diffIds,
         f.list("history").size(),
         json);

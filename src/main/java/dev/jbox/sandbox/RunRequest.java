@@ -55,4 +55,11 @@ public record RunRequest(
     dns = List.copyOf(dns);
     sysctls = List.copyOf(sysctls);
   }
+
+  /** The same request with other -v and --mount specs (volumes resolved to their directories). */
+  public RunRequest withMounts(List<String> newVolumes, List<String> newMounts) {
+    return new RunRequest(rootfs, command, env, envFiles, workdir, user, hostname, ulimits, capAdd, capDrop, securityOpts,
+        init, tty, interactive, readOnly, readOnlyTmpfs, uidmap, gidmap, pid, network, ipc, uts, cgroupns, timens,
+        newVolumes, newMounts, tmpfs, publish, rm, entrypoint, dns, storageDriver, sysctls, userns);
+  }
 }

@@ -4,6 +4,7 @@ import dev.jbox.sandbox.MountOp;
 import dev.jbox.sandbox.Network;
 import dev.jbox.sandbox.Volumes;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -200,27 +201,76 @@ public final class PodmanView {
     return out;
   }
 
-  /** The user's -v, --mount and --tmpfs as podman's Mounts: Type, Source, Destination, RW. */
+  /**
+   * The user's -v, --mount and --tmpfs as podman's Mounts: Type (bind, volume, tmpfs), Name and
+   * Driver of a volume, Source, Destination, Mode, Options, RW, Propagation.
+   */
   private static List<Object> mounts(SandboxRecord r) {
     List<Object> out = new ArrayList<>();
+    Path volumes = null;
     for (String spec : r.mounts()) {
-      MountOp op;
+      String type;
+      String source;
+      String target;
+      String name = null;
+      boolean ro;
       try {
-        if (spec.startsWith("-v ")) op = Volumes.volume(spec.substring(3));
-        else if (spec.startsWith("--mount ")) op = Volumes.mount(spec.substring(8));
-        else if (spec.startsWith("--tmpfs ")) op = Volumes.tmpfs(spec.substring(8));
-        else continue;
+        if (spec.startsWith("-v ")) {
+          Volumes.VolumeSpec v = Volumes.parseVolume(spec.substring(3));
+          type = v.isVolume() ? "volume" : "bind";
+          name = v.isVolume() ? v.source() : null;
+          source = v.source();
+          target = v.target();
+          ro = v.readOnly();
+        } else if (spec.startsWith("--mount ")) {
+          Volumes.MountSpec m = Volumes.parseMount(spec.substring(8));
+          type = m.type();
+          name = type.equals("volume") ? m.source() : null;
+          source = m.source() == null ? "" : m.source();
+          target = m.target();
+          ro = m.readOnly();
+        } else if (spec.startsWith("--tmpfs ")) {
+          MountOp op = Volumes.tmpfs(spec.substring(8));
+          type = "tmpfs";
+          source = "tmpfs";
+          target = op.target();
+          ro = op.options().startsWith("ro,") || op.options().contains(",ro,");
+        } else {
+          continue;
+        }
       } catch (RuntimeException e) {
         continue;
       }
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("Type", op.kind().equals("tmpfs") ? "tmpfs" : "bind");
-      m.put("Source", op.source());
-      m.put("Destination", op.target());
-      m.put("RW", !(op.options() != null && (op.options().startsWith("ro") || op.options().contains(",ro"))));
+      m.put("Type", type);
+      if (name != null) {
+        if (volumes == null) volumes = VolumeStore.defaultRoot();
+        m.put("Name", name);
+        source = volumes.resolve(name).resolve(VolumeStore.DATA).toString();
+      }
+      if (type.equals("bind")) source = realPath(source);
+      m.put("Source", source);
+      m.put("Destination", target);
+      if (name != null) m.put("Driver", "local");
+      m.put("Mode", "");
+      List<Object> opts = new ArrayList<>();
+      if (type.equals("bind")) opts.add("rbind");
+      if (type.equals("tmpfs")) opts.addAll(List.of("nosuid", "nodev"));
+      m.put("Options", opts);
+      m.put("RW", !ro);
+      m.put("Propagation", type.equals("bind") ? "rprivate" : "");
       out.add(m);
     }
     return out;
+  }
+
+  /** A bind's host path as the sandbox got it (symlinks resolved), or as given when it is gone. */
+  private static String realPath(String p) {
+    try {
+      return Path.of(p).toRealPath().toString();
+    } catch (java.io.IOException | RuntimeException e) {
+      return p;
+    }
   }
 
   /** "3 minutes ago", as podman's CREATED column: the STATUS column's duration, then "ago". */

@@ -75,7 +75,7 @@ public final class RunImage {
     ImageConfig c = ImageConfig.parse(store.configBytes(rec));
     List<String> lower = new ArrayList<>();
     for (Path p : store.lowerDirs(rec)) lower.add(p.toString());
-    ImageSpec spec = new ImageSpec(display, rec.id(), lower, c.entrypoint(), c.cmd(), c.env(), c.workingDir(), c.user());
+    ImageSpec spec = new ImageSpec(display, rec.id(), lower, c.entrypoint(), c.cmd(), c.env(), c.workingDir(), c.user(), c.volumes());
     return new Resolved(spec, store.root().resolve("containers"), stopSignal(c.stopSignal(), display, err));
   }
 }

@@ -126,40 +126,62 @@ public final class SandboxService {
     Path runtime = store.runtimeDir(id);
     if (detach) builder.etcFilesAt(runtime.resolve("etc"));
     else builder.etcFilesIn(store.root().resolve("files"));
+    VolumeMounts vm = VolumeMounts.resolve(req, VolumeStore.of(store));
     Plan plan;
     try {
-      plan = builder.build(req, id);
+      plan = builder.build(vm.forBuilder, id);
     } catch (RuntimeException e) {
       if (detach) store.forgetRuntime(runtime);
+      vm.discardCreated(this);
       throw e;
     }
     warnIdMap(plan);
     Trace.mark("planned");
     if (!detach) {
+      // a foreground --rootfs sandbox is not kept: its anonymous volumes go when it ends
+      List<PlanWriter.Extra> extras = new ArrayList<>(spec.preserve());
+      extras.addAll(removeVolumes(vm));
       try {
-        PlanChannel.send(plan, spec.preserve());
+        PlanChannel.send(plan, extras);
       } catch (RuntimeException e) {
         removeQuietly(plan.removeDir());
+        vm.discardCreated(this);
         throw e;
       }
       return;
     }
     Plan kept = plan.keepingGeneratedFiles();
     byte[] encoded = PlanWriter.encode(kept);
-    SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.RUN, null, null, null, req, kept, req.rm(), encoded,
+    if (spec.create() && req.rm() && !vm.anonymousDirs().isEmpty()) encoded = PlanWriter.append(encoded, removeVolumes(vm));
+    SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.RUN, null, null, null, vm.forRecord, kept, req.rm(), encoded,
         plan.removeDir()).withRestart(spec.restart());
     Sandbox s;
     try {
       s = store.create(r);
     } catch (RuntimeException e) {
       store.forgetRuntime(runtime);
+      vm.discardCreated(this);
       throw e;
     }
     if (spec.create()) {
       out.println(id);
       return;
     }
-    sendDetached(s, encoded, spec.preserve());
+    sendDetached(s, encoded, with(spec.preserve(), req.rm() ? removeVolumes(vm) : List.of()), vm);
+  }
+
+  /** T_RMVOLUME records: the helper's cleaner removes these anonymous volumes once the sandbox is gone. */
+  private static List<PlanWriter.Extra> removeVolumes(VolumeMounts vm) {
+    List<PlanWriter.Extra> out = new ArrayList<>();
+    for (Path d : vm.anonymousDirs()) out.add(new PlanWriter.Extra(PlanWriter.T_RMVOLUME, d.toString()));
+    return out;
+  }
+
+  private static List<PlanWriter.Extra> with(List<PlanWriter.Extra> a, List<PlanWriter.Extra> b) {
+    if (b.isEmpty()) return a;
+    List<PlanWriter.Extra> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
   }
 
   private void runImage(RunSpec spec, String id, SandboxBuilder builder, IdMaps.Caller caller, PrintStream out) {
@@ -180,19 +202,26 @@ public final class SandboxService {
     Plan sent;
     byte[] encoded;
     Sandbox s;
+    VolumeStore volumes = VolumeStore.of(store);
+    VolumeMounts vm = VolumeMounts.resolve(withImageVolumes(req, img.spec()), volumes);
+    List<PlanWriter.Extra> rmVolumes = req.rm() ? removeVolumes(vm) : List.of();
     try {
-      plan = builder.build(req, id, img.spec(), containerDir);
+      vm.copyUp(volumes, img.spec().lowerDirs(), err);
+      plan = builder.build(vm.forBuilder, id, img.spec(), containerDir);
       sent = keep || detach ? plan.keepingGeneratedFiles() : plan;
       encoded = PlanWriter.encode(sent);
+      // a created --rm sandbox runs once, from the recorded plan: its anonymous volumes go with it then
+      if (spec.create() && !rmVolumes.isEmpty()) encoded = PlanWriter.append(encoded, rmVolumes);
       // the record keeps the plan jbox start sends again (none for --rm: it cannot run again)
       SandboxRecord r = SandboxRecord.of(id, spec.name(), SandboxRecord.Kind.RUN, img.spec().name(), img.spec().id(),
-          img.stopSignal(), req, sent, req.rm(), keep || spec.create() ? encoded : null, keep || detach ? plan.removeDir() : null)
+          img.stopSignal(), vm.forRecord, sent, req.rm(), keep || spec.create() ? encoded : null, keep || detach ? plan.removeDir() : null)
           .withRestart(spec.restart());
       // a created --rm sandbox has no rm marker yet: the sweep would take it before it ran
       s = store.createInImageStore(r, req.rm() && !spec.create());
     } catch (RuntimeException e) {
       if (plan != null) removeQuietly(plan.removeDir());
       Containers.discardUnstarted(containerDir);
+      vm.discardCreated(this);
       throw e;
     }
     warnIdMap(plan);
@@ -202,17 +231,57 @@ public final class SandboxService {
       return;
     }
     if (detach) {
-      sendDetached(s, encoded, spec.preserve());
+      sendDetached(s, encoded, with(spec.preserve(), rmVolumes), vm);
       return;
     }
+    List<PlanWriter.Extra> extras = with(spec.preserve(), rmVolumes);
     try {
-      PlanChannel.send(spec.preserve().isEmpty() ? encoded : PlanWriter.append(encoded, spec.preserve()));
+      PlanChannel.send(extras.isEmpty() ? encoded : PlanWriter.append(encoded, extras));
     } catch (RuntimeException e) {
       // the helper never got the plan: the generated files and the sandbox's directory are ours to remove
       removeQuietly(plan.removeDir());
       Containers.discardUnstarted(containerDir);
+      vm.discardCreated(this);
       throw e;
     }
+  }
+
+  /**
+   * The image's VOLUME paths that the user mounts nothing on become anonymous volumes ({@code -v
+   * PATH}), as podman makes them.
+   */
+  private static RunRequest withImageVolumes(RunRequest req, dev.jbox.sandbox.ImageSpec image) {
+    if (image.volumes().isEmpty()) return req;
+    List<String> vs = new ArrayList<>(req.volumes());
+    for (String path : image.volumes()) {
+      String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+      if (!p.startsWith("/") || mountsOn(req, p)) continue;
+      vs.add(p);
+    }
+    return req.withMounts(vs, req.mounts());
+  }
+
+  /** Whether one of the user's -v, --mount or --tmpfs has target p. */
+  private static boolean mountsOn(RunRequest req, String p) {
+    for (String v : req.volumes()) {
+      try {
+        if (dev.jbox.sandbox.Volumes.parseVolume(v).target().equals(p)) return true;
+      } catch (JboxException e) {
+        // said when the spec is resolved
+      }
+    }
+    for (String m : req.mounts()) {
+      try {
+        if (dev.jbox.sandbox.Volumes.parseMount(m).target().equals(p)) return true;
+      } catch (JboxException e) {
+        // said when the spec is resolved
+      }
+    }
+    for (String t : req.tmpfs()) {
+      int colon = t.indexOf(':');
+      if ((colon < 0 ? t : t.substring(0, colon)).equals(p)) return true;
+    }
+    return false;
   }
 
   private void warnIdMap(Plan plan) {
@@ -223,7 +292,7 @@ public final class SandboxService {
    * Hands a new detached sandbox's plan to the helper's monitor, with its runtime directory and
    * this run's --preserve-fds record (not in the recorded plan: jbox start passes no descriptors).
    */
-  private void sendDetached(Sandbox s, byte[] encoded, List<PlanWriter.Extra> preserve) {
+  private void sendDetached(Sandbox s, byte[] encoded, List<PlanWriter.Extra> preserve, VolumeMounts vm) {
     try {
       SandboxStore.mkPrivateDir(s.runtimeDir());
       // the helper removes everything of a first run whose setup fails (helpers/PROTOCOL.md)
@@ -235,6 +304,7 @@ public final class SandboxService {
     } catch (IOException | RuntimeException e) {
       store.forgetRuntime(s);
       if (s.inImageStore()) Containers.discardUnstarted(s.home());
+      vm.discardCreated(this);
       if (e instanceof RuntimeException re) throw re;
       throw new JboxException("run: create `" + s.runtimeDir() + "`: " + e.getMessage());
     }
@@ -457,6 +527,11 @@ public final class SandboxService {
    * force an unknown name is no error (as podman). {@code removed} (may be null) gets each ref once it is gone.
    */
   public void remove(List<String> refs, boolean force, java.util.function.Consumer<String> removed) {
+    remove(refs, force, removed, false);
+  }
+
+  /** As {@link #remove(List, boolean, java.util.function.Consumer)}; volumes: also the sandboxes' anonymous volumes ({@code rm -v}). */
+  public void remove(List<String> refs, boolean force, java.util.function.Consumer<String> removed, boolean volumes) {
     try (Remover remover = new Remover()) {
       for (String ref : refs) {
         Sandbox s = force ? store.findOrNull(ref) : store.find(ref);
@@ -474,6 +549,7 @@ public final class SandboxService {
         }
         store.removeRuntime(s);
         if (s.inImageStore()) remover.removeDir(s.home(), s.label());
+        if (volumes) removeAnonymousVolumes(s.record());
         if (removed != null) removed.accept(ref);
       }
     }
@@ -520,6 +596,120 @@ public final class SandboxService {
     public void close() {
       if (unpacker != null) unpacker.close();
     }
+  }
+
+  // --- volumes --------------------------------------------------------------------------------
+
+  /** The volumes (named and anonymous) a sandbox's record mounts, by name, in order. */
+  static List<String> volumeNames(SandboxRecord r) {
+    List<String> out = new ArrayList<>();
+    for (String m : r.mounts()) {
+      String name = null;
+      try {
+        if (m.startsWith("-v ")) {
+          dev.jbox.sandbox.Volumes.VolumeSpec v = dev.jbox.sandbox.Volumes.parseVolume(m.substring(3));
+          if (v.isVolume()) name = v.source();
+        } else if (m.startsWith("--mount ")) {
+          dev.jbox.sandbox.Volumes.MountSpec v = dev.jbox.sandbox.Volumes.parseMount(m.substring(8));
+          if (v.type().equals("volume")) name = v.source();
+        }
+      } catch (JboxException e) {
+        // a record of an older jbox: no volume
+      }
+      if (name != null && !out.contains(name)) out.add(name);
+    }
+    return out;
+  }
+
+  /** The volume store of this user's storage. */
+  public VolumeStore volumes() {
+    return VolumeStore.of(store);
+  }
+
+  /** Every volume a sandbox (of any state) mounts, mapped to the labels of those sandboxes. */
+  public Map<String, List<String>> volumeUsers() {
+    Map<String, List<String>> users = new LinkedHashMap<>();
+    for (Sandbox s : store.list()) {
+      for (String n : volumeNames(s.record())) users.computeIfAbsent(n, k -> new ArrayList<>()).add(s.label());
+    }
+    return users;
+  }
+
+  /** {@code volume create}: a new named volume (a random name when name is null), printed by the caller. */
+  public VolumeStore.Volume createVolume(String name, Map<String, String> labels) {
+    return volumes().create(name == null ? VolumeStore.anonymousName() : name, labels, false, true, false);
+  }
+
+  /**
+   * {@code volume rm}: refused (exit 2, as podman) for a volume a sandbox uses, unless force, which
+   * removes those sandboxes first (as podman's -f); an unknown name is exit 1 (podman's), with
+   * force too. {@code removed} gets each name once it is gone.
+   */
+  public void removeVolumes(List<String> names, boolean force, java.util.function.Consumer<String> removed) {
+    VolumeStore vs = volumes();
+    List<VolumeStore.Volume> found = new ArrayList<>();
+    for (String n : names) {
+      VolumeStore.Volume v = vs.get(n);
+      if (v == null) throw new JboxException(1, "volume rm: no such volume `" + n + "`");
+      found.add(v);
+    }
+    Map<String, List<String>> users = volumeUsers();
+    for (VolumeStore.Volume v : found) {
+      List<String> u = users.get(v.name());
+      if (u == null) continue;
+      if (!force) {
+        throw new JboxException(2, "volume rm: volume " + v.name() + " is being used by the following sandbox(es): "
+            + String.join(", ", u) + " (remove them first, or use volume rm -f)");
+      }
+    }
+    for (VolumeStore.Volume v : found) {
+      List<String> u = users.get(v.name());
+      if (u != null) remove(u, true, null, false);
+      deleteVolumes(List.of(v));
+      if (removed != null) removed.accept(v.name());
+    }
+  }
+
+  /** {@code volume prune}: every volume no sandbox uses; returns their names. */
+  public List<String> pruneVolumes() {
+    Map<String, List<String>> users = volumeUsers();
+    List<VolumeStore.Volume> unused = new ArrayList<>();
+    for (VolumeStore.Volume v : volumes().list()) if (!users.containsKey(v.name())) unused.add(v);
+    deleteVolumes(unused);
+    List<String> names = new ArrayList<>();
+    for (VolumeStore.Volume v : unused) names.add(v.name());
+    return names;
+  }
+
+  /**
+   * Deletes volumes with everything in them, in the user namespace (a sandbox's files belong to
+   * its subordinate ids); each is first renamed aside so no sandbox mounts it meanwhile, and what
+   * an interrupted removal left aside goes too.
+   */
+  void deleteVolumes(List<VolumeStore.Volume> vols) {
+    if (vols.isEmpty()) return;
+    VolumeStore vs = volumes();
+    List<Path> dirs = new ArrayList<>(vs.leftovers());
+    for (VolumeStore.Volume v : vols) dirs.add(vs.detach(v));
+    try (Unpacker u = PullService.newUnpacker(err)) {
+      u.delete(dirs);
+    } catch (IOException e) {
+      throw new JboxException("volume rm: " + e.getMessage() + " (left in " + vs.root() + ")");
+    }
+  }
+
+  /** The anonymous volumes of a removed sandbox that no other sandbox uses (what {@code rm -v} removes). */
+  private void removeAnonymousVolumes(SandboxRecord r) {
+    List<String> names = volumeNames(r);
+    if (names.isEmpty()) return;
+    Map<String, List<String>> users = volumeUsers();
+    VolumeStore vs = volumes();
+    List<VolumeStore.Volume> gone = new ArrayList<>();
+    for (String n : names) {
+      VolumeStore.Volume v = vs.get(n);
+      if (v != null && v.anonymous() && !users.containsKey(n)) gone.add(v);
+    }
+    deleteVolumes(gone);
   }
 
   // --- exec and attach ------------------------------------------------------------------------
@@ -789,12 +979,21 @@ public final class SandboxService {
   public record PruneReport(Map<String, List<String>> removed, long bytesFreed) {}
 
   /**
-   * The step of {@code system prune --volumes}. The named volumes' store (the volumes branch)
-   * returns its prune here; until it exists, --volumes is refused with one line, before anything
-   * is removed.
+   * The step of {@code system prune --volumes}: every volume that no sandbox record mounts any more
+   * (run after the stopped sandboxes are gone, so their volumes go too, as in podman).
    */
   public PruneStep volumePruneStep() {
-    throw new JboxException("system prune --volumes: this jbox has no named volumes to prune");
+    return new PruneStep() {
+      @Override
+      public String heading() {
+        return "Deleted Volumes";
+      }
+
+      @Override
+      public List<String> prune() {
+        return pruneVolumes();
+      }
+    };
   }
 
   /** Removes every sandbox that is not running (created or exited, of every kind); returns their full ids. */

@@ -77,4 +77,32 @@ class VolumesTest {
     var r = Jbox.sh(rootfs, "ls -A /proc/acpi | wc -l; (touch /proc/acpi/x) 2>&1 | grep -c Read-only");
     assertEquals("0\n1\n", r.out(), r.toString());
   }
+
+  @Test
+  void overlayO_sandboxWritesTheHostDir_hostUnchanged_upperdirKeepsTheChanges(@TempDir Path host, @TempDir Path keep) throws Exception {
+    Files.writeString(host.resolve("in"), "orig");
+    Files.createDirectories(host.resolve("d"));
+    var r = Jbox.sh(rootfs, List.of("-v", host + ":/o:O"),
+        "cat /o/in; echo; echo changed > /o/in; echo new > /o/new; rm -r /o/d; cat /o/in /o/new; ls /o");
+    assertEquals(0, r.code(), r.toString());
+    assertEquals("orig\nchanged\nnew\nin\nnew\n", r.out());
+    assertEquals("orig", Files.readString(host.resolve("in")), "the host's file is untouched");
+    assertFalse(Files.exists(host.resolve("new")));
+    assertTrue(Files.isDirectory(host.resolve("d")));
+    // the upper layer went with the sandbox: the next one sees the host's files
+    var again = Jbox.sh(rootfs, List.of("-v", host + ":/o:O"), "cat /o/in; ls /o");
+    assertEquals("origd\nin\n", again.out(), again.toString());
+    // upperdir= and workdir= keep the changes there
+    Path upper = Files.createDirectories(keep.resolve("u"));
+    Files.createDirectories(keep.resolve("w"));
+    var kept = Jbox.sh(rootfs, List.of("-v", host + ":/o:O,upperdir=" + upper + ",workdir=" + keep.resolve("w")), "echo new > /o/new");
+    assertEquals(0, kept.code(), kept.toString());
+    assertEquals("new\n", Files.readString(upper.resolve("new")));
+    assertFalse(Files.exists(host.resolve("new")));
+    for (String bad : List.of(":O,upperdir=" + upper, ":O,U", ":upperdir=" + upper + ",workdir=" + upper, ":O,bogus")) {
+      var b = Jbox.sh(rootfs, List.of("-v", host + ":/o" + bad), "true");
+      assertEquals(125, b.code(), bad + ": " + b);
+      assertEquals(1, b.err().lines().count(), b.toString());
+    }
+  }
 }

@@ -28,6 +28,8 @@ import java.util.concurrent.Executors;
  *   ("follow":true reads B.partial while it is being downloaded, see FollowInputStream)
  * {"op":"cancel","target":"1"}  the download of a follow-mode unpack failed (no answer)
  * {"id":"2","op":"delete","paths":[P...]}  → {"id":"2","ok":true}
+ * {"id":"3","op":"copyup","layers":[L...],"path":REL,"dest":D}  → {"id":"3","ok":true,"entries":N}
+ *   (a volume's copy-up, see CopyUp: layers top first)
  * failure → {"id":..,"ok":false,"error":"one line"}
  * </pre>
  */
@@ -73,6 +75,10 @@ public final class UnpackMain {
     try {
       if ("delete".equals(req.get("op"))) {
         for (Object p : (List<Object>) req.get("paths")) Tree.delete(Path.of((String) p));
+      } else if ("copyup".equals(req.get("op"))) {
+        List<Path> layers = new ArrayList<>();
+        for (Object l : (List<Object>) req.get("layers")) layers.add(Path.of((String) l));
+        resp.put("entries", CopyUp.copy(layers, (String) req.get("path"), Path.of((String) req.get("dest"))));
       } else if ("unpack".equals(req.get("op"))) {
         UnpackLimits lim = new UnpackLimits(num(req, "maxBytes"), num(req, "maxEntries"),
             (int) num(req, "maxPath"), req.containsKey("minFree") ? num(req, "minFree") : -1);

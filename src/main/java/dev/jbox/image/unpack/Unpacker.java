@@ -115,6 +115,22 @@ public final class Unpacker implements AutoCloseable {
     call(req);
   }
 
+  /**
+   * A volume's copy-up inside the user namespace: the merged content of {@code rel} in the layers
+   * (top first) into {@code dest} ({@link CopyUp}); returns the number of entries copied.
+   */
+  public long copyUp(List<Path> layersTopFirst, String rel, Path dest) throws IOException {
+    List<Object> ls = new ArrayList<>();
+    for (Path p : layersTopFirst) ls.add(p.toString());
+    Map<String, Object> req = new LinkedHashMap<>();
+    req.put("op", "copyup");
+    req.put("layers", ls);
+    req.put("path", rel);
+    req.put("dest", dest.toString());
+    Object n = call(req).get("entries");
+    return n instanceof Number num ? num.longValue() : 0;
+  }
+
   private Map<String, Object> call(Map<String, Object> req) throws IOException {
     String id = Long.toString(ids.incrementAndGet());
     req.put("id", id);

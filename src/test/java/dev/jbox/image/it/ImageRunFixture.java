@@ -47,7 +47,7 @@ abstract class ImageRunFixture {
   /** Layer and upper-dir files belong to subordinate ids: only the user namespace can delete them. */
   @AfterEach
   void wipe() throws Exception {
-    for (String d : List.of("home/storage/layers", "home/storage/containers")) {
+    for (String d : List.of("home/storage/layers", "home/storage/containers", "home/storage/volumes")) {
       Path p = t.resolve(d);
       if (!Files.exists(p)) continue;
       Process w = jbox().builder(StoreWipe.class.getName(), p.toString()).inheritIO().start();
