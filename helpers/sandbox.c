@@ -334,6 +334,15 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
   sigaddset(&block, SIGCHLD);
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&block, forwarded[i]);
   sigprocmask(SIG_BLOCK, &block, &old);
+  /* The command waits at this gate until pid 1 is confined: forked before confine_init (which
+   * drops what the command still needs to become itself), it would otherwise run beside a pid 1
+   * that still holds every capability, and with CAP_SYS_PTRACE could use it. */
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC) < 0) {
+    fail_errno("init: pipe");
+    report(errfd, 125);
+    _exit(125);
+  }
   pid_t child = fork();
   if (child < 0) {
     fail_errno("fork the command");
@@ -341,6 +350,13 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
     _exit(125);
   }
   if (child == 0) {
+    close(gate[1]);
+    char go;
+    ssize_t n;
+    while ((n = read(gate[0], &go, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1) _exit(125); /* pid 1 failed to confine itself, or died: it has reported */
+    close(gate[0]);
     if (p->tty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)) { /* the command leads the terminal's session */
       fail_errno("make the pty the command's terminal");
       report(errfd, 125);
@@ -353,7 +369,9 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
   /* pid 1 is a process of the sandbox like the command, and the command may ptrace it: it gets
    * the same rules or tighter (the command's user, no capability at all, no_new_privs, the
    * seccomp filter) and keeps no descriptor but /dev/null as 0, 1 and 2. */
-  close_except(0, &errfd, 1);
+  close(gate[0]);
+  int keep[2] = {errfd, gate[1]};
+  close_except(0, keep, 2);
   if (confine_init(p) < 0) {
     kill(child, SIGKILL);
     report(errfd, 125);
@@ -365,6 +383,12 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
     kill(child, SIGKILL);
     _exit(125);
   }
+  if (write(gate[1], "x", 1) != 1) {
+    kill(child, SIGKILL);
+    report(errfd, 125);
+    _exit(125);
+  }
+  close(gate[1]);
   close(errfd);
   init_child = child;
   struct sigaction sa = {.sa_handler = init_forward, .sa_flags = SA_RESTART};
