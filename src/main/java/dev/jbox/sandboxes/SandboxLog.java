@@ -119,11 +119,56 @@ public final class SandboxLog {
   /** A record's time, or null when it is not one. */
   static Instant parseStamp(String s) {
     if (s.length() < 20 || s.charAt(4) != '-' || s.charAt(10) != 'T') return null;
+    Instant monitors = monitorStamp(s);
+    if (monitors != null) return monitors;
     try {
       return OffsetDateTime.parse(s).toInstant();
     } catch (DateTimeParseException e) {
       return null;
     }
+  }
+
+  /**
+   * The monitor's own stamp, {@code YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ}, read by hand: java.time's
+   * parser links lambdas, whose first use starts the JDK's method-handle machinery, a few ms of
+   * every {@code jbox logs} (LauncherTest). Null for any other form, which the general parser takes.
+   */
+  static Instant monitorStamp(String s) {
+    if (s.length() != 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
+        || s.charAt(16) != ':' || s.charAt(19) != '.' || s.charAt(29) != 'Z') {
+      return null;
+    }
+    long y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
+    long h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2), nanos = digits(s, 20, 9);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59
+        || nanos < 0) {
+      return null;
+    }
+    // days from 1970-01-01 of a proleptic Gregorian date (the civil-from-days inverse, in eras of 400 years)
+    long yy = mo <= 2 ? y - 1 : y;
+    long era = yy / 400;
+    long yoe = yy - era * 400;
+    long doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long days = era * 146097 + doe - 719468;
+    if (d > monthLength(y, mo)) return null;
+    return Instant.ofEpochSecond(days * 86400 + h * 3600 + mi * 60 + sec, nanos);
+  }
+
+  private static long monthLength(long y, long mo) {
+    if (mo == 2) return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28;
+    return mo == 4 || mo == 6 || mo == 9 || mo == 11 ? 30 : 31;
+  }
+
+  /** The decimal number of s[from, from+n), or -1 when a character is not a digit. */
+  private static long digits(String s, int from, int n) {
+    long v = 0;
+    for (int i = from; i < from + n; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') return -1;
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   /** A log file's bytes (none when it is not there). */
@@ -204,8 +249,37 @@ public final class SandboxLog {
 
   /** The time as -t shows it: RFC 3339 in UTC with nine digits of nanoseconds, as recorded. */
   public static String stamp(Instant t) {
-    String s = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.nnnnnnnnn'Z'")
-        .withZone(java.time.ZoneOffset.UTC).format(t);
-    return s;
+    long secs = t.getEpochSecond();
+    long days = Math.floorDiv(secs, 86400L);
+    long sod = Math.floorMod(secs, 86400L);
+    // the date of a day count from 1970-01-01 (proleptic Gregorian, in eras of 400 years), by hand
+    // for the reason monitorStamp gives
+    long z = days + 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1;
+    long m = mp < 10 ? mp + 3 : mp - 9;
+    long y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    if (y < 0 || y > 9999) {
+      return java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.nnnnnnnnn'Z'")
+          .withZone(java.time.ZoneOffset.UTC).format(t);
+    }
+    StringBuilder b = new StringBuilder(30);
+    pad(b, y, 4).append('-');
+    pad(b, m, 2).append('-');
+    pad(b, d, 2).append('T');
+    pad(b, sod / 3600, 2).append(':');
+    pad(b, sod / 60 % 60, 2).append(':');
+    pad(b, sod % 60, 2).append('.');
+    return pad(b, t.getNano(), 9).append('Z').toString();
+  }
+
+  private static StringBuilder pad(StringBuilder b, long v, int width) {
+    String s = Long.toString(v);
+    for (int i = s.length(); i < width; i++) b.append('0');
+    return b.append(s);
   }
 }

@@ -403,13 +403,14 @@ class ParsersDifferentialTest {
         "ps -f name=x -f status=exited", "ps --filter=id=1", "ps -n 3", "ps --last=3", "ps -l --no-trunc",
         "images", "images -q", "images alpine", "images --format json -f dangling=true", "images --no-trunc alpine:3",
         "inspect a", "inspect a b", "inspect -f {{.State.Pid}} a", "inspect --format=json a",
-        "logs a", "logs -f a", "logs -n 5 a", "logs --tail=0 --follow a")) {
+        "logs a", "logs a b", "logs -f a", "logs -n a b", "logs --tail 5 a", "logs --tail=0 --follow a",
+        "logs -t --since 10m --until=2026-12-03 a")) {
       String[] args = line.split(" ");
       assertTrue(FastArgs.parse(FastArgs.table(args[0]), args, FastArgs.newCommand(args[0])), line);
     }
     for (String line : List.of("ps --help", "ps -h", "ps x", "ps -n5", "ps -n -1", "ps --all=true", "ps -- ", "ps -az",
-        "images a b", "images @args", "inspect", "inspect -- a", "inspect --format", "logs", "logs a b", "logs -n 007 a",
-        "logs --tail= a")) {
+        "images a b", "images @args", "inspect", "inspect -- a", "inspect --format", "logs", "logs --tail 007 a",
+        "logs --tail= a", "logs --since")) {
       String[] args = line.split(" ");
       assertTrue(!FastArgs.parse(FastArgs.table(args[0]), args, FastArgs.newCommand(args[0])), line);
     }

@@ -179,13 +179,17 @@ class LauncherTest {
     for (int i = 0; i < 100 && !run(own, "ps", "-a", "--format", "{{.Status}}").out().startsWith("Exited"); i++) Thread.sleep(50);
     for (List<String> line : List.of(List.of("ps"), List.of("ps", "-a"), List.of("ps", "-aq"), List.of("images"),
         List.of("images", "--format", "json"), List.of("inspect", "ro"), List.of("inspect", "--format", "{{.Name}}", "ro"),
-        List.of("logs", "ro"), List.of("logs", "-n", "1", "ro"))) {
+        List.of("logs", "ro"), List.of("logs", "--tail", "1", "ro"), List.of("logs", "-t", "ro"))) {
       Path roLog = tmp.resolve("ro-classes.log");
       Map<String, String> env = new java.util.HashMap<>(own);
       env.put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + roLog);
       Jbox.Result ro = run(env, line.toArray(String[]::new));
       assertEquals(0, ro.code(), line + ": " + ro);
-      if (line.get(0).equals("logs")) assertEquals("hello\n", ro.out(), line + ": " + ro);
+      if (line.equals(List.of("logs", "-t", "ro"))) {
+        assertTrue(ro.out().matches("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z hello\n"), line + ": " + ro);
+      } else if (line.get(0).equals("logs")) {
+        assertEquals("hello\n", ro.out(), line + ": " + ro);
+      }
       List<String> loaded = Files.readAllLines(roLog);
       assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.jbox.cli.FastArgs ") && l.contains("shared objects file")),
           line + ": the run archive, trained on FastArgs, is not used: " + loaded.stream().filter(l -> l.contains("dev.jbox.")).toList());
