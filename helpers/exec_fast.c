@@ -432,20 +432,6 @@ static void scan(struct search *s, const char *dir, int image, const char *conta
   closedir(d);
 }
 
-/* Procfs.alive: same start time and not a zombie */
-static int alive(long pid, unsigned long long start) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-  autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : RETRY(read(fd, buf, sizeof buf - 1));
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  const char *paren = strrchr(buf, ')');
-  unsigned long long st;
-  if (!paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X' || parse_starttime(buf, &st)) return 0;
-  return st == start;
-}
-
 /* Sandbox.status() is RUNNING; the pid of its pid 1. -1: anything else (the JVM says what). */
 static int running(const char *root, const char *containers, struct found *f, struct exec_state *st) {
   char path[PATH_MAX + 80];
@@ -455,7 +441,7 @@ static int running(const char *root, const char *containers, struct found *f, st
   if (lstat(path, &sb) == 0) { /* detached */
     autofree char *text = slurp(AT_FDCWD, path, 4096, &n);
     if (!text || exec_state_parse(text, n, st) || strcmp(st->status, "running")) return -1;
-    return alive(st->pid, st->pid_start) ? 0 : -1;
+    return proc_alive(st->pid, st->pid_start) ? 0 : -1;
   }
   if (f->image) snprintf(path, sizeof path, "%s/%s/state", containers, f->id);
   else snprintf(path, sizeof path, "%s/%s/fgstate", root, f->id);
@@ -469,7 +455,7 @@ static int running(const char *root, const char *containers, struct found *f, st
   if (r < 0) return -1;
   int bad = exec_state_parse(text, (size_t)r, st) || strcmp(st->status, "running");
   free(text);
-  return bad || !alive(st->pid, st->pid_start) ? -1 : 0;
+  return bad || !proc_alive(st->pid, st->pid_start) ? -1 : 0;
 }
 
 /* ---- the plan (PlanWriter.encode of SandboxService.execPlan, then the EXEC record) ------------ */

@@ -47,15 +47,30 @@ long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int proc_starttime(long pid, unsigned long long *out) {
-  char path[64], buf[1024];
+/* /proc/PID/stat into buf (NUL-terminated); -1 when the process is not there */
+static int read_stat(long pid, char *buf, size_t size) {
+  char path[64];
   snprintf(path, sizeof path, "/proc/%ld/stat", pid);
   autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
-  ssize_t n = RETRY(read(fd, buf, sizeof buf - 1));
+  ssize_t n = RETRY(read(fd, buf, size - 1));
   if (n <= 0) return -1;
   buf[n] = '\0';
-  return parse_starttime(buf, out);
+  return 0;
+}
+
+int proc_starttime(long pid, unsigned long long *out) {
+  char buf[1024];
+  return read_stat(pid, buf, sizeof buf) < 0 ? -1 : parse_starttime(buf, out);
+}
+
+int proc_alive(long pid, unsigned long long start) {
+  char buf[1024];
+  if (read_stat(pid, buf, sizeof buf) < 0) return 0;
+  const char *paren = strrchr(buf, ')');
+  unsigned long long st;
+  if (!paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X' || parse_starttime(buf, &st)) return 0;
+  return st == start;
 }
 
 /* Field 22 of /proc/PID/stat; the command name (field 2) may hold spaces and parentheses, so the

@@ -21,6 +21,7 @@ struct timespec;
 int log_stamp(char *out, size_t size, const struct timespec *ts); /* RFC 3339 UTC with nanoseconds; its length or -1 */
 
 int proc_starttime(long pid, unsigned long long *out);       /* field 22 of /proc/PID/stat */
+int proc_alive(long pid, unsigned long long start);          /* Procfs.alive: that start time, not a zombie */
 long long now_ms(void);                                      /* CLOCK_REALTIME in epoch milliseconds */
 
 /* The `state` record (PROTOCOL.md): a detached sandbox's state file, and the state a foreground

@@ -87,23 +87,9 @@ static int load(const char *root, const char *id, struct ctr *c) {
   return 0;
 }
 
-/* Procfs.alive: same start time and not a zombie */
-static int alive(struct ctr *c) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%ld/stat", c->pid);
-  autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : RETRY(read(fd, buf, sizeof buf - 1));
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  const char *paren = strrchr(buf, ')');
-  unsigned long long st;
-  if (!paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X' || parse_starttime(buf, &st)) return 0;
-  return st == c->start;
-}
-
 static enum status status(struct ctr *c) {
   if (!c->pid) return ST_CREATING;
-  if (!alive(c)) return ST_STOPPED;
+  if (!proc_alive(c->pid, c->start)) return ST_STOPPED;
   char path[PATH_MAX + 16];
   snprintf(path, sizeof path, "%s/exec.fifo", c->dir);
   return access(path, F_OK) == 0 ? ST_CREATED : ST_RUNNING;
@@ -112,7 +98,7 @@ static enum status status(struct ctr *c) {
 /* Signals.send: a pidfd checked against the start time. 0 sent, -1 not. */
 static int send_signal(struct ctr *c, int sig) {
   autofd int fd = (int)syscall(SYS_pidfd_open, (pid_t)c->pid, 0);
-  if (fd < 0 || !alive(c)) return -1;
+  if (fd < 0 || !proc_alive(c->pid, c->start)) return -1;
   return syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -1 : 0;
 }
 
@@ -141,7 +127,7 @@ static int fast_start(struct ctr *c) {
       unlink(path);
       return 0;
     }
-    if (!alive(c)) return -1; /* the JVM reports it */
+    if (!proc_alive(c->pid, c->start)) return -1; /* the JVM reports it */
   }
   return -1;
 }
@@ -171,8 +157,8 @@ static int fast_delete(struct ctr *c, int force) {
   if (s == ST_CREATED || s == ST_RUNNING) {
     if (send_signal(c, SIGKILL) < 0) return -1;
     struct timespec ts = {0, 10 * 1000 * 1000};
-    for (int i = 0; i < 500 && alive(c); i++) nanosleep(&ts, NULL);
-    if (alive(c)) return -1;
+    for (int i = 0; i < 500 && proc_alive(c->pid, c->start); i++) nanosleep(&ts, NULL);
+    if (proc_alive(c->pid, c->start)) return -1;
   }
   remove_dir(c);
   return 0;

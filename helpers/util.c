@@ -141,14 +141,15 @@ void set_name(const char *name) {
 
 int close_from(int low) { return (int)syscall(SYS_close_range, (unsigned)low, ~0U, 0); }
 
-int inherit_from(int low) {
+/* Sets the descriptor flags of every open descriptor from low up to flags. */
+static int set_fd_flags_from(int low, int flags) {
   DIR *d = opendir("/proc/self/fd");
   if (!d) return -1;
   int self = dirfd(d);
   for (struct dirent *e; (e = readdir(d));) {
     int fd = atoi(e->d_name);
     if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd < low || fd == self) continue;
-    if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF) {
+    if (fcntl(fd, F_SETFD, flags) < 0 && errno != EBADF) {
       closedir(d);
       return -1;
     }
@@ -157,22 +158,11 @@ int inherit_from(int low) {
   return 0;
 }
 
+int inherit_from(int low) { return set_fd_flags_from(low, 0); }
+
 int cloexec_from(int low) {
   if (syscall(SYS_close_range, (unsigned)low, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
-  /* kernels before 5.11: one fcntl per open descriptor */
-  DIR *d = opendir("/proc/self/fd");
-  if (!d) return -1;
-  int self = dirfd(d);
-  for (struct dirent *e; (e = readdir(d));) {
-    int fd = atoi(e->d_name);
-    if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd < low || fd == self) continue;
-    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF) {
-      closedir(d);
-      return -1;
-    }
-  }
-  closedir(d);
-  return 0;
+  return set_fd_flags_from(low, FD_CLOEXEC); /* kernels before 5.11: one fcntl per open descriptor */
 }
 
 #include <time.h>

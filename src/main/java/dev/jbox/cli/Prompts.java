@@ -20,14 +20,14 @@ final class Prompts {
 
   /**
    * podman's confirmation of a prune: the warning and "Are you sure you want to continue? [y/N] "
-   * on standard output, one line from standard input; true for y or yes (any case). End of input
-   * is no.
+   * on the stream given (standard output for system and image prune, standard error for volume
+   * prune), one line from standard input; true for y or yes (any case). End of input is no.
    */
-  static boolean confirm(java.io.PrintStream out, String warning) {
-    out.print(warning + "Are you sure you want to continue? [y/N] ");
-    out.flush();
+  static <T extends Appendable & java.io.Flushable> boolean confirm(T out, String warning) {
     StringBuilder line = new StringBuilder();
     try {
+      out.append(warning).append("Are you sure you want to continue? [y/N] ");
+      out.flush();
       int c;
       while ((c = System.in.read()) >= 0 && c != '\n' && line.length() < 256) line.append((char) c);
     } catch (java.io.IOException e) {

@@ -4,10 +4,7 @@ import dev.jbox.JboxException;
 import dev.jbox.json.Json;
 import dev.jbox.json.Template;
 import dev.jbox.sandboxes.VolumeStore;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -234,14 +231,12 @@ final class VolumeCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       if (!force) {
-        err().print("WARNING! This will remove all volumes not used by at least one sandbox. The following volumes will be removed:\n");
+        StringBuilder warning = new StringBuilder(
+            "WARNING! This will remove all volumes not used by at least one sandbox. The following volumes will be removed:\n");
         var svc = service();
         Map<String, List<String>> users = svc.volumeUsers();
-        for (VolumeStore.Volume v : svc.volumes().list()) if (!users.containsKey(v.name())) err().println(v.name());
-        err().print("Are you sure you want to continue? [y/N] ");
-        err().flush();
-        String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-        if (answer == null || !(answer.strip().equalsIgnoreCase("y") || answer.strip().equalsIgnoreCase("yes"))) return 0;
+        for (VolumeStore.Volume v : svc.volumes().list()) if (!users.containsKey(v.name())) warning.append(v.name()).append('\n');
+        if (!Prompts.confirm(err(), warning.toString())) return 0;
       }
       for (String n : service().pruneVolumes()) out().println(n);
       return 0;
