@@ -22,7 +22,7 @@ final class CommitCommand extends StateCommand implements Callable<Integer> {
   String author;
 
   @Option(names = {"-p", "--pause"}, arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
-      description = "Accepted for podman's sake: a running sandbox's changes are read as they are.")
+      description = "Stop a running sandbox's processes while its changes are read (SIGSTOP, then SIGCONT); podman's default is false.")
   boolean pause;
 
   @Option(names = {"-q", "--quiet"}, description = "Accepted for podman's sake: only the image id is printed anyway.")
@@ -36,7 +36,7 @@ final class CommitCommand extends StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String id = service().files().commit(ref, image, changes, message, author);
+    String id = service().files().commit(ref, image, changes, message, author, pause);
     out().println(id.substring(id.indexOf(':') + 1));
     out().flush();
     return 0;

@@ -13,8 +13,15 @@ import picocli.CommandLine.Parameters;
 @Command(name = "cp", mixinStandardHelpOptions = true,
     description = "Copy files between a sandbox and the host (see jbox-cp(1)).")
 final class CpCommand extends StateCommand implements Callable<Integer> {
-  @Option(names = {"-a", "--archive"}, description = "Keep the files' user and group ids.")
-  boolean archive;
+  @Option(names = {"-a", "--archive"}, arity = "0..1", defaultValue = "true", fallbackValue = "true",
+      description = "Give the copied files to the destination's user (the default, as podman); --archive=false keeps their ids.")
+  boolean archive = true;
+
+  @Option(names = "--overwrite", description = "Let a directory replace a non-directory and the other way round.")
+  boolean overwrite;
+
+  @Option(names = {"-L", "--follow-link"}, description = "Follow every symlink below SRC too (inside the sandbox's root for a sandbox's SRC).")
+  boolean followLinks;
 
   @Parameters(index = "0", paramLabel = "SRC", description = "SANDBOX:PATH, a host path, or - (a tar on standard input).")
   String src;
@@ -37,10 +44,11 @@ final class CpCommand extends StateCommand implements Callable<Integer> {
     if ((from == null) == (to == null)) {
       throw new JboxException("cp: one of SRC and DEST must be SANDBOX:PATH, the other a host path or -");
     }
+    var o = new dev.jbox.sandboxes.SandboxFiles.CpOptions(archive, overwrite, followLinks);
     if (from != null) {
-      service().files().copyOut(from[0], from[1], dest, archive, PicoMain.of(spec).out());
+      service().files().copyOut(from[0], from[1], dest, o, PicoMain.of(spec).out());
     } else {
-      service().files().copyIn(src, to[0], to[1], archive, System.in);
+      service().files().copyIn(src, to[0], to[1], o, System.in);
     }
     return 0;
   }

@@ -22,7 +22,7 @@ final class SystemCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
   }
 
-  /** {@code jbox system df}: disk used by images, layers and blobs. */
+  /** {@code jbox system df}: disk used by images, layers, blobs and volumes. */
   @Command(name = "df", mixinStandardHelpOptions = true, description = "Show disk usage of the store.")
   static final class Df implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -38,6 +38,9 @@ final class SystemCommand implements Runnable {
       rows.add(new String[] {"Layers", Integer.toString(u.layers()), "",
           ImagesCommand.si(u.layersSize()), ""});
       rows.add(new String[] {"Blobs", "", "", ImagesCommand.si(u.blobsSize()), ""});
+      dev.jbox.sandboxes.SandboxService.VolumeUsage v = PicoMain.sandboxes(spec).volumeUsage();
+      rows.add(new String[] {"Local Volumes", Integer.toString(v.total()), Integer.toString(v.active()),
+          ImagesCommand.si(v.size()), ImagesCommand.si(v.reclaimable())});
       Table.print(PicoMain.of(spec).out(), rows);
       return 0;
     }

@@ -59,6 +59,10 @@ final class VolumeCommand implements Runnable {
     @Option(names = {"-d", "--driver"}, paramLabel = "DRIVER", description = "local (the only driver).")
     String driver = "local";
 
+    @Option(names = {"-o", "--opt"}, paramLabel = "KEY=VALUE",
+        description = "The local driver's options (repeatable): type=tmpfs with o=size=N,mode=M; o=bind with device=DIR.")
+    List<String> options = new ArrayList<>();
+
     @Option(names = "--ignore", description = "An existing volume of that name is no error.")
     boolean ignore;
 
@@ -73,7 +77,7 @@ final class VolumeCommand implements Runnable {
         out().println(name);
         return 0;
       }
-      out().println(service().createVolume(name, l).name());
+      out().println(service().createVolume(name, l, options).name());
       return 0;
     }
   }

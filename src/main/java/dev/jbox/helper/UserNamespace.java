@@ -30,7 +30,15 @@ public final class UserNamespace {
    * command ({@code --root-of PID START}, {@code --overlay LOWER UPPER WORK MERGED}: PROTOCOL.md).
    */
   public static List<String> wrap(List<String> command, Consumer<String> warnings, List<String> options) {
-    IdMap map = IdMaps.build(IdMaps.Caller.current(), List.of(), List.of());
+    return wrap(command, warnings, options, null);
+  }
+
+  /**
+   * As {@link #wrap(List, Consumer, List)} with these maps in place of the user's own (null: the
+   * user's own): a sandbox's, so that ids mean in CMD what they mean in that sandbox.
+   */
+  public static List<String> wrap(List<String> command, Consumer<String> warnings, List<String> options, IdMap maps) {
+    IdMap map = maps != null ? maps : IdMaps.build(IdMaps.Caller.current(), List.of(), List.of());
     if (map.warning() != null) warnings.accept(map.warning());
     List<String> argv = new ArrayList<>();
     argv.add(HelperBinary.locate().toString());

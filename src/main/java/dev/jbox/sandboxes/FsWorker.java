@@ -21,11 +21,14 @@ import java.util.TreeMap;
  * inside it (TreeTar).
  *
  * <pre>
- * out ROOT REL TOP ONEFS OCI     tar of REL (named TOP) to stdout
- * in ROOT DEST RENAME OWNER      tar from stdin into the directory DEST (RENAME: =NAME its top name, - none,
- *                                +auto into DEST if it is a directory, else as DEST);
- *                                OWNER keep | caller | user=SPEC (SPEC: uid[:gid] or a name of ROOT's /etc/passwd)
+ * out ROOT REL TOP ONEFS OCI [FLAGS]  tar of REL (named TOP) to stdout; FLAGS, comma-separated: links (hard
+ *                                     links), xattrs (user.* extended attributes), deref (every symlink below followed)
+ * in ROOT DEST RENAME OWNER [FLAGS]   tar from stdin into the directory DEST (RENAME: =NAME its top name, - none,
+ *                                     +auto into DEST if it is a directory, else as DEST; +mkdir into DEST, made
+ *                                     if missing); OWNER keep | caller | user=SPEC (SPEC: uid[:gid] or a name of
+ *                                     ROOT's /etc/passwd); FLAGS: overwrite (cp --overwrite)
  * diff UPPER LOWER...            podman's diff of an upper dir over its lower dirs: "A|C|D /path" lines
+ * du DIR...                      the bytes of the regular files below each DIR (symlinks not followed), a line each
  * </pre>
  * A failure is one line on stderr and exit 125.
  */
@@ -53,7 +56,9 @@ public final class FsWorker {
     switch (a[0]) {
       case "out" -> {
         OutputStream out = new BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16);
-        TreeTar.write(root(a[1]), a[2], a[3], new TreeTar.Options(a[4].equals("1"), a[5].equals("1")), out);
+        List<String> flags = a.length > 6 ? List.of(a[6].split(",")) : List.of();
+        TreeTar.write(root(a[1]), a[2], a[3], new TreeTar.Options(a[4].equals("1"), a[5].equals("1"), flags.contains("links"),
+            flags.contains("xattrs"), flags.contains("deref")), out);
         out.flush();
       }
       case "in" -> {
@@ -67,8 +72,10 @@ public final class FsWorker {
             yield TreeTar.Owner.of(ids[0], ids[1]);
           }
         };
-        String rename = a[3].equals("-") ? null : a[3].equals("+auto") ? TreeTar.AUTO : a[3].substring(1);
-        TreeTar.extract(root, a[2], rename, new BufferedInputStream(System.in, 1 << 16), owner);
+        String rename = a[3].equals("-") ? null : a[3].equals("+auto") ? TreeTar.AUTO : a[3].equals("+mkdir") ? TreeTar.MKDIR
+            : a[3].substring(1);
+        boolean overwrite = a.length > 5 && List.of(a[5].split(",")).contains("overwrite");
+        TreeTar.extract(root, a[2], rename, new BufferedInputStream(System.in, 1 << 16), owner, overwrite);
       }
       case "diff" -> {
         List<String> lowers = new ArrayList<>(List.of(a).subList(2, a.length));
@@ -76,8 +83,44 @@ public final class FsWorker {
         for (var e : diff(a[1], lowers).entrySet()) out.println(e.getValue() + " " + e.getKey());
         out.flush();
       }
+      case "du" -> {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        for (int i = 1; i < a.length; i++) {
+          int d = FsCalls.openPath(a[i], true);
+          try {
+            out.println(du(d));
+          } finally {
+            FsCalls.close(d);
+          }
+        }
+        out.flush();
+      }
       default -> throw new IOException("unknown operation " + a[0]);
     }
+  }
+
+  /** The bytes of the regular files below a directory descriptor, never following a symlink. */
+  static long du(int dirfd) throws IOException {
+    int d = FsCalls.openInRoot(dirfd, ".", false, true, false);
+    long sum = 0;
+    try {
+      for (String n : TreeTar.list(d)) {
+        FsCalls.Stat st = FsCalls.lstatAt(d, n);
+        if (st.isRegular()) {
+          sum += st.size();
+        } else if (st.isDir()) {
+          int sub = FsCalls.openAt(d, n, true, true);
+          try {
+            sum += du(sub);
+          } finally {
+            FsCalls.close(sub);
+          }
+        }
+      }
+    } finally {
+      FsCalls.close(d);
+    }
+    return sum;
   }
 
   /**

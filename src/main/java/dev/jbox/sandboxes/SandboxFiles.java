@@ -41,18 +41,25 @@ public final class SandboxFiles {
   }
 
   private List<String> worker(Root root, List<String> args) {
+    return worker(root, args, null);
+  }
+
+  /** A worker in a user namespace with these maps (null: the user's own). */
+  private List<String> worker(Root root, List<String> args, dev.jbox.sandbox.idmap.IdMap maps) {
     List<String> argv = new ArrayList<>(List.of(java(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
     String cds = System.getProperty("jbox.cds");
     if (cds != null && !cds.isEmpty()) argv.addAll(List.of("-XX:SharedArchiveFile=" + cds, "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off"));
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), FsWorker.class.getName()));
     argv.addAll(args);
-    return UserNamespace.wrap(argv, w -> err.println("jbox: warning: " + w), root == null ? List.of() : root.helperOptions());
+    return UserNamespace.wrap(argv, w -> err.println("jbox: warning: " + w), root == null ? List.of() : root.helperOptions(), maps);
   }
 
   /** A sandbox held for file work: its root for a worker, and the lock of a stopped one. */
   private final class Held implements AutoCloseable {
     final Sandbox sandbox;
     final Root root;
+    /** The sandbox's own id maps when they are not the user's usual ones (--userns=keep-id, --uidmap), else null. */
+    final dev.jbox.sandbox.idmap.IdMap maps;
     private final Sandbox.Lock lock;
     private final boolean forget;
 
@@ -62,11 +69,13 @@ public final class SandboxFiles {
       if (pid != null) {
         MonitorState st = sandbox.monitorState();
         root = new Root(List.of("--root-of", Long.toString(pid), Long.toString(st.pidStart())), "fd:3");
+        maps = SandboxMaps.ofProcess(pid);
         lock = null;
         forget = false;
         return;
       }
       forget = !Files.isDirectory(sandbox.runtimeDir(), LinkOption.NOFOLLOW_LINKS);
+      maps = SandboxMaps.ofPlan(sandbox.record().plan());
       lock = sandbox.lock();
       try {
         if (sandbox.status().running() || sandbox.monitorAlive()) {
@@ -233,28 +242,52 @@ public final class SandboxFiles {
   // --- cp ---------------------------------------------------------------------------------------
 
   /**
+   * What {@code jbox cp} was asked: archive (podman's default) gives the copied files to the
+   * destination's user (the sandbox's user copied in, the caller copied out), without it they keep
+   * their ids; overwrite lets a directory replace a non-directory and the other way round;
+   * followLinks follows every symlink below SRC too (SRC itself always is).
+   */
+  public record CpOptions(boolean archive, boolean overwrite, boolean followLinks) {}
+
+  /** SRC names a directory's contents (podman's SRC/.): its last component is "." */
+  private static boolean contents(String src) {
+    return src.equals(".") || src.endsWith("/.");
+  }
+
+  private static String outFlags(CpOptions o) {
+    return o.followLinks() ? "links,xattrs,deref" : "links,xattrs";
+  }
+
+  /**
    * {@code jbox cp SANDBOX:SRC DEST}: SRC (resolved inside the sandbox's root) to the host path
    * DEST, or as a tar to {@code stdout} when DEST is "-". Into an existing directory DEST it goes
-   * as DEST/basename(SRC), else it becomes DEST (whose parent must exist). The files belong to the
-   * caller; archive keeps the sandbox's ids (as the user's subordinate ids). The sandbox's "/"
-   * goes without what is mounted in it (a running sandbox's /proc, /sys, /dev), as export.
+   * as DEST/basename(SRC), else it becomes DEST (whose parent must exist); SRC/. (and "/") copies
+   * what is in the directory SRC into DEST, which is made if missing. The files belong to the
+   * caller, or keep the sandbox's ids (as the user's subordinate ids) without archive. The
+   * sandbox's "/" goes without what is mounted in it (a running sandbox's /proc, /sys, /dev), as
+   * export.
    */
-  public void copyOut(String ref, String src, String dest, boolean archive, OutputStream stdout) {
+  public void copyOut(String ref, String src, String dest, CpOptions o, OutputStream stdout) {
     String rel = inside(src);
     String name = base(src);
-    String[] target = dest.equals("-") ? null : hostTarget(dest, name == null ? "." : name);
+    boolean whole = name == null;
+    String[] target = dest.equals("-") ? null : hostTarget(dest, whole ? "." : name);
     try (Held h = new Held(ref)) {
-      List<String> producer = worker(h.root, List.of("out", h.root.arg(), rel, name == null ? "" : name, name == null ? "1" : "0", "0"));
+      List<String> producer = worker(h.root, List.of("out", h.root.arg(), rel, whole ? (target == null ? "" : ".") : name,
+          whole ? "1" : "0", "0", outFlags(o)), h.maps);
       if (target == null) {
         pipe(producer, null, stdout, "cp");
         return;
       }
-      if (archive) {
-        chain(producer, in -> pipe(worker(null, List.of("in", target[0], ".", target[1].equals("-") ? "-" : "=" + target[1], "keep")), in, null, "cp"), "cp");
+      String rename = target[1].equals("+mkdir") ? "+mkdir" : "=" + target[1];
+      if (!o.archive()) {
+        chain(producer, in -> pipe(worker(null, List.of("in", "/", target[0], rename, "keep", o.overwrite() ? "overwrite" : "-"), h.maps),
+            in, null, "cp"), "cp");
       } else {
         int root = hostRoot();
         try {
-          chain(producer, in -> TreeTar.extract(root, target[0], target[1].equals("-") ? null : target[1], in, TreeTar.Owner.CALLER), "cp");
+          chain(producer, in -> TreeTar.extract(root, target[0], rename.equals("+mkdir") ? TreeTar.MKDIR : target[1], in,
+              TreeTar.Owner.CALLER, o.overwrite()), "cp");
         } finally {
           FsCalls.close(root);
         }
@@ -262,12 +295,19 @@ public final class SandboxFiles {
     }
   }
 
-  /** [host directory to extract into, the new top-level name or "-"] for DEST; checked before anything runs. */
+  /**
+   * [host directory to extract into, the new top-level name] for DEST, or [DEST, "+mkdir"] for a
+   * directory's contents; checked before anything runs.
+   */
   private static String[] hostTarget(String dest, String name) {
     Path d = Path.of(dest).toAbsolutePath().normalize();
-    if (Files.isDirectory(d)) return new String[] {d.toString(), name.equals(".") ? "-" : name};
-    if (name.equals(".")) throw new JboxException("cp: `" + dest + "`: no such directory");
     Path parent = d.getParent();
+    if (name.equals(".")) {
+      if (Files.isDirectory(d)) return new String[] {d.toString(), "+mkdir"};
+      if (parent == null || !Files.isDirectory(parent)) throw new JboxException("cp: `" + dest + "`: no such directory");
+      return new String[] {d.toString(), "+mkdir"};
+    }
+    if (Files.isDirectory(d)) return new String[] {d.toString(), name};
     if (parent == null || !Files.isDirectory(parent)) throw new JboxException("cp: `" + dest + "`: no such directory");
     return new String[] {parent.toString(), d.getFileName().toString()};
   }
@@ -275,30 +315,38 @@ public final class SandboxFiles {
   /**
    * {@code jbox cp SRC SANDBOX:DEST}: the host path SRC, or a tar read from {@code stdin} when SRC
    * is "-" (extracted into the directory DEST), into the sandbox; DEST is resolved inside its
-   * root. Into an existing directory it goes as DEST/basename(SRC), else it becomes DEST. The files
-   * belong to the sandbox's user (its root when it has none); archive keeps the source's ids.
+   * root. Into an existing directory it goes as DEST/basename(SRC), else it becomes DEST; SRC/.
+   * copies what is in the directory SRC into DEST, made if missing. With archive the files belong
+   * to the sandbox's user (its root when it has none), else they keep the source's ids; ids mean
+   * what they mean in that sandbox (its own maps: --userns=keep-id). Hard links and user.*
+   * extended attributes are kept where the sandbox's file system takes them.
    */
-  public void copyIn(String src, String ref, String dest, boolean archive, InputStream stdin) {
+  public void copyIn(String src, String ref, String dest, CpOptions o, InputStream stdin) {
     String rel = inside(dest);
     Path from = null;
     String name = null;
+    boolean whole = false;
     if (!src.equals("-")) {
       from = Path.of(src).toAbsolutePath();
       if (!Files.exists(from)) throw new JboxException("cp: `" + src + "`: no such file or directory");
+      whole = contents(src);
+      if (whole && !Files.isDirectory(from)) throw new JboxException("cp: `" + src + "`: not a directory");
       name = base(src);
-      if (name == null) name = from.normalize().getFileName() == null ? null : from.normalize().getFileName().toString();
+      if (name == null && !whole) name = from.normalize().getFileName() == null ? null : from.normalize().getFileName().toString();
     }
     try (Held h = new Held(ref)) {
       String user = h.sandbox.record().process() != null && h.sandbox.record().process().user() != null
           ? h.sandbox.record().process().user() : "0";
-      List<String> consumer = worker(h.root, List.of("in", h.root.arg(), rel, from == null || name == null ? "-" : "+auto",
-          archive ? "keep" : "user=" + user));
+      String rename = from == null ? "-" : whole ? "+mkdir" : name == null ? "-" : "+auto";
+      List<String> consumer = worker(h.root, List.of("in", h.root.arg(), rel, rename,
+          o.archive() ? "user=" + user : "keep", o.overwrite() ? "overwrite" : "-"), h.maps);
       if (from == null) {
         pipe(consumer, stdin, null, "cp");
         return;
       }
-      String top = name == null ? "" : name;
-      Path source = from;
+      String top = whole ? "." : name == null ? "" : name;
+      Path source = whole ? from.normalize() : from;
+      TreeTar.Options opts = new TreeTar.Options(false, false, true, true, o.followLinks());
       java.io.PipedInputStream pin = new java.io.PipedInputStream(1 << 16);
       JboxException[] failed = new JboxException[1];
       Thread t;
@@ -306,8 +354,8 @@ public final class SandboxFiles {
         java.io.PipedOutputStream pout = new java.io.PipedOutputStream(pin);
         t = new Thread(() -> {
           int root = hostRoot();
-          try (OutputStream o = pout) {
-            TreeTar.write(root, source.toString(), top, new TreeTar.Options(false, false), o);
+          try (OutputStream out = pout) {
+            TreeTar.write(root, source.toString(), top, opts, out);
           } catch (IOException e) {
             failed[0] = new JboxException("cp: " + e.getMessage());
           } finally {
@@ -330,6 +378,23 @@ public final class SandboxFiles {
       }
       if (failed[0] != null) throw failed[0];
     }
+  }
+
+  // --- sizes ----------------------------------------------------------------------------------
+
+  /** The bytes of the regular files below each directory (which belong to subordinate ids: counted in the user namespace). */
+  public List<Long> sizes(List<Path> dirs) {
+    if (dirs.isEmpty()) return List.of();
+    List<String> args = new ArrayList<>(List.of("du"));
+    for (Path d : dirs) args.add(d.toString());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    pipe(worker(null, args), null, out, "system df");
+    List<Long> sizes = new ArrayList<>();
+    for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isEmpty()) sizes.add(Long.parseLong(line.trim()));
+    }
+    if (sizes.size() != dirs.size()) throw new JboxException("system df: the file worker answered " + sizes.size() + " sizes for " + dirs.size() + " volumes");
+    return sizes;
   }
 
   // --- export and diff ------------------------------------------------------------------------
@@ -383,6 +448,25 @@ public final class SandboxFiles {
    * checked before anything is written; returns the new image id.
    */
   public String commit(String ref, String image, List<String> changes, String message, String author) {
+    return commit(ref, image, changes, message, author, false);
+  }
+
+  /**
+   * As {@link #commit(String, String, List, String, String)}; pause stops a running sandbox's
+   * processes while its changes are read ({@link Freeze}: SIGSTOP, then SIGCONT).
+   */
+  public String commit(String ref, String image, List<String> changes, String message, String author, boolean pause) {
+    Long pid = pause ? store.find(ref).pid() : null;
+    if (pid == null) return commitAsIs(ref, image, changes, message, author);
+    Freeze f = Freeze.stop(pid);
+    try {
+      return commitAsIs(ref, image, changes, message, author);
+    } finally {
+      f.close();
+    }
+  }
+
+  private String commitAsIs(String ref, String image, List<String> changes, String message, String author) {
     List<Commit.Change> parsed = Commit.parse(changes);
     String name = image == null ? null : dev.jbox.image.store.ImageLookup.tagName(image);
     Sandbox s = store.find(ref);

@@ -11,7 +11,9 @@ import java.util.regex.PatternSyntaxException;
 /**
  * {@code ps --filter} as podman reads it: name=REGEX, id=PREFIX, status=created|running|exited,
  * ancestor=IMAGE (name, name without tag, or id prefix), label=KEY[=VALUE] (jbox sandboxes have
- * no labels). Values of one key are alternatives; different keys must all match. A class of its
+ * no labels), volume=NAME|PATH (a named or anonymous volume it mounts, or where it mounts one),
+ * exited=CODE (ended with that status), before=|since=SANDBOX (created before or after that one),
+ * network=MODE (none, host, pasta, slirp4netns, as it runs). Values of one key are alternatives; different keys must all match. A class of its
  * own: its regex classes must not load on {@code jbox run}'s path, where {@link SandboxService} is.
  */
 final class SandboxFilter {
@@ -26,10 +28,18 @@ final class SandboxFilter {
     for (String f : filters) {
       int eq = f.indexOf('=');
       String key = eq < 0 ? f : f.substring(0, eq);
-      if (eq <= 0 || !List.of("name", "id", "status", "ancestor", "label").contains(key)) {
-        throw new JboxException("ps: --filter `" + f + "`: expected name=, id=, status=, ancestor= or label=");
+      if (eq <= 0 || !List.of("name", "id", "status", "ancestor", "label", "volume", "exited", "before", "since", "network").contains(key)) {
+        throw new JboxException("ps: --filter `" + f
+            + "`: expected name=, id=, status=, ancestor=, label=, volume=, exited=, before=, since= or network=");
       }
       String v = f.substring(eq + 1);
+      if (key.equals("exited")) {
+        try {
+          if (Integer.parseInt(v) < 0) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+          throw new JboxException("ps: --filter `" + f + "`: exited takes an exit status (a number)");
+        }
+      }
       if (key.equals("status") && !List.of("created", "running", "exited", "paused", "restarting", "removing", "stopping", "unknown").contains(v)) {
         throw new JboxException("ps: --filter `" + f + "`: status is created, running or exited");
       }
@@ -47,7 +57,28 @@ final class SandboxFilter {
 
   /** The sandboxes that pass: running ones unless all, a status filter or last; the last `last` of them. */
   List<Sandbox> apply(List<Sandbox> sandboxes, boolean all, Integer last) {
-    boolean everyState = all || last != null || byKey.containsKey("status");
+    boolean everyState = all || last != null || byKey.containsKey("status") || byKey.containsKey("exited");
+    // before= and since= name a sandbox: by then its creation time (an unknown one is an error, as podman's)
+    Map<String, Long> created = new LinkedHashMap<>();
+    for (String k : List.of("before", "since")) {
+      for (String ref : byKey.getOrDefault(k, List.of())) {
+        Sandbox found = null;
+        for (Sandbox s : sandboxes) {
+          if (ref.equals(s.record().name()) || ref.equals(s.id())) found = s;
+        }
+        if (found == null) {
+          for (Sandbox s : sandboxes) {
+            if (ref.length() >= 3 && s.id().startsWith(ref)) {
+              if (found != null) throw new JboxException("ps: --filter " + k + "=" + ref + ": more than one sandbox has that prefix");
+              found = s;
+            }
+          }
+        }
+        if (found == null) throw new JboxException("ps: --filter " + k + "=" + ref + ": no such sandbox");
+        created.put(k + "=" + ref, found.record().created());
+      }
+    }
+    this.created = created;
     List<Sandbox> out = new ArrayList<>();
     for (Sandbox s : sandboxes) {
       Status st = s.status();
@@ -64,9 +95,17 @@ final class SandboxFilter {
     return out;
   }
 
-  private static boolean matches(Sandbox s, Status st, String key, String v) {
+  /** "before=REF" and "since=REF" mapped to that sandbox's creation time (apply fills it). */
+  private Map<String, Long> created = Map.of();
+
+  private boolean matches(Sandbox s, Status st, String key, String v) {
     SandboxRecord r = s.record();
     return switch (key) {
+      case "volume" -> SandboxService.volumeNames(r).contains(v) || SandboxService.volumeTargets(r).contains(v);
+      case "exited" -> st.kind().word().equals("exited") && st.exitCode() != null && st.exitCode() == Integer.parseInt(v);
+      case "before" -> r.created() < created.get("before=" + v);
+      case "since" -> r.created() > created.get("since=" + v);
+      case "network" -> v.equals(r.network());
       case "name" -> r.name() != null && Pattern.compile(v).matcher(r.name()).find();
       case "id" -> r.id().startsWith(v);
       case "status" -> st.kind().word().equals(v);

@@ -621,6 +621,54 @@ public final class SandboxService {
     return out;
   }
 
+  /**
+   * {@code system df}'s volumes row, as podman's: how many volumes, how many a sandbox (of any
+   * state) mounts, the bytes in them all and in those no sandbox mounts (what {@code volume
+   * prune} frees). A tmpfs volume holds nothing; a bind volume (device=DIR) is not jbox's to count.
+   */
+  public record VolumeUsage(int total, int active, long size, long reclaimable) {}
+
+  public VolumeUsage volumeUsage() {
+    List<VolumeStore.Volume> all = volumes().list();
+    Map<String, List<String>> users = volumeUsers();
+    List<Path> dirs = new ArrayList<>();
+    List<VolumeStore.Volume> counted = new ArrayList<>();
+    for (VolumeStore.Volume v : all) {
+      if (v.tmpfs() || v.device() != null) continue;
+      dirs.add(v.data());
+      counted.add(v);
+    }
+    List<Long> sizes = files().sizes(dirs);
+    long size = 0;
+    long reclaimable = 0;
+    for (int i = 0; i < counted.size(); i++) {
+      size += sizes.get(i);
+      if (!users.containsKey(counted.get(i).name())) reclaimable += sizes.get(i);
+    }
+    int active = 0;
+    for (VolumeStore.Volume v : all) if (users.containsKey(v.name())) active++;
+    return new VolumeUsage(all.size(), active, size, reclaimable);
+  }
+
+  /** Where a sandbox mounts its named and anonymous volumes (ps --filter volume=PATH). */
+  static List<String> volumeTargets(SandboxRecord r) {
+    List<String> out = new ArrayList<>();
+    for (String m : r.mounts()) {
+      try {
+        if (m.startsWith("-v ")) {
+          dev.jbox.sandbox.Volumes.VolumeSpec v = dev.jbox.sandbox.Volumes.parseVolume(m.substring(3));
+          if (v.isVolume()) out.add(v.target());
+        } else if (m.startsWith("--mount ")) {
+          dev.jbox.sandbox.Volumes.MountSpec v = dev.jbox.sandbox.Volumes.parseMount(m.substring(8));
+          if (v.type().equals("volume")) out.add(v.target());
+        }
+      } catch (JboxException e) {
+        // a record of an older jbox: no volume
+      }
+    }
+    return out;
+  }
+
   /** The volume store of this user's storage. */
   public VolumeStore volumes() {
     return VolumeStore.of(store);
@@ -637,7 +685,13 @@ public final class SandboxService {
 
   /** {@code volume create}: a new named volume (a random name when name is null), printed by the caller. */
   public VolumeStore.Volume createVolume(String name, Map<String, String> labels) {
-    return volumes().create(name == null ? VolumeStore.anonymousName() : name, labels, false, true, false);
+    return createVolume(name, labels, List.of());
+  }
+
+  /** As {@link #createVolume(String, Map)} with podman's local-driver options (-o; VolumeStore.checkOptions), checked first. */
+  public VolumeStore.Volume createVolume(String name, Map<String, String> labels, List<String> options) {
+    Map<String, String> o = VolumeStore.checkOptions(options);
+    return volumes().create(name == null ? VolumeStore.anonymousName() : name, labels, o, false, true, false);
   }
 
   /**

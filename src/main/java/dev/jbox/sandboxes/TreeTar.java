@@ -25,6 +25,12 @@ final class TreeTar {
   /** extract's rename for "into DEST if it is a directory, else as DEST". */
   static final String AUTO = "\0auto";
 
+  /**
+   * extract's rename for a directory's contents ({@code cp SRC/. DEST}): into DEST, which is made
+   * (its parent must exist) when the first member arrives and it does not exist yet.
+   */
+  static final String MKDIR = "\0mkdir";
+
   /** Whose files extraction makes: the archive's ids, these ids, or the caller's own (no chown). */
   record Owner(boolean keep, long uid, long gid) {
     static final Owner CALLER = new Owner(false, -1, -1);
@@ -37,8 +43,19 @@ final class TreeTar {
 
   // --- writing ----------------------------------------------------------------------------------
 
-  /** How to write: oneFs skips what is mounted below the top (a running sandbox's /proc, /sys, /dev); oci converts overlay whiteouts (commit). */
-  record Options(boolean oneFs, boolean ociWhiteouts) {}
+  /**
+   * How to write: oneFs skips what is mounted below the top (a running sandbox's /proc, /sys,
+   * /dev); oci converts overlay whiteouts (commit); links writes a file with more than one name
+   * once and its other names as hard links to it; xattrs writes the {@code user.*} extended
+   * attributes of files and directories (overlayfs' own left out) as SCHILY.xattr PAX records;
+   * deref follows every symlink below the top too (inside root), which is then never archived as
+   * a symlink (a dangling one is).
+   */
+  record Options(boolean oneFs, boolean ociWhiteouts, boolean links, boolean xattrs, boolean deref) {
+    Options(boolean oneFs, boolean ociWhiteouts) {
+      this(oneFs, ociWhiteouts, false, false, false);
+    }
+  }
 
   /**
    * Writes {@code rel} (a symlink as its last component followed, inside root) as a tar named
@@ -48,8 +65,8 @@ final class TreeTar {
     int fd = FsCalls.openInRoot(root, rel, true, false, true);
     try {
       FsCalls.Stat st = FsCalls.lstatAt(fd, "");
-      Writer w = new Writer(out, opt, st);
-      w.node(fd, "", top, st);
+      Writer w = new Writer(out, opt, st, root);
+      w.node(fd, "", top, st, rel);
       w.finish();
     } finally {
       FsCalls.close(fd);
@@ -60,35 +77,95 @@ final class TreeTar {
     private final OutputStream out;
     private final Options opt;
     private final FsCalls.Stat top;
+    private final int root;
+    /** "dev:ino" of a file with more than one name: the archive path of its first. */
+    private final java.util.Map<String, String> firstNames = new java.util.HashMap<>();
+    /** "dev:ino" of the directories being written (deref: a symlink to one of them is a loop). */
+    private final java.util.Set<String> open = new java.util.HashSet<>();
+    /** The xattrs of the next header, as PAX records. */
+    private String pendingXattrs = "";
 
-    Writer(OutputStream out, Options opt, FsCalls.Stat top) {
+    Writer(OutputStream out, Options opt, FsCalls.Stat top, int root) {
       this.out = out;
       this.opt = opt;
       this.top = top;
+      this.root = root;
     }
 
-    /** name in dir (dir itself when name is ""), archived as path. */
-    void node(int dir, String name, String path, FsCalls.Stat st) throws IOException {
+    private static String key(FsCalls.Stat st) {
+      return st.devMajor() + ":" + st.devMinor() + ":" + st.ino();
+    }
+
+    /** The user.* xattrs of an open file as PAX records, the bytes kept 1:1 (Latin-1). */
+    private String xattrs(int fd) throws IOException {
+      if (!opt.xattrs()) return "";
+      StringBuilder sb = new StringBuilder();
+      for (String n : FsCalls.flistxattr(fd)) {
+        if (!n.startsWith("user.") || n.startsWith("user.overlay.") || n.startsWith("user.fuseoverlayfs.")) continue;
+        byte[] v = FsCalls.fgetxattrLarge(fd, n);
+        if (v == null) continue;
+        sb.append(recordLatin1("SCHILY.xattr." + n, new String(v, StandardCharsets.ISO_8859_1)));
+      }
+      return sb.toString();
+    }
+
+    /**
+     * name in dir (dir itself when name is ""), archived as path; src is its path below the root
+     * (what deref resolves a symlink by).
+     */
+    void node(int dir, String name, String path, FsCalls.Stat st, String src) throws IOException {
       if (opt.oneFs() && (st.devMajor() != top.devMajor() || st.devMinor() != top.devMinor())) {
         if (st.isDir() && !path.isEmpty()) header(path + "/", '5', st, 0, ""); // the mount point, empty
         return;
       }
+      if (st.isSymlink() && opt.deref()) {
+        int fd;
+        try {
+          fd = FsCalls.openInRoot(root, src, true, false, true);
+        } catch (FsCalls.ErrnoException e) {
+          fd = -1; // dangling (or a loop of symlinks): archived as the symlink
+        }
+        if (fd >= 0) {
+          try {
+            FsCalls.Stat target = FsCalls.lstatAt(fd, "");
+            if (target.isDir() && open.contains(key(target))) {
+              throw new IOException("`" + path + "` is a symlink to a directory that contains it (-L would copy it forever)");
+            }
+            node(fd, "", path, target, src);
+          } finally {
+            FsCalls.close(fd);
+          }
+          return;
+        }
+      }
       if (st.isDir()) {
         int d = name.isEmpty() ? reopenDir(dir) : FsCalls.openAt(dir, name, false, true);
+        String k = key(st);
+        open.add(k);
         try {
           List<String> names = list(d);
           boolean opaque = opt.ociWhiteouts() && isOpaque(d);
-          if (!path.isEmpty()) header(path + "/", '5', st, 0, "");
+          pendingXattrs = xattrs(d);
+          if (!path.isEmpty() && !path.equals(".")) header(path + "/", '5', st, 0, "");
+          else if (path.equals(".")) header("./", '5', st, 0, "");
+          pendingXattrs = "";
           String prefix = path.isEmpty() ? "" : path + "/";
+          String srcPrefix = src.isEmpty() || src.equals(".") ? "" : src + "/";
           if (opaque) emptyFile(prefix + ".wh..wh..opq", st);
-          for (String n : names) node(d, n, prefix + n, FsCalls.lstatAt(d, n));
+          for (String n : names) node(d, n, prefix + n, FsCalls.lstatAt(d, n), srcPrefix + n);
         } finally {
+          open.remove(k);
           FsCalls.close(d);
         }
+      } else if (st.isRegular() && opt.links() && st.nlink() > 1 && firstNames.containsKey(key(st))) {
+        header(path, '1', st, 0, firstNames.get(key(st)));
       } else if (st.isRegular()) {
+        if (opt.links() && st.nlink() > 1) firstNames.put(key(st), path);
         int f = name.isEmpty() ? reopen(dir) : FsCalls.openAt(dir, name, false, false);
         try {
+          pendingXattrs = xattrs(f);
           header(path, '0', st, st.size(), "");
+          pendingXattrs = "";
           byte[] buf = new byte[1 << 16];
           long left = st.size();
           while (left > 0) {
@@ -134,14 +211,15 @@ final class TreeTar {
     private void header(String name, char type, FsCalls.Stat st, long size, String link) throws IOException {
       byte[] n = name.getBytes(StandardCharsets.UTF_8);
       byte[] l = link.getBytes(StandardCharsets.UTF_8);
-      StringBuilder pax = new StringBuilder();
+      StringBuilder pax = new StringBuilder(pendingXattrs);
       if (n.length > 99) pax.append(record("path", name));
       if (l.length > 99) pax.append(record("linkpath", link));
       if (st.uid() > 07777777) pax.append(record("uid", Long.toString(st.uid())));
       if (st.gid() > 07777777) pax.append(record("gid", Long.toString(st.gid())));
       if (size > 077777777777L) pax.append(record("size", Long.toString(size)));
       if (pax.length() > 0) {
-        byte[] p = pax.toString().getBytes(StandardCharsets.UTF_8);
+        // the records are UTF-8 text, but for xattr values, which recordLatin1 kept as Latin-1
+        byte[] p = pax.toString().getBytes(StandardCharsets.ISO_8859_1);
         out.write(raw("././@PaxHeader", 'x', 0644, 0, 0, p.length, 0, "", 0, 0));
         out.write(p);
         pad(p.length);
@@ -149,9 +227,15 @@ final class TreeTar {
       out.write(raw(name, type, st.mode() & 07777, st.uid(), st.gid(), size, st.mtime(), link, st.rdevMajor(), st.rdevMinor()));
     }
 
+    /** A PAX record, its text as UTF-8 bytes held in a Latin-1 string (the header is written as Latin-1). */
     private static String record(String key, String value) {
-      String body = " " + key + "=" + value + "\n";
-      int len = body.getBytes(StandardCharsets.UTF_8).length;
+      return recordLatin1(key, new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+    }
+
+    /** A PAX record of a key and a value given as bytes in a Latin-1 string. */
+    private static String recordLatin1(String key, String value) {
+      String body = " " + new String(key.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1) + "=" + value + "\n";
+      int len = body.length();
       int total = len + Integer.toString(len).length();
       if (Integer.toString(total).length() != Integer.toString(len).length()) total++;
       return total + body;
@@ -224,10 +308,19 @@ final class TreeTar {
    * Extracts a tar into the directory {@code destRel} of root (resolved inside root, symlinks
    * followed there); its top-level name is renamed to {@code rename} when that is not null. Each
    * member's parents are walked one component at a time without following symlinks (a member
-   * under a symlink is refused); an existing non-directory is replaced, an existing directory kept.
-   * Returns the number of members.
+   * under a symlink is refused); an existing non-directory is replaced by a non-directory, an
+   * existing directory kept; a directory in place of a non-directory or the other way round is an
+   * error unless overwrite (podman's cp --overwrite), which replaces it (a directory with all in
+   * it). Extended attributes of the archive are set where the file system takes them. Returns the
+   * number of members.
    */
   static long extract(int root, String destRel, String rename, InputStream in, Owner owner) throws IOException {
+    return extract(root, destRel, rename, in, owner, false);
+  }
+
+  static long extract(int root, String destRel, String rename, InputStream in, Owner owner, boolean overwrite) throws IOException {
+    boolean mkdir = MKDIR.equals(rename);
+    if (mkdir) rename = null;
     if (AUTO.equals(rename)) {
       // into DEST when it is a directory, else as DEST (in its parent, which must be one)
       try {
@@ -242,13 +335,14 @@ final class TreeTar {
         if (destRel.isEmpty()) destRel = ".";
       }
     }
-    int dest = FsCalls.openInRoot(root, destRel, true, true, true);
+    int dest = mkdir ? -1 : FsCalls.openInRoot(root, destRel, true, true, true);
     List<Object[]> dirs = new ArrayList<>(); // [relative path, mtime] set last
     long count = 0;
     try {
       TarReader tar = new TarReader(in, 4096);
       TarEntry e;
       while ((e = tar.next()) != null) {
+        if (dest < 0) dest = makeDir(root, destRel, owner, overwrite);
         List<String> parts = clean(e.name());
         if (parts.isEmpty()) continue;
         if (rename != null) parts.set(0, rename);
@@ -256,7 +350,7 @@ final class TreeTar {
         int parent = walk(dest, parts.subList(0, parts.size() - 1), owner);
         try {
           String name = parts.get(parts.size() - 1);
-          apply(parent, name, e, tar, owner, dest);
+          apply(parent, name, e, tar, owner, dest, rename, overwrite);
           if (e.type() == '5') dirs.add(new Object[] {parts, e.mtimeSeconds()});
         } finally {
           FsCalls.close(parent);
@@ -273,9 +367,66 @@ final class TreeTar {
         }
       }
     } finally {
-      FsCalls.close(dest);
+      if (dest >= 0) FsCalls.close(dest);
     }
     return count;
+  }
+
+  /** The directory destRel of root (O_PATH), made when missing (its parent must exist); a non-directory there is replaced only with overwrite. */
+  private static int makeDir(int root, String destRel, Owner owner, boolean overwrite) throws IOException {
+    try {
+      return FsCalls.openInRoot(root, destRel, true, true, true);
+    } catch (FsCalls.ErrnoException e) {
+      if (e.errno() != 2 && e.errno() != 20) throw e;
+    }
+    List<String> parts = clean(destRel);
+    if (parts.isEmpty()) throw new IOException("`/" + destRel + "` is not a directory");
+    String parentRel = String.join("/", parts.subList(0, parts.size() - 1));
+    int parent = FsCalls.openInRoot(root, parentRel.isEmpty() ? "." : parentRel, true, true, true);
+    try {
+      String name = parts.get(parts.size() - 1);
+      FsCalls.Stat old = null;
+      try {
+        old = FsCalls.lstatAt(parent, name);
+      } catch (FsCalls.ErrnoException x) {
+        if (x.errno() != 2) throw x;
+      }
+      if (old != null && !old.isDir()) {
+        if (!overwrite) throw new IOException("cannot overwrite non-directory `" + destRel + "` with a directory (--overwrite replaces it)");
+        FsCalls.unlinkAt(parent, name, false);
+      }
+      FsCalls.mkdirAt(parent, name, 0755);
+      if (!owner.keep() && owner.uid() >= 0) FsCalls.lchownAt(parent, name, owner.uid(), owner.gid());
+      return FsCalls.openAt(parent, name, true, true);
+    } finally {
+      FsCalls.close(parent);
+    }
+  }
+
+  /** Removes name in dir and, for a directory, all in it, never following a symlink. */
+  private static void removeTree(int dir, String name) throws IOException {
+    FsCalls.Stat st = FsCalls.lstatAt(dir, name);
+    if (st.isDir()) {
+      int d = FsCalls.openAt(dir, name, false, true);
+      try {
+        for (String n : list(d)) removeTree(d, n);
+      } finally {
+        FsCalls.close(d);
+      }
+    }
+    FsCalls.unlinkAt(dir, name, st.isDir());
+  }
+
+  /** Sets the archive's extended attributes on an open file; a file system without them (or refusing one) is passed over. */
+  private static void setXattrs(int fd, TarEntry e) throws IOException {
+    if (e.xattrs() == null) return;
+    for (var x : e.xattrs().entrySet()) {
+      try {
+        FsCalls.fsetxattr(fd, x.getKey(), x.getValue());
+      } catch (FsCalls.ErrnoException err) {
+        if (err.errno() != 95 && err.errno() != 1 && err.errno() != 13) throw err; // ENOTSUP, EPERM, EACCES
+      }
+    }
   }
 
   /** A member name as components: "/" and "." dropped; ".." refused. */
@@ -311,7 +462,8 @@ final class TreeTar {
     return cur;
   }
 
-  private static void apply(int parent, String name, TarEntry e, TarReader data, Owner owner, int dest) throws IOException {
+  private static void apply(int parent, String name, TarEntry e, TarReader data, Owner owner, int dest, String rename,
+      boolean overwrite) throws IOException {
     FsCalls.Stat old = null;
     try {
       old = FsCalls.lstatAt(parent, name);
@@ -319,6 +471,11 @@ final class TreeTar {
       if (x.errno() != 2) throw x;
     }
     int mode = owner.keep() || owner.uid() >= 0 ? e.mode() & 07777 : e.mode() & 01777;
+    if (old != null && old.isDir() != (e.type() == '5') && !overwrite) {
+      throw new IOException(old.isDir()
+          ? "cannot overwrite directory `" + e.name() + "` with a non-directory (--overwrite replaces it)"
+          : "cannot overwrite non-directory `" + e.name() + "` with a directory (--overwrite replaces it)");
+    }
     if (e.type() == '5') {
       if (old != null && !old.isDir()) FsCalls.unlinkAt(parent, name, false);
       if (old == null || !old.isDir()) FsCalls.mkdirAt(parent, name, 0700);
@@ -326,12 +483,14 @@ final class TreeTar {
       try {
         own(d, e, owner);
         FsCalls.fchmod(d, mode);
+        setXattrs(d, e);
       } finally {
         FsCalls.close(d);
       }
       return;
     }
-    if (old != null) FsCalls.unlinkAt(parent, name, old.isDir());
+    if (old != null && old.isDir()) removeTree(parent, name);
+    else if (old != null) FsCalls.unlinkAt(parent, name, false);
     switch (e.type()) {
       case '0', '\0', '7' -> {
         int f = FsCalls.createAt(parent, name, 0600);
@@ -349,6 +508,7 @@ final class TreeTar {
           }
           own(f, e, owner);
           FsCalls.fchmod(f, mode);
+          setXattrs(f, e);
           FsCalls.futimes(f, e.mtimeSeconds());
         } finally {
           FsCalls.close(f);
@@ -363,6 +523,7 @@ final class TreeTar {
       case '1' -> {
         List<String> target = clean(e.linkName());
         if (target.isEmpty()) throw new IOException("`" + e.name() + "`: a hard link to nothing");
+        if (rename != null) target.set(0, rename); // the archive's top was renamed: so was the link's target
         int tp = walk(dest, target.subList(0, target.size() - 1), Owner.CALLER);
         try {
           FsCalls.linkAt(tp, target.get(target.size() - 1), parent, name);

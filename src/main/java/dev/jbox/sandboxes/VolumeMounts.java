@@ -65,7 +65,12 @@ final class VolumeMounts {
         }
         Use u = use(store, v.source(), v.target(), v.noCopy(), uses);
         String opts = String.join(",", v.options());
-        builderV.add(u.volume().data() + ":" + v.target() + (v.readOnly() ? ":ro" : v.chown() ? ":U" : ""));
+        if (u.volume().tmpfs()) {
+          builderM.add(tmpfsMount(u.volume(), v.target(), v.readOnly()));
+        } else {
+          builderV.add(source(u.volume()) + ":" + v.target()
+              + (v.readOnly() || u.volume().readOnlyOption() ? ":ro" : v.chown() ? ":U" : ""));
+        }
         recordV.add(u.volume().name() + ":" + v.target() + (opts.isEmpty() ? "" : ":" + opts));
       }
       for (int i = 0; i < ms.size(); i++) {
@@ -76,8 +81,12 @@ final class VolumeMounts {
           continue;
         }
         Use u = use(store, m.source(), m.target(), m.noCopy(), uses);
-        builderM.add("type=bind,source=" + u.volume().data() + ",target=" + m.target() + (m.readOnly() ? ",readonly" : "")
-            + (m.chown() ? ",U" : ""));
+        if (u.volume().tmpfs()) {
+          builderM.add(tmpfsMount(u.volume(), m.target(), m.readOnly()));
+        } else {
+          builderM.add("type=bind,source=" + source(u.volume()) + ",target=" + m.target()
+              + (m.readOnly() || u.volume().readOnlyOption() ? ",readonly" : "") + (m.chown() ? ",U" : ""));
+        }
         recordM.add("type=volume,source=" + u.volume().name() + ",target=" + m.target() + (m.readOnly() ? ",readonly" : "")
             + (m.noCopy() ? ",volume-nocopy" : "") + (m.chown() ? ",U" : ""));
       }
@@ -86,6 +95,21 @@ final class VolumeMounts {
       throw e;
     }
     return new VolumeMounts(req.withMounts(builderV, builderM), req.withMounts(recordV, recordM), uses);
+  }
+
+  /** What a sandbox mounts of a volume: its _data, or the host directory of o=bind,device=DIR (which must still exist). */
+  private static String source(VolumeStore.Volume v) {
+    String device = v.device();
+    if (device == null) return v.data().toString();
+    if (!java.nio.file.Files.isDirectory(Path.of(device))) {
+      throw new JboxException("volume " + v.name() + ": its device `" + device + "` is no longer a directory");
+    }
+    return device;
+  }
+
+  /** A -o type=tmpfs volume: a tmpfs of the sandbox's own with the volume's size and mode. */
+  private static String tmpfsMount(VolumeStore.Volume v, String target, boolean readOnly) {
+    return "type=tmpfs,target=" + target + v.tmpfsOptions() + (readOnly || v.readOnlyOption() ? ",readonly" : "");
   }
 
   private static Use use(VolumeStore store, String name, String target, boolean noCopy, List<Use> uses) {

@@ -37,10 +37,45 @@ public final class VolumeStore {
 
   private final Path root;
 
-  /** One volume: its name, directory and what volume.json holds. */
-  public record Volume(String name, Path dir, long created, Map<String, String> labels, boolean anonymous, boolean copyUp) {
+  /**
+   * One volume: its name, directory and what volume.json holds; options are podman's local-driver
+   * options ({@code volume create -o}): {@code type}, {@code device}, {@code o}.
+   */
+  public record Volume(String name, Path dir, long created, Map<String, String> labels, boolean anonymous, boolean copyUp,
+      Map<String, String> options) {
     public Volume {
       labels = new TreeMap<>(labels);
+      options = new TreeMap<>(options);
+    }
+
+    public Volume(String name, Path dir, long created, Map<String, String> labels, boolean anonymous, boolean copyUp) {
+      this(name, dir, created, labels, anonymous, copyUp, Map.of());
+    }
+
+    /** A tmpfs of the sandbox's own at each mount (-o type=tmpfs): nothing is kept. */
+    public boolean tmpfs() {
+      return "tmpfs".equals(options.get("type"));
+    }
+
+    /** The host directory mounted in place of _data (-o o=bind -o device=DIR), or null. */
+    public String device() {
+      return tmpfs() ? null : options.get("device");
+    }
+
+    /** The tmpfs's --mount options (tmpfs-size=, tmpfs-mode=) from o=. */
+    public String tmpfsOptions() {
+      StringBuilder sb = new StringBuilder();
+      String o = options.getOrDefault("o", "");
+      for (String part : o.split(",")) {
+        if (part.startsWith("size=")) sb.append(",tmpfs-size=").append(part.substring(5));
+        else if (part.startsWith("mode=")) sb.append(",tmpfs-mode=").append(part.substring(5));
+      }
+      return sb.toString();
+    }
+
+    /** Whether o= asks for a read-only mount. */
+    public boolean readOnlyOption() {
+      return List.of(options.getOrDefault("o", "").split(",")).contains("ro");
     }
 
     /** The directory sandboxes mount. */
@@ -102,6 +137,67 @@ public final class VolumeStore {
    * image has fills it with that content (podman's copy-up; false for {@code nocopy}).
    */
   public Volume create(String name, Map<String, String> labels, boolean anonymous, boolean copyUp, boolean existingOk) {
+    return create(name, labels, Map.of(), anonymous, copyUp, existingOk);
+  }
+
+  /**
+   * podman's local-driver options ({@code -o KEY=VALUE}) as jbox can honour them rootless, checked:
+   * {@code type=tmpfs} with {@code o=size=N,mode=OCTAL} (also nosuid, nodev, which every tmpfs of a
+   * sandbox has), a tmpfs of the sandbox's own at each mount; {@code o=bind} (or rbind, with ro)
+   * with {@code device=DIR}, an existing host directory mounted in place of the volume's own. A
+   * file system on a device needs mount(2) with privilege: refused.
+   */
+  public static Map<String, String> checkOptions(List<String> specs) {
+    Map<String, String> m = new TreeMap<>();
+    for (String spec : specs) {
+      int eq = spec.indexOf('=');
+      String k = eq < 0 ? spec : spec.substring(0, eq);
+      if (eq <= 0 || !List.of("type", "device", "o").contains(k)) {
+        throw new JboxException("volume create: -o `" + spec + "`: expected type=, device= or o= (the local driver's options)");
+      }
+      m.put(k, spec.substring(eq + 1));
+    }
+    if (m.isEmpty()) return m;
+    String type = m.getOrDefault("type", "none");
+    List<String> o = m.containsKey("o") && !m.get("o").isEmpty() ? List.of(m.get("o").split(",")) : List.of();
+    if (type.equals("tmpfs")) {
+      StringBuilder mount = new StringBuilder("type=tmpfs,target=/v");
+      for (String part : o) {
+        if (part.startsWith("size=")) mount.append(",tmpfs-size=").append(part.substring(5));
+        else if (part.startsWith("mode=")) mount.append(",tmpfs-mode=").append(part.substring(5));
+        else if (!part.equals("nosuid") && !part.equals("nodev")) {
+          throw new JboxException("volume create: -o o=" + m.get("o") + ": a tmpfs volume takes size=, mode=, nosuid and nodev");
+        }
+      }
+      try {
+        dev.jbox.sandbox.Volumes.parseMount(mount.toString()); // size and mode checked as --mount checks them
+      } catch (JboxException e) {
+        String msg = e.getMessage();
+        int colon = msg.indexOf("`: ");
+        throw new JboxException("volume create: -o o=" + m.get("o") + ": " + (colon < 0 ? msg : msg.substring(colon + 3)));
+      }
+      return m;
+    }
+    if (!type.equals("none") && !type.equals("bind")) {
+      throw new JboxException("volume create: -o type=" + type + ": mounting a device's file system needs root; rootless jbox takes type=tmpfs or o=bind,device=DIR");
+    }
+    if (!o.contains("bind") && !o.contains("rbind")) {
+      throw new JboxException("volume create: -o: without type=tmpfs, only o=bind (with device=DIR) can be done rootless");
+    }
+    for (String part : o) {
+      if (!List.of("bind", "rbind", "ro", "rw").contains(part)) {
+        throw new JboxException("volume create: -o o=" + m.get("o") + ": a bind volume takes bind, rbind, ro and rw");
+      }
+    }
+    String device = m.get("device");
+    if (device == null || !device.startsWith("/")) throw new JboxException("volume create: -o o=bind needs device=DIR, an absolute host path");
+    if (!Files.isDirectory(Path.of(device))) throw new JboxException("volume create: -o device=" + device + ": no such directory");
+    return m;
+  }
+
+  /** As {@link #create(String, Map, boolean, boolean, boolean)} with checked local-driver options (checkOptions). */
+  public Volume create(String name, Map<String, String> labels, Map<String, String> options, boolean anonymous, boolean copyUp,
+      boolean existingOk) {
     checkName("volume create", name);
     try {
       // the storage root holds every sandbox's files: 0700 (dev.jbox.PrivateDirs), then ours
@@ -121,7 +217,8 @@ public final class VolumeStore {
     } catch (IOException e) {
       throw new JboxException("volume create: `" + dir + "`: " + e.getMessage());
     }
-    Volume v = new Volume(name, dir, System.currentTimeMillis(), labels, anonymous, copyUp);
+    // a tmpfs or another directory is what sandboxes mount: nothing to copy up into _data
+    Volume v = new Volume(name, dir, System.currentTimeMillis(), labels, anonymous, copyUp && options.isEmpty(), options);
     try {
       // 0755 as podman's _data: what the sandbox sees as the mount point's mode
       Files.createDirectory(v.data(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
@@ -147,6 +244,7 @@ public final class VolumeStore {
     m.put("labels", new LinkedHashMap<String, Object>(v.labels()));
     m.put("anonymous", v.anonymous());
     m.put("copyUp", v.copyUp());
+    if (!v.options().isEmpty()) m.put("options", new LinkedHashMap<String, Object>(v.options()));
     Path tmp = v.dir().resolve(META + ".tmp");
     Files.writeString(tmp, Json.pretty(m) + "\n", StandardCharsets.UTF_8);
     Files.move(tmp, v.dir().resolve(META), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -155,7 +253,7 @@ public final class VolumeStore {
   /** The copy-up is done (or not wanted any more): the next sandbox mounts the volume as it is. */
   void copied(Volume v) {
     try {
-      write(new Volume(v.name(), v.dir(), v.created(), v.labels(), v.anonymous(), false));
+      write(new Volume(v.name(), v.dir(), v.created(), v.labels(), v.anonymous(), false, v.options()));
     } catch (IOException e) {
       throw new JboxException("volume " + v.name() + ": " + e.getMessage());
     }
@@ -178,8 +276,12 @@ public final class VolumeStore {
       if (m.get("labels") instanceof Map<?, ?> l) {
         for (Map.Entry<?, ?> e : l.entrySet()) labels.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
       }
+      Map<String, String> options = new TreeMap<>();
+      if (m.get("options") instanceof Map<?, ?> o) {
+        for (Map.Entry<?, ?> e : o.entrySet()) options.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
+      }
       return new Volume(name, dir, m.get("created") instanceof Number n ? n.longValue() : 0, labels,
-          Boolean.TRUE.equals(m.get("anonymous")), Boolean.TRUE.equals(m.get("copyUp")));
+          Boolean.TRUE.equals(m.get("anonymous")), Boolean.TRUE.equals(m.get("copyUp")), options);
     } catch (RuntimeException e) {
       throw new JboxException("volume " + name + ": malformed " + META + ": " + e.getMessage());
     }
@@ -237,7 +339,7 @@ public final class VolumeStore {
     m.put("CreatedAt", v.createdAt());
     m.put("Labels", new LinkedHashMap<String, Object>(v.labels()));
     m.put("Scope", "local");
-    m.put("Options", new LinkedHashMap<String, Object>());
+    m.put("Options", new LinkedHashMap<String, Object>(v.options()));
     m.put("MountCount", 0L);
     m.put("NeedsCopyUp", v.copyUp());
     m.put("NeedsChown", false);

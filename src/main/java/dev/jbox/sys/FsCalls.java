@@ -69,6 +69,8 @@ public final class FsCalls {
     int statx(int dirfd, String path, int flags, int mask, byte[] buf) throws LastErrorException;
 
     long fgetxattr(int fd, String name, byte[] value, long size) throws LastErrorException;
+
+    long flistxattr(int fd, byte[] list, long size) throws LastErrorException;
   }
 
   /** An failed call with its errno, for callers that tell errors apart. */
@@ -338,6 +340,39 @@ public final class FsCalls {
   /** An extended attribute of the open file, or null when it is not set. */
   public static byte[] fgetxattr(int fd, String name) throws IOException {
     byte[] buf = new byte[4096];
+    try {
+      long n = Holder.LIBC.fgetxattr(fd, name, buf, buf.length);
+      return java.util.Arrays.copyOf(buf, (int) n);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == 61 || e.getErrorCode() == 95) return null; // ENODATA, ENOTSUP
+      throw error("fgetxattr " + name, e);
+    }
+  }
+
+  /** The names of the extended attributes of the open file (none where the file system has none). */
+  public static java.util.List<String> flistxattr(int fd) throws IOException {
+    byte[] buf = new byte[65536];
+    long n;
+    try {
+      n = Holder.LIBC.flistxattr(fd, buf, buf.length);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == 95) return java.util.List.of(); // ENOTSUP
+      throw error("flistxattr", e);
+    }
+    java.util.List<String> names = new java.util.ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < n; i++) {
+      if (buf[i] == 0) {
+        if (i > start) names.add(new String(buf, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+        start = i + 1;
+      }
+    }
+    return names;
+  }
+
+  /** An extended attribute of the open file up to 64 KiB (the most Linux holds), or null when it is not set. */
+  public static byte[] fgetxattrLarge(int fd, String name) throws IOException {
+    byte[] buf = new byte[65536];
     try {
       long n = Holder.LIBC.fgetxattr(fd, name, buf, buf.length);
       return java.util.Arrays.copyOf(buf, (int) n);

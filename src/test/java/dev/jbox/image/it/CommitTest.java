@@ -88,6 +88,84 @@ class CommitTest extends ImageRunFixture {
     assertEquals(List.of(), tmp(j), "no temporary file left");
   }
 
+  /** The state letter of /proc/PID/stat, or 'X' when it is gone. */
+  private static char state(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch (Exception e) {
+      return 'X';
+    }
+  }
+
+  @Test
+  void commitPause_stopsTheSandboxsProcessesWhileItReads_andContinuesThemAfter() throws Exception {
+    Home j = jbox();
+    ok(j.launch("run", "-d", "--name", "busy", "--network=none", busybox, "sh", "-c",
+        "echo made > /srv/made; sh -c 'while :; do sleep 1; done' & wait"));
+    try {
+      var pidOut = j.run("inspect", "--format", "{{.State.Pid}}", "busy");
+      ok(pidOut);
+      long pid1 = Long.parseLong(pidOut.out().strip());
+      // a child of pid 1 in the sandbox: the loop's sh
+      long child = -1;
+      for (int i = 0; i < 100 && child < 0; i++) {
+        String children = Files.readString(Path.of("/proc/" + pid1 + "/task/" + pid1 + "/children")).strip();
+        if (!children.isEmpty()) child = Long.parseLong(children.split(" ")[0]);
+        else Thread.sleep(50);
+      }
+      assertTrue(child > 0, "the loop runs");
+      long watched = child;
+      var stopped1 = new java.util.concurrent.atomic.AtomicBoolean();
+      var stopped2 = new java.util.concurrent.atomic.AtomicBoolean();
+      var done = new java.util.concurrent.atomic.AtomicBoolean();
+      Thread watch = new Thread(() -> {
+        while (!done.get()) {
+          if (state(pid1) == 'T') stopped1.set(true);
+          if (state(watched) == 'T') stopped2.set(true);
+          try {
+            Thread.sleep(1);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+      watch.start();
+      var c = j.run("commit", "--pause", "busy", "paused:1");
+      done.set(true);
+      watch.join();
+      ok(c);
+      assertTrue(stopped1.get() && stopped2.get(), "pid 1 and its child were stopped during the commit");
+      char after1 = state(pid1);
+      char after2 = state(child);
+      assertTrue(after1 != 'T' && after2 != 'T', "both continue after it: " + after1 + " " + after2);
+      var r = j.launch("run", "--rm", "--network=none", "paused:1", "sh", "-c", "cat /srv/made");
+      ok(r);
+      assertEquals("made\n", r.out());
+
+      // without -p (podman's default) nothing is stopped
+      stopped1.set(false);
+      done.set(false);
+      Thread watch2 = new Thread(() -> {
+        while (!done.get()) {
+          if (state(pid1) == 'T' || state(watched) == 'T') stopped1.set(true);
+          try {
+            Thread.sleep(1);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+      watch2.start();
+      ok(j.run("commit", "busy", "notpaused:1"));
+      done.set(true);
+      watch2.join();
+      assertTrue(!stopped1.get(), "not stopped without --pause");
+    } finally {
+      j.run("rm", "-f", "busy");
+    }
+  }
+
   @Test
   void badInput_isOneLine_exit125_noImage_noTemporaryFile() throws Exception {
     Home j = jbox();

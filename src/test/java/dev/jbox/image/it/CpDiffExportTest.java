@@ -105,10 +105,10 @@ class CpDiffExportTest extends ImageRunFixture {
     assertEquals(ownUid(), uid(out.resolve("dir/sub/f")), "copied out: the caller's file");
     assertEquals(ownUid(), uid(out.resolve("dir/sub")));
 
-    // -a keeps the sandbox's ids: the user's subordinate id of the sandbox's uid 1000
+    // --archive=false keeps the sandbox's ids: the user's subordinate id of the sandbox's uid 1000
     Path keep = j.storage.resolve("containers").resolve("cp-a");
     Files.createDirectories(keep);
-    ok(j.run("cp", "-a", "k:/srv/dir", keep.toString()));
+    ok(j.run("cp", "--archive=false", "k:/srv/dir", keep.toString()));
     Path f = keep.resolve("dir/sub/f");
     assertEquals("deep\n", Files.readString(f));
     String id = containers(j).stream().filter(p -> p.getFileName().toString().length() == 64).findFirst().orElseThrow()
@@ -145,10 +145,10 @@ class CpDiffExportTest extends ImageRunFixture {
       ok(st);
       assertEquals("from the host\n1000:1000\n", st.out(), "owned by the sandbox's user");
 
-      ok(j.run("cp", "-a", src.resolve("hf").toString(), "ru:/tmp/kept"));
+      ok(j.run("cp", "--archive=false", src.resolve("hf").toString(), "ru:/tmp/kept"));
       var kept = j.launch("exec", "ru", "sh", "-c", "stat -c %u /tmp/kept");
       ok(kept);
-      assertEquals(ownUid() + "\n", kept.out(), "-a keeps the source's uid");
+      assertEquals(ownUid() + "\n", kept.out(), "--archive=false keeps the source's uid");
 
       ok(j.run("cp", src.resolve("d").toString(), "ru:/tmp/newdir"));
       var dir = j.launch("exec", "ru", "sh", "-c", "cat /tmp/newdir/e/g; stat -c %u /tmp/newdir/e");
@@ -183,6 +183,97 @@ class CpDiffExportTest extends ImageRunFixture {
     var diff = j.run("diff", "k");
     ok(diff);
     assertTrue(diff.out().lines().toList().contains("A /srv/hf"), diff.out());
+  }
+
+  /** The user.* xattr name of a host file, or null. */
+  private static String xattr(Path p, String name) throws Exception {
+    var v = Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+    if (!v.list().contains(name)) return null;
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(v.size(name));
+    v.read(name, buf);
+    return new String(buf.array(), StandardCharsets.UTF_8);
+  }
+
+  private static String exec(Home j, String sandbox, String script) throws Exception {
+    var r = j.launch("exec", sandbox, "sh", "-c", script);
+    ok(r);
+    return r.out();
+  }
+
+  @Test
+  void cp_podmansForms_contentsOfADirectory_overwrite_hardLinksAndXattrs_followLink_keepIdOwnership() throws Exception {
+    Home j = jbox();
+    ok(j.launch("run", "-d", "--userns=keep-id", "--name", "kid", "--network=none", busybox, "sh", "-c",
+        "mkdir -p /srv/isdir/in /srv/l3; echo f > /srv/isdir/in/f; echo file > /srv/isfile; ln -s /etc/passwd /srv/l3/pw; "
+            + "echo ok > /srv/l3/plain; sleep 120"));
+    try {
+      Path src = t.resolve("psrc");
+      Files.createDirectories(src.resolve("sub"));
+      Files.writeString(src.resolve("a"), "a\n");
+      Files.writeString(src.resolve("sub/b"), "b\n");
+      Files.createLink(src.resolve("a2"), src.resolve("a"));
+      Files.getFileAttributeView(src.resolve("a"), java.nio.file.attribute.UserDefinedFileAttributeView.class)
+          .write("jbox", StandardCharsets.UTF_8.encode("kept")); // user.jbox
+
+      // --userns=keep-id: the sandbox's user is the caller's own uid inside, and so are the copied files
+      ok(j.run("cp", src.resolve("a").toString(), "kid:/srv/owned"));
+      assertEquals(ownUid() + "\n" + ownUid() + "\n", exec(j, "kid", "id -u; stat -c %u /srv/owned"),
+          "owned by the sandbox's user through the sandbox's own maps");
+
+      // SRC/. copies the directory's contents: into a new DEST (made), and into an existing one
+      ok(j.run("cp", src + "/.", "kid:/srv/made"));
+      assertEquals("a\nb\nno\n", exec(j, "kid", "cat /srv/made/a /srv/made/sub/b; test -e /srv/made/psrc && echo yes || echo no"));
+      ok(j.run("cp", src.resolve("sub") + "/.", "kid:/srv/isdir"));
+      assertEquals("b\n", exec(j, "kid", "cat /srv/isdir/b"));
+
+      // hard links stay one file; user.* xattrs come along (copied in, then out again)
+      String links = exec(j, "kid", "stat -c %i:%h /srv/made/a; stat -c %i:%h /srv/made/a2");
+      List<String> l = links.lines().toList();
+      assertEquals(l.get(0), l.get(1), "a and a2 are one inode with two names: " + links);
+      assertTrue(l.get(0).endsWith(":2"), links);
+      Path back = t.resolve("pback");
+      Files.createDirectories(back);
+      ok(j.run("cp", "kid:/srv/made/.", back.resolve("m").toString()));
+      assertEquals("a\n", Files.readString(back.resolve("m/a")));
+      assertEquals("kept", xattr(back.resolve("m/a"), "jbox"), "the xattr went in and came out");
+      assertEquals(Files.getAttribute(back.resolve("m/a"), "unix:ino"), Files.getAttribute(back.resolve("m/a2"), "unix:ino"));
+
+      // a directory does not replace a file, nor a file a directory, without --overwrite
+      Path conflict = t.resolve("conflict");
+      Files.createDirectories(conflict.resolve("isfile"));
+      Files.writeString(conflict.resolve("isfile/x"), "x\n");
+      Files.writeString(conflict.resolve("isdir"), "now a file\n");
+      bad(j.run("cp", conflict.resolve("isfile").toString(), "kid:/srv/"));
+      bad(j.run("cp", conflict.resolve("isdir").toString(), "kid:/srv/"));
+      assertEquals("file\nf\n", exec(j, "kid", "cat /srv/isfile /srv/isdir/in/f"), "both left as they were");
+      ok(j.run("cp", "--overwrite", conflict.resolve("isfile").toString(), "kid:/srv/"));
+      ok(j.run("cp", "--overwrite", conflict.resolve("isdir").toString(), "kid:/srv/"));
+      assertEquals("x\nnow a file\n", exec(j, "kid", "cat /srv/isfile/x /srv/isdir"));
+
+      // -L follows the symlinks below SRC, inside the sandbox's root: the sandbox's /etc/passwd
+      ok(j.run("cp", "kid:/srv/l3", back.toString()));
+      assertTrue(Files.isSymbolicLink(back.resolve("l3/pw")), "without -L a symlink below SRC stays one");
+      ok(j.run("cp", "-L", "kid:/srv/l3", back.resolve("deref").toString()));
+      assertFalse(Files.isSymbolicLink(back.resolve("deref/pw")));
+      assertEquals(PASSWD, Files.readString(back.resolve("deref/pw")), "the sandbox's /etc/passwd, not the host's");
+
+      // stopped, the same keep-id sandbox's maps come from its stored plan: the file is the caller's own on the host
+      ok(j.run("kill", "-s", "KILL", "kid"));
+      for (int i = 0; i < 200 && !j.run("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}}").out().contains("kid"); i++) {
+        Thread.sleep(50);
+      }
+      ok(j.run("cp", src.resolve("a").toString(), "kid:/srv/stopped"));
+      String id = containers(j).stream().filter(p -> p.getFileName().toString().length() == 64).findFirst().orElseThrow()
+          .getFileName().toString();
+      assertEquals(ownUid(), uid(j.storage.resolve("containers").resolve(id).resolve("upper/srv/stopped")),
+          "the keep-id sandbox's user is the caller, also when it is stopped");
+
+      bad(j.run("cp", src.resolve("a") + "/.", "kid:/srv/x"));
+      bad(j.run("cp", "kid:/srv/made/.", t.resolve("no/such/dir").toString()));
+      assertFalse(Files.exists(t.resolve("no")));
+    } finally {
+      j.run("rm", "-f", "kid");
+    }
   }
 
   @Test

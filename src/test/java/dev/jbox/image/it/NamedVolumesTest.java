@@ -209,6 +209,57 @@ class NamedVolumesTest extends ImageRunFixture {
     assertEquals(List.of(), volumeDirs(j));
   }
 
+  @Test
+  void volumeCreateOptions_tmpfsAndBind_psFilterVolumeExitedSince_andSystemDfsVolumesRow() throws Exception {
+    Home j = jbox();
+    // -o type=tmpfs: a tmpfs of the sandbox's own, with the size and mode given
+    assertEquals("tv\n", j.run("volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=2m,mode=1777", "tv").out());
+    var tr = j.launch("run", "--rm", "--network=none", "-v", "tv:/t", busybox, "sh", "-c",
+        "stat -c %a /t; grep ' /t ' /proc/mounts");
+    assertEquals(0, tr.status(), tr.toString());
+    assertTrue(tr.out().startsWith("1777\ntmpfs /t tmpfs ") && tr.out().contains("size=2048k"), tr.out());
+    assertEquals("tmpfs", first(j.run("volume", "inspect", "tv").out()).get("Options") instanceof Map<?, ?> o ? o.get("type") : null);
+
+    // -o o=bind -o device=DIR: that host directory in place of the volume's own
+    Path hd = Files.createDirectories(t.resolve("device"));
+    Files.writeString(hd.resolve("hello"), "from the host\n");
+    assertEquals(0, j.run("volume", "create", "--opt", "o=bind", "--opt", "device=" + hd, "bv").status());
+    var b = j.launch("run", "--name", "vu", "--network=none", "-v", "bv:/b", busybox, "sh", "-c", "cat /b/hello; echo w > /b/w");
+    assertEquals(0, b.status(), b.toString());
+    assertEquals("from the host\n", b.out());
+    assertEquals("w\n", Files.readString(hd.resolve("w")), "written to the host directory");
+
+    // bad options: one line, 125, no volume
+    for (List<String> bad : List.of(List.of("-o", "type=ext4", "-o", "device=/dev/vda"), List.of("-o", "o=bind"),
+        List.of("-o", "type=tmpfs", "-o", "o=size=lots"), List.of("-o", "color=red"), List.of("-o", "o=bind", "-o", "device=/no/such/dir"))) {
+      List<String> args = new java.util.ArrayList<>(List.of("volume", "create"));
+      args.addAll(bad);
+      args.add("badopt");
+      assertOneLine(125, j.run(args.toArray(String[]::new)));
+      assertFalse(Files.exists(j.storage.resolve("volumes/badopt")), bad.toString());
+    }
+
+    // ps --filter volume= (by name or by where it is mounted), exited=, since=, before=
+    assertEquals(3, j.launch("run", "--name", "e3", "--network=none", busybox, "sh", "-c", "exit 3").status());
+    assertEquals("vu\n", j.run("ps", "-a", "--filter", "volume=bv", "--format", "{{.Names}}").out());
+    assertEquals("vu\n", j.run("ps", "-a", "--filter", "volume=/b", "--format", "{{.Names}}").out());
+    assertEquals("", j.run("ps", "-a", "--filter", "volume=tv", "--format", "{{.Names}}").out());
+    assertEquals("e3\n", j.run("ps", "--filter", "exited=3", "--format", "{{.Names}}").out());
+    assertEquals("e3\n", j.run("ps", "-a", "--filter", "since=vu", "--format", "{{.Names}}").out());
+    assertEquals("vu\n", j.run("ps", "-a", "--filter", "before=e3", "--format", "{{.Names}}").out());
+    assertOneLine(125, j.run("ps", "-a", "--filter", "since=nosuch"));
+    assertOneLine(125, j.run("ps", "-a", "--filter", "exited=x"));
+
+    // system df: the volumes row, podman's columns; sz's 5000 bytes belong to a subordinate id
+    assertEquals(0, j.launch("run", "--rm", "--network=none", "-v", "sz:/s", busybox, "sh", "-c",
+        "head -c 5000 /dev/zero > /s/f; chown 1000 /s/f").status());
+    var df = j.run("system", "df");
+    assertEquals(0, df.status(), df.toString());
+    List<String> row = df.out().lines().filter(l -> l.startsWith("Local Volumes")).map(l -> List.of(l.split("  +"))).findFirst()
+        .orElseThrow(() -> new AssertionError(df.out()));
+    assertEquals(List.of("Local Volumes", "3", "1", "5.0 kB", "5.0 kB"), row, "tv, bv (used by vu), sz: " + df.out());
+  }
+
   /** The first subordinate uid of the test account (the sandbox's uid 1 maps to it). */
   private static long subUidStart() throws Exception {
     String user = System.getProperty("user.name");
