@@ -85,7 +85,7 @@ final class VolumeCommand implements Runnable {
   /** {@code jbox volume ls}. */
   @Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true, description = "List volumes.")
   static final class Ls extends StateCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--filter"}, paramLabel = "KEY=VALUE", description = "name=, label=KEY[=VALUE], dangling=true|false, driver= (repeatable).")
+    @Option(names = {"-f", "--filter"}, paramLabel = "KEY=VALUE", description = "name=, label=KEY[=VALUE], dangling=true|false, driver=, opt=KEY[=VALUE], scope= (repeatable).")
     List<String> filters = new ArrayList<>();
 
     @Option(names = "--format", paramLabel = "FORMAT", description = "table (default), json, or a Go template ({{.Name}}).")
@@ -147,6 +147,12 @@ final class VolumeCommand implements Runnable {
             }
           }
           case "driver" -> val.equals("local");
+          case "scope" -> val.equals("local");
+          case "opt" -> {
+            int e2 = val.indexOf('=');
+            String ok2 = e2 < 0 ? val : val.substring(0, e2);
+            yield v.options().containsKey(ok2) && (e2 < 0 || v.options().get(ok2).equals(val.substring(e2 + 1)));
+          }
           case "label" -> {
             int e2 = val.indexOf('=');
             String lk = e2 < 0 ? val : val.substring(0, e2);
@@ -158,7 +164,7 @@ final class VolumeCommand implements Runnable {
             }
             yield users.containsKey(v.name()) != (val.equals("true") || val.equals("1"));
           }
-          default -> throw new JboxException("volume ls: --filter `" + f + "`: unknown key `" + k + "` (name, label, dangling, driver)");
+          default -> throw new JboxException("volume ls: --filter `" + f + "`: unknown key `" + k + "` (name, label, dangling, driver, opt, scope)");
         };
         byKey.merge(k, ok, Boolean::logicalOr);
       }

@@ -417,10 +417,16 @@ final class TreeTar {
     FsCalls.unlinkAt(dir, name, st.isDir());
   }
 
-  /** Sets the archive's extended attributes on an open file; a file system without them (or refusing one) is passed over. */
+  /**
+   * Sets the archive's user.* extended attributes on an open file (overlayfs' own and every other
+   * namespace, security.capability included, are left out: an archive gives no privilege); a file
+   * system without them (or refusing one) is passed over.
+   */
   private static void setXattrs(int fd, TarEntry e) throws IOException {
     if (e.xattrs() == null) return;
     for (var x : e.xattrs().entrySet()) {
+      String n = x.getKey();
+      if (!n.startsWith("user.") || n.startsWith("user.overlay.") || n.startsWith("user.fuseoverlayfs.")) continue;
       try {
         FsCalls.fsetxattr(fd, x.getKey(), x.getValue());
       } catch (FsCalls.ErrnoException err) {

@@ -200,79 +200,151 @@ class CpDiffExportTest extends ImageRunFixture {
     return r.out();
   }
 
-  @Test
-  void cp_podmansForms_contentsOfADirectory_overwrite_hardLinksAndXattrs_followLink_keepIdOwnership() throws Exception {
-    Home j = jbox();
-    ok(j.launch("run", "-d", "--userns=keep-id", "--name", "kid", "--network=none", busybox, "sh", "-c",
-        "mkdir -p /srv/isdir/in /srv/l3; echo f > /srv/isdir/in/f; echo file > /srv/isfile; ln -s /etc/passwd /srv/l3/pw; "
-            + "echo ok > /srv/l3/plain; sleep 120"));
-    try {
-      Path src = t.resolve("psrc");
-      Files.createDirectories(src.resolve("sub"));
-      Files.writeString(src.resolve("a"), "a\n");
-      Files.writeString(src.resolve("sub/b"), "b\n");
-      Files.createLink(src.resolve("a2"), src.resolve("a"));
-      Files.getFileAttributeView(src.resolve("a"), java.nio.file.attribute.UserDefinedFileAttributeView.class)
-          .write("jbox", StandardCharsets.UTF_8.encode("kept")); // user.jbox
+  /** A host directory psrc: a, a2 (a hard link to a, with the xattr user.jbox=kept), sub/b. */
+  private Path hostTree() throws Exception {
+    Path src = t.resolve("psrc");
+    Files.createDirectories(src.resolve("sub"));
+    Files.writeString(src.resolve("a"), "a\n");
+    Files.writeString(src.resolve("sub/b"), "b\n");
+    Files.createLink(src.resolve("a2"), src.resolve("a"));
+    Files.getFileAttributeView(src.resolve("a"), java.nio.file.attribute.UserDefinedFileAttributeView.class)
+        .write("jbox", StandardCharsets.UTF_8.encode("kept")); // user.jbox
+    return src;
+  }
 
-      // --userns=keep-id: the sandbox's user is the caller's own uid inside, and so are the copied files
+  private static String onlyId(Home j) throws Exception {
+    return containers(j).stream().filter(p -> p.getFileName().toString().length() == 64).findFirst().orElseThrow()
+        .getFileName().toString();
+  }
+
+  private static void start(Home j, String name, String... runOptions) throws Exception {
+    List<String> args = new ArrayList<>(List.of("run", "-d", "--name", name, "--network=none"));
+    args.addAll(List.of(runOptions));
+    args.addAll(List.of(busybox, "sh", "-c", "mkdir -p /srv/isdir/in /srv/l3; echo f > /srv/isdir/in/f; echo file > /srv/isfile; "
+        + "ln -s /etc/passwd /srv/l3/pw; echo ok > /srv/l3/plain; touch /srv/ready; sleep 120"));
+    ok(j.launch(args.toArray(String[]::new)));
+    for (int i = 0; i < 100; i++) {
+      var r = j.launch("exec", name, "sh", "-c", "test -e /srv/ready");
+      if (r.status() == 0) return;
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the sandbox did not get ready");
+  }
+
+  @Test
+  void cp_keepIdSandbox_copiedFilesAreItsUsers_theCallersOwnOnTheHost_runningAndStopped() throws Exception {
+    Home j = jbox();
+    start(j, "kid", "--userns=keep-id");
+    try {
+      Path src = hostTree();
       ok(j.run("cp", src.resolve("a").toString(), "kid:/srv/owned"));
       assertEquals(ownUid() + "\n" + ownUid() + "\n", exec(j, "kid", "id -u; stat -c %u /srv/owned"),
           "owned by the sandbox's user through the sandbox's own maps");
-
-      // SRC/. copies the directory's contents: into a new DEST (made), and into an existing one
-      ok(j.run("cp", src + "/.", "kid:/srv/made"));
-      assertEquals("a\nb\nno\n", exec(j, "kid", "cat /srv/made/a /srv/made/sub/b; test -e /srv/made/psrc && echo yes || echo no"));
-      ok(j.run("cp", src.resolve("sub") + "/.", "kid:/srv/isdir"));
-      assertEquals("b\n", exec(j, "kid", "cat /srv/isdir/b"));
-
-      // hard links stay one file; user.* xattrs come along (copied in, then out again)
-      String links = exec(j, "kid", "stat -c %i:%h /srv/made/a; stat -c %i:%h /srv/made/a2");
-      List<String> l = links.lines().toList();
-      assertEquals(l.get(0), l.get(1), "a and a2 are one inode with two names: " + links);
-      assertTrue(l.get(0).endsWith(":2"), links);
-      Path back = t.resolve("pback");
-      Files.createDirectories(back);
-      ok(j.run("cp", "kid:/srv/made/.", back.resolve("m").toString()));
-      assertEquals("a\n", Files.readString(back.resolve("m/a")));
-      assertEquals("kept", xattr(back.resolve("m/a"), "jbox"), "the xattr went in and came out");
-      assertEquals(Files.getAttribute(back.resolve("m/a"), "unix:ino"), Files.getAttribute(back.resolve("m/a2"), "unix:ino"));
-
-      // a directory does not replace a file, nor a file a directory, without --overwrite
-      Path conflict = t.resolve("conflict");
-      Files.createDirectories(conflict.resolve("isfile"));
-      Files.writeString(conflict.resolve("isfile/x"), "x\n");
-      Files.writeString(conflict.resolve("isdir"), "now a file\n");
-      bad(j.run("cp", conflict.resolve("isfile").toString(), "kid:/srv/"));
-      bad(j.run("cp", conflict.resolve("isdir").toString(), "kid:/srv/"));
-      assertEquals("file\nf\n", exec(j, "kid", "cat /srv/isfile /srv/isdir/in/f"), "both left as they were");
-      ok(j.run("cp", "--overwrite", conflict.resolve("isfile").toString(), "kid:/srv/"));
-      ok(j.run("cp", "--overwrite", conflict.resolve("isdir").toString(), "kid:/srv/"));
-      assertEquals("x\nnow a file\n", exec(j, "kid", "cat /srv/isfile/x /srv/isdir"));
-
-      // -L follows the symlinks below SRC, inside the sandbox's root: the sandbox's /etc/passwd
-      ok(j.run("cp", "kid:/srv/l3", back.toString()));
-      assertTrue(Files.isSymbolicLink(back.resolve("l3/pw")), "without -L a symlink below SRC stays one");
-      ok(j.run("cp", "-L", "kid:/srv/l3", back.resolve("deref").toString()));
-      assertFalse(Files.isSymbolicLink(back.resolve("deref/pw")));
-      assertEquals(PASSWD, Files.readString(back.resolve("deref/pw")), "the sandbox's /etc/passwd, not the host's");
-
-      // stopped, the same keep-id sandbox's maps come from its stored plan: the file is the caller's own on the host
+      // stopped, its maps come from its stored plan
       ok(j.run("kill", "-s", "KILL", "kid"));
       for (int i = 0; i < 200 && !j.run("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}}").out().contains("kid"); i++) {
         Thread.sleep(50);
       }
       ok(j.run("cp", src.resolve("a").toString(), "kid:/srv/stopped"));
-      String id = containers(j).stream().filter(p -> p.getFileName().toString().length() == 64).findFirst().orElseThrow()
-          .getFileName().toString();
-      assertEquals(ownUid(), uid(j.storage.resolve("containers").resolve(id).resolve("upper/srv/stopped")),
+      assertEquals(ownUid(), uid(j.storage.resolve("containers").resolve(onlyId(j)).resolve("upper/srv/stopped")),
           "the keep-id sandbox's user is the caller, also when it is stopped");
-
-      bad(j.run("cp", src.resolve("a") + "/.", "kid:/srv/x"));
-      bad(j.run("cp", "kid:/srv/made/.", t.resolve("no/such/dir").toString()));
-      assertFalse(Files.exists(t.resolve("no")));
     } finally {
       j.run("rm", "-f", "kid");
+    }
+  }
+
+  @Test
+  void cp_srcDot_copiesADirectorysContents_intoANewOrAnExistingDest_bothWays() throws Exception {
+    Home j = jbox();
+    start(j, "c");
+    try {
+      Path src = hostTree();
+      ok(j.run("cp", src + "/.", "c:/srv/made"));
+      assertEquals("a\nb\nno\n", exec(j, "c", "cat /srv/made/a /srv/made/sub/b; test -e /srv/made/psrc && echo yes || echo no"));
+      ok(j.run("cp", src.resolve("sub") + "/.", "c:/srv/isdir"));
+      assertEquals("b\n", exec(j, "c", "cat /srv/isdir/b"));
+      Path back = Files.createDirectories(t.resolve("pback"));
+      ok(j.run("cp", "c:/srv/made/.", back.resolve("m").toString()));
+      assertEquals("a\n", Files.readString(back.resolve("m/a")));
+      assertFalse(Files.exists(back.resolve("m/made")));
+      ok(j.run("cp", "c:/srv/isdir/.", back.toString()));
+      assertEquals("f\n", Files.readString(back.resolve("in/f")), "into an existing directory");
+
+      bad(j.run("cp", src.resolve("a") + "/.", "c:/srv/x"));
+      bad(j.run("cp", "c:/srv/made/.", t.resolve("no/such/dir").toString()));
+      assertFalse(Files.exists(t.resolve("no")));
+    } finally {
+      j.run("rm", "-f", "c");
+    }
+  }
+
+  @Test
+  void cp_keepsHardLinksAndUserXattrs_bothWays_andSetsOnlyUserXattrsFromATar() throws Exception {
+    Home j = jbox();
+    start(j, "h");
+    try {
+      Path src = hostTree();
+      ok(j.run("cp", src.toString(), "h:/srv/"));
+      String links = exec(j, "h", "stat -c %i:%h /srv/psrc/a; stat -c %i:%h /srv/psrc/a2");
+      List<String> l = links.lines().toList();
+      assertEquals(l.get(0), l.get(1), "a and a2 are one inode with two names: " + links);
+      assertTrue(l.get(0).endsWith(":2"), links);
+      Path back = Files.createDirectories(t.resolve("hback"));
+      ok(j.run("cp", "h:/srv/psrc", back.toString()));
+      assertEquals("kept", xattr(back.resolve("psrc/a"), "jbox"), "the xattr went in and came out");
+      assertEquals(Files.getAttribute(back.resolve("psrc/a"), "unix:ino"), Files.getAttribute(back.resolve("psrc/a2"), "unix:ino"));
+
+      // from a tar only user.* xattrs are set: not overlayfs' own, not security.capability
+      byte[] tar = new dev.jbox.image.testing.RawTar()
+          .pax(Map.of("SCHILY.xattr.user.ok", "1", "SCHILY.xattr.user.overlay.opaque", "y", "SCHILY.xattr.security.capability", "xx"))
+          .file("xa", "x\n").build();
+      ok(withInput(j, tar, "cp", "-", "h:/srv"));
+      ok(j.run("cp", "h:/srv/xa", back.toString()));
+      Process py = new ProcessBuilder("python3", "-c", "import os,sys; print(sorted(os.listxattr(sys.argv[1])))",
+          back.resolve("xa").toString()).redirectErrorStream(true).start();
+      assertEquals("['user.ok']", new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+    } finally {
+      j.run("rm", "-f", "h");
+    }
+  }
+
+  @Test
+  void cp_aDirectoryAndAFileReplaceEachOther_onlyWithOverwrite() throws Exception {
+    Home j = jbox();
+    start(j, "o");
+    try {
+      Path conflict = t.resolve("conflict");
+      Files.createDirectories(conflict.resolve("isfile"));
+      Files.writeString(conflict.resolve("isfile/x"), "x\n");
+      Files.writeString(conflict.resolve("isdir"), "now a file\n");
+      bad(j.run("cp", conflict.resolve("isfile").toString(), "o:/srv/"));
+      bad(j.run("cp", conflict.resolve("isdir").toString(), "o:/srv/"));
+      assertEquals("file\nf\n", exec(j, "o", "cat /srv/isfile /srv/isdir/in/f"), "both left as they were");
+      ok(j.run("cp", "--overwrite", conflict.resolve("isfile").toString(), "o:/srv/"));
+      ok(j.run("cp", "--overwrite", conflict.resolve("isdir").toString(), "o:/srv/"));
+      assertEquals("x\nnow a file\n", exec(j, "o", "cat /srv/isfile/x /srv/isdir"));
+    } finally {
+      j.run("rm", "-f", "o");
+    }
+  }
+
+  @Test
+  void cp_followLink_dereferencesTheSymlinksBelowSrc_insideTheSandboxsRoot() throws Exception {
+    Home j = jbox();
+    start(j, "l");
+    try {
+      Path back = Files.createDirectories(t.resolve("lback"));
+      ok(j.run("cp", "l:/srv/l3", back.toString()));
+      assertTrue(Files.isSymbolicLink(back.resolve("l3/pw")), "without -L a symlink below SRC stays one");
+      ok(j.run("cp", "-L", "l:/srv/l3", back.resolve("deref").toString()));
+      assertFalse(Files.isSymbolicLink(back.resolve("deref/pw")));
+      assertEquals(PASSWD, Files.readString(back.resolve("deref/pw")), "the sandbox's /etc/passwd, not the host's");
+      assertEquals("ok\n", Files.readString(back.resolve("deref/plain")));
+      // a symlink to a directory that holds it: an error, not an endless copy
+      ok(j.launch("exec", "l", "sh", "-c", "mkdir -p /srv/loop/d; ln -s /srv/loop /srv/loop/d/up"));
+      bad(j.run("cp", "-L", "l:/srv/loop", back.resolve("loop").toString()));
+    } finally {
+      j.run("rm", "-f", "l");
     }
   }
 

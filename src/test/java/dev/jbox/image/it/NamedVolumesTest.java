@@ -219,6 +219,7 @@ class NamedVolumesTest extends ImageRunFixture {
     assertEquals(0, tr.status(), tr.toString());
     assertTrue(tr.out().startsWith("1777\ntmpfs /t tmpfs ") && tr.out().contains("size=2048k"), tr.out());
     assertEquals("tmpfs", first(j.run("volume", "inspect", "tv").out()).get("Options") instanceof Map<?, ?> o ? o.get("type") : null);
+    assertEquals("tv\n", j.run("volume", "ls", "-q", "--filter", "opt=type=tmpfs", "--filter", "scope=local").out());
 
     // -o o=bind -o device=DIR: that host directory in place of the volume's own
     Path hd = Files.createDirectories(t.resolve("device"));
