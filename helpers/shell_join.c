@@ -20,6 +20,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -242,13 +244,18 @@ int join_plan_build(const struct join_call *c, const struct join_template *t, lo
   autofree struct span *out = calloc(n + JOIN_MAX_MARKERS + 1, sizeof *out);
   if (!env || !out) return -1;
   /* System.getenv: the entries with a name before an '=' (the first of a name wins), decoded in
-   * the JVM's charset: anything but ASCII goes to the JVM, whose decoding it would be */
+   * the JVM's charset: a name that is not ASCII (Java orders names by UTF-16 units), a value that
+   * is not ASCII unless the JVM decodes UTF-8, and a value that is not UTF-8 go to the JVM */
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
     const char *e = c->envp[i], *eq = strchr(e, '=');
-    size_t l = strlen(e);
+    size_t l = strlen(e), ascii = 1;
     for (size_t k = 0; k < l; k++)
-      if ((unsigned char)e[k] >= 0x80) return -1;
+      if ((unsigned char)e[k] >= 0x80) {
+        ascii = 0;
+        if (!c->utf8 || !eq || k < (size_t)(eq - e)) return -1;
+      }
+    if (!ascii && !utf8_valid(e, l)) return -1;
     if (!eq || eq == e) continue;
     env[m++] = (struct entry){{e, l}, (size_t)(eq - e), i};
   }
@@ -382,21 +389,60 @@ static int toml_state(const char *dir, char out[65]) {
 
 extern char **environ;
 
+/* Whether any byte of s is not ASCII. */
+static int non_ascii(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s >= 0x80) return 1;
+  return 0;
+}
+
+/* Whether the JVM the launcher would start decodes its arguments, paths and environment as UTF-8
+ * (sun.jnu.encoding: nl_langinfo(CODESET) after setlocale(LC_ALL, "")): yes where the launcher
+ * gives it C.UTF-8 (jvm_utf8_locale), else as our own locale, which is the JVM's then. */
+static int jvm_decodes_utf8(void) {
+  const char *all = getenv("LC_ALL"), *v = all && *all ? all : getenv("LC_CTYPE");
+  if (!v || !*v) v = getenv("LANG");
+  if (!v || !(strcasestr(v, "utf-8") || strcasestr(v, "utf8"))) return 1;
+  int utf8 = setlocale(LC_ALL, "") && !strcmp(nl_langinfo(CODESET), "UTF-8");
+  setlocale(LC_ALL, "C");
+  return utf8;
+}
+
 int shell_join(int argc, char **argv) {
-  /* RunOptions: no option at all; `--` or the first word that is not an option starts the command */
-  char **cmd = argv;
-  size_t ncmd = (size_t)argc;
-  if (argc > 0 && !strcmp(argv[0], "--")) cmd++, ncmd--;
-  else if (argc > 0 && argv[0][0] == '-' && strcmp(argv[0], "-")) return -1;
+  /* RunOptions: at most --project DIR (or =DIR); `--` or the first word that is not an option
+   * starts the command */
+  const char *opt_project = NULL;
+  int words = 0; /* of options */
+  if (argc > 0 && !strncmp(argv[0], "--project=", 10)) opt_project = argv[0] + 10, words = 1;
+  else if (argc > 1 && !strcmp(argv[0], "--project") && strcmp(argv[1], "--")) opt_project = argv[1], words = 2;
+  if (opt_project && (!*opt_project || !utf8_valid(opt_project, strlen(opt_project)))) return -1;
+  char **cmd = argv + words;
+  size_t ncmd = (size_t)(argc - words);
+  if (ncmd > 0 && !strcmp(cmd[0], "--")) cmd++, ncmd--;
+  else if (ncmd > 0 && cmd[0][0] == '-' && strcmp(cmd[0], "-")) return -1;
   for (size_t i = 0; i < ncmd; i++)
     if (!utf8_valid(cmd[i], strlen(cmd[i]))) return -1;
+  /* options for the JVM may change what it sees (user.dir, file.encoding): the JVM */
+  static const char *const jvm_opts[] = {"JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
+  for (size_t i = 0; i < sizeof jvm_opts / sizeof *jvm_opts; i++)
+    if (getenv(jvm_opts[i]) && *getenv(jvm_opts[i])) return -1;
   /* ShellProject.find */
   const char *h = getenv("HOME");
   struct stat st;
   if (!h || h[0] != '/' || stat(h, &st) < 0 || !S_ISDIR(st.st_mode)) return -1;
   char home[PATH_MAX], cwd[PATH_MAX], here[PATH_MAX], dir[PATH_MAX];
   if (!realpath(h, home) || !getcwd(here, sizeof here) || !realpath(here, cwd)) return -1;
-  if (!utf8_valid(home, strlen(home)) || !utf8_valid(cwd, strlen(cwd)) || project_dir(cwd, home, dir, sizeof dir)) return -1;
+  if (!utf8_valid(home, strlen(home)) || !utf8_valid(cwd, strlen(cwd))) return -1;
+  if (opt_project) {
+    /* --project: relative to the current directory, an existing directory, its real path */
+    char given[PATH_MAX];
+    int gl = opt_project[0] == '/' ? snprintf(given, sizeof given, "%s", opt_project)
+                                   : snprintf(given, sizeof given, "%s/%s", cwd, opt_project);
+    if (gl < 0 || (size_t)gl >= sizeof given || stat(given, &st) < 0 || !S_ISDIR(st.st_mode) || !realpath(given, dir)) return -1;
+    if (!strcmp(dir, "/") || !strcmp(dir, home) || !utf8_valid(dir, strlen(dir))) return -1;
+  } else if (project_dir(cwd, home, dir, sizeof dir)) {
+    return -1;
+  }
   unsigned char d[32];
   char pid16[65];
   sha256(dir, strlen(dir), d);
@@ -435,8 +481,14 @@ int shell_join(int argc, char **argv) {
   /* DevShell.shell(): $SHELL when absolute and executable */
   const char *sh = getenv("SHELL");
   if (!sh || sh[0] != '/' || access(sh, X_OK) < 0) sh = "/bin/sh";
+  /* anything not ASCII is decoded by the JVM: the same bytes only where it decodes UTF-8 */
+  int plain = !non_ascii(dir) && !non_ascii(cwd) && !non_ascii(home);
+  for (size_t i = 0; plain && i < ncmd; i++) plain = !non_ascii(cmd[i]);
+  for (char **e = environ; plain && *e; e++) plain = !non_ascii(*e);
+  int utf8 = plain || jvm_decodes_utf8();
   struct join_call c = {.envp = environ, .cwd = cwd, .cmd = cmd, .ncmd = ncmd, .shell = sh,
-                        .tty = isatty(0) && isatty(1), .uid = getuid(), .gid = getgid()};
+                        .tty = isatty(0) && isatty(1), .uid = getuid(), .gid = getgid(), .utf8 = utf8};
+  if (!utf8) ok = 0;
   char *plan = NULL;
   size_t plen;
   ok = ok && join_plan_build(&c, &t, state.pid, state.pid_start, &plan, &plen) == 0;

@@ -46,9 +46,11 @@ struct join_call {
   const char *shell;     /* the command when there is none: $SHELL when absolute and executable, else /bin/sh */
   int tty;               /* stdin and stdout are terminals (System.console() != null) */
   unsigned long uid, gid;
+  int utf8;              /* the JVM would decode in UTF-8: values may be any UTF-8; else ASCII only */
 };
 /* The plan DevShell.joinPlan makes for this call, then EXEC "PID START": 0 with *plan malloc'd,
- * or -1 (an environment the JVM would see otherwise: a byte that is not ASCII, too many entries). */
+ * or -1 (an environment the JVM would see otherwise: a name that is not ASCII, a value that is not
+ * ASCII without utf8 or not UTF-8, too many entries). */
 int join_plan_build(const struct join_call *c, const struct join_template *t, long pid, unsigned long long start,
                     char **plan, size_t *len);
 

@@ -14,7 +14,7 @@ static const char *const env0[] = {"PATH=/bin", "GH_TOKEN=x", "LANG=C", "contain
 
 static void build(const struct join_template *t, char *const *envp) {
   char *cmd[] = {"sh", "-c", "x"};
-  struct join_call c = {.envp = envp, .cwd = "/p/q", .cmd = cmd, .ncmd = 3, .shell = "/bin/sh", .tty = 1, .uid = 1, .gid = 2};
+  struct join_call c = {.envp = envp, .cwd = "/p/q", .cmd = cmd, .ncmd = 3, .shell = "/bin/sh", .tty = 1, .uid = 1, .gid = 2, .utf8 = 1};
   char *plan;
   size_t len;
   if (join_plan_build(&c, t, 1, 2, &plan, &len) == 0) {

@@ -147,9 +147,20 @@ int main(void) {
   envs(plan, len, env_out, sizeof env_out);
   CHECK(!strncmp(env_out, "A=1\nLC_CTYPE=de_DE.utf8\ncontainer=jbox\n", 39));
   free(plan);
-  /* a byte that is not ASCII: the JVM's decoding, so the JVM */
+  /* a byte that is not ASCII: taken where the JVM decodes UTF-8 (and it is UTF-8), in a value only */
   char *latin[] = {"LANG=C.UTF-8", "NAME=caf\xc3\xa9", NULL};
   l.envp = latin;
+  l.utf8 = 0;
+  CHECK(join_plan_build(&l, &t, 1, 2, &plan, &len) == -1);
+  l.utf8 = 1;
+  CHECK(join_plan_build(&l, &t, 1, 2, &plan, &len) == 0);
+  envs(plan, len, env_out, sizeof env_out);
+  CHECK(!strncmp(env_out, "LANG=C.UTF-8\nNAME=caf\xc3\xa9\ncontainer=jbox\n", 39));
+  free(plan);
+  char *badutf[] = {"NAME=caf\xc3", NULL}, *badname[] = {"N\xc3\xa9=x", NULL};
+  l.envp = badutf;
+  CHECK(join_plan_build(&l, &t, 1, 2, &plan, &len) == -1);
+  l.envp = badname;
   CHECK(join_plan_build(&l, &t, 1, 2, &plan, &len) == -1);
   join_template_free(&t);
 
