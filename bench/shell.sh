@@ -7,8 +7,13 @@
 #
 #   sudo bench/shell.sh [RESULTS_DIR]
 #
+# The join row runs `jbox shell -- true` from the project's directory as a user types it (the
+# launcher joins without a JVM, helpers/shell_join.c) beside the JVM's join of the same
+# (JBOX_SHELL_NO_FAST=1, started through env) and bwrap.
+#
 # Environment: BENCH_USER (default jboxtest), BENCH_RUNS (default 30), BENCH_WARMUP (default 3),
-# BENCH_DIR (default /var/tmp/jbox-bench), BENCH_NO_APT=1, BENCH_NO_BUILD=1 (see run-start.sh).
+# BENCH_DIR (default /var/tmp/jbox-bench), BENCH_NO_APT=1, BENCH_NO_BUILD=1 (see run-start.sh),
+# BENCH_JOIN_ONLY=1 (only the join row).
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
@@ -36,6 +41,7 @@ fi
 as_user $podman run --rm --userns=keep-id -v "$proj:$proj" "$image" true \
   || die "podman run --userns=keep-id fails here"
 
+if [ -z "${BENCH_JOIN_ONLY:-}" ]; then
 echo; echo "== 1. jbox shell -- true against bwrap and podman keep-id: warmup $warmup, $runs runs each"
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
   --export-json "$results/shell.json" --export-csv "$results/shell.csv" \
@@ -43,20 +49,28 @@ as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
   -n bwrap "bwrap --ro-bind / / --bind $proj $proj --dev /dev --proc /proc --unshare-all true" \
   -n podman "$podman run --rm --userns=keep-id -v $proj:$proj $image true" \
   > "$results/shell.txt" 2>&1 || { cat "$results/shell.txt"; die "hyperfine failed"; }
+fi
 
 echo; echo "== 2. joining the running project sandbox: jbox shell -- true while one is open"
 as_user "$jbox" shell --project "$proj" -- sleep 600 >/dev/null 2>&1 &
 opener=$!
 for _ in $(seq 100); do as_user "$jbox" ps --filter name=shell-project -q 2>/dev/null | grep -q . && break; sleep 0.1; done
-as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
+echo "load: $(uptime)" | tee "$results/join-load.txt"
+(cd "$proj" && as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
   --export-json "$results/join.json" --export-csv "$results/join.csv" \
-  -n jbox-shell-join "$jbox shell --project $proj -- true" \
+  -n jbox-shell-join "$jbox shell -- true" \
+  -n jbox-shell-join-jvm "env JBOX_SHELL_NO_FAST=1 $jbox shell -- true" \
   -n bwrap "bwrap --ro-bind / / --bind $proj $proj --dev /dev --proc /proc --unshare-all true" \
-  > "$results/join.txt" 2>&1 || { cat "$results/join.txt"; kill "$opener"; die "hyperfine failed"; }
+  > "$results/join.txt" 2>&1) || { cat "$results/join.txt"; kill "$opener"; die "hyperfine failed"; }
+echo "load: $(uptime)" | tee -a "$results/join-load.txt"
 kill "$opener" 2>/dev/null || true  # runuser passes SIGTERM on to jbox, which passes it to the sandbox
 wait "$opener" 2>/dev/null || true
 
 {
-  awk -F, '$1!="command" {printf "%-16s median %8.2f ms\n", $1, $4*1000}' "$results/shell.csv" "$results/join.csv"
-  awk -F, '{m[$1]=$4} END {printf "ratio jbox-shell/bwrap %.1f   jbox-shell/podman %.2f\n", m["jbox-shell"]/m["bwrap"], m["jbox-shell"]/m["podman"]}' "$results/shell.csv"
+  csvs="$results/join.csv"
+  [ -z "${BENCH_JOIN_ONLY:-}" ] && csvs="$results/shell.csv $csvs"
+  # shellcheck disable=SC2086
+  awk -F, '$1!="command" {printf "%-20s median %8.2f ms\n", $1, $4*1000}' $csvs
+  [ -z "${BENCH_JOIN_ONLY:-}" ] && awk -F, '{m[$1]=$4} END {printf "ratio jbox-shell/bwrap %.1f   jbox-shell/podman %.2f\n", m["jbox-shell"]/m["bwrap"], m["jbox-shell"]/m["podman"]}' "$results/shell.csv"
+  awk -F, '{m[$1]=$4} END {printf "ratio join/join-jvm %.3f   join/bwrap %.2f\n", m["jbox-shell-join"]/m["jbox-shell-join-jvm"], m["jbox-shell-join"]/m["bwrap"]}' "$results/join.csv"
 } | tee "$results/shell-table.txt"

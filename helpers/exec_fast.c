@@ -279,8 +279,7 @@ int exec_record_name(const char *buf, size_t len, struct span *name) {
 
 /* ---- finding the sandbox (SandboxStore.open, ConfigLoader, SandboxStore.find) ------------------ */
 
-/* Reads a small file whole; NULL when it is absent, unreadable or larger than max. */
-static char *slurp(int dirfd, const char *path, size_t max, size_t *len) {
+char *read_small(int dirfd, const char *path, size_t max, size_t *len) {
   autofd int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   char *buf;
   if (fd < 0) return NULL;
@@ -310,7 +309,7 @@ static int config_inert(const char *path) {
   struct stat st;
   if (lstat(path, &st) < 0) return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
   size_t n;
-  autofree char *text = slurp(AT_FDCWD, path, 1 << 16, &n);
+  autofree char *text = read_small(AT_FDCWD, path, 1 << 16, &n);
   return text && only_comments(text, n) ? 0 : -1;
 }
 
@@ -319,9 +318,7 @@ static int env_set(const char *name, const char **v) {
   return *v && **v;
 }
 
-/* The image store's containers/ (ConfigLoader.storageRoot) and the runtime directory
- * (SandboxStore.open, without its fallback, which warns). -1: the JVM decides. */
-static int store_dirs(char *containers, size_t clen, char *root, size_t rlen) {
+int store_dirs(char *containers, size_t clen, char *root, size_t rlen) {
   const char *v, *home;
   if (env_set("JBOX_CONFIG", &v)) return -1;
   if (config_inert("/etc/jbox/jbox.toml")) return -1;
@@ -381,7 +378,7 @@ static void consider(struct search *s, int homefd, const char *id, int image) {
     if (strcmp(id, s->ref)) return;
   }
   size_t tlen = 0, rlen = strlen(s->ref);
-  char *tmpl = slurp(homefd, "exec.plan", EXEC_TEMPLATE_MAX, &tlen);
+  char *tmpl = read_small(homefd, "exec.plan", EXEC_TEMPLATE_MAX, &tlen);
   struct exec_template t;
   int named;
   if (tmpl && exec_template_parse(tmpl, tlen, &t) == 0) {
@@ -393,7 +390,7 @@ static void consider(struct search *s, int homefd, const char *id, int image) {
     free(tmpl);
     tmpl = NULL;
     size_t n;
-    autofree char *rec = slurp(homefd, "config.json", EXEC_TEMPLATE_MAX, &n);
+    autofree char *rec = read_small(homefd, "config.json", EXEC_TEMPLATE_MAX, &n);
     struct span name;
     if (!rec || exec_record_name(rec, n, &name)) {
       s->unknown++;
@@ -432,19 +429,18 @@ static void scan(struct search *s, const char *dir, int image, const char *conta
   closedir(d);
 }
 
-/* Sandbox.status() is RUNNING; the pid of its pid 1. -1: anything else (the JVM says what). */
-static int running(const char *root, const char *containers, struct found *f, struct exec_state *st) {
+int sandbox_running(const char *root, const char *containers, const char *id, int image, struct exec_state *st) {
   char path[PATH_MAX + 80];
   struct stat sb;
   size_t n;
-  snprintf(path, sizeof path, "%s/%s/state", root, f->id);
+  snprintf(path, sizeof path, "%s/%s/state", root, id);
   if (lstat(path, &sb) == 0) { /* detached */
-    autofree char *text = slurp(AT_FDCWD, path, 4096, &n);
+    autofree char *text = read_small(AT_FDCWD, path, 4096, &n);
     if (!text || exec_state_parse(text, n, st) || strcmp(st->status, "running")) return -1;
     return proc_alive(st->pid, st->pid_start) ? 0 : -1;
   }
-  if (f->image) snprintf(path, sizeof path, "%s/%s/state", containers, f->id);
-  else snprintf(path, sizeof path, "%s/%s/fgstate", root, f->id);
+  if (image) snprintf(path, sizeof path, "%s/%s/state", containers, id);
+  else snprintf(path, sizeof path, "%s/%s/fgstate", root, id);
   /* a foreground sandbox runs while its monitor (or cleaner) holds the OFD lock on the file */
   autofd int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return -1;
@@ -460,13 +456,7 @@ static int running(const char *root, const char *containers, struct found *f, st
 
 /* ---- the plan (PlanWriter.encode of SandboxService.execPlan, then the EXEC record) ------------ */
 
-struct out {
-  char *p;
-  size_t len, cap;
-  int err;
-};
-
-static void put(struct out *o, const void *b, size_t n) {
+void out_put(struct out *o, const void *b, size_t n) {
   if (o->err || n > PLAN_MAX_BYTES - o->len) {
     o->err = 1;
     return;
@@ -485,7 +475,7 @@ static void put(struct out *o, const void *b, size_t n) {
   o->len += n;
 }
 
-static void rec2(struct out *o, unsigned tag, const char *a, size_t alen, const char *b, size_t blen) {
+void out_rec2(struct out *o, unsigned tag, const char *a, size_t alen, const char *b, size_t blen) {
   if (alen + blen > UINT32_MAX) {
     o->err = 1;
     return;
@@ -493,24 +483,22 @@ static void rec2(struct out *o, unsigned tag, const char *a, size_t alen, const 
   uint32_t n = (uint32_t)(alen + blen);
   unsigned char h[6] = {(unsigned char)tag, (unsigned char)(tag >> 8), (unsigned char)n, (unsigned char)(n >> 8),
                         (unsigned char)(n >> 16), (unsigned char)(n >> 24)};
-  put(o, h, 6);
-  put(o, a, alen);
-  put(o, b, blen);
+  out_put(o, h, 6);
+  out_put(o, a, alen);
+  out_put(o, b, blen);
 }
 
-static void rec(struct out *o, unsigned tag, const char *v, size_t n) { rec2(o, tag, v, n, "", 0); }
+void out_rec(struct out *o, unsigned tag, const char *v, size_t n) { out_rec2(o, tag, v, n, "", 0); }
 
-/* The key of an environment entry: up to the first '='. */
-static size_t keylen(struct span e) {
+size_t env_keylen(struct span e) {
   const char *eq = memchr(e.p, '=', e.len);
   return eq ? (size_t)(eq - e.p) : e.len;
 }
 
-/* SandboxService.execPlan's environment: a LinkedHashMap, so -e replaces a key in place. */
-static int env_put(struct span *env, size_t *n, struct span e) {
-  size_t k = keylen(e);
+int env_put(struct span *env, size_t *n, struct span e) {
+  size_t k = env_keylen(e);
   for (size_t i = 0; i < *n; i++) {
-    if (keylen(env[i]) == k && !memcmp(env[i].p, e.p, k)) {
+    if (env_keylen(env[i]) == k && !memcmp(env[i].p, e.p, k)) {
       env[i] = e;
       return 0;
     }
@@ -554,7 +542,7 @@ static int build(const struct exec_call *c, const struct exec_template *t, const
   }
   if (c->tty) {
     int has = 0;
-    for (size_t i = 0; i < nenv; i++) has |= keylen(env[i]) == 4 && !memcmp(env[i].p, "TERM", 4);
+    for (size_t i = 0; i < nenv; i++) has |= env_keylen(env[i]) == 4 && !memcmp(env[i].p, "TERM", 4);
     if (!has) {
       const char *term = getenv("TERM") ? getenv("TERM") : "xterm";
       if (!utf8_valid(term, strlen(term)) || nenv >= PLAN_MAX_ITEMS) return -1;
@@ -562,22 +550,22 @@ static int build(const struct exec_call *c, const struct exec_template *t, const
       env[nenv++] = (struct span){w, (size_t)len};
     }
   }
-  put(o, PLAN_MAGIC, 4);
-  put(o, "\1\0\0\0\0\0", 6); /* version 1, length patched below */
-  for (size_t i = 0; i < c->ncmd; i++) rec(o, T_ARGV, c->cmd[i], strlen(c->cmd[i]));
-  for (size_t i = 0; i < nenv; i++) rec(o, T_ENV, env[i].p, env[i].len);
-  if (c->workdir) rec(o, T_CWD, c->workdir, strlen(c->workdir));
-  else if (t->cwd.p) rec(o, T_CWD, t->cwd.p, t->cwd.len);
-  if (c->user) rec(o, T_USER, c->user, strlen(c->user));
-  else if (t->user.p) rec(o, T_USER, t->user.p, t->user.len);
-  put(o, t->middle.p, t->middle.len);
-  if (t->no_new_privs) rec(o, T_FLAG, F_NO_NEW_PRIVS, strlen(F_NO_NEW_PRIVS));
-  if (t->seccomp) rec(o, T_FLAG, F_SECCOMP, strlen(F_SECCOMP));
-  if (c->tty) rec(o, T_FLAG, F_TTY, strlen(F_TTY));
-  if (c->interactive) rec(o, T_FLAG, F_STDIN, strlen(F_STDIN));
+  out_put(o, PLAN_MAGIC, 4);
+  out_put(o, "\1\0\0\0\0\0", 6); /* version 1, length patched below */
+  for (size_t i = 0; i < c->ncmd; i++) out_rec(o, T_ARGV, c->cmd[i], strlen(c->cmd[i]));
+  for (size_t i = 0; i < nenv; i++) out_rec(o, T_ENV, env[i].p, env[i].len);
+  if (c->workdir) out_rec(o, T_CWD, c->workdir, strlen(c->workdir));
+  else if (t->cwd.p) out_rec(o, T_CWD, t->cwd.p, t->cwd.len);
+  if (c->user) out_rec(o, T_USER, c->user, strlen(c->user));
+  else if (t->user.p) out_rec(o, T_USER, t->user.p, t->user.len);
+  out_put(o, t->middle.p, t->middle.len);
+  if (t->no_new_privs) out_rec(o, T_FLAG, F_NO_NEW_PRIVS, strlen(F_NO_NEW_PRIVS));
+  if (t->seccomp) out_rec(o, T_FLAG, F_SECCOMP, strlen(F_SECCOMP));
+  if (c->tty) out_rec(o, T_FLAG, F_TTY, strlen(F_TTY));
+  if (c->interactive) out_rec(o, T_FLAG, F_STDIN, strlen(F_STDIN));
   char pid[64];
   int pl = snprintf(pid, sizeof pid, "%ld %llu", st->pid, st->pid_start);
-  rec(o, T_EXEC, pid, (size_t)pl);
+  out_rec(o, T_EXEC, pid, (size_t)pl);
   if (o->err) return -1;
   uint32_t n = (uint32_t)o->len;
   unsigned char l[4] = {(unsigned char)n, (unsigned char)(n >> 8), (unsigned char)(n >> 16), (unsigned char)(n >> 24)};
@@ -616,7 +604,7 @@ int exec_fast(int argc, char **argv) {
     free(f->tmpl);
     return -1;
   }
-  int r = running(root, containers, f, &st) || build(&c, &t, &st, &o);
+  int r = sandbox_running(root, containers, f->id, f->image, &st) || build(&c, &t, &st, &o);
   exec_template_free(&t);
   free(f->tmpl);
   if (r) {
@@ -624,15 +612,19 @@ int exec_fast(int argc, char **argv) {
     return -1;
   }
   trace("exec-fast");
+  return run_plan_sealed(o.p, o.len);
+}
+
+int run_plan_sealed(char *plan, size_t len) {
   /* the plan runs from the sealed copy, as every plan does (selfexec.c): handed over in a memfd
    * that the copy reads as run-plan's file and closes before it joins the sandbox */
   int fd = memfd_create("jbox-exec-plan", 0);
-  if (fd < 0 || write_all(fd, o.p, o.len) < 0) {
-    free(o.p);
+  if (fd < 0 || write_all(fd, plan, len) < 0) {
+    free(plan);
     if (fd >= 0) close(fd);
     return -1;
   }
-  free(o.p);
+  free(plan);
   char file[64];
   snprintf(file, sizeof file, "/proc/self/fd/%d", fd);
   /* as launch-wait does once the plan is there: whatever the caller ignored */
@@ -642,5 +634,5 @@ int exec_fast(int argc, char **argv) {
   signal(SIGQUIT, SIG_DFL);
   char *args[] = {"jbox-helper", "run-plan", file, NULL};
   reexec_sealed(args); /* does not return from the helper's file */
-  die(125, "internal error: the exec fast path ran in the sealed copy");
+  die(125, "internal error: a fast path ran in the sealed copy");
 }

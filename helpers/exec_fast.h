@@ -61,6 +61,36 @@ int utf8_valid(const char *s, size_t len);
 int exec_plan_build(const struct exec_call *c, const struct exec_template *t, long pid, unsigned long long start,
                     char **plan, size_t *len);
 
+/* ---- shared with the join of a project's sandbox (shell_join.c) ---- */
+
+/* Reads a small file whole (O_NOFOLLOW); NULL when it is absent, unreadable or larger than max. */
+char *read_small(int dirfd, const char *path, size_t max, size_t *len);
+/* The image store's containers/ (ConfigLoader.storageRoot) and the runtime directory
+ * (SandboxStore.open, without its fallback, which warns); -1 also when a configuration file has
+ * settings (the JVM decides). */
+int store_dirs(char *containers, size_t clen, char *root, size_t rlen);
+/* Sandbox.status() of record id (image: in containers/) is RUNNING; st gets its pid 1. -1:
+ * anything else (the JVM says what). */
+int sandbox_running(const char *root, const char *containers, const char *id, int image, struct exec_state *st);
+
+/* A plan being written (PlanWriter's records); err set on overflow or out of memory. */
+struct out {
+  char *p;
+  size_t len, cap;
+  int err;
+};
+void out_put(struct out *o, const void *b, size_t n);
+void out_rec(struct out *o, unsigned tag, const char *v, size_t n);
+void out_rec2(struct out *o, unsigned tag, const char *a, size_t alen, const char *b, size_t blen);
+/* The key of an environment entry: up to the first '='. */
+size_t env_keylen(struct span e);
+/* A LinkedHashMap's put: an entry with the same key is replaced in place, else appended (at most
+ * PLAN_MAX_ITEMS). */
+int env_put(struct span *env, size_t *n, struct span e);
+/* Runs plan (malloc'd, taken) from the sealed copy as `run-plan /proc/self/fd/N`; returns -1 only
+ * when the memfd cannot be made. */
+int run_plan_sealed(char *plan, size_t len);
+
 /* The launcher: `jbox exec ...` (argv after `exec`). Returns -1 to go on to the JVM; otherwise it
  * runs the plan from the sealed copy and does not return. */
 int exec_fast(int argc, char **argv);

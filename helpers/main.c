@@ -30,6 +30,7 @@
 #include "plan.h"
 #include "sandbox.h"
 #include "selfexec.h"
+#include "shell_join.h"
 #include "util.h"
 
 #define PLAN_FD 3
@@ -392,6 +393,9 @@ static int jbox_command(int argc, char **argv) {
   /* the common forms of `jbox exec` on a running sandbox: no JVM (exec_fast.c); -1 goes on */
   if (argc > 0 && !strcmp(argv[0], "exec") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_EXEC_NO_FAST"))
     exec_fast(argc - 1, argv + 1);
+  /* `jbox shell [--] [CMD...]` in a project whose sandbox runs: joined without a JVM (shell_join.c) */
+  if (argc > 0 && !strcmp(argv[0], "shell") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_SHELL_NO_FAST"))
+    shell_join(argc - 1, argv + 1);
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) die(125, "readlink /proc/self/exe: %s", strerror(errno));

@@ -50,6 +50,9 @@ enum plan_tag {
   T_NFT = 34,      /* "PATH\0RULES": nft at PATH loads RULES (nft -f -) in the sandbox's new network namespace (network.c) */
   /* exec templates only (exec_fast.c), refused in a plan */
   T_EXECNAME = 35, /* the sandbox's name ("" for none), last record of its exec template `exec.plan` */
+  /* join templates only (shell_join.c), refused in a plan */
+  T_JOINDENY = 48, /* one env-deny pattern of the project (`*` any run), repeatable */
+  T_JOINTOML = 49, /* "none" or the SHA-256 (64 hex) of the project's .jbox/shell.toml; last record of `join.plan` */
   T_RESTART = 38,  /* "POLICY MAX": POLICY on-failure|always|unless-stopped, MAX restarts (0: no limit); with T_STATEDIR (monitor.c) */
   /* volumes (cleanup.c, PROTOCOL.md "Volumes") */
   T_RMVOLUME = 41, /* an anonymous volume's host directory, removed like T_CLEANUP once the sandbox is gone; repeatable */

@@ -104,6 +104,10 @@ final class ShellCommand {
         }
         DevShell.Request join = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(),
             project.upper(), project.work(), rootDir, o.command, o.flag("root"), tty, true, running.label(), null, null);
+        // the launcher's next join of this project needs no JVM (helpers/shell_join.c); written
+        // again here, so a rename or a changed .jbox/shell.toml costs one join through the JVM
+        ShellSandboxes.writeJoinTemplate(running, DevShell.joinTemplate(caller, running.label(), project.dir()),
+            project.joinDeny(), project.tomlState());
         PlanChannel.send(shell.joinPlan(join), List.of(new PlanWriter.Extra(PlanWriter.T_EXEC, st.pid() + " " + st.pidStart())));
         return 0;
       }
@@ -136,6 +140,10 @@ final class ShellCommand {
           img == null ? null : img.spec().id(), null, null, plan, false, null, null);
       recorded = ShellSandboxes.record(store, ShellSandboxes.withNetwork(r, settings.value("network").value()), project.id(),
           project.dir(), joinable);
+      if (joinable) {
+        ShellSandboxes.writeJoinTemplate(recorded, DevShell.joinTemplate(caller, name, project.dir()), project.joinDeny(),
+            project.tomlState());
+      }
       dev.jbox.Trace.mark("recorded");
       PlanChannel.send(plan, extras);
     } catch (RuntimeException e) {

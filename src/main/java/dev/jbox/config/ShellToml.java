@@ -15,11 +15,15 @@ import java.util.Map;
 public final class ShellToml {
   private ShellToml() {}
 
-  /** Key to its values (one for a string), in file order, after checking names and types. */
-  public static Map<String, List<String>> read(Path file, List<String> listKeys, List<String> valueKeys) {
+  /**
+   * Key to its values (one for a string), in file order, after checking names and types: of the
+   * file's text, read by the caller ({@code file} names it in errors).
+   */
+  public static Map<String, List<String>> read(Path file, String text, List<String> listKeys, List<String> valueKeys) {
     Toml t;
     try {
-      t = new Toml().read(file.toFile());
+      // through a Reader, as toml4j reads a file (line by line: \r\n as \n)
+      t = new Toml().read(new java.io.StringReader(text));
     } catch (RuntimeException e) {
       throw new JboxException("config `" + file + "`: " + oneLine(e.getMessage()));
     }

@@ -85,6 +85,10 @@ public final class PlanWriter {
    * record for the launcher's exec without a JVM (helpers/exec_fast.c); never in a plan to run.
    */
   public static final int T_EXECNAME = 35;
+  /** Join templates only ({@code join.plan}, helpers/shell_join.c): one env-deny pattern of the project (repeatable). */
+  public static final int T_JOINDENY = 48;
+  /** Join templates only: "none", or the SHA-256 (hex) of the project's .jbox/shell.toml the deny list came from; last record. */
+  public static final int T_JOINTOML = 49;
 
   /**
    * A compiled seccomp profile (OCI linux.seccomp): "FLAGS HEX", seccomp(2) flags in decimal and 16

@@ -186,6 +186,20 @@ public final class DevShell {
         List.of(), Capabilities.mask(config.run().capabilities()), flags, null, List.of(), null, null);
   }
 
+  /**
+   * The join template of a project's sandbox named {@code name} (helpers/shell_join.c): the plan
+   * {@link #joinPlan} makes for a caller with an empty environment and no command, in the
+   * project's root, under the built-in configuration (the launcher joins without a JVM only when
+   * the caller's configuration files are inert). The launcher adds the caller's environment
+   * (filtered by the project's env-deny list, recorded beside), command, working directory, ids
+   * and terminal.
+   */
+  public static Plan joinTemplate(IdMaps.Caller caller, String name, Path project) {
+    DevShell bare = new DevShell(dev.jbox.config.ConfigLoader.builtin(), caller, Map.of());
+    return bare.joinPlan(new Request(ShellSettings.defaults(), project, project, project, project, project, project,
+        List.of(), false, false, true, name, null, null));
+  }
+
   /** Whether an image has {@code path} in one of its layers (top first; a whiteout hides it). */
   static boolean inImage(ImageSpec image, String path) {
     Path rel = Path.of(path.substring(1));
@@ -216,11 +230,16 @@ public final class DevShell {
     return new String[] {nft.toString(), AllowList.rules(allow, Network.PASTA_DNS)};
   }
 
-  /** The host's environment without the denied names, and what says "this is a sandbox". */
+  /**
+   * The host's environment without the denied names, and what says "this is a sandbox". The
+   * host's entries in the order of their names (System.getenv is a hash map: the launcher's join
+   * without a JVM, helpers/shell_join.c, writes the same order), the markers last unless the
+   * host had them (a LinkedHashMap: put keeps the place).
+   */
   List<String> env(ShellSettings s, String name) {
     List<String> deny = s.strings("env-deny");
     Map<String, String> env = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : hostEnv.entrySet()) {
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(hostEnv).entrySet()) {
       if (e.getKey().startsWith("JBOX_") || denied(deny, e.getKey())) continue;
       env.put(e.getKey(), e.getValue());
     }

@@ -28,13 +28,17 @@ public final class ShellProject {
   private final Path home;
   private final Path data;
   private final ShellSettings settings;
+  private final List<String> joinDeny;
+  private final String tomlState;
 
-  private ShellProject(Path dir, Path cwd, Path home, Path data, ShellSettings settings) {
+  private ShellProject(Path dir, Path cwd, Path home, Path data, ShellSettings settings, String tomlState) {
     this.dir = dir;
     this.cwd = cwd;
     this.home = home;
     this.data = data;
     this.settings = settings;
+    this.joinDeny = List.copyOf(settings.strings("env-deny"));
+    this.tomlState = tomlState;
   }
 
   /** Finds the project and reads its policy; creates nothing. */
@@ -60,8 +64,18 @@ public final class ShellProject {
     Path data = base.resolve("jbox/shells").resolve(projectId(dir));
     ShellSettings s = ShellSettings.defaults();
     Path toml = dir.resolve(".jbox/shell.toml");
+    String tomlState = "none";
     if (Files.isRegularFile(toml)) {
-      Map<String, List<String>> keys = ShellToml.read(toml, ShellSettings.LIST_KEYS, ShellSettings.VALUE_KEYS);
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(toml);
+      } catch (IOException e) {
+        throw new JboxException("config `" + toml + "`: " + e.getMessage());
+      }
+      // the bytes parsed are the bytes hashed: the launcher's join compares the hash (helpers/shell_join.c)
+      tomlState = dev.jbox.Sha256.hexPrefix(bytes, 32);
+      Map<String, List<String>> keys = ShellToml.read(toml, new String(bytes, StandardCharsets.UTF_8), ShellSettings.LIST_KEYS,
+          ShellSettings.VALUE_KEYS);
       for (Map.Entry<String, List<String>> e : keys.entrySet()) {
         for (String v : e.getValue()) {
           if (ShellSettings.VALUE_KEYS.contains(e.getKey())) s.set(e.getKey(), v, toml.toString());
@@ -69,7 +83,7 @@ public final class ShellProject {
         }
       }
     }
-    return new ShellProject(dir, cwd, home, data, s);
+    return new ShellProject(dir, cwd, home, data, s, tomlState);
   }
 
   /** The closest directory from {@code cwd} up that holds .git, not going above $HOME; else cwd. */
@@ -123,6 +137,16 @@ public final class ShellProject {
 
   public ShellSettings settings() {
     return settings;
+  }
+
+  /** The env-deny list of the built-in defaults and .jbox/shell.toml: what a joining shell filters with (no flag can add to it). */
+  public List<String> joinDeny() {
+    return joinDeny;
+  }
+
+  /** "none" without a .jbox/shell.toml (a regular file), else the SHA-256 (hex) of the bytes read. */
+  public String tomlState() {
+    return tomlState;
   }
 
   /** The sandbox's name: the project directory's name. */

@@ -141,6 +141,41 @@ public final class ShellSandboxes {
     }
   }
 
+  /** The join template beside a shell sandbox's record (helpers/shell_join.c). */
+  public static final String JOIN_TEMPLATE = "join.plan";
+
+  /**
+   * Writes (through a temporary file and a rename) the join template of the project's sandbox:
+   * {@code joinPlan} ({@link dev.jbox.sandbox.DevShell#joinTemplate}) without its command, then
+   * the env-deny patterns a joining shell of the project filters with and the state of the
+   * project's .jbox/shell.toml they came from. The launcher joins from it without a JVM while
+   * the toml is unchanged; a failure leaves no template (every join then goes through the JVM).
+   */
+  public static void writeJoinTemplate(Sandbox s, dev.jbox.sandbox.Plan joinPlan, List<String> deny, String tomlState) {
+    byte[] bytes = joinTemplate(joinPlan, deny, tomlState);
+    Path t = s.runtimeDir().resolve(JOIN_TEMPLATE);
+    Path tmp = s.runtimeDir().resolve(JOIN_TEMPLATE + ".tmp");
+    try {
+      Files.write(tmp, bytes);
+      Files.move(tmp, t, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(tmp);
+        Files.deleteIfExists(t);
+      } catch (IOException again) {
+        // the runtime directory is gone: so is the sandbox
+      }
+    }
+  }
+
+  /** The bytes of a join template (see {@link #writeJoinTemplate}). */
+  public static byte[] joinTemplate(dev.jbox.sandbox.Plan joinPlan, List<String> deny, String tomlState) {
+    List<dev.jbox.helper.PlanWriter.Extra> extras = new ArrayList<>();
+    for (String d : deny) extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_JOINDENY, d));
+    extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_JOINTOML, tomlState));
+    return dev.jbox.helper.PlanWriter.encodeWithoutArgv(joinPlan, extras);
+  }
+
   /** The project of a shell sandbox: {id, directory}, or null. */
   public static String[] project(Sandbox s) {
     try {

@@ -1,0 +1,499 @@
+/* `jbox shell` joining the project's running sandbox without the JVM (PROTOCOL.md "Joining a
+ * project's sandbox without the JVM"; issues 12 and 14).
+ *
+ * Java stays the policy: when `jbox shell` starts a project's joinable sandbox (and whenever the
+ * JVM joins one), it writes beside the record a join template, `join.plan`: the plan
+ * DevShell.joinPlan makes for a caller with an empty environment and no command (the markers
+ * container=, JBOX_SANDBOX=, debian_chroot=, PS1=; the project as working directory; the
+ * namespaces to join; the capabilities; the flags), then the project's env-deny patterns and the
+ * hash of the .jbox/shell.toml they came from. For `jbox shell` and `jbox shell [--] CMD...` the
+ * launcher finds the project as ShellProject.find does (the git top level of the current directory
+ * not above $HOME, else the directory), its id (SHA-256 of its path), follows the project's link
+ * to the sandbox, checks that it runs, and adds the call's parts: the caller's environment as the
+ * JVM would see it (the launcher's locale fix applied), without JBOX_* and the denied names, in
+ * the order of the names, with the markers put in; the command or $SHELL; the working directory
+ * (the caller's inside the project, else the project); the caller's ids; tty and stdin. The bytes
+ * are the JVM's (ShellJoinFastPathTest compares them). Anything it is not sure of returns -1 and
+ * the JVM decides as before.
+ */
+#include "shell_join.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "util.h"
+
+/* ---- SHA-256 (FIPS 180-4) ----------------------------------------------------------------------- */
+
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
+    0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
+    0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
+    0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+static uint32_t ror(uint32_t x, int n) { return x >> n | x << (32 - n); }
+
+static void sha256_block(uint32_t h[8], const unsigned char *m) {
+  uint32_t w[64];
+  for (int t = 0; t < 16; t++)
+    w[t] = (uint32_t)m[4 * t] << 24 | (uint32_t)m[4 * t + 1] << 16 | (uint32_t)m[4 * t + 2] << 8 | (uint32_t)m[4 * t + 3];
+  for (int t = 16; t < 64; t++) {
+    uint32_t s0 = ror(w[t - 15], 7) ^ ror(w[t - 15], 18) ^ (w[t - 15] >> 3);
+    uint32_t s1 = ror(w[t - 2], 17) ^ ror(w[t - 2], 19) ^ (w[t - 2] >> 10);
+    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+  }
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+  for (int t = 0; t < 64; t++) {
+    uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K256[t] + w[t];
+    uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    k = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+  }
+  h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
+}
+
+void sha256(const void *data, size_t len, unsigned char out[32]) {
+  uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  const unsigned char *p = data;
+  size_t i = 0;
+  for (; len - i >= 64; i += 64) sha256_block(h, p + i);
+  /* the rest, a 1 bit, zeros, and the length in bits (64 bits big-endian): one or two blocks */
+  unsigned char last[128] = {0};
+  size_t rest = len - i;
+  memcpy(last, p + i, rest);
+  last[rest] = 0x80;
+  size_t n = rest + 9 <= 64 ? 64 : 128;
+  uint64_t bits = (uint64_t)len * 8;
+  for (int k = 0; k < 8; k++) last[n - 1 - k] = (unsigned char)(bits >> (8 * k));
+  sha256_block(h, last);
+  if (n == 128) sha256_block(h, last + 64);
+  for (int k = 0; k < 8; k++)
+    out[4 * k] = (unsigned char)(h[k] >> 24), out[4 * k + 1] = (unsigned char)(h[k] >> 16),
+    out[4 * k + 2] = (unsigned char)(h[k] >> 8), out[4 * k + 3] = (unsigned char)h[k];
+}
+
+static void hex(const unsigned char *d, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) out[2 * i] = digits[d[i] >> 4], out[2 * i + 1] = digits[d[i] & 15];
+  out[2 * n] = '\0';
+}
+
+/* ---- the env-deny glob (ShellSettings.glob) ---------------------------------------------------- */
+
+int env_glob(const char *pat, size_t plen, const char *name, size_t nlen) {
+  /* with `*` the only wildcard, going back to just after the last star seen (one more byte taken
+   * by it) finds a match whenever the recursive definition does */
+  size_t pi = 0, ni = 0, star = SIZE_MAX, mark = 0;
+  while (ni < nlen) {
+    if (pi < plen && pat[pi] == '*') {
+      star = pi++, mark = ni;
+    } else if (pi < plen && pat[pi] == name[ni]) {
+      pi++, ni++;
+    } else if (star != SIZE_MAX) {
+      pi = star + 1, ni = ++mark;
+    } else {
+      return 0;
+    }
+  }
+  while (pi < plen && pat[pi] == '*') pi++;
+  return pi == plen;
+}
+
+/* ---- the template ----------------------------------------------------------------------------- */
+
+static uint32_t rd32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static unsigned rd16(const unsigned char *p) { return (unsigned)(p[0] | p[1] << 8); }
+
+static int is_word(struct span v, const char *w) { return v.len == strlen(w) && !memcmp(v.p, w, v.len); }
+
+/* every byte of v in set (v is not NUL-terminated) */
+static int all_in(struct span v, const char *set) {
+  for (size_t i = 0; i < v.len; i++)
+    if (!v.p[i] || !strchr(set, v.p[i])) return 0;
+  return 1;
+}
+
+void join_template_free(struct join_template *t) {
+  free(t->deny);
+  t->deny = NULL;
+}
+
+int join_template_parse(const char *buf, size_t len, struct join_template *t) {
+  memset(t, 0, sizeof *t);
+  const unsigned char *u = (const unsigned char *)buf;
+  if (len < 10 || len > JOIN_TEMPLATE_MAX || memcmp(buf, PLAN_MAGIC, 4) || rd16(u + 4) != PLAN_VERSION || rd32(u + 6) != len)
+    return -1;
+  t->deny = calloc(JOIN_MAX_DENY, sizeof *t->deny);
+  if (!t->deny) return -1;
+  /* PlanWriter's order: 0 env, 1 cwd, 2 user, 3 ns, 4 caps, 5-7 the three flags, 8 deny, 9 toml */
+  static const char *const flags[] = {F_NO_NEW_PRIVS, F_SECCOMP, F_STDIN};
+  int phase = 0, nns = 0;
+  const char *mid = NULL;
+  for (size_t off = 10; off < len;) {
+    if (len - off < 6) goto bad;
+    unsigned tag = rd16(u + off);
+    uint32_t vlen = rd32(u + off + 2);
+    if (vlen > len - off - 6) goto bad;
+    struct span v = {buf + off + 6, vlen};
+    if (memchr(v.p, '\0', vlen) && tag != T_NS) goto bad;
+    switch (tag) {
+    case T_ENV:
+      if (phase > 0 || t->nenv >= JOIN_MAX_MARKERS || vlen == 0 || v.p[0] == '=' || !memchr(v.p, '=', vlen)) goto bad;
+      t->env[t->nenv++] = v;
+      if (env_keylen(v) == 12 && !memcmp(v.p, "JBOX_SANDBOX", 12)) t->name = (struct span){v.p + 13, vlen - 13};
+      break;
+    case T_CWD:
+      if (phase != 0 || t->nenv == 0 || vlen == 0 || v.p[0] != '/') goto bad;
+      t->project = v, phase = 1;
+      break;
+    case T_USER:
+      if (phase != 1 || vlen == 0 || memchr(v.p, '\n', vlen)) goto bad;
+      phase = 2;
+      break;
+    case T_NS: /* "TYPE\0new", every type in PlanWriter's order: the join names no namespace of its own */
+      if (phase < 2 || phase > 3 || nns >= NS_COUNT || vlen < 5 || memcmp(v.p + vlen - 4, "\0new", 4) ||
+          !is_word((struct span){v.p, vlen - 4}, ns_names[nns]))
+        goto bad;
+      if (phase == 2) mid = buf + off, phase = 3;
+      nns++;
+      break;
+    case T_CAPS: {
+      if (phase != 3 || nns != NS_COUNT || vlen == 0 || vlen > 20 || !all_in(v, "0123456789")) goto bad;
+      unsigned long long caps = 0;
+      for (size_t i = 0; i < vlen; i++) {
+        unsigned dgt = (unsigned)(v.p[i] - '0');
+        if (caps > (ULLONG_MAX - dgt) / 10) goto bad; /* as plan_decode's strtoull: no overflow */
+        caps = caps * 10 + dgt;
+      }
+      t->middle = (struct span){mid, (size_t)(buf + off + 6 + vlen - mid)};
+      phase = 4;
+      break;
+    }
+    case T_FLAG:
+      if (phase < 4 || phase > 6 || !is_word(v, flags[phase - 4])) goto bad;
+      phase++;
+      break;
+    case T_JOINDENY:
+      if (phase < 7 || phase > 8 || vlen == 0 || t->ndeny >= JOIN_MAX_DENY) goto bad;
+      t->deny[t->ndeny++] = v, phase = 8;
+      break;
+    case T_JOINTOML:
+      if (phase < 7 || phase > 8) goto bad;
+      if (!is_word(v, "none") && (vlen != 64 || !all_in(v, "0123456789abcdef"))) goto bad;
+      t->toml = v, phase = 9;
+      break;
+    default:
+      goto bad;
+    }
+    off += 6 + vlen;
+  }
+  if (phase != 9 || !t->name.p) goto bad;
+  return 0;
+bad:
+  join_template_free(t);
+  return -1;
+}
+
+/* ---- the plan (PlanWriter.encode of DevShell.joinPlan, then the EXEC record) -------------------- */
+
+struct entry {
+  struct span e;
+  size_t key, index;
+};
+
+static int by_key(const void *a, const void *b) {
+  const struct entry *x = a, *y = b;
+  size_t n = x->key < y->key ? x->key : y->key;
+  int c = memcmp(x->e.p, y->e.p, n);
+  if (c) return c;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static const char *lookup(const struct entry *env, size_t n, const char *key) {
+  size_t k = strlen(key);
+  for (size_t i = 0; i < n; i++)
+    if (env[i].key == k && !memcmp(env[i].e.p, key, k)) return env[i].e.p + k + 1;
+  return NULL;
+}
+
+static int path_under(const char *p, const char *dir, size_t dlen) {
+  if (dlen == 1 && dir[0] == '/') return p[0] == '/';
+  return !strncmp(p, dir, dlen) && (p[dlen] == '\0' || p[dlen] == '/');
+}
+
+int join_plan_build(const struct join_call *c, const struct join_template *t, long pid, unsigned long long start,
+                    char **plan, size_t *len) {
+  size_t n = 0;
+  while (c->envp[n]) {
+    if (++n > PLAN_MAX_ITEMS) return -1;
+  }
+  autofree struct entry *env = calloc(n + 1, sizeof *env);
+  autofree struct span *out = calloc(n + JOIN_MAX_MARKERS + 1, sizeof *out);
+  if (!env || !out) return -1;
+  /* System.getenv: the entries with a name before an '=' (the first of a name wins), decoded in
+   * the JVM's charset: a name that is not ASCII (Java orders names by UTF-16 units), a value that
+   * is not ASCII unless the JVM decodes UTF-8, and a value that is not UTF-8 go to the JVM */
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *e = c->envp[i], *eq = strchr(e, '=');
+    size_t l = strlen(e), ascii = 1;
+    for (size_t k = 0; k < l; k++)
+      if ((unsigned char)e[k] >= 0x80) {
+        ascii = 0;
+        if (!c->utf8 || !eq || k < (size_t)(eq - e)) return -1;
+      }
+    if (!ascii && !utf8_valid(e, l)) return -1;
+    if (!eq || eq == e) continue;
+    env[m++] = (struct entry){{e, l}, (size_t)(eq - e), i};
+  }
+  /* the launcher's jvm_utf8_locale: the JVM gets C.UTF-8 where the caller's ctype is not UTF-8 */
+  const char *all = lookup(env, m, "LC_ALL"), *v = all && *all ? all : lookup(env, m, "LC_CTYPE");
+  if (!v || !*v) v = lookup(env, m, "LANG");
+  const char *fix = NULL;
+  if (!v || !(strcasestr(v, "utf-8") || strcasestr(v, "utf8"))) fix = all && *all ? "LC_ALL=C.UTF-8" : "LC_CTYPE=C.UTF-8";
+  qsort(env, m, sizeof *env, by_key);
+  size_t nout = 0;
+  for (size_t i = 0; i < m; i++) {
+    struct span e = env[i].e;
+    size_t k = env[i].key;
+    if (i > 0 && env[i - 1].key == k && !memcmp(env[i - 1].e.p, e.p, k)) continue; /* a later one of the same name */
+    if (fix && env_keylen((struct span){fix, strlen(fix)}) == k && !memcmp(fix, e.p, k)) {
+      e = (struct span){fix, strlen(fix)};
+      fix = NULL;
+    }
+    if (k >= 5 && !memcmp(e.p, "JBOX_", 5)) continue;
+    int denied = 0;
+    for (size_t d = 0; d < t->ndeny && !denied; d++) denied = env_glob(t->deny[d].p, t->deny[d].len, e.p, k);
+    if (!denied) out[nout++] = e;
+  }
+  if (fix) { /* added by setenv: in its place among the names */
+    struct span f = {fix, strlen(fix)};
+    size_t k = env_keylen(f), at = 0;
+    while (at < nout) {
+      size_t ok = env_keylen(out[at]), mn = ok < k ? ok : k;
+      int cmp = memcmp(out[at].p, fix, mn);
+      if (cmp > 0 || (cmp == 0 && ok > k)) break;
+      at++;
+    }
+    int denied = 0;
+    for (size_t d = 0; d < t->ndeny && !denied; d++) denied = env_glob(t->deny[d].p, t->deny[d].len, fix, k);
+    if (!denied) {
+      memmove(out + at + 1, out + at, (nout - at) * sizeof *out);
+      out[at] = f, nout++;
+    }
+  }
+  for (size_t i = 0; i < t->nenv; i++)
+    if (env_put(out, &nout, t->env[i])) return -1;
+
+  struct out o = {0};
+  out_put(&o, PLAN_MAGIC, 4);
+  out_put(&o, "\1\0\0\0\0\0", 6); /* version 1, length patched below */
+  if (c->ncmd) {
+    for (size_t i = 0; i < c->ncmd; i++) out_rec(&o, T_ARGV, c->cmd[i], strlen(c->cmd[i]));
+  } else {
+    out_rec(&o, T_ARGV, c->shell, strlen(c->shell));
+  }
+  for (size_t i = 0; i < nout; i++) out_rec(&o, T_ENV, out[i].p, out[i].len);
+  char project[PATH_MAX];
+  if (t->project.len >= sizeof project) o.err = 1;
+  else memcpy(project, t->project.p, t->project.len), project[t->project.len] = '\0';
+  if (!o.err && path_under(c->cwd, project, t->project.len)) out_rec(&o, T_CWD, c->cwd, strlen(c->cwd));
+  else out_rec(&o, T_CWD, t->project.p, t->project.len);
+  char user[48];
+  int ul = snprintf(user, sizeof user, "%lu:%lu", c->uid, c->gid);
+  out_rec(&o, T_USER, user, (size_t)ul);
+  out_put(&o, t->middle.p, t->middle.len);
+  out_rec(&o, T_FLAG, F_NO_NEW_PRIVS, strlen(F_NO_NEW_PRIVS));
+  out_rec(&o, T_FLAG, F_SECCOMP, strlen(F_SECCOMP));
+  if (c->tty) out_rec(&o, T_FLAG, F_TTY, strlen(F_TTY));
+  out_rec(&o, T_FLAG, F_STDIN, strlen(F_STDIN));
+  char ex[64];
+  int el = snprintf(ex, sizeof ex, "%ld %llu", pid, start);
+  out_rec(&o, T_EXEC, ex, (size_t)el);
+  if (o.err) {
+    free(o.p);
+    return -1;
+  }
+  uint32_t total = (uint32_t)o.len;
+  for (int k = 0; k < 4; k++) o.p[6 + k] = (char)(total >> (8 * k));
+  *plan = o.p;
+  *len = o.len;
+  return 0;
+}
+
+/* ---- the launcher -------------------------------------------------------------------------------- */
+
+/* ShellProject.find without --project: the closest directory from cwd up that holds .git, not
+ * going above $HOME, else cwd. 0 with dir set, -1 for anything the JVM reports. */
+static int project_dir(const char *cwd, const char *home, char *dir, size_t dlen) {
+  size_t hl = strlen(home);
+  int under_home = path_under(cwd, home, hl) && strcmp(cwd, home);
+  char p[PATH_MAX];
+  if (snprintf(p, sizeof p, "%s", cwd) >= (int)sizeof p) return -1;
+  snprintf(dir, dlen, "%s", cwd);
+  for (;;) {
+    if (under_home && !strcmp(p, home)) break;
+    char git[PATH_MAX + 8];
+    struct stat st;
+    snprintf(git, sizeof git, "%s/.git", strcmp(p, "/") ? p : "");
+    if (stat(git, &st) == 0) {
+      snprintf(dir, dlen, "%s", p);
+      break;
+    }
+    if (!strcmp(p, "/")) break;
+    char *slash = strrchr(p, '/');
+    if (slash == p) p[1] = '\0';
+    else *slash = '\0';
+  }
+  if (!strcmp(dir, "/") || !strcmp(dir, home)) return -1; /* errors the JVM words */
+  return 0;
+}
+
+/* The state of <project>/.jbox/shell.toml as ShellProject.tomlState: "none" or its hash. */
+static int toml_state(const char *dir, char out[65]) {
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/.jbox/shell.toml", dir);
+  struct stat st;
+  if (stat(path, &st) < 0) {
+    if (errno != ENOENT && errno != ENOTDIR) return -1;
+    strcpy(out, "none");
+    return 0;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    strcpy(out, "none");
+    return 0;
+  }
+  autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
+  char *text;
+  ssize_t n = fd < 0 ? -1 : read_all(fd, &text, JOIN_TOML_MAX);
+  if (n < 0) return -1;
+  unsigned char d[32];
+  sha256(text, (size_t)n, d);
+  free(text);
+  hex(d, 32, out);
+  return 0;
+}
+
+extern char **environ;
+
+/* Whether any byte of s is not ASCII. */
+static int non_ascii(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s >= 0x80) return 1;
+  return 0;
+}
+
+/* Whether the JVM the launcher would start decodes its arguments, paths and environment as UTF-8
+ * (sun.jnu.encoding: nl_langinfo(CODESET) after setlocale(LC_ALL, "")): yes where the launcher
+ * gives it C.UTF-8 (jvm_utf8_locale), else as our own locale, which is the JVM's then. */
+static int jvm_decodes_utf8(void) {
+  const char *all = getenv("LC_ALL"), *v = all && *all ? all : getenv("LC_CTYPE");
+  if (!v || !*v) v = getenv("LANG");
+  if (!v || !(strcasestr(v, "utf-8") || strcasestr(v, "utf8"))) return 1;
+  int utf8 = setlocale(LC_ALL, "") && !strcmp(nl_langinfo(CODESET), "UTF-8");
+  setlocale(LC_ALL, "C");
+  return utf8;
+}
+
+int shell_join(int argc, char **argv) {
+  /* RunOptions: at most --project DIR (or =DIR); `--` or the first word that is not an option
+   * starts the command */
+  const char *opt_project = NULL;
+  int words = 0; /* of options */
+  if (argc > 0 && !strncmp(argv[0], "--project=", 10)) opt_project = argv[0] + 10, words = 1;
+  else if (argc > 1 && !strcmp(argv[0], "--project") && strcmp(argv[1], "--")) opt_project = argv[1], words = 2;
+  if (opt_project && (!*opt_project || !utf8_valid(opt_project, strlen(opt_project)))) return -1;
+  char **cmd = argv + words;
+  size_t ncmd = (size_t)(argc - words);
+  if (ncmd > 0 && !strcmp(cmd[0], "--")) cmd++, ncmd--;
+  else if (ncmd > 0 && cmd[0][0] == '-' && strcmp(cmd[0], "-")) return -1;
+  for (size_t i = 0; i < ncmd; i++)
+    if (!utf8_valid(cmd[i], strlen(cmd[i]))) return -1;
+  /* options for the JVM may change what it sees (user.dir, file.encoding): the JVM */
+  static const char *const jvm_opts[] = {"JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
+  for (size_t i = 0; i < sizeof jvm_opts / sizeof *jvm_opts; i++)
+    if (getenv(jvm_opts[i]) && *getenv(jvm_opts[i])) return -1;
+  /* ShellProject.find */
+  const char *h = getenv("HOME");
+  struct stat st;
+  if (!h || h[0] != '/' || stat(h, &st) < 0 || !S_ISDIR(st.st_mode)) return -1;
+  char home[PATH_MAX], cwd[PATH_MAX], here[PATH_MAX], dir[PATH_MAX];
+  if (!realpath(h, home) || !getcwd(here, sizeof here) || !realpath(here, cwd)) return -1;
+  if (!utf8_valid(home, strlen(home)) || !utf8_valid(cwd, strlen(cwd))) return -1;
+  if (opt_project) {
+    /* --project: relative to the current directory, an existing directory, its real path */
+    char given[PATH_MAX];
+    int gl = opt_project[0] == '/' ? snprintf(given, sizeof given, "%s", opt_project)
+                                   : snprintf(given, sizeof given, "%s/%s", cwd, opt_project);
+    if (gl < 0 || (size_t)gl >= sizeof given || stat(given, &st) < 0 || !S_ISDIR(st.st_mode) || !realpath(given, dir)) return -1;
+    if (!strcmp(dir, "/") || !strcmp(dir, home) || !utf8_valid(dir, strlen(dir))) return -1;
+  } else if (project_dir(cwd, home, dir, sizeof dir)) {
+    return -1;
+  }
+  unsigned char d[32];
+  char pid16[65];
+  sha256(dir, strlen(dir), d);
+  hex(d, 8, pid16);
+  /* the project's link to its sandbox (ShellSandboxes.linked), the record, the templates */
+  char containers[PATH_MAX], root[PATH_MAX], link[PATH_MAX], id[80];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  int ln = snprintf(link, sizeof link, "%s/projects/%s", root, pid16);
+  if (ln < 0 || (size_t)ln >= sizeof link) return -1;
+  ssize_t il = readlink(link, id, sizeof id - 1);
+  if (il != 64) return -1;
+  id[il] = '\0';
+  if (strspn(id, "0123456789abcdef") != 64) return -1;
+  autofd int home_fd = -1;
+  ln = snprintf(link, sizeof link, "%s/%s", root, id);
+  if (ln < 0 || (size_t)ln >= sizeof link) return -1;
+  home_fd = open(link, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (home_fd < 0 || faccessat(home_fd, "config.json", R_OK, 0) < 0) return -1;
+  size_t jlen, elen;
+  autofree char *jbuf = read_small(home_fd, "join.plan", JOIN_TEMPLATE_MAX, &jlen);
+  autofree char *ebuf = read_small(home_fd, "exec.plan", EXEC_TEMPLATE_MAX, &elen);
+  struct join_template t;
+  struct exec_template et;
+  if (!jbuf || !ebuf || join_template_parse(jbuf, jlen, &t)) return -1;
+  char toml[65];
+  int ok = exec_template_parse(ebuf, elen, &et) == 0;
+  /* the name as the record has it now (a rename rewrites exec.plan), the same project, the same toml */
+  if (ok) {
+    ok = et.name.len == t.name.len && !memcmp(et.name.p, t.name.p, t.name.len);
+    exec_template_free(&et);
+  }
+  ok = ok && t.project.len == strlen(dir) && !memcmp(t.project.p, dir, t.project.len);
+  ok = ok && toml_state(dir, toml) == 0 && t.toml.len == strlen(toml) && !memcmp(t.toml.p, toml, t.toml.len);
+  struct exec_state state;
+  ok = ok && sandbox_running(root, containers, id, 0, &state) == 0;
+  /* DevShell.shell(): $SHELL when absolute and executable */
+  const char *sh = getenv("SHELL");
+  if (!sh || sh[0] != '/' || access(sh, X_OK) < 0) sh = "/bin/sh";
+  /* anything not ASCII is decoded by the JVM: the same bytes only where it decodes UTF-8 */
+  int plain = !non_ascii(dir) && !non_ascii(cwd) && !non_ascii(home);
+  for (size_t i = 0; plain && i < ncmd; i++) plain = !non_ascii(cmd[i]);
+  for (char **e = environ; plain && *e; e++) plain = !non_ascii(*e);
+  int utf8 = plain || jvm_decodes_utf8();
+  struct join_call c = {.envp = environ, .cwd = cwd, .cmd = cmd, .ncmd = ncmd, .shell = sh,
+                        .tty = isatty(0) && isatty(1), .uid = getuid(), .gid = getgid(), .utf8 = utf8};
+  if (!utf8) ok = 0;
+  char *plan = NULL;
+  size_t plen;
+  ok = ok && join_plan_build(&c, &t, state.pid, state.pid_start, &plan, &plen) == 0;
+  join_template_free(&t);
+  if (!ok) return -1;
+  trace("shell-fast");
+  return run_plan_sealed(plan, plen);
+}

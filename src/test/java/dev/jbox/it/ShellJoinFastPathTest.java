@@ -1,0 +1,342 @@
+package dev.jbox.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Joining a project's running shell sandbox without a JVM (helpers/shell_join.c): `jbox shell`
+ * and `jbox shell -- CMD` while the project's sandbox runs. A differential test runs each form,
+ * working directory and environment both ways (JBOX_SHELL_NO_FAST=1 is the JVM's join) with
+ * JBOX_DEBUG_PLAN_FILE and compares the plan bytes; the fast join must start no JVM (no
+ * java-main phase in JBOX_TRACE). Then the join as users make it, from bash with a secret in the
+ * environment and descriptors open, and from a real pty; and every case that must go to the JVM.
+ */
+class ShellJoinFastPathTest {
+  @TempDir Path tmp;
+  Path home;
+  Path project;
+  Process first;
+  String marker;
+
+  @BeforeAll
+  static void rootless() {
+    Jbox.requireRootless();
+  }
+
+  @BeforeEach
+  void scratch() throws Exception {
+    home = tmp.resolve("home");
+    project = home.resolve("src/app");
+    Files.createDirectories(project.resolve(".git/hooks"));
+    Files.createDirectories(project.resolve("lib/deep"));
+    Files.writeString(home.resolve(".bashrc"), "# host rc\n");
+    Files.createDirectories(tmp.resolve("xdg"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+  }
+
+  @AfterEach
+  void end() throws Exception {
+    if (first != null) {
+      for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
+      assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+    }
+    if (Files.exists(home.resolve(".local/share/jbox/shells"))) {
+      Jbox.Result r = jbox(project, Map.of(), List.of("shell", "--reset"));
+      assertEquals(0, r.code(), r.toString());
+    }
+  }
+
+  Map<String, String> env() {
+    Map<String, String> e = new HashMap<>();
+    e.put("HOME", home.toString());
+    e.put("SHELL", "/bin/bash");
+    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
+    e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
+    e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
+    return e;
+  }
+
+  /** The project's sandbox, started in the background: its pid, mnt, net and user namespaces. */
+  List<String> startProjectSandbox() throws Exception {
+    marker = "7" + System.nanoTime() % 100000;
+    String ns = "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/net /proc/self/ns/user";
+    ProcessBuilder pb = Jbox.builder(List.of("shell", "--", "sh", "-c", ns + "; exec sleep " + marker));
+    pb.directory(project.toFile());
+    pb.environment().remove("XDG_DATA_HOME");
+    pb.environment().putAll(env());
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.redirectErrorStream(true);
+    first = pb.start();
+    java.io.BufferedReader rd = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream(), StandardCharsets.UTF_8));
+    List<String> nss = new ArrayList<>();
+    for (int i = 0; i < 4; i++) nss.add(rd.readLine());
+    assertTrue(nss.get(0) != null && nss.get(0).startsWith("pid:"), nss.toString());
+    for (int i = 0; i < 100 && Lifetimes.withCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(50);
+    return nss;
+  }
+
+  /** One jbox command in cwd with exactly the test's environment plus extra (a null value removes the name). */
+  Jbox.Result jbox(Path cwd, Map<String, String> extra, List<String> args) {
+    ProcessBuilder pb = Jbox.builder(args);
+    pb.directory(cwd.toFile());
+    for (String k : List.of("XDG_DATA_HOME", "LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE")) pb.environment().remove(k);
+    pb.environment().putAll(env());
+    for (Map.Entry<String, String> e : extra.entrySet()) {
+      if (e.getValue() == null) pb.environment().remove(e.getKey());
+      else pb.environment().put(e.getKey(), e.getValue());
+    }
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    try {
+      Process p = pb.start();
+      byte[][] outs = new byte[2][];
+      Thread o = new Thread(() -> outs[0] = Jbox.readAll(p.getInputStream()));
+      Thread e = new Thread(() -> outs[1] = Jbox.readAll(p.getErrorStream()));
+      o.start();
+      e.start();
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jbox " + args + " finished");
+      o.join(10_000);
+      e.join(10_000);
+      return new Jbox.Result(p.exitValue(), new String(outs[0], StandardCharsets.UTF_8), new String(outs[1], StandardCharsets.UTF_8));
+    } catch (IOException | InterruptedException ex) {
+      throw new AssertionError(ex);
+    }
+  }
+
+  record Outcome(int code, String out, String err, boolean fast, byte[] plan) {}
+
+  Outcome join(Path cwd, Map<String, String> extra, List<String> args, boolean jvm, boolean dump) throws Exception {
+    Map<String, String> e = new HashMap<>(extra);
+    e.put("JBOX_TRACE", "1");
+    if (jvm) e.put("JBOX_SHELL_NO_FAST", "1");
+    Path plan = tmp.resolve("plan-" + System.nanoTime());
+    if (dump) e.put("JBOX_DEBUG_PLAN_FILE", plan.toString());
+    Jbox.Result r = jbox(cwd, e, args);
+    String err = r.err().lines().filter(l -> !l.startsWith("jbox-trace ")).map(l -> l + "\n").collect(Collectors.joining());
+    boolean fast = r.err().contains("jbox-trace shell-fast ");
+    if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast join started a JVM: " + r);
+    byte[] bytes = Files.exists(plan) ? Files.readAllBytes(plan) : null;
+    Files.deleteIfExists(plan);
+    return new Outcome(r.code(), r.out(), err, fast, bytes);
+  }
+
+  static List<String> shell(String... words) {
+    List<String> a = new ArrayList<>(List.of("shell"));
+    a.addAll(List.of(words));
+    return a;
+  }
+
+  @Test
+  void everyFormCwdAndEnvironment_theFastJoinSendsTheJvmsBytes_andStartsNoJvm() throws Exception {
+    startProjectSandbox();
+    Path runtime = tmp.resolve("xdg/jbox");
+    try (var s = Files.list(runtime)) {
+      assertTrue(s.anyMatch(d -> Files.exists(d.resolve("join.plan"))), "the shell wrote its join template");
+    }
+    List<List<String>> forms = List.of(shell(), shell("--"), shell("--", "true"), shell("true"), shell("--", "sh", "-c", "exit 3"),
+        shell("-", "x"), shell("--", "echo", "--", "-x", "café ☕", ""), shell("--project", project.toString(), "--", "true"),
+        shell("--project=" + project, "true"), shell("--project", project.toString()), shell("--project=" + project + "/", "--", "x"));
+    List<Path> cwds = List.of(project, project.resolve("lib/deep"), project.resolve(".git"));
+    // --project from a directory outside the project: the project's root is the working directory
+    Outcome out = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), false, true);
+    Outcome outJ = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), true, true);
+    assertTrue(out.fast() && !outJ.fast(), out.toString());
+    assertArrayEquals(outJ.plan(), out.plan());
+    List<Map<String, String>> envs = new ArrayList<>();
+    envs.add(Map.of());
+    envs.add(Map.of("FOO_TOKEN", "secret", "GH_TOKEN_X", "y", "AWS_PROFILE", "p", "SSH_AUTH_SOCK", "/run/a", "KEEP", "kept",
+        "JBOX_OWN", "1", "container", "podman", "PS1", "$ ", "A_SECRET_B", "s", "EMPTY", ""));
+    envs.add(Map.of("WITH_EQ", "a=b=c", "a", "lower", "Z", "upper", "_", "/usr/bin/env"));
+    envs.add(Map.of("LANG", "C"));
+    envs.add(Map.of("LANG", "en_US.UTF-8", "LC_ALL", "POSIX"));
+    envs.add(Map.of("LC_CTYPE", "C.UTF-8", "LANG", "C"));
+    envs.add(Map.of("LC_ALL", "xx_XX.UTF-8")); // says UTF-8, is not installed: the JVM decodes ASCII
+    envs.add(Map.of("CAFE", "café ☕", "LANG", "C")); // the JVM gets C.UTF-8 from the launcher
+    envs.add(Map.of("CAFE", "crème", "LANG", "C.UTF-8"));
+    Map<String, String> noShell = new HashMap<>();
+    noShell.put("SHELL", null);
+    envs.add(noShell);
+    envs.add(Map.of("SHELL", "/no/such/shell"));
+    envs.add(Map.of("SHELL", "bash"));
+    for (int fi = 0; fi < forms.size(); fi++) {
+      List<String> a = forms.get(fi);
+      for (int ei = 0; ei < envs.size(); ei++) {
+        Map<String, String> env = envs.get(ei);
+        Path cwd = cwds.get((fi + ei) % cwds.size()); // every form with every environment, the cwds in turn
+        {
+          Outcome f = join(cwd, env, a, false, true);
+          Outcome j = join(cwd, env, a, true, true);
+          String what = a + " in " + cwd + " with " + env;
+          // where the JVM would not decode UTF-8, anything not ASCII goes to it
+          boolean ascii = String.join("", a).chars().allMatch(ch -> ch < 128);
+          if (ascii || !"xx_XX.UTF-8".equals(env.get("LC_ALL"))) assertTrue(f.fast(), "no JVM for " + what + ": " + f);
+          else assertFalse(f.fast(), what);
+          assertFalse(j.fast(), what);
+          assertEquals(0, f.code(), what + ": " + f.err());
+          assertEquals(j.code(), f.code(), what + ": " + j.err());
+          assertNotNull(f.plan(), what);
+          assertNotNull(j.plan(), what);
+          assertArrayEquals(j.plan(), f.plan(), "the plan of " + what + ":\n" + printable(f.plan()) + "\n" + printable(j.plan()));
+        }
+      }
+    }
+  }
+
+  static String printable(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8).replaceAll("[\\x00-\\x08\\x0b-\\x1f]", "|");
+  }
+
+  /** bash -c SCRIPT in cwd, jbox on PATH as `jbox`; stdout, stderr and the exit code. */
+  Jbox.Result bash(Path cwd, String script) throws Exception {
+    ProcessBuilder jb = Jbox.builder(List.of());
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", "jbox() { \"$JBOX\" \"$@\"; }; " + script);
+    pb.directory(cwd.toFile());
+    pb.environment().putAll(jb.environment());
+    pb.environment().remove("XDG_DATA_HOME");
+    pb.environment().putAll(env());
+    pb.environment().put("JBOX", jb.command().get(0));
+    pb.environment().put("JBOX_TRACE", "1");
+    Process p = pb.start();
+    p.getOutputStream().close();
+    var err = new java.util.concurrent.CompletableFuture<String>();
+    new Thread(() -> err.complete(new String(Jbox.readAll(p.getErrorStream()), StandardCharsets.UTF_8))).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    return new Jbox.Result(p.exitValue(), out, err.get());
+  }
+
+  @Test
+  void fastJoin_fromBash_sameNamespacesCwdAndStatus_secretsDropped_noDescriptorLeaks() throws Exception {
+    List<String> nss = startProjectSandbox();
+    String script = "export FOO_TOKEN=t0k MY_PASSWORD=pw PLAIN=kept; exec 7</etc/hostname 9<>" + tmp.resolve("fd9")
+        + "; jbox shell -- sh -c 'readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/net /proc/self/ns/user; pwd; "
+        + "echo \"tok=$FOO_TOKEN pw=$MY_PASSWORD plain=$PLAIN sb=$JBOX_SANDBOX c=$container\"; "
+        + "ls /proc/self/fd | sort -n | tr \"\\n\" \" \"; echo; id -u; exit 7'";
+    Jbox.Result r = bash(project.resolve("lib/deep"), script);
+    assertTrue(r.err().contains("jbox-trace shell-fast") && !r.err().contains("java-main"), "the fast join: " + r);
+    assertEquals(7, r.code(), r.toString());
+    List<String> l = r.out().lines().toList();
+    assertEquals(nss, l.subList(0, 4), "the project sandbox's pid, mnt, net and user namespaces: " + r);
+    assertEquals(project.resolve("lib/deep").toString(), l.get(4), r.toString());
+    assertEquals("tok= pw= plain=kept sb=app c=jbox", l.get(5), "secrets of the joining terminal dropped: " + r);
+    assertEquals("0 1 2 3 ", l.get(6), "no descriptor of the caller's: " + r);
+    assertEquals(Long.toString(Jbox.currentUid()), l.get(7));
+
+    // the same through the JVM, for comparison (the JVM's join is what the fast one replaces)
+    Jbox.Result j = bash(project.resolve("lib/deep"), script.replace("; jbox shell", "; JBOX_SHELL_NO_FAST=1 jbox shell"));
+    assertTrue(j.err().contains("java-main") && !j.err().contains("shell-fast"), j.toString());
+    assertEquals(r.code(), j.code());
+    assertEquals(r.out(), j.out());
+
+    // another directory is another project: the JVM plans that one's own sandbox
+    Files.createDirectories(home.resolve("src/other"));
+    Outcome other = join(home.resolve("src/other"), Map.of(), shell("--", "true"), false, true);
+    assertFalse(other.fast(), other.toString());
+    assertTrue(other.plan() != null && printable(other.plan()).contains("shell-root"), "a new sandbox, not a join");
+  }
+
+  @Test
+  void fastJoin_interactiveThroughARealPty_promptTerminalAndStatus() throws Exception {
+    startProjectSandbox();
+    Path driver = tmp.resolve("ptydriver.py");
+    Files.writeString(driver, String.join("\n",
+        "import os, pty, sys, time, select",
+        "pid, fd = pty.fork()",
+        "if pid == 0:",
+        "    os.execvp(sys.argv[1], sys.argv[1:])",
+        "out, step, end = b'', 0, time.time() + 40",
+        "while time.time() < end:",
+        "    r, _, _ = select.select([fd], [], [], 0.1)",
+        "    if fd in r:",
+        "        try: d = os.read(fd, 4096)",
+        "        except OSError: break",
+        "        if not d: break",
+        "        out += d",
+        "    if step == 0 and b'(jbox:app)' in out:",
+        "        os.write(fd, b'tty; readlink /proc/1/ns/pid; echo SUM$((40+2)); exit 5\\r'); step = 1",
+        "_, st = os.waitpid(pid, 0)",
+        "sys.stdout.write(out.decode(errors='replace'))",
+        "print('\\nSTATUS', os.waitstatus_to_exitcode(st))", ""));
+    ProcessBuilder jb = Jbox.builder(List.of("shell"));
+    List<String> cmd = new ArrayList<>(List.of("python3", driver.toString()));
+    cmd.addAll(jb.command());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
+    pb.environment().putAll(jb.environment());
+    pb.environment().remove("XDG_DATA_HOME");
+    pb.environment().putAll(env());
+    pb.environment().put("TERM", "dumb");
+    pb.environment().put("JBOX_TRACE", "1");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertTrue(out.contains("jbox-trace shell-fast") && !out.contains("java-main"), "the fast join: " + out);
+    assertTrue(out.contains("(jbox:app)"), "the prompt names the sandbox: " + out);
+    assertTrue(out.contains("/dev/pts/"), "a terminal of the sandbox's: " + out);
+    assertTrue(out.contains("SUM42"), out);
+    assertTrue(out.contains("STATUS 5"), out);
+  }
+
+  @Test
+  void theJvmDecides_optionsStaleLinkChangedTomlRenameAndNoFast_thenTheFastJoinAgain() throws Exception {
+    // no sandbox yet: the JVM starts one
+    Outcome none = join(project, Map.of(), shell("--", "true"), false, false);
+    assertTrue(!none.fast() && none.code() == 0, none.toString());
+    startProjectSandbox();
+    Outcome fast = join(project, Map.of(), shell("--", "true"), false, false);
+    assertTrue(fast.fast() && fast.code() == 0, fast.toString());
+    for (List<String> a : List.of(shell("--root", "--", "true"), shell("--network", "none", "--", "true"), shell("--project="),
+        shell("--project", project.resolve("no-such").toString()), shell("--project", "--", "true"), shell("--help"))) {
+      Outcome o = join(project, Map.of(), a, false, false);
+      Outcome j = join(project, Map.of(), a, true, false);
+      assertFalse(o.fast(), a + ": " + o);
+      assertEquals(j.code(), o.code(), a.toString());
+      assertEquals(j.err(), o.err(), a.toString());
+    }
+    assertFalse(join(project, Map.of("JBOX_SHELL_NO_FAST", "1"), shell("--", "true"), false, false).fast());
+    // a .jbox/shell.toml made while it runs: the JVM joins once with its env-deny list, then the launcher
+    Files.createDirectories(project.resolve(".jbox"));
+    Files.writeString(project.resolve(".jbox/shell.toml"), "env-deny = [\"PROJECT_*\"]\n");
+    Map<String, String> env = Map.of("PROJECT_KEY", "k", "OTHER", "o");
+    Outcome changed = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
+    assertFalse(changed.fast(), changed.toString());
+    assertEquals("k= o=o\n", changed.out());
+    Outcome again = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
+    assertTrue(again.fast(), again.toString());
+    assertEquals("k= o=o\n", again.out());
+    // renamed: the JVM once (the template's name is stale), then the launcher with the new name
+    assertEquals(0, jbox(project, Map.of(), List.of("rename", "app", "web")).code());
+    Outcome renamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
+    assertTrue(!renamed.fast() && renamed.out().equals("web\n"), renamed.toString());
+    Outcome fastRenamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
+    assertTrue(fastRenamed.fast() && fastRenamed.out().equals("web\n"), fastRenamed.toString());
+    // a config file with settings: the JVM (it might change the capabilities)
+    Files.createDirectories(tmp.resolve("config/jbox"));
+    Files.writeString(tmp.resolve("config/jbox/jbox.toml"), "[run]\n");
+    assertFalse(join(project, Map.of(), shell("--", "true"), false, false).fast());
+    Files.delete(tmp.resolve("config/jbox/jbox.toml"));
+    // the sandbox ended: the link is stale, the JVM starts a new one
+    for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
+    assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+    first = null;
+    Outcome stale = join(project, Map.of(), shell("--", "sh", "-c", "exit 4"), false, false);
+    assertTrue(!stale.fast() && stale.code() == 4, stale.toString());
+  }
+}
