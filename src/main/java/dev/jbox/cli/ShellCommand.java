@@ -46,6 +46,7 @@ final class ShellCommand {
       new RunOptions.Opt("diff", null, null, false, "list what the project's sessions changed in $HOME (A added, C changed, D deleted)"),
       new RunOptions.Opt("reset", null, null, false, "drop the project's changes to $HOME"),
       new RunOptions.Opt("print-config", null, null, false, "show the policy in force and where each piece came from"),
+      new RunOptions.Opt("trust", null, null, false, "trust the project's .jbox/shell.toml as it is now (needed when it sets ro, rw or write-through)"),
       new RunOptions.Opt("help", "h", null, false, "show this help"));
 
   /** The options that shape a sandbox (a joined one keeps its own). */
@@ -70,6 +71,11 @@ final class ShellCommand {
     if (o.flag("print-config")) {
       out.println("project        " + project.dir());
       out.println("home changes   " + project.upper());
+      if (!project.tomlState().equals("none")) {
+        List<String> untrusted = project.untrustedWidening();
+        out.println("project config " + project.toml() + (project.widening().isEmpty() ? " (narrows only)"
+            : untrusted.isEmpty() ? " (trusted)" : " (NOT trusted: sets " + String.join(", ", untrusted) + "; see --trust)"));
+      }
       out.print(settings.describe());
       return 0;
     }
@@ -83,6 +89,7 @@ final class ShellCommand {
       reset(project, err);
       return 0;
     }
+    if (o.flag("trust")) project.trust();
     IdMaps.Caller caller = IdMaps.Caller.current();
     SandboxStore store = SandboxStore.open(env, null);
     Path rootDir = store.root().resolve("shell-root");
@@ -113,6 +120,11 @@ final class ShellCommand {
       }
     }
     dev.jbox.Trace.mark("shell-looked-up");
+    List<String> untrusted = project.untrustedWidening();
+    if (!untrusted.isEmpty()) {
+      throw new JboxException("shell: " + project.toml() + " sets " + String.join(", ", untrusted)
+          + " (more of your files in the sandbox) and is not trusted: read it, then run `jbox shell --trust`");
+    }
     List<Sandbox> others = ShellSandboxes.removeEnded(store, project.id(), err);
     String name = ShellSandboxes.freeName(others, project.name(), id);
     dev.jbox.Trace.mark("shell-named");

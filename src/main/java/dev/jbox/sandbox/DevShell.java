@@ -112,6 +112,8 @@ public final class DevShell {
     // a build must not plant a hook (or a core.hooksPath) that runs outside the sandbox later
     user.add(MountOp.of("ro", project + "/.git/hooks", ""));
     user.add(MountOp.of("ro", project + "/.git/config", ""));
+    // nor widen the next sandbox's policy through the project's .jbox/shell.toml
+    user.add(MountOp.of("ro", project + "/.jbox", ""));
     String runtime = hostEnv.get("XDG_RUNTIME_DIR");
     if (runtime != null && runtime.startsWith("/") && new File(runtime).isDirectory()) {
       // D-Bus, Wayland, the ssh and gpg agents live there: the sandbox gets an empty one of its own

@@ -30,8 +30,11 @@ public final class ShellProject {
   private final ShellSettings settings;
   private final List<String> joinDeny;
   private final String tomlState;
+  private final Path toml;
+  private final List<String> widening;
 
-  private ShellProject(Path dir, Path cwd, Path home, Path data, ShellSettings settings, String tomlState) {
+  private ShellProject(Path dir, Path cwd, Path home, Path data, ShellSettings settings, String tomlState, Path toml,
+      List<String> widening) {
     this.dir = dir;
     this.cwd = cwd;
     this.home = home;
@@ -39,6 +42,8 @@ public final class ShellProject {
     this.settings = settings;
     this.joinDeny = List.copyOf(settings.strings("env-deny"));
     this.tomlState = tomlState;
+    this.toml = toml;
+    this.widening = List.copyOf(widening);
   }
 
   /** Finds the project and reads its policy; creates nothing. */
@@ -65,6 +70,7 @@ public final class ShellProject {
     ShellSettings s = ShellSettings.defaults();
     Path toml = dir.resolve(".jbox/shell.toml");
     String tomlState = "none";
+    List<String> widening = new java.util.ArrayList<>();
     if (Files.isRegularFile(toml)) {
       byte[] bytes;
       try {
@@ -77,13 +83,14 @@ public final class ShellProject {
       Map<String, List<String>> keys = ShellToml.read(toml, new String(bytes, StandardCharsets.UTF_8), ShellSettings.LIST_KEYS,
           ShellSettings.VALUE_KEYS);
       for (Map.Entry<String, List<String>> e : keys.entrySet()) {
+        if (ShellSettings.WIDENING_KEYS.contains(e.getKey()) && !e.getValue().isEmpty()) widening.add(e.getKey());
         for (String v : e.getValue()) {
           if (ShellSettings.VALUE_KEYS.contains(e.getKey())) s.set(e.getKey(), v, toml.toString());
           else s.add(e.getKey(), v, toml.toString());
         }
       }
     }
-    return new ShellProject(dir, cwd, home, data, s, tomlState);
+    return new ShellProject(dir, cwd, home, data, s, tomlState, toml, widening);
   }
 
   /** The closest directory from {@code cwd} up that holds .git, not going above $HOME; else cwd. */
@@ -148,6 +155,50 @@ public final class ShellProject {
   public String tomlState() {
     return tomlState;
   }
+
+  /**
+   * The keys of the project's .jbox/shell.toml that widen the sandbox (see
+   * {@link ShellSettings#WIDENING_KEYS}) when the user has not trusted these very bytes; else empty.
+   * The file comes with the project, and a build in the sandbox can write it: what it asks beyond
+   * the built-in policy needs the user's word ({@code --trust}), as direnv asks for `direnv allow`.
+   * The word is kept outside the project, under $XDG_DATA_HOME/jbox/shells/ID, which the sandbox
+   * cannot write (the home overlay hides ~/.local/share/jbox).
+   */
+  public List<String> untrustedWidening() {
+    if (widening.isEmpty()) return List.of();
+    try {
+      if (Files.readString(data.resolve(TRUSTED)).trim().equals(tomlState)) return List.of();
+    } catch (IOException e) {
+      // never trusted
+    }
+    return widening;
+  }
+
+  /** Records the user's word for the current bytes of .jbox/shell.toml (nothing without one). */
+  public void trust() {
+    if (tomlState.equals("none")) return;
+    try {
+      Files.createDirectories(data);
+      Path tmp = data.resolve(TRUSTED + ".tmp");
+      Files.writeString(tmp, tomlState + "\n");
+      Files.move(tmp, data.resolve(TRUSTED), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new JboxException("shell --trust: " + e.getMessage());
+    }
+  }
+
+  /** The project's .jbox/shell.toml, read or not. */
+  public Path toml() {
+    return toml;
+  }
+
+  /** The widening keys .jbox/shell.toml sets, trusted or not. */
+  public List<String> widening() {
+    return widening;
+  }
+
+  static final String TRUSTED = "trusted-config";
 
   /** The sandbox's name: the project directory's name. */
   public String name() {

@@ -16,6 +16,12 @@ public final class ShellSettings {
 
   /** The list keys, named as in .jbox/shell.toml and as the flags (without the dashes). */
   public static final List<String> LIST_KEYS = List.of("ro", "rw", "hide", "write-through", "env-deny", "allow-host");
+  /**
+   * The keys that open more of the host than the built-in policy (a path bound in, a cache written
+   * through): from .jbox/shell.toml they take effect only once the user trusts the file.
+   * hide, env-deny, allow-host and network (pasta or none) only narrow; image picks a userland.
+   */
+  public static final List<String> WIDENING_KEYS = List.of("ro", "rw", "write-through");
   /** The single-value keys. */
   public static final List<String> VALUE_KEYS = List.of("network", "image");
 

@@ -367,6 +367,41 @@ public class ShellTest {
   }
 
   @Test
+  void projectConfigThatOpensMore_countsOnlyOnceTrusted_andTheSandboxCannotPlantOne() throws Exception {
+    // a build in the sandbox plants a policy for the next sandbox that would show it the ssh key
+    var plant = sh("mkdir -p .jbox && printf 'ro = [\"~/.ssh\"]\\n' > .jbox/shell.toml && echo planted");
+    assertEquals(0, plant.code(), plant.toString());
+    Path toml = project.resolve(".jbox/shell.toml");
+    assertTrue(Files.readString(toml).contains("~/.ssh"), plant.toString());
+    var refused = sh("cat ~/.ssh/id_ed25519");
+    assertEquals(125, refused.code(), refused.toString());
+    assertEquals(1, refused.err().lines().count(), refused.toString());
+    assertTrue(refused.err().contains(toml.toString()) && refused.err().contains("ro") && refused.err().contains("--trust"), refused.toString());
+    assertFalse(refused.out().contains("PRIVATE KEY"), refused.toString());
+    var pc = shell(project, null, "--print-config");
+    assertTrue(pc.out().lines().anyMatch(l -> l.startsWith("project config") && l.contains("NOT trusted")), pc.toString());
+
+    // the user reads it and trusts it: the key is readable, and the sandbox cannot change the file
+    var trusted = sh("cat ~/.ssh/id_ed25519; echo 'rw = [\"~/.gnupg\"]' >> .jbox/shell.toml 2>&1; echo done", "--trust");
+    assertEquals(0, trusted.code(), trusted.toString());
+    assertTrue(trusted.out().contains("PRIVATE KEY") && trusted.err().contains("Read-only file system"), trusted.toString());
+    assertFalse(Files.readString(toml).contains("gnupg"));
+    var again = sh("true");
+    assertEquals(0, again.code(), "trusted bytes stay trusted: " + again);
+
+    // a change from the host (a git pull) asks again; a file that only narrows never asks
+    Files.writeString(toml, "ro = [\"~/.ssh\"]\nrw = [\"~/.netrc\"]\n");
+    var changed = sh("true");
+    assertEquals(125, changed.code(), changed.toString());
+    assertTrue(changed.err().contains("ro, rw"), changed.toString());
+    Files.writeString(toml, "hide = [\"~/.m2\"]\nenv-deny = [\"X_*\"]\nnetwork = \"none\"\n");
+    var narrows = sh("true");
+    assertEquals(0, narrows.code(), narrows.toString());
+    Files.delete(toml);
+    Files.delete(toml.getParent());
+  }
+
+  @Test
   void sigkillOfJbox_leavesNoProcessAndNoMount() throws Exception {
     String marker = "4" + System.nanoTime() % 100000;
     String mountsBefore = Lifetimes.mountinfo();
