@@ -75,6 +75,10 @@ public final class CdsTraining {
     Main.run(new String[] {"run", "--rootfs", dir.resolve("rootfs").toString(), "--network=none", "-e", "A=b",
         "-v", dir + ":/x", "--tmpfs", "/t", "true"}, quiet, quiet);
 
+    // bench/README.md's A/B of an archive of run alone (JBOX_CDS_ARCHIVE=that archive), without
+    // the classes of ps, images, inspect, logs and shell
+    if (System.getenv("JBOX_CDS_RUN_ONLY") != null) return;
+
     // the read-only commands of FastArgs, which the launcher starts with this archive too: a
     // recorded sandbox to list, inspect and read the logs of, and the image above
     Path sandbox = SandboxStore.open(System.getenv(), w -> { }).create(new SandboxRecord("c".repeat(64), "training",
@@ -157,6 +161,9 @@ public final class CdsTraining {
     try (TrainingRegistry reg = TrainingRegistry.start(layer)) {
       Main.run(new String[] {"pull", "--tls-verify=false", reg.image()}, quiet, quiet);
       Main.run(new String[] {"pull", "-q", "--tls-verify=false", reg.image()}, quiet, quiet);
+      // tag and rmi (FastArgs) of a stored image
+      Main.run(new String[] {"tag", reg.image(), "localhost/jbox-cds-training-tag:1"}, quiet, quiet);
+      Main.run(new String[] {"rmi", "localhost/jbox-cds-training-tag:1"}, quiet, quiet);
     }
     Main.run(new String[] {"images"}, quiet, quiet);
     Main.run(new String[] {"ps", "-a"}, quiet, quiet);

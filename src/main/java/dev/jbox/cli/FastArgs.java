@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 /**
  * The fast path of the everyday read-only commands ({@code ps}, {@code images}, {@code inspect},
  * {@code logs}) and of the lifecycle commands ({@code stop}, {@code kill}, {@code rm},
- * {@code start}, {@code restart}, {@code wait}, {@code port}, {@code top}, {@code rename}): their
+ * {@code start}, {@code restart}, {@code wait}, {@code port}, {@code top}, {@code rename}) and of
+ * {@code tag} and {@code rmi}: their
  * usual forms are parsed here, into the fields of the same picocli command
  * object, and the command's {@code call()} runs without picocli. Building picocli's model of one
  * command (annotation proxies generated at run time, its converters, its interpolator) took 60 ms
@@ -111,7 +112,14 @@ final class FastArgs {
 
   static final Table RENAME = new Table("rename", List.of(), "ref name", 2, 2);
 
-  static final List<Table> TABLES = List.of(PS, IMAGES, INSPECT, LOGS, STOP, KILL, RM, START, RESTART, WAIT, PORT, TOP, RENAME);
+  // the image commands beside images
+  static final Table TAG = new Table("tag", List.of(), "source targets", 2, Integer.MAX_VALUE);
+
+  static final Table RMI = new Table("rmi", List.of(
+      new Opt("force", Kind.FLAG, "-f", "--force")), "images", 1, Integer.MAX_VALUE);
+
+  static final List<Table> TABLES = List.of(PS, IMAGES, INSPECT, LOGS, STOP, KILL, RM, START, RESTART, WAIT, PORT, TOP, RENAME,
+      TAG, RMI);
 
   /** The command object behind a table, as picocli would make it. */
   static Callable<Integer> newCommand(String command) {
@@ -129,6 +137,8 @@ final class FastArgs {
       case "port": return new PortCommand();
       case "top": return new TopCommand();
       case "rename": return new RenameCommand();
+      case "tag": return new TagCommand();
+      case "rmi": return new RmiCommand();
       default: throw new IllegalArgumentException(command);
     }
   }
@@ -153,6 +163,8 @@ final class FastArgs {
     PrintWriter e = new PrintWriter(err, true);
     if (cmd instanceof StateCommand s) s.streams(o, e, err);
     else if (cmd instanceof ImagesCommand i) i.streams(out, err);
+    else if (cmd instanceof TagCommand g) g.streams(err);
+    else if (cmd instanceof RmiCommand r) r.streams(out, err);
     try {
       Integer status = cmd.call();
       return status == null ? 0 : status;

@@ -416,14 +416,14 @@ class ParsersDifferentialTest {
         "logs -t --since 10m --until=2026-12-03 a", "stop a", "stop -t 0 a b", "stop --time=3 a", "kill a", "kill -s TERM a",
         "kill --signal=9 a b", "rm a", "rm -f a b", "rm -fv a", "rm --force --volumes a", "start a", "start -a a",
         "start --detach-keys ctrl-x a", "restart a", "restart -t 0 a", "wait a b", "wait --condition running a", "port a",
-        "port a 80/tcp", "top a", "rename a b")) {
+        "port a 80/tcp", "top a", "rename a b", "tag a b", "tag a b c", "rmi a", "rmi -f a b")) {
       String[] args = line.split(" ");
       assertTrue(FastArgs.parse(FastArgs.table(args[0]), args, FastArgs.newCommand(args[0])), line);
     }
     for (String line : List.of("ps --help", "ps -h", "ps x", "ps -n5", "ps -n -1", "ps --all=true", "ps -- ", "ps -az",
         "images a b", "images @args", "inspect", "inspect -- a", "inspect --format", "logs", "logs --tail 007 a",
         "logs --tail= a", "logs --since", "stop", "stop -t -1 a", "stop --help", "kill -s", "rm -x a", "start a b", "start",
-        "restart a b", "wait", "port", "port a b c", "top", "top a b", "rename a", "rename a b c", "rename -h")) {
+        "restart a b", "wait", "port", "port a b c", "top", "top a b", "rename a", "rename a b c", "rename -h", "tag a", "rmi", "rmi --force=true a")) {
       String[] args = line.split(" ");
       assertTrue(!FastArgs.parse(FastArgs.table(args[0]), args, FastArgs.newCommand(args[0])), line);
     }
