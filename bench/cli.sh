@@ -67,7 +67,9 @@ s=jbox-bench-cli-s     # made by each --prepare
 for t in "$jb" "$podman"; do
   as_user $t rm -f "$run" "$s" "${name}2" >/dev/null 2>&1 || true
   as_user $t volume rm jbox-bench-cli-v >/dev/null 2>&1 || true
-  as_user $t run -d --name "$run" --network=none --rootfs "$rootfs" sleep 100000 >/dev/null || die "$t run -d $run failed"
+  as_user $t run -d --name "$run" --network=none --rootfs "$rootfs" sleep 100000 >/dev/null ||
+    { sleep 2; as_user $t rm -f "$run" >/dev/null 2>&1; as_user $t run -d --name "$run" --network=none --rootfs "$rootfs" sleep 100000 >/dev/null; } ||
+    die "$t run -d $run failed"
 done
 args=()
 # pair NAME 'JBOX ARGS' 'PODMAN ARGS' [PREPARE]: PREPARE (sh, T = the tool) before every run of each

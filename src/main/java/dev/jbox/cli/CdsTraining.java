@@ -167,7 +167,11 @@ public final class CdsTraining {
     }
     Main.run(new String[] {"images"}, quiet, quiet);
     Main.run(new String[] {"ps", "-a"}, quiet, quiet);
-    lifecycle(dir, quiet);
+    try {
+      lifecycle(dir, quiet);
+    } catch (IOException | RuntimeException e) {
+      // the training of every other command below still runs
+    }
     // every other command's picocli model and its first steps, up to the unknown sandbox or image
     // (the forms of ps, images, inspect and logs that FastArgs leaves to picocli, too)
     String none = "jbox-cds-training-none";
