@@ -52,9 +52,6 @@ static int take_value(const char *v, char opt, struct exec_call *c) {
 
 int exec_call_parse(int argc, char **argv, struct exec_call *c) {
   memset(c, 0, sizeof *c);
-  /* picocli replaces a word @FILE by the words of FILE (when it exists), in every position */
-  for (int k = 0; k < argc; k++)
-    if (argv[k][0] == '@') return -1;
   int i = 0;
   for (; i < argc; i++) {
     const char *a = argv[i];

@@ -75,6 +75,10 @@ public final class CdsTraining {
     Main.run(new String[] {"run", "--rootfs", dir.resolve("rootfs").toString(), "--network=none", "-e", "A=b",
         "-v", dir + ":/x", "--tmpfs", "/t", "true"}, quiet, quiet);
 
+    // bench/README.md's A/B of an archive of run alone (JBOX_CDS_ARCHIVE=that archive), without
+    // the classes of ps, images, inspect, logs and shell
+    if (System.getenv("JBOX_CDS_RUN_ONLY") != null) return;
+
     // the read-only commands of FastArgs, which the launcher starts with this archive too: a
     // recorded sandbox to list, inspect and read the logs of, and the image above
     Path sandbox = SandboxStore.open(System.getenv(), w -> { }).create(new SandboxRecord("c".repeat(64), "training",
@@ -157,9 +161,17 @@ public final class CdsTraining {
     try (TrainingRegistry reg = TrainingRegistry.start(layer)) {
       Main.run(new String[] {"pull", "--tls-verify=false", reg.image()}, quiet, quiet);
       Main.run(new String[] {"pull", "-q", "--tls-verify=false", reg.image()}, quiet, quiet);
+      // tag and rmi (FastArgs) of a stored image
+      Main.run(new String[] {"tag", reg.image(), "localhost/jbox-cds-training-tag:1"}, quiet, quiet);
+      Main.run(new String[] {"rmi", "localhost/jbox-cds-training-tag:1"}, quiet, quiet);
     }
     Main.run(new String[] {"images"}, quiet, quiet);
     Main.run(new String[] {"ps", "-a"}, quiet, quiet);
+    try {
+      lifecycle(dir, quiet);
+    } catch (IOException | RuntimeException e) {
+      // the training of every other command below still runs
+    }
     // every other command's picocli model and its first steps, up to the unknown sandbox or image
     // (the forms of ps, images, inspect and logs that FastArgs leaves to picocli, too)
     String none = "jbox-cds-training-none";
@@ -174,6 +186,42 @@ public final class CdsTraining {
         new String[] {"image", "inspect", none}, new String[] {"system", "df"},
         new String[] {"save", "-o", dir.resolve("save.tar").toString(), none},
         new String[] {"load", "-i", dir.resolve("none.tar").toString()}, new String[] {"nosuchcommand"})) {
+      Main.run(line, quiet, quiet);
+    }
+  }
+
+  /**
+   * The lifecycle commands FastArgs parses (this archive serves them): on a recorded detached
+   * sandbox that ended, each up to what it does (port lists, wait prints the status, top and
+   * stop find it not running, rename renames it and back, rm removes it); a pidfd signal 0 to
+   * this JVM for what kill and stop send to a running one.
+   */
+  private static void lifecycle(Path dir, PrintStream quiet) throws IOException {
+    Path rootfs = Files.createDirectories(dir.resolve("lifecycle-rootfs"));
+    Path sandbox = SandboxStore.open(System.getenv(), null).create(new SandboxRecord("e".repeat(64), "training-lc",
+        SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), rootfs.toString(), List.of("sh", "-c", "true"),
+        System.currentTimeMillis(), false, "training", "none", List.of("127.0.0.1:48998:80/tcp"), List.of(), "TERM", null,
+        Map.of(), new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null, null)).runtimeDir();
+    Files.writeString(sandbox.resolve("state"), "{\"status\":\"exited\",\"pid\":1,\"pidStart\":1,\"monitorPid\":1,"
+        + "\"monitorStart\":1,\"started\":1796318396634,\"exitCode\":0,\"finished\":1796318396638}");
+    Files.writeString(sandbox.resolve("lock"), "");
+    long self = ProcessHandle.current().pid();
+    long selfStart = dev.jbox.sandboxes.Procfs.startTime(self);
+    dev.jbox.sandboxes.Signals.send(self, selfStart, 0);
+    // top of a "running" sandbox whose pid 1 is this JVM (its pid namespace: every process here)
+    Path state = sandbox.resolve("state");
+    String ended = Files.readString(state);
+    Files.writeString(state, "{\"status\":\"running\",\"pid\":" + self + ",\"pidStart\":" + selfStart + ",\"monitorPid\":"
+        + self + ",\"monitorStart\":" + selfStart + ",\"started\":1796318396634,\"exitCode\":-1}");
+    Main.run(new String[] {"top", "training-lc"}, quiet, quiet);
+    Files.writeString(state, ended);
+    for (String[] line : List.of(new String[] {"port", "training-lc"}, new String[] {"port", "training-lc", "80/tcp"},
+        new String[] {"wait", "training-lc"}, new String[] {"wait", "--condition", "exited", "training-lc"},
+        new String[] {"top", "training-lc"}, new String[] {"stop", "-t", "0", "training-lc"},
+        new String[] {"kill", "-s", "TERM", "training-lc"}, new String[] {"restart", "-t", "0", "nosuch"},
+        new String[] {"start", "nosuch"}, new String[] {"rename", "training-lc", "training-lc2"},
+        new String[] {"rename", "training-lc2", "training-lc"}, new String[] {"rm", "-f", "nosuch"},
+        new String[] {"rm", "training-lc"})) {
       Main.run(line, quiet, quiet);
     }
   }

@@ -11,7 +11,10 @@ import java.util.concurrent.Callable;
 
 /**
  * The fast path of the everyday read-only commands ({@code ps}, {@code images}, {@code inspect},
- * {@code logs}): their usual forms are parsed here, into the fields of the same picocli command
+ * {@code logs}) and of the lifecycle commands ({@code stop}, {@code kill}, {@code rm},
+ * {@code start}, {@code restart}, {@code wait}, {@code port}, {@code top}, {@code rename}) and of
+ * {@code tag} and {@code rmi}: their
+ * usual forms are parsed here, into the fields of the same picocli command
  * object, and the command's {@code call()} runs without picocli. Building picocli's model of one
  * command (annotation proxies generated at run time, its converters, its interpolator) took 60 ms
  * of a 110 ms {@code jbox ps}; everything else a user types (help, errors, --, clustered values,
@@ -44,7 +47,8 @@ final class FastArgs {
 
   /**
    * A command's table: its options, the field of its positionals (a String for at most one, a
-   * List otherwise), and how many positionals it takes.
+   * List otherwise; or the fields of picocli's indexed positionals, space-separated, in order,
+   * the last of which takes what is left), and how many positionals it takes in all.
    */
   record Table(String command, List<Opt> opts, String positional, int minPositionals, int maxPositionals) {
     Opt byName(String name) {
@@ -81,7 +85,41 @@ final class FastArgs {
       new Opt("until", Kind.STRING, "--until"),
       new Opt("names", Kind.FLAG, "-n", "--names")), "refs", 1, Integer.MAX_VALUE);
 
-  static final List<Table> TABLES = List.of(PS, IMAGES, INSPECT, LOGS);
+  // the lifecycle commands (StateCommand)
+  static final Table STOP = new Table("stop", List.of(
+      new Opt("seconds", Kind.INT, "-t", "--time")), "refs", 1, Integer.MAX_VALUE);
+
+  static final Table KILL = new Table("kill", List.of(
+      new Opt("signal", Kind.STRING, "-s", "--signal")), "refs", 1, Integer.MAX_VALUE);
+
+  static final Table RM = new Table("rm", List.of(
+      new Opt("force", Kind.FLAG, "-f", "--force"),
+      new Opt("volumes", Kind.FLAG, "-v", "--volumes")), "refs", 1, Integer.MAX_VALUE);
+
+  static final Table START = new Table("start", List.of(
+      new Opt("attach", Kind.FLAG, "-a", "--attach"),
+      new Opt("detachKeys", Kind.STRING, "--detach-keys")), "ref", 1, 1);
+
+  static final Table RESTART = new Table("restart", List.of(
+      new Opt("seconds", Kind.INT, "-t", "--time")), "ref", 1, 1);
+
+  static final Table WAIT = new Table("wait", List.of(
+      new Opt("condition", Kind.STRING, "--condition")), "refs", 1, Integer.MAX_VALUE);
+
+  static final Table PORT = new Table("port", List.of(), "ref port", 1, 2);
+
+  static final Table TOP = new Table("top", List.of(), "ref", 1, 1);
+
+  static final Table RENAME = new Table("rename", List.of(), "ref name", 2, 2);
+
+  // the image commands beside images
+  static final Table TAG = new Table("tag", List.of(), "source targets", 2, Integer.MAX_VALUE);
+
+  static final Table RMI = new Table("rmi", List.of(
+      new Opt("force", Kind.FLAG, "-f", "--force")), "images", 1, Integer.MAX_VALUE);
+
+  static final List<Table> TABLES = List.of(PS, IMAGES, INSPECT, LOGS, STOP, KILL, RM, START, RESTART, WAIT, PORT, TOP, RENAME,
+      TAG, RMI);
 
   /** The command object behind a table, as picocli would make it. */
   static Callable<Integer> newCommand(String command) {
@@ -90,6 +128,17 @@ final class FastArgs {
       case "images": return new ImagesCommand();
       case "inspect": return new InspectCommand();
       case "logs": return new LogsCommand();
+      case "stop": return new StopCommand();
+      case "kill": return new KillCommand();
+      case "rm": return new RmCommand();
+      case "start": return new StartCommand();
+      case "restart": return new RestartCommand();
+      case "wait": return new WaitCommand();
+      case "port": return new PortCommand();
+      case "top": return new TopCommand();
+      case "rename": return new RenameCommand();
+      case "tag": return new TagCommand();
+      case "rmi": return new RmiCommand();
       default: throw new IllegalArgumentException(command);
     }
   }
@@ -114,6 +163,8 @@ final class FastArgs {
     PrintWriter e = new PrintWriter(err, true);
     if (cmd instanceof StateCommand s) s.streams(o, e, err);
     else if (cmd instanceof ImagesCommand i) i.streams(out, err);
+    else if (cmd instanceof TagCommand g) g.streams(err);
+    else if (cmd instanceof RmiCommand r) r.streams(out, err);
     try {
       Integer status = cmd.call();
       return status == null ? 0 : status;
@@ -180,7 +231,7 @@ final class FastArgs {
         for (int k = 0; k < v.length(); k++) {
           if (v.charAt(k) < '0' || v.charAt(k) > '9') return false;
         }
-        sets.add(new Object[] {o, Integer.valueOf(v)});
+        sets.add(new Object[] {o, Integer.valueOf(v)}); // widened to a long field by Field.set
       } else {
         sets.add(new Object[] {o, v});
       }
@@ -202,9 +253,17 @@ final class FastArgs {
           f.set(cmd, s[1]);
         }
       }
-      if (!positionals.isEmpty()) {
-        Field f = field(cmd.getClass(), t.positional);
-        f.set(cmd, f.getType() == List.class ? positionals : positionals.get(0));
+      // the positionals' fields in order (String.split would be a regex); the last takes the rest
+      String names = t.positional;
+      for (int k = 0; k < positionals.size() && names != null; k++) {
+        int sp = names.indexOf(' ');
+        Field f = field(cmd.getClass(), sp < 0 ? names : names.substring(0, sp));
+        if (sp < 0) {
+          f.set(cmd, f.getType() == List.class ? positionals.subList(k, positionals.size()) : positionals.get(k));
+          break;
+        }
+        f.set(cmd, positionals.get(k));
+        names = names.substring(sp + 1);
       }
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);

@@ -18,10 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code jbox images}: lists stored images as a table, ids or JSON. */
 @Command(name = "images", aliases = {}, mixinStandardHelpOptions = true,
@@ -206,12 +204,4 @@ final class ImagesCommand extends ImagesSpec implements Callable<Integer> {
     if (n < 1_000_000_000) return String.format("%.1f MB", n / 1e6);
     return String.format("%.2f GB", n / 1e9);
   }
-}
-
-/**
- * ImagesCommand's picocli spec, in a superclass: FastArgs sets the command's fields by reflection,
- * which resolves the type of every field its class declares, and CommandSpec would load picocli.
- */
-abstract class ImagesSpec {
-  @Spec CommandSpec spec;
 }

@@ -90,9 +90,15 @@ public final class PicoMain implements Runnable {
     return cl;
   }
 
-  /** The parser's settings: a repeated option's last value wins, as in podman. */
+  /**
+   * The parser's settings: a repeated option's last value wins, as in podman; an argument
+   * starting with {@code @} is itself (picocli would replace {@code @FILE} with the words of FILE,
+   * so {@code jbox exec NAME echo @/etc/passwd} would echo the file). Applies to the subcommands
+   * already added.
+   */
   static CommandLine configure(CommandLine cl) {
     cl.setOverwrittenOptionsAllowed(true);
+    cl.setExpandAtFiles(false);
     return cl;
   }
 

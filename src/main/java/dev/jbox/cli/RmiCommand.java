@@ -1,22 +1,28 @@
 package dev.jbox.cli;
 
 import dev.jbox.image.pull.PullService;
+import dev.jbox.image.store.ImageStore;
 import dev.jbox.image.store.StoreService;
 import dev.jbox.image.unpack.Unpacker;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code jbox rmi}: removes images by name or id. */
 @Command(name = "rmi", mixinStandardHelpOptions = true,
     description = "Remove images (see jbox-rmi(1)).")
-final class RmiCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+final class RmiCommand extends ImagesSpec implements Callable<Integer> {
+  /** The streams when run by FastArgs, without picocli (spec is null then). */
+  private PrintStream fastOut;
+  private PrintStream fastErr;
+
+  void streams(PrintStream out, PrintStream err) {
+    fastOut = out;
+    fastErr = err;
+  }
 
   @Option(names = {"-f", "--force"}, description = "Remove an image by id even if it has several names.")
   boolean force;
@@ -26,11 +32,21 @@ final class RmiCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PicoMain root = PicoMain.of(spec);
-    PrintStream out = root.out();
-    StoreService svc = PicoMain.sandboxes(spec).images();
-    try (Unpacker u = PullService.newUnpacker(root.err())) {
-      for (String i : images) svc.remove(i, force, u::delete).forEach(out::println);
+    PrintStream out = spec == null ? fastOut : PicoMain.of(spec).out();
+    PrintStream err = spec == null ? fastErr : PicoMain.of(spec).err();
+    // (not through PicoMain, whose class would load picocli's)
+    StoreService svc = new dev.jbox.sandboxes.SandboxService(dev.jbox.sandboxes.SandboxStore.locate(System.getenv()), err).images();
+    try (Unpacker u = PullService.newUnpacker(err)) {
+      // a class, not a method reference (the first one starts the JDK's method-handle machinery)
+      ImageStore.Deleter deleter = new ImageStore.Deleter() {
+        @Override
+        public void delete(List<java.nio.file.Path> paths) throws java.io.IOException {
+          u.delete(paths);
+        }
+      };
+      for (String i : images) {
+        for (String line : svc.remove(i, force, deleter)) out.println(line);
+      }
     }
     return 0;
   }

@@ -13,10 +13,19 @@ final class TopCommand extends StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    out().printf("%-6s %-8s %-10s %s%n", "PID", "HOSTPID", "USER", "COMMAND");
+    // padded by hand: printf's Formatter parses its format with a regex (LauncherTest)
+    out().println(pad("PID", 6) + pad("HOSTPID", 8) + pad("USER", 10) + "COMMAND");
     for (SandboxService.Proc p : service().top(ref)) {
-      out().printf("%-6d %-8d %-10s %s%n", p.pid(), p.hostPid(), dev.jbox.Text.escape(p.user()), dev.jbox.Text.escape(p.command()));
+      out().println(pad(Long.toString(p.pid()), 6) + pad(Long.toString(p.hostPid()), 8) + pad(dev.jbox.Text.escape(p.user()), 10)
+          + dev.jbox.Text.escape(p.command()));
     }
     return 0;
+  }
+
+  /** s left-aligned in width columns and a space, as printf's %-WIDTHs and a space. */
+  static String pad(String s, int width) {
+    StringBuilder b = new StringBuilder(s);
+    while (b.length() < width) b.append(' ');
+    return b.append(' ').toString();
   }
 }

@@ -82,6 +82,7 @@ public final class Main implements Runnable {
     root.out = out;
     root.err = err;
     CommandLine cl = new CommandLine(root);
+    cl.setExpandAtFiles(false); // `exec ID echo @FILE` passes @FILE itself, as runc does
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.getSubcommands().get("exec").setStopAtPositional(true);

@@ -90,9 +90,14 @@ public final class Procfs {
   /** Every numeric entry of /proc. */
   public static List<Long> pids() {
     List<Long> out = new ArrayList<>();
-    try (var s = Files.list(Path.of("/proc"))) {
-      s.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
-          .forEach(n -> out.add(Long.parseLong(n)));
+    // a directory stream, not Files.list's stream and lambdas (jbox top: see LauncherTest)
+    try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("/proc"))) {
+      for (Path p : s) {
+        String n = p.getFileName().toString();
+        boolean digits = !n.isEmpty() && n.length() < 19;
+        for (int i = 0; i < n.length() && digits; i++) digits = n.charAt(i) >= '0' && n.charAt(i) <= '9';
+        if (digits) out.add(Long.parseLong(n));
+      }
     } catch (IOException e) {
       throw new dev.jbox.JboxException("list /proc: " + e.getMessage());
     }
@@ -143,7 +148,7 @@ public final class Procfs {
   public static long inside(long pid, String mapFile, long hostId) {
     try {
       for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/" + mapFile))) {
-        String[] f = l.strip().split("\\s+");
+        String[] f = dev.jbox.Text.fields(l); // strip().split("\\s+") without a regex (jbox top)
         long in = Long.parseLong(f[0]);
         long out = Long.parseLong(f[1]);
         long n = Long.parseLong(f[2]);

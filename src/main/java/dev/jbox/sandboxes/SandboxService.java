@@ -983,7 +983,12 @@ public final class SandboxService {
       long u = Procfs.inside(pid1, "uid_map", hostUid);
       rows.add(new Proc(inside, pid, u, names.getOrDefault(u, Long.toString(u)), Procfs.cmdline(pid)));
     }
-    rows.sort((a, b) -> Long.compare(a.pid(), b.pid()));
+    rows.sort(new java.util.Comparator<Proc>() { // a class, not a lambda (LauncherTest)
+      @Override
+      public int compare(Proc a, Proc b) {
+        return Long.compare(a.pid(), b.pid());
+      }
+    });
     return rows;
   }
 

@@ -34,7 +34,12 @@ public final class Signals {
   }
 
   private static final class Holder {
-    static final LibC C = Native.load(dev.jbox.sys.FsCalls.LIBC_NAME, LibC.class);
+    static final LibC C = load();
+
+    private static LibC load() {
+      dev.jbox.sys.Jna.prepare();
+      return Native.load(dev.jbox.sys.FsCalls.LIBC_NAME, LibC.class);
+    }
   }
 
   /** A signal by name (TERM, SIGTERM) or number (1-64). */

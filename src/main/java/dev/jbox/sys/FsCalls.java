@@ -461,7 +461,12 @@ public final class FsCalls {
   }
 
   private static final class Holder {
-    static final C LIBC = Native.load(LIBC_NAME, C.class);
+    static final C LIBC = load();
+
+    private static C load() {
+      Jna.prepare();
+      return Native.load(LIBC_NAME, C.class);
+    }
   }
 
   /**

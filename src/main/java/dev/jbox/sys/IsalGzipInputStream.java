@@ -39,6 +39,7 @@ public final class IsalGzipInputStream extends InputStream {
     if (loaded || lib == null || lib.equals(failed)) return loaded;
     if (Files.isRegularFile(lib)) {
       try {
+        Jna.prepare();
         Native.register(IsalGzipInputStream.class, NativeLibrary.getInstance(lib.toString()));
         loaded = true;
         return true;

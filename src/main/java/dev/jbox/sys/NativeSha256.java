@@ -43,6 +43,7 @@ public final class NativeSha256 extends MessageDigest {
     static final Cleaner CLEANER = Cleaner.create();
 
     private static Crypto load() {
+      Jna.prepare();
       for (String name : new String[] {"libcrypto.so.3", "crypto"}) {
         try {
           return Native.load(name, Crypto.class);

@@ -60,6 +60,7 @@ public final class ZstdInputStream extends InputStream {
     Z z = lib;
     if (z == null) {
       try {
+        Jna.prepare();
         z = Native.load("libzstd.so.1", Z.class); // by soname: see FsCalls.LIBC_NAME
       } catch (UnsatisfiedLinkError e) {
         throw new IOException(

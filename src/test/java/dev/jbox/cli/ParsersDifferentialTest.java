@@ -295,7 +295,7 @@ class ParsersDifferentialTest {
         Class<?> type = o.type();
         FastArgs.Kind kind = type == boolean.class || type == Boolean.class ? FastArgs.Kind.FLAG
             : List.class.isAssignableFrom(type) ? FastArgs.Kind.LIST
-            : type == Integer.class || type == int.class ? FastArgs.Kind.INT
+            : type == Integer.class || type == int.class || type == long.class ? FastArgs.Kind.INT
             : type == String.class ? FastArgs.Kind.STRING : null;
         assertTrue(kind != FastArgs.Kind.FLAG || o.arity().max() == 0, t.command() + " " + o.longestName() + ": a flag of arity 0");
         assertTrue(kind == FastArgs.Kind.FLAG || o.arity().min() == 1 && o.arity().max() == 1, t.command() + " " + o.longestName() + ": one value");
@@ -309,13 +309,21 @@ class ParsersDifferentialTest {
       if (t.positional() == null) {
         assertEquals(List.of(), ps, t.command());
       } else {
-        assertEquals(1, ps.size(), t.command());
-        PositionalParamSpec p = ps.get(0);
-        assertEquals(t.positional(), fieldOf(p), t.command());
-        int min = p.arity().min();
-        int max = p.arity().max();
-        assertEquals(List.of(t.minPositionals(), t.maxPositionals()), List.of(min, max), t.command() + ": positional arity");
-        assertEquals(max > 1 ? List.class : String.class, p.type(), t.command());
+        // one positional field, or picocli's indexed ones in order (port: SANDBOX [PORT])
+        List<String> names = List.of(t.positional().split(" "));
+        assertEquals(names.size(), ps.size(), t.command());
+        long min = 0;
+        long max = 0;
+        for (int i = 0; i < ps.size(); i++) {
+          PositionalParamSpec p = ps.get(i);
+          assertEquals(names.get(i), fieldOf(p), t.command());
+          if (i < ps.size() - 1) assertEquals(List.of(1, 1), List.of(p.arity().min(), p.arity().max()), t.command() + ": " + names.get(i) + " is one word");
+          if (ps.size() > 1) assertEquals(i, p.index().min(), t.command() + ": index of " + names.get(i));
+          min += p.arity().min();
+          max += p.arity().max();
+          assertEquals(p.arity().max() > 1 ? List.class : String.class, p.type(), t.command());
+        }
+        assertEquals(List.of((long) t.minPositionals(), Math.min(max, Integer.MAX_VALUE)), List.of(min, (long) t.maxPositionals()), t.command() + ": positional arity");
       }
     }
   }
@@ -361,11 +369,12 @@ class ParsersDifferentialTest {
         int k = 1 + rnd.nextInt(6);
         for (int i = 0; i < k; i++) line.add(words.get(rnd.nextInt(words.size())));
         if (n % 2 == 1 && t.positional() != null) line.add(rnd.nextInt(line.size() + 1), "name"); // logs needs its SANDBOX
+        if (n % 4 == 1 && t.minPositionals() > 1) line.add(rnd.nextInt(line.size() + 1), "other"); // rename: SANDBOX NAME
         lines.add(line);
       }
       List<String> fields = new ArrayList<>();
       for (FastArgs.Opt o : t.opts()) fields.add(o.field());
-      if (t.positional() != null) fields.add(t.positional());
+      if (t.positional() != null) fields.addAll(List.of(t.positional().split(" ")));
       List<String> mismatches = new ArrayList<>();
       int fast = 0;
       for (List<String> line : lines) {
@@ -404,13 +413,17 @@ class ParsersDifferentialTest {
         "images", "images -q", "images alpine", "images --format json -f dangling=true", "images --no-trunc alpine:3",
         "inspect a", "inspect a b", "inspect -f {{.State.Pid}} a", "inspect --format=json a",
         "logs a", "logs a b", "logs -f a", "logs -n a b", "logs --tail 5 a", "logs --tail=0 --follow a",
-        "logs -t --since 10m --until=2026-12-03 a")) {
+        "logs -t --since 10m --until=2026-12-03 a", "stop a", "stop -t 0 a b", "stop --time=3 a", "kill a", "kill -s TERM a",
+        "kill --signal=9 a b", "rm a", "rm -f a b", "rm -fv a", "rm --force --volumes a", "start a", "start -a a",
+        "start --detach-keys ctrl-x a", "restart a", "restart -t 0 a", "wait a b", "wait --condition running a", "port a",
+        "port a 80/tcp", "top a", "rename a b", "tag a b", "tag a b c", "rmi a", "rmi -f a b")) {
       String[] args = line.split(" ");
       assertTrue(FastArgs.parse(FastArgs.table(args[0]), args, FastArgs.newCommand(args[0])), line);
     }
     for (String line : List.of("ps --help", "ps -h", "ps x", "ps -n5", "ps -n -1", "ps --all=true", "ps -- ", "ps -az",
         "images a b", "images @args", "inspect", "inspect -- a", "inspect --format", "logs", "logs --tail 007 a",
-        "logs --tail= a", "logs --since")) {
+        "logs --tail= a", "logs --since", "stop", "stop -t -1 a", "stop --help", "kill -s", "rm -x a", "start a b", "start",
+        "restart a b", "wait", "port", "port a b c", "top", "top a b", "rename a", "rename a b c", "rename -h", "tag a", "rmi", "rmi --force=true a")) {
       String[] args = line.split(" ");
       assertTrue(!FastArgs.parse(FastArgs.table(args[0]), args, FastArgs.newCommand(args[0])), line);
     }

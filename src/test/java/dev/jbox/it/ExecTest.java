@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +125,31 @@ class ExecTest {
       // the process that entered is not visible inside (it stays outside the pid namespace)
       String ps = sh(d, id, "ps -o pid,comm");
       assertTrue(!ps.contains("jbox"), ps);
+    }
+  }
+
+  @Test
+  void anAtWord_isPassedAsItIs_notReplacedByTheFilesWords() throws Exception {
+    // picocli replaced @FILE by FILE's words (podman and runc do not): the JVM's exec, inspect
+    // (a sandbox "named" by a file holding its id) and jbox-oci
+    try (Detached d = new Detached(tmp, rootfs)) {
+      String id = d.start("exec sleep 1000");
+      Path words = Files.writeString(tmp.resolve("at-words"), "secret words\n");
+      Path idFile = Files.writeString(tmp.resolve("at-id"), id + "\n");
+      for (boolean jvm : new boolean[] {true, false}) {
+        Map<String, String> env = new java.util.HashMap<>(d.env());
+        if (jvm) env.put("JBOX_EXEC_NO_FAST", "1");
+        Jbox.Result r = Jbox.run(List.of("exec", id, "echo", "@" + words, "@" + idFile), env);
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("@" + words + " @" + idFile + "\n", r.out(), "jvm=" + jvm);
+      }
+      for (List<String> cmd : List.of(List.of("inspect", "@" + idFile), List.of("stop", "@" + idFile), List.of("ps", "@" + idFile))) {
+        Jbox.Result r = d.jbox(cmd);
+        assertEquals(125, r.code(), cmd + ": " + r);
+        assertTrue(r.err().contains("@" + idFile) && !r.err().contains(id.substring(0, 12)), cmd + ": " + r);
+        assertEquals(1, r.err().lines().count(), r.toString());
+      }
+      assertEquals("running", d.jbox("inspect", "--format", "{{.State.Status}}", id).out().strip());
     }
   }
 

@@ -204,6 +204,34 @@ class LauncherTest {
           line + ": jbox classes read from the jar (extend dev.jbox.cli.CdsTraining)");
     }
 
+    // the lifecycle commands FastArgs parses, with the cli archive trained on them: no picocli, no
+    // regex, no jbox class from the jar, and no lambda but those of JNA's own start (stop, kill
+    // and top load JNA for pidfds and the sandbox's /etc/passwd; the JDK's logging and proxies)
+    Jbox.Result lc = run(own, "run", "-d", "--name", "lc", "--network=none", "--rootfs", rootfs.toString(), "sleep", "1000");
+    assertEquals(0, lc.code(), lc.toString());
+    for (List<String> line : List.of(List.of("port", "ro"), List.of("wait", "ro"), List.of("rename", "ro", "ro2"),
+        List.of("rename", "ro2", "ro"), List.of("top", "lc"), List.of("kill", "-s", "CONT", "lc"), List.of("stop", "-t", "0", "lc"),
+        List.of("wait", "--condition", "exited", "lc"), List.of("rm", "lc"))) {
+      Path lcLog = tmp.resolve("lc-classes.log");
+      Map<String, String> env = new java.util.HashMap<>(own);
+      env.put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + lcLog);
+      Jbox.Result r2 = run(env, line.toArray(String[]::new));
+      assertEquals(0, r2.code(), line + ": " + r2);
+      if (line.get(0).equals("top")) assertTrue(r2.out().contains("sleep 1000"), line + ": " + r2);
+      List<String> loaded = Files.readAllLines(lcLog);
+      assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.jbox.cli.FastArgs ") && l.contains("shared objects file")),
+          line + ": the cli archive, trained on FastArgs, is not used: " + loaded.stream().filter(l -> l.contains("dev.jbox.")).toList());
+      assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" picocli.") || l.contains(" java.util.regex.")).toList(),
+          line + ": picocli or a regex loaded");
+      boolean jna = List.of("top", "kill", "stop").contains(line.get(0));
+      assertEquals(List.of(), loaded.stream().filter(l -> l.contains("dev.jbox") && l.contains("$$Lambda")
+          || !jna && (l.contains("$$Lambda") || l.contains("LambdaForm$MH/"))).toList(), line + ": a lambda linked");
+      // (but FsCalls$C and Signals$LibC, JNA interfaces behind a dynamic proxy, which CDS does not archive)
+      assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" dev.jbox.") && !l.contains("shared objects file")
+          && !l.contains("__dynamic_proxy__") && !l.contains("dev.jbox.sys.FsCalls$C ") && !l.contains("dev.jbox.sandboxes.Signals$LibC ")).toList(),
+          line + ": jbox classes read from the jar (extend dev.jbox.cli.CdsTraining)");
+    }
+
     // every other command has an archive of its own, so that the run archive stays small
     assertTrue(Files.size(lib.resolve("jbox-cli.jsa")) > Files.size(lib.resolve("jbox.jsa")), out);
     Path cliLog = tmp.resolve("cli-classes.log");

@@ -89,6 +89,23 @@ class OciBadInputTest {
   }
 
   @Test
+  void anAtWord_isAnIdAsItIs_notTheWordsOfAFile() throws Exception {
+    // picocli replaced @FILE by FILE's words; runc takes the word as it is
+    Path root = tmp.resolve("root-at");
+    Path sleeper = Oci.bundle(tmp.resolve("at"), true, "sleep", "100");
+    assertEquals(0, Oci.run(Oci.jboxOci(), root, "create", "-b", sleeper.toString(), "at1").code());
+    Path idFile = Files.writeString(tmp.resolve("at-id"), "at1\n");
+    for (String verb : List.of("state", "delete")) {
+      Jbox.Result r = Oci.run(Oci.jboxOci(), root, verb, "@" + idFile);
+      assertEquals(125, r.code(), verb + ": " + r);
+      assertEquals(1, r.err().lines().count(), r.toString());
+      assertTrue(r.err().contains("@" + idFile), verb + ": " + r);
+    }
+    assertEquals("created", Oci.state(Oci.jboxOci(), root, "at1").get("status"));
+    assertEquals(0, Oci.run(Oci.jboxOci(), root, "delete", "--force", "at1").code());
+  }
+
+  @Test
   void badId_refused() throws Exception {
     Path root = tmp.resolve("root-badid");
     Jbox.Result r = Oci.run(Oci.jboxOci(), root, "create", "-b", good.toString(), "../escape");
