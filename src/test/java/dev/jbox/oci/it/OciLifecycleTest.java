@@ -138,16 +138,22 @@ class OciLifecycleTest {
       assertEquals(b.toString(), ((Map<?, ?>) rec.get("oci")).get("bundle"), rec.toString());
       assertTrue(Files.exists(root.resolve(id + "/nohooks")));
       List<String> facts = new java.util.ArrayList<>();
-      Jbox.Result r = Oci.runEnv(env, Oci.jboxOci(), root, "start", id);
-      facts.add("start " + r.code());
-      facts.add("state " + Oci.state(Oci.jboxOci(), root, id).get("status"));
-      r = Oci.runEnv(env, Oci.jboxOci(), root, "kill", id, "KILL");
-      facts.add("kill " + r.code());
-      facts.add("stopped " + Oci.await(() -> "stopped".equals(Oci.state(Oci.jboxOci(), root, id).get("status"))));
-      r = Oci.runEnv(env, Oci.jboxOci(), root, "delete", id);
-      facts.add("delete " + r.code() + " " + Files.exists(root.resolve(id)));
-      r = Oci.runEnv(env, Oci.jboxOci(), root, "delete", "--force", id);
-      facts.add("delete --force of a missing id " + r.code());
+      Jbox.Result r;
+      try {
+        r = Oci.runEnv(env, Oci.jboxOci(), root, "start", id);
+        facts.add("start " + r.code());
+        facts.add("state " + Oci.state(Oci.jboxOci(), root, id).get("status"));
+        r = Oci.runEnv(env, Oci.jboxOci(), root, "kill", id, "KILL");
+        facts.add("kill " + r.code());
+        facts.add("stopped " + (r.code() == 0 && Oci.await(() -> "stopped".equals(Oci.state(Oci.jboxOci(), root, id).get("status")))));
+        r = Oci.runEnv(env, Oci.jboxOci(), root, "delete", id);
+        facts.add("delete " + r.code() + " " + Files.exists(root.resolve(id)));
+        r = Oci.runEnv(env, Oci.jboxOci(), root, "delete", "--force", id);
+        facts.add("delete --force of a missing id " + r.code());
+      } finally {
+        Oci.run(Oci.jboxOci(), root, "delete", "--force", id);
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // whatever happened above
+      }
       assertEquals(List.of("start 0", "state running", "kill 0", "stopped true", "delete 0 false", "delete --force of a missing id 0"),
           facts, "jvm=" + jvm + " " + r);
       assertTrue(Oci.await(() -> !Files.exists(Path.of("/proc/" + pid)) || readComm(pid).isEmpty() || isZombie(pid)));
@@ -173,6 +179,15 @@ class OciLifecycleTest {
     Files.delete(dir.resolve("nohooks"));
     Files.writeString(dir.resolve("state.json"), "{\"ociVersion\":\"1.0.2\",\"id\":\"old1\",\"bundle\":\"" + b
         + "\",\"rootfs\":\"" + b.resolve("rootfs") + "\",\"created\":\"2026-12-03T20:19:13.123456Z\",\"annotations\":{},\"hooks\":{}}");
+    try {
+      olderLayout(b, dir, pid);
+    } finally {
+      Oci.run(Oci.jboxOci(), root, "delete", "--force", "old1");
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // whatever happened above
+    }
+  }
+
+  private static void olderLayout(Path b, Path dir, long pid) throws Exception {
     Map<String, Object> s = Oci.state(Oci.jboxOci(), root, "old1");
     assertEquals("running", s.get("status"), s.toString());
     assertEquals(pid, s.get("pid"));
