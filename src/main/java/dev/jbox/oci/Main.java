@@ -167,8 +167,10 @@ public final class Main implements Runnable {
     return out;
   }
 
-  /** config.json's hooks, typed; one that is not an object, or has a field of the wrong type, is refused at create (a missing path is
-   * the hook's error when it runs, as before). */
+  /**
+   * config.json's hooks, typed: one that is not an object, or has a field of the wrong type, is
+   * refused at create (a missing path is the hook's error when it runs, as before).
+   */
   static Map<String, List<SandboxRecord.Hook>> hooks(Map<String, Object> h) {
     Map<String, List<SandboxRecord.Hook>> out = new LinkedHashMap<>();
     for (String kind : h.keySet()) {
