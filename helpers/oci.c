@@ -46,11 +46,12 @@ int oci_prepare(struct plan *p) {
   return 0;
 }
 
-/* Removes what create put into STATEDIR, and STATEDIR itself (Java made it and wrote state.json). */
+/* Removes what create put into STATEDIR, and STATEDIR itself (Java made it and wrote config.json
+ * and nohooks; state.json is an older jbox-oci's record). */
 void oci_discard(struct plan *p) {
   autofd int dir = open(p->oci_statedir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (dir < 0) return;
-  const char *names[] = {FIFO, "pid", "pid.tmp", "state.json"};
+  const char *names[] = {FIFO, "pid", "pid.tmp", "state.json", "config.json", "nohooks"};
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unlinkat(dir, names[i], 0);
   rmdir(p->oci_statedir);
 }

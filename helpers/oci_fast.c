@@ -3,7 +3,11 @@
  * system calls. Anything else returns -1 and the JVM handles it exactly as before: other commands,
  * options this parser does not know, --help, a container with hooks, and every error (wrong state,
  * unknown id or signal), so all messages, the --log lines and the exit codes stay the Java side's.
- * The state layout is dev.jbox.oci.Container's (state.json, pid "PID STARTTIME", exec.fifo). */
+ * The state layout is dev.jbox.oci.Container's (config.json, the typed record, which this file never
+ * reads; nohooks, an empty marker; pid "PID STARTTIME"; exec.fifo). A container without nohooks
+ * (it has hooks, or an older jbox-oci made it with state.json) is the JVM's. */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -29,6 +33,7 @@
 enum status { ST_NONE, ST_CREATING, ST_CREATED, ST_RUNNING, ST_STOPPED };
 
 struct ctr {
+  const char *root, *id;
   char dir[PATH_MAX];
   long pid;
   unsigned long long start;
@@ -64,16 +69,16 @@ static int id_ok(const char *id) {
   return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-.") == n;
 }
 
-/* The container, only when its state.json records no hooks (the JVM runs those). */
+/* The container, only when Java marked it as having no hooks (the JVM runs those): a regular file
+ * nohooks beside its record. Nothing of the record is decoded here. */
 static int load(const char *root, const char *id, struct ctr *c) {
   if (!id_ok(id) || snprintf(c->dir, sizeof c->dir, "%s/%s", root, id) >= (int)sizeof c->dir) return -1;
-  char path[PATH_MAX + 16], *text = NULL;
-  snprintf(path, sizeof path, "%s/state.json", c->dir);
-  autofd int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0 || read_all(fd, &text, 1 << 20) < 0) return -1;
-  int hookless = strstr(text, "\"hooks\":{}") != NULL;
-  free(text);
-  if (!hookless) return -1;
+  c->root = root;
+  c->id = id;
+  char path[PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s/nohooks", c->dir);
+  struct stat st;
+  if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) return -1;
   c->pid = 0;
   snprintf(path, sizeof path, "%s/pid", c->dir);
   autofd int pf = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -102,14 +107,27 @@ static int send_signal(struct ctr *c, int sig) {
   return syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -1 : 0;
 }
 
-static void remove_dir(struct ctr *c) {
-  const char *names[] = {"exec.fifo", "pid", "pid.tmp", "state.json"};
-  char path[PATH_MAX + 16];
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-    snprintf(path, sizeof path, "%s/%s", c->dir, names[i]);
-    unlink(path);
+/* SandboxStore.removeRuntime: the directory renamed out of the store in one step (no reader sees
+ * it half deleted), then its files and itself removed. -1 (the JVM then says why) if the rename
+ * fails; anything the flat delete cannot remove stays under @removing-ID. */
+static int remove_dir(struct ctr *c) {
+  char gone[PATH_MAX + 1100];
+  if (snprintf(gone, sizeof gone, "%s/@removing-%s", c->root, c->id) >= (int)sizeof gone) return -1;
+  if (rename(c->dir, gone) < 0) return -1;
+  int fd = open(gone, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (!d) {
+    if (fd >= 0) close(fd);
+    return 0;
   }
-  rmdir(c->dir);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    unlinkat(fd, e->d_name, 0);
+  }
+  closedir(d);
+  rmdir(gone);
+  return 0;
 }
 
 static int fast_start(struct ctr *c) {
@@ -160,8 +178,7 @@ static int fast_delete(struct ctr *c, int force) {
     for (int i = 0; i < 500 && proc_alive(c->pid, c->start); i++) nanosleep(&ts, NULL);
     if (proc_alive(c->pid, c->start)) return -1;
   }
-  remove_dir(c);
-  return 0;
+  return remove_dir(c);
 }
 
 int oci_fast(int argc, char **argv) {

@@ -43,5 +43,46 @@ check "--overlay mounts it for the command" 0 "$h" unshare "${m[@]}" --overlay "
 check "--overlay wrote to its upper dir, and the mount is gone" 0 test -f "$t/upper/g" -a ! -e "$t/merged/f"
 check "--overlay with a relative path" 125 "$h" unshare "${m[@]}" --overlay "$t/lower" upper "$t/work" "$t/merged" -- /bin/true
 rm -rf "$t"
-[ $failed = 0 ] && echo "asan-e2e: 14 checks passed"
+# jbox-oci's start/kill/delete without the JVM (oci_fast.c) on the store's layout: ROOT/ID/{config.json,nohooks,pid,exec.fifo}.
+# JBOX_CLASSPATH names no jar, so whatever falls through to the JVM ends in the launcher's one-line 125.
+t=$(mktemp -d)
+export JBOX_CLASSPATH=$t/no.jar
+r=$t/root
+oci() { "$h" jbox-oci --root "$r" "$@"; }
+mkctr() { # ID PIDLINE: a hookless container record as Java writes it
+  mkdir -p "$r/$1" && echo '{"kind":"oci"}' > "$r/$1/config.json" && : > "$r/$1/nohooks" && printf '%s' "$2" > "$r/$1/pid"
+}
+sleep 100 </dev/null >/dev/null 2>&1 &
+live=$!
+lstart=$(awk '{print $22}' /proc/$live/stat)
+check "oci: delete --force of an unknown id" 0 oci delete --force never-was
+mkctr run1 "$live $lstart
+"
+check "oci: kill a running container" 0 oci kill run1 TERM
+kill -9 $live 2>/dev/null # a TERM already sent decided the exit (the kernel marks a fatal signal's exit when it is sent)
+wait $live 2>/dev/null
+check "oci: ... it died of that TERM" 0 test $? = 143
+check "oci: delete it once stopped" 0 oci delete run1
+check "oci: ... its directory is gone, nothing left under @removing-" 0 test ! -e "$r/run1" -a ! -e "$r/@removing-run1"
+mkctr dead1 "999999999 1
+"
+mkfifo "$r/dead1/exec.fifo" && : > "$r/dead1/extra"
+check "oci: delete a stopped one with a fifo and a file it does not know" 0 oci delete dead1
+check "oci: ... all gone" 0 test ! -e "$r/dead1" -a ! -e "$r/@removing-dead1"
+mkctr junk1 "12x 1
+"
+check "oci: a pid file that is no number goes to the JVM" 125 oci kill junk1 TERM
+mkctr long1 "$(head -c 5000 /dev/zero | tr '\0' 9)"
+check "oci: an overlong pid file goes to the JVM" 125 oci kill long1 TERM
+mkctr link1 "999999999 1
+"
+rm "$r/link1/nohooks" && ln -s /etc/passwd "$r/link1/nohooks"
+check "oci: a symlink for nohooks goes to the JVM" 125 oci delete link1
+mkdir -p "$r/old1" && echo '{"id":"old1","hooks":{}}' > "$r/old1/state.json"
+check "oci: an older jbox-oci's state.json goes to the JVM" 125 oci delete old1
+check "oci: an id longer than PATH_MAX" 125 oci delete "$(head -c 5000 /dev/zero | tr '\0' a)"
+check "oci: an id with a slash" 125 oci delete ../x
+unset JBOX_CLASSPATH
+rm -rf "$t"
+[ $failed = 0 ] && echo "asan-e2e: 26 checks passed"
 exit $((failed != 0))

@@ -1,88 +1,91 @@
 package dev.jbox.oci;
 
 import dev.jbox.JboxException;
-import dev.jbox.json.Json;
 import dev.jbox.sandboxes.Procfs;
+import dev.jbox.sandboxes.Sandbox;
+import dev.jbox.sandboxes.SandboxRecord;
+import dev.jbox.sandboxes.SandboxStore;
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One container's directory under --root: {@code state.json} (written by create: id, bundle,
- * rootfs, created, annotations, hooks), {@code pid} ("PID STARTTIME", written by the helper once the
- * init waits on the fifo) and {@code exec.fifo} (there while the container is created, not started).
+ * One container under --root: a sandbox of {@link SandboxRecord.Kind#OCI} in the store at the
+ * root ({@link SandboxStore#atOciRoot}): {@code config.json} (the typed record, written by
+ * create), {@code pid} ("PID STARTTIME", written by the helper once the init waits on the fifo),
+ * {@code exec.fifo} (there while the container is created, not started) and {@code nohooks}
+ * (written when the record has no hooks: the launcher may then start, kill and delete it without
+ * the JVM, helpers/oci_fast.c). A directory an older jbox-oci left ({@code state.json}) is read
+ * as the same record.
  */
 final class Container {
-  static final String STATE = "state.json";
+  /** The marker oci_fast.c looks for (PROTOCOL.md "Without the JVM"). */
+  static final String NOHOOKS = "nohooks";
 
   final String id;
   final Path dir;
-  final Map<String, Object> record;
+  final Sandbox sandbox;
+  private final SandboxStore store;
 
-  private Container(String id, Path dir, Map<String, Object> record) {
-    this.id = id;
-    this.dir = dir;
-    this.record = record;
+  private Container(SandboxStore store, Sandbox sandbox) {
+    this.store = store;
+    this.sandbox = sandbox;
+    this.id = sandbox.id();
+    this.dir = sandbox.home();
   }
 
   /** runc's rule for ids: letters, digits and {@code _+-.}, not {@code .} or {@code ..}. */
   static String checkId(String id) {
-    boolean ok = !id.isEmpty() && !id.equals(".") && !id.equals("..") && id.length() <= 1024;
-    for (int i = 0; ok && i < id.length(); i++) {
-      char c = id.charAt(i);
-      ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' || c == '.';
-    }
-    if (!ok) throw new JboxException("invalid container id `" + id + "`");
+    if (!SandboxRecord.Oci.validId(id)) throw new JboxException("invalid container id `" + id + "`");
     return id;
   }
 
   static Container load(Path root, String id) {
     checkId(id);
+    SandboxStore store = SandboxStore.atOciRoot(root);
+    Sandbox s = store.get(id);
+    if (s != null) return new Container(store, s);
     Path dir = root.resolve(id);
-    try {
-      return new Container(id, dir, Json.parseObject(Files.readString(dir.resolve(STATE))));
-    } catch (NoSuchFileException e) {
-      throw new JboxException("container `" + id + "` does not exist");
-    } catch (IOException | RuntimeException e) {
-      throw new JboxException("container `" + id + "`: unreadable state: " + e.getMessage());
-    }
+    if (!Files.isDirectory(dir)) throw new JboxException("container `" + id + "` does not exist");
+    throw new JboxException("container `" + id + "`: unreadable state in " + dir);
   }
 
-  /** Creates the directory (refusing an existing id) and writes state.json. */
-  static Container create(Path root, String id, Map<String, Object> record) {
-    checkId(id);
-    Path dir = root.resolve(id);
-    try {
-      Files.createDirectories(root);
-      Files.createDirectory(dir);
-    } catch (java.nio.file.FileAlreadyExistsException e) {
-      throw new JboxException("container with id `" + id + "` already exists");
-    } catch (IOException e) {
-      throw new JboxException("create the container's state directory `" + dir + "`: " + e.getMessage());
-    }
-    Container c = new Container(id, dir, record);
-    try {
-      Files.writeString(dir.resolve(STATE), Json.write(record));
-    } catch (IOException e) {
-      c.remove();
-      throw new JboxException("write " + dir.resolve(STATE) + ": " + e.getMessage());
+  /** Every container under root (an older jbox-oci's too). */
+  static List<Container> list(Path root) {
+    SandboxStore store = SandboxStore.atOciRoot(root);
+    List<Container> out = new ArrayList<>();
+    if (Files.isDirectory(root)) for (Sandbox s : store.list()) out.add(new Container(store, s));
+    return out;
+  }
+
+  /** Records a new container (refusing an existing id), with the fast path's marker when it has no hooks. */
+  static Container create(Path root, SandboxRecord r) {
+    checkId(r.id());
+    SandboxStore store = SandboxStore.atOciRoot(root);
+    Container c = new Container(store, store.createNew(r));
+    if (!r.oci().hasHooks()) {
+      try {
+        Files.createFile(c.dir.resolve(NOHOOKS));
+      } catch (IOException e) {
+        c.remove();
+        throw new JboxException("write " + c.dir.resolve(NOHOOKS) + ": " + e.getMessage());
+      }
     }
     return c;
   }
 
+  SandboxRecord.Oci oci() {
+    return sandbox.record().oci();
+  }
+
   /** {pid, starttime} of the init, or null before the helper recorded it. */
   long[] pid() {
-    try {
-      String[] f = Files.readString(dir.resolve("pid")).trim().split(" ");
-      return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    return sandbox.ociInit();
   }
 
   /** creating, created, running or stopped (runtime-spec's status strings). */
@@ -98,41 +101,28 @@ final class Container {
     Map<String, Object> s = new LinkedHashMap<>();
     String status = status();
     long[] p = pid();
-    s.put("ociVersion", record.get("ociVersion"));
+    SandboxRecord r = sandbox.record();
+    s.put("ociVersion", oci().ociVersion());
     s.put("id", id);
     s.put("pid", p != null && !status.equals("stopped") ? p[0] : 0L);
     s.put("status", status);
-    s.put("bundle", record.get("bundle"));
-    s.put("rootfs", record.get("rootfs"));
-    s.put("created", record.get("created"));
+    s.put("bundle", oci().bundle());
+    s.put("rootfs", r.rootfs());
+    s.put("created", Instant.ofEpochMilli(r.created()).toString());
     s.put("owner", "");
-    Object a = record.get("annotations");
-    if (a instanceof Map<?, ?> m && !m.isEmpty()) s.put("annotations", a);
+    if (!oci().annotations().isEmpty()) s.put("annotations", new LinkedHashMap<String, Object>(oci().annotations()));
     return s;
   }
 
-  @SuppressWarnings("unchecked")
+  /** The hooks of one kind, in config.json's shape (what {@link Hooks#run} reads). */
   List<Object> hooks(String kind) {
-    Object h = record.get("hooks");
-    if (!(h instanceof Map<?, ?> m) || !(m.get(kind) instanceof List<?> l)) return List.of();
-    return (List<Object>) l;
+    List<Object> out = new ArrayList<>();
+    for (SandboxRecord.Hook h : oci().hooks(kind)) out.add(h.toJson());
+    return out;
   }
 
-  /** Removes the directory and what the helper put there. */
+  /** Removes the directory and what the helper put there (the store's removal: renamed away, then deleted). */
   void remove() {
-    for (String f : List.of("exec.fifo", "pid", "pid.tmp", STATE)) {
-      try {
-        Files.deleteIfExists(dir.resolve(f));
-      } catch (IOException e) {
-        // reported by the directory's removal below
-      }
-    }
-    try {
-      Files.deleteIfExists(dir);
-    } catch (DirectoryNotEmptyException e) {
-      throw new JboxException("remove " + dir + ": not empty");
-    } catch (IOException e) {
-      throw new JboxException("remove " + dir + ": " + e.getMessage());
-    }
+    store.removeRuntime(sandbox);
   }
 }

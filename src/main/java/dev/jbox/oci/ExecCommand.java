@@ -67,7 +67,7 @@ final class ExecCommand implements Callable<Integer> {
     String status = c.status();
     if (!status.equals("running") && !status.equals("created")) throw new JboxException("cannot exec in a " + status + " container");
     long[] pid = c.pid();
-    Path bundle = Path.of((String) c.record.get("bundle"));
+    Path bundle = Path.of(c.oci().bundle());
     Map<String, Object> config = OciConfig.read(bundle);
     Map<String, Object> proc;
     if (process != null) {

@@ -1,10 +1,6 @@
 package dev.jbox.oci;
 
 import dev.jbox.json.Json;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code list}: the containers under --root. */
+/** {@code list}: the containers under --root (their typed records, an older jbox-oci's too). */
 @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List containers.")
 final class ListCommand implements Callable<Integer> {
   @ParentCommand Main main;
@@ -23,21 +19,9 @@ final class ListCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}) boolean quiet;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     List<Map<String, Object>> states = new ArrayList<>();
-    Path root = main.root();
-    if (Files.isDirectory(root)) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
-        for (Path d : ds) {
-          if (!Files.exists(d.resolve(Container.STATE))) continue;
-          try {
-            states.add(Container.load(root, d.getFileName().toString()).state());
-          } catch (RuntimeException e) {
-            // removed meanwhile
-          }
-        }
-      }
-    }
+    for (Container c : Container.list(main.root())) states.add(c.state());
     states.sort((a, b) -> ((String) a.get("id")).compareTo((String) b.get("id")));
     if (quiet) {
       for (Map<String, Object> s : states) main.out.println(s.get("id"));

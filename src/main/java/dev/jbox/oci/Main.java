@@ -2,6 +2,7 @@ package dev.jbox.oci;
 
 import dev.jbox.JboxException;
 import dev.jbox.json.Json;
+import dev.jbox.sandboxes.SandboxRecord;
 import dev.jbox.sandbox.idmap.ProcStatus;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -157,6 +158,37 @@ public final class Main implements Runnable {
     }
   }
 
+  /** config.json's annotations (strings, as runtime-spec has them). */
+  static Map<String, String> annotations(Map<String, Object> a) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : a.entrySet()) {
+      if (!(e.getValue() instanceof String v)) throw new JboxException("invalid config.json: annotations." + e.getKey() + " is not a string");
+      out.put(e.getKey(), v);
+    }
+    return out;
+  }
+
+  /**
+   * config.json's hooks, typed: one that is not an object, or has a field of the wrong type, is
+   * refused at create (a missing path is the hook's error when it runs, as before).
+   */
+  static Map<String, List<SandboxRecord.Hook>> hooks(Map<String, Object> h) {
+    Map<String, List<SandboxRecord.Hook>> out = new LinkedHashMap<>();
+    for (String kind : h.keySet()) {
+      List<SandboxRecord.Hook> l = new java.util.ArrayList<>();
+      for (Object o : OciConfig.list(h, kind)) {
+        Map<String, Object> one = OciConfig.asObj(o, "hooks." + kind + "[]");
+        try {
+          l.add(SandboxRecord.Hook.of(one));
+        } catch (ClassCastException e) {
+          throw new JboxException("invalid config.json: hooks." + kind + "[]: a field of the wrong type");
+        }
+      }
+      out.put(kind, l);
+    }
+    return out;
+  }
+
   /** The shared parts of create and run: config.json into a plan, the state directory, the plan sent. */
   static void createAndSend(Main main, String id, Path bundle, String mode, Path pidFile, Path consoleSocket,
       int preserveFds) {
@@ -172,15 +204,13 @@ public final class Main implements Runnable {
     for (String w : oc.warnings()) main.warn(w);
     Path root = main.root();
     if (Files.exists(root.resolve(id))) throw new JboxException("container with id `" + id + "` already exists");
-    Map<String, Object> record = new LinkedHashMap<>();
-    record.put("ociVersion", config.getOrDefault("ociVersion", OCI_VERSION));
-    record.put("id", id);
-    record.put("bundle", b.toString());
-    record.put("rootfs", oc.rootfs());
-    record.put("created", Instant.now().toString());
-    record.put("annotations", oc.annotations());
-    record.put("hooks", oc.hooks());
-    Container c = Container.create(root, id, record);
+    Object version = config.getOrDefault("ociVersion", OCI_VERSION);
+    SandboxRecord.Oci oci = new SandboxRecord.Oci(version instanceof String v ? v : OCI_VERSION, b.toString(),
+        annotations(oc.annotations()), hooks(oc.hooks()),
+        consoleSocket == null ? null : consoleSocket.toAbsolutePath().normalize().toString(),
+        pidFile == null ? null : pidFile.toAbsolutePath().normalize().toString());
+    Container c = Container.create(root, SandboxRecord.ofOci(id, oc.rootfs(), oc.plan().argv(), System.currentTimeMillis(),
+        oc.plan().hostname(), oci));
     try {
       List<dev.jbox.helper.PlanWriter.Extra> extras = new java.util.ArrayList<>(oc.extras());
       if (preserveFds > 0) extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_PRESERVE_FDS, Integer.toString(preserveFds)));

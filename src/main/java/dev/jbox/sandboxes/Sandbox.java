@@ -128,6 +128,7 @@ public final class Sandbox {
    * free lock with a "running" record means its monitor was killed.
    */
   public Status status() {
+    if (record.kind() == SandboxRecord.Kind.OCI) return ociStatus();
     if (detached()) {
       MonitorState s = monitorState();
       if (s == null) return new Status(Status.Kind.CREATED, null, record.created(), false);
@@ -145,6 +146,32 @@ public final class Sandbox {
     if (s.status().equals("exited")) return exited(s);
     if (locked) return new Status(Status.Kind.RUNNING, null, s.started(), false);
     return new Status(Status.Kind.EXITED, null, s.started(), true);
+  }
+
+  /**
+   * An OCI container's init as the helper recorded it in {@code pid} ("PID STARTTIME", written
+   * once the init waits on its exec fifo): {pid, start time}, or null before that.
+   */
+  public long[] ociInit() {
+    try {
+      String[] f = Files.readString(home.resolve("pid"), StandardCharsets.UTF_8).trim().split(" ");
+      return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * An OCI container: created until its init is recorded and while it waits on {@code
+   * exec.fifo}, running once start took the fifo away, exited (code unknown: the engine reaps it)
+   * when the init is gone.
+   */
+  private Status ociStatus() {
+    long[] p = ociInit();
+    if (p == null) return new Status(Status.Kind.CREATED, null, record.created(), false);
+    if (!Procfs.alive(p[0], p[1])) return new Status(Status.Kind.EXITED, null, record.created(), false);
+    boolean waiting = Files.exists(home.resolve("exec.fifo"), LinkOption.NOFOLLOW_LINKS);
+    return new Status(waiting ? Status.Kind.CREATED : Status.Kind.RUNNING, null, record.created(), false);
   }
 
   private static Status exited(MonitorState s) {

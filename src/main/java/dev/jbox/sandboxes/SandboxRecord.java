@@ -27,6 +27,7 @@ import java.util.Map;
  * @param plan the encoded plan, base64, or null when the sandbox cannot run again (--rm)
  * @param etcFiles the directory of its generated /etc files kept for {@code jbox start}, or null
  * @param restart its restart policy as {@code --restart} takes it ({@link RestartPolicy#spec}), null for no
+ * @param oci what only an OCI-runtime container has ({@link Kind#OCI}), else null
  */
 public record SandboxRecord(
     String id,
@@ -48,7 +49,8 @@ public record SandboxRecord(
     Process process,
     String plan,
     String etcFiles,
-    String restart) {
+    String restart,
+    Oci oci) {
 
   /**
    * What made a sandbox: every kind is listed by {@code ps} and reached by the lifecycle commands
@@ -58,7 +60,13 @@ public record SandboxRecord(
     /** {@code jbox run} (foreground or -d), {@code jbox create}. */
     RUN,
     /** {@code jbox shell}: a project's sandbox (see ShellSandboxes), foreground, not started again. */
-    SHELL;
+    SHELL,
+    /**
+     * A container of {@code jbox-oci} (podman's, containerd's or CRI-O's runtime): kept by a store
+     * at the engine's {@code --root} ({@link SandboxStore#atOciRoot}), not in the user's store, so
+     * ps never lists it; its lifecycle is the engine's.
+     */
+    OCI;
 
     /** The word ps and inspect show. */
     public String word() {
@@ -86,6 +94,147 @@ public record SandboxRecord(
       env = List.copyOf(env);
       flags = List.copyOf(flags);
       rlimits = List.copyOf(rlimits);
+    }
+  }
+
+  /**
+   * The OCI-only part of a {@link Kind#OCI} record: what {@code jbox-oci state} prints and the
+   * hooks later commands run (runtime-spec "State" and "Hooks").
+   *
+   * @param ociVersion the bundle's config.json ociVersion
+   * @param bundle the bundle's absolute path
+   * @param annotations config.json's annotations
+   * @param hooks config.json's hooks by kind (poststart, poststop, ...), in order
+   * @param consoleSocket --console-socket as given to create, or null
+   * @param pidFile --pid-file as given to create, or null
+   */
+  public record Oci(String ociVersion, String bundle, Map<String, String> annotations, Map<String, List<Hook>> hooks,
+      String consoleSocket, String pidFile) {
+    public Oci {
+      annotations = annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
+      Map<String, List<Hook>> h = new LinkedHashMap<>();
+      if (hooks != null) for (Map.Entry<String, List<Hook>> e : hooks.entrySet()) h.put(e.getKey(), List.copyOf(e.getValue()));
+      hooks = java.util.Collections.unmodifiableMap(h);
+    }
+
+    /** runc's rule for container ids: letters, digits and {@code _+-.}, not {@code .} or {@code ..}, at most 1024. */
+    public static boolean validId(String id) {
+      boolean ok = id != null && !id.isEmpty() && !id.equals(".") && !id.equals("..") && id.length() <= 1024;
+      for (int i = 0; ok && i < id.length(); i++) {
+        char c = id.charAt(i);
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' || c == '.';
+      }
+      return ok;
+    }
+
+    /** Whether any hook of any kind is recorded. */
+    public boolean hasHooks() {
+      for (List<Hook> l : hooks.values()) if (!l.isEmpty()) return true;
+      return false;
+    }
+
+    /** The hooks of one kind (none: empty). */
+    public List<Hook> hooks(String kind) {
+      return hooks.getOrDefault(kind, List.of());
+    }
+
+    Map<String, Object> toJson() {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("ociVersion", ociVersion);
+      o.put("bundle", bundle);
+      o.put("annotations", new LinkedHashMap<String, Object>(annotations));
+      Map<String, Object> h = new LinkedHashMap<>();
+      for (Map.Entry<String, List<Hook>> e : hooks.entrySet()) {
+        List<Object> l = new ArrayList<>();
+        for (Hook k : e.getValue()) l.add(k.toJson());
+        h.put(e.getKey(), l);
+      }
+      o.put("hooks", h);
+      o.put("consoleSocket", consoleSocket);
+      o.put("pidFile", pidFile);
+      return o;
+    }
+
+    /** From the stored form (or the same fields of an older jbox-oci's state.json). */
+    public static Oci of(Map<?, ?> o) {
+      Map<String, String> ann = new LinkedHashMap<>();
+      if (o.get("annotations") instanceof Map<?, ?> a) {
+        for (Map.Entry<?, ?> e : a.entrySet()) ann.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
+      }
+      Map<String, List<Hook>> hooks = new LinkedHashMap<>();
+      if (o.get("hooks") instanceof Map<?, ?> h) {
+        for (Map.Entry<?, ?> e : h.entrySet()) {
+          List<Hook> l = new ArrayList<>();
+          if (e.getValue() instanceof List<?> list) for (Object x : list) l.add(Hook.of((Map<?, ?>) x));
+          hooks.put(String.valueOf(e.getKey()), l);
+        }
+      }
+      return new Oci(str(o, "ociVersion"), str(o, "bundle"), ann, hooks, str(o, "consoleSocket"), str(o, "pidFile"));
+    }
+  }
+
+  /**
+   * One runtime-spec hook as config.json gave it: path, args (argv, args[0] included), env (null:
+   * the runtime's own), timeout in seconds (null: none).
+   */
+  public record Hook(String path, List<String> args, List<String> env, Long timeout) {
+    public Hook {
+      args = args == null ? List.of() : List.copyOf(args);
+      env = env == null ? null : List.copyOf(env);
+    }
+
+    /** In config.json's shape (what the hook code reads). */
+    public Map<String, Object> toJson() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      if (path != null) m.put("path", path);
+      if (!args.isEmpty()) m.put("args", new ArrayList<Object>(args));
+      if (env != null) m.put("env", new ArrayList<Object>(env));
+      if (timeout != null) m.put("timeout", timeout);
+      return m;
+    }
+
+    /** From config.json's shape; a field of the wrong type is a ClassCastException (the caller names the record). */
+    public static Hook of(Map<?, ?> m) {
+      Object t = m.get("timeout");
+      return new Hook((String) m.get("path"), m.get("args") == null ? null : strings(m.get("args")),
+          m.get("env") == null ? null : strings(m.get("env")), t == null ? null : ((Number) t).longValue());
+    }
+  }
+
+  /**
+   * A record as an older jbox kept it, before {@code oci} (every call site of the twenty fields:
+   * new code uses a factory or a wither, so this list grows no further).
+   */
+  public SandboxRecord(String id, String name, Kind kind, String image, String imageId, String rootfs, List<String> command,
+      long created, boolean rm, String hostname, String network, List<String> ports, List<String> mounts,
+      String stopSignal, Overlay overlay, Map<String, String> namespaces, Process process, String plan, String etcFiles,
+      String restart) {
+    this(id, name, kind, image, imageId, rootfs, command, created, rm, hostname, network, ports, mounts, stopSignal,
+        overlay, namespaces, process, plan, etcFiles, restart, null);
+  }
+
+  /**
+   * The record of an OCI-runtime container {@code id} (runc's id rules) made from a bundle: no
+   * name, image or plan (the engine creates it again from its bundle, never jbox start).
+   */
+  public static SandboxRecord ofOci(String id, String rootfs, List<String> command, long created, String hostname,
+      Oci oci) {
+    return new SandboxRecord(id, null, Kind.OCI, oci.bundle(), null, rootfs, command, created, false, hostname, null,
+        List.of(), List.of(), "TERM", null, null, null, null, null, null, oci);
+  }
+
+  /**
+   * An older jbox-oci's {@code state.json} (ociVersion, id, bundle, rootfs, created as RFC 3339,
+   * annotations, hooks) as a record, so that containers made before an upgrade can still be
+   * listed, stated and deleted.
+   */
+  public static SandboxRecord ofOciState(Map<String, Object> s) {
+    String id = str(s, "id");
+    try {
+      long created = s.get("created") instanceof String c ? java.time.Instant.parse(c).toEpochMilli() : 0;
+      return ofOci(id, str(s, "rootfs"), List.of(), created, null, Oci.of(s));
+    } catch (RuntimeException e) {
+      throw new JboxException("container " + id + ": malformed state.json: " + e.getMessage());
     }
   }
 
@@ -128,7 +277,7 @@ public record SandboxRecord(
   /** The same record with a restart policy (null or "no": none). */
   public SandboxRecord withRestart(RestartPolicy policy) {
     return new SandboxRecord(id, name, kind, image, imageId, rootfs, command, created, rm, hostname, network, ports,
-        mounts, stopSignal, overlay, namespaces, process, plan, etcFiles, policy.restarts() ? policy.spec() : null);
+        mounts, stopSignal, overlay, namespaces, process, plan, etcFiles, policy.restarts() ? policy.spec() : null, oci);
   }
 
   /** Its restart policy. */
@@ -136,9 +285,9 @@ public record SandboxRecord(
     return RestartPolicy.parse(restart);
   }
 
-  /** The short id: the first 12 hex digits. */
+  /** The short id: the first 12 hex digits (an OCI container's id may be shorter: all of it). */
   public String shortId() {
-    return id.substring(0, 12);
+    return id.length() <= 12 ? id : id.substring(0, 12);
   }
 
   /** The name if it has one, else the short id: how messages name the sandbox. */
@@ -154,7 +303,7 @@ public record SandboxRecord(
   /** The same record under another name. */
   public SandboxRecord withName(String newName) {
     return new SandboxRecord(id, newName, kind, image, imageId, rootfs, command, created, rm, hostname, network, ports,
-        mounts, stopSignal, overlay, namespaces, process, plan, etcFiles, restart);
+        mounts, stopSignal, overlay, namespaces, process, plan, etcFiles, restart, oci);
   }
 
   /**
@@ -219,6 +368,7 @@ public record SandboxRecord(
     c.put("etcFiles", etcFiles);
     c.put("plan", plan);
     if (restart != null) c.put("restart", restart);
+    if (oci != null) c.put("oci", oci.toJson());
     return c;
   }
 
@@ -253,7 +403,7 @@ public record SandboxRecord(
           c.get("created") instanceof Number n ? n.longValue() : 0, Boolean.TRUE.equals(c.get("rm")),
           str(c, "hostname"), str(c, "network"), strings(c.get("ports")), strings(c.get("mounts")),
           c.get("stopSignal") instanceof String s ? s : "TERM", overlay, ns, process, str(c, "plan"), str(c, "etcFiles"),
-          str(c, "restart"));
+          str(c, "restart"), c.get("oci") instanceof Map<?, ?> o ? Oci.of(o) : null);
     } catch (ClassCastException | IndexOutOfBoundsException | NumberFormatException | NullPointerException e) {
       throw new JboxException("sandbox " + id + ": malformed record: " + e.getMessage());
     }

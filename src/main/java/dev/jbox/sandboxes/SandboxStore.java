@@ -42,12 +42,38 @@ public final class SandboxStore {
    */
   public static final String EXEC_TEMPLATE = "exec.plan";
 
+  /** An older jbox-oci's record of a container (read, never written: {@link SandboxRecord#ofOciState}). */
+  static final String OCI_LEGACY_STATE = "state.json";
+
   private final Path root;
   private final Path containers;
+  /** A store at an OCI engine's --root: runc's ids, no image store, its own files named with '@' (no id has it). */
+  private final boolean oci;
 
   private SandboxStore(Path root, Path containers) {
+    this(root, containers, false);
+  }
+
+  private SandboxStore(Path root, Path containers, boolean oci) {
     this.root = root;
     this.containers = containers;
+    this.oci = oci;
+  }
+
+  /**
+   * The store of jbox-oci's containers at {@code root} (an engine's {@code --root}, or
+   * jbox-oci's default): the same records, locks and removal as the user's store, but the
+   * directory is the engine's (created if missing, never re-moded), ids are runc's (any {@link
+   * SandboxRecord.Oci#validId}), there is no image store, and the store's own files ({@code @lock},
+   * {@code @removing-ID}) carry a character no id can have.
+   */
+  public static SandboxStore atOciRoot(Path root) {
+    return new SandboxStore(root, null, true);
+  }
+
+  /** Whether this store is an OCI engine's root ({@link #atOciRoot}). */
+  public boolean ociRoot() {
+    return oci;
   }
 
   /** The runtime directory. */
@@ -65,9 +91,9 @@ public final class SandboxStore {
     return root.resolve(id);
   }
 
-  /** Where an image sandbox's record and writable layer go. */
+  /** Where an image sandbox's record and writable layer go (an OCI root has none: the runtime dir). */
   public Path containerDir(String id) {
-    return containers.resolve(id);
+    return containers == null ? runtimeDir(id) : containers.resolve(id);
   }
 
   /** Opens (creating) the runtime directory for this user; {@code warn} (may be null) gets the fallback warning. */
@@ -198,6 +224,39 @@ public final class SandboxStore {
     return new Sandbox(r, dir, runtimeDir(r.id()));
   }
 
+  /**
+   * Records a sandbox in a runtime directory that must not exist yet (jbox-oci's create: an
+   * existing id is refused, runc's message: the mkdir decides), a name under the store's lock; the directory is removed
+   * again if the record cannot be written.
+   */
+  @SuppressWarnings("try")
+  public Sandbox createNew(SandboxRecord r) {
+    Path dir = runtimeDir(r.id());
+    try {
+      Files.createDirectories(root);
+    } catch (IOException e) {
+      throw new JboxException("create the state directory `" + root + "`: " + e.getMessage());
+    }
+    // the id is unique by the mkdir; the store's lock only for a name (an engine's root gets no lock file otherwise)
+    try (Sandbox.Lock l = r.name() != null ? storeLock() : null) {
+      if (r.name() != null) checkNameFree(r.name(), r.id());
+      try {
+        Files.createDirectory(dir);
+      } catch (FileAlreadyExistsException e) {
+        throw new JboxException("container with id `" + r.id() + "` already exists");
+      }
+      try {
+        writeJson(dir, r);
+      } catch (IOException e) {
+        deleteFlat(dir);
+        throw e;
+      }
+      return new Sandbox(r, dir, dir);
+    } catch (IOException e) {
+      throw new JboxException("create the state of " + r.id() + " in `" + dir + "`: " + e.getMessage());
+    }
+  }
+
   /** Gives a sandbox another name (unique across kinds), rewriting its record. */
   @SuppressWarnings("try")
   public Sandbox rename(Sandbox s, String name) {
@@ -270,7 +329,7 @@ public final class SandboxStore {
   }
 
   private Sandbox.Lock storeLock() throws IOException {
-    FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileChannel ch = FileChannel.open(root.resolve(oci ? "@lock" : ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     return new Sandbox.Lock(ch, ch.lock());
   }
 
@@ -287,13 +346,15 @@ public final class SandboxStore {
   /** Every sandbox with a readable record, of every kind, oldest first. */
   public List<Sandbox> list() {
     Map<String, Sandbox> byId = new LinkedHashMap<>();
-    for (Path dir : entries(containers)) {
-      Sandbox s = load(dir, runtimeDir(dir.getFileName().toString()));
-      if (s != null) byId.put(s.id(), s);
+    if (containers != null) {
+      for (Path dir : entries(containers, false)) {
+        Sandbox s = load(dir, runtimeDir(dir.getFileName().toString()), false);
+        if (s != null) byId.put(s.id(), s);
+      }
     }
-    for (Path dir : entries(root)) {
+    for (Path dir : entries(root, oci)) {
       if (byId.containsKey(dir.getFileName().toString())) continue; // an image sandbox that ran detached
-      Sandbox s = load(dir, dir);
+      Sandbox s = load(dir, dir, oci);
       if (s != null) byId.put(s.id(), s);
     }
     List<Sandbox> out = new ArrayList<>(byId.values());
@@ -301,21 +362,37 @@ public final class SandboxStore {
     return out;
   }
 
-  private static List<Path> entries(Path dir) {
+  private static List<Path> entries(Path dir, boolean ociIds) {
     List<Path> out = new ArrayList<>();
     String[] names = dir.toFile().list();
     if (names == null) return out;
-    for (String n : names) if (Containers.isSandboxId(n)) out.add(dir.resolve(n));
+    for (String n : names) if (ociIds ? SandboxRecord.Oci.validId(n) : Containers.isSandboxId(n)) out.add(dir.resolve(n));
     return out;
   }
 
-  private static Sandbox load(Path home, Path runtime) {
+  private static Sandbox load(Path home, Path runtime, boolean oci) {
     try {
       Map<String, Object> m = Json.parseObject(Files.readString(home.resolve(RECORD), StandardCharsets.UTF_8));
       m.put("id", home.getFileName().toString());
-      return new Sandbox(SandboxRecord.of(m), home, runtime);
+      SandboxRecord r = SandboxRecord.of(m);
+      // a user's store holds no OCI container, an OCI root nothing else
+      if ((r.kind() == SandboxRecord.Kind.OCI) != oci) return null;
+      return new Sandbox(r, home, runtime);
+    } catch (NoSuchFileException e) {
+      return oci ? loadLegacyOci(home) : null;
     } catch (IOException | RuntimeException e) {
       return null; // no record (yet), or being removed
+    }
+  }
+
+  /** A container an older jbox-oci made (its state.json), or null. */
+  private static Sandbox loadLegacyOci(Path home) {
+    try {
+      Map<String, Object> m = Json.parseObject(Files.readString(home.resolve(OCI_LEGACY_STATE), StandardCharsets.UTF_8));
+      m.put("id", home.getFileName().toString());
+      return new Sandbox(SandboxRecord.ofOciState(m), home, home);
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 
@@ -342,9 +419,10 @@ public final class SandboxStore {
 
   /** The sandbox with this full id as it is recorded now, or null. */
   public Sandbox get(String id) {
+    if (oci) return SandboxRecord.Oci.validId(id) ? load(runtimeDir(id), runtimeDir(id), true) : null;
     if (!Containers.isSandboxId(id)) return null;
-    Sandbox s = load(containerDir(id), runtimeDir(id));
-    return s != null ? s : load(runtimeDir(id), runtimeDir(id));
+    Sandbox s = load(containerDir(id), runtimeDir(id), false);
+    return s != null ? s : load(runtimeDir(id), runtimeDir(id), false);
   }
 
   /** The image ids (or manifest digests) sandboxes use: their names or short ids, for rmi and prune. */
@@ -370,7 +448,7 @@ public final class SandboxStore {
     if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       try (Sandbox.Lock l = s.lock()) {
         if (s.status().running()) throw new JboxException("sandbox " + s.label() + " is running: stop it first or use rm -f");
-        Path gone = dir.resolveSibling(".removing-" + s.id());
+        Path gone = dir.resolveSibling((oci ? "@removing-" : ".removing-") + s.id());
         Files.move(dir, gone, StandardCopyOption.ATOMIC_MOVE);
         deleteFlat(gone);
       } catch (NoSuchFileException e) {
@@ -379,6 +457,7 @@ public final class SandboxStore {
         throw new JboxException("remove sandbox " + s.label() + ": " + e.getMessage());
       }
     }
+    if (oci) return; // no generated /etc files (and "files" may be a container's id there)
     try {
       removeFiles(s.id());
     } catch (IOException e) {

@@ -136,15 +136,17 @@ class EveryKindTest extends ImageRunFixture {
     assertEquals(0, j.launch("pull", busybox).status());
     for (int round = 0; round < 2; round++) {
       String name = "w" + round;
-      Process p = foreground(j, "run", "--rm", "--name", name, "--network=none", busybox, "sh", "-c",
-          "while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 7");
+      // the go signal comes from the host through a bind mount: a `jbox exec` that made the file
+      // was SIGKILLed (137) now and then under load, when pid 1 saw the file and exited before it
+      Path signal = Files.createDirectories(j.home.resolve("go-" + round));
+      Process p = foreground(j, "run", "--rm", "--name", name, "--network=none", "-v", signal + ":/w", busybox, "sh", "-c",
+          "while [ ! -e /w/go ]; do sleep 0.05; done; exit 7");
       try {
         awaitUp(j, name, p);
         Process waiter = j.start("wait", name);
         Thread.sleep(3000); // the waiter's JVM finds the sandbox running first
         assertTrue(waiter.isAlive(), "still waiting");
-        var go = j.launch("exec", name, "sh", "-c", ": > /tmp/go");
-        assertEquals(0, go.status(), go.toString());
+        Files.createFile(signal.resolve("go"));
         assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the foreground jbox ended");
         assertEquals(7, p.exitValue());
         assertTrue(waiter.waitFor(20, TimeUnit.SECONDS), "jbox wait returned when it ended");

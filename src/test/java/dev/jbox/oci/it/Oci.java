@@ -37,13 +37,30 @@ final class Oci {
     return exec(cmd, null);
   }
 
+  /** As {@link #run} with these variables set on top of the test's (a null value: unset). */
+  static Jbox.Result runEnv(Map<String, String> extra, List<String> runtime, Path root, String... args) {
+    List<String> cmd = new ArrayList<>(runtime);
+    cmd.add("--root");
+    cmd.add(root.toString());
+    cmd.addAll(List.of(args));
+    return exec(cmd, null, extra);
+  }
+
   static Jbox.Result exec(List<String> cmd, Path dir) {
+    return exec(cmd, dir, Map.of());
+  }
+
+  static Jbox.Result exec(List<String> cmd, Path dir, Map<String, String> extra) {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     if (dir != null) pb.directory(dir.toFile());
     Map<String, String> env = pb.environment();
     env.put("JBOX_HELPER", Jbox.source().resolve("helpers/build/jbox-helper").toString());
     env.put("JBOX_CLASSPATH", System.getProperty("java.class.path"));
     env.remove("JBOX_TRACE");
+    for (Map.Entry<String, String> e : extra.entrySet()) {
+      if (e.getValue() == null) env.remove(e.getKey());
+      else env.put(e.getKey(), e.getValue());
+    }
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     try {
       Path out = Files.createTempFile("oci-out", ".txt");

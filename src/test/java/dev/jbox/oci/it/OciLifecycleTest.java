@@ -119,6 +119,92 @@ class OciLifecycleTest {
     assertTrue(r.err().contains("does not exist"), r.toString());
   }
 
+  /** Without a JVM (a classpath where none can start) against JBOX_OCI_NO_FAST=1 (the JVM's path): the same results. */
+  @Test
+  void startKillDelete_sameWithAndWithoutTheJvm_onTheTypedRecord() throws Exception {
+    Path b = Oci.bundle(tmp.resolve("fast"), true, "sleep", "100");
+    Map<String, String> noJvm = new java.util.HashMap<>();
+    noJvm.put("JBOX_CLASSPATH", tmp.resolve("no-such.jar").toString());
+    noJvm.put("JBOX_OCI_NO_FAST", null);
+    for (boolean jvm : List.of(true, false)) {
+      Map<String, String> env = jvm ? Map.of("JBOX_OCI_NO_FAST", "1") : noJvm;
+      String id = "fast-" + jvm;
+      Path pidFile = tmp.resolve(id + ".pid");
+      assertEquals(0, Oci.run(Oci.jboxOci(), root, "create", "-b", b.toString(), "--pid-file", pidFile.toString(), id).code());
+      long pid = Long.parseLong(Files.readString(pidFile));
+      // the typed record, kind oci, and the fast path's marker (this bundle has no hooks)
+      Map<String, Object> rec = Json.parseObject(Files.readString(root.resolve(id + "/config.json")));
+      assertEquals("oci", rec.get("kind"), rec.toString());
+      assertEquals(b.toString(), ((Map<?, ?>) rec.get("oci")).get("bundle"), rec.toString());
+      assertTrue(Files.exists(root.resolve(id + "/nohooks")));
+      List<String> facts = new java.util.ArrayList<>();
+      Jbox.Result r;
+      try {
+        r = Oci.runEnv(env, Oci.jboxOci(), root, "start", id);
+        facts.add("start " + r.code());
+        facts.add("state " + Oci.state(Oci.jboxOci(), root, id).get("status"));
+        r = Oci.runEnv(env, Oci.jboxOci(), root, "kill", id, "KILL");
+        facts.add("kill " + r.code());
+        facts.add("stopped " + (r.code() == 0 && Oci.await(() -> "stopped".equals(Oci.state(Oci.jboxOci(), root, id).get("status")))));
+        r = Oci.runEnv(env, Oci.jboxOci(), root, "delete", id);
+        facts.add("delete " + r.code() + " " + Files.exists(root.resolve(id)));
+        r = Oci.runEnv(env, Oci.jboxOci(), root, "delete", "--force", id);
+        facts.add("delete --force of a missing id " + r.code());
+      } finally {
+        Oci.run(Oci.jboxOci(), root, "delete", "--force", id);
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // whatever happened above
+      }
+      assertEquals(List.of("start 0", "state running", "kill 0", "stopped true", "delete 0 false", "delete --force of a missing id 0"),
+          facts, "jvm=" + jvm + " " + r);
+      assertTrue(Oci.await(() -> !Files.exists(Path.of("/proc/" + pid)) || readComm(pid).isEmpty() || isZombie(pid)));
+    }
+    // and nothing of the store's own is left in the engine's root
+    assertTrue(Files.list(root).noneMatch(p -> p.getFileName().toString().startsWith("@")), root.toString());
+  }
+
+  /**
+   * An engine upgrades jbox under a running container: a state.json that an older jbox-oci wrote
+   * (before the typed record) is still listed, stated, and deleted by delete --force, init killed.
+   */
+  @Test
+  void olderLayout_stateJson_listedStatedAndDeletedByForce() throws Exception {
+    Path b = Oci.bundle(tmp.resolve("old"), true, "sleep", "100");
+    Path pidFile = tmp.resolve("old.pid");
+    assertEquals(0, Oci.run(Oci.jboxOci(), root, "create", "-b", b.toString(), "--pid-file", pidFile.toString(), "old1").code());
+    assertEquals(0, Oci.run(Oci.jboxOci(), root, "start", "old1").code());
+    long pid = Long.parseLong(Files.readString(pidFile));
+    Path dir = root.resolve("old1");
+    // the directory as jbox-oci left it before: state.json, pid; no config.json, no nohooks
+    Files.delete(dir.resolve("config.json"));
+    Files.delete(dir.resolve("nohooks"));
+    Files.writeString(dir.resolve("state.json"), "{\"ociVersion\":\"1.0.2\",\"id\":\"old1\",\"bundle\":\"" + b
+        + "\",\"rootfs\":\"" + b.resolve("rootfs") + "\",\"created\":\"2026-12-03T20:19:13.123456Z\",\"annotations\":{},\"hooks\":{}}");
+    try {
+      olderLayout(b, dir, pid);
+    } finally {
+      Oci.run(Oci.jboxOci(), root, "delete", "--force", "old1");
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // whatever happened above
+    }
+  }
+
+  private static void olderLayout(Path b, Path dir, long pid) throws Exception {
+    Map<String, Object> s = Oci.state(Oci.jboxOci(), root, "old1");
+    assertEquals("running", s.get("status"), s.toString());
+    assertEquals(pid, s.get("pid"));
+    assertEquals(b.toString(), s.get("bundle"));
+    Jbox.Result r = Oci.run(Oci.jboxOci(), root, "list", "-q");
+    assertTrue(r.out().lines().anyMatch("old1"::equals), r.toString());
+    for (Map<String, String> env : List.of(Map.<String, String>of(), Map.of("JBOX_OCI_NO_FAST", "1"))) {
+      r = Oci.runEnv(env, Oci.jboxOci(), root, "delete", "old1");
+      assertEquals(125, r.code(), "a running one needs --force: " + r);
+    }
+    r = Oci.run(Oci.jboxOci(), root, "delete", "--force", "old1");
+    assertEquals(0, r.code(), r.toString());
+    assertFalse(Files.exists(dir));
+    assertTrue(Files.list(root).noneMatch(p -> p.getFileName().toString().contains("old1")), root.toString());
+    assertTrue(Oci.await(() -> !Files.exists(Path.of("/proc/" + pid)) || readComm(pid).isEmpty() || isZombie(pid)));
+  }
+
   @Test
   void deleteForce_killsCreatedAndRunning() throws Exception {
     Path b = Oci.bundle(tmp.resolve("force"), true, "sleep", "100");
