@@ -182,6 +182,7 @@ public final class Main implements Runnable {
     Container c = Container.create(root, id, record);
     try {
       List<dev.jbox.helper.PlanWriter.Extra> extras = new java.util.ArrayList<>(oc.extras());
+      extras.addAll(Hooks.records(oc.hooks(), record));
       if (preserveFds > 0) extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_PRESERVE_FDS, Integer.toString(preserveFds)));
       extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_OCI, mode + "\0" + c.dir + "\0"
           + (pidFile == null ? "" : pidFile.toAbsolutePath().normalize()) + "\0"
