@@ -595,6 +595,11 @@ int main(int argc, char **argv) {
   if (!strcmp(base, "jbox-oci")) return oci_command(argc - 1, argv + 1);
   if (argc >= 2 && !strcmp(argv[1], "jbox-oci")) return oci_command(argc - 2, argv + 2);
   if (argc < 2) return usage();
+  /* jbox-oci's JVM runs poststart and poststop hooks through this: ProcessBuilder cannot set argv[0] */
+  if (!strcmp(argv[1], "oci-hook") && argc >= 4) {
+    execv(argv[2], argv + 3);
+    die(127, "hook `%s`: %s", argv[2], strerror(errno));
+  }
   if (!strcmp(argv[1], "launch") && argc > 3 && !strcmp(argv[2], "--")) return launch(argv + 3);
   /* the other modes that run a plan: from the sealed copy from the start (selfexec.c) */
   if (!strcmp(argv[1], "launch-wait") && argc == 4) return reexec_sealed(argv), await_plan(atoi(argv[2]), atoi(argv[3]));

@@ -417,6 +417,8 @@ int setup_mounts(struct plan *p) {
   if (root_fd < 0) return fail_errno("open rootfs `%s`", p->rootfs);
   for (size_t i = 0; i < p->nmounts; i++)
     if (op(&p->mounts[i], p->rootfs)) return -1;
+  /* OCI: prestart, createRuntime (stage 0) and createContainer (here) hooks */
+  if (p->oci_mode && oci_before_pivot(p)) return -1;
   if (fchdir(root_fd) < 0) return fail_errno("chdir rootfs");
   /* pivot_root(".", "."): the old root ends up stacked under the new one and is detached at
    * once, so no host path stays reachable from the sandbox. */

@@ -39,6 +39,67 @@ static int path_is_clean(const char *s) {
   return 1;
 }
 
+const char *const hook_kind_names[HK_COUNT] = {"prestart", "createRuntime", "createContainer", "startContainer",
+                                               "poststart", "poststop"};
+
+static int hook_kind(const char *s) {
+  for (int k = 0; k < HK_COUNT; k++)
+    if (!strcmp(s, hook_kind_names[k])) return k;
+  return -1;
+}
+
+/* Plain decimal, 1 to 6 digits, at most max. */
+static long small_count(const char *s, long max) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 6 || strspn(s, "0123456789") != n) return -1;
+  long v = strtol(s, NULL, 10);
+  return v > max ? -1 : v;
+}
+
+/* T_OCI_HOOK: "KIND\0TIMEOUT\0ARGC\0ENVC\0PATH\0ARG...\0ENV...", exactly 5 + ARGC + ENVC fields. */
+static int decode_hook(struct plan *p, char *v, size_t len) {
+  size_t fields = 1;
+  for (size_t i = 0; i < len; i++) fields += v[i] == '\0';
+  if (fields < 6) return fail("plan: bad OCI hook record");
+  const char *f[5];
+  if (split(v, len, f, 5)) return fail("plan: bad OCI hook record");
+  int kind = hook_kind(f[0]);
+  long timeout = small_count(f[1], HOOK_MAX_TIMEOUT), argc = small_count(f[2], HOOK_MAX_ITEMS);
+  long envc = strcmp(f[3], "-") ? small_count(f[3], HOOK_MAX_ITEMS) : 0;
+  if (kind < 0 || timeout < 0 || argc < 1 || envc < 0) return fail("plan: bad OCI hook record");
+  if ((size_t)(5 + argc + envc) != fields) return fail("plan: OCI hook record has %zu fields, not 5 + %ld + %ld", fields, argc, envc);
+  if (p->nhooks == PLAN_MAX_HOOKS) return fail("plan: more than %d OCI hooks", PLAN_MAX_HOOKS);
+  const char *path = f[4];
+  if (!path_is_clean(path)) return fail("plan: OCI hook path `%s` is not a clean absolute path", path);
+  struct oci_hook *h = &p->hooks[p->nhooks];
+  h->argv = calloc((size_t)argc + 1, sizeof *h->argv);
+  h->env = strcmp(f[3], "-") ? calloc((size_t)envc + 1, sizeof *h->env) : NULL;
+  if (!h->argv || (strcmp(f[3], "-") && !h->env)) {
+    free(h->argv), free(h->env);
+    h->argv = h->env = NULL;
+    return fail("plan: out of memory");
+  }
+  p->nhooks++; /* owns the arrays now (plan_free) */
+  const char *c = path + strlen(path) + 1;
+  for (long i = 0; i < argc; i++, c += strlen(c) + 1) h->argv[i] = c;
+  for (long i = 0; h->env && i < envc; i++, c += strlen(c) + 1) h->env[i] = c;
+  h->kind = (enum hook_kind)kind, h->timeout = (unsigned)timeout, h->path = path;
+  p->nhooks_of[kind]++;
+  return 0;
+}
+
+/* T_OCI_STATE: "KIND\0HEAD\0TAIL". */
+static int decode_hook_state(struct plan *p, char *v, size_t len) {
+  const char *f[3];
+  size_t nuls = 0;
+  for (size_t i = 0; i < len; i++) nuls += v[i] == '\0';
+  if (nuls != 2 || split(v, len, f, 3)) return fail("plan: bad OCI hook state record");
+  int kind = hook_kind(f[0]);
+  if (kind < 0 || p->hook_state_head[kind]) return fail("plan: bad or repeated OCI hook state `%s`", f[0]);
+  p->hook_state_head[kind] = f[1], p->hook_state_tail[kind] = f[2];
+  return 0;
+}
+
 static int parse_u(const char *s, unsigned long long *out) {
   char *end;
   errno = 0;
@@ -376,6 +437,8 @@ static int record(struct plan *p, unsigned tag, char *v, size_t len) {
       }
     return fail("plan: bad root propagation `%s`", v);
   }
+  case T_OCI_HOOK: return decode_hook(p, v, len);
+  case T_OCI_STATE: return decode_hook_state(p, v, len);
   default: return fail("plan: unknown record tag %u", tag);
   }
 }
@@ -406,7 +469,7 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     v[vlen] = '\0';
     if (memchr(v, '\0', vlen) && tag != T_NS && tag != T_MOUNT && tag != T_NETWORK && tag != T_OVERLAY &&
         tag != T_ATTACH && tag != T_FUSE && tag != T_SYSCTL && tag != T_OCI &&
-        tag != T_NFT)
+        tag != T_NFT && tag != T_OCI_HOOK && tag != T_OCI_STATE)
       return fail("plan: record %u holds a NUL byte", tag);
     if (record(p, tag, v, vlen)) return -1;
     off += 6 + vlen;
@@ -416,10 +479,14 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
   if (p->fuse_path && !p->ovl_lower) return fail("plan: fuse-overlayfs without an overlay");
   if (p->nft_path && p->ns[NS_NET].mode != NSM_NEW) return fail("plan: nft rules need a new network namespace");
   if (p->restart && (!p->statedir || p->cleanup || p->rmdir)) return fail("plan: a restart policy needs a detached sandbox that is kept");
+  if (p->nhooks && (!p->oci_mode || !strncmp(p->oci_mode, "exec", 4))) return fail("plan: OCI hooks without an OCI create or run");
+  for (int k = 0; k < HK_COUNT; k++)
+    if (p->nhooks_of[k] && !p->hook_state_head[k]) return fail("plan: %s hooks without their state", hook_kind_names[k]);
   return 0;
 }
 
 void plan_free(struct plan *p) {
+  for (size_t i = 0; i < p->nhooks; i++) free(p->hooks[i].argv), free(p->hooks[i].env);
   free(p->seccomp_prog);
   free(p->argv);
   free(p->env);

@@ -59,6 +59,21 @@ enum plan_tag {
   /* the OCI runtime, continued (tags 44-47) */
   T_SECCOMP = 44,  /* "FLAGS HEX": a compiled seccomp profile, 16 hex digits per BPF instruction (seccomp.c) */
   T_ROOTPROP = 45, /* OCI linux.rootfsPropagation: [r]private, [r]slave, [r]shared or [r]unbindable, applied to / after pivot_root (mounts.c) */
+  T_OCI_HOOK = 46, /* "KIND\0TIMEOUT\0ARGC\0ENVC\0PATH\0ARG...\0ENV...": one OCI hook (oci.c); ENVC "-": the runtime's environment */
+  T_OCI_STATE = 47, /* "KIND\0HEAD\0TAIL": the state JSON a KIND hook reads: HEAD "pid":PID, TAIL (HEAD TAIL when PID is 0) */
+};
+
+/* OCI hook kinds (T_OCI_HOOK, T_OCI_STATE), in lifecycle order */
+enum hook_kind { HK_PRESTART, HK_CREATE_RUNTIME, HK_CREATE_CONTAINER, HK_START_CONTAINER, HK_POSTSTART, HK_POSTSTOP, HK_COUNT };
+#define PLAN_MAX_HOOKS 64
+#define HOOK_MAX_ITEMS 256 /* ARGC and ENVC each */
+#define HOOK_MAX_TIMEOUT 86400
+struct oci_hook {
+  enum hook_kind kind;
+  unsigned timeout; /* seconds, 0: none */
+  const char *path;
+  const char **argv; /* owned, NULL-terminated */
+  const char **env;  /* owned, NULL-terminated; NULL: the runtime's environment */
 };
 
 enum restart_policy { RESTART_NO = 0, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_UNLESS_STOPPED };
@@ -159,7 +174,13 @@ struct plan {
   unsigned short seccomp_len;       /* T_SECCOMP: instructions, 1..SECCOMP_PROG_MAX */
   unsigned seccomp_flags;           /* T_SECCOMP: SECCOMP_FILTER_FLAG_TSYNC, _LOG, _SPEC_ALLOW */
   unsigned long root_propagation;   /* T_ROOTPROP: MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, maybe | MS_REC; 0 = none */
+  struct oci_hook hooks[PLAN_MAX_HOOKS]; /* T_OCI_HOOK, in plan order */
+  size_t nhooks;
+  unsigned nhooks_of[HK_COUNT];
+  const char *hook_state_head[HK_COUNT], *hook_state_tail[HK_COUNT]; /* T_OCI_STATE */
 };
+
+extern const char *const hook_kind_names[HK_COUNT];
 
 extern const char *const ns_names[NS_COUNT];
 

@@ -521,6 +521,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   if (apply_sysctls(p)) goto out;
   if (p->nft_path && apply_nft(p)) goto out;
   int nested = 0;
+  if (p->oci_mode) oci_stage1_keep_sync(sync); /* oci_before_pivot talks to stage 0 on it */
   if (p->ns[NS_MNT].mode == NSM_NEW) {
     int fuse = mount_root(p);
     if (fuse < 0) goto out;
@@ -529,6 +530,8 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
       nested = 1;
     }
     if (setup_mounts(p)) goto out;
+  } else if (p->oci_mode && oci_before_pivot(p)) {
+    goto out;
   }
   trace("mounts-done");
   if (p->rootfs && setup_terminal(p, sync)) goto out;

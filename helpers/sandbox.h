@@ -44,6 +44,8 @@ void oci_discard(struct plan *p);              /* setup failed: remove the state
 int oci_stage1_fifo(void);                      /* stage 1: the exec fifo's O_PATH fd, kept through close_except */
 void oci_stage1_keep_sync(int sync);           /* stage 1: `sync` stays open for oci_wait_start */
 int oci_wait_start(struct plan *p);            /* stage 1, last before execve: 'C', then the fifo */
+int oci_before_pivot(struct plan *p);          /* stage 1, mounts done: prestart/createRuntime (stage 0), createContainer */
+int oci_run_hooks(struct plan *p, enum hook_kind kind, long pid); /* the hooks of one kind, in order */
 int oci_stage0(struct plan *p, pid_t child, int sync, int errfd, int sigfd); /* after MAPS_DONE */
 int oci_exec_prepare(struct plan *p);          /* exec, before joining: the pid file's dir, the console socket */
 int oci_exec_started(struct plan *p, pid_t child, int *master); /* 1: detach (exit 0), 0: supervise, -1 */

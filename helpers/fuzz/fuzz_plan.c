@@ -26,6 +26,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < p.nmounts; i++)
       n += strlen(p.mounts[i].kind) + strlen(p.mounts[i].source) + strlen(p.mounts[i].target) + strlen(p.mounts[i].options);
     if (p.argv[p.argc] != NULL || p.env[p.envc] != NULL || n > size) abort();
+    /* OCI hooks (T_OCI_HOOK): bounded, terminated arrays, each kind's state present */
+    size_t hn = 0, per[HK_COUNT] = {0};
+    if (p.nhooks > PLAN_MAX_HOOKS) abort();
+    for (size_t i = 0; i < p.nhooks; i++) {
+      const struct oci_hook *h = &p.hooks[i];
+      if (h->kind >= HK_COUNT || h->path[0] != '/' || h->timeout > HOOK_MAX_TIMEOUT || !h->argv[0]) abort();
+      per[h->kind]++;
+      hn += strlen(h->path);
+      size_t a = 0, e = 0;
+      for (; h->argv[a]; a++) hn += strlen(h->argv[a]);
+      for (; h->env && h->env[e]; e++) hn += strlen(h->env[e]);
+      if (a > HOOK_MAX_ITEMS || e > HOOK_MAX_ITEMS) abort();
+    }
+    for (int k = 0; k < HK_COUNT; k++) {
+      if (per[k] != p.nhooks_of[k] || (per[k] && !p.hook_state_head[k])) abort();
+      if (p.hook_state_head[k]) hn += strlen(p.hook_state_head[k]) + strlen(p.hook_state_tail[k]);
+    }
+    if (hn > size) abort();
     /* a seccomp program (T_SECCOMP): every instruction readable, within the kernel's limit, 16
      * hex digits each in the input */
     unsigned k = 0;

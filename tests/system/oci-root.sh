@@ -1,7 +1,7 @@
 #!/bin/bash
 # jbox-oci as root (scripts/test runs it as root after the Maven suite, which runs as the rootless
 # test account): the same bundle under runc and jbox-oci without a user namespace gives the same
-# report from inside; containerd (Debian's, a private instance) runs containers through jbox-oci
+# report from inside, and the same hooks in the same order seeing the same; containerd (Debian's, a private instance) runs containers through jbox-oci
 # with `ctr run --runc-binary` on an image pulled from a loopback registry (built with podman
 # import, pushed with podman push: never docker.io), output and exit code come back, `ctr task
 # exec` works. Nothing is left behind. Prints "oci-root: N passed, N failed".
@@ -57,6 +57,60 @@ runc --root "$tmp/runc" run -b "$tmp/b" d1 > "$tmp/runc.out" 2>"$tmp/runc.err"; 
 d=$(diff <(norm < "$tmp/runc.out") <(norm < "$tmp/jbox.out")); check "same report from inside as root (caps, groups, umask, rlimits, mounts)" $? "$d"
 grep -q "uid=1000(user) gid=1000(user) groups=5(tty),10(wheel)" "$tmp/jbox.out"; check "additionalGids as given" $? "$(cat "$tmp/jbox.out" | grep uid=)"
 [ -z "$(ls -A "$tmp/jbox")" ]; check "run leaves nothing in --root" $? "$(ls -A "$tmp/jbox")"
+
+# ---- hooks, as root: one of every kind logs its argv[0], the state's status and pid, its mount
+# namespace and whether / is the container's rootfs; the same order and observations as runc, but
+# poststart, which runc 1.1 runs during create (status created) and jbox after the program was
+# executed (status running), as the spec and runc since opencontainers/runc#5186 do
+mkdir -p "$tmp/h/out"
+"$src/scripts/mkrootfs" "$tmp/h/rootfs" >/dev/null
+mkdir -p "$tmp/h/rootfs/out" && touch "$tmp/h/rootfs/HOOKS-ROOTFS"
+(cd "$tmp/h" && "$oci" spec)
+python3 - "$tmp/h" <<'PY'
+import json, sys
+d = sys.argv[1]; f = d + "/config.json"; c = json.load(open(f))
+c["process"]["args"] = ["sh", "-c", 'echo "process mnt=$(readlink /proc/self/ns/mnt)" >> /out/hooks.log; exec sleep 3600']
+c["process"]["terminal"] = False
+c["mounts"].append({"destination": "/out", "type": "bind", "source": d + "/out", "options": ["rbind"]})
+hook = "\n".join(["kind=$1; log=$2; read -r state", "exec 3< /proc/self/cmdline; a0=$(tr '\\0' '\\n' <&3 | head -n 1)",
+  "st=$(echo \"$state\" | grep -o '\"status\": *\"[a-z]*\"' | grep -o '[a-z]*\"$' | tr -d '\"')",
+  "pid=$(echo \"$state\" | grep -o '\"pid\": *[0-9]*' | grep -o '[0-9]*$')",
+  "root=host; [ -e /HOOKS-ROOTFS ] && root=container",
+  "echo \"$kind argv0=$a0 status=$st pid=${pid:-none} mnt=$(readlink /proc/self/ns/mnt) root=$root\" >> \"$log\""])
+c["hooks"] = {}
+for k in ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]:
+  inside = k == "startContainer"
+  c["hooks"][k] = [{"path": "/bin/busybox" if inside else "/bin/sh", "env": ["PATH=/usr/bin:/bin"],
+    "args": ["sh" if inside else "hook-" + k, "-c", hook, "hook", k, "/out/hooks.log" if inside else d + "/out/hooks.log"]}]
+json.dump(c, open(f, "w"))
+PY
+hooks_lifecycle() { # RUNTIME...: the normalised log of create, start, kill, delete
+  local log=$tmp/h/out/hooks.log root=$tmp/hooks-root pid i
+  rm -f "$log"
+  "$@" --root "$root" create -b "$tmp/h" hk >/dev/null 2>&1 || echo "create failed"
+  echo "-- create returned" >> "$log"
+  pid=$("$@" --root "$root" state hk | grep -o '"pid": *[0-9]*' | grep -o '[0-9]*$')
+  "$@" --root "$root" start hk >/dev/null 2>&1 || echo "start failed"
+  echo "-- start returned" >> "$log"
+  for i in $(seq 100); do grep -q '^process' "$log" && break; sleep 0.1; done
+  "$@" --root "$root" kill hk KILL
+  for i in $(seq 100); do "$@" --root "$root" state hk | grep -q '"stopped"' && break; sleep 0.1; done
+  "$@" --root "$root" delete hk || echo "delete failed"
+  echo "-- delete returned" >> "$log"
+  local ctr host
+  ctr=$(sed -n 's/^process mnt=//p' "$log" | tr -dc 0-9) host=$(readlink /proc/self/ns/mnt | tr -dc 0-9)
+  sed -e "s/mnt=mnt:\[$host\]/mnt=caller's/" -e "s/mnt=mnt:\[$ctr\]/mnt=container's/" -e "s/ pid=$pid / pid=init /" "$log" | grep -v '^process'
+}
+hooks_lifecycle runc > "$tmp/hooks.runc"
+hooks_lifecycle "$oci" > "$tmp/hooks.jbox"
+d=$(diff <(grep -v '^poststart' "$tmp/hooks.runc") <(grep -v '^poststart' "$tmp/hooks.jbox"))
+[ -n "$(grep -c . "$tmp/hooks.runc")" ] && [ "$(grep -c '^[a-zA-Z]* argv0' "$tmp/hooks.runc")" = 6 ]
+check "runc ran every kind of hook (reference)" $? "$(cat "$tmp/hooks.runc")"
+[ -z "$d" ]; check "hooks as root: same order and observations as runc" $? "$d"
+ps_r=$(grep '^poststart' "$tmp/hooks.runc" | sed 's/ status=created / status=S /') ps_j=$(grep '^poststart' "$tmp/hooks.jbox" | sed 's/ status=running / status=S /')
+[ "$ps_r" = "$ps_j" ] && sed -n '/^startContainer/,/^-- start returned/p' "$tmp/hooks.jbox" | grep -q '^poststart'
+check "poststart as runc's but after the program was executed" $? "runc: $ps_r; jbox: $ps_j"
+[ -z "$(ls -A "$tmp/hooks-root" 2>/dev/null)" ]; check "hooks: nothing left in --root" $? "$(ls -A "$tmp/hooks-root")"
 
 # ---- containerd
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

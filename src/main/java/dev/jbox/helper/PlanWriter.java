@@ -98,6 +98,14 @@ public final class PlanWriter {
   public static final int T_SECCOMP = 44;
   /** OCI linux.rootfsPropagation (private, slave, shared, unbindable, each also with r), set on / after pivot_root. */
   public static final int T_ROOTPROP = 45;
+  /**
+   * One OCI hook, run by the helper (helpers/oci.c): "KIND\0TIMEOUT\0ARGC\0ENVC\0PATH\0ARG...\0ENV...";
+   * KIND prestart, createRuntime, createContainer, startContainer, poststart or poststop, TIMEOUT
+   * seconds (0: none), ENVC "-" for the runtime's own environment.
+   */
+  public static final int T_OCI_HOOK = 46;
+  /** "KIND\0HEAD\0TAIL": the state JSON the KIND hooks read, HEAD "pid":PID, TAIL (the helper knows PID). */
+  public static final int T_OCI_STATE = 47;
 
   /** A record appended after the plan's own: the lifecycle tags (20 and up). */
   public record Extra(int tag, String value) {}

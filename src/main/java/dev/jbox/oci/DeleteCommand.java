@@ -40,11 +40,8 @@ final class DeleteCommand implements Callable<Integer> {
     }
     c.remove();
     state.put("status", "stopped");
-    try {
-      Hooks.run(c.hooks("poststop"), state, "poststop");
-    } catch (JboxException e) {
-      main.warn(e.getMessage());
-    }
+    state.remove("pid"); // as runc: a stopped container has none
+    Hooks.runPoststop(main, c.hooks("poststop"), state);
     return 0;
   }
 }

@@ -18,7 +18,7 @@ final class FeaturesCommand implements Callable<Integer> {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("ociVersionMin", "1.0.0");
     f.put("ociVersionMax", "1.1.0");
-    f.put("hooks", List.of("poststart", "poststop"));
+    f.put("hooks", List.copyOf(Hooks.KINDS.keySet()));
     f.put("mountOptions", List.of("ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "strictatime",
         "relatime", "bind", "rbind", "private", "rprivate"));
     Map<String, Object> linux = new LinkedHashMap<>();

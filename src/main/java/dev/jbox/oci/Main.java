@@ -70,6 +70,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    dev.jbox.Trace.mark("oci-jvm-main");
     dev.jbox.sys.QuickExit.exit(run(args, System.out, System.err));
   }
 
@@ -82,6 +83,8 @@ public final class Main implements Runnable {
     Main root = new Main();
     root.out = out;
     root.err = err;
+    FastCreate.Parsed fast = FastCreate.parse(args);
+    if (fast != null) return create(root, fast);
     CommandLine cl = new CommandLine(root);
     cl.setExpandAtFiles(false); // `exec ID echo @FILE` passes @FILE itself, as runc does
     cl.setOut(new PrintWriter(out, true));
@@ -102,6 +105,26 @@ public final class Main implements Runnable {
       return 125;
     });
     return cl.execute(args);
+  }
+
+  /** {@code create} as FastCreate read it, with picocli's handling of its errors (run() above). */
+  private static int create(Main main, FastCreate.Parsed p) {
+    main.root = p.root();
+    main.log = p.log();
+    main.logFormat = p.logFormat();
+    main.debug = p.debug();
+    try {
+      createAndSend(main, p.id(), p.bundle(), "create", p.pidFile(), p.consoleSocket(), p.preserveFds());
+      return 0;
+    } catch (JboxException je) {
+      main.error(je.getMessage());
+      if (main.debug) je.printStackTrace(main.err);
+      return je.exitCode();
+    } catch (RuntimeException ex) {
+      main.error("internal error: " + ex);
+      if (main.debug) ex.printStackTrace(main.err);
+      return 125;
+    }
   }
 
   /** The state directory: --root, or one per user. */
@@ -195,8 +218,11 @@ public final class Main implements Runnable {
     Container.checkId(id);
     Path b = (bundle == null ? Path.of("") : bundle).toAbsolutePath().normalize();
     long[] ids = ProcStatus.uidGid();
+    dev.jbox.Trace.mark("oci-parsed-args");
     Map<String, Object> config = OciConfig.read(b);
+    dev.jbox.Trace.mark("oci-config-read");
     OciConfig oc = OciConfig.translate(config, b, ids[0], ids[1]);
+    dev.jbox.Trace.mark("oci-config-translated");
     if (oc.terminal() && consoleSocket == null && !mode.equals("run")) {
       throw new JboxException("cannot allocate a terminal for a detached container without --console-socket");
     }
@@ -213,10 +239,12 @@ public final class Main implements Runnable {
         oc.plan().hostname(), oci));
     try {
       List<dev.jbox.helper.PlanWriter.Extra> extras = new java.util.ArrayList<>(oc.extras());
+      extras.addAll(Hooks.records(oc.hooks(), c.state()));
       if (preserveFds > 0) extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_PRESERVE_FDS, Integer.toString(preserveFds)));
       extras.add(new dev.jbox.helper.PlanWriter.Extra(dev.jbox.helper.PlanWriter.T_OCI, mode + "\0" + c.dir + "\0"
           + (pidFile == null ? "" : pidFile.toAbsolutePath().normalize()) + "\0"
           + (consoleSocket == null ? "" : consoleSocket.toAbsolutePath().normalize())));
+      dev.jbox.Trace.mark("oci-state-written");
       dev.jbox.helper.PlanChannel.send(oc.plan(), extras);
     } catch (RuntimeException e) {
       c.remove();

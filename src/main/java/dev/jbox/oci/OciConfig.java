@@ -259,16 +259,9 @@ public record OciConfig(Plan plan, List<PlanWriter.Extra> extras, List<String> w
     Plan plan = new Plan(args, env, cwd, uid + ":" + gid, hostname, rootfs.toString(), ns, idMap, ops, rlimits,
         bounding, flags, null, List.of(), null, null, null, null, null, sysctls);
     Map<String, Object> annotations = obj(config, "annotations", false);
-    Map<String, Object> hooks = obj(config, "hooks", false);
-    if (hooks != null) {
-      for (String k : hooks.keySet()) {
-        if (!k.equals("poststart") && !k.equals("poststop") && !list(hooks, k).isEmpty()) {
-          warnings.add("hooks." + k + " not run (jbox-oci runs poststart and poststop hooks only)");
-        }
-      }
-    }
+    Map<String, Object> hooks = Hooks.check(obj(config, "hooks", false), warnings);
     return new OciConfig(plan, extras, warnings, annotations == null ? Map.of() : annotations,
-        hooks == null ? Map.of() : hooks, rootfs.toString(), terminal);
+        hooks, rootfs.toString(), terminal);
   }
 
   private static List<MountOp> mount(Map<String, Object> m, Path bundle, List<String> warnings) {

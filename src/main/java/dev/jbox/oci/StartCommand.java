@@ -2,10 +2,12 @@ package dev.jbox.oci;
 
 import dev.jbox.JboxException;
 import dev.jbox.sandboxes.Procfs;
+import dev.jbox.sandboxes.Signals;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -29,18 +31,19 @@ final class StartCommand implements Callable<Integer> {
       default -> throw new JboxException("cannot start a container in the " + status + " state");
     }
     long[] pid = c.pid();
-    // runc hands the poststart hooks the state it read before the start: "created"
-    java.util.Map<String, Object> before = c.state();
     Path fifo = c.dir.resolve("exec.fifo");
-    // The open blocks until the init opens its end, which it has done by now; a thread keeps this
-    // one watching the init, so a container that dies meanwhile cannot hang start.
-    byte[] got = new byte[1];
-    int[] n = {-2};
+    // The open blocks until the init opens its end, which it has done by now; the init then runs
+    // the startContainer hooks and writes '0' (or 'E' and why they failed), and the execve closes
+    // its end: EOF. A thread reads, so that a container that dies meanwhile cannot hang start.
+    byte[][] got = {null};
     Thread reader = new Thread(() -> {
       try (FileInputStream in = new FileInputStream(fifo.toFile())) {
-        n[0] = in.read(got);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[4096];
+        for (int n; (n = in.read(buf)) > 0; ) all.write(buf, 0, n);
+        got[0] = all.toByteArray();
       } catch (IOException e) {
-        n[0] = -1;
+        got[0] = null;
       }
     });
     reader.setDaemon(true);
@@ -53,12 +56,26 @@ final class StartCommand implements Callable<Integer> {
         if (reader.isAlive()) throw new JboxException("container `" + id + "` ended before it started");
       }
     }
-    if (n[0] != 1) throw new JboxException("start container `" + id + "`: the exec fifo gave no byte");
+    byte[] b = got[0];
+    if (b != null && b.length > 0 && b[0] == 'E') {
+      Files.deleteIfExists(fifo);
+      throw new JboxException(1, new String(b, 1, b.length - 1, java.nio.charset.StandardCharsets.UTF_8).strip());
+    }
+    if (b == null || b.length != 1 || b[0] != '0') throw new JboxException("start container `" + id + "`: the exec fifo gave " + (b == null ? "nothing" : "`" + new String(b, java.nio.charset.StandardCharsets.UTF_8) + "`"));
     Files.deleteIfExists(fifo);
+    // the user's program has been executed: poststart, in the runtime's namespaces; a failure
+    // stops and destroys the container, as runc does (runtime-spec: error, stop, then poststop)
     try {
-      Hooks.run(c.hooks("poststart"), before, "poststart");
+      Hooks.run(c.hooks("poststart"), c.state(), "poststart");
     } catch (JboxException e) {
-      main.warn(e.getMessage());
+      Map<String, Object> stopped = c.state();
+      Signals.send(pid[0], pid[1], 9);
+      for (int i = 0; i < 500 && Procfs.alive(pid[0], pid[1]); i++) Thread.sleep(10);
+      c.remove();
+      stopped.put("status", "stopped");
+      stopped.remove("pid");
+      Hooks.runPoststop(main, c.hooks("poststop"), stopped);
+      throw new JboxException(1, e.getMessage());
     }
     return 0;
   }

@@ -83,11 +83,14 @@ public final class ShellProject {
       Map<String, List<String>> keys = ShellToml.read(toml, new String(bytes, StandardCharsets.UTF_8), ShellSettings.LIST_KEYS,
           ShellSettings.VALUE_KEYS);
       for (Map.Entry<String, List<String>> e : keys.entrySet()) {
-        if (ShellSettings.WIDENING_KEYS.contains(e.getKey()) && !e.getValue().isEmpty()) widening.add(e.getKey());
         for (String v : e.getValue()) {
           if (ShellSettings.VALUE_KEYS.contains(e.getKey())) s.set(e.getKey(), v, toml.toString());
           else s.add(e.getKey(), v, toml.toString());
         }
+      }
+      for (String k : ShellSettings.WIDENING_KEYS) {
+        List<String> v = keys.get(k);
+        if (v != null && !v.isEmpty()) widening.add(k);
       }
     }
     return new ShellProject(dir, cwd, home, data, s, tomlState, toml, widening);

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The golden plan with the OCI runtime's records (tags 28-33: OCI, CAPSETS, GROUPS, UMASK,
- * OOMSCORE, DOMAINNAME, sec-host's PRESERVE_FDS, 27, SECCOMP, 44, and ROOTPROP, 45) appended, against helpers/tests/golden/plan-oci.bin, which
+ * OOMSCORE, DOMAINNAME, sec-host's PRESERVE_FDS, 27, SECCOMP, 44, ROOTPROP, 45, OCI_HOOK, 46, and OCI_STATE, 47) appended, against helpers/tests/golden/plan-oci.bin, which
  * helpers/tests/test_plan_oci.c decodes.
  */
 class PlanWriterOciTest {
@@ -27,7 +27,12 @@ class PlanWriterOciTest {
       new PlanWriter.Extra(PlanWriter.T_OCI, "create\0/r/c1\0/r/c1.pid\0/t/console.sock"),
       // load the arch, allow: flags SECCOMP_FILTER_FLAG_LOG
       new PlanWriter.Extra(PlanWriter.T_SECCOMP, "2 0020000000000004" + "000600007fff0000"),
-      new PlanWriter.Extra(PlanWriter.T_ROOTPROP, "rslave"));
+      new PlanWriter.Extra(PlanWriter.T_ROOTPROP, "rslave"),
+      // hooks (46, 47): one with its own env and a timeout, one with the runtime's environment
+      new PlanWriter.Extra(PlanWriter.T_OCI_HOOK, "createContainer\0005\0002\0001\0/bin/hook\0hook-cc\0-x\0K=V"),
+      new PlanWriter.Extra(PlanWriter.T_OCI_HOOK, "poststop\0000\0001\000-\0/bin/stop\0stop"),
+      new PlanWriter.Extra(PlanWriter.T_OCI_STATE, "createContainer\0{\"id\":\"c1\",\0\"status\":\"creating\"}"),
+      new PlanWriter.Extra(PlanWriter.T_OCI_STATE, "poststop\0{\"id\":\"c1\",\0\"status\":\"stopped\"}"));
 
   @Test
   void encode_ociRecords_matchTheBytesTheHelperTests() throws Exception {

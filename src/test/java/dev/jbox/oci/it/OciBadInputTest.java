@@ -40,7 +40,8 @@ class OciBadInputTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"unknown-ns", "escaping-mount", "uid-not-mapped", "gid-not-mapped", "no-userns",
-      "relative-cwd", "empty-args", "bad-rlimit", "bad-capability", "seccomp-action", "seccomp-operator"})
+      "relative-cwd", "empty-args", "bad-rlimit", "bad-capability", "seccomp-action", "seccomp-operator", "hook-relative-path",
+      "hook-dotdot-path", "hook-timeout-zero"})
   void badConfig_oneLineExit125NothingInRoot(String name) throws Exception {
     Path b = badBundle(name, c -> {
       switch (name) {
@@ -56,9 +57,16 @@ class OciBadInputTest {
         case "seccomp-action" -> Oci.linux(c).put("seccomp", Map.of("defaultAction", "SCMP_ACT_SOMETIMES"));
         case "seccomp-operator" -> Oci.linux(c).put("seccomp", Map.of("defaultAction", "SCMP_ACT_ALLOW", "syscalls", List.of(Map.of(
             "names", List.of("getpid"), "action", "SCMP_ACT_ERRNO", "args", List.of(Map.of("index", 0L, "value", 1L, "op", "SCMP_CMP_ABOUT"))))));
+        case "hook-relative-path" -> c.put("hooks", Map.of("poststart", List.of(Map.of("path", "bin/true"))));
+        case "hook-dotdot-path" -> c.put("hooks", Map.of("createRuntime", List.of(Map.of("path", "/usr/../bin/true"))));
+        case "hook-timeout-zero" -> c.put("hooks", Map.of("poststop", List.of(Map.of("path", "/bin/true", "timeout", 0L))));
         default -> throw new AssertionError(name);
       }
     });
+    if (name.startsWith("hook-")) {
+      expectRefused(b, name, name.equals("hook-timeout-zero") ? "hooks.poststop[].timeout 0: 1 to 86400 seconds" : "is not an absolute path without . or ..");
+      return;
+    }
     expectRefused(b, name, Map.of("unknown-ns", "unknown namespace type `frobnicate`", "escaping-mount", "escapes",
         "uid-not-mapped", "uid 1000 is not in linux.uidMappings", "gid-not-mapped", "gid 5 is not in linux.gidMappings",
         "no-userns", "requires user namespaces", "relative-cwd", "not absolute", "empty-args", "must not be empty",
