@@ -134,8 +134,12 @@ cat >"$work/fresh-fs" <<FRESH
 # podman's rootless pause process keeps the mount namespace every podman command joins: while it
 # lives, podman still sees the previous run's file system (and its image) under $mnt whatever the
 # host mounts there, and a "pull" finds the image present. So every run starts without it, as a
-# user's first pull does.
-pkill -KILL -u "$user" 2>/dev/null; sleep 0.2
+# user's first pull does. Only that process is killed (its pid file): BENCH_USER may be running
+# other things, a test suite as jboxtest for one.
+pause=\$(cat "$run_dir/libpod/tmp/pause.pid" 2>/dev/null)
+if [ -n "\$pause" ] && [ "\$(stat -c %U /proc/\$pause 2>/dev/null)" = "$user" ]; then
+  kill -KILL "\$pause" 2>/dev/null; sleep 0.2
+fi
 # lazily: a new image file each time, so a loop device still attached to the old one never sees it
 # rewritten
 umount -l "$mnt" 2>/dev/null
@@ -177,11 +181,13 @@ stored=$(du -sb "$mnt/jbox-store" | cut -f1)
 # user through as-user (runuser + env: a few ms of a multi-second pull).
 cd "$u"
 a=$work/as-user
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 hyperfine --runs "$runs" --export-json "$u/pull.json" --style basic --prepare "$work/fresh-fs" \
   -n jbox "$a $jbox pull -q $image" \
   -n podman "$a $podman pull -q $image" \
   -n floor "$a sh -c 'mkdir $mnt/floor && gzip -dc $work/layer.tar.gz | tar -x --exclude=./dev/* -C $mnt/floor'" \
   -n floor-igzip "$a sh -c 'mkdir $mnt/floor && igzip -dc $work/layer.tar.gz | tar -x --exclude=./dev/* -C $mnt/floor'" \
+  -n floor-curl "$a sh -c 'mkdir $mnt/floor && curl -fsS http://$reg/v2/bench/debian/blobs/$layer_digest | igzip -dc | tar -x --exclude=./dev/* -C $mnt/floor'" \
   2>&1 | tee "$results/pull.txt"
 
 # The parts a pull is made of, each on its own (the profile).
@@ -198,16 +204,22 @@ rm -f "$fsimg"
 
 cp "$u/pull.json" "$u/parts.json" "$results/"
 median() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"; }
+# CPU seconds (user + system, means over the runs) of a command and every process it waited for
+cpu() { jq -r --arg n "$2" '.results[] | select(.command == $n) | (.user + .system)' "$1"; }
 j=$(median "$results/pull.json" jbox)
 p=$(median "$results/pull.json" podman)
 f=$(median "$results/pull.json" floor)
-fi=$(median "$results/pull.json" floor-igzip)
 {
   echo "image: $image, one layer: $layer_size bytes gzip, $tar_size bytes tar, $(find "$work/rootfs" | wc -l) entries"
   echo "runs: $runs each, fresh store before every run; podman storage driver: $driver"
-  printf '%-10s %8s\n' command "median s"
-  printf '%-10s %8.2f\n' "jbox pull" "$j" "podman pull" "$p" "floor" "$f" "floor-igzip" "$fi"
-  awk -v j="$j" -v p="$p" -v f="$f" 'BEGIN { printf "ratio jbox/podman: %.2f   jbox/floor: %.2f\n", j / p, j / f }'
+  echo "load before the runs: $load"
+  printf '%-12s %8s %8s\n' command "median s" "cpu s"
+  for n in jbox podman floor floor-igzip floor-curl; do
+    printf '%-12s %8.2f %8.2f\n' "$n" "$(median "$results/pull.json" "$n")" "$(cpu "$results/pull.json" "$n")"
+  done
+  fc=$(median "$results/pull.json" floor-curl)
+  awk -v j="$j" -v p="$p" -v f="$fc" -v jc="$(cpu "$results/pull.json" jbox)" -v fcc="$(cpu "$results/pull.json" floor-curl)" \
+    'BEGIN { printf "ratio jbox/podman: %.2f   jbox/floor-curl: %.2f   cpu jbox/floor-curl: %.2f\n", j / p, j / f, jc / fcc }'
   for n in download sha256-blob gunzip sha256-tar untar; do
     printf '%-12s %6.2f s\n' "$n" "$(median "$results/parts.json" "$n")"
   done

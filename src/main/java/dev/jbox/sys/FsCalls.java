@@ -88,6 +88,7 @@ public final class FsCalls {
   }
 
   public static final int EINVAL = 22;
+  public static final int EEXIST = 17;
   private static final int O_WRONLY = 01;
   private static final int O_CREAT = 0100;
   private static final int O_EXCL = 0200;
@@ -520,7 +521,7 @@ public final class FsCalls {
     try {
       Holder.LIBC.symlink(target, link.toString());
     } catch (LastErrorException e) {
-      throw new IOException("symlink `" + link + "`: " + Holder.LIBC.strerror(e.getErrorCode()));
+      throw error("symlink `" + link + "`", e);
     }
   }
 

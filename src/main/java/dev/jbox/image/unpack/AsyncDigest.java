@@ -3,10 +3,10 @@ package dev.jbox.image.unpack;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The uncompressed layer, read ahead and hashed on threads of their own: "layer-read" reads the
@@ -16,20 +16,39 @@ import java.util.concurrent.BlockingQueue;
  * hashing thread: with the tar's 512-byte headers that was a thread wake-up per header.
  *
  * <p>Chunks are never written after they are queued, so both threads share them uncopied; the
- * queues bound the read-ahead to 4 MiB. A failure of the source (a corrupt gzip stream, the size
- * limit, a cancelled download) is thrown by the next {@link #read} that would have reached it.
+ * queues bound the read-ahead to 4 MiB. Once the hasher and the extractor are both done with a
+ * chunk its array goes back to the reader: a layer of any size goes through the same few dozen
+ * arrays. (A new array per chunk put the whole layer through the young generation, and on a virtual
+ * machine the first touch of a page costs 5-10 us: that was a tenth of a pull's CPU.)
+ * A failure of the source (a corrupt gzip stream, the size limit, a cancelled download) is thrown
+ * by the next {@link #read} that would have reached it.
  */
 final class AsyncDigest extends InputStream {
   private static final int CHUNK = 1 << 18;
-  private static final byte[] END = new byte[0];
+  private static final Chunk END = new Chunk(new byte[0], 0);
+
+  /** Bytes {@code b[0..len)} of the source, shared by the hasher and the extractor. */
+  private static final class Chunk {
+    final byte[] b;
+    final int len;
+    /** Which of the two readers still need it; the last one recycles the array. */
+    final AtomicInteger users = new AtomicInteger(2);
+
+    Chunk(byte[] b, int len) {
+      this.b = b;
+      this.len = len;
+    }
+  }
 
   private final InputStream in;
   private final BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(16);
-  private final BlockingQueue<byte[]> hashing = new ArrayBlockingQueue<>(16);
+  private final BlockingQueue<Chunk> hashing = new ArrayBlockingQueue<>(16);
+  /** Arrays both readers are done with; more than the queues can hold plus the ones in use. */
+  private final BlockingQueue<byte[]> spare = new ArrayBlockingQueue<>(40);
   private final MessageDigest sha;
   private final Thread reader;
   private final Thread hasher;
-  private byte[] cur = new byte[0];
+  private Chunk cur = END;
   private int pos;
   private boolean atEnd;
   private boolean ended;
@@ -50,10 +69,11 @@ final class AsyncDigest extends InputStream {
     Object last = END;
     try {
       while (true) {
-        byte[] c = new byte[CHUNK];
+        byte[] c = spare.poll();
+        if (c == null) c = new byte[CHUNK];
         int n = in.readNBytes(c, 0, CHUNK);
         if (n > 0) {
-          byte[] chunk = n == CHUNK ? c : Arrays.copyOf(c, n);
+          Chunk chunk = new Chunk(c, n);
           hashing.put(chunk);
           chunks.put(chunk);
         }
@@ -75,13 +95,18 @@ final class AsyncDigest extends InputStream {
   private void hashLoop() {
     try {
       while (true) {
-        byte[] b = hashing.take();
-        if (b == END) return;
-        sha.update(b);
+        Chunk c = hashing.take();
+        if (c == END) return;
+        sha.update(c.b, 0, c.len);
+        release(c);
       }
     } catch (InterruptedException e) {
       // abandoned
     }
+  }
+
+  private void release(Chunk c) {
+    if (c != END && c.users.decrementAndGet() == 0) spare.offer(c.b);
   }
 
   @Override
@@ -94,12 +119,12 @@ final class AsyncDigest extends InputStream {
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
     if (len == 0) return 0;
-    while (pos == cur.length) {
+    while (pos == cur.len) {
       if (atEnd) return -1;
       next();
     }
-    int n = Math.min(len, cur.length - pos);
-    System.arraycopy(cur, pos, b, off, n);
+    int n = Math.min(len, cur.len - pos);
+    System.arraycopy(cur.b, pos, b, off, n);
     pos += n;
     return n;
   }
@@ -112,9 +137,11 @@ final class AsyncDigest extends InputStream {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted");
     }
-    if (o instanceof byte[] c && c != END) {
+    release(cur);
+    cur = END;
+    pos = 0;
+    if (o instanceof Chunk c && c != END) {
       cur = c;
-      pos = 0;
       return;
     }
     atEnd = true;
@@ -126,11 +153,11 @@ final class AsyncDigest extends InputStream {
   @Override
   public long skip(long n) throws IOException {
     if (n <= 0) return 0;
-    while (pos == cur.length) {
+    while (pos == cur.len) {
       if (atEnd) return 0;
       next();
     }
-    int k = (int) Math.min(n, cur.length - pos);
+    int k = (int) Math.min(n, cur.len - pos);
     pos += k;
     return k;
   }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -36,8 +37,9 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>Path safety: every member name is normalized lexically (leading '/' stripped, '..' that would
  * leave the root refused), then each parent component is checked with lstat (NOFOLLOW): it must
- * be a real directory, a symlink parent refuses the layer. Files are always created new (O_EXCL)
- * after unlinking what was there, so a write never goes through an existing link. These
+ * be a real directory, a symlink parent refuses the layer. Files are always created new (O_EXCL;
+ * when something is already there, it is removed and the create tried once more), so a write never
+ * goes through an existing link. These
  * component-by-component checks are race-free because the destination is a fresh 0700 staging
  * directory that nothing but this process writes to while it extracts.
  */
@@ -221,37 +223,50 @@ public final class LayerExtractor {
     Path p = parent.resolve(base);
     switch (e.type()) {
       case '5' -> {
-        BasicFileAttributes a = lstat(p);
-        if (a == null || !a.isDirectory()) {
-          removeExisting(p);
+        // create first: in a fresh layer nearly every name is new, and an lstat that fails
+        // costs a system call and an exception per member
+        boolean made = true;
+        try {
           Files.createDirectory(p);
-          FsCalls.chmod(p, 0700);
+        } catch (FileAlreadyExistsException x) {
+          BasicFileAttributes a = lstat(p);
+          made = a == null || !a.isDirectory();
+          if (made) {
+            removeExisting(p);
+            Files.createDirectory(p);
+          }
         }
+        if (made) FsCalls.chmod(p, 0700);
         chown(p, e);
         xattrs(p, e);
         dirMeta.put(p, new long[] {e.mode(), e.mtimeSeconds()});
       }
       case '0', '\0', '7' -> {
-        removeExisting(p);
         String member = "/" + String.join("/", comps);
         FileWriters.Meta meta = new FileWriters.Meta(member, opt.applyOwnership(), e.uid(), e.gid(), e.mode(),
             userXattrs(e), e.mtimeSeconds());
         if (opt.applyOwnership() && (e.uid() > Integer.MAX_VALUE || e.gid() > Integer.MAX_VALUE)) throw outOfRange(meta);
-        int fd = FsCalls.createNew(p);
-        if (e.size() <= FileWriters.MAX_QUEUED_FILE) {
-          byte[] data = new byte[(int) e.size()];
-          int got = 0;
-          for (int n; got < data.length && (n = tar.read(data, got, data.length - got)) > 0; ) got += n;
-          writers.submit(fd, data, got, meta, member);
-        } else {
-          // too big to queue: written here, through the same descriptor-only calls
-          writers.writeStreaming(fd, tar::read, meta, member);
+        int fd;
+        try {
+          fd = FsCalls.createNew(p);
+        } catch (FsCalls.ErrnoException x) {
+          if (x.errno() != FsCalls.EEXIST) throw x;
+          removeExisting(p); // a later member replaces an earlier one (or a symlink: not followed)
+          fd = FsCalls.createNew(p);
         }
+        // queued to a writer thread, or (too big to queue) written here, through the same
+        // descriptor-only calls
+        writers.submit(fd, e.size(), tar::read, meta, member);
       }
       case '2' -> {
         if (e.linkName().isEmpty()) throw new IOException("symlink with an empty target");
-        removeExisting(p);
-        FsCalls.symlink(e.linkName(), p);
+        try {
+          FsCalls.symlink(e.linkName(), p);
+        } catch (FsCalls.ErrnoException x) {
+          if (x.errno() != FsCalls.EEXIST) throw x;
+          removeExisting(p);
+          FsCalls.symlink(e.linkName(), p);
+        }
         chown(p, e);
         mtime(p, e.mtimeSeconds());
       }
@@ -333,22 +348,16 @@ public final class LayerExtractor {
       throw outOfRange(e, e.uid() > Integer.MAX_VALUE ? "uid " + e.uid() : "gid " + e.gid());
     }
     try {
-      Files.setAttribute(p, "unix:uid", (int) e.uid(), LinkOption.NOFOLLOW_LINKS);
-    } catch (FileSystemException x) {
-      if (isEinval(x)) throw outOfRange(e, "uid " + e.uid());
-      throw x;
-    }
-    try {
-      Files.setAttribute(p, "unix:gid", (int) e.gid(), LinkOption.NOFOLLOW_LINKS);
-    } catch (FileSystemException x) {
-      if (isEinval(x)) throw outOfRange(e, "gid " + e.gid());
-      throw x;
+      FsCalls.lchownAt(AT_FDCWD, p.toString(), e.uid(), e.gid()); // one call for both, never following
+    } catch (FsCalls.ErrnoException x) {
+      if (x.errno() != FsCalls.EINVAL) throw x;
+      // the id past the map is the one the error names (the uid when both are)
+      boolean uid = e.uid() >= IdMaps.mappedCount("/proc/self/uid_map");
+      throw outOfRange(e, uid ? "uid " + e.uid() : "gid " + e.gid());
     }
   }
 
-  private static boolean isEinval(FileSystemException x) {
-    return x.getReason() != null && x.getReason().contains("Invalid argument");
-  }
+  private static final int AT_FDCWD = -100;
 
   private IOException outOfRange(TarEntry e, String what) {
     return outOfRange("/" + String.join("/", safeComps(e.name())), what);

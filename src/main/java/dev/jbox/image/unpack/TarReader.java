@@ -20,6 +20,7 @@ public final class TarReader {
   private final InputStream in;
   private final int maxPath;
   private final byte[] header = new byte[BLOCK];
+  private final byte[] skipBuf = new byte[8192];
   private final Map<String, String> globalPax = new HashMap<>();
   private long remaining;
   private long padding;
@@ -147,7 +148,7 @@ public final class TarReader {
   }
 
   private void skipBytes(long n) throws IOException {
-    byte[] buf = new byte[8192];
+    byte[] buf = skipBuf; // one for the archive: a new one per member was 8 KiB of garbage each
     while (n > 0) {
       int r = in.read(buf, 0, (int) Math.min(buf.length, n));
       if (r < 0) throw new EOFException("tar: unexpected end of archive");

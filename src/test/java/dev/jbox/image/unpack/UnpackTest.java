@@ -97,6 +97,7 @@ class UnpackTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(120) // a file whose buffers exceed the writers' budget waited forever
   void extract_manyFilesThroughTheWriterThreads_andOneTooBigToQueue_keepContentsModesAndTimes() throws Exception {
     RawTar t = new RawTar().dir("./", 0755).dir("d/", 0755);
     java.util.Random rnd = new java.util.Random(42);
@@ -109,6 +110,10 @@ class UnpackTest {
     byte[] big = new byte[FileWriters.MAX_QUEUED_FILE + 12345];
     rnd.nextBytes(big);
     t.bytes("d/big", big, 0640);
+    // the largest file that is queued: its buffers must fit the in-flight budget
+    byte[] largest = new byte[FileWriters.MAX_QUEUED_FILE];
+    rnd.nextBytes(largest);
+    t.bytes("d/largest", largest, 0644);
     // a later member replaces an earlier one while its writer may still be busy with it
     t.bytes("d/f7", "replaced".getBytes(StandardCharsets.UTF_8), 0600);
     byte[] tar = t.build();
@@ -124,6 +129,7 @@ class UnpackTest {
     assertEquals("replaced", Files.readString(dest.resolve("d/f7")));
     assertEquals(0600, mode(dest.resolve("d/f7")));
     assertArrayEquals(big, Files.readAllBytes(dest.resolve("d/big")));
+    assertArrayEquals(largest, Files.readAllBytes(dest.resolve("d/largest")));
     assertEquals(0640, mode(dest.resolve("d/big")));
   }
 
