@@ -135,8 +135,6 @@ int utf8_valid(const char *str, size_t len) {
 
 /* ---- the template ----------------------------------------------------------------------------- */
 
-static uint32_t rd32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static unsigned rd16(const unsigned char *p) { return (unsigned)(p[0] | p[1] << 8); }
 
 void exec_template_free(struct exec_template *t) {
   free(t->env);
@@ -146,8 +144,7 @@ void exec_template_free(struct exec_template *t) {
 int exec_template_parse(const char *buf, size_t len, struct exec_template *t) {
   memset(t, 0, sizeof *t);
   const unsigned char *u = (const unsigned char *)buf;
-  if (len < 10 || len > EXEC_TEMPLATE_MAX || memcmp(buf, PLAN_MAGIC, 4) || rd16(u + 4) != PLAN_VERSION || rd32(u + 6) != len)
-    return -1;
+  if (!plan_header_ok(buf, len, EXEC_TEMPLATE_MAX)) return -1;
   t->env = calloc(PLAN_MAX_ITEMS, sizeof *t->env);
   if (!t->env) return -1;
   /* the order PlanWriter writes: 0 env, 1 cwd, 2 user, 3 ns/rlimit/caps, 4 after caps, 5 flags, 6 name */
@@ -155,8 +152,8 @@ int exec_template_parse(const char *buf, size_t len, struct exec_template *t) {
   const char *mid = NULL;
   for (size_t off = 10; off < len;) {
     if (len - off < 6) goto bad;
-    unsigned tag = rd16(u + off);
-    uint32_t vlen = rd32(u + off + 2);
+    unsigned tag = plan_le16(u + off);
+    uint32_t vlen = plan_le32(u + off + 2);
     if (vlen > len - off - 6) goto bad;
     struct span v = {buf + off + 6, vlen};
     int has_nul = memchr(v.p, '\0', vlen) != NULL;

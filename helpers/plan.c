@@ -12,10 +12,8 @@
 
 const char *const ns_names[NS_COUNT] = {"user", "mnt", "pid", "net", "uts", "ipc", "cgroup", "time"};
 
-static uint32_t le32(const unsigned char *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+#define le32 plan_le32
+#define le16 plan_le16
 
 /* Splits a record value holding NUL-separated fields into `n` strings; the record value is already
  * NUL-terminated (the decoder writes a NUL over the next record's first byte after saving it). */

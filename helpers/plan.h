@@ -9,6 +9,20 @@
 #define PLAN_VERSION 1
 #define PLAN_MAX_BYTES (4u << 20)
 
+/* The format's little-endian fields. */
+static inline uint32_t plan_le32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint16_t plan_le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+/* Whether buf[0..len) starts with a plan header (magic, version) that gives len as its length,
+ * and len is at most max: the templates' first check (exec_fast.c, shell_join.c). */
+static inline int plan_header_ok(const char *buf, size_t len, size_t max) {
+  const unsigned char *u = (const unsigned char *)buf;
+  return len >= 10 && len <= max && u[0] == 'J' && u[1] == 'B' && u[2] == 'X' && u[3] == 'P' &&
+         plan_le16(u + 4) == PLAN_VERSION && plan_le32(u + 6) == len;
+}
+
 /* Record tags: keep in step with PlanWriter.java. */
 enum plan_tag {
   T_ARGV = 1,      /* one argv element, in order */

@@ -113,8 +113,6 @@ int env_glob(const char *pat, size_t plen, const char *name, size_t nlen) {
 
 /* ---- the template ----------------------------------------------------------------------------- */
 
-static uint32_t rd32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static unsigned rd16(const unsigned char *p) { return (unsigned)(p[0] | p[1] << 8); }
 
 static int is_word(struct span v, const char *w) { return v.len == strlen(w) && !memcmp(v.p, w, v.len); }
 
@@ -133,8 +131,7 @@ void join_template_free(struct join_template *t) {
 int join_template_parse(const char *buf, size_t len, struct join_template *t) {
   memset(t, 0, sizeof *t);
   const unsigned char *u = (const unsigned char *)buf;
-  if (len < 10 || len > JOIN_TEMPLATE_MAX || memcmp(buf, PLAN_MAGIC, 4) || rd16(u + 4) != PLAN_VERSION || rd32(u + 6) != len)
-    return -1;
+  if (!plan_header_ok(buf, len, JOIN_TEMPLATE_MAX)) return -1;
   t->deny = calloc(JOIN_MAX_DENY, sizeof *t->deny);
   if (!t->deny) return -1;
   /* PlanWriter's order: 0 env, 1 cwd, 2 user, 3 ns, 4 caps, 5-7 the three flags, 8 deny, 9 toml */
@@ -143,8 +140,8 @@ int join_template_parse(const char *buf, size_t len, struct join_template *t) {
   const char *mid = NULL;
   for (size_t off = 10; off < len;) {
     if (len - off < 6) goto bad;
-    unsigned tag = rd16(u + off);
-    uint32_t vlen = rd32(u + off + 2);
+    unsigned tag = plan_le16(u + off);
+    uint32_t vlen = plan_le32(u + off + 2);
     if (vlen > len - off - 6) goto bad;
     struct span v = {buf + off + 6, vlen};
     if (memchr(v.p, '\0', vlen) && tag != T_NS) goto bad;

@@ -340,7 +340,11 @@ public final class FsCalls {
 
   /** An extended attribute of the open file, or null when it is not set. */
   public static byte[] fgetxattr(int fd, String name) throws IOException {
-    byte[] buf = new byte[4096];
+    return fgetxattr(fd, name, 4096);
+  }
+
+  private static byte[] fgetxattr(int fd, String name, int room) throws IOException {
+    byte[] buf = new byte[room];
     try {
       long n = Holder.LIBC.fgetxattr(fd, name, buf, buf.length);
       return java.util.Arrays.copyOf(buf, (int) n);
@@ -373,14 +377,7 @@ public final class FsCalls {
 
   /** An extended attribute of the open file up to 64 KiB (the most Linux holds), or null when it is not set. */
   public static byte[] fgetxattrLarge(int fd, String name) throws IOException {
-    byte[] buf = new byte[65536];
-    try {
-      long n = Holder.LIBC.fgetxattr(fd, name, buf, buf.length);
-      return java.util.Arrays.copyOf(buf, (int) n);
-    } catch (LastErrorException e) {
-      if (e.getErrorCode() == 61 || e.getErrorCode() == 95) return null; // ENODATA, ENOTSUP
-      throw error("fgetxattr " + name, e);
-    }
+    return fgetxattr(fd, name, 65536);
   }
 
   /** Reads up to buf.length bytes from fd (EINTR retried); -1 at end. */
