@@ -8,15 +8,9 @@
 #   sudo bench/exec.sh [RESULTS_DIR]     (BENCH_RUNS (default 30), BENCH_WARMUP, BENCH_USER as run-start.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-repo=$(cd "$here/.." && pwd)
-user=${BENCH_USER:-jboxtest}
-runs=${BENCH_RUNS:-30}
-warmup=${BENCH_WARMUP:-3}
-work=${BENCH_DIR:-/var/tmp/jbox-bench}
-results=${1:-$repo/bench/results/exec-$(date -u +%Y%m%dT%H%M%SZ)}
-rootfs=$work/rootfs
-die() { echo "exec: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root (it installs packages and switches to $user)"
+bench=exec prefix=exec-
+# shellcheck source=bench/preamble.sh
+. "$here/preamble.sh"
 # shellcheck source=bench/common.sh
 . "$here/common.sh"
 

@@ -8,15 +8,9 @@
 #   sudo bench/run-image.sh [RESULTS_DIR]        (BENCH_RUNS, BENCH_WARMUP, BENCH_USER as run-start.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-repo=$(cd "$here/.." && pwd)
-user=${BENCH_USER:-jboxtest}
-runs=${BENCH_RUNS:-20}
-warmup=${BENCH_WARMUP:-3}
-work=${BENCH_DIR:-/var/tmp/jbox-bench}
-results=${1:-$repo/bench/results/image-$(date -u +%Y%m%dT%H%M%SZ)}
-rootfs=$work/rootfs
-die() { echo "run-image: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root (it installs packages and switches to $user)"
+bench=run-image prefix=image- runs_default=20
+# shellcheck source=bench/preamble.sh
+. "$here/preamble.sh"
 BENCH_EXTRA_PKGS="docker-registry iperf3 fuse-overlayfs passt slirp4netns runc curl"
 # shellcheck source=bench/common.sh
 . "$here/common.sh"

@@ -11,16 +11,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-repo=$(cd "$here/.." && pwd)
-user=${BENCH_USER:-jboxtest}
-runs=${BENCH_RUNS:-30}
-warmup=${BENCH_WARMUP:-3}
-work=${BENCH_DIR:-/var/tmp/jbox-bench}
-results=${1:-$repo/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
-rootfs=$work/rootfs
-
-die() { echo "run-start: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root (it installs packages and switches to $user)"
+bench=run-start prefix=''
+# shellcheck source=bench/preamble.sh
+. "$here/preamble.sh"
 id "$user" >/dev/null 2>&1 || die "no user $user (create one with subordinate ids in /etc/subuid and /etc/subgid)"
 grep -q "^$user:" /etc/subuid && grep -q "^$user:" /etc/subgid || die "$user has no /etc/subuid or /etc/subgid range"
 [ "$runs" -ge 1 ] && [ "$runs" -le 1000 ] || die "BENCH_RUNS must be 1..1000"

@@ -17,16 +17,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-repo=$(cd "$here/.." && pwd)
-user=${BENCH_USER:-jboxtest}
-runs=${BENCH_RUNS:-30}
-warmup=${BENCH_WARMUP:-3}
-work=${BENCH_DIR:-/var/tmp/jbox-bench}
-results=${1:-$repo/bench/results/shell-$(date -u +%Y%m%dT%H%M%SZ)}
-rootfs=$work/rootfs
-
-die() { echo "shell: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "run as root (it installs packages and switches to $user)"
+bench=shell prefix=shell-
+# shellcheck source=bench/preamble.sh
+. "$here/preamble.sh"
 id "$user" >/dev/null 2>&1 || die "no user $user"
 
 # shellcheck source=bench/common.sh
