@@ -257,24 +257,9 @@ class ShellJoinFastPathTest {
   void fastJoin_interactiveThroughARealPty_promptTerminalAndStatus() throws Exception {
     startProjectSandbox();
     Path driver = tmp.resolve("ptydriver.py");
-    Files.writeString(driver, String.join("\n",
-        "import os, pty, sys, time, select",
-        "pid, fd = pty.fork()",
-        "if pid == 0:",
-        "    os.execvp(sys.argv[1], sys.argv[1:])",
-        "out, step, end = b'', 0, time.time() + 40",
-        "while time.time() < end:",
-        "    r, _, _ = select.select([fd], [], [], 0.1)",
-        "    if fd in r:",
-        "        try: d = os.read(fd, 4096)",
-        "        except OSError: break",
-        "        if not d: break",
-        "        out += d",
+    Files.writeString(driver, ShellTest.ptyScript(
         "    if step == 0 and b'(jbox:app)' in out:",
-        "        os.write(fd, b'tty; readlink /proc/1/ns/pid; echo SUM$((40+2)); exit 5\\r'); step = 1",
-        "_, st = os.waitpid(pid, 0)",
-        "sys.stdout.write(out.decode(errors='replace'))",
-        "print('\\nSTATUS', os.waitstatus_to_exitcode(st))", ""));
+        "        os.write(fd, b'tty; readlink /proc/1/ns/pid; echo SUM$((40+2)); exit 5\\r'); step = 1"));
     ProcessBuilder jb = Jbox.builder(List.of("shell"));
     List<String> cmd = new ArrayList<>(List.of("python3", driver.toString()));
     cmd.addAll(jb.command());

@@ -103,6 +103,34 @@ public class ShellTest {
     return shell(project, null, a.toArray(new String[0]));
   }
 
+  /**
+   * A Python script that plays the user's terminal for {@code jbox shell} (the JDK has no pty
+   * API): it runs its arguments on a new pty for up to 40 s, collects what the screen shows in
+   * {@code out}, runs {@code steps} (lines of the read loop's body, with out, step, fd and time at
+   * hand) after each read, and prints the screen and "STATUS n" when the command has ended.
+   */
+  static String ptyScript(String... steps) {
+    List<String> lines = new ArrayList<>(List.of(
+        "import os, pty, sys, time, select",
+        "pid, fd = pty.fork()",
+        "if pid == 0:",
+        "    os.execvp(sys.argv[1], sys.argv[1:])",
+        "out, step, end = b'', 0, time.time() + 40",
+        "while time.time() < end:",
+        "    r, _, _ = select.select([fd], [], [], 0.1)",
+        "    if fd in r:",
+        "        try: d = os.read(fd, 4096)",
+        "        except OSError: break",
+        "        if not d: break",
+        "        out += d"));
+    lines.addAll(List.of(steps));
+    lines.addAll(List.of(
+        "_, st = os.waitpid(pid, 0)",
+        "sys.stdout.write(out.decode(errors='replace'))",
+        "print('\\nSTATUS', os.waitstatus_to_exitcode(st))", ""));
+    return String.join("\n", lines);
+  }
+
   static List<String> prepend(String first, String... rest) {
     List<String> l = new ArrayList<>(List.of(first));
     l.addAll(List.of(rest));
@@ -426,28 +454,13 @@ public class ShellTest {
   @Test
   void ctrlC_throughARealPty_endsTheForegroundJob_shellGoesOn() throws Exception {
     Path driver = tmp.resolve("ptydriver.py");
-    Files.writeString(driver, String.join("\n",
-        "import os, pty, sys, time, select",
-        "pid, fd = pty.fork()",
-        "if pid == 0:",
-        "    os.execvp(sys.argv[1], sys.argv[1:])",
-        "out, step, end = b'', 0, time.time() + 40",
-        "while time.time() < end:",
-        "    r, _, _ = select.select([fd], [], [], 0.1)",
-        "    if fd in r:",
-        "        try: d = os.read(fd, 4096)",
-        "        except OSError: break",
-        "        if not d: break",
-        "        out += d",
+    Files.writeString(driver, ptyScript(
         "    if step == 0 and b'(jbox:app)' in out:",
         "        os.write(fd, b'sleep 60; echo SLEPT$((1+1))\\r'); step, t = 1, time.time()",
         "    elif step == 1 and time.time() - t > 2:",
         "        os.write(fd, b'\\x03'); step = 2",
         "    elif step == 2 and out.count(b'(jbox:app)') >= 2:",
-        "        os.write(fd, b'echo AFTER$((40+2)); exit 4\\r'); step = 3",
-        "_, st = os.waitpid(pid, 0)",
-        "sys.stdout.write(out.decode(errors='replace'))",
-        "print('\\nSTATUS', os.waitstatus_to_exitcode(st))", ""));
+        "        os.write(fd, b'echo AFTER$((40+2)); exit 4\\r'); step = 3"));
     ProcessBuilder jb = Jbox.builder(List.of("shell"));
     List<String> cmd = new ArrayList<>(List.of("python3", driver.toString()));
     cmd.addAll(jb.command());
