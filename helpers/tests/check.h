@@ -1,5 +1,5 @@
 /* What the C plan tests share: a CHECK that counts instead of aborting, the golden-file loader,
- * a copy helper, a patched decode and the truncation check (plan_decode takes ownership of its buffer). Header-only: each test_*.c is
+ * a copy helper, records appended, a patched decode and the truncation check (plan_decode takes ownership of its buffer). Header-only: each test_*.c is
  * its own program. */
 #ifndef JBOX_TESTS_CHECK_H
 #define JBOX_TESTS_CHECK_H
@@ -36,6 +36,24 @@ static inline char *copy(const char *b, size_t len) {
   char *c = malloc(len ? len : 1);
   memcpy(c, b, len);
   return c;
+}
+
+/* A copy of the plan bytes g[0..len) with `count` records TAG = value[0..vlen) appended, as Java
+ * appends its extra records, and the header's length patched; *n gets the new length. */
+static inline char *append_records(const char *g, size_t len, unsigned tag, const char *value, size_t vlen, size_t count,
+                                   size_t *n) {
+  size_t total = len + count * (6 + vlen);
+  char *b = malloc(total);
+  memcpy(b, g, len);
+  for (size_t i = 0; i < count; i++) {
+    unsigned char *r = (unsigned char *)b + len + i * (6 + vlen);
+    r[0] = (unsigned char)tag, r[1] = (unsigned char)(tag >> 8);
+    r[2] = (unsigned char)vlen, r[3] = (unsigned char)(vlen >> 8), r[4] = (unsigned char)(vlen >> 16), r[5] = (unsigned char)(vlen >> 24);
+    memcpy(r + 6, value, vlen);
+  }
+  b[6] = (char)(total & 0xff), b[7] = (char)((total >> 8) & 0xff), b[8] = (char)((total >> 16) & 0xff), b[9] = (char)(total >> 24);
+  *n = total;
+  return b;
 }
 
 /* Decodes the golden bytes with `from` replaced by `to` (of the same length): plan_decode's result,

@@ -27,13 +27,8 @@ int main(void) {
   size_t llen;
   char *lock = load_golden("tests/golden/plan-lock.bin", &llen);
   const char rec[] = "/usr/sbin/nft\0table inet jbox {\n}\n";
-  size_t vlen = sizeof rec - 1, n = llen + 6 + vlen;
-  char *b = malloc(n);
-  memcpy(b, lock, llen);
-  unsigned char *h = (unsigned char *)b + llen;
-  h[0] = T_NFT, h[1] = 0, h[2] = (unsigned char)vlen, h[3] = h[4] = h[5] = 0;
-  memcpy(b + llen + 6, rec, vlen);
-  b[6] = (char)(n & 0xff), b[7] = (char)(n >> 8), b[8] = b[9] = 0;
+  size_t n;
+  char *b = append_records(lock, llen, T_NFT, rec, sizeof rec - 1, 1, &n);
   CHECK(plan_decode(&p, b, n) != 0 && strstr(jbox_err, "new network namespace"));
   plan_free(&p);
   free(lock);

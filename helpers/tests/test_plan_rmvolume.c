@@ -10,16 +10,8 @@
 
 /* the golden plan with `n` RMVOLUME records of `value` appended and the header's length patched */
 static int decode_with(const char *g, size_t len, const char *value, size_t n, struct plan *p) {
-  size_t vlen = strlen(value), total = len + n * (6 + vlen);
-  char *b = malloc(total);
-  memcpy(b, g, len);
-  for (size_t i = 0; i < n; i++) {
-    unsigned char *r = (unsigned char *)b + len + i * (6 + vlen);
-    r[0] = (unsigned char)T_RMVOLUME, r[1] = (unsigned char)(T_RMVOLUME >> 8);
-    r[2] = (unsigned char)vlen, r[3] = (unsigned char)(vlen >> 8), r[4] = r[5] = 0;
-    memcpy(r + 6, value, vlen);
-  }
-  b[6] = (char)(total & 0xff), b[7] = (char)((total >> 8) & 0xff), b[8] = (char)((total >> 16) & 0xff), b[9] = (char)(total >> 24);
+  size_t total;
+  char *b = append_records(g, len, T_RMVOLUME, value, strlen(value), n, &total);
   int rc = plan_decode(p, b, total);
   if (rc) plan_free(p);
   return rc;

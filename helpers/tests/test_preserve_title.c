@@ -12,14 +12,8 @@
 
 /* the golden plan with one extra record appended and the header's length patched */
 static int decode_with(const char *g, size_t len, unsigned tag, const char *value, struct plan *p) {
-  size_t vlen = strlen(value), n = len + 6 + vlen;
-  char *b = malloc(n);
-  memcpy(b, g, len);
-  unsigned char *r = (unsigned char *)b + len;
-  r[0] = (unsigned char)tag, r[1] = (unsigned char)(tag >> 8);
-  r[2] = (unsigned char)vlen, r[3] = (unsigned char)(vlen >> 8), r[4] = r[5] = 0;
-  memcpy(b + len + 6, value, vlen);
-  b[6] = (char)(n & 0xff), b[7] = (char)((n >> 8) & 0xff), b[8] = (char)((n >> 16) & 0xff), b[9] = (char)(n >> 24);
+  size_t n;
+  char *b = append_records(g, len, tag, value, strlen(value), 1, &n);
   int rc = plan_decode(p, b, n);
   if (rc) plan_free(p);
   return rc;
