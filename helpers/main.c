@@ -357,6 +357,16 @@ static char *cds_archive(const char *java, const char *jar_dir, const char *name
  * command line with no such file (a word outside [A-Za-z0-9-], more words, a missing help
  * directory) returns -1 and goes to the JVM as before. */
 static int answer_from_help_text(const char *first_cp, int argc, char **argv) {
+  /* `jbox help [CMD [SUB]]` is `jbox [CMD [SUB]] --help` (HelpCommand), when no word is an option */
+  char *as_help[4];
+  if (argc >= 1 && argc <= 3 && !strcmp(argv[0], "help")) {
+    for (int i = 1; i < argc; i++) {
+      if (argv[i][0] == '-') return -1;
+      as_help[i - 1] = argv[i];
+    }
+    as_help[argc - 1] = "--help";
+    argv = as_help;
+  }
   if (argc < 1 || argc > 3) return -1;
   const char *last = argv[argc - 1];
   if (strcmp(last, "--help") && strcmp(last, "-h") && strcmp(last, "--version") && strcmp(last, "-V")) return -1;

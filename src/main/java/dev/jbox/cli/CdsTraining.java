@@ -101,6 +101,9 @@ public final class CdsTraining {
         new String[] {"images"}, new String[] {"images", "-q"}, new String[] {"images", "-f", "dangling=false", IMAGE}, new String[] {"images", "--format", "json"},
         new String[] {"images", "--format", "{{.Repository}}:{{.Tag}}"}, new String[] {"inspect", "training"},
         new String[] {"inspect", "--format", "{{.State.Pid}}", "training"}, new String[] {"inspect", "nosuch"},
+        new String[] {"inspect", IMAGE}, new String[] {"inspect", "--type", "image", "--format", "{{.Id}}", IMAGE},
+        new String[] {"volume", "create", "jbox-cds-training"}, new String[] {"inspect", "jbox-cds-training"},
+        new String[] {"inspect", "--type", "volume", "-f", "{{.Name}}", "jbox-cds-training"},
         new String[] {"logs", "training"}, new String[] {"logs", "-t", "--since", "10m", "training"},
         new String[] {"logs", "--tail", "1", "nosuch"})) {
       Main.run(line, quiet, quiet);
@@ -164,6 +167,19 @@ public final class CdsTraining {
       // tag and rmi (FastArgs) of a stored image
       Main.run(new String[] {"tag", reg.image(), "localhost/jbox-cds-training-tag:1"}, quiet, quiet);
       Main.run(new String[] {"rmi", "localhost/jbox-cds-training-tag:1"}, quiet, quiet);
+      // image inspect (FastArgs) of it
+      Main.run(new String[] {"image", "inspect", reg.image()}, quiet, quiet);
+    }
+    // the store-wide commands FastArgs parses: volumes made, listed, inspected and removed, df,
+    // version and info
+    for (String[] line : List.of(new String[] {"volume", "create", "-l", "a=b", "jbox-cds-training"},
+        new String[] {"volume", "create", "--ignore", "jbox-cds-training"}, new String[] {"volume", "ls"},
+        new String[] {"volume", "ls", "-q", "-f", "dangling=true"}, new String[] {"volume", "ls", "--format", "json"},
+        new String[] {"volume", "inspect", "jbox-cds-training"}, new String[] {"inspect", "jbox-cds-training"},
+        new String[] {"system", "df"}, new String[] {"volume", "rm", "jbox-cds-training"},
+        new String[] {"version"}, new String[] {"version", "--format", "json"}, new String[] {"version", "-f", "{{.Client.Version}}"},
+        new String[] {"info"}, new String[] {"info", "--format", "json"}, new String[] {"info", "-f", "{{.Store.GraphRoot}}"})) {
+      Main.run(line, quiet, quiet);
     }
     Main.run(new String[] {"images"}, quiet, quiet);
     Main.run(new String[] {"ps", "-a"}, quiet, quiet);

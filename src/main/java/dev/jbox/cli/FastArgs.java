@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
  * The fast path of the everyday read-only commands ({@code ps}, {@code images}, {@code inspect},
  * {@code logs}) and of the lifecycle commands ({@code stop}, {@code kill}, {@code rm},
  * {@code start}, {@code restart}, {@code wait}, {@code port}, {@code top}, {@code rename}) and of
- * {@code tag} and {@code rmi}: their
+ * {@code tag} and {@code rmi}, of {@code volume create|ls|inspect|rm}, {@code system df},
+ * {@code image inspect}, {@code version} and {@code info}: their
  * usual forms are parsed here, into the fields of the same picocli command
  * object, and the command's {@code call()} runs without picocli. Building picocli's model of one
  * command (annotation proxies generated at run time, its converters, its interpolator) took 60 ms
@@ -75,7 +76,8 @@ final class FastArgs {
       new Opt("noTrunc", Kind.FLAG, "--no-trunc")), "repository", 0, 1);
 
   static final Table INSPECT = new Table("inspect", List.of(
-      new Opt("format", Kind.STRING, "-f", "--format")), "refs", 1, Integer.MAX_VALUE);
+      new Opt("format", Kind.STRING, "-f", "--format"),
+      new Opt("type", Kind.STRING, "-t", "--type")), "refs", 1, Integer.MAX_VALUE);
 
   static final Table LOGS = new Table("logs", List.of(
       new Opt("follow", Kind.FLAG, "-f", "--follow"),
@@ -118,8 +120,38 @@ final class FastArgs {
   static final Table RMI = new Table("rmi", List.of(
       new Opt("force", Kind.FLAG, "-f", "--force")), "images", 1, Integer.MAX_VALUE);
 
+  // two words: a subcommand's (volume, system, image)
+  static final Table VOLUME_CREATE = new Table("volume create", List.of(
+      new Opt("labels", Kind.LIST, "-l", "--label"),
+      new Opt("driver", Kind.STRING, "-d", "--driver"),
+      new Opt("options", Kind.LIST, "-o", "--opt"),
+      new Opt("ignore", Kind.FLAG, "--ignore")), "name", 0, 1);
+
+  static final Table VOLUME_LS = new Table("volume ls", List.of(
+      new Opt("filters", Kind.LIST, "-f", "--filter"),
+      new Opt("format", Kind.STRING, "--format"),
+      new Opt("quiet", Kind.FLAG, "-q", "--quiet")), null, 0, 0);
+
+  static final Table VOLUME_INSPECT = new Table("volume inspect", List.of(
+      new Opt("format", Kind.STRING, "-f", "--format"),
+      new Opt("all", Kind.FLAG, "-a", "--all")), "names", 0, Integer.MAX_VALUE);
+
+  static final Table VOLUME_RM = new Table("volume rm", List.of(
+      new Opt("force", Kind.FLAG, "-f", "--force"),
+      new Opt("all", Kind.FLAG, "-a", "--all")), "names", 0, Integer.MAX_VALUE);
+
+  static final Table SYSTEM_DF = new Table("system df", List.of(), null, 0, 0);
+
+  static final Table IMAGE_INSPECT = new Table("image inspect", List.of(), "images", 1, Integer.MAX_VALUE);
+
+  static final Table VERSION = new Table("version", List.of(
+      new Opt("format", Kind.STRING, "-f", "--format")), null, 0, 0);
+
+  static final Table INFO = new Table("info", List.of(
+      new Opt("format", Kind.STRING, "-f", "--format")), null, 0, 0);
+
   static final List<Table> TABLES = List.of(PS, IMAGES, INSPECT, LOGS, STOP, KILL, RM, START, RESTART, WAIT, PORT, TOP, RENAME,
-      TAG, RMI);
+      TAG, RMI, VOLUME_CREATE, VOLUME_LS, VOLUME_INSPECT, VOLUME_RM, SYSTEM_DF, IMAGE_INSPECT, VERSION, INFO);
 
   /** The command object behind a table, as picocli would make it. */
   static Callable<Integer> newCommand(String command) {
@@ -139,8 +171,23 @@ final class FastArgs {
       case "rename": return new RenameCommand();
       case "tag": return new TagCommand();
       case "rmi": return new RmiCommand();
+      case "volume create": return new VolumeCommand.Create();
+      case "volume ls": return new VolumeCommand.Ls();
+      case "volume inspect": return new VolumeCommand.Inspect();
+      case "volume rm": return new VolumeCommand.Rm();
+      case "system df": return new SystemCommand.Df();
+      case "image inspect": return new ImageCommand.Inspect();
+      case "version": return new VersionCommand();
+      case "info": return new InfoCommand();
       default: throw new IllegalArgumentException(command);
     }
+  }
+
+  /** The table of the command line's command (args[0], or args[0] and args[1] for a subcommand), or null. */
+  static Table tableOf(String[] args) {
+    Table t = args.length > 1 ? table(args[0] + " " + args[1]) : null;
+    return t == null && args.length > 0 && !args[0].equals("volume") && !args[0].equals("system") && !args[0].equals("image")
+        ? table(args[0]) : t;
   }
 
   static Table table(String command) {
@@ -155,7 +202,7 @@ final class FastArgs {
    * null when the line is not one of the forms parsed here (picocli then takes it).
    */
   static Integer execute(String[] args, PrintStream out, PrintStream err) {
-    Table t = args.length > 0 ? table(args[0]) : null;
+    Table t = tableOf(args);
     if (t == null) return null;
     Callable<Integer> cmd = newCommand(t.command);
     if (!parse(t, args, cmd)) return null;
@@ -165,6 +212,7 @@ final class FastArgs {
     else if (cmd instanceof ImagesCommand i) i.streams(out, err);
     else if (cmd instanceof TagCommand g) g.streams(err);
     else if (cmd instanceof RmiCommand r) r.streams(out, err);
+    else if (cmd instanceof SpecCommand c) c.streams(out, err);
     try {
       Integer status = cmd.call();
       return status == null ? 0 : status;
@@ -191,7 +239,7 @@ final class FastArgs {
   static boolean parse(Table t, String[] args, Object cmd) {
     List<String> positionals = new ArrayList<>();
     List<Object[]> sets = new ArrayList<>(); // field, value: applied only once the whole line parsed
-    for (int i = 1; i < args.length; i++) {
+    for (int i = words(t); i < args.length; i++) {
       String a = args[i];
       if (a.isEmpty() || a.charAt(0) == '@') return false;
       if (a.charAt(0) != '-') {
@@ -269,6 +317,11 @@ final class FastArgs {
       throw new IllegalStateException(e);
     }
     return true;
+  }
+
+  /** How many words name the table's command: 1, or 2 for a subcommand ("volume ls"). */
+  static int words(Table t) {
+    return t.command.indexOf(' ') < 0 ? 1 : 2;
   }
 
   private static Field field(Class<?> c, String name) throws NoSuchFieldException {

@@ -29,56 +29,72 @@ final class ImageCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
+    throw MissingSubcommand.of(spec);
   }
 
   /** {@code jbox image inspect}: the stored record, names, config and layer dirs as JSON. */
   @Command(name = "inspect", mixinStandardHelpOptions = true,
       description = "Print stored images as JSON.")
-  static final class Inspect implements Callable<Integer> {
-    @Spec CommandSpec spec;
-
+  static final class Inspect extends SpecCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image names or ids.")
     List<String> images;
 
     @Override
     public Integer call() throws IOException {
-      ImageStore store = PicoMain.sandboxes(spec).openImageStore();
-      List<Object> out = new ArrayList<>();
-      for (String i : images) {
-        ImageRecord r = ImageLookup.find(store, i).image();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("Id", r.id().substring(7));
-        m.put("Digest", r.manifestDigest());
-        m.put("RepoTags", store.namesOf(r, store.tags()));
-        m.put("RepoDigests", r.repoDigests());
-        m.put("Created", r.created());
-        m.put("Platform", r.platform());
-        m.put("Size", r.size());
-        m.put("ManifestMediaType", r.manifestMediaType());
-        if (r.indexDigest() != null) m.put("IndexDigest", r.indexDigest());
-        try {
-          m.put("Config", Json.parse(Files.readString(store.blobPath(r.id()))));
-        } catch (IOException e) {
-          throw new JboxException("image inspect " + i + ": config blob missing: "
-              + store.blobPath(r.id()));
-        }
-        List<Object> layers = new ArrayList<>();
-        for (ImageRecord.Layer l : r.layers()) {
-          Map<String, Object> lm = new LinkedHashMap<>();
-          lm.put("Digest", l.digest());
-          lm.put("DiffID", l.diffId());
-          lm.put("MediaType", l.mediaType());
-          lm.put("Size", l.size());
-          lm.put("Dir", store.layerDir(l.diffId()).resolve("diff").toString());
-          layers.add(lm);
-        }
-        m.put("Layers", layers);
-        out.add(m);
-      }
-      PicoMain.of(spec).out().println(Json.pretty(out));
+      ImageStore store = sandboxes().openImageStore();
+      List<Object> list = new ArrayList<>();
+      for (String i : images) list.add(inspect(store, i));
+      out().println(Json.pretty(list));
       return 0;
     }
+  }
+
+  /** What {@code image inspect} (and {@code inspect} of an image) shows of the image {@code ref} names. */
+  static Map<String, Object> inspect(ImageStore store, String ref) throws IOException {
+    ImageRecord r = ImageLookup.find(store, ref).image();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("Id", r.id().substring(7));
+    m.put("Digest", r.manifestDigest());
+    m.put("RepoTags", store.namesOf(r, store.tags()));
+    m.put("RepoDigests", r.repoDigests());
+    m.put("Created", r.created());
+    m.put("Platform", r.platform());
+    m.put("Size", r.size());
+    m.put("ManifestMediaType", r.manifestMediaType());
+    if (r.indexDigest() != null) m.put("IndexDigest", r.indexDigest());
+    try {
+      m.put("Config", Json.parse(Files.readString(store.blobPath(r.id()))));
+    } catch (IOException e) {
+      throw new JboxException("image inspect " + ref + ": config blob missing: "
+          + store.blobPath(r.id()));
+    }
+    List<Object> layers = new ArrayList<>();
+    for (ImageRecord.Layer l : r.layers()) {
+      Map<String, Object> lm = new LinkedHashMap<>();
+      lm.put("Digest", l.digest());
+      lm.put("DiffID", l.diffId());
+      lm.put("MediaType", l.mediaType());
+      lm.put("Size", l.size());
+      lm.put("Dir", store.layerDir(l.diffId()).resolve("diff").toString());
+      layers.add(lm);
+    }
+    m.put("Layers", layers);
+    return m;
+  }
+
+  /**
+   * As {@link #inspect} but null when no stored image has that name or id (or it is no image
+   * reference at all): {@code inspect}'s fallback from a sandbox to an image. An ambiguous name
+   * or prefix is still an error.
+   */
+  static Map<String, Object> inspectOrNull(ImageStore store, String ref) throws IOException {
+    try {
+      ImageLookup.find(store, ref);
+    } catch (JboxException e) {
+      if (String.valueOf(e.getMessage()).contains("ambiguous")) throw e;
+      return null;
+    }
+    return inspect(store, ref);
   }
 
   /** {@code jbox image prune}: removes unnamed (-a: unused) images and unreferenced layers, printing their ids as podman does. */

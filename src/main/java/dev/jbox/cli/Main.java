@@ -35,6 +35,12 @@ public final class Main {
         Integer status = PullCommand.fast(args, out, err);
         if (status != null) return status;
       }
+      if (args.length > 0 && args[0].equals("help")) {
+        // jbox help CMD [SUB] is jbox CMD [SUB] --help (options of help itself go to picocli)
+        boolean words = true;
+        for (int i = 1; i < args.length; i++) words &= !args[i].startsWith("-") && !args[i].startsWith("@");
+        if (words) return run(HelpCommand.line(Arrays.asList(args).subList(1, args.length)), out, err);
+      }
       Integer fast = FastArgs.execute(args, out, err);
       if (fast != null) return fast;
       return PicoMain.execute(args, out, err);

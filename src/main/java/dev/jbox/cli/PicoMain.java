@@ -29,7 +29,7 @@ public final class PicoMain implements Runnable {
       InspectCommand.class, LogsCommand.class, StopCommand.class, KillCommand.class, RmCommand.class,
       WaitCommand.class, ExecCommand.class, AttachCommand.class, StartCommand.class, NsCommand.class, TopCommand.class, RenameCommand.class,
       RestartCommand.class, PortCommand.class, CpCommand.class, DiffCommand.class, ExportCommand.class, CommitCommand.class, VolumeCommand.class,
-      UnshareCommand.class, DoctorCommand.class);
+      UnshareCommand.class, DoctorCommand.class, VersionCommand.class, InfoCommand.class, HelpCommand.class);
 
   /**
    * The name of each of {@link #SUBCOMMANDS}, in the same order (none has an alias): finding the
@@ -42,7 +42,7 @@ public final class PicoMain implements Runnable {
       "inspect", "logs", "stop", "kill", "rm",
       "wait", "exec", "attach", "start", "ns", "top", "rename",
       "restart", "port", "cp", "diff", "export", "commit", "volume",
-      "unshare", "doctor");
+      "unshare", "doctor", "version", "info", "help");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   private PrintStream err = System.err;

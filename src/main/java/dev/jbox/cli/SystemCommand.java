@@ -19,17 +19,16 @@ final class SystemCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
+    throw MissingSubcommand.of(spec);
   }
 
   /** {@code jbox system df}: disk used by images, layers, blobs and volumes. */
   @Command(name = "df", mixinStandardHelpOptions = true, description = "Show disk usage of the store.")
-  static final class Df implements Callable<Integer> {
-    @Spec CommandSpec spec;
-
+  static final class Df extends SpecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
-      StoreService.Usage u = PicoMain.sandboxes(spec).images().usage();
+      dev.jbox.sandboxes.SandboxService svc = sandboxes();
+      StoreService.Usage u = svc.images().usage();
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"});
       rows.add(new String[] {"Images", Integer.toString(u.images()),
@@ -38,10 +37,10 @@ final class SystemCommand implements Runnable {
       rows.add(new String[] {"Layers", Integer.toString(u.layers()), "",
           ImagesCommand.si(u.layersSize()), ""});
       rows.add(new String[] {"Blobs", "", "", ImagesCommand.si(u.blobsSize()), ""});
-      dev.jbox.sandboxes.SandboxService.VolumeUsage v = PicoMain.sandboxes(spec).volumeUsage();
+      dev.jbox.sandboxes.SandboxService.VolumeUsage v = svc.volumeUsage();
       rows.add(new String[] {"Local Volumes", Integer.toString(v.total()), Integer.toString(v.active()),
           ImagesCommand.si(v.size()), ImagesCommand.si(v.reclaimable())});
-      Table.print(PicoMain.of(spec).out(), rows);
+      Table.print(out(), rows);
       return 0;
     }
   }

@@ -27,7 +27,7 @@ final class VolumeCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
+    throw MissingSubcommand.of(spec);
   }
 
   /** podman's JSON of one volume, with its mount count. */
@@ -139,13 +139,7 @@ final class VolumeCommand implements Runnable {
         String k = f.substring(0, eq).toLowerCase(Locale.ROOT);
         String val = f.substring(eq + 1);
         boolean ok = switch (k) {
-          case "name" -> {
-            try {
-              yield java.util.regex.Pattern.compile(val).matcher(v.name()).find(); // podman's: a regular expression
-            } catch (java.util.regex.PatternSyntaxException e) {
-              throw new JboxException("volume ls: --filter `" + f + "`: not a regular expression");
-            }
-          }
+          case "name" -> NameFilter.find(val, v.name(), f);
           case "driver" -> val.equals("local");
           case "scope" -> val.equals("local");
           case "opt" -> {
@@ -166,10 +160,28 @@ final class VolumeCommand implements Runnable {
           }
           default -> throw new JboxException("volume ls: --filter `" + f + "`: unknown key `" + k + "` (name, label, dangling, driver, opt, scope)");
         };
-        byKey.merge(k, ok, Boolean::logicalOr);
+        Boolean before = byKey.get(k);
+        byKey.put(k, ok || before != null && before);
       }
       for (boolean ok : byKey.values()) if (!ok) return false;
       return true;
+    }
+  }
+
+  /**
+   * podman's name filter, a regular expression, in a class of its own: the verifier of a method
+   * that catches PatternSyntaxException loads java.util.regex, and {@code volume ls} without a
+   * name filter has no use for it.
+   */
+  static final class NameFilter {
+    private NameFilter() {}
+
+    static boolean find(String regex, String name, String filter) {
+      try {
+        return java.util.regex.Pattern.compile(regex).matcher(name).find();
+      } catch (java.util.regex.PatternSyntaxException e) {
+        throw new JboxException("volume ls: --filter `" + filter + "`: not a regular expression");
+      }
     }
   }
 
@@ -227,7 +239,12 @@ final class VolumeCommand implements Runnable {
       var svc = service();
       List<String> targets = new ArrayList<>(names);
       if (all) for (VolumeStore.Volume v : svc.volumes().list()) targets.add(v.name());
-      svc.removeVolumes(targets, force, n -> out().println(n));
+      svc.removeVolumes(targets, force, new java.util.function.Consumer<String>() { // no lambda (FastArgs' path)
+        @Override
+        public void accept(String n) {
+          out().println(n);
+        }
+      });
       return 0;
     }
   }

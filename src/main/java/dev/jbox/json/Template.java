@@ -138,6 +138,12 @@ public final class Template {
       if (!(v instanceof Map<?, ?> m)) {
         throw new JboxException("--format `" + source + "`: can't evaluate field " + name + " in " + kind(v));
       }
+      if (!m.containsKey(name) && !name.isEmpty() && Character.isUpperCase(name.charAt(0))) {
+        // Go's exported field over a JSON key in camelCase, as podman's templates of info name
+        // them: {{.Store.GraphRoot}} is the key graphRoot
+        String lower = Character.toLowerCase(name.charAt(0)) + name.substring(1);
+        if (m.containsKey(lower)) name = lower;
+      }
       if (!m.containsKey(name)) throw new JboxException("--format `" + source + "`: no field `" + name + "` (of " + path + ")");
       v = m.get(name);
     }

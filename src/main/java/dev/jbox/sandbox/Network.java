@@ -54,7 +54,8 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv, String 
 
   static final List<Path> DIRS = List.of(Path.of("/usr/bin"), Path.of("/bin"), Path.of("/usr/local/bin"), Path.of("/usr/sbin"));
 
-  static Path find(String tool) {
+  /** The first executable `tool` on PATH, then in the usual directories (what the helper execs), or null. */
+  public static Path find(String tool) {
     String path = System.getenv("PATH");
     List<Path> dirs = new ArrayList<>();
     if (path != null) for (String d : path.split(":")) if (!d.isEmpty()) dirs.add(Path.of(d));

@@ -385,6 +385,16 @@ public final class SandboxFiles {
   /** The bytes of the regular files below each directory (which belong to subordinate ids: counted in the user namespace). */
   public List<Long> sizes(List<Path> dirs) {
     if (dirs.isEmpty()) return List.of();
+    // counted here when this process may read every directory (volumes the sandboxes left
+    // readable, an empty one): the worker is a second JVM in the user namespace, most of a
+    // system df's time; the same sum (regular files' sizes) as FsWorker.du
+    List<Long> own = new ArrayList<>();
+    for (Path d : dirs) {
+      long n = ownSize(d);
+      if (n < 0) break;
+      own.add(n);
+    }
+    if (own.size() == dirs.size()) return own;
     List<String> args = new ArrayList<>(List.of("du"));
     for (Path d : dirs) args.add(d.toString());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -395,6 +405,37 @@ public final class SandboxFiles {
     }
     if (sizes.size() != dirs.size()) throw new JboxException("system df: the file worker answered " + sizes.size() + " sizes for " + dirs.size() + " volumes");
     return sizes;
+  }
+
+  /**
+   * The bytes of the regular files below dir, read as this process through directory
+   * descriptors (symlinks not followed), or -1 when some directory cannot be read.
+   */
+  static long ownSize(Path dir) {
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      return ds instanceof java.nio.file.SecureDirectoryStream<Path> sds ? ownSize(sds) : -1;
+    } catch (java.nio.file.NoSuchFileException e) {
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static long ownSize(java.nio.file.SecureDirectoryStream<Path> sds) throws IOException {
+    long sum = 0;
+    for (Path p : sds) {
+      Path name = p.getFileName();
+      java.nio.file.attribute.BasicFileAttributes a = sds.getFileAttributeView(name,
+          java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).readAttributes();
+      if (a.isRegularFile()) {
+        sum += a.size();
+      } else if (a.isDirectory()) {
+        try (java.nio.file.SecureDirectoryStream<Path> sub = sds.newDirectoryStream(name, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          sum += ownSize(sub);
+        }
+      }
+    }
+    return sum;
   }
 
   // --- export and diff ------------------------------------------------------------------------

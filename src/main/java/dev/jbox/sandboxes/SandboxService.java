@@ -678,7 +678,11 @@ public final class SandboxService {
   public Map<String, List<String>> volumeUsers() {
     Map<String, List<String>> users = new LinkedHashMap<>();
     for (Sandbox s : store.list()) {
-      for (String n : volumeNames(s.record())) users.computeIfAbsent(n, k -> new ArrayList<>()).add(s.label());
+      for (String n : volumeNames(s.record())) {
+        List<String> l = users.get(n); // no lambda (computeIfAbsent): volume ls, inspect, rm
+        if (l == null) users.put(n, l = new ArrayList<>());
+        l.add(s.label());
+      }
     }
     return users;
   }
@@ -745,11 +749,59 @@ public final class SandboxService {
     VolumeStore vs = volumes();
     List<Path> dirs = new ArrayList<>(vs.leftovers());
     for (VolumeStore.Volume v : vols) dirs.add(vs.detach(v));
+    // what the caller owns and may delete goes here; only a tree with files of the sandbox's
+    // subordinate ids (or that this process cannot delete for another reason) needs the
+    // unpacker, a second JVM in the user namespace: an empty volume's rm took two JVM starts
+    List<Path> rest = new ArrayList<>();
+    for (Path d : dirs) if (!deleteOwnTree(d)) rest.add(d);
+    if (rest.isEmpty()) return;
     try (Unpacker u = PullService.newUnpacker(err)) {
-      u.delete(dirs);
+      u.delete(rest);
     } catch (IOException e) {
       throw new JboxException("volume rm: " + e.getMessage() + " (left in " + vs.root() + ")");
     }
+  }
+
+  /**
+   * Deletes the tree at dir as this process and returns true; false, with part of it perhaps
+   * deleted, at the first entry it cannot read or delete (the unpacker, in the user namespace,
+   * deletes the rest). Below dir everything goes through directory descriptors
+   * ({@code SecureDirectoryStream}: openat, unlinkat, O_NOFOLLOW), so an entry a sandbox swapped
+   * for a symlink is deleted as the link or refused, never followed.
+   */
+  static boolean deleteOwnTree(Path dir) {
+    try {
+      java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(dir,
+          java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (a.isDirectory()) {
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+          if (!(ds instanceof java.nio.file.SecureDirectoryStream<Path> sds) || !deleteChildren(sds)) return false;
+        }
+      }
+      Files.delete(dir);
+      return true;
+    } catch (java.nio.file.NoSuchFileException e) {
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static boolean deleteChildren(java.nio.file.SecureDirectoryStream<Path> sds) throws IOException {
+    for (Path p : sds) {
+      Path name = p.getFileName();
+      java.nio.file.attribute.BasicFileAttributes a = sds.getFileAttributeView(name,
+          java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+      if (a.isDirectory()) {
+        try (java.nio.file.SecureDirectoryStream<Path> sub = sds.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+          if (!deleteChildren(sub)) return false;
+        }
+        sds.deleteDirectory(name);
+      } else {
+        sds.deleteFile(name);
+      }
+    }
+    return true;
   }
 
   /** The anonymous volumes of a removed sandbox that no other sandbox uses (what {@code rm -v} removes). */
@@ -1100,7 +1152,14 @@ public final class SandboxService {
 
   /** The image store's operations, knowing which images the sandboxes use. */
   public StoreService images() {
-    return new StoreService(openImageStore(), store::users);
+    // a class, not store::users: the first method reference starts the JDK's method-handle
+    // machinery (system df, rmi)
+    return new StoreService(openImageStore(), new StoreService.Users() {
+      @Override
+      public List<String> of(String imageId, String manifestDigest) {
+        return store.users(imageId, manifestDigest);
+      }
+    });
   }
 
   /**
