@@ -4,7 +4,8 @@
 # the build wrote, target/help, without a JVM) and `images`, `ps`, `inspect NAME`, `logs NAME` (JVM;
 # NAME is a detached sandbox, and a podman container, made for the run: `echo hello`, exited); then, in a
 # second run, every other command (stop, kill, rm, rm -f, start, restart, wait, port, top, rename, tag, rmi,
-# volume ls/create/rm, system df, images -q, ps -a -q, image inspect, run --help). jbox is started the way an
+# volume ls/create/rm/inspect, system df, images -q, ps -a -q, image inspect, run --help, version, info,
+# help ps, inspect IMAGE). jbox is started the way an
 # installed one is: through a symlink named `jbox` to the helper, no shell in between.
 #
 #   sudo bench/cli.sh [RESULTS_DIR]     (BENCH_RUNS (default 30), BENCH_WARMUP, BENCH_USER as run-start.sh)
@@ -95,6 +96,12 @@ pair images-q "images -q" "images -q"
 pair ps-a-q "ps -a -q" "ps -a -q"
 pair image-inspect "image inspect $img" "image inspect $img"
 pair run-help "run --help" "run --help"
+# the commands jbox gained this session (issue 14 item 1), and volume inspect
+pair version "version" "version"
+pair info "info" "info"
+pair help-ps "help ps" "help ps"
+pair inspect-image "inspect $img" "inspect $img"
+pair volume-inspect "volume inspect jbox-bench-cli-v" "volume inspect jbox-bench-cli-v" "\$T volume create jbox-bench-cli-v"
 echo; echo "== every other command (a --prepare each where it changes state): warmup $warmup, $runs runs each"
 echo "load before the second run: $(uptime)" >> "$results/machine.txt"
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic --export-csv "$results/cli2.csv" "${args[@]}" \
@@ -111,6 +118,6 @@ awk -F, 'NR>1 {m[$1]=$4} END {
   for (i = 1; i <= n; i++) printf "| `%s` | %.1f ms | %.1f ms | %.2f |\n", c[i], m["jbox-" c[i]]*1000, m["podman-" c[i]]*1000, m["jbox-" c[i]]/m["podman-" c[i]] }' \
   "$results/cli.csv" | tee "$results/cli-table.txt"
 awk -F, 'NR>1 {m[$1]=$4} END {
-  n = split("stop kill rm rm-f start restart wait port top rename tag rmi volume-ls volume-create volume-rm system-df images-q ps-a-q image-inspect run-help", c, " ");
+  n = split("stop kill rm rm-f start restart wait port top rename tag rmi volume-ls volume-create volume-rm system-df images-q ps-a-q image-inspect run-help version info help-ps inspect-image volume-inspect", c, " ");
   for (i = 1; i <= n; i++) printf "| `%s` | %.1f ms | %.1f ms | %.2f |\n", c[i], m["jbox-" c[i]]*1000, m["podman-" c[i]]*1000, m["jbox-" c[i]]/m["podman-" c[i]] }' \
   "$results/cli2.csv" | tee -a "$results/cli-table.txt"

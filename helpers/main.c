@@ -359,11 +359,10 @@ static char *cds_archive(const char *java, const char *jar_dir, const char *name
 static int answer_from_help_text(const char *first_cp, int argc, char **argv) {
   /* `jbox help [CMD [SUB]]` is `jbox [CMD [SUB]] --help` (HelpCommand), when no word is an option */
   char *as_help[4];
-  if (argc >= 1 && argc <= 3 && !strcmp(argv[0], "help")) {
-    for (int i = 1; i < argc; i++) {
-      if (argv[i][0] == '-') return -1;
-      as_help[i - 1] = argv[i];
-    }
+  int words = argc >= 1 && argc <= 3 && !strcmp(argv[0], "help");
+  for (int i = 1; words && i < argc; i++) words = argv[i][0] != '-';
+  if (words) {
+    for (int i = 1; i < argc; i++) as_help[i - 1] = argv[i];
     as_help[argc - 1] = "--help";
     argv = as_help;
   }

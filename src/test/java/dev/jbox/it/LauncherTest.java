@@ -177,8 +177,10 @@ class LauncherTest {
     Jbox.Result d = run(own, "run", "-d", "--name", "ro", "--network=none", "--rootfs", rootfs.toString(), "echo", "hello");
     assertEquals(0, d.code(), d.toString());
     for (int i = 0; i < 100 && !run(own, "ps", "-a", "--format", "{{.Status}}").out().startsWith("Exited"); i++) Thread.sleep(50);
+    assertEquals(0, run(own, "volume", "create", "lv").code());
     for (List<String> line : List.of(List.of("ps"), List.of("ps", "-a"), List.of("ps", "-aq"), List.of("images"),
         List.of("images", "--format", "json"), List.of("inspect", "ro"), List.of("inspect", "--format", "{{.Name}}", "ro"),
+        List.of("inspect", "lv"), List.of("inspect", "--type", "volume", "-f", "{{.Name}}", "lv"),
         List.of("logs", "ro"), List.of("logs", "--tail", "1", "ro"), List.of("logs", "-t", "ro"))) {
       Path roLog = tmp.resolve("ro-classes.log");
       Map<String, String> env = new java.util.HashMap<>(own);
@@ -211,7 +213,11 @@ class LauncherTest {
     assertEquals(0, lc.code(), lc.toString());
     for (List<String> line : List.of(List.of("port", "ro"), List.of("wait", "ro"), List.of("rename", "ro", "ro2"),
         List.of("rename", "ro2", "ro"), List.of("top", "lc"), List.of("kill", "-s", "CONT", "lc"), List.of("stop", "-t", "0", "lc"),
-        List.of("wait", "--condition", "exited", "lc"), List.of("rm", "lc"))) {
+        List.of("wait", "--condition", "exited", "lc"), List.of("rm", "lc"),
+        // and the store-wide commands FastArgs parses (issue 14): no picocli, no lambda either
+        List.of("volume", "ls"), List.of("volume", "ls", "-q"), List.of("system", "df"), List.of("volume", "rm", "lv"),
+        List.of("volume", "create", "lv2"), List.of("volume", "rm", "lv2"), List.of("version"), List.of("version", "-f", "json"),
+        List.of("info"), List.of("info", "--format", "json"))) {
       Path lcLog = tmp.resolve("lc-classes.log");
       Map<String, String> env = new java.util.HashMap<>(own);
       env.put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + lcLog);

@@ -1,0 +1,66 @@
+#!/bin/bash
+# bench/cli-ab.sh: A/B of the everyday commands between another build tree of jbox (A, e.g. main's)
+# and this one (B), with podman beside them, in one hyperfine run as the unprivileged user; then the
+# commands only B has, against podman's. Both jbox builds use the user's one store (same format);
+# a command that changes state gets the same --prepare for each tool. jbox is started through a
+# symlink named `jbox` to each tree's helper, as an installed one is.
+#
+#   sudo bench/cli-ab.sh A_TREE [RESULTS_DIR]   (A_TREE built: mvn -DskipTests package; BENCH_RUNS default 15)
+set -euo pipefail
+here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+a_tree=$(cd "${1:?usage: bench/cli-ab.sh A_TREE [RESULTS_DIR]}" && pwd)
+shift
+bench=cli-ab prefix=cli-ab- runs_default=15
+# shellcheck source=bench/preamble.sh
+. "$here/preamble.sh"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
+[ -x "$a_tree/helpers/build/jbox-helper" ] && [ -f "$a_tree/target/jbox.jar" ] || die "$a_tree is not built"
+echo "A: $a_tree ($(cd "$a_tree" && git rev-parse --short HEAD 2>/dev/null || echo "no git")); B: $repo" >> "$results/machine.txt"
+install -d -o "$user" -m 0755 "$work/bin-a" "$work/bin-b"
+ln -sfn "$a_tree/helpers/build/jbox-helper" "$work/bin-a/jbox"
+ln -sfn "$repo/helpers/build/jbox-helper" "$work/bin-b/jbox"
+ja=$work/bin-a/jbox jb=$work/bin-b/jbox
+
+img=localhost/jbox-bench-cli-img
+if ! as_user "$jb" image inspect "$img" >/dev/null 2>&1; then
+  tar -C "$rootfs" -cf "$work/cli-rootfs.tar" . && chown "$user" "$work/cli-rootfs.tar"
+  as_user $podman image exists "$img" || as_user $podman import -q "$work/cli-rootfs.tar" "$img" >/dev/null || die "podman import failed"
+  rm -f "$work/cli-img.tar"
+  as_user $podman save -q --format oci-archive -o "$work/cli-img.tar" "$img" || die "podman save failed"
+  as_user "$jb" load -q -i "$work/cli-img.tar" || die "jbox load failed"
+fi
+v=jbox-bench-ab-v
+for t in "$jb" "$podman"; do as_user $t volume rm -f "$v" >/dev/null 2>&1 || true; done
+args=()
+# cmd NAME TOOLS 'ARGS' ['PODMAN ARGS'] [PREPARE]: TOOLS is a (A), b (B), p (podman), any of them
+cmd() {
+  local name=$1 tools=$2 a=$3 p=${4:-$3} prep=${5:-true}
+  [[ $tools == *a* ]] && args+=(-n "a-$name" -p "sh -c 'T=\"$ja\"; { $prep; } >/dev/null 2>&1; true'" "$ja $a")
+  [[ $tools == *b* ]] && args+=(-n "b-$name" -p "sh -c 'T=\"$jb\"; { $prep; } >/dev/null 2>&1; true'" "$jb $a")
+  [[ $tools == *p* ]] && args+=(-n "p-$name" -p "sh -c 'T=\"$podman\"; { $prep; } >/dev/null 2>&1; true'" "$podman $p")
+  return 0
+}
+cmd volume-ls abp "volume ls"
+cmd volume-create abp "volume create $v" "volume create $v" "\$T volume rm $v"
+cmd volume-rm abp "volume rm $v" "volume rm $v" "\$T volume create $v"
+cmd volume-inspect abp "volume inspect $v" "volume inspect $v" "\$T volume create $v"
+cmd system-df abp "system df"
+cmd image-inspect abp "image inspect $img"
+cmd version bp "version"
+cmd info bp "info"
+cmd help-ps bp "help ps"
+cmd inspect-image bp "inspect $img"
+echo "load before: $(uptime)" >> "$results/machine.txt"
+as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic --export-csv "$results/cli-ab.csv" "${args[@]}" \
+  > "$results/cli-ab.txt" 2>&1 || { cat "$results/cli-ab.txt"; die "hyperfine failed"; }
+echo "load after: $(uptime)" >> "$results/machine.txt"
+for t in "$jb" "$podman"; do as_user $t volume rm -f "$v" >/dev/null 2>&1 || true; done
+# median (ms) and CPU (user+system means, ms) per command: A, B, podman, B/podman
+awk -F, 'NR>1 { t = substr($1, 1, 1); x = substr($1, 3); m[t, x] = $4 * 1000; c[t, x] = ($5 + $6) * 1000
+    if (!(x in seen)) { seen[x] = 1; names[++n] = x } }
+  END { printf "| command | A median | B median | podman median | B/podman | CPU A / B / podman (ms) |\n|---|---|---|---|---|---|\n"
+    for (i = 1; i <= n; i++) { x = names[i]
+      printf "| `%s` | %s | %.1f | %.1f | %.2f | %s / %.0f / %.0f |\n", x, ((("a", x) in m) ? sprintf("%.1f", m["a", x]) : "-"),
+        m["b", x], m["p", x], m["b", x] / m["p", x], ((("a", x) in c) ? sprintf("%.0f", c["a", x]) : "-"), c["b", x], c["p", x] } }' \
+  "$results/cli-ab.csv" | tee "$results/cli-ab-table.txt"
