@@ -28,7 +28,7 @@ final class SystemCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       dev.jbox.sandboxes.SandboxService svc = sandboxes();
-      StoreService.Usage u = svc.images().usage();
+      StoreService.Usage u = svc.imageUsage();
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"});
       rows.add(new String[] {"Images", Integer.toString(u.images()),

@@ -1150,6 +1150,26 @@ public final class SandboxService {
     return s;
   }
 
+  /**
+   * {@code system df}'s image rows: the store's usage, with who uses an image answered from one
+   * listing of the sandboxes (a report is a snapshot), not a listing (every record read) for each
+   * question about each image.
+   */
+  public StoreService.Usage imageUsage() throws IOException {
+    List<Sandbox> all = store.list();
+    return new StoreService(openImageStore(), new StoreService.Users() {
+      @Override
+      public List<String> of(String imageId, String manifestDigest) {
+        List<String> out = new ArrayList<>();
+        for (Sandbox s : all) {
+          String i = s.record().imageId();
+          if (i != null && (i.equals(imageId) || i.equals(manifestDigest))) out.add(s.label());
+        }
+        return out;
+      }
+    }).usage();
+  }
+
   /** The image store's operations, knowing which images the sandboxes use. */
   public StoreService images() {
     // a class, not store::users: the first method reference starts the JDK's method-handle
