@@ -31,7 +31,12 @@ if ! as_user "$jb" image inspect "$img" >/dev/null 2>&1; then
   as_user "$jb" load -q -i "$work/cli-img.tar" || die "jbox load failed"
 fi
 v=jbox-bench-ab-v
-for t in "$jb" "$podman"; do as_user $t volume rm -f "$v" >/dev/null 2>&1 || true; done
+r=jbox-bench-ab-run # running all along: kill -s CONT
+for t in "$jb" "$podman"; do
+  as_user $t volume rm -f "$v" >/dev/null 2>&1 || true
+  as_user $t rm -f "$r" >/dev/null 2>&1 || true
+  as_user $t run -d --name "$r" --network=none --rootfs "$rootfs" sleep 100000 >/dev/null || die "$t run -d $r failed"
+done
 args=()
 # cmd NAME TOOLS 'ARGS' ['PODMAN ARGS'] [PREPARE]: TOOLS is a (A), b (B), p (podman), any of them
 cmd() {
@@ -47,6 +52,7 @@ cmd volume-rm abp "volume rm $v" "volume rm $v" "\$T volume create $v"
 cmd volume-inspect abp "volume inspect $v" "volume inspect $v" "\$T volume create $v"
 cmd system-df abp "system df"
 cmd image-inspect abp "image inspect $img"
+cmd kill abp "kill -s CONT $r" "kill -s CONT $r" "\$T start $r"
 cmd version bp "version"
 cmd info bp "info"
 cmd help-ps bp "help ps"
@@ -55,7 +61,7 @@ echo "load before: $(uptime)" >> "$results/machine.txt"
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic --export-csv "$results/cli-ab.csv" "${args[@]}" \
   > "$results/cli-ab.txt" 2>&1 || { cat "$results/cli-ab.txt"; die "hyperfine failed"; }
 echo "load after: $(uptime)" >> "$results/machine.txt"
-for t in "$jb" "$podman"; do as_user $t volume rm -f "$v" >/dev/null 2>&1 || true; done
+for t in "$jb" "$podman"; do as_user $t volume rm -f "$v" >/dev/null 2>&1 || true; as_user $t rm -f "$r" >/dev/null 2>&1 || true; done
 # median (ms) and CPU (user+system means, ms) per command: A, B, podman, B/podman
 awk -F, 'NR>1 { t = substr($1, 1, 1); x = substr($1, 3); m[t, x] = $4 * 1000; c[t, x] = ($5 + $6) * 1000
     if (!(x in seen)) { seen[x] = 1; names[++n] = x } }

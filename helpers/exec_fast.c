@@ -580,6 +580,19 @@ int exec_plan_build(const struct exec_call *c, const struct exec_template *t, lo
   return 0;
 }
 
+int find_sandbox(const char *ref, const char *containers, const char *root, char id[65], int *image) {
+  struct search s = {.ref = ref, .ref_is_full_id = is_id(ref, 64), .ref_is_hex = is_id(ref, 1)};
+  scan(&s, containers, 1, containers);
+  scan(&s, root, 0, containers);
+  int ok = s.exact == 1 || (!s.exact && s.prefix == 1);
+  if (s.unknown && !s.ref_is_full_id) ok = 0; /* a record we cannot read may bear that name or id */
+  free(s.hit.tmpl);
+  if (!ok) return -1;
+  memcpy(id, s.hit.id, 65);
+  *image = s.hit.image;
+  return 0;
+}
+
 int exec_fast(int argc, char **argv) {
   struct exec_call c;
   if (exec_call_parse(argc, argv, &c)) return -1;

@@ -73,6 +73,11 @@ int store_dirs(char *containers, size_t clen, char *root, size_t rlen);
  * anything else (the JVM says what). */
 int sandbox_running(const char *root, const char *containers, const char *id, int image, struct exec_state *st);
 
+/* SandboxStore.find(ref) without a doubt: the one sandbox named ref, with that full id, or the
+ * only one whose id starts with ref (hex), in both record homes; id and image (its record is in
+ * containers/) set. -1: none, ambiguous, or a record that cannot be read (the JVM says what). */
+int find_sandbox(const char *ref, const char *containers, const char *root, char id[65], int *image);
+
 /* A plan being written (PlanWriter's records); err set on overflow or out of memory. */
 struct out {
   char *p;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "exec_fast.h"
+#include "kill_fast.h"
 #include "monitor.h"
 #include "parsers.h"
 #include "plan.h"
@@ -402,6 +403,10 @@ static int jbox_command(int argc, char **argv) {
   /* the common forms of `jbox exec` on a running sandbox: no JVM (exec_fast.c); -1 goes on */
   if (argc > 0 && !strcmp(argv[0], "exec") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_EXEC_NO_FAST"))
     exec_fast(argc - 1, argv + 1);
+  /* `jbox kill [-s SIG] SANDBOX` of a running sandbox: signalled without a JVM (kill_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "kill") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_KILL_NO_FAST") &&
+      kill_fast(argc - 1, argv + 1) == 0)
+    return 0;
   /* `jbox shell [--] [CMD...]` in a project whose sandbox runs: joined without a JVM (shell_join.c) */
   if (argc > 0 && !strcmp(argv[0], "shell") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_SHELL_NO_FAST"))
     shell_join(argc - 1, argv + 1);

@@ -221,6 +221,7 @@ class LauncherTest {
       Path lcLog = tmp.resolve("lc-classes.log");
       Map<String, String> env = new java.util.HashMap<>(own);
       env.put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + lcLog);
+      env.put("JBOX_KILL_NO_FAST", "1"); // kill's JVM path (the launcher signals a running sandbox itself)
       Jbox.Result r2 = run(env, line.toArray(String[]::new));
       assertEquals(0, r2.code(), line + ": " + r2);
       if (line.get(0).equals("top")) assertTrue(r2.out().contains("sleep 1000"), line + ": " + r2);
