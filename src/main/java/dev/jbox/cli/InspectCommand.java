@@ -70,8 +70,8 @@ final class InspectCommand extends StateCommand implements Callable<Integer> {
           found = VolumeCommand.json(v, users);
         }
       }
-      // podman: no such object
-      if (found == null) throw new JboxException("inspect: no such sandbox, image or volume: `" + r + "`");
+      // (podman: "no such object"); the sandbox's message first, as before images and volumes were looked at
+      if (found == null) throw new JboxException("no such sandbox: `" + r + "` (nor image or volume)");
       all.add(found);
     }
     if (template == null) {
