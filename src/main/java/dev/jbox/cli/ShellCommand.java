@@ -125,8 +125,11 @@ final class ShellCommand {
       throw new JboxException("shell: " + project.toml() + " sets " + String.join(", ", untrusted)
           + " (more of your files in the sandbox) and is not trusted: read it, then run `jbox shell --trust`");
     }
-    List<Sandbox> others = ShellSandboxes.removeEnded(store, project.id(), err);
-    String name = ShellSandboxes.freeName(others, project.name(), id);
+    // the project's ended sandbox (the one its link names, without listing every record)
+    ShellSandboxes.removeEnded(store, project.id(), err);
+    // the project directory's name, unless another sandbox has it: that is found when the record
+    // is written (one listing, under the store's lock), and the plan then renamed
+    String name = ShellSandboxes.baseName(project.name());
     dev.jbox.Trace.mark("shell-named");
     DevShell.Request req = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(),
         project.upper(), project.work(), rootDir, o.command, o.flag("root"), tty, true, name, null, null);
@@ -151,7 +154,16 @@ final class ShellCommand {
       SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.SHELL, img == null ? "(host)" : img.spec().name(),
           img == null ? null : img.spec().id(), null, null, plan, false, null, null);
       recorded = ShellSandboxes.record(store, ShellSandboxes.withNetwork(r, settings.value("network").value()), project.id(),
-          project.dir(), joinable);
+          project.dir(), joinable, true);
+      if (recorded == null) {
+        String taken = name;
+        name = ShellSandboxes.otherName(taken, id);
+        plan = DevShell.renamed(plan, name);
+        r = SandboxRecord.of(id, name, SandboxRecord.Kind.SHELL, img == null ? "(host)" : img.spec().name(),
+            img == null ? null : img.spec().id(), null, null, plan, false, null, null);
+        recorded = ShellSandboxes.record(store, ShellSandboxes.withNetwork(r, settings.value("network").value()), project.id(),
+            project.dir(), joinable);
+      }
       if (joinable) {
         ShellSandboxes.writeJoinTemplate(recorded, DevShell.joinTemplate(caller, name, project.dir()), project.joinDeny(),
             project.tomlState());
