@@ -101,9 +101,11 @@ final class ShellCommand {
     // held until this JVM exits (the helper takes the new sandbox's own lock once it has the
     // plan): a second shell started at the same moment finds this one's record and waits for it
     ShellSandboxes.lockProject(store, project.id());
+    // read once: the sandbox to join, or the ended one to remove
+    Sandbox linked = ShellSandboxes.linked(store, project.id());
     if (joinable) {
       // one sandbox per project: a second shell joins the running one (helpers/exec.c)
-      Sandbox running = ShellSandboxes.running(store, project.id());
+      Sandbox running = ShellSandboxes.running(store, linked);
       MonitorState st = running == null ? null : running.monitorState();
       if (st != null) {
         for (String k : POLICY) {
@@ -126,7 +128,7 @@ final class ShellCommand {
           + " (more of your files in the sandbox) and is not trusted: read it, then run `jbox shell --trust`");
     }
     // the project's ended sandbox (the one its link names, without listing every record)
-    ShellSandboxes.removeEnded(store, project.id(), err);
+    ShellSandboxes.removeEnded(store, project.id(), linked, err);
     // the project directory's name, unless another sandbox has it: that is found when the record
     // is written (one listing, under the store's lock), and the plan then renamed
     String name = ShellSandboxes.baseName(project.name());

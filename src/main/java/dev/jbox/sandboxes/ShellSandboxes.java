@@ -79,7 +79,11 @@ public final class ShellSandboxes {
    * its lock is held (a helper that is stuck setting it up: an error).
    */
   public static Sandbox running(SandboxStore store, String projectId) {
-    Sandbox s = linked(store, projectId);
+    return running(store, linked(store, projectId));
+  }
+
+  /** As {@link #running(SandboxStore, String)} for the sandbox the project's link named ({@link #linked}), or null. */
+  public static Sandbox running(SandboxStore store, Sandbox s) {
     if (s == null) return null;
     long deadline = System.nanoTime() + START_WAIT_MS * 1_000_000;
     int free = 0;
@@ -111,7 +115,7 @@ public final class ShellSandboxes {
   }
 
   /** The sandbox the project's link names, whatever its state, or null. */
-  static Sandbox linked(SandboxStore store, String projectId) {
+  public static Sandbox linked(SandboxStore store, String projectId) {
     String id;
     try {
       id = Files.readSymbolicLink(link(store, projectId)).toString();
@@ -221,11 +225,18 @@ public final class ShellSandboxes {
    * Returns every other sandbox.
    */
   public static void removeEnded(SandboxStore store, String projectId, java.io.PrintStream err) {
+    removeEnded(store, projectId, linked(store, projectId), err);
+  }
+
+  /**
+   * As {@link #removeEnded(SandboxStore, String, java.io.PrintStream)}, with the sandbox the
+   * project's link named when the caller looked ({@link #linked}, under the same project lock).
+   */
+  public static void removeEnded(SandboxStore store, String projectId, Sandbox linked, java.io.PrintStream err) {
     Path others = projectsDir(store).resolve(projectId + OTHERS);
     if (!Files.exists(others, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       // every sandbox of the project is the linked one: no listing of every record
-      Sandbox s = linked(store, projectId);
-      if (s != null && ended(s)) remove(store, s, err);
+      if (linked != null && ended(linked)) remove(store, linked, err);
     } else {
       boolean left = false;
       for (Sandbox s : store.list()) {
