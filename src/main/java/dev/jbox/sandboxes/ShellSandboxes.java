@@ -251,11 +251,4 @@ public final class ShellSandboxes {
     for (Sandbox s : others) if (name.equals(s.name())) return name + "-" + id.substring(0, 6);
     return name;
   }
-
-  /** The record with the network the shell's policy chose (pasta or none). */
-  public static SandboxRecord withNetwork(SandboxRecord r, String network) {
-    return new SandboxRecord(r.id(), r.name(), r.kind(), r.image(), r.imageId(), r.rootfs(), r.command(), r.created(), r.rm(),
-        r.hostname(), network, r.ports(), r.mounts(), r.stopSignal(), r.overlay(), r.namespaces(), r.process(), r.plan(),
-        r.etcFiles(), r.restart());
-  }
 }
