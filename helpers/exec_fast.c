@@ -593,9 +593,16 @@ int find_sandbox(const char *ref, const char *containers, const char *root, char
   return 0;
 }
 
+int jvm_options_set(void) {
+  static const char *const vars[] = {"JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
+  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+    if (getenv(vars[i]) && *getenv(vars[i])) return 1;
+  return 0;
+}
+
 int exec_fast(int argc, char **argv) {
   struct exec_call c;
-  if (exec_call_parse(argc, argv, &c)) return -1;
+  if (jvm_options_set() || exec_call_parse(argc, argv, &c)) return -1;
   char containers[PATH_MAX], root[PATH_MAX];
   if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
   struct search s = {.ref = c.ref, .ref_is_full_id = is_id(c.ref, 64), .ref_is_hex = is_id(c.ref, 1)};

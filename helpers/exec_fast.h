@@ -56,6 +56,12 @@ int exec_record_name(const char *buf, size_t len, struct span *name);
 /* Valid UTF-8 as Java's decoder takes it (no overlong forms, no surrogates, at most U+10FFFF). */
 int utf8_valid(const char *s, size_t len);
 
+/* Whether a variable that gives the JVM options is set (JBOX_JAVA_OPTS, JAVA_TOOL_OPTIONS,
+ * JDK_JAVA_OPTIONS, _JAVA_OPTIONS): then the fast paths leave the command to the JVM, which
+ * they could not match (-Dfile.encoding changes how it decodes the environment, the JDK prints
+ * "Picked up ..." on stderr, and whoever sets them wants that JVM: -Xlog, a debugger). */
+int jvm_options_set(void);
+
 /* The plan of the call for the sandbox of template t whose pid 1 is pid (start time start):
  * PlanWriter's bytes for SandboxService.execPlan plus EXEC. 0 with *plan malloc'd, or -1. */
 int exec_plan_build(const struct exec_call *c, const struct exec_template *t, long pid, unsigned long long start,

@@ -77,7 +77,8 @@ int kill_call_parse(int argc, char **argv, struct kill_call *c) {
 
 int kill_fast(int argc, char **argv) {
   struct kill_call c;
-  if (kill_call_parse(argc, argv, &c)) return -1;
+  /* JVM option variables ask for the JVM (and may change how it decodes the name): as exec's */
+  if (jvm_options_set() || kill_call_parse(argc, argv, &c)) return -1;
   char containers[PATH_MAX], root[PATH_MAX], id[65];
   int image;
   if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;

@@ -49,6 +49,7 @@
 static int fifo_fd = -1; /* O_PATH; inherited by stage 1 through the clone */
 static int fifo_w = -1;  /* stage 1: the fifo's write end, open until the execve closes it */
 static int sync_fd = -1; /* stage 1: where 'C' goes */
+int oci_hook_failed;     /* stage 1: a createContainer hook failed (its report's code is 1, not 125) */
 
 int oci_prepare(struct plan *p) {
   autofd int dir = open(p->oci_statedir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -180,7 +181,10 @@ int oci_before_pivot(struct plan *p) {
     if (write_all(sync_fd, &c, 1) < 0) return fail_errno("ask the runtime for the createRuntime hooks");
     if (RETRY(read(sync_fd, &c, 1)) != 1 || c != HOOKS_OK) _exit(125); /* stage 0 says why and kills us */
   }
-  return oci_run_hooks(p, HK_CREATE_CONTAINER, getpid());
+  /* a hook's failure ends create with 1 and a "jbox-oci:" line, as prestart's and createRuntime's
+   * in stage 0 (and as runc, for every kind) */
+  if (oci_run_hooks(p, HK_CREATE_CONTAINER, getpid())) return oci_hook_failed = 1, -1;
+  return 0;
 }
 
 int oci_wait_start(struct plan *p) {
@@ -333,7 +337,7 @@ int oci_stage0(struct plan *p, pid_t child, int sync, int errfd, int sigfd) {
   char c = 0;
   if (p->nhooks_of[HK_PRESTART] || p->nhooks_of[HK_CREATE_RUNTIME]) {
     if (RETRY(read(sync, &c, 1)) != 1 || c != HOOKS) {
-      int code = read_report(errfd);
+      int code = read_report_as(errfd, "jbox-oci");
       if (code < 0) dprintf(2, "jbox: the container's init ended before it was created\n"), code = 125;
       return failed(p, child, -1, code);
     }
@@ -345,7 +349,7 @@ int oci_stage0(struct plan *p, pid_t child, int sync, int errfd, int sigfd) {
   }
   int master = p->tty ? recv_fd(sync) : -1; /* -1: stage 1 failed first, its error follows */
   if (RETRY(read(sync, &c, 1)) != 1 || c != CREATED) {
-    int code = read_report(errfd);
+    int code = read_report_as(errfd, "jbox-oci"); /* a createContainer hook's failure: 1 */
     if (code < 0) dprintf(2, "jbox: the container's init ended before it was created\n"), code = 125;
     return failed(p, child, master, code);
   }

@@ -542,9 +542,10 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   reset_signals();
   if (p->init) run_init(p, errfd);
   exec_process(p, errfd);
-out:
-  report(errfd, 125);
-  _exit(125);
+out:;
+  int code = p->oci_mode && oci_hook_failed ? 1 : 125;
+  report(errfd, code);
+  _exit(code);
 }
 
 /* ---- stage 0: supervision -------------------------------------------------------------------- */
@@ -618,16 +619,19 @@ int supervise(pid_t child, int sigfd, int master) {
 }
 
 /* Reads what a child reports on its O_CLOEXEC error pipe (report() in process.c): one byte of
- * exit code and a message, which is printed as "jbox: ..."; EOF without data means the execve
- * happened. Returns the code, or -1 for EOF. Closes fd. */
-int read_report(int fd) {
+ * exit code and a message, which is printed as "jbox: ..." (read_report_as: a code 1, which only
+ * a failed OCI createContainer hook reports, as "HOOK_PROG: ..."); EOF without data means the
+ * execve happened. Returns the code, or -1 for EOF. Closes fd. */
+int read_report(int fd) { return read_report_as(fd, NULL); }
+
+int read_report_as(int fd, const char *hook_prog) {
   char *msg = NULL;
   ssize_t n = read_all(fd, &msg, 4096);
   close(fd);
   int code = -1;
   if (n > 0) {
     code = (unsigned char)msg[0];
-    dprintf(2, "jbox: %.*s\n", (int)(n - 1), msg + 1);
+    dprintf(2, "%s: %.*s\n", code == 1 && hook_prog ? hook_prog : "jbox", (int)(n - 1), msg + 1);
   }
   free(msg);
   return code;

@@ -26,6 +26,7 @@ int setgroups_denied(void); /* /proc/self/setgroups says "deny" (process.c) */
 void report(int errfd, int code);
 int confine_init(struct plan *p); /* --init's pid 1 after the fork: /dev/null stdio, no caps, nnp, seccomp */
 int read_report(int fd);                /* the other end of report(): the code, or -1 at EOF */
+int read_report_as(int fd, const char *hook_prog); /* as read_report; a code 1 (an OCI hook failed) printed as hook_prog's */
 int start_network(struct plan *p, pid_t child, int *keep_fd); /* network.c */
 void stop_network(void);
 int apply_nft(struct plan *p); /* T_NFT: stage 1 loads the rules into its network namespace */
@@ -46,6 +47,7 @@ void oci_stage1_keep_sync(int sync);           /* stage 1: `sync` stays open for
 int oci_wait_start(struct plan *p);            /* stage 1, last before execve: 'C', then the fifo */
 int oci_before_pivot(struct plan *p);          /* stage 1, mounts done: prestart/createRuntime (stage 0), createContainer */
 int oci_run_hooks(struct plan *p, enum hook_kind kind, long pid); /* the hooks of one kind, in order */
+extern int oci_hook_failed;                    /* stage 1: a createContainer hook failed: report 1, not 125 */
 int oci_stage0(struct plan *p, pid_t child, int sync, int errfd, int sigfd); /* after MAPS_DONE */
 int oci_exec_prepare(struct plan *p);          /* exec, before joining: the pid file's dir, the console socket */
 int oci_exec_started(struct plan *p, pid_t child, int *master); /* 1: detach (exit 0), 0: supervise, -1 */

@@ -420,9 +420,7 @@ int shell_join(int argc, char **argv) {
   for (size_t i = 0; i < ncmd; i++)
     if (!utf8_valid(cmd[i], strlen(cmd[i]))) return -1;
   /* options for the JVM may change what it sees (user.dir, file.encoding): the JVM */
-  static const char *const jvm_opts[] = {"JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
-  for (size_t i = 0; i < sizeof jvm_opts / sizeof *jvm_opts; i++)
-    if (getenv(jvm_opts[i]) && *getenv(jvm_opts[i])) return -1;
+  if (jvm_options_set()) return -1;
   /* ShellProject.find */
   const char *h = getenv("HOME");
   struct stat st;

@@ -13,6 +13,12 @@ oci=$src/packaging/jbox-oci
 tmp=$(mktemp -d /var/tmp/jbox-oci-root.XXXXXX)
 ctd_pid="" reg_pid=""
 cleanup() {
+  # what a failed check may have left running: the hooks' container (sleep 3600), containerd's c2
+  for rt in runc "$oci"; do "$rt" --root "$tmp/hooks-root" delete --force hk >/dev/null 2>&1; done
+  if [ -n "$ctd_pid" ]; then
+    { ctr -a "$tmp/ctd/c.sock" task kill -s KILL c2; ctr -a "$tmp/ctd/c.sock" task rm -f c2
+      ctr -a "$tmp/ctd/c.sock" container rm c2; } >/dev/null 2>&1
+  fi
   [ -n "$ctd_pid" ] && kill "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null
   [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
   podman rmi -f "localhost/jbox-oci-test:1" >/dev/null 2>&1
@@ -92,9 +98,9 @@ hooks_lifecycle() { # RUNTIME...: the normalised log of create, start, kill, del
   pid=$("$@" --root "$root" state hk | grep -o '"pid": *[0-9]*' | grep -o '[0-9]*$')
   "$@" --root "$root" start hk >/dev/null 2>&1 || echo "start failed"
   echo "-- start returned" >> "$log"
-  for i in $(seq 100); do grep -q '^process' "$log" && break; sleep 0.1; done
+  for i in $(seq 600); do grep -q '^process' "$log" && break; sleep 0.1; done
   "$@" --root "$root" kill hk KILL
-  for i in $(seq 100); do "$@" --root "$root" state hk | grep -q '"stopped"' && break; sleep 0.1; done
+  for i in $(seq 600); do "$@" --root "$root" state hk | grep -q '"stopped"' && break; sleep 0.1; done
   "$@" --root "$root" delete hk || echo "delete failed"
   echo "-- delete returned" >> "$log"
   local ctr host
@@ -127,7 +133,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 T
 containerd --config "$tmp/containerd.toml" >"$tmp/containerd.log" 2>&1 & ctd_pid=$!
 ctr="ctr -a $tmp/ctd/c.sock"
-for i in $(seq 50); do $ctr version >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.2; done
+for i in $(seq 300); do $ctr version >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.2; done
 tar -C "$tmp/b/rootfs" -cf "$tmp/rootfs.tar" .
 img=127.0.0.1:$port/test/jbox-oci:1
 podman import -q "$tmp/rootfs.tar" localhost/jbox-oci-test:1 >/dev/null &&
@@ -140,7 +146,7 @@ $ctr run -d --runc-binary "$oci" "$img" c2 sleep 100 >/dev/null 2>&1
 out=$($ctr task exec --exec-id e1 c2 sh -c 'echo exec in $(cat /proc/1/cmdline | tr "\\0" " "); exit 6' 2>&1); rc=$?
 [ $rc = 6 ] && [ "${out% }" = "exec in sleep 100" ]; check "ctr task exec" $? "exit $rc: $out"
 $ctr task kill -s KILL c2 >/dev/null 2>&1
-for i in $(seq 50); do $ctr task ls | grep -q 'c2.*STOPPED' && break; sleep 0.1; done
+for i in $(seq 600); do $ctr task ls | grep -q 'c2.*STOPPED' && break; sleep 0.1; done
 $ctr task rm c2 >/dev/null 2>&1 && $ctr container rm c2 >/dev/null 2>&1; check "ctr task kill and rm" $? "$($ctr task ls)"
 left=$($ctr task ls -q; ls -A "$tmp/ctd/state/io.containerd.runtime.v2.task/default" 2>/dev/null)
 [ -z "$left" ]; check "nothing left running" $? "$left"

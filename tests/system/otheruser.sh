@@ -52,7 +52,7 @@ id=$(jbox run -d --name victim -e API_TOKEN=$secret localhost/otheruser sh -c \
   'cp /probe /tmp/h && chmod 4755 /tmp/h && echo s3cret > /tmp/secret && touch /tmp/ready && exec sleep 300' 2>"$work/err")
 check "the owner starts a detached sandbox" $? "$(cat "$work/err")"
 upper=$store/containers/$id/upper
-for _ in $(seq 100); do [ -e "$upper/tmp/ready" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -e "$upper/tmp/ready" ] && break; sleep 0.1; done
 layer=$(ls -d "$store"/layers/*/diff | head -1)
 
 # preconditions, seen by root: the files are there, the setuid file is the owner's

@@ -81,20 +81,16 @@ public final class CdsTraining {
 
     // the read-only commands of FastArgs, which the launcher starts with this archive too: a
     // recorded sandbox to list, inspect and read the logs of, and the image above
-    Path sandbox = SandboxStore.open(System.getenv(), w -> { }).create(new SandboxRecord("c".repeat(64), "training",
-        SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), dir.resolve("rootfs").toString(), List.of("sh", "-c", "true"),
-        System.currentTimeMillis(), false, "training", "none", List.of(), List.of(), "TERM", null, Map.of(),
-        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null, null)).runtimeDir();
+    Path sandbox = SandboxStore.open(System.getenv(), w -> { }).create(trainingRecord("c".repeat(64), "training",
+        dir.resolve("rootfs"), List.of("sh", "-c", "true"), List.of())).runtimeDir();
     // as its monitor leaves a detached sandbox that ended (pid 1's start time is not 1: nothing of it runs)
     Files.writeString(sandbox.resolve("state"), "{\"status\":\"exited\",\"pid\":1,\"pidStart\":1,\"monitorPid\":1,"
         + "\"monitorStart\":1,\"started\":1796318396634,\"exitCode\":0,\"finished\":1796318396638}");
     Files.writeString(sandbox.resolve("log"), "2026-12-03T00:00:00.000000000Z stdout F hello\n");
     Files.writeString(sandbox.resolve("lock"), "");
     // and a foreground one, whose state is its monitor's lock file (none here: it ended)
-    SandboxStore.open(System.getenv(), w -> { }).create(new SandboxRecord("d".repeat(64), "training-fg",
-        SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), dir.resolve("rootfs").toString(), List.of("sh"),
-        System.currentTimeMillis(), false, "training", "none", List.of(), List.of(), "TERM", null, Map.of(),
-        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null, null));
+    SandboxStore.open(System.getenv(), w -> { }).create(trainingRecord("d".repeat(64), "training-fg",
+        dir.resolve("rootfs"), List.of("sh"), List.of()));
     for (String[] line : List.of(new String[] {"ps"}, new String[] {"ps", "-a"}, new String[] {"ps", "-aq"},
         new String[] {"ps", "-a", "--format", "json"}, new String[] {"ps", "-a", "--format", "{{.ID}} {{.Names}}"},
         new String[] {"ps", "-a", "-f", "name=training", "-f", "status=exited"}, new String[] {"ps", "-n", "1", "--no-trunc"},
@@ -206,6 +202,13 @@ public final class CdsTraining {
     }
   }
 
+  /** A record of the training image, ended: hostname "training", no network, no plan. */
+  private static SandboxRecord trainingRecord(String id, String name, Path rootfs, List<String> command, List<String> ports) {
+    return new SandboxRecord(id, name, SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), rootfs.toString(), command,
+        System.currentTimeMillis(), false, "training", "none", ports, List.of(), "TERM", null, Map.of(),
+        new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null, null, null);
+  }
+
   /**
    * The lifecycle commands FastArgs parses (this archive serves them): on a recorded detached
    * sandbox that ended, each up to what it does (port lists, wait prints the status, top and
@@ -214,10 +217,8 @@ public final class CdsTraining {
    */
   private static void lifecycle(Path dir, PrintStream quiet) throws IOException {
     Path rootfs = Files.createDirectories(dir.resolve("lifecycle-rootfs"));
-    Path sandbox = SandboxStore.open(System.getenv(), null).create(new SandboxRecord("e".repeat(64), "training-lc",
-        SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), rootfs.toString(), List.of("sh", "-c", "true"),
-        System.currentTimeMillis(), false, "training", "none", List.of("127.0.0.1:48998:80/tcp"), List.of(), "TERM", null,
-        Map.of(), new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null, null)).runtimeDir();
+    Path sandbox = SandboxStore.open(System.getenv(), null).create(trainingRecord("e".repeat(64), "training-lc",
+        rootfs, List.of("sh", "-c", "true"), List.of("127.0.0.1:48998:80/tcp"))).runtimeDir();
     Files.writeString(sandbox.resolve("state"), "{\"status\":\"exited\",\"pid\":1,\"pidStart\":1,\"monitorPid\":1,"
         + "\"monitorStart\":1,\"started\":1796318396634,\"exitCode\":0,\"finished\":1796318396638}");
     Files.writeString(sandbox.resolve("lock"), "");

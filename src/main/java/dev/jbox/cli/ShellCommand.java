@@ -155,7 +155,7 @@ final class ShellCommand {
       project.prepare(store.root());
       SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.SHELL, img == null ? "(host)" : img.spec().name(),
           img == null ? null : img.spec().id(), null, null, plan, false, null, null);
-      recorded = ShellSandboxes.record(store, ShellSandboxes.withNetwork(r, settings.value("network").value()), project.id(),
+      recorded = ShellSandboxes.record(store, r.withNetwork(settings.value("network").value()), project.id(),
           project.dir(), joinable, true);
       if (recorded == null) {
         String taken = name;
@@ -163,7 +163,7 @@ final class ShellCommand {
         plan = DevShell.renamed(plan, name);
         r = SandboxRecord.of(id, name, SandboxRecord.Kind.SHELL, img == null ? "(host)" : img.spec().name(),
             img == null ? null : img.spec().id(), null, null, plan, false, null, null);
-        recorded = ShellSandboxes.record(store, ShellSandboxes.withNetwork(r, settings.value("network").value()), project.id(),
+        recorded = ShellSandboxes.record(store, r.withNetwork(settings.value("network").value()), project.id(),
             project.dir(), joinable);
       }
       if (joinable) {

@@ -202,15 +202,12 @@ public record SandboxRecord(
   }
 
   /**
-   * A record as an older jbox kept it, before {@code oci} (every call site of the twenty fields:
-   * new code uses a factory or a wither, so this list grows no further).
+   * The stand-in of a sandbox whose runtime directory outlived its record (an orphan to reap): it
+   * knows only its id.
    */
-  public SandboxRecord(String id, String name, Kind kind, String image, String imageId, String rootfs, List<String> command,
-      long created, boolean rm, String hostname, String network, List<String> ports, List<String> mounts,
-      String stopSignal, Overlay overlay, Map<String, String> namespaces, Process process, String plan, String etcFiles,
-      String restart) {
-    this(id, name, kind, image, imageId, rootfs, command, created, rm, hostname, network, ports, mounts, stopSignal,
-        overlay, namespaces, process, plan, etcFiles, restart, null);
+  public static SandboxRecord placeholder(String id) {
+    return new SandboxRecord(id, null, Kind.RUN, "", null, null, List.of(), 0, true, null, null, List.of(), List.of(), "TERM",
+        null, null, null, null, null, null, null);
   }
 
   /**
@@ -271,7 +268,7 @@ public record SandboxRecord(
     return new SandboxRecord(id, name, kind, image != null ? image : plan.rootfs(), imageId, plan.rootfs(), plan.argv(),
         System.currentTimeMillis(), rm, plan.hostname(), network, ports, mounts, stopSignal != null ? stopSignal : "TERM", overlay, ns,
         new Process(plan.env(), plan.cwd(), plan.user(), plan.capabilities(), flags, plan.rlimits()),
-        encoded == null ? null : Base64.getEncoder().encodeToString(encoded), etcFiles, null);
+        encoded == null ? null : Base64.getEncoder().encodeToString(encoded), etcFiles, null, null);
   }
 
   /** The same record with a restart policy (null or "no": none). */
@@ -298,6 +295,12 @@ public record SandboxRecord(
   /** The recorded plan's bytes, or null. */
   public byte[] planBytes() {
     return plan == null ? null : Base64.getDecoder().decode(plan);
+  }
+
+  /** The same record with another network (a shell's, as its policy chose it). */
+  public SandboxRecord withNetwork(String newNetwork) {
+    return new SandboxRecord(id, name, kind, image, imageId, rootfs, command, created, rm, hostname, newNetwork, ports,
+        mounts, stopSignal, overlay, namespaces, process, plan, etcFiles, restart, oci);
   }
 
   /** The same record under another name. */

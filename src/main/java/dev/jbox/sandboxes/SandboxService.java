@@ -966,8 +966,7 @@ public final class SandboxService {
       if (!Containers.isSandboxId(n)) continue;
       Path dir = store.root().resolve(n);
       if (Files.exists(dir.resolve(SandboxStore.RECORD)) || Files.exists(store.containerDir(n))) continue;
-      Sandbox s = new Sandbox(new SandboxRecord(n, null, SandboxRecord.Kind.RUN, "", null, null, List.of(), 0, true, null,
-          null, List.of(), List.of(), "TERM", null, null, null, null, null, null), store.containerDir(n), dir);
+      Sandbox s = new Sandbox(SandboxRecord.placeholder(n), store.containerDir(n), dir);
       MonitorState st;
       try {
         st = s.monitorState();

@@ -310,11 +310,4 @@ public final class ShellSandboxes {
   public static String otherName(String baseName, String id) {
     return baseName + "-" + id.substring(0, 6);
   }
-
-  /** The record with the network the shell's policy chose (pasta or none). */
-  public static SandboxRecord withNetwork(SandboxRecord r, String network) {
-    return new SandboxRecord(r.id(), r.name(), r.kind(), r.image(), r.imageId(), r.rootfs(), r.command(), r.created(), r.rm(),
-        r.hostname(), network, r.ports(), r.mounts(), r.stopSignal(), r.overlay(), r.namespaces(), r.process(), r.plan(),
-        r.etcFiles(), r.restart());
-  }
 }

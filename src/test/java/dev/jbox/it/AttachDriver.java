@@ -25,7 +25,7 @@ final class AttachDriver {
       "    os.execvp(sys.argv[4], sys.argv[4:])",
       "fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 111, 0, 0))",
       "out, typed, sent, raw = b'', False, False, False",
-      "end = time.time() + 40",
+      "end = time.time() + 120", // the bound of a failing test: a loaded machine may take long
       "while time.time() < end:",
       "    r, _, _ = select.select([fd], [], [], 0.05)",
       "    if fd in r:",

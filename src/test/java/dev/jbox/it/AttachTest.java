@@ -59,7 +59,7 @@ class AttachTest {
       String out = AttachDriver.drive(tmp, d.env(), "(sleep 2; echo LA''TE) &", "TE) &", "18" + "78",
           "attach", "--detach-keys", "ctrl-x,x", "a2");
       assertTrue(out.contains("STATUS 0"), out);
-      assertTrue(Detached.eventually(10_000, () -> d.jbox("logs", "a2").out().contains("LATE")));
+      assertTrue(Detached.eventually(() -> d.jbox("logs", "a2").out().contains("LATE")));
       out = AttachDriver.drive(tmp, d.env(), "echo NO''W", "NOW", AttachDriver.DETACH, "attach", "a2");
       assertTrue(out.contains("NOW") && !out.contains("LATE"), "what came while detached is not replayed: " + out);
       long monitor = d.stateField(id, "monitorPid");
@@ -92,7 +92,7 @@ class AttachTest {
     try (Detached d = box()) {
       d.start(List.of("-it", "--name", "live"), "exec sh");
       String done = d.start(List.of("--name", "done"), "exit 0");
-      assertTrue(Detached.eventually(5000, () -> d.jbox("wait", done).out().equals("0\n")));
+      assertTrue(Detached.eventually(() -> d.jbox("wait", done).out().equals("0\n")));
       for (List<String> c : List.of(
           List.of("attach", "done"),
           List.of("attach", "nosuch"),

@@ -9,16 +9,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Detached sandboxes for the lifecycle tests: jbox commands with a private XDG_RUNTIME_DIR, and
- * every sandbox started here removed with rm -f at the end of the test (even when it fails).
+ * every sandbox of that runtime directory removed with rm -f at the end of the test (even when it
+ * fails, and also those the test started with {@code Jbox.run} and this environment).
  */
 final class Detached implements AutoCloseable {
   final Path xdg;
   final Path rootfs;
-  private final ConcurrentLinkedQueue<String> started = new ConcurrentLinkedQueue<>();
 
   Detached(Path tmp, Path rootfs) {
     this.xdg = tmp.resolve("xdg-" + System.nanoTime());
@@ -51,7 +50,6 @@ final class Detached implements AutoCloseable {
     assertEquals(0, r.code(), r.toString());
     String id = r.out().strip();
     assertTrue(id.matches("[0-9a-f]{64}"), "an id: " + r);
-    started.add(id);
     return id;
   }
 
@@ -76,9 +74,12 @@ final class Detached implements AutoCloseable {
     }
   }
 
-  /** Polls a condition for up to ms milliseconds. */
-  static boolean eventually(long ms, java.util.function.BooleanSupplier c) throws InterruptedException {
-    long end = System.currentTimeMillis() + ms;
+  /**
+   * Polls a condition until it holds, for up to 60 s: not how long it should take (a slower
+   * machine, CI's or this one under load, takes longer), only how long a failing test waits.
+   */
+  static boolean eventually(java.util.function.BooleanSupplier c) throws InterruptedException {
+    long end = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < end) {
       if (c.getAsBoolean()) return true;
       Thread.sleep(50);
@@ -88,9 +89,6 @@ final class Detached implements AutoCloseable {
 
   @Override
   public void close() {
-    List<String> ids = new ArrayList<>(started);
-    for (String id : ids) {
-      if (Files.exists(dir(id))) jbox("rm", "-f", id);
-    }
+    Lifetimes.removeLeftovers(xdg, args -> jbox(args), xdg.resolve("jbox"));
   }
 }

@@ -138,14 +138,14 @@ class DnsFilesTest {
     ProcessBuilder pb = Jbox.builder(List.of("run", "--network=none", "--rootfs", rootfs.toString(), "sh", "-c", "exec " + marker));
     pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
     Process p = pb.start();
-    for (int i = 0; i < 100 && Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
     assertEquals(1, leftovers().size(), "the running sandbox's files");
     new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start().waitFor();
-    assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-    for (int i = 0; i < 50 && !leftovers().isEmpty(); i++) Thread.sleep(100);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    for (int i = 0; i < 600 && !leftovers().isEmpty(); i++) Thread.sleep(100);
     assertEquals(List.of(), leftovers(), "the cleaner removes them once the monitor is gone");
     // the parent-death SIGKILL is sent as the monitor exits; on a loaded machine the sandbox may end a moment later
-    for (int i = 0; i < 50 && !Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && !Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
     assertEquals(List.of(), Lifetimes.withCmdline(marker));
   }
 

@@ -236,6 +236,37 @@ class ExecFastPathTest {
     }
   }
 
+  /**
+   * A variable that gives the JVM options sends exec to the JVM, as it sends a shell join: the JVM
+   * they configure is not the one the fast path matches (-Dfile.encoding=ISO-8859-1 decodes the
+   * caller's "café" of `-e NAME` into other characters; the JDK says "Picked up ..." on stderr),
+   * and whoever sets them wants that JVM (-Xlog, a debugger). With each set, both ways give the
+   * same plan, status and stderr, and no fast path is taken.
+   */
+  @Test
+  void jvmOptionVariables_sendExecToTheJvm() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      Map<String, String> env = env(d);
+      Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", "ox", "--rootfs", rootfs.toString(), "sh", "-c", "exec sleep 1000"), env);
+      assertEquals(0, r.code(), r.toString());
+      env.put("CAFE", "café");
+      List<String> a = exec("-e", "CAFE", "ox", "true");
+      Outcome plain = jbox(env, a, false, true);
+      assertTrue(plain.fast() && plain.code() == 0, "without them the fast path: " + plain);
+      for (String var : List.of("JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
+        Map<String, String> with = new HashMap<>(env);
+        with.put(var, "-Dfile.encoding=ISO-8859-1");
+        Outcome f = jbox(with, a, false, true);
+        Outcome j = jbox(with, a, true, true);
+        assertFalse(f.fast(), var + " set: " + f);
+        assertEquals(j.code(), f.code(), var + ": " + f.err() + " / " + j.err());
+        assertEquals(j.err(), f.err(), var);
+        assertTrue(j.plan() != null && f.plan() != null, var);
+        assertArrayEquals(j.plan(), f.plan(), var + ": the plan");
+      }
+    }
+  }
+
   @Test
   void stoppedOrUnknownSandbox_theSameOneLineErrorAsBefore() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {

@@ -37,7 +37,7 @@ class ExecTest {
       long pid = d.stateField(id, "pid");
       // the script's set-up is done once pid 1 is `sleep 1000` (exec no longer waits for a JVM to
       // start, whose 170 ms used to hide that it may still be running)
-      assertTrue(Detached.eventually(10_000, () -> {
+      assertTrue(Detached.eventually(() -> {
         try {
           return Files.readString(Path.of("/proc/" + pid + "/cmdline")).equals("sleep\0" + "1000\0");
         } catch (java.io.IOException gone) {
@@ -62,20 +62,20 @@ class ExecTest {
     try (Detached d = new Detached(tmp, rootfs)) {
       String id = d.start("exec sleep 1000");
       long pid1 = d.stateField(id, "pid");
-      ProcessBuilder pb = Jbox.builder(List.of("exec", id, "sh", "-c", "echo $$; exec sleep 30")).redirectErrorStream(true);
+      ProcessBuilder pb = Jbox.builder(List.of("exec", id, "sh", "-c", "echo $$; exec sleep 3000")).redirectErrorStream(true);
       pb.environment().putAll(d.env());
       Process p = pb.start();
       String inside = SignalsAndLifetimeTest.readLine(p.getInputStream()).strip();
       try {
-        // find the host pid: in the sandbox's pid namespace, running "sleep 30"
+        // find the host pid: in the sandbox's pid namespace, running "sleep 3000"
         String pidns = Files.readSymbolicLink(Path.of("/proc/" + pid1 + "/ns/pid")).toString();
         long host = -1;
-        for (int i = 0; i < 50 && host < 0; i++) { // the pid is printed just before the exec
-          for (long c : Lifetimes.withCmdline("sleep 30")) {
+        for (int i = 0; i < 600 && host < 0; i++) { // the pid is printed just before the exec
+          for (long c : Lifetimes.withCmdline("sleep 3000")) {
             try {
               if (Files.readSymbolicLink(Path.of("/proc/" + c + "/ns/pid")).toString().equals(pidns)) host = c;
             } catch (java.io.IOException notOurs) {
-              // another account's "sleep 30..." (or one that just exited): not the one we look for
+              // another account's "sleep 3000..." (or one that just exited): not the one we look for
             }
           }
           if (host < 0) Thread.sleep(100);
@@ -88,7 +88,7 @@ class ExecTest {
         assertEquals(Long.toString(host), f[0]);
         Jbox.Result top = d.jbox("top", id);
         final long h = host;
-        assertTrue(top.out().lines().anyMatch(l -> l.matches(inside + " +" + h + " +root +sleep 30")), top.out());
+        assertTrue(top.out().lines().anyMatch(l -> l.matches(inside + " +" + h + " +root +sleep 3000")), top.out());
         assertTrue(top.out().lines().anyMatch(l -> l.matches("1 +" + pid1 + " +root +sleep 1000")), top.out());
       } finally {
         p.destroyForcibly();

@@ -150,11 +150,11 @@ class HostFdTest {
   void detachedExecAndStart_holdOnly012_preserveFdsOnlyWhenAsked() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
       var r = fromShell(true, List.of("run", "-d", "--preserve-fds", "1", "--rootfs", rootfs.toString(), "sh", "-c",
-          "/probe fds; cat <&3; exec sleep 60"), d.env());
+          "/probe fds; cat <&3; exec sleep 1000"), d.env());
       assertEquals(0, r.code(), r.toString());
       String id = r.out().strip();
       try {
-        assertTrue(Detached.eventually(10_000, () -> d.jbox("logs", id).out().contains("passed-on-purpose")), d.jbox("logs", id).toString());
+        assertTrue(Detached.eventually(() -> d.jbox("logs", id).out().contains("passed-on-purpose")), d.jbox("logs", id).toString());
         assertEquals("fds 0 1 2 3\npassed-on-purpose\n", d.jbox("logs", id).out());
 
         var ex = fromShell(true, List.of("exec", id, "/probe", "fds"), d.env());
@@ -169,7 +169,7 @@ class HostFdTest {
         d.jbox("wait", id);
         var st = fromShell(true, List.of("start", id), d.env());
         assertEquals(0, st.code(), st.toString());
-        assertTrue(Detached.eventually(10_000, () -> fdsLines(d.jbox("logs", id).out()).size() == 2), d.jbox("logs", id).toString());
+        assertTrue(Detached.eventually(() -> fdsLines(d.jbox("logs", id).out()).size() == 2), d.jbox("logs", id).toString());
         assertEquals(List.of("fds 0 1 2 3", "fds 0 1 2"), fdsLines(d.jbox("logs", id).out()));
       } finally {
         d.jbox("rm", "-f", id);

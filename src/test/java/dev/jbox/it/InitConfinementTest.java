@@ -111,7 +111,7 @@ class InitConfinementTest {
   void execAndNs_stillReachAnInitSandbox_alsoOfAnotherUser() {
     try (Detached d = new Detached(tmp, rootfs)) {
       for (String user : List.of("0", "1000:1000")) {
-        String id = d.start(List.of("--init", "-u", user), "exec sleep 60");
+        String id = d.start(List.of("--init", "-u", user), "exec sleep 1000");
         var ex = d.jbox("exec", id, "id", "-u");
         assertEquals(0, ex.code(), ex.toString());
         assertEquals(user.split(":")[0] + "\n", ex.out(), ex.toString());
@@ -144,7 +144,7 @@ class InitConfinementTest {
         }
       });
       reader.start();
-      boolean ended = p.waitFor(20, TimeUnit.SECONDS);
+      boolean ended = p.waitFor(60, TimeUnit.SECONDS);
       reader.join(5_000);
       assertTrue(ended, "jbox ended after SIGTERM: " + rest);
       assertEquals(7, p.exitValue(), rest.toString());

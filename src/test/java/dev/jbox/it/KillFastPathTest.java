@@ -107,6 +107,15 @@ class KillFastPathTest {
             assertEquals(f[1], got.get(lines - 1), a.toString());
           }
         }
+        // a JVM option variable asks for the JVM, as it does for exec and a shell's join
+        for (String var : List.of("JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
+          Map<String, String> withOpts = new HashMap<>(env);
+          withOpts.put(var, "-Dx=y");
+          Outcome o = jbox(withOpts, kill("-s", "HUP", "kx"), false);
+          assertFalse(o.fast(), var + ": " + o);
+          assertEquals(0, o.code(), var + ": " + o);
+          assertEquals("HUP", awaitLines(sigs, ++lines).get(lines - 1), var);
+        }
 
         // an ended sandbox, one with a restart policy, and every other form: the JVM's answer
         String ended = start(env, List.of("--name", "kended"), "true");

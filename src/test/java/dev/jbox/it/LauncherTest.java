@@ -176,7 +176,7 @@ class LauncherTest {
     Map<String, String> own = Map.of("JBOX_STORAGE", tmp.resolve("ro-store").toString(), "XDG_RUNTIME_DIR", run.toString());
     Jbox.Result d = run(own, "run", "-d", "--name", "ro", "--network=none", "--rootfs", rootfs.toString(), "echo", "hello");
     assertEquals(0, d.code(), d.toString());
-    for (int i = 0; i < 100 && !run(own, "ps", "-a", "--format", "{{.Status}}").out().startsWith("Exited"); i++) Thread.sleep(50);
+    for (int i = 0; i < 1200 && !run(own, "ps", "-a", "--format", "{{.Status}}").out().startsWith("Exited"); i++) Thread.sleep(50);
     assertEquals(0, run(own, "volume", "create", "lv").code());
     for (List<String> line : List.of(List.of("ps"), List.of("ps", "-a"), List.of("ps", "-aq"), List.of("images"),
         List.of("images", "--format", "json"), List.of("inspect", "ro"), List.of("inspect", "--format", "{{.Name}}", "ro"),
@@ -210,33 +210,44 @@ class LauncherTest {
     // regex, no jbox class from the jar, and no lambda but those of JNA's own start (stop, kill
     // and top load JNA for pidfds and the sandbox's /etc/passwd; the JDK's logging and proxies)
     Jbox.Result lc = run(own, "run", "-d", "--name", "lc", "--network=none", "--rootfs", rootfs.toString(), "sleep", "1000");
-    assertEquals(0, lc.code(), lc.toString());
-    for (List<String> line : List.of(List.of("port", "ro"), List.of("wait", "ro"), List.of("rename", "ro", "ro2"),
-        List.of("rename", "ro2", "ro"), List.of("top", "lc"), List.of("kill", "-s", "CONT", "lc"), List.of("stop", "-t", "0", "lc"),
-        List.of("wait", "--condition", "exited", "lc"), List.of("rm", "lc"),
-        // and the store-wide commands FastArgs parses (issue 14): no picocli, no lambda either
-        List.of("volume", "ls"), List.of("volume", "ls", "-q"), List.of("system", "df"), List.of("volume", "rm", "lv"),
-        List.of("volume", "create", "lv2"), List.of("volume", "rm", "lv2"), List.of("version"), List.of("version", "-f", "json"),
-        List.of("info"), List.of("info", "--format", "json"))) {
-      Path lcLog = tmp.resolve("lc-classes.log");
-      Map<String, String> env = new java.util.HashMap<>(own);
-      env.put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + lcLog);
-      env.put("JBOX_KILL_NO_FAST", "1"); // kill's JVM path (the launcher signals a running sandbox itself)
-      Jbox.Result r2 = run(env, line.toArray(String[]::new));
-      assertEquals(0, r2.code(), line + ": " + r2);
-      if (line.get(0).equals("top")) assertTrue(r2.out().contains("sleep 1000"), line + ": " + r2);
-      List<String> loaded = Files.readAllLines(lcLog);
-      assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.jbox.cli.FastArgs ") && l.contains("shared objects file")),
-          line + ": the cli archive, trained on FastArgs, is not used: " + loaded.stream().filter(l -> l.contains("dev.jbox.")).toList());
-      assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" picocli.") || l.contains(" java.util.regex.")).toList(),
-          line + ": picocli or a regex loaded");
-      boolean jna = List.of("top", "kill", "stop").contains(line.get(0));
-      assertEquals(List.of(), loaded.stream().filter(l -> l.contains("dev.jbox") && l.contains("$$Lambda")
-          || !jna && (l.contains("$$Lambda") || l.contains("LambdaForm$MH/"))).toList(), line + ": a lambda linked");
-      // (but FsCalls$C and Signals$LibC, JNA interfaces behind a dynamic proxy, which CDS does not archive)
-      assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" dev.jbox.") && !l.contains("shared objects file")
-          && !l.contains("__dynamic_proxy__") && !l.contains("dev.jbox.sys.FsCalls$C ") && !l.contains("dev.jbox.sandboxes.Signals$LibC ")).toList(),
-          line + ": jbox classes read from the jar (extend dev.jbox.cli.CdsTraining)");
+    try {
+      assertEquals(0, lc.code(), lc.toString());
+      for (List<String> line : List.of(List.of("port", "ro"), List.of("wait", "ro"), List.of("rename", "ro", "ro2"),
+          List.of("rename", "ro2", "ro"), List.of("top", "lc"), List.of("kill", "-s", "CONT", "lc"), List.of("stop", "-t", "0", "lc"),
+          List.of("wait", "--condition", "exited", "lc"), List.of("rm", "lc"),
+          // and the store-wide commands FastArgs parses (issue 14): no picocli, no lambda either
+          List.of("volume", "ls"), List.of("volume", "ls", "-q"), List.of("system", "df"), List.of("volume", "rm", "lv"),
+          List.of("volume", "create", "lv2"), List.of("volume", "rm", "lv2"), List.of("version"), List.of("version", "-f", "json"),
+          List.of("info"), List.of("info", "--format", "json"))) {
+        Path lcLog = tmp.resolve("lc-classes.log");
+        Map<String, String> env = new java.util.HashMap<>(own);
+        env.put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + lcLog);
+        env.put("JBOX_KILL_NO_FAST", "1"); // kill's JVM path (the launcher signals a running sandbox itself)
+        Jbox.Result r2 = run(env, line.toArray(String[]::new));
+        assertEquals(0, r2.code(), line + ": " + r2);
+        if (line.get(0).equals("top")) assertTrue(r2.out().contains("sleep 1000"), line + ": " + r2);
+        List<String> loaded = Files.readAllLines(lcLog);
+        assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.jbox.cli.FastArgs ") && l.contains("shared objects file")),
+            line + ": the cli archive, trained on FastArgs, is not used: " + loaded.stream().filter(l -> l.contains("dev.jbox.")).toList());
+        assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" picocli.") || l.contains(" java.util.regex.")).toList(),
+            line + ": picocli or a regex loaded");
+        boolean jna = List.of("top", "kill", "stop").contains(line.get(0));
+        assertEquals(List.of(), loaded.stream().filter(l -> l.contains("dev.jbox") && l.contains("$$Lambda")
+            || !jna && (l.contains("$$Lambda") || l.contains("LambdaForm$MH/"))).toList(), line + ": a lambda linked");
+        // (but FsCalls$C and Signals$LibC, JNA interfaces behind a dynamic proxy, which CDS does not archive)
+        assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" dev.jbox.") && !l.contains("shared objects file")
+            && !l.contains("__dynamic_proxy__") && !l.contains("dev.jbox.sys.FsCalls$C ") && !l.contains("dev.jbox.sandboxes.Signals$LibC ")).toList(),
+            line + ": jbox classes read from the jar (extend dev.jbox.cli.CdsTraining)");
+      }
+    } finally {
+      // `rm lc` above ends it; a failure before that would leave its sleep 1000 running
+      Lifetimes.removeLeftovers(run, args -> {
+        try {
+          return run(own, args.toArray(String[]::new));
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      }, run.resolve("jbox"));
     }
 
     // every other command has an archive of its own, so that the run archive stays small

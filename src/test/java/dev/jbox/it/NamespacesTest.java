@@ -144,7 +144,7 @@ class NamespacesTest {
     Process first = pb.start();
     try {
       List<Long> found = Lifetimes.withCmdline(marker);
-      for (int i = 0; i < 100 && found.isEmpty(); i++) {
+      for (int i = 0; i < 600 && found.isEmpty(); i++) {
         Thread.sleep(100);
         found = Lifetimes.withCmdline(marker);
       }

@@ -69,13 +69,13 @@ class NetworkTest {
   @ParameterizedTest
   @ValueSource(strings = {"pasta", "slirp4netns"})
   void backend_givesAnInterfaceWithDefaultRouteAndLeavesNothingBehind(String backend) throws Exception {
-    List<Long> before = Lifetimes.withCmdline("/usr/bin/" + backend);
+    List<Long> before = Lifetimes.ownWithCmdline("/usr/bin/" + backend);
     var r = Jbox.sh(rootfs, List.of("--network=" + backend), "ip -o link | grep -v ' lo:' | wc -l; ip route | grep -c default");
     assertEquals("1\n1\n", r.out(), r.toString());
-    List<Long> left = new ArrayList<>(Lifetimes.withCmdline("/usr/bin/" + backend));
-    for (int i = 0; i < 30 && !before.containsAll(left); i++) {
+    List<Long> left = new ArrayList<>(Lifetimes.ownWithCmdline("/usr/bin/" + backend));
+    for (int i = 0; i < 600 && !before.containsAll(left); i++) {
       Thread.sleep(100);
-      left = new ArrayList<>(Lifetimes.withCmdline("/usr/bin/" + backend));
+      left = new ArrayList<>(Lifetimes.ownWithCmdline("/usr/bin/" + backend));
     }
     left.removeAll(before);
     assertEquals(List.of(), left, backend + " outlived its sandbox");
@@ -116,7 +116,7 @@ class NetworkTest {
         .redirectErrorStream(true).redirectOutput(tmp.resolve("publish.log").toFile()).start();
     try {
       String got = "";
-      for (int i = 0; i < 50 && !got.contains("hello-from-jbox"); i++) {
+      for (int i = 0; i < 600 && !got.contains("hello-from-jbox"); i++) {
         Thread.sleep(100);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
           s.setSoTimeout(2000);
@@ -130,7 +130,7 @@ class NetworkTest {
       assertTrue(got.contains("hello-from-jbox"), "response: " + got + "; jbox said: " + java.nio.file.Files.readString(tmp.resolve("publish.log")));
     } finally {
       p.destroyForcibly(); // httpd as pid 1 has no SIGTERM handler; SIGKILL of jbox takes it down
-      assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     }
   }
 
@@ -147,12 +147,12 @@ class NetworkTest {
   void sigkillOfJbox_takesPastaDown() throws Exception {
     String marker = "sleep 5" + (System.nanoTime() % 10000);
     Process p = Jbox.builder(List.of("run", "--network=pasta", "--rootfs", rootfs.toString(), "sh", "-c", "exec " + marker)).start();
-    for (int i = 0; i < 100 && Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
     long pasta = Lifetimes.descendants(p.pid()).stream().filter(k -> Lifetimes.cmdline(k).startsWith("/usr/bin/pasta")).findFirst().orElseThrow();
     new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start().waitFor();
-    for (int i = 0; i < 50 && !Lifetimes.cmdline(pasta).isEmpty(); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && !Lifetimes.cmdline(pasta).isEmpty(); i++) Thread.sleep(100);
     assertEquals("", Lifetimes.cmdline(pasta), "pasta outlived a killed jbox");
-    for (int i = 0; i < 50 && !Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && !Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
     assertEquals(List.of(), Lifetimes.withCmdline(marker));
   }
 
@@ -161,7 +161,7 @@ class NetworkTest {
     String marker = "sleep 6" + (System.nanoTime() % 10000);
     Process p = Jbox.builder(List.of("run", "--network=slirp4netns", "--rootfs", rootfs.toString(), "sh", "-c", "exec " + marker)).start();
     try {
-      for (int i = 0; i < 100 && Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
+      for (int i = 0; i < 600 && Lifetimes.withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
       long slirp = Lifetimes.descendants(p.pid()).stream().filter(k -> Lifetimes.cmdline(k).startsWith("/usr/bin/slirp4netns")).findFirst().orElseThrow();
       String status = java.nio.file.Files.readString(Path.of("/proc/" + slirp + "/status"));
       assertTrue(status.contains("\nSeccomp:\t2\n"), "slirp4netns without its seccomp filter:\n" + status);
@@ -170,8 +170,8 @@ class NetworkTest {
       assertTrue(!own.equals(its), "slirp4netns shares the caller's mount namespace (no --enable-sandbox)");
       // pid 1 of the sandbox ignores TERM without a handler: end the command with KILL
       new ProcessBuilder("kill", "-KILL", Long.toString(Lifetimes.withCmdline(marker).get(0))).start().waitFor();
-      assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-      for (int i = 0; i < 50 && !Lifetimes.cmdline(slirp).isEmpty(); i++) Thread.sleep(100);
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      for (int i = 0; i < 600 && !Lifetimes.cmdline(slirp).isEmpty(); i++) Thread.sleep(100);
       assertEquals("", Lifetimes.cmdline(slirp), "slirp4netns outlived its sandbox");
     } finally {
       p.destroyForcibly();

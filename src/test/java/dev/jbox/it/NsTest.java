@@ -63,21 +63,42 @@ class NsTest {
   @Test
   void nsMonitor_printsASandboxsNamespacesAppearingAndDisappearing() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      ProcessBuilder pb = Jbox.builder(List.of("ns", "monitor", "--interval", "100", "--timeout", "6"));
+      // driven by what the monitor prints, not by sleeps: the sandbox is removed once its "+" line
+      // is out, and the monitor ends once the "-" line is (its --timeout only bounds a failure)
+      ProcessBuilder pb = Jbox.builder(List.of("ns", "monitor", "--interval", "100", "--timeout", "120"));
       pb.environment().putAll(d.env());
       Process mon = pb.start();
-      String header = SignalsAndLifetimeTest.readLine(mon.getInputStream());
-      assertTrue(header.startsWith("EVENT"), header);
-      String id = d.start("exec sleep 1000");
-      long pid = d.stateField(id, "pid");
-      String uts = inode(Long.toString(pid), "uts");
-      Thread.sleep(500);
-      assertEquals(0, d.jbox("rm", "-f", id).code());
-      String out = new String(mon.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      mon.waitFor();
-      assertEquals(0, mon.exitValue());
-      assertTrue(out.lines().anyMatch(l -> l.matches("\\+ +" + uts + " +uts +1 +" + pid + " .*")), out);
-      assertTrue(out.lines().anyMatch(l -> l.matches("- +" + uts + " +uts .*")), out);
+      try {
+        String header = SignalsAndLifetimeTest.readLine(mon.getInputStream());
+        assertTrue(header.startsWith("EVENT"), header);
+        String id = d.start("exec sleep 1000");
+        long pid = d.stateField(id, "pid");
+        String uts = inode(Long.toString(pid), "uts");
+        StringBuilder out = new StringBuilder();
+        String plus = "\\+ +" + uts + " +uts +1 +" + pid + " .*";
+        for (String l; !(l = SignalsAndLifetimeTest.readLine(mon.getInputStream())).matches(plus); ) {
+          assertTrue(mon.isAlive() || !l.isEmpty(), "the monitor ended before the sandbox appeared: " + out);
+          out.append(l).append('\n');
+        }
+        assertEquals(0, d.jbox("rm", "-f", id).code());
+        String minus = "- +" + uts + " +uts .*";
+        for (String l; !(l = SignalsAndLifetimeTest.readLine(mon.getInputStream())).matches(minus); ) {
+          assertTrue(mon.isAlive() || !l.isEmpty(), "the monitor ended before the sandbox disappeared: " + out);
+          out.append(l).append('\n');
+        }
+      } finally {
+        mon.descendants().forEach(ProcessHandle::destroyForcibly);
+        mon.destroyForcibly();
+      }
+      // --timeout ends it, with status 0
+      ProcessBuilder once = Jbox.builder(List.of("ns", "monitor", "--interval", "100", "--timeout", "0.5"));
+      once.environment().putAll(d.env());
+      once.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      Process m = once.start();
+      String all = new String(m.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(m.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals(0, m.exitValue(), all);
+      assertTrue(all.startsWith("EVENT"), all);
     }
   }
 

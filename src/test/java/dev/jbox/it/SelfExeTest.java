@@ -128,7 +128,7 @@ class SelfExeTest {
       Jbox.Result r = Jbox.runWith(copy, args, d.env());
       assertEquals(0, r.code(), r.toString());
       Path log = rootfs.resolve("tmp/attack-exec.log");
-      assertTrue(Detached.eventually(10_000, () -> {
+      assertTrue(Detached.eventually(() -> {
         try {
           return Files.readString(log).contains("writer-finished");
         } catch (IOException e) {

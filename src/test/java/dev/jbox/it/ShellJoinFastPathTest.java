@@ -57,7 +57,7 @@ class ShellJoinFastPathTest {
   void end() throws Exception {
     if (first != null) {
       for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
-      assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+      assertTrue(first.waitFor(60, TimeUnit.SECONDS));
     }
     if (Files.exists(home.resolve(".local/share/jbox/shells"))) {
       Jbox.Result r = jbox(project, Map.of(), List.of("shell", "--reset"));
@@ -90,7 +90,7 @@ class ShellJoinFastPathTest {
     List<String> nss = new ArrayList<>();
     for (int i = 0; i < 4; i++) nss.add(rd.readLine());
     assertTrue(nss.get(0) != null && nss.get(0).startsWith("pid:"), nss.toString());
-    for (int i = 0; i < 100 && Lifetimes.withCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(50);
+    for (int i = 0; i < 1200 && Lifetimes.withCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(50);
     return nss;
   }
 
@@ -319,7 +319,7 @@ class ShellJoinFastPathTest {
     Files.delete(tmp.resolve("config/jbox/jbox.toml"));
     // the sandbox ended: the link is stale, the JVM starts a new one
     for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
-    assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+    assertTrue(first.waitFor(60, TimeUnit.SECONDS));
     first = null;
     Outcome stale = join(project, Map.of(), shell("--", "sh", "-c", "exit 4"), false, false);
     assertTrue(!stale.fast() && stale.code() == 4, stale.toString());

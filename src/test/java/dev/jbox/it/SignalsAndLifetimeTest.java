@@ -51,7 +51,7 @@ class SignalsAndLifetimeTest {
   void signalToJbox_isForwardedToTheSandbox(String sig) throws Exception {
     Process p = start(List.of(), "trap 'echo got-" + sig + "; exit 7' " + sig + "; echo ready; while :; do sleep 0.05; done");
     signal(p.pid(), sig);
-    assertTrue(p.waitFor(10, TimeUnit.SECONDS), "sandbox did not end on SIG" + sig);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "sandbox did not end on SIG" + sig);
     String rest = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals("got-" + sig + "\n", rest);
     assertEquals(7, p.exitValue());
@@ -61,7 +61,7 @@ class SignalsAndLifetimeTest {
   void sigtermWithInit_reachesACommandWithoutHandlers() throws Exception {
     Process p = start(List.of("--init"), "echo ready; exec sleep 60");
     signal(p.pid(), "TERM");
-    assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(128 + 15, p.exitValue());
   }
 
@@ -71,14 +71,14 @@ class SignalsAndLifetimeTest {
     String mountsBefore = Lifetimes.mountinfo();
     Process p = start(List.of(), "sleep " + marker + " & echo ready; exec sleep " + marker);
     List<Long> inside = Lifetimes.withCmdline("sleep " + marker);
-    for (int i = 0; i < 50 && inside.size() < 2; i++) {
+    for (int i = 0; i < 600 && inside.size() < 2; i++) {
       Thread.sleep(100);
       inside = Lifetimes.withCmdline("sleep " + marker);
     }
     assertEquals(2, inside.size(), "both sleeps run: " + inside);
     signal(p.pid(), "KILL");
-    p.waitFor(5, TimeUnit.SECONDS);
-    for (int i = 0; i < 50 && !Lifetimes.withCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(100);
+    p.waitFor(60, TimeUnit.SECONDS);
+    for (int i = 0; i < 600 && !Lifetimes.withCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(100);
     assertEquals(List.of(), Lifetimes.withCmdline("sleep " + marker), "sandbox processes outlived jbox");
     assertEquals(mountsBefore, Lifetimes.mountinfo(), "no mount appears in the caller's namespace");
   }
@@ -88,13 +88,13 @@ class SignalsAndLifetimeTest {
     String marker = "4343" + (System.nanoTime() % 100000);
     Process p = start(List.of(), "echo ready; exec sleep " + marker);
     List<Long> pid1 = Lifetimes.withCmdline("sleep " + marker);
-    for (int i = 0; i < 50 && pid1.isEmpty(); i++) { // "ready" comes just before the exec
+    for (int i = 0; i < 600 && pid1.isEmpty(); i++) { // "ready" comes just before the exec
       Thread.sleep(100);
       pid1 = Lifetimes.withCmdline("sleep " + marker);
     }
     assertEquals(1, pid1.size());
     signal(pid1.get(0), "KILL");
-    assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(137, p.exitValue());
   }
 
@@ -108,7 +108,7 @@ class SignalsAndLifetimeTest {
     pb.environment().put("JBOX_JAVA_OPTS", "-XX:+UnlockDiagnosticVMOptions -XX:+PauseAtStartup -XX:PauseAtStartupFile=" + pause);
     Process p = pb.start();
     long jvm = -1;
-    for (int i = 0; i < 100 && jvm < 0; i++) {
+    for (int i = 0; i < 600 && jvm < 0; i++) {
       for (long k : Lifetimes.descendants(p.pid())) {
         if (Lifetimes.cmdline(k).contains("dev.jbox.cli.Main")) jvm = k;
       }
@@ -116,9 +116,9 @@ class SignalsAndLifetimeTest {
     }
     assertTrue(jvm > 0, "the JVM child was not seen");
     signal(p.pid(), "KILL");
-    p.waitFor(5, TimeUnit.SECONDS);
+    p.waitFor(60, TimeUnit.SECONDS);
     final long j = jvm;
-    for (int i = 0; i < 50 && !Lifetimes.cmdline(j).isEmpty(); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && !Lifetimes.cmdline(j).isEmpty(); i++) Thread.sleep(100);
     assertEquals("", Lifetimes.cmdline(j), "the JVM outlived the launcher");
     java.nio.file.Files.deleteIfExists(pause);
   }

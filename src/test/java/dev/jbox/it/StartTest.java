@@ -32,8 +32,12 @@ class StartTest {
   @Test
   void start_ofAnExitedSandbox_runsItAgain_sameIdAndName_andRecordsTheExitAgain() throws Exception {
     try (Detached d = box()) {
-      String id = d.start(List.of("--name", "s1", "--hostname", "again"), "echo ran-$(hostname); sleep 3; exit 4");
-      assertTrue(Detached.eventually(10_000, () -> d.jbox("wait", "s1").out().equals("4\n")));
+      // the first run ends at once; the second waits for a file the test makes (through a bind
+      // mount), so that it surely still runs when ps looks (a `sleep 3` did not on a loaded machine)
+      Path w = Files.createDirectories(d.xdg.resolve("w"));
+      String id = d.start(List.of("--name", "s1", "--hostname", "again", "-v", w + ":/w"),
+          "echo ran-$(hostname); if [ -e /w/first ]; then while [ ! -e /w/go ]; do sleep 0.05; done; fi; touch /w/first; exit 4");
+      assertTrue(Detached.eventually(() -> d.jbox("wait", "s1").out().equals("4\n")));
       long firstPid = d.stateField(id, "pid");
       Jbox.Result r = d.jbox("start", "s1");
       assertEquals(0, r.code(), r.toString());
@@ -41,6 +45,7 @@ class StartTest {
       assertTrue(ps(d, "s1").contains("Up "), d.jbox("ps", "-a").out());
       assertTrue(d.stateField(id, "pid") != firstPid);
       assertEquals(1, d.jbox("ps", "-a", "-q").out().strip().lines().count());
+      Files.createFile(w.resolve("go"));
       assertEquals("4\n", d.jbox("wait", "s1").out());
       assertTrue(ps(d, "s1").contains("Exited (4)"), d.jbox("ps", "-a").out());
       String log = d.jbox("logs", "s1").out();
@@ -52,7 +57,7 @@ class StartTest {
   void startA_followsTheOutputOfAPlainSandbox_andExitsWithItsStatus() throws Exception {
     try (Detached d = box()) {
       d.start(List.of("--name", "s2"), "echo out-$((6*7)); exit 5");
-      assertTrue(Detached.eventually(10_000, () -> d.jbox("wait", "s2").out().equals("5\n")));
+      assertTrue(Detached.eventually(() -> d.jbox("wait", "s2").out().equals("5\n")));
       Jbox.Result r = d.jbox("start", "-a", "s2");
       assertEquals(5, r.code(), r.toString());
       assertEquals("out-42\n", r.out(), "all of it, from the first byte, and nothing else: " + r);
@@ -81,7 +86,7 @@ class StartTest {
     try (Detached d = box(); Detached g = new Detached(tmp, gone)) {
       d.start(List.of("--name", "up"), "exec sleep 1000");
       String lost = g.start(List.of("--name", "lost"), "exit 0");
-      assertTrue(Detached.eventually(5000, () -> g.jbox("wait", lost).out().equals("0\n")));
+      assertTrue(Detached.eventually(() -> g.jbox("wait", lost).out().equals("0\n")));
       deleteTree(gone);
       for (List<String> c : List.of(List.of("start", "up"), List.of("start", "nosuch"), List.of("start", "-a", "--detach-keys", "bad", "up"))) {
         Jbox.Result r = d.jbox(c);

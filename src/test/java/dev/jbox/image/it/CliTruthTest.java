@@ -145,7 +145,7 @@ class CliTruthTest extends ImageRunFixture {
     var started = j.launch("run", "-d", "--name", "sig", "--network=none", stopsOnUsr1);
     assertEquals(0, started.status(), started.toString());
     try {
-      for (int i = 0; i < 100 && !j.run("logs", "sig").out().contains("ready"); i++) Thread.sleep(100);
+      for (int i = 0; i < 600 && !j.run("logs", "sig").out().contains("ready"); i++) Thread.sleep(100);
       var stop = j.run("stop", "-t", "20", "sig");
       assertEquals(0, stop.status(), stop.toString());
       var w = j.run("wait", "sig");

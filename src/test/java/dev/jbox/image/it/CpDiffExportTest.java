@@ -242,7 +242,7 @@ class CpDiffExportTest extends ImageRunFixture {
           "owned by the sandbox's user through the sandbox's own maps");
       // stopped, its maps come from its stored plan
       ok(j.run("kill", "-s", "KILL", "kid"));
-      for (int i = 0; i < 200 && !j.run("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}}").out().contains("kid"); i++) {
+      for (int i = 0; i < 1200 && !j.run("ps", "-a", "--filter", "status=exited", "--format", "{{.Names}}").out().contains("kid"); i++) {
         Thread.sleep(50);
       }
       ok(j.run("cp", src.resolve("a").toString(), "kid:/srv/stopped"));
@@ -390,7 +390,7 @@ class CpDiffExportTest extends ImageRunFixture {
     ok(j.launch("run", "-d", "--name", "up", "--network=none", busybox, "sh", "-c", "echo live > /live; sleep 120"));
     try {
       List<String> live = List.of();
-      for (int i = 0; i < 50 && !live.contains("live"); i++) {
+      for (int i = 0; i < 600 && !live.contains("live"); i++) {
         live = tarNames(j, "export", "up");
         if (!live.contains("live")) Thread.sleep(100);
       }

@@ -67,7 +67,7 @@ class FuseOverlayTest extends ImageRunFixture {
 
   void assertNothingLeft() throws Exception {
     List<Long> left = fuseProcesses();
-    for (int i = 0; i < 50 && !left.isEmpty(); i++) {
+    for (int i = 0; i < 600 && !left.isEmpty(); i++) {
       Thread.sleep(100);
       left = fuseProcesses();
     }
@@ -135,15 +135,15 @@ class FuseOverlayTest extends ImageRunFixture {
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     try {
       // fuse-overlayfs daemonizes: for a moment its launcher and the daemon both exist
-      for (int i = 0; i < 100 && fuseProcesses().size() != 1; i++) Thread.sleep(100);
+      for (int i = 0; i < 600 && fuseProcesses().size() != 1; i++) Thread.sleep(100);
       assertEquals(1, fuseProcesses().size(), "fuse-overlayfs runs while the sandbox does");
       Thread.sleep(300);
     } finally {
       new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start().waitFor();
     }
-    assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertNothingLeft();
-    for (int i = 0; i < 50; i++) {
+    for (int i = 0; i < 600; i++) {
       try (var s = Files.list(j.storage.resolve("containers"))) {
         if (s.findAny().isEmpty()) break;
       }
@@ -214,10 +214,10 @@ class FuseOverlayTest extends ImageRunFixture {
     Process p = j.launcher(List.of("run", "--rm", "--network=none", "--storage-driver=fuse-overlayfs", "--init", busybox, "sh", "-c", "exec " + marker))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    for (int i = 0; i < 100 && withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && withCmdline(marker).isEmpty(); i++) Thread.sleep(100);
     assertEquals(1, withCmdline(marker).size(), "the command runs");
     new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-    assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(128 + 15, p.exitValue(), "SIGTERM forwarded to --init, which passes it to the command");
     assertNothingLeft();
 
@@ -245,7 +245,7 @@ class FuseOverlayTest extends ImageRunFixture {
     assertEquals(0, r.status(), r.toString());
     long pid = stateField(j, "fz", "pid");
     // run -d returns once `sh` is executed; its `exec sleep` may come a moment later on a loaded machine
-    for (int i = 0; i < 50 && Files.readString(Path.of("/proc/" + pid + "/comm")).equals("sh\n"); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && Files.readString(Path.of("/proc/" + pid + "/comm")).equals("sh\n"); i++) Thread.sleep(100);
     assertEquals("sleep\n", Files.readString(Path.of("/proc/" + pid + "/comm")), "state names the sandbox's pid 1");
     assertEquals(1, fuseProcesses().size(), "fuse-overlayfs serves it");
 
@@ -262,13 +262,20 @@ class FuseOverlayTest extends ImageRunFixture {
     long monitor = stateField(j, "fz", "monitorPid");
     new ProcessBuilder("kill", "-KILL", Long.toString(monitor)).start().waitFor();
     assertNothingLeft();
-    for (int i = 0; i < 50 && Files.exists(Path.of("/proc/" + pid)); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && Files.exists(Path.of("/proc/" + pid)); i++) Thread.sleep(100);
     assertFalse(Files.exists(Path.of("/proc/" + pid)), "the sandbox went with its monitor");
     assertEquals(0, j.run("rm", "fz").status());
 
-    var a = j.launch("run", "-d", "--name", "fa", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c", "sleep 2; echo bye; exit 4");
+    // it waits for a line on its stdin (-i), which only the attach below gives it: a `sleep 2`
+    // before its output had ended before a slow attach came, on a loaded machine
+    var a = j.launch("run", "-d", "-i", "--name", "fa", "--network=none", "--storage-driver=fuse-overlayfs", busybox, "sh", "-c",
+        "read go; echo bye; exit 4");
     assertEquals(0, a.status(), a.toString());
-    var attached = j.launch("attach", "fa");
+    Process ap = j.launcher(List.of("attach", "fa")).start();
+    try (var in = ap.getOutputStream()) {
+      in.write("go\n".getBytes(StandardCharsets.UTF_8));
+    }
+    var attached = Home.finish(ap);
     assertEquals(4, attached.status(), "attach ends with the sandbox's status, through the reaper: " + attached);
     assertTrue(attached.out().contains("bye"), attached.toString());
     assertEquals("4\n", j.launch("wait", "fa").out());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.jbox.image.Platform;
 import dev.jbox.image.testing.RawTar;
 import dev.jbox.it.Jbox.Home;
+import dev.jbox.it.Lifetimes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,9 +45,24 @@ abstract class ImageRunFixture {
     reg = null;
   }
 
-  /** Layer and upper-dir files belong to subordinate ids: only the user namespace can delete them. */
+  /**
+   * Whatever of the test's sandboxes still runs (a failed test's, or one a test leaves running) is
+   * removed with rm -f first; then layer and upper-dir files, which belong to subordinate ids and
+   * only the user namespace can delete.
+   */
   @AfterEach
   void wipe() throws Exception {
+    Path run = t.resolve("home/run");
+    if (Files.isDirectory(run)) {
+      Home j = new Home(t.resolve("home"), reg == null ? "localhost:1" : reg.host());
+      Lifetimes.removeLeftovers(run, args -> {
+        try {
+          return j.run(args.toArray(String[]::new));
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      }, j.storage.resolve("containers"), run.resolve("jbox"));
+    }
     for (String d : List.of("home/storage/layers", "home/storage/containers", "home/storage/volumes")) {
       Path p = t.resolve(d);
       if (!Files.exists(p)) continue;

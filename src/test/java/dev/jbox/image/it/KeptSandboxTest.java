@@ -105,7 +105,7 @@ class KeptSandboxTest extends ImageRunFixture {
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     try {
       String id = null;
-      for (int i = 0; i < 300 && id == null; i++) {
+      for (int i = 0; i < 600 && id == null; i++) {
         for (Map<String, Object> e : psJson(j)) if ("running".equals(e.get("State"))) id = (String) e.get("Id");
         if (id == null) Thread.sleep(100);
       }
@@ -128,13 +128,13 @@ class KeptSandboxTest extends ImageRunFixture {
 
       var force = j.run("rm", "-f", shortId);
       assertEquals(0, force.status(), force.toString());
-      assertTrue(p.waitFor(20, TimeUnit.SECONDS), "rm -f killed the sandbox");
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "rm -f killed the sandbox");
       assertEquals(137, p.exitValue(), "jbox run exits as its sandbox did: SIGKILL");
       assertEquals(List.of(), containers(j));
       assertEquals(List.of(), psJson(j));
     } finally {
       p.destroyForcibly();
-      p.waitFor(20, TimeUnit.SECONDS);
+      p.waitFor(60, TimeUnit.SECONDS);
     }
   }
 

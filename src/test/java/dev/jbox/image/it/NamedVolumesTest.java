@@ -49,7 +49,7 @@ class NamedVolumesTest extends ImageRunFixture {
   }
 
   private static void awaitNoVolumes(Home j) throws Exception {
-    for (int i = 0; i < 150 && !volumeDirs(j).isEmpty(); i++) Thread.sleep(100);
+    for (int i = 0; i < 600 && !volumeDirs(j).isEmpty(); i++) Thread.sleep(100);
     assertEquals(List.of(), volumeDirs(j), "the anonymous volume went when the sandbox ended");
   }
 

@@ -46,7 +46,7 @@ class PodmanOutputTest extends ImageRunFixture {
     assertEquals(2, j.launch("run", "--name", "b", "--network=pasta", "-p", PORT + ":80", "-e", "K=v", busybox, "sh", "-c", "exit 2")
         .status());
     assertEquals(0, j.launch("run", "--name", "c", "--network=none", layered, "sh", "-c", "exit 0").status());
-    Process up = j.launcher(List.of("run", "--rm", "--name", "up", "--network=none", busybox, "sh", "-c", "sleep 60"))
+    Process up = j.launcher(List.of("run", "--rm", "--name", "up", "--network=none", busybox, "sh", "-c", "sleep 1000"))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     for (int i = 0; i < 300; i++) {
       if (j.run("ps", "-q", "--filter", "name=^up$").out().strip().length() == 12) return up;
@@ -103,7 +103,7 @@ class PodmanOutputTest extends ImageRunFixture {
           j.run("inspect", "--format", "{{json .NetworkSettings.Ports}}", "b").out());
     } finally {
       up.destroyForcibly();
-      up.waitFor(20, TimeUnit.SECONDS);
+      up.waitFor(60, TimeUnit.SECONDS);
     }
   }
 
@@ -131,34 +131,41 @@ class PodmanOutputTest extends ImageRunFixture {
         home.resolve("r").toString(), "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file");
     String out = null;
     List<Map<String, Object>> result = null;
-    for (List<String> tail : List.of(List.of("pull", "--tls-verify=false", "-q", busybox),
-        List.of("create", "--name", "pb", "-p", PORT + ":80", "-e", "K=v", busybox, "sh", "-c", "exit 2"),
-        List.of("ps", "-a", "--format", "json"), List.of("inspect", "pb"),
-        // podman's files belong to subordinate ids: only its user namespace removes them
-        List.of("unshare", "rm", "-rf", home.resolve("s").toString(), home.resolve("r").toString()))) {
-      List<String> argv = new ArrayList<>(base);
-      argv.addAll(tail);
-      ProcessBuilder pb = new ProcessBuilder(argv);
-      pb.environment().put("HOME", home.toString());
-      pb.environment().put("XDG_RUNTIME_DIR", home.resolve("run").toString());
-      pb.environment().put("XDG_CONFIG_HOME", home.resolve("config").toString());
-      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      Process p = pb.start();
-      var err = new java.util.concurrent.CompletableFuture<String>();
-      new Thread(() -> {
-        try {
-          err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-        } catch (java.io.IOException e) {
-          err.complete("");
+    try {
+      for (List<String> tail : List.of(List.of("pull", "--tls-verify=false", "-q", busybox),
+          List.of("create", "--name", "pb", "-p", PORT + ":80", "-e", "K=v", busybox, "sh", "-c", "exit 2"),
+          List.of("ps", "-a", "--format", "json"), List.of("inspect", "pb"),
+          // podman's files belong to subordinate ids: only its user namespace removes them
+          List.of("unshare", "rm", "-rf", home.resolve("s").toString(), home.resolve("r").toString()))) {
+        List<String> argv = new ArrayList<>(base);
+        argv.addAll(tail);
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().put("HOME", home.toString());
+        pb.environment().put("XDG_RUNTIME_DIR", home.resolve("run").toString());
+        pb.environment().put("XDG_CONFIG_HOME", home.resolve("config").toString());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = pb.start();
+        var err = new java.util.concurrent.CompletableFuture<String>();
+        new Thread(() -> {
+          try {
+            err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+          } catch (java.io.IOException e) {
+            err.complete("");
+          }
+        }).start();
+        String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), tail + ": " + err.get());
+        if (tail.get(0).equals("ps")) out = o;
+        if (tail.get(0).equals("inspect")) {
+          result = List.of(((List<Map<String, Object>>) Json.parse(out)).get(0), ((List<Map<String, Object>>) Json.parse(o)).get(0));
         }
-      }).start();
-      String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-      assertEquals(0, p.exitValue(), tail + ": " + err.get());
-      if (tail.get(0).equals("ps")) out = o;
-      if (tail.get(0).equals("inspect")) {
-        result = List.of(((List<Map<String, Object>>) Json.parse(out)).get(0), ((List<Map<String, Object>>) Json.parse(o)).get(0));
       }
+    } finally {
+      // rootless podman's pause process (catatonit -P, holding its user namespace) outlives every
+      // podman command: it would outlive the suite too
+      Path pause = home.resolve("run/libpod/tmp/pause.pid");
+      if (Files.exists(pause)) ProcessHandle.of(Long.parseLong(Files.readString(pause).trim())).ifPresent(ProcessHandle::destroy);
     }
     return result;
   }

@@ -65,9 +65,12 @@ class PodmanRuntimeTest {
     if (dir == null || !Files.exists(dir.resolve("xdg"))) return;
     // the storage belongs to subordinate ids: remove it from podman's user namespace, then end
     // podman's pause process, which would otherwise outlive the test
-    podman("unshare", "rm", "-rf", dir.resolve("storage").toString(), dir.resolve("run").toString());
-    Path pause = dir.resolve("xdg/libpod/tmp/pause.pid");
-    if (Files.exists(pause)) ProcessHandle.of(Long.parseLong(Files.readString(pause).trim())).ifPresent(ProcessHandle::destroy);
+    try {
+      podman("unshare", "rm", "-rf", dir.resolve("storage").toString(), dir.resolve("run").toString());
+    } finally {
+      Path pause = dir.resolve("xdg/libpod/tmp/pause.pid");
+      if (Files.exists(pause)) ProcessHandle.of(Long.parseLong(Files.readString(pause).trim())).ifPresent(ProcessHandle::destroy);
+    }
   }
 
   static List<String> podmanCmd(String... args) {
@@ -188,7 +191,7 @@ class PodmanRuntimeTest {
         "    command: [\"httpd\", \"-f\", \"-p\", \"127.0.0.1:8080\", \"-h\", \"/www\"]",
         "  - name: client",
         "    image: " + image,
-        "    command: [\"sh\", \"-c\", \"for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1:8080/ && exit 0; sleep 0.5; done; exit 1\"]",
+        "    command: [\"sh\", \"-c\", \"i=0; while [ $i -lt 120 ]; do wget -qO- http://127.0.0.1:8080/ && exit 0; sleep 0.5; i=$((i+1)); done; exit 1\"]",
         ""));
     Jbox.Result r = podman("kube", "play", "--tls-verify=false", yaml.toString());
     try {

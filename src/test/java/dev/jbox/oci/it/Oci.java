@@ -28,6 +28,24 @@ final class Oci {
     return List.of("runc");
   }
 
+  /**
+   * The clean-up net of the OCI tests (an @AfterEach): every container still in a {@code --root}
+   * directory of the test ({@code tmp/root*}; runc's when the name says runc) is deleted with
+   * {@code delete --force}, so that a failed test leaves no init and no sleep behind. Starts no
+   * runtime when the tests deleted their containers.
+   */
+  static void deleteLeftovers(Path tmp) throws IOException {
+    if (tmp == null || !Files.isDirectory(tmp)) return;
+    try (var roots = Files.list(tmp)) {
+      for (Path root : roots.filter(r -> r.getFileName().toString().startsWith("root") && Files.isDirectory(r)).toList()) {
+        List<String> runtime = root.getFileName().toString().contains("runc") ? runc() : jboxOci();
+        try (var ids = Files.list(root)) {
+          for (Path id : ids.filter(Files::isDirectory).toList()) run(runtime, root, "delete", "--force", id.getFileName().toString());
+        }
+      }
+    }
+  }
+
   /** Runs RUNTIME --root ROOT ARGS... with stdin from /dev/null; 60 s at most. */
   static Jbox.Result run(List<String> runtime, Path root, String... args) {
     List<String> cmd = new ArrayList<>(runtime);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OciBadInputTest {
   @TempDir static Path tmp;
   static Path good;
+
+  @AfterEach
+  void deleteLeftovers() throws Exception {
+    Oci.deleteLeftovers(tmp);
+  }
 
   @BeforeAll
   static void setUp() {

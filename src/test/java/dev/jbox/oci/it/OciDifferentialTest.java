@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +40,11 @@ class OciDifferentialTest {
           + " if [ -d $p ]; then echo masked $p entries $(ls -A $p | wc -l); else echo masked $p bytes $(head -c 64 $p 2>/dev/null | wc -c); fi; done",
       "for p in /proc/sys/kernel/hostname /proc/sysrq-trigger; do (echo x > $p) 2>/dev/null && echo $p writable || echo $p refused; done",
       "exit 3");
+
+  @AfterEach
+  void deleteLeftovers() throws Exception {
+    Oci.deleteLeftovers(tmp);
+  }
 
   @BeforeAll
   static void setUp() {
@@ -258,6 +264,16 @@ class OciDifferentialTest {
           facts.add("state after the failure " + (Oci.run(rtCmd, root, "state", "hf").code() == 0 ? "exists" : "gone"));
         }
         if (!kind.equals("startContainer")) facts.add("message names the hook " + (create.err() + (start == null ? "" : start.err())).contains("hook"));
+        if (!kind.equals("startContainer")) {
+          // the failing command's status: runc's is 1 for every kind, and so is jbox-oci's, whose
+          // message is one line of its own (a createContainer hook, run by the container's init,
+          // once ended create with 125 and "jbox:")
+          Jbox.Result failing = create.code() != 0 ? create : start;
+          facts.add("exit " + failing.code());
+          if (rt.equals("jbox")) {
+            assertTrue(failing.err().startsWith("jbox-oci: ") && failing.err().strip().lines().count() == 1, kind + ": " + failing);
+          }
+        }
         Jbox.Result del = Oci.run(rtCmd, root, "delete", "--force", "hf");
         facts.add("delete --force exit " + del.code());
         facts.add("left in --root " + Oci.listing(root).stream().filter(x -> !x.equals(root.toString())).toList());

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 class OciLifecycleTest {
   @TempDir static Path tmp;
   static Path root;
+
+  @AfterEach
+  void deleteLeftovers() throws Exception {
+    Oci.deleteLeftovers(tmp);
+  }
 
   @BeforeAll
   static void setUp() {
