@@ -37,7 +37,7 @@
 
 static int usage(void) {
   dprintf(2, "usage: jbox-helper launch -- JAVA ARGS... | run-plan FILE | unshare [--direct] "
-             "--uidmap 'I O N'... --gidmap 'I O N'... [--root-of PID START] [--overlay LOWER UPPER WORK MERGED] -- CMD...\n");
+             "--uidmap 'I O N'... --gidmap 'I O N'... [--root-of PID START] [--overlay LOWER UPPER WORK MERGED] -- CMD... | owners ROOT\n");
   return 125;
 }
 
@@ -604,6 +604,8 @@ int main(int argc, char **argv) {
   /* the other modes that run a plan: from the sealed copy from the start (selfexec.c) */
   if (!strcmp(argv[1], "launch-wait") && argc == 4) return reexec_sealed(argv), await_plan(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(argv[1], "run-plan") && argc == 3) return reexec_sealed(argv), run_plan_file(argv[2]);
+  /* run by a pull inside `unshare` (owners.c); no plan, so not from the sealed copy */
+  if (!strcmp(argv[1], "owners") && argc == 3) return owners_command(argv[2]);
   if (!strcmp(argv[1], "unshare")) return reexec_sealed(argv), unshare_mode(argc - 2, argv + 2);
   return usage();
 }
