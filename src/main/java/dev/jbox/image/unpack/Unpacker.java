@@ -207,6 +207,7 @@ public final class Unpacker implements AutoCloseable {
       if (status != 0) {
         String msg = new String(err, StandardCharsets.UTF_8).trim();
         int nl = msg.lastIndexOf('\n');
+        if (msg.startsWith("jbox: ", nl + 1)) msg = msg.substring(0, nl + 1) + msg.substring(nl + 1 + 6);
         throw new IOException("layer " + name + ": setting " + owners.size() + " owners failed (status " + status + ")"
             + (msg.isEmpty() ? "" : ": " + msg.substring(nl + 1)));
       }
