@@ -37,11 +37,30 @@ final class OwnerList {
     return gids;
   }
 
+  private Runnable firstUse;
+
+  /**
+   * Runs {@code r} when the first owner other than 0:0 is recorded: the helper that will apply
+   * the list starts then (its user namespace set up while the layer is still unpacking), not
+   * after the last file.
+   */
+  void onFirstUse(Runnable r) {
+    firstUse = r;
+  }
+
   /** Records the owner of {@code rel} ("" is the root); 0:0 needs nothing. */
   void set(String rel, long uid, long gid, int mode) {
     String k = key(rel);
-    if (uid == 0 && gid == 0) byPath.remove(k);
-    else byPath.put(k, new long[] {uid, gid, mode});
+    if (uid == 0 && gid == 0) {
+      byPath.remove(k);
+      return;
+    }
+    byPath.put(k, new long[] {uid, gid, mode});
+    Runnable r = firstUse;
+    if (r != null) {
+      firstUse = null;
+      r.run();
+    }
   }
 
   /** {@code rel} was removed (and everything beneath it, if it was a directory). */

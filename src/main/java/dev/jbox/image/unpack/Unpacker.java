@@ -141,12 +141,35 @@ public final class Unpacker implements AutoCloseable {
     Map<String, Object> resp = new LinkedHashMap<>();
     try {
       OwnerList owners = local.map() == null ? null : new OwnerList(count(local.map().uids()), count(local.map().gids()));
+      Process[] helper = new Process[1];
+      IOException[] startFailed = new IOException[1];
+      if (owners != null) {
+        owners.onFirstUse(() -> {
+          try {
+            helper[0] = startOwners(dest);
+          } catch (IOException e) {
+            startFailed[0] = e;
+          }
+        });
+      }
       LayerExtractor.Options o = new LayerExtractor.Options(ownership, limits, name, owners);
       LayerExtractor.Result r;
       try (InputStream in = follow ? new FollowInputStream(blob, cancelled) : java.nio.file.Files.newInputStream(blob)) {
         r = LayerExtractor.extract(in, dest, o);
+      } catch (IOException | RuntimeException | Error e) {
+        if (helper[0] != null) {
+          // an empty list: whatever of it still runs sets nothing and exits
+          try {
+            helper[0].getOutputStream().close();
+          } catch (IOException ignored) {
+            // gone already
+          }
+          helper[0].destroyForcibly();
+        }
+        throw e;
       }
-      if (owners != null && !owners.isEmpty()) applyOwners(dest, owners, name);
+      if (startFailed[0] != null) throw startFailed[0];
+      if (helper[0] != null) applyOwners(helper[0], owners, name);
       resp.put("diffId", r.diffId());
       resp.put("entries", r.entries());
       resp.put("size", r.bytes());
@@ -185,16 +208,19 @@ public final class Unpacker implements AutoCloseable {
     return String.join("\n", lines);
   }
 
-  /** Runs {@code jbox-helper owners DEST} in the user namespace with the list on its stdin. */
-  private void applyOwners(Path dest, OwnerList owners, String name) throws IOException {
+  /** Starts {@code jbox-helper owners DEST} in the user namespace; it waits for the list on stdin. */
+  private Process startOwners(Path dest) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(local.ownersArgv().apply(dest));
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    Process p;
     try {
-      p = pb.start();
+      return pb.start();
     } catch (IOException e) {
       throw new IOException("cannot start the helper to set owners (" + pb.command().get(0) + "): " + e.getMessage(), e);
     }
+  }
+
+  /** Sends the list (possibly empty by now: the helper then does nothing) and waits for the helper. */
+  private static void applyOwners(Process p, OwnerList owners, String name) throws IOException {
     byte[] err;
     try {
       try (OutputStream o = p.getOutputStream()) {
