@@ -1,6 +1,7 @@
 #!/bin/bash
-# bench/shell.sh: `jbox shell -- true` side by side with the equivalent bubblewrap and rootless
-# podman (keep-id, the project bound at its path) in one hyperfine run, then joining a running
+# bench/shell.sh: `jbox shell -- true` (and with --network=none) side by side with the equivalent
+# bubblewrap and rootless podman (keep-id, the project bound at its path) in one hyperfine run,
+# the load before and after in shell-load.txt, then joining a running
 # project sandbox (`jbox shell -- true` while one is open). Run as root on Debian 12; everything
 # runs as BENCH_USER. The podman image is the bench's busybox rootfs, `podman import`ed (never a
 # registry).
@@ -36,12 +37,19 @@ as_user $podman run --rm --userns=keep-id -v "$proj:$proj" "$image" true \
 
 if [ -z "${BENCH_JOIN_ONLY:-}" ]; then
 echo; echo "== 1. jbox shell -- true against bwrap and podman keep-id: warmup $warmup, $runs runs each"
+# a second project for the --network=none row (bwrap's --unshare-all has no network either), so
+# that each row removes its own project's ended sandbox as a user's next shell does
+proj2=$work/shell-project-nonet
+install -d -o "$user" -m 0755 "$proj2" "$proj2/.git"
+echo "load: $(uptime)" | tee "$results/shell-load.txt"
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
   --export-json "$results/shell.json" --export-csv "$results/shell.csv" \
   -n jbox-shell "$jbox shell --project $proj -- true" \
+  -n jbox-shell-nonet "$jbox shell --project $proj2 --network=none -- true" \
   -n bwrap "bwrap --ro-bind / / --bind $proj $proj --dev /dev --proc /proc --unshare-all true" \
   -n podman "$podman run --rm --userns=keep-id -v $proj:$proj $image true" \
   > "$results/shell.txt" 2>&1 || { cat "$results/shell.txt"; die "hyperfine failed"; }
+echo "load: $(uptime)" | tee -a "$results/shell-load.txt"
 fi
 
 echo; echo "== 2. joining the running project sandbox: jbox shell -- true while one is open"
@@ -64,6 +72,6 @@ wait "$opener" 2>/dev/null || true
   [ -z "${BENCH_JOIN_ONLY:-}" ] && csvs="$results/shell.csv $csvs"
   # shellcheck disable=SC2086
   awk -F, '$1!="command" {printf "%-20s median %8.2f ms\n", $1, $4*1000}' $csvs
-  [ -z "${BENCH_JOIN_ONLY:-}" ] && awk -F, '{m[$1]=$4} END {printf "ratio jbox-shell/bwrap %.1f   jbox-shell/podman %.2f\n", m["jbox-shell"]/m["bwrap"], m["jbox-shell"]/m["podman"]}' "$results/shell.csv"
+  [ -z "${BENCH_JOIN_ONLY:-}" ] && awk -F, '{m[$1]=$4} END {printf "ratio jbox-shell/bwrap %.1f   jbox-shell/podman %.2f   nonet/bwrap %.1f\n", m["jbox-shell"]/m["bwrap"], m["jbox-shell"]/m["podman"], m["jbox-shell-nonet"]/m["bwrap"]}' "$results/shell.csv"
   awk -F, '{m[$1]=$4} END {printf "ratio join/join-jvm %.3f   join/bwrap %.2f\n", m["jbox-shell-join"]/m["jbox-shell-join-jvm"], m["jbox-shell-join"]/m["bwrap"]}' "$results/join.csv"
 } | tee "$results/shell-table.txt"

@@ -101,9 +101,11 @@ final class ShellCommand {
     // held until this JVM exits (the helper takes the new sandbox's own lock once it has the
     // plan): a second shell started at the same moment finds this one's record and waits for it
     ShellSandboxes.lockProject(store, project.id());
+    // read once: the sandbox to join, or the ended one to remove
+    Sandbox linked = ShellSandboxes.linked(store, project.id());
     if (joinable) {
       // one sandbox per project: a second shell joins the running one (helpers/exec.c)
-      Sandbox running = ShellSandboxes.running(store, project.id());
+      Sandbox running = ShellSandboxes.running(store, linked);
       MonitorState st = running == null ? null : running.monitorState();
       if (st != null) {
         for (String k : POLICY) {
@@ -125,8 +127,11 @@ final class ShellCommand {
       throw new JboxException("shell: " + project.toml() + " sets " + String.join(", ", untrusted)
           + " (more of your files in the sandbox) and is not trusted: read it, then run `jbox shell --trust`");
     }
-    List<Sandbox> others = ShellSandboxes.removeEnded(store, project.id(), err);
-    String name = ShellSandboxes.freeName(others, project.name(), id);
+    // the project's ended sandbox (the one its link names, without listing every record)
+    ShellSandboxes.removeEnded(store, project.id(), linked, err);
+    // the project directory's name, unless another sandbox has it: that is found when the record
+    // is written (one listing, under the store's lock), and the plan then renamed
+    String name = ShellSandboxes.baseName(project.name());
     dev.jbox.Trace.mark("shell-named");
     DevShell.Request req = new DevShell.Request(settings, project.dir(), project.cwd(), project.home(),
         project.upper(), project.work(), rootDir, o.command, o.flag("root"), tty, true, name, null, null);
@@ -151,7 +156,16 @@ final class ShellCommand {
       SandboxRecord r = SandboxRecord.of(id, name, SandboxRecord.Kind.SHELL, img == null ? "(host)" : img.spec().name(),
           img == null ? null : img.spec().id(), null, null, plan, false, null, null);
       recorded = ShellSandboxes.record(store, ShellSandboxes.withNetwork(r, settings.value("network").value()), project.id(),
-          project.dir(), joinable);
+          project.dir(), joinable, true);
+      if (recorded == null) {
+        String taken = name;
+        name = ShellSandboxes.otherName(taken, id);
+        plan = DevShell.renamed(plan, name);
+        r = SandboxRecord.of(id, name, SandboxRecord.Kind.SHELL, img == null ? "(host)" : img.spec().name(),
+            img == null ? null : img.spec().id(), null, null, plan, false, null, null);
+        recorded = ShellSandboxes.record(store, ShellSandboxes.withNetwork(r, settings.value("network").value()), project.id(),
+            project.dir(), joinable);
+      }
       if (joinable) {
         ShellSandboxes.writeJoinTemplate(recorded, DevShell.joinTemplate(caller, name, project.dir()), project.joinDeny(),
             project.tomlState());

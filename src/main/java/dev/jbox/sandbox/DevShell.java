@@ -246,14 +246,36 @@ public final class DevShell {
       env.put(e.getKey(), e.getValue());
     }
     env.put("container", "jbox");
-    env.put("JBOX_SANDBOX", name);
-    // Debian's and Ubuntu's default ~/.bashrc put ($debian_chroot) in front of the prompt; a shell
-    // whose rc sets no prompt takes PS1 from the environment
-    env.put("debian_chroot", "jbox:" + name);
-    env.put("PS1", "(jbox:" + name + ") \\u@\\h:\\w\\$ ");
+    for (String k : NAMED) env.put(k, named(k, name));
     List<String> out = new ArrayList<>();
     for (Map.Entry<String, String> e : env.entrySet()) out.add(e.getKey() + "=" + e.getValue());
     return out;
+  }
+
+  /**
+   * The plan {@link #build} made, for a sandbox named {@code name} instead: the entries {@link
+   * #env} derives from the name, each in its place (the same list {@code env(s, name)} gives).
+   */
+  public static Plan renamed(Plan p, String name) {
+    List<String> env = new ArrayList<>(p.env().size());
+    for (String e : p.env()) {
+      for (String k : NAMED) if (e.startsWith(k + "=")) e = k + "=" + named(k, name);
+      env.add(e);
+    }
+    return new Plan(p.argv(), env, p.cwd(), p.user(), p.hostname(), p.rootfs(), p.namespaces(), p.idMap(), p.mounts(),
+        p.rlimits(), p.capabilities(), p.flags(), p.timeOffsets(), p.networkHelper(), p.overlay(), p.cleanup(), p.removeDir(),
+        p.fuse(), p.lockFile(), p.sysctls());
+  }
+
+  /** The environment entries that carry the sandbox's name (set over the host's). */
+  private static final String[] NAMED = {"JBOX_SANDBOX", "debian_chroot", "PS1"};
+
+  private static String named(String key, String name) {
+    if (key.equals("JBOX_SANDBOX")) return name;
+    // Debian's and Ubuntu's default ~/.bashrc put ($debian_chroot) in front of the prompt; a shell
+    // whose rc sets no prompt takes PS1 from the environment
+    if (key.equals("debian_chroot")) return "jbox:" + name;
+    return "(jbox:" + name + ") \\u@\\h:\\w\\$ ";
   }
 
   static boolean denied(List<String> patterns, String key) {

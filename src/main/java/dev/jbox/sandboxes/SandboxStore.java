@@ -186,10 +186,28 @@ public final class SandboxStore {
    * Records a sandbox whose home is its runtime directory (created with its config.json under the
    * store's lock, the name checked there against every sandbox).
    */
-  @SuppressWarnings("try")
   public Sandbox create(SandboxRecord r) {
+    return create(r, false);
+  }
+
+  /**
+   * As {@link #create(SandboxRecord)}, but null (nothing written) when another sandbox has the
+   * record's name: the name is checked in the same listing, under the store's lock, that
+   * recording it takes anyway (jbox shell names its sandbox after the project and takes another
+   * name only then).
+   */
+  public Sandbox createUnlessNameTaken(SandboxRecord r) {
+    return create(r, true);
+  }
+
+  @SuppressWarnings("try")
+  private Sandbox create(SandboxRecord r, boolean nullIfTaken) {
     try (Sandbox.Lock l = storeLock()) {
-      if (r.name() != null) checkNameFree(r.name(), r.id());
+      if (r.name() != null) {
+        Sandbox user = nameUser(r.name(), r.id());
+        if (user != null && nullIfTaken) return null;
+        if (user != null) throw nameInUse(r.name(), user);
+      }
       Path dir = runtimeDir(r.id());
       mkPrivateDir(dir); // the builder may have made it for the sandbox's generated /etc files
       writeJson(dir, r);
@@ -321,11 +339,18 @@ public final class SandboxStore {
   }
 
   private void checkNameFree(String name, String id) {
-    for (Sandbox s : list()) {
-      if (name.equals(s.name()) && !s.id().equals(id)) {
-        throw new JboxException("the name `" + name + "` is in use by sandbox " + s.shortId() + " (jbox rm " + name + " frees it)");
-      }
-    }
+    Sandbox user = nameUser(name, id);
+    if (user != null) throw nameInUse(name, user);
+  }
+
+  /** The sandbox other than {@code id} that has this name, or null. */
+  private Sandbox nameUser(String name, String id) {
+    for (Sandbox s : list()) if (name.equals(s.name()) && !s.id().equals(id)) return s;
+    return null;
+  }
+
+  private static JboxException nameInUse(String name, Sandbox s) {
+    return new JboxException("the name `" + name + "` is in use by sandbox " + s.shortId() + " (jbox rm " + name + " frees it)");
   }
 
   private Sandbox.Lock storeLock() throws IOException {

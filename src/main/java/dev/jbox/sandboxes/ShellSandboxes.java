@@ -28,10 +28,15 @@ import java.util.List;
  *   <li>{@code projects/<project id>.lock}: held (a POSIX lock) by a {@code jbox shell} while it
  *       looks for the project's sandbox and records a new one, so two shells started at once in
  *       one project make one sandbox.
+ *   <li>{@code projects/<project id>.others}: an empty file, there while the project may have a
+ *       sandbox its link does not name (a {@code --new} one, or one whose removal failed or that
+ *       was still starting when the link moved on); made before such a record is written.
  * </ul>
  *
  * A shell sandbox's record stays when it ends ({@code ps -a} shows its exit, {@code rm} removes
- * it) until the project's next shell starts, which removes the project's ended ones first.
+ * it) until the project's next shell starts, which removes the project's ended ones first:
+ * without the {@code .others} file only the linked one can be the project's, and nothing else is
+ * read; with it, every record is listed (and the file dropped once none of the project's is left).
  */
 public final class ShellSandboxes {
   /** How long a project's sandbox that is recorded but not yet running is waited for. */
@@ -74,7 +79,11 @@ public final class ShellSandboxes {
    * its lock is held (a helper that is stuck setting it up: an error).
    */
   public static Sandbox running(SandboxStore store, String projectId) {
-    Sandbox s = linked(store, projectId);
+    return running(store, linked(store, projectId));
+  }
+
+  /** As {@link #running(SandboxStore, String)} for the sandbox the project's link named ({@link #linked}), or null. */
+  public static Sandbox running(SandboxStore store, Sandbox s) {
     if (s == null) return null;
     long deadline = System.nanoTime() + START_WAIT_MS * 1_000_000;
     int free = 0;
@@ -106,7 +115,7 @@ public final class ShellSandboxes {
   }
 
   /** The sandbox the project's link names, whatever its state, or null. */
-  static Sandbox linked(SandboxStore store, String projectId) {
+  public static Sandbox linked(SandboxStore store, String projectId) {
     String id;
     try {
       id = Files.readSymbolicLink(link(store, projectId)).toString();
@@ -123,7 +132,20 @@ public final class ShellSandboxes {
    * for the project's joinable sandbox (not {@code --new}) the project's link to it.
    */
   public static Sandbox record(SandboxStore store, SandboxRecord r, String projectId, Path projectDir, boolean joinable) {
-    Sandbox s = store.create(r);
+    return record(store, r, projectId, projectDir, joinable, false);
+  }
+
+  /**
+   * As {@link #record(SandboxStore, SandboxRecord, String, Path, boolean)}; with {@code
+   * nullIfNameTaken}, null (nothing recorded) when another sandbox has the record's name.
+   */
+  public static Sandbox record(SandboxStore store, SandboxRecord r, String projectId, Path projectDir, boolean joinable,
+      boolean nullIfNameTaken) {
+    // a record the project's link will not name (--new, or the link moving on from a sandbox that
+    // is still there): the .others file first, so removeEnded lists every record next time
+    if (!joinable || linked(store, projectId) != null) markOthers(store, projectId);
+    Sandbox s = nullIfNameTaken ? store.createUnlessNameTaken(r) : store.create(r);
+    if (s == null) return null;
     try {
       Path f = s.runtimeDir().resolve("project");
       Files.writeString(f, projectId + "\n" + projectDir + "\n", StandardCharsets.UTF_8);
@@ -202,19 +224,32 @@ public final class ShellSandboxes {
    * recorded), so a project keeps at most its last one's record; a failure is a warning.
    * Returns every other sandbox.
    */
-  public static List<Sandbox> removeEnded(SandboxStore store, String projectId, java.io.PrintStream err) {
-    List<Sandbox> rest = new ArrayList<>();
-    for (Sandbox s : store.list()) {
-      String[] p = s.record().kind() == SandboxRecord.Kind.SHELL ? project(s) : null;
-      if (p == null || !p[0].equals(projectId) || !ended(s)) {
-        rest.add(s);
-        continue;
+  public static void removeEnded(SandboxStore store, String projectId, java.io.PrintStream err) {
+    removeEnded(store, projectId, linked(store, projectId), err);
+  }
+
+  /**
+   * As {@link #removeEnded(SandboxStore, String, java.io.PrintStream)}, with the sandbox the
+   * project's link named when the caller looked ({@link #linked}, under the same project lock).
+   */
+  public static void removeEnded(SandboxStore store, String projectId, Sandbox linked, java.io.PrintStream err) {
+    Path others = projectsDir(store).resolve(projectId + OTHERS);
+    if (!Files.exists(others, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      // every sandbox of the project is the linked one: no listing of every record
+      if (linked != null && ended(linked)) remove(store, linked, err);
+    } else {
+      boolean left = false;
+      for (Sandbox s : store.list()) {
+        String[] p = s.record().kind() == SandboxRecord.Kind.SHELL ? project(s) : null;
+        if (p == null || !p[0].equals(projectId)) continue;
+        if (!ended(s) || !remove(store, s, err)) left = true;
       }
-      try {
-        store.removeRuntime(s);
-      } catch (JboxException e) {
-        err.println("jbox: warning: " + e.getMessage());
-        rest.add(s);
+      if (!left) {
+        try {
+          Files.deleteIfExists(others);
+        } catch (IOException e) {
+          // kept: the next shell lists again
+        }
       }
     }
     Path link = projectsDir(store).resolve(projectId);
@@ -225,7 +260,28 @@ public final class ShellSandboxes {
         // replaced below anyway
       }
     }
-    return rest;
+  }
+
+  /** The file that says the project may have sandboxes its link does not name (see the class comment). */
+  static final String OTHERS = ".others";
+
+  private static void markOthers(SandboxStore store, String projectId) {
+    try {
+      Files.write(projectsDir(store).resolve(projectId + OTHERS), new byte[0]);
+    } catch (IOException e) {
+      throw new JboxException("shell: record the sandbox: " + e.getMessage());
+    }
+  }
+
+  /** Removes an ended sandbox of the project; a failure is a warning (false). */
+  private static boolean remove(SandboxStore store, Sandbox s, java.io.PrintStream err) {
+    try {
+      store.removeRuntime(s);
+      return true;
+    } catch (JboxException e) {
+      err.println("jbox: warning: " + e.getMessage());
+      return false;
+    }
   }
 
 
@@ -237,19 +293,22 @@ public final class ShellSandboxes {
   }
 
   /**
-   * The name of a new shell sandbox: the project directory's (sanitised), or {@code shell-NAME}
-   * where that is not a valid sandbox name, with {@code -} and 6 digits of the id when another
-   * sandbox has it.
+   * The name a new shell sandbox asks for: the project directory's, or {@code shell-NAME} where
+   * that is not a valid sandbox name. Where another sandbox has it (found when it is recorded,
+   * {@link #record(SandboxStore, SandboxRecord, String, Path, boolean, boolean)}), {@link
+   * #otherName} instead.
    */
-  public static String freeName(List<Sandbox> others, String base, String id) {
-    String name = base;
+  public static String baseName(String base) {
     try {
-      SandboxStore.validName(name);
+      return SandboxStore.validName(base);
     } catch (JboxException e) {
-      name = "shell-" + (base.length() > 100 ? base.substring(0, 100) : base);
+      return "shell-" + (base.length() > 100 ? base.substring(0, 100) : base);
     }
-    for (Sandbox s : others) if (name.equals(s.name())) return name + "-" + id.substring(0, 6);
-    return name;
+  }
+
+  /** The name of a new shell sandbox whose {@link #baseName} another sandbox has: {@code -} and 6 digits of its id added. */
+  public static String otherName(String baseName, String id) {
+    return baseName + "-" + id.substring(0, 6);
   }
 
   /** The record with the network the shell's policy chose (pasta or none). */

@@ -512,9 +512,14 @@ public class ShellTest {
       assertEquals(String.join("\n", firstNs) + "\n" + project.resolve(".git") + "\n1\n", second.out(),
           "the same pid, mnt, net and user namespaces, and the first shell's processes in sight: " + second);
 
-      var other = shell(project, null, "--new", "--", "sh", "-c", ns);
+      var other = shell(project, null, "--new", "--", "sh", "-c", ns + "; echo \"$JBOX_SANDBOX $debian_chroot\"");
       assertEquals(0, other.code(), other.toString());
       assertFalse(other.out().contains(firstNs.get(0)), "--new: a pid namespace of its own: " + other);
+      // the project's name is taken (by the running one): the other name, in the environment too
+      String otherName = other.out().lines().reduce((a, b) -> b).orElse("").split(" ")[0];
+      assertTrue(otherName.matches("app-[0-9a-f]{6}"), other.toString());
+      assertTrue(other.out().endsWith(otherName + " jbox:" + otherName + "\n"), other.toString());
+      assertTrue(psEntry(otherName) != null, "ps -a lists the --new one by that name: " + otherName);
 
       var ps = Jbox.run(List.of("ps"), env());
       assertTrue(ps.out().lines().anyMatch(l -> l.endsWith(" app") && l.contains("(host)") && l.contains("Up")), ps.toString());
