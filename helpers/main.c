@@ -38,7 +38,7 @@
 
 static int usage(void) {
   dprintf(2, "usage: jbox-helper launch -- JAVA ARGS... | run-plan FILE | unshare [--direct] "
-             "--uidmap 'I O N'... --gidmap 'I O N'... [--root-of PID START] [--overlay LOWER UPPER WORK MERGED] -- CMD...\n");
+             "--uidmap 'I O N'... --gidmap 'I O N'... [--root-of PID START] [--overlay LOWER UPPER WORK MERGED] -- CMD... | owners ROOT\n");
   return 125;
 }
 
@@ -455,6 +455,17 @@ static int jbox_command(int argc, char **argv) {
   const char *fixed[] = {java, "-XX:TieredStopAtLevel=1", "-XX:+UseG1GC", "-XX:ParallelGCThreads=1",
                          "-XX:ConcGCThreads=1", "-Xss512k", "-Xshare:auto", "-XX:CICompilerCount=1", "-XX:-UsePerfData"};
   for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) jv[k++] = fixed[i];
+  /* pull and load unpack layers in this JVM (helpers/PROTOCOL.md, "A pull's owners"): a young
+   * generation of 16 MiB under the serial collector reuses the same pages for the tar's parsing
+   * garbage and the HTTP buffers, where G1's default eden kept touching new ones (38,000 page
+   * faults a 93 MB pull, 18,500 with this; a first-touched page costs 5-10 us on a busy VM, see
+   * bench/README.md). The archived heap objects G1 alone maps cost about 5 ms of a multi-second
+   * command. */
+  if (argc > 0 && (!strcmp(argv[0], "pull") || !strcmp(argv[0], "load")) && !strcmp(main_class, "dev.jbox.cli.Main")) {
+    for (size_t i = 0; i < k; i++)
+      if (!strcmp(jv[i], "-XX:+UseG1GC")) jv[i] = "-XX:+UseSerialGC";
+    jv[k++] = "-Xmn16m";
+  }
   /* AppCDS archives (scripts/cds builds it at `mvn package`): about 20 ms off every
    * start. The JVM checks that it belongs to this jar and this JDK, and runs without it otherwise. */
   const char *cds = getenv("JBOX_CDS");
@@ -618,6 +629,8 @@ int main(int argc, char **argv) {
   /* the other modes that run a plan: from the sealed copy from the start (selfexec.c) */
   if (!strcmp(argv[1], "launch-wait") && argc == 4) return reexec_sealed(argv), await_plan(atoi(argv[2]), atoi(argv[3]));
   if (!strcmp(argv[1], "run-plan") && argc == 3) return reexec_sealed(argv), run_plan_file(argv[2]);
+  /* run by a pull inside `unshare` (owners.c); no plan, so not from the sealed copy */
+  if (!strcmp(argv[1], "owners") && argc == 3) return owners_command(argv[2]);
   if (!strcmp(argv[1], "unshare")) return reexec_sealed(argv), unshare_mode(argc - 2, argv + 2);
   return usage();
 }

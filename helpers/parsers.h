@@ -27,4 +27,19 @@ struct mount_opts {
 };
 /* Returns 0, or -1 with jbox_err set for an unknown word or a part too long. */
 int mount_opts_parse(const char *s, struct mount_opts *o);
+/* `owners` records (owners.c, PROTOCOL.md): "UID GID MODE PATH\0", MODE octal or "-". */
+#define OWNERS_MAX_PATH 4096
+#define OWNERS_MAX_RECORD (OWNERS_MAX_PATH + 32)
+struct owner_rec {
+  unsigned long uid, gid;
+  int mode;         /* -1: none (a symlink) */
+  const char *path; /* inside the parsed buffer, NUL-terminated; "." or plain names joined by '/' */
+};
+/* Parses the record at buf[0..len): its length with the NUL (> 0), 0 when buf holds only part of
+ * one, or -1 with jbox_err set for a malformed or too long record. */
+long owners_parse(const char *buf, size_t len, struct owner_rec *r);
+/* Applies r beneath the directory descriptor root; 0, or -1 with jbox_err set. */
+int owners_apply(int root, const struct owner_rec *r);
+/* `jbox-helper owners ROOT`: the records on stdin, exit 0 or die(125). */
+int owners_command(const char *root_path);
 #endif

@@ -84,5 +84,23 @@ check "oci: an id longer than PATH_MAX" 125 oci delete "$(head -c 5000 /dev/zero
 check "oci: an id with a slash" 125 oci delete ../x
 unset JBOX_CLASSPATH
 rm -rf "$t"
-[ $failed = 0 ] && echo "asan-e2e: 26 checks passed"
+# owners (a pull's deferred chown/chmod, owners.c) as root of a single-id user namespace, where
+# only 0:0 is mapped: the records on stdin must not reach outside ROOT in any way
+t=$(mktemp -d)
+mkdir -p "$t/root/d" "$t/out" && : > "$t/root/f" && : > "$t/out/victim" && chmod 0644 "$t/root/f" "$t/out/victim"
+ln -s ../out "$t/root/s" && ln -s "$t/out/victim" "$t/root/abs"
+own() { bash -c 'printf "$1" | "$0" unshare --direct --uidmap "0 $2 1" --gidmap "0 $3 1" -- "$0" owners "$4"' "$h" "$1" "$uid" "$gid" "$t/root"; }
+check "owners: chown and mode, setuid included" 0 own '0 0 4750 f\0000 0 700 d\0000 0 - s\0000 0 755 .\000'
+check "owners: ... the modes are on" 0 test "$(stat -c %a "$t/root/f" "$t/root/d" "$t/root")" = "$(printf '4750\n700\n755')"
+check "owners: .. refused" 125 own '0 0 777 ../out/victim\000'
+check "owners: an absolute path refused" 125 own "0 0 777 $t/out/victim\\000"
+check "owners: through a symlinked directory refused" 125 own '0 0 777 s/victim\000'
+check "owners: a symlink's mode is not its target's" 0 own '0 0 777 abs\000'
+check "owners: ... the target outside kept its mode" 0 test "$(stat -c %a "$t/out/victim")" = 644
+check "owners: an id without a mapping" 125 own '5 0 644 f\000'
+check "owners: a record cut short" 125 own '0 0 644 f'
+check "owners: an overlong record" 125 bash -c 'head -c 9000 /dev/zero | tr "\0" a | "$0" unshare --direct --uidmap "0 $1 1" --gidmap "0 $2 1" -- "$0" owners "$3"' "$h" "$uid" "$gid" "$t/root"
+check "owners: a mode that is not octal" 125 own '0 0 999 f\000'
+rm -rf "$t"
+[ $failed = 0 ] && echo "asan-e2e: 37 checks passed"
 exit $((failed != 0))

@@ -47,6 +47,8 @@ dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $6}' | sed 's#^\./#/#' | grep -v '^/
 rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpm" 2>/dev/null | awk '$1 !~ /^d/ {print $2}' | sort > "$tmp/rpm.list"
 diff "$tmp/deb.list" "$tmp/rpm.list" > "$tmp/payload.diff" && [ -s "$tmp/deb.list" ]
 check "rpm -qpl lists the .deb's payload" $? "$(cat "$tmp/payload.diff")"
+rec=$(rpm -qp --recommends "$rpm" 2>/dev/null)
+[ "$rec" = isa-l ]; check "the .rpm recommends isa-l (pulls inflate with ISA-L), as the .deb recommends libisal2" $? "recommends: $rec"
 owned=$(rpm -qpl "$rpm" 2>/dev/null | grep -cxE '/usr/lib/jbox|/usr/share/jbox|/etc/jbox|/usr/share/doc/jbox')
 [ "$owned" = 4 ]; check "the .rpm owns its own directories" $? "$(rpm -qpl "$rpm" | grep -E 'jbox$')"
 mkdir -p "$tmp/rpmroot"

@@ -67,6 +67,7 @@ final class Doctor {
     runtimeDir();
     storage();
     cds();
+    isal();
     cgroups();
     return this;
   }
@@ -304,6 +305,27 @@ final class Doctor {
       }
     } catch (IOException e) {
       add("storage", Status.WARN, root + ": " + e.getMessage(), "");
+    }
+  }
+
+  /**
+   * ISA-L's inflate for pulls (helpers/isal): without the shim, or without libisal.so.2 behind it,
+   * a pull inflates its gzip layers with the JDK's zlib, which works but costs about four times
+   * the CPU; pull says nothing about it, so doctor does.
+   */
+  void isal() {
+    Path lib = dev.jbox.image.unpack.LayerExtractor.isalLibrary();
+    String slower = "pulls inflate gzip layers with the JDK's zlib (about four times the CPU of ISA-L)";
+    if (lib == null) {
+      add("ISA-L", Status.INFO, "JBOX_ISAL=0: " + slower, "");
+    } else if (!Files.isRegularFile(lib)) {
+      add("ISA-L", Status.WARN, lib + " is missing: " + slower,
+          "install a jbox package built with ISA-L (the .deb and .rpm ship " + lib.getFileName() + "; a source build needs libisal-dev)");
+    } else if (!dev.jbox.sys.IsalGzipInputStream.load(lib)) {
+      add("ISA-L", Status.WARN, lib + " does not load (is libisal.so.2 installed?): " + slower,
+          "sudo apt install libisal2   (Fedora: sudo dnf install isa-l)");
+    } else {
+      add("ISA-L", Status.OK, "pulls inflate gzip layers with ISA-L (" + lib + ")", "");
     }
   }
 

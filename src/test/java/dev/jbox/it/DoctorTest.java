@@ -68,6 +68,35 @@ class DoctorTest {
     assertTrue(r.err().contains("jbox doctor"), r.toString());
   }
 
+  /** CI builds the shim (libisal-dev in scripts/test-packages.txt): doctor says pulls use it. */
+  @Test
+  void isalShimLoads_ok() {
+    Jbox.Result r = Jbox.run("doctor");
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("ok    ISA-L: pulls inflate gzip layers with ISA-L (")
+        && l.contains("libjbox-isal.so")), r.toString());
+  }
+
+  /** Without the shim a pull silently inflates with the JDK's zlib: doctor warns and names the fix. */
+  @Test
+  void isalShimMissing_warnsWithTheFix_stillExit0() {
+    Jbox.Result r = Jbox.run(List.of("doctor"), Map.of("JBOX_ISAL", tmp.resolve("no/libjbox-isal.so").toString()));
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("warn  ISA-L: " + tmp.resolve("no/libjbox-isal.so")
+        + " is missing: pulls inflate gzip layers with the JDK's zlib")), r.toString());
+    assertTrue(r.out().contains("a source build needs libisal-dev"), r.toString());
+  }
+
+  /** A shim whose libisal.so.2 is missing (here: a file that is no library) does not load: a warning. */
+  @Test
+  void isalShimThatDoesNotLoad_warnsToInstallLibisal() throws Exception {
+    Path junk = tmp.resolve("libjbox-isal.so");
+    java.nio.file.Files.writeString(junk, "not a library");
+    Jbox.Result r = Jbox.run(List.of("doctor"), Map.of("JBOX_ISAL", junk.toString()));
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("warn  ISA-L: " + junk + " does not load")), r.toString());
+    assertTrue(r.out().contains("sudo apt install libisal2"), r.toString());
+  }
+
   @Test
   void badFormat_isOneLine_exit125() {
     Jbox.Result r = Jbox.run("doctor", "--format", "xml");

@@ -46,13 +46,28 @@ public final class PullService {
     this.err = err;
   }
 
-  /** The unpacker for this user: real root unpacks directly, anyone else in a user namespace. */
+  /**
+   * The unpacker for this user: layers unpack in this JVM (real root sets their owners as it
+   * goes; anyone else creates the files as themself, root of their user namespace, and has
+   * {@code jbox-helper owners} set the other owners in that user namespace); deleting and copying
+   * up subordinate-owned trees runs in a second JVM in the user namespace.
+   */
   public static Unpacker newUnpacker(PrintStream warnings) {
     boolean root = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
-    UnaryOperator<List<String>> wrap = root ? argv -> argv
-        : argv -> UserNamespace.wrap(argv, w -> warnings.println("jbox: warning: " + w));
+    java.util.function.Consumer<String> warn = w -> warnings.println("jbox: warning: " + w);
+    UnaryOperator<List<String>> wrap = root ? argv -> argv : argv -> UserNamespace.wrap(argv, warn);
+    Unpacker.InProcess local;
+    if (root) {
+      local = new Unpacker.InProcess(null, null);
+    } else {
+      // the maps UserNamespace.wrap gives: the user's own (its warning is the child JVM's to print)
+      dev.jbox.sandbox.idmap.IdMap map = dev.jbox.sandbox.idmap.IdMaps.build(
+          dev.jbox.sandbox.idmap.IdMaps.Caller.current(), List.of(), List.of());
+      local = new Unpacker.InProcess(map, dest -> UserNamespace.wrap(
+          List.of(dev.jbox.helper.HelperBinary.locate().toString(), "owners", dest.toString()), w -> {}, List.of(), map));
+    }
     return new Unpacker(wrap, true, UnpackLimits.withMaxBytes(
-        dev.jbox.config.ConfigLoader.load(System.getenv()).storage().maxLayerSize()));
+        dev.jbox.config.ConfigLoader.load(System.getenv()).storage().maxLayerSize()), local);
   }
 
   private volatile LayerIds ids;

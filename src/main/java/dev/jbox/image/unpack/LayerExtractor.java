@@ -44,8 +44,16 @@ import java.util.zip.GZIPInputStream;
  * directory that nothing but this process writes to while it extracts.
  */
 public final class LayerExtractor {
-  /** What to apply and how much to accept; layerName only labels errors. */
-  public record Options(boolean applyOwnership, UnpackLimits limits, String layerName) {}
+  /**
+   * What to apply and how much to accept; layerName only labels errors. With {@code deferred},
+   * owners are not set here but recorded in it (for {@code jbox-helper owners}, see
+   * {@link OwnerList}) and checked against the id counts it was made with.
+   */
+  public record Options(boolean applyOwnership, UnpackLimits limits, String layerName, OwnerList deferred) {
+    public Options(boolean applyOwnership, UnpackLimits limits, String layerName) {
+      this(applyOwnership, limits, layerName, null);
+    }
+  }
 
   /** The outcome: the digest of the uncompressed tar (the diff id) and counts. */
   public record Result(String diffId, long entries, long bytes, int devicesSkipped,
@@ -86,7 +94,7 @@ public final class LayerExtractor {
    * ISA-L's inflate (helpers/isal/jbox_isal.c), installed beside the helper: $JBOX_ISAL names it
    * instead, and JBOX_ISAL=0 turns it off (the JDK's zlib then inflates, four times slower).
    */
-  static Path isalLibrary() {
+  public static Path isalLibrary() {
     String env = System.getenv("JBOX_ISAL");
     if (env != null && !env.isEmpty()) return env.equals("0") ? null : Path.of(env);
     String helper = System.getenv("JBOX_HELPER");
@@ -210,7 +218,7 @@ public final class LayerExtractor {
     List<String> comps = components(e.name());
     if (comps.isEmpty()) {
       if (e.type() != '5') throw new IOException("a non-directory member names the layer root");
-      chown(root, e);
+      chown(root, e, e.mode());
       dirMeta.put(root, new long[] {e.mode(), e.mtimeSeconds()});
       return;
     }
@@ -237,13 +245,13 @@ public final class LayerExtractor {
           }
         }
         if (made) FsCalls.chmod(p, 0700);
-        chown(p, e);
+        chown(p, e, e.mode());
         xattrs(p, e);
         dirMeta.put(p, new long[] {e.mode(), e.mtimeSeconds()});
       }
       case '0', '\0', '7' -> {
         String member = "/" + String.join("/", comps);
-        FileWriters.Meta meta = new FileWriters.Meta(member, opt.applyOwnership(), e.uid(), e.gid(), e.mode(),
+        FileWriters.Meta meta = new FileWriters.Meta(member, opt.applyOwnership() && opt.deferred() == null, e.uid(), e.gid(), e.mode(),
             userXattrs(e), e.mtimeSeconds());
         if (opt.applyOwnership() && (e.uid() > Integer.MAX_VALUE || e.gid() > Integer.MAX_VALUE)) throw outOfRange(meta);
         int fd;
@@ -253,6 +261,12 @@ public final class LayerExtractor {
           if (x.errno() != FsCalls.EEXIST) throw x;
           removeExisting(p); // a later member replaces an earlier one (or a symlink: not followed)
           fd = FsCalls.createNew(p);
+        }
+        try {
+          defer(p, e, e.mode());
+        } catch (IOException x) {
+          FsCalls.close(fd);
+          throw x;
         }
         // queued to a writer thread, or (too big to queue) written here, through the same
         // descriptor-only calls
@@ -267,7 +281,7 @@ public final class LayerExtractor {
           removeExisting(p);
           FsCalls.symlink(e.linkName(), p);
         }
-        chown(p, e);
+        chown(p, e, -1);
         mtime(p, e.mtimeSeconds());
       }
       case '1' -> hardlink(p, e);
@@ -282,7 +296,7 @@ public final class LayerExtractor {
   }
 
   private void finishNode(Path p, TarEntry e) throws IOException {
-    chown(p, e);
+    chown(p, e, e.mode());
     // chown clears setuid/setgid: the mode goes on after it.
     FsCalls.chmod(p, e.mode());
     xattrs(p, e);
@@ -303,6 +317,7 @@ public final class LayerExtractor {
     removeExisting(p);
     // link(2) does not follow a symlink target: the link names the symlink itself.
     Files.createLink(p, target);
+    if (opt.deferred() != null) opt.deferred().link(rel(p), rel(target));
   }
 
   private void whiteout(Path parent, String base, TarEntry e) throws IOException {
@@ -328,6 +343,7 @@ public final class LayerExtractor {
   private void removeExisting(Path p) throws IOException {
     BasicFileAttributes a = lstat(p);
     if (a == null) return;
+    if (opt.deferred() != null) opt.deferred().forget(rel(p));
     if (!a.isDirectory()) {
       Files.delete(p);
       return;
@@ -342,8 +358,24 @@ public final class LayerExtractor {
     knownDirs.remove(d);
   }
 
-  private void chown(Path p, TarEntry e) throws IOException {
+  /**
+   * Deferred ownership: records p's owner (and mode, -1 for none) for the helper, refusing an id
+   * the user namespace does not map as fchown would there.
+   */
+  private void defer(Path p, TarEntry e, int mode) throws IOException {
+    OwnerList d = opt.deferred();
+    if (d == null || !opt.applyOwnership()) return;
+    if (e.uid() >= d.mappedUids()) throw outOfRange(e, "uid " + e.uid());
+    if (e.gid() >= d.mappedGids()) throw outOfRange(e, "gid " + e.gid());
+    d.set(rel(p), e.uid(), e.gid(), mode);
+  }
+
+  private void chown(Path p, TarEntry e, int mode) throws IOException {
     if (!opt.applyOwnership()) return;
+    if (opt.deferred() != null) {
+      defer(p, e, mode);
+      return;
+    }
     if (e.uid() > Integer.MAX_VALUE || e.gid() > Integer.MAX_VALUE) {
       throw outOfRange(e, e.uid() > Integer.MAX_VALUE ? "uid " + e.uid() : "gid " + e.gid());
     }
@@ -364,9 +396,12 @@ public final class LayerExtractor {
   }
 
   /** The one-line error for an id without a mapping: which file, which id, and the fix. */
-  private static IOException outOfRange(String member, String what) {
+  private IOException outOfRange(String member, String what) {
     boolean uid = what.startsWith("uid");
-    long mapped = IdMaps.mappedCount(uid ? "/proc/self/uid_map" : "/proc/self/gid_map");
+    OwnerList d = opt.deferred();
+    // the ids above 0, as IdMaps.mappedCount counts them (0 is the user)
+    long mapped = d != null ? (uid ? d.mappedUids() : d.mappedGids()) - 1
+        : IdMaps.mappedCount(uid ? "/proc/self/uid_map" : "/proc/self/gid_map");
     return new IOException("file " + member + " owned by " + what + ", outside your " + mapped
         + " subordinate ids: add a larger range to " + (uid ? "/etc/subuid" : "/etc/subgid"));
   }
@@ -393,7 +428,8 @@ public final class LayerExtractor {
 
   /** fchown refused an id: the error names it (uid if that one is past the map) and the fix. */
   private IOException outOfRange(FileWriters.Meta m) {
-    boolean uid = m.uid() >= IdMaps.mappedCount("/proc/self/uid_map") || m.uid() > Integer.MAX_VALUE;
+    long mapped = opt.deferred() != null ? opt.deferred().mappedUids() : IdMaps.mappedCount("/proc/self/uid_map");
+    boolean uid = m.uid() >= mapped || m.uid() > Integer.MAX_VALUE;
     return outOfRange(m.member(), uid ? "uid " + m.uid() : "gid " + m.gid());
   }
 

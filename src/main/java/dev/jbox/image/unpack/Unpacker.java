@@ -22,12 +22,23 @@ import java.util.function.UnaryOperator;
 
 /**
  * The client side of {@link UnpackMain}: starts one child JVM (wrapped to run in the user
- * namespace) on first use and sends it unpack and delete requests; thread-safe.
+ * namespace) on first use and sends it delete and copy-up requests (and unpack requests, unless
+ * unpacks run {@link InProcess in this JVM}); thread-safe.
  */
 public final class Unpacker implements AutoCloseable {
   private final UnaryOperator<List<String>> wrap;
   private final boolean ownership;
   private final UnpackLimits limits;
+  private final InProcess local;
+
+  /**
+   * Unpacking in this JVM, without a second one: the files are created as the user, which is
+   * 0:0 in the user namespace {@code map} describes, and the members with other owners are listed
+   * ({@link OwnerList}) for {@code ownersArgv.apply(layerRoot)}, which runs {@code jbox-helper
+   * owners ROOT} as root of that user namespace and reads the list on stdin. {@code map} null and
+   * {@code ownersArgv} null: real root, which sets every owner itself as it unpacks.
+   */
+  public record InProcess(dev.jbox.sandbox.idmap.IdMap map, java.util.function.Function<Path, List<String>> ownersArgv) {}
   private Process child;
   private OutputStream toChild;
   private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -42,23 +53,40 @@ public final class Unpacker implements AutoCloseable {
    * @param ownership whether the child applies the tar's owners
    */
   public Unpacker(UnaryOperator<List<String>> wrap, boolean ownership, UnpackLimits limits) {
+    this(wrap, ownership, limits, null);
+  }
+
+  /** As above; with {@code local}, unpacks run in this JVM (see {@link InProcess}). */
+  public Unpacker(UnaryOperator<List<String>> wrap, boolean ownership, UnpackLimits limits, InProcess local) {
     this.wrap = wrap;
     this.ownership = ownership;
     this.limits = limits;
+    this.local = local;
   }
 
   /** A submitted unpack: cancel it if its download fails, then await its answer. */
   public final class Job {
     private final String id;
     private final CompletableFuture<Map<String, Object>> future;
+    /** An in-process unpack's cancel flag (null: the child's). */
+    private final java.util.concurrent.atomic.AtomicBoolean cancelled;
 
     private Job(String id, CompletableFuture<Map<String, Object>> future) {
+      this(id, future, null);
+    }
+
+    private Job(String id, CompletableFuture<Map<String, Object>> future, java.util.concurrent.atomic.AtomicBoolean cancelled) {
       this.id = id;
       this.future = future;
+      this.cancelled = cancelled;
     }
 
     /** Tells a follow-mode unpack that no more bytes will come. */
     public void cancel() throws IOException {
+      if (cancelled != null) {
+        cancelled.set(true);
+        return;
+      }
       Map<String, Object> req = new LinkedHashMap<>();
       req.put("op", "cancel");
       req.put("target", id);
@@ -79,6 +107,14 @@ public final class Unpacker implements AutoCloseable {
    * FollowInputStream); the answer comes from {@link Job#await}.
    */
   public Job unpackFollowing(Path blob, Path dest, String name) throws IOException {
+    if (local != null) {
+      java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+      CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
+      Thread t = new Thread(() -> f.complete(unpackHere(blob, true, cancelled::get, dest, name)), "layer-unpack");
+      t.setDaemon(true);
+      t.start();
+      return new Job("local", f, cancelled);
+    }
     Map<String, Object> req = unpackRequest(blob, dest, name);
     req.put("follow", true);
     String id = Long.toString(ids.incrementAndGet());
@@ -88,7 +124,124 @@ public final class Unpacker implements AutoCloseable {
 
   /** Unpacks blob into dest (which must not exist); returns the child's answer. */
   public Map<String, Object> unpack(Path blob, Path dest, String name) throws IOException {
+    if (local != null) {
+      Map<String, Object> r = unpackHere(blob, false, () -> false, dest, name);
+      if (!Boolean.TRUE.equals(r.get("ok"))) throw new IOException((String) r.get("error"));
+      return r;
+    }
     return call(unpackRequest(blob, dest, name));
+  }
+
+  /**
+   * An unpack in this JVM ({@link InProcess}), answered as the child answers one: the layer, then
+   * the owners the user could not set, applied by the helper in the user namespace.
+   */
+  private Map<String, Object> unpackHere(Path blob, boolean follow, java.util.function.BooleanSupplier cancelled,
+      Path dest, String name) {
+    Map<String, Object> resp = new LinkedHashMap<>();
+    try {
+      OwnerList owners = local.map() == null ? null : new OwnerList(count(local.map().uids()), count(local.map().gids()));
+      Process[] helper = new Process[1];
+      IOException[] startFailed = new IOException[1];
+      if (owners != null) {
+        owners.onFirstUse(() -> {
+          try {
+            helper[0] = startOwners(dest);
+          } catch (IOException e) {
+            startFailed[0] = e;
+          }
+        });
+      }
+      LayerExtractor.Options o = new LayerExtractor.Options(ownership, limits, name, owners);
+      LayerExtractor.Result r;
+      try (InputStream in = follow ? new FollowInputStream(blob, cancelled) : java.nio.file.Files.newInputStream(blob)) {
+        r = LayerExtractor.extract(in, dest, o);
+      } catch (IOException | RuntimeException | Error e) {
+        if (helper[0] != null) {
+          // an empty list: whatever of it still runs sets nothing and exits
+          try {
+            helper[0].getOutputStream().close();
+          } catch (IOException ignored) {
+            // gone already
+          }
+          helper[0].destroyForcibly();
+        }
+        throw e;
+      }
+      if (startFailed[0] != null) throw startFailed[0];
+      if (helper[0] != null) applyOwners(helper[0], owners, name);
+      resp.put("diffId", r.diffId());
+      resp.put("entries", r.entries());
+      resp.put("size", r.bytes());
+      resp.put("devices", r.devicesSkipped());
+      resp.put("notes", new ArrayList<Object>(r.notes()));
+      resp.put("uidMap", local.map() == null ? IdMaps.read("/proc/self/uid_map") : mapText(local.map().uids()));
+      resp.put("gidMap", local.map() == null ? IdMaps.read("/proc/self/gid_map") : mapText(local.map().gids()));
+      resp.put("ok", true);
+    } catch (Exception | Error e) {
+      resp.put("ok", false);
+      resp.put("error", e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+    return resp;
+  }
+
+  /** How many ids the ranges map from 0 up without a gap (an id past them has no mapping). */
+  private static long count(List<dev.jbox.sandbox.idmap.IdRange> ranges) {
+    long next = 0;
+    boolean grew = true;
+    while (grew) {
+      grew = false;
+      for (dev.jbox.sandbox.idmap.IdRange r : ranges) {
+        if (r.inside() <= next && r.inside() + r.count() > next) {
+          next = r.inside() + r.count();
+          grew = true;
+        }
+      }
+    }
+    return next;
+  }
+
+  /** The ranges as /proc/PID/uid_map lists them (what the child reported from there). */
+  private static String mapText(List<dev.jbox.sandbox.idmap.IdRange> ranges) {
+    List<String> lines = new ArrayList<>();
+    for (dev.jbox.sandbox.idmap.IdRange r : ranges) lines.add(r.line());
+    return String.join("\n", lines);
+  }
+
+  /** Starts {@code jbox-helper owners DEST} in the user namespace; it waits for the list on stdin. */
+  private Process startOwners(Path dest) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(local.ownersArgv().apply(dest));
+    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    try {
+      return pb.start();
+    } catch (IOException e) {
+      throw new IOException("cannot start the helper to set owners (" + pb.command().get(0) + "): " + e.getMessage(), e);
+    }
+  }
+
+  /** Sends the list (possibly empty by now: the helper then does nothing) and waits for the helper. */
+  private static void applyOwners(Process p, OwnerList owners, String name) throws IOException {
+    byte[] err;
+    try {
+      try (OutputStream o = p.getOutputStream()) {
+        o.write(owners.encode());
+      } catch (IOException e) {
+        // the helper stopped reading: its error says why
+      }
+      err = p.getErrorStream().readNBytes(64 * 1024);
+      int status = p.waitFor();
+      if (status != 0) {
+        String msg = new String(err, StandardCharsets.UTF_8).trim();
+        int nl = msg.lastIndexOf('\n');
+        if (msg.startsWith("jbox: ", nl + 1)) msg = msg.substring(0, nl + 1) + msg.substring(nl + 1 + 6);
+        throw new IOException("layer " + name + ": setting " + owners.size() + " owners failed (status " + status + ")"
+            + (msg.isEmpty() ? "" : ": " + msg.substring(nl + 1)));
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
   }
 
   private Map<String, Object> unpackRequest(Path blob, Path dest, String name) {

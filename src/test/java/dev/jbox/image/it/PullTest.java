@@ -229,6 +229,70 @@ class PullTest {
     return Platform.host();
   }
 
+  /** Host id of image id {@code id}: itself as root, else the subordinate range's start + id - 1. */
+  static long hostId(String file, long id) throws Exception {
+    if (isRoot() || id == 0) return id == 0 && !isRoot() ? ownId(file) : id;
+    String user = System.getProperty("user.name");
+    for (String line : Files.readAllLines(Path.of(file))) {
+      String[] f = line.split(":");
+      if (f[0].equals(user)) return Long.parseLong(f[1]) + id - 1;
+    }
+    throw new AssertionError("no " + file + " entry for " + user);
+  }
+
+  private static long ownId(String file) {
+    com.sun.security.auth.module.UnixSystem u = new com.sun.security.auth.module.UnixSystem();
+    return file.endsWith("subuid") ? u.getUid() : u.getGid();
+  }
+
+  /**
+   * The owners of a layer whose tar replaces paths: a user's pull creates the files as the user
+   * and sets the other owners afterwards (jbox-helper owners), so what it sets must follow the
+   * tree: a path replaced by a root-owned member keeps no earlier owner, a directory replaced by a
+   * file takes its contents' owners with it, a hard link keeps its inode's owner when the path it
+   * was made from is replaced, and a set-group-ID file keeps its mode after the chown.
+   */
+  @Test
+  void pull_ownersFollowReplacedPathsAndHardLinks() throws Exception {
+    TestPush p = new TestPush(reg);
+    byte[] layer = new RawTar()
+        .dir("d", 0750, 1000, 1000)
+        .file("d/inner", "i", 0640, 1000, 1000)
+        .file("sgid", "s", 02755, 0, 1000)
+        .file("orig", "o", 0644, 1000, 1000)
+        .hardlink("link", "orig")
+        .file("orig", "new", 0600, 0, 0)
+        .file("d", "now a file", 0644, 0, 0)
+        .dir("d2", 0700, 1000, 0)
+        .dir("d2", 0755, 0, 0)
+        .file("plain", "p", 0644, 0, 42)
+        .build();
+    TestImages.push(p, "test/owners", "1", List.of(layer), "gzip", Platform.host());
+    Home j = jbox();
+    Home.Run r = j.run("pull", reg.host() + "/test/owners:1");
+    assertEquals(0, r.status(), r.err());
+    Path diff = layerDir(j, reg.host() + "/test/owners:1");
+    String su = "/etc/subuid";
+    String sg = "/etc/subgid";
+    Map<String, long[]> want = new LinkedHashMap<>();
+    want.put("sgid", new long[] {hostId(su, 0), hostId(sg, 1000), 02755});
+    want.put("link", new long[] {hostId(su, 1000), hostId(sg, 1000), 0644});
+    want.put("orig", new long[] {hostId(su, 0), hostId(sg, 0), 0600});
+    want.put("d", new long[] {hostId(su, 0), hostId(sg, 0), 0644});
+    want.put("d2", new long[] {hostId(su, 0), hostId(sg, 0), 0755});
+    want.put("plain", new long[] {hostId(su, 0), hostId(sg, 42), 0644});
+    for (Map.Entry<String, long[]> w : want.entrySet()) {
+      Path f = diff.resolve(w.getKey());
+      long[] have = {((Number) Files.getAttribute(f, "unix:uid", NF)).longValue(),
+          ((Number) Files.getAttribute(f, "unix:gid", NF)).longValue(),
+          (int) Files.getAttribute(f, "unix:mode", NF) & 07777};
+      assertArrayEquals(w.getValue(), have, w.getKey() + ": uid, gid, mode");
+    }
+    assertEquals("o", Files.readString(diff.resolve("link")));
+    assertEquals("new", Files.readString(diff.resolve("orig")));
+    assertTrue(Files.isRegularFile(diff.resolve("d"), NF));
+  }
+
   @Test
   void pull_ownerOutsideSubordinateRange_clearError() throws Exception {
     Assumptions.assumeFalse(isRoot(), "root maps every id");
