@@ -10,19 +10,11 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exec_fast.h"
 #include "monitor.h"
 #include "util.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 static const char *const NAMES[] = {"HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1",
                                     "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP",
@@ -91,10 +83,7 @@ int kill_fast(int argc, char **argv) {
   if (!text || memmem(text, n, "\"restart\"", 9)) return -1;
   struct exec_state st;
   if (sandbox_running(root, containers, id, image, &st)) return -1;
-  autofd int fd = (int)syscall(SYS_pidfd_open, (pid_t)st.pid, 0);
-  if (fd < 0) return -1;
-  if (!proc_alive(st.pid, st.pid_start)) return -1; /* the pidfd names a reused pid */
-  if (syscall(SYS_pidfd_send_signal, fd, c.sig, NULL, 0) < 0) return -1;
+  if (pidfd_signal(st.pid, st.pid_start, c.sig)) return -1;
   trace("kill-fast");
   size_t rl = strlen(c.ref);
   char *line = malloc(rl + 1);

@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -29,6 +30,13 @@
 
 #include "sandbox.h"
 #include "util.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 #define LOG_MAX (10u << 20) /* bytes per log file; one older file (log.1) is kept */
 #define READY 'R'
@@ -71,6 +79,14 @@ int proc_alive(long pid, unsigned long long start) {
   unsigned long long st;
   if (!paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X' || parse_starttime(buf, &st)) return 0;
   return st == start;
+}
+
+/* Signals.send: SIG to PID through a pidfd, once the pidfd is known to name the process that
+ * started at START (not a reused pid). 0 sent, -1 not. */
+int pidfd_signal(long pid, unsigned long long start, int sig) {
+  autofd int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+  if (fd < 0 || !proc_alive(pid, start)) return -1;
+  return syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -1 : 0;
 }
 
 /* Field 22 of /proc/PID/stat; the command name (field 2) may hold spaces and parentheses, so the

@@ -22,6 +22,7 @@ int log_stamp(char *out, size_t size, const struct timespec *ts); /* RFC 3339 UT
 
 int proc_starttime(long pid, unsigned long long *out);       /* field 22 of /proc/PID/stat */
 int proc_alive(long pid, unsigned long long start);          /* Procfs.alive: that start time, not a zombie */
+int pidfd_signal(long pid, unsigned long long start, int sig); /* Signals.send: checked pidfd; 0 sent, -1 not */
 long long now_ms(void);                                      /* CLOCK_REALTIME in epoch milliseconds */
 
 /* The `state` record (PROTOCOL.md): a detached sandbox's state file, and the state a foreground

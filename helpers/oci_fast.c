@@ -15,20 +15,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "monitor.h"
 #include "sandbox.h"
 #include "util.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 enum status { ST_NONE, ST_CREATING, ST_CREATED, ST_RUNNING, ST_STOPPED };
 
@@ -100,13 +92,6 @@ static enum status status(struct ctr *c) {
   return access(path, F_OK) == 0 ? ST_CREATED : ST_RUNNING;
 }
 
-/* Signals.send: a pidfd checked against the start time. 0 sent, -1 not. */
-static int send_signal(struct ctr *c, int sig) {
-  autofd int fd = (int)syscall(SYS_pidfd_open, (pid_t)c->pid, 0);
-  if (fd < 0 || !proc_alive(c->pid, c->start)) return -1;
-  return syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -1 : 0;
-}
-
 /* SandboxStore.removeRuntime: the directory renamed out of the store in one step (no reader sees
  * it half deleted), then its files and itself removed. -1 (the JVM then says why) if the rename
  * fails; anything the flat delete cannot remove stays under @removing-ID. */
@@ -166,14 +151,14 @@ static int fast_kill(struct ctr *c, const char *sig) {
   int n = signal_number(sig);
   enum status s = status(c);
   if (n < 0 || (s != ST_CREATED && s != ST_RUNNING)) return -1;
-  return send_signal(c, n);
+  return pidfd_signal(c->pid, c->start, n);
 }
 
 static int fast_delete(struct ctr *c, int force) {
   enum status s = status(c);
   if (s == ST_RUNNING && !force) return -1;
   if (s == ST_CREATED || s == ST_RUNNING) {
-    if (send_signal(c, SIGKILL) < 0) return -1;
+    if (pidfd_signal(c->pid, c->start, SIGKILL) < 0) return -1;
     struct timespec ts = {0, 10 * 1000 * 1000};
     for (int i = 0; i < 500 && proc_alive(c->pid, c->start); i++) nanosleep(&ts, NULL);
     if (proc_alive(c->pid, c->start)) return -1;
