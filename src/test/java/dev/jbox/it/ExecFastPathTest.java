@@ -159,21 +159,11 @@ class ExecFastPathTest {
     pb.environment().putAll(env);
     pb.environment().put("JBOX", jb.command().get(0));
     pb.environment().put("JBOX_TRACE", "1");
-    Process p = pb.start();
-    p.getOutputStream().close();
-    var err = new java.util.concurrent.CompletableFuture<String>();
-    new Thread(() -> {
-      try {
-        err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-      } catch (java.io.IOException e) {
-        err.complete("");
-      }
-    }).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    String e = err.get();
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Jbox.Result r = Jbox.collect(pb, "bash -c " + script, 60);
+    String e = r.err();
     assertTrue(e.contains("jbox-trace exec-fast") && !e.contains("java-main"), "took the fast path: " + e);
-    return out;
+    return r.out();
   }
 
   @Test

@@ -67,6 +67,15 @@ public final class Jbox {
   private static Result run(ProcessBuilder pb, List<String> args, Map<String, String> extraEnv) {
     if (extraEnv != null) pb.environment().putAll(extraEnv);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    return collect(pb, "jbox " + args, 60);
+  }
+
+  /**
+   * Starts pb, reads its output and its errors to their ends (both at once, so neither pipe fills)
+   * and waits for it; one that has not finished within {@code seconds} is killed with what it
+   * started and fails the test ({@code what} names it), so a hang cannot hang the suite.
+   */
+  public static Result collect(ProcessBuilder pb, String what, int seconds) {
     try {
       Process p = pb.start();
       byte[][] outs = new byte[2][];
@@ -74,18 +83,17 @@ public final class Jbox {
       Thread err = new Thread(() -> outs[1] = readAll(p.getErrorStream()));
       out.start();
       err.start();
-      // a hung sandbox fails its test instead of hanging the suite
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
-        fail("jbox " + args + " did not finish within 60 s");
+        fail(what + " did not finish within " + seconds + " s");
       }
       out.join(10_000);
       err.join(10_000);
       return new Result(p.exitValue(), outs[0] == null ? "" : new String(outs[0], StandardCharsets.UTF_8),
           outs[1] == null ? "" : new String(outs[1], StandardCharsets.UTF_8));
     } catch (IOException | InterruptedException e) {
-      throw new AssertionError("start jbox: " + e, e);
+      throw new AssertionError("start " + what + ": " + e, e);
     }
   }
 

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.Jbox;
 import dev.jbox.it.Jbox.Home;
 import dev.jbox.json.Json;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -144,18 +144,9 @@ class PodmanOutputTest extends ImageRunFixture {
         pb.environment().put("XDG_RUNTIME_DIR", home.resolve("run").toString());
         pb.environment().put("XDG_CONFIG_HOME", home.resolve("config").toString());
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        var err = new java.util.concurrent.CompletableFuture<String>();
-        new Thread(() -> {
-          try {
-            err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-          } catch (java.io.IOException e) {
-            err.complete("");
-          }
-        }).start();
-        String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), tail + ": " + err.get());
+        Jbox.Result r = Jbox.collect(pb, String.valueOf(argv), 120);
+        String o = r.out();
+        assertEquals(0, r.code(), tail + ": " + r.err());
         if (tail.get(0).equals("ps")) out = o;
         if (tail.get(0).equals("inspect")) {
           result = List.of(((List<Map<String, Object>>) Json.parse(out)).get(0), ((List<Map<String, Object>>) Json.parse(o)).get(0));
