@@ -452,20 +452,17 @@ static int jbox_command(int argc, char **argv) {
    * archived heap objects of the CDS archive (the module graph, interned strings, class mirrors)
    * only under G1: under the serial GC the JVM rebuilt them on every start, and `jbox run` took
    * 56.1 ms instead of 50.8 ms (median of 40 interleaved runs; 60.7 vs 53.3 ms of CPU). */
-  const char *fixed[] = {java, "-XX:TieredStopAtLevel=1", "-XX:+UseG1GC", "-XX:ParallelGCThreads=1",
-                         "-XX:ConcGCThreads=1", "-Xss512k", "-Xshare:auto", "-XX:CICompilerCount=1", "-XX:-UsePerfData"};
-  for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) jv[k++] = fixed[i];
   /* pull and load unpack layers in this JVM (helpers/PROTOCOL.md, "A pull's owners"): a young
    * generation of 16 MiB under the serial collector reuses the same pages for the tar's parsing
    * garbage and the HTTP buffers, where G1's default eden kept touching new ones (38,000 page
    * faults a 93 MB pull, 18,500 with this; a first-touched page costs 5-10 us on a busy VM, see
    * bench/README.md). The archived heap objects G1 alone maps cost about 5 ms of a multi-second
    * command. */
-  if (argc > 0 && (!strcmp(argv[0], "pull") || !strcmp(argv[0], "load")) && !strcmp(main_class, "dev.jbox.cli.Main")) {
-    for (size_t i = 0; i < k; i++)
-      if (!strcmp(jv[i], "-XX:+UseG1GC")) jv[i] = "-XX:+UseSerialGC";
-    jv[k++] = "-Xmn16m";
-  }
+  int unpacks = argc > 0 && (!strcmp(argv[0], "pull") || !strcmp(argv[0], "load")) && !strcmp(main_class, "dev.jbox.cli.Main");
+  const char *fixed[] = {java, "-XX:TieredStopAtLevel=1", unpacks ? "-XX:+UseSerialGC" : "-XX:+UseG1GC", "-XX:ParallelGCThreads=1",
+                         "-XX:ConcGCThreads=1", "-Xss512k", "-Xshare:auto", "-XX:CICompilerCount=1", "-XX:-UsePerfData"};
+  for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) jv[k++] = fixed[i];
+  if (unpacks) jv[k++] = "-Xmn16m";
   /* AppCDS archives (scripts/cds builds it at `mvn package`): about 20 ms off every
    * start. The JVM checks that it belongs to this jar and this JDK, and runs without it otherwise. */
   const char *cds = getenv("JBOX_CDS");
