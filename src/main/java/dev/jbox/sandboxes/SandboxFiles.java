@@ -390,7 +390,7 @@ public final class SandboxFiles {
     // system df's time; the same sum (regular files' sizes) as FsWorker.du
     List<Long> own = new ArrayList<>();
     for (Path d : dirs) {
-      long n = ownSize(d);
+      long n = OwnTree.size(d);
       if (n < 0) break;
       own.add(n);
     }
@@ -405,37 +405,6 @@ public final class SandboxFiles {
     }
     if (sizes.size() != dirs.size()) throw new JboxException("system df: the file worker answered " + sizes.size() + " sizes for " + dirs.size() + " volumes");
     return sizes;
-  }
-
-  /**
-   * The bytes of the regular files below dir, read as this process through directory
-   * descriptors (symlinks not followed), or -1 when some directory cannot be read.
-   */
-  static long ownSize(Path dir) {
-    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      return ds instanceof java.nio.file.SecureDirectoryStream<Path> sds ? ownSize(sds) : -1;
-    } catch (java.nio.file.NoSuchFileException e) {
-      return 0;
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-  }
-
-  private static long ownSize(java.nio.file.SecureDirectoryStream<Path> sds) throws IOException {
-    long sum = 0;
-    for (Path p : sds) {
-      Path name = p.getFileName();
-      java.nio.file.attribute.BasicFileAttributes a = sds.getFileAttributeView(name,
-          java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).readAttributes();
-      if (a.isRegularFile()) {
-        sum += a.size();
-      } else if (a.isDirectory()) {
-        try (java.nio.file.SecureDirectoryStream<Path> sub = sds.newDirectoryStream(name, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          sum += ownSize(sub);
-        }
-      }
-    }
-    return sum;
   }
 
   // --- export and diff ------------------------------------------------------------------------

@@ -753,55 +753,13 @@ public final class SandboxService {
     // subordinate ids (or that this process cannot delete for another reason) needs the
     // unpacker, a second JVM in the user namespace: an empty volume's rm took two JVM starts
     List<Path> rest = new ArrayList<>();
-    for (Path d : dirs) if (!deleteOwnTree(d)) rest.add(d);
+    for (Path d : dirs) if (!OwnTree.delete(d)) rest.add(d);
     if (rest.isEmpty()) return;
     try (Unpacker u = PullService.newUnpacker(err)) {
       u.delete(rest);
     } catch (IOException e) {
       throw new JboxException("volume rm: " + e.getMessage() + " (left in " + vs.root() + ")");
     }
-  }
-
-  /**
-   * Deletes the tree at dir as this process and returns true; false, with part of it perhaps
-   * deleted, at the first entry it cannot read or delete (the unpacker, in the user namespace,
-   * deletes the rest). Below dir everything goes through directory descriptors
-   * ({@code SecureDirectoryStream}: openat, unlinkat, O_NOFOLLOW), so an entry a sandbox swapped
-   * for a symlink is deleted as the link or refused, never followed.
-   */
-  static boolean deleteOwnTree(Path dir) {
-    try {
-      java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(dir,
-          java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (a.isDirectory()) {
-        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-          if (!(ds instanceof java.nio.file.SecureDirectoryStream<Path> sds) || !deleteChildren(sds)) return false;
-        }
-      }
-      Files.delete(dir);
-      return true;
-    } catch (java.nio.file.NoSuchFileException e) {
-      return true;
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-  }
-
-  private static boolean deleteChildren(java.nio.file.SecureDirectoryStream<Path> sds) throws IOException {
-    for (Path p : sds) {
-      Path name = p.getFileName();
-      java.nio.file.attribute.BasicFileAttributes a = sds.getFileAttributeView(name,
-          java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
-      if (a.isDirectory()) {
-        try (java.nio.file.SecureDirectoryStream<Path> sub = sds.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
-          if (!deleteChildren(sub)) return false;
-        }
-        sds.deleteDirectory(name);
-      } else {
-        sds.deleteFile(name);
-      }
-    }
-    return true;
   }
 
   /** The anonymous volumes of a removed sandbox that no other sandbox uses (what {@code rm -v} removes). */
