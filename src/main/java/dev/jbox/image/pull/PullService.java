@@ -54,17 +54,24 @@ public final class PullService {
    */
   public static Unpacker newUnpacker(PrintStream warnings) {
     boolean root = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
-    java.util.function.Consumer<String> warn = w -> warnings.println("jbox: warning: " + w);
+    // once per pull, as when a child JVM unpacked: the in-process unpack and a child JVM (deleting,
+    // copy-up) would each say it
+    java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.function.Consumer<String> warn = w -> {
+      if (warned.compareAndSet(false, true)) warnings.println("jbox: warning: " + w);
+    };
     UnaryOperator<List<String>> wrap = root ? argv -> argv : argv -> UserNamespace.wrap(argv, warn);
     Unpacker.InProcess local;
     if (root) {
       local = new Unpacker.InProcess(null, null);
     } else {
-      // the maps UserNamespace.wrap gives: the user's own (its warning is the child JVM's to print)
+      // the maps UserNamespace.wrap gives: the user's own; a single-id map's warning is said when
+      // the first layer unpacks (a pull of an image already stored says nothing, as before)
       dev.jbox.sandbox.idmap.IdMap map = dev.jbox.sandbox.idmap.IdMaps.build(
           dev.jbox.sandbox.idmap.IdMaps.Caller.current(), List.of(), List.of());
       local = new Unpacker.InProcess(map, dest -> UserNamespace.wrap(
-          List.of(dev.jbox.helper.HelperBinary.locate().toString(), "owners", dest.toString()), w -> {}, List.of(), map));
+          List.of(dev.jbox.helper.HelperBinary.locate().toString(), "owners", dest.toString()), w -> {}, List.of(), map),
+          map.warning() == null ? null : () -> warn.accept(map.warning()));
     }
     return new Unpacker(wrap, true, UnpackLimits.withMaxBytes(
         dev.jbox.config.ConfigLoader.load(System.getenv()).storage().maxLayerSize()), local);

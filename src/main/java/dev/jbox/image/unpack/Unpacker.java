@@ -37,8 +37,16 @@ public final class Unpacker implements AutoCloseable {
    * ({@link OwnerList}) for {@code ownersArgv.apply(layerRoot)}, which runs {@code jbox-helper
    * owners ROOT} as root of that user namespace and reads the list on stdin. {@code map} null and
    * {@code ownersArgv} null: real root, which sets every owner itself as it unpacks.
+   * {@code firstUnpack} (may be null) runs once, before the first layer unpacks: where the child
+   * JVM's start used to print the single-id map's warning, this prints it.
    */
-  public record InProcess(dev.jbox.sandbox.idmap.IdMap map, java.util.function.Function<Path, List<String>> ownersArgv) {}
+  public record InProcess(dev.jbox.sandbox.idmap.IdMap map, java.util.function.Function<Path, List<String>> ownersArgv,
+      Runnable firstUnpack) {
+    public InProcess(dev.jbox.sandbox.idmap.IdMap map, java.util.function.Function<Path, List<String>> ownersArgv) {
+      this(map, ownersArgv, null);
+    }
+  }
+  private final java.util.concurrent.atomic.AtomicBoolean unpacked = new java.util.concurrent.atomic.AtomicBoolean();
   private Process child;
   private OutputStream toChild;
   private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -139,6 +147,7 @@ public final class Unpacker implements AutoCloseable {
   private Map<String, Object> unpackHere(Path blob, boolean follow, java.util.function.BooleanSupplier cancelled,
       Path dest, String name) {
     Map<String, Object> resp = new LinkedHashMap<>();
+    if (local.firstUnpack() != null && unpacked.compareAndSet(false, true)) local.firstUnpack().run();
     try {
       OwnerList owners = local.map() == null ? null : new OwnerList(count(local.map().uids()), count(local.map().gids()));
       Process[] helper = new Process[1];
