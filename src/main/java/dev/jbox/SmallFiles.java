@@ -1,5 +1,8 @@
 package dev.jbox;
 
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
@@ -36,7 +39,7 @@ public final class SmallFiles {
     if (!a.isRegularFile()) throw new JboxException(what + ": not a regular file");
     if (a.size() > MAX) throw new JboxException(what + ": larger than " + (MAX >> 20) + " MiB");
     byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = open(file)) {
       bytes = in.readNBytes(MAX + 1); // it may have grown since the stat
     } catch (NoSuchFileException e) {
       throw e;
@@ -49,6 +52,44 @@ public final class SmallFiles {
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
       throw new JboxException(what + ": not UTF-8 text");
+    }
+  }
+
+  /*
+   * The run path reads and writes its few files through java.io, not java.nio.file's streams:
+   * those are FileChannels, and a JVM's first FileChannel loads libnet (its JNI_OnLoad probes
+   * IPv6: two sockets and /proc/net/if_inet6), sets up IOUtil, the direct-buffer cache and
+   * FileDispatcherImpl's socketpair: about 1 ms of a 36 ms `jbox run` (bench/README.md).
+   */
+
+  /** {@code file} opened for reading through java.io; a missing file is a {@link NoSuchFileException}. */
+  public static InputStream open(Path file) throws IOException {
+    try {
+      return new FileInputStream(file.toFile());
+    } catch (FileNotFoundException e) {
+      // java.io says "file (reason)" for every failure; only a missing one is NoSuchFile, as in Files
+      if (Files.notExists(file)) throw new NoSuchFileException(file.toString());
+      throw e;
+    }
+  }
+
+  /** Every byte of {@code file} (a small one: nothing bounds it), as {@code Files.readAllBytes}. */
+  public static byte[] readAllBytes(Path file) throws IOException {
+    try (InputStream in = open(file)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** The file's text, strict UTF-8 as {@code Files.readString} (malformed input: an IOException). */
+  public static String readString(Path file) throws IOException {
+    return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(readAllBytes(file))).toString();
+  }
+
+  /** Creates or truncates {@code file} and writes {@code text} as UTF-8, as {@code Files.writeString}. */
+  public static void writeString(Path file, String text) throws IOException {
+    try (FileOutputStream out = new FileOutputStream(file.toFile())) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
     }
   }
 }

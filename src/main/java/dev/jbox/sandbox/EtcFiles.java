@@ -107,7 +107,7 @@ public final class EtcFiles {
 
   static String readOrNull(Path p) {
     try {
-      return Files.readString(p, StandardCharsets.UTF_8);
+      return dev.jbox.SmallFiles.readString(p); // java.io: no FileChannel on the run path
     } catch (IOException e) {
       return null;
     }
@@ -145,7 +145,7 @@ public final class EtcFiles {
       Files.createDirectory(dir, priv);
       for (var e : files.entrySet()) {
         Path f = dir.resolve(e.getKey());
-        Files.writeString(f, e.getValue(), StandardCharsets.UTF_8);
+        dev.jbox.SmallFiles.writeString(f, e.getValue());
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
       }
     } catch (IOException e) {

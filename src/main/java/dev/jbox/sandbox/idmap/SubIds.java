@@ -2,7 +2,6 @@ package dev.jbox.sandbox.idmap;
 
 import dev.jbox.JboxException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +21,9 @@ public final class SubIds {
   public static List<Range> read(Path file, String user, long id) {
     List<String> lines;
     try {
-      lines = Files.readAllLines(file);
+      // java.io, not Files.readAllLines (a FileChannel: dev.jbox.SmallFiles); split on \n as
+      // readAllLines would, a trailing \r stripped (strip() below takes it anyway)
+      lines = List.of(dev.jbox.SmallFiles.readString(file).split("\n"));
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
