@@ -14,8 +14,34 @@ final class Prompts {
    * terminal (what {@link System#console()} reports on Java 17), as podman decides.
    */
   static RegistriesConf.Prompter shortNames() {
-    Console c = System.console();
-    return c == null ? null : new ShortNamePrompt(new BufferedReader(c.reader()), c.writer());
+    // System.console() is asked only when a short name is ambiguous: its first call sets up
+    // java.io.Console (VarHandles, method types), about 0.5 ms that `jbox run IMAGE` of a stored
+    // image never needs. A class, not a lambda (the run path has none: README, Architecture).
+    return new RegistriesConf.Prompter() {
+      private boolean looked;
+      private ShortNamePrompt prompt;
+
+      private ShortNamePrompt prompt() {
+        if (!looked) {
+          looked = true;
+          Console c = System.console();
+          prompt = c == null ? null : new ShortNamePrompt(new BufferedReader(c.reader()), c.writer());
+        }
+        return prompt;
+      }
+
+      @Override
+      public boolean available() {
+        return prompt() != null;
+      }
+
+      @Override
+      public dev.jbox.image.ImageRef choose(String shortName, java.util.List<dev.jbox.image.ImageRef> candidates) {
+        ShortNamePrompt p = prompt();
+        if (p == null) throw new IllegalStateException("no terminal to ask on (available() is false)");
+        return p.choose(shortName, candidates);
+      }
+    };
   }
 
   /**

@@ -93,7 +93,7 @@ public final class Sandbox {
   public MonitorState monitorState() {
     if (detached()) {
       try {
-        return MonitorState.of(Json.parseObject(Files.readString(runtimeDir.resolve("state"), StandardCharsets.UTF_8)));
+        return MonitorState.of(Json.parseObject(dev.jbox.SmallFiles.readString(runtimeDir.resolve("state"))));
       } catch (NoSuchFileException e) {
         return null;
       } catch (IOException | RuntimeException e) {
@@ -101,7 +101,7 @@ public final class Sandbox {
       }
     }
     try {
-      String s = Files.readString(lockFile(), StandardCharsets.UTF_8);
+      String s = dev.jbox.SmallFiles.readString(lockFile());
       return s.isBlank() ? null : MonitorState.of(Json.parseObject(s));
     } catch (IOException | RuntimeException e) {
       return null; // none yet, or being rewritten in place
@@ -154,7 +154,7 @@ public final class Sandbox {
    */
   public long[] ociInit() {
     try {
-      String[] f = Files.readString(home.resolve("pid"), StandardCharsets.UTF_8).trim().split(" ");
+      String[] f = dev.jbox.SmallFiles.readString(home.resolve("pid")).trim().split(" ");
       return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
     } catch (IOException | RuntimeException e) {
       return null;

@@ -292,7 +292,7 @@ public final class SandboxStore {
 
   private static void writeJson(Path dir, SandboxRecord r) throws IOException {
     Path tmp = dir.resolve(RECORD + ".tmp");
-    Files.writeString(tmp, Json.pretty(r.toJson()) + "\n", StandardCharsets.UTF_8);
+    dev.jbox.SmallFiles.writeString(tmp, Json.pretty(r.toJson()) + "\n");
     Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE);
   }
 
@@ -397,7 +397,7 @@ public final class SandboxStore {
 
   private static Sandbox load(Path home, Path runtime, boolean oci) {
     try {
-      Map<String, Object> m = Json.parseObject(Files.readString(home.resolve(RECORD), StandardCharsets.UTF_8));
+      Map<String, Object> m = Json.parseObject(dev.jbox.SmallFiles.readString(home.resolve(RECORD)));
       m.put("id", home.getFileName().toString());
       SandboxRecord r = SandboxRecord.of(m);
       // a user's store holds no OCI container, an OCI root nothing else
@@ -413,7 +413,7 @@ public final class SandboxStore {
   /** A container an older jbox-oci made (its state.json), or null. */
   private static Sandbox loadLegacyOci(Path home) {
     try {
-      Map<String, Object> m = Json.parseObject(Files.readString(home.resolve(OCI_LEGACY_STATE), StandardCharsets.UTF_8));
+      Map<String, Object> m = Json.parseObject(dev.jbox.SmallFiles.readString(home.resolve(OCI_LEGACY_STATE)));
       m.put("id", home.getFileName().toString());
       return new Sandbox(SandboxRecord.ofOciState(m), home, home);
     } catch (IOException | RuntimeException e) {

@@ -93,6 +93,14 @@ public final class RegistriesConf {
   public interface Prompter {
     /** One of {@code candidates}; an error when the user gives no answer. */
     ImageRef choose(String shortName, List<ImageRef> candidates);
+
+    /**
+     * Whether there is a terminal to ask on; false is as no prompter at all. Asked only when a
+     * short name is ambiguous, so a prompter can look for its terminal lazily.
+     */
+    default boolean available() {
+      return true;
+    }
   }
 
   private record Alias(String value, Path source) {}
@@ -356,7 +364,7 @@ public final class RegistriesConf {
     for (String reg : searchRegistries) candidates.add(ImageRef.parseIn(reg, input));
     String mode = shortNameMode();
     if (candidates.size() == 1 || mode.equals("disabled")) return new Resolution(candidates, null);
-    if (prompter != null) {
+    if (prompter != null && prompter.available()) {
       ImageRef chosen = prompter.choose(bare, candidates);
       if (!candidates.contains(chosen)) throw new IllegalStateException("not a candidate: " + chosen);
       return new Resolution(List.of(chosen), null, bare);

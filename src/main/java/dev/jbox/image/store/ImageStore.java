@@ -141,7 +141,7 @@ public final class ImageStore {
   /** Reads a complete layer's metadata. */
   public Map<String, Object> layerMeta(String diffId) {
     try {
-      return Json.parseObject(Files.readString(layerDir(diffId).resolve("layer.json")));
+      return Json.parseObject(dev.jbox.SmallFiles.readString(layerDir(diffId).resolve("layer.json")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -213,7 +213,7 @@ public final class ImageStore {
     for (Path f : list(root.resolve("images"))) {
       if (!f.getFileName().toString().endsWith(".json")) continue;
       try {
-        out.add(ImageRecord.fromJson(Files.readString(f)));
+        out.add(ImageRecord.fromJson(dev.jbox.SmallFiles.readString(f)));
       } catch (NoSuchFileException e) {
         // removed concurrently
       } catch (IOException | RuntimeException e) {
@@ -251,7 +251,7 @@ public final class ImageStore {
   /** The image's config blob, as pulled (parse it with {@code ImageConfig.parse}). */
   public byte[] configBytes(ImageRecord r) {
     try {
-      return Files.readAllBytes(blobPath(r.id()));
+      return dev.jbox.SmallFiles.readAllBytes(blobPath(r.id()));
     } catch (IOException e) {
       throw new JboxException("storage: config of image " + r.shortId() + " is missing ("
           + blobPath(r.id()) + "): pull the image again");
@@ -264,7 +264,7 @@ public final class ImageStore {
     if (!Files.exists(f)) return new TreeMap<>();
     try {
       Map<String, String> out = new TreeMap<>();
-      for (Map.Entry<String, Object> e : Json.parseObject(Files.readString(f)).entrySet()) {
+      for (Map.Entry<String, Object> e : Json.parseObject(dev.jbox.SmallFiles.readString(f)).entrySet()) {
         out.put(e.getKey(), (String) e.getValue());
       }
       return out;
