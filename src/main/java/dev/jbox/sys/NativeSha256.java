@@ -32,7 +32,7 @@ public final class NativeSha256 extends MessageDigest {
 
     int EVP_DigestInit_ex(Pointer ctx, Pointer type, Pointer engine);
 
-    int EVP_DigestUpdate(Pointer ctx, ByteBuffer data, long count);
+    int EVP_DigestUpdate(Pointer ctx, Pointer data, long count);
 
     int EVP_DigestFinal_ex(Pointer ctx, byte[] md, IntByReference size);
   }
@@ -56,7 +56,9 @@ public final class NativeSha256 extends MessageDigest {
   }
 
   private final Pointer ctx;
-  private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 16);
+  /** As big as a layer's read-ahead chunk (AsyncDigest): one call per chunk. */
+  private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 18);
+  private final Pointer bufAddr = Native.getDirectBufferPointer(buf);
 
   private NativeSha256() {
     super("SHA-256");
@@ -102,10 +104,24 @@ public final class NativeSha256 extends MessageDigest {
       int n = Math.min(len, buf.capacity());
       buf.clear();
       buf.put(input, offset, n).flip();
-      if (Holder.LIB.EVP_DigestUpdate(ctx, buf, n) != 1) throw new IllegalStateException("EVP_DigestUpdate failed");
+      if (Holder.LIB.EVP_DigestUpdate(ctx, bufAddr, n) != 1) throw new IllegalStateException("EVP_DigestUpdate failed");
       offset += n;
       len -= n;
     }
+  }
+
+  /** A direct buffer is hashed where it is (no copy); any other through the array path. */
+  @Override
+  protected void engineUpdate(ByteBuffer input) {
+    if (!input.isDirect()) {
+      super.engineUpdate(input);
+      return;
+    }
+    int n = input.remaining();
+    if (n == 0) return;
+    Pointer at = Native.getDirectBufferPointer(input).share(input.position());
+    if (Holder.LIB.EVP_DigestUpdate(ctx, at, n) != 1) throw new IllegalStateException("EVP_DigestUpdate failed");
+    input.position(input.limit());
   }
 
   @Override

@@ -34,6 +34,34 @@ class NativeSha256Test {
   }
 
   @Test
+  void directBuffers_areHashedFromTheirPosition_toTheirLimit_andConsumed() throws Exception {
+    MessageDigest n = NativeSha256.forSize(NativeSha256.THRESHOLD);
+    assertEquals(NativeSha256.class, n.getClass());
+    Random rnd = new Random(11);
+    byte[] data = new byte[(1 << 18) + 4099];
+    rnd.nextBytes(data);
+    java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(data.length + 10);
+    direct.position(5);
+    direct.put(data);
+    MessageDigest jdk = MessageDigest.getInstance("SHA-256");
+    // slices that start inside the buffer and stop before its end, a heap buffer between them
+    for (int off = 0; off < data.length; ) {
+      int len = Math.min(data.length - off, 1 + rnd.nextInt(70_000));
+      java.nio.ByteBuffer part = direct.duplicate();
+      part.limit(5 + off + len).position(5 + off);
+      if (rnd.nextInt(4) == 0) {
+        n.update(java.nio.ByteBuffer.wrap(data, off, len));
+      } else {
+        n.update(part);
+        assertEquals(part.limit(), part.position(), "the buffer is consumed");
+      }
+      jdk.update(data, off, len);
+      off += len;
+    }
+    assertArrayEquals(jdk.digest(), n.digest());
+  }
+
+  @Test
   void smallInputs_keepTheJdksDigest_noJnaNeeded() {
     assertEquals(false, NativeSha256.forSize(NativeSha256.THRESHOLD - 1) instanceof NativeSha256);
   }

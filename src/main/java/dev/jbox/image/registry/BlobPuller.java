@@ -100,15 +100,19 @@ final class BlobPuller implements RegistryEndpoint<Void> {
       ch.truncate(have);
       InputStream in = r.body();
       byte[] buf = new byte[1 << 16];
+      // one copy into a direct buffer, which libcrypto's SHA-256 (NativeSha256) hashes and write(2)
+      // reads where it is; a heap buffer was copied once for each
+      ByteBuffer direct = ByteBuffer.allocateDirect(buf.length);
       int n;
       while ((n = in.read(buf)) > 0) {
         if (have + n > d.size()) {
           discard();
           throw sizeMismatch("more");
         }
-        hasher.update(buf, 0, n);
-        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-        while (bb.hasRemaining()) ch.write(bb);
+        direct.clear();
+        direct.put(buf, 0, n).flip();
+        hasher.update(direct.duplicate());
+        while (direct.hasRemaining()) ch.write(direct);
         have += n;
         progress.update(d, have, d.size());
       }

@@ -150,6 +150,19 @@ final class AsyncDigest extends InputStream {
     if (o instanceof Error e) throw e;
   }
 
+  /** As {@link #read(byte[], int, int)}, into dst at its position (len at most dst.remaining()). */
+  int read(java.nio.ByteBuffer dst, int len) throws IOException {
+    if (len == 0) return 0;
+    while (pos == cur.len) {
+      if (atEnd) return -1;
+      next();
+    }
+    int n = Math.min(len, cur.len - pos);
+    dst.put(cur.b, pos, n);
+    pos += n;
+    return n;
+  }
+
   @Override
   public long skip(long n) throws IOException {
     if (n <= 0) return 0;

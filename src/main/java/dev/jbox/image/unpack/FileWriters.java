@@ -42,6 +42,18 @@ final class FileWriters implements AutoCloseable {
   /** Where a file's bytes come from: a queued array, or the tar itself. */
   interface Source {
     int read(byte[] b, int off, int len) throws IOException;
+
+    /**
+     * Reads up to {@code len} bytes (at least one, or -1 at the end) into {@code dst} at its
+     * position. The tar's own ({@link TarReader}) copies straight from the inflated chunk into the
+     * direct buffer write(2) reads; this default goes through a heap array.
+     */
+    default int read(ByteBuffer dst, int len) throws IOException {
+      byte[] scratch = SCRATCH.get();
+      int n = read(scratch, 0, Math.min(Math.min(len, dst.remaining()), scratch.length));
+      if (n > 0) dst.put(scratch, 0, n);
+      return n;
+    }
   }
 
   /** Turns an EINVAL of fchown into the error naming the id and the fix. */
@@ -112,7 +124,6 @@ final class FileWriters implements AutoCloseable {
     }
     ByteBuffer[] bufs = new ByteBuffer[count];
     try {
-      byte[] scratch = SCRATCH.get();
       long left = size;
       for (int i = 0; i < count; i++) {
         ByteBuffer b = spare.poll();
@@ -121,9 +132,8 @@ final class FileWriters implements AutoCloseable {
         bufs[i] = b;
         int want = (int) Math.min(BUF, left);
         while (b.position() < want) {
-          int n = in.read(scratch, 0, Math.min(scratch.length, want - b.position()));
+          int n = in.read(b, want - b.position());
           if (n <= 0) throw new java.io.EOFException(name + ": the layer ended inside the file");
-          b.put(scratch, 0, n);
         }
         b.flip();
         left -= want;
@@ -162,10 +172,10 @@ final class FileWriters implements AutoCloseable {
   void writeStreaming(int fd, Source in, Meta m, String name) throws IOException {
     try {
       ByteBuffer buf = DIRECT.get();
-      byte[] chunk = SCRATCH.get();
-      for (int n; (n = in.read(chunk, 0, Math.min(chunk.length, buf.capacity()))) > 0; ) {
+      while (true) {
         buf.clear();
-        buf.put(chunk, 0, n).flip();
+        if (in.read(buf, buf.capacity()) <= 0) break;
+        buf.flip();
         write(fd, buf, name);
       }
       apply(fd, m, name);

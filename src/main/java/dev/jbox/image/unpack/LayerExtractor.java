@@ -270,7 +270,7 @@ public final class LayerExtractor {
         }
         // queued to a writer thread, or (too big to queue) written here, through the same
         // descriptor-only calls
-        writers.submit(fd, e.size(), tar::read, meta, member);
+        writers.submit(fd, e.size(), tar, meta, member);
       }
       case '2' -> {
         if (e.linkName().isEmpty()) throw new IOException("symlink with an empty target");

@@ -12,7 +12,7 @@ import java.util.Map;
  * A streaming tar reader for ustar, GNU (long names 'L'/'K', base-256 numbers) and PAX ('x', 'g')
  * archives; sparse and multi-volume members are refused.
  */
-public final class TarReader {
+public final class TarReader implements FileWriters.Source {
   private static final int BLOCK = 512;
   /** PAX and GNU long-name members are read into memory: bound them. */
   private static final int MAX_META = 1 << 20;
@@ -132,7 +132,23 @@ public final class TarReader {
         xattrs);
   }
 
+  /**
+   * Reads up to len bytes of the current member's content into dst at its position; -1 at its
+   * end. From an {@link AsyncDigest} the bytes go from its chunk into dst in one copy.
+   */
+  @Override
+  public int read(java.nio.ByteBuffer dst, int len) throws IOException {
+    if (!(in instanceof AsyncDigest a)) return FileWriters.Source.super.read(dst, len); // through read(byte[])
+    if (remaining == 0) return -1;
+    int want = (int) Math.min(Math.min(len, dst.remaining()), remaining);
+    int n = a.read(dst, want);
+    if (n < 0) throw new EOFException("tar: unexpected end of archive inside a file");
+    remaining -= n;
+    return n;
+  }
+
   /** Reads up to len bytes of the current member's content; -1 at its end. */
+  @Override
   public int read(byte[] b, int off, int len) throws IOException {
     if (remaining == 0) return -1;
     int n = in.read(b, off, (int) Math.min(len, remaining));
