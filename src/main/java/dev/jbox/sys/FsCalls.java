@@ -1,7 +1,6 @@
 package dev.jbox.sys;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
 import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,64 +12,48 @@ import java.nio.file.Path;
 public final class FsCalls {
   private FsCalls() {}
 
-  /** libc bindings; every call sets errno, which JNA turns into {@link LastErrorException}. */
-  private interface C extends Library {
-    void _exit(int status);
+  /**
+   * libc bindings; every call sets errno, which JNA turns into {@link LastErrorException}. Direct
+   * mapping (static natives bound by {@link Native#register}), not an interface: an interface call goes
+   * through a reflection proxy and JNA's generic argument conversion, several microseconds each, and a
+   * pull makes tens of thousands of them (create, write, mode, times, close per file).
+   */
+  private static final class C {
+    static {
+      Jna.prepare();
+      Native.register(C.class, LIBC_NAME);
+    }
 
-    int mknod(String path, int mode, long dev) throws LastErrorException;
+    private C() {}
 
-    int lsetxattr(String path, String name, byte[] value, long size, int flags)
-        throws LastErrorException;
-
-    long lgetxattr(String path, String name, byte[] value, long size) throws LastErrorException;
-
-    int symlink(String target, String linkpath) throws LastErrorException;
-
-    int chmod(String path, int mode) throws LastErrorException;
-
-    int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
-
-    String strerror(int errnum);
-
-    int open(String path, int flags, int mode) throws LastErrorException;
-
-    long write(int fd, java.nio.ByteBuffer buf, long count) throws LastErrorException;
-
-    int fchown(int fd, int uid, int gid) throws LastErrorException;
-
-    int fchmod(int fd, int mode) throws LastErrorException;
-
-    int futimens(int fd, long[] times) throws LastErrorException;
-
-    int fsetxattr(int fd, String name, byte[] value, long size, int flags) throws LastErrorException;
-
-    int close(int fd) throws LastErrorException;
-
-    long read(int fd, byte[] buf, long count) throws LastErrorException;
-
-    long syscall(long number, int dirfd, String path, byte[] how, long size) throws LastErrorException;
-
-    int openat(int dirfd, String path, int flags, int mode) throws LastErrorException;
-
-    int mkdirat(int dirfd, String path, int mode) throws LastErrorException;
-
-    int symlinkat(String target, int dirfd, String linkpath) throws LastErrorException;
-
-    int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
-
-    long readlinkat(int dirfd, String path, byte[] buf, long size) throws LastErrorException;
-
-    int unlinkat(int dirfd, String path, int flags) throws LastErrorException;
-
-    int fchownat(int dirfd, String path, int uid, int gid, int flags) throws LastErrorException;
-
-    int mknodat(int dirfd, String path, int mode, long dev) throws LastErrorException;
-
-    int statx(int dirfd, String path, int flags, int mask, byte[] buf) throws LastErrorException;
-
-    long fgetxattr(int fd, String name, byte[] value, long size) throws LastErrorException;
-
-    long flistxattr(int fd, byte[] list, long size) throws LastErrorException;
+    static native void _exit(int status);
+    static native int mknod(String path, int mode, long dev) throws LastErrorException;
+    static native int lsetxattr(String path, String name, byte[] value, long size, int flags) throws LastErrorException;
+    static native long lgetxattr(String path, String name, byte[] value, long size) throws LastErrorException;
+    static native int symlink(String target, String linkpath) throws LastErrorException;
+    static native int chmod(String path, int mode) throws LastErrorException;
+    static native int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
+    static native String strerror(int errnum);
+    static native int open(String path, int flags, int mode) throws LastErrorException;
+    static native long write(int fd, java.nio.ByteBuffer buf, long count) throws LastErrorException;
+    static native int fchown(int fd, int uid, int gid) throws LastErrorException;
+    static native int fchmod(int fd, int mode) throws LastErrorException;
+    static native int futimens(int fd, long[] times) throws LastErrorException;
+    static native int fsetxattr(int fd, String name, byte[] value, long size, int flags) throws LastErrorException;
+    static native int close(int fd) throws LastErrorException;
+    static native long read(int fd, byte[] buf, long count) throws LastErrorException;
+    static native long syscall(long number, int dirfd, String path, byte[] how, long size) throws LastErrorException;
+    static native int openat(int dirfd, String path, int flags, int mode) throws LastErrorException;
+    static native int mkdirat(int dirfd, String path, int mode) throws LastErrorException;
+    static native int symlinkat(String target, int dirfd, String linkpath) throws LastErrorException;
+    static native int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
+    static native long readlinkat(int dirfd, String path, byte[] buf, long size) throws LastErrorException;
+    static native int unlinkat(int dirfd, String path, int flags) throws LastErrorException;
+    static native int fchownat(int dirfd, String path, int uid, int gid, int flags) throws LastErrorException;
+    static native int mknodat(int dirfd, String path, int mode, long dev) throws LastErrorException;
+    static native int statx(int dirfd, String path, int flags, int mask, byte[] buf) throws LastErrorException;
+    static native long fgetxattr(int fd, String name, byte[] value, long size) throws LastErrorException;
+    static native long flistxattr(int fd, byte[] list, long size) throws LastErrorException;
   }
 
   /** An failed call with its errno, for callers that tell errors apart. */
@@ -97,7 +80,7 @@ public final class FsCalls {
   private static final int O_NOFOLLOW = System.getProperty("os.arch").equals("aarch64") ? 0100000 : 0400000;
 
   private static IOException error(String what, LastErrorException e) {
-    return new ErrnoException(what + ": " + Holder.LIBC.strerror(e.getErrorCode()), e.getErrorCode());
+    return new ErrnoException(what + ": " + C.strerror(e.getErrorCode()), e.getErrorCode());
   }
 
   /**
@@ -106,7 +89,7 @@ public final class FsCalls {
    */
   public static int createNew(Path path) throws IOException {
     try {
-      return Holder.LIBC.open(path.toString(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      return C.open(path.toString(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     } catch (LastErrorException e) {
       throw error("create `" + path + "`", e);
     }
@@ -129,7 +112,7 @@ public final class FsCalls {
   public static byte[] readInRoot(Path root, String rel, int max) throws IOException {
     int dir;
     try {
-      dir = Holder.LIBC.open(root.toString(), O_PATH | O_CLOEXEC, 0);
+      dir = C.open(root.toString(), O_PATH | O_CLOEXEC, 0);
     } catch (LastErrorException e) {
       throw error("open `" + root + "`", e);
     }
@@ -138,7 +121,7 @@ public final class FsCalls {
       how.putLong(0, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC).putLong(8, 0).putLong(16, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
       int fd;
       try {
-        fd = (int) Holder.LIBC.syscall(SYS_OPENAT2, dir, rel, how.array(), 24);
+        fd = (int) C.syscall(SYS_OPENAT2, dir, rel, how.array(), 24);
       } catch (LastErrorException e) {
         throw error("open `" + rel + "` in `" + root + "`", e);
       }
@@ -151,7 +134,7 @@ public final class FsCalls {
         for (;;) {
           long n;
           try {
-            n = Holder.LIBC.read(fd, buf, buf.length);
+            n = C.read(fd, buf, buf.length);
           } catch (LastErrorException e) {
             if (e.getErrorCode() == 4) continue; // EINTR
             throw error("read `" + rel + "` in `" + root + "`", e);
@@ -189,7 +172,7 @@ public final class FsCalls {
     long flags = (path ? O_PATH : O_RDONLY | O_NONBLOCK | O_NOCTTY) | O_CLOEXEC | (directory ? O_DIRECTORY : 0) | (follow ? 0 : O_NOFOLLOW);
     how.putLong(0, flags).putLong(8, 0).putLong(16, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
     try {
-      return (int) Holder.LIBC.syscall(SYS_OPENAT2, root, rel.isEmpty() ? "." : rel, how.array(), 24);
+      return (int) C.syscall(SYS_OPENAT2, root, rel.isEmpty() ? "." : rel, how.array(), 24);
     } catch (LastErrorException e) {
       throw error("`/" + rel + "`", e);
     }
@@ -198,7 +181,7 @@ public final class FsCalls {
   /** open(2) of a directory or file by host path, O_PATH | O_DIRECTORY when dir. */
   public static int openPath(String path, boolean dir) throws IOException {
     try {
-      return Holder.LIBC.open(path, O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0), 0);
+      return C.open(path, O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0), 0);
     } catch (LastErrorException e) {
       throw error("`" + path + "`", e);
     }
@@ -207,7 +190,7 @@ public final class FsCalls {
   /** The file an O_PATH descriptor names, opened for reading through its /proc/self/fd link (which names exactly it). */
   public static int reopen(int fd) throws IOException {
     try {
-      return Holder.LIBC.open("/proc/self/fd/" + fd, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+      return C.open("/proc/self/fd/" + fd, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
     } catch (LastErrorException e) {
       throw error("reopen", e);
     }
@@ -216,7 +199,7 @@ public final class FsCalls {
   /** openat(dirfd, name) of one component that must not be a symlink: read-only, or O_PATH. */
   public static int openAt(int dirfd, String name, boolean path, boolean directory) throws IOException {
     try {
-      return Holder.LIBC.openat(dirfd, name, (path ? O_PATH : O_RDONLY | O_NONBLOCK | O_NOCTTY) | O_CLOEXEC | O_NOFOLLOW
+      return C.openat(dirfd, name, (path ? O_PATH : O_RDONLY | O_NONBLOCK | O_NOCTTY) | O_CLOEXEC | O_NOFOLLOW
           | (directory ? O_DIRECTORY : 0), 0);
     } catch (LastErrorException e) {
       throw error("`" + name + "`", e);
@@ -226,7 +209,7 @@ public final class FsCalls {
   /** Creates a new regular file name in dirfd (O_EXCL | O_NOFOLLOW) for writing; returns its fd. */
   public static int createAt(int dirfd, String name, int mode) throws IOException {
     try {
-      return Holder.LIBC.openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+      return C.openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     } catch (LastErrorException e) {
       throw error("create `" + name + "`", e);
     }
@@ -234,7 +217,7 @@ public final class FsCalls {
 
   public static void mkdirAt(int dirfd, String name, int mode) throws IOException {
     try {
-      Holder.LIBC.mkdirat(dirfd, name, mode);
+      C.mkdirat(dirfd, name, mode);
     } catch (LastErrorException e) {
       throw error("mkdir `" + name + "`", e);
     }
@@ -242,7 +225,7 @@ public final class FsCalls {
 
   public static void symlinkAt(String target, int dirfd, String name) throws IOException {
     try {
-      Holder.LIBC.symlinkat(target, dirfd, name);
+      C.symlinkat(target, dirfd, name);
     } catch (LastErrorException e) {
       throw error("symlink `" + name + "`", e);
     }
@@ -250,7 +233,7 @@ public final class FsCalls {
 
   public static void linkAt(int olddir, String oldname, int newdir, String newname) throws IOException {
     try {
-      Holder.LIBC.linkat(olddir, oldname, newdir, newname, 0);
+      C.linkat(olddir, oldname, newdir, newname, 0);
     } catch (LastErrorException e) {
       throw error("link `" + newname + "`", e);
     }
@@ -260,7 +243,7 @@ public final class FsCalls {
   public static String readlinkAt(int dirfd, String name) throws IOException {
     byte[] buf = new byte[4097];
     try {
-      long n = Holder.LIBC.readlinkat(dirfd, name, buf, buf.length);
+      long n = C.readlinkat(dirfd, name, buf, buf.length);
       if (n >= buf.length) throw new IOException("readlink `" + name + "`: target too long");
       return new String(buf, 0, (int) n, java.nio.charset.StandardCharsets.UTF_8);
     } catch (LastErrorException e) {
@@ -271,7 +254,7 @@ public final class FsCalls {
   /** Removes name in dirfd (a directory only when dir, which must be empty); ENOENT is no error. */
   public static void unlinkAt(int dirfd, String name, boolean dir) throws IOException {
     try {
-      Holder.LIBC.unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0);
+      C.unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0);
     } catch (LastErrorException e) {
       if (e.getErrorCode() == 2) return;
       throw error("remove `" + name + "`", e);
@@ -281,7 +264,7 @@ public final class FsCalls {
   /** fchownat with AT_SYMLINK_NOFOLLOW (name "" and AT_EMPTY_PATH: dirfd itself). */
   public static void lchownAt(int dirfd, String name, long uid, long gid) throws IOException {
     try {
-      Holder.LIBC.fchownat(dirfd, name, (int) uid, (int) gid, AT_SYMLINK_NOFOLLOW | (name.isEmpty() ? AT_EMPTY_PATH : 0));
+      C.fchownat(dirfd, name, (int) uid, (int) gid, AT_SYMLINK_NOFOLLOW | (name.isEmpty() ? AT_EMPTY_PATH : 0));
     } catch (LastErrorException e) {
       throw error("chown `" + name + "`", e);
     }
@@ -290,7 +273,7 @@ public final class FsCalls {
   /** Sets atime and mtime of name in dirfd itself (AT_SYMLINK_NOFOLLOW). */
   public static void lutimesAt(int dirfd, String name, long seconds) throws IOException {
     try {
-      Holder.LIBC.utimensat(dirfd, name, new long[] {seconds, 0, seconds, 0}, AT_SYMLINK_NOFOLLOW);
+      C.utimensat(dirfd, name, new long[] {seconds, 0, seconds, 0}, AT_SYMLINK_NOFOLLOW);
     } catch (LastErrorException e) {
       throw error("utimensat `" + name + "`", e);
     }
@@ -299,7 +282,7 @@ public final class FsCalls {
   /** A FIFO name in dirfd. */
   public static void mkfifoAt(int dirfd, String name, int mode) throws IOException {
     try {
-      Holder.LIBC.mknodat(dirfd, name, S_IFIFO | (mode & 07777), 0);
+      C.mknodat(dirfd, name, S_IFIFO | (mode & 07777), 0);
     } catch (LastErrorException e) {
       throw error("mkfifo `" + name + "`", e);
     }
@@ -329,7 +312,7 @@ public final class FsCalls {
   public static Stat lstatAt(int dirfd, String name) throws IOException {
     byte[] b = new byte[256];
     try {
-      Holder.LIBC.statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (name.isEmpty() ? AT_EMPTY_PATH : 0), 0x7ff, b);
+      C.statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (name.isEmpty() ? AT_EMPTY_PATH : 0), 0x7ff, b);
     } catch (LastErrorException e) {
       throw error("stat `" + name + "`", e);
     }
@@ -346,7 +329,7 @@ public final class FsCalls {
   private static byte[] fgetxattr(int fd, String name, int room) throws IOException {
     byte[] buf = new byte[room];
     try {
-      long n = Holder.LIBC.fgetxattr(fd, name, buf, buf.length);
+      long n = C.fgetxattr(fd, name, buf, buf.length);
       return java.util.Arrays.copyOf(buf, (int) n);
     } catch (LastErrorException e) {
       if (e.getErrorCode() == 61 || e.getErrorCode() == 95) return null; // ENODATA, ENOTSUP
@@ -359,7 +342,7 @@ public final class FsCalls {
     byte[] buf = new byte[65536];
     long n;
     try {
-      n = Holder.LIBC.flistxattr(fd, buf, buf.length);
+      n = C.flistxattr(fd, buf, buf.length);
     } catch (LastErrorException e) {
       if (e.getErrorCode() == 95) return java.util.List.of(); // ENOTSUP
       throw error("flistxattr", e);
@@ -384,7 +367,7 @@ public final class FsCalls {
   public static int read(int fd, byte[] buf) throws IOException {
     for (;;) {
       try {
-        long n = Holder.LIBC.read(fd, buf, buf.length);
+        long n = C.read(fd, buf, buf.length);
         return n == 0 ? -1 : (int) n;
       } catch (LastErrorException e) {
         if (e.getErrorCode() == 4) continue;
@@ -397,7 +380,7 @@ public final class FsCalls {
   public static void writeFully(int fd, java.nio.ByteBuffer direct) throws IOException {
     while (direct.hasRemaining()) {
       try {
-        long n = Holder.LIBC.write(fd, direct.slice(), direct.remaining());
+        long n = C.write(fd, direct.slice(), direct.remaining());
         direct.position(direct.position() + (int) n);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == 4) continue; // EINTR
@@ -409,7 +392,7 @@ public final class FsCalls {
   /** fchown(2); EINVAL (an id without a mapping) comes as an {@link ErrnoException}. */
   public static void fchown(int fd, long uid, long gid) throws IOException {
     try {
-      Holder.LIBC.fchown(fd, (int) uid, (int) gid);
+      C.fchown(fd, (int) uid, (int) gid);
     } catch (LastErrorException e) {
       throw error("fchown", e);
     }
@@ -417,7 +400,7 @@ public final class FsCalls {
 
   public static void fchmod(int fd, int mode) throws IOException {
     try {
-      Holder.LIBC.fchmod(fd, mode);
+      C.fchmod(fd, mode);
     } catch (LastErrorException e) {
       throw error("fchmod", e);
     }
@@ -426,7 +409,7 @@ public final class FsCalls {
   /** Sets atime and mtime of the open file. */
   public static void futimes(int fd, long seconds) throws IOException {
     try {
-      Holder.LIBC.futimens(fd, new long[] {seconds, 0, seconds, 0});
+      C.futimens(fd, new long[] {seconds, 0, seconds, 0});
     } catch (LastErrorException e) {
       throw error("futimens", e);
     }
@@ -434,7 +417,7 @@ public final class FsCalls {
 
   public static void fsetxattr(int fd, String name, byte[] value) throws IOException {
     try {
-      Holder.LIBC.fsetxattr(fd, name, value, value.length, 0);
+      C.fsetxattr(fd, name, value, value.length, 0);
     } catch (LastErrorException e) {
       throw error("fsetxattr " + name, e);
     }
@@ -443,7 +426,7 @@ public final class FsCalls {
   /** Whether {@code path} itself (not a symlink's target) carries the extended attribute {@code name}. */
   public static boolean hasXattr(Path path, String name) {
     try {
-      return Holder.LIBC.lgetxattr(path.toString(), name, null, 0) >= 0;
+      return C.lgetxattr(path.toString(), name, null, 0) >= 0;
     } catch (LastErrorException e) {
       return false;
     }
@@ -452,18 +435,9 @@ public final class FsCalls {
   /** close(2), errors ignored: the descriptor is gone either way. */
   public static void close(int fd) {
     try {
-      Holder.LIBC.close(fd);
+      C.close(fd);
     } catch (LastErrorException e) {
       // EINTR or EIO: on Linux the descriptor is released all the same
-    }
-  }
-
-  private static final class Holder {
-    static final C LIBC = load();
-
-    private static C load() {
-      Jna.prepare();
-      return Native.load(LIBC_NAME, C.class);
     }
   }
 
@@ -476,7 +450,7 @@ public final class FsCalls {
 
   /** _exit(2): the process ends at once, without the JVM's exit sequence (see QuickExit). */
   public static void exitNow(int status) {
-    Holder.LIBC._exit(status);
+    C._exit(status);
   }
 
   public static final int S_IFIFO = 0010000;
@@ -486,9 +460,9 @@ public final class FsCalls {
   public static void mknod(Path path, int typeAndMode, int major, int minor) throws IOException {
     long dev = ((long) (major & 0xfff) << 8) | (minor & 0xff) | ((long) (minor & ~0xff) << 12);
     try {
-      Holder.LIBC.mknod(path.toString(), typeAndMode, dev);
+      C.mknod(path.toString(), typeAndMode, dev);
     } catch (LastErrorException e) {
-      throw new IOException("mknod `" + path + "`: " + Holder.LIBC.strerror(e.getErrorCode()));
+      throw new IOException("mknod `" + path + "`: " + C.strerror(e.getErrorCode()));
     }
   }
 
@@ -498,25 +472,25 @@ public final class FsCalls {
    */
   public static void chmod(Path path, int mode) throws IOException {
     try {
-      Holder.LIBC.chmod(path.toString(), mode);
+      C.chmod(path.toString(), mode);
     } catch (LastErrorException e) {
-      throw new IOException("chmod `" + path + "`: " + Holder.LIBC.strerror(e.getErrorCode()));
+      throw new IOException("chmod `" + path + "`: " + C.strerror(e.getErrorCode()));
     }
   }
 
   /** Sets atime and mtime of the path itself (utimensat with AT_SYMLINK_NOFOLLOW, no open). */
   public static void lutimes(Path path, long seconds) throws IOException {
     try {
-      Holder.LIBC.utimensat(-100, path.toString(), new long[] {seconds, 0, seconds, 0}, 0x100);
+      C.utimensat(-100, path.toString(), new long[] {seconds, 0, seconds, 0}, 0x100);
     } catch (LastErrorException e) {
-      throw new IOException("utimensat `" + path + "`: " + Holder.LIBC.strerror(e.getErrorCode()));
+      throw new IOException("utimensat `" + path + "`: " + C.strerror(e.getErrorCode()));
     }
   }
 
   /** Creates a symlink whose target is exactly the given bytes (the JDK normalizes slashes). */
   public static void symlink(String target, Path link) throws IOException {
     try {
-      Holder.LIBC.symlink(target, link.toString());
+      C.symlink(target, link.toString());
     } catch (LastErrorException e) {
       throw error("symlink `" + link + "`", e);
     }
@@ -525,10 +499,10 @@ public final class FsCalls {
   /** Sets an extended attribute on the path itself, never following a symlink. */
   public static void lsetxattr(Path path, String name, byte[] value) throws IOException {
     try {
-      Holder.LIBC.lsetxattr(path.toString(), name, value, value.length, 0);
+      C.lsetxattr(path.toString(), name, value, value.length, 0);
     } catch (LastErrorException e) {
       throw new IOException(
-          "lsetxattr `" + path + "` " + name + ": " + Holder.LIBC.strerror(e.getErrorCode()));
+          "lsetxattr `" + path + "` " + name + ": " + C.strerror(e.getErrorCode()));
     }
   }
 
@@ -536,12 +510,12 @@ public final class FsCalls {
   public static byte[] lgetxattr(Path path, String name) throws IOException {
     byte[] buf = new byte[4096];
     try {
-      long n = Holder.LIBC.lgetxattr(path.toString(), name, buf, buf.length);
+      long n = C.lgetxattr(path.toString(), name, buf, buf.length);
       return java.util.Arrays.copyOf(buf, (int) n);
     } catch (LastErrorException e) {
       if (e.getErrorCode() == 61) return null; // ENODATA
       throw new IOException(
-          "lgetxattr `" + path + "` " + name + ": " + Holder.LIBC.strerror(e.getErrorCode()));
+          "lgetxattr `" + path + "` " + name + ": " + C.strerror(e.getErrorCode()));
     }
   }
 }
