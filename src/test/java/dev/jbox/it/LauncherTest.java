@@ -166,6 +166,10 @@ class LauncherTest {
     // nor a regex, lambda or stream: the first one costs the method-handle machinery (dev.jbox.Text)
     assertEquals(List.of(), lines.stream().filter(l -> l.contains(" java.util.regex.") || l.contains("$$Lambda")
         || l.contains(" java.util.stream.")).toList());
+    // nor a FileChannel: the first one loads libnet (an IPv6 probe), IOUtil and a socketpair
+    // (dev.jbox.SmallFiles reads and writes the run path's files through java.io)
+    assertEquals(List.of(), lines.stream().filter(l -> l.contains(" sun.nio.ch.FileChannelImpl ")).toList(),
+        "a FileChannel on the run path");
 
     // ps, images, inspect and logs skip picocli on their usual forms (FastArgs) and use the run
     // archive, trained on them: no picocli class, no jbox class from the jar; in a store and

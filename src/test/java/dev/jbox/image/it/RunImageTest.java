@@ -104,6 +104,10 @@ class RunImageTest extends ImageRunFixture {
     List<String> bad = loaded.stream().filter(l -> l.contains(" java.util.regex.") || l.contains("$$Lambda")
         || l.contains(" java.util.stream.")).toList();
     assertEquals(List.of(), bad, "a regex, lambda or stream on the run path");
+    // nor a FileChannel (the image store's records are read through java.io: dev.jbox.SmallFiles),
+    // nor java.io.Console (the short-name prompt asks for it only when a name is ambiguous)
+    assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" sun.nio.ch.FileChannelImpl ")
+        || l.contains(" java.io.Console ")).toList(), "a FileChannel or the Console on the run path");
   }
 
   @Test
