@@ -32,15 +32,24 @@ check "jbox doctor: exit 1 and the usermod line" $? "exit $rc: $out"
 # A pull unpacks layers in the pull's own JVM: the single-id warning must still be said, once.
 # The image is made here (a busybox layer, config and manifest pushed with curl to a loopback
 # docker-registry of this user's own), so nothing but this script's files is used.
-reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-reg=127.0.0.1:$reg_port
 mkdir -p "$tmp/registry/data" "$tmp/store"
-printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
-  "$tmp/registry/data" "$reg" >"$tmp/registry/config.yml"
-docker-registry serve "$tmp/registry/config.yml" >"$tmp/registry/log" 2>&1 &
-registry_pid=$!
-trap 'kill $registry_pid 2>/dev/null; wait $registry_pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 100); do curl -fs "http://$reg/v2/" >/dev/null && break; sleep 0.1; done
+registry_pid=
+trap '[ -n "$registry_pid" ] && kill $registry_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+# a free port when chosen may be taken before the registry binds it: then another one (as
+# TestRegistry does), each start given up to 60 s on a loaded machine
+for attempt in 1 2 3; do
+  reg=127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
+    "$tmp/registry/data" "$reg" >"$tmp/registry/config.yml"
+  docker-registry serve "$tmp/registry/config.yml" >"$tmp/registry/log" 2>&1 &
+  registry_pid=$!
+  for _ in $(seq 600); do
+    curl -fs "http://$reg/v2/" >/dev/null && break 2
+    kill -0 $registry_pid 2>/dev/null || break
+    sleep 0.1
+  done
+  kill $registry_pid 2>/dev/null; wait $registry_pid 2>/dev/null; registry_pid=
+done
 tar --owner=0 --group=0 --numeric-owner --exclude=./dev -C "$tmp/rootfs" -cf "$tmp/layer.tar" .
 gzip -n -c "$tmp/layer.tar" >"$tmp/layer.tar.gz"
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -65,7 +74,7 @@ err=$(grep -v 'insecure' "$tmp/err")
 check "pull works with a single-id map" $rc "exit $rc: $(cat "$tmp/err")"
 [ "$(echo "$err" | grep -c .)" = 1 ] && echo "$err" | grep -q "^jbox: warning: no subordinate ids for $(id -un)" && echo "$err" | grep -q 'usermod --add-subuids'
 check "pull: the single-id warning, once" $? "stderr: $(cat "$tmp/err")"
-out=$(JBOX_STORAGE=$tmp/store "$src/packaging/jbox" run --rm "$reg/nosub/busybox:latest" cat /etc/passwd 2>"$tmp/err"); rc=$?
+out=$(JBOX_STORAGE=$tmp/store "$src/packaging/jbox" run --rm --network=none "$reg/nosub/busybox:latest" cat /etc/passwd 2>"$tmp/err"); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q '^root:'
 check "the pulled image runs" $? "exit $rc: $out $(cat "$tmp/err")"
 echo "nosubid: $pass passed, $fail failed"
