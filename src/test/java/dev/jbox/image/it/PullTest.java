@@ -314,9 +314,19 @@ class PullTest {
 
   @Test
   void pull_hostileLayer_refusedVictimUnchanged_benignTwinPulls() throws Exception {
-    Path victim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem()
-        .getUid());
-    Files.createDirectories(victim);
+    // a directory of this test's own under /tmp: a fixed /tmp/jbox-victim-UID was shared with
+    // every other suite running as the same account (and UnpackTest), which wrote its own secret
+    Path victim = Files.createTempDirectory(Path.of("/tmp"), "jbox-victim-");
+    try {
+      hostileLayerAgainst(victim);
+    } finally {
+      try (Stream<Path> s = Files.walk(victim)) {
+        for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+      }
+    }
+  }
+
+  private void hostileLayerAgainst(Path victim) throws Exception {
     String secret = "victim-" + System.nanoTime();
     Files.writeString(victim.resolve("hello"), secret);
     TestPush p = new TestPush(reg);

@@ -41,20 +41,26 @@ class UnpackTest {
     victim = t.resolve("victim");
     Files.createDirectories(victim);
     Files.writeString(victim.resolve("hello"), secret);
-    absVictim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem()
-        .getUid());
-    Files.createDirectories(absVictim);
+    // a directory of this test's own under /tmp: a fixed /tmp/jbox-victim-UID was shared with
+    // every other suite running as the same account, which wrote its own secret into it
+    absVictim = Files.createTempDirectory(Path.of("/tmp"), "jbox-victim-");
     Files.writeString(absVictim.resolve("hello"), secret);
   }
 
   @AfterEach
   void victimsUnchanged() throws IOException {
-    for (Path v : new Path[] {victim, absVictim}) {
-      try (Stream<Path> s = Files.list(v)) {
-        assertEquals(1, s.count(), "victim dir " + v + " gained entries");
+    try {
+      for (Path v : new Path[] {victim, absVictim}) {
+        try (Stream<Path> s = Files.list(v)) {
+          assertEquals(1, s.count(), "victim dir " + v + " gained entries");
+        }
+        assertEquals(secret, Files.readString(v.resolve("hello")));
+        assertEquals(0644 & 0644, (int) Files.getAttribute(v.resolve("hello"), "unix:mode") & 0644);
       }
-      assertEquals(secret, Files.readString(v.resolve("hello")));
-      assertEquals(0644 & 0644, (int) Files.getAttribute(v.resolve("hello"), "unix:mode") & 0644);
+    } finally {
+      try (Stream<Path> s = Files.walk(absVictim)) {
+        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      }
     }
     if (Files.exists(dest)) {
       try (Stream<Path> s = Files.walk(dest)) {
