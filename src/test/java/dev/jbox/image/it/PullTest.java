@@ -314,8 +314,7 @@ class PullTest {
 
   @Test
   void pull_hostileLayer_refusedVictimUnchanged_benignTwinPulls() throws Exception {
-    Path victim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem()
-        .getUid());
+    Path victim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem().getUid() + "-" + ProcessHandle.current().pid());
     Files.createDirectories(victim);
     String secret = "victim-" + System.nanoTime();
     Files.writeString(victim.resolve("hello"), secret);
@@ -338,6 +337,8 @@ class PullTest {
     assertEquals(0, ok.status(), ok.err());
     assertEquals("fine", Files.readString(layerDir(j, reg.host() + "/test/hostile:twin")
         .resolve("good/hello")));
+    Files.delete(victim.resolve("hello"));
+    Files.delete(victim);
   }
 
   @Test

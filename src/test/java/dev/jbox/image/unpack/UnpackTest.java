@@ -41,20 +41,28 @@ class UnpackTest {
     victim = t.resolve("victim");
     Files.createDirectories(victim);
     Files.writeString(victim.resolve("hello"), secret);
-    absVictim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem()
-        .getUid());
+    absVictim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem().getUid() + "-" + ProcessHandle.current().pid());
     Files.createDirectories(absVictim);
     Files.writeString(absVictim.resolve("hello"), secret);
   }
 
   @AfterEach
   void victimsUnchanged() throws IOException {
-    for (Path v : new Path[] {victim, absVictim}) {
-      try (Stream<Path> s = Files.list(v)) {
-        assertEquals(1, s.count(), "victim dir " + v + " gained entries");
+    try {
+      for (Path v : new Path[] {victim, absVictim}) {
+        try (Stream<Path> s = Files.list(v)) {
+          assertEquals(1, s.count(), "victim dir " + v + " gained entries");
+        }
+        assertEquals(secret, Files.readString(v.resolve("hello")));
+        assertEquals(0644 & 0644, (int) Files.getAttribute(v.resolve("hello"), "unix:mode") & 0644);
       }
-      assertEquals(secret, Files.readString(v.resolve("hello")));
-      assertEquals(0644 & 0644, (int) Files.getAttribute(v.resolve("hello"), "unix:mode") & 0644);
+    } finally { // this JVM's own victim in /tmp (a name of its own: suites of other checkouts may run beside it)
+      try {
+        Files.deleteIfExists(absVictim.resolve("hello"));
+        Files.deleteIfExists(absVictim);
+      } catch (IOException e) {
+        // left with what it gained: the assertion above says so
+      }
     }
     if (Files.exists(dest)) {
       try (Stream<Path> s = Files.walk(dest)) {
