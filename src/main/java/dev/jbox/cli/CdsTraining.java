@@ -241,6 +241,12 @@ public final class CdsTraining {
         new String[] {"rm", "training-lc"})) {
       Main.run(line, quiet, quiet);
     }
+    // rm of a sandbox recorded in the image store (create, a kept run), whose directory it claims
+    // through its lock (ContainerLock) before deleting it
+    SandboxStore images = SandboxStore.open(System.getenv(), null);
+    Files.createDirectories(images.containersDir().resolve("f".repeat(64))); // (made by the builder)
+    images.createInImageStore(trainingRecord("f".repeat(64), "training-created", rootfs, List.of("sh", "-c", "true"), List.of()), false);
+    Main.run(new String[] {"rm", "training-created"}, quiet, quiet);
   }
 
   /** An image record whose one layer is an empty directory, tagged {@link #IMAGE}. */
