@@ -314,19 +314,8 @@ class PullTest {
 
   @Test
   void pull_hostileLayer_refusedVictimUnchanged_benignTwinPulls() throws Exception {
-    // a directory of this test's own under /tmp: a fixed /tmp/jbox-victim-UID was shared with
-    // every other suite running as the same account (and UnpackTest), which wrote its own secret
-    Path victim = Files.createTempDirectory(Path.of("/tmp"), "jbox-victim-");
-    try {
-      hostileLayerAgainst(victim);
-    } finally {
-      try (Stream<Path> s = Files.walk(victim)) {
-        for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-      }
-    }
-  }
-
-  private void hostileLayerAgainst(Path victim) throws Exception {
+    Path victim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem().getUid() + "-" + ProcessHandle.current().pid());
+    Files.createDirectories(victim);
     String secret = "victim-" + System.nanoTime();
     Files.writeString(victim.resolve("hello"), secret);
     TestPush p = new TestPush(reg);
@@ -348,6 +337,8 @@ class PullTest {
     assertEquals(0, ok.status(), ok.err());
     assertEquals("fine", Files.readString(layerDir(j, reg.host() + "/test/hostile:twin")
         .resolve("good/hello")));
+    Files.delete(victim.resolve("hello"));
+    Files.delete(victim);
   }
 
   @Test
