@@ -162,8 +162,10 @@ class PodmanRuntimeTest {
 
   @Test
   void runInteractive_terminalThroughTheConsoleSocket() throws Exception {
-    // a real pty for podman: script(1) runs it on one
-    String cmd = String.join(" ", podmanCmd("run", "--rm", "-it", image, "sh", "-c", "'tty; exit 7'"));
+    // a real pty for podman: script(1) runs it on one. The command waits a moment after tty(1):
+    // podman's attach can miss the output of a container that ends at once (its own tests add the
+    // same wait, containers/podman#9859); seen here three times when two suites ran together
+    String cmd = String.join(" ", podmanCmd("run", "--rm", "-it", image, "sh", "-c", "'tty; sleep 1; exit 7'"));
     ProcessBuilder pb = new ProcessBuilder("script", "-qec", cmd, "/dev/null");
     env(pb);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
