@@ -107,7 +107,8 @@ public final class EtcFiles {
 
   static String readOrNull(Path p) {
     try {
-      return Files.readString(p, StandardCharsets.UTF_8);
+      // strict, as Files.readString: bytes that are not UTF-8 read as no file
+      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(dev.jbox.PolicyInputs.read(p))).toString();
     } catch (IOException e) {
       return null;
     }

@@ -22,7 +22,10 @@ public final class SubIds {
   public static List<Range> read(Path file, String user, long id) {
     List<String> lines;
     try {
-      lines = Files.readAllLines(file);
+      // as Files.readAllLines: strict UTF-8, lines ended by \n, \r\n or \r
+      String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(dev.jbox.PolicyInputs.read(file))).toString();
+      lines = new ArrayList<>(java.util.Arrays.asList(text.replace("\r\n", "\n").replace('\r', '\n').split("\n")));
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
