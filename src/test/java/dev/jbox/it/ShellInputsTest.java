@@ -44,6 +44,8 @@ class ShellInputsTest {
 
   Path home;
   Path project;
+  /** Where jbox is started. */
+  Path where;
 
   @AfterEach
   void reset() throws Exception {
@@ -51,6 +53,7 @@ class ShellInputsTest {
     // runtime directory of its own, where no sandbox of the project is linked)
     if (home != null && Files.exists(home.resolve(".local/share/jbox/shells"))) {
       Files.createDirectories(tmp.resolve("xdg-reset"), PRIVATE);
+      where = project;
       Jbox.Result r = jbox(List.of(), "xdg-reset", List.of("shell", "--reset"), false);
       assertEquals(0, r.code(), r.toString());
     }
@@ -76,7 +79,7 @@ class ShellInputsTest {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.addAll(pb.command());
     pb.command(cmd);
-    pb.directory(project.toFile());
+    pb.directory(where.toFile());
     // the classpath as the installed jbox has it, absolute: an empty or relative entry of the test
     // JVM's (surefire's) would make the JVM look for classes and services in the project
     List<String> cp = new ArrayList<>();
@@ -126,6 +129,7 @@ class ShellInputsTest {
     Files.createDirectories(tmp.resolve("config/jbox"));
     Files.writeString(tmp.resolve("config/jbox/jbox.toml"), "# only a comment\n");
     Files.createDirectories(tmp.resolve("xdg"), PRIVATE);
+    where = project;
     // the user's word for the toml, and a first sandbox of the project that runs and ends: the
     // traced start removes it as the project's ended sandbox
     Jbox.Result first = jbox(List.of(), "xdg", List.of("shell", "--trust", "--", "true"), false);
@@ -135,10 +139,8 @@ class ShellInputsTest {
     Path key = tmp.resolve("key.txt");
     List<String> strace = List.of("strace", "-f", "-y", "-qq", "-s", "4096", "-e", "trace=%file,readlink,%process", "-o", trace.toString(),
         "env", "JBOX_DEBUG_KEY_FILE=" + key);
-    Path cwd = project;
-    project = project.resolve("sub"); // started below the project's top level: the walk up to .git
+    where = project.resolve("sub"); // below the project's top level: the walk up to .git
     Jbox.Result r = jbox(strace, "xdg", List.of("shell", "--", "true"), true);
-    project = cwd;
     assertEquals(0, r.code(), r.toString());
     assertTrue(Files.exists(tmp.resolve("plan")), "the plan was written: " + r);
     List<String> keyLines = Files.readAllLines(key);
@@ -154,13 +156,13 @@ class ShellInputsTest {
       assertTrue(keyText.contains(want), "the KEY has `" + want + "`:\n" + keyText);
     }
     List<String> trace1 = Files.readAllLines(trace);
-    Set<String> missing = uncovered(trace1, keyLines, cwd.resolve("sub"));
+    Set<String> missing = uncovered(trace1, keyLines, where);
     assertTrue(missing.isEmpty(), "paths the JVM looked at that the KEY does not name:\n" + String.join("\n", missing)
         + "\n\nKEY:\n" + keyText);
     // the net catches an input left out: without the lines of ~/.aws and the toml, both are named
     List<String> partial = new ArrayList<>();
     for (String l : keyLines) if (!l.contains(home.resolve(".aws").toString()) && !l.contains("shell.toml")) partial.add(l);
-    Set<String> caught = uncovered(trace1, partial, cwd.resolve("sub"));
+    Set<String> caught = uncovered(trace1, partial, where);
     assertTrue(caught.contains(home.resolve(".aws").toString()) && caught.contains(project.resolve(".jbox/shell.toml").toString()),
         caught.toString());
 
@@ -168,11 +170,22 @@ class ShellInputsTest {
     // an empty runtime directory of the same path, records the same KEY
     Files.move(tmp.resolve("xdg"), tmp.resolve("xdg-used"));
     Files.createDirectories(tmp.resolve("xdg"), PRIVATE);
-    project = cwd.resolve("sub");
     Jbox.Result again = jbox(List.of("env", "JBOX_DEBUG_KEY_FILE=" + key), "xdg", List.of("shell", "--", "true"), true);
-    project = cwd;
     assertEquals(0, again.code(), again.toString());
     assertEquals(keyText, String.join("\n", Files.readAllLines(key)));
+
+    // the other plain form: --project DIR (relative), started outside the project
+    Files.move(tmp.resolve("xdg"), tmp.resolve("xdg-used-2"));
+    Files.createDirectories(tmp.resolve("xdg"), PRIVATE);
+    where = home;
+    Jbox.Result p = jbox(strace, "xdg", List.of("shell", "--project", "src/app", "--", "true"), true);
+    assertEquals(0, p.code(), p.toString());
+    List<String> projectKey = Files.readAllLines(key);
+    assertTrue(projectKey.contains("value options={project=[src/app]}"), String.join("\n", projectKey));
+    assertTrue(projectKey.contains("real " + project + " " + project), String.join("\n", projectKey));
+    missing = uncovered(Files.readAllLines(trace), projectKey, where);
+    assertTrue(missing.isEmpty(), "paths the JVM looked at for --project that the KEY does not name:\n" + String.join("\n", missing)
+        + "\n\nKEY:\n" + String.join("\n", projectKey));
   }
 
   /** A syscall line of strace -f -y: PID, name, arguments. */
