@@ -41,29 +41,36 @@ class UnpackTest {
     victim = t.resolve("victim");
     Files.createDirectories(victim);
     Files.writeString(victim.resolve("hello"), secret);
-    absVictim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem()
-        .getUid());
-    Files.createDirectories(absVictim);
+    // an absolute path outside the test's directory, of this test alone: suites run at once on
+    // one machine as the same account must not write each other's victim
+    absVictim = Files.createTempDirectory(Path.of("/tmp"), "jbox-victim-");
     Files.writeString(absVictim.resolve("hello"), secret);
   }
 
   @AfterEach
   void victimsUnchanged() throws IOException {
-    for (Path v : new Path[] {victim, absVictim}) {
-      try (Stream<Path> s = Files.list(v)) {
-        assertEquals(1, s.count(), "victim dir " + v + " gained entries");
+    try {
+      for (Path v : new Path[] {victim, absVictim}) {
+        try (Stream<Path> s = Files.list(v)) {
+          assertEquals(1, s.count(), "victim dir " + v + " gained entries");
+        }
+        assertEquals(secret, Files.readString(v.resolve("hello")));
+        assertEquals(0644 & 0644, (int) Files.getAttribute(v.resolve("hello"), "unix:mode") & 0644);
       }
-      assertEquals(secret, Files.readString(v.resolve("hello")));
-      assertEquals(0644 & 0644, (int) Files.getAttribute(v.resolve("hello"), "unix:mode") & 0644);
-    }
-    if (Files.exists(dest)) {
-      try (Stream<Path> s = Files.walk(dest)) {
-        for (Path p : (Iterable<Path>) s::iterator) {
-          if (Files.isRegularFile(p, NF)) {
-            assertFalse(Arrays.equals(secret, Files.readAllBytes(p)), "victim read via " + p);
+      if (Files.exists(dest)) {
+        try (Stream<Path> s = Files.walk(dest)) {
+          for (Path p : (Iterable<Path>) s::iterator) {
+            if (Files.isRegularFile(p, NF)) {
+              assertFalse(Arrays.equals(secret, Files.readAllBytes(p)), "victim read via " + p);
+            }
           }
         }
       }
+    } finally {
+      try (Stream<Path> left = Files.list(absVictim)) {
+        for (Path f : left.toList()) Files.delete(f); // plain files only, should a refused layer have written one
+      }
+      Files.delete(absVictim);
     }
   }
 
