@@ -53,6 +53,14 @@ cmd volume-inspect abp "volume inspect $v" "volume inspect $v" "\$T volume creat
 cmd system-df abp "system df"
 cmd image-inspect abp "image inspect $img"
 cmd kill abp "kill -s CONT $r" "kill -s CONT $r" "\$T start $r"
+# the commands the cmds branch (session 5) took below podman's: images, tag, rmi, top, port, rm
+s=jbox-bench-ab-s # made by each --prepare
+cmd images abp "images"
+cmd tag abp "tag $img localhost/jbox-bench-ab-tag"
+cmd rmi abp "rmi localhost/jbox-bench-ab-tag2" "rmi localhost/jbox-bench-ab-tag2" "\$T tag $img localhost/jbox-bench-ab-tag2"
+cmd top abp "top $r" "top $r" "\$T start $r"
+cmd port abp "port $r" "port $r" "\$T start $r"
+cmd rm abp "rm $s" "rm $s" "\$T rm -f $s; \$T create --name $s --network=none --rootfs $rootfs sleep 1000"
 cmd version bp "version"
 cmd info bp "info"
 cmd help-ps bp "help ps"
@@ -61,7 +69,11 @@ echo "load before: $(uptime)" >> "$results/machine.txt"
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic --export-csv "$results/cli-ab.csv" "${args[@]}" \
   > "$results/cli-ab.txt" 2>&1 || { cat "$results/cli-ab.txt"; die "hyperfine failed"; }
 echo "load after: $(uptime)" >> "$results/machine.txt"
-for t in "$jb" "$podman"; do as_user $t volume rm -f "$v" >/dev/null 2>&1 || true; as_user $t rm -f "$r" >/dev/null 2>&1 || true; done
+for t in "$jb" "$podman"; do
+  as_user $t volume rm -f "$v" >/dev/null 2>&1 || true
+  as_user $t rm -f "$r" "$s" >/dev/null 2>&1 || true
+  as_user $t rmi localhost/jbox-bench-ab-tag localhost/jbox-bench-ab-tag2 >/dev/null 2>&1 || true
+done
 # median (ms) and CPU (user+system means, ms) per command: A, B, podman, B/podman
 awk -F, 'NR>1 { t = substr($1, 1, 1); x = substr($1, 3); m[t, x] = $4 * 1000; c[t, x] = ($5 + $6) * 1000
     if (!(x in seen)) { seen[x] = 1; names[++n] = x } }

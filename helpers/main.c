@@ -326,6 +326,19 @@ static int uses_run_archive(const char *command) {
   return 0;
 }
 
+/* The commands that only read or change records (FastArgs parses their usual forms), which start
+ * with the small archive trained on them alone (CdsTraining's cmds): mapping the cli archive, with
+ * every picocli model, the HTTP client and the unpacker, cost each of them about 5 ms. argv[0] is
+ * the command word, argv[1] (may be NULL) the next one. */
+static int uses_cmds_archive(int argc, char **argv) {
+  static const char *const words[] = {"port", "wait", "top", "stop", "kill", "rename", "rm", "tag", "rmi", "volume", "version", "info"};
+  if (argc < 1) return 0;
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    if (!strcmp(argv[0], words[i])) return 1;
+  if (argc < 2) return 0;
+  return (!strcmp(argv[0], "system") && !strcmp(argv[1], "df")) || (!strcmp(argv[0], "image") && !strcmp(argv[1], "inspect"));
+}
+
 /* The archive named `name` (jbox.jsa, jbox-cli.jsa or jbox-oci.jsa) made by the JVM `java`: beside the jar
  * (`jar_dir`), else /var/lib/jbox/cds (the package's postinst), else ~/.cache/jbox/cds (`jbox
  * system cds`), the first whose stamp matches. None matching but one stale: regenerate the user's
@@ -475,9 +488,11 @@ static int jbox_command(int argc, char **argv) {
        * jbox-oci's (its own classes, picocli, the seccomp compiler), and every other command's
        * (pull's HTTP and TLS classes made a shared archive five times larger and every run 2-4 ms
        * slower) */
-      const char *suffix = !strcmp(main_class, "dev.jbox.oci.Main") ? "-oci.jsa"
-                           : argc > 0 && uses_run_archive(argv[0]) && !strcmp(main_class, "dev.jbox.cli.Main") ? ".jsa"
-                                                                                                         : "-cli.jsa";
+      int cli = !strcmp(main_class, "dev.jbox.cli.Main");
+      const char *suffix = !strcmp(main_class, "dev.jbox.oci.Main")            ? "-oci.jsa"
+                           : cli && argc > 0 && uses_run_archive(argv[0])      ? ".jsa"
+                           : cli && uses_cmds_archive(argc, (char **)argv) ? "-cmds.jsa"
+                                                                               : "-cli.jsa";
       jsa = cds_for_jar(java, cp, cplen, suffix, self);
     }
     if (jsa && access(jsa, R_OK) == 0) {

@@ -92,7 +92,7 @@ check "as $user: /usr/bin/jbox run --rootfs (subordinate ids mapped)" $? "exit $
 out=$(as man -w jbox-run 2>&1)
 [ "$out" = /usr/share/man/man1/jbox-run.1.gz ]; check "man -w jbox-run" $? "$out"
 stamp="$(readlink -f "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/modules")"
-for a in jbox.jsa jbox-cli.jsa; do
+for a in jbox.jsa jbox-cmds.jsa jbox-cli.jsa; do
   [ -s "/var/lib/jbox/cds/$a" ] && grep -q "^$stamp " "/var/lib/jbox/cds/$a.jvm"
   check "postinst made /var/lib/jbox/cds/$a for this JVM" $? "$(ls -l /var/lib/jbox/cds 2>&1; cat "/var/lib/jbox/cds/$a.jvm" 2>&1)"
 done

@@ -57,6 +57,10 @@ public final class CdsTraining {
       cli(dir, quiet);
       return;
     }
+    if (args.length > 1 && args[1].equals("cmds")) {
+      cmds(dir, quiet);
+      return;
+    }
 
     // a caller with subordinate ids, as on a configured desktop
     Path subids = dir.resolve("subid");
@@ -166,17 +170,7 @@ public final class CdsTraining {
       // image inspect (FastArgs) of it
       Main.run(new String[] {"image", "inspect", reg.image()}, quiet, quiet);
     }
-    // the store-wide commands FastArgs parses: volumes made, listed, inspected and removed, df,
-    // version and info
-    for (String[] line : List.of(new String[] {"volume", "create", "-l", "a=b", "jbox-cds-training"},
-        new String[] {"volume", "create", "--ignore", "jbox-cds-training"}, new String[] {"volume", "ls"},
-        new String[] {"volume", "ls", "-q", "-f", "dangling=true"}, new String[] {"volume", "ls", "--format", "json"},
-        new String[] {"volume", "inspect", "jbox-cds-training"}, new String[] {"inspect", "jbox-cds-training"},
-        new String[] {"system", "df"}, new String[] {"volume", "rm", "jbox-cds-training"},
-        new String[] {"version"}, new String[] {"version", "--format", "json"}, new String[] {"version", "-f", "{{.Client.Version}}"},
-        new String[] {"info"}, new String[] {"info", "--format", "json"}, new String[] {"info", "-f", "{{.Store.GraphRoot}}"})) {
-      Main.run(line, quiet, quiet);
-    }
+    storeWide(quiet);
     Main.run(new String[] {"images"}, quiet, quiet);
     Main.run(new String[] {"ps", "-a"}, quiet, quiet);
     try {
@@ -207,6 +201,43 @@ public final class CdsTraining {
     return new SandboxRecord(id, name, SandboxRecord.Kind.RUN, IMAGE, "sha256:" + "1".repeat(64), rootfs.toString(), command,
         System.currentTimeMillis(), false, "training", "none", ports, List.of(), "TERM", null, Map.of(),
         new SandboxRecord.Process(List.of("PATH=/bin"), "/", "0:0", 0, List.of(), List.of()), null, null, null, null);
+  }
+
+  /** The store-wide commands FastArgs parses: volumes made, listed, inspected and removed, df, version and info. */
+  private static void storeWide(PrintStream quiet) {
+    for (String[] line : List.of(new String[] {"volume", "create", "-l", "a=b", "jbox-cds-training"},
+        new String[] {"volume", "create", "--ignore", "jbox-cds-training"}, new String[] {"volume", "ls"},
+        new String[] {"volume", "ls", "-q", "-f", "dangling=true"}, new String[] {"volume", "ls", "--format", "json"},
+        new String[] {"volume", "inspect", "jbox-cds-training"}, new String[] {"inspect", "jbox-cds-training"},
+        new String[] {"system", "df"}, new String[] {"volume", "rm", "jbox-cds-training"},
+        new String[] {"version"}, new String[] {"version", "--format", "json"}, new String[] {"version", "-f", "{{.Client.Version}}"},
+        new String[] {"info"}, new String[] {"info", "--format", "json"}, new String[] {"info", "-f", "{{.Store.GraphRoot}}"})) {
+      Main.run(line, quiet, quiet);
+    }
+  }
+
+  /**
+   * The archive of the commands that only read or change records (helpers/main.c, uses_cmds_archive):
+   * the lifecycle commands FastArgs parses on a recorded sandbox, tag, rmi and image inspect of an
+   * image record, and the store-wide ones; no picocli model, no HTTP client, no unpacker, so that it
+   * stays as small as the run archive (mapping the cli archive cost these commands about 5 ms).
+   */
+  private static void cmds(Path dir, PrintStream quiet) throws IOException {
+    // info's subordinate ranges, which the building account may not have
+    Path subids = dir.resolve("subid");
+    Files.writeString(subids, "# training\ntrainee:100000:65536\n");
+    SubIds.read(subids, "trainee", 1000);
+    oneLayerImage(ImageStore.open(ImageStore.defaultRoot()));
+    for (String[] line : List.of(new String[] {"tag", IMAGE, "localhost/jbox-cds-training-tag:1"},
+        new String[] {"rmi", "localhost/jbox-cds-training-tag:1"}, new String[] {"image", "inspect", IMAGE})) {
+      Main.run(line, quiet, quiet);
+    }
+    storeWide(quiet);
+    try {
+      lifecycle(dir, quiet);
+    } catch (IOException | RuntimeException e) {
+      // the archive holds what ran up to there
+    }
   }
 
   /**
@@ -241,6 +272,12 @@ public final class CdsTraining {
         new String[] {"rm", "training-lc"})) {
       Main.run(line, quiet, quiet);
     }
+    // rm of a sandbox recorded in the image store (create, a kept run), whose directory it claims
+    // through its lock (ContainerLock) before deleting it
+    SandboxStore images = SandboxStore.open(System.getenv(), null);
+    Files.createDirectories(images.containersDir().resolve("f".repeat(64))); // (made by the builder)
+    images.createInImageStore(trainingRecord("f".repeat(64), "training-created", rootfs, List.of("sh", "-c", "true"), List.of()), false);
+    Main.run(new String[] {"rm", "training-created"}, quiet, quiet);
   }
 
   /** An image record whose one layer is an empty directory, tagged {@link #IMAGE}. */

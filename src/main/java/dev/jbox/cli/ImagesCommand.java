@@ -9,7 +9,6 @@ import dev.jbox.json.Template;
 import dev.jbox.sandboxes.SandboxService;
 import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -181,8 +180,7 @@ final class ImagesCommand extends ImagesSpec implements Callable<Integer> {
 
   static String ago(String created) {
     if (created == null) return "unknown";
-    Duration d = Duration.between(Instant.parse(created), Instant.now());
-    long s = d.getSeconds();
+    long s = secondsSince(created, System.currentTimeMillis());
     if (s < 60) return "Less than a minute ago";
     if (s < 3600) return plural(s / 60, "minute");
     if (s < 86400) return plural(s / 3600, "hour");
@@ -192,16 +190,42 @@ final class ImagesCommand extends ImagesSpec implements Callable<Integer> {
     return plural(s / (365 * 86400), "year");
   }
 
+  /**
+   * Whole seconds from created to nowMillis, as {@code Duration.between(Instant.parse(created),
+   * now).getSeconds()}; the usual form read by hand (java.time's parser links lambdas, 10 ms of a
+   * {@code jbox images}).
+   */
+  static long secondsSince(String created, long nowMillis) {
+    long[] t = dev.jbox.Rfc3339.parseUsual(created);
+    if (t == null) {
+      Instant i = Instant.parse(created);
+      t = new long[] {i.getEpochSecond(), i.getNano()};
+    }
+    long nowSec = Math.floorDiv(nowMillis, 1000);
+    long nowNano = Math.floorMod(nowMillis, 1000L) * 1_000_000;
+    long s = nowSec - t[0];
+    if (nowNano < t[1]) s--;
+    return s;
+  }
+
   private static String plural(long n, String unit) {
     return (n == 1 ? (unit.equals("hour") ? "An" : "A") : Long.toString(n)) + " " + unit
         + (n == 1 ? "" : "s") + " ago";
   }
 
+  /** units (rounded half up to the last digit) with decimals digits after the point. */
+  private static String fixed(long units, int decimals) {
+    String f = Long.toString(units % (decimals == 1 ? 10 : 100));
+    return units / (decimals == 1 ? 10 : 100) + "." + (f.length() < decimals ? "0" + f : f);
+  }
+
   /** Decimal units, as podman prints image sizes. */
   static String si(long n) {
     if (n < 1000) return n + " B";
-    if (n < 1_000_000) return String.format("%.1f kB", n / 1e3);
-    if (n < 1_000_000_000) return String.format("%.1f MB", n / 1e6);
-    return String.format("%.2f GB", n / 1e9);
+    // as String.format("%.1f kB", n / 1e3) and so on prints them, in integers: the Formatter parses
+    // its format with a regex, whose classes link lambdas (LauncherTest)
+    if (n < 1_000_000) return fixed((n + 50) / 100, 1) + " kB";
+    if (n < 1_000_000_000) return fixed((n + 50_000) / 100_000, 1) + " MB";
+    return fixed((n + 5_000_000) / 10_000_000, 2) + " GB";
   }
 }

@@ -36,17 +36,23 @@ final class RmiCommand extends ImagesSpec implements Callable<Integer> {
     PrintStream err = spec == null ? fastErr : PicoMain.of(spec).err();
     // (not through PicoMain, whose class would load picocli's)
     StoreService svc = new dev.jbox.sandboxes.SandboxService(dev.jbox.sandboxes.SandboxStore.locate(System.getenv()), err).images();
-    try (Unpacker u = PullService.newUnpacker(err)) {
+    // the unpacker (the user's id maps, a second JVM for subordinate-owned files) only when a layer
+    // goes: untagging one of an image's names deletes nothing
+    Unpacker[] unpacker = new Unpacker[1];
+    try {
       // a class, not a method reference (the first one starts the JDK's method-handle machinery)
       ImageStore.Deleter deleter = new ImageStore.Deleter() {
         @Override
         public void delete(List<java.nio.file.Path> paths) throws java.io.IOException {
-          u.delete(paths);
+          if (unpacker[0] == null) unpacker[0] = PullService.newUnpacker(err);
+          unpacker[0].delete(paths);
         }
       };
       for (String i : images) {
         for (String line : svc.remove(i, force, deleter)) out.println(line);
       }
+    } finally {
+      if (unpacker[0] != null) unpacker[0].close();
     }
     return 0;
   }

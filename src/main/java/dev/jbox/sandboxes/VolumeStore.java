@@ -11,9 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -85,7 +82,7 @@ public final class VolumeStore {
 
     /** podman's CreatedAt: RFC 3339 with the local offset. */
     public String createdAt() {
-      return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(Instant.ofEpochMilli(created).atZone(ZoneOffset.systemDefault()));
+      return dev.jbox.Rfc3339.local(created);
     }
   }
 

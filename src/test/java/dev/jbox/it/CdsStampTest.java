@@ -69,13 +69,16 @@ class CdsStampTest {
     String real = Files.readString(stamp).trim();
     assertTrue(real.endsWith(" " + Files.size(Path.of(real.split(" ")[0]))
         + " " + Files.getLastModifiedTime(Path.of(real.split(" ")[0])).toMillis() / 1000), real);
-    // (system df: ps, images, inspect and logs start with the run archive, jbox.jsa)
+    // (system df starts with jbox-cmds.jsa, whose stamp goes stale with the cli archive's below)
     Path log1 = tmp.resolve("matching.log");
     assertEquals(0, jbox(log1, "system", "df").code());
     assertTrue(fromArchive(log1, "dev.jbox.cli.SystemCommand$Df"), "the matching archive is not used");
 
     // as after a JVM upgrade: the stamp names another lib/modules
     Files.writeString(stamp, real.replaceFirst(" [0-9]+ ", " 1 ") + "\n");
+    Path cmdsStamp = lib.resolve("jbox-cmds.jsa.jvm");
+    assertEquals(real, Files.readString(cmdsStamp).trim());
+    Files.writeString(cmdsStamp, real.replaceFirst(" [0-9]+ ", " 1 ") + "\n");
     Path log2 = tmp.resolve("stale.log");
     Jbox.Result r = jbox(log2, "system", "df");
     assertEquals(0, r.code(), r.toString());
@@ -85,6 +88,7 @@ class CdsStampTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (!Files.readString(stamp).trim().equals(real) && System.nanoTime() < deadline) Thread.sleep(500);
     assertEquals(real, Files.readString(stamp).trim(), "the archive was not made again");
+    assertEquals(real, Files.readString(cmdsStamp).trim(), "the cmds archive was not made again");
     Path log3 = tmp.resolve("again.log");
     assertEquals(0, jbox(log3, "system", "df").code());
     assertTrue(fromArchive(log3, "dev.jbox.cli.SystemCommand$Df"), "the regenerated archive is not used");

@@ -183,7 +183,7 @@ public final class ImageStore {
     int n = 0;
     for (Path d : list(root.resolve("layers"))) {
       String diffId = "sha256:" + d.getFileName();
-      if (!diffId.matches("sha256:[0-9a-f]{64}")) continue;
+      if (!dev.jbox.Text.isHex(d.getFileName().toString(), 64, 64)) continue; // no regex (LauncherTest)
       if (layerComplete(diffId)) continue;
       try (Locks.Held h = Locks.tryAcquire(layerLockFile(diffId), true)) {
         if (h == null || layerComplete(diffId)) continue;
@@ -302,7 +302,9 @@ public final class ImageStore {
   /** Deletes a record and its names; call inside {@link #locked}. */
   public void dropImage(ImageRecord r) throws IOException {
     Map<String, String> tags = tags();
-    tags.values().removeIf(v -> v.equals(r.manifestDigest()));
+    for (java.util.Iterator<String> i = tags.values().iterator(); i.hasNext(); ) { // no lambda (LauncherTest)
+      if (i.next().equals(r.manifestDigest())) i.remove();
+    }
     writeTags(tags);
     Files.deleteIfExists(root.resolve("images").resolve(hex(r.manifestDigest()) + ".json"));
   }
@@ -325,7 +327,8 @@ public final class ImageStore {
   public long removeStaleTemporaries(long cutoffMillis, Deleter deleter) throws IOException {
     long freed = 0;
     for (Path b : list(root.resolve("blobs/sha256"))) {
-      if (!b.getFileName().toString().matches("[0-9a-f]{64}\\.partial")) continue;
+      String bn = b.getFileName().toString();
+      if (!bn.endsWith(".partial") || !dev.jbox.Text.isHex(bn.substring(0, bn.length() - 8), 64, 64)) continue;
       java.nio.file.attribute.BasicFileAttributes a = attributes(b);
       if (a == null || !a.isRegularFile() || a.lastModifiedTime().toMillis() >= cutoffMillis) continue;
       if (Files.deleteIfExists(b)) freed += a.size();
@@ -363,7 +366,7 @@ public final class ImageStore {
     long freed = 0;
     for (Path d : list(root.resolve("layers"))) {
       String h = d.getFileName().toString();
-      if (usedLayers.contains(h) || !h.matches("[0-9a-f]{64}")) continue;
+      if (usedLayers.contains(h) || !dev.jbox.Text.isHex(h, 64, 64)) continue;
       try (Locks.Held lock = Locks.tryAcquire(layerLockFile("sha256:" + h), true)) {
         if (lock == null) continue;
         if (layerComplete("sha256:" + h)) {
@@ -378,7 +381,7 @@ public final class ImageStore {
       String n = b.getFileName().toString();
       // Partial downloads stay (a later pull resumes them); metadata blobs are written under
       // the store lock, so an unreferenced one is garbage.
-      if (!n.matches("[0-9a-f]{64}") || usedBlobs.contains(n)) continue;
+      if (!dev.jbox.Text.isHex(n, 64, 64) || usedBlobs.contains(n)) continue;
       if (!isSmallMetadata(b)) {
         if (busy == null) busy = anyLayerLocked();
         if (busy) continue;
@@ -398,7 +401,7 @@ public final class ImageStore {
   private boolean anyLayerLocked() throws IOException {
     for (Path f : list(root.resolve("locks"))) {
       String n = f.getFileName().toString();
-      if (!n.matches("[0-9a-f]{64}\\.lock")) continue;
+      if (!n.endsWith(".lock") || !dev.jbox.Text.isHex(n.substring(0, n.length() - 5), 64, 64)) continue;
       try (Locks.Held h = Locks.tryAcquire(f, true)) {
         if (h == null) return true;
       }

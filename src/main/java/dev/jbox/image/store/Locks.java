@@ -49,7 +49,11 @@ public final class Locks {
     Path key = file.toAbsolutePath().normalize();
     State s;
     synchronized (STATES) {
-      s = STATES.computeIfAbsent(key, k -> new State());
+      s = STATES.get(key); // not computeIfAbsent's lambda (LauncherTest)
+      if (s == null) {
+        s = new State();
+        STATES.put(key, s);
+      }
       while (s.acquiring || s.exclusive || (exclusive && s.shared > 0)) {
         if (!block) return null;
         try {

@@ -33,7 +33,9 @@ public final class StoreService {
    * Returns lines to print.
    */
   public List<String> remove(String input, boolean force, ImageStore.Deleter deleter) {
-    return store.locked(() -> {
+    return store.locked(new ImageStore.IoSupplier<List<String>>() { // classes, not lambdas: a lambda's first link costs the JDK's method-handle machinery (LauncherTest)
+      @Override
+      public List<String> get() throws IOException {
       ImageLookup.Found f = ImageLookup.find(store, input);
       ImageRecord r = f.image();
       Map<String, String> tags = store.tags();
@@ -60,17 +62,21 @@ public final class StoreService {
       store.collectGarbage(deleter);
       lines.add("Deleted: " + r.id().substring(7));
       return lines;
+      }
     });
   }
 
   /** Adds a name to an image; a name that pointed elsewhere moves. */
   public void tag(String source, String target) {
-    store.locked(() -> {
-      ImageRecord r = ImageLookup.find(store, source).image();
-      Map<String, String> tags = store.tags();
-      tags.put(ImageLookup.tagName(target), r.manifestDigest());
-      store.writeTags(tags);
-      return null;
+    store.locked(new ImageStore.IoSupplier<Void>() {
+      @Override
+      public Void get() throws IOException {
+        ImageRecord r = ImageLookup.find(store, source).image();
+        Map<String, String> tags = store.tags();
+        tags.put(ImageLookup.tagName(target), r.manifestDigest());
+        store.writeTags(tags);
+        return null;
+      }
     });
   }
 

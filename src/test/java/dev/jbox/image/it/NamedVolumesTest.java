@@ -331,4 +331,35 @@ class NamedVolumesTest extends ImageRunFixture {
     assertEquals(List.of(), volumeDirs(j));
     assertFalse(Files.exists(j.storage.resolve("volumes/v")));
   }
+  /**
+   * volume inspect's CreatedAt is the creation time in the caller's time zone (TZ), as podman
+   * prints it: what `date` prints for the recorded time in that zone, the fraction without its
+   * trailing zeros and Z for UTC (ISO_OFFSET_DATE_TIME's form, now written out by hand).
+   */
+  @Test
+  void volumeInspect_createdAtIsTheTimeInTz_asDatePrintsIt() throws Exception {
+    Home j = jbox();
+    assertEquals(0, j.run("volume", "create", "tz").status());
+    long created = ((Number) ((Map<?, ?>) Json.parse(Files.readString(j.storage.resolve("volumes/tz/volume.json")))).get("created")).longValue();
+    for (String tz : List.of("UTC", "Asia/Kolkata", "America/St_Johns", "Australia/Lord_Howe", "Europe/Berlin", "Pacific/Chatham")) {
+      ProcessBuilder pb = j.builder("dev.jbox.cli.Main", "volume", "inspect", "-f", "{{.CreatedAt}}", "tz");
+      pb.environment().put("TZ", tz);
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      Home.Run r = Home.finish(pb.start());
+      assertEquals(0, r.status(), r.toString());
+      ProcessBuilder date = new ProcessBuilder("date", "-d", "@" + created / 1000 + "." + String.format("%03d", created % 1000),
+          "+%Y-%m-%dT%H:%M:%S.%3N%:z");
+      date.environment().put("TZ", tz);
+      date.redirectErrorStream(true);
+      Process d = date.start();
+      String want = new String(d.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      assertEquals(0, d.waitFor());
+      int dot = want.indexOf('.');
+      String fraction = want.substring(dot + 1, dot + 4).replaceAll("0+$", "");
+      String offset = want.substring(dot + 4);
+      want = want.substring(0, dot) + (fraction.isEmpty() ? "" : "." + fraction) + (offset.equals("+00:00") ? "Z" : offset);
+      assertEquals(want + "\n", r.out(), tz);
+    }
+    assertEquals(0, j.run("volume", "rm", "tz").status());
+  }
 }

@@ -314,19 +314,8 @@ class PullTest {
 
   @Test
   void pull_hostileLayer_refusedVictimUnchanged_benignTwinPulls() throws Exception {
-    // of this test alone: suites run at once on one machine as the same account
-    Path victim = Files.createTempDirectory(Path.of("/tmp"), "jbox-victim-");
-    try {
-      pullHostile(victim);
-    } finally {
-      try (Stream<Path> left = Files.list(victim)) {
-        for (Path f : left.toList()) Files.delete(f); // plain files only, should a refused layer have written one
-      }
-      Files.delete(victim);
-    }
-  }
-
-  private void pullHostile(Path victim) throws Exception {
+    Path victim = Path.of("/tmp/jbox-victim-" + new com.sun.security.auth.module.UnixSystem().getUid() + "-" + ProcessHandle.current().pid());
+    Files.createDirectories(victim);
     String secret = "victim-" + System.nanoTime();
     Files.writeString(victim.resolve("hello"), secret);
     TestPush p = new TestPush(reg);
@@ -348,6 +337,8 @@ class PullTest {
     assertEquals(0, ok.status(), ok.err());
     assertEquals("fine", Files.readString(layerDir(j, reg.host() + "/test/hostile:twin")
         .resolve("good/hello")));
+    Files.delete(victim.resolve("hello"));
+    Files.delete(victim);
   }
 
   @Test

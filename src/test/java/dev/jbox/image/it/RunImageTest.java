@@ -106,6 +106,41 @@ class RunImageTest extends ImageRunFixture {
     assertEquals(List.of(), bad, "a regex, lambda or stream on the run path");
   }
 
+  /**
+   * The image commands issue 14 measures against podman's do little more than start a JVM: with an
+   * image in the store, images, tag, rmi (untagging) and system df link no lambda, regex or
+   * java.time formatter, set up no security provider (Files.createTempFile's SecureRandom) and load
+   * no JNA; their output is what it was (java.time and String.format before).
+   */
+  @Test
+  void imageCommands_loadNoLambdaRegexTimeFormatterSecurityProviderOrJna() throws Exception {
+    Home j = jbox();
+    assertEquals(0, j.launch("pull", "-q", busybox).status());
+    for (List<String> line : List.of(List.of("images"), List.of("images", "-q"), List.of("tag", busybox, "local/renamed:2"),
+        List.of("images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}"), List.of("rmi", "local/renamed:2"), List.of("system", "df"))) {
+      Path log = t.resolve("image-classes.log");
+      Files.deleteIfExists(log);
+      ProcessBuilder pb = j.launcher(line);
+      pb.environment().put("JBOX_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      var r = Home.finish(pb.start());
+      assertEquals(0, r.status(), line + ": " + r);
+      switch (line.get(0)) {
+        case "images" -> assertTrue(r.out().matches(line.size() > 2 ? "(?s).*:1 [0-9]+\\.[0-9] [kM]B\n.*"
+            : line.size() == 2 ? "([0-9a-f]{12}\n)+" : "(?s)REPOSITORY +TAG +IMAGE ID +CREATED +SIZE\n.* ago +[0-9]+\\.[0-9] [kM]B\n.*"),
+            line + ": " + r);
+        case "rmi" -> assertEquals("Untagged: localhost/local/renamed:2\n", r.out(), r.toString());
+        case "system" -> assertTrue(r.out().matches("(?s)TYPE.*\nImages +1 +0 +[0-9.]+ [kM]B +[0-9.]+ [kM]?B\n.*"), r.toString());
+        default -> { }
+      }
+      List<String> loaded = Files.readAllLines(log);
+      assertTrue(loaded.stream().anyMatch(l -> l.contains("dev.jbox.cli.")), line + ": the log covers the JVM");
+      assertEquals(List.of(), loaded.stream().filter(l -> l.contains("$$Lambda") || l.contains("LambdaForm$MH/") || l.contains(" java.util.regex.")
+          || l.contains(" java.time.format.") || l.contains(" java.util.Formatter ") || l.contains(" sun.security.provider.")
+          || l.contains(" java.security.SecureRandom ") || l.contains(" com.sun.jna.")).toList(), line + ": loaded");
+    }
+  }
+
   @Test
   void withoutRm_writesLandInTheUpperDirNotTheLayers() throws Exception {
     Home j = jbox();
