@@ -47,6 +47,7 @@ public final class SmallFiles {
       throw new JboxException(what + ": " + e.getMessage());
     }
     if (bytes.length > MAX) throw new JboxException(what + ": larger than " + (MAX >> 20) + " MiB");
+    PolicyInputs.bytes(file, bytes);
     try {
       return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();

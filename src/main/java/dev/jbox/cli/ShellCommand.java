@@ -59,6 +59,14 @@ final class ShellCommand {
       return 0;
     }
     Map<String, String> env = System.getenv();
+    // tests (ShellInputsTest): every input of the policy, written beside the plan
+    String keyFile = env.get("JBOX_DEBUG_KEY_FILE");
+    if (keyFile != null && !keyFile.isEmpty()) {
+      dev.jbox.PolicyInputs.start();
+      // the options (the command, working directory and environment are the start's own)
+      dev.jbox.PolicyInputs.value("options", o.values.toString());
+      dev.jbox.PolicyInputs.value("command", o.command.isEmpty() ? "none ($SHELL)" : "given");
+    }
     dev.jbox.Trace.mark("parsed");
     ShellProject project = ShellProject.find(o.value("project"), env);
     dev.jbox.Trace.mark("shell-project");
@@ -92,8 +100,10 @@ final class ShellCommand {
     if (o.flag("trust")) project.trust();
     IdMaps.Caller caller = IdMaps.Caller.current();
     SandboxStore store = SandboxStore.open(env, null);
+    dev.jbox.PolicyInputs.value("store", store.root().toString());
     Path rootDir = store.root().resolve("shell-root");
     boolean tty = System.console() != null;
+    dev.jbox.PolicyInputs.value("tty", Boolean.toString(tty));
     String id = SandboxBuilder.newId();
     DevShell shell = new DevShell(ConfigLoader.load(env), caller, env);
     dev.jbox.Trace.mark("shell-config");
@@ -171,6 +181,7 @@ final class ShellCommand {
             project.tomlState());
       }
       dev.jbox.Trace.mark("recorded");
+      if (keyFile != null && !keyFile.isEmpty()) dev.jbox.PolicyInputs.writeKey(Path.of(keyFile));
       PlanChannel.send(plan, extras);
     } catch (RuntimeException e) {
       if (recorded != null) store.forgetRuntime(recorded);

@@ -35,11 +35,12 @@ public final class ConfigLoader {
   public static List<Path> layers(Map<String, String> env) {
     List<Path> out = new ArrayList<>();
     out.add(Path.of("/etc/jbox/jbox.toml"));
-    String xdg = env.get("XDG_CONFIG_HOME");
-    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+    String xdg = dev.jbox.PolicyInputs.env(env, "XDG_CONFIG_HOME");
+    String home = dev.jbox.PolicyInputs.env(env, "HOME");
+    if (home == null) home = System.getProperty("user.home");
     Path userDir = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(home, ".config");
     out.add(userDir.resolve("jbox/jbox.toml"));
-    String explicit = env.get("JBOX_CONFIG");
+    String explicit = dev.jbox.PolicyInputs.env(env, "JBOX_CONFIG");
     if (explicit != null && !explicit.isEmpty()) out.add(Path.of(explicit));
     return out;
   }
@@ -97,7 +98,7 @@ public final class ConfigLoader {
     Config c = builtin();
     String explicit = env.get("JBOX_CONFIG");
     for (Path p : layers(env)) {
-      if (!Files.exists(p)) {
+      if (!dev.jbox.PolicyInputs.exists(p)) {
         if (explicit != null && p.toString().equals(explicit)) throw new JboxException("JBOX_CONFIG: `" + p + "` does not exist");
         continue;
       }

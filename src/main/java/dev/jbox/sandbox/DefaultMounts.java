@@ -89,6 +89,7 @@ public final class DefaultMounts {
       // no such directory on this host: nothing to mask
     }
     out.sort(null);
+    dev.jbox.PolicyInputs.value("thermal-throttle", String.join(",", out), cpus.toString());
     return out;
   }
 }

@@ -174,14 +174,9 @@ public final class DenyLayer {
     return false;
   }
 
+  /** null when absent, or unreadable (nothing the sandbox could read either). */
   private static PosixFileAttributes attrs(Path p) {
-    try {
-      return Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      return null;
-    } catch (IOException e) {
-      return null; // unreadable: nothing the sandbox could read either
-    }
+    return dev.jbox.PolicyInputs.lstat(p);
   }
 
   private static String key(String spec) {

@@ -81,14 +81,14 @@ public final class DevShell {
     List<MountOp> user = new ArrayList<>();
     Path filesDir = filesRoot.resolve(id);
     for (String f : new String[] {"hostname", "hosts", "resolv.conf"}) {
-      if (r.image() != null || new File("/etc/" + f).exists()) user.add(new MountOp("bind", filesDir.resolve(f).toString(), "/etc/" + f, ""));
+      if (r.image() != null || dev.jbox.PolicyInputs.exists(Path.of("/etc/" + f))) user.add(new MountOp("bind", filesDir.resolve(f).toString(), "/etc/" + f, ""));
     }
     user.add(MountOp.of("tmpfs", "/tmp", "nosuid,nodev|mode=1777"));
     user.add(MountOp.of("tmpfs", "/var/tmp", "nosuid,nodev|mode=1777"));
     List<Path> writeThrough = new ArrayList<>();
     for (String w : s.strings("write-through")) {
       Path p = path(w, r, "write-through");
-      if (p.toFile().isDirectory()) writeThrough.add(p);
+      if (dev.jbox.PolicyInputs.isDirectory(p)) writeThrough.add(p);
     }
     List<Path> rw = new ArrayList<>();
     for (String w : s.strings("rw")) rw.add(existing(w, r, "rw"));
@@ -114,8 +114,8 @@ public final class DevShell {
     user.add(MountOp.of("ro", project + "/.git/config", ""));
     // nor widen the next sandbox's policy through the project's .jbox/shell.toml
     user.add(MountOp.of("ro", project + "/.jbox", ""));
-    String runtime = hostEnv.get("XDG_RUNTIME_DIR");
-    if (runtime != null && runtime.startsWith("/") && new File(runtime).isDirectory()) {
+    String runtime = dev.jbox.PolicyInputs.env(hostEnv, "XDG_RUNTIME_DIR");
+    if (runtime != null && runtime.startsWith("/") && dev.jbox.PolicyInputs.isDirectory(Path.of(runtime))) {
       // D-Bus, Wayland, the ssh and gpg agents live there: the sandbox gets an empty one of its own
       // (after the home overlay and the project, which could contain it)
       user.add(MountOp.of("tmpfs", clean(runtime), "nosuid,nodev|mode=700,uid=" + uid + ",gid=" + gid));
@@ -218,8 +218,8 @@ public final class DevShell {
   }
 
   private String shell() {
-    String sh = hostEnv.get("SHELL");
-    return sh != null && sh.startsWith("/") && new File(sh).canExecute() ? sh : "/bin/sh";
+    String sh = dev.jbox.PolicyInputs.env(hostEnv, "SHELL");
+    return sh != null && sh.startsWith("/") && dev.jbox.PolicyInputs.canExecute(Path.of(sh)) ? sh : "/bin/sh";
   }
 
   /** The firewall of {@code allow-host}: {nft's path, the ruleset}, or null when nothing is listed. */
@@ -303,7 +303,7 @@ public final class DevShell {
 
   private static Path existing(String spec, Request r, String key) {
     Path p = path(spec, r, key);
-    if (!p.toFile().exists()) throw new JboxException(key + " `" + spec + "`: `" + p + "` does not exist");
+    if (!dev.jbox.PolicyInputs.exists(p)) throw new JboxException(key + " `" + spec + "`: `" + p + "` does not exist");
     return p;
   }
 

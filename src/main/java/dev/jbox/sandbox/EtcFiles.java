@@ -107,7 +107,9 @@ public final class EtcFiles {
 
   static String readOrNull(Path p) {
     try {
-      return dev.jbox.SmallFiles.readString(p); // java.io: no FileChannel on the run path
+      // java.io (no FileChannel on the run path), strict UTF-8 as Files.readString: bytes that
+      // are not UTF-8 read as no file; noted for a shell's policy inputs
+      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(dev.jbox.PolicyInputs.read(p))).toString();
     } catch (IOException e) {
       return null;
     }

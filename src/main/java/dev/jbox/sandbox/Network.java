@@ -56,15 +56,15 @@ public record Network(Mode mode, String nsPath, List<String> helperArgv, String 
 
   /** The first executable `tool` on PATH, then in the usual directories (what the helper execs), or null. */
   public static Path find(String tool) {
-    String path = System.getenv("PATH");
+    String path = dev.jbox.PolicyInputs.env(System.getenv(), "PATH");
     List<Path> dirs = new ArrayList<>();
     if (path != null) for (String d : path.split(":")) if (!d.isEmpty()) dirs.add(Path.of(d));
     dirs.addAll(DIRS);
     for (Path d : dirs) {
       // java.io.File: access(2) and stat(2) answer with a boolean, where Files.isExecutable
       // builds and throws an exception for every directory of PATH without the tool (the run path)
-      java.io.File f = d.resolve(tool).toFile();
-      if (f.canExecute() && !f.isDirectory()) return f.toPath().toAbsolutePath();
+      Path f = d.resolve(tool);
+      if (dev.jbox.PolicyInputs.canExecute(f) && !dev.jbox.PolicyInputs.isDirectory(f)) return f.toAbsolutePath();
     }
     return null;
   }

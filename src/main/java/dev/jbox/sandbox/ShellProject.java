@@ -48,33 +48,33 @@ public final class ShellProject {
 
   /** Finds the project and reads its policy; creates nothing. */
   public static ShellProject find(String projectOpt, Map<String, String> env) {
-    String h = env.get("HOME");
-    if (h == null || !h.startsWith("/") || !new File(h).isDirectory()) throw new JboxException("shell: $HOME is unset or not a directory");
+    String h = dev.jbox.PolicyInputs.env(env, "HOME");
+    if (h == null || !h.startsWith("/") || !dev.jbox.PolicyInputs.isDirectory(Path.of(h))) throw new JboxException("shell: $HOME is unset or not a directory");
     Path home = real(Path.of(h), "$HOME");
     Path cwd = real(Path.of(System.getProperty("user.dir")), "the current directory");
     Path dir;
     if (projectOpt != null) {
       Path p = Path.of(projectOpt);
       if (!p.isAbsolute()) p = cwd.resolve(p);
-      if (!p.toFile().exists()) throw new JboxException("shell: --project `" + projectOpt + "`: no such directory");
-      if (!p.toFile().isDirectory()) throw new JboxException("shell: --project `" + projectOpt + "`: not a directory");
+      if (!dev.jbox.PolicyInputs.exists(p)) throw new JboxException("shell: --project `" + projectOpt + "`: no such directory");
+      if (!dev.jbox.PolicyInputs.isDirectory(p)) throw new JboxException("shell: --project `" + projectOpt + "`: not a directory");
       dir = real(p, "--project");
     } else {
       dir = gitTop(cwd, home);
     }
     if (dir.getParent() == null) throw new JboxException("shell: `/` cannot be the project: cd into one or give --project DIR");
     if (dir.equals(home)) throw new JboxException("shell: your home directory cannot be the project (it would all be writable): cd into a project or give --project DIR");
-    String dataHome = env.get("XDG_DATA_HOME");
+    String dataHome = dev.jbox.PolicyInputs.env(env, "XDG_DATA_HOME");
     Path base = dataHome != null && dataHome.startsWith("/") ? Path.of(dataHome) : home.resolve(".local/share");
     Path data = base.resolve("jbox/shells").resolve(projectId(dir));
     ShellSettings s = ShellSettings.defaults();
     Path toml = dir.resolve(".jbox/shell.toml");
     String tomlState = "none";
     List<String> widening = new java.util.ArrayList<>();
-    if (Files.isRegularFile(toml)) {
+    if (dev.jbox.PolicyInputs.isRegularFile(toml)) {
       byte[] bytes;
       try {
-        bytes = Files.readAllBytes(toml);
+        bytes = dev.jbox.PolicyInputs.read(toml);
       } catch (IOException e) {
         throw new JboxException("config `" + toml + "`: " + e.getMessage());
       }
@@ -101,7 +101,7 @@ public final class ShellProject {
     boolean underHome = cwd.startsWith(home) && !cwd.equals(home);
     for (Path p = cwd; p != null; p = p.getParent()) {
       if (underHome && p.equals(home)) break;
-      if (new File(p.toFile(), ".git").exists()) return p;
+      if (dev.jbox.PolicyInputs.exists(p.resolve(".git"))) return p;
     }
     return cwd;
   }
@@ -114,7 +114,7 @@ public final class ShellProject {
 
   private static Path real(Path p, String what) {
     try {
-      return p.toRealPath();
+      return dev.jbox.PolicyInputs.real(p);
     } catch (IOException e) {
       throw new JboxException("shell: " + what + " `" + p + "`: " + e.getMessage());
     }
@@ -170,7 +170,8 @@ public final class ShellProject {
   public List<String> untrustedWidening() {
     if (widening.isEmpty()) return List.of();
     try {
-      if (Files.readString(data.resolve(TRUSTED)).trim().equals(tomlState)) return List.of();
+      byte[] t = dev.jbox.PolicyInputs.read(data.resolve(TRUSTED));
+      if (new String(t, StandardCharsets.UTF_8).trim().equals(tomlState)) return List.of();
     } catch (IOException e) {
       // never trusted
     }

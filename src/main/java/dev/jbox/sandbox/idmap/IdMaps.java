@@ -23,6 +23,9 @@ public final class IdMaps {
     public static Caller current() {
       long[] ids = ProcStatus.uidGid();
       String name = System.getProperty("user.name");
+      // the JVM's getpwuid at its start; the ids from /proc/self/status
+      dev.jbox.PolicyInputs.value("user.name", name, "/etc/passwd", "/etc/nsswitch.conf");
+      dev.jbox.PolicyInputs.value("ids", ids[0] + ":" + ids[1], "/proc/self/status");
       return new Caller(
           name,
           ids[0],
@@ -35,7 +38,7 @@ public final class IdMaps {
 
   private static boolean haveTool(String tool) {
     for (Path d : TOOL_DIRS) {
-      if (d.resolve(tool).toFile().canExecute()) return true; // no exception per miss (see Network.find)
+      if (dev.jbox.PolicyInputs.canExecute(d.resolve(tool))) return true; // no exception per miss (see Network.find)
     }
     return false;
   }

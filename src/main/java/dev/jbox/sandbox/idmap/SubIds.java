@@ -21,9 +21,10 @@ public final class SubIds {
   public static List<Range> read(Path file, String user, long id) {
     List<String> lines;
     try {
-      // java.io, not Files.readAllLines (a FileChannel: dev.jbox.SmallFiles); split on \n as
-      // readAllLines would, a trailing \r stripped (strip() below takes it anyway)
-      lines = List.of(dev.jbox.SmallFiles.readString(file).split("\n"));
+      // java.io (PolicyInputs reads through dev.jbox.SmallFiles: no FileChannel on the run path),
+      // strict UTF-8 split on \n as Files.readAllLines would, a trailing \r stripped (strip() below takes it anyway)
+      lines = List.of(java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(dev.jbox.PolicyInputs.read(file))).toString().split("\n"));
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
