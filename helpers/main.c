@@ -438,6 +438,15 @@ static int jbox_command(int argc, char **argv) {
     home = dir;
   }
   char *cp = getenv("JBOX_CLASSPATH");
+  if (cp && *cp) {
+    /* every entry absolute: an empty or relative one makes the JVM look for classes in the
+     * working directory, which is often a project that jbox shell lets a build write */
+    for (const char *e = cp;; e++) {
+      if (*e != '/') die(125, "JBOX_CLASSPATH: every entry must be an absolute path (got `%s`)", cp);
+      e = strchr(e, ':');
+      if (!e) break;
+    }
+  }
   if (!cp || !*cp) {
     cp = joined(home, "/target/jbox.jar");
     if (!is_file(cp)) cp = joined(home, "/jbox.jar");

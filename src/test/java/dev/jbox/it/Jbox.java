@@ -26,6 +26,19 @@ public final class Jbox {
     return Path.of(s != null ? s : System.getProperty("user.dir")).toAbsolutePath();
   }
 
+  /**
+   * This JVM's classpath for JBOX_CLASSPATH, every entry absolute (the launcher refuses an empty
+   * or relative one: the JVM would look for classes in the working directory); surefire's may
+   * hold relative or empty entries.
+   */
+  public static String classpath() {
+    java.util.List<String> cp = new java.util.ArrayList<>();
+    for (String c : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (!c.isEmpty()) cp.add(Path.of(System.getProperty("user.dir")).resolve(c).toString());
+    }
+    return String.join(java.io.File.pathSeparator, cp);
+  }
+
   /** The result of one jbox command. */
   public record Result(int code, String out, String err) {
     @Override

@@ -101,6 +101,19 @@ class LauncherTest {
     assertTrue(r.err().startsWith("jbox: ") && r.err().lines().count() == 1, r.toString());
   }
 
+  /** An empty or relative JBOX_CLASSPATH entry would have the JVM load classes from the working directory (often a project a sandboxed build writes). */
+  @Test
+  void aClasspathEntryThatIsNotAbsolute_isOneLine_exit125_beforeAnyJvm() throws Exception {
+    String jar = lib.resolve("jbox.jar").toString();
+    for (String cp : List.of("jbox.jar", ":" + jar, jar + ":", jar + "::" + jar, jar + ":classes", "./x.jar")) {
+      Jbox.Result r = run(Map.of("JBOX_CLASSPATH", cp), "--version");
+      assertEquals(125, r.code(), cp + ": " + r);
+      assertTrue(r.err().startsWith("jbox: JBOX_CLASSPATH: every entry must be an absolute path") && r.err().lines().count() == 1, cp + ": " + r);
+    }
+    Jbox.Result ok = run(Map.of("JBOX_CLASSPATH", jar), "--version");
+    assertEquals(0, ok.code(), ok.toString());
+  }
+
   @Test
   void aMissingJava_isOneLine_exit125() throws Exception {
     Jbox.Result r = run(Map.of("JAVA_HOME", tmp.resolve("no-jdk").toString()), "--version");

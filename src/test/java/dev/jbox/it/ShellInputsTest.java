@@ -81,12 +81,8 @@ class ShellInputsTest {
     pb.command(cmd);
     pb.directory(where.toFile());
     // the classpath as the installed jbox has it, absolute: an empty or relative entry of the test
-    // JVM's (surefire's) would make the JVM look for classes and services in the project
-    List<String> cp = new ArrayList<>();
-    for (String c : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      if (!c.isEmpty()) cp.add(Path.of(System.getProperty("user.dir")).resolve(c).toString());
-    }
-    pb.environment().put("JBOX_CLASSPATH", String.join(File.pathSeparator, cp));
+    // JVM's (surefire's) would make the JVM look for classes in the project (the launcher refuses it)
+    pb.environment().put("JBOX_CLASSPATH", Jbox.classpath());
     for (String k : List.of("XDG_DATA_HOME", "XDG_RUNTIME_DIR", "JBOX_STORAGE")) pb.environment().remove(k);
     pb.environment().putAll(env(runtime));
     if (!planOnly) pb.environment().remove("JBOX_DEBUG_PLAN_FILE");

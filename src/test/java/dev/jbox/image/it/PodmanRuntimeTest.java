@@ -51,7 +51,7 @@ class PodmanRuntimeTest {
     // podman passes the runtime only its own environment: a wrapper names this build's helper and classes
     runtime = dir.resolve("jbox-oci");
     Files.writeString(runtime, "#!/bin/sh\nexport JBOX_HELPER='" + Jbox.source().resolve("helpers/build/jbox-helper")
-        + "'\nexport JBOX_CLASSPATH='" + System.getProperty("java.class.path") + "'\nexec '"
+        + "'\nexport JBOX_CLASSPATH='" + Jbox.classpath() + "'\nexec '"
         + Jbox.source().resolve("packaging/jbox-oci") + "' \"$@\"\n");
     runtime.toFile().setExecutable(true);
     Files.createDirectories(dir.resolve("xdg"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -105,7 +105,7 @@ class PodmanRuntimeTest {
     env.put("XDG_RUNTIME_DIR", dir.resolve("xdg").toString());
     env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
     env.put("JBOX_HELPER", Jbox.source().resolve("helpers/build/jbox-helper").toString());
-    env.put("JBOX_CLASSPATH", System.getProperty("java.class.path"));
+    env.put("JBOX_CLASSPATH", Jbox.classpath());
   }
 
   @Test

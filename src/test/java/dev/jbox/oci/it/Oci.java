@@ -73,7 +73,7 @@ final class Oci {
     if (dir != null) pb.directory(dir.toFile());
     Map<String, String> env = pb.environment();
     env.put("JBOX_HELPER", Jbox.source().resolve("helpers/build/jbox-helper").toString());
-    env.put("JBOX_CLASSPATH", System.getProperty("java.class.path"));
+    env.put("JBOX_CLASSPATH", Jbox.classpath());
     env.remove("JBOX_TRACE");
     for (Map.Entry<String, String> e : extra.entrySet()) {
       if (e.getValue() == null) env.remove(e.getKey());
