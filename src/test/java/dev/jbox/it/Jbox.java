@@ -54,7 +54,7 @@ public final class Jbox {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
     env.put("JBOX_HELPER", source().resolve("helpers/build/jbox-helper").toString());
-    env.put("JBOX_CLASSPATH", System.getProperty("java.class.path"));
+    env.put("JBOX_CLASSPATH", classpath());
     env.remove("JBOX_TRACE");
     env.remove("JBOX_CONFIG");
     return pb;
@@ -259,7 +259,7 @@ public final class Jbox {
       argv.add(helper().getParent().getParent().getParent().resolve("packaging/jbox").toString());
       argv.addAll(args);
       pb.command(argv);
-      pb.environment().put("JBOX_CLASSPATH", System.getProperty("java.class.path"));
+      pb.environment().put("JBOX_CLASSPATH", classpath());
       return pb;
     }
 
