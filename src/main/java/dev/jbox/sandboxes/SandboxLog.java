@@ -138,37 +138,9 @@ public final class SandboxLog {
         || s.charAt(16) != ':' || s.charAt(19) != '.' || s.charAt(29) != 'Z') {
       return null;
     }
-    long y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
-    long h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2), nanos = digits(s, 20, 9);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59
-        || nanos < 0) {
-      return null;
-    }
-    // days from 1970-01-01 of a proleptic Gregorian date (the civil-from-days inverse, in eras of 400 years)
-    long yy = mo <= 2 ? y - 1 : y;
-    long era = yy / 400;
-    long yoe = yy - era * 400;
-    long doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long days = era * 146097 + doe - 719468;
-    if (d > monthLength(y, mo)) return null;
-    return Instant.ofEpochSecond(days * 86400 + h * 3600 + mi * 60 + sec, nanos);
-  }
-
-  private static long monthLength(long y, long mo) {
-    if (mo == 2) return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28;
-    return mo == 4 || mo == 6 || mo == 9 || mo == 11 ? 30 : 31;
-  }
-
-  /** The decimal number of s[from, from+n), or -1 when a character is not a digit. */
-  private static long digits(String s, int from, int n) {
-    long v = 0;
-    for (int i = from; i < from + n; i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') return -1;
-      v = v * 10 + (c - '0');
-    }
-    return v;
+    // the numbers and the calendar as Instant.parse reads them (dev.jbox.Rfc3339, shared with images' ages)
+    long[] t = dev.jbox.Rfc3339.parseUsual(s);
+    return t == null ? null : Instant.ofEpochSecond(t[0], t[1]);
   }
 
   /** A log file's bytes (none when it is not there). */
