@@ -22,16 +22,8 @@ public final class Rfc3339 {
     int millis = (int) Math.floorMod(epochMillis, 1000L);
     long days = Math.floorDiv(local, 86400);
     int secs = (int) Math.floorMod(local, 86400L);
-    // days since 1970-01-01 to a proleptic Gregorian date (eras of 400 years from 0000-03-01)
-    long z = days + 719468;
-    long era = Math.floorDiv(z, 146097);
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    long day = doy - (153 * mp + 2) / 5 + 1;
-    long month = mp < 10 ? mp + 3 : mp - 9;
-    long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    long[] date = civil(days);
+    long year = date[0], month = date[1], day = date[2];
     StringBuilder b = new StringBuilder(32);
     if (year > 9999) b.append('+');
     if (year < 0) {
@@ -131,6 +123,18 @@ public final class Rfc3339 {
   private static int daysIn(int year, int month) {
     if (month == 2) return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28;
     return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+  }
+
+  /** {@code {year, month, day}} of a day count from 1970-01-01, proleptic Gregorian (eras of 400 years from 0000-03-01). */
+  public static long[] civil(long days) {
+    long z = days + 719468;
+    long era = Math.floorDiv(z, 146097);
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    long month = mp < 10 ? mp + 3 : mp - 9;
+    return new long[] {yoe + era * 400 + (month <= 2 ? 1 : 0), month, doy - (153 * mp + 2) / 5 + 1};
   }
 
   /** Days since 1970-01-01 of a proleptic Gregorian date. */

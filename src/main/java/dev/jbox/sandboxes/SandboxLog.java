@@ -224,17 +224,9 @@ public final class SandboxLog {
     long secs = t.getEpochSecond();
     long days = Math.floorDiv(secs, 86400L);
     long sod = Math.floorMod(secs, 86400L);
-    // the date of a day count from 1970-01-01 (proleptic Gregorian, in eras of 400 years), by hand
-    // for the reason monitorStamp gives
-    long z = days + 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    long d = doy - (153 * mp + 2) / 5 + 1;
-    long m = mp < 10 ? mp + 3 : mp - 9;
-    long y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    // the date by hand (dev.jbox.Rfc3339), for the reason monitorStamp gives
+    long[] date = dev.jbox.Rfc3339.civil(days);
+    long y = date[0], m = date[1], d = date[2];
     if (y < 0 || y > 9999) {
       return java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.nnnnnnnnn'Z'")
           .withZone(java.time.ZoneOffset.UTC).format(t);

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,13 +118,11 @@ public final class VolumeStore {
 
   /** A new anonymous volume's name: 64 hex digits, as podman's. */
   static String anonymousName() {
-    byte[] b = new byte[32];
-    try (var in = new java.io.FileInputStream("/dev/urandom")) {
-      if (in.readNBytes(b, 0, b.length) != b.length) throw new JboxException("volume: short read from /dev/urandom");
+    try {
+      return dev.jbox.SmallFiles.randomHex(32);
     } catch (IOException e) {
-      throw new JboxException("volume: read /dev/urandom: " + e.getMessage());
+      throw new JboxException("volume: " + e.getMessage());
     }
-    return HexFormat.of().formatHex(b);
   }
 
   /**

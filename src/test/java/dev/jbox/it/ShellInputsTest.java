@@ -80,26 +80,12 @@ class ShellInputsTest {
     cmd.addAll(pb.command());
     pb.command(cmd);
     pb.directory(where.toFile());
-    // the classpath as the installed jbox has it, absolute: an empty or relative entry of the test
-    // JVM's (surefire's) would make the JVM look for classes in the project (the launcher refuses it)
-    pb.environment().put("JBOX_CLASSPATH", Jbox.classpath());
+    // (Jbox.builder passes the classpath absolute: an empty or relative entry would look in the project)
     for (String k : List.of("XDG_DATA_HOME", "XDG_RUNTIME_DIR", "JBOX_STORAGE")) pb.environment().remove(k);
     pb.environment().putAll(env(runtime));
     if (!planOnly) pb.environment().remove("JBOX_DEBUG_PLAN_FILE");
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    Process p = pb.start();
-    byte[][] outs = new byte[2][];
-    Thread o = new Thread(() -> outs[0] = Jbox.readAll(p.getInputStream()));
-    Thread e = new Thread(() -> outs[1] = Jbox.readAll(p.getErrorStream()));
-    o.start();
-    e.start();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("jbox " + args + " did not finish");
-    }
-    o.join(10_000);
-    e.join(10_000);
-    return new Jbox.Result(p.exitValue(), new String(outs[0], StandardCharsets.UTF_8), new String(outs[1], StandardCharsets.UTF_8));
+    return Jbox.collect(pb, "jbox " + args, 120);
   }
 
   @Test

@@ -105,20 +105,7 @@ class ShellJoinFastPathTest {
       else pb.environment().put(e.getKey(), e.getValue());
     }
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    try {
-      Process p = pb.start();
-      byte[][] outs = new byte[2][];
-      Thread o = new Thread(() -> outs[0] = Jbox.readAll(p.getInputStream()));
-      Thread e = new Thread(() -> outs[1] = Jbox.readAll(p.getErrorStream()));
-      o.start();
-      e.start();
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jbox " + args + " finished");
-      o.join(10_000);
-      e.join(10_000);
-      return new Jbox.Result(p.exitValue(), new String(outs[0], StandardCharsets.UTF_8), new String(outs[1], StandardCharsets.UTF_8));
-    } catch (IOException | InterruptedException ex) {
-      throw new AssertionError(ex);
-    }
+    return Jbox.collect(pb, "jbox " + args, 60);
   }
 
   record Outcome(int code, String out, String err, boolean fast, byte[] plan) {}

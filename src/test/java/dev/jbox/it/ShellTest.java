@@ -77,24 +77,7 @@ public class ShellTest {
     pb.environment().putAll(env());
     if (extraEnv != null) pb.environment().putAll(extraEnv);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    try {
-      Process p = pb.start();
-      byte[][] outs = new byte[2][];
-      Thread o = new Thread(() -> outs[0] = Jbox.readAll(p.getInputStream()));
-      Thread e = new Thread(() -> outs[1] = Jbox.readAll(p.getErrorStream()));
-      o.start();
-      e.start();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        fail("jbox shell did not finish within 60 s");
-      }
-      o.join(10_000);
-      e.join(10_000);
-      return new Jbox.Result(p.exitValue(), new String(outs[0], StandardCharsets.UTF_8), new String(outs[1], StandardCharsets.UTF_8));
-    } catch (IOException | InterruptedException ex) {
-      throw new AssertionError(ex);
-    }
+    return Jbox.collect(pb, "jbox shell", 60);
   }
 
   Jbox.Result sh(String script, String... options) {

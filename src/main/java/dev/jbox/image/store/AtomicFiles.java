@@ -15,7 +15,7 @@ public final class AtomicFiles {
   /** Writes data to path via a temp file in the same directory. */
   public static void write(Path path, byte[] data) throws IOException {
     Path dir = path.getParent();
-    Path tmp = dir.resolve("." + path.getFileName() + randomHex() + ".tmp");
+    Path tmp = dir.resolve("." + path.getFileName() + dev.jbox.SmallFiles.randomHex(8) + ".tmp");
     // a fresh name (CREATE_NEW, mode 0600 until the rename) as Files.createTempFile makes, whose
     // SecureRandom sets up the JDK's security providers (about 90 classes) for a tag or rmi
     FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW),
@@ -32,15 +32,6 @@ public final class AtomicFiles {
       Files.deleteIfExists(tmp);
     }
     syncDir(dir);
-  }
-
-  /** 16 hex digits from /dev/urandom. */
-  static String randomHex() throws IOException {
-    byte[] b = new byte[8];
-    try (var in = new java.io.FileInputStream("/dev/urandom")) {
-      if (in.readNBytes(b, 0, b.length) != b.length) throw new IOException("short read from /dev/urandom");
-    }
-    return java.util.HexFormat.of().formatHex(b);
   }
 
   /** fsyncs a directory so a rename or unlink in it survives a crash. */
