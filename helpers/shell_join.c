@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "prestart.h"
 #include "util.h"
 
 /* ---- SHA-256 (FIPS 180-4) ----------------------------------------------------------------------- */
@@ -386,6 +387,12 @@ static int toml_state(const char *dir, char out[65]) {
 
 extern char **environ;
 
+/* What shell_join found on its way, for the prepared start's probe. */
+static struct {
+  int ok;
+  char root[PATH_MAX], containers[PATH_MAX], pid16[65], options[PATH_MAX + 16];
+} found;
+
 /* Whether any byte of s is not ASCII. */
 static int non_ascii(const char *s) {
   for (; *s; s++)
@@ -445,6 +452,13 @@ int shell_join(int argc, char **argv) {
   /* the project's link to its sandbox (ShellSandboxes.linked), the record, the templates */
   char containers[PATH_MAX], root[PATH_MAX], link[PATH_MAX], id[80];
   if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  /* a project found and stores known: what a prepared start needs (shell_prestart_probe) */
+  snprintf(found.root, sizeof found.root, "%s", root);
+  snprintf(found.containers, sizeof found.containers, "%s", containers);
+  snprintf(found.pid16, sizeof found.pid16, "%s", pid16);
+  if (opt_project) snprintf(found.options, sizeof found.options, "{project=[%s]}", opt_project);
+  else snprintf(found.options, sizeof found.options, "{}");
+  found.ok = strlen(found.options) + 1 < sizeof found.options;
   int ln = snprintf(link, sizeof link, "%s/projects/%s", root, pid16);
   if (ln < 0 || (size_t)ln >= sizeof link) return -1;
   ssize_t il = readlink(link, id, sizeof id - 1);
@@ -491,4 +505,33 @@ int shell_join(int argc, char **argv) {
   if (!ok) return -1;
   trace("shell-fast");
   return run_plan_sealed(plan, plen);
+}
+
+int shell_prestart_probe(const char *jar, const char *helper) {
+  if (!found.ok) return -1;
+  /* a running sandbox of the project is joined (by the JVM, when shell_join did not) */
+  char link[PATH_MAX + 96], id[80];
+  if (snprintf(link, sizeof link, "%s/projects/%s", found.root, found.pid16) >= (int)sizeof link) return -1;
+  ssize_t il = readlink(link, id, sizeof id - 1);
+  struct exec_state state;
+  if (il == 64) {
+    id[il] = '\0';
+    if (strspn(id, "0123456789abcdef") == 64 && sandbox_running(found.root, found.containers, id, 0, &state) == 0) return -1;
+  }
+  char why[PATH_MAX + 64] = "";
+  size_t len;
+  int fresh = 0;
+  autofree char *text = prestart_key_read(found.root, found.pid16, &len, why, sizeof why);
+  struct prestart_key k;
+  if (text && prestart_key_parse(text, len, &k) == 0) {
+    struct prestart_call c = {.options = found.options, .store = found.root, .jar = jar, .helper = helper};
+    fresh = prestart_key_check(&k, &c, why, sizeof why) == 0;
+    prestart_key_free(&k);
+  } else if (text) {
+    snprintf(why, sizeof why, "not a KEY this helper checks");
+  }
+  trace(fresh ? "prestart-fresh" : "prestart-stale");
+  const char *dbg = getenv("JBOX_DEBUG_PRESTART");
+  if (dbg && *dbg && strcmp(dbg, "0")) dprintf(2, "jbox: prestart: %s%s%s\n", fresh ? "fresh" : "stale", fresh ? "" : ": ", fresh ? "" : why);
+  return fresh ? 0 : -1;
 }
