@@ -390,7 +390,7 @@ extern char **environ;
 /* What shell_join found on its way, for the prepared start's probe. */
 static struct {
   int ok;
-  char root[PATH_MAX], containers[PATH_MAX], pid16[65], options[PATH_MAX + 16];
+  char root[PATH_MAX], containers[PATH_MAX], pid16[65], options[2 * PATH_MAX];
 } found;
 
 /* Whether any byte of s is not ASCII. */
@@ -413,13 +413,26 @@ static int jvm_decodes_utf8(void) {
 }
 
 int shell_join(int argc, char **argv) {
-  /* RunOptions: at most --project DIR (or =DIR); `--` or the first word that is not an option
-   * starts the command */
-  const char *opt_project = NULL;
-  int words = 0; /* of options */
-  if (argc > 0 && !strncmp(argv[0], "--project=", 10)) opt_project = argv[0] + 10, words = 1;
-  else if (argc > 1 && !strcmp(argv[0], "--project") && strcmp(argv[1], "--")) opt_project = argv[1], words = 2;
+  /* RunOptions: at most --project DIR and --network MODE (or =VALUE), each once; `--` or the
+   * first word that is not an option starts the command. --network is a policy option: never a
+   * join (the JVM says why), but a prepared start's KEY names it (shell_prestart_probe) */
+  const char *opt_project = NULL, *opt_network = NULL;
+  char order[2];
+  int words = 0, nopts = 0; /* words of options; options in the order given (a LinkedHashMap in Java) */
+  while (words < argc) {
+    const char *w = argv[words], **slot;
+    char which;
+    if (!strncmp(w, "--project", 9)) slot = &opt_project, which = 'p', w += 9;
+    else if (!strncmp(w, "--network", 9)) slot = &opt_network, which = 'n', w += 9;
+    else break;
+    if (*slot) return -1; /* repeated: the JVM */
+    if (*w == '=') *slot = w + 1, words += 1;
+    else if (!*w && words + 1 < argc && strcmp(argv[words + 1], "--")) *slot = argv[words + 1], words += 2;
+    else return -1;
+    order[nopts++] = which;
+  }
   if (opt_project && (!*opt_project || !utf8_valid(opt_project, strlen(opt_project)))) return -1;
+  if (opt_network && strcmp(opt_network, "none") && strcmp(opt_network, "pasta")) return -1;
   char **cmd = argv + words;
   size_t ncmd = (size_t)(argc - words);
   if (ncmd > 0 && !strcmp(cmd[0], "--")) cmd++, ncmd--;
@@ -456,9 +469,20 @@ int shell_join(int argc, char **argv) {
   snprintf(found.root, sizeof found.root, "%s", root);
   snprintf(found.containers, sizeof found.containers, "%s", containers);
   snprintf(found.pid16, sizeof found.pid16, "%s", pid16);
-  if (opt_project) snprintf(found.options, sizeof found.options, "{project=[%s]}", opt_project);
-  else snprintf(found.options, sizeof found.options, "{}");
-  found.ok = strlen(found.options) + 1 < sizeof found.options;
+  /* RunOptions.values.toString() */
+  size_t ol = 0;
+  found.options[ol++] = '{';
+  for (int i = 0; i < nopts; i++) {
+    int k = snprintf(found.options + ol, sizeof found.options - ol, "%s%s=[%s]", i ? ", " : "",
+                     order[i] == 'p' ? "project" : "network", order[i] == 'p' ? opt_project : opt_network);
+    if (k < 0 || (size_t)k >= sizeof found.options - ol) return -1;
+    ol += (size_t)k;
+  }
+  if (ol + 2 > sizeof found.options) return -1;
+  found.options[ol++] = '}';
+  found.options[ol] = '\0';
+  found.ok = 1;
+  if (opt_network) return -1; /* a policy option: the JVM refuses it for a join */
   int ln = snprintf(link, sizeof link, "%s/projects/%s", root, pid16);
   if (ln < 0 || (size_t)ln >= sizeof link) return -1;
   ssize_t il = readlink(link, id, sizeof id - 1);

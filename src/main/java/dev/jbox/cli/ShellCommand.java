@@ -198,7 +198,7 @@ final class ShellCommand {
 
   /**
    * The KEY of this start, for the project's next one (helpers/prestart.c): only for the forms the
-   * launcher takes (no option but --project; the host's root; the project's joinable sandbox),
+   * launcher takes (no option but --project and --network; the host's root; the project's joinable sandbox),
    * while every stat the policy made is still true after the preparation (the first start of a
    * project creates its home layer under a deny-listed directory: its KEY would be stale at once),
    * and when no path the policy binds (rw, ro, write-through) is the runtime directory or lies
@@ -210,7 +210,7 @@ final class ShellCommand {
     String cp = System.getProperty("java.class.path", "");
     String jar = cp.split(java.io.File.pathSeparator, -1)[0];
     boolean plain = true;
-    for (String k : o.values.keySet()) plain &= k.equals("project"); // no lambda on the start path (dev.jbox.Text)
+    for (String k : o.values.keySet()) plain &= k.equals("project") || k.equals("network"); // no lambda on the start path (dev.jbox.Text)
     if (hostJoinable && plain && helper != null && helper.startsWith("/") && jar.startsWith("/")
         && !DevShell.binds(req, store.root()) && dev.jbox.PolicyInputs.statsStillTrue()) {
       ShellSandboxes.writePrestart(store, project.id(), Path.of(jar), Path.of(helper), key);

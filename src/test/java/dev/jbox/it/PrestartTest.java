@@ -96,7 +96,11 @@ class PrestartTest {
   }
 
   Start shellIn(Path cwd, Map<String, String> extra, String script) {
-    Jbox.Result r = jbox(cwd, extra, List.of("shell", "--", "sh", "-c", script));
+    return start(cwd, extra, List.of("shell", "--", "sh", "-c", script));
+  }
+
+  Start start(Path cwd, Map<String, String> extra, List<String> args) {
+    Jbox.Result r = jbox(cwd, extra, args);
     assertEquals(0, r.code(), r.toString());
     String verdict = r.err().lines().filter(l -> l.startsWith("jbox: prestart: ")).findFirst().orElse("(none)");
     // the check is made before the JVM starts, and the JVM still starts the sandbox
@@ -206,6 +210,14 @@ class PrestartTest {
     assertTrue(s.verdict().contains("stale: none:"), s.verdict());
     assertEquals(moved + "\n", s.out());
     assertTrue(Files.exists(moved.resolve("here")));
+
+    // --network=none (an option the launcher knows): the KEY's options are the call's
+    s = start(project, Map.of(), List.of("shell", "--network=none", "--", "true"));
+    assertTrue(s.verdict().contains("stale: changed: options"), s.verdict());
+    s = start(project, Map.of(), List.of("shell", "--network", "none", "--", "true"));
+    assertEquals("jbox: prestart: fresh", s.verdict(), s.r().toString());
+    s = shell(Map.of(), "true");
+    assertTrue(s.verdict().contains("stale: changed: options"), s.verdict());
 
     // JBOX_SHELL_NO_FAST: no check at all
     s = shell(Map.of("JBOX_SHELL_NO_FAST", "1"), "true");
