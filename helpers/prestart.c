@@ -386,7 +386,12 @@ char *prestart_key_read(const char *root, const char *pid16, size_t *len, char *
     return NULL;
   }
   struct stat st;
-  autofd int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  /* each directory from the runtime directory down opened without following a symlink */
+  char name[96];
+  snprintf(name, sizeof name, "%s.prestart", pid16);
+  autofd int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  autofd int pfd = rfd < 0 ? -1 : openat(rfd, "projects", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  autofd int dfd = pfd < 0 ? -1 : openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0) {
     say(why, wl, errno == ENOENT ? "none:" : "cannot open:", dir);
     return NULL;

@@ -238,6 +238,14 @@ static void private_dir(void) {
   chmod(p, 0755);
   CHECK(prestart_key_read(root, "0123", &len, why, sizeof why) == NULL && strstr(why, "0700"));
   chmod(p, 0700);
+  /* a symlink in place of projects/ (another root whose projects/ is this one's) */
+  char root2[PATH_MAX], pl[PATH_MAX + 64], pt[PATH_MAX + 64];
+  snprintf(root2, sizeof root2, "%s/root2", dir);
+  mkdir(root2, 0700);
+  snprintf(pl, sizeof pl, "%s/projects", root2);
+  snprintf(pt, sizeof pt, "%s/projects", root);
+  CHECK(symlink(pt, pl) == 0);
+  CHECK(prestart_key_read(root2, "0123", &len, why, sizeof why) == NULL);
   /* a symlink in place of the directory, or of the file */
   snprintf(other, sizeof other, "%s/projects/4567.prestart", root);
   CHECK(symlink(p, other) == 0);
