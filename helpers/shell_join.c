@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "prestart.h"
 #include "util.h"
 
 /* ---- SHA-256 (FIPS 180-4) ----------------------------------------------------------------------- */
@@ -386,6 +387,12 @@ static int toml_state(const char *dir, char out[65]) {
 
 extern char **environ;
 
+/* What shell_join found on its way, for the prepared start's probe. */
+static struct {
+  int ok;
+  char root[PATH_MAX], containers[PATH_MAX], pid16[65], options[2 * PATH_MAX];
+} found;
+
 /* Whether any byte of s is not ASCII. */
 static int non_ascii(const char *s) {
   for (; *s; s++)
@@ -406,13 +413,26 @@ static int jvm_decodes_utf8(void) {
 }
 
 int shell_join(int argc, char **argv) {
-  /* RunOptions: at most --project DIR (or =DIR); `--` or the first word that is not an option
-   * starts the command */
-  const char *opt_project = NULL;
-  int words = 0; /* of options */
-  if (argc > 0 && !strncmp(argv[0], "--project=", 10)) opt_project = argv[0] + 10, words = 1;
-  else if (argc > 1 && !strcmp(argv[0], "--project") && strcmp(argv[1], "--")) opt_project = argv[1], words = 2;
+  /* RunOptions: at most --project DIR and --network MODE (or =VALUE), each once; `--` or the
+   * first word that is not an option starts the command. --network is a policy option: never a
+   * join (the JVM says why), but a prepared start's KEY names it (shell_prestart_probe) */
+  const char *opt_project = NULL, *opt_network = NULL;
+  char order[2];
+  int words = 0, nopts = 0; /* words of options; options in the order given (a LinkedHashMap in Java) */
+  while (words < argc) {
+    const char *w = argv[words], **slot;
+    char which;
+    if (!strncmp(w, "--project", 9)) slot = &opt_project, which = 'p', w += 9;
+    else if (!strncmp(w, "--network", 9)) slot = &opt_network, which = 'n', w += 9;
+    else break;
+    if (*slot) return -1; /* repeated: the JVM */
+    if (*w == '=') *slot = w + 1, words += 1;
+    else if (!*w && words + 1 < argc && strcmp(argv[words + 1], "--")) *slot = argv[words + 1], words += 2;
+    else return -1;
+    order[nopts++] = which;
+  }
   if (opt_project && (!*opt_project || !utf8_valid(opt_project, strlen(opt_project)))) return -1;
+  if (opt_network && strcmp(opt_network, "none") && strcmp(opt_network, "pasta")) return -1;
   char **cmd = argv + words;
   size_t ncmd = (size_t)(argc - words);
   if (ncmd > 0 && !strcmp(cmd[0], "--")) cmd++, ncmd--;
@@ -445,6 +465,24 @@ int shell_join(int argc, char **argv) {
   /* the project's link to its sandbox (ShellSandboxes.linked), the record, the templates */
   char containers[PATH_MAX], root[PATH_MAX], link[PATH_MAX], id[80];
   if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  /* a project found and stores known: what a prepared start needs (shell_prestart_probe) */
+  snprintf(found.root, sizeof found.root, "%s", root);
+  snprintf(found.containers, sizeof found.containers, "%s", containers);
+  snprintf(found.pid16, sizeof found.pid16, "%s", pid16);
+  /* RunOptions.values.toString() */
+  size_t ol = 0;
+  found.options[ol++] = '{';
+  for (int i = 0; i < nopts; i++) {
+    int k = snprintf(found.options + ol, sizeof found.options - ol, "%s%s=[%s]", i ? ", " : "",
+                     order[i] == 'p' ? "project" : "network", order[i] == 'p' ? opt_project : opt_network);
+    if (k < 0 || (size_t)k >= sizeof found.options - ol) return -1;
+    ol += (size_t)k;
+  }
+  if (ol + 2 > sizeof found.options) return -1;
+  found.options[ol++] = '}';
+  found.options[ol] = '\0';
+  found.ok = 1;
+  if (opt_network) return -1; /* a policy option: the JVM refuses it for a join */
   int ln = snprintf(link, sizeof link, "%s/projects/%s", root, pid16);
   if (ln < 0 || (size_t)ln >= sizeof link) return -1;
   ssize_t il = readlink(link, id, sizeof id - 1);
@@ -491,4 +529,33 @@ int shell_join(int argc, char **argv) {
   if (!ok) return -1;
   trace("shell-fast");
   return run_plan_sealed(plan, plen);
+}
+
+int shell_prestart_probe(const char *jar, const char *helper) {
+  if (!found.ok) return -1;
+  /* a running sandbox of the project is joined (by the JVM, when shell_join did not) */
+  char link[PATH_MAX + 96], id[80];
+  if (snprintf(link, sizeof link, "%s/projects/%s", found.root, found.pid16) >= (int)sizeof link) return -1;
+  ssize_t il = readlink(link, id, sizeof id - 1);
+  struct exec_state state;
+  if (il == 64) {
+    id[il] = '\0';
+    if (strspn(id, "0123456789abcdef") == 64 && sandbox_running(found.root, found.containers, id, 0, &state) == 0) return -1;
+  }
+  char why[PATH_MAX + 64] = "";
+  size_t len;
+  int fresh = 0;
+  autofree char *text = prestart_key_read(found.root, found.pid16, &len, why, sizeof why);
+  struct prestart_key k;
+  if (text && prestart_key_parse(text, len, &k) == 0) {
+    struct prestart_call c = {.options = found.options, .store = found.root, .jar = jar, .helper = helper};
+    fresh = prestart_key_check(&k, &c, why, sizeof why) == 0;
+    prestart_key_free(&k);
+  } else if (text) {
+    snprintf(why, sizeof why, "not a KEY this helper checks");
+  }
+  trace(fresh ? "prestart-fresh" : "prestart-stale");
+  const char *dbg = getenv("JBOX_DEBUG_PRESTART");
+  if (dbg && *dbg && strcmp(dbg, "0")) dprintf(2, "jbox: prestart: %s%s%s\n", fresh ? "fresh" : "stale", fresh ? "" : ": ", fresh ? "" : why);
+  return fresh ? 0 : -1;
 }

@@ -57,4 +57,11 @@ int join_plan_build(const struct join_call *c, const struct join_template *t, lo
 /* The launcher: `jbox shell ...` (argv after `shell`). Returns -1 to go on to the JVM; otherwise it
  * runs the plan from the sealed copy and does not return. */
 int shell_join(int argc, char **argv);
+
+/* After shell_join returned: where it found the project and the stores and the project has no
+ * running sandbox, checks the KEY of the project's prepared start (prestart.c) against this host
+ * now, for the jar the launcher starts and the helper the JVM is given. 0: every line holds; -1:
+ * none, changed, or not a case for it. JBOX_TRACE shows prestart-fresh or prestart-stale,
+ * JBOX_DEBUG_PRESTART=1 prints the answer and the first line that changed. */
+int shell_prestart_probe(const char *jar, const char *helper);
 #endif

@@ -24,13 +24,16 @@ import java.util.Set;
  * path under strace and fails when the JVM looked at a path the KEY does not name, so an input
  * added later without going through here is caught.
  *
- * <p>Without a recording (every command but a shell under JBOX_DEBUG_KEY_FILE for now) each
- * method is only its query: no extra system call.
+ * <p>Every {@code jbox shell} records (its new sandbox's KEY is kept for the launcher's check,
+ * helpers/prestart.c); without a recording (every other command) each method is only its query:
+ * no extra system call.
  */
 public final class PolicyInputs {
   private static volatile PolicyInputs active;
 
   private final Set<String> lines = new LinkedHashSet<>();
+  /** The stat and lstat lines' paths (true: stat, following a last symlink), to look again at. */
+  private final Map<String, Object[]> stats = new java.util.LinkedHashMap<>();
 
   private PolicyInputs() {}
 
@@ -62,24 +65,55 @@ public final class PolicyInputs {
     return active != null;
   }
 
+  /** Notes a stat or lstat line, with what it was made of. */
+  private static void noteStat(String kind, Path p, boolean follow) {
+    String line = stat(kind, p, follow);
+    note(line);
+    PolicyInputs a = active;
+    if (a == null) return;
+    synchronized (a) {
+      a.stats.putIfAbsent(line.replace("\\", "\\\\").replace("\n", "\\n"), new Object[] {kind, p, follow});
+    }
+  }
+
+  /**
+   * Whether every stat and lstat line of the KEY still holds: jbox's own preparation (the project's
+   * home layer under ~/.local/share/jbox, which the deny list names) can change what the policy
+   * looked at, and a KEY that is no longer true of the policy it came from must not be kept.
+   */
+  public static boolean statsStillTrue() {
+    PolicyInputs a = active;
+    if (a == null) return false;
+    List<Map.Entry<String, Object[]>> all;
+    synchronized (a) {
+      all = new ArrayList<>(a.stats.entrySet());
+    }
+    for (Map.Entry<String, Object[]> e : all) {
+      Object[] v = e.getValue();
+      String now = stat((String) v[0], (Path) v[1], (Boolean) v[2]).replace("\\", "\\\\").replace("\n", "\\n");
+      if (!now.equals(e.getKey())) return false;
+    }
+    return true;
+  }
+
   /** {@code new File(p).exists()} (follows symlinks); notes p's stat. */
   public static boolean exists(Path p) {
     boolean r = p.toFile().exists();
-    if (recording()) note(stat("stat", p, true));
+    if (recording()) noteStat("stat", p, true);
     return r;
   }
 
   /** {@code new File(p).isDirectory()} (follows symlinks); notes p's stat. */
   public static boolean isDirectory(Path p) {
     boolean r = p.toFile().isDirectory();
-    if (recording()) note(stat("stat", p, true));
+    if (recording()) noteStat("stat", p, true);
     return r;
   }
 
   /** {@code Files.isRegularFile(p)} (follows symlinks); notes p's stat. */
   public static boolean isRegularFile(Path p) {
     boolean r = Files.isRegularFile(p);
-    if (recording()) note(stat("stat", p, true));
+    if (recording()) noteStat("stat", p, true);
     return r;
   }
 
@@ -87,7 +121,7 @@ public final class PolicyInputs {
   public static boolean canExecute(Path p) {
     boolean r = new File(p.toString()).canExecute();
     if (recording()) {
-      note(stat("stat", p, true));
+      noteStat("stat", p, true);
       note("access-x " + p + " " + (r ? "yes" : "no"));
     }
     return r;
@@ -101,7 +135,7 @@ public final class PolicyInputs {
     } catch (IOException e) {
       a = null;
     }
-    if (recording()) note(stat("lstat", p, false));
+    if (recording()) noteStat("lstat", p, false);
     return a;
   }
 
@@ -166,9 +200,9 @@ public final class PolicyInputs {
   }
 
   /** Writes the KEY to {@code file} (tests: JBOX_DEBUG_KEY_FILE), one line each. */
-  public static void writeKey(Path file) {
+  public static void writeKey(Path file, List<String> key) {
     StringBuilder b = new StringBuilder();
-    for (String l : key()) b.append(l).append('\n');
+    for (String l : key) b.append(l).append('\n');
     try {
       Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
     } catch (IOException e) {

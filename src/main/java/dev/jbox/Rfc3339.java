@@ -11,10 +11,23 @@ package dev.jbox;
 public final class Rfc3339 {
   private Rfc3339() {}
 
-  /** epochMillis in the default time zone. */
+  /**
+   * epochMillis in the default time zone. From 2038 on, where TimeZone's table of transitions ends
+   * and it goes on with the zone's last lasting rule, or none (Africa/Casablanca's Ramadan changes
+   * are listed one by one in the tzdb: TimeZone said +01:00 where ZoneId's rules say +00:00 in June
+   * 2048), the offset is ZoneId's, as java.time prints it; records are made now, so the JDK's
+   * java.time is loaded only for such a moment.
+   */
   public static String local(long epochMillis) {
+    if (epochMillis >= Y2038) {
+      return format(epochMillis, java.time.ZoneId.systemDefault().getRules().getOffset(java.time.Instant.ofEpochMilli(epochMillis))
+          .getTotalSeconds());
+    }
     return format(epochMillis, java.util.TimeZone.getDefault().getOffset(epochMillis) / 1000);
   }
+
+  /** 2038-01-01T00:00:00Z. */
+  private static final long Y2038 = 2145916800000L;
 
   /** epochMillis at offsetSeconds east of UTC. */
   public static String format(long epochMillis, int offsetSeconds) {

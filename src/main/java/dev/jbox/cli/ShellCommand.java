@@ -61,12 +61,12 @@ final class ShellCommand {
     Map<String, String> env = System.getenv();
     // tests (ShellInputsTest): every input of the policy, written beside the plan
     String keyFile = env.get("JBOX_DEBUG_KEY_FILE");
-    if (keyFile != null && !keyFile.isEmpty()) {
-      dev.jbox.PolicyInputs.start();
-      // the options (the command, working directory and environment are the start's own)
-      dev.jbox.PolicyInputs.value("options", o.values.toString());
-      dev.jbox.PolicyInputs.value("command", o.command.isEmpty() ? "none ($SHELL)" : "given");
-    }
+    // every start records them: a new project sandbox's KEY is its prepared start's
+    // (ShellSandboxes.writePrestart, helpers/prestart.c)
+    dev.jbox.PolicyInputs.start();
+    // the options (the command, working directory and environment are the start's own)
+    dev.jbox.PolicyInputs.value("options", o.values.toString());
+    dev.jbox.PolicyInputs.value("command", o.command.isEmpty() ? "none ($SHELL)" : "given");
     dev.jbox.Trace.mark("parsed");
     ShellProject project = ShellProject.find(o.value("project"), env);
     dev.jbox.Trace.mark("shell-project");
@@ -158,6 +158,9 @@ final class ShellCommand {
     // every check first (the plan's building writes the /etc files last), then the directories
     String[] firewall = shell.firewall(settings);
     Plan plan = shell.build(req, id, files, ShellSandboxes.lockFile(store, id));
+    // the policy's inputs, before the join template's computation (which asks for nothing the
+    // policy depends on, from an empty environment) adds lines of its own
+    List<String> key = dev.jbox.PolicyInputs.key();
     dev.jbox.Trace.mark("planned");
     List<PlanWriter.Extra> extras = firewall == null ? List.of() : List.of(new PlanWriter.Extra(PlanWriter.T_NFT, firewall[0] + "\0" + firewall[1]));
     Sandbox recorded = null;
@@ -181,7 +184,8 @@ final class ShellCommand {
             project.tomlState());
       }
       dev.jbox.Trace.mark("recorded");
-      if (keyFile != null && !keyFile.isEmpty()) dev.jbox.PolicyInputs.writeKey(Path.of(keyFile));
+      if (keyFile != null && !keyFile.isEmpty()) dev.jbox.PolicyInputs.writeKey(Path.of(keyFile), key);
+      prepare(store, project, req, img == null && joinable, o, key);
       PlanChannel.send(plan, extras);
     } catch (RuntimeException e) {
       if (recorded != null) store.forgetRuntime(recorded);
@@ -190,6 +194,29 @@ final class ShellCommand {
       throw e;
     }
     return 0;
+  }
+
+  /**
+   * The KEY of this start, for the project's next one (helpers/prestart.c): only for the forms the
+   * launcher takes (no option but --project and --network; the host's root; the project's joinable sandbox),
+   * while every stat the policy made is still true after the preparation (the first start of a
+   * project creates its home layer under a deny-listed directory: its KEY would be stale at once),
+   * and when no path the policy binds (rw, ro, write-through) is the runtime directory or lies
+   * in or above it (a sandbox must not see it). Otherwise the project's earlier KEY is removed.
+   */
+  private static void prepare(SandboxStore store, ShellProject project, DevShell.Request req, boolean hostJoinable, RunOptions o,
+      List<String> key) {
+    String helper = System.getenv("JBOX_HELPER");
+    String cp = System.getProperty("java.class.path", "");
+    String jar = cp.split(java.io.File.pathSeparator, -1)[0];
+    boolean plain = true;
+    for (String k : o.values.keySet()) plain &= k.equals("project") || k.equals("network"); // no lambda on the start path (dev.jbox.Text)
+    if (hostJoinable && plain && helper != null && helper.startsWith("/") && jar.startsWith("/")
+        && !DevShell.binds(req, store.root()) && dev.jbox.PolicyInputs.statsStillTrue()) {
+      ShellSandboxes.writePrestart(store, project.id(), Path.of(jar), Path.of(helper), key);
+    } else {
+      ShellSandboxes.dropPrestart(store, project.id());
+    }
   }
 
   /** Drops the upper layer; its work directory belongs to a subordinate id, so inside the user namespace. */

@@ -202,6 +202,34 @@ public final class DevShell {
         List.of(), false, false, true, name, null, null));
   }
 
+  /**
+   * Whether a path the request's settings bind (rw, ro, write-through) is {@code dir}, holds it or
+   * lies in it, as written or as its real path now (a bind follows a symlink).
+   */
+  public static boolean binds(Request r, Path dir) {
+    Path realDir = dir;
+    try {
+      realDir = dir.toRealPath();
+    } catch (IOException e) {
+      // absent: as written
+    }
+    for (String k : List.of("rw", "ro", "write-through")) {
+      for (String v : r.settings().strings(k)) {
+        Path p = path(v, r, k);
+        Path real = p;
+        try {
+          real = p.toRealPath();
+        } catch (IOException e) {
+          // absent: as written
+        }
+        for (Path q : List.of(p, real)) {
+          for (Path d : List.of(dir, realDir)) if (d.startsWith(q) || q.startsWith(d)) return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Whether an image has {@code path} in one of its layers (top first; a whiteout hides it). */
   static boolean inImage(ImageSpec image, String path) {
     Path rel = Path.of(path.substring(1));

@@ -198,6 +198,64 @@ public final class ShellSandboxes {
     return dev.jbox.helper.PlanWriter.encodeWithoutArgv(joinPlan, extras);
   }
 
+  /** The first line of a prepared start's KEY (helpers/prestart.c checks it). */
+  public static final String PRESTART_VERSION = "jbox-prestart 1";
+
+  /**
+   * The project's prepared start ({@code projects/<project id>.prestart/}, helpers/prestart.c):
+   * in the runtime directory, the caller's own and 0700 like every record, which no shell
+   * sandbox sees (its $XDG_RUNTIME_DIR is an empty tmpfs of its own, and so is /tmp, where the
+   * runtime directory falls back to).
+   */
+  public static Path prestartDir(SandboxStore store, String projectId) {
+    return projectsDir(store).resolve(projectId + ".prestart");
+  }
+
+  /**
+   * Writes the KEY of the project's new sandbox (through a 0600 temporary file and a rename, in a
+   * 0700 directory of the caller's): the version, a stamp of the jar and the helper that computed
+   * the policy (inode, size, modification time in ns, path), then {@code key}'s lines. A path
+   * with a newline or a backslash in it is not stamped: nothing is written then. Quiet on
+   * failure (the next start goes through the JVM, which tries again).
+   */
+  public static void writePrestart(SandboxStore store, String projectId, Path jar, Path helper, List<String> key) {
+    Path dir = prestartDir(store, projectId);
+    try {
+      StringBuilder b = new StringBuilder(PRESTART_VERSION).append('\n');
+      for (Object[] f : new Object[][] {{"jar", jar}, {"helper", helper}}) {
+        String path = f[1].toString();
+        if (path.indexOf('\n') >= 0 || path.indexOf('\\') >= 0 || !path.startsWith("/")) {
+          dropPrestart(store, projectId);
+          return;
+        }
+        java.util.Map<String, Object> a = Files.readAttributes((Path) f[1], "unix:ino,size,lastModifiedTime");
+        long ns = ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        b.append(f[0]).append(' ').append(a.get("ino")).append(' ').append(a.get("size")).append(' ').append(ns).append(' ')
+            .append(path).append('\n');
+      }
+      for (String l : key) b.append(l).append('\n');
+      SandboxStore.mkPrivate(dir, dev.jbox.sandbox.idmap.ProcStatus.uidGid()[0]);
+      Path tmp = dir.resolve("key.tmp");
+      Files.deleteIfExists(tmp);
+      Files.write(tmp, b.toString().getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      Files.move(tmp, dir.resolve("key"), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      dropPrestart(store, projectId);
+    }
+  }
+
+  /** Removes the project's prepared start (its KEY), quietly. */
+  public static void dropPrestart(SandboxStore store, String projectId) {
+    Path dir = projectsDir(store).resolve(projectId + ".prestart");
+    try {
+      Files.deleteIfExists(dir.resolve("key"));
+      Files.deleteIfExists(dir.resolve("key.tmp"));
+    } catch (IOException e) {
+      // a directory that is not ours: the launcher refuses it anyway
+    }
+  }
+
   /** The project of a shell sandbox: {id, directory}, or null. */
   public static String[] project(Sandbox s) {
     try {

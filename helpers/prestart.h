@@ -1,0 +1,63 @@
+/* The prepared start of a project's new `jbox shell` sandbox (prestart.c, PROTOCOL.md "Preparing
+ * a project's next sandbox"): the decoder of the KEY the JVM wrote (every input of the shell's
+ * policy, as dev.jbox.PolicyInputs observed it, after a stamp of the jar and the helper that
+ * computed it), the private directory it lives in, and the re-check of every line. The decoder
+ * takes untrusted bytes and is bounded; the libFuzzer target fuzz/fuzz_prestart.c runs it. */
+#ifndef JBOX_PRESTART_H
+#define JBOX_PRESTART_H
+#include <stddef.h>
+
+#define PRESTART_KEY_MAX (1u << 20)   /* bytes of a KEY file */
+#define PRESTART_MAX_LINES 16384      /* lines of a KEY */
+#define PRESTART_READ_MAX (16u << 20) /* a file a `read` line names: larger is a change */
+#define PRESTART_VERSION "jbox-prestart 1"
+
+enum key_kind {
+  KEY_STAT,     /* stat PATH mode=OCTAL | absent */
+  KEY_LSTAT,    /* lstat PATH mode=OCTAL | absent */
+  KEY_ACCESS_X, /* access-x PATH yes|no */
+  KEY_READ,     /* read PATH sha256 HEX | absent */
+  KEY_REAL,     /* real PATH REALPATH */
+  KEY_ENV,      /* env NAME=VALUE | env NAME unset */
+  KEY_VALUE,    /* value NAME=VALUE[ from PATH]... */
+  KEY_JAR,      /* stamp: jar INODE SIZE MTIME_NS PATH */
+  KEY_HELPER,   /* stamp: helper INODE SIZE MTIME_NS PATH */
+};
+
+/* One line, decoded (the JVM's \\ and \n escapes undone): a is the path or name, b the expected
+ * answer (the mode's octal digits, the hash, the real path, the value); absent: a is absent
+ * (or unset, or "no" for access-x: then b is NULL). For the stamp, n holds inode, size, mtime. */
+struct key_line {
+  enum key_kind kind;
+  const char *a, *b;
+  int absent;
+  unsigned long long n[3];
+};
+
+struct prestart_key {
+  char *text; /* the decoded copy the lines point into (malloc'd) */
+  struct key_line *lines; /* malloc'd */
+  size_t nlines;
+};
+/* 0, or -1 when the bytes are not a KEY this helper checks: a wrong first line, an unknown kind,
+ * a line it cannot split without doubt (a path with a space where two paths are), an error the
+ * JVM observed (`error ...`: never re-checked, always a change), too long, a NUL. */
+int prestart_key_parse(const char *buf, size_t len, struct prestart_key *k);
+void prestart_key_free(struct prestart_key *k);
+
+/* What the call brings that the KEY's `value` lines name. */
+struct prestart_call {
+  const char *options; /* RunOptions.values as Java prints it: "{}" or "{project=[DIR]}" */
+  const char *store;   /* the runtime directory ($XDG_RUNTIME_DIR/jbox) */
+  const char *jar;     /* the jar the launcher would start */
+  const char *helper;  /* the helper the JVM would be given (JBOX_HELPER, else this one) */
+};
+/* Every line still true now: 0; else -1 with the first line that is not (or the reason) in why. */
+int prestart_key_check(const struct prestart_key *k, const struct prestart_call *c, char *why, size_t wlen);
+
+/* The KEY of the project whose id is pid16 in the runtime directory root
+ * (root/projects/ID.prestart/key): the directory and the file the caller's own, not symlinks,
+ * 0700 and 0600, checked with fstat on the descriptors opened (O_NOFOLLOW). malloc'd, or NULL
+ * with why set. */
+char *prestart_key_read(const char *root, const char *pid16, size_t *len, char *why, size_t wlen);
+#endif
