@@ -42,7 +42,11 @@ class Rfc3339Test {
           "Pacific/Chatham", "America/St_Johns", "Africa/Casablanca", "Asia/Kathmandu", "Europe/Dublin", "GMT+05:30"}) {
         TimeZone.setDefault(TimeZone.getTimeZone(id));
         for (int i = 0; i < 5000; i++) {
-          long ms = r.nextLong(946684800000L, 2524608000000L); // 2000-2050: records are made now
+          // 2000-2037: records are made now. TimeZone's zone data lists transitions up to 2037 and
+          // extrapolates one yearly rule after that, which zones with irregular rules break:
+          // Morocco's DST follows Ramadan, and JDK 17.0.15's java.time rules put 2048-06-08 at +00:00
+          // where TimeZone says +01:00 (the JDK's two views disagree, not Rfc3339)
+          long ms = r.nextLong(946684800000L, 2145916800000L);
           assertEquals(javaTime(ms, ZoneId.systemDefault()), Rfc3339.local(ms), ms + " in " + id);
         }
       }
