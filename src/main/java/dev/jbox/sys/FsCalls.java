@@ -88,11 +88,41 @@ public final class FsCalls {
    * its descriptor: nothing at the path, not even a dangling symlink, is ever written through.
    */
   public static int createNew(Path path) throws IOException {
+    return createNew(path, 0600);
+  }
+
+  /**
+   * As {@link #createNew(Path)}, with the permission bits {@code mode} (less the umask). The
+   * descriptor is writable whatever the mode says: open(2) checks no permission on the file it
+   * creates.
+   */
+  public static int createNew(Path path, int mode) throws IOException {
     try {
-      return C.open(path.toString(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      return C.open(path.toString(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     } catch (LastErrorException e) {
       throw error("create `" + path + "`", e);
     }
+  }
+
+  private static final class Umask {
+    static final int VALUE = read();
+
+    private static int read() {
+      // umask(2) can only be read by setting it, which would race with other threads' creates
+      try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.FileReader("/proc/self/status"))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          if (line.startsWith("Umask:")) return Integer.parseInt(line.substring(6).trim(), 8);
+        }
+      } catch (IOException | NumberFormatException e) {
+        // unknown
+      }
+      return -1;
+    }
+  }
+
+  /** This process's umask (the "Umask:" line of /proc/self/status), or -1 when it cannot be read. */
+  public static int umask() {
+    return Umask.VALUE;
   }
 
   private static final long SYS_OPENAT2 = 437; // the same on x86_64 and aarch64

@@ -417,8 +417,10 @@ public final class RegistryClient {
     dev.jbox.sys.QuickExit.arm(); // its selector thread would hold up System.exit for 0.3 s
     // The client reads the socket in buffers of this size (16 KiB by default) and hands each to
     // the body's reader thread: a 93 MB layer was 5,800 hand-offs, and its download limited the
-    // unpacker that follows it. 256 KiB took 0.1 s off that pull (1.33 s -> 1.22 s).
-    if (System.getProperty("jdk.httpclient.bufsize") == null) System.setProperty("jdk.httpclient.bufsize", "262144");
+    // unpacker that follows it. 256 KiB took 0.1 s off that pull (1.33 s -> 1.22 s), 1 MiB another
+    // 4 % of its CPU (each buffer runs through the client's plumbing on three threads, much of it
+    // interpreted: bench/README.md, "Pull's CPU against the floor").
+    if (System.getProperty("jdk.httpclient.bufsize") == null) System.setProperty("jdk.httpclient.bufsize", "1048576");
     HttpClient.Builder b =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)

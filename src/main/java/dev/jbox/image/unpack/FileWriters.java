@@ -36,8 +36,12 @@ final class FileWriters implements AutoCloseable {
   /** The pool's buffer size; a queued file takes ceil(size / BUF) of them (at least one). */
   static final int BUF = 1 << 15;
 
-  /** What goes on a file after its contents; {@code describe} names it in errors. */
-  record Meta(String member, boolean chown, long uid, long gid, int mode, Map<String, byte[]> xattrs, long mtime) {}
+  /**
+   * What goes on a file after its contents; {@code member} names it in errors. {@code modeSet}:
+   * the file was created with its final mode, so no fchmod is needed.
+   */
+  record Meta(String member, boolean chown, long uid, long gid, int mode, Map<String, byte[]> xattrs, long mtime,
+      boolean modeSet) {}
 
   /** Where a file's bytes come from: a queued array, or the tar itself. */
   interface Source {
@@ -194,7 +198,8 @@ final class FileWriters implements AutoCloseable {
 
   /**
    * Owner, then mode (chown clears setuid/setgid), times and user.* xattrs: all on the descriptor
-   * (setting an xattr does not change the mtime).
+   * (setting an xattr does not change the mtime). The mode is left alone when the file was created
+   * with it: only permission bits the umask keeps, which neither chown nor write(2) changes.
    */
   void apply(int fd, Meta m, String name) throws IOException {
     if (m.chown()) {
@@ -206,7 +211,7 @@ final class FileWriters implements AutoCloseable {
       }
     }
     try {
-      FsCalls.fchmod(fd, m.mode());
+      if (!m.modeSet()) FsCalls.fchmod(fd, m.mode());
       FsCalls.futimes(fd, m.mtime());
     } catch (IOException e) {
       throw new IOException(name + ": " + e.getMessage(), e);

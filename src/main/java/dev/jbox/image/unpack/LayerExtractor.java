@@ -251,16 +251,22 @@ public final class LayerExtractor {
       }
       case '0', '\0', '7' -> {
         String member = "/" + String.join("/", comps);
+        // Created with its final mode when the umask keeps every bit of it and it has no
+        // setuid, setgid or sticky bit (a write or a chown clears the first two): one fchmod
+        // fewer for nearly every file of a layer. Otherwise 0600 now, the mode after the writes.
+        int umask = FsCalls.umask();
+        boolean modeNow = (e.mode() & ~0777) == 0 && umask >= 0 && (e.mode() & umask) == 0;
         FileWriters.Meta meta = new FileWriters.Meta(member, opt.applyOwnership() && opt.deferred() == null, e.uid(), e.gid(), e.mode(),
-            userXattrs(e), e.mtimeSeconds());
+            userXattrs(e), e.mtimeSeconds(), modeNow);
         if (opt.applyOwnership() && (e.uid() > Integer.MAX_VALUE || e.gid() > Integer.MAX_VALUE)) throw outOfRange(meta);
+        int createMode = modeNow ? e.mode() : 0600;
         int fd;
         try {
-          fd = FsCalls.createNew(p);
+          fd = FsCalls.createNew(p, createMode);
         } catch (FsCalls.ErrnoException x) {
           if (x.errno() != FsCalls.EEXIST) throw x;
           removeExisting(p); // a later member replaces an earlier one (or a symlink: not followed)
-          fd = FsCalls.createNew(p);
+          fd = FsCalls.createNew(p, createMode);
         }
         try {
           defer(p, e, e.mode());

@@ -142,6 +142,31 @@ class UnpackTest {
   }
 
   @Test
+  void umask_isTheOneAChildShellReports() throws Exception {
+    Process p = new ProcessBuilder("sh", "-c", "umask").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+    assertEquals(0, p.waitFor());
+    assertEquals(Integer.parseInt(out, 8), FsCalls.umask());
+  }
+
+  @Test
+  void extract_modesTheUmaskKeepsOrNot_exactAfterContents() throws Exception {
+    // files are created with their final mode when the umask keeps all of it and it has no
+    // setuid, setgid or sticky bit, else fchmod'ed after the write: both ways end exact
+    int[] modes = {0644, 0755, 0600, 0400, 0444, 0000, 0700, 0750, 0640, 0666, 0777, 0664, 0775, 0622,
+        04755, 02755, 01755, 06755, 04700, 02770, 01777};
+    RawTar t = new RawTar().dir("./", 0755).dir("m/", 0755);
+    for (int m : modes) t.bytes("m/" + Integer.toOctalString(m), ("mode " + m).getBytes(StandardCharsets.UTF_8), m);
+    extract(t.build());
+    for (int m : modes) {
+      Path f = dest.resolve("m/" + Integer.toOctalString(m));
+      assertEquals(m, mode(f), f.toString());
+      Files.setAttribute(f, "unix:mode", 0600); // a regular file (setting it with NOFOLLOW opens it for reading)
+      assertEquals("mode " + m, Files.readString(f), f.toString());
+    }
+  }
+
+  @Test
   void extract_benignLayer_keepsTypesModesAndDiffId() throws Exception {
     String longName = "deep/" + "x".repeat(150) + "/file";
     byte[] tar = new RawTar()
