@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plan.h"
 #include "shell_join.h"
 #include "util.h"
 
@@ -379,6 +380,10 @@ int prestart_key_check(const struct prestart_key *k, const struct prestart_call 
 /* ---- the private directory ----------------------------------------------------------------------- */
 
 char *prestart_key_read(const char *root, const char *pid16, size_t *len, char *why, size_t wl) {
+  return prestart_read(root, pid16, "key", PRESTART_KEY_MAX, len, why, wl);
+}
+
+char *prestart_read(const char *root, const char *pid16, const char *file, size_t max, size_t *len, char *why, size_t wl) {
   char dir[PATH_MAX];
   int n = snprintf(dir, sizeof dir, "%s/projects/%s.prestart", root, pid16);
   if (n < 0 || (size_t)n >= sizeof dir) {
@@ -400,18 +405,118 @@ char *prestart_key_read(const char *root, const char *pid16, size_t *len, char *
     say(why, wl, "not the caller's own 0700 directory:", dir);
     return NULL;
   }
-  autofd int fd = openat(dfd, "key", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  autofd int fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 07777) != 0600 ||
       st.st_nlink != 1) {
-    say(why, wl, fd < 0 && errno == ENOENT ? "none:" : "not the caller's own 0600 file:", "key");
+    say(why, wl, fd < 0 && errno == ENOENT ? "none:" : "not the caller's own 0600 file:", file);
     return NULL;
   }
   char *text;
-  ssize_t r = read_all(fd, &text, PRESTART_KEY_MAX);
+  ssize_t r = read_all(fd, &text, max);
   if (r < 0) {
-    say(why, wl, "unreadable or too large:", "key");
+    say(why, wl, "unreadable or too large:", file);
     return NULL;
   }
   *len = (size_t)r;
   return text;
+}
+
+/* ---- the start template ---------------------------------------------------------------------- */
+
+/* The next marker in v from i on: its offset, or -1; -2 for a run of `@` longer than a marker
+ * (the launcher could not tell where the id goes). Shorter runs are text (pasta's `@PID@`): the
+ * JVM writes no template whose plan had a run of 64 before the id was replaced. */
+static long next_marker(const char *v, size_t len, size_t i) {
+  while (i < len) {
+    if (v[i] != '@') {
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (j < len && v[j] == '@') j++;
+    if (j - i > PRESTART_ID_LEN) return -2;
+    if (j - i == PRESTART_ID_LEN) return (long)i;
+    i = j;
+  }
+  return -1;
+}
+
+static int word_is(const char *v, size_t len, const char *w) { return len == strlen(w) && !memcmp(v, w, len); }
+
+int prestart_start_parse(const char *buf, size_t len, struct prestart_start *s) {
+  memset(s, 0, sizeof *s);
+  const unsigned char *u = (const unsigned char *)buf;
+  if (!plan_header_ok(buf, len, PRESTART_START_MAX)) return -1;
+  unsigned last = 0;
+  int stdin_seen = 0, lock_ids = 0;
+  const char *head = NULL;
+  for (size_t off = 10; off < len;) {
+    if (len - off < 6) return -1;
+    unsigned tag = plan_le16(u + off);
+    uint32_t vlen = plan_le32(u + off + 2);
+    if (vlen > len - off - 6) return -1;
+    const char *v = buf + off + 6;
+    if (tag == T_ENV) {
+      if (s->project.p || s->nenv >= PRESTART_MAX_MARKERS || vlen == 0 || v[0] == '=' || !memchr(v, '=', vlen) ||
+          memchr(v, '\0', vlen))
+        return -1;
+      s->env[s->nenv++] = (struct span){v, vlen};
+      if (vlen >= 13 && !memcmp(v, "JBOX_SANDBOX=", 13)) s->name = (struct span){v + 13, vlen - 13};
+    } else if (tag == T_CWD) {
+      if (s->project.p || s->nenv == 0 || vlen == 0 || v[0] != '/' || memchr(v, '\0', vlen)) return -1;
+      s->project = (struct span){v, vlen};
+    } else {
+      static const unsigned kinds[] = {T_USER, T_HOSTNAME, T_ROOTFS, T_NS, T_UIDMAP, T_GIDMAP, T_MAPTOOL, T_MOUNT,
+                                       T_RLIMIT, T_CAPS, T_FLAG, T_TIMENS, T_NETWORK, T_OVERLAY, T_CLEANUP, T_RMDIR,
+                                       T_FUSE, T_LOCKFILE, T_SYSCTL};
+      int known = 0;
+      for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) known |= kinds[k] == tag;
+      if (!known || !s->project.p || tag < last) return -1;
+      if (!head) head = buf + off;
+      last = tag;
+      if (tag == T_FLAG) {
+        if (word_is(v, vlen, F_TTY)) return -1; /* the caller's */
+        int after = word_is(v, vlen, F_STDIN) || word_is(v, vlen, F_READONLY) || word_is(v, vlen, F_LOOPBACK);
+        if (after && !s->tail.p) {
+          if (!word_is(v, vlen, F_STDIN)) return -1;
+          s->head = (struct span){head, (size_t)(buf + off - head)};
+          s->tail.p = buf + off;
+          stdin_seen = 1;
+        } else if (!after && s->tail.p) {
+          return -1;
+        }
+      }
+      for (long m = next_marker(v, vlen, 0); m != -1; m = next_marker(v, vlen, (size_t)m + PRESTART_ID_LEN)) {
+        if (m == -2 || (tag != T_MOUNT && tag != T_RMDIR && tag != T_LOCKFILE)) return -1;
+        s->nids++;
+        lock_ids += tag == T_LOCKFILE;
+      }
+    }
+    off += 6 + vlen;
+  }
+  if (!stdin_seen || !lock_ids || last < T_LOCKFILE) return -1;
+  s->tail.len = (size_t)(buf + len - s->tail.p);
+  /* the plan it makes, for any command and id: what plan_decode takes (every field's form) */
+  size_t plen = len + 7;
+  char *plan = malloc(plen);
+  if (!plan) return -1;
+  memcpy(plan, buf, 10);
+  plan[6] = (char)plen, plan[7] = (char)(plen >> 8), plan[8] = (char)(plen >> 16), plan[9] = (char)(plen >> 24);
+  memcpy(plan + 10, "\1\0\1\0\0\0-", 7);
+  prestart_fill_id(plan + 17, buf + 10, len - 10, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  struct plan p;
+  int r = plan_decode(&p, plan, plen);
+  plan_free(&p); /* frees plan */
+  return r ? -1 : 0;
+}
+
+void prestart_fill_id(char *dst, const char *src, size_t n, const char *id) {
+  memcpy(dst, src, n);
+  for (size_t i = 0; i + PRESTART_ID_LEN <= n; i++) {
+    if (src[i] != '@') continue;
+    size_t j = i;
+    while (j < n && src[j] == '@') j++;
+    if (j - i == PRESTART_ID_LEN) memcpy(dst + i, id, PRESTART_ID_LEN);
+    i = j - 1;
+  }
 }

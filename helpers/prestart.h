@@ -7,6 +7,8 @@
 #define JBOX_PRESTART_H
 #include <stddef.h>
 
+#include "exec_fast.h"
+
 #define PRESTART_KEY_MAX (1u << 20)   /* bytes of a KEY file */
 #define PRESTART_MAX_LINES 16384      /* lines of a KEY */
 #define PRESTART_READ_MAX (16u << 20) /* a file a `read` line names: larger is a change */
@@ -60,4 +62,36 @@ int prestart_key_check(const struct prestart_key *k, const struct prestart_call 
  * 0700 and 0600, checked with fstat on the descriptors opened (O_NOFOLLOW). malloc'd, or NULL
  * with why set. */
 char *prestart_key_read(const char *root, const char *pid16, size_t *len, char *why, size_t wlen);
+/* ---- the start template (start.plan beside the KEY) ---------------------------------------- */
+
+#define PRESTART_START_MAX (1u << 20) /* bytes of a start template */
+#define PRESTART_ID_LEN 64            /* a sandbox's id, and the marker that stands for it */
+#define PRESTART_MAX_MARKERS 8        /* ENV records of a start template (DevShell.env's markers) */
+
+/* A start template (ShellSandboxes.writePrestart: DevShell.startTemplate without its command):
+ * ENV{1,8} (the markers) CWD (the project) then the plan's other records in PlanWriter's order
+ * (tags only increasing, each a kind a shell start has: USER HOSTNAME ROOTFS NS UIDMAP GIDMAP
+ * MAPTOOL MOUNT RLIMIT CAPS FLAG TIMENS NETWORK OVERLAY CLEANUP RMDIR FUSE LOCKFILE SYSCTL), no
+ * `tty` flag (the caller's), a `stdin` flag, a LOCKFILE; the id's marker (64 `@`, no `@` on
+ * either side) only in MOUNT, RMDIR and LOCKFILE records, and in the LOCKFILE; completed with a
+ * command and an id it must be a plan plan_decode takes. Spans point into the buffer given. */
+struct prestart_start {
+  struct span env[PRESTART_MAX_MARKERS];
+  size_t nenv;
+  struct span name;    /* the value of JBOX_SANDBOX (none: p NULL) */
+  struct span project; /* CWD */
+  struct span head;    /* USER up to the flags before `tty`'s place (no-new-privs, seccomp, init), verbatim */
+  struct span tail;    /* the `stdin` flag and every record after it, verbatim */
+  size_t nids;         /* markers in head and tail */
+};
+/* 0, or -1 when the bytes are not a start template this helper starts from. */
+int prestart_start_parse(const char *buf, size_t len, struct prestart_start *s);
+
+/* Copies n bytes of a parsed template's span to dst with every marker replaced by id (64 lowercase
+ * hex digits); the length is unchanged. */
+void prestart_fill_id(char *dst, const char *src, size_t n, const char *id);
+
+/* As prestart_key_read, for another file of the project's prepared start (name: "key",
+ * "start.plan", ...), at most max bytes. */
+char *prestart_read(const char *root, const char *pid16, const char *name, size_t max, size_t *len, char *why, size_t wlen);
 #endif

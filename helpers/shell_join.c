@@ -551,6 +551,17 @@ int shell_prestart_probe(const char *jar, const char *helper) {
     struct prestart_call c = {.options = found.options, .store = found.root, .jar = jar, .helper = helper};
     fresh = prestart_key_check(&k, &c, why, sizeof why) == 0;
     prestart_key_free(&k);
+    /* the start template beside it (the same checks as the KEY's), decoded as the start would */
+    if (fresh) {
+      size_t slen;
+      char swhy[PATH_MAX + 64] = "";
+      autofree char *st = prestart_read(found.root, found.pid16, "start.plan", PRESTART_START_MAX, &slen, swhy, sizeof swhy);
+      struct prestart_start sp;
+      if (!st || prestart_start_parse(st, slen, &sp)) {
+        fresh = 0;
+        snprintf(why, sizeof why, "start template: %s", st ? "not one this helper starts from" : swhy);
+      }
+    }
   } else if (text) {
     snprintf(why, sizeof why, "not a KEY this helper checks");
   }

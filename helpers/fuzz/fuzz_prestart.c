@@ -1,5 +1,7 @@
-/* libFuzzer target: the decoder of a prepared start's KEY (prestart.c). Every input is decoded;
- * an accepted one is checked for what the decoder promises (the stamp first, every field
+/* libFuzzer target: the decoders of a prepared start (prestart.c): every input is decoded as a
+ * KEY and as a start template. An accepted start template has its id put in and is checked for
+ * what the decoder promises (spans inside the input, one after the other, a marker for each id
+ * counted, none left after the fill). An accepted KEY is checked for what the decoder promises (the stamp first, every field
  * NUL-terminated inside the decoded copy, the paths absolute). The check against the host is not
  * run: it asks the file system about the paths, which a fuzzer should not make it do. */
 #include <stdint.h>
@@ -8,7 +10,27 @@
 
 #include "prestart.h"
 
+static void start(const char *b, size_t size) {
+  struct prestart_start s;
+  if (prestart_start_parse(b, size, &s)) return;
+  if (!s.nenv || s.nenv > PRESTART_MAX_MARKERS || !s.project.p || !s.head.p || !s.tail.p || !s.nids) abort();
+  if (s.head.p < b || s.head.p + s.head.len != s.tail.p || s.tail.p + s.tail.len != b + size) abort();
+  if (s.project.p < b || s.project.p + s.project.len > s.head.p) abort();
+  static const char id[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  char *f = malloc(size);
+  if (!f) abort();
+  prestart_fill_id(f, b, size, id);
+  size_t n = 0;
+  for (char *p = f; (p = memmem(p, (size_t)(f + size - p), id, 64)); p += 64) n++;
+  if (n < s.nids) abort();
+  char marker[64];
+  memset(marker, '@', 64);
+  if (memmem(f + (s.head.p - b), s.head.len + s.tail.len, marker, 64)) abort();
+  free(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  start((const char *)data, size);
   struct prestart_key k;
   if (prestart_key_parse((const char *)data, size, &k)) return 0;
   if (k.nlines < 2 || k.lines[0].kind != KEY_JAR || k.lines[1].kind != KEY_HELPER) abort();

@@ -4,6 +4,7 @@
  * stale, naming the line), and the private directory's checks (mode, owner's, no symlink, one
  * link). Runs under ASan/UBSan (`make check`). */
 #include <fcntl.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,10 +261,135 @@ static void private_dir(void) {
   CHECK(system(cmd) == 0);
 }
 
+/* ---- the start template ---------------------------------------------------------------------- */
+
+struct rec {
+  unsigned tag;
+  const char *v;
+  size_t len;
+};
+#define R(tag, lit) {tag, lit, sizeof lit - 1}
+#define M64 "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@"
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* a start template as ShellSandboxes.writePrestart writes one (a host-root shell, --network none) */
+static const struct rec start_recs[] = {
+    R(T_ENV, "container=jbox"), R(T_ENV, "JBOX_SANDBOX=app"), R(T_ENV, "debian_chroot=jbox:app"),
+    R(T_ENV, "PS1=(jbox:app) \\u@\\h:\\w\\$ "), R(T_CWD, "/home/dev/src/app"), R(T_USER, "1000:1000"),
+    R(T_HOSTNAME, "host"), R(T_ROOTFS, "/run/user/1000/jbox/shell-root"), R(T_NS, "user\0new"), R(T_NS, "mnt\0new"),
+    R(T_NS, "pid\0new"), R(T_NS, "net\0new"), R(T_NS, "uts\0new"), R(T_NS, "ipc\0new"), R(T_NS, "cgroup\0new"),
+    R(T_NS, "time\0new"), R(T_UIDMAP, "1000 1000 1"), R(T_GIDMAP, "1000 1000 1"), R(T_MAPTOOL, "direct"),
+    R(T_MOUNT, "bind\0/\0/\0rec,ro"), R(T_MOUNT, "bind\0/run/user/1000/jbox/files/" M64 "/hostname\0/etc/hostname\0"),
+    R(T_MOUNT, "tmpfs\0tmpfs\0/tmp\0nosuid,nodev|mode=1777"), R(T_CAPS, "0"), R(T_FLAG, "no-new-privs"),
+    R(T_FLAG, "seccomp"), R(T_FLAG, "init"), R(T_FLAG, "stdin"), R(T_FLAG, "loopback"),
+    R(T_RMDIR, "/run/user/1000/jbox/files/" M64), R(T_LOCKFILE, "/run/user/1000/jbox/" M64 "/fgstate")};
+#define NSTART (sizeof start_recs / sizeof *start_recs)
+
+/* the records (skip: that index left out; extra inserted before index at) encoded with a header */
+static char *encode_recs(const struct rec *r, size_t n, size_t skip, const struct rec *extra, size_t at, size_t *len) {
+  size_t total = 10;
+  for (size_t i = 0; i < n; i++) total += i == skip ? 0 : 6 + r[i].len;
+  if (extra) total += 6 + extra->len;
+  char *b = malloc(total), *o = b + 10;
+  memcpy(b, "JBXP\1\0", 6);
+  b[6] = (char)total, b[7] = (char)(total >> 8), b[8] = b[9] = 0;
+  for (size_t i = 0; i <= n; i++) {
+    const struct rec *x[2] = {extra && i == at ? extra : NULL, i < n && i != skip ? &r[i] : NULL};
+    for (int k = 0; k < 2; k++) {
+      if (!x[k]) continue;
+      o[0] = (char)x[k]->tag, o[1] = 0, o[2] = (char)x[k]->len, o[3] = (char)(x[k]->len >> 8), o[4] = o[5] = 0;
+      memcpy(o + 6, x[k]->v, x[k]->len);
+      o += 6 + x[k]->len;
+    }
+  }
+  *len = total;
+  return b;
+}
+
+static int start_parses(const struct rec *r, size_t n, size_t skip, const struct rec *extra, size_t at) {
+  size_t len;
+  char *b = encode_recs(r, n, skip, extra, at, &len);
+  struct prestart_start s;
+  int ok = prestart_start_parse(b, len, &s) == 0;
+  free(b);
+  return ok;
+}
+
+static void start_template(void) {
+  size_t len;
+  char *b = encode_recs(start_recs, NSTART, SIZE_MAX, NULL, 0, &len);
+  struct prestart_start s;
+  CHECK(prestart_start_parse(b, len, &s) == 0);
+  CHECK(s.nenv == 4 && s.name.len == 3 && !memcmp(s.name.p, "app", 3));
+  CHECK(s.project.len == 17 && !memcmp(s.project.p, "/home/dev/src/app", 17));
+  CHECK(s.nids == 3);
+  CHECK(s.head.p && plan_le16((const unsigned char *)s.head.p) == T_USER);
+  CHECK(s.tail.p && plan_le16((const unsigned char *)s.tail.p) == T_FLAG && !memcmp(s.tail.p + 6, "stdin", 5));
+  CHECK(s.tail.p + s.tail.len == b + len && s.head.p + s.head.len == s.tail.p);
+  /* the id put in: three times, nothing else changed, no marker left */
+  char *f = malloc(len);
+  prestart_fill_id(f, b, len, ID64);
+  size_t ids = 0, diff = 0;
+  for (size_t i = 0; i < len; i++) diff += f[i] != b[i];
+  for (char *p = f; (p = memmem(p, (size_t)(f + len - p), ID64, 64)); p += 64) ids++;
+  CHECK(ids == 3 && diff == 3 * 64 && memmem(f, len, M64, 64) == NULL);
+  CHECK(memmem(f, len, "/run/user/1000/jbox/" ID64 "/fgstate", 20 + 64 + 8) != NULL);
+  free(f);
+  /* every truncation refused, the header's length patched to match */
+  int bad = 0;
+  for (size_t n = 10; n < len; n++) {
+    char *t = copy(b, n);
+    t[6] = (char)n, t[7] = (char)(n >> 8), t[8] = t[9] = 0;
+    bad += prestart_start_parse(t, n, &s) == 0;
+    free(t);
+  }
+  CHECK(bad == 0);
+  CHECK(prestart_start_parse(b, len - 1, &s) != 0); /* the header's length */
+  free(b);
+  /* the fuzzer's seed is this template */
+  size_t glen;
+  char *g = load_golden("fuzz/corpus/fuzz_prestart/start-template", &glen);
+  b = encode_recs(start_recs, NSTART, SIZE_MAX, NULL, 0, &len);
+  CHECK(glen == len && !memcmp(g, b, len) && prestart_start_parse(g, glen, &s) == 0);
+  free(g);
+  free(b);
+  /* what it must refuse */
+  struct rec tty = R(T_FLAG, "tty"), argv = R(T_ARGV, "sh"), env = R(T_ENV, "A=b"), exec = R(T_EXEC, "1 2"),
+             rootfs = R(T_ROOTFS, "/" M64), short_m = R(T_LOCKFILE, "/run/" M64 "/x"),
+             lock_plain = R(T_LOCKFILE, "/run/user/1000/jbox/x/fgstate"), nft = R(T_NFT, "/usr/sbin/nft\0x");
+  size_t stdin_at = 26, lock_at = NSTART - 1, rootfs_at = 7;
+  CHECK(!strcmp(start_recs[stdin_at].v, "stdin") && start_recs[lock_at].tag == T_LOCKFILE && start_recs[rootfs_at].tag == T_ROOTFS);
+  CHECK(start_parses(start_recs, NSTART, SIZE_MAX, NULL, 0));
+  CHECK(!start_parses(start_recs, NSTART, SIZE_MAX, &tty, stdin_at));           /* the caller's terminal */
+  CHECK(!start_parses(start_recs, NSTART, SIZE_MAX, &argv, 0));                 /* a command */
+  CHECK(!start_parses(start_recs, NSTART, SIZE_MAX, &env, 5));                  /* an entry after the CWD */
+  CHECK(!start_parses(start_recs, NSTART, SIZE_MAX, &exec, NSTART));            /* a join */
+  CHECK(!start_parses(start_recs, NSTART, SIZE_MAX, &nft, NSTART));             /* a kind a plain shell has not */
+  CHECK(!start_parses(start_recs, NSTART, stdin_at, NULL, 0));                  /* no stdin */
+  CHECK(!start_parses(start_recs, NSTART, lock_at, NULL, 0));                   /* no lock file */
+  CHECK(!start_parses(start_recs, NSTART, 4, NULL, 0));                         /* no CWD */
+  CHECK(!start_parses(start_recs, NSTART, rootfs_at, &rootfs, rootfs_at));      /* the id where it is not the sandbox's */
+  CHECK(!start_parses(start_recs, NSTART, lock_at, &lock_plain, lock_at));      /* a lock file without the id */
+  CHECK(start_parses(start_recs, NSTART, lock_at, &short_m, lock_at));          /* (the twin: a marker there) */
+  CHECK(!start_parses(start_recs, NSTART, 5, &start_recs[5], 7));               /* USER after ROOTFS: out of order */
+  /* a run of 63 `@` is text (pasta's argv has `@PID@`), so a lock file with it has no id; 65 is refused anywhere */
+  struct rec m63 = R(T_LOCKFILE, "/run/" M64), m65 = R(T_LOCKFILE, "/run/@" M64), m65m = R(T_MOUNT, "bind\0/@" M64 "\0/x\0"),
+             at = R(T_NETWORK, "/usr/bin/pasta\0@PID@\0@@");
+  m63.len--;
+  CHECK(!start_parses(start_recs, NSTART, lock_at, &m63, lock_at));
+  CHECK(!start_parses(start_recs, NSTART, lock_at, &m65, lock_at));
+  CHECK(!start_parses(start_recs, NSTART, SIZE_MAX, &m65m, 21));
+  CHECK(start_parses(start_recs, NSTART, SIZE_MAX, &at, NSTART - 2)); /* the twin: short runs are text */
+  /* a value plan_decode refuses (a relative mount target) */
+  struct rec rel = R(T_MOUNT, "tmpfs\0tmpfs\0tmp\0");
+  CHECK(!start_parses(start_recs, NSTART, 21, &rel, 21));
+}
+
 int main(void) {
   decoder();
   recheck();
   private_dir();
+  start_template();
   printf("prestart: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

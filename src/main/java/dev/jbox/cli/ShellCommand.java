@@ -185,7 +185,7 @@ final class ShellCommand {
       }
       dev.jbox.Trace.mark("recorded");
       if (keyFile != null && !keyFile.isEmpty()) dev.jbox.PolicyInputs.writeKey(Path.of(keyFile), key);
-      prepare(store, project, req, img == null && joinable, o, key);
+      prepare(store, project, req, img == null && joinable, o, key, plan, recorded, name, files.resolve(id));
       PlanChannel.send(plan, extras);
     } catch (RuntimeException e) {
       if (recorded != null) store.forgetRuntime(recorded);
@@ -205,7 +205,7 @@ final class ShellCommand {
    * in or above it (a sandbox must not see it). Otherwise the project's earlier KEY is removed.
    */
   private static void prepare(SandboxStore store, ShellProject project, DevShell.Request req, boolean hostJoinable, RunOptions o,
-      List<String> key) {
+      List<String> key, Plan plan, Sandbox recorded, String name, Path filesDir) {
     String helper = System.getenv("JBOX_HELPER");
     String cp = System.getProperty("java.class.path", "");
     String jar = cp.split(java.io.File.pathSeparator, -1)[0];
@@ -213,7 +213,11 @@ final class ShellCommand {
     for (String k : o.values.keySet()) plain &= k.equals("project") || k.equals("network"); // no lambda on the start path (dev.jbox.Text)
     if (hostJoinable && plain && helper != null && helper.startsWith("/") && jar.startsWith("/")
         && !DevShell.binds(req, store.root()) && dev.jbox.PolicyInputs.statsStillTrue()) {
-      ShellSandboxes.writePrestart(store, project.id(), Path.of(jar), Path.of(helper), key);
+      // the start template: this start's plan for a caller with an empty environment and no
+      // command, and the records it wrote, with a marker where the id is (tests: the plan sent)
+      byte[] start = PlanWriter.encodeWithoutArgv(DevShell.startTemplate(plan, name, project.dir()), List.of());
+      ShellSandboxes.writePrestart(store, project.id(), Path.of(jar), Path.of(helper), key,
+          ShellSandboxes.startTemplates(start, recorded, filesDir));
     } else {
       ShellSandboxes.dropPrestart(store, project.id());
     }

@@ -295,6 +295,24 @@ public final class DevShell {
         p.fuse(), p.lockFile(), p.sysctls());
   }
 
+  /**
+   * The start template of a project's new sandbox (the prepared start, helpers/prestart.c): the
+   * plan {@link #build} made, as it would be for a caller with an empty environment and no
+   * command, in the project's root, without a terminal: the environment only the markers (as
+   * {@link #joinTemplate}'s), CWD the project, TTY dropped (STDIN stays: a shell is
+   * interactive). The caller's parts are filled as a join's are.
+   */
+  public static Plan startTemplate(Plan p, String name, Path project) {
+    DevShell bare = new DevShell(dev.jbox.config.ConfigLoader.builtin(), null, Map.of());
+    Set<Plan.Flag> flags = EnumSet.noneOf(Plan.Flag.class);
+    flags.addAll(p.flags());
+    flags.remove(Plan.Flag.TTY);
+    flags.add(Plan.Flag.STDIN);
+    return new Plan(List.of("-"), bare.env(ShellSettings.defaults(), name), project.toString(), p.user(), p.hostname(),
+        p.rootfs(), p.namespaces(), p.idMap(), p.mounts(), p.rlimits(), p.capabilities(), flags, p.timeOffsets(),
+        p.networkHelper(), p.overlay(), p.cleanup(), p.removeDir(), p.fuse(), p.lockFile(), p.sysctls());
+  }
+
   /** The environment entries that carry the sandbox's name (set over the host's). */
   private static final String[] NAMED = {"JBOX_SANDBOX", "debian_chroot", "PS1"};
 

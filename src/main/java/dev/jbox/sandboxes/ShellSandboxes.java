@@ -218,9 +218,14 @@ public final class ShellSandboxes {
    * with a newline or a backslash in it is not stamped: nothing is written then. Quiet on
    * failure (the next start goes through the JVM, which tries again).
    */
-  public static void writePrestart(SandboxStore store, String projectId, Path jar, Path helper, List<String> key) {
+  public static void writePrestart(SandboxStore store, String projectId, Path jar, Path helper, List<String> key,
+      java.util.Map<String, byte[]> templates) {
     Path dir = prestartDir(store, projectId);
     try {
+      if (templates == null) {
+        dropPrestart(store, projectId);
+        return;
+      }
       StringBuilder b = new StringBuilder(PRESTART_VERSION).append('\n');
       for (Object[] f : new Object[][] {{"jar", jar}, {"helper", helper}}) {
         String path = f[1].toString();
@@ -235,6 +240,9 @@ public final class ShellSandboxes {
       }
       for (String l : key) b.append(l).append('\n');
       SandboxStore.mkPrivate(dir, dev.jbox.sandbox.idmap.ProcStatus.uidGid()[0]);
+      // the templates first, the KEY last: a KEY the launcher finds has its start's templates beside it
+      Files.deleteIfExists(dir.resolve("key"));
+      for (java.util.Map.Entry<String, byte[]> t : templates.entrySet()) writePrivate(dir, t.getKey(), t.getValue());
       Path tmp = dir.resolve("key.tmp");
       Files.deleteIfExists(tmp);
       Files.write(tmp, b.toString().getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -245,12 +253,79 @@ public final class ShellSandboxes {
     }
   }
 
-  /** Removes the project's prepared start (its KEY), quietly. */
+  /** Writes dir/name, 0600, through name.tmp and a rename. */
+  private static void writePrivate(Path dir, String name, byte[] bytes) throws IOException {
+    Path tmp = dir.resolve(name + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * The 64 bytes that stand for the sandbox's id in a start template (the id's own length: no
+   * record's length changes when the launcher puts the new id in).
+   */
+  public static final String ID_MARKER = "@".repeat(64);
+
+  /** The templates of a prepared start, by file name in the project's {@link #prestartDir}. */
+  public static final List<String> START_TEMPLATES = List.of("start.plan", "start.project", "start.join.plan",
+      "start.hostname", "start.hosts", "start.resolv.conf");
+
+  /**
+   * The templates of the start just made (plan bytes {@code startPlan}, {@link
+   * dev.jbox.sandbox.DevShell#startTemplate} encoded without its command; the records the start
+   * wrote for sandbox {@code id}), each with {@link #ID_MARKER} where {@code id} was; null when
+   * a record is missing, or the marker was there before (a path with 64 {@code @} in a row:
+   * the launcher could not tell it from the id's place).
+   */
+  public static java.util.Map<String, byte[]> startTemplates(byte[] startPlan, Sandbox s, Path filesDir) {
+    String id = s.id();
+    java.util.Map<String, byte[]> t = new java.util.LinkedHashMap<>();
+    try {
+      t.put("start.plan", startPlan);
+      t.put("start.project", Files.readAllBytes(s.runtimeDir().resolve("project")));
+      t.put("start.join.plan", Files.readAllBytes(s.runtimeDir().resolve(JOIN_TEMPLATE)));
+      for (String f : new String[] {"hostname", "hosts", "resolv.conf"}) {
+        Path p = filesDir.resolve(f);
+        // the plan binds only those the host has (EtcFiles writes each)
+        t.put("start." + f, Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(p) : new byte[0]);
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);
+    byte[] mark = ID_MARKER.getBytes(StandardCharsets.US_ASCII);
+    if (idBytes.length != mark.length) return null;
+    for (java.util.Map.Entry<String, byte[]> e : t.entrySet()) {
+      byte[] b = e.getValue();
+      if (indexOf(b, mark, 0) >= 0) return null;
+      for (int i = indexOf(b, idBytes, 0); i >= 0; i = indexOf(b, idBytes, i + mark.length)) {
+        System.arraycopy(mark, 0, b, i, mark.length);
+      }
+    }
+    return t;
+  }
+
+  private static int indexOf(byte[] b, byte[] x, int from) {
+    outer:
+    for (int i = from; i + x.length <= b.length; i++) {
+      for (int j = 0; j < x.length; j++) if (b[i + j] != x[j]) continue outer;
+      return i;
+    }
+    return -1;
+  }
+
+  /** Removes the project's prepared start (its KEY, then its templates), quietly. */
   public static void dropPrestart(SandboxStore store, String projectId) {
     Path dir = projectsDir(store).resolve(projectId + ".prestart");
     try {
       Files.deleteIfExists(dir.resolve("key"));
       Files.deleteIfExists(dir.resolve("key.tmp"));
+      for (String t : START_TEMPLATES) {
+        Files.deleteIfExists(dir.resolve(t));
+        Files.deleteIfExists(dir.resolve(t + ".tmp"));
+      }
     } catch (IOException e) {
       // a directory that is not ours: the launcher refuses it anyway
     }

@@ -1,5 +1,6 @@
 package dev.jbox.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -262,5 +263,166 @@ class PrestartTest {
     Files.writeString(key, good.replace("env HOME=" + home + "\n", "env HOME=/elsewhere\n"));
     s = shell(Map.of(), "true");
     assertTrue(s.verdict().contains("stale: changed: HOME"), s.verdict());
+  }
+
+  /** The records of a plan: {tag, bytes} each, after the 10-byte header. */
+  static List<Object[]> records(byte[] plan) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(plan).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    assertEquals("JBXP", new String(plan, 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
+    assertEquals(plan.length, b.getInt(6), "the header's length");
+    List<Object[]> l = new java.util.ArrayList<>();
+    b.position(10);
+    while (b.remaining() > 0) {
+      int tag = b.getShort() & 0xffff;
+      byte[] v = new byte[b.getInt()];
+      b.get(v);
+      l.add(new Object[] {tag, v});
+    }
+    return l;
+  }
+
+  static byte[] encode(List<Object[]> recs) {
+    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+    java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(10).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int len = 10;
+    for (Object[] r : recs) len += 6 + ((byte[]) r[1]).length;
+    h.put("JBXP".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putShort((short) 1).putInt(len);
+    o.writeBytes(h.array());
+    for (Object[] r : recs) {
+      java.nio.ByteBuffer rh = java.nio.ByteBuffer.allocate(6).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      rh.putShort((short) (int) r[0]).putInt(((byte[]) r[1]).length);
+      o.writeBytes(rh.array());
+      o.writeBytes((byte[]) r[1]);
+    }
+    return o.toByteArray();
+  }
+
+  static byte[] withId(byte[] template, String id) {
+    String mark = "@".repeat(64);
+    byte[] b = template.clone();
+    String s = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+    for (int i = s.indexOf(mark); i >= 0; i = s.indexOf(mark, i + 64)) {
+      System.arraycopy(id.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, b, i, 64);
+    }
+    return b;
+  }
+
+  @Test
+  void theStartTemplate_filledWithAStartsIdAndCaller_isThatStartsPlanAndRecords_byteForByte() throws Exception {
+    prepared();
+    Path dir = keyFile().getParent();
+    // one more start through the JVM, its plan dumped instead of run: the templates beside the KEY
+    // are this start's; the caller's environment exactly known (no marker name, a UTF-8 locale:
+    // the launcher adds nothing for the JVM)
+    Path dump = tmp.resolve("start.plan.sent");
+    Map<String, String> extra = new HashMap<>();
+    extra.put("JBOX_DEBUG_PLAN_FILE", dump.toString());
+    extra.put("LC_ALL", "C.UTF-8");
+    extra.put("FOO_TOKEN", "secret");
+    for (String k : List.of("container", "JBOX_SANDBOX", "debian_chroot", "PS1", "OLDPWD")) extra.put(k, null);
+    extra.put("PWD", project.toString()); // packaging/jbox's sh exports it
+    ProcessBuilder pb = Jbox.builder(List.of());
+    for (String k : List.of("XDG_DATA_HOME", "LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE")) pb.environment().remove(k);
+    pb.environment().putAll(env());
+    for (Map.Entry<String, String> e : extra.entrySet()) {
+      if (e.getValue() == null) pb.environment().remove(e.getKey());
+      else pb.environment().put(e.getKey(), e.getValue());
+    }
+    Map<String, String> callerEnv = new java.util.TreeMap<>(pb.environment());
+    Start s = start(project, extra, List.of("shell", "--", "sh", "-c", "true"));
+    byte[] sent = Files.readAllBytes(dump);
+    String id = Files.readSymbolicLink(dir.resolveSibling(dir.getFileName().toString().replace(".prestart", ""))).toString();
+    assertTrue(id.matches("[0-9a-f]{64}"), id);
+    for (String t : List.of("start.plan", "start.project", "start.join.plan", "start.hostname", "start.hosts", "start.resolv.conf")) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(t))), t);
+    }
+    byte[] template = Files.readAllBytes(dir.resolve("start.plan"));
+    // the id is nowhere in a template; its marker stands where the start had it (the lock file, the /etc files' directory)
+    assertFalse(new String(template, java.nio.charset.StandardCharsets.ISO_8859_1).contains(id));
+    assertTrue(new String(template, java.nio.charset.StandardCharsets.ISO_8859_1).contains("/" + "@".repeat(64) + "/fgstate"));
+    // the caller's parts, as the JVM takes them: the command first, then its environment in the
+    // order of the names without JBOX_* and the built-in env-deny list, before the markers
+    List<String> deny = dev.jbox.sandbox.ShellSettings.defaults().strings("env-deny");
+    List<Object[]> filled = new java.util.ArrayList<>();
+    for (String a : List.of("sh", "-c", "true")) filled.add(new Object[] {1, a.getBytes(java.nio.charset.StandardCharsets.UTF_8)});
+    boolean envDone = false;
+    for (Object[] r : records(withId(template, id))) {
+      assertTrue((int) r[0] != 1, "no command in a start template");
+      if ((int) r[0] == 2 && !envDone) {
+        envDone = true;
+        for (Map.Entry<String, String> e : callerEnv.entrySet()) {
+          String k = e.getKey();
+          boolean denied = k.startsWith("JBOX_");
+          for (String d : deny) denied |= k.matches(java.util.regex.Pattern.quote(d).replace("*", "\\E.*\\Q"));
+          if (!denied) filled.add(new Object[] {2, (k + "=" + e.getValue()).getBytes(java.nio.charset.StandardCharsets.UTF_8)});
+        }
+      }
+      filled.add(r);
+    }
+    assertTrue(!new String(sent, java.nio.charset.StandardCharsets.ISO_8859_1).contains("FOO_TOKEN"), "denied by default");
+    assertEquals(java.util.HexFormat.of().formatHex(sent), java.util.HexFormat.of().formatHex(encode(filled)),
+        "the template filled is the plan the JVM sent:\n" + s.r());
+    // the records the start wrote, each its template with the id put in
+    Path rt = tmp.resolve("xdg/jbox");
+    assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve(id).resolve("project"))),
+        java.util.HexFormat.of().formatHex(withId(Files.readAllBytes(dir.resolve("start.project")), id)));
+    assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve(id).resolve("join.plan"))),
+        java.util.HexFormat.of().formatHex(withId(Files.readAllBytes(dir.resolve("start.join.plan")), id)));
+    for (String f : List.of("hostname", "hosts", "resolv.conf")) {
+      Path p = rt.resolve("files").resolve(id).resolve(f);
+      byte[] want = Files.exists(p) ? Files.readAllBytes(p) : new byte[0];
+      assertEquals(new String(want, java.nio.charset.StandardCharsets.UTF_8),
+          new String(withId(Files.readAllBytes(dir.resolve("start." + f)), id), java.nio.charset.StandardCharsets.UTF_8), f);
+    }
+    // a start the launcher could not take drops the KEY and every template
+    start(home, Map.of(), List.of("shell", "--new", "--project", project.toString(), "--", "true"));
+    try (var l = Files.list(dir)) {
+      assertEquals(List.of(), l.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
+
+  @Test
+  void aBrokenStartTemplate_isNeverFresh_andTheJvmStartsTheSandbox() throws Exception {
+    prepared();
+    Path t = keyFile().resolveSibling("start.plan");
+    byte[] good = Files.readAllBytes(t);
+    byte[] garbage = "garbage".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] truncated = java.util.Arrays.copyOf(good, good.length - 9);
+    // the lock file's marker one byte short: 63 `@` are text, so the sandbox's lock file would not be its own
+    byte[] shortMarker = good.clone();
+    String g = new String(good, java.nio.charset.StandardCharsets.ISO_8859_1);
+    shortMarker[g.lastIndexOf("@".repeat(64))] = 'x';
+    assertTrue(g.indexOf("/fgstate", g.lastIndexOf("@".repeat(64))) == g.lastIndexOf("@".repeat(64)) + 64, "the last marker is the lock file's");
+    // the caller's terminal in the template
+    byte[] tty = new String(good, java.nio.charset.StandardCharsets.ISO_8859_1).replace("\u000e\u0000\u0005\u0000\u0000\u0000stdin",
+        "\u000e\u0000\u0003\u0000\u0000\u0000tty\u000e\u0000\u0005\u0000\u0000\u0000stdin").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    java.nio.ByteBuffer.wrap(tty, 6, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(tty.length);
+    assertEquals(good.length + 9, tty.length);
+    for (byte[] bad : List.of(garbage, truncated, shortMarker, tty)) {
+      Files.write(t, bad);
+      Start s = shell(Map.of(), "test -e ~/notes.txt && echo ok");
+      assertEquals("jbox: prestart: stale: start template: not one this helper starts from", s.verdict(), s.r().toString());
+      assertEquals("ok\n", s.out());
+      assertArrayEquals(good, Files.readAllBytes(t), "the JVM wrote the template again");
+      assertFresh(Map.of());
+    }
+    // not the caller's own 0600 file, a symlink, none
+    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-rw----"));
+    Start s = shell(Map.of(), "true");
+    assertEquals("jbox: prestart: stale: start template: not the caller's own 0600 file: start.plan", s.verdict());
+    assertFresh(Map.of());
+    Path copy = tmp.resolve("start-copy");
+    Files.write(copy, good);
+    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-------"));
+    Files.delete(t);
+    Files.createSymbolicLink(t, copy);
+    s = shell(Map.of(), "true");
+    assertEquals("jbox: prestart: stale: start template: not the caller's own 0600 file: start.plan", s.verdict());
+    assertFalse(Files.isSymbolicLink(t), "the JVM replaced the link with a file");
+    assertFresh(Map.of());
+    Files.delete(t);
+    s = shell(Map.of(), "true");
+    assertTrue(s.verdict().startsWith("jbox: prestart: stale: start template: none:"), s.verdict());
+    assertFresh(Map.of());
   }
 }
