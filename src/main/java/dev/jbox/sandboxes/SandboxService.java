@@ -979,7 +979,7 @@ public final class SandboxService {
   public List<Proc> top(String ref) {
     long pid1 = runningPid("top", ref);
     long pidns = Procfs.nsInode(Long.toString(pid1), "pid");
-    Map<Long, String> names = users(pid1);
+    Map<Long, String> names = SandboxPasswd.users(pid1);
     List<Proc> rows = new ArrayList<>();
     for (long pid : Procfs.pids()) {
       if (Procfs.nsInode(Long.toString(pid), "pid") != pidns) continue;
@@ -999,71 +999,6 @@ public final class SandboxService {
       }
     });
     return rows;
-  }
-
-  /**
-   * uid to name from the sandbox's /etc/passwd, resolved inside its pid 1's root (a symlink in the
-   * image to /etc/shadow must not read the host's), a regular file of at most 4 MiB.
-   */
-  private static Map<Long, String> users(long pid1) {
-    Map<Long, String> m = new LinkedHashMap<>();
-    try {
-      byte[] passwd = passwd(Path.of("/proc/" + pid1 + "/root"));
-      if (passwd == null) passwd = dev.jbox.sys.FsCalls.readInRoot(Path.of("/proc/" + pid1 + "/root"), "etc/passwd", 4 << 20);
-      for (String l : new String(passwd, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-        String[] f = l.split(":");
-        if (f.length > 2 && dev.jbox.Text.isAlnumOr(f[2], "") && !f[2].isEmpty()) {
-          try {
-            m.putIfAbsent(Long.parseLong(f[2]), f[0]);
-          } catch (NumberFormatException e) {
-            // not a number
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // numeric uids then
-    }
-    return m;
-  }
-
-  /**
-   * The root's etc/passwd when neither etc nor passwd is a symbolic link (the usual case), read
-   * through directory descriptors without following a link (openat with O_NOFOLLOW, as
-   * SecureDirectoryStream does it), so nothing outside the root can be read; null when either is a
-   * link or anything else that FsCalls.readInRoot (openat2 in the root, which resolves links inside
-   * it) should decide, as it decided before: loading JNA for it took 28 ms of a {@code jbox top}.
-   * A missing file or one that is not a regular file of at most 4 MiB: an IOException, as from
-   * readInRoot. (A sandbox that swaps a FIFO in between the check and the open could make top wait;
-   * it could not make it read anything but its own files.)
-   */
-  private static byte[] passwd(Path root) throws IOException {
-    try (java.nio.file.DirectoryStream<Path> rootDir = Files.newDirectoryStream(root)) {
-      if (!(rootDir instanceof java.nio.file.SecureDirectoryStream<Path> sr)) return null;
-      Path etc = Path.of("etc");
-      java.nio.file.attribute.BasicFileAttributes e = sr.getFileAttributeView(etc,
-          java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).readAttributes();
-      if (!e.isDirectory()) return null;
-      try (java.nio.file.SecureDirectoryStream<Path> sd = sr.newDirectoryStream(etc, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        Path name = Path.of("passwd");
-        java.nio.file.attribute.BasicFileAttributes a = sd.getFileAttributeView(name,
-            java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).readAttributes();
-        if (a.isSymbolicLink()) return null;
-        if (!a.isRegularFile()) throw new IOException("etc/passwd in `" + root + "` is not a regular file");
-        int max = 4 << 20;
-        if (a.size() > max) throw new IOException("etc/passwd in `" + root + "` is larger than " + max + " bytes");
-        try (java.nio.channels.SeekableByteChannel ch = sd.newByteChannel(name,
-            java.util.Set.of(java.nio.file.StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
-          java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-          java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8192);
-          while (ch.read(buf) > 0) {
-            out.write(buf.array(), 0, buf.position());
-            buf.clear();
-            if (out.size() > max) throw new IOException("etc/passwd in `" + root + "` is larger than " + max + " bytes");
-          }
-          return out.toByteArray();
-        }
-      }
-    }
   }
 
   /** The file operations on sandboxes: cp, export, diff. */
