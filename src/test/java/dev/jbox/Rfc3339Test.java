@@ -42,7 +42,10 @@ class Rfc3339Test {
           "Pacific/Chatham", "America/St_Johns", "Africa/Casablanca", "Asia/Kathmandu", "Europe/Dublin", "GMT+05:30"}) {
         TimeZone.setDefault(TimeZone.getTimeZone(id));
         for (int i = 0; i < 5000; i++) {
-          long ms = r.nextLong(946684800000L, 2524608000000L); // 2000-2050: records are made now
+          // 2000-2037: records are made now, and past 2037 java.util.TimeZone (a table that ends in
+          // 2037, then one yearly rule) and java.time disagree where the rules are not yearly: on
+          // JDK 17.0.15, 116 of these times in Africa/Casablanca (Ramadan) in 2038-2050
+          long ms = r.nextLong(946684800000L, 2145916800000L);
           assertEquals(javaTime(ms, ZoneId.systemDefault()), Rfc3339.local(ms), ms + " in " + id);
         }
       }
