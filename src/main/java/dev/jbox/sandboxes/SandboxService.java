@@ -503,7 +503,12 @@ public final class SandboxService {
         if (st.exitCode() != null) code = st.exitCode();
         MonitorState last = held == null ? null : Sandbox.readState(held);
         if (last != null && last.status().equals("exited") && last.exitCode() != null) code = last.exitCode();
-        if (!st.running() && !s.monitorAlive()) return code;
+        if (!st.running() && !s.monitorAlive()) {
+          // the monitor may have recorded the exit, and ended, between the two looks above (pid 1
+          // gone, state not yet "exited"): its record is final now, so read it once more
+          Integer fin = s.status().exitCode();
+          return fin != null ? fin : code;
+        }
         if (timeoutMs >= 0 && System.nanoTime() > deadline) return null;
         try {
           Thread.sleep(pause);
