@@ -140,6 +140,8 @@ public final class FsWorker {
     try {
       int fd = FsCalls.openInRoot(root, "etc/passwd", false, false, true);
       try {
+        // opened non-blocking (a FIFO cannot hold us); a device or FIFO is no passwd at all
+        if (!FsCalls.lstatAt(fd, "").isRegular()) throw new IOException("the sandbox's /etc/passwd is not a regular file");
         StringBuilder sb = new StringBuilder();
         byte[] buf = new byte[8192];
         int n;

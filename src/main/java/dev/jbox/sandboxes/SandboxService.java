@@ -484,6 +484,9 @@ public final class SandboxService {
   static Integer waitExit(Sandbox s, long timeoutMs) {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000;
     Integer code = -1;
+    // 1, 2, 4 ... 32, then every 50 ms: a sandbox killed with SIGKILL is gone, and its monitor
+    // done, within a few ms, and a first pause of 50 ms was most of `rm -f` and `stop -t 0`
+    long pause = 1;
     // a foreground sandbox's monitor records the exit in its lock file, which the cleaner of a
     // --rm one removes right after: read through a descriptor opened now, which outlives the name
     java.nio.channels.FileChannel held = null;
@@ -500,10 +503,16 @@ public final class SandboxService {
         if (st.exitCode() != null) code = st.exitCode();
         MonitorState last = held == null ? null : Sandbox.readState(held);
         if (last != null && last.status().equals("exited") && last.exitCode() != null) code = last.exitCode();
-        if (!st.running() && !s.monitorAlive()) return code;
+        if (!st.running() && !s.monitorAlive()) {
+          // the monitor may have recorded the exit, and ended, between the two looks above (pid 1
+          // gone, state not yet "exited"): its record is final now, so read it once more
+          Integer fin = s.status().exitCode();
+          return fin != null ? fin : code;
+        }
         if (timeoutMs >= 0 && System.nanoTime() > deadline) return null;
         try {
-          Thread.sleep(50);
+          Thread.sleep(pause);
+          pause = Math.min(pause * 2, 50);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return null;
@@ -571,6 +580,7 @@ public final class SandboxService {
     /** Removes the directory once its lock is free (waiting up to 10 s for a monitor or cleaner that ends). */
     void removeDir(Path dir, String label) {
       long deadline = System.nanoTime() + 10_000_000_000L;
+      long pause = 1; // as waitExit's
       Path claimed;
       while ((claimed = ContainerLock.claim(dir)) == null) {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return; // a --rm sandbox's cleaner took it
@@ -578,7 +588,8 @@ public final class SandboxService {
           throw new JboxException("sandbox " + label + " is still running (its lock is held and no pid is recorded to kill): end it where it runs");
         }
         try {
-          Thread.sleep(50);
+          Thread.sleep(pause);
+          pause = Math.min(pause * 2, 50);
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw new JboxException("interrupted");
@@ -979,7 +990,7 @@ public final class SandboxService {
   public List<Proc> top(String ref) {
     long pid1 = runningPid("top", ref);
     long pidns = Procfs.nsInode(Long.toString(pid1), "pid");
-    Map<Long, String> names = users(pid1);
+    Map<Long, String> names = SandboxPasswd.users(pid1);
     List<Proc> rows = new ArrayList<>();
     for (long pid : Procfs.pids()) {
       if (Procfs.nsInode(Long.toString(pid), "pid") != pidns) continue;
@@ -999,71 +1010,6 @@ public final class SandboxService {
       }
     });
     return rows;
-  }
-
-  /**
-   * uid to name from the sandbox's /etc/passwd, resolved inside its pid 1's root (a symlink in the
-   * image to /etc/shadow must not read the host's), a regular file of at most 4 MiB.
-   */
-  private static Map<Long, String> users(long pid1) {
-    Map<Long, String> m = new LinkedHashMap<>();
-    try {
-      byte[] passwd = passwd(Path.of("/proc/" + pid1 + "/root"));
-      if (passwd == null) passwd = dev.jbox.sys.FsCalls.readInRoot(Path.of("/proc/" + pid1 + "/root"), "etc/passwd", 4 << 20);
-      for (String l : new String(passwd, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-        String[] f = l.split(":");
-        if (f.length > 2 && dev.jbox.Text.isAlnumOr(f[2], "") && !f[2].isEmpty()) {
-          try {
-            m.putIfAbsent(Long.parseLong(f[2]), f[0]);
-          } catch (NumberFormatException e) {
-            // not a number
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // numeric uids then
-    }
-    return m;
-  }
-
-  /**
-   * The root's etc/passwd when neither etc nor passwd is a symbolic link (the usual case), read
-   * through directory descriptors without following a link (openat with O_NOFOLLOW, as
-   * SecureDirectoryStream does it), so nothing outside the root can be read; null when either is a
-   * link or anything else that FsCalls.readInRoot (openat2 in the root, which resolves links inside
-   * it) should decide, as it decided before: loading JNA for it took 28 ms of a {@code jbox top}.
-   * A missing file or one that is not a regular file of at most 4 MiB: an IOException, as from
-   * readInRoot. (A sandbox that swaps a FIFO in between the check and the open could make top wait;
-   * it could not make it read anything but its own files.)
-   */
-  private static byte[] passwd(Path root) throws IOException {
-    try (java.nio.file.DirectoryStream<Path> rootDir = Files.newDirectoryStream(root)) {
-      if (!(rootDir instanceof java.nio.file.SecureDirectoryStream<Path> sr)) return null;
-      Path etc = Path.of("etc");
-      java.nio.file.attribute.BasicFileAttributes e = sr.getFileAttributeView(etc,
-          java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).readAttributes();
-      if (!e.isDirectory()) return null;
-      try (java.nio.file.SecureDirectoryStream<Path> sd = sr.newDirectoryStream(etc, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        Path name = Path.of("passwd");
-        java.nio.file.attribute.BasicFileAttributes a = sd.getFileAttributeView(name,
-            java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).readAttributes();
-        if (a.isSymbolicLink()) return null;
-        if (!a.isRegularFile()) throw new IOException("etc/passwd in `" + root + "` is not a regular file");
-        int max = 4 << 20;
-        if (a.size() > max) throw new IOException("etc/passwd in `" + root + "` is larger than " + max + " bytes");
-        try (java.nio.channels.SeekableByteChannel ch = sd.newByteChannel(name,
-            java.util.Set.of(java.nio.file.StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
-          java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-          java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8192);
-          while (ch.read(buf) > 0) {
-            out.write(buf.array(), 0, buf.position());
-            buf.clear();
-            if (out.size() > max) throw new IOException("etc/passwd in `" + root + "` is larger than " + max + " bytes");
-          }
-          return out.toByteArray();
-        }
-      }
-    }
   }
 
   /** The file operations on sandboxes: cp, export, diff. */

@@ -155,6 +155,65 @@ class HostileImageTest extends ImageRunFixture {
     }
   }
 
+  /**
+   * A running sandbox replaces its /etc/passwd with a FIFO, a 5 MiB file, or keeps swapping a FIFO
+   * and the real file under the same name: `jbox top` (which maps uids to names from that file)
+   * must answer promptly with numbers, exit 0, instead of blocking in open(2) on the FIFO or
+   * reading whatever size the sandbox offers. The benign twin keeps its file and shows `root`.
+   */
+  @Test
+  void passwdReplacedByFifoOrHugeFileInARunningSandbox_topAnswersPromptlyWithNumbers() throws Exception {
+    Home j = pulled(busybox);
+    String[][] cases = {
+        {"plain", "exec busybox sleep 1000", "root"},
+        {"fifo", "busybox rm /etc/passwd && busybox mkfifo /etc/passwd && exec busybox sleep 1000", "0"},
+        {"huge", "busybox dd if=/dev/zero of=/etc/passwd bs=1048576 count=5 2>/dev/null && exec busybox sleep 1000", "0"},
+    };
+    for (String[] c : cases) {
+      var d = run(j, "run", "-d", "--rm", "--network=none", busybox, "sh", "-c", c[1]);
+      assertEquals(0, d.status(), c[0] + ": " + d);
+      String id = d.lastLine().strip();
+      try {
+        String want = "(?s)PID +HOSTPID +USER +COMMAND\n1 +[0-9]+ +" + c[2] + " +busybox sleep 1000\n";
+        Home.Run top = null;
+        // pid 1 is `sh -c` until its file is in place, then the sleep (as seen by top itself)
+        for (int i = 0; i < 100 && (top == null || !top.out().contains("busybox sleep 1000")); i++) {
+          if (top != null) Thread.sleep(100);
+          top = bounded(j.launcher(List.of("top", id)), 10);
+          assertEquals(0, top.status(), c[0] + ": " + top);
+        }
+        assertTrue(top.out().matches(want), c[0] + ": " + top.out());
+      } finally {
+        run(j, "rm", "-f", id);
+      }
+    }
+  }
+
+  /**
+   * The race the type check alone left open: the sandbox swaps a FIFO and a regular file under
+   * /etc/passwd as fast as it can, so that a check may see the file and the open the FIFO. Every
+   * `jbox top` still ends within seconds (the open has a deadline) with names or numbers.
+   */
+  @Test
+  void passwdSwappedWithAFifoInALoop_everyTopEndsPromptly() throws Exception {
+    Home j = pulled(busybox);
+    String loop = "busybox cp /etc/passwd /etc/passwd.real; busybox mkfifo /etc/fifo.0; i=0; "
+        + "while :; do busybox ln -f /etc/fifo.0 /etc/fifo.1; busybox mv -f /etc/fifo.1 /etc/passwd; "
+        + "busybox cp /etc/passwd.real /etc/file.1; busybox mv -f /etc/file.1 /etc/passwd; done";
+    var d = run(j, "run", "-d", "--rm", "--network=none", busybox, "sh", "-c", loop);
+    assertEquals(0, d.status(), d.toString());
+    String id = d.lastLine().strip();
+    try {
+      for (int i = 0; i < 30; i++) {
+        var top = bounded(j.launcher(List.of("top", id)), 15);
+        assertEquals(0, top.status(), top.toString());
+        assertTrue(top.out().matches("(?s)PID +HOSTPID +USER +COMMAND\n1 +[0-9]+ +(root|0) +sh -c .*"), top.out());
+      }
+    } finally {
+      run(j, "rm", "-f", id);
+    }
+  }
+
   /** USER 4294967296 matched a passwd entry of that name with uid 0, and ran as root. */
   @Test
   void imageUserPast2pow32_refused_notLookedUpAsAName() throws Exception {
