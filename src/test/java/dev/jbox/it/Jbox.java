@@ -84,6 +84,24 @@ public final class Jbox {
   }
 
   /**
+   * One jbox command in cwd as a user in a project types it: the caller's locale names and
+   * XDG_DATA_HOME removed, then {@code env}, then {@code extra} (a null value removes the name),
+   * stdin /dev/null. The shell tests' way of calling: the launcher's fast paths read exactly these.
+   */
+  public static Result inDir(Path cwd, Map<String, String> env, Map<String, String> extra, List<String> args) {
+    ProcessBuilder pb = builder(args);
+    pb.directory(cwd.toFile());
+    for (String k : List.of("XDG_DATA_HOME", "LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE")) pb.environment().remove(k);
+    pb.environment().putAll(env);
+    for (Map.Entry<String, String> e : extra.entrySet()) {
+      if (e.getValue() == null) pb.environment().remove(e.getKey());
+      else pb.environment().put(e.getKey(), e.getValue());
+    }
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    return collect(pb, "jbox " + args, 60);
+  }
+
+  /**
    * Starts pb, reads its output and its errors to their ends (both at once, so neither pipe fills)
    * and waits for it; one that has not finished within {@code seconds} is killed with what it
    * started and fails the test ({@code what} names it), so a hang cannot hang the suite.

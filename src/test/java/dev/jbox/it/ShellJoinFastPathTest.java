@@ -95,16 +95,7 @@ class ShellJoinFastPathTest {
 
   /** One jbox command in cwd with exactly the test's environment plus extra (a null value removes the name). */
   Jbox.Result jbox(Path cwd, Map<String, String> extra, List<String> args) {
-    ProcessBuilder pb = Jbox.builder(args);
-    pb.directory(cwd.toFile());
-    for (String k : List.of("XDG_DATA_HOME", "LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE")) pb.environment().remove(k);
-    pb.environment().putAll(env());
-    for (Map.Entry<String, String> e : extra.entrySet()) {
-      if (e.getValue() == null) pb.environment().remove(e.getKey());
-      else pb.environment().put(e.getKey(), e.getValue());
-    }
-    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    return Jbox.collect(pb, "jbox " + args, 60);
+    return Jbox.inDir(cwd, env(), extra, args);
   }
 
   record Outcome(int code, String out, String err, boolean fast, byte[] plan) {}
