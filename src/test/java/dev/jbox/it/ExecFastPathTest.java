@@ -56,9 +56,7 @@ class ExecFastPathTest {
     Path plan = tmp.resolve("plan-" + System.nanoTime());
     if (dump) e.put("JBOX_DEBUG_PLAN_FILE", plan.toString());
     Jbox.Result r = Jbox.run(args, e);
-    // a stamp is one write(2), but it may land inside another process's line (the sealed copy's
-    // `sealed-copy` inside the java launcher's "Picked up ..." note, seen under load): cut whole stamps
-    String err = r.err().replaceAll("jbox-trace [a-z0-9-]+ -?[0-9]+\n", "");
+    String err = Jbox.withoutTrace(r.err());
     boolean fast = r.err().contains("jbox-trace exec-fast ");
     if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast path started a JVM: " + r);
     byte[] bytes = Files.exists(plan) ? Files.readAllBytes(plan) : null;

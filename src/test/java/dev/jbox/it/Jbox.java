@@ -84,6 +84,15 @@ public final class Jbox {
   }
 
   /**
+   * stderr without the launcher's JBOX_TRACE stamps, wherever they fell: a stamp is one write(2)
+   * of the helper, which may land inside a line the JVM is writing (the java launcher's "Picked
+   * up ..." note came out split around one under load).
+   */
+  public static String withoutTrace(String err) {
+    return err.replaceAll("jbox-trace [a-z0-9-]+ -?[0-9]+\n", "");
+  }
+
+  /**
    * One jbox command in cwd as a user in a project types it: the caller's locale names and
    * XDG_DATA_HOME removed, then {@code env}, then {@code extra} (a null value removes the name),
    * stdin /dev/null. The shell tests' way of calling: the launcher's fast paths read exactly these.

@@ -38,9 +38,7 @@ class KillFastPathTest {
     e.put("JBOX_TRACE", "1");
     if (jvm) e.put("JBOX_KILL_NO_FAST", "1");
     Jbox.Result r = Jbox.run(args, e);
-    // the launcher's trace records, wherever they fell: the helper writes them while the JVM may be
-    // half-way through a line of its own (the JDK's "Picked up ..." note came out split around one)
-    String err = r.err().replaceAll("jbox-trace [a-z-]+ [0-9]+\n", "");
+    String err = Jbox.withoutTrace(r.err());
     boolean fast = r.err().contains("jbox-trace kill-fast ");
     if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast path started a JVM: " + r);
     return new Outcome(r.code(), r.out(), err, fast);

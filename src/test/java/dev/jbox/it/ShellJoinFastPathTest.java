@@ -107,9 +107,7 @@ class ShellJoinFastPathTest {
     Path plan = tmp.resolve("plan-" + System.nanoTime());
     if (dump) e.put("JBOX_DEBUG_PLAN_FILE", plan.toString());
     Jbox.Result r = jbox(cwd, e, args);
-    // the launcher's trace records, wherever they fell: the helper writes them while the JVM may be
-    // half-way through a line of its own (the JDK's "Picked up ..." note came out split around one)
-    String err = r.err().replaceAll("jbox-trace [a-z-]+ [0-9]+\n", "");
+    String err = Jbox.withoutTrace(r.err());
     boolean fast = r.err().contains("jbox-trace shell-fast ");
     if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast join started a JVM: " + r);
     byte[] bytes = Files.exists(plan) ? Files.readAllBytes(plan) : null;
