@@ -112,6 +112,7 @@ int mount_opts_parse(const char *s, struct mount_opts *o) {
     else if (!strcmp(w, "optional")) o->optional = 1;
     else if (!strcmp(w, "nofollow")) o->nofollow = 1;
     else if (!strcmp(w, "chown")) o->chown = 1;
+    else if (!strcmp(w, "realsrc")) o->realsrc = 1;
     else if (!strcmp(w, "tmpupper")) o->tmpupper = 1;
     else if (!strcmp(w, "nosuid")) o->flags |= MS_NOSUID;
     else if (!strcmp(w, "nodev")) o->flags |= MS_NODEV;
@@ -230,6 +231,19 @@ static int op(const struct mount_op *m, const char *rootfs) {
 
   if (!strcmp(k, "bind") || !strcmp(k, "dev")) {
     struct stat st;
+    if (o.realsrc) {
+      /* the source as the policy resolved it, through no symlink: jbox shell's paths in a tree a
+       * sandbox writes (the project), which a sandbox of the project running beside this start
+       * could swap for a link to $HOME after the JVM looked (DevShell.build) */
+      autofd int src = openat2_(AT_FDCWD, m->source, O_PATH | O_CLOEXEC, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+      if (src < 0 && errno == ELOOP) return fail("bind source `%s`: a symbolic link on the way (it was none when the policy looked)", m->source);
+      if (src < 0 || fstat(src, &st) < 0) {
+        if (o.optional && errno == ENOENT) return 0;
+        return fail_errno("bind source `%s`", m->source);
+      }
+      char sp[64];
+      return do_bind(fdpath(src, sp, sizeof sp), m->target, &o, S_ISDIR(st.st_mode), rootfs);
+    }
     if (stat(m->source, &st) < 0) {
       if (o.optional) return 0;
       return fail_errno("bind source `%s`", m->source);

@@ -21,6 +21,7 @@ int idmap_format(char *buf, size_t size, const struct idmap_line *m, size_t n);
 struct mount_opts {
   unsigned long flags;
   int ro, rec, optional, nofollow, chown; /* chown: podman's :U, see chown_volumes */
+  int realsrc; /* a bind's source is followed through no symlink (openat2 RESOLVE_NO_SYMLINKS) */
   int tmpupper; /* an overlay's upper and work dirs in a private tmpfs (podman's :O) */
   const char *data; /* NULL: none; else data_buf */
   char data_buf[1024];

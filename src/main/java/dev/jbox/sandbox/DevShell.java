@@ -94,6 +94,8 @@ public final class DevShell {
     for (String w : s.strings("rw")) rw.add(existing(w, r, "rw"));
     List<Path> ro = new ArrayList<>();
     for (String o : s.strings("ro")) ro.add(existing(o, r, "ro"));
+    // where each bind comes from: its real path, found through no link in a tree the sandbox writes
+    Map<Path, Path> source = sources(r.project(), writeThrough, rw, ro);
     List<Path> hidden = new ArrayList<>();
     for (String h : s.strings("hide")) hidden.add(path(h, r, "hide"));
     // hidden paths in $HOME are whiteouts of a lower layer above it (absent, not empty); the rest
@@ -105,13 +107,12 @@ public final class DevShell {
     // $HOME: reads see the real files, writes land in the project's own upper layer
     user.add(MountOp.of("overlay", home, "|lowerdir=" + (deny.dir() == null ? "" : deny.dir() + ":") + home
         + ",upperdir=" + r.upper() + ",workdir=" + r.work() + ",userxattr"));
-    for (Path p : writeThrough) user.add(new MountOp("bind", p.toString(), p.toString(), "rec"));
-    for (Path p : rw) user.add(new MountOp("bind", p.toString(), p.toString(), "rec"));
+    for (Path p : writeThrough) user.add(new MountOp("bind", source.get(p).toString(), p.toString(), "rec,realsrc"));
+    for (Path p : rw) user.add(new MountOp("bind", source.get(p).toString(), p.toString(), "rec,realsrc"));
     String project = r.project().toString();
-    user.add(new MountOp("bind", project, project, "rec"));
+    user.add(new MountOp("bind", project, project, "rec,realsrc"));
     // a build must not plant a hook (or a core.hooksPath) that runs outside the sandbox later
-    user.add(MountOp.of("ro", project + "/.git/hooks", ""));
-    user.add(MountOp.of("ro", project + "/.git/config", ""));
+    user.addAll(GitGuard.mounts(r.project(), r.home(), dev.jbox.PolicyInputs.env(hostEnv, "XDG_CONFIG_HOME")));
     // nor widen the next sandbox's policy through the project's .jbox/shell.toml
     user.add(MountOp.of("ro", project + "/.jbox", ""));
     String runtime = dev.jbox.PolicyInputs.env(hostEnv, "XDG_RUNTIME_DIR");
@@ -121,7 +122,7 @@ public final class DevShell {
       user.add(MountOp.of("tmpfs", clean(runtime), "nosuid,nodev|mode=700,uid=" + uid + ",gid=" + gid));
     }
     for (Path h : deny.masked()) user.add(MountOp.of("mask", h.toString(), ""));
-    for (Path p : ro) user.add(new MountOp("bind", p.toString(), p.toString(), "rec,ro"));
+    for (Path p : ro) user.add(new MountOp("bind", source.get(p).toString(), p.toString(), "rec,ro,realsrc"));
     List<MountOp> mounts = new ArrayList<>();
     Set<Plan.Flag> flags = EnumSet.of(Plan.Flag.SECCOMP, Plan.Flag.NO_NEW_PRIVS, Plan.Flag.INIT, Plan.Flag.LOOPBACK);
     String rootfs = r.rootDir().toString();
@@ -228,6 +229,78 @@ public final class DevShell {
       }
     }
     return false;
+  }
+
+  /**
+   * The real path of every rw, write-through and ro bind, each found through no symbolic link that
+   * lies in a tree the sandbox can write: the project and the rw and write-through paths. A
+   * sandbox of the project could have left one there ({@code build -> $HOME}) for the next start
+   * to bind read-write, at the user's own word ({@code --rw build}); such a path is refused. Links
+   * elsewhere (the user's own, where no sandbox writes) are followed. The helper opens each source
+   * through no link at all (the {@code realsrc} option), so a link made after this look fails the
+   * start instead.
+   */
+  private static Map<Path, Path> sources(Path project, List<Path> writeThrough, List<Path> rw, List<Path> ro) {
+    List<Path> writable = new ArrayList<>(List.of(project));
+    Map<Path, Path> real = new LinkedHashMap<>();
+    // the rw and write-through trees first, against the project alone; then every path against all of them
+    for (int pass = 0; pass < 2; pass++) {
+      for (List<Path> l : pass == 0 ? List.of(rw, writeThrough) : List.of(rw, writeThrough, ro)) {
+        String key = l == rw ? "rw" : l == ro ? "ro" : "write-through";
+        for (Path p : l) real.put(p, throughOwnLinks(p, writable, key));
+      }
+      if (pass == 0) writable.addAll(real.values());
+    }
+    return real;
+  }
+
+  /**
+   * {@code p} (absolute, normalized) resolved one component at a time as the kernel would, but
+   * refusing a symbolic link that lies in one of the {@code writable} trees (real paths); its real
+   * path, or where a component is absent, the real part and the rest as written.
+   */
+  static Path throughOwnLinks(Path p, List<Path> writable, String key) {
+    Path cur = p.getRoot();
+    java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+    for (Path n : p) todo.add(n.toString());
+    int links = 0;
+    while (!todo.isEmpty()) {
+      String name = todo.pollFirst();
+      if (name.isEmpty() || name.equals(".")) continue;
+      if (name.equals("..")) {
+        if (cur.getParent() != null) cur = cur.getParent();
+        continue;
+      }
+      Path next = cur.resolve(name);
+      java.nio.file.attribute.PosixFileAttributes a = dev.jbox.PolicyInputs.lstat(next);
+      if (a == null || !a.isSymbolicLink()) {
+        cur = next;
+        continue;
+      }
+      for (Path w : writable) {
+        if (next.startsWith(w)) {
+          throw new JboxException(key + " `" + p + "`: `" + next + "` is a symbolic link in `" + w
+              + "`, which sandboxes write; jbox does not follow it (a sandbox could have made it): name the path it points to");
+        }
+      }
+      if (++links > 40) throw new JboxException(key + " `" + p + "`: too many levels of symbolic links");
+      Path target;
+      try {
+        target = Files.readSymbolicLink(next);
+      } catch (IOException e) {
+        throw new JboxException(key + " `" + p + "`: read the link `" + next + "`: " + e.getMessage());
+      }
+      try {
+        dev.jbox.PolicyInputs.real(next); // where it leads, for the prepared start's KEY
+      } catch (IOException e) {
+        // noted as an error: a KEY with it is never fresh
+      }
+      List<String> parts = new ArrayList<>();
+      for (Path n : target) parts.add(n.toString());
+      for (int i = parts.size() - 1; i >= 0; i--) todo.addFirst(parts.get(i));
+      if (target.isAbsolute()) cur = target.getRoot();
+    }
+    return cur;
   }
 
   /** Whether an image has {@code path} in one of its layers (top first; a whiteout hides it). */

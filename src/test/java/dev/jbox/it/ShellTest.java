@@ -237,6 +237,118 @@ public class ShellTest {
     assertEquals("[core]\n", Files.readString(project.resolve(".git/config")));
   }
 
+  /**
+   * A build cannot move .git aside for a fresh one with a planted hook, nor plant one where git
+   * looks for hooks or config outside .git/hooks: the repository, its submodules' repositories
+   * and the paths a config names in the project are read-only or immovable; missing hooks and
+   * config are made first; a linked hooks directory is refused (the link could be repointed).
+   */
+  @Test
+  void git_cannotBeMovedAsideOrReachedThroughItsConfig() throws Exception {
+    Files.delete(project.resolve(".git/hooks"));
+    Files.writeString(project.resolve(".git/config"), "[core]\n\thooksPath = .husky\n[include]\n\tpath = ../shared.gitconfig\n");
+    Files.writeString(project.resolve(".git/HEAD"), "ref: refs/heads/main\n");
+    Path lib = project.resolve(".git/modules/vendor/lib");
+    Files.createDirectories(lib.resolve("hooks"));
+    Files.writeString(lib.resolve("HEAD"), "ref: refs/heads/main\n");
+    Files.writeString(lib.resolve("config"), "[core]\n");
+    var r = sh("for step in 'mv .git .git2' 'rm -r .git/hooks' 'touch .git/hooks/pre-commit' 'mkdir .husky/x'"
+        + " 'echo x > shared.gitconfig' 'mv .git/modules/vendor .git/modules/v2' 'mv .git/modules/vendor/lib .git/modules/l2'"
+        + " 'touch .git/modules/vendor/lib/hooks/post-checkout' 'echo x >> .git/modules/vendor/lib/config'; do"
+        + " sh -c \"$step\" 2>/dev/null && echo \"DID $step\"; done; echo ok > .git/other && echo wrote");
+    assertEquals(0, r.code(), r.toString());
+    assertEquals("wrote\n", r.out(), "nothing of the repository's hooks or config was the sandbox's to change: " + r);
+    assertTrue(Files.isDirectory(project.resolve(".git/hooks")), "missing hooks are made (empty) before the start");
+    try (var l = Files.list(project.resolve(".git/hooks"))) {
+      assertEquals(0, l.count());
+    }
+    assertTrue(Files.isDirectory(project.resolve(".husky")) && Files.exists(project.resolve("shared.gitconfig")));
+    assertEquals(0, Files.size(project.resolve("shared.gitconfig")));
+    assertEquals("[core]\n", Files.readString(lib.resolve("config")));
+
+    // a worktree's .git file names its repository: the sandbox cannot point it elsewhere
+    Files.delete(project.resolve(".git/other"));
+    Path wt = home.resolve("src/wt");
+    Files.createDirectories(wt);
+    Files.writeString(wt.resolve(".git"), "gitdir: " + project.resolve(".git") + "\n");
+    var f = shell(wt, null, "--", "sh", "-c", "echo 'gitdir: /tmp/planted' > .git 2>/dev/null || echo kept");
+    assertEquals("kept\n", f.out(), f.toString());
+    assertEquals("gitdir: " + project.resolve(".git") + "\n", Files.readString(wt.resolve(".git")));
+    assertEquals(0, shell(wt, null, "--reset").code(), "the second project's home layer removed");
+
+    // a linked hooks directory: refused, one line, exit 125
+    Path hooks = project.resolve(".git/hooks");
+    Files.delete(hooks);
+    Files.createSymbolicLink(hooks, project.resolve(".husky"));
+    var linked = sh("true");
+    assertEquals(125, linked.code(), linked.toString());
+    assertEquals(1, linked.err().lines().count(), linked.toString());
+    assertTrue(linked.err().contains("is a symbolic link"), linked.toString());
+  }
+
+  /**
+   * A sandbox can leave a symbolic link in the project ({@code build -> $HOME}) for the user's next
+   * {@code --rw build} or {@code --ro vendor} to bind: the start refuses it, one line, exit 125,
+   * nothing of $HOME reached; so does a chain through one of the user's own links. The user's own
+   * links where no sandbox writes are followed as before.
+   */
+  @Test
+  void linkPlantedInTheProject_isNotFollowedByTheNextStart() throws Exception {
+    var plant = sh("mkdir -p out && ln -s ~ build && ln -s ~/.ssh vendor && rmdir out && ln -s ~ out && echo planted");
+    assertEquals("planted\n", plant.out(), plant.toString());
+    Files.createSymbolicLink(home.resolve("work"), project.resolve("out"));
+    Files.createSymbolicLink(home.resolve("tools"), Path.of("/usr/share/doc"));
+    for (String[] opt : new String[][] {{"--rw", "build"}, {"--ro", "vendor"}, {"--rw", "~/work"}, {"--write-through", "build"}}) {
+      var r = sh("echo PWNED >> ~/.bashrc; cat ~/.ssh/id_ed25519; cat vendor/id_ed25519; echo PWNED >> build/.bashrc", opt);
+      assertEquals(125, r.code(), String.join(" ", opt) + ": " + r);
+      assertEquals(1, r.err().lines().count(), r.toString());
+      assertTrue(r.err().contains("is a symbolic link in `" + project + "`"), r.toString());
+      assertFalse(r.out().contains("PRIVATE"), r.toString());
+    }
+    assertEquals("# host rc\n", Files.readString(home.resolve(".bashrc")));
+    var own = sh("ls ~/tools/ | grep -c . ", "--ro", "~/tools");
+    assertEquals(0, own.code(), "a link of the user's own, where no sandbox writes, is followed: " + own);
+  }
+
+  /**
+   * The helper's side of it: a bind whose source has the {@code realsrc} option is opened through
+   * no symbolic link, so a link made after the policy looked (by a sandbox of the project running
+   * beside the start) fails the start instead of binding what it points to.
+   */
+  @Test
+  void realsrcBind_throughALink_failsTheStart() throws Exception {
+    Path data = tmp.resolve("data");
+    Files.createDirectories(data.resolve("real"));
+    Files.writeString(data.resolve("real/f"), "real\n");
+    Files.createSymbolicLink(data.resolve("link"), data.resolve("real"));
+    for (String src : List.of("real", "link")) {
+      var ns = new java.util.EnumMap<dev.jbox.sandbox.Namespace, dev.jbox.sandbox.NsMode>(dev.jbox.sandbox.Namespace.class);
+      for (var n : dev.jbox.sandbox.Namespace.values()) ns.put(n, dev.jbox.sandbox.NsMode.NEW);
+      ns.put(dev.jbox.sandbox.Namespace.NET, dev.jbox.sandbox.NsMode.NEW);
+      var idMap = dev.jbox.sandbox.idmap.IdMaps.build(dev.jbox.sandbox.idmap.IdMaps.Caller.current(), List.of(), List.of());
+      Path root = Files.createDirectories(tmp.resolve("root-" + src));
+      List<dev.jbox.sandbox.MountOp> user = List.of(
+          new dev.jbox.sandbox.MountOp("bind", data.resolve(src).toString(), "/mnt", "rec,ro,realsrc"));
+      List<dev.jbox.sandbox.MountOp> mounts = new ArrayList<>(List.of(new dev.jbox.sandbox.MountOp("bind", "/", "/", "rec,ro")));
+      mounts.addAll(dev.jbox.sandbox.DefaultMounts.build(ns, idMap, user));
+      var plan = new dev.jbox.sandbox.Plan(List.of("/bin/cat", "/mnt/f"), List.of("PATH=/bin"), null, null, "realsrc",
+          root.toString(), ns, idMap, mounts, List.of(), 0, java.util.Set.of(dev.jbox.sandbox.Plan.Flag.NO_NEW_PRIVS),
+          null, List.of(), null, null, null, (dev.jbox.sandbox.Plan.Fuse) null);
+      Path file = tmp.resolve("plan-" + src + ".bin");
+      Files.write(file, dev.jbox.helper.PlanWriter.encode(plan));
+      ProcessBuilder pb = new ProcessBuilder(Jbox.Home.helper().toString(), "run-plan", file.toString());
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      var r = Jbox.collect(pb, "run-plan " + src, 60);
+      if (src.equals("real")) {
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("real\n", r.out(), r.toString());
+      } else {
+        assertEquals(125, r.code(), r.toString());
+        assertTrue(r.err().contains("a symbolic link on the way"), r.toString());
+      }
+    }
+  }
+
   @Test
   void environment_secretsDropped_markersSet() {
     var r = shell(project, Map.of("SSH_AUTH_SOCK", "/run/x/agent", "FOO_TOKEN", "t0k", "MY_SECRET_KEY", "s", "AWS_PROFILE", "p",
