@@ -85,6 +85,35 @@ final class Cds {
     return new State(stale != null ? Kind.STALE : Kind.MISSING, stale, jvm, systemWide);
   }
 
+  /** The archives scripts/cds makes beside the jar's name: run's, every other command's, the record commands', jbox-oci's. */
+  static final List<String> SUFFIXES = List.of(".jsa", "-cli.jsa", "-cmds.jsa", "-oci.jsa");
+
+  /**
+   * The archives for which no directory the launcher looks in has one of this JVM (empty: all
+   * match). The launcher judges each archive on its own (helpers/main.c cds_archive), so one
+   * stale archive beside matching ones still starts its commands without it.
+   */
+  static List<String> stale(Map<String, String> env) {
+    Path jar = jar();
+    if (jar == null) return List.of();
+    String base = jar.getFileName().toString();
+    base = base.substring(0, base.length() - 4);
+    String jvm = jvmStamp();
+    List<String> out = new ArrayList<>();
+    for (String suffix : SUFFIXES) {
+      boolean match = false;
+      for (Path d : dirs(jar, env)) {
+        Path a = d.resolve(base + suffix);
+        if (jvm.equals(readStamp(a)) && new File(a.toString()).isFile()) {
+          match = true;
+          break;
+        }
+      }
+      if (!match) out.add(base + suffix);
+    }
+    return out;
+  }
+
   static String readStamp(Path archive) {
     try {
       return Files.readString(Path.of(archive + ".jvm"), StandardCharsets.UTF_8).trim();

@@ -108,8 +108,8 @@ final class SystemCommand implements Runnable {
       java.nio.file.Path jar = Cds.jar();
       if (jar == null) throw new dev.jbox.JboxException("system cds: jbox was not started from a jar (nothing to archive)");
       java.util.Map<String, String> env = System.getenv();
-      Cds.State s = Cds.state(env);
-      if (ifStale && s.kind() == Cds.Kind.MATCH) return 0;
+      // every archive, not only the cli one: `jbox ps` starting without a matching jbox.jsa asks too
+      if (ifStale && Cds.stale(env).isEmpty()) return 0;
       java.nio.file.Path dir = Cds.target(jar, env, dev.jbox.sandbox.idmap.ProcStatus.uidGid()[0]);
       java.nio.file.Files.createDirectories(dir);
       ProcessBuilder pb = new ProcessBuilder(Cds.script(env).toString(), jar.toString(), dir.toString());
@@ -118,8 +118,10 @@ final class SystemCommand implements Runnable {
       pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       int rc = pb.start().waitFor();
       Cds.State after = Cds.state(env);
-      if (after.kind() != Cds.Kind.MATCH) {
-        throw new dev.jbox.JboxException("system cds: no archive was written to " + dir + " (builder exit " + rc + ")");
+      List<String> missing = Cds.stale(env);
+      if (after.kind() != Cds.Kind.MATCH || !missing.isEmpty()) {
+        throw new dev.jbox.JboxException("system cds: " + (missing.isEmpty() ? "no archive" : String.join(", ", missing))
+            + " was not written to " + dir + " (builder exit " + rc + ")");
       }
       if (!quiet) PicoMain.of(spec).out().println("wrote " + dir.resolve("jbox.jsa") + " and " + after.archive() + " for " + after.jvm());
       return 0;

@@ -96,6 +96,20 @@ class CdsStampTest {
     Path log3 = tmp.resolve("again.log");
     assertEquals(0, jbox(log3, "system", "df").code());
     assertTrue(fromArchive(log3, "dev.jbox.cli.SystemCommand$Df"), "the regenerated archive is not used");
+
+    // only run's archive of another JVM (ps starts with it), the others matching: it is made again
+    // too (--if-stale once judged by the cli archive alone, and left this one stale for good)
+    Path runStamp = lib.resolve("jbox.jsa.jvm");
+    assertEquals(real, Files.readString(runStamp).trim());
+    Files.writeString(runStamp, real.replaceFirst(" [0-9]+ ", " 1 ") + "\n");
+    Path log4 = tmp.resolve("run-stale.log");
+    assertEquals(0, jbox(log4, "ps", "--format", "json").code()); // (a form the launcher leaves to the JVM)
+    assertFalse(fromArchive(log4, "dev.jbox.cli.PsCommand"), "run's archive of another JVM was used");
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+    while (!Files.readString(runStamp).trim().equals(real) && System.nanoTime() < deadline) Thread.sleep(500);
+    assertEquals(real, Files.readString(runStamp).trim(), "run's archive was not made again");
+    assertEquals(real, Files.readString(stamp).trim());
+    awaitRegeneration();
   }
 
   /**
