@@ -231,16 +231,10 @@ final class ShellCommand {
   private static void reset(ShellProject project, PrintStream err) {
     Path dir = project.upper().getParent();
     if (!dir.toFile().exists()) return;
-    List<String> argv = UserNamespace.wrap(List.of("rm", "-rf", "--", dir.toString()), w -> err.println("jbox: warning: " + w));
     try {
-      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-      String msg = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-      if (p.waitFor() != 0) throw new JboxException("shell --reset: remove `" + dir + "`: " + msg);
+      UserNamespace.removeTree(dir, w -> err.println("jbox: warning: " + w));
     } catch (IOException e) {
       throw new JboxException("shell --reset: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new JboxException("shell --reset: interrupted");
     }
   }
 

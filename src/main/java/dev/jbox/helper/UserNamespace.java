@@ -15,6 +15,26 @@ import java.util.function.Consumer;
 public final class UserNamespace {
   private UserNamespace() {}
 
+  /**
+   * Removes {@code dir} and everything below it ({@code rm -rf}: no symlink followed) as root of
+   * such a user namespace, or as the caller when that is root: a store's directories hold files of
+   * subordinate ids. One helper and one rm, where a JVM in the namespace cost ~50 ms more. A
+   * failure is an IOException with rm's message.
+   */
+  public static void removeTree(java.nio.file.Path dir, Consumer<String> warnings) throws java.io.IOException {
+    List<String> rm = List.of("rm", "-rf", "--", dir.toString());
+    List<String> argv = new com.sun.security.auth.module.UnixSystem().getUid() == 0 ? rm : wrap(rm, warnings);
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    String msg = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    try {
+      if (p.waitFor() != 0) throw new java.io.IOException("remove `" + dir + "`: " + (msg.isEmpty() ? "rm failed" : msg));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.IOException("remove `" + dir + "`: interrupted");
+    }
+  }
+
   /** The argv that runs {@code command} inside such a user namespace. */
   public static List<String> wrap(List<String> command) {
     return wrap(command, w -> {});

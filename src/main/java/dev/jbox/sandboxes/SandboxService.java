@@ -575,7 +575,7 @@ public final class SandboxService {
 
   /** Deletes image sandboxes' directories in the user namespace (their files belong to subordinate ids); one deleter per command. */
   private final class Remover implements AutoCloseable {
-    private Unpacker unpacker;
+    private boolean warned;
 
     /** Removes the directory once its lock is free (waiting up to 10 s for a monitor or cleaner that ends). */
     void removeDir(Path dir, String label) {
@@ -596,17 +596,17 @@ public final class SandboxService {
         }
       }
       try {
-        if (unpacker == null) unpacker = PullService.newUnpacker(err);
-        unpacker.delete(List.of(claimed));
+        dev.jbox.helper.UserNamespace.removeTree(claimed, w -> {
+          if (!warned) err.println("jbox: warning: " + w);
+          warned = true;
+        });
       } catch (IOException ex) {
         throw new JboxException("remove sandbox " + label + ": " + ex.getMessage() + " (left in " + claimed + ")");
       }
     }
 
     @Override
-    public void close() {
-      if (unpacker != null) unpacker.close();
-    }
+    public void close() {}
   }
 
   // --- volumes --------------------------------------------------------------------------------
