@@ -66,8 +66,9 @@ final class GitGuard {
       String text = read(c);
       for (boolean dir : new boolean[] {true, false}) {
         for (Path named : dir ? hooksPaths(text, project, home) : includes(text, c.getParent(), home)) {
-          if (!named.startsWith(project) || named.equals(project) || !done.add(named)) continue;
+          // where it really is: a path of ~/.gitconfig may reach the project through a link of the user's
           Path real = DevShell.throughOwnLinks(named, List.of(project), "git (" + c + ")");
+          if (!real.startsWith(project) || real.equals(project) || !done.add(real)) continue;
           ensure(real, dir);
           out.add(new MountOp("bind", real.toString(), named.toString(), dir ? "rec,ro,realsrc" : "ro,realsrc"));
         }
