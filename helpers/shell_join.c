@@ -562,6 +562,19 @@ int shell_prestart_probe(const char *jar, const char *helper) {
         snprintf(why, sizeof why, "start template: %s", st ? "not one this helper starts from" : swhy);
       }
     }
+    /* and the templates of the records that hold the caller's parts (start_records.c) */
+    if (fresh) {
+      size_t clen, elen;
+      char swhy[PATH_MAX + 64] = "";
+      autofree char *ct = prestart_read(found.root, found.pid16, "start.config.json", PRESTART_START_MAX, &clen, swhy, sizeof swhy);
+      autofree char *et = ct ? prestart_read(found.root, found.pid16, "start.exec.plan", EXEC_TEMPLATE_MAX, &elen, swhy, sizeof swhy) : NULL;
+      struct start_record sr;
+      struct start_exec se;
+      if (!ct || !et || start_record_parse(ct, clen, &sr) || start_exec_parse(et, elen, &se)) {
+        fresh = 0;
+        snprintf(why, sizeof why, "record template: %s", ct && et ? "not one this helper starts from" : swhy);
+      }
+    }
   } else if (text) {
     snprintf(why, sizeof why, "not a KEY this helper checks");
   }

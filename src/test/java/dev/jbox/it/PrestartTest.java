@@ -307,6 +307,16 @@ class PrestartTest {
     return o.toByteArray();
   }
 
+  /** A list's elements as Json.pretty writes them after its first's place, at this indent. */
+  static String jsonList(List<String> l, int indent) {
+    StringBuilder b = new StringBuilder();
+    for (String v : l) {
+      if (b.length() > 0) b.append(",\n").append(" ".repeat(indent));
+      b.append(dev.jbox.json.Json.write(v));
+    }
+    return b.toString();
+  }
+
   static byte[] withId(byte[] template, String id) {
     String mark = "@".repeat(64);
     byte[] b = template.clone();
@@ -343,7 +353,7 @@ class PrestartTest {
     byte[] sent = Files.readAllBytes(dump);
     String id = Files.readSymbolicLink(dir.resolveSibling(dir.getFileName().toString().replace(".prestart", ""))).toString();
     assertTrue(id.matches("[0-9a-f]{64}"), id);
-    for (String t : List.of("start.plan", "start.project", "start.join.plan", "start.hostname", "start.hosts", "start.resolv.conf")) {
+    for (String t : dev.jbox.sandboxes.ShellSandboxes.START_TEMPLATES) {
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(t))), t);
     }
     byte[] template = Files.readAllBytes(dir.resolve("start.plan"));
@@ -384,6 +394,38 @@ class PrestartTest {
       assertEquals(new String(want, java.nio.charset.StandardCharsets.UTF_8),
           new String(withId(Files.readAllBytes(dir.resolve("start." + f)), id), java.nio.charset.StandardCharsets.UTF_8), f);
     }
+    // the records that hold the caller's parts: config.json is its template with the command,
+    // the created time, the environment and the working directory of the plan sent in the
+    // tokens' places (no terminal: the tty's place goes with its separator); exec.plan is its
+    // template with the plan's ENV and CWD records in place of the template's
+    List<String> argv = new java.util.ArrayList<>(), envSent = new java.util.ArrayList<>();
+    List<Object[]> execFilled = new java.util.ArrayList<>();
+    String cwd = null;
+    for (Object[] r : records(sent)) {
+      String v = new String((byte[]) r[1], java.nio.charset.StandardCharsets.UTF_8);
+      if ((int) r[0] == 1) argv.add(v);
+      if ((int) r[0] == 2) envSent.add(v);
+      if ((int) r[0] == 3) cwd = v;
+      if ((int) r[0] == 2 || (int) r[0] == 3) execFilled.add(r);
+    }
+    String config = Files.readString(rt.resolve(id).resolve("config.json"));
+    java.util.regex.Matcher created = java.util.regex.Pattern.compile("\n  \"created\": ([0-9]+),\n").matcher(config);
+    assertTrue(created.find(), config);
+    List<String> tokens = dev.jbox.sandboxes.ShellSandboxes.RECORD_TOKENS;
+    String ct = new String(withId(Files.readAllBytes(dir.resolve("start.config.json")), id), java.nio.charset.StandardCharsets.UTF_8);
+    String filledConfig = ct.replace(dev.jbox.json.Json.write(tokens.get(0)), jsonList(argv, 4))
+        .replace(dev.jbox.json.Json.write(tokens.get(1)), created.group(1))
+        .replace(dev.jbox.json.Json.write(tokens.get(2)), jsonList(envSent, 6))
+        .replace(dev.jbox.json.Json.write(tokens.get(3)), dev.jbox.json.Json.write(cwd))
+        .replace(dev.jbox.json.Json.write(tokens.get(4)) + ",\n      ", "");
+    assertEquals(config, filledConfig);
+    boolean afterCwd = false;
+    for (Object[] r : records(Files.readAllBytes(dir.resolve("start.exec.plan")))) {
+      if (afterCwd) execFilled.add(r);
+      afterCwd |= (int) r[0] == 3;
+    }
+    assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve(id).resolve("exec.plan"))),
+        java.util.HexFormat.of().formatHex(encode(execFilled)));
     // a start the launcher could not take drops the KEY and every template
     start(home, Map.of(), List.of("shell", "--new", "--project", project.toString(), "--", "true"));
     try (var l = Files.list(dir)) {
@@ -416,6 +458,29 @@ class PrestartTest {
       assertArrayEquals(good, Files.readAllBytes(t), "the JVM wrote the template again");
       assertFresh(Map.of());
     }
+    // the record templates: garbage, cut short, a token twice, an exec template without its CWD
+    Path ct = t.resolveSibling("start.config.json"), et = t.resolveSibling("start.exec.plan");
+    byte[] goodConfig = Files.readAllBytes(ct), goodExec = Files.readAllBytes(et);
+    String gc = new String(goodConfig, java.nio.charset.StandardCharsets.UTF_8);
+    String cwdToken = dev.jbox.json.Json.write(dev.jbox.sandboxes.ShellSandboxes.RECORD_TOKENS.get(3));
+    List<Object[]> noCwd = new java.util.ArrayList<>(records(goodExec));
+    noCwd.removeIf(r -> (int) r[0] == 3);
+    List<Object[]> broken = List.of(new Object[] {ct, garbage}, new Object[] {ct, java.util.Arrays.copyOf(goodConfig, goodConfig.length - 2)},
+        new Object[] {ct, gc.replace("\"kind\": \"shell\"", "\"kind\": " + cwdToken).getBytes(java.nio.charset.StandardCharsets.UTF_8)},
+        new Object[] {et, garbage}, new Object[] {et, encode(noCwd)});
+    for (Object[] b : broken) {
+      Path f = (Path) b[0];
+      Files.write(f, (byte[]) b[1]);
+      Start s = shell(Map.of(), "test -e ~/notes.txt && echo ok");
+      assertEquals("jbox: prestart: stale: record template: not one this helper starts from", s.verdict(), s.r().toString());
+      assertEquals("ok\n", s.out());
+      assertArrayEquals(f.equals(ct) ? goodConfig : goodExec, Files.readAllBytes(f), "the JVM wrote the template again");
+      assertFresh(Map.of());
+    }
+    Files.delete(et);
+    Start gone = shell(Map.of(), "true");
+    assertTrue(gone.verdict().startsWith("jbox: prestart: stale: record template: none: start.exec.plan"), gone.verdict());
+    assertFresh(Map.of());
     // not the caller's own 0600 file, a symlink, none
     Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-rw----"));
     Start s = shell(Map.of(), "true");
