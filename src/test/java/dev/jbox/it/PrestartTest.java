@@ -434,6 +434,92 @@ class PrestartTest {
   }
 
   @Test
+  void theLaunchersStart_fromTheTemplates_sendsAndRecordsWhatTheJvmsStartDoes_byteForByte() throws Exception {
+    prepared();
+    Path sub = project.resolve("src/d\u00e9j\u00e0-vu"); // a space in a path the KEY records makes it one the launcher cannot split
+    Files.createDirectories(sub);
+    // hostile parts: quotes, backslashes, control characters, a newline, non-ASCII, a long value;
+    // a denied name and a JBOX_ one; run from a directory of the project
+    Map<String, String> extra = new HashMap<>();
+    extra.put("LC_ALL", "C.UTF-8");
+    extra.put("FOO_TOKEN", "secret");
+    extra.put("QUOTED", "a\"b\\c\\\"d");
+    extra.put("CONTROLS", "\u0001\u0002\t\u001f\u007f end");
+    extra.put("MULTI", "line one\nline two\r\n");
+    extra.put("UNICODE", "caf\u00e9 \u2615 \u2028 \ud83d\ude00");
+    extra.put("LONG", "x".repeat(20_000));
+    extra.put("JBOX_SOMETHING", "not passed");
+    extra.put("PWD", sub.toString());
+    for (String k : List.of("container", "JBOX_SANDBOX", "debian_chroot", "PS1", "OLDPWD")) extra.put(k, null);
+    List<String> cmd = List.of("shell", "--", "sh", "-c", "exit 0", "a\"b", "c\\d", "\u00e9\t\u0001", "\ud83d\ude00");
+    for (boolean network : List.of(false, true)) {
+      Path dry = Files.createDirectories(tmp.resolve("dry" + network));
+      Path dump = tmp.resolve("sent" + network);
+      extra.put("JBOX_DEBUG_PRESTART_DIR", dry.toString());
+      extra.put("JBOX_DEBUG_PLAN_FILE", dump.toString());
+      List<String> args = new java.util.ArrayList<>(cmd);
+      if (network) args.addAll(1, List.of("--network", "none"));
+      if (network) {
+        // a KEY for --network none first (the options are part of it), from a start that runs
+        extra.remove("JBOX_DEBUG_PRESTART_DIR");
+        extra.remove("JBOX_DEBUG_PLAN_FILE");
+        start(sub, extra, args);
+        extra.put("JBOX_DEBUG_PRESTART_DIR", dry.toString());
+        extra.put("JBOX_DEBUG_PLAN_FILE", dump.toString());
+      }
+      Start s = start(sub, extra, args);
+      assertEquals("jbox: prestart: fresh", s.verdict(), s.r().toString());
+      // the JVM's start: its plan (dumped, not run) and its records, under the id it drew
+      Path dir = keyFile().getParent();
+      String id = Files.readSymbolicLink(dir.resolveSibling(dir.getFileName().toString().replace(".prestart", ""))).toString();
+      Path rt = tmp.resolve("xdg/jbox").resolve(id);
+      String zeros = "0".repeat(64);
+      byte[] plan = Files.readAllBytes(dry.resolve("plan"));
+      assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(dump)),
+          java.util.HexFormat.of().formatHex(replaced(plan, zeros, id)), "the launcher's plan is the JVM's:\n" + s.r());
+      assertFalse(new String(plan, java.nio.charset.StandardCharsets.ISO_8859_1).contains("FOO_TOKEN"));
+      assertTrue(new String(plan, java.nio.charset.StandardCharsets.UTF_8).contains("LONG=" + "x".repeat(20_000)));
+      String created = "\n  \"created\": ([0-9]+),\n";
+      String want = Files.readString(rt.resolve("config.json")).replaceFirst(created, "\n  \"created\": 0,\n");
+      String got = new String(replaced(Files.readAllBytes(dry.resolve("config.json")), zeros, id), java.nio.charset.StandardCharsets.UTF_8);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(created).matcher(got);
+      assertTrue(m.find(), got);
+      long ms = Long.parseLong(m.group(1));
+      assertTrue(Math.abs(ms - System.currentTimeMillis()) < 120_000, "created now: " + ms);
+      assertEquals(want, got.replaceFirst(created, "\n  \"created\": 0,\n"));
+      assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve("exec.plan"))),
+          java.util.HexFormat.of().formatHex(Files.readAllBytes(dry.resolve("exec.plan"))));
+      for (String f : List.of("plan", "config.json", "exec.plan")) {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dry.resolve(f))), f);
+      }
+      // the JVM's start was recorded, not run: its record keeps the project's name until removed
+      // (the launcher's start plans with the template's name, and must find it free)
+      Jbox.Result rm = jbox(project, Map.of(), List.of("rm", "-f", id));
+      assertEquals(0, rm.code(), rm.toString());
+    }
+    // bytes the JVM would decode otherwise (a UTF-8 locale that is not installed leaves it in
+    // ASCII): the launcher's start would go to the JVM, and nothing is planned
+    // (from the project: such a JVM cannot take a directory whose name is not ASCII)
+    extra.remove("JBOX_DEBUG_PRESTART_DIR");
+    extra.remove("JBOX_DEBUG_PLAN_FILE");
+    start(project, extra, List.of("shell", "--", "true"));
+    Path dry = Files.createDirectories(tmp.resolve("dry-ascii"));
+    extra.put("JBOX_DEBUG_PRESTART_DIR", dry.toString());
+    extra.put("LC_ALL", "xx_XX.UTF-8");
+    Start s = start(project, extra, List.of("shell", "--", "sh", "-c", "exit 0", "caf\u00e9"));
+    assertEquals("jbox: prestart: fresh", s.verdict(), s.r().toString());
+    assertTrue(s.r().err().contains("jbox: prestart: the launcher's start would go to the JVM"), s.r().toString());
+    try (var l = Files.list(dry)) {
+      assertEquals(0, l.count(), "nothing planned");
+    }
+  }
+
+  static byte[] replaced(byte[] b, String from, String to) {
+    String s = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+    return s.replace(from, to).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
   void aBrokenStartTemplate_isNeverFresh_andTheJvmStartsTheSandbox() throws Exception {
     prepared();
     Path t = keyFile().resolveSibling("start.plan");
