@@ -15,7 +15,8 @@
 # Environment: BENCH_USER (default jboxtest), BENCH_RUNS (default 30), BENCH_WARMUP (default 3),
 # BENCH_DIR (default /var/tmp/jbox-bench), BENCH_NO_APT=1, BENCH_NO_BUILD=1 (see run-start.sh),
 # BENCH_JOIN_ONLY=1 (only the join row), BENCH_PRESTART_BEFORE=TREE (a third run: the prepared
-# start's KEY check, this tree against TREE, a build without it).
+# start's recording and check under JBOX_PRESTART=1, this tree against TREE, another build, and
+# this tree without JBOX_PRESTART: what keeping it costs the JVM's start).
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
@@ -73,19 +74,22 @@ if [ -n "${BENCH_PRESTART_BEFORE:-}" ]; then
   # project sandbox's is kept; the launcher re-checks it before the JVM starts. A/B in one run:
   # BENCH_PRESTART_BEFORE is a built tree without it (its helpers/build/jbox-helper and
   # target/jbox.jar), each row in a project of its own whose sandbox ended (the warmup makes the KEY)
-  echo; echo "== 3. the prepared start's check: before/after in one run, beside bwrap"
+  # (JBOX_PRESTART=1 for both: the JVM keeps the KEY and the templates only then), and this tree
+  # without it, the default JVM start
+  echo; echo "== 3. the prepared start's recording and check: before/after/off in one run, beside bwrap"
   before=$BENCH_PRESTART_BEFORE/helpers/build/jbox-helper
-  pa=$work/shell-project-pa pb=$work/shell-project-pb
-  install -d -o "$user" -m 0755 "$pa" "$pa/.git" "$pb" "$pb/.git"
+  pa=$work/shell-project-pa pb=$work/shell-project-pb pc=$work/shell-project-pc
+  install -d -o "$user" -m 0755 "$pa" "$pa/.git" "$pb" "$pb/.git" "$pc" "$pc/.git"
   echo "load: $(uptime)" | tee "$results/prestart-load.txt"
   as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
     --export-json "$results/prestart.json" --export-csv "$results/prestart.csv" \
-    -n jbox-shell-before "env JBOX_HOME=$BENCH_PRESTART_BEFORE $before jbox shell --project $pa --network=none -- true" \
-    -n jbox-shell-after "$jbox shell --project $pb --network=none -- true" \
+    -n jbox-shell-before "env JBOX_PRESTART=1 JBOX_HOME=$BENCH_PRESTART_BEFORE $before jbox shell --project $pa --network=none -- true" \
+    -n jbox-shell-after "env JBOX_PRESTART=1 $jbox shell --project $pb --network=none -- true" \
+    -n jbox-shell-off "$jbox shell --project $pc --network=none -- true" \
     -n bwrap "bwrap --ro-bind / / --bind $pb $pb --dev /dev --proc /proc --unshare-all true" \
     > "$results/prestart.txt" 2>&1 || { cat "$results/prestart.txt"; die "hyperfine failed"; }
   echo "load: $(uptime)" | tee -a "$results/prestart-load.txt"
-  awk -F, '{m[$1]=$4} END {printf "ratio after/before %.3f   after/bwrap %.1f   before/bwrap %.1f\n", m["jbox-shell-after"]/m["jbox-shell-before"], m["jbox-shell-after"]/m["bwrap"], m["jbox-shell-before"]/m["bwrap"]}' "$results/prestart.csv" \
+  awk -F, '{m[$1]=$4} END {printf "ratio after/before %.3f   after/off %.3f   after/bwrap %.1f   before/bwrap %.1f   off/bwrap %.1f\n", m["jbox-shell-after"]/m["jbox-shell-before"], m["jbox-shell-after"]/m["jbox-shell-off"], m["jbox-shell-after"]/m["bwrap"], m["jbox-shell-before"]/m["bwrap"], m["jbox-shell-off"]/m["bwrap"]}' "$results/prestart.csv" \
     | tee "$results/prestart-table.txt"
 fi
 

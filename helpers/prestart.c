@@ -426,7 +426,7 @@ char *prestart_read(const char *root, const char *pid16, const char *file, size_
 /* The next marker in v from i on: its offset, or -1; -2 for a run of `@` longer than a marker
  * (the launcher could not tell where the id goes). Shorter runs are text (pasta's `@PID@`): the
  * JVM writes no template whose plan had a run of 64 before the id was replaced. */
-static long next_marker(const char *v, size_t len, size_t i) {
+long prestart_next_marker(const char *v, size_t len, size_t i) {
   while (i < len) {
     if (v[i] != '@') {
       i++;
@@ -486,7 +486,7 @@ int prestart_start_parse(const char *buf, size_t len, struct prestart_start *s) 
           return -1;
         }
       }
-      for (long m = next_marker(v, vlen, 0); m != -1; m = next_marker(v, vlen, (size_t)m + PRESTART_ID_LEN)) {
+      for (long m = prestart_next_marker(v, vlen, 0); m != -1; m = prestart_next_marker(v, vlen, (size_t)m + PRESTART_ID_LEN)) {
         if (m == -2 || (tag != T_MOUNT && tag != T_RMDIR && tag != T_LOCKFILE)) return -1;
         s->nids++;
         lock_ids += tag == T_LOCKFILE;

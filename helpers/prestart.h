@@ -91,7 +91,58 @@ int prestart_start_parse(const char *buf, size_t len, struct prestart_start *s);
  * hex digits); the length is unchanged. */
 void prestart_fill_id(char *dst, const char *src, size_t n, const char *id);
 
+/* The next marker in v[0..len) from i on: its offset, or -1 when there is none; -2 for a run of
+ * `@` longer than a marker (no place to put the id). Shorter runs are text. */
+long prestart_next_marker(const char *v, size_t len, size_t i);
+
 /* As prestart_key_read, for another file of the project's prepared start (name: "key",
  * "start.plan", ...), at most max bytes. */
 char *prestart_read(const char *root, const char *pid16, const char *name, size_t max, size_t *len, char *why, size_t wlen);
+/* ---- the record templates (start.config.json, start.exec.plan; start_records.c) --------------- */
+
+struct out;
+
+/* Appends the bytes s[0..n) as dev.jbox.json.Json writes the string they decode to in UTF-8: 0, or
+ * -1 with o->err set when they are not valid UTF-8 (as utf8_valid) or hold a NUL. */
+int json_quote(struct out *o, const char *s, size_t n);
+
+/* The caller's parts of one start. */
+struct start_caller {
+  const char *id;               /* the new sandbox's id: 64 lowercase hex digits */
+  unsigned long long created;   /* epoch milliseconds, as System.currentTimeMillis */
+  const struct span *argv;      /* the plan's command (never empty for a shell) */
+  size_t nargv;
+  const struct span *env;       /* the plan's environment, "NAME=VALUE" in the plan's order */
+  size_t nenv;
+  struct span cwd;              /* the plan's working directory */
+  int tty;                      /* the plan has the `tty` flag */
+};
+
+#define RECORD_TOKENS 5
+/* A record template (ShellSandboxes.recordTemplate): config.json as Json.pretty writes it with the
+ * tokens "\u0001jbox-start:command", ...created, ...env, ...cwd, ...tty, each exactly once and in
+ * that order, the command's and the environment's each a list's only element on a line of its
+ * own, the tty's an element of the flags' list between others (`stdin` after it);
+ * valid UTF-8, no NUL, at most PRESTART_START_MAX; the id's marker at least once, no longer run
+ * of `@`. Spans point into the buffer given. */
+struct start_record {
+  struct span text[RECORD_TOKENS + 1]; /* around the tokens */
+  size_t indent[3];                    /* the command's, the environment's and the flags' elements */
+};
+int start_record_parse(const char *buf, size_t len, struct start_record *r);
+/* config.json for the caller: 0 with *out malloc'd, or -1 (a part that is not valid UTF-8, an
+ * empty list, too large). */
+int start_record_fill(const struct start_record *r, const struct start_caller *c, char **out, size_t *len);
+
+/* An exec template (ShellSandboxes.execTemplate: what exec_template_parse takes, its ENV and CWD
+ * leading); header and rest point into the buffer given. */
+struct start_exec {
+  const char *header; /* the 10 header bytes */
+  struct span rest;   /* every record after CWD */
+};
+int start_exec_parse(const char *buf, size_t len, struct start_exec *e);
+/* exec.plan for the caller: the caller's ENV records and CWD in place of the template's; 0 with
+ * *out malloc'd, or -1 (then also when the result is not an exec template exec_template_parse
+ * takes). */
+int start_exec_fill(const struct start_exec *e, const struct start_caller *c, char **out, size_t *len);
 #endif

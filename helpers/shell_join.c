@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plan.h"
@@ -232,15 +233,21 @@ static int path_under(const char *p, const char *dir, size_t dlen) {
   return !strncmp(p, dir, dlen) && (p[dlen] == '\0' || p[dlen] == '/');
 }
 
-int join_plan_build(const struct join_call *c, const struct join_template *t, long pid, unsigned long long start,
-                    char **plan, size_t *len) {
+/* DevShell.env for the call: the caller's environment as the JVM sees it, without JBOX_* names and
+ * the names a deny pattern matches, in the order of the names, then each marker put in. *res
+ * (malloc'd) gets the entries, which point into c->envp, the markers or a literal. */
+static int call_env(const struct join_call *c, const struct span *deny, size_t ndeny, const struct span *markers,
+                    size_t nmarkers, struct span **res, size_t *nres) {
   size_t n = 0;
   while (c->envp[n]) {
     if (++n > PLAN_MAX_ITEMS) return -1;
   }
   autofree struct entry *env = calloc(n + 1, sizeof *env);
-  autofree struct span *out = calloc(n + JOIN_MAX_MARKERS + 1, sizeof *out);
-  if (!env || !out) return -1;
+  struct span *out = calloc(n + JOIN_MAX_MARKERS + 1, sizeof *out);
+  if (!env || !out || nmarkers > JOIN_MAX_MARKERS) {
+    free(out);
+    return -1;
+  }
   /* System.getenv: the entries with a name before an '=' (the first of a name wins), decoded in
    * the JVM's charset: a name that is not ASCII (Java orders names by UTF-16 units), a value that
    * is not ASCII unless the JVM decodes UTF-8, and a value that is not UTF-8 go to the JVM */
@@ -251,9 +258,9 @@ int join_plan_build(const struct join_call *c, const struct join_template *t, lo
     for (size_t k = 0; k < l; k++)
       if ((unsigned char)e[k] >= 0x80) {
         ascii = 0;
-        if (!c->utf8 || !eq || k < (size_t)(eq - e)) return -1;
+        if (!c->utf8 || !eq || k < (size_t)(eq - e)) goto bad;
       }
-    if (!ascii && !utf8_valid(e, l)) return -1;
+    if (!ascii && !utf8_valid(e, l)) goto bad;
     if (!eq || eq == e) continue;
     env[m++] = (struct entry){{e, l}, (size_t)(eq - e), i};
   }
@@ -274,7 +281,7 @@ int join_plan_build(const struct join_call *c, const struct join_template *t, lo
     }
     if (k >= 5 && !memcmp(e.p, "JBOX_", 5)) continue;
     int denied = 0;
-    for (size_t d = 0; d < t->ndeny && !denied; d++) denied = env_glob(t->deny[d].p, t->deny[d].len, e.p, k);
+    for (size_t d = 0; d < ndeny && !denied; d++) denied = env_glob(deny[d].p, deny[d].len, e.p, k);
     if (!denied) out[nout++] = e;
   }
   if (fix) { /* added by setenv: in its place among the names */
@@ -287,29 +294,59 @@ int join_plan_build(const struct join_call *c, const struct join_template *t, lo
       at++;
     }
     int denied = 0;
-    for (size_t d = 0; d < t->ndeny && !denied; d++) denied = env_glob(t->deny[d].p, t->deny[d].len, fix, k);
+    for (size_t d = 0; d < ndeny && !denied; d++) denied = env_glob(deny[d].p, deny[d].len, fix, k);
     if (!denied) {
       memmove(out + at + 1, out + at, (nout - at) * sizeof *out);
       out[at] = f, nout++;
     }
   }
-  for (size_t i = 0; i < t->nenv; i++)
-    if (env_put(out, &nout, t->env[i])) return -1;
+  for (size_t i = 0; i < nmarkers; i++)
+    if (env_put(out, &nout, markers[i])) goto bad;
+  *res = out;
+  *nres = nout;
+  return 0;
+bad:
+  free(out);
+  return -1;
+}
 
-  struct out o = {0};
-  out_put(&o, PLAN_MAGIC, 4);
-  out_put(&o, "\1\0\0\0\0\0", 6); /* version 1, length patched below */
+/* The plan's head: the header, ARGV (the command, or the shell), ENV, CWD (the caller's where it is
+ * the project or below it, else the project). */
+static void plan_head(struct out *o, const struct join_call *c, const struct span *env, size_t nenv, struct span project) {
+  out_put(o, PLAN_MAGIC, 4);
+  out_put(o, "\1\0\0\0\0\0", 6); /* version 1, length patched by plan_done */
   if (c->ncmd) {
-    for (size_t i = 0; i < c->ncmd; i++) out_rec(&o, T_ARGV, c->cmd[i], strlen(c->cmd[i]));
+    for (size_t i = 0; i < c->ncmd; i++) out_rec(o, T_ARGV, c->cmd[i], strlen(c->cmd[i]));
   } else {
-    out_rec(&o, T_ARGV, c->shell, strlen(c->shell));
+    out_rec(o, T_ARGV, c->shell, strlen(c->shell));
   }
-  for (size_t i = 0; i < nout; i++) out_rec(&o, T_ENV, out[i].p, out[i].len);
-  char project[PATH_MAX];
-  if (t->project.len >= sizeof project) o.err = 1;
-  else memcpy(project, t->project.p, t->project.len), project[t->project.len] = '\0';
-  if (!o.err && path_under(c->cwd, project, t->project.len)) out_rec(&o, T_CWD, c->cwd, strlen(c->cwd));
-  else out_rec(&o, T_CWD, t->project.p, t->project.len);
+  for (size_t i = 0; i < nenv; i++) out_rec(o, T_ENV, env[i].p, env[i].len);
+  char dir[PATH_MAX];
+  if (project.len >= sizeof dir) o->err = 1;
+  else memcpy(dir, project.p, project.len), dir[project.len] = '\0';
+  if (!o->err && path_under(c->cwd, dir, project.len)) out_rec(o, T_CWD, c->cwd, strlen(c->cwd));
+  else out_rec(o, T_CWD, project.p, project.len);
+}
+
+static int plan_done(struct out *o, char **plan, size_t *len) {
+  if (o->err) {
+    free(o->p);
+    return -1;
+  }
+  uint32_t total = (uint32_t)o->len;
+  for (int k = 0; k < 4; k++) o->p[6 + k] = (char)(total >> (8 * k));
+  *plan = o->p;
+  *len = o->len;
+  return 0;
+}
+
+int join_plan_build(const struct join_call *c, const struct join_template *t, long pid, unsigned long long start,
+                    char **plan, size_t *len) {
+  autofree struct span *out = NULL;
+  size_t nout;
+  if (call_env(c, t->deny, t->ndeny, t->env, t->nenv, &out, &nout)) return -1;
+  struct out o = {0};
+  plan_head(&o, c, out, nout, t->project);
   char user[48];
   int ul = snprintf(user, sizeof user, "%lu:%lu", c->uid, c->gid);
   out_rec(&o, T_USER, user, (size_t)ul);
@@ -321,15 +358,25 @@ int join_plan_build(const struct join_call *c, const struct join_template *t, lo
   char ex[64];
   int el = snprintf(ex, sizeof ex, "%ld %llu", pid, start);
   out_rec(&o, T_EXEC, ex, (size_t)el);
-  if (o.err) {
-    free(o.p);
-    return -1;
-  }
-  uint32_t total = (uint32_t)o.len;
-  for (int k = 0; k < 4; k++) o.p[6 + k] = (char)(total >> (8 * k));
-  *plan = o.p;
-  *len = o.len;
-  return 0;
+  return plan_done(&o, plan, len);
+}
+
+int prestart_plan_build(const struct join_call *c, const struct prestart_start *s, const struct join_template *jt,
+                        const char *id, char **plan, size_t *len, struct span **env, size_t *nenv) {
+  if (call_env(c, jt->deny, jt->ndeny, s->env, s->nenv, env, nenv)) return -1;
+  struct out o = {0};
+  plan_head(&o, c, *env, *nenv, s->project);
+  size_t at = o.len;
+  out_put(&o, s->head.p, s->head.len);
+  if (!o.err) prestart_fill_id(o.p + at, s->head.p, s->head.len, id);
+  if (c->tty) out_rec(&o, T_FLAG, F_TTY, strlen(F_TTY));
+  at = o.len;
+  out_put(&o, s->tail.p, s->tail.len);
+  if (!o.err) prestart_fill_id(o.p + at, s->tail.p, s->tail.len, id);
+  if (plan_done(&o, plan, len) == 0) return 0;
+  free(*env);
+  *env = NULL;
+  return -1;
 }
 
 /* ---- the launcher -------------------------------------------------------------------------------- */
@@ -391,6 +438,9 @@ extern char **environ;
 static struct {
   int ok;
   char root[PATH_MAX], containers[PATH_MAX], pid16[65], options[2 * PATH_MAX];
+  char dir[PATH_MAX], cwd[PATH_MAX], home[PATH_MAX]; /* the project, the real current directory, $HOME */
+  char **cmd;
+  size_t ncmd;
 } found;
 
 /* Whether any byte of s is not ASCII. */
@@ -481,6 +531,10 @@ int shell_join(int argc, char **argv) {
   if (ol + 2 > sizeof found.options) return -1;
   found.options[ol++] = '}';
   found.options[ol] = '\0';
+  snprintf(found.dir, sizeof found.dir, "%s", dir);
+  snprintf(found.cwd, sizeof found.cwd, "%s", cwd);
+  snprintf(found.home, sizeof found.home, "%s", home);
+  found.cmd = cmd, found.ncmd = ncmd;
   found.ok = 1;
   if (opt_network) return -1; /* a policy option: the JVM refuses it for a join */
   int ln = snprintf(link, sizeof link, "%s/projects/%s", root, pid16);
@@ -531,6 +585,68 @@ int shell_join(int argc, char **argv) {
   return run_plan_sealed(plan, plen);
 }
 
+/* Writes name in dir (0600, a new file) with these bytes; -1 on any failure. */
+static int write_new(const char *dir, const char *name, const char *b, size_t n) {
+  char p[PATH_MAX + 32];
+  if (snprintf(p, sizeof p, "%s/%s", dir, name) >= (int)sizeof p) return -1;
+  autofd int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  return fd < 0 ? -1 : write_all(fd, b, n);
+}
+
+/* JBOX_DEBUG_PRESTART_DIR=DIR (tests): what the launcher's start would send and write for this
+ * call, from the fresh prepared start, without starting anything: DIR/plan (the id 64 zeros),
+ * DIR/config.json, DIR/exec.plan; nothing when one cannot be made (the start would go to the JVM). */
+static void prestart_dry_run(const char *out) {
+  static const char id[] = "0000000000000000000000000000000000000000000000000000000000000000";
+  size_t sl, jl, cl, el;
+  char why[PATH_MAX + 64];
+  autofree char *st = prestart_read(found.root, found.pid16, "start.plan", PRESTART_START_MAX, &sl, why, sizeof why);
+  autofree char *jt = prestart_read(found.root, found.pid16, "start.join.plan", JOIN_TEMPLATE_MAX, &jl, why, sizeof why);
+  autofree char *ct = prestart_read(found.root, found.pid16, "start.config.json", PRESTART_START_MAX, &cl, why, sizeof why);
+  autofree char *et = prestart_read(found.root, found.pid16, "start.exec.plan", EXEC_TEMPLATE_MAX, &el, why, sizeof why);
+  struct prestart_start sp;
+  struct join_template jp;
+  struct start_record sr;
+  struct start_exec se;
+  if (!st || !jt || !ct || !et || prestart_start_parse(st, sl, &sp) || start_record_parse(ct, cl, &sr) ||
+      start_exec_parse(et, el, &se) || join_template_parse(jt, jl, &jp))
+    return;
+  const char *sh = getenv("SHELL");
+  if (!sh || sh[0] != '/' || access(sh, X_OK) < 0) sh = "/bin/sh";
+  int plain = !non_ascii(found.dir) && !non_ascii(found.cwd) && !non_ascii(found.home);
+  for (size_t i = 0; plain && i < found.ncmd; i++) plain = !non_ascii(found.cmd[i]);
+  for (char **e = environ; plain && *e; e++) plain = !non_ascii(*e);
+  struct join_call c = {.envp = environ, .cwd = found.cwd, .cmd = found.cmd, .ncmd = found.ncmd, .shell = sh,
+                        .tty = isatty(0) && isatty(1), .uid = getuid(), .gid = getgid(), .utf8 = plain || jvm_decodes_utf8()};
+  char *plan = NULL, *config = NULL, *exec = NULL;
+  size_t pl = 0, nenv = 0, cfl = 0, exl = 0;
+  autofree struct span *env = NULL;
+  /* the same project, and the plan's parts for the records */
+  int ok = c.utf8 && sp.project.len == strlen(found.dir) && !memcmp(sp.project.p, found.dir, sp.project.len) &&
+           prestart_plan_build(&c, &sp, &jp, id, &plan, &pl, &env, &nenv) == 0;
+  struct span argv[PLAN_MAX_ITEMS];
+  struct start_caller k = {.id = id, .env = env, .nenv = nenv, .argv = argv, .tty = c.tty};
+  if (ok) {
+    /* the plan's ARGV and CWD records, as written */
+    const unsigned char *u = (const unsigned char *)plan;
+    for (size_t off = 10; off < pl;) {
+      unsigned tag = plan_le16(u + off);
+      uint32_t vlen = plan_le32(u + off + 2);
+      if (tag == T_ARGV && k.nargv < PLAN_MAX_ITEMS) argv[k.nargv++] = (struct span){plan + off + 6, vlen};
+      if (tag == T_CWD) k.cwd = (struct span){plan + off + 6, vlen};
+      off += 6 + vlen;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    k.created = (unsigned long long)now.tv_sec * 1000 + (unsigned long long)now.tv_nsec / 1000000;
+    ok = start_record_fill(&sr, &k, &config, &cfl) == 0 && start_exec_fill(&se, &k, &exec, &exl) == 0;
+  }
+  if (ok) ok = !write_new(out, "plan", plan, pl) && !write_new(out, "config.json", config, cfl) && !write_new(out, "exec.plan", exec, exl);
+  if (!ok) dprintf(2, "jbox: prestart: the launcher's start would go to the JVM\n");
+  free(plan), free(config), free(exec);
+  join_template_free(&jp);
+}
+
 int shell_prestart_probe(const char *jar, const char *helper) {
   if (!found.ok) return -1;
   /* a running sandbox of the project is joined (by the JVM, when shell_join did not) */
@@ -562,11 +678,26 @@ int shell_prestart_probe(const char *jar, const char *helper) {
         snprintf(why, sizeof why, "start template: %s", st ? "not one this helper starts from" : swhy);
       }
     }
+    /* and the templates of the records that hold the caller's parts (start_records.c) */
+    if (fresh) {
+      size_t clen, elen;
+      char swhy[PATH_MAX + 64] = "";
+      autofree char *ct = prestart_read(found.root, found.pid16, "start.config.json", PRESTART_START_MAX, &clen, swhy, sizeof swhy);
+      autofree char *et = ct ? prestart_read(found.root, found.pid16, "start.exec.plan", EXEC_TEMPLATE_MAX, &elen, swhy, sizeof swhy) : NULL;
+      struct start_record sr;
+      struct start_exec se;
+      if (!ct || !et || start_record_parse(ct, clen, &sr) || start_exec_parse(et, elen, &se)) {
+        fresh = 0;
+        snprintf(why, sizeof why, "record template: %s", ct && et ? "not one this helper starts from" : swhy);
+      }
+    }
   } else if (text) {
     snprintf(why, sizeof why, "not a KEY this helper checks");
   }
   trace(fresh ? "prestart-fresh" : "prestart-stale");
   const char *dbg = getenv("JBOX_DEBUG_PRESTART");
   if (dbg && *dbg && strcmp(dbg, "0")) dprintf(2, "jbox: prestart: %s%s%s\n", fresh ? "fresh" : "stale", fresh ? "" : ": ", fresh ? "" : why);
+  const char *dry = getenv("JBOX_DEBUG_PRESTART_DIR");
+  if (fresh && dry && *dry) prestart_dry_run(dry);
   return fresh ? 0 : -1;
 }

@@ -54,6 +54,15 @@ struct join_call {
 int join_plan_build(const struct join_call *c, const struct join_template *t, long pid, unsigned long long start,
                     char **plan, size_t *len);
 
+struct prestart_start;
+/* The plan DevShell.build made for this call from a prepared start: the start template s with
+ * the call's command, environment (filtered by the deny patterns of the project's join template
+ * jt, the template's markers put in), working directory and terminal, and id in each of its
+ * markers. 0 with *plan and *env (the plan's environment, pointing into c->envp and s) malloc'd,
+ * or -1 as join_plan_build. */
+int prestart_plan_build(const struct join_call *c, const struct prestart_start *s, const struct join_template *jt,
+                        const char *id, char **plan, size_t *len, struct span **env, size_t *nenv);
+
 /* The launcher: `jbox shell ...` (argv after `shell`). Returns -1 to go on to the JVM; otherwise it
  * runs the plan from the sealed copy and does not return. */
 int shell_join(int argc, char **argv);

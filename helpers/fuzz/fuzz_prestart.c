@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan.h"
 #include "prestart.h"
+#include "shell_join.h"
 
 static void start(const char *b, size_t size) {
   struct prestart_start s;
@@ -27,6 +29,22 @@ static void start(const char *b, size_t size) {
   memset(marker, '@', 64);
   if (memmem(f + (s.head.p - b), s.head.len + s.tail.len, marker, 64)) abort();
   free(f);
+  /* the launcher's plan from it, for a call (a terminal, a denied name, a marker's name): one
+   * plan_decode takes, as the template's decoder promises */
+  static char *envp[] = {"PATH=/bin", "FOO_TOKEN=x", "JBOX_X=1", "PS1=$ ", "A=\xc3\xa9", NULL};
+  static char *cmd[] = {"sh", "-c", "true"};
+  struct span deny = {"*TOKEN*", 7};
+  struct join_template jt = {.deny = &deny, .ndeny = 1};
+  struct join_call c = {.envp = envp, .cwd = "/", .cmd = cmd, .ncmd = (size_t)(size & 3), .shell = "/bin/sh",
+                        .tty = (int)(size & 1), .uid = 1000, .gid = 1000, .utf8 = 1};
+  char *plan;
+  size_t len, nenv;
+  struct span *env;
+  if (prestart_plan_build(&c, &s, &jt, id, &plan, &len, &env, &nenv)) return;
+  free(env);
+  struct plan p;
+  if (plan_decode(&p, plan, len)) abort(); /* takes plan */
+  plan_free(&p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -219,9 +219,10 @@ final class ShellCommand {
         && !DevShell.binds(req, store.root()) && dev.jbox.PolicyInputs.statsStillTrue()) {
       // the start template: this start's plan for a caller with an empty environment and no
       // command, and the records it wrote, with a marker where the id is (tests: the plan sent)
-      byte[] start = PlanWriter.encodeWithoutArgv(DevShell.startTemplate(plan, name, project.dir()), List.of());
+      Plan template = DevShell.startTemplate(plan, name, project.dir());
+      byte[] start = PlanWriter.encodeWithoutArgv(template, List.of());
       ShellSandboxes.writePrestart(store, project.id(), Path.of(jar), Path.of(helper), key,
-          ShellSandboxes.startTemplates(start, recorded, filesDir));
+          ShellSandboxes.startTemplates(template, start, recorded, filesDir));
     } else {
       ShellSandboxes.dropPrestart(store, project.id());
     }

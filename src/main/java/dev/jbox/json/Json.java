@@ -264,6 +264,8 @@ public final class Json {
     }
   }
 
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   private static void quote(StringBuilder b, String str) {
     b.append('"');
     for (int k = 0; k < str.length(); k++) {
@@ -275,7 +277,9 @@ public final class Json {
         case '\r' -> b.append("\\r");
         case '\t' -> b.append("\\t");
         default -> {
-          if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+          // not String.format: a record template's tokens start with U+0001, and the Formatter
+          // (its classes and patterns) cost a shell start with JBOX_PRESTART=1 about 20 ms
+          if (c < 0x20) b.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
           else b.append(c);
         }
       }

@@ -254,7 +254,8 @@ public record SandboxRecord(
     Map<String, String> ns = new LinkedHashMap<>();
     for (Namespace n : Namespace.values()) ns.put(n.procName(), plan.namespaces().getOrDefault(n, NsMode.NEW).planValue());
     List<String> flags = new ArrayList<>();
-    for (Plan.Flag f : plan.flags()) flags.add(f.word());
+    // in the flags' own order: the plan's set (Set.copyOf) iterates in an order each JVM draws anew
+    for (Plan.Flag f : Plan.Flag.values()) if (plan.flags().contains(f)) flags.add(f.word());
     String network = req != null && req.network() != null ? req.network()
         : plan.namespaces().get(Namespace.NET) == NsMode.HOST ? "host" : "none";
     List<String> mounts = new ArrayList<>();

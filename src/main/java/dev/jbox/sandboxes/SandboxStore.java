@@ -292,8 +292,13 @@ public final class SandboxStore {
 
   private static void writeJson(Path dir, SandboxRecord r) throws IOException {
     Path tmp = dir.resolve(RECORD + ".tmp");
-    dev.jbox.SmallFiles.writeString(tmp, Json.pretty(r.toJson()) + "\n");
+    dev.jbox.SmallFiles.writeString(tmp, recordText(r.toJson()));
     Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The text of a record's config.json ({@link SandboxRecord#toJson}; ShellSandboxes.recordTemplate). */
+  static String recordText(Map<String, Object> json) {
+    return Json.pretty(json) + "\n";
   }
 
   /**

@@ -270,7 +270,59 @@ public final class ShellSandboxes {
 
   /** The templates of a prepared start, by file name in the project's {@link #prestartDir}. */
   public static final List<String> START_TEMPLATES = List.of("start.plan", "start.project", "start.join.plan",
-      "start.hostname", "start.hosts", "start.resolv.conf");
+      "start.hostname", "start.hosts", "start.resolv.conf", "start.config.json", "start.exec.plan");
+
+  /**
+   * What a record template ({@code start.config.json}, helpers/start_records.c) has where the
+   * start puts its caller's parts, each once and in this order: the command (a list), the
+   * created time (a number), the environment (a list), the working directory, and the place of
+   * the {@code tty} flag (an element of the flags' list, just before {@code stdin}). Each is a
+   * string value, so it is written quoted, its first character (U+0001) as six characters.
+   */
+  public static final List<String> RECORD_TOKENS = List.of("\u0001jbox-start:command", "\u0001jbox-start:created",
+      "\u0001jbox-start:env", "\u0001jbox-start:cwd", "\u0001jbox-start:tty");
+
+  /**
+   * Record r's config.json as {@link SandboxStore} writes it, with {@link #RECORD_TOKENS} in place
+   * of its command, created time, environment, working directory and {@code tty} flag; null when
+   * its flags have no {@code stdin}, or a token's written form is there more than once (a path
+   * that holds it: the launcher could not tell the places).
+   */
+  public static byte[] recordTemplate(SandboxRecord r) {
+    java.util.Map<String, Object> c = r.toJson();
+    if (!(c.get("process") instanceof java.util.Map<?, ?>)) return null;
+    c.put("command", List.of(RECORD_TOKENS.get(0)));
+    c.put("created", RECORD_TOKENS.get(1));
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> p = (java.util.Map<String, Object>) c.get("process");
+    p.put("env", List.of(RECORD_TOKENS.get(2)));
+    p.put("cwd", RECORD_TOKENS.get(3));
+    List<Object> flags = new ArrayList<>();
+    for (Object f : (List<?>) p.get("flags")) {
+      if (f.equals("stdin")) flags.add(RECORD_TOKENS.get(4));
+      if (!f.equals("tty")) flags.add(f);
+    }
+    if (!flags.contains(RECORD_TOKENS.get(4))) return null;
+    p.put("flags", flags);
+    String text = SandboxStore.recordText(c);
+    for (String t : RECORD_TOKENS) {
+      String q = dev.jbox.json.Json.write(t);
+      int at = text.indexOf(q);
+      if (at < 0 || text.indexOf(q, at + 1) >= 0) return null;
+    }
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Record r's exec template ({@code exec.plan}) as it would be for the environment and working
+   * directory of plan template t ({@link dev.jbox.sandbox.DevShell#startTemplate}): its ENV and
+   * CWD records lead, and the launcher puts the start's own in their place.
+   */
+  public static byte[] execTemplate(SandboxRecord r, dev.jbox.sandbox.Plan t) {
+    SandboxRecord.Process p = r.process();
+    return SandboxStore.execTemplate(new SandboxRecord.Process(t.env(), t.cwd(), p.user(), p.capabilities(), p.flags(),
+        p.rlimits()), r.name());
+  }
 
   /**
    * The templates of the start just made (plan bytes {@code startPlan}, {@link
@@ -279,7 +331,8 @@ public final class ShellSandboxes {
    * a record is missing, or the marker was there before (a path with 64 {@code @} in a row:
    * the launcher could not tell it from the id's place).
    */
-  public static java.util.Map<String, byte[]> startTemplates(byte[] startPlan, Sandbox s, Path filesDir) {
+  public static java.util.Map<String, byte[]> startTemplates(dev.jbox.sandbox.Plan template, byte[] startPlan, Sandbox s,
+      Path filesDir) {
     String id = s.id();
     java.util.Map<String, byte[]> t = new java.util.LinkedHashMap<>();
     try {
@@ -291,7 +344,12 @@ public final class ShellSandboxes {
         // the plan binds only those the host has (EtcFiles writes each)
         t.put("start." + f, Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(p) : new byte[0]);
       }
-    } catch (IOException e) {
+      if (s.record().process() == null) return null;
+      byte[] record = recordTemplate(s.record());
+      if (record == null) return null;
+      t.put("start.config.json", record);
+      t.put("start.exec.plan", execTemplate(s.record(), template));
+    } catch (IOException | JboxException e) {
       return null;
     }
     byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);

@@ -307,6 +307,16 @@ class PrestartTest {
     return o.toByteArray();
   }
 
+  /** A list's elements as Json.pretty writes them after its first's place, at this indent. */
+  static String jsonList(List<String> l, int indent) {
+    StringBuilder b = new StringBuilder();
+    for (String v : l) {
+      if (b.length() > 0) b.append(",\n").append(" ".repeat(indent));
+      b.append(dev.jbox.json.Json.write(v));
+    }
+    return b.toString();
+  }
+
   static byte[] withId(byte[] template, String id) {
     String mark = "@".repeat(64);
     byte[] b = template.clone();
@@ -343,7 +353,7 @@ class PrestartTest {
     byte[] sent = Files.readAllBytes(dump);
     String id = Files.readSymbolicLink(dir.resolveSibling(dir.getFileName().toString().replace(".prestart", ""))).toString();
     assertTrue(id.matches("[0-9a-f]{64}"), id);
-    for (String t : List.of("start.plan", "start.project", "start.join.plan", "start.hostname", "start.hosts", "start.resolv.conf")) {
+    for (String t : dev.jbox.sandboxes.ShellSandboxes.START_TEMPLATES) {
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(t))), t);
     }
     byte[] template = Files.readAllBytes(dir.resolve("start.plan"));
@@ -384,11 +394,129 @@ class PrestartTest {
       assertEquals(new String(want, java.nio.charset.StandardCharsets.UTF_8),
           new String(withId(Files.readAllBytes(dir.resolve("start." + f)), id), java.nio.charset.StandardCharsets.UTF_8), f);
     }
+    // the records that hold the caller's parts: config.json is its template with the command,
+    // the created time, the environment and the working directory of the plan sent in the
+    // tokens' places (no terminal: the tty's place goes with its separator); exec.plan is its
+    // template with the plan's ENV and CWD records in place of the template's
+    List<String> argv = new java.util.ArrayList<>(), envSent = new java.util.ArrayList<>();
+    List<Object[]> execFilled = new java.util.ArrayList<>();
+    String cwd = null;
+    for (Object[] r : records(sent)) {
+      String v = new String((byte[]) r[1], java.nio.charset.StandardCharsets.UTF_8);
+      if ((int) r[0] == 1) argv.add(v);
+      if ((int) r[0] == 2) envSent.add(v);
+      if ((int) r[0] == 3) cwd = v;
+      if ((int) r[0] == 2 || (int) r[0] == 3) execFilled.add(r);
+    }
+    String config = Files.readString(rt.resolve(id).resolve("config.json"));
+    java.util.regex.Matcher created = java.util.regex.Pattern.compile("\n  \"created\": ([0-9]+),\n").matcher(config);
+    assertTrue(created.find(), config);
+    List<String> tokens = dev.jbox.sandboxes.ShellSandboxes.RECORD_TOKENS;
+    String ct = new String(withId(Files.readAllBytes(dir.resolve("start.config.json")), id), java.nio.charset.StandardCharsets.UTF_8);
+    String filledConfig = ct.replace(dev.jbox.json.Json.write(tokens.get(0)), jsonList(argv, 4))
+        .replace(dev.jbox.json.Json.write(tokens.get(1)), created.group(1))
+        .replace(dev.jbox.json.Json.write(tokens.get(2)), jsonList(envSent, 6))
+        .replace(dev.jbox.json.Json.write(tokens.get(3)), dev.jbox.json.Json.write(cwd))
+        .replace(dev.jbox.json.Json.write(tokens.get(4)) + ",\n      ", "");
+    assertEquals(config, filledConfig);
+    boolean afterCwd = false;
+    for (Object[] r : records(Files.readAllBytes(dir.resolve("start.exec.plan")))) {
+      if (afterCwd) execFilled.add(r);
+      afterCwd |= (int) r[0] == 3;
+    }
+    assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve(id).resolve("exec.plan"))),
+        java.util.HexFormat.of().formatHex(encode(execFilled)));
     // a start the launcher could not take drops the KEY and every template
     start(home, Map.of(), List.of("shell", "--new", "--project", project.toString(), "--", "true"));
     try (var l = Files.list(dir)) {
       assertEquals(List.of(), l.map(p -> p.getFileName().toString()).sorted().toList());
     }
+  }
+
+  @Test
+  void theLaunchersStart_fromTheTemplates_sendsAndRecordsWhatTheJvmsStartDoes_byteForByte() throws Exception {
+    prepared();
+    Path sub = project.resolve("src/d\u00e9j\u00e0-vu"); // a space in a path the KEY records makes it one the launcher cannot split
+    Files.createDirectories(sub);
+    // hostile parts: quotes, backslashes, control characters, a newline, non-ASCII, a long value;
+    // a denied name and a JBOX_ one; run from a directory of the project
+    Map<String, String> extra = new HashMap<>();
+    extra.put("LC_ALL", "C.UTF-8");
+    extra.put("FOO_TOKEN", "secret");
+    extra.put("QUOTED", "a\"b\\c\\\"d");
+    extra.put("CONTROLS", "\u0001\u0002\t\u001f\u007f end");
+    extra.put("MULTI", "line one\nline two\r\n");
+    extra.put("UNICODE", "caf\u00e9 \u2615 \u2028 \ud83d\ude00");
+    extra.put("LONG", "x".repeat(20_000));
+    extra.put("JBOX_SOMETHING", "not passed");
+    extra.put("PWD", sub.toString());
+    for (String k : List.of("container", "JBOX_SANDBOX", "debian_chroot", "PS1", "OLDPWD")) extra.put(k, null);
+    List<String> cmd = List.of("shell", "--", "sh", "-c", "exit 0", "a\"b", "c\\d", "\u00e9\t\u0001", "\ud83d\ude00");
+    for (boolean network : List.of(false, true)) {
+      Path dry = Files.createDirectories(tmp.resolve("dry" + network));
+      Path dump = tmp.resolve("sent" + network);
+      extra.put("JBOX_DEBUG_PRESTART_DIR", dry.toString());
+      extra.put("JBOX_DEBUG_PLAN_FILE", dump.toString());
+      List<String> args = new java.util.ArrayList<>(cmd);
+      if (network) args.addAll(1, List.of("--network", "none"));
+      if (network) {
+        // a KEY for --network none first (the options are part of it), from a start that runs
+        extra.remove("JBOX_DEBUG_PRESTART_DIR");
+        extra.remove("JBOX_DEBUG_PLAN_FILE");
+        start(sub, extra, args);
+        extra.put("JBOX_DEBUG_PRESTART_DIR", dry.toString());
+        extra.put("JBOX_DEBUG_PLAN_FILE", dump.toString());
+      }
+      Start s = start(sub, extra, args);
+      assertEquals("jbox: prestart: fresh", s.verdict(), s.r().toString());
+      // the JVM's start: its plan (dumped, not run) and its records, under the id it drew
+      Path dir = keyFile().getParent();
+      String id = Files.readSymbolicLink(dir.resolveSibling(dir.getFileName().toString().replace(".prestart", ""))).toString();
+      Path rt = tmp.resolve("xdg/jbox").resolve(id);
+      String zeros = "0".repeat(64);
+      byte[] plan = Files.readAllBytes(dry.resolve("plan"));
+      assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(dump)),
+          java.util.HexFormat.of().formatHex(replaced(plan, zeros, id)), "the launcher's plan is the JVM's:\n" + s.r());
+      assertFalse(new String(plan, java.nio.charset.StandardCharsets.ISO_8859_1).contains("FOO_TOKEN"));
+      assertTrue(new String(plan, java.nio.charset.StandardCharsets.UTF_8).contains("LONG=" + "x".repeat(20_000)));
+      String created = "\n  \"created\": ([0-9]+),\n";
+      String want = Files.readString(rt.resolve("config.json")).replaceFirst(created, "\n  \"created\": 0,\n");
+      String got = new String(replaced(Files.readAllBytes(dry.resolve("config.json")), zeros, id), java.nio.charset.StandardCharsets.UTF_8);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(created).matcher(got);
+      assertTrue(m.find(), got);
+      long ms = Long.parseLong(m.group(1));
+      assertTrue(Math.abs(ms - System.currentTimeMillis()) < 120_000, "created now: " + ms);
+      assertEquals(want, got.replaceFirst(created, "\n  \"created\": 0,\n"));
+      assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve("exec.plan"))),
+          java.util.HexFormat.of().formatHex(Files.readAllBytes(dry.resolve("exec.plan"))));
+      for (String f : List.of("plan", "config.json", "exec.plan")) {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dry.resolve(f))), f);
+      }
+      // the JVM's start was recorded, not run: its record keeps the project's name until removed
+      // (the launcher's start plans with the template's name, and must find it free)
+      Jbox.Result rm = jbox(project, Map.of(), List.of("rm", "-f", id));
+      assertEquals(0, rm.code(), rm.toString());
+    }
+    // bytes the JVM would decode otherwise (a UTF-8 locale that is not installed leaves it in
+    // ASCII): the launcher's start would go to the JVM, and nothing is planned
+    // (from the project: such a JVM cannot take a directory whose name is not ASCII)
+    extra.remove("JBOX_DEBUG_PRESTART_DIR");
+    extra.remove("JBOX_DEBUG_PLAN_FILE");
+    start(project, extra, List.of("shell", "--", "true"));
+    Path dry = Files.createDirectories(tmp.resolve("dry-ascii"));
+    extra.put("JBOX_DEBUG_PRESTART_DIR", dry.toString());
+    extra.put("LC_ALL", "xx_XX.UTF-8");
+    Start s = start(project, extra, List.of("shell", "--", "sh", "-c", "exit 0", "caf\u00e9"));
+    assertEquals("jbox: prestart: fresh", s.verdict(), s.r().toString());
+    assertTrue(s.r().err().contains("jbox: prestart: the launcher's start would go to the JVM"), s.r().toString());
+    try (var l = Files.list(dry)) {
+      assertEquals(0, l.count(), "nothing planned");
+    }
+  }
+
+  static byte[] replaced(byte[] b, String from, String to) {
+    String s = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+    return s.replace(from, to).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
   }
 
   @Test
@@ -416,6 +544,29 @@ class PrestartTest {
       assertArrayEquals(good, Files.readAllBytes(t), "the JVM wrote the template again");
       assertFresh(Map.of());
     }
+    // the record templates: garbage, cut short, a token twice, an exec template without its CWD
+    Path ct = t.resolveSibling("start.config.json"), et = t.resolveSibling("start.exec.plan");
+    byte[] goodConfig = Files.readAllBytes(ct), goodExec = Files.readAllBytes(et);
+    String gc = new String(goodConfig, java.nio.charset.StandardCharsets.UTF_8);
+    String cwdToken = dev.jbox.json.Json.write(dev.jbox.sandboxes.ShellSandboxes.RECORD_TOKENS.get(3));
+    List<Object[]> noCwd = new java.util.ArrayList<>(records(goodExec));
+    noCwd.removeIf(r -> (int) r[0] == 3);
+    List<Object[]> broken = List.of(new Object[] {ct, garbage}, new Object[] {ct, java.util.Arrays.copyOf(goodConfig, goodConfig.length - 2)},
+        new Object[] {ct, gc.replace("\"kind\": \"shell\"", "\"kind\": " + cwdToken).getBytes(java.nio.charset.StandardCharsets.UTF_8)},
+        new Object[] {et, garbage}, new Object[] {et, encode(noCwd)});
+    for (Object[] b : broken) {
+      Path f = (Path) b[0];
+      Files.write(f, (byte[]) b[1]);
+      Start s = shell(Map.of(), "test -e ~/notes.txt && echo ok");
+      assertEquals("jbox: prestart: stale: record template: not one this helper starts from", s.verdict(), s.r().toString());
+      assertEquals("ok\n", s.out());
+      assertArrayEquals(f.equals(ct) ? goodConfig : goodExec, Files.readAllBytes(f), "the JVM wrote the template again");
+      assertFresh(Map.of());
+    }
+    Files.delete(et);
+    Start gone = shell(Map.of(), "true");
+    assertTrue(gone.verdict().startsWith("jbox: prestart: stale: record template: none: start.exec.plan"), gone.verdict());
+    assertFresh(Map.of());
     // not the caller's own 0600 file, a symlink, none
     Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-rw----"));
     Start s = shell(Map.of(), "true");
