@@ -421,9 +421,13 @@ static int jbox_command(int argc, char **argv) {
   if (argc > 0 && !strcmp(argv[0], "kill") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_KILL_NO_FAST") &&
       kill_fast(argc - 1, argv + 1) == 0)
     return 0;
-  /* `jbox ps [-a] [-q] [--no-trunc]`: listed from the records without a JVM (ps_fast.c) */
+  /* `jbox ps [-a] [-q] [--no-trunc]` and `jbox images [-q] [--no-trunc]`: listed from the records
+   * without a JVM (ps_fast.c) */
   if (argc > 0 && !strcmp(argv[0], "ps") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PS_NO_FAST") &&
       ps_fast(argc - 1, argv + 1) == 0)
+    return 0;
+  if (argc > 0 && !strcmp(argv[0], "images") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_IMAGES_NO_FAST") &&
+      images_fast(argc - 1, argv + 1) == 0)
     return 0;
   /* `jbox shell [--] [CMD...]` in a project whose sandbox runs: joined without a JVM (shell_join.c) */
   if (argc > 0 && !strcmp(argv[0], "shell") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_SHELL_NO_FAST"))

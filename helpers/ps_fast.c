@@ -879,18 +879,19 @@ static void escaped(struct sbuf *out, const char *s, size_t n) {
 
 /* Table.print: cells escaped, columns as wide as their widest cell plus two spaces, the last
  * unpadded, trailing blanks stripped */
-static int print_table(struct sbuf *cells, size_t rows, struct sbuf *out) {
+static int print_cols(struct sbuf *cells, size_t rows, int cols, struct sbuf *out) {
   size_t w[COLS] = {0};
+  if (cols > COLS) return -1;
   for (size_t r = 0; r < rows; r++)
-    for (int c = 0; c < COLS; c++)
-      if (cells[r * COLS + c].len > w[c]) w[c] = cells[r * COLS + c].len;
+    for (int c = 0; c < cols; c++)
+      if (cells[r * cols + c].len > w[c]) w[c] = cells[r * cols + c].len;
   for (size_t r = 0; r < rows; r++) {
     size_t line = out->len;
-    for (int c = 0; c < COLS; c++) {
-      struct sbuf *b = &cells[r * COLS + c];
+    for (int c = 0; c < cols; c++) {
+      struct sbuf *b = &cells[r * cols + c];
       sb_put(out, b->p, b->len);
       if (b->err) out->err = 1;
-      for (size_t k = b->len; c < COLS - 1 && k < w[c] + 2; k++) sb_put(out, " ", 1);
+      for (size_t k = b->len; c < cols - 1 && k < w[c] + 2; k++) sb_put(out, " ", 1);
     }
     while (out->len > line && out->p[out->len - 1] == ' ') out->len--;
     sb_put(out, "\n", 1);
@@ -947,7 +948,7 @@ static int render(const struct ps_call *c, struct list *l, const struct status *
     escaped(&row[5], e->r.ports.p, e->r.ports.len);
     escaped(&row[6], e->r.name.p, e->r.name.len);
   }
-  int rc = print_table(cells, rows, out);
+  int rc = print_cols(cells, rows, COLS, out);
   for (size_t k = 0; k < rows * COLS; k++) sb_free(&cells[k]);
   free(cells);
   return rc;
@@ -1002,6 +1003,482 @@ int ps_fast(int argc, char **argv) {
 done:
   list_free(&l);
   free(st);
+  sb_free(&out);
+  return rc;
+}
+
+/* ---- `jbox images` (ImagesCommand, ImageStore.images/tags/namesOf) ----------------------------- */
+
+int images_call_parse(int argc, char **argv, struct ps_call *c) {
+  memset(c, 0, sizeof *c);
+  for (int i = 0; i < argc; i++) {
+    int *f;
+    if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) f = &c->quiet;
+    else if (!strcmp(argv[i], "--no-trunc")) f = &c->no_trunc;
+    else return -1; /* a REPOSITORY, another option, help...: picocli's */
+    if (*f) return -1;
+    *f = 1;
+  }
+  return 0;
+}
+
+void ps_image_free(struct ps_image *im) {
+  sb_free(&im->digest);
+  sb_free(&im->id);
+  sb_free(&im->created);
+  sb_free(&im->pulled);
+}
+
+struct image_ctx {
+  struct ps_image *im;
+  int bad, has_digest, has_id, has_pulled, has_size, has_layers;
+};
+
+/* (String) m.get(k) where a null is fine; sets *bad for another type */
+static int opt_string(struct jp *p, struct sbuf *b, int *has, int *bad, int *nonascii) {
+  int c = peek(p);
+  if (b) sb_reset(b);
+  if (has) *has = c == '"';
+  if (c == '"') return jstr(p, b, nonascii);
+  if (c == 'n') return jlit(p, "null");
+  *bad = 1;
+  return jany(p);
+}
+
+static int layer_member(struct jp *p, const char *k, size_t kl, void *ctx) {
+  int *bad = ctx, na = 0;
+  if (key_is(k, kl, "digest") || key_is(k, kl, "mediaType") || key_is(k, kl, "diffId")) return opt_string(p, NULL, NULL, bad, &na);
+  if (key_is(k, kl, "size")) {
+    long long v;
+    int isint = 0, rc = peek(p) == '-' || (peek(p) >= '0' && peek(p) <= '9') ? jnum(p, &v, &isint) : jany(p);
+    *bad = (*bad & 1) | !isint;
+    return rc;
+  }
+  return jany(p);
+}
+
+static int layer(struct jp *p, size_t i, void *ctx) {
+  struct image_ctx *x = ctx;
+  if (peek(p) != '{') {
+    x->bad = 1;
+    return jany(p);
+  }
+  int bad = 2, rc = jobject(p, layer_member, &bad); /* bit 1: no "size" yet (a NullPointerException) */
+  if (bad) x->bad = 1;
+  return rc;
+}
+
+static int repo_digest(struct jp *p, size_t i, void *ctx) {
+  struct image_ctx *x = ctx;
+  int na = 0;
+  if (peek(p) != '"') {
+    x->bad = 1;
+    return jany(p);
+  }
+  return jstr(p, NULL, &na);
+}
+
+static int image_member(struct jp *p, const char *k, size_t kl, void *ctx) {
+  struct image_ctx *x = ctx;
+  struct ps_image *im = x->im;
+  int na = 0;
+  if (key_is(k, kl, "manifestDigest")) return opt_string(p, &im->digest, &x->has_digest, &x->bad, &im->nonascii);
+  if (key_is(k, kl, "id")) return opt_string(p, &im->id, &x->has_id, &x->bad, &im->nonascii);
+  if (key_is(k, kl, "created")) return opt_string(p, &im->created, &im->has_created, &x->bad, &im->nonascii);
+  if (key_is(k, kl, "pulled")) return opt_string(p, &im->pulled, &x->has_pulled, &x->bad, &im->nonascii);
+  if (key_is(k, kl, "manifestMediaType") || key_is(k, kl, "indexDigest") || key_is(k, kl, "platform"))
+    return opt_string(p, NULL, NULL, &x->bad, &na);
+  if (key_is(k, kl, "size")) {
+    int isint = 0, c = peek(p);
+    int rc = c == '-' || (c >= '0' && c <= '9') ? jnum(p, &im->size, &isint) : jany(p);
+    x->has_size = isint;
+    return rc;
+  }
+  if (key_is(k, kl, "layers")) {
+    x->has_layers = peek(p) == '[';
+    return x->has_layers ? jarray(p, layer, x) : jany(p);
+  }
+  if (key_is(k, kl, "repoDigests")) return peek(p) == '[' ? jarray(p, repo_digest, x) : (x->bad = 1, jany(p));
+  return jany(p);
+}
+
+int ps_image_parse(const char *buf, size_t len, struct ps_image *im) {
+  memset(im, 0, sizeof *im);
+  struct image_ctx x = {.im = im};
+  struct jp p = {buf, buf + len, 0};
+  ws(&p);
+  int rc = peek(&p) == '{' ? jobject(&p, image_member, &x) : -1;
+  ws(&p);
+  /* what ImagesCommand needs to print without an exception: a digest, an id with 12 hex digits
+   * after its ':', when it was pulled, a size; layers a list of layers with sizes */
+  const char *colon = x.has_id && im->id.p ? memchr(im->id.p, ':', im->id.len) : NULL;
+  if (rc || p.s != p.end || x.bad || !x.has_digest || !x.has_id || !x.has_pulled || !x.has_size || !x.has_layers || !colon ||
+      (size_t)(im->id.p + im->id.len - colon) < 13 || im->digest.err || im->id.err || im->created.err || im->pulled.err ||
+      !im->digest.p || !im->pulled.p) {
+    ps_image_free(im);
+    return -1;
+  }
+  return 0;
+}
+
+void ps_tags_free(struct ps_tags *t) {
+  for (size_t i = 0; i < t->n; i++) {
+    sb_free(&t->name[i]);
+    sb_free(&t->digest[i]);
+  }
+  free(t->name);
+  free(t->digest);
+  memset(t, 0, sizeof *t);
+}
+
+struct tags_ctx {
+  struct ps_tags *t;
+  size_t cap;
+  int bad;
+};
+
+static int tag_member(struct jp *p, const char *k, size_t kl, void *ctx) {
+  struct tags_ctx *x = ctx;
+  struct ps_tags *t = x->t;
+  if (peek(p) != '"') { /* (String) of another value: a ClassCastException, the JVM's */
+    x->bad = 1;
+    return jany(p);
+  }
+  for (size_t i = 0; i < kl; i++)
+    if ((unsigned char)k[i] >= 0x80 || k[i] == '?') t->nonascii = 1; /* ('?' may stand for a \u escape) */
+  size_t at = t->n;
+  for (size_t i = 0; i < t->n; i++)
+    if (t->name[i].len == kl && !memcmp(t->name[i].p, k, kl)) at = i;
+  if (at == t->n) {
+    if (t->n == x->cap) {
+      size_t cap = x->cap ? x->cap * 2 : 16;
+      struct sbuf *a = cap > PS_TAGS_MAX ? NULL : realloc(t->name, cap * sizeof *a); /* more: the JVM's */
+      if (a) t->name = a;
+      struct sbuf *b = a ? realloc(t->digest, cap * sizeof *b) : NULL;
+      if (b) t->digest = b;
+      if (!a || !b) return -1;
+      x->cap = cap;
+    }
+    memset(&t->name[at], 0, sizeof *t->name);
+    memset(&t->digest[at], 0, sizeof *t->digest);
+    sb_put(&t->name[at], k, kl);
+    t->n++;
+  }
+  sb_reset(&t->digest[at]);
+  return jstr(p, &t->digest[at], &t->nonascii);
+}
+
+static int by_name(const void *a, const void *b) {
+  const struct sbuf *x = a, *y = b;
+  size_t n = x->len < y->len ? x->len : y->len;
+  int c = n ? memcmp(x->p, y->p, n) : 0;
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+int ps_tags_parse(const char *buf, size_t len, struct ps_tags *t) {
+  memset(t, 0, sizeof *t);
+  struct tags_ctx x = {.t = t};
+  struct jp p = {buf, buf + len, 0};
+  ws(&p);
+  int rc = peek(&p) == '{' ? jobject(&p, tag_member, &x) : -1;
+  ws(&p);
+  int err = 0;
+  for (size_t i = 0; i < t->n; i++) err |= t->name[i].err || t->digest[i].err || !t->name[i].p;
+  if (rc || p.s != p.end || x.bad || err || t->nonascii) {
+    ps_tags_free(t);
+    return -1;
+  }
+  /* a TreeMap's order: String.compareTo, which for ASCII is the bytes' order; names are unique.
+   * The digests move with their names: sorted as pairs. */
+  struct sbuf *pairs = t->n ? malloc(t->n * 2 * sizeof *pairs) : NULL;
+  if (t->n && !pairs) {
+    ps_tags_free(t);
+    return -1;
+  }
+  size_t *idx = t->n ? malloc(t->n * sizeof *idx) : NULL;
+  if (t->n && !idx) {
+    free(pairs);
+    ps_tags_free(t);
+    return -1;
+  }
+  /* sort the names, then find each one's digest */
+  for (size_t i = 0; i < t->n; i++) pairs[i] = t->name[i];
+  if (t->n) qsort(pairs, t->n, sizeof *pairs, by_name);
+  for (size_t i = 0; i < t->n; i++)
+    for (size_t j = 0; j < t->n; j++)
+      if (pairs[i].p == t->name[j].p) idx[i] = j;
+  for (size_t i = 0; i < t->n; i++) pairs[t->n + i] = t->digest[idx[i]];
+  if (t->n) {
+    memcpy(t->name, pairs, t->n * sizeof *pairs);
+    memcpy(t->digest, pairs + t->n, t->n * sizeof *pairs);
+  }
+  free(idx);
+  free(pairs);
+  return 0;
+}
+
+static long long days_from_civil(long long y, int m, int d) {
+  y -= m <= 2;
+  long long era = (y >= 0 ? y : y - 399) / 400;
+  long long yoe = y - era * 400;
+  long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static int two(const char *s) { return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' ? (s[0] - '0') * 10 + s[1] - '0' : -1; }
+
+int ps_rfc3339_utc(const char *t, size_t n, long long *sec, long *nanos) {
+  if (n < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[n - 1] != 'Z') return -1;
+  int y1 = two(t), y2 = two(t + 2), mo = two(t + 5), d = two(t + 8), h = two(t + 11), mi = two(t + 14), s = two(t + 17);
+  if (y1 < 0 || y2 < 0) return -1;
+  int y = y1 * 100 + y2;
+  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+  if (mo < 1 || mo > 12 || d < 1 || d > days[mo - 1] + (mo == 2 && leap) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return -1;
+  size_t i = 19;
+  long ns = 0;
+  if (t[i] == '.') {
+    size_t start = ++i;
+    while (i < n - 1 && t[i] >= '0' && t[i] <= '9' && i - start < 9) ns = ns * 10 + (t[i++] - '0');
+    size_t count = i - start;
+    if (count < 1) return -1;
+    for (size_t k = count; k < 9; k++) ns *= 10;
+  }
+  if (i != n - 1) return -1; /* more than nine digits, an offset, anything else: the JVM's */
+  *sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+  *nanos = ns;
+  return 0;
+}
+
+void ps_image_ago(long long s, char *out, size_t n) {
+  static const struct {
+    long long below, unit;
+    const char *name;
+  } steps[] = {{3600, 60, "minute"}, {86400, 3600, "hour"}, {14 * 86400, 86400, "day"}, {60 * 86400, 7 * 86400, "week"},
+               {730 * 86400, 30 * 86400, "month"}, {LLONG_MAX, 365 * 86400, "year"}};
+  if (s < 60) {
+    snprintf(out, n, "Less than a minute ago");
+    return;
+  }
+  for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+    if (s >= steps[i].below) continue;
+    long long v = s / steps[i].unit;
+    if (v == 1) snprintf(out, n, "%s %s ago", steps[i].unit == 3600 ? "An" : "A", steps[i].name);
+    else snprintf(out, n, "%lld %ss ago", v, steps[i].name);
+    return;
+  }
+}
+
+void ps_si(long long v, char *out, size_t n) {
+  if (v < 1000) snprintf(out, n, "%lld B", v);
+  else if (v < 1000000) snprintf(out, n, "%lld.%lld kB", (v + 50) / 100 / 10, (v + 50) / 100 % 10);
+  else if (v < 1000000000) snprintf(out, n, "%lld.%lld MB", (v + 50000) / 100000 / 10, (v + 50000) / 100000 % 10);
+  else snprintf(out, n, "%lld.%02lld GB", (v + 5000000) / 10000000 / 100, (v + 5000000) / 10000000 % 100);
+}
+
+struct img_entry {
+  struct ps_image im;
+  size_t order;
+};
+
+static int newest_first(const void *a, const void *b) {
+  const struct img_entry *x = a, *y = b;
+  int c = by_name(&y->im.pulled, &x->im.pulled);
+  return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static int by_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* ImageStore.open would create or re-mode nothing: the root ours... a directory closed to others,
+ * and its four directories there */
+static int store_ready(const char *store) {
+  struct stat st;
+  if (stat(store, &st) < 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077)) return 0;
+  static const char *const dirs[] = {"images", "blobs/sha256", "layers", "locks"};
+  for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+    char p[PATH_MAX + 32];
+    snprintf(p, sizeof p, "%s/%s", store, dirs[i]);
+    if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) return 0;
+  }
+  return 1;
+}
+
+static int images_list(const struct ps_call *c, const char *store, struct sbuf *out) {
+  char dir[PATH_MAX + 32];
+  snprintf(dir, sizeof dir, "%s/images", store);
+  DIR *d = opendir(dir);
+  if (!d) return -1;
+  char **names = NULL;
+  size_t nn = 0, cap = 0;
+  int rc = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    size_t l = strlen(e->d_name);
+    for (size_t i = 0; i < l; i++)
+      if ((unsigned char)e->d_name[i] >= 0x80) rc = -1; /* Path order of other bytes: the JVM's */
+    if (l < 5 || strcmp(e->d_name + l - 5, ".json")) continue;
+    if (nn == cap) {
+      cap = cap ? cap * 2 : 16;
+      char **a = cap > PS_TAGS_MAX ? NULL : realloc(names, cap * sizeof *a);
+      if (!a) {
+        rc = -1;
+        break;
+      }
+      names = a;
+    }
+    names[nn] = strdup(e->d_name);
+    if (!names[nn]) rc = -1;
+    else nn++;
+  }
+  closedir(d);
+  struct img_entry *im = nn ? calloc(nn, sizeof *im) : NULL;
+  size_t ni = 0;
+  if (nn && !im) rc = -1;
+  if (!rc && nn) qsort(names, nn, sizeof *names, by_cstr);
+  for (size_t i = 0; !rc && i < nn; i++) {
+    char path[2 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    char *buf = NULL;
+    size_t n;
+    int r = read_file(path, 0, PS_RECORD_MAX, &buf, &n);
+    if (r == 1) continue; /* removed meanwhile */
+    /* unreadable, not UTF-8, not an image record: the JVM's one-line error */
+    if (r || !utf8_valid(buf, n) || ps_image_parse(buf, n, &im[ni].im)) rc = -1;
+    else im[ni].order = ni, ni++;
+    free(buf);
+  }
+  for (size_t i = 0; i < nn; i++) free(names[i]);
+  free(names);
+  struct ps_tags tags = {0};
+  if (!rc) {
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/tags.json", store);
+    char *buf = NULL;
+    size_t n;
+    int r = read_file(path, 0, PS_RECORD_MAX, &buf, &n);
+    if (r == 0) rc = utf8_valid(buf, n) && ps_tags_parse(buf, n, &tags) == 0 ? 0 : -1;
+    else if (r != 1) rc = -1;
+    free(buf);
+  }
+  for (size_t i = 0; i < ni; i++)
+    if (im[i].im.nonascii) rc = -1; /* the order of pulled, the texts printed: the JVM's */
+  if (!rc && ni) qsort(im, ni, sizeof *im, newest_first);
+  if (!rc && c->quiet) {
+    /* each id once, in order (a LinkedHashSet) */
+    for (size_t i = 0; i < ni; i++) {
+      const struct sbuf *id = &im[i].im.id;
+      const char *colon = memchr(id->p, ':', id->len);
+      const char *s = c->no_trunc ? id->p : colon + 1;
+      size_t l = c->no_trunc ? id->len : 12;
+      int seen = 0;
+      for (size_t j = 0; j < i && !seen; j++) {
+        const struct sbuf *o = &im[j].im.id;
+        const char *oc = memchr(o->p, ':', o->len);
+        seen = c->no_trunc ? o->len == l && !memcmp(o->p, s, l) : !memcmp(oc + 1, s, 12);
+      }
+      if (im[i].im.nonascii && c->no_trunc) rc = -1;
+      if (seen) continue;
+      escaped(out, s, l);
+      sb_put(out, "\n", 1);
+    }
+  } else if (!rc) {
+    size_t rows = 1, cap2 = 0;
+    for (size_t i = 0; i < ni; i++) {
+      size_t k = 0;
+      for (size_t j = 0; j < tags.n; j++) k += by_name(&tags.digest[j], &im[i].im.digest) == 0;
+      rows += k ? k : 1;
+    }
+    cap2 = rows;
+    struct sbuf *cells = calloc(cap2 * 5, sizeof *cells);
+    if (!cells) rc = -1;
+    static const char *const head[5] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
+    size_t r = 0;
+    for (int k = 0; cells && k < 5; k++) sb_puts(&cells[k], head[k]);
+    r = 1;
+    long long now = now_ms();
+    for (size_t i = 0; cells && !rc && i < ni; i++) {
+      struct ps_image *m = &im[i].im;
+      if (m->nonascii) rc = -1;
+      char ago[64], size[64];
+      if (!m->has_created) {
+        snprintf(ago, sizeof ago, "unknown");
+      } else {
+        long long sec;
+        long ns;
+        if (ps_rfc3339_utc(m->created.p, m->created.len, &sec, &ns)) {
+          rc = -1;
+          break;
+        }
+        long long nowsec = now / 1000, nownano = now % 1000 * 1000000;
+        long long s = nowsec - sec - (nownano < ns);
+        ps_image_ago(s, ago, sizeof ago);
+      }
+      ps_si(m->size, size, sizeof size);
+      const char *colon = memchr(m->id.p, ':', m->id.len);
+      int any = 0;
+      for (size_t j = 0; j <= tags.n; j++) {
+        const char *nm;
+        size_t nl;
+        if (j < tags.n) {
+          if (by_name(&tags.digest[j], &m->digest)) continue;
+          nm = tags.name[j].p, nl = tags.name[j].len;
+        } else {
+          if (any) break;
+          nm = "<none>:<none>", nl = 13;
+        }
+        any = 1;
+        const char *tc = NULL;
+        for (size_t q = nl; q-- > 0;)
+          if (nm[q] == ':') {
+            tc = nm + q;
+            break;
+          }
+        if (!tc) { /* substring(0, -1): the JVM's exception */
+          rc = -1;
+          break;
+        }
+        struct sbuf *row = &cells[r++ * 5];
+        escaped(&row[0], nm, (size_t)(tc - nm));
+        escaped(&row[1], tc + 1, nl - (size_t)(tc - nm) - 1);
+        if (c->no_trunc) escaped(&row[2], m->id.p, m->id.len);
+        else escaped(&row[2], colon + 1, 12);
+        sb_puts(&row[3], ago);
+        sb_puts(&row[4], size);
+      }
+    }
+    if (cells && !rc) rc = print_cols(cells, r, 5, out);
+    for (size_t k = 0; cells && k < cap2 * 5; k++) sb_free(&cells[k]);
+    free(cells);
+  }
+  ps_tags_free(&tags);
+  for (size_t i = 0; i < ni; i++) ps_image_free(&im[i].im);
+  free(im);
+  return rc || out->err ? -1 : 0;
+}
+
+int images_fast(int argc, char **argv) {
+  struct ps_call c;
+  if (jvm_options_set() || images_call_parse(argc, argv, &c)) return -1;
+  char containers[PATH_MAX], root[PATH_MAX];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  char store[PATH_MAX];
+  snprintf(store, sizeof store, "%s", containers);
+  char *slash = strrchr(store, '/');
+  if (!slash) return -1;
+  *slash = '\0';
+  if (!store_ready(store) || !nothing_to_sweep(containers, root, now_ms())) return -1;
+  struct sbuf out = {.max = 64u << 20};
+  int rc = images_list(&c, store, &out);
+  if (rc == 0) {
+    trace("images-fast");
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigaction(SIGPIPE, &ign, &old);
+    if (write_all(1, out.p, out.len) < 0) {
+      /* as println's */
+    }
+    sigaction(SIGPIPE, &old, NULL);
+  }
   sb_free(&out);
   return rc;
 }

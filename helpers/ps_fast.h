@@ -11,6 +11,7 @@
 
 #define PS_RECORD_MAX (4u << 20) /* bytes of a config.json the launcher reads; larger: the JVM */
 #define PS_STATE_MAX (64u << 10) /* bytes of a monitor's state record */
+#define PS_TAGS_MAX 4096          /* names in tags.json, records in images/ (a name is looked up in all) */
 #define PS_JSON_DEPTH 64         /* nesting the decoder follows (the JVM's: 256); deeper: the JVM */
 
 /* `jbox ps` with -a/--all, -q/--quiet, --no-trunc, each at most once, and -aq/-qa: 0; anything
@@ -62,4 +63,37 @@ void ps_port(const char *spec, size_t n, struct sbuf *out);
 
 /* The launcher: `jbox ps ...` (argv after `ps`). 0 when it answered; -1 to go on to the JVM. */
 int ps_fast(int argc, char **argv);
+
+/* ---- `jbox images` [-q] [--no-trunc] (ImagesCommand's table and -q) ---- */
+
+/* An image record (images/HEX.json, as ImageRecord.fromJson reads it), what images shows of it:
+ * 0 filled (free with ps_image_free); -1 not sure, or a record the JVM reports as unreadable. */
+struct ps_image {
+  struct sbuf digest, id, created, pulled;
+  int has_created;
+  long long size;
+  int nonascii;
+};
+int ps_image_parse(const char *buf, size_t len, struct ps_image *im);
+void ps_image_free(struct ps_image *im);
+
+/* tags.json (ImageStore.tags: a TreeMap of name -> manifest digest): the names sorted as Java's
+ * String order sorts ASCII, the last of a repeated name kept. 0, or -1 (not sure: the JVM). */
+struct ps_tags {
+  struct sbuf *name, *digest;
+  size_t n;
+  int nonascii;
+};
+int ps_tags_parse(const char *buf, size_t len, struct ps_tags *t);
+void ps_tags_free(struct ps_tags *t);
+
+/* Rfc3339.parseUsual for the UTC form YYYY-MM-DDTHH:MM:SS[.F{1,9}]Z: 0 with epoch seconds and
+ * nanoseconds, -1 for anything else (the JVM). */
+int ps_rfc3339_utc(const char *s, size_t n, long long *sec, long *nanos);
+/* ImagesCommand.ago of seconds since created, and si of a size. */
+void ps_image_ago(long long seconds, char *out, size_t n);
+void ps_si(long long size, char *out, size_t n);
+
+int images_call_parse(int argc, char **argv, struct ps_call *c); /* -q/--quiet, --no-trunc: quiet, no_trunc */
+int images_fast(int argc, char **argv);
 #endif

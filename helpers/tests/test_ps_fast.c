@@ -123,6 +123,80 @@ int main(void) {
   CHECK(port_is("2147483648:1", "2147483648:1") && port_is("99999999999999999999:1", "99999999999999999999:1"));
   CHECK(port_is("1.2.3.4:1:2/", "1.2.3.4:1:2/") && port_is("/tcp", "/tcp"));
 
+
+  /* images */
+  CHECK(images_call_parse(0, ARGS(NULL), &c) == 0 && !c.quiet && !c.no_trunc);
+  CHECK(images_call_parse(NARGS("-q", "--no-trunc"), ARGS("-q", "--no-trunc"), &c) == 0 && c.quiet && c.no_trunc);
+  CHECK(images_call_parse(NARGS("--quiet"), ARGS("--quiet"), &c) == 0 && c.quiet);
+  CHECK(images_call_parse(NARGS("alpine"), ARGS("alpine"), &c) == -1 && images_call_parse(NARGS("-q", "-q"), ARGS("-q", "-q"), &c) == -1);
+  CHECK(images_call_parse(NARGS("-a"), ARGS("-a"), &c) == -1 && images_call_parse(NARGS("--format", "json"), ARGS("--format", "json"), &c) == -1);
+  struct ps_image im;
+  const char *ir = "{\"manifestDigest\": \"sha256:ab\", \"id\": \"sha256:0123456789abcdef\", \"created\": \"2020-01-02T03:04:05Z\","
+                   " \"pulled\": \"2026-01-01T00:00:00.5Z\", \"size\": 1234, \"layers\": [{\"digest\": \"d\", \"size\": 5}],"
+                   " \"repoDigests\": [\"r@sha256:ab\"], \"platform\": null}";
+  CHECK(ps_image_parse(ir, strlen(ir), &im) == 0 && !strcmp(im.digest.p, "sha256:ab") && im.has_created && im.size == 1234 && !im.nonascii);
+  ps_image_free(&im);
+  const char *bad[] = {
+      "{\"manifestDigest\": \"d\", \"id\": \"sha256:0123456789ab\", \"pulled\": \"p\", \"size\": 1, \"layers\": [{}]}", /* a layer without size */
+      "{\"manifestDigest\": \"d\", \"id\": \"sha256:0123456789a\", \"pulled\": \"p\", \"size\": 1, \"layers\": []}",   /* a short id */
+      "{\"manifestDigest\": \"d\", \"id\": \"sha256:0123456789ab\", \"pulled\": \"p\", \"layers\": []}",                /* no size */
+      "{\"manifestDigest\": \"d\", \"id\": \"sha256:0123456789ab\", \"size\": 1, \"layers\": []}",                         /* never pulled */
+      "{\"manifestDigest\": 5, \"id\": \"sha256:0123456789ab\", \"pulled\": \"p\", \"size\": 1, \"layers\": []}",
+      "{\"manifestDigest\": \"d\", \"id\": \"sha256:0123456789ab\", \"pulled\": \"p\", \"size\": 1, \"layers\": [], \"repoDigests\": null}",
+      "{\"manifestDigest\": \"d\", \"id\": \"sha256:0123456789ab\", \"pulled\": \"p\", \"size\": 1.5, \"layers\": []}",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) CHECK(ps_image_parse(bad[i], strlen(bad[i]), &im) == -1);
+  const char *ok = "{\"manifestDigest\": \"d\", \"id\": \"x:0123456789ab\", \"pulled\": \"p\", \"size\": -1, \"layers\": []}";
+  CHECK(ps_image_parse(ok, strlen(ok), &im) == 0 && !im.has_created && im.size == -1);
+  ps_image_free(&im);
+
+  struct ps_tags tg;
+  const char *tj = "{\"zz:1\": \"b\", \"aa:2\": \"a\", \"Zz:3\": \"c\", \"aa:2\": \"d\"}";
+  CHECK(ps_tags_parse(tj, strlen(tj), &tg) == 0 && tg.n == 3);
+  CHECK(tg.n == 3 && !strcmp(tg.name[0].p, "Zz:3") && !strcmp(tg.name[1].p, "aa:2") && !strcmp(tg.digest[1].p, "d") && !strcmp(tg.name[2].p, "zz:1"));
+  ps_tags_free(&tg);
+  CHECK(ps_tags_parse("{}", 2, &tg) == 0 && tg.n == 0);
+  ps_tags_free(&tg);
+  CHECK(ps_tags_parse("{\"a:1\": 5}", 10, &tg) == -1 && ps_tags_parse("[]", 2, &tg) == -1);
+  CHECK(ps_tags_parse("{\"\\u00e9:1\": \"d\"}", 17, &tg) == -1); /* above ASCII: Java's String order, the JVM's */
+
+  long long sec;
+  long ns;
+  CHECK(ps_rfc3339_utc("1970-01-01T00:00:00Z", 20, &sec, &ns) == 0 && sec == 0 && ns == 0);
+  CHECK(ps_rfc3339_utc("2024-02-29T23:59:59.5Z", 22, &sec, &ns) == 0 && sec == 1709251199 && ns == 500000000);
+  CHECK(ps_rfc3339_utc("2000-03-01T00:00:00.123456789Z", 30, &sec, &ns) == 0 && sec == 951868800 && ns == 123456789);
+  CHECK(ps_rfc3339_utc("2023-02-29T00:00:00Z", 20, &sec, &ns) == -1 && ps_rfc3339_utc("2023-01-01T24:00:00Z", 20, &sec, &ns) == -1);
+  CHECK(ps_rfc3339_utc("2023-01-01T00:00:00+00:00", 25, &sec, &ns) == -1 && ps_rfc3339_utc("2023-01-01T00:00:00.1234567890Z", 31, &sec, &ns) == -1);
+  CHECK(ps_rfc3339_utc("2023-01-01T00:00:00.Z", 21, &sec, &ns) == -1 && ps_rfc3339_utc("2023-01-01 00:00:00Z", 20, &sec, &ns) == -1);
+  char t[64];
+  ps_image_ago(59, t, sizeof t);
+  CHECK(!strcmp(t, "Less than a minute ago"));
+  ps_image_ago(60, t, sizeof t);
+  CHECK(!strcmp(t, "A minute ago"));
+  ps_image_ago(3600, t, sizeof t);
+  CHECK(!strcmp(t, "An hour ago"));
+  ps_image_ago(2 * 86400, t, sizeof t);
+  CHECK(!strcmp(t, "2 days ago"));
+  ps_image_ago(14 * 86400, t, sizeof t);
+  CHECK(!strcmp(t, "2 weeks ago"));
+  ps_image_ago(60 * 86400, t, sizeof t);
+  CHECK(!strcmp(t, "2 months ago"));
+  ps_image_ago(730 * 86400, t, sizeof t);
+  CHECK(!strcmp(t, "2 years ago"));
+  ps_si(999, t, sizeof t);
+  CHECK(!strcmp(t, "999 B"));
+  ps_si(1000, t, sizeof t);
+  CHECK(!strcmp(t, "1.0 kB"));
+  ps_si(999949, t, sizeof t);
+  CHECK(!strcmp(t, "999.9 kB"));
+  ps_si(999999, t, sizeof t);
+  CHECK(!strcmp(t, "1000.0 kB")); /* as Java's: rounded after the unit is chosen */
+  ps_si(123456789, t, sizeof t);
+  CHECK(!strcmp(t, "123.5 MB"));
+  ps_si(2500000000LL, t, sizeof t);
+  CHECK(!strcmp(t, "2.50 GB"));
+  ps_si(1005000000LL, t, sizeof t);
+  CHECK(!strcmp(t, "1.01 GB"));
   printf("test_ps_fast: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
