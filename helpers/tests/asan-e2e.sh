@@ -120,6 +120,19 @@ check "ps: a record nested 100000 deep goes to the JVM" 125 psj -a
 printf '{"name": "\xff"}' > "$t/rt/jbox/$c/config.json"
 check "ps: a record that is not UTF-8 is left out, as the JVM does" 0 test "$(psj -a | wc -l)" = 3
 check "ps: an option it does not take goes to the JVM" 125 psj --format json
+# `jbox images` the same way: an image store of one record with two names
+mkdir -p "$t/st/images" "$t/st/blobs/sha256" "$t/st/layers" "$t/st/locks" && chmod 700 "$t/st"
+printf '{"manifestDigest": "sha256:%s", "id": "sha256:%s", "created": "2020-01-01T00:00:00.5Z", "pulled": "2020-01-02T00:00:00Z", "size": 1234567, "layers": [{"digest": "d", "size": 1}], "repoDigests": []}' \
+  "$a" "$b" > "$t/st/images/$a.json"
+printf '{"x:1": "sha256:%s", "alpine:latest": "sha256:%s"}' "$a" "$a" > "$t/st/tags.json"
+imj() { env -i PATH=/usr/bin:/bin HOME="$t/home" XDG_CONFIG_HOME="$t/cfg" XDG_RUNTIME_DIR="$t/rt" JBOX_STORAGE="$t/st" \
+  JBOX_CLASSPATH="$t/no.jar" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$h" jbox images "$@"; }
+check "images: listed without the JVM" 0 imj
+imj > "$t/out"
+check "images: ... both names, sorted, the size" 0 grep -qz "alpine .*latest .*bbbbbbbbbbbb .*1.2 MB.*x .*1 " "$t/out"
+check "images: ... -q prints the id once" 0 test "$(imj -q)" = bbbbbbbbbbbb
+printf '{"x:1": 5}' > "$t/st/tags.json"
+check "images: a tags.json the decoder does not follow goes to the JVM" 125 imj
 kill $live
 rm -rf "$t"
 # owners (a pull's deferred chown/chmod, owners.c) as root of a single-id user namespace, where
@@ -140,5 +153,5 @@ check "owners: a record cut short" 125 own '0 0 644 f'
 check "owners: an overlong record" 125 bash -c 'head -c 9000 /dev/zero | tr "\0" a | "$0" unshare --direct --uidmap "0 $1 1" --gidmap "0 $2 1" -- "$0" owners "$3"' "$h" "$uid" "$gid" "$t/root"
 check "owners: a mode that is not octal" 125 own '0 0 999 f\000'
 rm -rf "$t"
-[ $failed = 0 ] && echo "asan-e2e: 47 checks passed"
+[ $failed = 0 ] && echo "asan-e2e: 51 checks passed"
 exit $((failed != 0))

@@ -126,6 +126,83 @@ class PsFastArgsTest {
     }
   }
 
+  /** picocli's parse of images ARGS: {quiet, noTrunc}, or null if refused or another answer. */
+  static boolean[] picocliImages(List<String> args) {
+    ImagesCommand cmd = new ImagesCommand();
+    CommandLine cl = PicoMain.configure(new CommandLine(cmd));
+    try {
+      CommandLine.ParseResult r = cl.parseArgs(args.toArray(String[]::new));
+      if (r.isUsageHelpRequested() || r.isVersionHelpRequested() || !cmd.format.equals("table") || !cmd.filters.isEmpty()
+          || cmd.repository != null) {
+        return null;
+      }
+      return new boolean[] {false, cmd.quiet, cmd.noTrunc};
+    } catch (CommandLine.ParameterException e) {
+      return null;
+    }
+  }
+
+  static final List<String> IMAGE_WORDS = List.of("-q", "--quiet", "--no-trunc", "-Q", "--", "alpine", "-qq");
+
+  @Test
+  void everyImagesLineTheLauncherTakes_picocliTakesWithTheSameFlags() throws Exception {
+    Path xdg = tmp.resolve("xdg");
+    Path root = Files.createDirectories(xdg.resolve("jbox"));
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+    Path store = tmp.resolve("storage");
+    for (String d : List.of("images", "blobs/sha256", "layers", "locks")) Files.createDirectories(store.resolve(d));
+    Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwx------"));
+    Files.createDirectories(tmp.resolve("config"));
+    String hex = "ab".repeat(32);
+    Files.writeString(store.resolve("images").resolve(hex + ".json"), "{\"manifestDigest\": \"sha256:" + hex + "\", \"id\": \"sha256:"
+        + "cd".repeat(32) + "\", \"created\": \"2020-01-01T00:00:00Z\", \"pulled\": \"2020-01-01T00:00:00Z\", \"size\": 5, \"layers\": []}");
+    Files.writeString(store.resolve("tags.json"), "{\"alpine:latest\": \"sha256:" + hex + "\"}");
+    Map<String, String> env = new HashMap<>(Map.of("XDG_RUNTIME_DIR", xdg.toString(), "JBOX_STORAGE", store.toString(),
+        "XDG_CONFIG_HOME", tmp.resolve("config").toString(), "JBOX_TRACE", "1"));
+    Map<String, String> jvm = new HashMap<>();
+    Map<String, String> jvmEnv = new HashMap<>(env);
+    jvmEnv.put("JBOX_IMAGES_NO_FAST", "1");
+    for (int bits = 0; bits < 4; bits++) {
+      List<String> a = new ArrayList<>(List.of("images"));
+      if ((bits & 1) != 0) a.add("--quiet");
+      if ((bits & 2) != 0) a.add("--no-trunc");
+      Jbox.Result r = Jbox.run(a, jvmEnv);
+      assertEquals(0, r.code(), r.toString());
+      jvm.put(key(new boolean[] {false, (bits & 1) != 0, (bits & 2) != 0}), r.out());
+    }
+    assertEquals(4, new HashSet<>(jvm.values()).size(), "four different answers: " + jvm);
+    Map<String, String> noJar = new HashMap<>(env);
+    noJar.put("JBOX_CLASSPATH", tmp.resolve("no.jar").toString());
+    List<List<String>> lines = new ArrayList<>();
+    lines.add(List.of());
+    for (String a : IMAGE_WORDS) {
+      lines.add(List.of(a));
+      for (String b : IMAGE_WORDS) {
+        lines.add(List.of(a, b));
+        for (String c : IMAGE_WORDS) lines.add(List.of(a, b, c));
+      }
+    }
+    int taken = 0;
+    for (List<String> line : lines) {
+      List<String> args = new ArrayList<>(List.of("images"));
+      args.addAll(line);
+      Jbox.Result r = Jbox.run(args, noJar);
+      boolean fast = r.err().contains("jbox-trace images-fast ");
+      long q = line.stream().filter(w -> w.equals("-q") || w.equals("--quiet")).count();
+      long n = line.stream().filter(w -> w.equals("--no-trunc")).count();
+      assertEquals(q + n == line.size() && q <= 1 && n <= 1, fast, args + ": " + r);
+      if (!fast) {
+        assertEquals(125, r.code(), args + ": " + r);
+        continue;
+      }
+      taken++;
+      boolean[] p = picocliImages(line);
+      assertTrue(p != null, "picocli takes what the launcher takes: " + args);
+      assertEquals(jvm.get(key(p)), r.out(), args + " parsed by picocli as " + key(p));
+    }
+    assertEquals(8, taken); // none; one of -q, --quiet, --no-trunc; a quiet spelling and --no-trunc in either order
+  }
+
   /** The launcher's rule: only the flag spellings, each of the three flags at most once. */
   static boolean expectTaken(List<String> line) {
     Set<Character> seen = new HashSet<>();
