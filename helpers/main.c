@@ -429,6 +429,10 @@ static int jbox_command(int argc, char **argv) {
   if (argc > 0 && !strcmp(argv[0], "images") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_IMAGES_NO_FAST") &&
       images_fast(argc - 1, argv + 1) == 0)
     return 0;
+  /* `jbox port SANDBOX`: its published ports from its record (ps_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "port") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PORT_NO_FAST") &&
+      port_fast(argc - 1, argv + 1) == 0)
+    return 0;
   /* `jbox shell [--] [CMD...]` in a project whose sandbox runs: joined without a JVM (shell_join.c) */
   if (argc > 0 && !strcmp(argv[0], "shell") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_SHELL_NO_FAST"))
     shell_join(argc - 1, argv + 1);

@@ -298,6 +298,15 @@ static int port_spec(struct jp *p, size_t i, void *ctx) {
   else if (!r) {
     if (i) sb_put(&x->r->ports, ", ", 2);
     ps_port(spec.p ? spec.p : "", spec.len, &x->r->ports);
+    struct ps_record *rec = x->r;
+    struct sbuf *a = rec->nspecs >= PS_TAGS_MAX ? NULL : realloc(rec->specs, (rec->nspecs + 1) * sizeof *a);
+    if (!a) {
+      x->unsure = 1;
+    } else {
+      rec->specs = a;
+      rec->specs[rec->nspecs++] = spec; /* taken */
+      return r;
+    }
   }
   sb_free(&spec);
   return r;
@@ -403,6 +412,8 @@ static int record_member(struct jp *p, const char *k, size_t kl, void *ctx) {
   }
   if (key_is(k, kl, "ports")) {
     sb_reset(&r->ports);
+    for (size_t i = 0; i < r->nspecs; i++) sb_free(&r->specs[i]);
+    r->nspecs = 0;
     x->na_ports = 0;
     return c == '[' ? jarray(p, port_spec, x) : jany(p);
   }
@@ -446,6 +457,10 @@ static int record_member(struct jp *p, const char *k, size_t kl, void *ctx) {
 }
 
 void ps_record_free(struct ps_record *r) {
+  for (size_t i = 0; i < r->nspecs; i++) sb_free(&r->specs[i]);
+  free(r->specs);
+  r->specs = NULL;
+  r->nspecs = 0;
   sb_free(&r->name);
   sb_free(&r->image);
   sb_free(&r->command);
@@ -1479,6 +1494,73 @@ int images_fast(int argc, char **argv) {
     }
     sigaction(SIGPIPE, &old, NULL);
   }
+  sb_free(&out);
+  return rc;
+}
+
+/* ---- `jbox port SANDBOX` (PortCommand without PORT) -------------------------------------------- */
+
+/* One spec as PortCommand prints it: "CONTAINER/PROTO -> IP:HOST"; -1 when Network.Port.parse
+ * would refuse it (the JVM prints what came before, then its error). */
+int ps_port_line(const char *spec, size_t n, struct sbuf *out) {
+  struct sbuf b = {0};
+  ps_port(spec, n, &b); /* "IP:HOST->CONTAINER/PROTO", or the spec when it does not parse */
+  const char *arrow = b.p ? strstr(b.p, "->") : NULL;
+  /* the spec itself comes back only when it does not parse; a parsed one has a "->" that no
+   * spec ps_port takes can hold (its fields are digits, an address and a protocol) */
+  int ok = arrow && !(b.len == n && !memcmp(b.p, spec, n)) && !b.err;
+  if (ok) {
+    sb_put(out, arrow + 2, b.len - (size_t)(arrow + 2 - b.p));
+    sb_put(out, " -> ", 4);
+    sb_put(out, b.p, (size_t)(arrow - b.p));
+    sb_put(out, "\n", 1);
+  }
+  sb_free(&b);
+  return ok ? 0 : -1;
+}
+
+int port_fast(int argc, char **argv) {
+  /* one SANDBOX, a name or (part of) an id: [A-Za-z0-9_.-], nothing picocli reads otherwise */
+  if (jvm_options_set() || argc != 1 || !argv[0][0] || argv[0][0] == '-' ||
+      strspn(argv[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(argv[0]) ||
+      strlen(argv[0]) > 128)
+    return -1;
+  const char *ref = argv[0];
+  char containers[PATH_MAX], root[PATH_MAX];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  struct list l = {0};
+  struct sbuf out = {.max = 1u << 20};
+  int rc = -1;
+  if (load_dir(&l, containers, 1) || load_dir(&l, root, 0)) goto done;
+  if (l.n) qsort(l.e, l.n, sizeof *l.e, oldest_first);
+  /* SandboxStore.findOrNull: the first with that id or name, oldest first; else the one id that
+   * starts with ref (hex); none or several: the JVM's error */
+  struct entry *hit = NULL;
+  size_t rl = strlen(ref);
+  for (size_t i = 0; i < l.n && !hit; i++)
+    if (!strcmp(l.e[i].id, ref) || (l.e[i].r.has_name && l.e[i].r.name.len == rl && !memcmp(l.e[i].r.name.p, ref, rl)))
+      hit = &l.e[i];
+  if (!hit && rl <= 64 && strspn(ref, "0123456789abcdef") == rl) {
+    size_t n = 0;
+    for (size_t i = 0; i < l.n; i++)
+      if (!strncmp(l.e[i].id, ref, rl)) hit = &l.e[i], n++;
+    if (n != 1) goto done;
+  }
+  if (!hit) goto done;
+  if (hit->r.nonascii) goto done; /* (ports above ASCII: their spec is the JVM's to read) */
+  for (size_t i = 0; i < hit->r.nspecs; i++)
+    if (ps_port_line(hit->r.specs[i].p, hit->r.specs[i].len, &out)) goto done;
+  if (out.err) goto done;
+  trace("port-fast");
+  struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+  sigaction(SIGPIPE, &ign, &old);
+  if (write_all(1, out.p, out.len) < 0) {
+    /* as println's */
+  }
+  sigaction(SIGPIPE, &old, NULL);
+  rc = 0;
+done:
+  list_free(&l);
   sb_free(&out);
   return rc;
 }

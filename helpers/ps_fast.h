@@ -38,6 +38,8 @@ struct ps_record {
   long long created;
   int rm;
   int nonascii;
+  struct sbuf *specs; /* the "ports" specs as recorded (port_fast) */
+  size_t nspecs;
 };
 /* 0: a record the JVM lists, r filled (free with ps_record_free); 1: one the JVM skips (an OCI
  * container's, or a kind it does not know); -1: not sure (the JVM decides). */
@@ -96,4 +98,9 @@ void ps_si(long long size, char *out, size_t n);
 
 int images_call_parse(int argc, char **argv, struct ps_call *c); /* -q/--quiet, --no-trunc: quiet, no_trunc */
 int images_fast(int argc, char **argv);
+
+/* ---- `jbox port SANDBOX` (PortCommand, without PORT) ---- */
+/* One line of it for a --publish spec: 0, or -1 when Network.Port.parse refuses the spec. */
+int ps_port_line(const char *spec, size_t n, struct sbuf *out);
+int port_fast(int argc, char **argv);
 #endif

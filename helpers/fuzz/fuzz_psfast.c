@@ -1,5 +1,5 @@
 /* libFuzzer target: the decoders of ps and images without the JVM (ps_fast.c). The first byte
- * picks one: 0 a sandbox's record, 1 a monitor's state record, 2 a PORTS spec, 3 the ps command
+ * picks one: 0 a sandbox's record, 1 a monitor's state record, 2 a PORTS spec (and port's line), 3 the ps command
  * line (NUL-separated words), 4 an image record, 5 tags.json, 6 an RFC 3339 time. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct sbuf b = {0};
     ps_port(buf, n, &b);
     if (b.len > n + 40) abort();
+    sb_free(&b);
+    if (ps_port_line(buf, n, &b) == 0 && (b.len > n + 40 || !b.p || b.p[b.len - 1] != '\n')) abort();
     sb_free(&b);
   } else if (which == 4) {
     struct ps_image im;

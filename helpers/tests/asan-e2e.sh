@@ -120,6 +120,12 @@ check "ps: a record nested 100000 deep goes to the JVM" 125 psj -a
 printf '{"name": "\xff"}' > "$t/rt/jbox/$c/config.json"
 check "ps: a record that is not UTF-8 is left out, as the JVM does" 0 test "$(psj -a | wc -l)" = 3
 check "ps: an option it does not take goes to the JVM" 125 psj --format json
+ptj() { env -i PATH=/usr/bin:/bin HOME="$t/home" XDG_CONFIG_HOME="$t/cfg" XDG_RUNTIME_DIR="$t/rt" JBOX_STORAGE="$t/st" \
+  JBOX_CLASSPATH="$t/no.jar" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$h" jbox port "$@"; }
+mkdir -p "$t/rt/jbox/$(printf 'd%.0s' $(seq 64))" && printf '{"name": "p1", "ports": ["8080:80", "1.2.3.4:1:2/udp"]}' > "$t/rt/jbox/$(printf 'd%.0s' $(seq 64))/config.json"
+check "port: a sandbox's published ports without the JVM" 0 test "$(ptj p1)" = "$(printf '80/tcp -> 0.0.0.0:8080\n2/udp -> 1.2.3.4:1')"
+check "port: a spec the JVM refuses goes to it" 125 ptj run1
+check "port: an unknown sandbox goes to the JVM" 125 ptj nosuch
 # `jbox images` the same way: an image store of one record with two names
 mkdir -p "$t/st/images" "$t/st/blobs/sha256" "$t/st/layers" "$t/st/locks" && chmod 700 "$t/st"
 printf '{"manifestDigest": "sha256:%s", "id": "sha256:%s", "created": "2020-01-01T00:00:00.5Z", "pulled": "2020-01-02T00:00:00Z", "size": 1234567, "layers": [{"digest": "d", "size": 1}], "repoDigests": []}' \
@@ -153,5 +159,5 @@ check "owners: a record cut short" 125 own '0 0 644 f'
 check "owners: an overlong record" 125 bash -c 'head -c 9000 /dev/zero | tr "\0" a | "$0" unshare --direct --uidmap "0 $1 1" --gidmap "0 $2 1" -- "$0" owners "$3"' "$h" "$uid" "$gid" "$t/root"
 check "owners: a mode that is not octal" 125 own '0 0 999 f\000'
 rm -rf "$t"
-[ $failed = 0 ] && echo "asan-e2e: 51 checks passed"
+[ $failed = 0 ] && echo "asan-e2e: 54 checks passed"
 exit $((failed != 0))

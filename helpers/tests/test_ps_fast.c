@@ -197,6 +197,14 @@ int main(void) {
   CHECK(!strcmp(t, "2.50 GB"));
   ps_si(1005000000LL, t, sizeof t);
   CHECK(!strcmp(t, "1.01 GB"));
+
+  /* port: PortCommand's lines, or -1 where Network.Port.parse throws */
+  struct sbuf pl = {0};
+  CHECK(ps_port_line("8080:80", 7, &pl) == 0 && ps_port_line("1.2.3.4:1:2/udp", 15, &pl) == 0 && ps_port_line("[fe80]:5:6", 10, &pl) == 0);
+  CHECK(pl.p && !strcmp(pl.p, "80/tcp -> 0.0.0.0:8080\n2/udp -> 1.2.3.4:1\n6/tcp -> fe80:5\n"));
+  CHECK(ps_port_line("bogus", 5, &pl) == -1 && ps_port_line("1:2/sctp", 8, &pl) == -1 && ps_port_line("[::1]:1:2", 9, &pl) == -1);
+  CHECK(ps_port_line("a->b", 4, &pl) == -1 && ps_port_line("", 0, &pl) == -1 && ps_port_line("0:1", 3, &pl) == -1);
+  sb_free(&pl);
   printf("test_ps_fast: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

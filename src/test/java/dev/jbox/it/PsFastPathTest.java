@@ -49,9 +49,9 @@ class PsFastPathTest {
   static Outcome jbox(Map<String, String> env, List<String> args, boolean forceJvm) {
     Map<String, String> e = new HashMap<>(env);
     e.put("JBOX_TRACE", "1");
-    if (forceJvm) e.put("JBOX_PS_NO_FAST", "1");
+    if (forceJvm) e.put("JBOX_" + args.get(0).toUpperCase(java.util.Locale.ROOT) + "_NO_FAST", "1");
     Jbox.Result r = Jbox.run(args, e);
-    boolean fast = r.err().contains("jbox-trace ps-fast ");
+    boolean fast = r.err().contains("jbox-trace " + args.get(0) + "-fast ");
     boolean jvm = r.err().contains("jbox-trace java-main ");
     if (fast) assertFalse(jvm, "the fast path started a JVM: " + r);
     return new Outcome(r.code(), r.out(), Jbox.withoutTrace(r.err()), fast, jvm);
@@ -62,7 +62,7 @@ class PsFastPathTest {
     times.retime();
     Outcome f = jbox(env, args, false);
     Outcome j = jbox(env, args, true);
-    assertTrue(j.jvm() && !j.fast(), "JBOX_PS_NO_FAST=1 runs the JVM: " + j);
+    assertTrue(j.jvm() && !j.fast(), "JBOX_" + args.get(0).toUpperCase(java.util.Locale.ROOT) + "_NO_FAST=1 runs the JVM: " + j);
     assertEquals(j.code(), f.code(), args + "\n" + f + "\n" + j);
     assertEquals(j.out(), f.out(), args.toString());
     assertEquals(j.err(), f.err(), args.toString());
@@ -166,10 +166,30 @@ class PsFastPathTest {
           assertTrue(all.out().contains(want), want + " in\n" + all.out());
         }
         for (String absent : List.of("poci", "punreadable", "pshape")) assertFalse(all.out().contains(absent), absent);
-        assertEquals(12, all.out().lines().count(), all.out());
+        assertEquals(12, all.out().lines().count(), all.out()); // (pports comes later)
         assertTrue(all.out().lines().anyMatch(l -> l.contains("pfgkilled") && l.contains("Exited (unknown)")), all.out());
         assertTrue(all.out().lines().anyMatch(l -> l.contains("pfgnew") && l.contains("Created")), all.out());
         assertTrue(same(rec, env, ps("-a", "--no-trunc")).out().contains("y".repeat(500)));
+
+        // jbox port SANDBOX: the published ports from the record, by name, full id and id prefix
+        String withPorts = PsRecords.id(0xab);
+        rec.record(withPorts, false, "pports", null, List.of("x"), List.of("8080:80", "127.0.0.1:9090:90/udp", "+81:081", "8082:82:",
+            "[fe80]:5:6"), false, Map.of());
+        for (List<String> a : List.of(List.of("port", "pports"), List.of("port", withPorts), List.of("port", "abab"), List.of("port", "pcreated"))) {
+          Outcome o = same(rec, env, a);
+          assertTrue(o.fast() && o.code() == 0, "no JVM for " + a + ": " + o);
+        }
+        assertEquals("80/tcp -> 0.0.0.0:8080\n90/udp -> 127.0.0.1:9090\n81/tcp -> 0.0.0.0:81\n82/tcp -> 0.0.0.0:8082\n6/tcp -> fe80:5\n",
+            same(rec, env, List.of("port", "pports")).out());
+        // a spec the JVM refuses (it prints the lines before it, then its error), PORT, unknown,
+        // ambiguous or odd references, options: the JVM's
+        for (List<String> a : List.of(List.of("port", "podd"), List.of("port", "pports", "80"), List.of("port", "pports", "90/udp"),
+            List.of("port", "nosuch"), List.of("port", "a"), List.of("port"), List.of("port", "-a", "pports"),
+            List.of("port", "PPORTS"), List.of("port", "pports", "x", "y"), List.of("port", ""))) {
+          Outcome o = same(rec, env, a);
+          assertFalse(o.fast(), "the JVM decides " + a + ": " + o);
+        }
+        assertEquals(125, same(rec, env, List.of("port", "nosuch")).code());
 
         // every other form: the JVM's
         for (List<String> a : JVM) {
