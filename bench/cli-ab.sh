@@ -56,6 +56,11 @@ cmd kill abp "kill -s CONT $r" "kill -s CONT $r" "\$T start $r"
 # the commands the cmds branch (session 5) took below podman's: images, tag, rmi, top, port, rm
 s=jbox-bench-ab-s # made by each --prepare
 cmd images abp "images"
+# answered by the launcher since the readc branch (ps_fast.c): the usual forms of ps and images
+cmd images-q abp "images -q"
+cmd ps abp "ps"
+cmd ps-a abp "ps -a"
+cmd ps-aq abp "ps -aq"
 cmd tag abp "tag $img localhost/jbox-bench-ab-tag"
 cmd rmi abp "rmi localhost/jbox-bench-ab-tag2" "rmi localhost/jbox-bench-ab-tag2" "\$T tag $img localhost/jbox-bench-ab-tag2"
 cmd top abp "top $r" "top $r" "\$T start $r"

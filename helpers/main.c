@@ -26,6 +26,7 @@
 
 #include "exec_fast.h"
 #include "kill_fast.h"
+#include "ps_fast.h"
 #include "monitor.h"
 #include "parsers.h"
 #include "plan.h"
@@ -419,6 +420,18 @@ static int jbox_command(int argc, char **argv) {
   /* `jbox kill [-s SIG] SANDBOX` of a running sandbox: signalled without a JVM (kill_fast.c) */
   if (argc > 0 && !strcmp(argv[0], "kill") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_KILL_NO_FAST") &&
       kill_fast(argc - 1, argv + 1) == 0)
+    return 0;
+  /* `jbox ps [-a] [-q] [--no-trunc]` and `jbox images [-q] [--no-trunc]`: listed from the records
+   * without a JVM (ps_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "ps") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PS_NO_FAST") &&
+      ps_fast(argc - 1, argv + 1) == 0)
+    return 0;
+  if (argc > 0 && !strcmp(argv[0], "images") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_IMAGES_NO_FAST") &&
+      images_fast(argc - 1, argv + 1) == 0)
+    return 0;
+  /* `jbox port SANDBOX`: its published ports from its record (ps_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "port") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PORT_NO_FAST") &&
+      port_fast(argc - 1, argv + 1) == 0)
     return 0;
   /* `jbox shell [--] [CMD...]` in a project whose sandbox runs: joined without a JVM (shell_join.c) */
   if (argc > 0 && !strcmp(argv[0], "shell") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_SHELL_NO_FAST"))

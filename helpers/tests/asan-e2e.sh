@@ -84,6 +84,63 @@ check "oci: an id longer than PATH_MAX" 125 oci delete "$(head -c 5000 /dev/zero
 check "oci: an id with a slash" 125 oci delete ../x
 unset JBOX_CLASSPATH
 rm -rf "$t"
+# `jbox ps` without the JVM (ps_fast.c) on a store of records as Java writes them: answered in the
+# launcher (exit 0, the rows), or left to the JVM, which JBOX_CLASSPATH makes a one-line 125.
+t=$(mktemp -d)
+mkdir -p "$t/rt/jbox" "$t/st/containers" "$t/home" "$t/cfg" && chmod 700 "$t/rt/jbox"
+psj() { env -i PATH=/usr/bin:/bin HOME="$t/home" XDG_CONFIG_HOME="$t/cfg" XDG_RUNTIME_DIR="$t/rt" JBOX_STORAGE="$t/st" \
+  JBOX_CLASSPATH="$t/no.jar" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$h" jbox ps "$@"; }
+mkrec() { # DIR NAME: a record and nothing else (created)
+  mkdir -p "$1" && printf '{\n  "id": "x",\n  "name": "%s",\n  "command": [\n    "sh",\n    "a\\tb"\n  ],\n  "created": 1700000000000,\n  "ports": ["8080:80", "[::1]:1:2/udp"],\n  "process": {"rlimits": [[7, 1024, 1024]]}\n}\n' "$2" > "$1/config.json"
+}
+sleep 100 </dev/null >/dev/null 2>&1 &
+live=$!
+lstart=$(awk '{print $22}' /proc/$live/stat)
+a=$(printf 'a%.0s' $(seq 64)) b=$(printf 'b%.0s' $(seq 64)) c=$(printf 'c%.0s' $(seq 64))
+mkrec "$t/st/containers/$a" img1
+mkrec "$t/rt/jbox/$b" run1
+printf '{"status":"running","pid":%s,"pidStart":%s,"monitorPid":%s,"monitorStart":%s,"started":1700000000000,"exitCode":null,"finished":null,"restartCount":0}\n' \
+  $live $lstart $live $lstart > "$t/rt/jbox/$b/state"
+check "ps: listed without the JVM" 0 psj -a
+check "ps: ... every row" 0 test "$(psj -a | wc -l)" = 3
+psj > "$t/out"
+check "ps: ... the running one as running" 0 grep -q "Up .* run1$" "$t/out"
+check "ps: ... -q" 0 test "$(psj -q)" = bbbbbbbbbbbb
+mkrec "$t/rt/jbox/$c" exited1
+printf '{"status":"exited","pid":1,"pidStart":1,"monitorPid":1,"monitorStart":1,"started":1,"exitCode":3,"finished":2}' > "$t/rt/jbox/$c/state"
+psj -a --no-trunc > "$t/out"
+check "ps: an exited one" 0 grep -q "^c\{64\} .*Exited (3) .* exited1$" "$t/out"
+printf '{"status":"exited","pid":' > "$t/rt/jbox/$c/state"
+check "ps: a state record cut short goes to the JVM" 125 psj -a
+printf '{"status":"exited","exitCode":0}' > "$t/rt/jbox/$c/state"
+printf '{"name": "x", "command": [1]}' > "$t/rt/jbox/$c/config.json"
+check "ps: a command word that is no string goes to the JVM" 125 psj -a
+head -c 100000 /dev/zero | tr '\0' '[' > "$t/rt/jbox/$c/config.json"
+check "ps: a record nested 100000 deep goes to the JVM" 125 psj -a
+printf '{"name": "\xff"}' > "$t/rt/jbox/$c/config.json"
+check "ps: a record that is not UTF-8 is left out, as the JVM does" 0 test "$(psj -a | wc -l)" = 3
+check "ps: an option it does not take goes to the JVM" 125 psj --format json
+ptj() { env -i PATH=/usr/bin:/bin HOME="$t/home" XDG_CONFIG_HOME="$t/cfg" XDG_RUNTIME_DIR="$t/rt" JBOX_STORAGE="$t/st" \
+  JBOX_CLASSPATH="$t/no.jar" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$h" jbox port "$@"; }
+mkdir -p "$t/rt/jbox/$(printf 'd%.0s' $(seq 64))" && printf '{"name": "p1", "ports": ["8080:80", "1.2.3.4:1:2/udp"]}' > "$t/rt/jbox/$(printf 'd%.0s' $(seq 64))/config.json"
+check "port: a sandbox's published ports without the JVM" 0 test "$(ptj p1)" = "$(printf '80/tcp -> 0.0.0.0:8080\n2/udp -> 1.2.3.4:1')"
+check "port: a spec the JVM refuses goes to it" 125 ptj run1
+check "port: an unknown sandbox goes to the JVM" 125 ptj nosuch
+# `jbox images` the same way: an image store of one record with two names
+mkdir -p "$t/st/images" "$t/st/blobs/sha256" "$t/st/layers" "$t/st/locks" && chmod 700 "$t/st"
+printf '{"manifestDigest": "sha256:%s", "id": "sha256:%s", "created": "2020-01-01T00:00:00.5Z", "pulled": "2020-01-02T00:00:00Z", "size": 1234567, "layers": [{"digest": "d", "size": 1}], "repoDigests": []}' \
+  "$a" "$b" > "$t/st/images/$a.json"
+printf '{"x:1": "sha256:%s", "alpine:latest": "sha256:%s"}' "$a" "$a" > "$t/st/tags.json"
+imj() { env -i PATH=/usr/bin:/bin HOME="$t/home" XDG_CONFIG_HOME="$t/cfg" XDG_RUNTIME_DIR="$t/rt" JBOX_STORAGE="$t/st" \
+  JBOX_CLASSPATH="$t/no.jar" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$h" jbox images "$@"; }
+check "images: listed without the JVM" 0 imj
+imj > "$t/out"
+check "images: ... both names, sorted, the size" 0 grep -qz "alpine .*latest .*bbbbbbbbbbbb .*1.2 MB.*x .*1 " "$t/out"
+check "images: ... -q prints the id once" 0 test "$(imj -q)" = bbbbbbbbbbbb
+printf '{"x:1": 5}' > "$t/st/tags.json"
+check "images: a tags.json the decoder does not follow goes to the JVM" 125 imj
+kill $live
+rm -rf "$t"
 # owners (a pull's deferred chown/chmod, owners.c) as root of a single-id user namespace, where
 # only 0:0 is mapped: the records on stdin must not reach outside ROOT in any way
 t=$(mktemp -d)
@@ -102,5 +159,5 @@ check "owners: a record cut short" 125 own '0 0 644 f'
 check "owners: an overlong record" 125 bash -c 'head -c 9000 /dev/zero | tr "\0" a | "$0" unshare --direct --uidmap "0 $1 1" --gidmap "0 $2 1" -- "$0" owners "$3"' "$h" "$uid" "$gid" "$t/root"
 check "owners: a mode that is not octal" 125 own '0 0 999 f\000'
 rm -rf "$t"
-[ $failed = 0 ] && echo "asan-e2e: 37 checks passed"
+[ $failed = 0 ] && echo "asan-e2e: 54 checks passed"
 exit $((failed != 0))

@@ -176,8 +176,10 @@ class HostileImageTest extends ImageRunFixture {
       try {
         String want = "(?s)PID +HOSTPID +USER +COMMAND\n1 +[0-9]+ +" + c[2] + " +busybox sleep 1000\n";
         Home.Run top = null;
-        // pid 1 is `sh -c` until its file is in place, then the sleep (as seen by top itself)
-        for (int i = 0; i < 100 && (top == null || !top.out().contains("busybox sleep 1000")); i++) {
+        // pid 1 is `sh -c` until its file is in place, then the sleep (as seen by top itself);
+        // the `sh -c` line holds the words "busybox sleep 1000" too, so pid 1's line is what counts
+        java.util.regex.Pattern slept = java.util.regex.Pattern.compile("(?m)^1 +[0-9]+ +\\S+ +busybox sleep 1000$");
+        for (int i = 0; i < 100 && (top == null || !slept.matcher(top.out()).find()); i++) {
           if (top != null) Thread.sleep(100);
           top = bounded(j.launcher(List.of("top", id)), 10);
           assertEquals(0, top.status(), c[0] + ": " + top);

@@ -1,0 +1,106 @@
+/* `jbox ps` without the JVM (ps_fast.c, PROTOCOL.md "ps without the JVM"): the launcher lists the
+ * sandboxes from their records as SandboxStore.list and Sandbox.status do and prints PsCommand's
+ * table, or leaves the command to the JVM (return -1, nothing done) whenever it is not sure of
+ * every byte: an option it does not take, a configuration file, a record or state file it cannot
+ * read exactly as the JVM would, a text the JVM would print through its locale's charset
+ * (anything not ASCII), or something the JVM's listing would clean up. Each decoder takes
+ * untrusted bytes and is bounded; fuzz/fuzz_psfast.c runs them. */
+#ifndef JBOX_PS_FAST_H
+#define JBOX_PS_FAST_H
+#include <stddef.h>
+
+#define PS_RECORD_MAX (4u << 20) /* bytes of a config.json the launcher reads; larger: the JVM */
+#define PS_STATE_MAX (64u << 10) /* bytes of a monitor's state record */
+#define PS_TAGS_MAX 4096          /* names in tags.json, records in images/ (a name is looked up in all) */
+#define PS_JSON_DEPTH 64         /* nesting the decoder follows (the JVM's: 256); deeper: the JVM */
+
+/* `jbox ps` with -a/--all, -q/--quiet, --no-trunc, each at most once, and -aq/-qa: 0; anything
+ * else -1 (picocli parses it). */
+struct ps_call {
+  int all, quiet, no_trunc;
+};
+int ps_call_parse(int argc, char **argv, struct ps_call *c);
+
+/* Bytes being collected (err set when out of memory or past max). */
+struct sbuf {
+  char *p;
+  size_t len, cap, max;
+  int err;
+};
+void sb_put(struct sbuf *b, const void *s, size_t n);
+void sb_free(struct sbuf *b);
+
+/* What ps shows of a record (config.json, as SandboxRecord.of reads it). Texts decoded from
+ * JSON; nonascii: one of them has a character above U+007F. */
+struct ps_record {
+  struct sbuf name, image, command, ports; /* command: the words joined by a space; ports: the PORTS cell */
+  int has_name, has_image;
+  long long created;
+  int rm;
+  int nonascii;
+  struct sbuf *specs; /* the "ports" specs as recorded (port_fast) */
+  size_t nspecs;
+};
+/* 0: a record the JVM lists, r filled (free with ps_record_free); 1: one the JVM skips (an OCI
+ * container's, or a kind it does not know); -1: not sure (the JVM decides). */
+int ps_record_parse(const char *buf, size_t len, struct ps_record *r);
+void ps_record_free(struct ps_record *r);
+
+/* A monitor's state record as MonitorState.of reads it (-1 for a value of a type the JVM reads
+ * and the decoder does not: a fraction, a huge number; status not a string). */
+enum { PS_OTHER, PS_RUNNING, PS_EXITED };
+struct ps_state {
+  int status; /* PS_RUNNING for "running", PS_EXITED for "exited" */
+  long long pid, pid_start, monitor_pid, monitor_start, started, finished;
+  int has_exit, has_finished, exit_code;
+};
+int ps_state_parse(const char *buf, size_t len, struct ps_state *s);
+
+/* Status.duration: "Less than a second", "5 seconds", "About a minute", "3 hours", "2 days". */
+void ps_duration(long long ms, char *out, size_t n);
+
+/* One PORTS entry (PodmanView.ports of Network.Port.parse): "IP:HOST->CONTAINER/PROTO", or the
+ * spec itself when it does not parse. spec is ASCII. */
+void ps_port(const char *spec, size_t n, struct sbuf *out);
+
+/* The launcher: `jbox ps ...` (argv after `ps`). 0 when it answered; -1 to go on to the JVM. */
+int ps_fast(int argc, char **argv);
+
+/* ---- `jbox images` [-q] [--no-trunc] (ImagesCommand's table and -q) ---- */
+
+/* An image record (images/HEX.json, as ImageRecord.fromJson reads it), what images shows of it:
+ * 0 filled (free with ps_image_free); -1 not sure, or a record the JVM reports as unreadable. */
+struct ps_image {
+  struct sbuf digest, id, created, pulled;
+  int has_created;
+  long long size;
+  int nonascii;
+};
+int ps_image_parse(const char *buf, size_t len, struct ps_image *im);
+void ps_image_free(struct ps_image *im);
+
+/* tags.json (ImageStore.tags: a TreeMap of name -> manifest digest): the names sorted as Java's
+ * String order sorts ASCII, the last of a repeated name kept. 0, or -1 (not sure: the JVM). */
+struct ps_tags {
+  struct sbuf *name, *digest;
+  size_t n;
+  int nonascii;
+};
+int ps_tags_parse(const char *buf, size_t len, struct ps_tags *t);
+void ps_tags_free(struct ps_tags *t);
+
+/* Rfc3339.parseUsual for the UTC form YYYY-MM-DDTHH:MM:SS[.F{1,9}]Z: 0 with epoch seconds and
+ * nanoseconds, -1 for anything else (the JVM). */
+int ps_rfc3339_utc(const char *s, size_t n, long long *sec, long *nanos);
+/* ImagesCommand.ago of seconds since created, and si of a size. */
+void ps_image_ago(long long seconds, char *out, size_t n);
+void ps_si(long long size, char *out, size_t n);
+
+int images_call_parse(int argc, char **argv, struct ps_call *c); /* -q/--quiet, --no-trunc: quiet, no_trunc */
+int images_fast(int argc, char **argv);
+
+/* ---- `jbox port SANDBOX` (PortCommand, without PORT) ---- */
+/* One line of it for a --publish spec: 0, or -1 when Network.Port.parse refuses the spec. */
+int ps_port_line(const char *spec, size_t n, struct sbuf *out);
+int port_fast(int argc, char **argv);
+#endif
