@@ -84,26 +84,41 @@ as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
 echo "load: $(uptime)" | tee -a "$results/whole-load.txt"
 
 # --- 3. per-step stamps of the helper alone ------------------------------------------------------
-echo; echo "== 3. JBOX_TRACE steps of the helper alone (medians of 30 runs, microseconds since the previous stamp)"
+# Stamps come from three processes (monitor, stage 1, the command), so steps are taken between
+# stamps both helpers print, from each run's absolute times: start..cloned (includes run-plan's
+# sealed re-exec), ..maps-written (id maps), ..mounts-done (stage 1: ids, namespaces, mounts,
+# pivot_root; the old helper's pasta wait is in here), ..exec-done (terminal, --init, the
+# command's user, seccomp, execve; the new helper's wait for pasta is in here), ..exited (the
+# command runs and ends, the sandbox's namespaces go), ..cleaned (network, lock, cleaner).
+echo; echo "== 3. JBOX_TRACE steps of the helper alone (medians of 30 runs, microseconds)"
 steps() { # HELPER PLAN
   for _ in $(seq 30); do
     as_user "$prep"
     as_user env JBOX_TRACE=1 "$1" run-plan "$2" 2>&1 >/dev/null | awk '$1=="jbox-trace" {print $2, $3}'
     echo END
   done | awk '
-    $1=="END" {prev=0; next}
-    {d=$2-prev; prev=$2; if (!($1 in n)) order[++k]=$1; v[$1, ++n[$1]]=d}
-    END {for (i=1; i<=k; i++) {s=order[i]; m=n[s]; for (a=1; a<=m; a++) for (b=a+1; b<=m; b++) if (v[s,b]<v[s,a]) {t=v[s,a]; v[s,a]=v[s,b]; v[s,b]=t}
-         printf "%-18s %8d\n", s, v[s, int((m+1)/2)]}}'
+    function med(name,   m, a, b, t) {m = n[name]; for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (v[name, b] < v[name, a]) {t = v[name, a]; v[name, a] = v[name, b]; v[name, b] = t}
+      return m ? v[name, int((m + 1) / 2)] : -1}
+    function add(name, d) {v[name, ++n[name]] = d}
+    $1 == "END" {
+      add("1 clone", t["cloned"]); add("2 id maps", t["maps-written"] - t["cloned"])
+      add("3 stage 1 to pivot_root", t["mounts-done"] - t["maps-written"]); add("4 to execve", t["exec-done"] - t["mounts-done"])
+      add("5 command runs, exits", t["exited"] - t["exec-done"]); add("6 cleanup", t["cleaned"] - t["exited"])
+      add("total", t["cleaned"]); if ("network-up" in t) add("network-up at", t["network-up"])
+      delete t; next}
+    {t[$1] = $2}
+    END {k = split("1 clone|2 id maps|3 stage 1 to pivot_root|4 to execve|5 command runs, exits|6 cleanup|total|network-up at", names, "|")
+         for (i = 1; i <= k; i++) if (names[i] in n) printf "%s\t%d\n", names[i], med(names[i])}'
 }
 for net in none pasta; do
   for which in old new; do
     h=$old_helper; [ "$which" = new ] && h=$new_helper
     steps "$h" "$results/plan-$net.bin" > "$results/steps-$net-$which.txt"
   done
-  echo "-- $net: old | new"
-  paste "$results/steps-$net-old.txt" "$results/steps-$net-new.txt" | tee "$results/steps-$net.txt"
+  echo "-- $net: step, old, new (us)"
+  paste "$results/steps-$net-old.txt" "$results/steps-$net-new.txt" | awk -F'\t' '{printf "%-26s %8s %8s\n", $1, $2, $4}' | tee "$results/steps-$net.txt"
 done
+echo "load: $(uptime)" | tee "$results/steps-load.txt"
 
 {
   for f in helper whole; do

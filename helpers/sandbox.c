@@ -114,9 +114,7 @@ static int write_map(pid_t pid, const char *file, struct idmap_line *m, size_t n
   return 0;
 }
 
-/* Writes the sandbox's id maps; with the setuid tools, the cleaner is started while they run
- * (*cleaner set to 1 then, whatever its result; run_plan starts it otherwise). */
-static int write_maps(struct plan *p, pid_t pid, int *cleaner) {
+static int write_maps(struct plan *p, pid_t pid) {
   if (p->maptool && !strcmp(p->maptool, "privileged")) {
     /* root writes any map itself, and the sandbox keeps setgroups (runc as root does the same) */
     if (write_map(pid, "uid_map", p->uidmap, p->nuid)) return -1;
@@ -128,15 +126,10 @@ static int write_maps(struct plan *p, pid_t pid, int *cleaner) {
     if (u < 0) return -1;
     pid_t g = start_tool("newgidmap", pid, p->gidmap, p->ngid);
     trace("maptools-started");
-    /* the cleaner's fork while the tools run: it needs only the child's pid and user namespace */
-    char why[sizeof jbox_err];
-    int rc = g < 0 ? 0 : (*cleaner = 1, start_cleaner(p, pid));
-    if (rc) memcpy(why, jbox_err, sizeof why);
     int ru = wait_tool("newuidmap", u, pid);
     if (g < 0) return -1;
     int rg = wait_tool("newgidmap", g, pid);
-    if (rc && !ru && !rg) memcpy(jbox_err, why, sizeof why);
-    return ru ? ru : rg ? rg : rc;
+    return ru ? ru : rg;
   }
   /* A single-id map written by the unprivileged user itself: the kernel requires setgroups to be
    * denied first, so the sandbox can never drop a group it was denied by (CVE-2014-8989). */
@@ -785,15 +778,14 @@ again:;
   set_name("jbox:monitor");
   trace("cloned");
 
-  int cleaner = 0;
-  if (p->ns[NS_USER].mode == NSM_NEW && write_maps(p, child, &cleaner)) {
+  if (p->ns[NS_USER].mode == NSM_NEW && write_maps(p, child)) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     abandon(p);
     die(125, "%s", jbox_err);
   }
   trace("maps-written");
-  if (!cleaner && start_cleaner(p, child)) {
+  if (start_cleaner(p, child)) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     abandon(p);
