@@ -19,6 +19,7 @@
  * lock probe. A foreground monitor also keeps the sandbox's `state` record in the file. */
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -152,6 +153,11 @@ int start_cleaner(struct plan *p, pid_t child) {
   snprintf(userns, sizeof userns, "/proc/%d/ns/user", child);
   autofd int nsfd = -1;
   if (userns_work && (nsfd = open(userns, O_RDONLY | O_CLOEXEC)) < 0) return fail_errno("open `%s`", userns);
+  /* A foreground sandbox whose cleaner only removes the host directory: the cleaner also wakes
+   * when the sandbox's stage 1 has ended (a pidfd of it), so it works while the monitor is being
+   * woken by the same exit, not after it (the monitor still waits for it in finish_cleaner). */
+  autofd int pidfd = -1;
+  if (!userns_work && !p->statedir && !p->oci_mode) pidfd = (int)syscall(SYS_pidfd_open, child, 0);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
   pid_t pid = fork();
@@ -165,18 +171,26 @@ int start_cleaner(struct plan *p, pid_t child) {
     for (int s = 1; s < 32; s++)
       if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_IGN);
     if (setsid() < 0) _exit(1); /* no terminal signals */
-    /* keep only the pipe (as 0), the namespace (as 1) and the lock (as 2): the lock stays held
-     * until the cleaner is done; the others are moved above 2 first so no dup2 overwrites one */
-    int keep[3] = {fds[0], nsfd, lock_fd};
-    for (int i = 0; i < 3; i++)
-      if (keep[i] >= 0 && (keep[i] = fcntl(keep[i], F_DUPFD, 3)) < 0) _exit(1);
-    for (int i = 0; i < 3; i++) {
+    /* keep only the pipe (as 0), the namespace (as 1), the lock (as 2) and the pidfd (as 3): the
+     * lock stays held until the cleaner is done; the others are moved above 3 first so no dup2
+     * overwrites one */
+    int keep[4] = {fds[0], nsfd, lock_fd, pidfd};
+    for (int i = 0; i < 4; i++)
+      if (keep[i] >= 0 && (keep[i] = fcntl(keep[i], F_DUPFD, 4)) < 0) _exit(1);
+    for (int i = 0; i < 4; i++) {
       if (keep[i] >= 0 ? dup2(keep[i], i) < 0 : (close(i), 0)) _exit(1);
     }
-    if (syscall(SYS_close_range, 3U, ~0U, 0) < 0) _exit(1);
-    char c;
-    ssize_t r;
-    while ((r = read(0, &c, 1)) > 0 || (r < 0 && errno == EINTR)) {
+    if (syscall(SYS_close_range, 4U, ~0U, 0) < 0) _exit(1);
+    /* the monitor closes the pipe (or dies), or the sandbox's stage 1 ends */
+    for (;;) {
+      struct pollfd pf[2] = {{0, POLLIN, 0}, {keep[3] >= 0 ? 3 : -1, POLLIN, 0}};
+      if (poll(pf, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (pf[1].revents) break;
+      char c;
+      if (pf[0].revents && read(0, &c, 1) <= 0) break;
     }
     remove_host_dir(p);
     if (!userns_work) _exit(0);

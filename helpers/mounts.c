@@ -429,15 +429,20 @@ int setup_mounts(struct plan *p) {
   if (!p->rootfs) return 0;
   root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return fail_errno("open rootfs `%s`", p->rootfs);
-  for (size_t i = 0; i < p->nmounts; i++)
+  for (size_t i = 0; i < p->nmounts; i++) {
     if (op(&p->mounts[i], p->rootfs)) return -1;
+    trace_detail("mount ", p->mounts[i].target);
+  }
+  trace("mounts-ops");
   /* OCI: prestart, createRuntime (stage 0) and createContainer (here) hooks */
   if (p->oci_mode && oci_before_pivot(p)) return -1;
   if (fchdir(root_fd) < 0) return fail_errno("chdir rootfs");
   /* pivot_root(".", "."): the old root ends up stacked under the new one and is detached at
    * once, so no host path stays reachable from the sandbox. */
   if (syscall(SYS_pivot_root, ".", ".") < 0) return fail_errno("pivot_root `%s`", p->rootfs);
+  trace("pivoted");
   if (umount2(".", MNT_DETACH) < 0) return fail_errno("detach the old root");
+  trace("old-root-detached");
   if (chdir("/") < 0) return fail_errno("chdir /");
   if (p->root_propagation && mount(NULL, "/", NULL, p->root_propagation, NULL) < 0)
     return fail_errno("set the propagation of `/` (linux.rootfsPropagation)");

@@ -139,6 +139,14 @@ int start_network(struct plan *p, pid_t child, int *keep_fd) {
     snprintf(r4, sizeof r4, "/proc/%d/net/route", child);
     snprintf(r6, sizeof r6, "/proc/%d/net/ipv6_route", child);
     for (int i = 0; i < 10000; i++) {
+      /* stage 1 goes on with its mounts meanwhile (sandbox.c, network_overlaps): if it failed and
+       * ended, its own report is the error, and the caller ends pasta with the sandbox */
+      siginfo_t si = {0};
+      if (waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == child) {
+        close(errp[0]);
+        net_pid = pid;
+        return 0;
+      }
       if (waitpid(pid, &st, WNOHANG) == pid) goto failed;
       if (has_default_route(r4, 1) || has_default_route(r6, 0)) {
         close(errp[0]);

@@ -22,6 +22,8 @@
 
 #define MAX_GROUPS 64
 
+int exec_gate = -1;
+
 void report(int errfd, int code) {
   char buf[600];
   int n = snprintf(buf, sizeof buf, "%c%s", code, jbox_err);
@@ -334,6 +336,7 @@ void exec_process(struct plan *p, int errfd) {
       if (install_profile(p)) goto fail125;
       profile_done = 1;
     }
+    trace("cmd-user");
     if (drop_bounding(p->caps)) goto fail125;
     if (p->has_groups || p->oci_mode) { /* OCI: additionalGids, exactly */
       ngroups = (int)p->ngroups;
@@ -407,9 +410,20 @@ void exec_process(struct plan *p, int errfd) {
     }
     if (strncmp(p->oci_mode, "exec", 4) && oci_wait_start(p)) goto fail125;
   }
+  /* --init: pid 1 lets the command go once it is confined itself (run_init) */
+  if (exec_gate >= 0) {
+    char go;
+    ssize_t n;
+    while ((n = read(exec_gate, &go, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1) _exit(125); /* pid 1 failed to confine itself, or died: it has reported */
+    close(exec_gate);
+    trace("cmd-gate");
+  }
   /* with no_new_privs, the compiled profile goes on last, after the wait for start (as runc): the
    * profile then has to allow nothing but the execve */
   if (p->seccomp_prog && !profile_done && install_profile(p)) goto fail125;
+  trace("execve");
   exec_path(p->argv[0], (char *const *)p->argv, (char *const *)(sandbox ? env : (const char **)environ));
   int e = errno;
   fail_errno("exec `%s`", p->argv[0]);

@@ -47,6 +47,12 @@ const int ns_clone_flag[NS_COUNT] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID, 
                                      CLONE_NEWUTS,  CLONE_NEWIPC, CLONE_NEWCGROUP, CLONE_NEWTIME};
 const int forwarded[N_FORWARDED] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
 #define MAPS_DONE 'M'
+#define NET_UP 'N'
+
+/* The network helper starts once stage 1 goes on with its mounts, and stage 1 waits for it only
+ * before the command runs (PROTOCOL.md, "Stages"): pasta's few milliseconds overlap with the mounts.
+ * An OCI container's stage 0 keeps the order of before (oci_stage0 talks on `sync` itself). */
+static int network_overlaps(const struct plan *p) { return p->net_argc > 0 && !p->oci_mode; }
 
 /* ---- stage 0: id maps --------------------------------------------------------------------- */
 
@@ -119,6 +125,7 @@ static int write_maps(struct plan *p, pid_t pid) {
     pid_t u = start_tool("newuidmap", pid, p->uidmap, p->nuid);
     if (u < 0) return -1;
     pid_t g = start_tool("newgidmap", pid, p->gidmap, p->ngid);
+    trace("maptools-started");
     int ru = wait_tool("newuidmap", u, pid);
     if (g < 0) return -1;
     int rg = wait_tool("newgidmap", g, pid);
@@ -336,7 +343,9 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
   sigprocmask(SIG_BLOCK, &block, &old);
   /* The command waits at this gate until pid 1 is confined: forked before confine_init (which
    * drops what the command still needs to become itself), it would otherwise run beside a pid 1
-   * that still holds every capability, and with CAP_SYS_PTRACE could use it. */
+   * that still holds every capability, and with CAP_SYS_PTRACE could use it. The gate is its last
+   * step before the execve (exec_process): until then the child runs jbox's own code only, so it
+   * becomes the command's user (passwd, caps, seccomp) while pid 1 confines itself beside it. */
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) < 0) {
     fail_errno("init: pipe");
@@ -344,6 +353,7 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
     _exit(125);
   }
   pid_t child = fork();
+  trace(child ? "init-forked" : "cmd-forked");
   if (child < 0) {
     fail_errno("fork the command");
     report(errfd, 125);
@@ -351,12 +361,7 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
   }
   if (child == 0) {
     close(gate[1]);
-    char go;
-    ssize_t n;
-    while ((n = read(gate[0], &go, 1)) < 0 && errno == EINTR) {
-    }
-    if (n != 1) _exit(125); /* pid 1 failed to confine itself, or died: it has reported */
-    close(gate[0]);
+    exec_gate = gate[0];
     if (p->tty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)) { /* the command leads the terminal's session */
       fail_errno("make the pty the command's terminal");
       report(errfd, 125);
@@ -372,6 +377,7 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
   close(gate[0]);
   int keep[2] = {errfd, gate[1]};
   close_except(0, keep, 2);
+  trace("init-closed");
   if (confine_init(p) < 0) {
     kill(child, SIGKILL);
     report(errfd, 125);
@@ -383,7 +389,9 @@ static __attribute__((noreturn)) void run_init(struct plan *p, int errfd) {
     kill(child, SIGKILL);
     _exit(125);
   }
-  if (write(gate[1], "x", 1) != 1) {
+  /* EPIPE: the command failed before its gate and has reported; its status is pid 1's */
+  signal(SIGPIPE, SIG_IGN);
+  if (write(gate[1], "x", 1) != 1 && errno != EPIPE) {
     kill(child, SIGKILL);
     report(errfd, 125);
     _exit(125);
@@ -494,6 +502,7 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   close_except(p->preserve_fds, keep, 6);
   char c;
   if (RETRY(read(sync, &c, 1)) != 1 || c != MAPS_DONE) _exit(125); /* stage 0 failed or died */
+  trace("stage1-go");
   if (p->ns[NS_USER].mode == NSM_NEW) {
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
       fail_errno("become root in the user namespace");
@@ -520,11 +529,13 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   if (p->loopback && loopback_up()) goto out;
   if (apply_sysctls(p)) goto out;
   if (p->nft_path && apply_nft(p)) goto out;
+  trace("stage1-ns");
   int nested = 0;
   if (p->oci_mode) oci_stage1_keep_sync(sync); /* oci_before_pivot talks to stage 0 on it */
   if (p->ns[NS_MNT].mode == NSM_NEW) {
     int fuse = mount_root(p);
     if (fuse < 0) goto out;
+    trace("root-private");
     if (fuse && p->ns[NS_PID].mode == NSM_NEW) {
       if (nest_pid_namespace()) goto out;
       nested = 1;
@@ -537,6 +548,10 @@ static __attribute__((noreturn)) void stage1(struct plan *p, int sync, int errfd
   if (p->rootfs && setup_terminal(p, sync)) goto out;
   if (p->statedir && monitor_stage1_fds(p)) goto out;
   if (nested && send_pid1(sync)) goto out; /* after the pty master, which stage 0 reads first */
+  if (network_overlaps(p)) {
+    if (RETRY(read(sync, &c, 1)) != 1 || c != NET_UP) _exit(125); /* stage 0 failed or died */
+    trace("stage1-network");
+  }
   if (p->oci_mode) oci_stage1_keep_sync(sync);
   else close(sync);
   reset_signals();
@@ -776,19 +791,32 @@ again:;
     abandon(p);
     die(125, "%s", jbox_err);
   }
+  trace("cleaner-started");
   int net_keep = -1;
-  if (start_network(p, child, &net_keep)) {
+  if (!network_overlaps(p) && start_network(p, child, &net_keep)) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     abandon(p);
     die(125, "%s", jbox_err);
   }
-  if (p->net_argc) trace("network-up");
   char go = MAPS_DONE;
   if (write_all(sv[0], &go, 1) < 0) {
     abandon(p);
     die(125, "start stage 1: %s", strerror(errno));
   }
+  if (network_overlaps(p)) {
+    if (start_network(p, child, &net_keep)) {
+      kill(child, SIGKILL);
+      waitpid(child, NULL, 0);
+      abandon(p);
+      die(125, "%s", jbox_err);
+    }
+    /* stage 1 may have failed meanwhile: then its report is read below, and the write fails
+     * harmlessly (MSG_NOSIGNAL: no SIGPIPE for a stage 1 that is gone) */
+    go = NET_UP;
+    (void)!RETRY(send(sv[0], &go, 1, MSG_NOSIGNAL));
+  }
+  if (p->net_argc) trace("network-up");
 
   if (p->oci_mode) return oci_stage0(p, child, sv[0], ep[0], sigfd);
   int master = -1;
@@ -824,6 +852,7 @@ again:;
   trace("exited");
   stop_network();
   lock_exited(status);
+  trace("lock-exited");
   finish_cleaner();
   note_kept(p);
   trace("cleaned");

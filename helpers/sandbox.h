@@ -21,6 +21,8 @@ int setup_mounts(struct plan *p); /* then the op list, up to and including pivot
 int resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups,
                  char *home, size_t homelen); /* in the new root */
 __attribute__((noreturn)) void exec_process(struct plan *p, int errfd);
+/* --init's command: the read end of pid 1's gate, waited on just before the execve (-1: none) */
+extern int exec_gate;
 int chown_volumes(const struct plan *p, uid_t uid, gid_t gid); /* :U, in the new root before dropping to uid:gid (mounts.c) */
 int setgroups_denied(void); /* /proc/self/setgroups says "deny" (process.c) */
 void report(int errfd, int code);

@@ -178,7 +178,7 @@ static long long now_us(void) {
 /* The origin is passed down in JBOX_TRACE_ORIGIN so every process measures from the same start. */
 void trace_init(void) {
   const char *t = getenv("JBOX_TRACE");
-  tracing = t && *t && strcmp(t, "0");
+  tracing = t && *t && strcmp(t, "0") ? (strcmp(t, "2") ? 1 : 2) : 0;
   if (!tracing) return;
   const char *o = getenv("JBOX_TRACE_ORIGIN");
   trace_origin_us = o ? atoll(o) : now_us();
@@ -187,6 +187,12 @@ void trace_init(void) {
     snprintf(buf, sizeof buf, "%lld", trace_origin_us);
     setenv("JBOX_TRACE_ORIGIN", buf, 1);
   }
+}
+
+/* JBOX_TRACE=2: also the finer stamps (one per mount op), "PHASE DETAIL" */
+void trace_detail(const char *phase, const char *detail) {
+  if (tracing < 2) return;
+  dprintf(2, "jbox-trace %s%s %lld\n", phase, detail, now_us() - trace_origin_us);
 }
 
 void trace(const char *phase) {

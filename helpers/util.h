@@ -50,4 +50,5 @@ int inherit_from(int low); /* the reverse of cloexec_from: kept across execve (t
 /* JBOX_TRACE=1: one line per phase on stderr, "jbox-trace PHASE MICROSECONDS" since the launcher
  * started (CLOCK_MONOTONIC); the benchmark's phase breakdown reads these. */
 void trace(const char *phase);
+void trace_detail(const char *phase, const char *detail);
 void trace_init(void);

@@ -372,6 +372,106 @@ public class ShellTest {
     assertEquals("1\n", keep.out(), "by default the user's uid maps to itself: " + keep);
   }
 
+  /**
+   * The keep-id maps newuidmap and newgidmap write (at once, while the cleaner is forked beside
+   * them), exactly as /etc/subuid and /etc/subgid give them: the caller's first range below its
+   * own id, the id itself, the rest of the range above. Computed here from the files, not from
+   * jbox's own IdMaps.
+   */
+  @Test
+  void idMaps_areExactlyTheKeepIdMaps_withPastaAndWithout() throws Exception {
+    long[] ids = dev.jbox.sandbox.idmap.ProcStatus.uidGid();
+    String expectUid = keepIdMap("/etc/subuid", ids[0]), expectGid = keepIdMap("/etc/subgid", ids[1]);
+    for (String net : List.of("--network=pasta", "--network=none")) {
+      var r = sh("cat /proc/self/uid_map; echo ---; cat /proc/self/gid_map", net);
+      assertEquals(0, r.code(), r.toString());
+      String[] maps = r.out().split("---\n");
+      assertEquals(expectUid, normalizeMap(maps[0]), net + ": " + r);
+      assertEquals(expectGid, normalizeMap(maps[1]), net + ": " + r);
+    }
+  }
+
+  /**
+   * The account's first subordinate range around ID mapped to itself inside (keep-id): inside
+   * 0..ID-1 from the range's start, ID itself, then ID+1 up to the range's end, every id of it.
+   */
+  static String keepIdMap(String file, long id) throws IOException {
+    String user = System.getProperty("user.name");
+    String[] f = Files.readAllLines(Path.of(file)).stream().filter(l -> l.startsWith(user + ":")).findFirst()
+        .orElseThrow().split(":");
+    long start = Long.parseLong(f[1].strip()), count = Long.parseLong(f[2].strip());
+    assertTrue(count > id, "the test needs a range of more than " + id + " ids in " + file);
+    return "0 " + start + " " + id + "\n" + id + " " + id + " 1\n" + (id + 1) + " " + (start + id) + " " + (count - id) + "\n";
+  }
+
+  static String normalizeMap(String map) {
+    StringBuilder b = new StringBuilder();
+    for (String l : map.strip().split("\n")) b.append(String.join(" ", l.strip().split("\\s+"))).append('\n');
+    return b.toString();
+  }
+
+  /**
+   * pasta starts while stage 1 makes the mounts, and the command waits for it: the first thing the
+   * command reads already shows pasta's default route (IPv4 or IPv6). Repeated, since a command
+   * that did not wait would lose this race only most of the time.
+   */
+  @Test
+  void network_isUpWhenTheCommandStarts() {
+    for (int i = 0; i < 3; i++) {
+      var r = sh("cat /proc/self/net/route /proc/self/net/ipv6_route");
+      assertEquals(0, r.code(), r.toString());
+      boolean v4 = r.out().lines().anyMatch(l -> l.split("\\s+").length > 2 && l.split("\\s+")[1].equals("00000000"));
+      boolean v6 = r.out().lines().anyMatch(l -> l.startsWith("00000000000000000000000000000000 00") && !l.endsWith(" lo"));
+      assertTrue(v4 || v6, "a default route at the command's first read: " + r);
+    }
+  }
+
+  /**
+   * The sandbox's mounts do not depend on when pasta starts: /proc/self/mountinfo inside is the
+   * same with pasta and without a network, but for ids (mount ids, devices, the sandbox's id in
+   * its generated /etc files' paths, peer group numbers).
+   */
+  @Test
+  void mountinfo_isTheSameWithPastaAndWithout() {
+    // the home layer's first mount: later ones show uuid=on (the upper layer has its uuid then)
+    assertEquals(0, sh("true", "--network=none").code());
+    var pasta = sh("cat /proc/self/mountinfo", "--network=pasta");
+    var none = sh("cat /proc/self/mountinfo", "--network=none");
+    assertEquals(0, pasta.code(), pasta.toString());
+    assertEquals(0, none.code(), none.toString());
+    List<String> a = normalizeMountinfo(pasta.out()), b = normalizeMountinfo(none.out());
+    assertTrue(a.size() > 20 && a.stream().anyMatch(l -> l.startsWith("/home ") || l.contains(" overlay ")), a.toString());
+    assertEquals(String.join("\n", b), String.join("\n", a));
+  }
+
+  /** Mountinfo lines without mount id, parent id and device; ids (hex names: the sandbox's, the
+   * deny layer's) and peer group numbers masked. */
+  static List<String> normalizeMountinfo(String mountinfo) {
+    List<String> out = new ArrayList<>();
+    for (String l : mountinfo.strip().split("\n")) {
+      String[] f = l.split(" ", 4);
+      out.add(f[3].replaceAll("[0-9a-f]{16,}", "ID").replaceAll("(shared|master|propagate_from):[0-9]+", "$1:N"));
+    }
+    return out;
+  }
+
+  /** The monitor waits for the cleaner: the sandbox's generated /etc files are gone when jbox returns. */
+  @Test
+  void generatedEtcFiles_goneWhenTheShellReturns() throws Exception {
+    Path files = tmp.resolve("xdg/jbox/files");
+    for (String net : List.of("--network=pasta", "--network=none")) {
+      var r = sh("cat /etc/hostname >/dev/null", net);
+      assertEquals(0, r.code(), r.toString());
+      List<String> left = new ArrayList<>();
+      if (Files.isDirectory(files)) {
+        try (Stream<Path> s = Files.list(files)) {
+          s.forEach(p -> left.add(p.getFileName().toString()));
+        }
+      }
+      assertEquals(List.of(), left, net);
+    }
+  }
+
   @Test
   void exitStatus_isTheCommands() {
     assertEquals(7, sh("exit 7").code());
