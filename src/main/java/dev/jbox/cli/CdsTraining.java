@@ -121,6 +121,10 @@ public final class CdsTraining {
     Path project = dir.resolve("project");
     Files.createDirectories(project.resolve(".jbox"));
     Files.writeString(project.resolve(".jbox/shell.toml"), "env-deny = [\"TRAINING_*\"]\n");
+    // a repository, for the git guard's classes (GitGuard: its config read, hooks guarded)
+    Files.createDirectories(project.resolve(".git/hooks"));
+    Files.writeString(project.resolve(".git/HEAD"), "ref: refs/heads/main\n");
+    Files.writeString(project.resolve(".git/config"), "[core]\n\thooksPath = .git/hooks\n[include]\n\tpath = ../.gitconfig-training\n");
     String home = System.getenv("HOME");
     if (home == null || !Path.of(home).startsWith(dir)) return; // not started by scripts/cds
     Files.createDirectories(Path.of(home, ".ssh"));

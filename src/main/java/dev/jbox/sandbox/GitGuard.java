@@ -142,7 +142,7 @@ final class GitGuard {
   /** The files the include.path and includeIf.*.path keys of a config name (relative: to its directory). */
   static List<Path> includes(String text, Path base, Path home) {
     List<Path> out = new ArrayList<>();
-    for (String v : values(text, s -> s.equals("include") || s.startsWith("includeif "), "path")) {
+    for (String v : values(text, "include", "path")) {
       Path p = path(v, base, home);
       if (p != null) out.add(p);
     }
@@ -152,7 +152,7 @@ final class GitGuard {
   /** The directories the core.hooksPath keys of a config name (relative: to the top of the work tree). */
   static List<Path> hooksPaths(String text, Path project, Path home) {
     List<Path> out = new ArrayList<>();
-    for (String v : values(text, s -> s.equals("core"), "hookspath")) {
+    for (String v : values(text, "core", "hookspath")) {
       // a relative hooks path is taken from the top of the work tree (git-config(1))
       Path p = path(v, project, home);
       if (p != null) out.add(p);
@@ -175,11 +175,12 @@ final class GitGuard {
   }
 
   /**
-   * The values of {@code key} in the sections {@code section} accepts (its name lower-cased, a
-   * subsection after a space as written): git-config's syntax as far as these keys need it, a
-   * quoted value unquoted, a comment after # or ; dropped outside quotes.
+   * The values of {@code key} in the sections named {@code section} (lower-cased; "include" also
+   * takes every includeIf section): git-config's syntax as far as these keys need it, a quoted
+   * value unquoted, a comment after # or ; dropped outside quotes. (No lambda here: a shell start
+   * would bootstrap it on every call where the start-up archive lacks it.)
    */
-  static List<String> values(String text, java.util.function.Predicate<String> section, String key) {
+  static List<String> values(String text, String section, String key) {
     List<String> out = new ArrayList<>();
     String current = "";
     for (String raw : text.split("\n")) {
@@ -195,7 +196,8 @@ final class GitGuard {
         if (line.isEmpty()) continue;
       }
       int eq = line.indexOf('=');
-      if (eq < 0 || !section.test(current)) continue;
+      boolean in = current.equals(section) || (section.equals("include") && current.startsWith("includeif "));
+      if (eq < 0 || !in) continue;
       if (!line.substring(0, eq).strip().toLowerCase(Locale.ROOT).equals(key)) continue;
       out.add(unquote(line.substring(eq + 1).strip()));
     }
