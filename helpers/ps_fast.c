@@ -914,6 +914,16 @@ static int print_cols(struct sbuf *cells, size_t rows, int cols, struct sbuf *ou
   return out->err ? -1 : 0;
 }
 
+/* As the JVM's PrintWriter: a closed or full stdout is no error, and no SIGPIPE. */
+static void print_out(const struct sbuf *out) {
+  struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+  sigaction(SIGPIPE, &ign, &old);
+  if (write_all(1, out->p, out->len) < 0) {
+    /* ignored, as println's */
+  }
+  sigaction(SIGPIPE, &old, NULL);
+}
+
 static int render(const struct ps_call *c, struct list *l, const struct status *st, long long now, struct sbuf *out) {
   if (c->quiet) {
     for (size_t i = 0; i < l->n; i++) {
@@ -1007,13 +1017,7 @@ int ps_fast(int argc, char **argv) {
   if (!no_orphan_to_reap(containers, root)) goto done;
   if (render(&c, &l, st, now_ms(), &out)) goto done;
   trace("ps-fast");
-  /* as the JVM's PrintWriter: a closed or full stdout is no error, and no SIGPIPE */
-  struct sigaction ign = {.sa_handler = SIG_IGN}, old;
-  sigaction(SIGPIPE, &ign, &old);
-  if (write_all(1, out.p, out.len) < 0) {
-    /* ignored, as println's */
-  }
-  sigaction(SIGPIPE, &old, NULL);
+  print_out(&out);
   rc = 0;
 done:
   list_free(&l);
@@ -1487,12 +1491,7 @@ int images_fast(int argc, char **argv) {
   int rc = images_list(&c, store, &out);
   if (rc == 0) {
     trace("images-fast");
-    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
-    sigaction(SIGPIPE, &ign, &old);
-    if (write_all(1, out.p, out.len) < 0) {
-      /* as println's */
-    }
-    sigaction(SIGPIPE, &old, NULL);
+    print_out(&out);
   }
   sb_free(&out);
   return rc;
@@ -1552,12 +1551,7 @@ int port_fast(int argc, char **argv) {
     if (ps_port_line(hit->r.specs[i].p, hit->r.specs[i].len, &out)) goto done;
   if (out.err) goto done;
   trace("port-fast");
-  struct sigaction ign = {.sa_handler = SIG_IGN}, old;
-  sigaction(SIGPIPE, &ign, &old);
-  if (write_all(1, out.p, out.len) < 0) {
-    /* as println's */
-  }
-  sigaction(SIGPIPE, &old, NULL);
+  print_out(&out);
   rc = 0;
 done:
   list_free(&l);

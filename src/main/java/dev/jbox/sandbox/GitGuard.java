@@ -141,20 +141,18 @@ final class GitGuard {
 
   /** The files the include.path and includeIf.*.path keys of a config name (relative: to its directory). */
   static List<Path> includes(String text, Path base, Path home) {
-    List<Path> out = new ArrayList<>();
-    for (String v : values(text, "include", "path")) {
-      Path p = path(v, base, home);
-      if (p != null) out.add(p);
-    }
-    return out;
+    return paths(values(text, "include", "path"), base, home);
   }
 
-  /** The directories the core.hooksPath keys of a config name (relative: to the top of the work tree). */
+  /** The directories the core.hooksPath keys of a config name (relative: to the top of the work tree, git-config(1)). */
   static List<Path> hooksPaths(String text, Path project, Path home) {
+    return paths(values(text, "core", "hookspath"), project, home);
+  }
+
+  private static List<Path> paths(List<String> values, Path base, Path home) {
     List<Path> out = new ArrayList<>();
-    for (String v : values(text, "core", "hookspath")) {
-      // a relative hooks path is taken from the top of the work tree (git-config(1))
-      Path p = path(v, project, home);
+    for (String v : values) {
+      Path p = path(v, base, home);
       if (p != null) out.add(p);
     }
     return out;
