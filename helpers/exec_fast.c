@@ -438,8 +438,7 @@ int sandbox_running(const char *root, const char *containers, const char *id, in
   /* a foreground sandbox runs while its monitor (or cleaner) holds the OFD lock on the file */
   autofd int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return -1;
-  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-  if (fcntl(fd, F_OFD_GETLK, &fl) < 0 || fl.l_type == F_UNLCK) return -1;
+  if (ofd_locked(fd) != 1) return -1;
   char *text;
   ssize_t r = read_all(fd, &text, 4096);
   if (r < 0) return -1;

@@ -660,9 +660,7 @@ static int held(const char *path) {
   if (fd < 0) return errno == ENOENT ? 0 : -1;
   struct stat st;
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) return -1;
-  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-  if (fcntl(fd, F_OFD_GETLK, &fl) < 0) return -1;
-  return fl.l_type != F_UNLCK;
+  return ofd_locked(fd);
 }
 
 /* Sandbox.monitorState of a detached one: 0 with *s, 1 none (no file), -1 the JVM's (its error) */

@@ -199,3 +199,9 @@ void trace(const char *phase) {
   if (tracing <= 0) return;
   dprintf(2, "jbox-trace %s %lld\n", phase, now_us() - trace_origin_us);
 }
+
+int ofd_locked(int fd) {
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  if (fcntl(fd, F_OFD_GETLK, &fl) < 0) return -1;
+  return fl.l_type != F_UNLCK;
+}

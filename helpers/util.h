@@ -52,3 +52,6 @@ int inherit_from(int low); /* the reverse of cloexec_from: kept across execve (t
 void trace(const char *phase);
 void trace_detail(const char *phase, const char *detail);
 void trace_init(void);
+/* Whether another open file description holds a write lock on fd's file (F_OFD_GETLK, as Java's
+ * FileChannel.tryLock sees it): 1 held, 0 free, -1 the probe failed. */
+int ofd_locked(int fd);

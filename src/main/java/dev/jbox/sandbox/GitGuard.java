@@ -126,8 +126,9 @@ final class GitGuard {
         + " git to run outside it; make it a directory or file of its own");
   }
 
+  /** {@code p} made when absent (its absence already noted by the caller's look at it). */
   private static void ensure(Path p, boolean dir) {
-    if (PolicyInputs.lstat(p) != null) return;
+    if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
     try {
       if (dir) Files.createDirectories(p);
       else {
