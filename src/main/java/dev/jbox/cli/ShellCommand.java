@@ -36,6 +36,7 @@ final class ShellCommand {
       new RunOptions.Opt("root", null, null, false, "be root inside (your uid mapped to 0) instead of yourself"),
       new RunOptions.Opt("image", null, "IMAGE", false, "an image's root filesystem (read-only) instead of the host's, same project and home policy"),
       new RunOptions.Opt("network", null, "MODE", false, "pasta (default; the host's loopback closed) or none"),
+      new RunOptions.Opt("git", null, "MODE", false, "the project's repository: read-only (default: nothing can plant what git runs outside) or writable"),
       new RunOptions.Opt("allow-host", null, "HOST[:PORT]", true, "reach only these destinations (names resolved at start); every other connection is refused"),
       new RunOptions.Opt("ro", null, "PATH", true, "also bind PATH read-only (e.g. a hidden file you want to read)"),
       new RunOptions.Opt("rw", null, "PATH", true, "also bind PATH writable, straight to the host"),
@@ -50,7 +51,7 @@ final class ShellCommand {
       new RunOptions.Opt("help", "h", null, false, "show this help"));
 
   /** The options that shape a sandbox (a joined one keeps its own). */
-  static final List<String> POLICY = List.of("root", "image", "network", "allow-host", "ro", "rw", "hide", "write-through", "env-deny");
+  static final List<String> POLICY = List.of("root", "image", "network", "git", "allow-host", "ro", "rw", "hide", "write-through", "env-deny");
 
   static int execute(String[] args, PrintStream out, PrintStream err) {
     RunOptions o = RunOptions.parse(args, TABLE, "shell");
@@ -91,7 +92,7 @@ final class ShellCommand {
       return 0;
     }
     if (o.flag("diff")) {
-      for (String line : project.diff()) out.println(line);
+      for (String line : project.diff()) out.println(dev.jbox.Text.escape(line)); // names the sandbox chose: no escape sequence reaches the terminal
       return 0;
     }
     if (o.flag("reset")) {

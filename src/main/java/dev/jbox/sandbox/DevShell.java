@@ -112,7 +112,11 @@ public final class DevShell {
     String project = r.project().toString();
     user.add(new MountOp("bind", project, project, "rec,realsrc"));
     // a build must not plant a hook (or a core.hooksPath) that runs outside the sandbox later
-    user.addAll(GitGuard.mounts(r.project(), r.home(), dev.jbox.PolicyInputs.env(hostEnv, "XDG_CONFIG_HOME")));
+    String git = s.value("git").value();
+    if (!git.equals("read-only") && !git.equals("writable")) {
+      throw new JboxException(s.value("git").from() + ": git `" + git + "`: expected read-only or writable");
+    }
+    user.addAll(GitGuard.mounts(r.project(), r.home(), dev.jbox.PolicyInputs.env(hostEnv, "XDG_CONFIG_HOME"), git.equals("writable")));
     // nor widen the next sandbox's policy through the project's .jbox/shell.toml
     user.add(MountOp.of("ro", project + "/.jbox", ""));
     String runtime = dev.jbox.PolicyInputs.env(hostEnv, "XDG_RUNTIME_DIR");

@@ -13,55 +13,61 @@ import java.util.Locale;
 
 /**
  * What keeps a build in {@code jbox shell} from planting something that the user's own git runs
- * later, outside the sandbox: a hook, or a config key that runs a command (core.fsmonitor,
- * core.hooksPath, a filter). The project is the sandbox's to write, so each of these is bound
- * read-only, and each directory that holds one is bound onto itself, which makes it a mount point
- * the sandbox can neither rename nor remove to put a new one in its place ({@code mv .git x;
- * mkdir -p .git/hooks} would otherwise get round the read-only hooks):
+ * later, outside the sandbox: a hook, a config key that runs a command (core.fsmonitor,
+ * core.hooksPath, a filter), or a {@code commondir} file. git reads {@code commondir} in any git
+ * directory, the main repository's too, and takes its config and hooks from the directory it
+ * names: a build that writes {@code .git/commondir} (pointing at a repository of its own making
+ * in the project) takes over every git command the user runs there. No name can be kept from being
+ * made in a writable directory, so the whole repository is bound read-only:
  *
  * <ul>
- *   <li>a {@code .git} directory: itself, its {@code hooks} and {@code config} (made when missing,
- *       as {@code git init} would: a missing one would be the sandbox's to create), and the same
- *       for every submodule's repository under {@code .git/modules} and the directories on the
- *       way to them;
- *   <li>a {@code .git} file (a worktree's or a submodule's link to its repository): the file;
+ *   <li>a {@code .git} directory: itself, onto itself, read-only with everything under it
+ *       (submodules' repositories under {@code .git/modules}, linked worktrees' administrative
+ *       directories); being a mount point, it can be neither renamed nor removed, so a fresh
+ *       {@code .git} cannot take its place. git reads in the sandbox ({@code status}, {@code log},
+ *       {@code diff}, {@code describe}); commits are made outside it;
+ *   <li>a {@code .git} file (a worktree's or a submodule's link to its repository): the file, and
+ *       the repository it names when that lies in the project;
+ *   <li>a common directory a repository's {@code commondir} names, when it lies in the project;
  *   <li>the directory {@code core.hooksPath} names, and a file an {@code include.path} names,
  *       when they lie in the project (husky's {@code .husky}, a versioned config): read-only;
  *       made when missing.
  * </ul>
  *
- * A {@code .git}, hooks or config that is a symbolic link is refused: the link itself could be
- * pointed elsewhere. A repository the sandbox creates (a nested {@code .git}, a new submodule) is
- * the sandbox's own; jbox-shell(1) says so.
+ * A {@code .git}, hooks, config or modules that is a symbolic link is refused: its target could
+ * lie where the sandbox writes. A repository the sandbox creates (a nested {@code .git}, a new
+ * submodule) is the sandbox's own; jbox-shell(1) says so. {@code git = "writable"} (trusted)
+ * drops all of this.
  */
 final class GitGuard {
-  /** More submodule directories than this: refused rather than a start with hundreds of mounts. */
-  static final int MAX_MODULE_DIRS = 128;
-
   private GitGuard() {}
 
-  /** The mounts that guard {@code project}'s repository (none when it has no .git). */
-  static List<MountOp> mounts(Path project, Path home, String xdgConfigHome) {
+  /** The mounts that guard {@code project}'s repository (none when it has no .git, or git is writable). */
+  static List<MountOp> mounts(Path project, Path home, String xdgConfigHome, boolean writable) {
     List<MountOp> out = new ArrayList<>();
+    if (writable) return out;
     Path git = project.resolve(".git");
     PosixFileAttributes a = PolicyInputs.lstat(git);
     if (a == null) return out;
     if (a.isSymbolicLink()) throw refused(git);
+    List<Path> configs = new ArrayList<>();
+    Path gitDir;
     if (a.isRegularFile()) {
       out.add(new MountOp("bind", git.toString(), git.toString(), "ro,realsrc"));
+      gitDir = named(read(git), "gitdir:", project);
+    } else if (a.isDirectory()) {
+      gitDir = git;
+    } else {
       return out;
     }
-    if (!a.isDirectory()) return out;
-    guardRepository(git, out);
-    Path modules = git.resolve("modules");
-    PosixFileAttributes m = PolicyInputs.lstat(modules);
-    if (m != null && m.isSymbolicLink()) throw refused(modules);
-    if (m != null && m.isDirectory()) modules(modules, out, new int[] {0});
-    List<Path> configs = new ArrayList<>(List.of(git.resolve("config")));
+    java.util.Set<Path> done = new java.util.HashSet<>();
+    if (gitDir != null) {
+      Path common = guardRepository(gitDir, project, out, done, configs);
+      if (common != null) guardRepository(common, project, out, done, configs);
+    }
     if (xdgConfigHome != null && xdgConfigHome.startsWith("/")) configs.add(Path.of(xdgConfigHome, "git", "config"));
     else configs.add(home.resolve(".config/git/config"));
     configs.add(home.resolve(".gitconfig"));
-    java.util.Set<Path> done = new java.util.HashSet<>();
     for (Path c : configs) {
       String text = read(c);
       for (boolean dir : new boolean[] {true, false}) {
@@ -77,48 +83,36 @@ final class GitGuard {
     return out;
   }
 
-  /** {@code dir} (a repository) onto itself, then its hooks and config read-only, made when missing. */
-  private static void guardRepository(Path dir, List<MountOp> out) {
-    out.add(new MountOp("bind", dir.toString(), dir.toString(), "realsrc"));
-    for (String name : new String[] {"hooks", "config"}) {
-      Path p = dir.resolve(name);
-      PosixFileAttributes a = PolicyInputs.lstat(p);
-      if (a != null && a.isSymbolicLink()) throw refused(p);
-      if (a == null) ensure(p, name.equals("hooks"));
-      out.add(new MountOp("bind", p.toString(), p.toString(), name.equals("hooks") ? "rec,ro,realsrc" : "ro,realsrc"));
+  /**
+   * A git directory: read-only onto itself with all under it when it really lies in the project
+   * (a link in its parts inside the project is refused); its config noted for the paths it names.
+   * Returns the common directory its {@code commondir} names, or null.
+   */
+  private static Path guardRepository(Path dir, Path project, List<MountOp> out, java.util.Set<Path> done, List<Path> configs) {
+    Path real = DevShell.throughOwnLinks(dir, List.of(project), "git");
+    PosixFileAttributes d = PolicyInputs.lstat(real);
+    if (d == null || !d.isDirectory()) return null;
+    configs.add(real.resolve("config"));
+    if (real.startsWith(project) && !real.equals(project) && done.add(real)) {
+      for (String name : new String[] {"hooks", "config", "modules", "commondir"}) {
+        PosixFileAttributes a = PolicyInputs.lstat(real.resolve(name));
+        if (a != null && a.isSymbolicLink()) throw refused(real.resolve(name));
+      }
+      out.add(new MountOp("bind", real.toString(), real.toString(), "rec,ro,realsrc"));
     }
+    PosixFileAttributes c = PolicyInputs.lstat(real.resolve("commondir"));
+    if (c == null || !c.isRegularFile()) return null;
+    return named(read(real.resolve("commondir")), "", real);
   }
 
-  /** Every directory under .git/modules onto itself; the repositories among them (a HEAD file) guarded. */
-  private static void modules(Path dir, List<MountOp> out, int[] count) {
-    List<Path> children;
-    try (var s = Files.list(dir)) {
-      children = s.sorted().toList();
-    } catch (IOException e) {
-      throw new JboxException("shell: list `" + dir + "`: " + e.getMessage());
-    }
-    // a listing is no line the launcher re-checks: a project with submodules starts through the JVM
-    PolicyInputs.value("listing", dir.toString());
-    for (Path c : children) {
-      PosixFileAttributes a = PolicyInputs.lstat(c);
-      if (a == null || !a.isDirectory()) continue;
-      if (++count[0] > MAX_MODULE_DIRS) {
-        throw new JboxException("shell: more than " + MAX_MODULE_DIRS + " directories under `" + dir.getParent()
-            + "` to guard (submodule repositories); jbox shell does not start with so many mounts");
-      }
-      PosixFileAttributes head = PolicyInputs.lstat(c.resolve("HEAD"));
-      if (head != null && head.isRegularFile()) {
-        guardRepository(c, out);
-        Path nested = c.resolve("modules");
-        PosixFileAttributes n = PolicyInputs.lstat(nested);
-        if (n != null && n.isSymbolicLink()) throw refused(nested);
-        if (n != null && n.isDirectory()) modules(nested, out, count);
-      } else {
-        // a submodule named a/b: the directory `a` on the way, which could otherwise be renamed
-        out.add(new MountOp("bind", c.toString(), c.toString(), "realsrc"));
-        modules(c, out, count);
-      }
-    }
+  /** The path a git pointer file holds after {@code prefix} (a .git file's "gitdir:", a commondir), relative to {@code base}. */
+  private static Path named(String text, String prefix, Path base) {
+    int nl = text.indexOf('\n');
+    String line = (nl < 0 ? text : text.substring(0, nl)).strip();
+    if (!line.startsWith(prefix)) return null;
+    String v = line.substring(prefix.length()).strip();
+    if (v.isEmpty() || v.indexOf('\0') >= 0) return null;
+    return base.resolve(v).normalize();
   }
 
   private static JboxException refused(Path p) {

@@ -92,6 +92,8 @@ public final class ShellProject {
         List<String> v = keys.get(k);
         if (v != null && !v.isEmpty()) widening.add(k);
       }
+      List<String> git = keys.get("git");
+      if (git != null && git.contains("writable")) widening.add("git");
     }
     return new ShellProject(dir, cwd, home, data, s, tomlState, toml, widening);
   }

@@ -20,10 +20,11 @@ public final class ShellSettings {
    * The keys that open more of the host than the built-in policy (a path bound in, a cache written
    * through): from .jbox/shell.toml they take effect only once the user trusts the file.
    * hide, env-deny, allow-host and network (pasta or none) only narrow; image picks a userland.
+   * {@code git = "writable"} widens too (ShellProject checks its value).
    */
   public static final List<String> WIDENING_KEYS = List.of("ro", "rw", "write-through");
   /** The single-value keys. */
-  public static final List<String> VALUE_KEYS = List.of("network", "image");
+  public static final List<String> VALUE_KEYS = List.of("network", "image", "git");
 
   static final String BUILTIN = "built-in";
 
@@ -33,7 +34,16 @@ public final class ShellSettings {
       "~/.git-credentials", "~/.config/gh", "~/.password-store", "~/.local/share/keyrings",
       "~/.config/containers/auth.json", "~/.pki", "~/.mozilla", "~/.thunderbird", "~/.config/google-chrome",
       "~/.config/chromium", "~/.config/BraveSoftware", "~/.config/vivaldi", "~/.config/microsoft-edge",
-      "~/.config/opera", "~/.local/share/jbox");
+      "~/.config/opera", "~/.local/share/jbox",
+      // package registries' and tools' tokens: what a malicious post-install script reads first
+      "~/.npmrc", "~/.yarnrc.yml", "~/.pypirc", "~/.cargo/credentials", "~/.cargo/credentials.toml", "~/.gem/credentials",
+      "~/.m2/settings.xml", "~/.m2/settings-security.xml", "~/.gradle/gradle.properties", "~/.config/git/credentials",
+      "~/.config/hub", "~/.config/glab-cli", "~/.vault-token", "~/.terraform.d/credentials.tfrc.json", "~/.s3cfg",
+      "~/.boto", "~/.config/rclone", "~/.composer/auth.json", "~/.config/composer/auth.json", "~/.oci", "~/.config/doctl",
+      "~/.config/op", "~/.config/sops", "~/.kaggle", "~/.databrickscfg", "~/.Xauthority", "~/.ICEauthority",
+      // shell and client histories hold what was typed, tokens pasted on a command line among it
+      "~/.bash_history", "~/.zsh_history", "~/.local/share/fish/fish_history", "~/.python_history",
+      "~/.node_repl_history", "~/.psql_history", "~/.mysql_history", "~/.sqlite_history");
 
   /** Package caches bound straight to the host (when they exist there). */
   static final List<String> DEFAULT_WRITE_THROUGH = List.of(
@@ -56,6 +66,7 @@ public final class ShellSettings {
     for (String w : DEFAULT_WRITE_THROUGH) s.add("write-through", w, BUILTIN);
     for (String e : DEFAULT_ENV_DENY) s.add("env-deny", e, BUILTIN);
     s.set("network", "pasta", BUILTIN);
+    s.set("git", "read-only", BUILTIN);
     return s;
   }
 

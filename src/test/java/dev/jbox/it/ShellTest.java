@@ -222,26 +222,116 @@ public class ShellTest {
     assertFalse(diff.out().contains(".netrc") || diff.out().contains("gcloud") || diff.out().contains(".mozilla"),
         "the deny list's whiteouts are not the sandbox's changes: " + diff);
 
+    // a name the sandbox chose cannot drive the user's terminal or fake a line of the listing
+    var odd = sh("touch ~/\"$(printf 'x\\033]0;title\\007\\nD .bashrc')\"");
+    assertEquals(0, odd.code(), odd.toString());
+    var oddDiff = shell(project, null, "--diff");
+    assertTrue(oddDiff.out().contains("A " + home.resolve("x\\x1b]0;title\\x07\\x0aD .bashrc")), oddDiff.toString());
+    assertFalse(oddDiff.out().contains("\u001b") || oddDiff.out().contains("\u0007"), oddDiff.toString());
+
     var ro = sh("cat ~/.ssh/known_hosts; cat ~/.ssh/id_ed25519 2>&1", "--new", "--ro", "~/.ssh/known_hosts");
     assertTrue(ro.out().startsWith("host key\n") && !ro.out().contains("PRIVATE"), "--ro shows one hidden file again: " + ro);
   }
 
 
+  /**
+   * The tokens a malicious post-install script reads first: ~/.npmrc, ~/.pypirc, Maven's
+   * settings.xml (under the write-through ~/.m2: masked, shown empty, a write to it lost) and the shell's
+   * history are not readable; the rest of ~/.m2 is still written through to the host.
+   */
   @Test
-  void gitHooksAndConfig_readOnly_restOfProjectWritable() throws Exception {
-    var r = sh("touch .git/hooks/pre-commit 2>&1; echo x >> .git/config 2>&1; echo ok > .git/other && echo wrote");
+  void registryTokensAndHistories_unreadable_cachesStillWrittenThrough() throws Exception {
+    Files.writeString(home.resolve(".npmrc"), "//registry.npmjs.org/:_authToken=NPM-SECRET\n");
+    Files.writeString(home.resolve(".pypirc"), "[pypi]\npassword = PYPI-SECRET\n");
+    Files.writeString(home.resolve(".bash_history"), "export GH_TOKEN=HIST-SECRET\n");
+    Files.writeString(home.resolve(".m2/settings.xml"), "<settings><password>MVN-SECRET</password></settings>\n");
+    Files.createDirectories(home.resolve(".cargo"));
+    Files.writeString(home.resolve(".cargo/credentials.toml"), "[registry]\ntoken = \"CARGO-SECRET\"\n");
+    var r = sh("cat ~/.npmrc ~/.pypirc ~/.bash_history ~/.m2/settings.xml ~/.cargo/credentials.toml 2>/dev/null;"
+        + " echo x > ~/.m2/settings.xml 2>/dev/null; cat ~/.m2/settings.xml; echo jar > ~/.m2/lib.jar; echo done");
+    assertEquals(0, r.code(), r.toString());
+    assertFalse(r.out().contains("SECRET"), "no token is readable in the sandbox: " + r);
+    assertEquals("done\n", r.out(), "nothing of them shown, and a write to the masked one goes nowhere: " + r);
+    assertEquals("<settings><password>MVN-SECRET</password></settings>\n", Files.readString(home.resolve(".m2/settings.xml")));
+    assertEquals("jar\n", Files.readString(home.resolve(".m2/lib.jar")), "the cache is still written through");
+    var pc = shell(project, null, "--print-config");
+    assertTrue(pc.out().lines().anyMatch(l -> l.startsWith("hide") && l.contains("~/.npmrc") && l.contains("built-in")), pc.toString());
+  }
+
+  @Test
+  void gitRepository_readOnly_restOfProjectWritable() throws Exception {
+    var r = sh("touch .git/hooks/pre-commit 2>&1; echo x >> .git/config 2>&1; echo ../evil > .git/commondir 2>&1;"
+        + " echo ok > .git/other 2>&1; echo ok > built && echo wrote");
     assertTrue(r.out().contains("cannot touch '.git/hooks/pre-commit': Read-only file system"), r.toString());
-    assertTrue(r.out().contains("Read-only file system"), r.toString());
-    assertTrue(r.out().contains("wrote"), "the rest of .git stays writable (git commit works): " + r);
+    assertEquals(4, (r.out() + r.err()).lines().filter(l -> l.contains("Read-only file system")).count(), r.toString());
+    assertTrue(r.out().endsWith("wrote\n"), "the rest of the project stays writable: " + r);
     assertFalse(Files.exists(project.resolve(".git/hooks/pre-commit")));
+    assertFalse(Files.exists(project.resolve(".git/commondir")) || Files.exists(project.resolve(".git/other")));
     assertEquals("[core]\n", Files.readString(project.resolve(".git/config")));
+    assertEquals("ok\n", Files.readString(project.resolve("built")));
+  }
+
+  /**
+   * git reads {@code commondir} in the main repository's directory too and takes config and hooks
+   * from the directory it names: a build that copies the repository, plants a hook in the copy and
+   * writes {@code .git/commondir} would run its hook at the user's next commit outside the sandbox.
+   * The whole repository is read-only, so the write fails; git's reads still work inside. With
+   * {@code --git writable} the same script succeeds (the guard is what stopped it), and the host's
+   * real git then takes the planted repository: the attack is real.
+   */
+  @Test
+  void gitCommondir_cannotRedirectTheHostsGit() throws Exception {
+    Path repo = home.resolve("src/real");
+    Files.createDirectories(repo);
+    var init = git(repo, "init", "-q", ".");
+    assertEquals(0, init.code(), init.toString());
+    Files.writeString(repo.resolve("a"), "a\n");
+    assertEquals(0, git(repo, "add", "a").code());
+    var c = git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", "x");
+    assertEquals(0, c.code(), c.toString());
+    String attack = "cp -a .git evil && mkdir -p evil/hooks && printf '#!/bin/sh\\ntouch planted\\n' > evil/hooks/pre-commit"
+        + " && chmod +x evil/hooks/pre-commit && echo ../evil > .git/commondir && echo redirected;";
+    var r = shell(repo, null, "--", "sh", "-c", attack + " git status --short; git log --oneline | wc -l");
+    assertEquals(0, r.code(), r.toString());
+    assertFalse(r.out().contains("redirected"), r.toString());
+    assertTrue(r.err().contains("Read-only file system"), r.toString());
+    assertEquals("?? evil/\n1\n", r.out(), "git reads the repository in the sandbox: " + r);
+    assertFalse(Files.exists(repo.resolve(".git/commondir")));
+    assertEquals(repo.resolve(".git").toString() + "\n", git(repo, "rev-parse", "--absolute-git-dir").out());
+    assertEquals(0, shell(repo, null, "--reset").code());
+
+    // the same script with the guard off: the host's git now runs the sandbox's hook
+    var off = shell(repo, null, "--git", "writable", "--", "sh", "-c", "rm -rf evil; " + attack);
+    assertEquals("redirected\n", off.out(), off.toString());
+    var commit = git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "y");
+    assertEquals(0, commit.code(), commit.toString());
+    assertTrue(Files.exists(repo.resolve("planted")), "git took config and hooks from the planted directory");
+    assertEquals(0, shell(repo, null, "--reset").code());
+
+    // from the project's .jbox/shell.toml, `git = "writable"` widens: it needs the user's --trust
+    Files.delete(repo.resolve(".git/commondir"));
+    Files.createDirectories(repo.resolve(".jbox"));
+    Files.writeString(repo.resolve(".jbox/shell.toml"), "git = \"writable\"\n");
+    var untrusted = shell(repo, null, "--", "true");
+    assertEquals(125, untrusted.code(), untrusted.toString());
+    assertTrue(untrusted.err().contains("git") && untrusted.err().contains("--trust"), untrusted.toString());
+    assertEquals(1, untrusted.err().lines().count(), untrusted.toString());
+    shell(repo, null, "--reset");
+  }
+
+  Jbox.Result git(Path dir, String... args) {
+    ProcessBuilder pb = new ProcessBuilder(prepend("git", args));
+    pb.directory(dir.toFile());
+    pb.environment().putAll(env());
+    pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
+    return Jbox.collect(pb, "git", 30);
   }
 
   /**
    * A build cannot move .git aside for a fresh one with a planted hook, nor plant one where git
-   * looks for hooks or config outside .git/hooks: the repository, its submodules' repositories
-   * and the paths a config names in the project are read-only or immovable; missing hooks and
-   * config are made first; a linked hooks directory is refused (the link could be repointed).
+   * looks for hooks or config outside .git: the repository (its submodules' repositories with it)
+   * is read-only and immovable, and the paths a config names in the project are read-only; a
+   * linked hooks directory is refused (the link's target could lie where the sandbox writes).
    */
   @Test
   void git_cannotBeMovedAsideOrReachedThroughItsConfig() throws Exception {
@@ -252,22 +342,20 @@ public class ShellTest {
     Files.createDirectories(lib.resolve("hooks"));
     Files.writeString(lib.resolve("HEAD"), "ref: refs/heads/main\n");
     Files.writeString(lib.resolve("config"), "[core]\n");
-    var r = sh("for step in 'mv .git .git2' 'rm -r .git/hooks' 'touch .git/hooks/pre-commit' 'mkdir .husky/x'"
+    var r = sh("for step in 'mv .git .git2' 'rm -r .git/modules' 'mkdir .git/hooks' 'mkdir .husky/x'"
         + " 'echo x > shared.gitconfig' 'mv .git/modules/vendor .git/modules/v2' 'mv .git/modules/vendor/lib .git/modules/l2'"
-        + " 'touch .git/modules/vendor/lib/hooks/post-checkout' 'echo x >> .git/modules/vendor/lib/config'; do"
-        + " sh -c \"$step\" 2>/dev/null && echo \"DID $step\"; done; echo ok > .git/other && echo wrote");
+        + " 'touch .git/modules/vendor/lib/hooks/post-checkout' 'echo x >> .git/modules/vendor/lib/config'"
+        + " 'echo ../../.. > .git/modules/vendor/lib/commondir'; do"
+        + " sh -c \"$step\" 2>/dev/null && echo \"DID $step\"; done; echo ok > other && echo wrote");
     assertEquals(0, r.code(), r.toString());
     assertEquals("wrote\n", r.out(), "nothing of the repository's hooks or config was the sandbox's to change: " + r);
-    assertTrue(Files.isDirectory(project.resolve(".git/hooks")), "missing hooks are made (empty) before the start");
-    try (var l = Files.list(project.resolve(".git/hooks"))) {
-      assertEquals(0, l.count());
-    }
+    assertFalse(Files.exists(project.resolve(".git/hooks")), "a missing hooks directory stays missing");
     assertTrue(Files.isDirectory(project.resolve(".husky")) && Files.exists(project.resolve("shared.gitconfig")));
     assertEquals(0, Files.size(project.resolve("shared.gitconfig")));
     assertEquals("[core]\n", Files.readString(lib.resolve("config")));
+    Files.createDirectories(project.resolve(".git/hooks"));
 
     // a worktree's .git file names its repository: the sandbox cannot point it elsewhere
-    Files.delete(project.resolve(".git/other"));
     Path wt = home.resolve("src/wt");
     Files.createDirectories(wt);
     Files.writeString(wt.resolve(".git"), "gitdir: " + project.resolve(".git") + "\n");
@@ -275,6 +363,17 @@ public class ShellTest {
     assertEquals("kept\n", f.out(), f.toString());
     assertEquals("gitdir: " + project.resolve(".git") + "\n", Files.readString(wt.resolve(".git")));
     assertEquals(0, shell(wt, null, "--reset").code(), "the second project's home layer removed");
+    // one whose repository lies in the project (git init --separate-git-dir): that repository is read-only too
+    Files.writeString(wt.resolve(".git"), "gitdir: gitdata\n");
+    Files.createDirectories(wt.resolve("gitdata/hooks"));
+    Files.writeString(wt.resolve("gitdata/commondir"), "../shared-git\n");
+    Files.createDirectories(wt.resolve("shared-git/hooks"));
+    var sep = shell(wt, null, "--", "sh", "-c", "touch gitdata/hooks/post-checkout shared-git/hooks/x 2>/dev/null || echo kept");
+    assertEquals("kept\n", sep.out(), sep.toString());
+    assertFalse(Files.exists(wt.resolve("gitdata/hooks/post-checkout")) || Files.exists(wt.resolve("shared-git/hooks/x")));
+    var sep2 = shell(wt, null, "--", "sh", "-c", "touch shared-git/hooks/x 2>/dev/null || echo kept");
+    assertEquals("kept\n", sep2.out(), "the common directory a commondir names is read-only: " + sep2);
+    assertEquals(0, shell(wt, null, "--reset").code());
 
     // a linked hooks directory: refused, one line, exit 125
     Path hooks = project.resolve(".git/hooks");
