@@ -125,6 +125,12 @@ public final class DevShell {
       // (after the home overlay and the project, which could contain it)
       user.add(MountOp.of("tmpfs", clean(runtime), "nosuid,nodev|mode=700,uid=" + uid + ",gid=" + gid));
     }
+    // the user's runtime directory where logind made it, also when the caller's environment does
+    // not name it (su, sudo -i, cron): its session bus and systemd's socket run commands outside
+    String own = "/run/user/" + caller.uid();
+    if ((runtime == null || !clean(runtime).equals(own)) && dev.jbox.PolicyInputs.isDirectory(Path.of(own))) {
+      user.add(MountOp.of("tmpfs", own, "nosuid,nodev|mode=700,uid=" + uid + ",gid=" + gid));
+    }
     for (Path h : deny.masked()) user.add(MountOp.of("mask", h.toString(), ""));
     for (Path p : ro) user.add(new MountOp("bind", source.get(p).toString(), p.toString(), "rec,ro,realsrc"));
     List<MountOp> mounts = new ArrayList<>();

@@ -43,7 +43,13 @@ public final class ShellSettings {
       "~/.config/op", "~/.config/sops", "~/.kaggle", "~/.databrickscfg", "~/.Xauthority", "~/.ICEauthority",
       // shell and client histories hold what was typed, tokens pasted on a command line among it
       "~/.bash_history", "~/.zsh_history", "~/.local/share/fish/fish_history", "~/.python_history",
-      "~/.node_repl_history", "~/.psql_history", "~/.mysql_history", "~/.sqlite_history");
+      "~/.node_repl_history", "~/.psql_history", "~/.mysql_history", "~/.sqlite_history",
+      // the host's services: a read-only mount does not stop a connect() to a socket. The system
+      // bus (polkit grants an active session's processes reboot, mounts, network changes), the
+      // container engines', printing, mDNS, and the local databases (peer authentication lets
+      // the user's processes in; the loopback is closed for the same reason)
+      "/run/dbus", "/run/docker.sock", "/run/podman", "/run/containerd", "/run/crio", "/run/snapd.socket",
+      "/run/snapd-snap.socket", "/run/cups", "/run/avahi-daemon", "/run/postgresql", "/run/mysqld", "/run/redis");
 
   /** Package caches bound straight to the host (when they exist there). */
   static final List<String> DEFAULT_WRITE_THROUGH = List.of(
@@ -53,7 +59,9 @@ public final class ShellSettings {
   static final List<String> DEFAULT_ENV_DENY = List.of(
       "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GPG_AGENT_INFO", "*_TOKEN", "*_TOKEN_*", "*_SECRET*", "*_PASSWORD", "*_PASSWD",
       "*_API_KEY", "*_APIKEY", "*_CREDENTIALS", "AWS_*", "AZURE_*", "GOOGLE_APPLICATION_CREDENTIALS", "KRB5CCNAME",
-      "DOCKER_AUTH_CONFIG", "DBUS_SESSION_BUS_ADDRESS", "JBOX_HELPER_FD");
+      "DOCKER_AUTH_CONFIG", "DBUS_SESSION_BUS_ADDRESS", "JBOX_HELPER_FD",
+      // the clients' own password variables, and keys handed to CI-style scripts
+      "PGPASSWORD", "MYSQL_PWD", "*_PRIVATE_KEY", "*_ACCESS_KEY", "*_PASSPHRASE");
 
   private final Map<String, List<Item>> lists = new LinkedHashMap<>();
   private final Map<String, Item> values = new LinkedHashMap<>();

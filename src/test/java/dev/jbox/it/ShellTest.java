@@ -451,10 +451,11 @@ public class ShellTest {
   @Test
   void environment_secretsDropped_markersSet() {
     var r = shell(project, Map.of("SSH_AUTH_SOCK", "/run/x/agent", "FOO_TOKEN", "t0k", "MY_SECRET_KEY", "s", "AWS_PROFILE", "p",
-        "FOO_PLAIN", "kept"), "--", "env");
+        "FOO_PLAIN", "kept", "PGPASSWORD", "pg", "DEPLOY_PRIVATE_KEY", "k"), "--", "env");
     assertEquals(0, r.code(), r.toString());
     assertFalse(r.out().contains("SSH_AUTH_SOCK") || r.out().contains("FOO_TOKEN") || r.out().contains("t0k")
-        || r.out().contains("MY_SECRET_KEY") || r.out().contains("AWS_PROFILE"), r.toString());
+        || r.out().contains("MY_SECRET_KEY") || r.out().contains("AWS_PROFILE") || r.out().contains("PGPASSWORD")
+        || r.out().contains("DEPLOY_PRIVATE_KEY"), r.toString());
     assertTrue(r.out().contains("FOO_PLAIN=kept\n"), r.toString());
     assertTrue(r.out().contains("container=jbox\n"), r.toString());
     assertTrue(r.out().contains("JBOX_SANDBOX=app\n"), r.toString());
@@ -649,6 +650,50 @@ public class ShellTest {
     assertFalse(r.out().contains("bus"), r.toString());
     assertTrue(r.out().contains("writable"), "an empty runtime dir of the sandbox's own: " + r);
     assertFalse(Files.exists(runtime.resolve("mine")));
+  }
+
+  /**
+   * The account's /run/user/UID (its session bus, systemd's socket) is not the sandbox's even when
+   * the environment names another runtime directory, or none; a socket on the hide list takes no
+   * connection although the root is only read-only (which does not stop a connect), and the
+   * built-in list holds the host's service sockets.
+   */
+  @Test
+  void ownRunUserDirAndServiceSockets_notReachable() throws Exception {
+    Path own = Path.of("/run/user/" + new com.sun.security.auth.module.UnixSystem().getUid());
+    assertTrue(Files.isDirectory(own), own + ": scripts/test makes it as logind would");
+    Path standIn = own.resolve("jbox-shelltest-bus");
+    Files.writeString(standIn, "socket stand-in\n");
+    try {
+      for (Map<String, String> e : List.of(Map.<String, String>of(), Map.of("XDG_RUNTIME_DIR", ""))) {
+        var r = shell(project, e, "--", "sh", "-c", "ls -A " + own + "; echo end");
+        assertEquals(0, r.code(), r.toString());
+        assertFalse(r.out().contains("jbox-shelltest-bus"), "the account's runtime directory is empty inside: " + r);
+      }
+    } finally {
+      Files.delete(standIn);
+    }
+    // under the account's real home: part of the read-only root inside (tmp is under the private /tmp)
+    Path dir = Path.of(System.getProperty("user.home")).resolve("jbox-shelltest-svc-" + ProcessHandle.current().pid());
+    Files.createDirectories(dir);
+    String connect = "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); s.connect('" + dir.resolve("s")
+        + "'); print('connected')\" 2>/dev/null || echo refused";
+    Process server = new ProcessBuilder("python3", "-c", "import socket, time; s = socket.socket(socket.AF_UNIX); s.bind('"
+        + dir.resolve("s") + "'); s.listen(8); time.sleep(60)").start();
+    try {
+      for (int i = 0; i < 100 && !Files.exists(dir.resolve("s")); i++) Thread.sleep(20);
+      assertEquals("connected\n", sh(connect).out(), "a socket outside the hide list is reached through the read-only root");
+      assertEquals("refused\n", sh(connect, "--new", "--hide", dir.toString()).out(), "a hidden one is not");
+    } finally {
+      server.destroy();
+      server.waitFor();
+      Files.deleteIfExists(dir.resolve("s"));
+      Files.delete(dir);
+    }
+    var pc = shell(project, null, "--print-config");
+    for (String s : List.of("/run/dbus", "/run/docker.sock", "/run/postgresql")) {
+      assertTrue(pc.out().lines().anyMatch(l -> l.startsWith("hide") && l.contains(s + " ") && l.contains("built-in")), s + ": " + pc);
+    }
   }
 
   @Test
