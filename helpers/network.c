@@ -68,7 +68,7 @@ static int publishes_ports(const struct plan *p) {
   return 0;
 }
 
-int start_network(struct plan *p, pid_t child, int *keep_fd) {
+static int start_once(struct plan *p, pid_t child, int *keep_fd) {
   *keep_fd = -1;
   if (p->net_argc == 0) return 0;
   int is_slirp = strstr(p->net_argv[0], "slirp4netns") != NULL;
@@ -174,6 +174,25 @@ failed:;
   }
   m = (ssize_t)strlen(msg);
   return fail("%s failed%s%s", strrchr(argv[0], '/') + 1, m > 0 ? ": " : "", m > 0 ? msg : "");
+}
+
+/* The helper starts while stage 1 goes on (network_overlaps), and opens /proc/PID/ns/user and
+ * /ns/net of stage 1. Stage 1 changes its uid twice on the way (root of the user namespace, then
+ * --init's pid 1 the command's uid), and each change makes it undumpable until it sets itself
+ * dumpable again a few instructions later: a helper that opens the namespaces in that window is
+ * refused (EACCES: "Couldn't open user namespace /proc/PID/ns/user: Permission denied"), seen
+ * under load. Handing the helper descriptors instead is no way out: pasta closes every inherited
+ * descriptor at its start (newer versions), and our /proc/PID/fd/N is refused to it. So a refusal
+ * while stage 1 still runs is tried again, a few times, each a little later. */
+int start_network(struct plan *p, pid_t child, int *keep_fd) {
+  for (int attempt = 0;; attempt++) {
+    if (!start_once(p, child, keep_fd)) return 0;
+    siginfo_t si = {0};
+    int gone = waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == child;
+    if (attempt == 5 || gone || !strstr(jbox_err, "Permission denied")) return -1;
+    trace("network-retry");
+    usleep(500U << attempt); /* 0.5, 1, 2, 4, 8 ms */
+  }
 }
 
 /* T_NFT (jbox shell --allow-host): stage 1, root of the sandbox's user namespace and member of its

@@ -1,7 +1,10 @@
 package dev.jbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbox.sandbox.Network;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +12,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,6 +107,44 @@ class NetworkTest {
         "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 5 nc " + host + " " + port + "; true");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains(token), backend + " did not reach the peer " + peer + ": " + r);
+  }
+
+  /**
+   * pasta starts beside stage 1 and opens its /proc/PID/ns/; stage 1 is undumpable for a moment at
+   * each change of uid, and pasta opening then is refused (seen under load). The helper starts it
+   * again: a pasta refused once (a wrapper on PATH that says what pasta says, then runs the real
+   * one) still gives the sandbox its network. One refused every time is a one-line error, exit 125,
+   * after six tries.
+   */
+  @Test
+  void pastaRefusedTheNamespace_isStartedAgain() throws Exception {
+    Path real = Network.find("pasta");
+    assertNotNull(real);
+    for (int refusals : new int[] {1, 99}) {
+      Path bin = tmp.resolve("flaky-pasta-" + refusals);
+      Files.createDirectories(bin);
+      Path count = bin.resolve("count");
+      Files.writeString(bin.resolve("pasta"), "#!/bin/sh\necho x >> " + count + "\n"
+          + "if [ \"$(wc -l < " + count + ")\" -le " + refusals + " ]; then\n"
+          + "  echo \"Couldn't open user namespace /proc/$$/ns/user: Permission denied\" >&2; exit 1\nfi\n"
+          + "exec " + real + " \"$@\"\n");
+      Files.setPosixFilePermissions(bin.resolve("pasta"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      ProcessBuilder pb = Jbox.builder(List.of("run", "--rootfs", rootfs.toString(), "--network=pasta", "sh", "-c",
+          "ip route | grep -c default"));
+      pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+      var r = Jbox.collect(pb, "jbox run", 60);
+      long tries = Files.readAllLines(count).size();
+      if (refusals == 1) {
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("1\n", r.out(), "the network is up after the second start: " + r);
+        assertEquals(2, tries, r.toString());
+      } else {
+        assertEquals(125, r.code(), r.toString());
+        assertEquals(1, r.err().lines().count(), r.toString());
+        assertTrue(r.err().contains("Permission denied"), r.toString());
+        assertEquals(6, tries, r.toString());
+      }
+    }
   }
 
   @Test
