@@ -259,7 +259,9 @@ int logs_fast(int argc, char **argv) {
     struct ps_entry *e = ps_find(&l, c.ref[i]);
     char path[PATH_MAX + 96];
     struct stat st;
-    if (!e || e->r.shell || e->r.nonascii) goto done; /* unknown, a shell's, or a label above ASCII: the JVM's */
+    /* unknown, a shell's, a label above ASCII or longer than a name jbox gives (a record made by
+     * hand; the label buffers hold 128 bytes and more): the JVM's */
+    if (!e || e->r.shell || e->r.nonascii || e->r.name.len > 128) goto done;
     snprintf(path, sizeof path, "%s/%s/state", root, e->id);
     if (lstat(path, &st) < 0) goto done; /* run in the foreground: the JVM's error */
     if (c.follow) { /* -f of a sandbox that is done prints what -f-less logs prints; a live one's is the JVM's */

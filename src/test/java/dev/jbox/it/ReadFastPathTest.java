@@ -120,6 +120,10 @@ class ReadFastPathTest {
         String broken = PsRecords.id(0xd7); // a state file cut short: the JVM's error
         rec.record(broken, false, "lgbroken", null, List.of("true"), List.of(), false, Map.of());
         Files.writeString(root.resolve(broken).resolve("state"), "{\"status\":\"exi");
+        String longName = PsRecords.id(0xd9); // a name longer than jbox gives (a record made by hand)
+        rec.record(longName, false, "l".repeat(200), null, List.of("true"), List.of(), false, Map.of());
+        rec.state(longName, "exited", 1, 1, 1, 1, 0, true);
+        Files.writeString(root.resolve(longName).resolve("log"), T + " stdout F x\n");
         // a foreground image sandbox, running while the test holds its lock
         String fg = PsRecords.id(0xd8);
         rec.record(fg, true, "lgforeground", "local/fg:1", List.of("sleep"), List.of(), false, Map.of());
@@ -155,7 +159,7 @@ class ReadFastPathTest {
             w("logs", "nosuch"), w("logs", "lgrotated", "nosuch"), w("logs", "d"), w("logs", "lgoddtime"), w("logs", "lgdirlog"),
             w("logs", "lgshell"), w("logs", "lgforeground"), w("logs", "lgbroken", "-f"), w("logs", "-f", "lgrotated", "lgempty"),
             w("logs", "--tail", "-5", "lgrotated"), w("logs", "-t", "-t", "lgrotated"), w("logs"), w("logs", "--", "lgrotated"),
-            w("logs", "@lgrotated"), w("logs", "-x", "lgrotated"))) {
+            w("logs", "@lgrotated"), w("logs", "-x", "lgrotated"), w("logs", "-n", "d9d9"), w("logs", "d9d9"))) {
           Outcome o = same(env, a);
           assertFalse(o.fast(), "the JVM decides " + a + ": " + o);
         }
