@@ -27,6 +27,7 @@
 #include "exec_fast.h"
 #include "kill_fast.h"
 #include "ps_fast.h"
+#include "read_fast.h"
 #include "monitor.h"
 #include "parsers.h"
 #include "plan.h"
@@ -268,6 +269,26 @@ static int stamp_matches(const char *archive, const char *stamp) {
   return strcmp(buf, stamp) == 0 && access(archive, R_OK) == 0;
 }
 
+/* What `jbox version`'s facts from the JVM depend on: the JVM (its modules and libjvm.so: the
+ * java.version and java.vm.* properties) and the jar (its Implementation-Version), each by real
+ * path, size and modification time. -1: not one jar, or a JVM laid out otherwise. */
+static int version_key(const char *java, const char *cp, char *out, size_t len) {
+  char jvm[PATH_MAX + 64], lib[PATH_MAX], real[PATH_MAX];
+  size_t cl = strlen(cp);
+  struct stat st, jar;
+  if (jvm_stamp(java, jvm, sizeof jvm) < 0 || strchr(cp, ':') || cl < 5 || strcmp(cp + cl - 4, ".jar") || !realpath(cp, real) ||
+      stat(real, &jar) < 0)
+    return -1;
+  /* JAVA/lib/modules -> JAVA/lib/server/libjvm.so */
+  char *sp = strchr(jvm, ' ');
+  if (!sp || sp - jvm < 8 || strncmp(sp - 8, "/modules", 8)) return -1;
+  snprintf(lib, sizeof lib, "%.*s/server/libjvm.so", (int)(sp - 8 - jvm), jvm);
+  if (stat(lib, &st) < 0) return -1;
+  int n = snprintf(out, len, "jvm %s %lld %lld; jar %s %lld %lld", jvm, (long long)st.st_size, (long long)st.st_mtim.tv_sec, real,
+                   (long long)jar.st_size, (long long)jar.st_mtim.tv_nsec + (long long)jar.st_mtim.tv_sec * 1000000000LL);
+  return n < 0 || (size_t)n >= len || strchr(out, '\n') ? -1 : 0;
+}
+
 /* Makes the user's archives again in the background, once (a lock in the cache directory), when
  * those found were made by another JVM: `jbox system cds --if-stale` in its own session, niced,
  * double-forked so that it is never a child of this process or of the sandbox's monitor. */
@@ -433,6 +454,29 @@ static int jbox_command(int argc, char **argv) {
   if (argc > 0 && !strcmp(argv[0], "port") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PORT_NO_FAST") &&
       port_fast(argc - 1, argv + 1) == 0)
     return 0;
+  /* `jbox logs [-f] [-t] [-n] [--tail N] SANDBOX...` of detached sandboxes and `jbox wait
+   * SANDBOX...`: from the records and log files without a JVM (read_fast.c); a wait the launcher
+   * cannot finish hands the sandboxes not yet answered to the JVM */
+  if (argc > 0 && !strcmp(argv[0], "logs") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_LOGS_NO_FAST")) {
+    int rc = logs_fast(argc - 1, argv + 1);
+    if (rc >= 0) return rc;
+  }
+  /* `jbox volume ls [-q]`: the volumes' directories read without a JVM (read_fast.c) */
+  if (argc > 1 && !strcmp(argv[0], "volume") && (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list")) &&
+      !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_VOLUME_NO_FAST") && volume_ls_fast(argc - 2, argv + 2) == 0)
+    return 0;
+  if (argc > 1 && !strcmp(argv[0], "volume") && !strcmp(argv[1], "inspect") && !strcmp(main_class, "dev.jbox.cli.Main") &&
+      !getenv("JBOX_VOLUME_NO_FAST") && volume_inspect_fast(argc - 2, argv + 2) == 0)
+    return 0;
+  if (argc > 0 && !strcmp(argv[0], "wait") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_WAIT_NO_FAST")) {
+    int done = 0;
+    if (wait_fast(argc - 1, argv + 1, &done) == 0) return 0;
+    if (done > 0) {
+      argv[done] = argv[0];
+      argv += done;
+      argc -= done;
+    }
+  }
   /* `jbox shell [--] [CMD...]` in a project whose sandbox runs: joined without a JVM (shell_join.c) */
   if (argc > 0 && !strcmp(argv[0], "shell") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_SHELL_NO_FAST"))
     shell_join(argc - 1, argv + 1);
@@ -481,6 +525,15 @@ static int jbox_command(int argc, char **argv) {
 
   const char *java_home = getenv("JAVA_HOME");
   const char *java = java_home && *java_home ? joined(java_home, "/bin/java") : "java";
+  /* `jbox version`: the JVM's facts as the JVM last printed them for this JVM and jar (read_fast.c) */
+  if (argc == 1 && !strcmp(argv[0], "version") && !strcmp(main_class, "dev.jbox.cli.Main")) {
+    char key[2 * PATH_MAX + 256], cache[PATH_MAX];
+    if (version_key(java, cp, key, sizeof key) == 0 && version_cache_path(cache, sizeof cache) == 0) {
+      if (!getenv("JBOX_VERSION_NO_FAST") && version_fast(key, self) == 0) return 0;
+      setenv("JBOX_VERSION_CACHE", cache, 1); /* VersionCommand writes what it printed there */
+      setenv("JBOX_VERSION_KEY", key, 1);
+    }
+  }
   char *opts = getenv("JBOX_JAVA_OPTS");
   opts = opts ? strdup(opts) : NULL;
   size_t max = (size_t)argc + 16 + (opts ? strlen(opts) / 2 + 1 : 0);

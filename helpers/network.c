@@ -147,7 +147,16 @@ static int start_once(struct plan *p, pid_t child, int *keep_fd) {
         net_pid = pid;
         return 0;
       }
-      if (waitpid(pid, &st, WNOHANG) == pid) goto failed;
+      if (waitpid(pid, &st, WNOHANG) == pid) {
+        /* stage 1 may have ended between the two looks, and pasta failed because its namespace
+         * went with it ("Couldn't open network namespace"): stage 1's report is the error then */
+        si = (siginfo_t){0};
+        if (waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == child) {
+          close(errp[0]);
+          return 0; /* (pasta is reaped: net_pid stays -1) */
+        }
+        goto failed;
+      }
       if (has_default_route(r4, 1) || has_default_route(r6, 0)) {
         close(errp[0]);
         net_pid = pid;

@@ -64,7 +64,7 @@ void sb_put(struct sbuf *b, const void *s, size_t n) {
   b->p[b->len] = '\0';
 }
 
-static void sb_puts(struct sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+void sb_puts(struct sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
 
 void sb_free(struct sbuf *b) {
   free(b->p);
@@ -215,19 +215,24 @@ static int jobject(struct jp *p, member_fn fn, void *ctx) {
   }
   for (;;) {
     ws(p);
-    struct sbuf key = {.max = 256};
+    struct sbuf key = {.max = 64u << 10};
     int na = 0;
     const char *at = p->s;
     if (jstr(p, NULL, &na)) return -1;
-    /* the key again, decoded, when it is short enough to be one of ours */
+    /* the key again, decoded, for fn (which may keep it: a tag's name, a label's key; the empty
+     * key too); one too long to hold: not sure */
     struct jp again = {at, p->s, 0};
-    if (p->s - at <= 200) jstr(&again, &key, &na);
+    if (fn) jstr(&again, &key, &na);
+    if (key.err) {
+      sb_free(&key);
+      return -1;
+    }
     ws(p);
     int r = -1;
     if (peek(p) == ':') {
       p->s++;
       ws(p);
-      r = fn && key.p && !key.err ? fn(p, key.p, key.len, ctx) : jany(p);
+      r = fn ? fn(p, key.p ? key.p : "", key.len, ctx) : jany(p);
     }
     sb_free(&key);
     if (r) return -1;
@@ -264,6 +269,14 @@ static int jarray(struct jp *p, elem_fn fn, void *ctx) {
 }
 
 static int key_is(const char *key, size_t klen, const char *want) { return strlen(want) == klen && !memcmp(key, want, klen); }
+
+int ps_json_object(const char *buf, size_t len) {
+  struct jp p = {buf, buf + len, 0};
+  ws(&p);
+  int rc = peek(&p) == '{' ? jobject(&p, NULL, NULL) : -1;
+  ws(&p);
+  return rc || p.s != p.end ? -1 : 0;
+}
 
 /* ---- the record (SandboxRecord.of) ------------------------------------------------------------ */
 
@@ -310,6 +323,22 @@ static int port_spec(struct jp *p, size_t i, void *ctx) {
   }
   sb_free(&spec);
   return r;
+}
+
+/* one of "mounts": a named volume may be in a -v or --mount (SandboxService.volumeNames) */
+static int mount_word(struct jp *p, size_t i, void *ctx) {
+  struct ps_record *r = ctx;
+  if (peek(p) != '"') return jany(p); /* (String.valueOf of another value starts with neither) */
+  struct sbuf w = {.max = 16};
+  int na = 0;
+  const char *at = p->s;
+  int rc = jstr(p, NULL, &na);
+  struct jp head = {at, p->s, 0};
+  jstr(&head, &w, &na); /* (long ones stop at 16 bytes: err set, the start kept) */
+  if (w.p && (!strncmp(w.p, "-v ", 3) || !strncmp(w.p, "--mount ", 8))) r->volume_mounts = 1;
+  if (!w.p && w.err) r->volume_mounts = 1; /* (not followed: count it as one) */
+  sb_free(&w);
+  return rc;
 }
 
 /* string, null or absent: (String) m.get(k) */
@@ -430,11 +459,12 @@ static int record_member(struct jp *p, const char *k, size_t kl, void *ctx) {
     return jany(p);
   }
   if (key_is(k, kl, "kind")) {
-    if (c == 'n') return x->kind_skip = 0, jlit(p, "null");
+    if (c == 'n') return x->kind_skip = 0, r->shell = 0, jlit(p, "null");
     struct sbuf w = {.max = 16};
     int na = 0, rc = c == '"' ? jstr(p, &w, &na) : jany(p);
     /* Kind.of: "run" and "shell" are listed; "oci" (never in a user's store) and anything else left out */
     x->kind_skip = !(c == '"' && !w.err && w.p && (!strcmp(w.p, "run") || !strcmp(w.p, "shell")) && w.len == strlen(w.p));
+    r->shell = !x->kind_skip && !strcmp(w.p, "shell");
     sb_free(&w);
     return rc;
   }
@@ -448,6 +478,10 @@ static int record_member(struct jp *p, const char *k, size_t kl, void *ctx) {
     *skip = s.upper_skip || s.work_skip || s.cwd_skip || s.user_skip || s.rl_skip;
     if (s.caps_unsure) x->unsure = 1;
     return rc;
+  }
+  if (key_is(k, kl, "mounts")) {
+    r->volume_mounts = 0;
+    return c == '[' ? jarray(p, mount_word, r) : jany(p);
   }
   if (key_is(k, kl, "oci")) {
     x->oci = c != 'n';
@@ -625,18 +659,12 @@ raw:
 
 /* ---- the listing (SandboxStore.list, SandboxService.list and sweep, Sandbox.status) ----------- */
 
-struct entry {
-  char id[65];
-  int image; /* its record is in containers/ */
-  struct ps_record r;
-  size_t order;
-};
 
 static int is_sandbox_id(const char *s) { return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64; }
 
 /* A small file whole: 0 read, 1 absent (ENOENT), -1 an error the JVM's read meets too (denied,
  * a directory), -2 what the JVM would read otherwise (larger than max, a FIFO, a device...). */
-static int read_file(const char *path, int nofollow, size_t max, char **buf, size_t *len) {
+int ps_read_file(const char *path, int nofollow, size_t max, char **buf, size_t *len) {
   autofd int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
   if (fd < 0) return errno == ENOENT ? 1 : errno == EACCES || errno == ENOTDIR ? -1 : -2;
   struct stat st;
@@ -650,7 +678,7 @@ static int read_file(const char *path, int nofollow, size_t max, char **buf, siz
 }
 
 /* Procfs.alive */
-static int alive(long long pid, long long start) {
+int ps_alive(long long pid, long long start) {
   return pid > 0 && start > 0 && pid <= INT_MAX && proc_alive((long)pid, (unsigned long long)start);
 }
 
@@ -669,19 +697,13 @@ static int detached_state(const char *root, const char *id, struct ps_state *s) 
   snprintf(path, sizeof path, "%s/%s/state", root, id);
   char *buf = NULL;
   size_t n;
-  int rc = read_file(path, 1, PS_STATE_MAX, &buf, &n);
+  int rc = ps_read_file(path, 1, PS_STATE_MAX, &buf, &n);
   if (rc) return rc == 1 ? 1 : -1;
   rc = utf8_valid(buf, n) && ps_state_parse(buf, n, s) == 0 ? 0 : -1;
   free(buf);
   return rc;
 }
 
-struct status {
-  int kind; /* PS_OTHER: created */
-  int has_code, code;
-  long long since;
-  int monitor_alive;
-};
 
 static int is_blank(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -689,7 +711,7 @@ static int is_blank(const char *s, size_t n) {
   return 1;
 }
 
-static void exited(struct status *o, const struct ps_state *s) {
+static void exited(struct ps_status *o, const struct ps_state *s) {
   o->kind = PS_EXITED;
   o->has_code = s->has_exit;
   o->code = s->exit_code;
@@ -697,7 +719,7 @@ static void exited(struct status *o, const struct ps_state *s) {
 }
 
 /* Sandbox.status and monitorAlive; -1: the JVM's */
-static int status_of(const char *root, const char *containers, const struct entry *e, struct status *o) {
+int ps_status_of(const char *root, const char *containers, const struct ps_entry *e, struct ps_status *o) {
   memset(o, 0, sizeof *o);
   char path[PATH_MAX + 96];
   struct stat sb;
@@ -708,7 +730,7 @@ static int status_of(const char *root, const char *containers, const struct entr
     if (rc < 0) return -1;
     if (rc == 1) return 0; /* created */
     if (s.status == PS_RUNNING) {
-      if (alive(s.pid, s.pid_start)) {
+      if (ps_alive(s.pid, s.pid_start)) {
         o->kind = PS_RUNNING;
         o->since = s.started;
       } else {
@@ -725,7 +747,7 @@ static int status_of(const char *root, const char *containers, const struct entr
     } else {
       exited(o, &s);
     }
-    o->monitor_alive = alive(s.monitor_pid, s.monitor_start);
+    o->monitor_alive = ps_alive(s.monitor_pid, s.monitor_start);
     return 0;
   } else if (errno != ENOENT) {
     return -1;
@@ -737,7 +759,7 @@ static int status_of(const char *root, const char *containers, const struct entr
   o->monitor_alive = locked;
   char *buf = NULL;
   size_t n;
-  int rc = read_file(path, 0, PS_STATE_MAX, &buf, &n);
+  int rc = ps_read_file(path, 0, PS_STATE_MAX, &buf, &n);
   if (rc == -2) return -1;
   if (rc) return 0; /* none yet, or unreadable: created (monitorState's null) */
   struct ps_state s;
@@ -801,25 +823,21 @@ static int no_orphan_to_reap(const char *containers, const char *root) {
     if (lstat(p, &st) < 0) continue; /* not detached: its lock file is in a containers/ dir that is not there */
     struct ps_state s;
     int rc = detached_state(root, e->d_name, &s);
-    if (rc == 0 && s.status == PS_EXITED && !alive(s.monitor_pid, s.monitor_start)) clean = 0;
+    if (rc == 0 && s.status == PS_EXITED && !ps_alive(s.monitor_pid, s.monitor_start)) clean = 0;
     if (rc < 0) clean = 0; /* maybe one (the JVM's parser decides) */
   }
   closedir(d);
   return clean;
 }
 
-struct list {
-  struct entry *e;
-  size_t n, cap;
-};
 
-static void list_free(struct list *l) {
+void ps_list_free(struct ps_list *l) {
   for (size_t i = 0; i < l->n; i++) ps_record_free(&l->e[i].r);
   free(l->e);
 }
 
 /* SandboxStore.load of every record in dir; -1: one the JVM may read otherwise */
-static int load_dir(struct list *l, const char *dir, int image) {
+int ps_load_dir(struct ps_list *l, const char *dir, int image) {
   DIR *d = opendir(dir);
   if (!d) return 0; /* (File.list: none) */
   struct dirent *de;
@@ -835,7 +853,7 @@ static int load_dir(struct list *l, const char *dir, int image) {
     snprintf(path, sizeof path, "%s/%s/config.json", dir, de->d_name);
     char *buf = NULL;
     size_t n;
-    int r = read_file(path, 0, PS_RECORD_MAX, &buf, &n);
+    int r = ps_read_file(path, 0, PS_RECORD_MAX, &buf, &n);
     if (r == -2) rc = -1;
     if (r) continue; /* absent or unreadable: the JVM leaves it out too */
     if (!utf8_valid(buf, n)) { /* the JVM's strict decoder refuses it: left out */
@@ -849,7 +867,7 @@ static int load_dir(struct list *l, const char *dir, int image) {
     if (r) continue;
     if (l->n == l->cap) {
       size_t cap = l->cap ? l->cap * 2 : 16;
-      struct entry *ne = cap > 100000 ? NULL : realloc(l->e, cap * sizeof *ne);
+      struct ps_entry *ne = cap > 100000 ? NULL : realloc(l->e, cap * sizeof *ne);
       if (!ne) {
         ps_record_free(&rec);
         rc = -1;
@@ -858,7 +876,7 @@ static int load_dir(struct list *l, const char *dir, int image) {
       l->e = ne;
       l->cap = cap;
     }
-    struct entry *e = &l->e[l->n];
+    struct ps_entry *e = &l->e[l->n];
     snprintf(e->id, sizeof e->id, "%s", de->d_name);
     e->image = image;
     e->r = rec;
@@ -868,14 +886,37 @@ static int load_dir(struct list *l, const char *dir, int image) {
   return rc;
 }
 
-static int oldest_first(const void *a, const void *b) {
-  const struct entry *x = a, *y = b;
+int ps_oldest_first(const void *a, const void *b) {
+  const struct ps_entry *x = a, *y = b;
   if (x->r.created != y->r.created) return x->r.created < y->r.created ? -1 : 1;
   return x->order < y->order ? -1 : x->order > y->order; /* List.sort is stable */
 }
 
+int ps_list_load(struct ps_list *l, const char *containers, const char *root) {
+  if (ps_load_dir(l, containers, 1) || ps_load_dir(l, root, 0)) return -1;
+  if (l->n) qsort(l->e, l->n, sizeof *l->e, ps_oldest_first);
+  return 0;
+}
+
+struct ps_entry *ps_find(struct ps_list *l, const char *ref) {
+  /* SandboxStore.findOrNull: the first with that id or name, oldest first; else the one id that
+   * starts with ref (hex); none or several: the JVM's error */
+  size_t rl = strlen(ref);
+  for (size_t i = 0; i < l->n; i++)
+    if (!strcmp(l->e[i].id, ref) || (l->e[i].r.has_name && l->e[i].r.name.len == rl && !memcmp(l->e[i].r.name.p, ref, rl)))
+      return &l->e[i];
+  struct ps_entry *hit = NULL;
+  if (rl && rl <= 64 && strspn(ref, "0123456789abcdef") == rl) {
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+      if (!strncmp(l->e[i].id, ref, rl)) hit = &l->e[i], n++;
+    if (n != 1) hit = NULL;
+  }
+  return hit;
+}
+
 /* Text.escape of ASCII text: C0 controls and DEL as \xNN */
-static void escaped(struct sbuf *out, const char *s, size_t n) {
+void ps_escaped(struct sbuf *out, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c < 0x20 || c == 0x7f) {
@@ -892,7 +933,7 @@ static void escaped(struct sbuf *out, const char *s, size_t n) {
 
 /* Table.print: cells escaped, columns as wide as their widest cell plus two spaces, the last
  * unpadded, trailing blanks stripped */
-static int print_cols(struct sbuf *cells, size_t rows, int cols, struct sbuf *out) {
+int ps_print_cols(struct sbuf *cells, size_t rows, int cols, struct sbuf *out) {
   size_t w[COLS] = {0};
   if (cols > COLS) return -1;
   for (size_t r = 0; r < rows; r++)
@@ -913,7 +954,7 @@ static int print_cols(struct sbuf *cells, size_t rows, int cols, struct sbuf *ou
 }
 
 /* As the JVM's PrintWriter: a closed or full stdout is no error, and no SIGPIPE. */
-static void print_out(const struct sbuf *out) {
+void ps_print(const struct sbuf *out) {
   struct sigaction ign = {.sa_handler = SIG_IGN}, old;
   sigaction(SIGPIPE, &ign, &old);
   if (write_all(1, out->p, out->len) < 0) {
@@ -922,7 +963,7 @@ static void print_out(const struct sbuf *out) {
   sigaction(SIGPIPE, &old, NULL);
 }
 
-static int render(const struct ps_call *c, struct list *l, const struct status *st, long long now, struct sbuf *out) {
+static int render(const struct ps_call *c, struct ps_list *l, const struct ps_status *st, long long now, struct sbuf *out) {
   if (c->quiet) {
     for (size_t i = 0; i < l->n; i++) {
       sb_put(out, l->e[i].id, c->no_trunc ? 64 : 12);
@@ -936,22 +977,22 @@ static int render(const struct ps_call *c, struct list *l, const struct status *
   static const char *const head[COLS] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"};
   for (int k = 0; k < COLS; k++) sb_puts(&cells[k], head[k]);
   for (size_t i = 0; i < l->n; i++) {
-    struct entry *e = &l->e[i];
+    struct ps_entry *e = &l->e[i];
     struct sbuf *row = &cells[(i + 1) * COLS];
     sb_put(&row[0], e->id, c->no_trunc ? 64 : 12);
-    escaped(&row[1], e->r.image.p, e->r.image.len);
+    ps_escaped(&row[1], e->r.image.p, e->r.image.len);
     size_t cl = e->r.command.len;
     if (!c->no_trunc && cl > 20) { /* PsCommand.abbreviate */
-      escaped(&row[2], e->r.command.p, 17);
+      ps_escaped(&row[2], e->r.command.p, 17);
       sb_put(&row[2], "...", 3);
     } else {
-      escaped(&row[2], e->r.command.p, cl);
+      ps_escaped(&row[2], e->r.command.p, cl);
     }
     char d[64];
     ps_duration(now - e->r.created, d, sizeof d);
     sb_puts(&row[3], d);
     sb_puts(&row[3], " ago");
-    const struct status *s = &st[i];
+    const struct ps_status *s = &st[i];
     if (s->kind == PS_RUNNING) {
       ps_duration(now - s->since, d, sizeof d);
       sb_puts(&row[4], "Up ");
@@ -968,10 +1009,10 @@ static int render(const struct ps_call *c, struct list *l, const struct status *
     } else {
       sb_puts(&row[4], "Created");
     }
-    escaped(&row[5], e->r.ports.p, e->r.ports.len);
-    escaped(&row[6], e->r.name.p, e->r.name.len);
+    ps_escaped(&row[5], e->r.ports.p, e->r.ports.len);
+    ps_escaped(&row[6], e->r.name.p, e->r.name.len);
   }
-  int rc = print_cols(cells, rows, COLS, out);
+  int rc = ps_print_cols(cells, rows, COLS, out);
   for (size_t k = 0; k < rows * COLS; k++) sb_free(&cells[k]);
   free(cells);
   return rc;
@@ -985,18 +1026,18 @@ int ps_fast(int argc, char **argv) {
   if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
   long long now = now_ms();
   if (!nothing_to_sweep(containers, root, now)) return -1;
-  struct list l = {0};
-  struct status *st = NULL;
+  struct ps_list l = {0};
+  struct ps_status *st = NULL;
   struct sbuf out = {.max = 64u << 20};
   int rc = -1;
-  if (load_dir(&l, containers, 1) || load_dir(&l, root, 0)) goto done;
-  if (l.n) qsort(l.e, l.n, sizeof *l.e, oldest_first);
+  if (ps_load_dir(&l, containers, 1) || ps_load_dir(&l, root, 0)) goto done;
+  if (l.n) qsort(l.e, l.n, sizeof *l.e, ps_oldest_first);
   st = calloc(l.n + 1, sizeof *st);
   if (!st) goto done;
   size_t kept = 0;
   for (size_t i = 0; i < l.n; i++) {
-    struct status s;
-    if (status_of(root, containers, &l.e[i], &s)) goto done;
+    struct ps_status s;
+    if (ps_status_of(root, containers, &l.e[i], &s)) goto done;
     /* an ended --rm sandbox that ran detached: the JVM removes it */
     char state[PATH_MAX + 96];
     struct stat sb;
@@ -1015,10 +1056,10 @@ int ps_fast(int argc, char **argv) {
   if (!no_orphan_to_reap(containers, root)) goto done;
   if (render(&c, &l, st, now_ms(), &out)) goto done;
   trace("ps-fast");
-  print_out(&out);
+  ps_print(&out);
   rc = 0;
 done:
-  list_free(&l);
+  ps_list_free(&l);
   free(st);
   sb_free(&out);
   return rc;
@@ -1165,7 +1206,7 @@ static int tag_member(struct jp *p, const char *k, size_t kl, void *ctx) {
     if ((unsigned char)k[i] >= 0x80 || k[i] == '?') t->nonascii = 1; /* ('?' may stand for a \u escape) */
   size_t at = t->n;
   for (size_t i = 0; i < t->n; i++)
-    if (t->name[i].len == kl && !memcmp(t->name[i].p, k, kl)) at = i;
+    if (t->name[i].len == kl && (!kl || !memcmp(t->name[i].p, k, kl))) at = i;
   if (at == t->n) {
     if (t->n == x->cap) {
       size_t cap = x->cap ? x->cap * 2 : 16;
@@ -1192,6 +1233,32 @@ static int by_name(const void *a, const void *b) {
   return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+/* A TreeMap's order: String.compareTo, which for ASCII is the bytes' order; names are unique.
+ * The values move with their names: sorted as pairs. 0, or -1 (out of memory). */
+static int tags_sorted(struct ps_tags *t) {
+  struct sbuf *pairs = t->n ? malloc(t->n * 2 * sizeof *pairs) : NULL;
+  size_t *idx = t->n ? malloc(t->n * sizeof *idx) : NULL;
+  if (t->n && (!pairs || !idx)) {
+    free(pairs);
+    free(idx);
+    return -1;
+  }
+  /* sort the names, then find each one's value */
+  for (size_t i = 0; i < t->n; i++) pairs[i] = t->name[i];
+  if (t->n) qsort(pairs, t->n, sizeof *pairs, by_name);
+  for (size_t i = 0; i < t->n; i++)
+    for (size_t j = 0; j < t->n; j++)
+      if (pairs[i].p == t->name[j].p) idx[i] = j;
+  for (size_t i = 0; i < t->n; i++) pairs[t->n + i] = t->digest[idx[i]];
+  if (t->n) {
+    memcpy(t->name, pairs, t->n * sizeof *pairs);
+    memcpy(t->digest, pairs + t->n, t->n * sizeof *pairs);
+  }
+  free(idx);
+  free(pairs);
+  return 0;
+}
+
 int ps_tags_parse(const char *buf, size_t len, struct ps_tags *t) {
   memset(t, 0, sizeof *t);
   struct tags_ctx x = {.t = t};
@@ -1205,32 +1272,67 @@ int ps_tags_parse(const char *buf, size_t len, struct ps_tags *t) {
     ps_tags_free(t);
     return -1;
   }
-  /* a TreeMap's order: String.compareTo, which for ASCII is the bytes' order; names are unique.
-   * The digests move with their names: sorted as pairs. */
-  struct sbuf *pairs = t->n ? malloc(t->n * 2 * sizeof *pairs) : NULL;
-  if (t->n && !pairs) {
+  if (tags_sorted(t)) {
     ps_tags_free(t);
     return -1;
   }
-  size_t *idx = t->n ? malloc(t->n * sizeof *idx) : NULL;
-  if (t->n && !idx) {
-    free(pairs);
+  return 0;
+}
+
+/* ---- a volume's volume.json (VolumeStore.get) ---------------------------------------------------- */
+
+void ps_volume_free(struct ps_volume *v) {
+  ps_tags_free(&v->labels);
+  ps_tags_free(&v->options);
+}
+
+struct volume_ctx {
+  struct ps_volume *v;
+  int unsure;
+};
+
+static int volume_member(struct jp *p, const char *k, size_t kl, void *ctx) {
+  struct volume_ctx *x = ctx;
+  struct ps_volume *v = x->v;
+  int c = peek(p);
+  if (key_is(k, kl, "created")) {
+    /* m.get("created") instanceof Number n ? n.longValue() : 0 */
+    v->created = 0;
+    if (c != '-' && (c < '0' || c > '9')) return jany(p);
+    int isint, rc = jnum(p, &v->created, &isint);
+    if (!isint) x->unsure = 1; /* longValue of a BigDecimal: not followed */
+    return rc;
+  }
+  if (key_is(k, kl, "anonymous") || key_is(k, kl, "copyUp")) {
+    *(k[0] == 'a' ? &v->anonymous : &v->copy_up) = c == 't'; /* Boolean.TRUE.equals */
+    return jany(p);
+  }
+  if (key_is(k, kl, "labels") || key_is(k, kl, "options")) {
+    struct ps_tags *t = k[0] == 'l' ? &v->labels : &v->options;
     ps_tags_free(t);
+    if (c != '{') return jany(p); /* not a map: none */
+    struct tags_ctx tx = {.t = t};
+    int rc = jobject(p, tag_member, &tx);
+    for (size_t i = 0; i < t->n; i++)
+      if (t->name[i].err || t->digest[i].err || !t->name[i].p) tx.bad = 1;
+    /* String.valueOf of another value, text beyond ASCII: the JVM's */
+    if (tx.bad || t->nonascii || tags_sorted(t)) x->unsure = 1;
+    return rc;
+  }
+  return jany(p);
+}
+
+int ps_volume_parse(const char *buf, size_t len, struct ps_volume *v) {
+  memset(v, 0, sizeof *v);
+  struct volume_ctx x = {.v = v};
+  struct jp p = {buf, buf + len, 0};
+  ws(&p);
+  int rc = peek(&p) == '{' ? jobject(&p, volume_member, &x) : -1;
+  ws(&p);
+  if (rc || p.s != p.end || x.unsure) {
+    ps_volume_free(v);
     return -1;
   }
-  /* sort the names, then find each one's digest */
-  for (size_t i = 0; i < t->n; i++) pairs[i] = t->name[i];
-  if (t->n) qsort(pairs, t->n, sizeof *pairs, by_name);
-  for (size_t i = 0; i < t->n; i++)
-    for (size_t j = 0; j < t->n; j++)
-      if (pairs[i].p == t->name[j].p) idx[i] = j;
-  for (size_t i = 0; i < t->n; i++) pairs[t->n + i] = t->digest[idx[i]];
-  if (t->n) {
-    memcpy(t->name, pairs, t->n * sizeof *pairs);
-    memcpy(t->digest, pairs + t->n, t->n * sizeof *pairs);
-  }
-  free(idx);
-  free(pairs);
   return 0;
 }
 
@@ -1358,7 +1460,7 @@ static int images_list(const struct ps_call *c, const char *store, struct sbuf *
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
     char *buf = NULL;
     size_t n;
-    int r = read_file(path, 0, PS_RECORD_MAX, &buf, &n);
+    int r = ps_read_file(path, 0, PS_RECORD_MAX, &buf, &n);
     if (r == 1) continue; /* removed meanwhile */
     /* unreadable, not UTF-8, not an image record: the JVM's one-line error */
     if (r || !utf8_valid(buf, n) || ps_image_parse(buf, n, &im[ni].im)) rc = -1;
@@ -1373,7 +1475,7 @@ static int images_list(const struct ps_call *c, const char *store, struct sbuf *
     snprintf(path, sizeof path, "%s/tags.json", store);
     char *buf = NULL;
     size_t n;
-    int r = read_file(path, 0, PS_RECORD_MAX, &buf, &n);
+    int r = ps_read_file(path, 0, PS_RECORD_MAX, &buf, &n);
     if (r == 0) rc = utf8_valid(buf, n) && ps_tags_parse(buf, n, &tags) == 0 ? 0 : -1;
     else if (r != 1) rc = -1;
     free(buf);
@@ -1396,7 +1498,7 @@ static int images_list(const struct ps_call *c, const char *store, struct sbuf *
       }
       if (im[i].im.nonascii && c->no_trunc) rc = -1;
       if (seen) continue;
-      escaped(out, s, l);
+      ps_escaped(out, s, l);
       sb_put(out, "\n", 1);
     }
   } else if (!rc) {
@@ -1456,15 +1558,15 @@ static int images_list(const struct ps_call *c, const char *store, struct sbuf *
           break;
         }
         struct sbuf *row = &cells[r++ * 5];
-        escaped(&row[0], nm, (size_t)(tc - nm));
-        escaped(&row[1], tc + 1, nl - (size_t)(tc - nm) - 1);
-        if (c->no_trunc) escaped(&row[2], m->id.p, m->id.len);
-        else escaped(&row[2], colon + 1, 12);
+        ps_escaped(&row[0], nm, (size_t)(tc - nm));
+        ps_escaped(&row[1], tc + 1, nl - (size_t)(tc - nm) - 1);
+        if (c->no_trunc) ps_escaped(&row[2], m->id.p, m->id.len);
+        else ps_escaped(&row[2], colon + 1, 12);
         sb_puts(&row[3], ago);
         sb_puts(&row[4], size);
       }
     }
-    if (cells && !rc) rc = print_cols(cells, r, 5, out);
+    if (cells && !rc) rc = ps_print_cols(cells, r, 5, out);
     for (size_t k = 0; cells && k < cap2 * 5; k++) sb_free(&cells[k]);
     free(cells);
   }
@@ -1489,7 +1591,7 @@ int images_fast(int argc, char **argv) {
   int rc = images_list(&c, store, &out);
   if (rc == 0) {
     trace("images-fast");
-    print_out(&out);
+    ps_print(&out);
   }
   sb_free(&out);
   return rc;
@@ -1525,34 +1627,21 @@ int port_fast(int argc, char **argv) {
   const char *ref = argv[0];
   char containers[PATH_MAX], root[PATH_MAX];
   if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
-  struct list l = {0};
+  struct ps_list l = {0};
   struct sbuf out = {.max = 1u << 20};
   int rc = -1;
-  if (load_dir(&l, containers, 1) || load_dir(&l, root, 0)) goto done;
-  if (l.n) qsort(l.e, l.n, sizeof *l.e, oldest_first);
-  /* SandboxStore.findOrNull: the first with that id or name, oldest first; else the one id that
-   * starts with ref (hex); none or several: the JVM's error */
-  struct entry *hit = NULL;
-  size_t rl = strlen(ref);
-  for (size_t i = 0; i < l.n && !hit; i++)
-    if (!strcmp(l.e[i].id, ref) || (l.e[i].r.has_name && l.e[i].r.name.len == rl && !memcmp(l.e[i].r.name.p, ref, rl)))
-      hit = &l.e[i];
-  if (!hit && rl <= 64 && strspn(ref, "0123456789abcdef") == rl) {
-    size_t n = 0;
-    for (size_t i = 0; i < l.n; i++)
-      if (!strncmp(l.e[i].id, ref, rl)) hit = &l.e[i], n++;
-    if (n != 1) goto done;
-  }
+  if (ps_list_load(&l, containers, root)) goto done;
+  struct ps_entry *hit = ps_find(&l, ref);
   if (!hit) goto done;
   if (hit->r.nonascii) goto done; /* (ports above ASCII: their spec is the JVM's to read) */
   for (size_t i = 0; i < hit->r.nspecs; i++)
     if (ps_port_line(hit->r.specs[i].p, hit->r.specs[i].len, &out)) goto done;
   if (out.err) goto done;
   trace("port-fast");
-  print_out(&out);
+  ps_print(&out);
   rc = 0;
 done:
-  list_free(&l);
+  ps_list_free(&l);
   sb_free(&out);
   return rc;
 }

@@ -37,6 +37,8 @@ struct ps_record {
   int has_name, has_image;
   long long created;
   int rm;
+  int shell; /* of kind "shell" (a project's dev shell) */
+  int volume_mounts; /* a "mounts" entry that may name a volume (-v, --mount) */
   int nonascii;
   struct sbuf *specs; /* the "ports" specs as recorded (port_fast) */
   size_t nspecs;
@@ -103,4 +105,56 @@ int images_fast(int argc, char **argv);
 /* One line of it for a --publish spec: 0, or -1 when Network.Port.parse refuses the spec. */
 int ps_port_line(const char *spec, size_t n, struct sbuf *out);
 int port_fast(int argc, char **argv);
+
+/* ---- shared with the other read-only commands (read_fast.c) ---- */
+void sb_puts(struct sbuf *b, const char *s);
+/* One sandbox of the listing: its id, where its record is (image: containers/), the record. */
+struct ps_entry {
+  char id[65];
+  int image; /* its record is in containers/ */
+  struct ps_record r;
+  size_t order;
+};
+struct ps_list {
+  struct ps_entry *e;
+  size_t n, cap;
+};
+/* SandboxStore.list: both record homes, oldest first. 0, or -1 (a record the JVM may read otherwise). */
+int ps_load_dir(struct ps_list *l, const char *dir, int image);
+int ps_list_load(struct ps_list *l, const char *containers, const char *root);
+int ps_oldest_first(const void *a, const void *b);
+void ps_list_free(struct ps_list *l);
+/* SandboxStore.findOrNull over the listing: the entry, or NULL (none, or an ambiguous prefix). */
+struct ps_entry *ps_find(struct ps_list *l, const char *ref);
+/* Sandbox.status and monitorAlive (kind PS_RUNNING, PS_EXITED, PS_OTHER for created). */
+struct ps_status {
+  int kind;
+  int has_code, code;
+  long long since;
+  int monitor_alive;
+};
+int ps_status_of(const char *root, const char *containers, const struct ps_entry *e, struct ps_status *o);
+/* Procfs.alive: pid runs with that start time (not a zombie). */
+int ps_alive(long long pid, long long start);
+/* A small file whole: 0 read, 1 absent, -1 an error the JVM meets too, -2 one it would read otherwise. */
+int ps_read_file(const char *path, int nofollow, size_t max, char **buf, size_t *len);
+/* Text.escape of ASCII text, and the JVM's println of the bytes (no SIGPIPE, errors ignored). */
+void ps_escaped(struct sbuf *out, const char *s, size_t n);
+void ps_print(const struct sbuf *out);
+/* Table.print of rows x cols cells (at most 7 columns) into out: 0, or -1. */
+int ps_print_cols(struct sbuf *cells, size_t rows, int cols, struct sbuf *out);
+/* Whether buf is one JSON object in the strict JSON the decoder follows (then Json.parseObject
+ * reads it too): 0, else -1. */
+int ps_json_object(const char *buf, size_t len);
+
+/* A volume's volume.json as VolumeStore.get reads it: created (0 when not a number), anonymous
+ * and copyUp (true only for true), labels and options (a TreeMap of strings; no map: none). 0, or
+ * -1 when not sure (a fraction, a value that is no string, text beyond ASCII...): the JVM. */
+struct ps_volume {
+  long long created;
+  int anonymous, copy_up;
+  struct ps_tags labels, options;
+};
+int ps_volume_parse(const char *buf, size_t len, struct ps_volume *v);
+void ps_volume_free(struct ps_volume *v);
 #endif
