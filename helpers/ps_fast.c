@@ -429,6 +429,16 @@ static int record_member(struct jp *p, const char *k, size_t kl, void *ctx) {
     r->rm = c == 't';
     return jany(p);
   }
+  if (key_is(k, kl, "stopSignal")) { /* a string, else TERM */
+    sb_reset(&r->stop_signal);
+    int na = 0;
+    r->has_stop_signal = c == '"';
+    return c == '"' ? jstr(p, &r->stop_signal, &na) : jany(p);
+  }
+  if (key_is(k, kl, "restart")) {
+    r->has_restart = 1;
+    return jany(p);
+  }
   if (key_is(k, kl, "kind")) {
     if (c == 'n') return x->kind_skip = 0, jlit(p, "null");
     struct sbuf w = {.max = 16};
@@ -465,6 +475,7 @@ void ps_record_free(struct ps_record *r) {
   sb_free(&r->image);
   sb_free(&r->command);
   sb_free(&r->ports);
+  sb_free(&r->stop_signal);
 }
 
 int ps_record_parse(const char *buf, size_t len, struct ps_record *r) {
@@ -474,7 +485,8 @@ int ps_record_parse(const char *buf, size_t len, struct ps_record *r) {
   ws(&p);
   int rc = peek(&p) == '{' ? jobject(&p, record_member, &x) : -1;
   ws(&p);
-  if (rc || p.s != p.end || x.unsure || x.oci || r->name.err || r->image.err || r->command.err || r->ports.err) {
+  if (rc || p.s != p.end || x.unsure || x.oci || r->name.err || r->image.err || r->command.err || r->ports.err ||
+      r->stop_signal.err) {
     ps_record_free(r);
     return -1;
   }
@@ -676,20 +688,13 @@ static int detached_state(const char *root, const char *id, struct ps_state *s) 
   return rc;
 }
 
-struct status {
-  int kind; /* PS_OTHER: created */
-  int has_code, code;
-  long long since;
-  int monitor_alive;
-};
-
 static int is_blank(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (!(s[i] == ' ' || (s[i] >= 0x09 && s[i] <= 0x0d) || (s[i] >= 0x1c && s[i] <= 0x1f))) return 0;
   return 1;
 }
 
-static void exited(struct status *o, const struct ps_state *s) {
+static void exited(struct ps_status *o, const struct ps_state *s) {
   o->kind = PS_EXITED;
   o->has_code = s->has_exit;
   o->code = s->exit_code;
@@ -697,14 +702,18 @@ static void exited(struct status *o, const struct ps_state *s) {
 }
 
 /* Sandbox.status and monitorAlive; -1: the JVM's */
-static int status_of(const char *root, const char *containers, const struct entry *e, struct status *o) {
+static int status_of(const char *root, const char *containers, const struct entry *e, struct ps_status *o) {
+  return ps_sandbox_status(root, containers, e->id, e->image, o);
+}
+
+int ps_sandbox_status(const char *root, const char *containers, const char *id, int image, struct ps_status *o) {
   memset(o, 0, sizeof *o);
   char path[PATH_MAX + 96];
   struct stat sb;
-  snprintf(path, sizeof path, "%s/%s/state", root, e->id);
+  snprintf(path, sizeof path, "%s/%s/state", root, id);
   if (lstat(path, &sb) == 0) { /* detached() */
     struct ps_state s;
-    int rc = detached_state(root, e->id, &s);
+    int rc = detached_state(root, id, &s);
     if (rc < 0) return -1;
     if (rc == 1) return 0; /* created */
     if (s.status == PS_RUNNING) {
@@ -713,7 +722,7 @@ static int status_of(const char *root, const char *containers, const struct entr
         o->since = s.started;
       } else {
         struct ps_state again;
-        rc = detached_state(root, e->id, &again);
+        rc = detached_state(root, id, &again);
         if (rc < 0) return -1;
         if (rc == 0 && again.status == PS_EXITED) {
           exited(o, &again);
@@ -730,8 +739,8 @@ static int status_of(const char *root, const char *containers, const struct entr
   } else if (errno != ENOENT) {
     return -1;
   }
-  if (e->image) snprintf(path, sizeof path, "%s/%s/state", containers, e->id);
-  else snprintf(path, sizeof path, "%s/%s/fgstate", root, e->id);
+  if (image) snprintf(path, sizeof path, "%s/%s/state", containers, id);
+  else snprintf(path, sizeof path, "%s/%s/fgstate", root, id);
   int locked = held(path);
   if (locked < 0) return -1;
   o->monitor_alive = locked;
@@ -922,7 +931,7 @@ static void print_out(const struct sbuf *out) {
   sigaction(SIGPIPE, &old, NULL);
 }
 
-static int render(const struct ps_call *c, struct list *l, const struct status *st, long long now, struct sbuf *out) {
+static int render(const struct ps_call *c, struct list *l, const struct ps_status *st, long long now, struct sbuf *out) {
   if (c->quiet) {
     for (size_t i = 0; i < l->n; i++) {
       sb_put(out, l->e[i].id, c->no_trunc ? 64 : 12);
@@ -951,7 +960,7 @@ static int render(const struct ps_call *c, struct list *l, const struct status *
     ps_duration(now - e->r.created, d, sizeof d);
     sb_puts(&row[3], d);
     sb_puts(&row[3], " ago");
-    const struct status *s = &st[i];
+    const struct ps_status *s = &st[i];
     if (s->kind == PS_RUNNING) {
       ps_duration(now - s->since, d, sizeof d);
       sb_puts(&row[4], "Up ");
@@ -986,7 +995,7 @@ int ps_fast(int argc, char **argv) {
   long long now = now_ms();
   if (!nothing_to_sweep(containers, root, now)) return -1;
   struct list l = {0};
-  struct status *st = NULL;
+  struct ps_status *st = NULL;
   struct sbuf out = {.max = 64u << 20};
   int rc = -1;
   if (load_dir(&l, containers, 1) || load_dir(&l, root, 0)) goto done;
@@ -995,7 +1004,7 @@ int ps_fast(int argc, char **argv) {
   if (!st) goto done;
   size_t kept = 0;
   for (size_t i = 0; i < l.n; i++) {
-    struct status s;
+    struct ps_status s;
     if (status_of(root, containers, &l.e[i], &s)) goto done;
     /* an ended --rm sandbox that ran detached: the JVM removes it */
     char state[PATH_MAX + 96];

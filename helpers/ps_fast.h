@@ -40,6 +40,9 @@ struct ps_record {
   int nonascii;
   struct sbuf *specs; /* the "ports" specs as recorded (port_fast) */
   size_t nspecs;
+  struct sbuf stop_signal; /* "stopSignal" when a string (has_stop_signal), else the JVM's TERM */
+  int has_stop_signal;
+  int has_restart; /* a "restart" key of any value (a restart policy: the JVM holds its restarts) */
 };
 /* 0: a record the JVM lists, r filled (free with ps_record_free); 1: one the JVM skips (an OCI
  * container's, or a kind it does not know); -1: not sure (the JVM decides). */
@@ -55,6 +58,16 @@ struct ps_state {
   int has_exit, has_finished, exit_code;
 };
 int ps_state_parse(const char *buf, size_t len, struct ps_state *s);
+
+/* Sandbox.status and monitorAlive of record id (image: its record is in containers/), as ps
+ * reads them: 0 with *o filled, -1 when the JVM must decide (a state file it reads otherwise). */
+struct ps_status {
+  int kind; /* PS_RUNNING, PS_EXITED, or PS_OTHER: created */
+  int has_code, code;
+  long long since;
+  int monitor_alive;
+};
+int ps_sandbox_status(const char *root, const char *containers, const char *id, int image, struct ps_status *o);
 
 /* Status.duration: "Less than a second", "5 seconds", "About a minute", "3 hours", "2 days". */
 void ps_duration(long long ms, char *out, size_t n);
