@@ -1,5 +1,5 @@
 /* The commands that change records, without the JVM (change_fast.c, PROTOCOL.md "stop and rm
- * without the JVM"): `jbox stop` and `jbox rm` of ended sandboxes. Whatever the launcher is not
+ * without the JVM"): `jbox stop`, `jbox rm` of ended sandboxes, `jbox volume create NAME`. Whatever the launcher is not
  * sure of goes to the JVM before anything is changed. */
 #ifndef JBOX_CHANGE_FAST_H
 #define JBOX_CHANGE_FAST_H
@@ -49,4 +49,14 @@ int change_tree_delete(int parent, const char *name);
  * command with the sandboxes not yet done). */
 int stop_fast(int *argc, char **argv);
 int rm_fast(int *argc, char **argv);
+
+/* `volume create NAME` (argv: volume, create, NAME), as VolumeStore.create makes a named volume
+ * without labels or options: volumes/NAME (0700), its _data (0755) and volume.json through a
+ * temporary file, NAME printed. 0 done; -1 the JVM's, with nothing left of what it made (another
+ * form, a name podman refuses, a storage root or volumes directory missing or open to others,
+ * the name taken). */
+int volume_name_valid(const char *n); /* Volumes.isName */
+/* volume.json's text (Json.pretty and a newline): its length, or -1 when size is too small */
+int volume_record_text(const char *name, long long created_ms, char *out, size_t size);
+int volume_create_fast(int argc, char **argv);
 #endif

@@ -429,6 +429,10 @@ static int jbox_command(int argc, char **argv) {
     int rc = argv[0][0] == 's' ? stop_fast(&argc, argv) : rm_fast(&argc, argv);
     if (rc >= 0) return rc;
   }
+  /* `jbox volume create NAME`: made without a JVM (change_fast.c) */
+  if (argc > 1 && !strcmp(argv[0], "volume") && !strcmp(argv[1], "create") && !strcmp(main_class, "dev.jbox.cli.Main") &&
+      !getenv("JBOX_CHANGE_NO_FAST") && volume_create_fast(argc, argv) == 0)
+    return 0;
   /* `jbox ps [-a] [-q] [--no-trunc]` and `jbox images [-q] [--no-trunc]`: listed from the records
    * without a JVM (ps_fast.c) */
   if (argc > 0 && !strcmp(argv[0], "ps") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PS_NO_FAST") &&

@@ -1,6 +1,6 @@
 /* libFuzzer target: the decoders of stop and rm without the JVM (change_fast.c). The first byte
  * picks one: 0 a sandbox's record as stop reads it, 1 the stop command line, 2 the rm command line
- * (NUL-separated words). */
+ * (NUL-separated words), 3 a volume name and its volume.json. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  int which = data[0] % 3;
+  int which = data[0] % 4;
   size_t n = size - 1;
   char *buf = malloc(n + 1);
   if (!buf) return 0;
@@ -21,6 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (r.sig < -1 || r.sig > 64 || r.sig == 0) abort();
       if (r.has_name && strlen(r.name) >= STOP_NAME_MAX) abort();
     }
+  } else if (which == 3) {
+    char text[600];
+    if (volume_name_valid(buf) && volume_record_text(buf, (long long)n * 1000003, text, sizeof text) < 0) abort();
   } else {
     char *argv[96];
     int argc = 0;

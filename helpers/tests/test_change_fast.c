@@ -61,6 +61,23 @@ int main(void) {
   CHECK(rec("{\"kind\": \"run\", \"name\": \"a\\u0000b\"}", &r) == -1);
   CHECK(stop_record_parse("{\"kind\": \"run\", \"name\": \"\xc3\"}", 26, &r) == -1); /* not UTF-8 */
 
+  /* volume create NAME: podman's names, and volume.json as Json.pretty writes it */
+  CHECK(volume_name_valid("v") && volume_name_valid("a.b-c_D9") && volume_name_valid("9"));
+  CHECK(!volume_name_valid("") && !volume_name_valid(".x") && !volume_name_valid("-x") && !volume_name_valid("_x"));
+  CHECK(!volume_name_valid("a/b") && !volume_name_valid("a b") && !volume_name_valid("\xc3\xa9") && !volume_name_valid("a:b"));
+  char longname[300];
+  memset(longname, 'x', sizeof longname);
+  longname[255] = '\0';
+  CHECK(volume_name_valid(longname));
+  longname[255] = 'x';
+  longname[256] = '\0';
+  CHECK(!volume_name_valid(longname));
+  char text[512];
+  CHECK(volume_record_text("v1", 1796423087404LL, text, sizeof text) > 0 &&
+        !strcmp(text, "{\n  \"name\": \"v1\",\n  \"created\": 1796423087404,\n  \"labels\": {},\n  \"anonymous\": false,\n"
+                      "  \"copyUp\": true\n}\n"));
+  CHECK(volume_record_text("v1", 1, text, 40) == -1);
+
   /* trees: made in a scratch directory of ours */
   char tmpl[] = "/tmp/test_change_fast.XXXXXX";
   CHECK(mkdtemp(tmpl) != NULL);

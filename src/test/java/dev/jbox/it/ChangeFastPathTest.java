@@ -90,7 +90,13 @@ class ChangeFastPathTest {
         if (Files.isSymbolicLink(p)) what = "link " + Files.readSymbolicLink(p);
         else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) what = "dir";
         else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          what = "file " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+          byte[] bytes = Files.readAllBytes(p);
+          // a volume's creation time is the moment each command ran: compared apart (createdNear)
+          if (p.getFileName().toString().equals("volume.json")) {
+            bytes = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).replaceFirst("\"created\": [0-9]+", "\"created\": T")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          }
+          what = "file " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } else what = "other";
         out.put(rel, mode + " " + what);
       }
@@ -103,9 +109,12 @@ class ChangeFastPathTest {
    * Returns the launcher's outcome after checking both answers and both resulting stores are the
    * same; prepare (may be null) runs on each copy first.
    */
+  static Path lastFast;
+
   static Outcome both(Path base, List<String> args, String phase, java.util.function.Consumer<Path> prepare) throws Exception {
     Path f = tmp.resolve("fast-" + System.nanoTime());
     Path j = tmp.resolve("jvm-" + System.nanoTime());
+    lastFast = f;
     copy(base, f);
     copy(base, j);
     if (prepare != null) {
@@ -393,5 +402,48 @@ class ChangeFastPathTest {
     } finally {
       for (String n : names) Jbox.run(List.of("rm", "-f", n), env);
     }
+  }
+
+  @Test
+  void volumeCreate_ofANamedVolume_makesWhatTheJvmMakes_andEveryDoubtGoesToTheJvm() throws Exception {
+    Path base = newStore("vol");
+    Map<String, String> env = env(base);
+    assertEquals(0, Jbox.run(List.of("volume", "create", "existing"), env).code());
+    long before = System.currentTimeMillis();
+    Outcome o = both(base, words("volume", "create", "v1"), "volume-create-fast", null);
+    assertTrue(o.fast(), o.toString());
+    assertEquals(new Outcome(0, "v1\n", "", true), o);
+    String rec = Files.readString(lastFast.resolve("storage/volumes/v1/volume.json"));
+    var m = java.util.regex.Pattern.compile("\"created\": ([0-9]+),").matcher(rec);
+    assertTrue(m.find(), rec);
+    long created = Long.parseLong(m.group(1));
+    assertTrue(created >= before && created <= System.currentTimeMillis(), "created now: " + rec);
+    // the volume works: a sandbox writes into it, and volume ls lists it
+    Jbox.Result r = Jbox.run(List.of("run", "--rm", "--network=none", "-v", "v1:/data", "--rootfs", rootfs.toString(), "sh", "-c",
+        "echo hi > /data/f"), env(lastFast));
+    assertEquals(0, r.code(), r.toString());
+    assertEquals("hi\n", Files.readString(lastFast.resolve("storage/volumes/v1/_data/f")));
+    assertTrue(Jbox.run(List.of("volume", "ls", "-q"), env(lastFast)).out().contains("v1\n"));
+    assertTrue(both(base, words("volume", "create", "a.b-c_D9"), "volume-create-fast", null).fast());
+    // the JVM's: a name taken, an odd name, labels, options, --ignore, two names, none (random)
+    for (List<String> a : List.of(words("volume", "create", "existing"), words("volume", "create", ".x"),
+        words("volume", "create", "a/b"), words("volume", "create", "-l", "k=v", "v2"), words("volume", "create", "-o", "type=tmpfs", "v2"),
+        words("volume", "create", "--ignore", "existing"), words("volume", "create", "v2", "v3"), words("volume", "create", "--", "v2"),
+        words("volume", "create", "x".repeat(256)))) {
+      assertFalse(both(base, a, "volume-create-fast", null).fast(), a.toString());
+    }
+    // a store the JVM would change first: no volumes directory yet, or one open to others
+    Path fresh = newStore("vol-fresh");
+    assertFalse(both(fresh, words("volume", "create", "v1"), "volume-create-fast", null).fast());
+    Outcome open = both(base, words("volume", "create", "v4"), "volume-create-fast",
+        c -> {
+          try {
+            Files.setPosixFilePermissions(c.resolve("storage/volumes"), PosixFilePermissions.fromString("rwxr-xr-x"));
+          } catch (IOException e) {
+            throw new AssertionError(e);
+          }
+        });
+    assertFalse(open.fast(), open.toString());
+    assertEquals(0, open.code(), open.toString());
   }
 }
