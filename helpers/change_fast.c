@@ -1,4 +1,5 @@
-/* `jbox stop` and `jbox rm` without the JVM (issue 14): the launcher finds each sandbox as
+/* `jbox stop`, `jbox rm`, `jbox volume create NAME` and `jbox volume rm NAME` without the JVM
+ * (issue 14); for stop and rm: the launcher finds each sandbox as
  * exec_fast.c does, reads its record and state as ps_fast.c does, and then does what
  * SandboxService.stop and SandboxService.remove do: the stop signal, the wait, SIGKILL; the
  * runtime directory renamed aside under the sandbox's lock and deleted, the generated /etc files,
@@ -534,5 +535,66 @@ int volume_create_fast(int argc, char **argv) {
   close(dir);
   print_ref(name);
   trace("volume-create-fast");
+  return 0;
+}
+
+/* ---- volume rm NAME (SandboxService.removeVolumes of one unused volume) --------------------------- */
+
+int volume_rm_fast(int argc, char **argv) {
+  /* `volume rm NAME`, nothing else (-f, -a, several names: the JVM) */
+  if (argc != 3 || jvm_options_set()) return -1;
+  const char *name = argv[2];
+  if (!volume_name_valid(name)) return -1; /* (VolumeStore.get: none, the JVM's exit 1) */
+  char containers[PATH_MAX], root[PATH_MAX];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  char storage[PATH_MAX];
+  snprintf(storage, sizeof storage, "%s", containers);
+  char *slash = strrchr(storage, '/');
+  if (!slash || slash == storage) return -1;
+  *slash = '\0';
+  autofd int store = open(storage, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  if (store < 0 || fstatat(store, "volumes", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) return -1;
+  autofd int vols = openat(store, "volumes", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (vols < 0) return -1;
+  /* VolumeStore.leftovers: an earlier removal's leftovers would go too (the JVM's, with the unpacker) */
+  int dup_fd = dup(vols);
+  DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+  if (!d) {
+    if (dup_fd >= 0) close(dup_fd);
+    return -1;
+  }
+  int left = 0;
+  struct dirent *e;
+  while (!left && (e = readdir(d))) left = !strncmp(e->d_name, ".removing-", 10);
+  closedir(d);
+  if (left) return -1;
+  /* VolumeStore.get: volumes/NAME with a volume.json the JVM reads and a _data directory */
+  autofd int dir = openat(vols, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir < 0 || fstatat(dir, "_data", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) return -1;
+  autofd int meta = openat(dir, "volume.json", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (meta < 0 || fstat(meta, &st) < 0 || !S_ISREG(st.st_mode)) return -1;
+  char *text;
+  ssize_t n = read_all(meta, &text, 1 << 16);
+  if (n < 0) return -1;
+  int bad = ps_json_object_ok(text, (size_t)n);
+  free(text);
+  if (bad) return -1;
+  /* volumeUsers: no sandbox record mounts anything (one that does may use it: the JVM decides) */
+  if (ps_any_mounts(containers, root) != 0) return -1;
+  /* deleteVolumes: OwnTree.delete would take it all as this user */
+  if (change_tree_deletable(vols, name)) return -1;
+  char aside[NAME_MAX + 1];
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  int an = snprintf(aside, sizeof aside, ".removing-%s-%lld", name, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+  if (an < 0 || (size_t)an >= sizeof aside) return -1;
+  if (renameat(vols, name, vols, aside) < 0) return -1; /* nothing changed: the JVM says what */
+  if (change_tree_delete(vols, aside)) {
+    fprintf(stderr, "jbox: volume rm: %s: %s (left in %s/volumes/%s)\n", name, strerror(errno), storage, aside);
+    return 125;
+  }
+  print_ref(name);
+  trace("volume-rm-fast");
   return 0;
 }

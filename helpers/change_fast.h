@@ -1,5 +1,6 @@
-/* The commands that change records, without the JVM (change_fast.c, PROTOCOL.md "stop and rm
- * without the JVM"): `jbox stop`, `jbox rm` of ended sandboxes, `jbox volume create NAME`. Whatever the launcher is not
+/* The commands that change records, without the JVM (change_fast.c, PROTOCOL.md "stop, rm and
+ * volumes without the JVM"): `jbox stop`, `jbox rm` of ended sandboxes, `jbox volume create NAME` and
+ * `jbox volume rm NAME`. Whatever the launcher is not
  * sure of goes to the JVM before anything is changed. */
 #ifndef JBOX_CHANGE_FAST_H
 #define JBOX_CHANGE_FAST_H
@@ -59,4 +60,11 @@ int volume_name_valid(const char *n); /* Volumes.isName */
 /* volume.json's text (Json.pretty and a newline): its length, or -1 when size is too small */
 int volume_record_text(const char *name, long long created_ms, char *out, size_t size);
 int volume_create_fast(int argc, char **argv);
+
+/* `volume rm NAME` (argv: volume, rm, NAME) of a volume no sandbox can use (no record the JVM
+ * lists mounts anything), whose tree this user deletes (change_tree_deletable), with no earlier
+ * removal's leftovers: renamed aside as VolumeStore.detach and deleted, NAME printed; the exit
+ * status (0, or 125 after a one-line error once it was renamed aside). -1: the JVM's, nothing
+ * changed. */
+int volume_rm_fast(int argc, char **argv);
 #endif

@@ -433,6 +433,12 @@ static int jbox_command(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[0], "volume") && !strcmp(argv[1], "create") && !strcmp(main_class, "dev.jbox.cli.Main") &&
       !getenv("JBOX_CHANGE_NO_FAST") && volume_create_fast(argc, argv) == 0)
     return 0;
+  /* `jbox volume rm NAME` of an unused volume (change_fast.c) */
+  if (argc > 1 && !strcmp(argv[0], "volume") && !strcmp(argv[1], "rm") && !strcmp(main_class, "dev.jbox.cli.Main") &&
+      !getenv("JBOX_CHANGE_NO_FAST")) {
+    int rc = volume_rm_fast(argc, argv);
+    if (rc >= 0) return rc;
+  }
   /* `jbox ps [-a] [-q] [--no-trunc]` and `jbox images [-q] [--no-trunc]`: listed from the records
    * without a JVM (ps_fast.c) */
   if (argc > 0 && !strcmp(argv[0], "ps") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PS_NO_FAST") &&

@@ -439,6 +439,21 @@ static int record_member(struct jp *p, const char *k, size_t kl, void *ctx) {
     r->has_restart = 1;
     return jany(p);
   }
+  if (key_is(k, kl, "mounts")) {
+    r->has_mounts = 1;
+    if (c == '[') { /* an empty list: none */
+      const char *save = p->s;
+      p->s++;
+      ws(p);
+      if (peek(p) == ']') {
+        p->s++;
+        r->has_mounts = 0;
+        return 0;
+      }
+      p->s = save;
+    }
+    return jany(p);
+  }
   if (key_is(k, kl, "kind")) {
     if (c == 'n') return x->kind_skip = 0, jlit(p, "null");
     struct sbuf w = {.max = 16};
@@ -1564,4 +1579,26 @@ done:
   list_free(&l);
   sb_free(&out);
   return rc;
+}
+
+/* ---- shared with change_fast.c ---------------------------------------------------------------- */
+
+int ps_any_mounts(const char *containers, const char *root) {
+  struct list l = {0};
+  int rc = load_dir(&l, containers, 1) || load_dir(&l, root, 0) ? -1 : 0;
+  for (size_t i = 0; !rc && i < l.n; i++)
+    if (l.e[i].r.has_mounts) rc = 1;
+  list_free(&l);
+  return rc;
+}
+
+static int skip_member(struct jp *p, const char *k, size_t kl, void *ctx) { return jany(p); }
+
+int ps_json_object_ok(const char *buf, size_t len) {
+  struct jp p = {buf, buf + len, 0};
+  if (!utf8_valid(buf, len)) return -1;
+  ws(&p);
+  int rc = peek(&p) == '{' ? jobject(&p, skip_member, NULL) : -1;
+  ws(&p);
+  return rc || p.s != p.end ? -1 : 0;
 }

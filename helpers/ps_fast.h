@@ -43,6 +43,7 @@ struct ps_record {
   struct sbuf stop_signal; /* "stopSignal" when a string (has_stop_signal), else the JVM's TERM */
   int has_stop_signal;
   int has_restart; /* a "restart" key of any value (a restart policy: the JVM holds its restarts) */
+  int has_mounts;  /* a "mounts" key that is anything but an empty list (it may name volumes) */
 };
 /* 0: a record the JVM lists, r filled (free with ps_record_free); 1: one the JVM skips (an OCI
  * container's, or a kind it does not know); -1: not sure (the JVM decides). */
@@ -68,6 +69,12 @@ struct ps_status {
   int monitor_alive;
 };
 int ps_sandbox_status(const char *root, const char *containers, const char *id, int image, struct ps_status *o);
+
+/* Whether SandboxStore.list would list a record with a "mounts" entry (what SandboxService.volumeUsers
+ * reads volume names from): 0 none, 1 some, -1 not sure (a record the decoder does not follow). */
+int ps_any_mounts(const char *containers, const char *root);
+/* Whether buf is one JSON object as the JVM's strict parser takes it (the decoder's rules): 0 yes, -1 not sure. */
+int ps_json_object_ok(const char *buf, size_t len);
 
 /* Status.duration: "Less than a second", "5 seconds", "About a minute", "3 hours", "2 days". */
 void ps_duration(long long ms, char *out, size_t n);

@@ -1,15 +1,17 @@
 /* libFuzzer target: the decoders of stop and rm without the JVM (change_fast.c). The first byte
  * picks one: 0 a sandbox's record as stop reads it, 1 the stop command line, 2 the rm command line
- * (NUL-separated words), 3 a volume name and its volume.json. */
+ * (NUL-separated words), 3 a volume name and its volume.json, 4 a volume.json as volume rm checks it,
+ * and a record's mounts as ps_record_parse reads them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "change_fast.h"
+#include "ps_fast.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  int which = data[0] % 4;
+  int which = data[0] % 5;
   size_t n = size - 1;
   char *buf = malloc(n + 1);
   if (!buf) return 0;
@@ -20,6 +22,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (stop_record_parse(buf, n, &r) == 0) {
       if (r.sig < -1 || r.sig > 64 || r.sig == 0) abort();
       if (r.has_name && strlen(r.name) >= STOP_NAME_MAX) abort();
+    }
+  } else if (which == 4) {
+    struct ps_record r;
+    int ok = ps_json_object_ok(buf, n);
+    if (ok != 0 && ok != -1) abort();
+    if (ps_record_parse(buf, n, &r) == 0) {
+      if (r.has_mounts != 0 && r.has_mounts != 1) abort();
+      ps_record_free(&r);
     }
   } else if (which == 3) {
     char text[600];

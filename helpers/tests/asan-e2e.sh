@@ -159,6 +159,9 @@ check "volume create NAME: without the JVM" 0 chj volume create v1
 check "volume create: ... its directory, _data and record" 0 grep -q '"copyUp": true' "$t/st/volumes/v1/volume.json"
 check "volume create: a name taken goes to the JVM" 125 chj volume create v1
 check "volume create: an invalid name goes to the JVM" 125 chj volume create .v
+check "volume rm NAME: without the JVM" 0 chj volume rm v1
+check "volume rm: ... gone, nothing left aside" 0 test -z "$(ls -A "$t/st/volumes")"
+check "volume rm: an unknown volume goes to the JVM" 125 chj volume rm v1
 check "stop: a running sandbox: TERM, waited for, without the JVM" 0 test "$(chj stop "$b")" = "$b"
 check "stop: ... it ended (gone, or a zombie until this shell reaps it)" 0 sh -c "! kill -0 $live 2>/dev/null || grep -q '^State:.*Z' /proc/$live/status"
 wait $live 2>/dev/null
@@ -181,5 +184,5 @@ check "owners: a record cut short" 125 own '0 0 644 f'
 check "owners: an overlong record" 125 bash -c 'head -c 9000 /dev/zero | tr "\0" a | "$0" unshare --direct --uidmap "0 $1 1" --gidmap "0 $2 1" -- "$0" owners "$3"' "$h" "$uid" "$gid" "$t/root"
 check "owners: a mode that is not octal" 125 own '0 0 999 f\000'
 rm -rf "$t"
-[ $failed = 0 ] && echo "asan-e2e: 67 checks passed"
+[ $failed = 0 ] && echo "asan-e2e: 70 checks passed"
 exit $((failed != 0))

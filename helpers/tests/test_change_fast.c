@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "change_fast.h"
+#include "ps_fast.h"
 #include "tests/check.h"
 
 #define ARGS(...) ((char *[]){__VA_ARGS__, NULL})
@@ -77,6 +78,22 @@ int main(void) {
         !strcmp(text, "{\n  \"name\": \"v1\",\n  \"created\": 1796423087404,\n  \"labels\": {},\n  \"anonymous\": false,\n"
                       "  \"copyUp\": true\n}\n"));
   CHECK(volume_record_text("v1", 1, text, 40) == -1);
+
+  /* volume rm: volume.json must be an object the JVM parses; a record's mounts */
+  CHECK(ps_json_object_ok("{\"name\": \"v\", \"labels\": {}, \"copyUp\": true}", 43) == 0);
+  CHECK(ps_json_object_ok("{garbage", 8) == -1 && ps_json_object_ok("[]", 2) == -1 && ps_json_object_ok("{} x", 4) == -1);
+  CHECK(ps_json_object_ok("", 0) == -1 && ps_json_object_ok("{\"a\": \"\xff\"}", 10) == -1);
+  struct ps_record pr;
+  CHECK(ps_record_parse("{\"mounts\": []}", 14, &pr) == 0 && !pr.has_mounts);
+  ps_record_free(&pr);
+  CHECK(ps_record_parse("{\"mounts\": [ ]}", 15, &pr) == 0 && !pr.has_mounts);
+  ps_record_free(&pr);
+  CHECK(ps_record_parse("{\"mounts\": [\"-v v:/d\"]}", 23, &pr) == 0 && pr.has_mounts);
+  ps_record_free(&pr);
+  CHECK(ps_record_parse("{\"mounts\": null}", 16, &pr) == 0 && pr.has_mounts); /* not sure: as if it had some */
+  ps_record_free(&pr);
+  CHECK(ps_record_parse("{\"name\": \"x\"}", 13, &pr) == 0 && !pr.has_mounts);
+  ps_record_free(&pr);
 
   /* trees: made in a scratch directory of ours */
   char tmpl[] = "/tmp/test_change_fast.XXXXXX";

@@ -446,4 +446,64 @@ class ChangeFastPathTest {
     assertFalse(open.fast(), open.toString());
     assertEquals(0, open.code(), open.toString());
   }
+
+  @Test
+  void volumeRm_ofAnUnusedVolume_leavesTheStoreAsTheJvmDoes_andEveryDoubtGoesToTheJvm() throws Exception {
+    Path base = newStore("volrm");
+    Map<String, String> env = env(base);
+    for (String v : List.of("v1", "v2", "v3", "sub")) assertEquals(0, Jbox.run(List.of("volume", "create", v), env).code());
+    // v2 holds what a sandbox wrote (its root is the caller)
+    Jbox.Result r = Jbox.run(List.of("run", "--rm", "--network=none", "-v", "v2:/d", "--rootfs", rootfs.toString(),
+        "sh", "-c", "mkdir -p /d/a/b && echo x > /d/a/b/f && ln -s /etc /d/link"), env);
+    assertEquals(0, r.code(), r.toString());
+    Path vols = base.resolve("storage/volumes");
+    for (List<String> a : List.of(words("volume", "rm", "v1"), words("volume", "rm", "v2"))) {
+      assertTrue(both(base, a, "volume-rm-fast", null).fast(), "no JVM for " + a);
+    }
+    // the JVM's: the user namespace's tree, unknown, options, two names, garbage, a link for _data,
+    // an earlier removal's leftovers
+    // a directory of a subordinate id, which only the user namespace deletes (made in each copy:
+    // cp -a, not root, would make it the caller's)
+    Outcome sub = both(base, words("volume", "rm", "sub"), "volume-rm-fast", c -> {
+      Jbox.Result w = Jbox.run(List.of("run", "--rm", "--network=none", "-v", "sub:/s", "--rootfs", rootfs.toString(), "sh", "-c",
+          "mkdir /s/own && echo y > /s/own/f && chown -R 1000:1000 /s/own"), env(c));
+      assertEquals(0, w.code(), w.toString());
+    });
+    assertFalse(sub.fast(), sub.toString());
+    assertEquals(0, sub.code(), sub.toString());
+    for (List<String> a : List.of(words("volume", "rm", "nosuch"), words("volume", "rm", "-f", "v1"),
+        words("volume", "rm", "v1", "v3"), words("volume", "rm", "--all"), words("volume", "rm", ".x"), words("volume", "rm"))) {
+      assertFalse(both(base, a, "volume-rm-fast", null).fast(), a.toString());
+    }
+    Map<String, java.util.function.Consumer<Path>> hostile = new TreeMap<>(Map.of(
+        "garbage", c -> write(c.resolve("storage/volumes/v1/volume.json"), "{garbage"),
+        "data-link", c -> {
+          deleteTree(c.resolve("storage/volumes/v1/_data"));
+          try {
+            Files.createSymbolicLink(c.resolve("storage/volumes/v1/_data"), Path.of("../../../outside"));
+          } catch (IOException e) {
+            throw new AssertionError(e);
+          }
+        },
+        "leftover", c -> {
+          try {
+            Files.createDirectories(c.resolve("storage/volumes/.removing-old-1/_data"));
+          } catch (IOException e) {
+            throw new AssertionError(e);
+          }
+        }));
+    Files.createDirectories(base.resolve("outside"));
+    for (var h : hostile.entrySet()) {
+      Outcome o = both(base, words("volume", "rm", "v1"), "volume-rm-fast", h.getValue());
+      assertFalse(o.fast(), h.getKey() + ": " + o);
+    }
+    // a sandbox that mounts anything: the JVM decides whether it uses the volume (here: it does, exit 2)
+    r = Jbox.run(List.of("create", "--name", "user1", "--network=none", "-v", "v3:/d", "--rootfs", rootfs.toString(), "true"), env);
+    assertEquals(0, r.code(), r.toString());
+    Outcome used = both(base, words("volume", "rm", "v3"), "volume-rm-fast", null);
+    assertFalse(used.fast(), used.toString());
+    assertEquals(2, used.code(), used.toString());
+    assertFalse(both(base, words("volume", "rm", "v1"), "volume-rm-fast", null).fast());
+    assertTrue(Files.isDirectory(vols.resolve("v1/_data")), "the base store stays");
+  }
 }
