@@ -5,7 +5,8 @@
 # a command that changes state gets the same --prepare for each tool. jbox is started through a
 # symlink named `jbox` to each tree's helper, as an installed one is.
 #
-#   sudo bench/cli-ab.sh A_TREE [RESULTS_DIR]   (A_TREE built: mvn -DskipTests package; BENCH_RUNS default 15)
+#   sudo bench/cli-ab.sh A_TREE [RESULTS_DIR]   (A_TREE built: mvn -DskipTests package; BENCH_RUNS default 15;
+#                                                CLI_AB_ONLY="stop rm": only those rows)
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 a_tree=$(cd "${1:?usage: bench/cli-ab.sh A_TREE [RESULTS_DIR]}" && pwd)
@@ -41,6 +42,7 @@ args=()
 # cmd NAME TOOLS 'ARGS' ['PODMAN ARGS'] [PREPARE]: TOOLS is a (A), b (B), p (podman), any of them
 cmd() {
   local name=$1 tools=$2 a=$3 p=${4:-$3} prep=${5:-true}
+  [ -z "${CLI_AB_ONLY:-}" ] || [[ " $CLI_AB_ONLY " == *" $name "* ]] || return 0
   [[ $tools == *a* ]] && args+=(-n "a-$name" -p "sh -c 'T=\"$ja\"; { $prep; } >/dev/null 2>&1; true'" "$ja $a")
   [[ $tools == *b* ]] && args+=(-n "b-$name" -p "sh -c 'T=\"$jb\"; { $prep; } >/dev/null 2>&1; true'" "$jb $a")
   [[ $tools == *p* ]] && args+=(-n "p-$name" -p "sh -c 'T=\"$podman\"; { $prep; } >/dev/null 2>&1; true'" "$podman $p")
@@ -66,6 +68,9 @@ cmd rmi abp "rmi localhost/jbox-bench-ab-tag2" "rmi localhost/jbox-bench-ab-tag2
 cmd top abp "top $r" "top $r" "\$T start $r"
 cmd port abp "port $r" "port $r" "\$T start $r"
 cmd rm abp "rm $s" "rm $s" "\$T rm -f $s; \$T create --name $s --network=none --rootfs $rootfs sleep 1000"
+# done by the launcher since the changec branch (change_fast.c): stop, and rm of an ended sandbox
+cmd stop abp "stop -t 0 $s" "stop -t 0 $s" "\$T rm -f $s; \$T run -d --name $s --network=none --rootfs $rootfs sleep 1000"
+cmd stop-ended abp "stop $s" "stop $s" "\$T rm -f $s; \$T create --name $s --network=none --rootfs $rootfs sleep 1000"
 cmd version bp "version"
 cmd info bp "info"
 cmd help-ps bp "help ps"

@@ -458,6 +458,31 @@ static int record_member(struct jp *p, const char *k, size_t kl, void *ctx) {
     r->rm = c == 't';
     return jany(p);
   }
+  if (key_is(k, kl, "stopSignal")) { /* a string, else TERM */
+    sb_reset(&r->stop_signal);
+    int na = 0;
+    r->has_stop_signal = c == '"';
+    return c == '"' ? jstr(p, &r->stop_signal, &na) : jany(p);
+  }
+  if (key_is(k, kl, "restart")) {
+    r->has_restart = 1;
+    return jany(p);
+  }
+  if (key_is(k, kl, "mounts")) {
+    r->has_mounts = 1;
+    if (c == '[') { /* an empty list: none */
+      const char *save = p->s;
+      p->s++;
+      ws(p);
+      if (peek(p) == ']') {
+        p->s++;
+        r->has_mounts = 0;
+        return 0;
+      }
+      p->s = save;
+    }
+    return jany(p);
+  }
   if (key_is(k, kl, "kind")) {
     if (c == 'n') return x->kind_skip = 0, r->shell = 0, jlit(p, "null");
     struct sbuf w = {.max = 16};
@@ -499,6 +524,7 @@ void ps_record_free(struct ps_record *r) {
   sb_free(&r->image);
   sb_free(&r->command);
   sb_free(&r->ports);
+  sb_free(&r->stop_signal);
 }
 
 int ps_record_parse(const char *buf, size_t len, struct ps_record *r) {
@@ -508,7 +534,8 @@ int ps_record_parse(const char *buf, size_t len, struct ps_record *r) {
   ws(&p);
   int rc = peek(&p) == '{' ? jobject(&p, record_member, &x) : -1;
   ws(&p);
-  if (rc || p.s != p.end || x.unsure || x.oci || r->name.err || r->image.err || r->command.err || r->ports.err) {
+  if (rc || p.s != p.end || x.unsure || x.oci || r->name.err || r->image.err || r->command.err || r->ports.err ||
+      r->stop_signal.err) {
     ps_record_free(r);
     return -1;
   }
@@ -720,13 +747,17 @@ static void exited(struct ps_status *o, const struct ps_state *s) {
 
 /* Sandbox.status and monitorAlive; -1: the JVM's */
 int ps_status_of(const char *root, const char *containers, const struct ps_entry *e, struct ps_status *o) {
+  return ps_sandbox_status(root, containers, e->id, e->image, o);
+}
+
+int ps_sandbox_status(const char *root, const char *containers, const char *id, int image, struct ps_status *o) {
   memset(o, 0, sizeof *o);
   char path[PATH_MAX + 96];
   struct stat sb;
-  snprintf(path, sizeof path, "%s/%s/state", root, e->id);
+  snprintf(path, sizeof path, "%s/%s/state", root, id);
   if (lstat(path, &sb) == 0) { /* detached() */
     struct ps_state s;
-    int rc = detached_state(root, e->id, &s);
+    int rc = detached_state(root, id, &s);
     if (rc < 0) return -1;
     if (rc == 1) return 0; /* created */
     if (s.status == PS_RUNNING) {
@@ -735,7 +766,7 @@ int ps_status_of(const char *root, const char *containers, const struct ps_entry
         o->since = s.started;
       } else {
         struct ps_state again;
-        rc = detached_state(root, e->id, &again);
+        rc = detached_state(root, id, &again);
         if (rc < 0) return -1;
         if (rc == 0 && again.status == PS_EXITED) {
           exited(o, &again);
@@ -752,8 +783,8 @@ int ps_status_of(const char *root, const char *containers, const struct ps_entry
   } else if (errno != ENOENT) {
     return -1;
   }
-  if (e->image) snprintf(path, sizeof path, "%s/%s/state", containers, e->id);
-  else snprintf(path, sizeof path, "%s/%s/fgstate", root, e->id);
+  if (image) snprintf(path, sizeof path, "%s/%s/state", containers, id);
+  else snprintf(path, sizeof path, "%s/%s/fgstate", root, id);
   int locked = held(path);
   if (locked < 0) return -1;
   o->monitor_alive = locked;
@@ -1644,4 +1675,26 @@ done:
   ps_list_free(&l);
   sb_free(&out);
   return rc;
+}
+
+/* ---- shared with change_fast.c ---------------------------------------------------------------- */
+
+int ps_any_mounts(const char *containers, const char *root) {
+  struct ps_list l = {0};
+  int rc = ps_load_dir(&l, containers, 1) || ps_load_dir(&l, root, 0) ? -1 : 0;
+  for (size_t i = 0; !rc && i < l.n; i++)
+    if (l.e[i].r.has_mounts) rc = 1;
+  ps_list_free(&l);
+  return rc;
+}
+
+static int skip_member(struct jp *p, const char *k, size_t kl, void *ctx) { return jany(p); }
+
+int ps_json_object_ok(const char *buf, size_t len) {
+  struct jp p = {buf, buf + len, 0};
+  if (!utf8_valid(buf, len)) return -1;
+  ws(&p);
+  int rc = peek(&p) == '{' ? jobject(&p, skip_member, NULL) : -1;
+  ws(&p);
+  return rc || p.s != p.end ? -1 : 0;
 }

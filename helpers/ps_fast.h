@@ -42,6 +42,10 @@ struct ps_record {
   int nonascii;
   struct sbuf *specs; /* the "ports" specs as recorded (port_fast) */
   size_t nspecs;
+  struct sbuf stop_signal; /* "stopSignal" when a string (has_stop_signal), else the JVM's TERM */
+  int has_stop_signal;
+  int has_restart; /* a "restart" key of any value (a restart policy: the JVM holds its restarts) */
+  int has_mounts;  /* a "mounts" key that is anything but an empty list (it may name volumes) */
 };
 /* 0: a record the JVM lists, r filled (free with ps_record_free); 1: one the JVM skips (an OCI
  * container's, or a kind it does not know); -1: not sure (the JVM decides). */
@@ -57,6 +61,22 @@ struct ps_state {
   int has_exit, has_finished, exit_code;
 };
 int ps_state_parse(const char *buf, size_t len, struct ps_state *s);
+
+/* Sandbox.status and monitorAlive of record id (image: its record is in containers/), as ps
+ * reads them: 0 with *o filled, -1 when the JVM must decide (a state file it reads otherwise). */
+struct ps_status {
+  int kind; /* PS_RUNNING, PS_EXITED, or PS_OTHER: created */
+  int has_code, code;
+  long long since;
+  int monitor_alive;
+};
+int ps_sandbox_status(const char *root, const char *containers, const char *id, int image, struct ps_status *o);
+
+/* Whether SandboxStore.list would list a record with a "mounts" entry (what SandboxService.volumeUsers
+ * reads volume names from): 0 none, 1 some, -1 not sure (a record the decoder does not follow). */
+int ps_any_mounts(const char *containers, const char *root);
+/* Whether buf is one JSON object as the JVM's strict parser takes it (the decoder's rules): 0 yes, -1 not sure. */
+int ps_json_object_ok(const char *buf, size_t len);
 
 /* Status.duration: "Less than a second", "5 seconds", "About a minute", "3 hours", "2 days". */
 void ps_duration(long long ms, char *out, size_t n);
@@ -126,13 +146,7 @@ int ps_oldest_first(const void *a, const void *b);
 void ps_list_free(struct ps_list *l);
 /* SandboxStore.findOrNull over the listing: the entry, or NULL (none, or an ambiguous prefix). */
 struct ps_entry *ps_find(struct ps_list *l, const char *ref);
-/* Sandbox.status and monitorAlive (kind PS_RUNNING, PS_EXITED, PS_OTHER for created). */
-struct ps_status {
-  int kind;
-  int has_code, code;
-  long long since;
-  int monitor_alive;
-};
+/* ps_sandbox_status of a listed entry. */
 int ps_status_of(const char *root, const char *containers, const struct ps_entry *e, struct ps_status *o);
 /* Procfs.alive: pid runs with that start time (not a zombie). */
 int ps_alive(long long pid, long long start);

@@ -126,6 +126,21 @@ mkdir -p "$t/rt/jbox/$(printf 'd%.0s' $(seq 64))" && printf '{"name": "p1", "por
 check "port: a sandbox's published ports without the JVM" 0 test "$(ptj p1)" = "$(printf '80/tcp -> 0.0.0.0:8080\n2/udp -> 1.2.3.4:1')"
 check "port: a spec the JVM refuses goes to it" 125 ptj run1
 check "port: an unknown sandbox goes to the JVM" 125 ptj nosuch
+# `jbox stop` and `jbox rm` without the JVM (change_fast.c): an exited sandbox stopped (nothing to
+# do) and removed with its generated files, never through the link planted in it; the rest goes to
+# the JVM (by full ids: a record above, not UTF-8, might bear any name to the launcher's search)
+chj() { env -i PATH=/usr/bin:/bin HOME="$t/home" XDG_CONFIG_HOME="$t/cfg" XDG_RUNTIME_DIR="$t/rt" JBOX_STORAGE="$t/st" \
+  JBOX_CLASSPATH="$t/no.jar" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" "$h" jbox "$@"; }
+e=$(printf 'e%.0s' $(seq 64))
+mkrec "$t/rt/jbox/$e" gone1 && mkdir -p "$t/rt/jbox/$e/etc" "$t/rt/jbox/files/$e" && ln -s "$t/home" "$t/rt/jbox/$e/etc/home"
+printf '{"status":"exited","pid":1,"pidStart":1,"monitorPid":1,"monitorStart":1,"started":1,"exitCode":0,"finished":2}' > "$t/rt/jbox/$e/state"
+check "stop: an exited sandbox, without the JVM" 0 test "$(chj stop -t 0 "$e")" = "$e"
+check "rm: an exited sandbox, without the JVM" 0 chj rm "$e"
+check "rm: ... its directory and generated files gone, the linked one kept" 0 test ! -e "$t/rt/jbox/$e" -a ! -e "$t/rt/jbox/files/$e" -a -d "$t/home" -a -d "$t/rt/jbox/files"
+check "rm: a running sandbox goes to the JVM" 125 chj rm "$b"
+check "rm: -f goes to the JVM" 125 chj rm -f "$b"
+check "stop: an unknown sandbox goes to the JVM" 125 chj stop nosuch
+check "stop: a bad -t goes to the JVM" 125 chj stop -t -1 "$b"
 # `jbox images` the same way: an image store of one record with two names
 mkdir -p "$t/st/images" "$t/st/blobs/sha256" "$t/st/layers" "$t/st/locks" && chmod 700 "$t/st"
 printf '{"manifestDigest": "sha256:%s", "id": "sha256:%s", "created": "2020-01-01T00:00:00.5Z", "pulled": "2020-01-02T00:00:00Z", "size": 1234567, "layers": [{"digest": "d", "size": 1}], "repoDigests": []}' \
@@ -139,7 +154,17 @@ check "images: ... both names, sorted, the size" 0 grep -qz "alpine .*latest .*b
 check "images: ... -q prints the id once" 0 test "$(imj -q)" = bbbbbbbbbbbb
 printf '{"x:1": 5}' > "$t/st/tags.json"
 check "images: a tags.json the decoder does not follow goes to the JVM" 125 imj
-kill $live
+mkdir -m 700 "$t/st/volumes"
+check "volume create NAME: without the JVM" 0 chj volume create v1
+check "volume create: ... its directory, _data and record" 0 grep -q '"copyUp": true' "$t/st/volumes/v1/volume.json"
+check "volume create: a name taken goes to the JVM" 125 chj volume create v1
+check "volume create: an invalid name goes to the JVM" 125 chj volume create .v
+check "volume rm NAME: without the JVM" 0 chj volume rm v1
+check "volume rm: ... gone, nothing left aside" 0 test -z "$(ls -A "$t/st/volumes")"
+check "volume rm: an unknown volume goes to the JVM" 125 chj volume rm v1
+check "stop: a running sandbox: TERM, waited for, without the JVM" 0 test "$(chj stop "$b")" = "$b"
+check "stop: ... it ended (gone, or a zombie until this shell reaps it)" 0 sh -c "! kill -0 $live 2>/dev/null || grep -q '^State:.*Z' /proc/$live/status"
+wait $live 2>/dev/null
 rm -rf "$t"
 # owners (a pull's deferred chown/chmod, owners.c) as root of a single-id user namespace, where
 # only 0:0 is mapped: the records on stdin must not reach outside ROOT in any way
@@ -159,5 +184,5 @@ check "owners: a record cut short" 125 own '0 0 644 f'
 check "owners: an overlong record" 125 bash -c 'head -c 9000 /dev/zero | tr "\0" a | "$0" unshare --direct --uidmap "0 $1 1" --gidmap "0 $2 1" -- "$0" owners "$3"' "$h" "$uid" "$gid" "$t/root"
 check "owners: a mode that is not octal" 125 own '0 0 999 f\000'
 rm -rf "$t"
-[ $failed = 0 ] && echo "asan-e2e: 54 checks passed"
+[ $failed = 0 ] && echo "asan-e2e: 70 checks passed"
 exit $((failed != 0))

@@ -219,4 +219,138 @@ class PsFastArgsTest {
     }
     return true;
   }
+
+  // ---- stop and rm (helpers/change_fast.c): what the launcher takes, picocli takes the same way ----
+
+  static final List<String> STOP_WORDS = List.of("-t", "0", "5", "--time", "--time=3", "-t0", "-t=0", "x", "y", "--", "-h", "010", "@f");
+
+  /** picocli's parse of stop ARGS: {seconds, refs...}, or null if it refuses them or asks for help. */
+  static List<String> picocliStop(List<String> args) {
+    StopCommand cmd = new StopCommand();
+    CommandLine cl = PicoMain.configure(new CommandLine(cmd));
+    try {
+      CommandLine.ParseResult r = cl.parseArgs(args.toArray(String[]::new));
+      if (r.isUsageHelpRequested() || r.isVersionHelpRequested()) return null;
+      List<String> out = new ArrayList<>(List.of(String.valueOf(cmd.seconds)));
+      out.addAll(cmd.refs);
+      return out;
+    } catch (CommandLine.ParameterException e) {
+      return null;
+    }
+  }
+
+  /** The launcher's rule for stop: -t/--time with a plain number, --time=N, and names (x, y). */
+  static boolean expectStopTaken(List<String> line) {
+    int refs = 0;
+    for (int i = 0; i < line.size(); i++) {
+      String w = line.get(i);
+      if (w.equals("-t") || w.equals("--time")) {
+        if (i + 1 >= line.size() || !line.get(i + 1).matches("0|[1-9][0-9]{0,8}")) return false;
+        i++;
+      } else if (w.equals("--time=3")) {
+        continue;
+      } else if (w.equals("x") || w.equals("y")) {
+        refs++;
+      } else {
+        return false;
+      }
+    }
+    return refs > 0;
+  }
+
+  /** Two created sandboxes, x and y, as records (neither runs: stop has nothing to signal). */
+  static Map<String, String> twoSandboxes(Path tmp) throws Exception {
+    Path xdg = tmp.resolve("xdg");
+    Path root = Files.createDirectories(xdg.resolve("jbox"));
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+    Path storage = tmp.resolve("storage");
+    Files.createDirectories(storage.resolve("containers"));
+    Files.createDirectories(tmp.resolve("config"));
+    PsRecords rec = new PsRecords(root, storage.resolve("containers"));
+    rec.record(PsRecords.id(0xd1), false, "x", null, List.of("true"), List.of(), false, Map.of());
+    rec.record(PsRecords.id(0xd2), false, "y", null, List.of("true"), List.of(), false, Map.of());
+    return new HashMap<>(Map.of("XDG_RUNTIME_DIR", xdg.toString(), "JBOX_STORAGE", storage.toString(),
+        "XDG_CONFIG_HOME", tmp.resolve("config").toString()));
+  }
+
+  @Test
+  void everyStopLineTheLauncherTakes_picocliTakesWithTheSameSecondsAndSandboxes() throws Exception {
+    Map<String, String> env = twoSandboxes(tmp);
+    env.put("JBOX_TRACE", "2");
+    env.put("JBOX_CLASSPATH", tmp.resolve("no.jar").toString());
+    List<List<String>> lines = new ArrayList<>();
+    for (String a : STOP_WORDS) {
+      lines.add(List.of(a));
+      for (String b : STOP_WORDS) {
+        lines.add(List.of(a, b));
+        for (String c : STOP_WORDS) lines.add(List.of(a, b, c));
+      }
+    }
+    int taken = 0;
+    java.util.regex.Pattern traced = java.util.regex.Pattern.compile("jbox-trace stop-fast t=([0-9]+) ");
+    for (List<String> line : lines) {
+      List<String> args = new ArrayList<>(List.of("stop"));
+      args.addAll(line);
+      Jbox.Result r = Jbox.run(args, env);
+      java.util.regex.Matcher m = traced.matcher(r.err());
+      boolean fast = m.find();
+      assertEquals(expectStopTaken(line), fast, args + ": " + r);
+      if (!fast) {
+        assertEquals(125, r.code(), "left to the JVM (here: no jar): " + args + ": " + r);
+        continue;
+      }
+      taken++;
+      List<String> p = picocliStop(line);
+      assertTrue(p != null, "picocli takes what the launcher takes: " + args);
+      assertEquals(0, r.code(), args.toString());
+      // the seconds it read, and the sandboxes it printed (each stopped: none runs), are picocli's
+      assertEquals(p.get(0), m.group(1), args + ": -t");
+      assertEquals(String.join("", p.subList(1, p.size()).stream().map(w -> w + "\n").toList()), r.out(), args.toString());
+    }
+    assertTrue(taken > 40, "lines taken: " + taken);
+  }
+
+  static final List<String> RM_WORDS = List.of("x", "y", "-f", "-v", "--force", "--", "@f", "-", "-fv");
+
+  @Test
+  void everyRmLineTheLauncherTakes_picocliTakesAsThoseSandboxesWithoutOptions() throws Exception {
+    Path first = tmp.resolve("first");
+    Files.createDirectories(first);
+    Map<String, String> env = twoSandboxes(first);
+    int taken = 0;
+    List<List<String>> lines = new ArrayList<>();
+    for (String a : RM_WORDS) {
+      lines.add(List.of(a));
+      for (String b : RM_WORDS) lines.add(List.of(a, b));
+    }
+    for (List<String> line : lines) {
+      // each line on a fresh copy of the two records
+      Path copy = tmp.resolve("rm-" + System.nanoTime());
+      Process cp = new ProcessBuilder("cp", "-a", first.toString(), copy.toString()).start();
+      assertEquals(0, cp.waitFor());
+      Map<String, String> e = new HashMap<>(Map.of("XDG_RUNTIME_DIR", copy.resolve("xdg").toString(), "JBOX_STORAGE",
+          copy.resolve("storage").toString(), "XDG_CONFIG_HOME", copy.resolve("config").toString(), "JBOX_TRACE", "1",
+          "JBOX_CLASSPATH", tmp.resolve("no.jar").toString()));
+      List<String> args = new ArrayList<>(List.of("rm"));
+      args.addAll(line);
+      Jbox.Result r = Jbox.run(args, e);
+      boolean fast = r.err().contains("jbox-trace rm-fast ");
+      boolean expect = line.stream().allMatch(w -> w.equals("x") || w.equals("y")) && new HashSet<>(line).size() == line.size();
+      assertEquals(expect, fast, args + ": " + r);
+      if (!fast) {
+        assertEquals(125, r.code(), "left to the JVM (here: no jar): " + args + ": " + r);
+        continue;
+      }
+      taken++;
+      RmCommand cmd = new RmCommand();
+      CommandLine.ParseResult pr = PicoMain.configure(new CommandLine(cmd)).parseArgs(line.toArray(String[]::new));
+      assertTrue(!pr.isUsageHelpRequested() && !cmd.force && !cmd.volumes, args.toString());
+      assertEquals(String.join("", cmd.refs.stream().map(w -> w + "\n").toList()), r.out(), args.toString());
+      for (String n : cmd.refs) {
+        String id = PsRecords.id(n.equals("x") ? 0xd1 : 0xd2);
+        assertTrue(!Files.exists(copy.resolve("xdg/jbox").resolve(id)), n + " removed: " + args);
+      }
+    }
+    assertEquals(4, taken); // x, y, x y, y x
+  }
 }

@@ -1,0 +1,600 @@
+/* `jbox stop`, `jbox rm`, `jbox volume create NAME` and `jbox volume rm NAME` without the JVM
+ * (issue 14); for stop and rm: the launcher finds each sandbox as
+ * exec_fast.c does, reads its record and state as ps_fast.c does, and then does what
+ * SandboxService.stop and SandboxService.remove do: the stop signal, the wait, SIGKILL; the
+ * runtime directory renamed aside under the sandbox's lock and deleted, the generated /etc files,
+ * an image sandbox's directory claimed under its lock and deleted. Everything that could go
+ * another way is checked before anything is changed and goes to the JVM, which says what: a form
+ * it does not take, a sandbox not found, running (rm), with a restart policy, a tree this user
+ * could not delete without the user namespace, a symlink or a mount where a directory should be. */
+#include "change_fast.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec_fast.h"
+#include "kill_fast.h"
+#include "monitor.h"
+#include "ps_fast.h"
+#include "util.h"
+
+/* ---- the command lines (picocli's StopCommand and RmCommand) ---------------------------------- */
+
+/* Long.valueOf of what picocli hands it, narrowed to plain decimals without a sign or a leading
+ * zero, at most 9 digits (anything else: the JVM, which also says "-t must be 0 or more") */
+static int seconds_parse(const char *s, long long *v) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 9 || strspn(s, "0123456789") != n || (s[0] == '0' && n > 1)) return -1;
+  *v = strtoll(s, NULL, 10);
+  return 0;
+}
+
+static int add_ref(struct change_call *c, const char *a) {
+  /* an option, --, an @file (picocli's), an empty word: the JVM's */
+  if (!a[0] || a[0] == '-' || a[0] == '@' || c->nrefs >= CHANGE_MAX_REFS) return -1;
+  c->refs[c->nrefs++] = a;
+  return 0;
+}
+
+int stop_call_parse(int argc, char **argv, struct change_call *c) {
+  memset(c, 0, sizeof *c);
+  c->seconds = 10;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i], *v;
+    if (!strcmp(a, "-t") || !strcmp(a, "--time")) {
+      if (i + 1 >= argc) return -1;
+      v = argv[++i];
+    } else if (!strncmp(a, "--time=", 7)) {
+      v = a + 7;
+    } else {
+      if (add_ref(c, a)) return -1;
+      continue;
+    }
+    if (seconds_parse(v, &c->seconds)) return -1;
+    c->seconds_word = v;
+  }
+  return c->nrefs ? 0 : -1;
+}
+
+int rm_call_parse(int argc, char **argv, struct change_call *c) {
+  memset(c, 0, sizeof *c);
+  for (int i = 0; i < argc; i++)
+    if (add_ref(c, argv[i])) return -1; /* -f, -v and every other option: the JVM */
+  return c->nrefs ? 0 : -1;
+}
+
+/* ---- one sandbox ------------------------------------------------------------------------------ */
+
+struct target {
+  const char *ref;
+  char id[65];
+  int image;      /* its record is in containers/ */
+  char label[STOP_NAME_MAX]; /* Sandbox.label: its name, or the short id */
+  int sig;        /* its stop signal (-1: one the JVM judges) */
+  int restart;    /* a restart policy */
+};
+
+int stop_record_parse(const char *buf, size_t len, struct stop_record *out) {
+  memset(out, 0, sizeof *out);
+  if (!utf8_valid(buf, len)) return -1;
+  struct ps_record r;
+  if (ps_record_parse(buf, len, &r)) return -1; /* one the JVM leaves out, or is not sure of */
+  const char *name = r.name.p ? r.name.p : ""; /* (an empty string is never allocated) */
+  int ok = !r.nonascii && (!r.has_name || (r.name.len == strlen(name) && r.name.len < sizeof out->name));
+  if (ok && r.has_name) {
+    memcpy(out->name, name, r.name.len + 1);
+    out->has_name = 1;
+  }
+  out->restart = r.has_restart;
+  /* Signals.parse of the record's stopSignal (TERM when it is no string); a NUL in it: the JVM's */
+  const char *sig = r.has_stop_signal ? (r.stop_signal.p ? r.stop_signal.p : "") : "TERM";
+  out->sig = r.has_stop_signal && r.stop_signal.len != strlen(sig) ? -1 : kill_signal_parse(sig);
+  ps_record_free(&r);
+  return ok ? 0 : -1;
+}
+
+/* SandboxStore.find, and the record as SandboxStore.load reads it: 0, or -1 (the JVM decides) */
+static int resolve(const char *ref, const char *containers, const char *root, struct target *t) {
+  memset(t, 0, sizeof *t);
+  t->ref = ref;
+  if (find_sandbox(ref, containers, root, t->id, &t->image)) return -1;
+  char path[PATH_MAX + 96];
+  snprintf(path, sizeof path, "%s/%s/config.json", t->image ? containers : root, t->id);
+  size_t n;
+  autofree char *text = read_small(AT_FDCWD, path, PS_RECORD_MAX, &n);
+  struct stop_record r;
+  if (!text || stop_record_parse(text, n, &r)) return -1;
+  size_t rl = strlen(ref);
+  /* the name find_sandbox read (the exec template's) is the record's too */
+  int by_id = !strncmp(t->id, ref, rl);
+  int named = r.has_name && !strcmp(r.name, ref);
+  if (r.has_name) snprintf(t->label, sizeof t->label, "%s", r.name);
+  else snprintf(t->label, sizeof t->label, "%.12s", t->id);
+  t->restart = r.restart;
+  t->sig = r.sig;
+  return by_id || named ? 0 : -1;
+}
+
+static int detached(const char *root, const char *id) {
+  char path[PATH_MAX + 96];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/%s/state", root, id);
+  return lstat(path, &st) == 0;
+}
+
+static void pause_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+  }
+}
+
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SandboxService.waitExit: 0 once it runs no more and its monitor is done, 1 after timeout_ms,
+ * -1 when its state is one the JVM must read */
+static int wait_exit(const char *root, const char *containers, const struct target *t, long long timeout_ms) {
+  long long deadline = mono_ms() + timeout_ms;
+  long pause = 1; /* 1, 2, 4 ... 32, then every 50 ms, as the JVM's */
+  for (;;) {
+    struct ps_status s;
+    if (ps_sandbox_status(root, containers, t->id, t->image, &s)) return -1;
+    if (s.kind != PS_RUNNING && !s.monitor_alive) return 0;
+    if (mono_ms() > deadline) return 1;
+    pause_ms(pause);
+    pause = pause * 2 > 50 ? 50 : pause * 2;
+  }
+}
+
+/* SandboxService.stop of one sandbox: 0 stopped (or not running), -1 the JVM's from here on
+ * (nothing sent yet, or what it would do next is the JVM's to say) */
+static int stop_one(const char *root, const char *containers, const struct target *t, long long seconds) {
+  if (t->restart) return -1; /* the JVM first writes the marker that holds its restarts */
+  for (int round = 0; round < 3; round++) {
+    struct ps_status s;
+    if (ps_sandbox_status(root, containers, t->id, t->image, &s)) return -1;
+    if (s.kind == PS_RUNNING) {
+      struct exec_state st;
+      if (t->sig < 0 || sandbox_running(root, containers, t->id, t->image, &st)) return -1;
+      /* Signals.send: a pid gone meanwhile is no error; a live one we cannot signal is the JVM's */
+      if (pidfd_signal(st.pid, st.pid_start, t->sig) && proc_alive(st.pid, st.pid_start)) return -1;
+      int w = wait_exit(root, containers, t, seconds * 1000);
+      if (w <= 0) return w;
+      if (pidfd_signal(st.pid, st.pid_start, 9) && proc_alive(st.pid, st.pid_start)) return -1;
+      w = wait_exit(root, containers, t, 10000);
+      return w == 0 ? 0 : -1; /* still there after SIGKILL: the JVM says what */
+    }
+    if (!detached(root, t->id) || !s.monitor_alive) return 0;
+    int w = wait_exit(root, containers, t, 2000);
+    if (w <= 0) return w;
+  }
+  return -1;
+}
+
+/* ---- deleting trees (SandboxStore.deleteFlat, UserNamespace.removeTree) ---------------------- */
+
+/* Whether this user deletes the tree at parent/name as the JVM would (deleteFlat, or rm -rf in
+ * the user namespace), checked before anything is changed: a real directory (no symlink), every
+ * directory in it ours, rwx for us, not sticky, on the filesystem of the top (no mount inside),
+ * at most CHANGE_TREE_MAX entries and CHANGE_TREE_DEPTH levels. 0 yes, -1 the JVM's. */
+static int deletable(int parent, const char *name, dev_t dev, int depth, size_t *count) {
+  if (depth > CHANGE_TREE_DEPTH) return -1;
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0 || st.st_uid != getuid() || (st.st_mode & S_IRWXU) != S_IRWXU || (st.st_mode & S_ISVTX) ||
+      st.st_dev != dev) {
+    close(fd);
+    return -1;
+  }
+  DIR *d = fdopendir(fd);
+  if (!d) {
+    close(fd);
+    return -1;
+  }
+  int rc = 0;
+  struct dirent *e;
+  while (!rc && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    struct stat es;
+    if (++*count > CHANGE_TREE_MAX || fstatat(dirfd(d), e->d_name, &es, AT_SYMLINK_NOFOLLOW) < 0 || es.st_dev != dev) rc = -1;
+    else if (S_ISDIR(es.st_mode)) rc = deletable(dirfd(d), e->d_name, dev, depth + 1, count);
+  }
+  closedir(d);
+  return rc;
+}
+
+/* The same check for parent/name that may be absent (0 then); the top's own filesystem. */
+int change_tree_deletable(int parent, const char *name) {
+  struct stat st;
+  if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return errno == ENOENT ? 0 : -1;
+  if (!S_ISDIR(st.st_mode)) return -1; /* a symlink or a file where jbox keeps a directory */
+  size_t count = 0;
+  return deletable(parent, name, st.st_dev, 0, &count);
+}
+
+/* Deletes parent/name and everything under it, never following a symlink: 0, or -1 with errno. */
+int change_tree_delete(int parent, const char *name) {
+  for (int pass = 0; pass < 3; pass++) {
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+      close(fd);
+      return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (!rc && (e = readdir(d))) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      struct stat es;
+      if (fstatat(dirfd(d), e->d_name, &es, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT) rc = -1;
+      } else if (S_ISDIR(es.st_mode)) {
+        rc = change_tree_delete(dirfd(d), e->d_name);
+      } else if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT) {
+        rc = -1;
+      }
+    }
+    int saved = errno;
+    closedir(d);
+    errno = saved;
+    if (rc) return -1;
+    if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT) return 0;
+    if (errno != ENOTEMPTY) return -1; /* (an entry made meanwhile: once more) */
+  }
+  return -1;
+}
+
+static int absent(int dirfd, const char *name) {
+  struct stat st;
+  return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
+/* A write lock on dirfd/name as Java's FileChannel.lock/tryLock takes it (the POSIX and OFD kinds
+ * conflict), without waiting; create: FileChannel.open(CREATE, WRITE). The descriptor, or -1 (held,
+ * or not a regular file: the JVM's), or -2 absent. */
+static int lock_file(int dirfd, const char *name, int create) {
+  int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT : 0), 0666);
+  if (fd < 0) return !create && errno == ENOENT ? -2 : -1;
+  struct stat st;
+  struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fcntl(fd, F_OFD_SETLK, &l) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* ---- rm ------------------------------------------------------------------------------------- */
+
+struct rm_plan {
+  int has_runtime; /* root/ID is a directory to remove under its lock */
+};
+
+/* Everything SandboxService.remove (without -f and -v) would meet, checked without a change:
+ * 0 when the launcher can do all of it, -1 the JVM's. */
+static int rm_check(int rootfd, int contfd, const char *root, const char *containers, const struct target *t,
+                    struct rm_plan *p) {
+  struct ps_status s;
+  if (ps_sandbox_status(root, containers, t->id, t->image, &s) || s.kind == PS_RUNNING || s.monitor_alive) return -1;
+  char name[96];
+  struct stat st;
+  memset(p, 0, sizeof *p);
+  /* the runtime directory: its lock file may be created, then it goes as a whole */
+  if (fstatat(rootfd, t->id, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISDIR(st.st_mode)) return -1;
+    p->has_runtime = 1;
+    snprintf(name, sizeof name, "%s/lock", t->id);
+    if (fstatat(rootfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) return -1;
+    snprintf(name, sizeof name, ".removing-%s", t->id);
+    if (!absent(rootfd, name) || change_tree_deletable(rootfd, t->id)) return -1;
+  } else if (errno != ENOENT) {
+    return -1;
+  }
+  /* the generated /etc files: files/ID, both real directories */
+  if (fstatat(rootfd, "files", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISDIR(st.st_mode)) return -1;
+    snprintf(name, sizeof name, "files/%s", t->id);
+    autofd int files = openat(rootfd, "files", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (files < 0 || change_tree_deletable(files, t->id)) return -1;
+  } else if (errno != ENOENT) {
+    return -1;
+  }
+  if (!t->image) return 0;
+  /* an image sandbox's directory, claimed under its lock (ContainerLock.claim): its lock free,
+   * nothing in the way of the rename, every file deletable without the user namespace */
+  if (contfd < 0 || faccessat(contfd, ".", W_OK | X_OK, AT_EACCESS) < 0) return -1;
+  snprintf(name, sizeof name, ".removing-%s", t->id);
+  if (!absent(contfd, name) || change_tree_deletable(contfd, t->id) || absent(contfd, t->id)) return -1;
+  autofd int home = openat(contfd, t->id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (home < 0) return -1;
+  if (fstatat(home, "state", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISREG(st.st_mode)) return -1;
+    autofd int fd = openat(home, "state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0 || ofd_locked(fd) != 0) return -1;
+  } else if (errno != ENOENT) {
+    return -1;
+  }
+  return 0;
+}
+
+static int rm_error(const struct target *t, const char *what) {
+  fprintf(stderr, "jbox: remove sandbox %s: %s: %s\n", t->label, what, strerror(errno));
+  return 125;
+}
+
+/* The removal itself, in the JVM's order: 0 done, -1 the JVM's from here on (nothing of this
+ * sandbox changed but its lock file, which the JVM creates too), or 125 after a one-line error. */
+static int rm_one(int rootfd, int contfd, const char *root, const char *containers, const struct target *t,
+                  const struct rm_plan *p) {
+  char name[96];
+  if (p->has_runtime) { /* SandboxStore.removeRuntime */
+    snprintf(name, sizeof name, "%s/lock", t->id);
+    autofd int lock = lock_file(rootfd, name, 1);
+    if (lock < 0) return -1; /* another command holds it: the JVM waits for it */
+    struct ps_status s;
+    if (ps_sandbox_status(root, containers, t->id, t->image, &s) || s.kind == PS_RUNNING) return -1;
+    snprintf(name, sizeof name, ".removing-%s", t->id);
+    if (renameat(rootfd, t->id, rootfd, name) < 0) {
+      if (errno != ENOENT) return rm_error(t, "rename");
+    } else if (change_tree_delete(rootfd, name)) {
+      return rm_error(t, "delete");
+    }
+  }
+  autofd int files = openat(rootfd, "files", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (files >= 0 && change_tree_delete(files, t->id)) return rm_error(t, "delete its files");
+  if (!t->image) return 0;
+  /* ContainerLock.claim: moved aside under its lock, then deleted */
+  autofd int home = openat(contfd, t->id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (home < 0) return errno == ENOENT ? 0 : rm_error(t, "open");
+  autofd int lock = lock_file(home, "state", 0);
+  if (lock == -1) return -1; /* taken meanwhile: the JVM waits for it */
+  snprintf(name, sizeof name, ".removing-%s", t->id);
+  if (renameat(contfd, t->id, contfd, name) < 0) return errno == ENOENT ? 0 : rm_error(t, "rename");
+  return change_tree_delete(contfd, name) ? rm_error(t, "delete") : 0;
+}
+
+/* ---- the launcher ----------------------------------------------------------------------------- */
+
+static void print_ref(const char *ref) {
+  size_t n = strlen(ref);
+  char *line = malloc(n + 1);
+  if (!line) return;
+  memcpy(line, ref, n);
+  line[n] = '\n';
+  if (write_all(1, line, n + 1) < 0) {
+    /* as the JVM's println: a closed stdout is no error */
+  }
+  free(line);
+}
+
+/* The JVM goes on with the sandboxes from refs[from] on: argv becomes the command word, stop's
+ * -t, and those (pointers into the same argv, which stays theirs). */
+static int rest_to_jvm(int *argc, char **argv, const struct change_call *c, int from, int stop) {
+  char *words[CHANGE_MAX_REFS + 4];
+  int n = 0;
+  words[n++] = argv[0];
+  if (stop && c->seconds_word) {
+    words[n++] = "-t";
+    words[n++] = (char *)c->seconds_word;
+  }
+  for (int i = from; i < c->nrefs; i++) words[n++] = (char *)c->refs[i];
+  if (n > *argc) return -1; /* (never: the line had these words) */
+  for (int i = 0; i < n; i++) argv[i] = words[i];
+  argv[n] = NULL;
+  *argc = n;
+  return -1;
+}
+
+static int resolve_all(const struct change_call *c, const char *containers, const char *root, struct target *t) {
+  for (int i = 0; i < c->nrefs; i++)
+    if (resolve(c->refs[i], containers, root, &t[i])) return -1;
+  return 0;
+}
+
+int stop_fast(int *argc, char **argv) {
+  struct change_call c;
+  /* JVM option variables ask for the JVM (as for exec and kill) */
+  if (jvm_options_set() || stop_call_parse(*argc - 1, argv + 1, &c)) return -1;
+  char containers[PATH_MAX], root[PATH_MAX];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  struct target *t = calloc((size_t)c.nrefs, sizeof *t);
+  if (!t) return -1;
+  int rc = -1;
+  if (resolve_all(&c, containers, root, t)) goto done;
+  for (int i = 0; i < c.nrefs; i++) {
+    if (stop_one(root, containers, &t[i], c.seconds)) {
+      rc = i ? rest_to_jvm(argc, argv, &c, i, 1) : -1;
+      goto done;
+    }
+    print_ref(c.refs[i]);
+  }
+  char detail[32];
+  snprintf(detail, sizeof detail, " t=%lld", c.seconds);
+  trace_detail("stop-fast", detail); /* (JBOX_TRACE=2: the -t it read, for the test of its parser) */
+  trace("stop-fast");
+  rc = 0;
+done:
+  free(t);
+  return rc;
+}
+
+int rm_fast(int *argc, char **argv) {
+  struct change_call c;
+  if (jvm_options_set() || rm_call_parse(*argc - 1, argv + 1, &c)) return -1;
+  char containers[PATH_MAX], root[PATH_MAX];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  autofd int rootfd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  autofd int contfd = open(containers, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (rootfd < 0) return -1;
+  struct target *t = calloc((size_t)c.nrefs, sizeof *t);
+  struct rm_plan *p = calloc((size_t)c.nrefs, sizeof *p);
+  int rc = -1;
+  if (!t || !p || resolve_all(&c, containers, root, t)) goto done;
+  for (int i = 0; i < c.nrefs; i++) {
+    for (int j = 0; j < i; j++)
+      if (!strcmp(t[i].id, t[j].id)) goto done; /* one sandbox twice: the JVM's "no such sandbox" the second time */
+    if (rm_check(rootfd, contfd, root, containers, &t[i], &p[i])) goto done;
+  }
+  for (int i = 0; i < c.nrefs; i++) {
+    int r = rm_one(rootfd, contfd, root, containers, &t[i], &p[i]);
+    if (r < 0) {
+      rc = i ? rest_to_jvm(argc, argv, &c, i, 0) : -1;
+      goto done;
+    }
+    if (r) {
+      rc = r;
+      goto done;
+    }
+    print_ref(c.refs[i]);
+  }
+  trace("rm-fast");
+  rc = 0;
+done:
+  free(t);
+  free(p);
+  return rc;
+}
+
+/* ---- volume create NAME (VolumeStore.create) ---------------------------------------------------- */
+
+int volume_name_valid(const char *n) {
+  size_t len = strlen(n);
+  if (len == 0 || len > 255) return 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = n[i];
+    int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-'))) return 0;
+  }
+  return 1;
+}
+
+int volume_record_text(const char *name, long long created_ms, char *out, size_t size) {
+  /* Json.pretty of VolumeStore.write's map for a named volume without labels or options, and its newline */
+  int n = snprintf(out, size, "{\n  \"name\": \"%s\",\n  \"created\": %lld,\n  \"labels\": {},\n  \"anonymous\": false,\n"
+                   "  \"copyUp\": true\n}\n", name, created_ms);
+  return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/* PrivateDirs.ensure would change nothing: a directory (followed or not), closed to others */
+static int private_dir(int at, const char *path, int follow) {
+  struct stat st;
+  if (fstatat(at, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0) return -1;
+  return S_ISDIR(st.st_mode) && !(st.st_mode & 077) ? 0 : -1;
+}
+
+int volume_create_fast(int argc, char **argv) {
+  /* `volume create NAME`, nothing else (labels, options, --ignore, a random name: the JVM) */
+  if (argc != 3 || jvm_options_set()) return -1;
+  const char *name = argv[2];
+  if (!volume_name_valid(name)) return -1; /* (the JVM's one-line error) */
+  char containers[PATH_MAX], root[PATH_MAX];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  char *slash = strrchr(containers, '/'); /* the storage root: containers' parent */
+  if (!slash || slash == containers) return -1;
+  *slash = '\0';
+  if (private_dir(AT_FDCWD, containers, 1)) return -1;
+  autofd int store = open(containers, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (store < 0 || private_dir(store, "volumes", 0)) return -1;
+  autofd int vols = openat(store, "volumes", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (vols < 0 || mkdirat(vols, name, 0700) < 0) return -1; /* taken (or anything else): the JVM says what */
+  char text[512];
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int n = volume_record_text(name, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, text, sizeof text);
+  int dir = openat(vols, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int ok = n > 0 && dir >= 0 && mkdirat(dir, "_data", 0755) == 0;
+  if (ok) {
+    int fd = openat(dir, "volume.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    ok = fd >= 0 && write_all(fd, text, (size_t)n) == 0;
+    if (fd >= 0 && close(fd) < 0) ok = 0;
+    ok = ok && renameat(dir, "volume.json.tmp", dir, "volume.json") == 0;
+  }
+  if (!ok) { /* what this made goes again, and the JVM tries (and says what fails) */
+    if (dir >= 0) {
+      unlinkat(dir, "volume.json.tmp", 0);
+      unlinkat(dir, "volume.json", 0);
+      unlinkat(dir, "_data", AT_REMOVEDIR);
+    }
+    unlinkat(vols, name, AT_REMOVEDIR);
+    if (dir >= 0) close(dir);
+    return -1;
+  }
+  close(dir);
+  print_ref(name);
+  trace("volume-create-fast");
+  return 0;
+}
+
+/* ---- volume rm NAME (SandboxService.removeVolumes of one unused volume) --------------------------- */
+
+int volume_rm_fast(int argc, char **argv) {
+  /* `volume rm NAME`, nothing else (-f, -a, several names: the JVM) */
+  if (argc != 3 || jvm_options_set()) return -1;
+  const char *name = argv[2];
+  if (!volume_name_valid(name)) return -1; /* (VolumeStore.get: none, the JVM's exit 1) */
+  char containers[PATH_MAX], root[PATH_MAX];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  char storage[PATH_MAX];
+  snprintf(storage, sizeof storage, "%s", containers);
+  char *slash = strrchr(storage, '/');
+  if (!slash || slash == storage) return -1;
+  *slash = '\0';
+  autofd int store = open(storage, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  if (store < 0 || fstatat(store, "volumes", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) return -1;
+  autofd int vols = openat(store, "volumes", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (vols < 0) return -1;
+  /* VolumeStore.leftovers: an earlier removal's leftovers would go too (the JVM's, with the unpacker) */
+  int dup_fd = dup(vols);
+  DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+  if (!d) {
+    if (dup_fd >= 0) close(dup_fd);
+    return -1;
+  }
+  int left = 0;
+  struct dirent *e;
+  while (!left && (e = readdir(d))) left = !strncmp(e->d_name, ".removing-", 10);
+  closedir(d);
+  if (left) return -1;
+  /* VolumeStore.get: volumes/NAME with a volume.json the JVM reads and a _data directory */
+  autofd int dir = openat(vols, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir < 0 || fstatat(dir, "_data", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) return -1;
+  autofd int meta = openat(dir, "volume.json", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (meta < 0 || fstat(meta, &st) < 0 || !S_ISREG(st.st_mode)) return -1;
+  char *text;
+  ssize_t n = read_all(meta, &text, 1 << 16);
+  if (n < 0) return -1;
+  int bad = ps_json_object_ok(text, (size_t)n);
+  free(text);
+  if (bad) return -1;
+  /* volumeUsers: no sandbox record mounts anything (one that does may use it: the JVM decides) */
+  if (ps_any_mounts(containers, root) != 0) return -1;
+  /* deleteVolumes: OwnTree.delete would take it all as this user */
+  if (change_tree_deletable(vols, name)) return -1;
+  char aside[NAME_MAX + 1];
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  int an = snprintf(aside, sizeof aside, ".removing-%s-%lld", name, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+  if (an < 0 || (size_t)an >= sizeof aside) return -1;
+  if (renameat(vols, name, vols, aside) < 0) return -1; /* nothing changed: the JVM says what */
+  if (change_tree_delete(vols, aside)) {
+    fprintf(stderr, "jbox: volume rm: %s: %s (left in %s/volumes/%s)\n", name, strerror(errno), storage, aside);
+    return 125;
+  }
+  print_ref(name);
+  trace("volume-rm-fast");
+  return 0;
+}

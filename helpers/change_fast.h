@@ -1,0 +1,70 @@
+/* The commands that change records, without the JVM (change_fast.c, PROTOCOL.md "stop, rm and
+ * volumes without the JVM"): `jbox stop`, `jbox rm` of ended sandboxes, `jbox volume create NAME` and
+ * `jbox volume rm NAME`. Whatever the launcher is not
+ * sure of goes to the JVM before anything is changed. */
+#ifndef JBOX_CHANGE_FAST_H
+#define JBOX_CHANGE_FAST_H
+#include <stddef.h>
+
+#define CHANGE_MAX_REFS 64         /* sandboxes of one command line; more: the JVM */
+#define CHANGE_TREE_MAX 4096       /* entries of a tree rm deletes; more: the JVM */
+#define CHANGE_TREE_DEPTH 32       /* its depth; deeper: the JVM */
+
+/* `stop [-t N | --time N | --time=N]... SANDBOX...` and `rm SANDBOX...` (argv after the command
+ * word), as picocli's StopCommand and RmCommand parse them (the last -t wins; options anywhere).
+ * seconds: stop's -t (10 by default), seconds_word its text (NULL: the default). 0, or -1 for any
+ * other form (another option, --help, --, an @file, a value picocli might read otherwise, more
+ * than CHANGE_MAX_REFS sandboxes): the JVM parses those. */
+struct change_call {
+  long long seconds;
+  const char *seconds_word;
+  const char *refs[CHANGE_MAX_REFS];
+  int nrefs;
+};
+int stop_call_parse(int argc, char **argv, struct change_call *c);
+int rm_call_parse(int argc, char **argv, struct change_call *c);
+
+/* What stop needs of a record (config.json, as SandboxRecord.of reads it): its name (Sandbox.label),
+ * its stop signal as Signals.parse reads it (-1: one the JVM judges), whether it has a restart
+ * policy. 0, or -1 for a record the JVM leaves out or the decoder is not sure of (ps_record_parse),
+ * or a name that is not ASCII or longer than STOP_NAME_MAX - 1. */
+#define STOP_NAME_MAX 160
+struct stop_record {
+  char name[STOP_NAME_MAX];
+  int has_name, sig, restart;
+};
+int stop_record_parse(const char *buf, size_t len, struct stop_record *out);
+
+/* The tree at parent/name: whether this user deletes it as the JVM would (deleteFlat, or rm -rf in
+ * the user namespace), told without a change: absent, or a real directory (no symlink) whose
+ * directories are all ours, rwx for us, not sticky, on its filesystem (no mount inside), with at
+ * most CHANGE_TREE_MAX entries and CHANGE_TREE_DEPTH levels. 0 yes, -1 the JVM's. */
+int change_tree_deletable(int parent, const char *name);
+/* Deletes it and everything under it, never following a symlink: 0 (also when absent), or -1 with
+ * errno. */
+int change_tree_delete(int parent, const char *name);
+
+/* The launcher: `jbox stop ...` / `jbox rm ...` (argv[0] the command word, argc words in all).
+ * Returns the exit status once it answered; -1 to go on to the JVM with *argc words of argv (the
+ * same line, or, when a later sandbox needs the JVM after earlier ones were done and printed, the
+ * command with the sandboxes not yet done). */
+int stop_fast(int *argc, char **argv);
+int rm_fast(int *argc, char **argv);
+
+/* `volume create NAME` (argv: volume, create, NAME), as VolumeStore.create makes a named volume
+ * without labels or options: volumes/NAME (0700), its _data (0755) and volume.json through a
+ * temporary file, NAME printed. 0 done; -1 the JVM's, with nothing left of what it made (another
+ * form, a name podman refuses, a storage root or volumes directory missing or open to others,
+ * the name taken). */
+int volume_name_valid(const char *n); /* Volumes.isName */
+/* volume.json's text (Json.pretty and a newline): its length, or -1 when size is too small */
+int volume_record_text(const char *name, long long created_ms, char *out, size_t size);
+int volume_create_fast(int argc, char **argv);
+
+/* `volume rm NAME` (argv: volume, rm, NAME) of a volume no sandbox can use (no record the JVM
+ * lists mounts anything), whose tree this user deletes (change_tree_deletable), with no earlier
+ * removal's leftovers: renamed aside as VolumeStore.detach and deleted, NAME printed; the exit
+ * status (0, or 125 after a one-line error once it was renamed aside). -1: the JVM's, nothing
+ * changed. */
+int volume_rm_fast(int argc, char **argv);
+#endif

@@ -1,0 +1,51 @@
+/* libFuzzer target: the decoders of stop and rm without the JVM (change_fast.c). The first byte
+ * picks one: 0 a sandbox's record as stop reads it, 1 the stop command line, 2 the rm command line
+ * (NUL-separated words), 3 a volume name and its volume.json, 4 a volume.json as volume rm checks it,
+ * and a record's mounts as ps_record_parse reads them. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "change_fast.h"
+#include "ps_fast.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 1) return 0;
+  int which = data[0] % 5;
+  size_t n = size - 1;
+  char *buf = malloc(n + 1);
+  if (!buf) return 0;
+  memcpy(buf, data + 1, n);
+  buf[n] = '\0';
+  if (which == 0) {
+    struct stop_record r;
+    if (stop_record_parse(buf, n, &r) == 0) {
+      if (r.sig < -1 || r.sig > 64 || r.sig == 0) abort();
+      if (r.has_name && strlen(r.name) >= STOP_NAME_MAX) abort();
+    }
+  } else if (which == 4) {
+    struct ps_record r;
+    int ok = ps_json_object_ok(buf, n);
+    if (ok != 0 && ok != -1) abort();
+    if (ps_record_parse(buf, n, &r) == 0) {
+      if (r.has_mounts != 0 && r.has_mounts != 1) abort();
+      ps_record_free(&r);
+    }
+  } else if (which == 3) {
+    char text[600];
+    if (volume_name_valid(buf) && volume_record_text(buf, (long long)n * 1000003, text, sizeof text) < 0) abort();
+  } else {
+    char *argv[96];
+    int argc = 0;
+    for (char *p = buf; p < buf + n && argc < 96; p += strlen(p) + 1) argv[argc++] = p;
+    struct change_call c;
+    int rc = which == 1 ? stop_call_parse(argc, argv, &c) : rm_call_parse(argc, argv, &c);
+    if (rc == 0) {
+      if (c.nrefs < 1 || c.nrefs > CHANGE_MAX_REFS || c.seconds < 0 || c.seconds > 999999999) abort();
+      for (int i = 0; i < c.nrefs; i++)
+        if (!c.refs[i][0] || c.refs[i][0] == '-' || c.refs[i][0] == '@') abort();
+    }
+  }
+  free(buf);
+  return 0;
+}
