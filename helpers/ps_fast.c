@@ -328,6 +328,7 @@ static int port_spec(struct jp *p, size_t i, void *ctx) {
 /* one of "mounts": a named volume may be in a -v or --mount (SandboxService.volumeNames) */
 static int mount_word(struct jp *p, size_t i, void *ctx) {
   struct ps_record *r = ctx;
+  r->has_mounts = 1;
   if (peek(p) != '"') return jany(p); /* (String.valueOf of another value starts with neither) */
   struct sbuf w = {.max = 16};
   int na = 0;
@@ -468,21 +469,6 @@ static int record_member(struct jp *p, const char *k, size_t kl, void *ctx) {
     r->has_restart = 1;
     return jany(p);
   }
-  if (key_is(k, kl, "mounts")) {
-    r->has_mounts = 1;
-    if (c == '[') { /* an empty list: none */
-      const char *save = p->s;
-      p->s++;
-      ws(p);
-      if (peek(p) == ']') {
-        p->s++;
-        r->has_mounts = 0;
-        return 0;
-      }
-      p->s = save;
-    }
-    return jany(p);
-  }
   if (key_is(k, kl, "kind")) {
     if (c == 'n') return x->kind_skip = 0, r->shell = 0, jlit(p, "null");
     struct sbuf w = {.max = 16};
@@ -505,7 +491,10 @@ static int record_member(struct jp *p, const char *k, size_t kl, void *ctx) {
     return rc;
   }
   if (key_is(k, kl, "mounts")) {
+    /* has_mounts: anything but an empty list (volume rm's look); volume_mounts: a -v or --mount
+     * among them (volume inspect's MountCount) */
     r->volume_mounts = 0;
+    r->has_mounts = c != '[';
     return c == '[' ? jarray(p, mount_word, r) : jany(p);
   }
   if (key_is(k, kl, "oci")) {
@@ -1688,13 +1677,4 @@ int ps_any_mounts(const char *containers, const char *root) {
   return rc;
 }
 
-static int skip_member(struct jp *p, const char *k, size_t kl, void *ctx) { return jany(p); }
-
-int ps_json_object_ok(const char *buf, size_t len) {
-  struct jp p = {buf, buf + len, 0};
-  if (!utf8_valid(buf, len)) return -1;
-  ws(&p);
-  int rc = peek(&p) == '{' ? jobject(&p, skip_member, NULL) : -1;
-  ws(&p);
-  return rc || p.s != p.end ? -1 : 0;
-}
+int ps_json_object_ok(const char *buf, size_t len) { return !utf8_valid(buf, len) || ps_json_object(buf, len) ? -1 : 0; }

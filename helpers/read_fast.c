@@ -527,7 +527,7 @@ int volume_ls_fast(int argc, char **argv) {
     }
     snprintf(path, sizeof path, "%s/%s/_data", dir, names[i]);
     int data = lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-    if (data && (!utf8_valid(buf, len) || ps_json_object(buf, len))) rc = -1; /* malformed: the JVM's error */
+    if (data && ps_json_object_ok(buf, len)) rc = -1; /* malformed: the JVM's error */
     free(buf);
     if (!data || rc) continue;
     sb_puts(&cells[rows * 2], "local");
