@@ -68,7 +68,7 @@ class PrestartTest {
     e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
     e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
     e.put("JBOX_DEBUG_PRESTART", "1");
-    e.put("JBOX_PRESTART", "1");
+    e.put("JBOX_PRESTART", "check"); // kept and checked; the launcher's own start: LauncherStartTest
     e.put("JBOX_TRACE", "1");
     return e;
   }
