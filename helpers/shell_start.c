@@ -86,8 +86,10 @@ static int only_own_files(int fd, const char *const *names, char *why, size_t wl
   return bad;
 }
 
-/* The monitor's state in fgstate says `exited` and nobody holds its lock (Sandbox.status EXITED,
- * monitorAlive false): 0. */
+/* Sandbox.status is not running and the monitor is gone (ShellSandboxes.ended): fgstate a regular
+ * file nobody holds the lock of, whose state says `exited` or `running` (a monitor killed before
+ * it wrote its end). An empty state is a helper between its open and its lock (or a setup that
+ * failed): the JVM decides, as it waits a little for such a sandbox. 0: ended. */
 static int exited(int dirfd) {
   autofd int fd = openat(dirfd, "fgstate", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   struct stat st;
@@ -96,7 +98,7 @@ static int exited(int dirfd) {
   ssize_t n = read_all(fd, &text, 4096);
   if (n < 0) return -1;
   struct exec_state s;
-  int r = exec_state_parse(text, (size_t)n, &s) || strcmp(s.status, "exited") ? -1 : 0;
+  int r = exec_state_parse(text, (size_t)n, &s) || (strcmp(s.status, "exited") && strcmp(s.status, "running")) ? -1 : 0;
   free(text);
   return r;
 }
@@ -123,7 +125,7 @@ static int remove_ended(int rootfd, const char *id, char *why, size_t wl) {
   struct stat st;
   if (fstatat(dir, "state", &st, AT_SYMLINK_NOFOLLOW) == 0) return why_(why, wl, "the linked sandbox ran detached", NULL);
   if (faccessat(dir, "config.json", R_OK, AT_SYMLINK_NOFOLLOW) < 0) return why_(why, wl, "the linked sandbox has no record", NULL);
-  if (exited(dir)) return why_(why, wl, "the linked sandbox has not exited", NULL);
+  if (exited(dir)) return why_(why, wl, "the linked sandbox has not ended", NULL);
   /* files/ID, which the helper removes when the sandbox ends: checked too before anything goes */
   autofd int files = openat(rootfd, "files", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   autofd int etc = files < 0 ? -1 : openat(files, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
