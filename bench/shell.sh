@@ -10,7 +10,9 @@
 #
 # The join row runs `jbox shell -- true` from the project's directory as a user types it (the
 # launcher joins without a JVM, helpers/shell_join.c) beside the JVM's join of the same
-# (JBOX_SHELL_NO_FAST=1, started through env) and bwrap.
+# (JBOX_SHELL_NO_FAST=1, started through env) and bwrap. The first run also has the launcher's own
+# start of a new sandbox (JBOX_PRESTART=1, rows jbox-shell-launcher and -launcher-nonet) beside the
+# JVM's start of the same.
 #
 # Environment: BENCH_USER (default jboxtest), BENCH_RUNS (default 30), BENCH_WARMUP (default 3),
 # BENCH_DIR (default /var/tmp/jbox-bench), BENCH_NO_APT=1, BENCH_NO_BUILD=1 (see run-start.sh),
@@ -43,11 +45,23 @@ echo; echo "== 1. jbox shell -- true against bwrap and podman keep-id: warmup $w
 # that each row removes its own project's ended sandbox as a user's next shell does
 proj2=$work/shell-project-nonet
 install -d -o "$user" -m 0755 "$proj2" "$proj2/.git"
+# the launcher's own start (JBOX_PRESTART=1, helpers/shell_start.c) in projects of its own: each
+# run is the next shell after the project's sandbox ended; the first two starts of a project go
+# through the JVM (the second keeps the prepared start), which is checked before the run
+proj3=$work/shell-project-launcher proj4=$work/shell-project-launcher-nonet
+install -d -o "$user" -m 0755 "$proj3" "$proj3/.git" "$proj4" "$proj4/.git"
+for p in "$proj3" "$proj4 --network=none"; do
+  # shellcheck disable=SC2086
+  for _ in 1 2 3; do as_user env JBOX_PRESTART=1 JBOX_TRACE=1 "$jbox" shell --project $p -- true 2>"$results/launcher-check.txt"; done
+  grep -q 'jbox-trace shell-start ' "$results/launcher-check.txt" || { cat "$results/launcher-check.txt"; die "the launcher does not start $p"; }
+done
 echo "load: $(uptime)" | tee "$results/shell-load.txt"
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
   --export-json "$results/shell.json" --export-csv "$results/shell.csv" \
   -n jbox-shell "$jbox shell --project $proj -- true" \
+  -n jbox-shell-launcher "env JBOX_PRESTART=1 $jbox shell --project $proj3 -- true" \
   -n jbox-shell-nonet "$jbox shell --project $proj2 --network=none -- true" \
+  -n jbox-shell-launcher-nonet "env JBOX_PRESTART=1 $jbox shell --project $proj4 --network=none -- true" \
   -n bwrap "bwrap --ro-bind / / --bind $proj $proj --dev /dev --proc /proc --unshare-all true" \
   -n podman "$podman run --rm --userns=keep-id -v $proj:$proj $image true" \
   > "$results/shell.txt" 2>&1 || { cat "$results/shell.txt"; die "hyperfine failed"; }
@@ -99,5 +113,6 @@ fi
   # shellcheck disable=SC2086
   awk -F, '$1!="command" {printf "%-20s median %8.2f ms\n", $1, $4*1000}' $csvs
   [ -z "${BENCH_JOIN_ONLY:-}" ] && awk -F, '{m[$1]=$4} END {printf "ratio jbox-shell/bwrap %.1f   jbox-shell/podman %.2f   nonet/bwrap %.1f\n", m["jbox-shell"]/m["bwrap"], m["jbox-shell"]/m["podman"], m["jbox-shell-nonet"]/m["bwrap"]}' "$results/shell.csv"
+  [ -z "${BENCH_JOIN_ONLY:-}" ] && awk -F, '{m[$1]=$4} END {printf "ratio launcher/bwrap %.1f   launcher/podman %.2f   launcher/jvm %.3f   launcher-nonet/bwrap %.1f   launcher-nonet/jvm-nonet %.3f\n", m["jbox-shell-launcher"]/m["bwrap"], m["jbox-shell-launcher"]/m["podman"], m["jbox-shell-launcher"]/m["jbox-shell"], m["jbox-shell-launcher-nonet"]/m["bwrap"], m["jbox-shell-launcher-nonet"]/m["jbox-shell-nonet"]}' "$results/shell.csv"
   awk -F, '{m[$1]=$4} END {printf "ratio join/join-jvm %.3f   join/bwrap %.2f\n", m["jbox-shell-join"]/m["jbox-shell-join-jvm"], m["jbox-shell-join"]/m["bwrap"]}' "$results/join.csv"
 } | tee "$results/shell-table.txt"
