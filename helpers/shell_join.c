@@ -738,6 +738,65 @@ static int project_ok(const struct made *m) {
   return n > 0 && (size_t)n == m->pl && !memcmp(want, m->pt, m->pl) ? 0 : -1;
 }
 
+/* Whether path is a directory (symlinks followed, as the mount follows them). */
+static int is_dir(const char *p, size_t n) {
+  char b[PATH_MAX];
+  struct stat st;
+  if (!n || n >= sizeof b) return 0;
+  memcpy(b, p, n);
+  b[n] = '\0';
+  return stat(b, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* What ShellProject.prepare and the policy's first start made and a start does not make again is
+ * still there: the root's mount point (ROOTFS), each overlay's lower, upper and work directories
+ * (the deny layer, $HOME, the project's home layer, which `jbox shell --reset` removes), and the
+ * layer's `project` file naming the project. Anything missing: the JVM, which makes it again. */
+static int layers_ok(const struct made *m) {
+  const unsigned char *u = (const unsigned char *)m->plan;
+  int upper = 0;
+  for (size_t off = 10; off < m->plen;) {
+    unsigned tag = plan_le16(u + off);
+    uint32_t vlen = plan_le32(u + off + 2);
+    const char *v = m->plan + off + 6;
+    off += 6 + vlen;
+    if (tag == T_ROOTFS && !is_dir(v, vlen)) return -1;
+    if (tag != T_MOUNT || vlen < 8 || memcmp(v, "overlay", 8)) continue;
+    /* KIND\0SOURCE\0TARGET\0OPTIONS: the options after the third NUL */
+    const char *end = v + vlen, *o = v;
+    for (int nul = 0; nul < 3 && o < end; o++)
+      if (!*o) nul++;
+    while (o < end) {
+      const char *comma = memchr(o, ',', (size_t)(end - o));
+      const char *e = comma ? comma : end;
+      static const char *const keys[] = {"lowerdir=", "upperdir=", "workdir="};
+      for (int k = 0; k < 3; k++) {
+        size_t kl = strlen(keys[k]);
+        if ((size_t)(e - o) <= kl || memcmp(o, keys[k], kl)) continue;
+        for (const char *d = o + kl; d < e;) {
+          const char *colon = k ? NULL : memchr(d, ':', (size_t)(e - d));
+          const char *de = colon ? colon : e;
+          if (!is_dir(d, (size_t)(de - d))) return -1;
+          if (k == 1) {
+            /* the layer's project file (ShellProject.prepare writes it on every JVM start) */
+            char f[PATH_MAX + 16], want[PATH_MAX + 2];
+            const char *slash = memrchr(d, '/', (size_t)(de - d));
+            if (!slash || snprintf(f, sizeof f, "%.*s/project", (int)(slash - d), d) >= (int)sizeof f) return -1;
+            size_t fl;
+            autofree char *text = read_small(AT_FDCWD, f, PATH_MAX + 2, &fl);
+            int wl = snprintf(want, sizeof want, "%s\n", found.dir);
+            if (!text || wl < 0 || fl != (size_t)wl || memcmp(text, want, fl)) return -1;
+            upper = 1;
+          }
+          d = de + (colon != NULL);
+        }
+      }
+      o = e + (comma != NULL);
+    }
+  }
+  return upper ? 0 : -1;
+}
+
 /* The launcher's start (JBOX_PRESTART=1, the prepared start fresh): the records written as the
  * JVM writes them, then the plan run as a JVM-sent one is. Returns -1 (nothing of the new sandbox
  * left) for the JVM to start it; does not return otherwise. */
@@ -758,6 +817,10 @@ static int prestart_start(void) {
              memcmp(m.jp.name.p, want, m.jp.name.len))) {
     ok = 0;
     snprintf(why, sizeof why, "the template's name is not the project's");
+  }
+  if (ok && layers_ok(&m)) {
+    ok = 0;
+    snprintf(why, sizeof why, "the project's home layer or the policy's directories are not there");
   }
   if (ok && (etc_ok(&m) || project_ok(&m))) {
     ok = 0;

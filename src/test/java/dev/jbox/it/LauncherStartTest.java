@@ -263,6 +263,11 @@ class LauncherStartTest {
     Jbox.Result reset = jbox(project, Map.of(), List.of("shell", "--reset"));
     assertEquals(0, reset.code(), reset.toString());
     assertEquals("", jbox(project, Map.of(), List.of("shell", "--diff")).out());
+    // the home layer is gone with it: the JVM makes it again (the launcher's plan would mount it)
+    Jbox.Result afterReset = jvm(Map.of(), "echo y >> ~/.bashrc; cat ~/.bashrc");
+    assertEquals("y\n", afterReset.out(), afterReset.toString());
+    assertTrue(afterReset.err().contains("the launcher's start goes to the JVM: the project's home layer"), afterReset.toString());
+    assertEquals("y\n", launcher(Map.of(), "cat ~/.bashrc").out());
     assertEquals("mine\n", Files.readString(home.resolve("precious")));
   }
 
