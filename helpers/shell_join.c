@@ -911,8 +911,9 @@ int shell_prestart_probe(const char *jar, const char *helper) {
   if (dbg && *dbg && strcmp(dbg, "0")) dprintf(2, "jbox: prestart: %s%s%s\n", fresh ? "fresh" : "stale", fresh ? "" : ": ", fresh ? "" : why);
   const char *dry = getenv("JBOX_DEBUG_PRESTART_DIR");
   if (fresh && dry && *dry) prestart_dry_run(dry);
-  /* JBOX_PRESTART=1: the launcher starts the sandbox itself ("check": only the answer, as above) */
-  const char *on = getenv("JBOX_PRESTART");
-  if (fresh && on && !strcmp(on, "1")) prestart_start();
+  /* the launcher starts the sandbox itself unless JBOX_PRESTART=0 (off: the JVM drops the
+   * prepared start) or check (only the answer, as above: tests of the JVM's start) */
+  const char *mode = getenv("JBOX_PRESTART");
+  if (fresh && (!mode || (strcmp(mode, "0") && strcmp(mode, "check")))) prestart_start();
   return fresh ? 0 : -1;
 }

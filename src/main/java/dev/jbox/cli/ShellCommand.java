@@ -61,12 +61,11 @@ final class ShellCommand {
     Map<String, String> env = System.getenv();
     // tests (ShellInputsTest): every input of the policy, written beside the plan
     String keyFile = env.get("JBOX_DEBUG_KEY_FILE");
-    // JBOX_PRESTART=1: a new project sandbox's KEY and start template are kept for its prepared
-    // start (ShellSandboxes.writePrestart, helpers/prestart.c), from which the launcher starts the
-    // project's next sandbox itself; JBOX_PRESTART=check (tests): kept and checked, but the JVM
-    // starts every sandbox. Off by default until the launcher's start is the default.
-    String prestartMode = env.get("JBOX_PRESTART");
-    boolean prestart = "1".equals(prestartMode) || "check".equals(prestartMode);
+    // A new project sandbox's KEY and start template are kept for its prepared start
+    // (ShellSandboxes.writePrestart, helpers/prestart.c), from which the launcher starts the
+    // project's next sandbox itself (helpers/shell_start.c); JBOX_PRESTART=check (tests): kept
+    // and checked, but the JVM starts every sandbox; JBOX_PRESTART=0: off (and dropped).
+    boolean prestart = !"0".equals(env.get("JBOX_PRESTART"));
     if (prestart || keyFile != null) dev.jbox.PolicyInputs.start();
     // the options (the command, working directory and environment are the start's own)
     dev.jbox.PolicyInputs.value("options", o.values.toString());

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The launcher's own start of a project's new `jbox shell` sandbox (issue 12, helpers/shell_start.c),
- * under JBOX_PRESTART=1 and a fresh prepared start: as the test account, with the real helper and
+ * by default (no JBOX_PRESTART) from a fresh prepared start: as the test account, with the real helper and
  * pasta. Every start the test means to be the launcher's is asserted to be (its JBOX_TRACE stamp
  * `shell-start` and no `java-main`), so a silent fall back to the JVM fails the test; every start
  * that must go to the JVM is asserted to have gone there.
@@ -66,7 +66,6 @@ class LauncherStartTest {
     e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
     e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
     e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
-    e.put("JBOX_PRESTART", "1");
     e.put("JBOX_DEBUG_PRESTART", "1");
     e.put("JBOX_TRACE", "1");
     return e;
@@ -157,6 +156,21 @@ class LauncherStartTest {
     for (int i = 0; i < 1200 && Lifetimes.ownWithCmdline("sleep " + marker).isEmpty(); i++) Thread.sleep(50);
     assertFalse(Lifetimes.ownWithCmdline("sleep " + marker).isEmpty(), "the shell started: " + Files.readString(errors.toPath()));
     return p;
+  }
+
+  @Test
+  void theDefault_andJboxPrestart1_areTheLaunchersStart_jboxPrestart0_theJvmsWithNothingKept() throws Exception {
+    prepared();
+    assertEquals(0, launcher(Map.of(), "true").code());
+    assertEquals(0, launcher(Map.of("JBOX_PRESTART", "1"), "true").code());
+    Path key = runtime().resolve("projects/" + projectId() + ".prestart/key");
+    assertTrue(Files.exists(key));
+    Jbox.Result off = jvm(Map.of("JBOX_PRESTART", "0"), "true");
+    assertEquals(0, off.code(), off.toString());
+    assertFalse(Files.exists(key), "JBOX_PRESTART=0 drops the prepared start");
+    assertEquals(0, jvm(Map.of("JBOX_PRESTART", "0"), "true").code());
+    assertEquals(0, jvm(Map.of(), "true").code()); // keeps it again
+    assertEquals(0, launcher(Map.of(), "true").code());
   }
 
   @Test
