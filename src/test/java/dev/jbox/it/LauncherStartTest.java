@@ -386,6 +386,35 @@ class LauncherStartTest {
     assertEquals(0, resetOther.code(), resetOther.toString());
   }
 
+  /**
+   * The launcher's start in the helper built with ASan and UBSan (make check builds it before the
+   * suite): a start, the ended sandbox's removal, and a start it gives up (a file that is not
+   * jbox's in the ended sandbox), with no sanitizer report.
+   */
+  @Test
+  void theLaunchersStart_underAsanAndUbsan_reportsNothing() throws Exception {
+    Path asan = Jbox.source().resolve("helpers/build/asan/jbox-helper");
+    assertTrue(Files.isExecutable(asan), "make check builds " + asan);
+    prepared();
+    for (String kind : List.of("start", "foreign file")) {
+      if (kind.equals("foreign file")) Files.writeString(runtime().resolve(linkedId()).resolve("extra.txt"), "x");
+      ProcessBuilder pb = Jbox.builder(List.of("shell", "--", "sh", "-c", "echo ok; exit 5"));
+      pb.command().set(0, asan.toString());
+      pb.command().add(1, "jbox"); // JBOX_HELPER stays the helper the prepared start was made with
+      pb.directory(project.toFile());
+      for (String k : List.of("XDG_DATA_HOME", "LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE")) pb.environment().remove(k);
+      pb.environment().putAll(env());
+      pb.environment().put("ASAN_OPTIONS", "detect_leaks=0:exitcode=99");
+      pb.environment().put("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1");
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      Jbox.Result r = Jbox.collect(pb, "jbox shell (asan)", 120);
+      assertFalse(r.err().contains("Sanitizer") || r.err().contains("runtime error"), r.toString());
+      assertEquals(5, r.code(), r.toString());
+      assertEquals("ok\n", r.out(), r.toString());
+      assertTrue(kind.equals("start") ? byLauncher(r) : byJvm(r), kind + ":\n" + r);
+    }
+  }
+
   @Test
   void ctrlC_throughARealPty_onALauncherStartedShell_endsTheForegroundJob_shellGoesOn() throws Exception {
     prepared();
