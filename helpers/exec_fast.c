@@ -592,6 +592,14 @@ int find_sandbox(const char *ref, const char *containers, const char *root, char
   return 0;
 }
 
+int name_taken(const char *name, const char *containers, const char *root) {
+  struct search s = {.ref = name, .ref_is_full_id = is_id(name, 64), .ref_is_hex = is_id(name, 1)};
+  scan(&s, containers, 1, containers);
+  scan(&s, root, 0, containers);
+  free(s.hit.tmpl);
+  return s.exact || s.unknown ? -1 : 0;
+}
+
 int jvm_options_set(void) {
   static const char *const vars[] = {"JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
   for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)

@@ -84,6 +84,10 @@ int sandbox_running(const char *root, const char *containers, const char *id, in
  * containers/) set. -1: none, ambiguous, or a record that cannot be read (the JVM says what). */
 int find_sandbox(const char *ref, const char *containers, const char *root, char id[65], int *image);
 
+/* SandboxStore.nameUser(name) is null: 0 when no record in either home is named name (by its
+ * exec template's name, else its record's) and every record could be read; -1 otherwise. */
+int name_taken(const char *name, const char *containers, const char *root);
+
 /* A plan being written (PlanWriter's records); err set on overflow or out of memory. */
 struct out {
   char *p;

@@ -532,8 +532,9 @@ static int jbox_command(int argc, char **argv) {
   if (access(first, R_OK) != 0) die(125, "`%s` not found (build with: mvn -DskipTests package)", first);
   int answered = answer_from_help_text(first, argc, argv);
   if (answered >= 0) return answered;
-  /* a new project sandbox of `jbox shell`: is its prepared start still true (prestart.c)? The
-   * JVM starts it either way for now (PROTOCOL.md "Preparing a project's next sandbox") */
+  /* a new project sandbox of `jbox shell`: is its prepared start still true (prestart.c)? Then
+   * the launcher starts it itself and does not return (shell_start.c; PROTOCOL.md "The
+   * launcher's start"); otherwise the JVM starts it */
   if (argc > 0 && !strcmp(argv[0], "shell") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_SHELL_NO_FAST")) {
     const char *helper = getenv("JBOX_HELPER");
     shell_prestart_probe(first, helper && *helper ? helper : self);

@@ -279,7 +279,7 @@ static int thermal_throttle(char *out, size_t ol) {
     n++;
   }
   closedir(d);
-  if (!rc) qsort(names, n, sizeof *names, by_str);
+  if (!rc && n) qsort(names, n, sizeof *names, by_str); /* qsort(NULL, 0) is undefined */
   size_t w = 0;
   for (size_t i = 0; i < n; i++) {
     if (!rc) {

@@ -18,6 +18,7 @@
  */
 #include "shell_join.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
@@ -27,12 +28,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "plan.h"
 #include "prestart.h"
+#include "shell_start.h"
 #include "util.h"
 
 /* ---- SHA-256 (FIPS 180-4) ----------------------------------------------------------------------- */
@@ -593,24 +596,49 @@ static int write_new(const char *dir, const char *name, const char *b, size_t n)
   return fd < 0 ? -1 : write_all(fd, b, n);
 }
 
-/* JBOX_DEBUG_PRESTART_DIR=DIR (tests): what the launcher's start would send and write for this
- * call, from the fresh prepared start, without starting anything: DIR/plan (the id 64 zeros),
- * DIR/config.json, DIR/exec.plan; nothing when one cannot be made (the start would go to the JVM). */
-static void prestart_dry_run(const char *out) {
-  static const char id[] = "0000000000000000000000000000000000000000000000000000000000000000";
-  size_t sl, jl, cl, el;
-  char why[PATH_MAX + 64];
-  autofree char *st = prestart_read(found.root, found.pid16, "start.plan", PRESTART_START_MAX, &sl, why, sizeof why);
-  autofree char *jt = prestart_read(found.root, found.pid16, "start.join.plan", JOIN_TEMPLATE_MAX, &jl, why, sizeof why);
-  autofree char *ct = prestart_read(found.root, found.pid16, "start.config.json", PRESTART_START_MAX, &cl, why, sizeof why);
-  autofree char *et = prestart_read(found.root, found.pid16, "start.exec.plan", EXEC_TEMPLATE_MAX, &el, why, sizeof why);
-  struct prestart_start sp;
+/* One start from the prepared start's templates: the plan and every record, filled. */
+struct made {
+  char *st, *jt, *ct, *et, *pt, *ht, *hs, *rs; /* the templates as read */
+  size_t sl, jl, cl, el, pl, hl, hsl, rsl;
   struct join_template jp;
+  int jp_ok;
+  char *plan, *config, *exec; /* filled */
+  size_t plen, clen, elen;
+  char name[160];
+};
+
+static void made_free(struct made *m) {
+  free(m->st), free(m->jt), free(m->ct), free(m->et), free(m->pt), free(m->ht), free(m->hs), free(m->rs);
+  free(m->plan), free(m->config), free(m->exec);
+  if (m->jp_ok) join_template_free(&m->jp);
+}
+
+/* Fills the plan, config.json and exec.plan of a start with this id and the caller's parts from
+ * the fresh prepared start (and, with all, reads the other records' templates): 0, or -1 where
+ * the JVM would see the call otherwise (bytes it decodes otherwise, a template it cannot fill). */
+static int prestart_make(const char *id, int all, struct made *m) {
+  char why[PATH_MAX + 64];
+  m->st = prestart_read(found.root, found.pid16, "start.plan", PRESTART_START_MAX, &m->sl, why, sizeof why);
+  m->jt = prestart_read(found.root, found.pid16, "start.join.plan", JOIN_TEMPLATE_MAX, &m->jl, why, sizeof why);
+  m->ct = prestart_read(found.root, found.pid16, "start.config.json", PRESTART_START_MAX, &m->cl, why, sizeof why);
+  m->et = prestart_read(found.root, found.pid16, "start.exec.plan", EXEC_TEMPLATE_MAX, &m->el, why, sizeof why);
+  if (all) {
+    m->pt = prestart_read(found.root, found.pid16, "start.project", PRESTART_START_MAX, &m->pl, why, sizeof why);
+    m->ht = prestart_read(found.root, found.pid16, "start.hostname", PRESTART_START_MAX, &m->hl, why, sizeof why);
+    m->hs = prestart_read(found.root, found.pid16, "start.hosts", PRESTART_START_MAX, &m->hsl, why, sizeof why);
+    m->rs = prestart_read(found.root, found.pid16, "start.resolv.conf", PRESTART_START_MAX, &m->rsl, why, sizeof why);
+    if (!m->pt || !m->ht || !m->hs || !m->rs) return -1;
+  }
+  struct prestart_start sp;
   struct start_record sr;
   struct start_exec se;
-  if (!st || !jt || !ct || !et || prestart_start_parse(st, sl, &sp) || start_record_parse(ct, cl, &sr) ||
-      start_exec_parse(et, el, &se) || join_template_parse(jt, jl, &jp))
-    return;
+  if (!m->st || !m->jt || !m->ct || !m->et || prestart_start_parse(m->st, m->sl, &sp) || start_record_parse(m->ct, m->cl, &sr) ||
+      start_exec_parse(m->et, m->el, &se) || join_template_parse(m->jt, m->jl, &m->jp))
+    return -1;
+  m->jp_ok = 1;
+  if (!sp.name.p || sp.name.len >= sizeof m->name) return -1;
+  memcpy(m->name, sp.name.p, sp.name.len);
+  m->name[sp.name.len] = '\0';
   const char *sh = getenv("SHELL");
   if (!sh || sh[0] != '/' || access(sh, X_OK) < 0) sh = "/bin/sh";
   int plain = !non_ascii(found.dir) && !non_ascii(found.cwd) && !non_ascii(found.home);
@@ -618,33 +646,217 @@ static void prestart_dry_run(const char *out) {
   for (char **e = environ; plain && *e; e++) plain = !non_ascii(*e);
   struct join_call c = {.envp = environ, .cwd = found.cwd, .cmd = found.cmd, .ncmd = found.ncmd, .shell = sh,
                         .tty = isatty(0) && isatty(1), .uid = getuid(), .gid = getgid(), .utf8 = plain || jvm_decodes_utf8()};
-  char *plan = NULL, *config = NULL, *exec = NULL;
-  size_t pl = 0, nenv = 0, cfl = 0, exl = 0;
   autofree struct span *env = NULL;
+  size_t nenv = 0;
   /* the same project, and the plan's parts for the records */
-  int ok = c.utf8 && sp.project.len == strlen(found.dir) && !memcmp(sp.project.p, found.dir, sp.project.len) &&
-           prestart_plan_build(&c, &sp, &jp, id, &plan, &pl, &env, &nenv) == 0;
+  if (!c.utf8 || sp.project.len != strlen(found.dir) || memcmp(sp.project.p, found.dir, sp.project.len) ||
+      prestart_plan_build(&c, &sp, &m->jp, id, &m->plan, &m->plen, &env, &nenv))
+    return -1;
   struct span argv[PLAN_MAX_ITEMS];
   struct start_caller k = {.id = id, .env = env, .nenv = nenv, .argv = argv, .tty = c.tty};
-  if (ok) {
-    /* the plan's ARGV and CWD records, as written */
-    const unsigned char *u = (const unsigned char *)plan;
-    for (size_t off = 10; off < pl;) {
-      unsigned tag = plan_le16(u + off);
-      uint32_t vlen = plan_le32(u + off + 2);
-      if (tag == T_ARGV && k.nargv < PLAN_MAX_ITEMS) argv[k.nargv++] = (struct span){plan + off + 6, vlen};
-      if (tag == T_CWD) k.cwd = (struct span){plan + off + 6, vlen};
-      off += 6 + vlen;
-    }
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    k.created = (unsigned long long)now.tv_sec * 1000 + (unsigned long long)now.tv_nsec / 1000000;
-    ok = start_record_fill(&sr, &k, &config, &cfl) == 0 && start_exec_fill(&se, &k, &exec, &exl) == 0;
+  /* the plan's ARGV and CWD records, as written */
+  const unsigned char *u = (const unsigned char *)m->plan;
+  for (size_t off = 10; off < m->plen;) {
+    unsigned tag = plan_le16(u + off);
+    uint32_t vlen = plan_le32(u + off + 2);
+    if (tag == T_ARGV && k.nargv < PLAN_MAX_ITEMS) argv[k.nargv++] = (struct span){m->plan + off + 6, vlen};
+    if (tag == T_CWD) k.cwd = (struct span){m->plan + off + 6, vlen};
+    off += 6 + vlen;
   }
-  if (ok) ok = !write_new(out, "plan", plan, pl) && !write_new(out, "config.json", config, cfl) && !write_new(out, "exec.plan", exec, exl);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  k.created = (unsigned long long)now.tv_sec * 1000 + (unsigned long long)now.tv_nsec / 1000000;
+  return start_record_fill(&sr, &k, &m->config, &m->clen) == 0 && start_exec_fill(&se, &k, &m->exec, &m->elen) == 0 ? 0 : -1;
+}
+
+/* JBOX_DEBUG_PRESTART_DIR=DIR (tests): what the launcher's start would send and write for this
+ * call, from the fresh prepared start, without starting anything: DIR/plan (the id 64 zeros),
+ * DIR/config.json, DIR/exec.plan; nothing when one cannot be made (the start would go to the JVM). */
+static void prestart_dry_run(const char *out) {
+  static const char id[] = "0000000000000000000000000000000000000000000000000000000000000000";
+  struct made m = {0};
+  int ok = prestart_make(id, 0, &m) == 0;
+  if (ok) ok = !write_new(out, "plan", m.plan, m.plen) && !write_new(out, "config.json", m.config, m.clen) && !write_new(out, "exec.plan", m.exec, m.elen);
   if (!ok) dprintf(2, "jbox: prestart: the launcher's start would go to the JVM\n");
-  free(plan), free(config), free(exec);
-  join_template_free(&jp);
+  made_free(&m);
+}
+
+/* The name ShellCommand gives the project's sandbox when it is free (ShellProject.name, then
+ * ShellSandboxes.baseName), for a project directory whose name is ASCII; -1 otherwise. */
+static int base_name(const char *dir, char *out, size_t len) {
+  const char *b = strrchr(dir, '/');
+  b = b ? b + 1 : dir;
+  size_t n = strlen(b);
+  if (!n || n > 128 || non_ascii(b) || len < n + 8) return -1;
+  char nm[130];
+  for (size_t i = 0; i <= n; i++) {
+    unsigned char ch = (unsigned char)b[i];
+    nm[i] = !ch || isalnum(ch) || ch == '.' || ch == '_' || ch == '-' ? (char)ch : '_';
+  }
+  /* SandboxStore.validName: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128, not 12 to 64 hex digits */
+  int hexlike = n >= 12 && n <= 64 && strspn(nm, "0123456789abcdef") == n;
+  if (isalnum((unsigned char)nm[0]) && !hexlike) snprintf(out, len, "%s", nm);
+  else snprintf(out, len, "shell-%.*s", (int)(n > 100 ? 100 : n), nm);
+  return 0;
+}
+
+/* Copies a record template with the id in each marker: malloc'd, or NULL (a longer run of `@`). */
+static char *with_id(const char *t, size_t n, const char *id) {
+  for (long at = prestart_next_marker(t, n, 0); at != -1; at = prestart_next_marker(t, n, (size_t)at + PRESTART_ID_LEN))
+    if (at == -2) return NULL;
+  char *o = malloc(n + 1);
+  if (o) prestart_fill_id(o, t, n, id);
+  return o;
+}
+
+/* The generated /etc files' templates are what EtcFiles makes for the plan's hostname: hostname
+ * its line, hosts its three lines first, resolv.conf jbox's header first; text without NUL. A
+ * file that is not (cut short, replaced) sends the start to the JVM, which writes them again. */
+static int etc_ok(const struct made *m) {
+  struct span host = {0};
+  const unsigned char *u = (const unsigned char *)m->plan;
+  for (size_t off = 10; off < m->plen;) {
+    uint32_t vlen = plan_le32(u + off + 2);
+    if (plan_le16(u + off) == T_HOSTNAME) host = (struct span){m->plan + off + 6, vlen};
+    off += 6 + vlen;
+  }
+  if (!host.p || memchr(host.p, '\n', host.len) || memchr(m->ht, 0, m->hl) || memchr(m->hs, 0, m->hsl) || memchr(m->rs, 0, m->rsl))
+    return -1;
+  if (m->hl != host.len + 1 || memcmp(m->ht, host.p, host.len) || m->ht[host.len] != '\n') return -1;
+  char head[PATH_MAX];
+  int n = snprintf(head, sizeof head, "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t%.*s\n", (int)host.len, host.p);
+  if (n < 0 || (size_t)n >= sizeof head || m->hsl < (size_t)n || memcmp(m->hs, head, (size_t)n) || m->hs[m->hsl - 1] != '\n') return -1;
+  static const char gen[] = "# generated by jbox for this sandbox\n";
+  if (m->rsl < sizeof gen - 1 || memcmp(m->rs, gen, sizeof gen - 1) || m->rs[m->rsl - 1] != '\n') return -1;
+  return 0;
+}
+
+/* start.project is ShellSandboxes.record's: the project's id and directory, a line each. */
+static int project_ok(const struct made *m) {
+  char want[PATH_MAX + 96];
+  int n = snprintf(want, sizeof want, "%s\n%s\n", found.pid16, found.dir);
+  return n > 0 && (size_t)n == m->pl && !memcmp(want, m->pt, m->pl) ? 0 : -1;
+}
+
+/* Whether path is a directory (symlinks followed, as the mount follows them). */
+static int is_dir(const char *p, size_t n) {
+  char b[PATH_MAX];
+  struct stat st;
+  if (!n || n >= sizeof b) return 0;
+  memcpy(b, p, n);
+  b[n] = '\0';
+  return stat(b, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* What ShellProject.prepare and the policy's first start made and a start does not make again is
+ * still there: the root's mount point (ROOTFS), each overlay's lower, upper and work directories
+ * (the deny layer, $HOME, the project's home layer, which `jbox shell --reset` removes), and the
+ * layer's `project` file naming the project. Anything missing: the JVM, which makes it again. */
+static int layers_ok(const struct made *m) {
+  const unsigned char *u = (const unsigned char *)m->plan;
+  int upper = 0;
+  for (size_t off = 10; off < m->plen;) {
+    unsigned tag = plan_le16(u + off);
+    uint32_t vlen = plan_le32(u + off + 2);
+    const char *v = m->plan + off + 6;
+    off += 6 + vlen;
+    if (tag == T_ROOTFS && !is_dir(v, vlen)) return -1;
+    if (tag != T_MOUNT || vlen < 8 || memcmp(v, "overlay", 8)) continue;
+    /* KIND\0SOURCE\0TARGET\0OPTIONS: the options after the third NUL */
+    const char *end = v + vlen, *o = v;
+    for (int nul = 0; nul < 3 && o < end; o++)
+      if (!*o) nul++;
+    while (o < end) {
+      const char *comma = memchr(o, ',', (size_t)(end - o));
+      const char *e = comma ? comma : end;
+      static const char *const keys[] = {"lowerdir=", "upperdir=", "workdir="};
+      for (int k = 0; k < 3; k++) {
+        size_t kl = strlen(keys[k]);
+        if ((size_t)(e - o) <= kl || memcmp(o, keys[k], kl)) continue;
+        for (const char *d = o + kl; d < e;) {
+          const char *colon = k ? NULL : memchr(d, ':', (size_t)(e - d));
+          const char *de = colon ? colon : e;
+          if (!is_dir(d, (size_t)(de - d))) return -1;
+          if (k == 1) {
+            /* the layer's project file (ShellProject.prepare writes it on every JVM start) */
+            char f[PATH_MAX + 16], want[PATH_MAX + 2];
+            const char *slash = memrchr(d, '/', (size_t)(de - d));
+            if (!slash || snprintf(f, sizeof f, "%.*s/project", (int)(slash - d), d) >= (int)sizeof f) return -1;
+            size_t fl;
+            autofree char *text = read_small(AT_FDCWD, f, PATH_MAX + 2, &fl);
+            int wl = snprintf(want, sizeof want, "%s\n", found.dir);
+            if (!text || wl < 0 || fl != (size_t)wl || memcmp(text, want, fl)) return -1;
+            upper = 1;
+          }
+          d = de + (colon != NULL);
+        }
+      }
+      o = e + (comma != NULL);
+    }
+  }
+  return upper ? 0 : -1;
+}
+
+/* The launcher's start (JBOX_PRESTART=1, the prepared start fresh): the records written as the
+ * JVM writes them, then the plan run as a JVM-sent one is. Returns -1 (nothing of the new sandbox
+ * left) for the JVM to start it; does not return otherwise. */
+static int prestart_start(void) {
+  static const char *const debug[] = {"JBOX_DEBUG_PLAN_FILE", "JBOX_DEBUG_KEY_FILE", "JBOX_DEBUG_PRESTART_DIR"};
+  for (size_t i = 0; i < sizeof debug / sizeof *debug; i++)
+    if (getenv(debug[i]) && *getenv(debug[i])) return -1; /* tests that look at the JVM's start */
+  unsigned char r[32];
+  char id[65], want[160], why[PATH_MAX + 96] = "";
+  if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) return -1;
+  hex(r, 32, id);
+  struct made m = {0};
+  char *proj = NULL, *join = NULL, *host = NULL, *hosts = NULL, *resolv = NULL;
+  int ok = prestart_make(id, 1, &m) == 0;
+  if (!ok) snprintf(why, sizeof why, "a call or a template it cannot fill");
+  /* the template's name is the one the JVM would try first (not a name it took for a collision) */
+  if (ok && (base_name(found.dir, want, sizeof want) || strcmp(want, m.name) || m.jp.name.len != strlen(want) ||
+             memcmp(m.jp.name.p, want, m.jp.name.len))) {
+    ok = 0;
+    snprintf(why, sizeof why, "the template's name is not the project's");
+  }
+  if (ok && layers_ok(&m)) {
+    ok = 0;
+    snprintf(why, sizeof why, "the project's home layer or the policy's directories are not there");
+  }
+  if (ok && (etc_ok(&m) || project_ok(&m))) {
+    ok = 0;
+    snprintf(why, sizeof why, "a record template is not what the JVM writes");
+  }
+  if (ok) {
+    proj = with_id(m.pt, m.pl, id), join = with_id(m.jt, m.jl, id), host = with_id(m.ht, m.hl, id);
+    hosts = with_id(m.hs, m.hsl, id), resolv = with_id(m.rs, m.rsl, id);
+    ok = proj && join && host && hosts && resolv;
+    if (!ok) snprintf(why, sizeof why, "a record template it cannot fill");
+  }
+  int lock = -1;
+  if (ok) {
+    struct start_files f = {.root = found.root, .containers = found.containers, .pid16 = found.pid16, .id = id, .name = m.name,
+                            .config = {m.config, m.clen}, .exec = {m.exec, m.elen}, .project = {proj, m.pl},
+                            .join = {join, m.jl}, .hostname = {host, m.hl}, .hosts = {hosts, m.hsl}, .resolv = {resolv, m.rsl}};
+    ok = shell_start_records(&f, &lock, why, sizeof why) == 0;
+  }
+  char *plan = m.plan;
+  size_t plen = m.plen;
+  m.plan = NULL;
+  made_free(&m);
+  free(proj), free(join), free(host), free(hosts), free(resolv);
+  const char *dbg = getenv("JBOX_DEBUG_PRESTART");
+  if (!ok) {
+    free(plan);
+    trace("shell-start-jvm");
+    if (dbg && *dbg && strcmp(dbg, "0")) dprintf(2, "jbox: prestart: the launcher's start goes to the JVM: %s\n", why);
+    return -1;
+  }
+  trace("shell-start");
+  /* the project's lock goes with the exec (close-on-exec), as the JVM's goes when it exits */
+  run_plan_sealed(plan, plen);
+  close(lock);
+  shell_start_undo(found.root, id);
+  die(125, "shell: run the plan: %s", strerror(errno));
 }
 
 int shell_prestart_probe(const char *jar, const char *helper) {
@@ -699,5 +911,9 @@ int shell_prestart_probe(const char *jar, const char *helper) {
   if (dbg && *dbg && strcmp(dbg, "0")) dprintf(2, "jbox: prestart: %s%s%s\n", fresh ? "fresh" : "stale", fresh ? "" : ": ", fresh ? "" : why);
   const char *dry = getenv("JBOX_DEBUG_PRESTART_DIR");
   if (fresh && dry && *dry) prestart_dry_run(dry);
+  /* the launcher starts the sandbox itself unless JBOX_PRESTART=0 (off: the JVM drops the
+   * prepared start) or check (only the answer, as above: tests of the JVM's start) */
+  const char *mode = getenv("JBOX_PRESTART");
+  if (fresh && (!mode || (strcmp(mode, "0") && strcmp(mode, "check")))) prestart_start();
   return fresh ? 0 : -1;
 }

@@ -62,11 +62,11 @@ final class ShellCommand {
     Map<String, String> env = System.getenv();
     // tests (ShellInputsTest): every input of the policy, written beside the plan
     String keyFile = env.get("JBOX_DEBUG_KEY_FILE");
-    // JBOX_PRESTART=1: a new project sandbox's KEY and start template are kept for its prepared
-    // start (ShellSandboxes.writePrestart, helpers/prestart.c). Off by default while the launcher
-    // only checks them: recording and keeping them cost a new shell 8 ms (65 -> 73 ms, 40 runs
-    // each, one hyperfine run) that nothing yet wins back.
-    boolean prestart = "1".equals(env.get("JBOX_PRESTART"));
+    // A new project sandbox's KEY and start template are kept for its prepared start
+    // (ShellSandboxes.writePrestart, helpers/prestart.c), from which the launcher starts the
+    // project's next sandbox itself (helpers/shell_start.c); JBOX_PRESTART=check (tests): kept
+    // and checked, but the JVM starts every sandbox; JBOX_PRESTART=0: off (and dropped).
+    boolean prestart = !"0".equals(env.get("JBOX_PRESTART"));
     if (prestart || keyFile != null) dev.jbox.PolicyInputs.start();
     // the options (the command, working directory and environment are the start's own)
     dev.jbox.PolicyInputs.value("options", o.values.toString());
@@ -189,7 +189,9 @@ final class ShellCommand {
       }
       dev.jbox.Trace.mark("recorded");
       if (keyFile != null && !keyFile.isEmpty()) dev.jbox.PolicyInputs.writeKey(Path.of(keyFile), key);
-      if (prestart) prepare(store, project, req, img == null && joinable, o, key, plan, recorded, name, files.resolve(id));
+      // a firewall (allow-host, from the project's toml) is sent beside the plan, not in it: no
+      // start template holds it, so such a policy is never prepared
+      if (prestart) prepare(store, project, req, img == null && joinable && firewall == null, o, key, plan, recorded, name, files.resolve(id));
       else ShellSandboxes.dropPrestart(store, project.id());
       PlanChannel.send(plan, extras);
     } catch (RuntimeException e) {

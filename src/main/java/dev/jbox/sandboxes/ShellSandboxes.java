@@ -377,7 +377,7 @@ public final class ShellSandboxes {
   /** Removes the project's prepared start (its KEY, then its templates), quietly. */
   public static void dropPrestart(SandboxStore store, String projectId) {
     Path dir = projectsDir(store).resolve(projectId + ".prestart");
-    if (!dir.toFile().isDirectory()) return; // the usual case without JBOX_PRESTART: one stat
+    if (!dir.toFile().isDirectory()) return; // the usual case with JBOX_PRESTART=0: one stat
     try {
       Files.deleteIfExists(dir.resolve("key"));
       Files.deleteIfExists(dir.resolve("key.tmp"));

@@ -68,7 +68,7 @@ class PrestartTest {
     e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
     e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
     e.put("JBOX_DEBUG_PRESTART", "1");
-    e.put("JBOX_PRESTART", "1");
+    e.put("JBOX_PRESTART", "check"); // kept and checked; the launcher's own start: LauncherStartTest
     e.put("JBOX_TRACE", "1");
     return e;
   }
@@ -127,21 +127,21 @@ class PrestartTest {
   }
 
   @Test
-  void withoutJboxPrestart_nothingIsKept_andAnEarlierKeyGoes() throws Exception {
+  void withJboxPrestart0_nothingIsKept_andAnEarlierKeyGoes() throws Exception {
     prepared();
     Path key = keyFile();
     java.util.HashMap<String, String> off = new java.util.HashMap<>();
-    off.put("JBOX_PRESTART", null);
+    off.put("JBOX_PRESTART", "0");
     // the launcher still checks the kept KEY (fresh), the JVM then drops it and its templates
     Start s = shell(off, "true");
     assertEquals("jbox: prestart: fresh", s.verdict(), s.r().toString());
-    assertFalse(Files.exists(key), "a start without JBOX_PRESTART=1 left the KEY");
+    assertFalse(Files.exists(key), "a start with JBOX_PRESTART=0 left the KEY");
     for (String t : dev.jbox.sandboxes.ShellSandboxes.START_TEMPLATES) {
       assertFalse(Files.exists(key.resolveSibling(t)), t + " left");
     }
     s = shell(off, "true");
     assertTrue(s.verdict().contains("stale"), s.verdict());
-    assertFalse(Files.exists(key), "a start without JBOX_PRESTART=1 kept a KEY");
+    assertFalse(Files.exists(key), "a start with JBOX_PRESTART=0 kept a KEY");
   }
 
   @Test

@@ -67,7 +67,7 @@ class ShellInputsTest {
     e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
     e.put("JBOX_STORAGE", tmp.resolve("storage-" + runtime).toString());
     e.put("JBOX_DEBUG_PLAN_FILE", tmp.resolve("plan").toString());
-    e.put("JBOX_PRESTART", "1");
+    e.put("JBOX_PRESTART", "check");
     return e;
   }
 

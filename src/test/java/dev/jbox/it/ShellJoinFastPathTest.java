@@ -69,6 +69,7 @@ class ShellJoinFastPathTest {
     e.put("HOME", home.toString());
     e.put("SHELL", "/bin/bash");
     e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
+    e.put("JBOX_PRESTART", "check"); // the JVM's start, recording as by default (the launcher's: LauncherStartTest)
     e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
     e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
     return e;

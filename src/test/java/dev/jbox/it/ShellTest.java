@@ -66,6 +66,7 @@ public class ShellTest {
     e.put("HOME", home.toString());
     e.put("SHELL", "/bin/bash");
     e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
+    e.put("JBOX_PRESTART", "check"); // the JVM's start, recording as by default (the launcher's: LauncherStartTest)
     e.remove("XDG_DATA_HOME");
     return e;
   }
