@@ -34,7 +34,7 @@ public final class ShellSettings {
       "~/.git-credentials", "~/.config/gh", "~/.password-store", "~/.local/share/keyrings",
       "~/.config/containers/auth.json", "~/.pki", "~/.mozilla", "~/.thunderbird", "~/.config/google-chrome",
       "~/.config/chromium", "~/.config/BraveSoftware", "~/.config/vivaldi", "~/.config/microsoft-edge",
-      "~/.config/opera", "~/.local/share/jbox", "~/.cache/jbox",
+      "~/.config/opera", "~/.local/share/jbox",
       // package registries' and tools' tokens: what a malicious post-install script reads first
       "~/.npmrc", "~/.yarnrc.yml", "~/.pypirc", "~/.cargo/credentials", "~/.cargo/credentials.toml", "~/.gem/credentials",
       "~/.m2/settings.xml", "~/.m2/settings-security.xml", "~/.gradle/gradle.properties", "~/.config/git/credentials",
