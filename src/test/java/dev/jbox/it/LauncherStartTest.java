@@ -101,10 +101,16 @@ class LauncherStartTest {
     return r;
   }
 
-  /** Two JVM starts (the first makes the home layer, so its KEY is stale at once): then the prepared start is fresh. */
+  /**
+   * A JVM start, then a second start: the first one's KEY is stale at once when that start made
+   * something the policy looks at (jbox's data directory under a new $HOME, a hidden path), and
+   * fresh when another project's start made it already (then the second start is the launcher's);
+   * either way the prepared start is fresh after the second.
+   */
   void prepared() {
     assertEquals(0, jvm(Map.of(), "true").code());
-    assertEquals(0, jvm(Map.of(), "true").code());
+    Jbox.Result second = shell(Map.of(), "true");
+    assertEquals(0, second.code(), second.toString());
   }
 
   Path runtime() {
