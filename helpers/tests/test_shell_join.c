@@ -97,7 +97,7 @@ int main(void) {
   /* the template and the plan of the golden call */
   struct join_template t;
   CHECK(join_template_parse(tmpl, tlen, &t) == 0);
-  CHECK(t.nenv == 4 && t.name.len == 3 && !memcmp(t.name.p, "app", 3) && t.ndeny == 19 && t.toml.len == 64);
+  CHECK(t.nenv == 4 && t.name.len == 3 && !memcmp(t.name.p, "app", 3) && t.ndeny == 24 && t.toml.len == 64);
   CHECK(t.project.len == 17 && !memcmp(t.project.p, "/home/dev/src/app", 17));
   char *envp[64];
   size_t n = 0;
