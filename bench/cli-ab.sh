@@ -16,12 +16,7 @@ bench=cli-ab prefix=cli-ab- runs_default=15
 . "$here/preamble.sh"
 # shellcheck source=bench/common.sh
 . "$here/common.sh"
-[ -x "$a_tree/helpers/build/jbox-helper" ] && [ -f "$a_tree/target/jbox.jar" ] || die "$a_tree is not built"
-echo "A: $a_tree ($(cd "$a_tree" && git rev-parse --short HEAD 2>/dev/null || echo "no git")); B: $repo" >> "$results/machine.txt"
-install -d -o "$user" -m 0755 "$work/bin-a" "$work/bin-b"
-ln -sfn "$a_tree/helpers/build/jbox-helper" "$work/bin-a/jbox"
-ln -sfn "$repo/helpers/build/jbox-helper" "$work/bin-b/jbox"
-ja=$work/bin-a/jbox jb=$work/bin-b/jbox
+ab_trees "$a_tree"
 
 img=localhost/jbox-bench-cli-img
 if ! as_user "$jb" image inspect "$img" >/dev/null 2>&1; then

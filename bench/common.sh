@@ -70,3 +70,15 @@ chown "$user" "$results"
   [ -r /proc/pressure/cpu ] && echo "cpu pressure before: $(head -1 /proc/pressure/cpu) (other load on the machine adds noise)"
 } > "$results/machine.txt"
 cat "$results/machine.txt"
+
+# ab_trees A_TREE: an A/B bench's two jbox commands, $ja (the built tree A_TREE) and $jb (this
+# tree), each a symlink named jbox to its helper as an installed jbox is; A_TREE noted in machine.txt
+ab_trees() {
+  local a=$1
+  [ -x "$a/helpers/build/jbox-helper" ] && [ -f "$a/target/jbox.jar" ] || die "$a is not built"
+  echo "A: $a ($(cd "$a" && git rev-parse --short HEAD 2>/dev/null || echo "no git")); B: $repo" >> "$results/machine.txt"
+  install -d -o "$user" -m 0755 "$work/bin-a" "$work/bin-b"
+  ln -sfn "$a/helpers/build/jbox-helper" "$work/bin-a/jbox"
+  ln -sfn "$repo/helpers/build/jbox-helper" "$work/bin-b/jbox"
+  ja=$work/bin-a/jbox jb=$work/bin-b/jbox
+}
