@@ -428,24 +428,7 @@ class LauncherStartTest {
   @Test
   void ctrlC_throughARealPty_onALauncherStartedShell_endsTheForegroundJob_shellGoesOn() throws Exception {
     prepared();
-    Path driver = tmp.resolve("ptydriver.py");
-    Files.writeString(driver, ShellTest.ptyScript(
-        "    if step == 0 and b'(jbox:app)' in out:",
-        "        os.write(fd, b'sleep " + marker + "; echo SLEPT$((1+1))\\r'); step = 1",
-        "    elif step == 1 and running(b'sleep\\x00" + marker + "\\x00'):",
-        "        os.write(fd, b'\\x03'); step = 2",
-        "    elif step == 2 and out.count(b'(jbox:app)') >= 2:",
-        "        os.write(fd, b'echo AFTER$((40+2)); exit 4\\r'); step = 3"));
-    ProcessBuilder jb = Jbox.builder(List.of("shell"));
-    List<String> cmd = new ArrayList<>(List.of("python3", driver.toString()));
-    cmd.addAll(jb.command());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
-    pb.environment().putAll(jb.environment());
-    pb.environment().putAll(env());
-    pb.environment().put("TERM", "dumb");
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    String out = ShellTest.ctrlCSession(tmp.resolve("ptydriver.py"), project, env(), marker);
     assertTrue(out.contains("jbox-trace shell-start ") && !out.contains("jbox-trace java-main "), "the launcher started it: " + out);
     assertTrue(out.contains("AFTER42"), "the shell went on after ctrl-c: " + out);
     assertFalse(out.contains("SLEPT2"), "ctrl-c ended the sleep, not only the shell line: " + out);

@@ -798,11 +798,12 @@ public class ShellTest {
     assertEquals(mountsBefore, Lifetimes.mountinfo(), "no mount appears in the caller's namespace");
   }
 
-  @Test
-  void ctrlC_throughARealPty_endsTheForegroundJob_shellGoesOn() throws Exception {
-    Path driver = tmp.resolve("ptydriver.py");
-    // ctrl-c once the sleep runs (seen in /proc), not after a guessed time; a sleep of days
-    String marker = "6" + (100_000 + System.nanoTime() % 100_000);
+  /**
+   * `jbox shell` in {@code project} on a real pty (the driver script written to {@code driver}):
+   * starts {@code sleep MARKER; echo SLEPT2} at the prompt, sends ctrl-c once the sleep runs, then
+   * {@code echo AFTER42; exit 4}; returns all the screen showed, with "STATUS n" at the end.
+   */
+  static String ctrlCSession(Path driver, Path project, Map<String, String> env, String marker) throws Exception {
     Files.writeString(driver, ptyScript(
         "    if step == 0 and b'(jbox:app)' in out:",
         "        os.write(fd, b'sleep " + marker + "; echo SLEPT$((1+1))\\r'); step = 1",
@@ -815,11 +816,19 @@ public class ShellTest {
     cmd.addAll(jb.command());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
     pb.environment().putAll(jb.environment());
-    pb.environment().putAll(env());
+    pb.environment().putAll(env);
     pb.environment().put("TERM", "dumb");
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    return out;
+  }
+
+  @Test
+  void ctrlC_throughARealPty_endsTheForegroundJob_shellGoesOn() throws Exception {
+    // ctrl-c once the sleep runs (seen in /proc), not after a guessed time; a sleep of days
+    String marker = "6" + (100_000 + System.nanoTime() % 100_000);
+    String out = ctrlCSession(tmp.resolve("ptydriver.py"), project, env(), marker);
     assertTrue(out.contains("AFTER42"), "the shell went on after ctrl-c: " + out);
     assertFalse(out.contains("SLEPT2"), "ctrl-c ended the sleep, not only the shell line: " + out);
     assertTrue(out.contains("STATUS 4"), out);
