@@ -147,6 +147,37 @@ class NetworkTest {
     }
   }
 
+  /**
+   * passt re-executes itself as passt.avx2 where the CPU has AVX2 (a second execve and dynamic link
+   * on every sandbox's way up); the helper starts pasta.avx2 beside the named pasta itself then,
+   * and the plain one where the CPU lacks AVX2. Two wrappers say which one ran; the sandbox still
+   * gets its network either way.
+   */
+  @Test
+  void pastaAvx2BesidePasta_isStartedDirectlyWhereTheCpuHasAvx2() throws Exception {
+    Path real = Network.find("pasta");
+    assertNotNull(real);
+    boolean avx2 = false;
+    for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+      if (l.startsWith("flags") && (" " + l + " ").contains(" avx2 ")) avx2 = true;
+    }
+    Path bin = tmp.resolve("pasta-avx2");
+    Files.createDirectories(bin);
+    Path log = bin.resolve("log");
+    for (String name : List.of("pasta", "pasta.avx2")) {
+      Files.writeString(bin.resolve(name), "#!/bin/sh\necho " + name + " >> " + log + "\nexec " + real + " \"$@\"\n");
+      Files.setPosixFilePermissions(bin.resolve(name), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    ProcessBuilder pb = Jbox.builder(List.of("run", "--rootfs", rootfs.toString(), "--network=pasta", "sh", "-c", "ip route | grep -c default"));
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    var r = Jbox.collect(pb, "jbox run", 60);
+    assertEquals(0, r.code(), r.toString());
+    assertEquals("1\n", r.out(), r.toString());
+    // (argv[0] stays the named pasta, which picks pasta's mode: every other test here runs the real
+    // pasta.avx2 that way)
+    assertEquals(avx2 ? "pasta.avx2\n" : "pasta\n", Files.readString(log), r.toString());
+  }
+
   @Test
   void publish_serverInsideIsReachableFromHost() throws Exception {
     int port;
