@@ -24,6 +24,10 @@
 static pid_t net_pid = -1;
 static int net_exit_fd = -1;
 static int net_wait; /* wait for it to be gone in stop_network */
+/* A helper forked and not yet known to be up (spawn, then await): its pid, its stderr pipe and
+ * slirp4netns's ready and exit pipes. */
+static pid_t spawned = -1;
+static int spawned_err = -1, spawned_slirp, spawned_ready = -1, spawned_exit = -1;
 
 /* A default route in /proc/PID/net/route (destination 00000000) or ipv6_route (all-zero prefix,
  * length 00, not on lo). */
@@ -50,6 +54,15 @@ static int has_default_route(const char *path, int v4) {
  * must be free again when jbox returns. Otherwise it is reparented and reaped by init while it
  * finishes dying: SIGKILL cannot be caught, and it holds nothing the next run needs. */
 void stop_network(void) {
+  if (spawned > 0) { /* started early and never waited for: setup failed before */
+    kill(spawned, SIGKILL);
+    close(spawned_err);
+    if (spawned_slirp) {
+      close(spawned_ready);
+      close(spawned_exit);
+    }
+    spawned = -1;
+  }
   if (net_exit_fd >= 0) close(net_exit_fd); /* slirp4netns: its --exit-fd reaches EOF */
   net_exit_fd = -1;
   if (net_pid <= 0) return;
@@ -84,9 +97,7 @@ static const char *pasta_binary(const char *named, char *buf, size_t len) {
   return buf;
 }
 
-static int start_once(struct plan *p, pid_t child, int *keep_fd) {
-  *keep_fd = -1;
-  if (p->net_argc == 0) return 0;
+static int spawn(struct plan *p, pid_t child) {
   int is_slirp = strstr(p->net_argv[0], "slirp4netns") != NULL;
   net_wait = publishes_ports(p);
   int ready[2] = {-1, -1}, exitp[2] = {-1, -1};
@@ -110,7 +121,17 @@ static int start_once(struct plan *p, pid_t child, int *keep_fd) {
   int errp[2];
   if (pipe2(errp, O_CLOEXEC) < 0) return fail_errno("pipe");
   pid_t pid = fork();
-  if (pid < 0) return fail_errno("fork %s", argv[0]);
+  if (pid < 0) {
+    close(errp[0]);
+    close(errp[1]);
+    if (is_slirp) {
+      close(ready[0]);
+      close(ready[1]);
+      close(exitp[0]);
+      close(exitp[1]);
+    }
+    return fail_errno("fork %s", argv[0]);
+  }
   if (pid == 0) {
     /* stdin and stdout /dev/null, stderr our pipe (its complaints become our one-line error),
      * slirp4netns's ready and exit pipes as 3 and 4 (moved above 4 first, so no dup2 overwrites
@@ -135,9 +156,26 @@ static int start_once(struct plan *p, pid_t child, int *keep_fd) {
     _exit(127);
   }
   close(errp[1]);
+  spawned = pid;
+  spawned_err = errp[0];
+  spawned_slirp = is_slirp;
+  spawned_ready = ready[0];
+  spawned_exit = exitp[1];
   if (is_slirp) {
     close(ready[1]);
     close(exitp[0]);
+  }
+  return 0;
+}
+
+/* Waits until the spawned helper is up (0), or has failed (-1, jbox_err says why). */
+static int await(struct plan *p, pid_t child, int *keep_fd) {
+  *keep_fd = -1;
+  pid_t pid = spawned;
+  int is_slirp = spawned_slirp, ready[2] = {spawned_ready, -1}, exitp[2] = {-1, spawned_exit}, errp[2] = {spawned_err, -1};
+  spawned = -1;
+  const char *name = p->net_argv[0];
+  if (is_slirp) {
     char c;
     ssize_t r = RETRY(read(ready[0], &c, 1));
     close(ready[0]);
@@ -200,7 +238,25 @@ failed:;
       if (!strstr(l, "to syslog")) snprintf(msg, sizeof msg, "%s", l);
   }
   m = (ssize_t)strlen(msg);
-  return fail("%s failed%s%s", strrchr(argv[0], '/') + 1, m > 0 ? ": " : "", m > 0 ? msg : "");
+  const char *base = strrchr(name, '/');
+  return fail("%s failed%s%s", base ? base + 1 : name, m > 0 ? ": " : "", m > 0 ? msg : "");
+}
+
+static int start_once(struct plan *p, pid_t child, int *keep_fd) {
+  *keep_fd = -1;
+  if (p->net_argc == 0) return 0;
+  if (spawned < 0 && spawn(p, child)) return -1;
+  return await(p, child, keep_fd);
+}
+
+/* pasta, started as soon as stage 1 exists (before its id maps are written and while newuidmap,
+ * newgidmap and the cleaner start): its own start (exec, its host-side queries, its buffers:
+ * about 3 ms here) overlaps them instead of following them. It joins the namespaces as their
+ * owner, which needs no map; stage 1 is dumpable until MAPS_DONE. start_network then only waits
+ * for it. slirp4netns keeps its place after the maps. */
+int spawn_network_early(struct plan *p, pid_t child) {
+  if (p->net_argc == 0 || strstr(p->net_argv[0], "slirp4netns")) return 0;
+  return spawn(p, child);
 }
 
 /* The helper starts while stage 1 goes on (network_overlaps), and opens /proc/PID/ns/user and

@@ -777,8 +777,15 @@ again:;
   if (p->preserve_fds) syscall(SYS_close_range, 3U, (unsigned)(3 + p->preserve_fds - 1), 0); /* stage 1 has them */
   set_name("jbox:monitor");
   trace("cloned");
+  if (network_overlaps(p) && spawn_network_early(p, child)) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    abandon(p);
+    die(125, "%s", jbox_err);
+  }
 
   if (p->ns[NS_USER].mode == NSM_NEW && write_maps(p, child)) {
+    stop_network();
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     abandon(p);
@@ -786,6 +793,7 @@ again:;
   }
   trace("maps-written");
   if (start_cleaner(p, child)) {
+    stop_network();
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     abandon(p);

@@ -30,6 +30,7 @@ int confine_init(struct plan *p); /* --init's pid 1 after the fork: /dev/null st
 int read_report(int fd);                /* the other end of report(): the code, or -1 at EOF */
 int read_report_as(int fd, const char *hook_prog); /* as read_report; a code 1 (an OCI hook failed) printed as hook_prog's */
 int start_network(struct plan *p, pid_t child, int *keep_fd); /* network.c */
+int spawn_network_early(struct plan *p, pid_t child); /* pasta, before the maps; start_network then waits for it */
 void stop_network(void);
 int apply_nft(struct plan *p); /* T_NFT: stage 1 loads the rules into its network namespace */
 int start_cleaner(struct plan *p, pid_t child); /* cleanup.c */
