@@ -170,8 +170,13 @@ public class ShellTest {
     assertEquals("cached\n", Files.readString(home.resolve(".m2/x")), "a write-through cache writes to the host");
     assertEquals(Jbox.currentUid(), owner(home.resolve(".m2/x")));
 
-    var again = sh("cat ~/.bashrc; ls ~/newfile");
+    // the layer is mounted volatile (no sync of the upper filesystem when the sandbox ends), and
+    // the marker the kernel leaves in its work dir does not keep the next session from mounting it
+    var again = sh("cat ~/.bashrc; ls ~/newfile; awk -v h=\"$HOME\" '$5 == h' /proc/self/mountinfo");
+    assertEquals(0, again.code(), again.toString());
     assertTrue(again.out().contains("added\n") && again.out().contains("newfile"), "the home layer is kept between sessions: " + again);
+    assertTrue(again.out().lines().anyMatch(l -> l.contains(" - overlay ") && l.contains("volatile")), "the home layer is volatile: " + again);
+    assertTrue(sh("cat ~/newfile").out().equals("new\n"), "a third session mounts it again");
 
     var diff = shell(project, null, "--diff");
     assertEquals(0, diff.code(), diff.toString());

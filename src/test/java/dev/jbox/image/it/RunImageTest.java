@@ -43,9 +43,11 @@ class RunImageTest extends ImageRunFixture {
   void run_pullsWhenMissing_ownershipAsInImage_rmDiscardsTheLayer() throws Exception {
     Home j = jbox();
     var r = j.launch("run", "--rm", "--network=none", busybox, "sh", "-c",
-        "stat -c '%u:%g %a' /home/u/notes /bin/suid; echo data > /written; cat /written; id -u");
+        "stat -c '%u:%g %a' /home/u/notes /bin/suid; echo data > /written; cat /written; id -u; "
+            + "awk '$5 == \"/\"' /proc/self/mountinfo | grep -c volatile || true");
     assertEquals(0, r.status(), r.toString());
-    assertEquals("1000:1000 640\n0:0 4755\ndata\n0\n", r.out());
+    // a layer that goes with the sandbox is mounted volatile: its unmount syncs nothing
+    assertEquals("1000:1000 640\n0:0 4755\ndata\n0\n1\n", r.out());
     Path containers = j.storage.resolve("containers");
     try (var s = Files.list(containers)) {
       assertEquals(List.of(), s.toList(), "--rm removed the writable layer");
@@ -148,8 +150,10 @@ class RunImageTest extends ImageRunFixture {
   @Test
   void withoutRm_writesLandInTheUpperDirNotTheLayers() throws Exception {
     Home j = jbox();
-    var r = j.launch("run", "--network=none", busybox, "sh", "-c", "echo kept > /kept; rm /srv/data");
+    var r = j.launch("run", "--network=none", busybox, "sh", "-c",
+        "echo kept > /kept; rm /srv/data; awk '$5 == \"/\"' /proc/self/mountinfo | grep -c volatile || true");
     assertEquals(0, r.status(), r.toString());
+    assertEquals("0\n", r.out(), "a kept sandbox's layer is not volatile: " + r);
     assertTrue(r.err().contains("; jbox rm ") && r.err().contains(" removes them"), r.err());
     Path container;
     try (var s = Files.list(j.storage.resolve("containers"))) {
