@@ -47,7 +47,7 @@ static int usage(void) {
 
 static int run_buffer(char *buf, ssize_t len) {
   struct plan p;
-  if (!running_sealed()) die(125, "internal error: a plan reached the helper's own file, not its sealed copy");
+  if (!running_protected()) die(125, "internal error: a plan reached the helper's own file, not its sealed copy");
   /* tests: the plan that would run, written to a file instead (the JVM's and exec_fast's compared) */
   const char *dump = getenv("JBOX_DEBUG_PLAN_FILE");
   if (dump && *dump) {
@@ -704,7 +704,7 @@ static int unshare_mode(int argc, char **argv) {
     if (!(p.argv[k] = strdup(argv[i + 1 + k]))) die(125, "out of memory");
   p.keep_stdin = 1;
   p.ns[NS_TIME].mode = NSM_HOST;
-  if (!running_sealed()) die(125, "internal error: unshare from the helper's own file, not its sealed copy");
+  if (!running_protected()) die(125, "internal error: unshare from the helper's own file, not its sealed copy");
   if (p.ovl_target) {
     for (const char **s = (const char *[]){p.ovl_upper, p.ovl_work, p.ovl_target, NULL}; *s; s++)
       if (**s != '/') die(125, "unshare --overlay: `%s` is not an absolute path", *s);

@@ -1,6 +1,7 @@
 package dev.jbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,6 +112,35 @@ class SelfExeTest {
     Jbox.Result r = Jbox.runWith(copy, args, null);
     assertEquals(0, r.code(), r.toString());
     assertUntouched(copy, hash, mode, Files.readString(rootfs.resolve("tmp/attack-run.log")));
+  }
+
+  /**
+   * A helper of root's, mode 0755 (scripts/test builds one as root): an installed helper's shape.
+   * No sandbox of a user who is not root can change such a file, so it runs without the sealed
+   * copy (selfexec.c file_is_trusted): --init's pid 1 is then the file itself, which the command
+   * can open through /proc/1/exe, and can neither chmod, truncate nor write.
+   */
+  @Test
+  void rootsHelper_runsFromTheFileItself_whichTheSandboxCannotChange() throws Exception {
+    String made = System.getenv("JBOX_TEST_ROOT_HELPER");
+    Path helper = made == null || made.isEmpty() ? null : Path.of(made);
+    if (helper == null || !Files.isRegularFile(helper) || (Integer) Files.getAttribute(helper, "unix:uid") != 0 || (mode(helper) & 022) != 0) {
+      String why = "JBOX_TEST_ROOT_HELPER names no helper of root's written by root alone (scripts/test makes one)";
+      if ("1".equals(System.getenv("JBOX_MUST_WORK"))) org.junit.jupiter.api.Assertions.fail("JBOX_MUST_WORK=1 and " + why);
+      org.junit.jupiter.api.Assumptions.abort(why);
+    }
+    String hash = sha256(helper);
+    int mode = mode(helper);
+    Jbox.Result r = Jbox.runWith(helper, List.of("run", "--init", "--rootfs", rootfs.toString(), "sh", "-c",
+        "exec 5</proc/1/exe && echo opened; stat -L -c exe=%d:%i /proc/self/fd/5; readlink /proc/1/exe; "
+            + "chmod 4777 /proc/self/fd/5 2>/dev/null && echo chmod=made; (: >/proc/self/fd/5) 2>/dev/null && echo truncate=made; "
+            + "(printf x 1<>/proc/self/fd/5) 2>/dev/null && echo write=made; echo checked"), null);
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("opened\n") && r.out().contains("checked\n"), "the attack ran: " + r);
+    assertTrue(r.out().contains("exe=" + devIno(helper) + "\n"), "pid 1 ran from the helper's own file, not a copy: " + r);
+    assertFalse(r.out().contains("=made"), "chmod, O_TRUNC or a write through /proc/1/exe succeeded: " + r);
+    assertEquals(hash, sha256(helper), "the helper file was rewritten from inside: " + r);
+    assertEquals(Integer.toOctalString(mode), Integer.toOctalString(mode(helper)), "the helper's mode changed: " + r);
   }
 
   @Test
