@@ -50,11 +50,16 @@ install -d -o "$user" -m 0755 "$proj2" "$proj2/.git"
 # JVM's start (JBOX_PRESTART=0, as before the launcher started) in the first two: each
 # run is the next shell after the project's sandbox ended; the first two starts of a project go
 # through the JVM (the second keeps the prepared start), which is checked before the run
-proj3=$work/shell-project-launcher proj4=$work/shell-project-launcher-nonet
-install -d -o "$user" -m 0755 "$proj3" "$proj3/.git" "$proj4" "$proj4/.git"
-for p in "$proj3" "$proj4 --network=none"; do
+proj3=$work/shell-project-launcher proj4=$work/shell-project-launcher-nonet proj5=$work/shell-project-direct
+install -d -o "$user" -m 0755 "$proj3" "$proj3/.git" "$proj4" "$proj4/.git" "$proj5" "$proj5/.git"
+# the installed shape: /usr/bin/jbox is a symlink to the helper, no shell script in between
+direct=$work/bin-direct/jbox
+mkdir -p "$work/bin-direct"
+ln -sfn "$repo/helpers/build/jbox-helper" "$direct"
+for p in "$proj3" "$proj4 --network=none" "$proj5"; do
+  j=$jbox; [ "$p" = "$proj5" ] && j=$direct
   # shellcheck disable=SC2086
-  for _ in 1 2 3; do as_user env JBOX_TRACE=1 "$jbox" shell --project $p -- true 2>"$results/launcher-check.txt"; done
+  for _ in 1 2 3; do as_user env JBOX_TRACE=1 "$j" shell --project $p -- true 2>"$results/launcher-check.txt"; done
   grep -q 'jbox-trace shell-start ' "$results/launcher-check.txt" || { cat "$results/launcher-check.txt"; die "the launcher does not start $p"; }
 done
 echo "load: $(uptime)" | tee "$results/shell-load.txt"
@@ -64,6 +69,7 @@ as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
   -n jbox-shell-launcher "$jbox shell --project $proj3 -- true" \
   -n jbox-shell-nonet "env JBOX_PRESTART=0 $jbox shell --project $proj2 --network=none -- true" \
   -n jbox-shell-launcher-nonet "$jbox shell --project $proj4 --network=none -- true" \
+  -n jbox-shell-launcher-direct "$direct shell --project $proj5 -- true" \
   -n bwrap "bwrap --ro-bind / / --bind $proj $proj --dev /dev --proc /proc --unshare-all true" \
   -n podman "$podman run --rm --userns=keep-id -v $proj:$proj $image true" \
   > "$results/shell.txt" 2>&1 || { cat "$results/shell.txt"; die "hyperfine failed"; }
@@ -139,5 +145,6 @@ fi
   awk -F, '$1!="command" {printf "%-20s median %8.2f ms\n", $1, $4*1000}' $csvs
   [ -z "${BENCH_JOIN_ONLY:-}" ] && awk -F, '{m[$1]=$4} END {printf "ratio jbox-shell/bwrap %.1f   jbox-shell/podman %.2f   nonet/bwrap %.1f\n", m["jbox-shell"]/m["bwrap"], m["jbox-shell"]/m["podman"], m["jbox-shell-nonet"]/m["bwrap"]}' "$results/shell.csv"
   [ -z "${BENCH_JOIN_ONLY:-}" ] && awk -F, '{m[$1]=$4} END {printf "ratio launcher/bwrap %.1f   launcher/podman %.2f   launcher/jvm %.3f   launcher-nonet/bwrap %.1f   launcher-nonet/jvm-nonet %.3f\n", m["jbox-shell-launcher"]/m["bwrap"], m["jbox-shell-launcher"]/m["podman"], m["jbox-shell-launcher"]/m["jbox-shell"], m["jbox-shell-launcher-nonet"]/m["bwrap"], m["jbox-shell-launcher-nonet"]/m["jbox-shell-nonet"]}' "$results/shell.csv"
+  [ -z "${BENCH_JOIN_ONLY:-}" ] && awk -F, '{m[$1]=$4} END {printf "ratio launcher-direct (installed shape)/bwrap %.1f   /podman %.2f\n", m["jbox-shell-launcher-direct"]/m["bwrap"], m["jbox-shell-launcher-direct"]/m["podman"]}' "$results/shell.csv"
   awk -F, '{m[$1]=$4} END {printf "ratio join/join-jvm %.3f   join/bwrap %.2f\n", m["jbox-shell-join"]/m["jbox-shell-join-jvm"], m["jbox-shell-join"]/m["bwrap"]}' "$results/join.csv"
 } | tee "$results/shell-table.txt"
