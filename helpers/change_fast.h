@@ -67,4 +67,26 @@ int volume_create_fast(int argc, char **argv);
  * status (0, or 125 after a one-line error once it was renamed aside). -1: the JVM's, nothing
  * changed. */
 int volume_rm_fast(int argc, char **argv);
+
+/* `rename SANDBOX NAME` (argv: rename, SANDBOX, NAME), as SandboxStore.rename does it: the name
+ * valid (rename_name_valid, SandboxStore.validName) and no other sandbox's, checked again under
+ * the store's lock (RUNTIME/.lock), the record's config.json rewritten with the new name and its
+ * exec.plan with the new T_EXECNAME, each through NAME.tmp and a rename. 0 done (nothing printed,
+ * as the JVM), 125 after a one-line error once the record was written; -1 the JVM's, nothing
+ * changed (any other form, an error the JVM words, a record or template not exactly what the JVM
+ * would write back, the lock held). */
+int rename_name_valid(const char *n);
+/* The record text the JVM writes for config.json buf[0..len) of sandbox id renamed to name (a
+ * valid name), when buf is exactly what Json.pretty writes for what SandboxRecord.of reads of it
+ * (toJson's keys, in order, of its types, canonical strings and numbers, and a newline): 0 with
+ * *out (malloc'd, *outlen bytes) and the old name's bytes in *old_name (p NULL: null), -1 else. */
+struct span;
+int rename_record_text(const char *buf, size_t len, const char *id, const char *name, char **out, size_t *outlen,
+                       struct span *old_name);
+/* The exec template buf[0..len) with its T_EXECNAME (which must be *old_name, "" for none)
+ * replaced by name: 0 with *out (malloc'd), -1 for a template exec_template_parse refuses. */
+int rename_template_text(const char *buf, size_t len, const struct span *old_name, const char *name, char **out,
+                         size_t *outlen);
+int rename_fast(int argc, char **argv);
+
 #endif

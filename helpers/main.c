@@ -460,6 +460,12 @@ static int jbox_command(int argc, char **argv) {
     int rc = volume_rm_fast(argc, argv);
     if (rc >= 0) return rc;
   }
+  /* `jbox rename SANDBOX NAME`: the record rewritten without a JVM (change_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "rename") && !strcmp(main_class, "dev.jbox.cli.Main") &&
+      !getenv("JBOX_CHANGE_NO_FAST")) {
+    int rc = rename_fast(argc, argv);
+    if (rc >= 0) return rc;
+  }
   /* `jbox ps [-a] [-q] [--no-trunc]` and `jbox images [-q] [--no-trunc]`: listed from the records
    * without a JVM (ps_fast.c) */
   if (argc > 0 && !strcmp(argv[0], "ps") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PS_NO_FAST") &&
