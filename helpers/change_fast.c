@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1040,3 +1041,441 @@ int rename_fast(int argc, char **argv) {
   return rc;
 }
 
+/* ---- tag SOURCE TARGET... (StoreService.tag) -------------------------------------------------- */
+
+static int is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+/* ImageRef.isDomainComponent of s[0..n) */
+static int domain_component(const char *s, size_t n) {
+  if (n == 0 || !is_alnum(s[0]) || !is_alnum(s[n - 1])) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!is_alnum(s[i]) && s[i] != '-') return 0;
+  return 1;
+}
+
+/* ImageRef.validRegistry of s[0..n) */
+static int registry_valid(const char *s, size_t n) {
+  size_t hn = n;
+  const char *colon = NULL, *bracket = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == ':') colon = s + i;
+    if (s[i] == ']') bracket = s + i;
+  }
+  if (colon && (!bracket || colon > bracket)) {
+    size_t pl = n - (size_t)(colon + 1 - s);
+    if (pl == 0 || pl > 5) return 0;
+    long port = 0;
+    for (size_t i = 0; i < pl; i++) {
+      if (colon[1 + i] < '0' || colon[1 + i] > '9') return 0;
+      port = port * 10 + (colon[1 + i] - '0');
+    }
+    if (port > 65535) return 0;
+    hn = (size_t)(colon - s);
+  }
+  if (hn >= 3 && s[0] == '[' && s[hn - 1] == ']') { /* isIpv6 */
+    int ok = 1;
+    for (size_t i = 1; i < hn - 1; i++)
+      if (!strchr("0123456789abcdefABCDEF:.", s[i]) || !s[i]) ok = 0;
+    if (ok) return 1;
+  }
+  if (hn == 0) return 0;
+  for (size_t i = 0, start = 0; i <= hn; i++)
+    if (i == hn || s[i] == '.') {
+      if (!domain_component(s + start, i - start)) return 0;
+      start = i + 1;
+    }
+  return 1;
+}
+
+/* ImageRef.isPathComponent of s[0..n): [a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)* */
+static int path_component(const char *s, size_t n) {
+  size_t i = 0;
+  for (;;) {
+    size_t start = i;
+    while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9'))) i++;
+    if (i == start) return 0;
+    if (i == n) return 1;
+    if (s[i] == '.') i++;
+    else if (s[i] == '_') i += i + 1 < n && s[i + 1] == '_' ? 2 : 1;
+    else if (s[i] == '-')
+      while (i < n && s[i] == '-') i++;
+    else return 0;
+  }
+}
+
+int image_short_name(const char *in) {
+  /* ImageRef.isShortName */
+  const char *slash = strchr(in, '/');
+  if (!slash) return 1;
+  size_t n = (size_t)(slash - in);
+  return !memchr(in, '.', n) && !memchr(in, ':', n) && !(n == 9 && !memcmp(in, "localhost", 9));
+}
+
+int image_ref_text(const char *in, char *out, size_t size) {
+  /* ImageRef.parse of a name with a registry and no digest, printed as name():tag */
+  size_t len = strlen(in);
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)in[i] < 0x21 || (unsigned char)in[i] > 0x7e) return -1;
+  const char *slash = strchr(in, '/');
+  if (!slash || image_short_name(in) || strchr(in, '@')) return -1;
+  const char *reg = in, *rest = slash + 1;
+  size_t rl = (size_t)(slash - in);
+  const char *name = rest, *tag = "latest";
+  size_t nl = strlen(rest), tl = 6;
+  const char *colon = strrchr(rest, ':'), *last_slash = strrchr(rest, '/');
+  if (colon && (!last_slash || colon > last_slash)) {
+    tag = colon + 1;
+    tl = strlen(tag);
+    nl = (size_t)(colon - rest);
+    if (tl == 0) return -1;
+    /* ImageRef.isTag: [\w][\w.-]{0,127} */
+    if (tl > 128 || !(is_alnum(tag[0]) || tag[0] == '_')) return -1;
+    for (size_t i = 0; i < tl; i++)
+      if (!is_alnum(tag[i]) && !strchr("_.-", tag[i])) return -1;
+  }
+  if (!registry_valid(reg, rl)) return -1;
+  if ((rl == 15 && !memcmp(reg, "index.docker.io", 15)) || (rl == 20 && !memcmp(reg, "registry-1.docker.io", 20)))
+    reg = "docker.io", rl = 9;
+  if (nl == 0) return -1;
+  int library = rl == 9 && !memcmp(reg, "docker.io", 9) && !memchr(name, '/', nl);
+  for (size_t i = 0, start = 0; i <= nl; i++)
+    if (i == nl || name[i] == '/') {
+      if (!path_component(name + start, i - start)) return -1;
+      start = i + 1;
+    }
+  if (rl + 1 + (library ? 8 : 0) + nl > 255) return -1;
+  int n = snprintf(out, size, "%.*s/%s%.*s:%.*s", (int)rl, reg, library ? "library/" : "", (int)nl, name, (int)tl, tag);
+  return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int image_normalize(const char *in, char *out, size_t size) {
+  /* ImageLookup.normalize of a name without a digest */
+  if (strchr(in, '@')) return -1;
+  if (!image_short_name(in)) return image_ref_text(in, out, size);
+  const char *colon = strrchr(in, ':'), *slash = strrchr(in, '/');
+  int tagged = colon && (!slash || colon > slash);
+  int n = snprintf(out, size, "%s%s", in, tagged ? "" : ":latest");
+  return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int image_tag_name(const char *in, char *out, size_t size) {
+  /* ImageLookup.tagName: a short name goes to localhost/ */
+  if (strchr(in, '@')) return -1;
+  if (!image_short_name(in)) return image_ref_text(in, out, size);
+  char full[PATH_MAX];
+  int n = snprintf(full, sizeof full, "localhost/%s", in);
+  if (n < 0 || (size_t)n >= sizeof full) return -1;
+  return image_ref_text(full, out, size);
+}
+
+/* the names of tags.json, sorted as the TreeMap sorts them, each with its manifest digest */
+struct tag_map {
+  char **name, **digest;
+  size_t n, cap;
+};
+
+static void tag_map_free(struct tag_map *m) {
+  for (size_t i = 0; i < m->n; i++) {
+    free(m->name[i]);
+    free(m->digest[i]);
+  }
+  free(m->name);
+  free(m->digest);
+  memset(m, 0, sizeof *m);
+}
+
+/* printable ASCII without `"` and `\`: written by Json.quote as it is */
+static int plain_text(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\') return 0;
+  return 1;
+}
+
+/* TreeMap.put: 0, or -1 out of memory */
+static int tag_map_put(struct tag_map *m, const char *name, const char *digest) {
+  size_t i = 0;
+  while (i < m->n && strcmp(m->name[i], name) < 0) i++;
+  char *d = strdup(digest);
+  if (!d) return -1;
+  if (i < m->n && !strcmp(m->name[i], name)) {
+    free(m->digest[i]);
+    m->digest[i] = d;
+    return 0;
+  }
+  char *nm = strdup(name);
+  if (!nm || m->n >= PS_TAGS_MAX) {
+    free(nm);
+    free(d);
+    return -1;
+  }
+  if (m->n == m->cap) {
+    size_t cap = m->cap ? m->cap * 2 : 16;
+    char **a = realloc(m->name, cap * sizeof *a);
+    if (a) m->name = a;
+    char **b = a ? realloc(m->digest, cap * sizeof *b) : NULL;
+    if (b) m->digest = b;
+    if (!a || !b) {
+      free(nm);
+      free(d);
+      return -1;
+    }
+    m->cap = cap;
+  }
+  memmove(m->name + i + 1, m->name + i, (m->n - i) * sizeof *m->name);
+  memmove(m->digest + i + 1, m->digest + i, (m->n - i) * sizeof *m->digest);
+  m->name[i] = nm;
+  m->digest[i] = d;
+  m->n++;
+  return 0;
+}
+
+static int lower_hex(const char *s, size_t min, size_t max) {
+  size_t n = strlen(s);
+  return n >= min && n <= max && strspn(s, "0123456789abcdef") == n;
+}
+
+static int sb_is(const struct sbuf *b, const char *s) { return b->p && b->len == strlen(s) && !memcmp(b->p, s, b->len); }
+
+/* ImageLookup.find of source over the records and names: the image's manifest digest copied to
+ * digest (72 bytes), or -1 for anything the JVM answers otherwise (none, ambiguous, a digest) */
+static int tag_find(const char *source, const struct ps_image *im, size_t ni, const struct tag_map *m, char *digest,
+                    const char **found) {
+  *found = NULL;
+  const char *h = strncmp(source, "sha256:", 7) ? source : source + 7;
+  if (lower_hex(h, 3, 64)) {
+    size_t hl = strlen(h), hits = 0, at = 0;
+    for (size_t i = 0; i < ni; i++)
+      if ((im[i].id.len >= 7 + hl && !memcmp(im[i].id.p + 7, h, hl)) || (im[i].digest.len >= 7 + hl && !memcmp(im[i].digest.p + 7, h, hl)))
+        hits++, at = i;
+    if (hits > 1) return -1;
+    if (hits == 1) {
+      memcpy(digest, im[at].digest.p, im[at].digest.len);
+      digest[im[at].digest.len] = '\0';
+      return 0;
+    }
+  }
+  char name[PATH_MAX];
+  if (image_normalize(source, name, sizeof name)) return -1; /* a digest, or a name ImageRef refuses */
+  const char *match = NULL, *key = NULL;
+  size_t nl = strlen(name), matches = 0;
+  for (size_t i = 0; i < m->n; i++)
+    if (!strcmp(m->name[i], name)) match = m->digest[i], key = m->name[i], matches = 1;
+  if (!match && image_short_name(source)) {
+    for (size_t i = 0; i < m->n; i++) {
+      size_t l = strlen(m->name[i]);
+      if (l > nl && m->name[i][l - nl - 1] == '/' && !strcmp(m->name[i] + l - nl, name))
+        match = m->digest[i], key = m->name[i], matches++;
+    }
+  }
+  if (matches != 1) return -1;
+  for (size_t i = 0; i < ni; i++)
+    if (sb_is(&im[i].digest, match)) {
+      snprintf(digest, 72, "%s", match);
+      *found = key;
+      return 0;
+    }
+  return -1;
+}
+
+static int tag_map_text(const struct tag_map *m, struct sbuf *out) {
+  /* Json.pretty of the sorted map (no newline after it) */
+  if (!m->n) {
+    sb_puts(out, "{}");
+    return out->err ? -1 : 0;
+  }
+  sb_puts(out, "{");
+  for (size_t i = 0; i < m->n; i++) {
+    sb_puts(out, i ? ",\n  \"" : "\n  \"");
+    sb_puts(out, m->name[i]);
+    sb_puts(out, "\": \"");
+    sb_puts(out, m->digest[i]);
+    sb_puts(out, "\"");
+  }
+  sb_puts(out, "\n}");
+  return out->err ? -1 : 0;
+}
+
+/* AtomicFiles.write: .NAME<16 hex>.tmp made new 0600, written, fsynced, made 0644, renamed over
+ * NAME, the directory fsynced; 0, or -1 with errno (the temporary file removed) */
+static int atomic_write(int dir, const char *name, const char *data, size_t len) {
+  unsigned char r[8];
+  if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) return -1;
+  char tmp[NAME_MAX + 1];
+  int n = snprintf(tmp, sizeof tmp, ".%s%02x%02x%02x%02x%02x%02x%02x%02x.tmp", name, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+  if (n < 0 || (size_t)n >= sizeof tmp) return -1;
+  int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  int ok = write_all(fd, data, len) == 0 && fsync(fd) == 0 && fchmod(fd, 0644) == 0;
+  if (close(fd) < 0) ok = 0;
+  if (ok && renameat(dir, tmp, dir, name) == 0) {
+    fsync(dir);
+    return 0;
+  }
+  int saved = errno;
+  unlinkat(dir, tmp, 0);
+  errno = saved;
+  return -1;
+}
+
+/* The image store as a command that changes its names meets it: ImageStore.open and its sweep
+ * would change nothing, its lock is held (store.lock: held by another, the JVM waits for it), its
+ * records and names read as the JVM reads them. */
+struct img_session {
+  int sfd, lock, dfd;
+  struct ps_image *im;
+  size_t ni;
+  struct tag_map m;
+};
+
+static void img_session_close(struct img_session *s) {
+  if (s->lock >= 0) close(s->lock);
+  if (s->dfd >= 0) close(s->dfd);
+  if (s->sfd >= 0) close(s->sfd);
+  for (size_t i = 0; i < s->ni; i++) ps_image_free(&s->im[i]);
+  free(s->im);
+  tag_map_free(&s->m);
+  memset(s, 0, sizeof *s);
+  s->sfd = s->lock = s->dfd = -1;
+}
+
+/* 0 with the lock held, or -1 (closed again; nothing changed but the lock file, which the JVM
+ * creates too) */
+static int img_session_open(struct img_session *s) {
+  memset(s, 0, sizeof *s);
+  s->sfd = s->lock = s->dfd = -1;
+  char containers[PATH_MAX], root[PATH_MAX], store[PATH_MAX];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  snprintf(store, sizeof store, "%s", containers);
+  char *slash = strrchr(store, '/');
+  if (!slash || slash == store) return -1;
+  *slash = '\0';
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if (!ps_store_ready(store) || !ps_nothing_to_sweep(containers, root, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000))
+    return -1;
+  s->sfd = open(store, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (s->sfd < 0) return -1;
+  s->lock = lock_file(s->sfd, "store.lock", 1); /* ImageStore.locked */
+  s->dfd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s->lock < 0 || s->dfd < 0 || ps_images_load(store, &s->im, &s->ni)) goto fail;
+  for (size_t i = 0; i < s->ni; i++) /* ids and digests as ImageStore.hex takes them */
+    if (s->im[i].nonascii || s->im[i].digest.len != 71 || memcmp(s->im[i].digest.p, "sha256:", 7) ||
+        !lower_hex(s->im[i].digest.p + 7, 64, 64) || s->im[i].id.len != 71 || memcmp(s->im[i].id.p, "sha256:", 7) ||
+        !lower_hex(s->im[i].id.p + 7, 64, 64))
+      goto fail;
+  size_t n;
+  char *tj = read_small(s->dfd, "tags.json", PS_RECORD_MAX, &n);
+  if (tj) {
+    struct ps_tags t;
+    int bad = !utf8_valid(tj, n) || ps_tags_parse(tj, n, &t);
+    free(tj);
+    if (bad) goto fail;
+    for (size_t i = 0; i < t.n && !bad; i++) {
+      bad = !t.digest[i].p || !plain_text(t.name[i].p, t.name[i].len) || !plain_text(t.digest[i].p, t.digest[i].len) ||
+            tag_map_put(&s->m, t.name[i].p, t.digest[i].p);
+    }
+    ps_tags_free(&t);
+    if (bad) goto fail;
+  } else {
+    struct stat st;
+    if (errno != ENOENT || fstatat(s->dfd, "tags.json", &st, 0) == 0) goto fail; /* (Files.exists: none) */
+  }
+  return 0;
+fail:
+  img_session_close(s);
+  return -1;
+}
+
+/* ImageStore.writeTags of the session's names */
+static int img_session_write_tags(struct img_session *s) {
+  struct sbuf text = {.max = PS_RECORD_MAX};
+  int rc = tag_map_text(&s->m, &text) || atomic_write(s->dfd, "tags.json", text.p, text.len) ? -1 : 0;
+  sb_free(&text);
+  return rc;
+}
+
+int tag_fast(int argc, char **argv) {
+  /* `tag SOURCE TARGET...`: no option, `--` or @file (picocli's); at most CHANGE_MAX_REFS names */
+  if (argc < 3 || argc > CHANGE_MAX_REFS + 2 || jvm_options_set()) return -1;
+  for (int i = 1; i < argc; i++)
+    if (!argv[i][0] || argv[i][0] == '-' || argv[i][0] == '@') return -1;
+  /* every new name valid (a name tagName refuses: the JVM's error, after the names before it) */
+  char (*targets)[PATH_MAX] = calloc((size_t)argc, sizeof *targets);
+  if (!targets) return -1;
+  int rc = -1;
+  struct img_session s;
+  for (int i = 2; i < argc; i++)
+    if (image_tag_name(argv[i], targets[i], sizeof targets[i]) || !plain_text(targets[i], strlen(targets[i]))) goto done;
+  if (img_session_open(&s)) goto done;
+  /* as the JVM, name by name: the source found again among the names so far */
+  for (int i = 2; i < argc; i++) {
+    char digest[72];
+    const char *found;
+    if (tag_find(argv[1], s.im, s.ni, &s.m, digest, &found) || tag_map_put(&s.m, targets[i], digest)) goto close;
+  }
+  if (img_session_write_tags(&s)) goto close;
+  trace("tag-fast");
+  rc = 0;
+close:
+  img_session_close(&s);
+done:
+  free(targets);
+  return rc;
+}
+
+/* TreeMap.remove */
+static void tag_map_remove(struct tag_map *m, const char *name) {
+  for (size_t i = 0; i < m->n; i++)
+    if (!strcmp(m->name[i], name)) {
+      free(m->name[i]);
+      free(m->digest[i]);
+      memmove(m->name + i, m->name + i + 1, (m->n - i - 1) * sizeof *m->name);
+      memmove(m->digest + i, m->digest + i + 1, (m->n - i - 1) * sizeof *m->digest);
+      m->n--;
+      return;
+    }
+}
+
+int rmi_fast(int argc, char **argv) {
+  /* `rmi [-f|--force] IMAGE...`: picocli's options anywhere; any other option, `--`, an @file: the JVM */
+  if (argc < 2 || argc > CHANGE_MAX_REFS + 2 || jvm_options_set()) return -1;
+  const char *refs[CHANGE_MAX_REFS];
+  int nrefs = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) continue; /* (untagging needs no force) */
+    if (!argv[i][0] || argv[i][0] == '-' || argv[i][0] == '@' || nrefs == CHANGE_MAX_REFS) return -1;
+    refs[nrefs++] = argv[i];
+  }
+  if (!nrefs) return -1;
+  struct img_session s;
+  if (img_session_open(&s)) return -1;
+  int rc = -1;
+  struct sbuf out = {.max = 1u << 20};
+  /* StoreService.remove, image by image, of a name whose image keeps another name: that name goes
+   * ("Untagged: NAME"); anything else (by id, the image's last name, not found): the JVM's */
+  for (int i = 0; i < nrefs; i++) {
+    char digest[72];
+    const char *found;
+    if (tag_find(refs[i], s.im, s.ni, &s.m, digest, &found) || !found) goto close;
+    size_t names = 0;
+    for (size_t k = 0; k < s.m.n; k++) names += !strcmp(s.m.digest[k], digest);
+    if (names < 2) goto close;
+    sb_puts(&out, "Untagged: ");
+    sb_puts(&out, found);
+    sb_puts(&out, "\n");
+    char *gone = strdup(found);
+    if (!gone) goto close;
+    tag_map_remove(&s.m, gone);
+    free(gone);
+  }
+  if (out.err || img_session_write_tags(&s)) goto close;
+  trace("rmi-fast");
+  if (write_all(1, out.p, out.len) < 0) {
+    /* as the JVM's println: a closed stdout is no error */
+  }
+  rc = 0;
+close:
+  img_session_close(&s);
+  sb_free(&out);
+  return rc;
+}

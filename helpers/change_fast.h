@@ -89,4 +89,22 @@ int rename_template_text(const char *buf, size_t len, const struct span *old_nam
                          size_t *outlen);
 int rename_fast(int argc, char **argv);
 
+/* `tag SOURCE TARGET...` (argv: tag, SOURCE, TARGET...), as StoreService.tag does it for each
+ * TARGET in turn, under the image store's lock (store.lock): SOURCE found as ImageLookup.find
+ * finds it (an id or id prefix, a full name, a short name matched against every registry), the
+ * TARGET named as ImageLookup.tagName names it, tags.json rewritten (Json.pretty of the sorted
+ * names) as AtomicFiles.write writes it. 0 done (nothing printed); -1 the JVM's, nothing changed
+ * (an option, a digest, a name the JVM refuses, an image not found or ambiguous, a store the JVM
+ * would create, sweep or read otherwise, the lock held). */
+int image_short_name(const char *in);                        /* ImageRef.isShortName */
+int image_ref_text(const char *in, char *out, size_t size);   /* ImageRef.parse, as name:tag (no digest) */
+int image_normalize(const char *in, char *out, size_t size);  /* ImageLookup.normalize (no digest) */
+int image_tag_name(const char *in, char *out, size_t size);   /* ImageLookup.tagName */
+int tag_fast(int argc, char **argv);
+
+/* `rmi [-f] IMAGE...` (argv: rmi, ...) when every IMAGE is a name (found as tag finds a source,
+ * not by id) of an image that keeps another name: each name removed from tags.json in turn, as
+ * StoreService.remove untags, and "Untagged: NAME" printed for each. 0 done; -1 the JVM's,
+ * nothing changed (an image removed, by id, not found, an option other than -f). */
+int rmi_fast(int argc, char **argv);
 #endif

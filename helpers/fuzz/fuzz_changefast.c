@@ -2,7 +2,7 @@
  * picks one: 0 a sandbox's record as stop reads it, 1 the stop command line, 2 the rm command line
  * (NUL-separated words), 3 a volume name and its volume.json, 4 a volume.json as volume rm checks it,
  * and a record's mounts as ps_record_parse reads them, 5 a config.json as rename rewrites it, 6 an
- * exec template as rename rewrites it. */
+ * exec template as rename rewrites it, 7 an image name as tag reads it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  int which = data[0] % 7;
+  int which = data[0] % 8;
   size_t n = size - 1;
   char *buf = malloc(n + 1);
   if (!buf) return 0;
@@ -56,6 +56,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(out);
       }
     }
+  } else if (which == 7) {
+    char out[600], again[600];
+    if (image_tag_name(buf, out, sizeof out) == 0) {
+      /* a name it writes is one it takes again as it is, of printable ASCII */
+      if (image_tag_name(out, again, sizeof again) || strcmp(out, again) || image_normalize(out, again, sizeof again) ||
+          strcmp(out, again))
+        abort();
+      for (const char *q = out; *q; q++)
+        if (*q < 0x21 || *q > 0x7e) abort();
+    }
+    (void)image_normalize(buf, out, sizeof out);
   } else if (which == 3) {
     char text[600];
     if (volume_name_valid(buf) && volume_record_text(buf, (long long)n * 1000003, text, sizeof text) < 0) abort();

@@ -280,6 +280,52 @@ int main(void) {
     free(t);
   }
 
+  /* tag: ImageLookup.tagName and normalize, ImageRef.parse's rules (ImageRefTest's cases) */
+  {
+    char o[512];
+    static const char *const good[][2] = {
+        {"x", "localhost/x:latest"}, {"x:1", "localhost/x:1"}, {"a/b", "localhost/a/b:latest"}, {"localhost/x", "localhost/x:latest"},
+        {"docker.io/x", "docker.io/library/x:latest"}, {"index.docker.io/x:t", "docker.io/library/x:t"},
+        {"registry-1.docker.io/a/b", "docker.io/a/b:latest"}, {"reg.example:5000/a/b:v1", "reg.example:5000/a/b:v1"},
+        {"[::1]:5000/a", "[::1]:5000/a:latest"}, {"[fe80::1]/a", "[fe80::1]/a:latest"}, {"a__b", "localhost/a__b:latest"},
+        {"a.b-c---d_e", "localhost/a.b-c---d_e:latest"}, {"x:_T.-9", "localhost/x:_T.-9"}, {"UP.example/a", "UP.example/a:latest"},
+        {"localhost:65535/a", "localhost:65535/a:latest"}, {"0", "localhost/0:latest"}};
+    int all = 1;
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+      if (image_tag_name(good[i][0], o, sizeof o) || strcmp(o, good[i][1])) {
+        fprintf(stderr, "tag name %s: %s\n", good[i][0], o);
+        all = 0;
+      }
+    CHECK(all);
+    static const char *const bad[] = {"X", "a b", "a@sha256:00", "a:", ":a", "a//b", "a___b", "a-", "-a", "a.", "a:.x", "a:-x",
+                                      "reg.example:65536/a", "reg.example:123456/a", "reg.example:/a", "-reg.example/a",
+                                      "reg..example/a", "[::g]/a", "docker.io/", "caf\xc3\xa9", "a\tb", "", "localhost/",
+                                      "a/B"};
+    all = 1;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+      if (image_tag_name(bad[i], o, sizeof o) == 0) {
+        fprintf(stderr, "tag name %s taken: %s\n", bad[i], o);
+        all = 0;
+      }
+    CHECK(all);
+    char t128[140] = "a:", t129[140] = "a:", n245[260] = "", n246[260] = "";
+    memset(t128 + 2, 't', 128);
+    memset(t129 + 2, 't', 129);
+    memset(n245, 'x', 245);
+    memset(n246, 'x', 246);
+    CHECK(image_tag_name(t128, o, sizeof o) == 0 && image_tag_name(t129, o, sizeof o) == -1);
+    CHECK(image_tag_name(n245, o, sizeof o) == 0 && image_tag_name(n246, o, sizeof o) == -1);
+    CHECK(image_tag_name("x", o, 10) == -1); /* (too small a buffer: refused, not cut) */
+    /* a source: a short name keeps its path and gets :latest; a full one is parsed */
+    CHECK(image_normalize("alpine", o, sizeof o) == 0 && !strcmp(o, "alpine:latest"));
+    CHECK(image_normalize("team/alpine:3", o, sizeof o) == 0 && !strcmp(o, "team/alpine:3"));
+    CHECK(image_normalize("Alpine", o, sizeof o) == 0 && !strcmp(o, "Alpine:latest")); /* (not parsed: then not found) */
+    CHECK(image_normalize("docker.io/alpine", o, sizeof o) == 0 && !strcmp(o, "docker.io/library/alpine:latest"));
+    CHECK(image_normalize("a@sha256:00", o, sizeof o) == -1 && image_normalize("docker.io/Alpine", o, sizeof o) == -1);
+    CHECK(image_short_name("a/b") && image_short_name("a") && !image_short_name("localhost/a") && !image_short_name("a.b/c") &&
+          !image_short_name("a:1/c") && image_short_name("localhostx/a"));
+  }
+
   printf("change_fast: %d passed, %d failed\n", passed, failed);
   return failed != 0;
 }
