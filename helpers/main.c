@@ -474,6 +474,10 @@ static int jbox_command(int argc, char **argv) {
   if (argc > 0 && !strcmp(argv[0], "rmi") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_CHANGE_NO_FAST") &&
       rmi_fast(argc, argv) == 0)
     return 0;
+  /* `jbox top SANDBOX`: the JVM's table from /proc without a JVM (read_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "top") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_TOP_NO_FAST") &&
+      top_fast(argc - 1, argv + 1) == 0)
+    return 0;
   /* `jbox ps [-a] [-q] [--no-trunc]` and `jbox images [-q] [--no-trunc]`: listed from the records
    * without a JVM (ps_fast.c) */
   if (argc > 0 && !strcmp(argv[0], "ps") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PS_NO_FAST") &&
