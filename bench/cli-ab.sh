@@ -59,6 +59,9 @@ cmd ps abp "ps"
 cmd ps-a abp "ps -a"
 cmd ps-aq abp "ps -aq"
 cmd tag abp "tag $img localhost/jbox-bench-ab-tag"
+# done by the launcher since the imgchc branch (change_fast.c): rename, and tag (above)
+n=jbox-bench-ab-n
+cmd rename abp "rename $n ${n}2" "rename $n ${n}2" "\$T rename ${n}2 $n || \$T create --name $n --network=none --rootfs $rootfs sleep 1000"
 cmd rmi abp "rmi localhost/jbox-bench-ab-tag2" "rmi localhost/jbox-bench-ab-tag2" "\$T tag $img localhost/jbox-bench-ab-tag2"
 cmd top abp "top $r" "top $r" "\$T start $r"
 cmd port abp "port $r" "port $r" "\$T start $r"
@@ -76,7 +79,7 @@ as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic --export-cs
 echo "load after: $(uptime)" >> "$results/machine.txt"
 for t in "$jb" "$podman"; do
   as_user $t volume rm -f "$v" >/dev/null 2>&1 || true
-  as_user $t rm -f "$r" "$s" >/dev/null 2>&1 || true
+  as_user $t rm -f "$r" "$s" "${n:-jbox-bench-ab-n}" "${n:-jbox-bench-ab-n}2" >/dev/null 2>&1 || true
   as_user $t rmi localhost/jbox-bench-ab-tag localhost/jbox-bench-ab-tag2 >/dev/null 2>&1 || true
 done
 # median (ms) and CPU (user+system means, ms) per command: A, B, podman, B/podman

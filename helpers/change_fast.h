@@ -67,4 +67,44 @@ int volume_create_fast(int argc, char **argv);
  * status (0, or 125 after a one-line error once it was renamed aside). -1: the JVM's, nothing
  * changed. */
 int volume_rm_fast(int argc, char **argv);
+
+/* `rename SANDBOX NAME` (argv: rename, SANDBOX, NAME), as SandboxStore.rename does it: the name
+ * valid (rename_name_valid, SandboxStore.validName) and no other sandbox's, checked again under
+ * the store's lock (RUNTIME/.lock), the record's config.json rewritten with the new name and its
+ * exec.plan with the new T_EXECNAME, each through NAME.tmp and a rename. 0 done (nothing printed,
+ * as the JVM), 125 after a one-line error once the record was written; -1 the JVM's, nothing
+ * changed (any other form, an error the JVM words, a record or template not exactly what the JVM
+ * would write back, the lock held). */
+int rename_name_valid(const char *n);
+/* The record text the JVM writes for config.json buf[0..len) of sandbox id renamed to name (a
+ * valid name), when buf is exactly what Json.pretty writes for what SandboxRecord.of reads of it
+ * (toJson's keys, in order, of its types, canonical strings and numbers, and a newline): 0 with
+ * *out (malloc'd, *outlen bytes) and the old name's bytes in *old_name (p NULL: null), -1 else. */
+struct span;
+int rename_record_text(const char *buf, size_t len, const char *id, const char *name, char **out, size_t *outlen,
+                       struct span *old_name);
+/* The exec template buf[0..len) with its T_EXECNAME (which must be *old_name, "" for none)
+ * replaced by name: 0 with *out (malloc'd), -1 for a template exec_template_parse refuses. */
+int rename_template_text(const char *buf, size_t len, const struct span *old_name, const char *name, char **out,
+                         size_t *outlen);
+int rename_fast(int argc, char **argv);
+
+/* `tag SOURCE TARGET...` (argv: tag, SOURCE, TARGET...), as StoreService.tag does it for each
+ * TARGET in turn, under the image store's lock (store.lock): SOURCE found as ImageLookup.find
+ * finds it (an id or id prefix, a full name, a short name matched against every registry), the
+ * TARGET named as ImageLookup.tagName names it, tags.json rewritten (Json.pretty of the sorted
+ * names) as AtomicFiles.write writes it. 0 done (nothing printed); -1 the JVM's, nothing changed
+ * (an option, a digest, a name the JVM refuses, an image not found or ambiguous, a store the JVM
+ * would create, sweep or read otherwise, the lock held). */
+int image_short_name(const char *in);                        /* ImageRef.isShortName */
+int image_ref_text(const char *in, char *out, size_t size);   /* ImageRef.parse, as name:tag (no digest) */
+int image_normalize(const char *in, char *out, size_t size);  /* ImageLookup.normalize (no digest) */
+int image_tag_name(const char *in, char *out, size_t size);   /* ImageLookup.tagName */
+int tag_fast(int argc, char **argv);
+
+/* `rmi [-f] IMAGE...` (argv: rmi, ...) when every IMAGE is a name (found as tag finds a source,
+ * not by id) of an image that keeps another name: each name removed from tags.json in turn, as
+ * StoreService.remove untags, and "Untagged: NAME" printed for each. 0 done; -1 the JVM's,
+ * nothing changed (an image removed, by id, not found, an option other than -f). */
+int rmi_fast(int argc, char **argv);
 #endif

@@ -460,6 +460,24 @@ static int jbox_command(int argc, char **argv) {
     int rc = volume_rm_fast(argc, argv);
     if (rc >= 0) return rc;
   }
+  /* `jbox rename SANDBOX NAME`: the record rewritten without a JVM (change_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "rename") && !strcmp(main_class, "dev.jbox.cli.Main") &&
+      !getenv("JBOX_CHANGE_NO_FAST")) {
+    int rc = rename_fast(argc, argv);
+    if (rc >= 0) return rc;
+  }
+  /* `jbox tag SOURCE TARGET...`: tags.json rewritten without a JVM (change_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "tag") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_CHANGE_NO_FAST") &&
+      tag_fast(argc, argv) == 0)
+    return 0;
+  /* `jbox rmi [-f] NAME...` of names whose images keep another: untagged without a JVM (change_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "rmi") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_CHANGE_NO_FAST") &&
+      rmi_fast(argc, argv) == 0)
+    return 0;
+  /* `jbox top SANDBOX`: the JVM's table from /proc without a JVM (read_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "top") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_TOP_NO_FAST") &&
+      top_fast(argc - 1, argv + 1) == 0)
+    return 0;
   /* `jbox ps [-a] [-q] [--no-trunc]` and `jbox images [-q] [--no-trunc]`: listed from the records
    * without a JVM (ps_fast.c) */
   if (argc > 0 && !strcmp(argv[0], "ps") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_PS_NO_FAST") &&

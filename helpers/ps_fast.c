@@ -795,7 +795,7 @@ int ps_sandbox_status(const char *root, const char *containers, const char *id, 
 }
 
 /* Containers.sandboxLeftovers finds nothing: the JVM's sweep would do nothing */
-static int nothing_to_sweep(const char *containers, const char *root, long long now) {
+int ps_nothing_to_sweep(const char *containers, const char *root, long long now) {
   DIR *d = opendir(containers);
   if (!d) return 1;
   int clean = 1;
@@ -1045,7 +1045,7 @@ int ps_fast(int argc, char **argv) {
   char containers[PATH_MAX], root[PATH_MAX];
   if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
   long long now = now_ms();
-  if (!nothing_to_sweep(containers, root, now)) return -1;
+  if (!ps_nothing_to_sweep(containers, root, now)) return -1;
   struct ps_list l = {0};
   struct ps_status *st = NULL;
   struct sbuf out = {.max = 64u << 20};
@@ -1431,7 +1431,7 @@ static int by_cstr(const void *a, const void *b) { return strcmp(*(char *const *
 
 /* ImageStore.open would create or re-mode nothing: the root ours... a directory closed to others,
  * and its four directories there */
-static int store_ready(const char *store) {
+int ps_store_ready(const char *store) {
   struct stat st;
   if (stat(store, &st) < 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077)) return 0;
   static const char *const dirs[] = {"images", "blobs/sha256", "layers", "locks"};
@@ -1443,7 +1443,9 @@ static int store_ready(const char *store) {
   return 1;
 }
 
-static int images_list(const struct ps_call *c, const char *store, struct sbuf *out) {
+int ps_images_load(const char *store, struct ps_image **out, size_t *count) {
+  *out = NULL;
+  *count = 0;
   char dir[PATH_MAX + 32];
   snprintf(dir, sizeof dir, "%s/images", store);
   DIR *d = opendir(dir);
@@ -1471,7 +1473,7 @@ static int images_list(const struct ps_call *c, const char *store, struct sbuf *
     else nn++;
   }
   closedir(d);
-  struct img_entry *im = nn ? calloc(nn, sizeof *im) : NULL;
+  struct ps_image *im = nn ? calloc(nn, sizeof *im) : NULL;
   size_t ni = 0;
   if (nn && !im) rc = -1;
   if (!rc && nn) qsort(names, nn, sizeof *names, by_cstr);
@@ -1483,12 +1485,35 @@ static int images_list(const struct ps_call *c, const char *store, struct sbuf *
     int r = ps_read_file(path, 0, PS_RECORD_MAX, &buf, &n);
     if (r == 1) continue; /* removed meanwhile */
     /* unreadable, not UTF-8, not an image record: the JVM's one-line error */
-    if (r || !utf8_valid(buf, n) || ps_image_parse(buf, n, &im[ni].im)) rc = -1;
-    else im[ni].order = ni, ni++;
+    if (r || !utf8_valid(buf, n) || ps_image_parse(buf, n, &im[ni])) rc = -1;
+    else ni++;
     free(buf);
   }
   for (size_t i = 0; i < nn; i++) free(names[i]);
   free(names);
+  if (rc) {
+    for (size_t i = 0; i < ni; i++) ps_image_free(&im[i]);
+    free(im);
+    return -1;
+  }
+  *out = im;
+  *count = ni;
+  return 0;
+}
+
+static int images_list(const struct ps_call *c, const char *store, struct sbuf *out) {
+  struct ps_image *loaded;
+  size_t ni;
+  int rc = ps_images_load(store, &loaded, &ni);
+  if (rc) return -1;
+  struct img_entry *im = ni ? calloc(ni, sizeof *im) : NULL;
+  if (ni && !im) {
+    for (size_t i = 0; i < ni; i++) ps_image_free(&loaded[i]);
+    free(loaded);
+    return -1;
+  }
+  for (size_t i = 0; i < ni; i++) im[i].im = loaded[i], im[i].order = i;
+  free(loaded);
   struct ps_tags tags = {0};
   if (!rc) {
     char path[PATH_MAX + 32];
@@ -1606,7 +1631,7 @@ int images_fast(int argc, char **argv) {
   char *slash = strrchr(store, '/');
   if (!slash) return -1;
   *slash = '\0';
-  if (!store_ready(store) || !nothing_to_sweep(containers, root, now_ms())) return -1;
+  if (!ps_store_ready(store) || !ps_nothing_to_sweep(containers, root, now_ms())) return -1;
   struct sbuf out = {.max = 64u << 20};
   int rc = images_list(&c, store, &out);
   if (rc == 0) {

@@ -118,6 +118,15 @@ int ps_rfc3339_utc(const char *s, size_t n, long long *sec, long *nanos);
 void ps_image_ago(long long seconds, char *out, size_t n);
 void ps_si(long long size, char *out, size_t n);
 
+/* The image store's records (images/HEX.json, in file-name order), as ImageStore.images reads them:
+ * 0 with *out (free each with ps_image_free, then the array), -1 not sure (the JVM's). */
+int ps_images_load(const char *store, struct ps_image **out, size_t *count);
+/* ImageStore.open would change nothing: the store a directory closed to others, with images/,
+ * blobs/sha256/, layers/ and locks/ (1 yes). */
+int ps_store_ready(const char *store);
+/* Containers.sandboxLeftovers finds nothing: the sweep that opening the image store runs does
+ * nothing (1 yes). */
+int ps_nothing_to_sweep(const char *containers, const char *root, long long now);
 int images_call_parse(int argc, char **argv, struct ps_call *c); /* -q/--quiet, --no-trunc: quiet, no_trunc */
 int images_fast(int argc, char **argv);
 

@@ -793,3 +793,320 @@ int version_fast(const char *key, const char *self) {
   free(buf);
   return rc;
 }
+
+/* ---- `jbox top SANDBOX` (TopCommand, SandboxService.top) ---------------------------------------- */
+
+/* Procfs.nsInode: the inode in /proc/PID/ns/TYPE's link text, or -1 */
+static long long ns_inode(long long pid, const char *type) {
+  char path[64], l[128];
+  snprintf(path, sizeof path, "/proc/%lld/ns/%s", pid, type);
+  ssize_t n = readlink(path, l, sizeof l - 1);
+  if (n <= 0) return -1;
+  l[n] = '\0';
+  char *a = strchr(l, '['), *b = strchr(l, ']');
+  if (!a || !b || b < a + 2 || b - a > 20) return -1;
+  long long v = 0;
+  for (char *q = a + 1; q < b; q++) {
+    if (*q < '0' || *q > '9') return -1;
+    v = v * 10 + (*q - '0');
+  }
+  return v;
+}
+
+/* Java's String.strip of ASCII text: Character.isWhitespace (\t-\r, \x1c-\x1f, space) */
+static int java_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
+
+static void java_strip(const char **s, size_t *n) {
+  while (*n && java_space(**s)) (*s)++, (*n)--;
+  while (*n && java_space((*s)[*n - 1])) (*n)--;
+}
+
+static int ascii_only(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)s[i] >= 0x80) return 0;
+  return 1;
+}
+
+/* The first field (Text.fields) of s[0..n) as a long: 0, or -1 */
+static int field_long(const char *s, size_t n, int last, long long *v) {
+  const char *start = NULL, *end = NULL;
+  for (size_t i = 0; i < n;) {
+    while (i < n && java_space(s[i])) i++;
+    if (i == n) break;
+    const char *f = s + i;
+    while (i < n && !java_space(s[i])) i++;
+    if (!start || last) start = f, end = s + i;
+    if (!last) break;
+  }
+  if (!start || end - start > 18) return -1;
+  long long x = 0;
+  for (const char *q = start; q < end; q++) {
+    if (*q < '0' || *q > '9') return -1;
+    x = x * 10 + (*q - '0');
+  }
+  *v = x;
+  return 0;
+}
+
+/* Procfs.status's NSpid (its last field) and Uid (its first): 0, 1 when the JVM skips the process, -1 not sure */
+static int proc_ids(long long pid, long long *inside, long long *uid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%lld/status", pid);
+  size_t n;
+  autofree char *t = read_small(AT_FDCWD, path, 1 << 16, &n);
+  if (!t) return 1;
+  int have_ns = 0, have_uid = 0;
+  for (size_t i = 0; i < n;) {
+    const char *l = t + i, *nl = memchr(l, '\n', n - i);
+    size_t ll = nl ? (size_t)(nl - l) : n - i;
+    i += ll + 1;
+    if (!have_ns && ll >= 6 && !memcmp(l, "NSpid:", 6)) {
+      if (field_long(l + 6, ll - 6, 1, inside)) return -1;
+      have_ns = 1;
+    } else if (!have_uid && ll >= 4 && !memcmp(l, "Uid:", 4)) {
+      if (field_long(l + 4, ll - 4, 0, uid)) return -1;
+      have_uid = 1;
+    }
+  }
+  return have_ns && have_uid ? 0 : 1;
+}
+
+/* Procfs.inside of /proc/PID1/uid_map: the id inside, or -1 */
+static long long uid_inside(long long pid1, long long host) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%lld/uid_map", pid1);
+  size_t n;
+  autofree char *t = read_small(AT_FDCWD, path, 1 << 16, &n);
+  if (!t) return -1;
+  for (size_t i = 0; i < n;) {
+    const char *l = t + i, *nl = memchr(l, '\n', n - i);
+    size_t ll = nl ? (size_t)(nl - l) : n - i;
+    i += ll + 1;
+    unsigned long long in, out, cnt;
+    char line[128];
+    if (ll >= sizeof line) return -1;
+    memcpy(line, l, ll);
+    line[ll] = '\0';
+    if (sscanf(line, "%llu %llu %llu", &in, &out, &cnt) != 3) return -1;
+    if ((unsigned long long)host >= out && (unsigned long long)host < out + cnt) return (long long)(in + ((unsigned long long)host - out));
+  }
+  return -1;
+}
+
+/* SandboxPasswd.users' reading of an etc/passwd's text (ASCII; else -1: the JVM's decoder):
+ * each line split on ':', field 0 the name, field 2 the uid when it is ASCII alnum and parses as
+ * a long, the first name of a uid kept (putIfAbsent). 0 with the names, -1. */
+int top_passwd_parse(const char *t, size_t n, struct top_user **users, size_t *nu) {
+  *users = NULL;
+  *nu = 0;
+  if (!ascii_only(t, n)) return -1;
+  struct top_user *u = NULL;
+  size_t cnt = 0;
+  int rc = 0;
+  for (size_t i = 0; !rc && i < n;) {
+    const char *l = t + i, *nl = memchr(l, '\n', n - i);
+    size_t ll = nl ? (size_t)(nl - l) : n - i;
+    i += ll + 1;
+    const char *c1 = memchr(l, ':', ll);
+    const char *c2 = c1 ? memchr(c1 + 1, ':', ll - (size_t)(c1 + 1 - l)) : NULL;
+    if (!c2) continue;
+    const char *f2 = c2 + 1, *e2 = memchr(f2, ':', ll - (size_t)(f2 - l));
+    size_t f2l = e2 ? (size_t)(e2 - f2) : ll - (size_t)(f2 - l);
+    size_t digits = 0;
+    while (digits < f2l && f2[digits] >= '0' && f2[digits] <= '9') digits++;
+    /* (letters: NumberFormatException; more than 18 digits may not fit: the JVM) */
+    if (f2l == 0 || digits < f2l) continue;
+    if (f2l > 18) {
+      rc = -1;
+      break;
+    }
+    long long uid = 0;
+    for (size_t k = 0; k < f2l; k++) uid = uid * 10 + (f2[k] - '0');
+    int seen = 0;
+    for (size_t k = 0; k < cnt && !seen; k++) seen = u[k].uid == uid;
+    if (seen) continue;
+    struct top_user *more = cnt == TOP_USERS_MAX ? NULL : realloc(u, (cnt + 1) * sizeof *u);
+    if (!more) {
+      rc = -1;
+      break;
+    }
+    u = more;
+    u[cnt].uid = uid;
+    u[cnt].name = strndup(l, (size_t)(c1 - l));
+    if (!u[cnt].name) {
+      rc = -1;
+      break;
+    }
+    cnt++;
+  }
+  if (rc) {
+    top_users_free(u, cnt);
+    return -1;
+  }
+  *users = u;
+  *nu = cnt;
+  return 0;
+}
+
+void top_users_free(struct top_user *u, size_t n) {
+  for (size_t k = 0; k < n; k++) free(u[k].name);
+  free(u);
+}
+
+/* SandboxPasswd.users: the sandbox's etc/passwd read without following a link; 0 with the names
+ * (none when it is missing, not a regular file or too large, as the JVM), -1 when the JVM would
+ * read it otherwise (a link for etc or passwd: FsCalls.readInRoot) or the text is not ASCII */
+static int top_users(long long pid1, struct top_user **users, size_t *nu) {
+  *users = NULL;
+  *nu = 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%lld/root", pid1);
+  autofd int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return 0; /* (an IOException: numbers) */
+  struct stat st;
+  if (fstatat(root, "etc", &st, AT_SYMLINK_NOFOLLOW) < 0) return errno == ENOENT ? 0 : -1;
+  if (!S_ISDIR(st.st_mode)) return -1;
+  autofd int etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (etc < 0) return -1;
+  if (fstatat(etc, "passwd", &st, AT_SYMLINK_NOFOLLOW) < 0) return errno == ENOENT ? 0 : -1;
+  if (S_ISLNK(st.st_mode)) return -1;
+  if (!S_ISREG(st.st_mode) || st.st_size > (off_t)TOP_PASSWD_MAX) return 0;
+  autofd int fd = openat(etc, "passwd", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) return -1;
+  char *t;
+  ssize_t n = read_all(fd, &t, TOP_PASSWD_MAX);
+  if (n < 0) return -1;
+  int rc = top_passwd_parse(t, (size_t)n, users, nu);
+  free(t);
+  return rc;
+}
+
+struct top_row {
+  long long pid, host;
+  char *user, *cmd;
+  size_t cmdlen;
+};
+
+static int by_inside_pid(const void *a, const void *b) {
+  const struct top_row *x = a, *y = b;
+  return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Procfs.cmdline: the arguments joined by spaces and stripped, else [comm]; "" when unreadable.
+ * 0, or -1 when not ASCII (the JVM's decoder and charset) */
+static int top_cmdline(long long pid, struct sbuf *out) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%lld/cmdline", pid);
+  size_t n;
+  autofree char *t = read_small(AT_FDCWD, path, 1u << 20, &n);
+  if (!t) return 0;
+  if (!ascii_only(t, n)) return -1;
+  for (size_t i = 0; i < n; i++)
+    if (!t[i]) t[i] = ' ';
+  const char *s = t;
+  java_strip(&s, &n);
+  if (n) {
+    sb_put(out, s, n);
+    return 0;
+  }
+  snprintf(path, sizeof path, "/proc/%lld/comm", pid);
+  autofree char *c = read_small(AT_FDCWD, path, 4096, &n);
+  if (!c) return 0;
+  if (!ascii_only(c, n)) return -1;
+  s = c;
+  java_strip(&s, &n);
+  sb_puts(out, "[");
+  sb_put(out, s, n);
+  sb_puts(out, "]");
+  return 0;
+}
+
+static void top_pad(struct sbuf *o, const char *s, size_t n, size_t width) {
+  sb_put(o, s, n);
+  for (size_t i = n; i < width; i++) sb_put(o, " ", 1);
+  sb_put(o, " ", 1);
+}
+
+int top_fast(int argc, char **argv) {
+  /* `top SANDBOX`: one word, not an option or @file; descriptors (ps's format words): the JVM */
+  if (jvm_options_set() || argc != 1 || !argv[0][0] || argv[0][0] == '-' || argv[0][0] == '@') return -1;
+  char containers[PATH_MAX], root[PATH_MAX];
+  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  struct ps_list l = {0};
+  struct top_user *users = NULL;
+  size_t nu = 0, nr = 0, cap = 0;
+  struct top_row *rows = NULL;
+  struct sbuf out = {.max = 16u << 20};
+  int rc = -1;
+  DIR *d = NULL;
+  if (ps_list_load(&l, containers, root)) goto done;
+  struct ps_entry *e = ps_find(&l, argv[0]);
+  struct exec_state st;
+  /* not found, not running (the JVM's one-line errors), a state it reads otherwise: the JVM */
+  if (!e || sandbox_running(root, containers, e->id, e->image, &st)) goto done;
+  long long pid1 = st.pid, pidns = ns_inode(pid1, "pid");
+  if (pidns < 0 || top_users(pid1, &users, &nu)) goto done;
+  d = opendir("/proc");
+  if (!d) goto done;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    size_t dl = strlen(de->d_name);
+    if (!dl || dl >= 19 || strspn(de->d_name, "0123456789") != dl) continue;
+    long long pid = strtoll(de->d_name, NULL, 10), inside, uid;
+    if (ns_inode(pid, "pid") != pidns) continue;
+    int r = proc_ids(pid, &inside, &uid);
+    if (r < 0) goto done;
+    if (r) continue;
+    if (nr == cap) {
+      cap = cap ? cap * 2 : 32;
+      struct top_row *a = cap > 1u << 20 ? NULL : realloc(rows, cap * sizeof *a);
+      if (!a) goto done;
+      rows = a;
+    }
+    struct top_row *row = &rows[nr];
+    memset(row, 0, sizeof *row);
+    row->pid = inside, row->host = pid;
+    long long u = uid_inside(pid1, uid);
+    const char *name = NULL;
+    for (size_t k = 0; k < nu && !name; k++)
+      if (users[k].uid == u) name = users[k].name;
+    char num[32];
+    snprintf(num, sizeof num, "%lld", u);
+    row->user = strdup(name ? name : num);
+    struct sbuf cmd = {.max = 1u << 20};
+    int cr = top_cmdline(pid, &cmd);
+    row->cmd = cmd.p;
+    row->cmdlen = cmd.len;
+    nr++;
+    if (!row->user || cr || cmd.err) goto done;
+  }
+  if (nr) qsort(rows, nr, sizeof *rows, by_inside_pid);
+  sb_puts(&out, "PID    HOSTPID  USER       COMMAND\n");
+  for (size_t i = 0; i < nr; i++) {
+    char a[32], b[32];
+    int al = snprintf(a, sizeof a, "%lld", rows[i].pid), bl = snprintf(b, sizeof b, "%lld", rows[i].host);
+    top_pad(&out, a, (size_t)al, 6);
+    top_pad(&out, b, (size_t)bl, 8);
+    struct sbuf u = {0};
+    ps_escaped(&u, rows[i].user, strlen(rows[i].user));
+    top_pad(&out, u.p ? u.p : "", u.len, 10);
+    sb_free(&u);
+    ps_escaped(&out, rows[i].cmd ? rows[i].cmd : "", rows[i].cmdlen);
+    sb_puts(&out, "\n");
+  }
+  if (out.err) goto done;
+  trace("top-fast");
+  ps_print(&out);
+  rc = 0;
+done:
+  if (d) closedir(d);
+  for (size_t i = 0; i < nr; i++) {
+    free(rows[i].user);
+    free(rows[i].cmd);
+  }
+  free(rows);
+  top_users_free(users, nu);
+  ps_list_free(&l);
+  sb_free(&out);
+  return rc;
+}

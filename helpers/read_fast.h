@@ -59,6 +59,24 @@ int volume_inspect_fast(int argc, char **argv);
 /* VolumeStore.validName of a directory entry, ASCII only (others: the JVM decides). */
 int volume_name_ok(const char *n);
 
+/* ---- `jbox top SANDBOX` (TopCommand without descriptors) ---- */
+/* argv: the words after `top`. The JVM's table from /proc (SandboxService.top): every process in
+ * the sandbox's pid namespace, its pid inside (NSpid's last), on the host, its user inside
+ * (uid_map, named from the sandbox's etc/passwd read without following a link), its command line;
+ * 0 printed, -1 the JVM answers (not found, not running, a link for etc/passwd, text above ASCII). */
+int top_fast(int argc, char **argv);
+#define TOP_PASSWD_MAX (4u << 20) /* SandboxPasswd.MAX */
+#define TOP_USERS_MAX 65536
+struct top_user {
+  long long uid;
+  char *name;
+};
+/* SandboxPasswd.users' reading of an etc/passwd (untrusted: the sandbox's file): 0 with the
+ * names by uid (free with top_users_free), -1 when the JVM must read it (not ASCII, a uid that
+ * may not fit a long, too many). */
+int top_passwd_parse(const char *t, size_t n, struct top_user **users, size_t *nu);
+void top_users_free(struct top_user *u, size_t n);
+
 /* ---- `jbox version` (VersionCommand's table) ---- */
 /* The cache the JVM's `jbox version` writes (JBOX_VERSION_CACHE): its path for this user, or -1. */
 int version_cache_path(char *out, size_t n);

@@ -1,6 +1,7 @@
 /* libFuzzer target: the decoders of logs and version without the JVM (read_fast.c). The first byte
  * picks one: 0 a log (log.1 and log joined), 1 the logs command line (NUL-separated words), 2 the
- * version cache, 3 a volume.json (ps_json_object) and a volume's name. */
+ * version cache, 3 a volume.json (ps_json_object) and a volume's name, 4 a sandbox's etc/passwd as
+ * top reads it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,26 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  int which = data[0] % 4;
+  int which = data[0] % 5;
   size_t n = size - 1;
   char *buf = malloc(n + 1);
   if (!buf) return 0;
   memcpy(buf, data + 1, n);
   buf[n] = '\0';
+  if (which == 4) {
+    struct top_user *u;
+    size_t nu;
+    if (top_passwd_parse(buf, n, &u, &nu) == 0) {
+      for (size_t i = 0; i < nu; i++) {
+        if (u[i].uid < 0 || !u[i].name || memchr(u[i].name, '\n', strlen(u[i].name)) || strchr(u[i].name, ':')) abort();
+        for (size_t j = 0; j < i; j++)
+          if (u[j].uid == u[i].uid) abort(); /* the first name of a uid only */
+      }
+      top_users_free(u, nu);
+    }
+    free(buf);
+    return 0;
+  }
   if (which == 0) {
     struct log_entries l;
     if (logs_parse(buf, n, &l) == 0) {

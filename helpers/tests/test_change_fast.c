@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "change_fast.h"
+#include "exec_fast.h"
+#include "plan.h"
 #include "ps_fast.h"
 #include "tests/check.h"
 
@@ -17,6 +19,44 @@
 #define RM(c, ...) rm_call_parse(NARGS(__VA_ARGS__), ARGS(__VA_ARGS__), c)
 
 static int rec(const char *json, struct stop_record *r) { return stop_record_parse(json, strlen(json), r); }
+
+/* A record as the JVM writes it (Json.pretty of SandboxRecord.toJson and a newline): the parts
+ * of a run sandbox with process rules, an overlay and a restart policy. */
+static const char REC_HEAD[] = "{\n  \"id\": \"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\",\n  \"name\": ";
+static const char REC_TAIL[] =
+    ",\n  \"kind\": \"run\",\n  \"image\": \"alpine\",\n  \"imageId\": \"sha256:00\",\n  \"rootfs\": null,\n"
+    "  \"command\": [\n    \"sh\",\n    \"-c\",\n    \"a\\\"b\\u0001\\n\xc3\xa9\"\n  ],\n  \"created\": 1764900000000,\n  \"rm\": false,\n"
+    "  \"hostname\": \"h\",\n  \"network\": \"none\",\n  \"ports\": [],\n  \"mounts\": [\n    \"-v /a:/b\"\n  ],\n"
+    "  \"stopSignal\": \"TERM\",\n  \"overlay\": {\n    \"lower\": [\n      \"/l1\"\n    ],\n    \"upper\": \"/u\",\n"
+    "    \"work\": \"/w\"\n  },\n  \"namespaces\": {\n    \"user\": \"new\",\n    \"pid\": \"new\"\n  },\n"
+    "  \"process\": {\n    \"env\": [\n      \"A=1\"\n    ],\n    \"cwd\": \"/\",\n    \"user\": \"0:0\",\n"
+    "    \"capabilities\": \"18446744073709551615\",\n    \"flags\": [],\n    \"rlimits\": [\n      [\n        7,\n"
+    "        1024,\n        -1\n      ]\n    ]\n  },\n  \"etcFiles\": null,\n  \"plan\": \"QUJD\",\n"
+    "  \"restart\": \"always\"\n}\n";
+#define RID "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+/* rename_record_text of REC_HEAD + name + REC_TAIL with one edit (from -> to, NULL: none): 0 when
+ * it took it (and the result is the same text named "new"), -1 when it left it to the JVM */
+static int renamed(const char *name, const char *from, const char *to) {
+  char text[4096], want[4096];
+  snprintf(text, sizeof text, "%s%s%s", REC_HEAD, name, REC_TAIL);
+  snprintf(want, sizeof want, "%s\"new\"%s", REC_HEAD, REC_TAIL);
+  if (from) {
+    char *at = strstr(text, from);
+    if (!at) return 99;
+    char rest[4096];
+    snprintf(rest, sizeof rest, "%s", at + strlen(from));
+    snprintf(at, sizeof text - (size_t)(at - text), "%s%s", to, rest);
+  }
+  char *out;
+  size_t n;
+  struct span old;
+  int rc = rename_record_text(text, strlen(text), RID "aaaaaaaa", "new", &out, &n, &old);
+  if (rc) return rc;
+  int same = !from && n == strlen(want) && !memcmp(out, want, n);
+  free(out);
+  return from || same ? 0 : 98;
+}
 
 static void touch(int dir, const char *name) {
   int fd = openat(dir, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
@@ -144,6 +184,147 @@ int main(void) {
   unlinkat(top, "file", 0);
   close(top);
   CHECK(rmdir(tmpl) == 0);
+
+  /* rename: the names SandboxStore.validName takes */
+  CHECK(rename_name_valid("a") && rename_name_valid("web-1.x_y") && rename_name_valid("ABCDEF012345"));
+  CHECK(rename_name_valid("abcdef01234") && rename_name_valid("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789a"));
+  CHECK(!rename_name_valid("") && !rename_name_valid("-a") && !rename_name_valid("_a") && !rename_name_valid(".a"));
+  CHECK(!rename_name_valid("a b") && !rename_name_valid("a/b") && !rename_name_valid("caf\xc3\xa9") && !rename_name_valid("abcdef012345"));
+  char longname2[131];
+  memset(longname2, 'x', 130);
+  longname2[128] = '\0';
+  CHECK(rename_name_valid(longname2));
+  longname2[128] = 'x';
+  longname2[129] = '\0';
+  CHECK(!rename_name_valid(longname2));
+  /* the record: exactly the JVM's text, only the name's value changed */
+  CHECK(renamed("\"old\"", NULL, NULL) == 0 && renamed("null", NULL, NULL) == 0);
+  CHECK(renamed("\"\"", NULL, NULL) == 0);
+  CHECK(renamed("\"o\\u0001\"", NULL, NULL) == -1); /* an escaped name: the JVM's */
+  /* anything the JVM would write back otherwise: the JVM's */
+  static const char *const other[][2] = {
+      {"\"run\"", "\"oci\""}, {"\"run\"", "null"}, {"\"run\"", "\"RUN\""}, {"\"image\": \"alpine\"", "\"image\": 1"},
+      {"1764900000000", "01764900000000"}, {"1764900000000", "1764900000000.0"}, {"1764900000000", "\"1\""},
+      {"1764900000000", "99999999999999999999"}, {"1764900000000", "-0"}, {"false", "0"}, {"\"TERM\"", "null"},
+      {"\"18446744073709551615\"", "\"18446744073709551616\""}, {"\"18446744073709551615\"", "\"01\""},
+      {"\"18446744073709551615\"", "5"}, {"\"18446744073709551615\"", "null"}, {"7,", "2147483648,"}, {"7,", "7.5,"},
+      {"\"pid\": \"new\"", "\"user\": \"new\""}, {"\"pid\": \"new\"", "\"pid\": null"}, {"\\u0001", "\\u0001\\/"},
+      {"\\u0001", "\\U0001"}, {"\\u0001", "\\u000A"}, {"\\u0001", "\\u000a"}, {"\\u0001", "\\u0020"}, {"\\n", "\\u000a"},
+      {"\xc3\xa9", "\\u00e9"}, {"\xc3\xa9", "\xc3"}, {"\"restart\": \"always\"", "\"restart\": null"},
+      {"\"plan\": \"QUJD\"", "\"plan\": \"QUJD\",\n  \"extra\": 1"}, {"  \"rm\"", " \"rm\""}, {"\"always\"\n}\n", "\"always\"\n}"},
+      {"\"always\"\n}\n", "\"always\"\n}\n\n"}, {"\"mounts\": [\n    \"-v /a:/b\"\n  ]", "\"mounts\": [\"-v /a:/b\"]"},
+      {"\"ports\": []", "\"ports\": [ ]"}, {"\"lower\"", "\"Lower\""}, {"\"hostname\": \"h\"", "\"hostname\": \"h\\u0000\""},
+      {"        -1\n", "        -1,\n        2\n"}, {"\"rm\": false", "\"rm\": true"}, {"\"etcFiles\": null", "\"etcFiles\": \"/e\""}};
+  int others = 1;
+  for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
+    int got = renamed("\"old\"", other[i][0], other[i][1]);
+    int taken = !strcmp(other[i][1], "\"rm\": true") || !strcmp(other[i][1], "\"etcFiles\": \"/e\"") ||
+                !strcmp(other[i][1], "\"hostname\": \"h\\u0000\"");
+    if (got == 99 || (got == 0) != taken) {
+      fprintf(stderr, "rename record edit %zu (%s -> %s): %d\n", i, other[i][0], other[i][1], got);
+      others = 0;
+    }
+  }
+  CHECK(others);
+  { /* a different id than the directory's */
+    char rtext[4096], *out;
+    size_t n;
+    struct span old;
+    snprintf(rtext, sizeof rtext, "%s\"old\"%s", REC_HEAD, REC_TAIL);
+    CHECK(rename_record_text(rtext, strlen(rtext), RID "aaaaaaab", "new", &out, &n, &old) == -1);
+    CHECK(rename_record_text(rtext, strlen(rtext), RID "aaaaaaaa", "new", &out, &n, &old) == 0 && old.len == 3 &&
+          !memcmp(old.p, "old", 3));
+    free(out);
+    /* cut anywhere: never taken */
+    int cut_ok = 1;
+    for (size_t k = 0; k < strlen(rtext); k++)
+      if (rename_record_text(rtext, k, RID "aaaaaaaa", "new", &out, &n, &old) == 0) cut_ok = 0, free(out);
+    CHECK(cut_ok);
+  }
+  { /* the JVM's golden record of a project's shell (every escape Json.quote writes) */
+    size_t glen;
+    char *g = read_small(AT_FDCWD, "tests/golden/start-config.json", 1u << 20, &glen), *out; /* (over 64 KiB) */
+    struct span old;
+    size_t n;
+    CHECK(rename_record_text(g, glen, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "b-2", &out, &n, &old) == 0);
+    char *at = strstr(g, "\"name\": \"app\"");
+    CHECK(at && n == glen && !memcmp(out, g, (size_t)(at - g)) && !memcmp(out + (at - g), "\"name\": \"b-2\"", 13) &&
+          !memcmp(out + (at - g) + 13, at + 13, glen - (size_t)(at - g) - 13));
+    free(out);
+    free(g);
+  }
+  { /* the exec template: T_EXECNAME replaced, the header's length with it */
+    size_t tlen;
+    char *t = load_golden("tests/golden/exec-template.bin", &tlen), *out;
+    struct exec_template et;
+    CHECK(exec_template_parse(t, tlen, &et) == 0);
+    struct span old = et.name;
+    char oldname[256];
+    snprintf(oldname, sizeof oldname, "%.*s", (int)old.len, old.p);
+    exec_template_free(&et);
+    size_t n;
+    struct span other_name = {"zzz", 3};
+    CHECK(rename_template_text(t, tlen, &other_name, "b", &out, &n) == -1); /* not the record's name */
+    struct span on = {oldname, strlen(oldname)};
+    CHECK(rename_template_text(t, tlen, &on, "longer-name.x", &out, &n) == 0 && n == tlen - on.len + 13);
+    CHECK(exec_template_parse(out, n, &et) == 0 && et.name.len == 13 && !memcmp(et.name.p, "longer-name.x", 13));
+    exec_template_free(&et);
+    CHECK(!memcmp(out + 10, t + 10, tlen - on.len - 16) && plan_le32((unsigned char *)out + 6) == n);
+    char *back;
+    size_t bn;
+    struct span nn = {"longer-name.x", 13};
+    CHECK(rename_template_text(out, n, &nn, oldname, &back, &bn) == 0 && bn == tlen && !memcmp(back, t, tlen));
+    free(back);
+    free(out);
+    CHECK(rename_template_text(t, tlen - 1, &on, "b", &out, &n) == -1);
+    free(t);
+  }
+
+  /* tag: ImageLookup.tagName and normalize, ImageRef.parse's rules (ImageRefTest's cases) */
+  {
+    char o[512];
+    static const char *const good[][2] = {
+        {"x", "localhost/x:latest"}, {"x:1", "localhost/x:1"}, {"a/b", "localhost/a/b:latest"}, {"localhost/x", "localhost/x:latest"},
+        {"docker.io/x", "docker.io/library/x:latest"}, {"index.docker.io/x:t", "docker.io/library/x:t"},
+        {"registry-1.docker.io/a/b", "docker.io/a/b:latest"}, {"reg.example:5000/a/b:v1", "reg.example:5000/a/b:v1"},
+        {"[::1]:5000/a", "[::1]:5000/a:latest"}, {"[fe80::1]/a", "[fe80::1]/a:latest"}, {"a__b", "localhost/a__b:latest"},
+        {"a.b-c---d_e", "localhost/a.b-c---d_e:latest"}, {"x:_T.-9", "localhost/x:_T.-9"}, {"UP.example/a", "UP.example/a:latest"},
+        {"localhost:65535/a", "localhost:65535/a:latest"}, {"0", "localhost/0:latest"}};
+    int all = 1;
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+      if (image_tag_name(good[i][0], o, sizeof o) || strcmp(o, good[i][1])) {
+        fprintf(stderr, "tag name %s: %s\n", good[i][0], o);
+        all = 0;
+      }
+    CHECK(all);
+    static const char *const bad[] = {"X", "a b", "a@sha256:00", "a:", ":a", "a//b", "a___b", "a-", "-a", "a.", "a:.x", "a:-x",
+                                      "reg.example:65536/a", "reg.example:123456/a", "reg.example:/a", "-reg.example/a",
+                                      "reg..example/a", "[::g]/a", "docker.io/", "caf\xc3\xa9", "a\tb", "", "localhost/",
+                                      "a/B"};
+    all = 1;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+      if (image_tag_name(bad[i], o, sizeof o) == 0) {
+        fprintf(stderr, "tag name %s taken: %s\n", bad[i], o);
+        all = 0;
+      }
+    CHECK(all);
+    char t128[140] = "a:", t129[140] = "a:", n245[260] = "", n246[260] = "";
+    memset(t128 + 2, 't', 128);
+    memset(t129 + 2, 't', 129);
+    memset(n245, 'x', 245);
+    memset(n246, 'x', 246);
+    CHECK(image_tag_name(t128, o, sizeof o) == 0 && image_tag_name(t129, o, sizeof o) == -1);
+    CHECK(image_tag_name(n245, o, sizeof o) == 0 && image_tag_name(n246, o, sizeof o) == -1);
+    CHECK(image_tag_name("x", o, 10) == -1); /* (too small a buffer: refused, not cut) */
+    /* a source: a short name keeps its path and gets :latest; a full one is parsed */
+    CHECK(image_normalize("alpine", o, sizeof o) == 0 && !strcmp(o, "alpine:latest"));
+    CHECK(image_normalize("team/alpine:3", o, sizeof o) == 0 && !strcmp(o, "team/alpine:3"));
+    CHECK(image_normalize("Alpine", o, sizeof o) == 0 && !strcmp(o, "Alpine:latest")); /* (not parsed: then not found) */
+    CHECK(image_normalize("docker.io/alpine", o, sizeof o) == 0 && !strcmp(o, "docker.io/library/alpine:latest"));
+    CHECK(image_normalize("a@sha256:00", o, sizeof o) == -1 && image_normalize("docker.io/Alpine", o, sizeof o) == -1);
+    CHECK(image_short_name("a/b") && image_short_name("a") && !image_short_name("localhost/a") && !image_short_name("a.b/c") &&
+          !image_short_name("a:1/c") && image_short_name("localhostx/a"));
+  }
 
   printf("change_fast: %d passed, %d failed\n", passed, failed);
   return failed != 0;

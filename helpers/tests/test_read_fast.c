@@ -139,6 +139,22 @@ int main(void) {
   ps_tags_free(&tg);
   CHECK(ps_tags_parse("{\"\": \"x\"}", 9, &tg) == -1 && ps_tags_parse("{\"a\": \"x\", \"\": \"y\", \"\": \"z\"}", 25, &tg) == -1);
 
+  /* top: a sandbox's etc/passwd as SandboxPasswd.users reads it */
+  {
+    static const char pw[] = "root:x:0:0:root:/root:/bin/sh\nbad:x:1x:1\n:x:7\ndup:x:0:0\nshort:x\nempty::\n"
+                             "nine:x:0009:9\nlast:x:1000";
+    struct top_user *u;
+    size_t nu;
+    CHECK(top_passwd_parse(pw, strlen(pw), &u, &nu) == 0 && nu == 4);
+    CHECK(u[0].uid == 0 && !strcmp(u[0].name, "root") && u[1].uid == 7 && !strcmp(u[1].name, "") && u[2].uid == 9 &&
+          !strcmp(u[2].name, "nine") && u[3].uid == 1000 && !strcmp(u[3].name, "last"));
+    top_users_free(u, nu);
+    CHECK(top_passwd_parse("caf\xc3\xa9:x:1\n", 12, &u, &nu) == -1);        /* not ASCII: the JVM's decoder */
+    CHECK(top_passwd_parse("big:x:1234567890123456789\n", 26, &u, &nu) == -1); /* may not fit a long: the JVM */
+    CHECK(top_passwd_parse("", 0, &u, &nu) == 0 && nu == 0);
+    top_users_free(u, nu);
+  }
+
   printf("test_read_fast: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
