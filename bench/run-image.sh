@@ -5,7 +5,8 @@
 # (iperf3, host binaries bound in). Images are built here from busybox and served by a loopback
 # docker-registry, so nothing but apt is needed.
 #
-#   sudo bench/run-image.sh [RESULTS_DIR]        (BENCH_RUNS, BENCH_WARMUP, BENCH_USER as run-start.sh)
+#   sudo bench/run-image.sh [RESULTS_DIR]        (BENCH_RUNS, BENCH_WARMUP, BENCH_USER as run-start.sh;
+#                                                 BENCH_RUN_PREPARED=1, BENCH_ONLY_RUN=1: section 1)
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 bench=run-image prefix=image- runs_default=20
@@ -16,7 +17,7 @@ BENCH_EXTRA_PKGS="docker-registry iperf3 fuse-overlayfs passt slirp4netns runc c
 . "$here/common.sh"
 
 # --- a loopback registry with two images: busybox, and busybox + a 100 MB file ------------------
-port=5077
+port=${BENCH_REG_PORT:-5077}
 reg=$work/registry
 rm -rf "$reg"; mkdir -p "$reg/data"
 cat > "$reg/config.yml" <<YML
@@ -73,16 +74,28 @@ as_user $podman pull -q "$img" >/dev/null && as_user $podman pull -q "$big" >/de
 echo "podman storage driver: $(as_user $podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null)" | tee -a "$results/machine.txt"
 
 # --- 1. run --rm IMAGE true ------------------------------------------------------------------------
+# BENCH_RUN_PREPARED=1 adds the same runs with JBOX_RUN_PREPARED=1 (the JVM keeps the run's KEY,
+# the launcher re-checks it) to the same hyperfine run; BENCH_ONLY_RUN=1 stops after this section
 echo; echo "== 1. run --rm IMAGE true: warmup $warmup, $runs runs each"
+prepared=()
+if [ "${BENCH_RUN_PREPARED:-0}" = 1 ]; then
+  prepared=(-n jbox-none-prepared "env JBOX_RUN_PREPARED=1 $jb run --rm --network=none $img true"
+    -n jbox-net-prepared "env JBOX_RUN_PREPARED=1 $jb run --rm $img true")
+fi
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic --export-csv "$results/run.csv" \
   -n jbox-none "$jb run --rm --network=none $img true" \
   -n podman-none "$podman run --rm --network=none $img true" \
   -n jbox-net "$jb run --rm $img true" \
-  -n podman-net "$podman run --rm $img true" > "$results/run.txt" 2>&1 || { cat "$results/run.txt"; die "hyperfine failed"; }
+  -n podman-net "$podman run --rm $img true" "${prepared[@]}" > "$results/run.txt" 2>&1 || { cat "$results/run.txt"; die "hyperfine failed"; }
 awk -F, 'NR>1 {m[$1]=$4} END {
   printf "run --rm IMAGE true, median ms: jbox %.1f / podman %.1f (--network=none, ratio %.2f); jbox %.1f / podman %.1f (default network, ratio %.2f)\n",
-    m["jbox-none"]*1000, m["podman-none"]*1000, m["jbox-none"]/m["podman-none"], m["jbox-net"]*1000, m["podman-net"]*1000, m["jbox-net"]/m["podman-net"] }' \
+    m["jbox-none"]*1000, m["podman-none"]*1000, m["jbox-none"]/m["podman-none"], m["jbox-net"]*1000, m["podman-net"]*1000, m["jbox-net"]/m["podman-net"]
+  if ("jbox-none-prepared" in m)
+    printf "with JBOX_RUN_PREPARED=1: %.1f ms (--network=none, %.2fx podman, %.2fx without) and %.1f ms (default network, %.2fx podman, %.2fx without)\n",
+      m["jbox-none-prepared"]*1000, m["jbox-none-prepared"]/m["podman-none"], m["jbox-none-prepared"]/m["jbox-none"],
+      m["jbox-net-prepared"]*1000, m["jbox-net-prepared"]/m["podman-net"], m["jbox-net-prepared"]/m["jbox-net"] }' \
   "$results/run.csv" | tee "$results/run-table.txt"
+if [ "${BENCH_ONLY_RUN:-0}" = 1 ]; then uptime | tee -a "$results/machine.txt"; exit 0; fi
 
 # --- 2. overlay metadata and copy-up ---------------------------------------------------------------
 echo; echo "== 2. overlay: create+delete 20,000 files; copy-up of a 100 MB file (milliseconds inside the sandbox)"

@@ -35,6 +35,7 @@
 #include "sandbox.h"
 #include "selfexec.h"
 #include "shell_join.h"
+#include "run_prepared.h"
 #include "util.h"
 
 #define PLAN_FD 3
@@ -556,6 +557,13 @@ static int jbox_command(int argc, char **argv) {
   if (argc > 0 && !strcmp(argv[0], "shell") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_SHELL_NO_FAST")) {
     const char *helper = getenv("JBOX_HELPER");
     shell_prestart_probe(first, helper && *helper ? helper : self);
+  }
+  /* `jbox run` with JBOX_RUN_PREPARED=1: does the KEY the JVM kept for these words still hold
+   * (run_prepared.c)? The JVM runs the sandbox either way */
+  if (argc > 0 && !strcmp(argv[0], "run") && !strcmp(main_class, "dev.jbox.cli.Main")) {
+    const char *on = getenv("JBOX_RUN_PREPARED");
+    const char *helper = getenv("JBOX_HELPER");
+    if (on && !strcmp(on, "1")) run_prepared_probe(argc - 1, argv + 1, first, helper && *helper ? helper : self);
   }
   setenv("JBOX_HOME", home, 1);
   if (!getenv("JBOX_HELPER")) setenv("JBOX_HELPER", self, 1);

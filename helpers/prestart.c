@@ -306,6 +306,8 @@ static int check_value(const struct key_line *l, const struct prestart_call *c) 
   /* the call's own: the plan is filled with them */
   if (!strcmp(n, "command") || !strcmp(n, "tty")) return 0;
   if (!strcmp(n, "options")) return c->options && !strcmp(l->b, c->options) ? 0 : -1;
+  /* a run's words, as a hash (RunPrepared.argvHash): a shell's KEY has none */
+  if (!strcmp(n, "argv")) return c->argv && !strcmp(l->b, c->argv) ? 0 : -1;
   if (!strcmp(n, "store")) return c->store && !strcmp(l->b, c->store) ? 0 : -1;
   if (!strcmp(n, "ids")) {
     char v[64];
@@ -384,18 +386,23 @@ char *prestart_key_read(const char *root, const char *pid16, size_t *len, char *
 }
 
 char *prestart_read(const char *root, const char *pid16, const char *file, size_t max, size_t *len, char *why, size_t wl) {
+  char name[96];
+  snprintf(name, sizeof name, "%s.prestart", pid16);
+  return prepared_read(root, "projects", name, file, max, len, why, wl);
+}
+
+char *prepared_read(const char *root, const char *sub, const char *name, const char *file, size_t max, size_t *len, char *why,
+                    size_t wl) {
   char dir[PATH_MAX];
-  int n = snprintf(dir, sizeof dir, "%s/projects/%s.prestart", root, pid16);
+  int n = snprintf(dir, sizeof dir, "%s/%s/%s", root, sub, name);
   if (n < 0 || (size_t)n >= sizeof dir) {
     say(why, wl, "too long:", root);
     return NULL;
   }
   struct stat st;
   /* each directory from the runtime directory down opened without following a symlink */
-  char name[96];
-  snprintf(name, sizeof name, "%s.prestart", pid16);
   autofd int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  autofd int pfd = rfd < 0 ? -1 : openat(rfd, "projects", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  autofd int pfd = rfd < 0 ? -1 : openat(rfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   autofd int dfd = pfd < 0 ? -1 : openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0) {
     say(why, wl, errno == ENOENT ? "none:" : "cannot open:", dir);

@@ -53,6 +53,7 @@ struct prestart_call {
   const char *store;   /* the runtime directory ($XDG_RUNTIME_DIR/jbox) */
   const char *jar;     /* the jar the launcher would start */
   const char *helper;  /* the helper the JVM would be given (JBOX_HELPER, else this one) */
+  const char *argv;    /* a run's words: "sha256:HEX" (run_prepared.c); NULL for a shell */
 };
 /* Every line still true now: 0; else -1 with the first line that is not (or the reason) in why. */
 int prestart_key_check(const struct prestart_key *k, const struct prestart_call *c, char *why, size_t wlen);
@@ -94,6 +95,13 @@ void prestart_fill_id(char *dst, const char *src, size_t n, const char *id);
 /* The next marker in v[0..len) from i on: its offset, or -1 when there is none; -2 for a run of
  * `@` longer than a marker (no place to put the id). Shorter runs are text. */
 long prestart_next_marker(const char *v, size_t len, size_t i);
+
+/* A file of a prepared directory root/sub/name (a project's "projects", "ID.prestart"; a run's
+ * "runs", "HASH.prepared"), with prestart_key_read's checks: each directory opened O_NOFOLLOW from
+ * root, the last the caller's 0700 one, the file the caller's regular 0600 file with one link, at
+ * most max bytes. malloc'd, or NULL with why set ("none: ..." when there is none). */
+char *prepared_read(const char *root, const char *sub, const char *name, const char *file, size_t max, size_t *len, char *why,
+                    size_t wlen);
 
 /* As prestart_key_read, for another file of the project's prepared start (name: "key",
  * "start.plan", ...), at most max bytes. */

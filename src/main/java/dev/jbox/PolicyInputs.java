@@ -96,6 +96,31 @@ public final class PolicyInputs {
     return true;
   }
 
+  /**
+   * Whether every {@code read} line of the KEY still holds (the same SHA-256, or still absent):
+   * a run that pulled its image read the store before the pull, and its KEY would not hold of the
+   * store it leaves. A line with an escape in it (a path with a backslash or a newline) is a doubt.
+   */
+  public static boolean readsStillTrue() {
+    for (String l : key()) {
+      if (!l.startsWith("read ")) continue;
+      if (l.indexOf('\\') >= 0) return false;
+      boolean absent = l.endsWith(" absent");
+      int at = absent ? l.length() - " absent".length() : l.lastIndexOf(" sha256 ");
+      if (at < 5) return false;
+      Path p = Path.of(l.substring(5, at));
+      try {
+        byte[] b = dev.jbox.SmallFiles.readAllBytes(p);
+        if (absent || !l.substring(at + " sha256 ".length()).equals(Sha256.hexPrefix(b, 32))) return false;
+      } catch (NoSuchFileException e) {
+        if (!absent) return false;
+      } catch (IOException | RuntimeException e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** {@code new File(p).exists()} (follows symlinks); notes p's stat. */
   public static boolean exists(Path p) {
     boolean r = p.toFile().exists();

@@ -6,6 +6,7 @@ import dev.jbox.helper.PlanChannel;
 import dev.jbox.helper.PlanWriter;
 import dev.jbox.sandbox.RunRequest;
 import dev.jbox.sandboxes.RestartPolicy;
+import dev.jbox.sandboxes.RunPrepared;
 import dev.jbox.sandboxes.SandboxService;
 import dev.jbox.sandboxes.SandboxStore;
 import java.io.PrintStream;
@@ -54,10 +55,39 @@ final class RunCommand {
       // podman warns and goes on; a pty relaying a pipe works, so jbox does the same
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
+    // a run the launcher may prepare keeps the KEY of what its plan was computed from (RunPrepared)
+    String prepared = !create && RunPrepared.wanted(env) && preparable(o, imageName) ? RunPrepared.argvHash(args) : null;
+    if (prepared != null) {
+      dev.jbox.PolicyInputs.start();
+      dev.jbox.PolicyInputs.value("argv", "sha256:" + prepared);
+    }
     SandboxStore store = SandboxStore.open(env, null); // (no lambda on the run path: dev.jbox.Text)
-    new SandboxService(store, err).run(new SandboxService.RunSpec(req, imageName, o.value("pull"), o.value("name"), detach,
+    if (prepared != null) dev.jbox.PolicyInputs.value("store", store.root().toString());
+    new SandboxService(store, err).preparing(prepared).run(new SandboxService.RunSpec(req, imageName, o.value("pull"), o.value("name"), detach,
         imageName != null ? Prompts.shortNames() : null, create, o.flag("replace"), preserve,
         RestartPolicy.parse(o.value("restart"))), env, out);
     return 0;
+  }
+
+  /**
+   * The forms a run is prepared for: {@code run --rm [--network none|pasta|slirp4netns] [-i] IMAGE
+   * [COMMAND...]}, an IMAGE named by a name (not an id or a digest: an id's prefix is resolved
+   * against every record in the store, which the KEY does not list).
+   */
+  static boolean preparable(RunOptions o, String imageName) {
+    if (imageName == null || !o.flag("rm") || imageName.indexOf('@') >= 0 || imageName.startsWith("sha256:")
+        || dev.jbox.Text.isHex(imageName, 3, 64)) {
+      return false;
+    }
+    for (Map.Entry<String, List<String>> e : o.values.entrySet()) {
+      String k = e.getKey();
+      if (k.equals("network")) {
+        String n = o.value("network");
+        if (!n.equals("none") && !n.equals("pasta") && !n.equals("slirp4netns")) return false;
+      } else if (!(k.equals("rm") || k.equals("interactive")) || e.getValue().contains("false")) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -83,11 +83,11 @@ public final class ConfigLoader {
    * root of the configuration, then $XDG_DATA_HOME/jbox/storage (~/.local/share/jbox/storage).
    */
   public static Path storageRoot(Map<String, String> env, Config c) {
-    String s = env.get("JBOX_STORAGE");
+    String s = dev.jbox.PolicyInputs.env(env, "JBOX_STORAGE");
     if (s != null && !s.isEmpty()) return Path.of(s);
     if (!c.storage().root().isEmpty()) return Path.of(c.storage().root());
-    String x = env.get("XDG_DATA_HOME");
-    String home = env.get("HOME");
+    String x = dev.jbox.PolicyInputs.env(env, "XDG_DATA_HOME");
+    String home = dev.jbox.PolicyInputs.env(env, "HOME");
     Path data = x != null && !x.isEmpty() ? Path.of(x)
         : Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"), ".local", "share");
     return data.resolve("jbox").resolve("storage");

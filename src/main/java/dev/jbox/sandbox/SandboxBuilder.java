@@ -387,7 +387,7 @@ public final class SandboxBuilder {
     String key = eq < 0 ? spec : spec.substring(0, eq);
     if (key.isEmpty() || key.contains("\0")) throw new JboxException(from + " `" + spec + "`: expected KEY=VALUE");
     if (eq < 0) {
-      String v = hostEnv.get(key);
+      String v = dev.jbox.PolicyInputs.env(hostEnv, key);
       if (v != null) env.put(key, v);
       return;
     }

@@ -40,6 +40,15 @@ public final class SandboxService {
     this.err = err;
   }
 
+  /** The words' hash of a run whose KEY is kept before its plan is sent (RunPrepared), or null. */
+  private String preparedRun;
+
+  /** Keeps the KEY of this run (RunPrepared.keep) just before its plan is sent. */
+  public SandboxService preparing(String argvHash) {
+    this.preparedRun = argvHash;
+    return this;
+  }
+
   public SandboxStore store() {
     return store;
   }
@@ -235,6 +244,8 @@ public final class SandboxService {
       return;
     }
     List<PlanWriter.Extra> extras = with(spec.preserve(), rmVolumes);
+    // before the plan goes: the sandbox starts as soon as it is there, while this JVM exits
+    if (preparedRun != null) RunPrepared.keep(store, preparedRun, dev.jbox.PolicyInputs.key());
     try {
       PlanChannel.send(extras.isEmpty() ? encoded : PlanWriter.append(encoded, extras));
     } catch (RuntimeException e) {

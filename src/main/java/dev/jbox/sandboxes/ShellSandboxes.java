@@ -220,17 +220,27 @@ public final class ShellSandboxes {
    */
   public static void writePrestart(SandboxStore store, String projectId, Path jar, Path helper, List<String> key,
       java.util.Map<String, byte[]> templates) {
-    Path dir = prestartDir(store, projectId);
+    if (templates == null) {
+      dropPrestart(store, projectId);
+      return;
+    }
+    writePrepared(prestartDir(store, projectId), jar, helper, key, templates, START_TEMPLATES);
+  }
+
+  /**
+   * Writes a prepared KEY and its templates in dir (a project's {@link #prestartDir}, or a run's
+   * {@code RunPrepared.dir}): the templates first, then the KEY, each 0600 through NAME.tmp and a
+   * rename, in a 0700 directory of the caller's. Quiet on failure: the KEY and the templates
+   * named in all are removed then.
+   */
+  public static void writePrepared(Path dir, Path jar, Path helper, List<String> key, java.util.Map<String, byte[]> templates,
+      java.util.Collection<String> all) {
     try {
-      if (templates == null) {
-        dropPrestart(store, projectId);
-        return;
-      }
       StringBuilder b = new StringBuilder(PRESTART_VERSION).append('\n');
       for (Object[] f : new Object[][] {{"jar", jar}, {"helper", helper}}) {
         String path = f[1].toString();
         if (path.indexOf('\n') >= 0 || path.indexOf('\\') >= 0 || !path.startsWith("/")) {
-          dropPrestart(store, projectId);
+          dropPrepared(dir, all);
           return;
         }
         java.util.Map<String, Object> a = Files.readAttributes((Path) f[1], "unix:ino,size,lastModifiedTime");
@@ -249,7 +259,7 @@ public final class ShellSandboxes {
       Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
       Files.move(tmp, dir.resolve("key"), StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
-      dropPrestart(store, projectId);
+      dropPrepared(dir, all);
     }
   }
 
@@ -376,12 +386,17 @@ public final class ShellSandboxes {
 
   /** Removes the project's prepared start (its KEY, then its templates), quietly. */
   public static void dropPrestart(SandboxStore store, String projectId) {
-    Path dir = projectsDir(store).resolve(projectId + ".prestart");
-    if (!dir.toFile().isDirectory()) return; // the usual case with JBOX_PRESTART=0: one stat
+    dropPrepared(projectsDir(store).resolve(projectId + ".prestart"), START_TEMPLATES);
+  }
+
+  /** Removes the prepared KEY in dir, then the templates named, quietly. */
+  public static void dropPrepared(Path dir, java.util.Collection<String> templates) {
+    // (not through a symlink: a directory that is one is not ours to empty)
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return; // the usual case with the switch off: one stat
     try {
       Files.deleteIfExists(dir.resolve("key"));
       Files.deleteIfExists(dir.resolve("key.tmp"));
-      for (String t : START_TEMPLATES) {
+      for (String t : templates) {
         Files.deleteIfExists(dir.resolve(t));
         Files.deleteIfExists(dir.resolve(t + ".tmp"));
       }

@@ -135,13 +135,14 @@ public final class ImageStore {
   /** Whether the layer is fully unpacked: its metadata exists and no incomplete marker. */
   public boolean layerComplete(String diffId) {
     Path d = layerDir(diffId);
-    return Files.isRegularFile(d.resolve("layer.json")) && !Files.exists(d.resolve("incomplete"));
+    // (inputs of a run's plan: dev.jbox.PolicyInputs notes them while a prepared run records)
+    return dev.jbox.PolicyInputs.isRegularFile(d.resolve("layer.json")) && !dev.jbox.PolicyInputs.exists(d.resolve("incomplete"));
   }
 
   /** Reads a complete layer's metadata. */
   public Map<String, Object> layerMeta(String diffId) {
     try {
-      return Json.parseObject(dev.jbox.SmallFiles.readString(layerDir(diffId).resolve("layer.json")));
+      return Json.parseObject(noted(layerDir(diffId).resolve("layer.json")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -213,7 +214,7 @@ public final class ImageStore {
     for (Path f : list(root.resolve("images"))) {
       if (!f.getFileName().toString().endsWith(".json")) continue;
       try {
-        out.add(ImageRecord.fromJson(dev.jbox.SmallFiles.readString(f)));
+        out.add(ImageRecord.fromJson(noted(f)));
       } catch (NoSuchFileException e) {
         // removed concurrently
       } catch (IOException | RuntimeException e) {
@@ -251,20 +252,30 @@ public final class ImageStore {
   /** The image's config blob, as pulled (parse it with {@code ImageConfig.parse}). */
   public byte[] configBytes(ImageRecord r) {
     try {
-      return dev.jbox.SmallFiles.readAllBytes(blobPath(r.id()));
+      byte[] b = dev.jbox.SmallFiles.readAllBytes(blobPath(r.id()));
+      dev.jbox.PolicyInputs.bytes(blobPath(r.id()), b);
+      return b;
     } catch (IOException e) {
       throw new JboxException("storage: config of image " + r.shortId() + " is missing ("
           + blobPath(r.id()) + "): pull the image again");
     }
   }
 
+  /** SmallFiles.readString, the bytes noted as an input while a prepared run records (dev.jbox.PolicyInputs). */
+  private static String noted(Path f) throws IOException {
+    byte[] b = dev.jbox.SmallFiles.readAllBytes(f);
+    dev.jbox.PolicyInputs.bytes(f, b);
+    return java.nio.charset.StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();
+  }
+
   /** Name → manifest digest, sorted by name. */
   public Map<String, String> tags() {
     Path f = root.resolve("tags.json");
-    if (!Files.exists(f)) return new TreeMap<>();
+    if (!dev.jbox.PolicyInputs.exists(f)) return new TreeMap<>();
     try {
       Map<String, String> out = new TreeMap<>();
-      for (Map.Entry<String, Object> e : Json.parseObject(dev.jbox.SmallFiles.readString(f)).entrySet()) {
+      for (Map.Entry<String, Object> e : Json.parseObject(noted(f)).entrySet()) {
         out.put(e.getKey(), (String) e.getValue());
       }
       return out;

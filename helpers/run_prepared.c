@@ -1,0 +1,94 @@
+/* The launcher's check of a prepared `jbox run --rm` (PROTOCOL.md "Preparing a run"). The JVM keeps,
+ * for the words of a run it may prepare, the KEY of every input its plan was computed from
+ * (dev.jbox.sandboxes.RunPrepared) in RUNTIME/runs/HASH.prepared/key; this finds it from the same
+ * words, reads it with prestart.c's checks (no symlink below the runtime directory, the caller's
+ * 0700 directory and 0600 file) and re-checks every line. */
+#include "run_prepared.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exec_fast.h"
+#include "prestart.h"
+#include "shell_join.h"
+#include "util.h"
+
+int run_argv_hash(int argc, char **argv, char out[72]) {
+  size_t total = 0;
+  for (int i = 0; i < argc; i++) {
+    size_t n = strlen(argv[i]);
+    if (!utf8_valid(argv[i], n)) return -1;
+    total += n + 1;
+  }
+  char *buf = malloc(total ? total : 1);
+  if (!buf) return -1;
+  size_t at = 0;
+  for (int i = 0; i < argc; i++) {
+    size_t n = strlen(argv[i]) + 1; /* with its NUL */
+    memcpy(buf + at, argv[i], n);
+    at += n;
+  }
+  unsigned char d[32];
+  sha256(buf, total, d);
+  free(buf);
+  static const char digits[] = "0123456789abcdef";
+  memcpy(out, "sha256:", 7);
+  for (int i = 0; i < 32; i++) out[7 + 2 * i] = digits[d[i] >> 4], out[8 + 2 * i] = digits[d[i] & 15];
+  out[71] = '\0';
+  return 0;
+}
+
+/* The runtime directory as SandboxStore.open finds it ($XDG_RUNTIME_DIR/jbox when that is an
+ * absolute directory, else /tmp/jbox-run-UID; the KEY's `value store` line says which the JVM
+ * used): the caller's own 0700 directory, not a symlink. 0, or -1. */
+static int runtime_root(char *root, size_t rl) {
+  const char *x = getenv("XDG_RUNTIME_DIR");
+  struct stat st;
+  int n = x && x[0] == '/' && stat(x, &st) == 0 && S_ISDIR(st.st_mode) ? snprintf(root, rl, "%s/jbox", x)
+                                                                       : snprintf(root, rl, "/tmp/jbox-run-%u", (unsigned)getuid());
+  if (n < 0 || (size_t)n >= rl) return -1;
+  return lstat(root, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() && !(st.st_mode & 077) ? 0 : -1;
+}
+
+/* Why the KEY does not hold (or "fresh"), and the answer. */
+static int answer(int fresh, const char *why) {
+  trace(fresh ? "run-prepared-fresh" : "run-prepared-stale");
+  const char *dbg = getenv("JBOX_DEBUG_PRESTART");
+  if (dbg && !strcmp(dbg, "1")) {
+    if (fresh) fprintf(stderr, "jbox: run-prepared: fresh\n");
+    else fprintf(stderr, "jbox: run-prepared: stale: %s\n", why);
+  }
+  return fresh ? 0 : -1;
+}
+
+int run_prepared_probe(int argc, char **argv, const char *jar, const char *helper) {
+  /* options for the JVM may change what it sees (user.dir, file.encoding): never prepared */
+  if (jvm_options_set()) return answer(0, "JBOX_JAVA_OPTS is set");
+  char h[72];
+  if (run_argv_hash(argc, argv, h)) return answer(0, "a word is not valid UTF-8");
+  char root[PATH_MAX];
+  if (runtime_root(root, sizeof root)) return answer(0, "none: no runtime directory yet");
+  char name[32];
+  snprintf(name, sizeof name, "%.16s.prepared", h + 7);
+  char why[PATH_MAX + 64] = "";
+  size_t len;
+  autofree char *text = prepared_read(root, "runs", name, "key", PRESTART_KEY_MAX, &len, why, sizeof why);
+  if (!text) return answer(0, why);
+  struct prestart_key k;
+  if (prestart_key_parse(text, len, &k)) return answer(0, "not a KEY this helper checks");
+  /* a KEY of a run names its words (a shell's does not: it has options, which a run's check refuses) */
+  int words = 0;
+  for (size_t i = 0; i < k.nlines; i++) words |= k.lines[i].kind == KEY_VALUE && !strcmp(k.lines[i].a, "argv");
+  if (!words) {
+    prestart_key_free(&k);
+    return answer(0, "not a run's KEY");
+  }
+  struct prestart_call c = {.options = NULL, .store = root, .jar = jar, .helper = helper, .argv = h};
+  int fresh = prestart_key_check(&k, &c, why, sizeof why) == 0;
+  prestart_key_free(&k);
+  return answer(fresh, why);
+}
