@@ -28,6 +28,15 @@ int inspect_instant(long long ms, char *out, size_t n);
 /* Procfs.mounts of a mountinfo text: 0 with the objects appended to list, -1 not sure. */
 int inspect_mountinfo(const char *buf, size_t len, struct jv *list);
 
+/* ImageRecord.fromJson would read this image record (images/HEX.json) as it is and ImageLookup.find could use it
+ * (digests of sha256:64 hex, no key twice): 0, or -1. */
+int inspect_image_record(const struct jv *r);
+/* No object in v holds a key twice (Json.parse keeps the first place, the last value): 1, else 0. */
+int inspect_unique_keys(const struct jv *v);
+
+/* The launcher: `jbox image inspect IMAGE...` (argv after `image inspect`): 0 answered, -1 the JVM. */
+int image_inspect_fast(int argc, char **argv);
+
 /* The launcher: `jbox inspect` (argv after `inspect`). 0 when it answered; -1 to go on to the JVM. */
 int inspect_fast(int argc, char **argv);
 #endif

@@ -1661,7 +1661,9 @@ static int by_cstr(const void *a, const void *b) { return strcmp(*(char *const *
 
 /* ImageStore.open would create or re-mode nothing: the root ours... a directory closed to others,
  * and its four directories there */
-static int store_ready(const char *store) {
+int ps_sweep_idle(const char *containers, const char *root) { return nothing_to_sweep(containers, root, now_ms()); }
+
+int ps_store_ready(const char *store) {
   struct stat st;
   if (stat(store, &st) < 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077)) return 0;
   static const char *const dirs[] = {"images", "blobs/sha256", "layers", "locks"};
@@ -1836,7 +1838,7 @@ int images_fast(int argc, char **argv) {
   char *slash = strrchr(store, '/');
   if (!slash) return -1;
   *slash = '\0';
-  if (!store_ready(store) || !nothing_to_sweep(containers, root, now_ms())) return -1;
+  if (!ps_store_ready(store) || !nothing_to_sweep(containers, root, now_ms())) return -1;
   struct sbuf out = {.max = 64u << 20};
   int rc = images_list(&c, store, &out);
   if (rc == 0) {

@@ -133,6 +133,11 @@ int ps_rfc3339_utc(const char *s, size_t n, long long *sec, long *nanos);
 void ps_image_ago(long long seconds, char *out, size_t n);
 void ps_si(long long size, char *out, size_t n);
 
+/* ImageStore.open would change nothing: store a directory, 0700 or tighter, with images/,
+ * blobs/sha256/, layers/ and locks/. 1 yes, 0 no (the JVM makes or tightens them). */
+int ps_store_ready(const char *store);
+/* SandboxService.sweep would find nothing to clean up (it runs as the image store is opened): 1, else 0. */
+int ps_sweep_idle(const char *containers, const char *root);
 int images_call_parse(int argc, char **argv, struct ps_call *c); /* -q/--quiet, --no-trunc: quiet, no_trunc */
 int images_fast(int argc, char **argv);
 

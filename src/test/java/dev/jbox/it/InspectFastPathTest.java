@@ -79,7 +79,7 @@ class InspectFastPathTest {
             "-w", "/tmp", "-u", "0:0", "--hostname", "insbox", "-v", bindLink + ":/mnt/b:ro", "-v", "insvol:/data", "-v", "/anon",
             "--mount", "type=bind,src=" + bindDir + ",dst=/mnt/m,ro", "--mount", "type=tmpfs,dst=/mnt/t,tmpfs-size=1m",
             "--tmpfs", "/scratch:size=2m,noexec", "--tmpfs", "/t2:suid,dev,ro,exec"), "echo hi; exit 3");
-        String running = start(env, List.of("--name", "insrunning", "--network=none", "--stop-signal", "USR1"), "exec sleep 1000");
+        String running = start(env, List.of("--name", "insrunning", "--network=none"), "exec sleep 1000");
         String rmRunning = start(env, List.of("--name", "insrm", "--rm", "--network=none"), "exec sleep 1000");
         String restarting = start(env, List.of("--name", "insalways", "--restart", "on-failure:2", "--network=none"), "exec sleep 1000");
         Jbox.Result created = Jbox.run(w("create", "--name", "inscreated", "--network=none", "--rootfs", rootfs.toString(), "true"), env);
@@ -99,7 +99,7 @@ class InspectFastPathTest {
         process.put("env", List.of("PATH=/bin", "Q=\"x\"\u0001\u001f\u007f"));
         process.put("cwd", "/home/me");
         process.put("user", "1000:1000");
-        process.put("capabilities", "18446744073709551615");
+        process.put("capabilities", "2147747323"); // (20 digits: the listing leaves every record to the JVM)
         process.put("flags", List.of("tty", "stdin"));
         process.put("rlimits", List.of(List.of(7L, 1024L, 4096L), List.of(1L, -1L, -1L)));
         Map<String, Object> overlay = new LinkedHashMap<>();
@@ -132,7 +132,7 @@ class InspectFastPathTest {
         rec.record(escapes, false, "a\"b\\c\td\u0002", "/path/with \"quote\"", List.of("sh", "-c", "echo \"$X\" \\\n"), List.of(), false,
             Map.of("hostname", "h\\n"));
         String stale = PsRecords.id(0xe5); // its monitor was SIGKILLed: running, with a pid long gone
-        rec.record(stale, false, "insstale", null, List.of("true"), List.of(), false, Map.of("stopSignal", "SIGKILL"));
+        rec.record(stale, false, "insstale", null, List.of("true"), List.of(), false, Map.of("stopSignal", "sigusr1"));
         rec.state(stale, "running", 999_999_999L, 1, 999_999_999L, 1, null, false);
         String created2 = PsRecords.id(0xe6); // created long ago, no state; a stop signal by number
         rec.record(created2, false, "insnostate", null, List.of(), List.of(), false, Map.of("stopSignal", "9", "created", 1L));
@@ -145,8 +145,7 @@ class InspectFastPathTest {
         String badMount = PsRecords.id(0xea); // a spec the JVM leaves out of Mounts: the JVM's
         rec.record(badMount, false, "insbadmount", null, List.of("true"), List.of(), false,
             Map.of("mounts", List.of("--mount type=nfs,dst=/x", "something else")));
-        String fraction = PsRecords.id(0xeb); // a created time the JVM reads as a BigDecimal's long
-        rec.record(fraction, false, "insfraction", null, List.of("true"), List.of(), false, Map.of("created", new java.math.BigDecimal("1.5")));
+        // (a record whose created time is a fraction would send every listing to the JVM: test_inspect_fast.c has it)
         String twin = PsRecords.id(0xec); // shares its first digits with 0xe... ids: "e" is ambiguous
         rec.record(twin, false, "instwin", null, List.of("true"), List.of(), false, Map.of());
 
@@ -166,23 +165,24 @@ class InspectFastPathTest {
           assertTrue(e.contains(s), s + " in " + e);
         }
         String r = fast(env, w("inspect", "insrunning"));
-        assertTrue(r.contains("\"Running\": true") && r.contains("\"mountPoint\": \"/\"") && r.contains("\"StopSignal\": 10")
+        assertTrue(r.contains("\"Running\": true") && r.contains("\"mountPoint\": \"/\"") && r.contains("\"StopSignal\": 15")
             && r.contains("\"user\": "), r);
         String p = fast(env, w("inspect", "insports"));
-        assertTrue(p.contains("\"80/tcp\": [\n") && p.contains("\"HostIp\": \"::1\"") && p.contains("\"HostPort\": \"9090\"")
+        assertTrue(p.contains("\"80/tcp\": [\n") && p.contains("\"HostIp\": \"127.0.0.1\"") && !p.contains("\"HostPort\": \"5353\"") && p.contains("\"HostPort\": \"9090\"")
             && p.contains("\"Image\": \"" + "ab".repeat(32) + "\""), p);
         String s = fast(env, w("inspect", "insshell"));
-        assertTrue(s.contains("\"Kind\": \"shell\"") && s.contains("\"Tty\": true") && s.contains("\"\\\"x\\\"\\u0001\\u001f\u007f\"")
-            && !s.contains("\"plan\"") && s.contains("\"capabilities\": \"18446744073709551615\""), s);
+        assertTrue(s.contains("\"Kind\": \"shell\"") && s.contains("\"Tty\": true") && s.contains("\"Q=\\\"x\\\"\\u0001\\u001f\u007f\"")
+            && !s.contains("\"plan\"") && s.contains("\"capabilities\": \"2147747323\""), s);
         String f = fast(env, w("inspect", "insforeground"));
         assertTrue(f.contains("\"Pid\": " + live[0] + ",") && f.contains("\"RestartCount\": 2") && f.contains("\"StartedAt\": \"2025-12-05T17:20:00Z\""), f);
-        assertTrue(fast(env, w("inspect", "insstale")).contains("\"Error\": \"its monitor ended without recording the exit"));
+        String st = fast(env, w("inspect", "insstale"));
+        assertTrue(st.contains("\"Error\": \"its monitor ended without recording the exit") && st.contains("\"StopSignal\": 10"), st);
 
         // the JVM's: options, an image or volume or nothing by that name, an ambiguous prefix, the shapes above
         for (List<String> a : List.of(w("inspect", "--format", "{{.Id}}", "insports"), w("inspect", "-f", "json", "insports"),
             w("inspect", "--type", "container", "insports"), w("inspect", "insvol"), w("inspect", "nosuch"), w("inspect", "insports", "nosuch"),
             w("inspect", "e"), w("inspect", "insutf"), w("inspect", "insextra"), w("inspect", "insoverlay"), w("inspect", "insbadmount"),
-            w("inspect", "insfraction"), w("inspect"), w("inspect", "--", "insports"), w("inspect", "@insports"), w("inspect", "insports", "insutf"))) {
+            w("inspect"), w("inspect", "--", "insports"), w("inspect", "@insports"), w("inspect", "insports", "insutf"))) {
           jvm(env, a);
         }
         Map<String, String> opts = new HashMap<>(env);
@@ -191,6 +191,92 @@ class InspectFastPathTest {
       } finally {
         if (fgLock != null) fgLock.close();
         rec.close();
+      }
+    }
+  }
+
+  /** fast: the launcher's phase was traced; jvm: a JVM started. */
+  static ReadFastPathTest.Outcome imageRun(Map<String, String> env, List<String> args, boolean forceJvm) {
+    Map<String, String> e = new HashMap<>(env);
+    e.put("JBOX_TRACE", "1");
+    if (forceJvm) e.put("JBOX_INSPECT_NO_FAST", "1");
+    Jbox.Result r = Jbox.run(args, e);
+    String phase = args.get(0).equals("image") ? "image-inspect-fast " : "inspect-image-fast ";
+    boolean fast = r.err().contains("jbox-trace " + phase);
+    boolean jvm = r.err().contains("jbox-trace java-main ");
+    return new ReadFastPathTest.Outcome(r.code(), r.out(), Jbox.withoutTrace(r.err()), fast, jvm);
+  }
+
+  static ReadFastPathTest.Outcome sameImage(Map<String, String> env, List<String> args) {
+    ReadFastPathTest.Outcome f = imageRun(env, args, false);
+    ReadFastPathTest.Outcome j = imageRun(env, args, true);
+    assertTrue(j.jvm() && !j.fast(), "the switch runs the JVM: " + j);
+    assertEquals(j.code(), f.code(), args + "\n" + f + "\n" + j);
+    assertEquals(j.out(), f.out(), args.toString());
+    assertEquals(j.err(), f.err(), args.toString());
+    return f;
+  }
+
+  /** A config blob for image n (its id is hex(n + 100)), as the registry sent it. */
+  static void config(Path store, int n, String json) throws Exception {
+    Files.writeString(store.resolve("blobs/sha256").resolve(ImagesFastPathTest.hex(n + 100)), json);
+  }
+
+  @Test
+  void imageInspect_everyFormTheLauncherAnswersIsTheJvms() throws Exception {
+    try (Detached d = new Detached(tmp, rootfs)) {
+      Map<String, String> env = ExecFastPathTest.env(d);
+      Path store = Path.of(env.get("JBOX_STORAGE"));
+      for (String dir : List.of("images", "blobs/sha256", "layers", "locks", "containers")) Files.createDirectories(store.resolve(dir));
+      Files.setPosixFilePermissions(store, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      // a sandbox in the store too: `inspect NAME` looks at sandboxes first
+      start(env, List.of("--name", "imgsbx", "--network=none"), "true");
+      Map<String, String> t = new HashMap<>();
+      String alpine = ImagesFastPathTest.image(store, 1, 3 * PsRecords.D, 999, 100);
+      config(store, 1, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\",\"Q=\\\"quoted\\\" \\\\ t\\tx\\u0001\"],"
+          + "\"Labels\":{\"org.x\":\"1\",\"empty\":\"\"},\"Cmd\":[\"sh\"],\"ExposedPorts\":{}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
+          + "\"history\":[{\"created\":\"2024-01-01T00:00:00Z\",\"empty_layer\":true}],\"n\":-0,\"big\":123456789012345678}");
+      t.put("docker.io/library/alpine:latest", alpine);
+      t.put("docker.io/library/alpine:3.19", alpine);
+      t.put("localhost:5000/x/alpine:3", alpine);
+      String plain = ImagesFastPathTest.image(store, 2, null, 1500, 200); // no name, no created time
+      config(store, 2, "{}");
+      t.put("example.com/a/foo:latest", ImagesFastPathTest.image(store, 3, PsRecords.D, 10, 10));
+      config(store, 3, "[1,\"x\"]");
+      t.put("example.org/b/foo:latest", ImagesFastPathTest.image(store, 4, PsRecords.D, 10, 10));
+      config(store, 4, "{\"a\":1,\"a\":2}"); // a key twice: the JVM's
+      t.put("example.org/utf:1", ImagesFastPathTest.image(store, 5, PsRecords.D, 10, 10));
+      config(store, 5, "{\"label\":\"\u00e9t\u00e9\"}"); // beyond ASCII: the JVM's charset
+      t.put("example.org/frac:1", ImagesFastPathTest.image(store, 6, PsRecords.D, 10, 10));
+      config(store, 6, "{\"f\":1.5}"); // a BigDecimal: the JVM's
+      t.put("example.org/noblob:1", ImagesFastPathTest.image(store, 7, PsRecords.D, 10, 10)); // no config blob: the JVM's error
+      ImagesFastPathTest.tags(store, t);
+      String id = ImagesFastPathTest.hex(101);
+
+      for (List<String> a : List.of(w("image", "inspect", "alpine"), w("image", "inspect", "alpine:3.19"),
+          w("image", "inspect", "localhost:5000/x/alpine:3"), w("image", "inspect", id), w("image", "inspect", "sha256:" + id.substring(0, 10)),
+          w("image", "inspect", alpine.substring(7, 20)), w("image", "inspect", alpine), w("image", "inspect", ImagesFastPathTest.hex(102)),
+          w("image", "inspect", "alpine", ImagesFastPathTest.hex(102), "example.com/a/foo"), w("inspect", "alpine"),
+          w("inspect", "imgsbx", "localhost:5000/x/alpine:3"), w("inspect", ImagesFastPathTest.hex(103).substring(0, 5)))) {
+        ReadFastPathTest.Outcome o = sameImage(env, a);
+        assertTrue(o.alone() && o.code() == 0, "no JVM for " + a + ": " + o);
+      }
+      String out = sameImage(env, w("image", "inspect", "alpine")).out();
+      for (String want : List.of("\"Id\": \"" + id + "\"", "\"RepoTags\": [\n      \"docker.io/library/alpine:3.19\",\n      \"docker.io/library/alpine:latest\",\n"
+          + "      \"localhost:5000/x/alpine:3\"\n    ]", "\"Q=\\\"quoted\\\" \\\\ t\\tx\\u0001\"", "\"n\": 0", "\"big\": 123456789012345678",
+          "\"ExposedPorts\": {}", "/layers/" + ImagesFastPathTest.hex(61) + "/diff\"")) {
+        assertTrue(out.contains(want), want + " in\n" + out);
+      }
+      assertTrue(sameImage(env, w("image", "inspect", plain)).out().contains("\"Created\": null"));
+
+      // the JVM's: options, docker.io's own forms, digests, ambiguous or unknown names, the configs above
+      for (List<String> a : List.of(w("image", "inspect", "docker.io/library/alpine:latest"), w("image", "inspect", "alpine@" + alpine),
+          w("image", "inspect", "foo"), w("image", "inspect", "nosuch"), w("image", "inspect", "example.org/b/foo"),
+          w("image", "inspect", "example.org/utf:1"), w("image", "inspect", "example.org/frac:1"), w("image", "inspect", "example.org/noblob:1"),
+          w("image", "inspect"), w("image", "inspect", "-x", "alpine"), w("inspect", "foo"),
+          w("inspect", "--type", "image", "alpine"), w("image", "inspect", "alpine", "nosuch"))) {
+        ReadFastPathTest.Outcome o = sameImage(env, a);
+        assertFalse(o.fast(), "the JVM decides " + a + ": " + o);
       }
     }
   }
