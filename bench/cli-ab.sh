@@ -28,10 +28,12 @@ if ! as_user "$jb" image inspect "$img" >/dev/null 2>&1; then
 fi
 v=jbox-bench-ab-v
 r=jbox-bench-ab-run # running all along: kill -s CONT
+e=jbox-bench-ab-ended # printed a line and exited: inspect of an ended sandbox
 for t in "$jb" "$podman"; do
   as_user $t volume rm -f "$v" >/dev/null 2>&1 || true
-  as_user $t rm -f "$r" >/dev/null 2>&1 || true
+  as_user $t rm -f "$r" "$e" >/dev/null 2>&1 || true
   as_user $t run -d --name "$r" --network=none --rootfs "$rootfs" sleep 100000 >/dev/null || die "$t run -d $r failed"
+  as_user $t run -d --name "$e" --network=none --rootfs "$rootfs" echo hello >/dev/null || die "$t run -d $e failed"
 done
 args=()
 # cmd NAME TOOLS 'ARGS' ['PODMAN ARGS'] [PREPARE]: TOOLS is a (A), b (B), p (podman), any of them
@@ -72,14 +74,17 @@ cmd stop-ended abp "stop $s" "stop $s" "\$T rm -f $s; \$T create --name $s --net
 cmd version bp "version"
 cmd info bp "info"
 cmd help-ps bp "help ps"
-cmd inspect-image bp "inspect $img"
+# answered by the launcher since the inspc branch (inspect_fast.c): inspect of sandboxes and images
+cmd inspect abp "inspect $e"
+cmd inspect-running abp "inspect $r"
+cmd inspect-image abp "inspect $img"
 echo "load before: $(uptime)" >> "$results/machine.txt"
 as_user hyperfine -N --warmup "$warmup" --runs "$runs" --style basic --export-csv "$results/cli-ab.csv" "${args[@]}" \
   > "$results/cli-ab.txt" 2>&1 || { cat "$results/cli-ab.txt"; die "hyperfine failed"; }
 echo "load after: $(uptime)" >> "$results/machine.txt"
 for t in "$jb" "$podman"; do
   as_user $t volume rm -f "$v" >/dev/null 2>&1 || true
-  as_user $t rm -f "$r" "$s" "${n:-jbox-bench-ab-n}" "${n:-jbox-bench-ab-n}2" >/dev/null 2>&1 || true
+  as_user $t rm -f "$r" "$s" "$e" "${n:-jbox-bench-ab-n}" "${n:-jbox-bench-ab-n}2" >/dev/null 2>&1 || true
   as_user $t rmi localhost/jbox-bench-ab-tag localhost/jbox-bench-ab-tag2 >/dev/null 2>&1 || true
 done
 # median (ms) and CPU (user+system means, ms) per command: A, B, podman, B/podman

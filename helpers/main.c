@@ -26,6 +26,7 @@
 
 #include "exec_fast.h"
 #include "change_fast.h"
+#include "inspect_fast.h"
 #include "kill_fast.h"
 #include "ps_fast.h"
 #include "read_fast.h"
@@ -504,6 +505,14 @@ static int jbox_command(int argc, char **argv) {
     return 0;
   if (argc > 1 && !strcmp(argv[0], "volume") && !strcmp(argv[1], "inspect") && !strcmp(main_class, "dev.jbox.cli.Main") &&
       !getenv("JBOX_VOLUME_NO_FAST") && volume_inspect_fast(argc - 2, argv + 2) == 0)
+    return 0;
+  /* `jbox inspect SANDBOX|IMAGE...` and `jbox image inspect IMAGE...`: podman's objects from the
+   * records (inspect_fast.c) */
+  if (argc > 0 && !strcmp(argv[0], "inspect") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_INSPECT_NO_FAST") &&
+      inspect_fast(argc - 1, argv + 1) == 0)
+    return 0;
+  if (argc > 1 && !strcmp(argv[0], "image") && !strcmp(argv[1], "inspect") && !strcmp(main_class, "dev.jbox.cli.Main") &&
+      !getenv("JBOX_INSPECT_NO_FAST") && image_inspect_fast(argc - 2, argv + 2) == 0)
     return 0;
   if (argc > 0 && !strcmp(argv[0], "wait") && !strcmp(main_class, "dev.jbox.cli.Main") && !getenv("JBOX_WAIT_NO_FAST")) {
     int done = 0;

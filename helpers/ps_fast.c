@@ -278,6 +278,219 @@ int ps_json_object(const char *buf, size_t len) {
   return rc || p.s != p.end ? -1 : 0;
 }
 
+/* ---- a JSON value whole (inspect_fast.c) ------------------------------------------------------ */
+
+#define JV_TEXT_MAX (8u << 20) /* bytes of one decoded text */
+
+void jv_free(struct jv *v) {
+  sb_free(&v->s);
+  for (size_t i = 0; i < v->n; i++) {
+    jv_free(&v->kid[i]);
+    if (v->key) sb_free(&v->key[i]);
+  }
+  free(v->kid);
+  free(v->key);
+  memset(v, 0, sizeof *v);
+}
+
+/* room for one more member or element: 0, or -1 (out of memory, or more than the decoder keeps) */
+static int jv_grow(struct jv *v) {
+  if (v->n < v->cap) return 0;
+  size_t cap = v->cap ? v->cap * 2 : 8;
+  if (cap > (1u << 20)) return -1;
+  struct jv *k = realloc(v->kid, cap * sizeof *k);
+  if (!k) return -1;
+  v->kid = k;
+  if (v->t == JV_OBJ) {
+    struct sbuf *ks = realloc(v->key, cap * sizeof *ks);
+    if (!ks) return -1;
+    v->key = ks;
+  }
+  v->cap = cap;
+  return 0;
+}
+
+struct jv_ctx {
+  struct jv *v;
+  int *nonascii;
+};
+static int jv_value(struct jp *p, struct jv *v, int *nonascii);
+
+static int jv_member(struct jp *p, const char *k, size_t kl, void *ctx) {
+  struct jv_ctx *x = ctx;
+  if (jv_grow(x->v)) return -1;
+  struct jv *o = x->v;
+  struct sbuf key = {.max = JV_TEXT_MAX};
+  sb_put(&key, k, kl);
+  if (kl && key.err) {
+    sb_free(&key);
+    return -1;
+  }
+  o->key[o->n] = key;
+  memset(&o->kid[o->n], 0, sizeof o->kid[o->n]);
+  o->n++;
+  /* jobject decodes a key's characters above U+007F as '?' and keeps no flag: any '?' counts */
+  if (kl && memchr(k, '?', kl)) *x->nonascii = 1;
+  return jv_value(p, &o->kid[o->n - 1], x->nonascii);
+}
+
+static int jv_elem(struct jp *p, size_t i, void *ctx) {
+  struct jv_ctx *x = ctx;
+  if (jv_grow(x->v)) return -1;
+  memset(&x->v->kid[x->v->n], 0, sizeof x->v->kid[0]);
+  x->v->n++;
+  return jv_value(p, &x->v->kid[x->v->n - 1], x->nonascii);
+}
+
+static int jv_value(struct jp *p, struct jv *v, int *nonascii) {
+  memset(v, 0, sizeof *v);
+  struct jv_ctx x = {v, nonascii};
+  int isint = 0;
+  switch (peek(p)) {
+    case '{': v->t = JV_OBJ; return jobject(p, jv_member, &x);
+    case '[': v->t = JV_ARR; return jarray(p, jv_elem, &x);
+    case '"':
+      v->t = JV_STR;
+      v->s.max = JV_TEXT_MAX;
+      return jstr(p, &v->s, nonascii) || v->s.err ? -1 : 0;
+    case 't': v->t = JV_TRUE; return jlit(p, "true");
+    case 'f': v->t = JV_FALSE; return jlit(p, "false");
+    case 'n': v->t = JV_NULL; return jlit(p, "null");
+    default:
+      if (jnum(p, &v->i, &isint)) return -1;
+      v->t = isint ? JV_INT : JV_NUM;
+      return 0;
+  }
+}
+
+int jv_parse(const char *buf, size_t len, struct jv *v, int *nonascii) {
+  struct jp p = {buf, buf + len, 0};
+  ws(&p);
+  int rc = jv_value(&p, v, nonascii);
+  ws(&p);
+  if (rc || p.s != p.end) {
+    jv_free(v);
+    return -1;
+  }
+  return 0;
+}
+
+const struct jv *jv_get(const struct jv *o, const char *key) {
+  if (o->t != JV_OBJ) return NULL;
+  size_t kl = strlen(key);
+  for (size_t i = 0; i < o->n; i++)
+    if (o->key[i].len == kl && (!kl || !memcmp(o->key[i].p, key, kl))) return &o->kid[i];
+  return NULL;
+}
+
+struct jv jv_new(int t) {
+  struct jv v;
+  memset(&v, 0, sizeof v);
+  v.t = t;
+  return v;
+}
+
+struct jv jv_text(const char *s, size_t n) {
+  struct jv v = jv_new(JV_STR);
+  v.s.max = JV_TEXT_MAX;
+  sb_put(&v.s, s, n); /* (empty: p stays NULL) */
+  return v;
+}
+
+struct jv jv_cstr(const char *s) { return s ? jv_text(s, strlen(s)) : jv_new(JV_NULL); }
+
+struct jv jv_int(long long i) {
+  struct jv v = jv_new(JV_INT);
+  v.i = i;
+  return v;
+}
+
+struct jv jv_bool(int b) { return jv_new(b ? JV_TRUE : JV_FALSE); }
+
+void jv_add(struct jv *a, struct jv *val, int *err) {
+  if (val->t == JV_STR && val->s.err) *err = 1;
+  if (jv_grow(a)) {
+    *err = 1;
+    jv_free(val);
+    return;
+  }
+  a->kid[a->n++] = *val;
+  memset(val, 0, sizeof *val);
+}
+
+void jv_put(struct jv *o, const char *key, struct jv *val, int *err) {
+  if (jv_grow(o)) {
+    *err = 1;
+    jv_free(val);
+    return;
+  }
+  struct sbuf k = {.max = JV_TEXT_MAX};
+  sb_puts(&k, key);
+  if (k.err) *err = 1;
+  o->key[o->n] = k;
+  jv_add(o, val, err);
+}
+
+/* Json.quote */
+static void jv_quote(struct sbuf *out, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  sb_put(out, "\"", 1);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    switch (c) {
+      case '"': sb_put(out, "\\\"", 2); break;
+      case '\\': sb_put(out, "\\\\", 2); break;
+      case '\n': sb_put(out, "\\n", 2); break;
+      case '\r': sb_put(out, "\\r", 2); break;
+      case '\t': sb_put(out, "\\t", 2); break;
+      default:
+        if (c < 0x20) sb_put(out, e, 6);
+        else sb_put(out, &c, 1);
+    }
+  }
+  sb_put(out, "\"", 1);
+}
+
+static void jv_newline(struct sbuf *out, int level) {
+  sb_put(out, "\n", 1);
+  for (int i = 0; i < level; i++) sb_put(out, "  ", 2);
+}
+
+int jv_pretty(struct sbuf *out, const struct jv *v, int level) {
+  char num[32];
+  switch (v->t) {
+    case JV_NULL: sb_puts(out, "null"); return 0;
+    case JV_TRUE: sb_puts(out, "true"); return 0;
+    case JV_FALSE: sb_puts(out, "false"); return 0;
+    case JV_INT:
+      snprintf(num, sizeof num, "%lld", v->i);
+      sb_puts(out, num);
+      return 0;
+    case JV_STR: jv_quote(out, v->s.p ? v->s.p : "", v->s.len); return 0;
+    case JV_ARR:
+    case JV_OBJ:
+      if (!v->n) {
+        sb_puts(out, v->t == JV_OBJ ? "{}" : "[]");
+        return 0;
+      }
+      sb_puts(out, v->t == JV_OBJ ? "{" : "[");
+      for (size_t i = 0; i < v->n; i++) {
+        if (i) sb_put(out, ",", 1);
+        jv_newline(out, level + 1);
+        if (v->t == JV_OBJ) {
+          jv_quote(out, v->key[i].p ? v->key[i].p : "", v->key[i].len);
+          sb_put(out, ": ", 2);
+        }
+        if (jv_pretty(out, &v->kid[i], level + 1)) return -1;
+      }
+      jv_newline(out, level);
+      sb_puts(out, v->t == JV_OBJ ? "}" : "]");
+      return 0;
+    default: return -1; /* a BigDecimal's toString: the JVM's */
+  }
+}
+
 /* ---- the record (SandboxRecord.of) ------------------------------------------------------------ */
 
 struct rec_ctx {
@@ -546,8 +759,8 @@ struct state_ctx {
 static int state_member(struct jp *p, const char *k, size_t kl, void *ctx) {
   struct state_ctx *x = ctx;
   struct ps_state *s = x->s;
-  static const char *const nums[] = {"pid", "pidStart", "monitorPid", "monitorStart", "started", "exitCode", "finished"};
-  long long *slot[] = {&s->pid, &s->pid_start, &s->monitor_pid, &s->monitor_start, &s->started, NULL, &s->finished};
+  static const char *const nums[] = {"pid", "pidStart", "monitorPid", "monitorStart", "started", "exitCode", "finished", "restartCount"};
+  long long *slot[] = {&s->pid, &s->pid_start, &s->monitor_pid, &s->monitor_start, &s->started, NULL, &s->finished, &s->restart_count};
   int c = peek(p);
   if (key_is(k, kl, "status")) {
     struct sbuf w = {.max = 64};
@@ -581,12 +794,13 @@ static int state_member(struct jp *p, const char *k, size_t kl, void *ctx) {
 
 int ps_state_parse(const char *buf, size_t len, struct ps_state *s) {
   memset(s, 0, sizeof *s);
-  s->pid = s->pid_start = s->monitor_pid = s->monitor_start = s->started = -1;
+  s->pid = s->pid_start = s->monitor_pid = s->monitor_start = s->started = s->restart_count = -1;
   struct state_ctx x = {.s = s};
   struct jp p = {buf, buf + len, 0};
   ws(&p);
   int rc = peek(&p) == '{' ? jobject(&p, state_member, &x) : -1;
   ws(&p);
+  if (s->restart_count < 0) s->restart_count = 0;
   /* a status that is no string is String.valueOf's "null", "5"...: the JVM's */
   return rc || p.s != p.end || x.unsure || !x.has_status ? -1 : 0;
 }
@@ -630,8 +844,9 @@ static int is_address(const char *a, size_t n) {
   return 1;
 }
 
-void ps_port(const char *spec, size_t n, struct sbuf *out) {
-  const char *proto = "tcp";
+int ps_port_parse(const char *spec, size_t n, struct ps_portspec *o) {
+  memset(o, 0, sizeof *o);
+  o->proto = "tcp";
   size_t sl = n;
   for (size_t i = n; i-- > 0;)
     if (spec[i] == '/') {
@@ -640,37 +855,47 @@ void ps_port(const char *spec, size_t n, struct sbuf *out) {
     }
   if (sl < n) {
     size_t pl = n - sl - 1;
-    if (pl == 3 && !memcmp(spec + sl + 1, "tcp", 3)) proto = "tcp";
-    else if (pl == 3 && !memcmp(spec + sl + 1, "udp", 3)) proto = "udp";
-    else goto raw;
+    if (pl == 3 && !memcmp(spec + sl + 1, "tcp", 3)) o->proto = "tcp";
+    else if (pl == 3 && !memcmp(spec + sl + 1, "udp", 3)) o->proto = "udp";
+    else return -1;
   }
   /* String.split(":"): the fields, trailing empty ones dropped */
   const char *f[4];
   size_t fl[4], nf = 0, start = 0;
   for (size_t i = 0; i <= sl; i++) {
     if (i < sl && spec[i] != ':') continue;
-    if (nf == 4) goto raw;
+    if (nf == 4) return -1;
     f[nf] = spec + start;
     fl[nf++] = i - start;
     start = i + 1;
   }
   while (nf > 0 && fl[nf - 1] == 0) nf--;
-  if (nf != 2 && nf != 3) goto raw;
-  long host = port_number(f[nf - 2], fl[nf - 2]), cont = port_number(f[nf - 1], fl[nf - 1]);
-  if (nf == 3 && !is_address(f[0], fl[0])) goto raw;
-  if (host < 0 || cont < 0) goto raw;
-  if (nf == 3) {
-    for (size_t i = 0; i < fl[0]; i++)
-      if (f[0][i] != '[' && f[0][i] != ']') sb_put(out, f[0] + i, 1);
-  } else {
-    sb_puts(out, "0.0.0.0");
+  if (nf != 2 && nf != 3) return -1;
+  o->host = port_number(f[nf - 2], fl[nf - 2]);
+  o->container = port_number(f[nf - 1], fl[nf - 1]);
+  if (nf == 3 && !is_address(f[0], fl[0])) return -1;
+  if (o->host < 0 || o->container < 0) return -1;
+  if (nf == 3) { /* (is_address lets a bracket stand only first or last) */
+    o->ip = f[0];
+    o->ip_len = fl[0];
+    if (o->ip_len && o->ip[0] == '[') o->ip++, o->ip_len--;
+    if (o->ip_len && o->ip[o->ip_len - 1] == ']') o->ip_len--;
+    o->has_ip = 1;
+  }
+  return 0;
+}
+
+void ps_port(const char *spec, size_t n, struct sbuf *out) {
+  struct ps_portspec p;
+  if (ps_port_parse(spec, n, &p)) {
+    sb_put(out, spec, n);
+    return;
   }
   char tail[64];
-  snprintf(tail, sizeof tail, ":%ld->%ld/%s", host, cont, proto);
+  if (p.has_ip) sb_put(out, p.ip, p.ip_len);
+  else sb_puts(out, "0.0.0.0");
+  snprintf(tail, sizeof tail, ":%ld->%ld/%s", p.host, p.container, p.proto);
   sb_puts(out, tail);
-  return;
-raw:
-  sb_put(out, spec, n);
 }
 
 /* ---- the listing (SandboxStore.list, SandboxService.list and sweep, Sandbox.status) ----------- */
@@ -762,12 +987,15 @@ int ps_sandbox_status(const char *root, const char *containers, const char *id, 
           s = again;
         } else {
           o->kind = PS_EXITED; /* stale: code unknown */
+          o->stale = 1;
         }
       }
     } else {
       exited(o, &s);
     }
     o->monitor_alive = ps_alive(s.monitor_pid, s.monitor_start);
+    o->has_state = 1;
+    o->state = s;
     return 0;
   } else if (errno != ENOENT) {
     return -1;
@@ -790,7 +1018,9 @@ int ps_sandbox_status(const char *root, const char *containers, const char *id, 
   if (parsed) return -1; /* the JVM's parser may read it, or see it being rewritten */
   if (s.status == PS_EXITED) exited(o, &s);
   else if (locked) o->kind = PS_RUNNING, o->since = s.started;
-  else o->kind = PS_EXITED;
+  else o->kind = PS_EXITED, o->stale = 1;
+  o->has_state = 1;
+  o->state = s;
   return 0;
 }
 

@@ -59,6 +59,7 @@ struct ps_state {
   int status; /* PS_RUNNING for "running", PS_EXITED for "exited" */
   long long pid, pid_start, monitor_pid, monitor_start, started, finished;
   int has_exit, has_finished, exit_code;
+  long long restart_count; /* Math.max(0, num("restartCount")) */
 };
 int ps_state_parse(const char *buf, size_t len, struct ps_state *s);
 
@@ -69,6 +70,9 @@ struct ps_status {
   int has_code, code;
   long long since;
   int monitor_alive;
+  int stale;     /* exited because its record says running and nothing runs (Status.stale) */
+  int has_state; /* the monitor's record as Sandbox.monitorState read it (null: none) */
+  struct ps_state state;
 };
 int ps_sandbox_status(const char *root, const char *containers, const char *id, int image, struct ps_status *o);
 
@@ -80,6 +84,17 @@ int ps_json_object_ok(const char *buf, size_t len);
 
 /* Status.duration: "Less than a second", "5 seconds", "About a minute", "3 hours", "2 days". */
 void ps_duration(long long ms, char *out, size_t n);
+
+/* Network.Port.parse of an ASCII spec: 0 with its parts (ip: the address without brackets,
+ * has_ip 0 for none), -1 when it refuses the spec. */
+struct ps_portspec {
+  const char *ip; /* in the spec */
+  size_t ip_len;
+  int has_ip;
+  long host, container;
+  const char *proto;
+};
+int ps_port_parse(const char *spec, size_t n, struct ps_portspec *o);
 
 /* One PORTS entry (PodmanView.ports of Network.Port.parse): "IP:HOST->CONTAINER/PROTO", or the
  * spec itself when it does not parse. spec is ASCII. */
@@ -180,4 +195,34 @@ struct ps_volume {
 };
 int ps_volume_parse(const char *buf, size_t len, struct ps_volume *v);
 void ps_volume_free(struct ps_volume *v);
+
+/* ---- a JSON value whole (Json.parse narrowed to strict JSON), and Json.pretty of one ---------- */
+enum { JV_NULL, JV_FALSE, JV_TRUE, JV_INT, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
+struct jv {
+  int t;          /* JV_NUM: a number that is no Java long (a BigDecimal there): never printed here */
+  long long i;    /* JV_INT */
+  struct sbuf s;  /* JV_STR: the decoded bytes */
+  struct sbuf *key; /* JV_OBJ: the members' keys, decoded */
+  struct jv *kid;   /* JV_ARR, JV_OBJ: the elements, the members' values */
+  size_t n, cap;
+};
+/* One value and nothing else: 0 with *v (free with jv_free); -1 for what the decoder does not
+ * follow (malformed, deeper than PS_JSON_DEPTH, larger than max bytes of strings). *nonascii is
+ * set when a text holds a character above U+007F (it stands as '?'). */
+int jv_parse(const char *buf, size_t len, struct jv *v, int *nonascii);
+void jv_free(struct jv *v);
+/* The member of an object by key, or NULL. */
+const struct jv *jv_get(const struct jv *o, const char *key);
+/* Building values: an object's member (moved from *val, which is left JV_NULL) and an array's
+ * element; text, a number, a boolean. out of memory: the parent's sbuf err is not touched, the
+ * value is lost and *err set. */
+void jv_put(struct jv *o, const char *key, struct jv *val, int *err);
+void jv_add(struct jv *a, struct jv *val, int *err);
+struct jv jv_text(const char *s, size_t n);
+struct jv jv_cstr(const char *s); /* NULL: JSON null */
+struct jv jv_int(long long v);
+struct jv jv_bool(int b);
+struct jv jv_new(int t); /* an empty object or array, or null */
+/* Json.pretty of v at nesting level (Json.write's two spaces a level); -1 if it holds a JV_NUM. */
+int jv_pretty(struct sbuf *out, const struct jv *v, int level);
 #endif

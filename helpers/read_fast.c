@@ -29,7 +29,7 @@ static const char REF_CHARS[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU
 
 /* A SANDBOX word the fast paths take: a name or (part of) an id, nothing picocli reads otherwise
  * (an option, an @file) */
-static int plain_ref(const char *a) {
+int plain_ref(const char *a) {
   size_t n = strlen(a);
   return n > 0 && n <= 128 && a[0] != '-' && strspn(a, REF_CHARS) == n;
 }
@@ -639,18 +639,22 @@ static int plain_map(const struct ps_tags *t) {
   return 1;
 }
 
+int volumes_dir(const char *containers, char *dir, size_t n) {
+  snprintf(dir, n, "%s", containers);
+  char *slash = strrchr(dir, '/');
+  if (!slash) return -1;
+  snprintf(slash, n - (size_t)(slash - dir), "/volumes");
+  /* Path.toString of the Mountpoint is this text itself, and Json.quote writes it as it is */
+  if (dir[0] != '/' || strstr(dir, "//") || strstr(dir, "/./") || strstr(dir, "/../") || !json_plain(dir, strlen(dir))) return -1;
+  return 0;
+}
+
 int volume_inspect_fast(int argc, char **argv) {
   if (argc < 1 || jvm_options_set() || !zone_is_utc()) return -1;
   for (int i = 0; i < argc; i++)
     if (!volume_name_ok(argv[i])) return -1; /* -a, -f, help, --, an unknown name: picocli's or the JVM's error */
   char containers[PATH_MAX], root[PATH_MAX], dir[PATH_MAX + 16];
-  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
-  snprintf(dir, sizeof dir, "%s", containers);
-  char *slash = strrchr(dir, '/');
-  if (!slash) return -1;
-  snprintf(slash, sizeof dir - (size_t)(slash - dir), "/volumes");
-  /* Path.toString of the Mountpoint is this text itself, and Json.quote writes it as it is */
-  if (dir[0] != '/' || strstr(dir, "//") || strstr(dir, "/./") || strstr(dir, "/../") || !json_plain(dir, strlen(dir))) return -1;
+  if (store_dirs(containers, sizeof containers, root, sizeof root) || volumes_dir(containers, dir, sizeof dir)) return -1;
   /* MountCount: 0 when no record mounts a volume by name; otherwise the JVM counts */
   struct ps_list l = {0};
   int bad = ps_list_load(&l, containers, root);

@@ -56,6 +56,12 @@ int volume_ls_fast(int argc, char **argv);
 /* `jbox volume inspect NAME...` (no option): podman's JSON of each as VolumeCommand.Inspect prints
  * it, when the time zone is UTC, no record mounts a volume by name, and every text is plain. */
 int volume_inspect_fast(int argc, char **argv);
+/* VolumeStore.defaultRoot (the image store's volumes/, beside containers) when its Path.toString
+ * is the text itself and Json.quote writes it as it is: 0 with dir filled, else -1. */
+int volumes_dir(const char *containers, char *dir, size_t n);
+/* A SANDBOX word the fast paths take: a name or (part of) an id of [A-Za-z0-9_.-], not an
+ * option or an @file, at most 128 bytes. */
+int plain_ref(const char *a);
 /* VolumeStore.validName of a directory entry, ASCII only (others: the JVM decides). */
 int volume_name_ok(const char *n);
 
