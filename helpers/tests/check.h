@@ -26,9 +26,23 @@ static inline char *load_golden(const char *path, size_t *len) {
     perror(path);
     exit(1);
   }
-  char *buf = malloc(1 << 16);
-  *len = fread(buf, 1, 1 << 16, f);
+  /* the whole file, however long (it read at most 64 KiB once, silently) */
+  size_t cap = 1 << 16, n = 0, got;
+  char *buf = malloc(cap);
+  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *b = realloc(buf, cap *= 2);
+      if (!b) free(buf);
+      buf = b;
+    }
+  }
+  if (!buf || ferror(f)) {
+    perror(path);
+    exit(1);
+  }
   fclose(f);
+  *len = n;
   return buf;
 }
 
