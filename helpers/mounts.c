@@ -250,6 +250,17 @@ static void clear_volatile(const char *data) {
   if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(dir);
 }
 
+/* An overlay mount whose data holds the option `volatile`: a kernel that refuses it (EINVAL: one
+ * before 5.10, or one that will not here) gets the same mount without it, as before. */
+static int mount_volatile_overlay(const char *target, unsigned long flags, const char *data) {
+  if (mount("overlay", target, "overlay", flags, data) == 0) return 0;
+  char plain[8192];
+  const char *v = strstr(data, ",volatile");
+  if (errno != EINVAL || !v || (v[9] != ',' && v[9] != '\0') || strlen(data) >= sizeof plain) return -1;
+  snprintf(plain, sizeof plain, "%.*s%s", (int)(v - data), data, v + 9);
+  return mount("overlay", target, "overlay", flags, plain);
+}
+
 static int op(const struct mount_op *m, const char *rootfs) {
   struct mount_opts o;
   char p[64];
@@ -347,16 +358,9 @@ static int op(const struct mount_op *m, const char *rootfs) {
     return fail("mount %s on `%s`: not a directory", fstype, m->target);
   int is_volatile = !strcmp(k, "overlay") && o.data && data_has(o.data, "volatile");
   if (is_volatile) clear_volatile(o.data);
-  int r = mount(fstype, fdpath(fd, p, sizeof p), fstype, o.flags | (o.ro ? MS_RDONLY : 0), o.data);
-  if (r < 0 && is_volatile && errno == EINVAL && strlen(o.data) < sizeof data) {
-    /* a kernel without volatile (< 5.10) or one that refuses it here: the layer as before */
-    char plain[sizeof data];
-    const char *v = strstr(o.data, ",volatile");
-    if (v && (v[9] == ',' || v[9] == '\0')) {
-      snprintf(plain, sizeof plain, "%.*s%s", (int)(v - o.data), o.data, v + 9);
-      r = mount(fstype, fdpath(fd, p, sizeof p), fstype, o.flags | (o.ro ? MS_RDONLY : 0), plain);
-    }
-  }
+  unsigned long flags = o.flags | (o.ro ? MS_RDONLY : 0);
+  int r = is_volatile ? mount_volatile_overlay(fdpath(fd, p, sizeof p), flags, o.data)
+                      : mount(fstype, fdpath(fd, p, sizeof p), fstype, flags, o.data);
   if (r < 0) {
     if (o.optional) return 0;
     return fail_errno("mount %s on `%s`", fstype, m->target);
@@ -447,12 +451,8 @@ static int mount_overlay(struct plan *p) {
   size_t cl = p->cleanup ? strlen(p->cleanup) : 0;
   int vol = cl && !strncmp(p->ovl_upper, p->cleanup, cl) && p->ovl_upper[cl] == '/' && !strncmp(p->ovl_work, p->cleanup, cl) &&
             p->ovl_work[cl] == '/';
-  if (vol) {
-    memcpy(data + n, ",volatile", 10);
-    if (mount("overlay", target, "overlay", 0, data) == 0) return 0;
-    data[n] = '\0'; /* a kernel that refuses volatile: as before */
-  }
-  if (mount("overlay", target, "overlay", 0, data) == 0) return 0;
+  if (vol) memcpy(data + n, ",volatile", 10);
+  if ((vol ? mount_volatile_overlay(target, 0, data) : mount("overlay", target, "overlay", 0, data)) == 0) return 0;
   int e = errno;
   if (p->fuse_path && (e == EPERM || e == EINVAL)) {
     dprintf(2, "jbox: note: native overlay refused (%s; Linux >= 5.11 needed in a user namespace): using fuse-overlayfs\n", strerror(e));

@@ -60,22 +60,30 @@ int file_is_trusted(int fd) {
   return errno == ENODATA || errno == ENOTSUP;
 }
 
+/* The one test of what may run from where: a sealed copy, or a file no sandbox can change. */
+static int exe_protected(int fd) { return is_sealed(fd) || file_is_trusted(fd); }
+
+/* /proc/self/exe, opened (dies on failure) */
+static int open_self(void) {
+  int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die(125, "open /proc/self/exe: %s", strerror(errno));
+  return fd;
+}
+
 int running_protected(void) {
   autofd int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  return fd >= 0 && (is_sealed(fd) || file_is_trusted(fd));
+  return fd >= 0 && exe_protected(fd);
 }
 
 void reexec_sealed(char **argv) {
-  autofd int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (self < 0) die(125, "open /proc/self/exe: %s", strerror(errno));
-  if (is_sealed(self) || file_is_trusted(self)) return;
+  autofd int self = open_self();
+  if (exe_protected(self)) return;
   exec_copy(self, argv);
 }
 
 void exec_protected(char **argv) {
-  autofd int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (self < 0) die(125, "open /proc/self/exe: %s", strerror(errno));
-  if (is_sealed(self) || file_is_trusted(self)) {
+  autofd int self = open_self();
+  if (exe_protected(self)) {
     fexecve(self, argv, environ);
     die(125, "execute the helper again: %s", strerror(errno));
   }
