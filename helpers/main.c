@@ -567,12 +567,13 @@ static int jbox_command(int argc, char **argv) {
     const char *helper = getenv("JBOX_HELPER");
     shell_prestart_probe(first, helper && *helper ? helper : self);
   }
-  /* `jbox run` with JBOX_RUN_PREPARED=1: does the KEY the JVM kept for these words still hold
-   * (run_prepared.c)? The JVM runs the sandbox either way */
+  /* `jbox run`: does the KEY the JVM kept for these words still hold (run_prepared.c)? Then the
+   * launcher runs the sandbox itself and does not return (run_fast.c; PROTOCOL.md "The launcher's
+   * run"); otherwise the JVM runs it. JBOX_RUN_PREPARED=0: off */
   if (argc > 0 && !strcmp(argv[0], "run") && !strcmp(main_class, "dev.jbox.cli.Main")) {
     const char *on = getenv("JBOX_RUN_PREPARED");
     const char *helper = getenv("JBOX_HELPER");
-    if (on && !strcmp(on, "1")) run_prepared_probe(argc - 1, argv + 1, first, helper && *helper ? helper : self);
+    if (!on || strcmp(on, "0")) run_prepared_probe(argc - 1, argv + 1, first, helper && *helper ? helper : self);
   }
   setenv("JBOX_HOME", home, 1);
   if (!getenv("JBOX_HELPER")) setenv("JBOX_HELPER", self, 1);
