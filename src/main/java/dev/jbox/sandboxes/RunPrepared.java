@@ -17,9 +17,12 @@ import java.util.Map;
 public final class RunPrepared {
   private RunPrepared() {}
 
-  /** Whether the switch asks for a KEY ({@code JBOX_RUN_PREPARED=1}; off by default). */
+  /**
+   * Whether a KEY is kept: unless {@code JBOX_RUN_PREPARED=0} (unset or {@code 1}: the launcher
+   * runs a fresh one itself; {@code check}: it only checks, the JVM runs every sandbox).
+   */
   public static boolean wanted(Map<String, String> env) {
-    return "1".equals(env.get("JBOX_RUN_PREPARED"));
+    return !"0".equals(env.get("JBOX_RUN_PREPARED"));
   }
 
   /** SHA-256 of the words after {@code run}, each followed by a NUL, in lowercase hex (run_prepared.c: the same). */
@@ -43,14 +46,15 @@ public final class RunPrepared {
    * that no longer holds of the plan it came from must not be kept: a run that pulled), the helper and the jar are
    * absolute paths, and the recording saw no error; else removes the run's earlier one.
    */
-  public static void keep(SandboxStore store, String hash, List<String> key) {
+  public static void keep(SandboxStore store, String hash, List<String> key, Map<String, byte[]> templates) {
     Path dir = dir(store, hash);
     String helper = System.getenv("JBOX_HELPER");
     String jar = System.getProperty("java.class.path", "").split(java.io.File.pathSeparator, -1)[0];
     String why = helper == null || !helper.startsWith("/") || !jar.startsWith("/") ? "the helper or the jar is not an absolute path"
         : key.isEmpty() ? "nothing recorded"
         : !dev.jbox.PolicyInputs.statsStillTrue() ? "a stat changed during the run"
-        : !dev.jbox.PolicyInputs.readsStillTrue() ? "a file read changed during the run (a pull)" : null;
+        : !dev.jbox.PolicyInputs.readsStillTrue() ? "a file read changed during the run (a pull)"
+        : templates == null ? "no templates of this run (an '@' in a record, anonymous volumes, a warning)" : null;
     for (String l : key) if (why == null && l.contains(" error ")) why = "an error was recorded: " + l;
     if (why != null) {
       if ("1".equals(System.getenv("JBOX_DEBUG_PRESTART"))) System.err.println("jbox: run-prepared: not kept: " + why);
@@ -62,11 +66,105 @@ public final class RunPrepared {
     } catch (RuntimeException e) {
       return; // quiet: the next run tries again
     }
-    ShellSandboxes.writePrepared(dir, Path.of(jar), Path.of(helper), key, Map.of(), List.of());
+    ShellSandboxes.writePrepared(dir, Path.of(jar), Path.of(helper), key, templates, TEMPLATES);
+  }
+
+  /** The templates of a prepared run, by file name in its {@link #dir}, which the launcher fills (helpers/run_fast.c). */
+  public static final List<String> TEMPLATES = List.of("run.plan", "run.config.json", "run.exec.plan", "run.hostname", "run.hosts",
+      "run.resolv.conf");
+
+  /** The 12 bytes that stand for the id's first 12 digits, the sandbox's hostname. */
+  static final String HOST_MARKER = "@".repeat(12);
+
+  /**
+   * The templates of this run (by {@link #TEMPLATES}' names): the plan sent, the record and the exec
+   * template written in {@code containers/ID}, the /etc files written in {@code filesDir}, each with
+   * the id replaced by {@link ShellSandboxes#ID_MARKER} and its first 12 digits (the hostname)
+   * by {@link #HOST_MARKER}, in the plans only inside a record's value. Null when one cannot be made:
+   * an {@code @} already in one (the launcher could not tell a marker from it), a file that
+   * cannot be read.
+   */
+  public static Map<String, byte[]> templates(String id, byte[] plan, byte[] record, byte[] exec, Path filesDir) {
+    Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+    out.put("run.plan", planTemplate(plan, id));
+    out.put("run.config.json", textTemplate(record, id));
+    out.put("run.exec.plan", planTemplate(exec, id));
+    for (String f : new String[] {"hostname", "hosts", "resolv.conf"}) {
+      try {
+        out.put("run." + f, textTemplate(java.nio.file.Files.readAllBytes(filesDir.resolve(f)), id));
+      } catch (java.io.IOException e) {
+        return null;
+      }
+    }
+    for (byte[] b : out.values()) if (b == null) return null;
+    return out;
+  }
+
+  /** An encoded plan with the id's markers in its records' values, or null (an {@code @} in one, a plan it cannot walk). */
+  static byte[] planTemplate(byte[] plan, String id) {
+    if (plan == null || plan.length < 10) return null;
+    byte[] b = plan.clone();
+    int off = 10;
+    while (off < b.length) {
+      if (b.length - off < 6) return null;
+      int len = (b[off + 2] & 0xff) | (b[off + 3] & 0xff) << 8 | (b[off + 4] & 0xff) << 16 | (b[off + 5] & 0xff) << 24;
+      if (len < 0 || len > b.length - off - 6) return null;
+      if (!mark(b, off + 6, off + 6 + len, id)) return null;
+      off += 6 + len;
+    }
+    return b;
+  }
+
+  /** A text record with the id's markers, or null (an {@code @} in it). */
+  static byte[] textTemplate(byte[] text, String id) {
+    byte[] b = text.clone();
+    return mark(b, 0, b.length, id) ? b : null;
+  }
+
+  /**
+   * Puts the markers in b[from, to): false when a run of {@code @} there is 12 long or longer, or one
+   * of its runs is next to a marker. What the launcher takes (helpers/run_fast.c): a run of 12
+   * {@code @} is the hostname, of 64 the id, of 1 to 11 text (pasta's {@code @PID@}), any other a
+   * template it refuses.
+   */
+  private static boolean mark(byte[] b, int from, int to, String id) {
+    if (longestRun(b, from, to) >= HOST_MARKER.length()) return false;
+    byte[] full = id.getBytes(StandardCharsets.US_ASCII);
+    replace(b, from, to, full, full.length);
+    replace(b, from, to, full, HOST_MARKER.length());
+    for (int i = from; i < to;) {
+      int j = i;
+      while (j < to && b[j] == '@') j++;
+      int run = j - i;
+      if (run >= HOST_MARKER.length() && run != HOST_MARKER.length() && run != ShellSandboxes.ID_MARKER.length()) return false;
+      i = j == i ? i + 1 : j;
+    }
+    return true;
+  }
+
+  private static int longestRun(byte[] b, int from, int to) {
+    int longest = 0;
+    for (int i = from, run = 0; i < to; i++) {
+      run = b[i] == '@' ? run + 1 : 0;
+      longest = Math.max(longest, run);
+    }
+    return longest;
+  }
+
+  /** Replaces each occurrence of the first n bytes of id in b[from, to) with n {@code @}. */
+  private static void replace(byte[] b, int from, int to, byte[] id, int n) {
+    for (int i = from; i + n <= to; i++) {
+      int k = 0;
+      while (k < n && b[i + k] == id[k]) k++;
+      if (k == n) {
+        java.util.Arrays.fill(b, i, i + n, (byte) '@');
+        i += n - 1;
+      }
+    }
   }
 
   /** Removes the run's KEY (the switch is off, or this run cannot be prepared). */
   public static void drop(SandboxStore store, String hash) {
-    ShellSandboxes.dropPrepared(dir(store, hash), List.of());
+    ShellSandboxes.dropPrepared(dir(store, hash), TEMPLATES);
   }
 }

@@ -244,10 +244,25 @@ public final class SandboxService {
       return;
     }
     List<PlanWriter.Extra> extras = with(spec.preserve(), rmVolumes);
-    // before the plan goes: the sandbox starts as soon as it is there, while this JVM exits
-    if (preparedRun != null) RunPrepared.keep(store, preparedRun, dev.jbox.PolicyInputs.key());
+    byte[] sending = extras.isEmpty() ? encoded : PlanWriter.append(encoded, extras);
+    // before the plan goes: the sandbox starts as soon as it is there, while this JVM exits. The
+    // launcher runs the next such run itself from these templates (helpers/run_fast.c); none for a
+    // run with anonymous volumes (their directories are per run) or a warning (the JVM's to say)
+    if (preparedRun != null) {
+      Map<String, byte[]> templates = null;
+      if (extras.isEmpty() && plan.idMap().warning() == null && s.record().process() != null) {
+        try {
+          templates = RunPrepared.templates(id, sending,
+              SandboxStore.recordText(s.record().toJson()).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              SandboxStore.execTemplate(s.record().process(), s.record().name()), store.root().resolve("files").resolve(id));
+        } catch (JboxException e) {
+          // exec rules the exec path refuses: no exec template was written, none to prepare
+        }
+      }
+      RunPrepared.keep(store, preparedRun, dev.jbox.PolicyInputs.key(), templates);
+    }
     try {
-      PlanChannel.send(extras.isEmpty() ? encoded : PlanWriter.append(encoded, extras));
+      PlanChannel.send(sending);
     } catch (RuntimeException e) {
       // the helper never got the plan: the generated files and the sandbox's directory are ours to remove
       removeQuietly(plan.removeDir());

@@ -82,7 +82,7 @@ public final class Lifetimes {
   }
 
   /** As {@link #withCmdline}, only this account's processes (another user's pasta is none of a test's business). */
-  static List<Long> ownWithCmdline(String marker) {
+  public static List<Long> ownWithCmdline(String marker) {
     long uid = Jbox.currentUid();
     List<Long> out = new ArrayList<>();
     for (long p : withCmdline(marker)) {
@@ -105,7 +105,7 @@ public final class Lifetimes {
    * anything else on the machine mounts (another user's benchmark mounted a loop device under
    * /var/tmp during a run), which says nothing about jbox.
    */
-  static String mountinfo() {
+  public static String mountinfo() {
     String tmp = System.getProperty("java.io.tmpdir").replaceAll("/+$", "");
     List<String> roots = new ArrayList<>(List.of(tmp + "/junit", tmp + "/jbox-run-" + Jbox.currentUid() + "/",
         System.getProperty("user.home") + "/", Jbox.source() + "/"));

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the forms it prepares (and for no other), the launcher finds it fresh for the same words and
  * stale after each change of what the plan came from (the image re-tagged to another id, the
  * image removed, the configuration, the environment, the store moved, the KEY truncated, garbage,
- * another mode, a symlink), and the JVM's run is right every time.
+ * another mode, a symlink), and the run is right every time (the launcher's own when the KEY is fresh:
+ * RunFastTest).
  */
 class RunPreparedTest extends ImageRunFixture {
   @BeforeAll
@@ -210,7 +211,9 @@ class RunPreparedTest extends ImageRunFixture {
     fresh(launch(j, run));
     Path dir = key.getParent();
     Files.copy(key, elsewhere.resolve("key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    for (String f : List.of("key")) Files.delete(dir.resolve(f));
+    try (var l = Files.list(dir)) {
+      for (Path f : l.toList()) Files.delete(f); // the KEY and the templates beside it
+    }
     Files.delete(dir);
     Files.createSymbolicLink(dir, elsewhere);
     var linked = launch(j, run);
@@ -236,8 +239,8 @@ class RunPreparedTest extends ImageRunFixture {
       stale(r, "none:");
       assertEquals(List.of(), prepared(j), words + " kept nothing");
     }
-    // the switch off (unset or 0): the launcher does not look and the JVM keeps nothing
-    for (String off : new String[] {null, "0"}) {
+    // the switch off (JBOX_RUN_PREPARED=0): the launcher does not look and the JVM keeps nothing
+    for (String off : new String[] {"0"}) {
       Map<String, String> e = new HashMap<>();
       e.put("JBOX_RUN_PREPARED", off);
       var r = launch(j, e, "run", "--rm", "--network=none", busybox, "sh", "-c", ":");
