@@ -211,6 +211,17 @@ static int await(struct plan *p, pid_t child, int *keep_fd) {
           close(errp[0]);
           return 0; /* (pasta is reaped: net_pid stays -1) */
         }
+        /* or stage 1 is still on its way out: an exiting process drops its namespaces before it
+         * becomes a zombie, and pasta found them gone in that window (seen under load). Its
+         * namespace link gone says so: wait for its end, whose report is the error */
+        char ns[64];
+        snprintf(ns, sizeof ns, "/proc/%d/ns/net", child);
+        int nfd = open(ns, O_RDONLY | O_CLOEXEC);
+        if (nfd >= 0) close(nfd);
+        else if (errno == ENOENT && waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) == 0) {
+          close(errp[0]);
+          return 0;
+        }
         goto failed;
       }
       if (has_default_route(r4, 1) || has_default_route(r6, 0)) {
