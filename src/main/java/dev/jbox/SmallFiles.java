@@ -104,6 +104,19 @@ public final class SmallFiles {
         .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(readAllBytes(file))).toString();
   }
 
+  /**
+   * Writes {@code bytes} to {@code file}, which must not exist: created (as {@code CREATE_NEW}), then
+   * given mode 0600 before anything is written, through java.io.
+   */
+  public static void writeNewPrivate(Path file, byte[] bytes) throws IOException {
+    java.io.File f = file.toFile();
+    if (!f.createNewFile()) throw new java.nio.file.FileAlreadyExistsException(file.toString());
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    try (FileOutputStream out = new FileOutputStream(f)) {
+      out.write(bytes);
+    }
+  }
+
   /** Creates or truncates {@code file} and writes {@code text} as UTF-8, as {@code Files.writeString}. */
   public static void writeString(Path file, String text) throws IOException {
     try (FileOutputStream out = new FileOutputStream(file.toFile())) {

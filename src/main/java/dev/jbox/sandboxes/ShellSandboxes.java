@@ -253,23 +253,21 @@ public final class ShellSandboxes {
       // the templates first, the KEY last: a KEY the launcher finds has its start's templates beside it
       Files.deleteIfExists(dir.resolve("key"));
       for (java.util.Map.Entry<String, byte[]> t : templates.entrySet()) writePrivate(dir, t.getKey(), t.getValue());
-      Path tmp = dir.resolve("key.tmp");
-      Files.deleteIfExists(tmp);
-      Files.write(tmp, b.toString().getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-      Files.move(tmp, dir.resolve("key"), StandardCopyOption.ATOMIC_MOVE);
+      writePrivate(dir, "key", b.toString().getBytes(StandardCharsets.UTF_8));
     } catch (IOException | RuntimeException e) {
       dropPrepared(dir, all);
     }
   }
 
-  /** Writes dir/name, 0600, through name.tmp and a rename. */
+  /**
+   * Writes dir/name, 0600, through name.tmp and a rename (java.io: a `jbox run` keeps its
+   * templates on its path, where a FileChannel would cost it about a millisecond, SmallFiles).
+   */
   private static void writePrivate(Path dir, String name, byte[] bytes) throws IOException {
     Path tmp = dir.resolve(name + ".tmp");
     Files.deleteIfExists(tmp);
-    Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    dev.jbox.SmallFiles.writeNewPrivate(tmp, bytes);
+    if (!tmp.toFile().renameTo(dir.resolve(name).toFile())) throw new IOException("cannot rename " + tmp);
   }
 
   /**
