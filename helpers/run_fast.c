@@ -318,6 +318,13 @@ int run_fast_start(const char *root, const char *name, char *why, size_t wl) {
          same_dir(p.ovl_work, id, "/work", p.cleanup, dl) && same_dir(p.rootfs, id, "/merged", p.cleanup, dl) &&
          same_dir(p.lockfile, id, "/state", p.cleanup, dl) && !p.statedir && !p.exec_pid && !p.oci_mode && !p.attach_dir &&
          !p.nrmvolume && !p.preserve_fds && p.argc > 0;
+    /* -t without a terminal: the JVM warns first (RunCommand: System.console() is null unless
+     * stdin and stdout are both terminals) */
+    if (ok && p.tty && !(isatty(0) && isatty(1)) && !getenv("JBOX_ALLOW_TTY_WITHOUT_TERMINAL")) {
+      plan_free(&p);
+      why_(why, wl, "-t without a terminal (the JVM warns)");
+      goto out;
+    }
     if (ok) {
       snprintf(containers, sizeof containers, "%.*s", (int)dl, p.cleanup);
       snprintf(filesdir, sizeof filesdir, "%.*s", (int)fl, p.rmdir);

@@ -70,8 +70,8 @@ final class RunCommand {
   }
 
   /**
-   * The forms a run is prepared for: {@code run --rm [--network none|pasta|slirp4netns] [-i] IMAGE
-   * [COMMAND...]}, an IMAGE named by a name (not an id or a digest: an id's prefix is resolved
+   * The forms a run is prepared for: {@code run --rm [--network none|pasta|slirp4netns] [-i] [-t]
+   * IMAGE [COMMAND...]}, an IMAGE named by a name (not an id or a digest: an id's prefix is resolved
    * against every record in the store, which the KEY does not list).
    */
   static boolean preparable(RunOptions o, String imageName) {
@@ -84,7 +84,7 @@ final class RunCommand {
       if (k.equals("network")) {
         String n = o.value("network");
         if (!n.equals("none") && !n.equals("pasta") && !n.equals("slirp4netns")) return false;
-      } else if (!(k.equals("rm") || k.equals("interactive")) || e.getValue().contains("false")) {
+      } else if (!(k.equals("rm") || k.equals("interactive") || k.equals("tty")) || e.getValue().contains("false")) {
         return false;
       }
     }

@@ -360,7 +360,10 @@ public final class SandboxBuilder {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", DEFAULT_PATH);
     if (image != null) for (String e : image.env()) putEnv(env, e, "image " + image.name() + " Env");
-    if (r.tty()) env.put("TERM", hostEnv.getOrDefault("TERM", "xterm"));
+    if (r.tty()) {
+      String term = dev.jbox.PolicyInputs.env(hostEnv, "TERM"); // (in a prepared run's KEY: -t is prepared)
+      env.put("TERM", term != null ? term : "xterm");
+    }
     env.put("container", "jbox");
     env.put("HOSTNAME", hostname);
     for (String e : config.run().env()) putEnv(env, e, "config run.env");

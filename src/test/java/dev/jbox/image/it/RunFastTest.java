@@ -29,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  * as the test account through the real launcher against a loopback registry: once the JVM kept a
  * fresh KEY and its templates, the launcher runs the sandbox without a JVM, writes the records and
  * files the JVM writes (byte for byte, with the id and the created time put back, and the same
- * modes), and the sandbox behaves as the JVM's: output, exit status, stdin with -i, ps, inspect,
- * exec, kill, nothing left after it, no descriptor of the caller's shell inherited, a SIGKILL of
- * the launcher; what crashed runs left and a broken template go to the JVM.
+ * modes), and the sandbox behaves as the JVM's: output, exit status, stdin with -i, -t on a real
+ * pty, ps, inspect, exec, kill, nothing left after it, no descriptor of the caller's shell
+ * inherited, a SIGKILL of the launcher; what crashed runs left, a broken template and -t without
+ * a terminal go to the JVM.
  */
 class RunFastTest extends ImageRunFixture {
   @BeforeAll
@@ -223,6 +224,40 @@ class RunFastTest extends ImageRunFixture {
     for (int i = 0; i < 600 && !Lifetimes.ownWithCmdline(marker).isEmpty(); i++) Thread.sleep(100);
     assertEquals(List.of(), Lifetimes.ownWithCmdline(marker), "sandbox processes outlived the launcher");
     assertEquals(mountsBefore, Lifetimes.mountinfo(), "no mount appears in the caller's namespace");
+    waitGone(j);
+  }
+
+  /** The launcher on a real pty (script(1)), with TERM term: stdout and stderr together, CRLF as LF. */
+  static Jbox.Result onPty(Home j, String term, String... args) {
+    ProcessBuilder pb = launcher(j, Map.of("TERM", term), List.of());
+    StringBuilder line = new StringBuilder("exec '" + pb.command().get(0) + "'");
+    for (String a : args) line.append(" '").append(a.replace("'", "'\\''")).append("'");
+    pb.command("script", "-qec", line.toString(), "/dev/null");
+    Jbox.Result r = Jbox.collect(pb, "script jbox run -t", 60);
+    return new Jbox.Result(r.code(), r.out().replace("\r\n", "\n"), r.err());
+  }
+
+  @Test
+  void dashT_onATerminal_runsFromTheLauncher_withTheCallersTerm_andWithoutOneTheJvmWarns() throws Exception {
+    Home j = jbox();
+    assertEquals(0, j.run("pull", "-q", busybox).status());
+    String[] run = {"run", "--rm", "-it", "--network=none", busybox, "sh", "-c", "tty; echo TERM=$TERM; exit 3"};
+    Jbox.Result first = onPty(j, "vt220", run);
+    assertEquals(3, first.code(), first.toString());
+    assertTrue(first.out().contains("java-main"), first.toString());
+    Jbox.Result fast = onPty(j, "vt220", run);
+    assertEquals(3, fast.code(), fast.toString());
+    assertTrue(fast.out().contains("jbox-trace run-fast ") && !fast.out().contains("java-main"), fast.toString());
+    assertTrue(fast.out().contains("/dev/pts/0\nTERM=vt220\n"), fast.toString());
+    // another TERM is another plan: the KEY holds the caller's
+    Jbox.Result other = onPty(j, "xterm-256color", run);
+    assertTrue(other.out().contains("jbox: run-prepared: stale: changed: TERM"), other.toString());
+    assertTrue(other.out().contains("TERM=xterm-256color\n"), other.toString());
+    // no terminal: the JVM's warning, and its run
+    Home.Run piped = launch(j, Map.of("TERM", "xterm-256color"), run);
+    byJvm(piped, "-t without a terminal");
+    assertTrue(piped.err().contains("jbox: warning: -t given but stdin is not a terminal"), piped.toString());
+    assertEquals(3, piped.status(), piped.toString());
     waitGone(j);
   }
 

@@ -233,7 +233,7 @@ class RunPreparedTest extends ImageRunFixture {
     assertEquals(0, j.run("pull", "-q", busybox).status());
     String id = j.run("images", "-q", "--no-trunc").out().strip().replace("sha256:", "");
     for (List<String> words : List.of(List.of("run", "--rm", "-e", "A=1", busybox, "sh", "-c", ":"), List.of("run", busybox, "sh", "-c", ":"),
-        List.of("run", "--rm", "--network=host", busybox, "sh", "-c", ":"), List.of("run", "--rm", "-t", busybox, "sh", "-c", ":"),
+        List.of("run", "--rm", "--network=host", busybox, "sh", "-c", ":"), List.of("run", "--rm", "--init", busybox, "sh", "-c", ":"),
         List.of("run", "--rm", id.substring(0, 12), "sh", "-c", ":"), List.of("run", "--rm", "--rm=false", busybox, "sh", "-c", ":"))) {
       var r = launch(j, words.toArray(String[]::new));
       stale(r, "none:");
