@@ -67,6 +67,39 @@ public final class RunPrepared {
       return; // quiet: the next run tries again
     }
     ShellSandboxes.writePrepared(dir, Path.of(jar), Path.of(helper), key, templates, TEMPLATES);
+    prune(dir.getParent(), MAX_KEPT);
+  }
+
+  /**
+   * How many prepared runs are kept: the runtime directory is usually a tmpfs (memory), and a
+   * script that runs a thousand different commands would otherwise leave a thousand of them.
+   */
+  static final int MAX_KEPT = 64;
+
+  /**
+   * Removes the prepared runs in {@code runs} beyond the {@code max} most recently kept (by their
+   * KEY's modification time; one without a KEY counts as oldest). One listing (java.io: the run
+   * path) when there are not more.
+   */
+  static void prune(Path runs, int max) {
+    java.io.File[] all = runs.toFile().listFiles();
+    if (all == null || all.length <= max) return;
+    long[] when = new long[all.length];
+    for (int i = 0; i < all.length; i++) when[i] = new java.io.File(all[i], "key").lastModified();
+    Integer[] order = new Integer[all.length];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    java.util.Arrays.sort(order, new java.util.Comparator<Integer>() { // (no lambda on the run path)
+      @Override
+      public int compare(Integer a, Integer b) {
+        return Long.compare(when[b], when[a]);
+      }
+    });
+    for (int k = max; k < order.length; k++) {
+      java.io.File d = all[order[k]];
+      if (!d.getName().endsWith(".prepared") || java.nio.file.Files.isSymbolicLink(d.toPath())) continue;
+      ShellSandboxes.dropPrepared(d.toPath(), TEMPLATES);
+      d.delete();
+    }
   }
 
   /** The templates of a prepared run, by file name in its {@link #dir}, which the launcher fills (helpers/run_fast.c). */
@@ -91,7 +124,7 @@ public final class RunPrepared {
     out.put("run.exec.plan", planTemplate(exec, id));
     for (String f : new String[] {"hostname", "hosts", "resolv.conf"}) {
       try {
-        out.put("run." + f, textTemplate(java.nio.file.Files.readAllBytes(filesDir.resolve(f)), id));
+        out.put("run." + f, textTemplate(dev.jbox.SmallFiles.readAllBytes(filesDir.resolve(f)), id));
       } catch (java.io.IOException e) {
         return null;
       }

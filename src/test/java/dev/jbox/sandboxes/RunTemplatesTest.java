@@ -89,6 +89,33 @@ class RunTemplatesTest {
   }
 
   @Test
+  void preparedRunsBeyondTheNewest64_areRemoved(@org.junit.jupiter.api.io.TempDir Path runs) throws Exception {
+    for (int i = 0; i < 70; i++) {
+      Path d = Files.createDirectory(runs.resolve(String.format("%016x.prepared", i)));
+      Files.writeString(d.resolve("key"), "k");
+      for (String t : RunPrepared.TEMPLATES) Files.writeString(d.resolve(t), "t");
+      Files.setLastModifiedTime(d.resolve("key"), java.nio.file.attribute.FileTime.fromMillis(1_000_000L * (i + 1)));
+    }
+    Path outside = Files.createDirectory(runs.getParent().resolve(runs.getFileName() + "-outside"));
+    Files.writeString(outside.resolve("key"), "mine");
+    Files.createSymbolicLink(runs.resolve("0.prepared"), outside);
+    RunPrepared.prune(runs, 64);
+    List<String> left;
+    try (var l = Files.list(runs)) {
+      left = l.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+    assertEquals(64, left.size(), left.toString());
+    for (int i = 0; i < 7; i++) assertTrue(!left.contains(String.format("%016x.prepared", i)), "the oldest went: " + i);
+    assertTrue(left.contains(String.format("%016x.prepared", 69)));
+    // (a symlink is never removed through, nor anything behind it)
+    assertEquals("mine", Files.readString(outside.resolve("key")));
+    RunPrepared.prune(runs, 64);
+    try (var l = Files.list(runs)) {
+      assertEquals(64, l.count());
+    }
+  }
+
+  @Test
   void aTemplateWhereAMarkerCouldBeMistaken_isNotMade() {
     String base = "a " + ID + " b";
     assertNotNull(RunPrepared.textTemplate(base.getBytes(StandardCharsets.US_ASCII), ID));
