@@ -113,6 +113,65 @@ char *run_fill_created(const char *t, size_t len, unsigned long long ms, size_t 
   return out;
 }
 
+/* ---- the caller's command --------------------------------------------------------------------- */
+
+char *run_fill_command_plan(const char *t, size_t len, char *const *words, size_t n, size_t *olen) {
+  if (len < 10 || memcmp(t, "JBXP", 4) || le32(t + 6) != len || n == 0) return NULL;
+  size_t off = 10;
+  while (len - off >= 6 && ((unsigned char)t[off] | (unsigned char)t[off + 1] << 8) == T_ARGV) {
+    uint32_t l = le32(t + off + 2);
+    if (l > len - off - 6) return NULL;
+    off += 6 + l;
+  }
+  struct out o = {0};
+  out_put(&o, t, off);
+  for (size_t i = 0; i < n; i++) {
+    size_t wl = strlen(words[i]);
+    if (!utf8_valid(words[i], wl)) o.err = 1;
+    out_rec(&o, T_ARGV, words[i], wl);
+  }
+  out_put(&o, t + off, len - off);
+  if (o.err) {
+    free(o.p);
+    return NULL;
+  }
+  o.p[6] = (char)(o.len & 0xff), o.p[7] = (char)((o.len >> 8) & 0xff), o.p[8] = (char)((o.len >> 16) & 0xff), o.p[9] = (char)(o.len >> 24);
+  *olen = o.len;
+  return o.p;
+}
+
+/* The token's written form: Json.write("\u0001jbox-run:command"). */
+static const char COMMAND_TOKEN[] = "\"\\u0001jbox-run:command\"";
+
+char *run_fill_command_record(const char *t, size_t len, char *const *words, size_t n, size_t *olen) {
+  size_t tl = sizeof COMMAND_TOKEN - 1;
+  const char *at = len >= tl ? memmem(t, len, COMMAND_TOKEN, tl) : NULL;
+  if (!at || n == 0 || memmem(at + 1, len - (size_t)(at + 1 - t), COMMAND_TOKEN, tl)) return NULL;
+  /* a list's element on a line of its own: "[\n" or ",\n", spaces, the token, "\n" or ",\n" */
+  size_t b = (size_t)(at - t), i = b;
+  while (i > 0 && t[i - 1] == ' ') i--;
+  size_t indent = b - i, e = b + tl;
+  if (indent < 2 || indent > 64 || i < 2 || t[i - 1] != '\n' || (t[i - 2] != '[' && t[i - 2] != ',')) return NULL;
+  if (!(e < len && t[e] == '\n') && !(e + 1 < len && t[e] == ',' && t[e + 1] == '\n')) return NULL;
+  struct out o = {0};
+  out_put(&o, t, b);
+  for (size_t k = 0; k < n; k++) {
+    if (k) {
+      out_put(&o, ",\n", 2);
+      out_put(&o, t + i, indent);
+    }
+    json_quote(&o, words[k], strlen(words[k]));
+  }
+  out_put(&o, t + e, len - e);
+  out_put(&o, "", 1);
+  if (o.err) {
+    free(o.p);
+    return NULL;
+  }
+  *olen = o.len - 1;
+  return o.p;
+}
+
 /* ---- the run --------------------------------------------------------------------------------- */
 
 static int why_(char *why, size_t wl, const char *what) {
@@ -261,7 +320,7 @@ static int same_dir(const char *s, const char *id, const char *suffix, const cha
   return s && is_under(s, id, suffix, &l) && l == dl && !strncmp(s, dir, dl);
 }
 
-int run_fast_start(const char *root, const char *name, char *why, size_t wl) {
+int run_fast_start(const char *root, const char *name, char *const *words, size_t nwords, char *why, size_t wl) {
   static const char *const debug[] = {"JBOX_DEBUG_PLAN_FILE", "JBOX_DEBUG_KEY_FILE", "JBOX_DEBUG_PRESTART_DIR"};
   for (size_t i = 0; i < sizeof debug / sizeof *debug; i++)
     if (getenv(debug[i]) && *getenv(debug[i])) return why_(why, wl, "a debug file asks for the JVM's run");
@@ -288,8 +347,16 @@ int run_fast_start(const char *root, const char *name, char *why, size_t wl) {
   filled[2] = run_fill_plan(t[2], tl[2], id);
   for (int i = 1; i < 6; i++)
     if (i != 2) filled[i] = run_fill_text(t[i], tl[i], id);
-  size_t clen = 0;
+  size_t clen = 0, plen = tl[0];
   config = filled[1] ? run_fill_created(filled[1], tl[1], (unsigned long long)now_ms(CLOCK_REALTIME), &clen) : NULL;
+  if (nwords && filled[0] && config) {
+    /* a KEY of the options and image: the call's command goes in (after the image's entrypoint) */
+    size_t cl2;
+    char *p2 = run_fill_command_plan(filled[0], tl[0], words, nwords, &plen);
+    char *c2 = run_fill_command_record(config, clen, words, nwords, &cl2);
+    free(filled[0]), free(config);
+    filled[0] = p2, config = c2, clen = cl2;
+  }
   int all = config != NULL;
   for (int i = 0; i < 6; i++) all &= filled[i] != NULL;
   if (!all) {
@@ -304,11 +371,11 @@ int run_fast_start(const char *root, const char *name, char *why, size_t wl) {
   }
   exec_template_free(&et);
   /* the plan, decoded: a run --rm of an image, in containers/ID with its /etc files in files/ID */
-  decode = malloc(tl[0]);
+  decode = malloc(plen);
   if (!decode) goto out;
-  memcpy(decode, filled[0], tl[0]);
+  memcpy(decode, filled[0], plen);
   struct plan p;
-  int ok = plan_decode(&p, decode, tl[0]) == 0;
+  int ok = plan_decode(&p, decode, plen) == 0;
   decode = NULL; /* the plan owns it now */
   char containers[PATH_MAX], filesdir[PATH_MAX];
   size_t dl = 0, fl = 0;
@@ -357,7 +424,7 @@ int run_fast_start(const char *root, const char *name, char *why, size_t wl) {
   trace("run-fast");
   char *plan = filled[0];
   filled[0] = NULL;
-  run_plan_sealed(plan, tl[0]); /* returns only when the exec failed */
+  run_plan_sealed(plan, plen); /* returns only when the exec failed */
   written = 1;
   snprintf(why, wl, "run the plan: %s", strerror(errno));
 out:

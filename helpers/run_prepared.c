@@ -66,21 +66,46 @@ static int answer(int fresh, const char *why) {
   return fresh ? 0 : -1;
 }
 
+/* The KEY's name for words w[0..n): "HASH16.prepared" in name, the hash in h. */
+static int key_name(int n, char **w, char h[72], char name[32]) {
+  if (run_argv_hash(n, w, h)) return -1;
+  snprintf(name, 32, "%.16s.prepared", h + 7);
+  return 0;
+}
+
 int run_prepared_probe(int argc, char **argv, const char *jar, const char *helper) {
   /* options for the JVM may change what it sees (user.dir, file.encoding): never prepared */
   if (jvm_options_set()) return answer(0, "JBOX_JAVA_OPTS is set");
-  char h[72];
-  if (run_argv_hash(argc, argv, h)) return answer(0, "a word is not valid UTF-8");
+  char h[72], name[32];
+  if (key_name(argc, argv, h, name)) return answer(0, "a word is not valid UTF-8");
   char root[PATH_MAX];
   if (runtime_root(root, sizeof root)) return answer(0, "none: no runtime directory yet");
-  char name[32];
-  snprintf(name, sizeof name, "%.16s.prepared", h + 7);
   char why[PATH_MAX + 64] = "";
   size_t len;
-  autofree char *text = prepared_read(root, "runs", name, "key", PRESTART_KEY_MAX, &len, why, sizeof why);
+  /* a run without a command is named by all its words; one with a command by the words up to its
+   * IMAGE and RUN_COMMAND_WORD (RunPrepared.keyWords). Where IMAGE is, the JVM's option parser
+   * knows: the prefixes are tried, and only the right one can have a KEY (the parser decides from
+   * the words before it alone, so a prefix the JVM named ends where it finds IMAGE here too) */
+  int cmd = 0; /* the command's first word */
+  char *text = prepared_read(root, "runs", name, "key", PRESTART_KEY_MAX, &len, why, sizeof why);
+  char **w = text ? NULL : calloc((size_t)argc + 1, sizeof *w);
+  for (int n = argc - 1; !text && w && n >= 1 && !strncmp(why, "none:", 5); n--) {
+    memcpy(w, argv, (size_t)n * sizeof *w);
+    w[n] = (char *)RUN_COMMAND_WORD;
+    char hn[72], nn[32], wn[sizeof why] = "";
+    if (key_name(n + 1, w, hn, nn)) break;
+    text = prepared_read(root, "runs", nn, "key", PRESTART_KEY_MAX, &len, wn, sizeof wn);
+    if (text || strncmp(wn, "none:", 5)) {
+      memcpy(h, hn, sizeof h), memcpy(name, nn, sizeof name), memcpy(why, wn, sizeof why);
+      cmd = n;
+    }
+  }
+  free(w);
   if (!text) return answer(0, why);
   struct prestart_key k;
-  if (prestart_key_parse(text, len, &k)) return answer(0, "not a KEY this helper checks");
+  int parsed = prestart_key_parse(text, len, &k);
+  free(text);
+  if (parsed) return answer(0, "not a KEY this helper checks");
   /* a KEY of a run names its words (a shell's does not: it has options, which a run's check refuses) */
   int words = 0;
   for (size_t i = 0; i < k.nlines; i++) words |= k.lines[i].kind == KEY_VALUE && !strcmp(k.lines[i].a, "argv");
@@ -96,7 +121,8 @@ int run_prepared_probe(int argc, char **argv, const char *jar, const char *helpe
   /* the launcher runs it itself unless JBOX_RUN_PREPARED=check (the JVM runs it: tests of its run) */
   const char *mode = getenv("JBOX_RUN_PREPARED");
   if (mode && !strcmp(mode, "check")) return 0;
-  run_fast_start(root, name, why, sizeof why); /* returns only when it goes to the JVM */
+  /* returns only when it goes to the JVM */
+  run_fast_start(root, name, cmd ? argv + cmd : NULL, cmd ? (size_t)(argc - cmd) : 0, why, sizeof why);
   trace("run-fast-jvm");
   const char *dbg = getenv("JBOX_DEBUG_PRESTART");
   if (dbg && !strcmp(dbg, "1")) fprintf(stderr, "jbox: run-prepared: the launcher's run goes to the JVM: %s\n", why);

@@ -37,5 +37,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (memcmp(c + n - tail, in + size - tail, tail)) abort();
   }
   free(c);
+  /* the call's command put in: as many bytes more as its records take; the record's text up to
+   * the token unchanged */
+  static char *const words[] = {"sh", "q\"b\\\n\x01 caf\xc3\xa9", "@@@@@@@@@@@@"};
+  size_t wn = 0;
+  for (size_t i = 0; i < 3; i++) wn += 6 + strlen(words[i]);
+  char *pc = run_fill_command_plan(in, size, words, 3, &n);
+  if (pc && n != size + wn) abort();
+  free(pc);
+  char *rc = run_fill_command_record(in, size, words, 3, &n);
+  if (rc) {
+    const char *tok = memmem(in, size, "\"\\u0001jbox-run:command\"", 24);
+    if (!tok || memcmp(rc, in, (size_t)(tok - in)) || rc[n] != '\0') abort();
+  }
+  free(rc);
   return 0;
 }

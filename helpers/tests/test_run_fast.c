@@ -50,6 +50,61 @@ static void golden(void) {
   free(back), free(later), free(text), free(rec), free(rect), free(plan), free(tmpl);
 }
 
+/* A run with a command: the templates without it (RunTemplatesTest: the plan's last two ARGV
+ * records, the record's last two command words), filled with the id and then the command, are
+ * the JVM's bytes again. */
+static void command(void) {
+  size_t pl, tl, cl, ctl, n, n2;
+  char *plan = load_golden("tests/golden/run-plan.bin", &pl);
+  char *tmpl = load_golden("tests/golden/run-plan-cmd-template.bin", &tl);
+  char *rec = load_golden("tests/golden/run-config.json", &cl);
+  char *rect = load_golden("tests/golden/run-config-cmd-template.json", &ctl);
+  char *pw[] = {"-c", "echo a@b; echo @@@@@@@@@@@"};
+  char *marked = run_fill_plan(tmpl, tl, ID);
+  char *full = marked ? run_fill_command_plan(marked, tl, pw, 2, &n) : NULL;
+  CHECK(full && n == pl && !memcmp(full, plan, pl));
+  free(full);
+  /* no word, a word not valid UTF-8, a template cut */
+  char *bad[] = {"\xff"};
+  full = marked ? run_fill_command_plan(marked, tl, pw, 0, &n) : NULL;
+  CHECK(full == NULL);
+  full = marked ? run_fill_command_plan(marked, tl, bad, 1, &n) : NULL;
+  CHECK(full == NULL);
+  full = marked ? run_fill_command_plan(marked, tl - 1, pw, 2, &n) : NULL;
+  CHECK(full == NULL);
+  free(marked);
+
+  char *rw[] = {"-c", "echo \"5a3c0e9f1b2d\"\n  \"created\": 1,"};
+  char *text = run_fill_text(rect, ctl, ID);
+  char *done = text ? run_fill_command_record(text, ctl, rw, 2, &n2) : NULL;
+  CHECK(done && n2 == cl && !memcmp(done, rec, cl));
+  free(done);
+  /* one word; a word to quote every way; not valid UTF-8 */
+  char *one[] = {"x"}, *hostile[] = {"q\"b\\s\x01\x1f\n\t\r\xc3\xa9 \xf0\x9f\x98\x80"};
+  done = text ? run_fill_command_record(text, ctl, one, 1, &n2) : NULL;
+  CHECK(done && strstr(done, "\"command\": [\n    \"sh\",\n    \"x\"\n  ],"));
+  free(done);
+  done = text ? run_fill_command_record(text, ctl, hostile, 1, &n2) : NULL;
+  CHECK(done && strstr(done, "\"q\\\"b\\\\s\\u0001\\u001f\\n\\t\\r\xc3\xa9 \xf0\x9f\x98\x80\""));
+  free(done);
+  done = text ? run_fill_command_record(text, ctl, bad, 1, &n2) : NULL;
+  CHECK(done == NULL);
+  /* the token twice, or not on a line of its own */
+  static const char twice[] = "{\n  \"command\": [\n    \"\\u0001jbox-run:command\",\n    \"\\u0001jbox-run:command\"\n  ]\n}\n";
+  static const char inline_[] = "{\n  \"command\": [\"\\u0001jbox-run:command\"]\n}\n";
+  static const char good[] = "{\n  \"command\": [\n    \"\\u0001jbox-run:command\"\n  ]\n}\n";
+  done = run_fill_command_record(twice, strlen(twice), one, 1, &n2);
+  CHECK(done == NULL);
+  free(done);
+  done = run_fill_command_record(inline_, strlen(inline_), one, 1, &n2);
+  CHECK(done == NULL);
+  free(done);
+  done = run_fill_command_record(good, strlen(good), pw, 2, &n2);
+  CHECK(done && !strcmp(done, "{\n  \"command\": [\n    \"-c\",\n    \"echo a@b; echo @@@@@@@@@@@\"\n  ]\n}\n") && n2 == strlen(done));
+  free(done);
+  free(text), free(plan), free(tmpl), free(rec), free(rect);
+}
+
 static int text_ok(const char *t, const char *want) {
   char *f = run_fill_text(t, strlen(t), ID);
   int ok = want ? f && !strcmp(f, want) : f == NULL;
@@ -95,6 +150,7 @@ static void markers(void) {
 
 int main(void) {
   golden();
+  command();
   markers();
   printf("test_run_fast: %d passed, %d failed\n", passed, failed);
   return failed != 0;

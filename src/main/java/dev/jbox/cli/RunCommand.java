@@ -56,7 +56,9 @@ final class RunCommand {
       err.println("jbox: warning: -t given but stdin is not a terminal");
     }
     // a run the launcher may prepare keeps the KEY of what its plan was computed from (RunPrepared)
-    String prepared = !create && RunPrepared.wanted(env) && preparable(o, imageName) ? RunPrepared.argvHash(args) : null;
+    // (named by the words up to IMAGE, and whether a command follows: the command is the call's own)
+    String prepared = !create && RunPrepared.wanted(env) && preparable(o, imageName)
+        ? RunPrepared.argvHash(RunPrepared.keyWords(args, command.size())) : null;
     if (prepared != null) {
       dev.jbox.PolicyInputs.start();
       dev.jbox.PolicyInputs.value("argv", "sha256:" + prepared);

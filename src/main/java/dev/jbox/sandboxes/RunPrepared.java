@@ -36,6 +36,27 @@ public final class RunPrepared {
     return dev.jbox.Sha256.hexPrefix(b.toByteArray(), 32);
   }
 
+  /**
+   * The word that stands for a command in a KEY's words: a run with a command is prepared for its
+   * options and image, whatever the command (the launcher puts the call's own in the templates).
+   */
+  public static final String COMMAND_WORD = "\u0001command";
+
+  /**
+   * The words a run's KEY is named by: the words after {@code run} up to its IMAGE, and {@link
+   * #COMMAND_WORD} when {@code commandWords} follow it (RunOptions stops at the first word that is
+   * no option, so every word after IMAGE is the command's).
+   */
+  public static String[] keyWords(String[] args, int commandWords) {
+    if (commandWords == 0) return args;
+    String[] w = java.util.Arrays.copyOf(args, args.length - commandWords + 1);
+    w[w.length - 1] = COMMAND_WORD;
+    return w;
+  }
+
+  /** What stands for the caller's command in a record template's command list (run_fast.c). */
+  static final String COMMAND_TOKEN = "\u0001jbox-run:command";
+
   /** The run's prepared directory: {@code RUNTIME/runs/<first 16 hex digits of the hash>.prepared}. */
   public static Path dir(SandboxStore store, String hash) {
     return store.root().resolve("runs").resolve(hash.substring(0, 16) + ".prepared");
@@ -117,10 +138,30 @@ public final class RunPrepared {
    * an {@code @} already in one (the launcher could not tell a marker from it), a file that
    * cannot be read.
    */
-  public static Map<String, byte[]> templates(String id, byte[] plan, byte[] record, byte[] exec, Path filesDir) {
+  public static Map<String, byte[]> templates(String id, byte[] plan, Map<String, Object> record, byte[] exec, Path filesDir,
+      int commandWords) {
     Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+    byte[] rec;
+    if (commandWords > 0) {
+      // the caller's words go: the plan's last commandWords ARGV records, the record's last
+      // commandWords command words (a token in their place)
+      plan = withoutCommand(plan, commandWords);
+      List<?> argv = (List<?>) record.get("command");
+      if (plan == null || argv == null || argv.size() < commandWords) return null;
+      List<Object> kept = new java.util.ArrayList<>(argv.subList(0, argv.size() - commandWords));
+      kept.add(COMMAND_TOKEN);
+      record = new java.util.LinkedHashMap<>(record);
+      record.put("command", kept);
+      String text = SandboxStore.recordText(record);
+      String q = dev.jbox.json.Json.write(COMMAND_TOKEN);
+      int at = text.indexOf(q);
+      if (at < 0 || text.indexOf(q, at + 1) >= 0) return null;
+      rec = text.getBytes(StandardCharsets.UTF_8);
+    } else {
+      rec = SandboxStore.recordText(record).getBytes(StandardCharsets.UTF_8);
+    }
     out.put("run.plan", planTemplate(plan, id));
-    out.put("run.config.json", textTemplate(record, id));
+    out.put("run.config.json", textTemplate(rec, id));
     out.put("run.exec.plan", planTemplate(exec, id));
     for (String f : new String[] {"hostname", "hosts", "resolv.conf"}) {
       try {
@@ -130,6 +171,33 @@ public final class RunPrepared {
       }
     }
     for (byte[] b : out.values()) if (b == null) return null;
+    return out;
+  }
+
+  /**
+   * The plan without the last {@code n} of its leading ARGV records (the caller's command after the
+   * image's entrypoint), its length patched; null when it has fewer.
+   */
+  static byte[] withoutCommand(byte[] plan, int n) {
+    java.util.List<int[]> argv = new java.util.ArrayList<>(); // [offset, record length]
+    int off = 10;
+    while (plan.length - off >= 6 && ((plan[off] & 0xff) | (plan[off + 1] & 0xff) << 8) == 1) {
+      int len = (plan[off + 2] & 0xff) | (plan[off + 3] & 0xff) << 8 | (plan[off + 4] & 0xff) << 16 | (plan[off + 5] & 0xff) << 24;
+      if (len < 0 || len > plan.length - off - 6) return null;
+      argv.add(new int[] {off, 6 + len});
+      off += 6 + len;
+    }
+    if (argv.size() < n) return null;
+    int from = argv.get(argv.size() - n)[0];
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(plan.length);
+    b.write(plan, 0, from);
+    b.write(plan, off, plan.length - off);
+    byte[] out = b.toByteArray();
+    int len = out.length;
+    out[6] = (byte) len;
+    out[7] = (byte) (len >>> 8);
+    out[8] = (byte) (len >>> 16);
+    out[9] = (byte) (len >>> 24);
     return out;
   }
 

@@ -252,9 +252,9 @@ public final class SandboxService {
       Map<String, byte[]> templates = null;
       if (extras.isEmpty() && plan.idMap().warning() == null && s.record().process() != null) {
         try {
-          templates = RunPrepared.templates(id, sending,
-              SandboxStore.recordText(s.record().toJson()).getBytes(java.nio.charset.StandardCharsets.UTF_8),
-              SandboxStore.execTemplate(s.record().process(), s.record().name()), store.root().resolve("files").resolve(id));
+          templates = RunPrepared.templates(id, sending, s.record().toJson(),
+              SandboxStore.execTemplate(s.record().process(), s.record().name()), store.root().resolve("files").resolve(id),
+              req.command().size());
         } catch (JboxException e) {
           // exec rules the exec path refuses: no exec template was written, none to prepare
         }

@@ -76,6 +76,27 @@ class RunTemplatesTest {
     assertEquals(1, t.split("\n  \"created\": ", -1).length - 1, t);
 
     Map<String, byte[]> golden = new LinkedHashMap<>();
+    // a run with a command (its last two words, after the entrypoint `sh`): named by its options
+    // and image, the templates without the command (a token in the record's list)
+    Path files = Files.createTempDirectory("run-files");
+    try {
+      for (String f : List.of("hostname", "hosts", "resolv.conf")) Files.writeString(files.resolve(f), f.equals("resolv.conf") ? "nameserver 10.0.2.3\n" : HOST + "\n");
+      SandboxRecord r = record(ID, 1796444675362L);
+      Map<String, byte[]> t2 = RunPrepared.templates(ID, plan, r.toJson(), SandboxStore.execTemplate(r.process(), null), files, 2);
+      assertNotNull(t2);
+      String cfg = new String(t2.get("run.config.json"), StandardCharsets.UTF_8);
+      assertTrue(cfg.contains("\"command\": [\n    \"sh\",\n    \"\\u0001jbox-run:command\"\n  ],"), cfg);
+      assertEquals(new String(t2.get("run.hostname"), StandardCharsets.UTF_8), "@".repeat(12) + "\n");
+      golden.put("run-plan-cmd-template.bin", t2.get("run.plan"));
+      golden.put("run-config-cmd-template.json", t2.get("run.config.json"));
+      // more command words than the plan has: none
+      assertNull(RunPrepared.templates(ID, plan, r.toJson(), SandboxStore.execTemplate(r.process(), null), files, 4));
+    } finally {
+      try (var l = Files.list(files)) {
+        for (Path f : l.toList()) Files.delete(f);
+      }
+      Files.delete(files);
+    }
     golden.put("run-plan.bin", plan);
     golden.put("run-plan-template.bin", planT);
     golden.put("run-config.json", rec);

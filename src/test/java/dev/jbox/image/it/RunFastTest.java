@@ -147,15 +147,30 @@ class RunFastTest extends ImageRunFixture {
     assertEquals(7, jr.status(), jr.toString());
     assertEquals("got one\n", jr.out());
     assertTrue(jr.err().contains("java-main"), jr.err());
-    // the launcher's
-    Running fast = start(j, Map.of(), run);
+    // another command of the same options and image: the same prepared run, the call's command
+    // put in (words to quote every way, a marker's length of @); the JVM's run of it first
+    String[] other = run.clone();
+    other[other.length - 1] = "echo started; read x; echo got $x $#; echo err >&2; exit 7";
+    other = java.util.Arrays.copyOf(other, other.length + 3);
+    other[other.length - 3] = "zero";
+    other[other.length - 2] = "q\"b\\s\n\t\u0001 caf\u00e9 \ud83d\ude00 '";
+    other[other.length - 1] = "@".repeat(64) + " " + "@".repeat(12);
+    Running jvmOther = start(j, Map.of("JBOX_RUN_PREPARED", "check"), other);
+    assertEquals("got one 2\n", jvmOther.finish("one\n").out());
+    Running fast = start(j, Map.of(), other);
     Home.Run fr = fast.finish("two\n");
     assertEquals(7, fr.status(), fr.toString());
-    assertEquals("got two\n", fr.out());
+    assertEquals("got two 2\n", fr.out());
     assertEquals("err\n", Jbox.withoutTrace(fr.err()).replace("jbox: run-prepared: fresh\n", ""));
     byLauncher(fr);
-    assertFalse(jvm.id().equals(fast.id()));
-    assertEquals(jvm.files(), fast.files());
+    assertFalse(jvmOther.id().equals(fast.id()));
+    assertEquals(jvmOther.files(), fast.files());
+    // and the first words again, from the launcher too
+    Running again = start(j, Map.of(), run);
+    Home.Run ar = again.finish("three\n");
+    assertEquals("got three\n", ar.out(), ar.toString());
+    byLauncher(ar);
+    assertEquals(jvm.files(), again.files());
     assertEquals(List.of(), containers(j), "--rm left nothing");
     assertEquals(List.of(), listing(j.home.resolve("run/jbox/files")), "nor /etc files");
 

@@ -80,8 +80,9 @@ class RunInputsTest extends ImageRunFixture {
       for (Path d : s.toList()) {
         List<String> l = Files.readAllLines(d.resolve("key"));
         for (String line : l) {
+          // (named by the words up to IMAGE and the command's place: RunPrepared.keyWords)
           if (line.startsWith("value argv=sha256:" + dev.jbox.sandboxes.RunPrepared.argvHash(new String[] {"--rm", "--network=" + network,
-              busybox, "sh", "-c", "echo $FROM_CONFIG"}))) {
+              busybox, dev.jbox.sandboxes.RunPrepared.COMMAND_WORD}))) {
             assertEquals("jbox-prestart 1", l.get(0));
             return l.subList(3, l.size());
           }
