@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LauncherStartTest {
   @TempDir Path tmp;
+  ScratchHome scratch;
   Path home;
   Path project;
 
@@ -39,33 +40,25 @@ class LauncherStartTest {
 
   @BeforeEach
   void scratch() throws Exception {
-    home = tmp.resolve("home");
-    project = home.resolve("src/app");
-    Files.createDirectories(project.resolve(".git/hooks"));
+    scratch = new ScratchHome(tmp);
+    home = scratch.home;
+    project = scratch.project;
     Files.createDirectories(home.resolve(".ssh"));
     Files.writeString(home.resolve(".ssh/id_ed25519"), "PRIVATE KEY\n");
     Files.writeString(home.resolve("precious"), "mine\n");
-    Files.createDirectories(tmp.resolve("xdg"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
   }
 
   @AfterEach
   void end() throws Exception {
     for (long pid : Lifetimes.ownWithCmdline("sleep " + marker)) new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
-    if (!Files.exists(home.resolve(".local/share/jbox/shells"))) return;
-    Jbox.Result r = jbox(project, Map.of("JBOX_PRESTART", "check"), List.of("shell", "--reset"));
-    assertEquals(0, r.code(), r.toString());
+    ScratchHome.reset(project, home, env(), Map.of("JBOX_PRESTART", "check"));
   }
 
   final String marker = "7" + (100_000 + System.nanoTime() % 100_000);
 
   Map<String, String> env() {
-    Map<String, String> e = new HashMap<>();
-    e.put("HOME", home.toString());
-    e.put("SHELL", "/bin/bash");
+    Map<String, String> e = scratch.env(true);
     e.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
-    e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
-    e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
     e.put("JBOX_DEBUG_PRESTART", "1");
     e.put("JBOX_TRACE", "1");
     return e;
@@ -114,7 +107,7 @@ class LauncherStartTest {
   }
 
   Path runtime() {
-    return tmp.resolve("xdg/jbox");
+    return scratch.runtime();
   }
 
   String projectId() throws Exception {

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PrestartTest {
   @TempDir Path tmp;
+  ScratchHome scratch;
   Path home;
   Path project;
 
@@ -40,11 +41,10 @@ class PrestartTest {
 
   @BeforeEach
   void scratch() throws Exception {
-    home = tmp.resolve("home");
-    project = home.resolve("src/app");
-    Files.createDirectories(project.resolve(".git/hooks"));
+    scratch = new ScratchHome(tmp);
+    home = scratch.home;
+    project = scratch.project;
     Files.writeString(home.resolve("notes.txt"), "private\n");
-    Files.createDirectories(tmp.resolve("xdg"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
   }
 
   @AfterEach
@@ -54,19 +54,12 @@ class PrestartTest {
 
   /** The project's home layer under h removed (its work directory belongs to a subordinate id). */
   void reset(Path h) {
-    if (!Files.exists(h.resolve(".local/share/jbox/shells"))) return;
-    Jbox.Result r = jbox(project, Map.of("HOME", h.toString()), List.of("shell", "--reset"));
-    assertEquals(0, r.code(), r.toString());
+    ScratchHome.reset(project, h, env(), Map.of("HOME", h.toString()));
   }
 
   Map<String, String> env() {
-    Map<String, String> e = new HashMap<>();
-    e.put("HOME", home.toString());
-    e.put("SHELL", "/bin/bash");
+    Map<String, String> e = scratch.env(true);
     e.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
-    e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
-    e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
     e.put("JBOX_DEBUG_PRESTART", "1");
     e.put("JBOX_PRESTART", "check"); // kept and checked; the launcher's own start: LauncherStartTest
     e.put("JBOX_TRACE", "1");
@@ -107,7 +100,7 @@ class PrestartTest {
   }
 
   Path keyFile() throws Exception {
-    try (var s = Files.list(tmp.resolve("xdg/jbox/projects"))) {
+    try (var s = Files.list(scratch.runtime().resolve("projects"))) {
       Path d = s.filter(p -> p.getFileName().toString().endsWith(".prestart")).findFirst().orElseThrow();
       return d.resolve("key");
     }
@@ -383,7 +376,7 @@ class PrestartTest {
     assertEquals(java.util.HexFormat.of().formatHex(sent), java.util.HexFormat.of().formatHex(encode(filled)),
         "the template filled is the plan the JVM sent:\n" + s.r());
     // the records the start wrote, each its template with the id put in
-    Path rt = tmp.resolve("xdg/jbox");
+    Path rt = scratch.runtime();
     assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve(id).resolve("project"))),
         java.util.HexFormat.of().formatHex(withId(Files.readAllBytes(dir.resolve("start.project")), id)));
     assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve(id).resolve("join.plan"))),
@@ -472,7 +465,7 @@ class PrestartTest {
       // the JVM's start: its plan (dumped, not run) and its records, under the id it drew
       Path dir = keyFile().getParent();
       String id = Files.readSymbolicLink(dir.resolveSibling(dir.getFileName().toString().replace(".prestart", ""))).toString();
-      Path rt = tmp.resolve("xdg/jbox").resolve(id);
+      Path rt = scratch.runtime().resolve(id);
       String zeros = "0".repeat(64);
       byte[] plan = Files.readAllBytes(dry.resolve("plan"));
       assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(dump)),

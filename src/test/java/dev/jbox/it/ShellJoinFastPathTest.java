@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShellJoinFastPathTest {
   @TempDir Path tmp;
+  ScratchHome scratch;
   Path home;
   Path project;
   Process first;
@@ -43,13 +44,11 @@ class ShellJoinFastPathTest {
 
   @BeforeEach
   void scratch() throws Exception {
-    home = tmp.resolve("home");
-    project = home.resolve("src/app");
-    Files.createDirectories(project.resolve(".git/hooks"));
+    scratch = new ScratchHome(tmp);
+    home = scratch.home;
+    project = scratch.project;
     Files.createDirectories(project.resolve("lib/deep"));
     Files.writeString(home.resolve(".bashrc"), "# host rc\n");
-    Files.createDirectories(tmp.resolve("xdg"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
   }
 
   @AfterEach
@@ -58,20 +57,12 @@ class ShellJoinFastPathTest {
       for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
       assertTrue(first.waitFor(60, TimeUnit.SECONDS));
     }
-    if (Files.exists(home.resolve(".local/share/jbox/shells"))) {
-      Jbox.Result r = jbox(project, Map.of(), List.of("shell", "--reset"));
-      assertEquals(0, r.code(), r.toString());
-    }
+    ScratchHome.reset(project, home, env(), Map.of());
   }
 
   Map<String, String> env() {
-    Map<String, String> e = new HashMap<>();
-    e.put("HOME", home.toString());
-    e.put("SHELL", "/bin/bash");
-    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
+    Map<String, String> e = scratch.env(true);
     e.put("JBOX_PRESTART", "check"); // the JVM's start, recording as by default (the launcher's: LauncherStartTest)
-    e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
-    e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
     return e;
   }
 
@@ -125,7 +116,7 @@ class ShellJoinFastPathTest {
   @Test
   void everyFormCwdAndEnvironment_theFastJoinSendsTheJvmsBytes_andStartsNoJvm() throws Exception {
     startProjectSandbox();
-    Path runtime = tmp.resolve("xdg/jbox");
+    Path runtime = scratch.runtime();
     try (var s = Files.list(runtime)) {
       assertTrue(s.anyMatch(d -> Files.exists(d.resolve("join.plan"))), "the shell wrote its join template");
     }

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 public class ShellTest {
   @TempDir Path tmp;
+  ScratchHome scratch;
   Path home;
   Path project;
 
@@ -37,9 +37,9 @@ public class ShellTest {
 
   @BeforeEach
   void scratch() throws IOException {
-    home = tmp.resolve("home");
-    project = home.resolve("src/app");
-    Files.createDirectories(project.resolve(".git/hooks"));
+    scratch = new ScratchHome(tmp);
+    home = scratch.home;
+    project = scratch.project;
     Files.writeString(project.resolve(".git/config"), "[core]\n");
     Files.writeString(project.resolve("Makefile"), "all:\n");
     Files.createDirectories(home.resolve(".ssh"));
@@ -48,24 +48,19 @@ public class ShellTest {
     Files.writeString(home.resolve(".profile"), "# host profile\n");
     Files.writeString(home.resolve(".netrc"), "machine x password y\n");
     Files.createDirectories(home.resolve(".m2"));
-    Files.createDirectories(tmp.resolve("xdg"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
   }
 
   /** The home layer's work directory belongs to a subordinate id: --reset removes it (in the user namespace). */
   @org.junit.jupiter.api.AfterEach
   void resetHomeLayer() {
-    if (Files.exists(home.resolve(".local/share/jbox/shells")) && Files.isDirectory(project)) {
+    if (ScratchHome.hasHomeLayer(home) && Files.isDirectory(project)) {
       var r = shell(project, null, "--reset");
       assertEquals(0, r.code(), r.toString());
     }
   }
 
   Map<String, String> env() {
-    Map<String, String> e = new HashMap<>();
-    e.put("HOME", home.toString());
-    e.put("SHELL", "/bin/bash");
-    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
+    Map<String, String> e = scratch.env(false);
     e.put("JBOX_PRESTART", "check"); // the JVM's start, recording as by default (the launcher's: LauncherStartTest)
     e.remove("XDG_DATA_HOME");
     return e;
@@ -564,7 +559,7 @@ public class ShellTest {
   /** The monitor waits for the cleaner: the sandbox's generated /etc files are gone when jbox returns. */
   @Test
   void generatedEtcFiles_goneWhenTheShellReturns() throws Exception {
-    Path files = tmp.resolve("xdg/jbox/files");
+    Path files = scratch.runtime().resolve("files");
     for (String net : List.of("--network=pasta", "--network=none")) {
       var r = sh("cat /etc/hostname >/dev/null", net);
       assertEquals(0, r.code(), r.toString());
@@ -948,7 +943,7 @@ public class ShellTest {
       assertTrue(e != null && "shell".equals(e.get("Kind")) && "running".equals(e.get("State")), "ps lists it as kind shell: " + e);
       id = (String) e.get("Id");
       String shortId = id.substring(0, 12);
-      Path runtime = tmp.resolve("xdg/jbox");
+      Path runtime = scratch.runtime();
       assertEquals(id, Files.readSymbolicLink(runtime.resolve("projects").resolve(projectId(project))).toString(),
           "the project's link names the sandbox");
       assertTrue(Files.isRegularFile(runtime.resolve(id).resolve("config.json")), "the one typed record");
@@ -998,7 +993,7 @@ public class ShellTest {
     var rm = jbox("rm", "app");
     assertEquals(0, rm.code(), rm.toString());
     assertEquals(null, psEntry("app"), "rm removed it");
-    assertFalse(Files.exists(tmp.resolve("xdg/jbox").resolve(id)), "nothing of it left in the runtime directory");
+    assertFalse(Files.exists(scratch.runtime().resolve(id)), "nothing of it left in the runtime directory");
 
     // stop: the stop signal, then SIGKILL (an interactive shell ignores SIGTERM)
     String marker2 = "7" + System.nanoTime() % 100000;
