@@ -35,17 +35,6 @@ class ExecFastPathTest {
     rootfs = Jbox.rootfs(tmp);
   }
 
-  /** A private store and configuration, so that no other test's records (or an older jbox's) are seen. */
-  static Map<String, String> env(Detached d) throws Exception {
-    Map<String, String> env = new HashMap<>(d.env());
-    Path home = d.xdg.resolveSibling(d.xdg.getFileName() + "-home");
-    Files.createDirectories(home.resolve("config"));
-    env.put("JBOX_STORAGE", home.resolve("storage").toString());
-    env.put("XDG_CONFIG_HOME", home.resolve("config").toString());
-    env.put("FROMENV", "from the caller");
-    return env;
-  }
-
   record Outcome(int code, String out, String err, boolean fast, byte[] plan) {}
 
   /** One jbox command with JBOX_TRACE; the plan it would run (null: none) when dump is set. */
@@ -73,7 +62,7 @@ class ExecFastPathTest {
   @Test
   void everyForm_parsesAndPlansAsPicocliDoes_andTheCommonFormsStartNoJvm() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       List<String> run = new ArrayList<>(List.of("run", "-d", "--name", "dx", "-e", "FOO=rec", "-w", "/srv", "--rootfs",
           rootfs.toString(), "sh", "-c", "exec sleep 1000"));
       Jbox.Result r = Jbox.run(run, env);
@@ -125,7 +114,7 @@ class ExecFastPathTest {
   @Test
   void fastExec_behavesAsTheJvmPath_envWorkdirUserStatusCapabilitiesSeccomp() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", "bx", "--cap-drop", "all", "--cap-add", "chown", "-e", "FOO=rec",
           "--rootfs", rootfs.toString(), "sh", "-c", "exec sleep 1000"), env);
       assertEquals(0, r.code(), r.toString());
@@ -168,7 +157,7 @@ class ExecFastPathTest {
   @Test
   void fastExec_fromAShellWithDescriptorsOpen_passesStdinWithDashI_andLeaksNoDescriptor() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       String id = d.start("exec sleep 1000");
       assertEquals(0, Jbox.run(List.of("rename", id, "sx"), env).code(), "the template follows the new name");
       assertEquals("piped\n", bash(env, "printf 'piped\\n' | jbox exec -i sx cat"));
@@ -182,7 +171,7 @@ class ExecFastPathTest {
   @Test
   void fastExecIt_givesAPtyOfTheSandbox_andPassesTheStatus() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       String id = d.start("exec sleep 1000");
       Path drv = tmp.resolve("fast-ptydriver.py");
       Files.writeString(drv, TerminalTest.DRIVER);
@@ -206,7 +195,7 @@ class ExecFastPathTest {
   @Test
   void aRecordOfAnOlderJboxWithoutTemplate_isExecdByTheJvmOnce_andHidesNoOtherSandbox() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       List<String> ids = new ArrayList<>();
       for (String name : List.of("old", "young")) {
         Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", name, "--rootfs", rootfs.toString(), "sh", "-c", "exec sleep 1000"), env);
@@ -235,7 +224,7 @@ class ExecFastPathTest {
   @Test
   void jvmOptionVariables_sendExecToTheJvm() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", "ox", "--rootfs", rootfs.toString(), "sh", "-c", "exec sleep 1000"), env);
       assertEquals(0, r.code(), r.toString());
       env.put("CAFE", "café");
@@ -259,7 +248,7 @@ class ExecFastPathTest {
   @Test
   void stoppedOrUnknownSandbox_theSameOneLineErrorAsBefore() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", "gone", "--rootfs", rootfs.toString(), "sh", "-c",
           "exec sleep 1000"), env);
       assertEquals(0, r.code(), r.toString());

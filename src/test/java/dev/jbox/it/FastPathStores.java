@@ -70,8 +70,9 @@ final class FastPathStores {
   }
 
   /**
-   * A private store and configuration beside a {@link Detached}'s runtime directory, and FROMENV
-   * set (ExecFastPathTest's `-e FROMENV` reads it).
+   * A Detached's environment with a private store and configuration beside its runtime directory,
+   * so that no other test's records (or an older jbox's) are seen; and FROMENV set (ExecFastPathTest's
+   * `-e FROMENV` reads it).
    */
   static Map<String, String> env(Detached d) throws IOException {
     Map<String, String> env = new HashMap<>(d.env());
