@@ -15,10 +15,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The launcher's own start of a project's new `jbox shell` sandbox (issue 12, helpers/shell_start.c),
@@ -27,22 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * `shell-start` and no `java-main`), so a silent fall back to the JVM fails the test; every start
  * that must go to the JVM is asserted to have gone there.
  */
-class LauncherStartTest {
-  @TempDir Path tmp;
-  ScratchHome scratch;
-  Path home;
-  Path project;
-
-  @BeforeAll
-  static void rootless() {
-    Jbox.requireRootless();
-  }
-
+class LauncherStartTest extends ScratchHomeTest {
   @BeforeEach
-  void scratch() throws Exception {
-    scratch = new ScratchHome(tmp);
-    home = scratch.home;
-    project = scratch.project;
+  void scenario() throws Exception {
     Files.createDirectories(home.resolve(".ssh"));
     Files.writeString(home.resolve(".ssh/id_ed25519"), "PRIVATE KEY\n");
     Files.writeString(home.resolve("precious"), "mine\n");
@@ -421,7 +406,7 @@ class LauncherStartTest {
   @Test
   void ctrlC_throughARealPty_onALauncherStartedShell_endsTheForegroundJob_shellGoesOn() throws Exception {
     prepared();
-    String out = ShellTest.ctrlCSession(tmp.resolve("ptydriver.py"), project, env(), marker);
+    String out = ShellPty.ctrlCSession(tmp.resolve("ptydriver.py"), project, env(), marker);
     assertTrue(out.contains("jbox-trace shell-start ") && !out.contains("jbox-trace java-main "), "the launcher started it: " + out);
     assertTrue(out.contains("AFTER42"), "the shell went on after ctrl-c: " + out);
     assertFalse(out.contains("SLEPT2"), "ctrl-c ended the sleep, not only the shell line: " + out);

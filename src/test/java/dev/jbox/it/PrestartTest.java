@@ -12,10 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The prepared start of a project's new `jbox shell` sandbox, its first part (issue 12): the JVM
@@ -28,22 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the new policy; a KEY that is not the caller's own 0600 file in a 0700 directory, a symlink,
  * garbage or a truncated one is never taken as fresh.
  */
-class PrestartTest {
-  @TempDir Path tmp;
-  ScratchHome scratch;
-  Path home;
-  Path project;
-
-  @BeforeAll
-  static void rootless() {
-    Jbox.requireRootless();
-  }
-
+class PrestartTest extends ScratchHomeTest {
   @BeforeEach
-  void scratch() throws Exception {
-    scratch = new ScratchHome(tmp);
-    home = scratch.home;
-    project = scratch.project;
+  void scenario() throws Exception {
     Files.writeString(home.resolve("notes.txt"), "private\n");
   }
 

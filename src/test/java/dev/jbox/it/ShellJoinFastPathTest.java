@@ -16,10 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Joining a project's running shell sandbox without a JVM (helpers/shell_join.c): `jbox shell`
@@ -29,24 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * java-main phase in JBOX_TRACE). Then the join as users make it, from bash with a secret in the
  * environment and descriptors open, and from a real pty; and every case that must go to the JVM.
  */
-class ShellJoinFastPathTest {
-  @TempDir Path tmp;
-  ScratchHome scratch;
-  Path home;
-  Path project;
+class ShellJoinFastPathTest extends ScratchHomeTest {
   Process first;
   String marker;
 
-  @BeforeAll
-  static void rootless() {
-    Jbox.requireRootless();
-  }
-
   @BeforeEach
-  void scratch() throws Exception {
-    scratch = new ScratchHome(tmp);
-    home = scratch.home;
-    project = scratch.project;
+  void scenario() throws Exception {
     Files.createDirectories(project.resolve("lib/deep"));
     Files.writeString(home.resolve(".bashrc"), "# host rc\n");
   }
@@ -226,7 +212,7 @@ class ShellJoinFastPathTest {
   void fastJoin_interactiveThroughARealPty_promptTerminalAndStatus() throws Exception {
     startProjectSandbox();
     Path driver = tmp.resolve("ptydriver.py");
-    Files.writeString(driver, ShellTest.ptyScript(
+    Files.writeString(driver, ShellPty.script(
         "    if step == 0 and b'(jbox:app)' in out:",
         "        os.write(fd, b'tty; readlink /proc/1/ns/pid; echo SUM$((40+2)); exit 5\\r'); step = 1"));
     ProcessBuilder jb = Jbox.builder(List.of("shell"));
