@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.FastPath.Planned;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,22 +36,9 @@ class ExecFastPathTest {
     rootfs = Jbox.rootfs(tmp);
   }
 
-  record Outcome(int code, String out, String err, boolean fast, byte[] plan) {}
-
   /** One jbox command with JBOX_TRACE; the plan it would run (null: none) when dump is set. */
-  static Outcome jbox(Map<String, String> env, List<String> args, boolean jvm, boolean dump) throws Exception {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("JBOX_TRACE", "1");
-    if (jvm) e.put("JBOX_EXEC_NO_FAST", "1");
-    Path plan = tmp.resolve("plan-" + System.nanoTime());
-    if (dump) e.put("JBOX_DEBUG_PLAN_FILE", plan.toString());
-    Jbox.Result r = Jbox.run(args, e);
-    String err = Jbox.withoutTrace(r.err());
-    boolean fast = r.err().contains("jbox-trace exec-fast ");
-    if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast path started a JVM: " + r);
-    byte[] bytes = Files.exists(plan) ? Files.readAllBytes(plan) : null;
-    Files.deleteIfExists(plan);
-    return new Outcome(r.code(), r.out(), err, fast, bytes);
+  static Planned jbox(Map<String, String> env, List<String> args, boolean jvm, boolean dump) throws Exception {
+    return FastPath.of("exec").planned(tmp, env, jvm, dump, e -> Jbox.run(args, e));
   }
 
   static List<String> exec(String... words) {
@@ -90,8 +78,8 @@ class ExecFastPathTest {
           exec("-e", "-i", n, "true"), exec("", "true"), exec("-i"), exec("--help"), exec("-e", "JBOX_HOME", n, "env"),
           exec("fffffffffffff", "true"), exec("DX", "true"));
       for (List<String> a : fast) {
-        Outcome f = jbox(env, a, false, true);
-        Outcome j = jbox(env, a, true, true);
+        Planned f = jbox(env, a, false, true);
+        Planned j = jbox(env, a, true, true);
         assertTrue(f.fast(), "no JVM for " + a + ": " + f);
         assertFalse(j.fast(), a.toString());
         assertEquals(j.code(), f.code(), a + ": " + f.err() + " / " + j.err());
@@ -100,8 +88,8 @@ class ExecFastPathTest {
         assertArrayEquals(j.plan(), f.plan(), "the plan of " + a);
       }
       for (List<String> a : other) {
-        Outcome f = jbox(env, a, false, true);
-        Outcome j = jbox(env, a, true, true);
+        Planned f = jbox(env, a, false, true);
+        Planned j = jbox(env, a, true, true);
         assertEquals(j.code(), f.code(), a + ": " + f.err() + " / " + j.err());
         assertEquals(j.err(), f.err(), a.toString());
         assertEquals(j.out(), f.out(), a.toString());
@@ -120,8 +108,8 @@ class ExecFastPathTest {
       assertEquals(0, r.code(), r.toString());
       String script = "id; pwd; env | sort; grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status; exit 7";
       List<String> a = exec("-e", "X=1", "-e", "FOO=call", "-w", "/tmp", "-u", "1:2", "bx", "sh", "-c", script);
-      Outcome f = jbox(env, a, false, false);
-      Outcome j = jbox(env, a, true, false);
+      Planned f = jbox(env, a, false, false);
+      Planned j = jbox(env, a, true, false);
       assertTrue(f.fast() && !j.fast(), f.toString());
       assertEquals(7, f.code(), f.toString());
       assertEquals(j.code(), f.code());
@@ -131,7 +119,7 @@ class ExecFastPathTest {
       assertTrue(f.out().contains("CapBnd:\t0000000000000001") && f.out().contains("NoNewPrivs:\t1")
           && f.out().contains("Seccomp:\t2"), f.out());
       // the record's environment and working directory, by id prefix
-      Outcome rec = jbox(env, exec(r.out().strip().substring(0, 6), "sh", "-c", "echo $FOO; pwd; exit 0"), false, false);
+      Planned rec = jbox(env, exec(r.out().strip().substring(0, 6), "sh", "-c", "echo $FOO; pwd; exit 0"), false, false);
       assertTrue(rec.fast(), rec.toString());
       assertEquals("rec\n/\n", rec.out());
       assertEquals(127, jbox(env, exec("bx", "no-such-command"), false, false).code());
@@ -204,12 +192,12 @@ class ExecFastPathTest {
       }
       Path template = d.dir(ids.get(0)).resolve("exec.plan");
       Files.delete(template);
-      Outcome young = jbox(env, exec("young", "true"), false, false);
+      Planned young = jbox(env, exec("young", "true"), false, false);
       assertTrue(young.fast() && young.code() == 0, "the other record's name read from its config.json: " + young);
-      Outcome old = jbox(env, exec("old", "true"), false, false);
+      Planned old = jbox(env, exec("old", "true"), false, false);
       assertTrue(!old.fast() && old.code() == 0, old.toString());
       assertTrue(Files.exists(template), "the JVM's exec wrote the template");
-      Outcome again = jbox(env, exec("old", "true"), false, false);
+      Planned again = jbox(env, exec("old", "true"), false, false);
       assertTrue(again.fast() && again.code() == 0, again.toString());
     }
   }
@@ -229,13 +217,13 @@ class ExecFastPathTest {
       assertEquals(0, r.code(), r.toString());
       env.put("CAFE", "café");
       List<String> a = exec("-e", "CAFE", "ox", "true");
-      Outcome plain = jbox(env, a, false, true);
+      Planned plain = jbox(env, a, false, true);
       assertTrue(plain.fast() && plain.code() == 0, "without them the fast path: " + plain);
       for (String var : List.of("JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
         Map<String, String> with = new HashMap<>(env);
         with.put(var, "-Dfile.encoding=ISO-8859-1");
-        Outcome f = jbox(with, a, false, true);
-        Outcome j = jbox(with, a, true, true);
+        Planned f = jbox(with, a, false, true);
+        Planned j = jbox(with, a, true, true);
         assertFalse(f.fast(), var + " set: " + f);
         assertEquals(j.code(), f.code(), var + ": " + f.err() + " / " + j.err());
         assertEquals(j.err(), f.err(), var);
@@ -254,8 +242,8 @@ class ExecFastPathTest {
       assertEquals(0, r.code(), r.toString());
       assertEquals(0, Jbox.run(List.of("stop", "-t", "1", "gone"), env).code());
       for (List<String> a : List.of(exec("gone", "true"), exec("-it", "gone", "sh"), exec("nosuch", "true"))) {
-        Outcome f = jbox(env, a, false, false);
-        Outcome j = jbox(env, a, true, false);
+        Planned f = jbox(env, a, false, false);
+        Planned j = jbox(env, a, true, false);
         assertEquals(125, f.code(), f.toString());
         assertEquals(j.err(), f.err());
         assertEquals(1, f.err().lines().count(), f.err());

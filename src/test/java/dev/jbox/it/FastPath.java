@@ -4,18 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One of the launcher's fast paths under test, and a jbox command run through it and through the
  * JVM: {@code phase} is the JBOX_TRACE stamp the launcher's own answer leaves, {@code off} the
- * variable that sends the command to the JVM. {@code handsOver}: the launcher may hand a command it
- * began to the JVM (a wait), so its phase does not mean that no JVM started; otherwise a traced
- * phase with a JVM fails the test. {@code jvmStamped}: the answer with {@code off} set must carry
- * the JVM's java-main stamp.
+ * variable that sends the command to the JVM. {@code handsOver}: a traced phase is not checked
+ * against a JVM's stamp (the launcher may hand a wait it began to the JVM; the inspect tests' runners
+ * never checked it); otherwise a traced phase with a JVM fails the test. {@code jvmStamped}: the
+ * answer with {@code off} set must carry the JVM's java-main stamp.
  */
 record FastPath(String phase, String off, boolean handsOver, boolean jvmStamped) {
   /** COMMAND's fast path: the phase COMMAND-fast, JBOX_COMMAND_NO_FAST. */
@@ -33,7 +37,7 @@ record FastPath(String phase, String off, boolean handsOver, boolean jvmStamped)
     return new FastPath(phase, off, handsOver, true);
   }
 
-  /** The same, where the launcher may hand a command it began to the JVM. */
+  /** The same, with a traced phase not checked against a JVM's stamp. */
   FastPath handingOver() {
     return new FastPath(phase, off, true, jvmStamped);
   }
@@ -47,6 +51,29 @@ record FastPath(String phase, String off, boolean handsOver, boolean jvmStamped)
     boolean alone() {
       return fast && !jvm;
     }
+  }
+
+  /** What a command answered, whether the launcher answered it, and the plan it would have run (null: none dumped). */
+  record Planned(int code, String out, String err, boolean fast, byte[] plan) {}
+
+  /**
+   * One jbox command, started by {@code run} with the variables to add to its environment: vars,
+   * JBOX_TRACE (and {@code off} when jvm); with dump also JBOX_DEBUG_PLAN_FILE, a file in dir
+   * whose bytes are returned and which is removed.
+   */
+  Planned planned(Path dir, Map<String, String> vars, boolean jvm, boolean dump, Function<Map<String, String>, Jbox.Result> run)
+      throws IOException {
+    Map<String, String> e = new HashMap<>(vars);
+    e.put("JBOX_TRACE", "1");
+    if (jvm) e.put(off, "1");
+    Path plan = dir.resolve("plan-" + System.nanoTime());
+    if (dump) e.put("JBOX_DEBUG_PLAN_FILE", plan.toString());
+    Jbox.Result r = run.apply(e);
+    boolean fast = r.err().contains("jbox-trace " + phase + " ");
+    if (fast && !handsOver) assertFalse(r.err().contains("jbox-trace java-main "), "the fast path started a JVM: " + r);
+    byte[] bytes = Files.exists(plan) ? Files.readAllBytes(plan) : null;
+    Files.deleteIfExists(plan);
+    return new Planned(r.code(), r.out(), Jbox.withoutTrace(r.err()), fast, bytes);
   }
 
   /** One jbox command with JBOX_TRACE (and with {@code off} when jvm), its stamps out of stderr. */

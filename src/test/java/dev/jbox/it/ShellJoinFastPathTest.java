@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
+import dev.jbox.it.FastPath.Planned;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,21 +76,9 @@ class ShellJoinFastPathTest extends ScratchHomeTest {
     return Jbox.inDir(cwd, env(), extra, args);
   }
 
-  record Outcome(int code, String out, String err, boolean fast, byte[] plan) {}
-
-  Outcome join(Path cwd, Map<String, String> extra, List<String> args, boolean jvm, boolean dump) throws Exception {
-    Map<String, String> e = new HashMap<>(extra);
-    e.put("JBOX_TRACE", "1");
-    if (jvm) e.put("JBOX_SHELL_NO_FAST", "1");
-    Path plan = tmp.resolve("plan-" + System.nanoTime());
-    if (dump) e.put("JBOX_DEBUG_PLAN_FILE", plan.toString());
-    Jbox.Result r = jbox(cwd, e, args);
-    String err = Jbox.withoutTrace(r.err());
-    boolean fast = r.err().contains("jbox-trace shell-fast ");
-    if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast join started a JVM: " + r);
-    byte[] bytes = Files.exists(plan) ? Files.readAllBytes(plan) : null;
-    Files.deleteIfExists(plan);
-    return new Outcome(r.code(), r.out(), err, fast, bytes);
+  /** A join (or a start) in cwd, the JVM's with jvm (JBOX_SHELL_NO_FAST); the plan it would run when dump is set. */
+  Planned join(Path cwd, Map<String, String> extra, List<String> args, boolean jvm, boolean dump) throws Exception {
+    return FastPath.of("shell").planned(tmp, extra, jvm, dump, e -> jbox(cwd, e, args));
   }
 
   static List<String> shell(String... words) {
@@ -111,8 +99,8 @@ class ShellJoinFastPathTest extends ScratchHomeTest {
         shell("--project=" + project, "true"), shell("--project", project.toString()), shell("--project=" + project + "/", "--", "x"));
     List<Path> cwds = List.of(project, project.resolve("lib/deep"), project.resolve(".git"));
     // --project from a directory outside the project: the project's root is the working directory
-    Outcome out = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), false, true);
-    Outcome outJ = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), true, true);
+    Planned out = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), false, true);
+    Planned outJ = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), true, true);
     assertTrue(out.fast() && !outJ.fast(), out.toString());
     assertArrayEquals(outJ.plan(), out.plan());
     List<Map<String, String>> envs = new ArrayList<>();
@@ -137,8 +125,8 @@ class ShellJoinFastPathTest extends ScratchHomeTest {
         Map<String, String> env = envs.get(ei);
         Path cwd = cwds.get((fi + ei) % cwds.size()); // every form with every environment, the cwds in turn
         {
-          Outcome f = join(cwd, env, a, false, true);
-          Outcome j = join(cwd, env, a, true, true);
+          Planned f = join(cwd, env, a, false, true);
+          Planned j = join(cwd, env, a, true, true);
           String what = a + " in " + cwd + " with " + env;
           // where the JVM would not decode UTF-8, anything not ASCII goes to it
           boolean ascii = String.join("", a).chars().allMatch(ch -> ch < 128);
@@ -203,7 +191,7 @@ class ShellJoinFastPathTest extends ScratchHomeTest {
 
     // another directory is another project: the JVM plans that one's own sandbox
     Files.createDirectories(home.resolve("src/other"));
-    Outcome other = join(home.resolve("src/other"), Map.of(), shell("--", "true"), false, true);
+    Planned other = join(home.resolve("src/other"), Map.of(), shell("--", "true"), false, true);
     assertFalse(other.fast(), other.toString());
     assertTrue(other.plan() != null && printable(other.plan()).contains("shell-root"), "a new sandbox, not a join");
   }
@@ -237,15 +225,15 @@ class ShellJoinFastPathTest extends ScratchHomeTest {
   @Test
   void theJvmDecides_optionsStaleLinkChangedTomlRenameAndNoFast_thenTheFastJoinAgain() throws Exception {
     // no sandbox yet: the JVM starts one
-    Outcome none = join(project, Map.of(), shell("--", "true"), false, false);
+    Planned none = join(project, Map.of(), shell("--", "true"), false, false);
     assertTrue(!none.fast() && none.code() == 0, none.toString());
     startProjectSandbox();
-    Outcome fast = join(project, Map.of(), shell("--", "true"), false, false);
+    Planned fast = join(project, Map.of(), shell("--", "true"), false, false);
     assertTrue(fast.fast() && fast.code() == 0, fast.toString());
     for (List<String> a : List.of(shell("--root", "--", "true"), shell("--network", "none", "--", "true"), shell("--project="),
         shell("--project", project.resolve("no-such").toString()), shell("--project", "--", "true"), shell("--help"))) {
-      Outcome o = join(project, Map.of(), a, false, false);
-      Outcome j = join(project, Map.of(), a, true, false);
+      Planned o = join(project, Map.of(), a, false, false);
+      Planned j = join(project, Map.of(), a, true, false);
       assertFalse(o.fast(), a + ": " + o);
       assertEquals(j.code(), o.code(), a.toString());
       assertEquals(j.err(), o.err(), a.toString());
@@ -255,17 +243,17 @@ class ShellJoinFastPathTest extends ScratchHomeTest {
     Files.createDirectories(project.resolve(".jbox"));
     Files.writeString(project.resolve(".jbox/shell.toml"), "env-deny = [\"PROJECT_*\"]\n");
     Map<String, String> env = Map.of("PROJECT_KEY", "k", "OTHER", "o");
-    Outcome changed = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
+    Planned changed = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
     assertFalse(changed.fast(), changed.toString());
     assertEquals("k= o=o\n", changed.out());
-    Outcome again = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
+    Planned again = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
     assertTrue(again.fast(), again.toString());
     assertEquals("k= o=o\n", again.out());
     // renamed: the JVM once (the template's name is stale), then the launcher with the new name
     assertEquals(0, jbox(project, Map.of(), List.of("rename", "app", "web")).code());
-    Outcome renamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
+    Planned renamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
     assertTrue(!renamed.fast() && renamed.out().equals("web\n"), renamed.toString());
-    Outcome fastRenamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
+    Planned fastRenamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
     assertTrue(fastRenamed.fast() && fastRenamed.out().equals("web\n"), fastRenamed.toString());
     // a config file with settings: the JVM (it might change the capabilities)
     Files.createDirectories(tmp.resolve("config/jbox"));
@@ -276,7 +264,7 @@ class ShellJoinFastPathTest extends ScratchHomeTest {
     for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
     assertTrue(first.waitFor(60, TimeUnit.SECONDS));
     first = null;
-    Outcome stale = join(project, Map.of(), shell("--", "sh", "-c", "exit 4"), false, false);
+    Planned stale = join(project, Map.of(), shell("--", "sh", "-c", "exit 4"), false, false);
     assertTrue(!stale.fast() && stale.code() == 4, stale.toString());
   }
 }
