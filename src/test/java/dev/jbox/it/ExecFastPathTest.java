@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.it.FastPath.Planned;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -163,16 +161,10 @@ class ExecFastPathTest {
       String id = d.start("exec sleep 1000");
       Path drv = tmp.resolve("fast-ptydriver.py");
       Files.writeString(drv, TerminalTest.DRIVER);
-      ProcessBuilder jb = Jbox.builder(List.of("exec", "-it", id.substring(0, 10), "sh"));
-      List<String> cmd = new ArrayList<>(List.of("python3", drv.toString(), "tty; stty size; echo SIZE$((0+1))"));
-      cmd.addAll(jb.command());
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-      pb.environment().putAll(jb.environment());
-      pb.environment().putAll(env);
-      pb.environment().put("JBOX_TRACE", "1");
-      Process p = pb.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      Map<String, String> e = new HashMap<>(env);
+      e.put("JBOX_TRACE", "1");
+      String out = ShellPty.run(List.of(drv.toString(), "tty; stty size; echo SIZE$((0+1))"), List.of("exec", "-it", id.substring(0, 10), "sh"),
+          null, e);
       assertTrue(out.contains("jbox-trace exec-fast") && !out.contains("java-main"), "the fast path: " + out);
       assertTrue(out.contains("/dev/pts/0"), "a pty of the sandbox's devpts: " + out);
       assertTrue(out.contains("33 111") && out.contains("44 122"), "window size and SIGWINCH: " + out);

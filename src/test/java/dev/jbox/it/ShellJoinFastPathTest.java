@@ -203,18 +203,11 @@ class ShellJoinFastPathTest extends ScratchHomeTest {
     Files.writeString(driver, ShellPty.script(
         "    if step == 0 and b'(jbox:app)' in out:",
         "        os.write(fd, b'tty; readlink /proc/1/ns/pid; echo SUM$((40+2)); exit 5\\r'); step = 1"));
-    ProcessBuilder jb = Jbox.builder(List.of("shell"));
-    List<String> cmd = new ArrayList<>(List.of("python3", driver.toString()));
-    cmd.addAll(jb.command());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
-    pb.environment().putAll(jb.environment());
-    pb.environment().remove("XDG_DATA_HOME");
-    pb.environment().putAll(env());
-    pb.environment().put("TERM", "dumb");
-    pb.environment().put("JBOX_TRACE", "1");
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    Map<String, String> e = new HashMap<>(env());
+    e.put("XDG_DATA_HOME", null);
+    e.put("TERM", "dumb");
+    e.put("JBOX_TRACE", "1");
+    String out = ShellPty.run(List.of(driver.toString()), List.of("shell"), project, e);
     assertTrue(out.contains("jbox-trace shell-fast") && !out.contains("java-main"), "the fast join: " + out);
     assertTrue(out.contains("(jbox:app)"), "the prompt names the sandbox: " + out);
     assertTrue(out.contains("/dev/pts/"), "a terminal of the sandbox's: " + out);

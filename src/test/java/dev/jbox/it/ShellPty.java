@@ -6,11 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** `jbox shell` on a real pseudo-terminal, played by a Python driver script (the JDK has no pty API). */
+/** jbox on a real pseudo-terminal (`jbox shell`, `jbox exec -it`), played by a Python driver script (the JDK has no pty API). */
 final class ShellPty {
   private ShellPty() {}
 
@@ -62,13 +63,28 @@ final class ShellPty {
         "        os.write(fd, b'\\x03'); step = 2",
         "    elif step == 2 and out.count(b'(jbox:app)') >= 2:",
         "        os.write(fd, b'echo AFTER$((40+2)); exit 4\\r'); step = 3"));
-    ProcessBuilder jb = Jbox.builder(List.of("shell"));
-    List<String> cmd = new ArrayList<>(List.of("python3", driver.toString()));
+    Map<String, String> e = new HashMap<>(env);
+    e.put("TERM", "dumb");
+    return run(List.of(driver.toString()), List.of("shell"), project, e);
+  }
+
+  /**
+   * `python3 DRIVER...` with the jbox command args appended (a driver runs its arguments on a
+   * pty), in cwd (null: this process's), with the launcher's environment and then env (a null value
+   * removes the name); returns all it printed once it has ended (within 60 s).
+   */
+  static String run(List<String> driver, List<String> args, Path cwd, Map<String, String> env) throws Exception {
+    ProcessBuilder jb = Jbox.builder(args);
+    List<String> cmd = new ArrayList<>(List.of("python3"));
+    cmd.addAll(driver);
     cmd.addAll(jb.command());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    if (cwd != null) pb.directory(cwd.toFile());
     pb.environment().putAll(jb.environment());
-    pb.environment().putAll(env);
-    pb.environment().put("TERM", "dumb");
+    for (Map.Entry<String, String> v : env.entrySet()) {
+      if (v.getValue() == null) pb.environment().remove(v.getKey());
+      else pb.environment().put(v.getKey(), v.getValue());
+    }
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
