@@ -1,25 +1,27 @@
 package dev.jbox.it;
 
+import static dev.jbox.it.FastPathStores.copy;
+import static dev.jbox.it.FastPathStores.deleteTree;
+import static dev.jbox.it.FastPathStores.env;
+import static dev.jbox.it.FastPathStores.holdFor;
+import static dev.jbox.it.FastPathStores.idOf;
+import static dev.jbox.it.FastPathStores.words;
+import static dev.jbox.it.FastPathStores.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.FastPath.Outcome;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,138 +39,26 @@ import org.junit.jupiter.api.io.TempDir;
 class ChangeFastPathTest {
   @TempDir static Path tmp;
   static Path rootfs;
+  static FastPathStores stores;
 
   @BeforeAll
   static void setUp() {
     Jbox.requireRootless();
     rootfs = Jbox.rootfs(tmp);
-  }
-
-  record Outcome(int code, String out, String err, boolean fast) {}
-
-  /** The environment of a store under base (its runtime directory, image store, config). */
-  static Map<String, String> env(Path base) {
-    return new HashMap<>(Map.of("XDG_RUNTIME_DIR", base.resolve("xdg").toString(), "JBOX_STORAGE", base.resolve("storage").toString(),
-        "XDG_CONFIG_HOME", base.resolve("config").toString()));
-  }
-
-  static Path newStore(String name) throws IOException {
-    Path base = tmp.resolve(name + "-" + System.nanoTime());
-    Path rt = Files.createDirectories(base.resolve("xdg/jbox"));
-    Files.setPosixFilePermissions(rt, PosixFilePermissions.fromString("rwx------"));
-    Files.createDirectories(base.resolve("config"));
-    Files.createDirectories(base.resolve("storage/containers"));
-    return base;
+    stores = new FastPathStores(tmp);
   }
 
   static Outcome jbox(Map<String, String> env, List<String> args, boolean jvm, String phase) {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("JBOX_TRACE", "1");
-    if (jvm) e.put("JBOX_CHANGE_NO_FAST", "1");
-    Jbox.Result r = Jbox.run(args, e);
-    boolean fast = r.err().contains("jbox-trace " + phase + " ");
-    if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast path started a JVM: " + r);
-    return new Outcome(r.code(), r.out(), Jbox.withoutTrace(r.err()), fast);
+    return FastPath.change(phase).run(env, args, jvm);
   }
 
-  static void copy(Path from, Path to) throws Exception {
-    Process p = new ProcessBuilder("cp", "-a", from.toString(), to.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), "cp -a: " + out);
-  }
-
-  /** Every entry under dir: its type, mode, and contents (a digest) or link target. */
-  static Map<String, String> tree(Path dir) throws Exception {
-    Map<String, String> out = new TreeMap<>();
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return out;
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        String rel = dir.relativize(p).toString();
-        var a = Files.readAttributes(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        String mode = Integer.toOctalString((Integer) a.get("mode"));
-        String what;
-        if (Files.isSymbolicLink(p)) what = "link " + Files.readSymbolicLink(p);
-        else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) what = "dir";
-        else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          byte[] bytes = Files.readAllBytes(p);
-          // a volume's creation time is the moment each command ran: compared apart (createdNear)
-          if (p.getFileName().toString().equals("volume.json")) {
-            bytes = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).replaceFirst("\"created\": [0-9]+", "\"created\": T")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          }
-          what = "file " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } else what = "other";
-        out.put(rel, mode + " " + what);
-      }
-    }
-    return out;
-  }
-
-  /**
-   * The same command on two copies of base: through the launcher and with the fast path off.
-   * Returns the launcher's outcome after checking both answers and both resulting stores are the
-   * same; prepare (may be null) runs on each copy first.
-   */
-  static Path lastFast;
-
-  static Outcome both(Path base, List<String> args, String phase, java.util.function.Consumer<Path> prepare) throws Exception {
-    Path f = tmp.resolve("fast-" + System.nanoTime());
-    Path j = tmp.resolve("jvm-" + System.nanoTime());
-    lastFast = f;
-    copy(base, f);
-    copy(base, j);
-    if (prepare != null) {
-      prepare.accept(f);
-      prepare.accept(j);
-    }
-    Outcome fo = jbox(env(f), args, false, phase);
-    Outcome jo = jbox(env(j), args, true, phase);
-    assertFalse(jo.fast(), "JBOX_CHANGE_NO_FAST=1 takes the JVM's path: " + jo);
-    assertEquals(new Outcome(jo.code(), jo.out(), jo.err(), fo.fast()), fo, "the same answer: " + args);
-    Map<String, String> tj = tree(j);
-    Map<String, String> tf = tree(f);
-    if (!tj.equals(tf)) {
-      Map<String, String> diff = new TreeMap<>();
-      for (String k : tj.keySet()) if (!tj.get(k).equals(tf.get(k))) diff.put(k, "jvm: " + tj.get(k) + " / launcher: " + tf.get(k));
-      for (String k : tf.keySet()) if (!tj.containsKey(k)) diff.put(k, "jvm: none / launcher: " + tf.get(k));
-      throw new AssertionError("the same store after " + args + ": " + diff);
-    }
-    return fo;
-  }
-
-  static void deleteTree(Path p) {
-    try {
-      Process pr = new ProcessBuilder("rm", "-rf", "--", p.toString()).redirectErrorStream(true).start();
-      pr.getInputStream().readAllBytes();
-      assertEquals(0, pr.waitFor(), "rm -rf " + p);
-    } catch (IOException | InterruptedException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  static List<String> words(String... w) {
-    return List.of(w);
-  }
-
-  static String idOf(Path base, String name) {
-    Jbox.Result r = Jbox.run(List.of("ps", "-a", "-q", "--no-trunc", "--filter", "name=^" + name + "$"), env(base));
-    assertEquals(0, r.code(), r.toString());
-    String id = r.out().strip();
-    assertTrue(id.matches("[0-9a-f]{64}"), name + ": " + r);
-    return id;
-  }
-
-  static void write(Path p, String text) {
-    try {
-      Files.writeString(p, text);
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
+  static Outcome both(Path base, List<String> args, String phase, Consumer<Path> prepare) throws Exception {
+    return stores.both(base, args, FastPath.change(phase), prepare);
   }
 
   @Test
   void rm_ofEndedSandboxes_leavesTheStoreAsTheJvmDoes_andEveryDoubtGoesToTheJvm() throws Exception {
-    Path base = newStore("rm");
+    Path base = stores.newStore("rm");
     Map<String, String> env = env(base);
     List<String> toStop = new ArrayList<>();
     try {
@@ -274,28 +164,6 @@ class ChangeFastPathTest {
     }
   }
 
-  /** Holds a lock on file (as another jbox command's FileChannel.lock) for ms, from a thread. */
-  static void holdFor(Path file, long ms) {
-    java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
-    Thread t = new Thread(() -> {
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        FileLock l = ch.lock();
-        taken.countDown();
-        Thread.sleep(ms);
-        l.release();
-      } catch (Exception e) {
-        taken.countDown();
-      }
-    });
-    t.setDaemon(true);
-    t.start();
-    try {
-      taken.await();
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
-  }
-
   /** The Status column of name in ps -a, once it is no longer Up (or after 20 s). */
   static String endedStatus(Map<String, String> env, String name) throws Exception {
     String st = "";
@@ -315,7 +183,7 @@ class ChangeFastPathTest {
 
   @Test
   void stop_endsRunningSandboxesAsTheJvmDoes_andEveryDoubtGoesToTheJvm() throws Exception {
-    Path base = newStore("stop");
+    Path base = stores.newStore("stop");
     Map<String, String> env = env(base);
     List<String> names = new ArrayList<>();
     try {
@@ -406,24 +274,24 @@ class ChangeFastPathTest {
 
   @Test
   void volumeCreate_ofANamedVolume_makesWhatTheJvmMakes_andEveryDoubtGoesToTheJvm() throws Exception {
-    Path base = newStore("vol");
+    Path base = stores.newStore("vol");
     Map<String, String> env = env(base);
     assertEquals(0, Jbox.run(List.of("volume", "create", "existing"), env).code());
     long before = System.currentTimeMillis();
     Outcome o = both(base, words("volume", "create", "v1"), "volume-create-fast", null);
     assertTrue(o.fast(), o.toString());
     assertEquals(new Outcome(0, "v1\n", "", true), o);
-    String rec = Files.readString(lastFast.resolve("storage/volumes/v1/volume.json"));
+    String rec = Files.readString(stores.lastFast().resolve("storage/volumes/v1/volume.json"));
     var m = java.util.regex.Pattern.compile("\"created\": ([0-9]+),").matcher(rec);
     assertTrue(m.find(), rec);
     long created = Long.parseLong(m.group(1));
     assertTrue(created >= before && created <= System.currentTimeMillis(), "created now: " + rec);
     // the volume works: a sandbox writes into it, and volume ls lists it
     Jbox.Result r = Jbox.run(List.of("run", "--rm", "--network=none", "-v", "v1:/data", "--rootfs", rootfs.toString(), "sh", "-c",
-        "echo hi > /data/f"), env(lastFast));
+        "echo hi > /data/f"), env(stores.lastFast()));
     assertEquals(0, r.code(), r.toString());
-    assertEquals("hi\n", Files.readString(lastFast.resolve("storage/volumes/v1/_data/f")));
-    assertTrue(Jbox.run(List.of("volume", "ls", "-q"), env(lastFast)).out().contains("v1\n"));
+    assertEquals("hi\n", Files.readString(stores.lastFast().resolve("storage/volumes/v1/_data/f")));
+    assertTrue(Jbox.run(List.of("volume", "ls", "-q"), env(stores.lastFast())).out().contains("v1\n"));
     assertTrue(both(base, words("volume", "create", "a.b-c_D9"), "volume-create-fast", null).fast());
     // the JVM's: a name taken, an odd name, labels, options, --ignore, two names, none (random)
     for (List<String> a : List.of(words("volume", "create", "existing"), words("volume", "create", ".x"),
@@ -433,7 +301,7 @@ class ChangeFastPathTest {
       assertFalse(both(base, a, "volume-create-fast", null).fast(), a.toString());
     }
     // a store the JVM would change first: no volumes directory yet, or one open to others
-    Path fresh = newStore("vol-fresh");
+    Path fresh = stores.newStore("vol-fresh");
     assertFalse(both(fresh, words("volume", "create", "v1"), "volume-create-fast", null).fast());
     Outcome open = both(base, words("volume", "create", "v4"), "volume-create-fast",
         c -> {
@@ -449,7 +317,7 @@ class ChangeFastPathTest {
 
   @Test
   void volumeRm_ofAnUnusedVolume_leavesTheStoreAsTheJvmDoes_andEveryDoubtGoesToTheJvm() throws Exception {
-    Path base = newStore("volrm");
+    Path base = stores.newStore("volrm");
     Map<String, String> env = env(base);
     for (String v : List.of("v1", "v2", "v3", "sub")) assertEquals(0, Jbox.run(List.of("volume", "create", v), env).code());
     // v2 holds what a sandbox wrote (its root is the caller)
@@ -475,7 +343,7 @@ class ChangeFastPathTest {
         words("volume", "rm", "v1", "v3"), words("volume", "rm", "--all"), words("volume", "rm", ".x"), words("volume", "rm"))) {
       assertFalse(both(base, a, "volume-rm-fast", null).fast(), a.toString());
     }
-    Map<String, java.util.function.Consumer<Path>> hostile = new TreeMap<>(Map.of(
+    Map<String, Consumer<Path>> hostile = new TreeMap<>(Map.of(
         "garbage", c -> write(c.resolve("storage/volumes/v1/volume.json"), "{garbage"),
         "data-link", c -> {
           deleteTree(c.resolve("storage/volumes/v1/_data"));

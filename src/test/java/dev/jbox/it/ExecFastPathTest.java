@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
+import dev.jbox.it.FastPath.Planned;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,33 +34,9 @@ class ExecFastPathTest {
     rootfs = Jbox.rootfs(tmp);
   }
 
-  /** A private store and configuration, so that no other test's records (or an older jbox's) are seen. */
-  static Map<String, String> env(Detached d) throws Exception {
-    Map<String, String> env = new HashMap<>(d.env());
-    Path home = d.xdg.resolveSibling(d.xdg.getFileName() + "-home");
-    Files.createDirectories(home.resolve("config"));
-    env.put("JBOX_STORAGE", home.resolve("storage").toString());
-    env.put("XDG_CONFIG_HOME", home.resolve("config").toString());
-    env.put("FROMENV", "from the caller");
-    return env;
-  }
-
-  record Outcome(int code, String out, String err, boolean fast, byte[] plan) {}
-
   /** One jbox command with JBOX_TRACE; the plan it would run (null: none) when dump is set. */
-  static Outcome jbox(Map<String, String> env, List<String> args, boolean jvm, boolean dump) throws Exception {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("JBOX_TRACE", "1");
-    if (jvm) e.put("JBOX_EXEC_NO_FAST", "1");
-    Path plan = tmp.resolve("plan-" + System.nanoTime());
-    if (dump) e.put("JBOX_DEBUG_PLAN_FILE", plan.toString());
-    Jbox.Result r = Jbox.run(args, e);
-    String err = Jbox.withoutTrace(r.err());
-    boolean fast = r.err().contains("jbox-trace exec-fast ");
-    if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast path started a JVM: " + r);
-    byte[] bytes = Files.exists(plan) ? Files.readAllBytes(plan) : null;
-    Files.deleteIfExists(plan);
-    return new Outcome(r.code(), r.out(), err, fast, bytes);
+  static Planned jbox(Map<String, String> env, List<String> args, boolean jvm, boolean dump) throws Exception {
+    return FastPath.of("exec").planned(tmp, env, jvm, dump, e -> Jbox.run(args, e));
   }
 
   static List<String> exec(String... words) {
@@ -73,7 +48,7 @@ class ExecFastPathTest {
   @Test
   void everyForm_parsesAndPlansAsPicocliDoes_andTheCommonFormsStartNoJvm() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       List<String> run = new ArrayList<>(List.of("run", "-d", "--name", "dx", "-e", "FOO=rec", "-w", "/srv", "--rootfs",
           rootfs.toString(), "sh", "-c", "exec sleep 1000"));
       Jbox.Result r = Jbox.run(run, env);
@@ -101,8 +76,8 @@ class ExecFastPathTest {
           exec("-e", "-i", n, "true"), exec("", "true"), exec("-i"), exec("--help"), exec("-e", "JBOX_HOME", n, "env"),
           exec("fffffffffffff", "true"), exec("DX", "true"));
       for (List<String> a : fast) {
-        Outcome f = jbox(env, a, false, true);
-        Outcome j = jbox(env, a, true, true);
+        Planned f = jbox(env, a, false, true);
+        Planned j = jbox(env, a, true, true);
         assertTrue(f.fast(), "no JVM for " + a + ": " + f);
         assertFalse(j.fast(), a.toString());
         assertEquals(j.code(), f.code(), a + ": " + f.err() + " / " + j.err());
@@ -111,8 +86,8 @@ class ExecFastPathTest {
         assertArrayEquals(j.plan(), f.plan(), "the plan of " + a);
       }
       for (List<String> a : other) {
-        Outcome f = jbox(env, a, false, true);
-        Outcome j = jbox(env, a, true, true);
+        Planned f = jbox(env, a, false, true);
+        Planned j = jbox(env, a, true, true);
         assertEquals(j.code(), f.code(), a + ": " + f.err() + " / " + j.err());
         assertEquals(j.err(), f.err(), a.toString());
         assertEquals(j.out(), f.out(), a.toString());
@@ -125,14 +100,14 @@ class ExecFastPathTest {
   @Test
   void fastExec_behavesAsTheJvmPath_envWorkdirUserStatusCapabilitiesSeccomp() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", "bx", "--cap-drop", "all", "--cap-add", "chown", "-e", "FOO=rec",
           "--rootfs", rootfs.toString(), "sh", "-c", "exec sleep 1000"), env);
       assertEquals(0, r.code(), r.toString());
       String script = "id; pwd; env | sort; grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status; exit 7";
       List<String> a = exec("-e", "X=1", "-e", "FOO=call", "-w", "/tmp", "-u", "1:2", "bx", "sh", "-c", script);
-      Outcome f = jbox(env, a, false, false);
-      Outcome j = jbox(env, a, true, false);
+      Planned f = jbox(env, a, false, false);
+      Planned j = jbox(env, a, true, false);
       assertTrue(f.fast() && !j.fast(), f.toString());
       assertEquals(7, f.code(), f.toString());
       assertEquals(j.code(), f.code());
@@ -142,7 +117,7 @@ class ExecFastPathTest {
       assertTrue(f.out().contains("CapBnd:\t0000000000000001") && f.out().contains("NoNewPrivs:\t1")
           && f.out().contains("Seccomp:\t2"), f.out());
       // the record's environment and working directory, by id prefix
-      Outcome rec = jbox(env, exec(r.out().strip().substring(0, 6), "sh", "-c", "echo $FOO; pwd; exit 0"), false, false);
+      Planned rec = jbox(env, exec(r.out().strip().substring(0, 6), "sh", "-c", "echo $FOO; pwd; exit 0"), false, false);
       assertTrue(rec.fast(), rec.toString());
       assertEquals("rec\n/\n", rec.out());
       assertEquals(127, jbox(env, exec("bx", "no-such-command"), false, false).code());
@@ -168,7 +143,7 @@ class ExecFastPathTest {
   @Test
   void fastExec_fromAShellWithDescriptorsOpen_passesStdinWithDashI_andLeaksNoDescriptor() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       String id = d.start("exec sleep 1000");
       assertEquals(0, Jbox.run(List.of("rename", id, "sx"), env).code(), "the template follows the new name");
       assertEquals("piped\n", bash(env, "printf 'piped\\n' | jbox exec -i sx cat"));
@@ -182,20 +157,14 @@ class ExecFastPathTest {
   @Test
   void fastExecIt_givesAPtyOfTheSandbox_andPassesTheStatus() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       String id = d.start("exec sleep 1000");
       Path drv = tmp.resolve("fast-ptydriver.py");
       Files.writeString(drv, TerminalTest.DRIVER);
-      ProcessBuilder jb = Jbox.builder(List.of("exec", "-it", id.substring(0, 10), "sh"));
-      List<String> cmd = new ArrayList<>(List.of("python3", drv.toString(), "tty; stty size; echo SIZE$((0+1))"));
-      cmd.addAll(jb.command());
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-      pb.environment().putAll(jb.environment());
-      pb.environment().putAll(env);
-      pb.environment().put("JBOX_TRACE", "1");
-      Process p = pb.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      Map<String, String> e = new HashMap<>(env);
+      e.put("JBOX_TRACE", "1");
+      String out = ShellPty.run(List.of(drv.toString(), "tty; stty size; echo SIZE$((0+1))"), List.of("exec", "-it", id.substring(0, 10), "sh"),
+          null, e);
       assertTrue(out.contains("jbox-trace exec-fast") && !out.contains("java-main"), "the fast path: " + out);
       assertTrue(out.contains("/dev/pts/0"), "a pty of the sandbox's devpts: " + out);
       assertTrue(out.contains("33 111") && out.contains("44 122"), "window size and SIGWINCH: " + out);
@@ -206,7 +175,7 @@ class ExecFastPathTest {
   @Test
   void aRecordOfAnOlderJboxWithoutTemplate_isExecdByTheJvmOnce_andHidesNoOtherSandbox() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       List<String> ids = new ArrayList<>();
       for (String name : List.of("old", "young")) {
         Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", name, "--rootfs", rootfs.toString(), "sh", "-c", "exec sleep 1000"), env);
@@ -215,12 +184,12 @@ class ExecFastPathTest {
       }
       Path template = d.dir(ids.get(0)).resolve("exec.plan");
       Files.delete(template);
-      Outcome young = jbox(env, exec("young", "true"), false, false);
+      Planned young = jbox(env, exec("young", "true"), false, false);
       assertTrue(young.fast() && young.code() == 0, "the other record's name read from its config.json: " + young);
-      Outcome old = jbox(env, exec("old", "true"), false, false);
+      Planned old = jbox(env, exec("old", "true"), false, false);
       assertTrue(!old.fast() && old.code() == 0, old.toString());
       assertTrue(Files.exists(template), "the JVM's exec wrote the template");
-      Outcome again = jbox(env, exec("old", "true"), false, false);
+      Planned again = jbox(env, exec("old", "true"), false, false);
       assertTrue(again.fast() && again.code() == 0, again.toString());
     }
   }
@@ -235,18 +204,18 @@ class ExecFastPathTest {
   @Test
   void jvmOptionVariables_sendExecToTheJvm() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", "ox", "--rootfs", rootfs.toString(), "sh", "-c", "exec sleep 1000"), env);
       assertEquals(0, r.code(), r.toString());
       env.put("CAFE", "café");
       List<String> a = exec("-e", "CAFE", "ox", "true");
-      Outcome plain = jbox(env, a, false, true);
+      Planned plain = jbox(env, a, false, true);
       assertTrue(plain.fast() && plain.code() == 0, "without them the fast path: " + plain);
       for (String var : List.of("JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
         Map<String, String> with = new HashMap<>(env);
         with.put(var, "-Dfile.encoding=ISO-8859-1");
-        Outcome f = jbox(with, a, false, true);
-        Outcome j = jbox(with, a, true, true);
+        Planned f = jbox(with, a, false, true);
+        Planned j = jbox(with, a, true, true);
         assertFalse(f.fast(), var + " set: " + f);
         assertEquals(j.code(), f.code(), var + ": " + f.err() + " / " + j.err());
         assertEquals(j.err(), f.err(), var);
@@ -259,14 +228,14 @@ class ExecFastPathTest {
   @Test
   void stoppedOrUnknownSandbox_theSameOneLineErrorAsBefore() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Jbox.Result r = Jbox.run(List.of("run", "-d", "--name", "gone", "--rootfs", rootfs.toString(), "sh", "-c",
           "exec sleep 1000"), env);
       assertEquals(0, r.code(), r.toString());
       assertEquals(0, Jbox.run(List.of("stop", "-t", "1", "gone"), env).code());
       for (List<String> a : List.of(exec("gone", "true"), exec("-it", "gone", "sh"), exec("nosuch", "true"))) {
-        Outcome f = jbox(env, a, false, false);
-        Outcome j = jbox(env, a, true, false);
+        Planned f = jbox(env, a, false, false);
+        Planned j = jbox(env, a, true, false);
         assertEquals(125, f.code(), f.toString());
         assertEquals(j.err(), f.err());
         assertEquals(1, f.err().lines().count(), f.err());

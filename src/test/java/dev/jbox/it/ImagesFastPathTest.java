@@ -1,18 +1,18 @@
 package dev.jbox.it;
 
+import static dev.jbox.it.FastPathStores.hex;
+import static dev.jbox.it.FastPathStores.image;
+import static dev.jbox.it.FastPathStores.tags;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jbox.image.store.ImageRecord;
-import dev.jbox.json.Json;
+import dev.jbox.it.FastPath.Answer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,27 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ImagesFastPathTest {
   @TempDir Path tmp;
 
-  record Outcome(int code, String out, String err, boolean fast, boolean jvm) {}
+  static final FastPath IMAGES = FastPath.of("images");
 
-  static Outcome jbox(Map<String, String> env, List<String> args, boolean forceJvm) {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("JBOX_TRACE", "1");
-    if (forceJvm) e.put("JBOX_IMAGES_NO_FAST", "1");
-    Jbox.Result r = Jbox.run(args, e);
-    boolean fast = r.err().contains("jbox-trace images-fast ");
-    boolean jvm = r.err().contains("jbox-trace java-main ");
-    if (fast) assertFalse(jvm, "the fast path started a JVM: " + r);
-    return new Outcome(r.code(), r.out(), Jbox.withoutTrace(r.err()), fast, jvm);
+  static Answer jbox(Map<String, String> env, List<String> args, boolean forceJvm) {
+    return IMAGES.answer(env, args, forceJvm);
   }
 
-  static Outcome same(Map<String, String> env, List<String> args) {
-    Outcome f = jbox(env, args, false);
-    Outcome j = jbox(env, args, true);
-    assertTrue(!j.fast(), "JBOX_IMAGES_NO_FAST=1: " + j);
-    assertEquals(j.code(), f.code(), args + "\n" + f + "\n" + j);
-    assertEquals(j.out(), f.out(), args.toString());
-    assertEquals(j.err(), f.err(), args.toString());
-    return f;
+  static Answer same(Map<String, String> env, List<String> args) {
+    return IMAGES.same(env, args);
   }
 
   static List<String> images(String... words) {
@@ -63,39 +50,13 @@ class ImagesFastPathTest {
     return a;
   }
 
-  static String hex(int n) {
-    return String.format("%02x", n).repeat(32);
-  }
-
   static final long H = 3600_000, D = 24 * H;
-
-  /** Writes an image record as ImageStore.putImage does; returns its manifest digest. */
-  static String image(Path store, int n, Long age, long size, long pulledAgo) throws Exception {
-    long now = System.currentTimeMillis();
-    String digest = "sha256:" + hex(n);
-    ImageRecord r = new ImageRecord(digest, "application/vnd.oci.image.manifest.v1+json", null, "sha256:" + hex(n + 100),
-        "linux/amd64", age == null ? null : Instant.ofEpochMilli(now - age).toString(), Instant.ofEpochMilli(now - pulledAgo).toString(),
-        size, List.of(new ImageRecord.Layer("sha256:" + hex(n + 50), "application/vnd.oci.image.layer.v1.tar+gzip", size, "sha256:" + hex(n + 60))),
-        List.of("example.com/x@" + digest));
-    Files.writeString(store.resolve("images").resolve(hex(n) + ".json"), Json.pretty(r.toJson()));
-    return digest;
-  }
-
-  static void tags(Path store, Map<String, String> tags) throws Exception {
-    Files.writeString(store.resolve("tags.json"), Json.pretty(new LinkedHashMap<>(new TreeMap<>(tags))));
-  }
 
   @Test
   void theLaunchersImagesAreTheJvms_andEveryOtherFormGoesToTheJvm() throws Exception {
-    Path xdg = tmp.resolve("xdg");
-    Path root = Files.createDirectories(xdg.resolve("jbox"));
-    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
-    Path store = tmp.resolve("storage");
-    for (String d : List.of("images", "blobs/sha256", "layers", "locks", "containers")) Files.createDirectories(store.resolve(d));
-    Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwx------"));
-    Files.createDirectories(tmp.resolve("config"));
-    Map<String, String> env = Map.of("XDG_RUNTIME_DIR", xdg.toString(), "JBOX_STORAGE", store.toString(), "XDG_CONFIG_HOME",
-        tmp.resolve("config").toString());
+    Path base = new FastPathStores(tmp).newImageStore("images");
+    Path store = base.resolve("storage");
+    Map<String, String> env = FastPathStores.env(base);
 
     // an empty store: the header alone
     assertTrue(same(env, images()).fast());
@@ -119,10 +80,10 @@ class ImagesFastPathTest {
 
     for (List<String> a : List.of(images(), images("-q"), images("--quiet"), images("--no-trunc"), images("-q", "--no-trunc"),
         images("--no-trunc", "--quiet"))) {
-      Outcome o = same(env, a);
+      Answer o = same(env, a);
       assertTrue(o.fast() && o.code() == 0, "no JVM for " + a + ": " + o);
     }
-    Outcome all = same(env, images());
+    Answer all = same(env, images());
     for (String want : List.of("<none>", "alpine", "3.19", "localhost:5000/x/alpine", "img\\x1bodd", "unknown", "3 days ago",
         "An hour ago", "5 weeks ago", "2 years ago", "999 B", "1.5 kB", "123.5 MB", "2.50 GB", "999.9 kB", "1000.0 kB", "1.01 GB",
         "long".repeat(40), "5 hours ago", "3 months ago")) {
@@ -133,7 +94,7 @@ class ImagesFastPathTest {
 
     for (List<String> a : List.of(images("alpine"), images("--format", "json"), images("-f", "dangling=true"), images("-a"),
         images("-q", "-q"), images("nosuch"), images("--"), images("-qa"), images("--no-trunc=true"), images("@x"))) {
-      Outcome o = same(env, a);
+      Answer o = same(env, a);
       assertFalse(o.fast(), "the JVM decides " + a + ": " + o);
     }
 
@@ -148,7 +109,7 @@ class ImagesFastPathTest {
         + " \"pulled\": \"2020-01-01T00:00:00Z\", \"size\": 5, \"layers\": []}");
     assertFalse(same(env, images()).fast(), "a creation time with an offset");
     Files.writeString(rec, "{\"manifestDigest\": \"sha256:" + hex(9) + "\"");
-    Outcome broken = same(env, images());
+    Answer broken = same(env, images());
     assertFalse(broken.fast());
     assertEquals(125, broken.code(), "the JVM's error on an unreadable image record: " + broken);
     Files.delete(rec);
@@ -159,7 +120,7 @@ class ImagesFastPathTest {
 
     // a store the JVM opens first: re-moded, or with a directory made
     Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Outcome moded = jbox(env, images(), false);
+    Answer moded = jbox(env, images(), false);
     assertFalse(moded.fast(), moded.toString());
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(store)));
     Files.delete(store.resolve("locks"));

@@ -1,9 +1,13 @@
 package dev.jbox.it;
 
+import static dev.jbox.it.FastPathStores.hex;
+import static dev.jbox.it.FastPathStores.image;
+import static dev.jbox.it.FastPathStores.tags;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.FastPath.Answer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,27 +47,30 @@ class InspectFastPathTest {
     return List.of(words);
   }
 
-  static ReadFastPathTest.Outcome same(Map<String, String> env, List<String> args) {
-    return ReadFastPathTest.same(env, args);
+  /** inspect SANDBOX (a traced phase is not checked against a JVM here: fast() asks alone()). */
+  static final FastPath INSPECT = FastPath.of("inspect").stamped().handingOver();
+
+  static Answer same(Map<String, String> env, List<String> args) {
+    return INSPECT.same(env, args);
   }
 
   /** The launcher alone answered, with the JVM's bytes, and code 0. */
   static String fast(Map<String, String> env, List<String> args) {
-    ReadFastPathTest.Outcome o = same(env, args);
+    Answer o = same(env, args);
     assertTrue(o.alone() && o.code() == 0, "no JVM for " + args + ": " + o);
     return o.out();
   }
 
   /** The JVM answered (and the launcher printed nothing of its own). */
   static void jvm(Map<String, String> env, List<String> args) {
-    ReadFastPathTest.Outcome o = same(env, args);
+    Answer o = same(env, args);
     assertFalse(o.fast(), "the JVM decides " + args + ": " + o);
   }
 
   @Test
   void inspect_everyShapeTheLauncherAnswersIsTheJvms() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = ExecFastPathTest.env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Path root = d.xdg.resolve("jbox");
       Path containers = Path.of(env.get("JBOX_STORAGE")).resolve("containers");
       PsRecords rec = new PsRecords(root, containers);
@@ -187,7 +194,7 @@ class InspectFastPathTest {
         }
         Map<String, String> opts = new HashMap<>(env);
         opts.put("JAVA_TOOL_OPTIONS", "-Dx=y");
-        assertFalse(ReadFastPathTest.jbox(opts, w("inspect", "insports"), false).fast());
+        assertFalse(INSPECT.answer(opts, w("inspect", "insports"), false).fast());
       } finally {
         if (fgLock != null) fgLock.close();
         rec.close();
@@ -195,76 +202,62 @@ class InspectFastPathTest {
     }
   }
 
-  /** fast: the launcher's phase was traced; jvm: a JVM started. */
-  static ReadFastPathTest.Outcome imageRun(Map<String, String> env, List<String> args, boolean forceJvm) {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("JBOX_TRACE", "1");
-    if (forceJvm) e.put("JBOX_INSPECT_NO_FAST", "1");
-    Jbox.Result r = Jbox.run(args, e);
-    String phase = args.get(0).equals("image") ? "image-inspect-fast " : "inspect-image-fast ";
-    boolean fast = r.err().contains("jbox-trace " + phase);
-    boolean jvm = r.err().contains("jbox-trace java-main ");
-    return new ReadFastPathTest.Outcome(r.code(), r.out(), Jbox.withoutTrace(r.err()), fast, jvm);
+  /** image inspect IMAGE and inspect IMAGE: their phases, JBOX_INSPECT_NO_FAST (a traced phase is not checked against a JVM). */
+  static FastPath imagePath(List<String> args) {
+    return new FastPath(args.get(0).equals("image") ? "image-inspect-fast" : "inspect-image-fast", "JBOX_INSPECT_NO_FAST", true, true);
   }
 
-  static ReadFastPathTest.Outcome sameImage(Map<String, String> env, List<String> args) {
-    ReadFastPathTest.Outcome f = imageRun(env, args, false);
-    ReadFastPathTest.Outcome j = imageRun(env, args, true);
-    assertTrue(j.jvm() && !j.fast(), "the switch runs the JVM: " + j);
-    assertEquals(j.code(), f.code(), args + "\n" + f + "\n" + j);
-    assertEquals(j.out(), f.out(), args.toString());
-    assertEquals(j.err(), f.err(), args.toString());
-    return f;
+  static Answer sameImage(Map<String, String> env, List<String> args) {
+    return imagePath(args).same(env, args);
   }
 
   /** A config blob for image n (its id is hex(n + 100)), as the registry sent it. */
   static void config(Path store, int n, String json) throws Exception {
-    Files.writeString(store.resolve("blobs/sha256").resolve(ImagesFastPathTest.hex(n + 100)), json);
+    Files.writeString(store.resolve("blobs/sha256").resolve(hex(n + 100)), json);
   }
 
   @Test
   void imageInspect_everyFormTheLauncherAnswersIsTheJvms() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = ExecFastPathTest.env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Path store = Path.of(env.get("JBOX_STORAGE"));
-      for (String dir : List.of("images", "blobs/sha256", "layers", "locks", "containers")) Files.createDirectories(store.resolve(dir));
-      Files.setPosixFilePermissions(store, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      FastPathStores.imageDirs(store);
       // a sandbox in the store too: `inspect NAME` looks at sandboxes first
       start(env, List.of("--name", "imgsbx", "--network=none"), "true");
       Map<String, String> t = new HashMap<>();
-      String alpine = ImagesFastPathTest.image(store, 1, 3 * PsRecords.D, 999, 100);
+      String alpine = image(store, 1, 3 * PsRecords.D, 999, 100);
       config(store, 1, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\",\"Q=\\\"quoted\\\" \\\\ t\\tx\\u0001\"],"
           + "\"Labels\":{\"org.x\":\"1\",\"empty\":\"\"},\"Cmd\":[\"sh\"],\"ExposedPorts\":{}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
           + "\"history\":[{\"created\":\"2024-01-01T00:00:00Z\",\"empty_layer\":true}],\"n\":-0,\"big\":123456789012345678}");
       t.put("docker.io/library/alpine:latest", alpine);
       t.put("docker.io/library/alpine:3.19", alpine);
       t.put("localhost:5000/x/alpine:3", alpine);
-      String plain = ImagesFastPathTest.image(store, 2, null, 1500, 200); // no name, no created time
+      String plain = image(store, 2, null, 1500, 200); // no name, no created time
       config(store, 2, "{}");
-      t.put("example.com/a/foo:latest", ImagesFastPathTest.image(store, 3, PsRecords.D, 10, 10));
+      t.put("example.com/a/foo:latest", image(store, 3, PsRecords.D, 10, 10));
       config(store, 3, "[1,\"x\"]");
-      t.put("example.org/b/foo:latest", ImagesFastPathTest.image(store, 4, PsRecords.D, 10, 10));
+      t.put("example.org/b/foo:latest", image(store, 4, PsRecords.D, 10, 10));
       config(store, 4, "{\"a\":1,\"a\":2}"); // a key twice: the JVM's
-      t.put("example.org/utf:1", ImagesFastPathTest.image(store, 5, PsRecords.D, 10, 10));
+      t.put("example.org/utf:1", image(store, 5, PsRecords.D, 10, 10));
       config(store, 5, "{\"label\":\"\u00e9t\u00e9\"}"); // beyond ASCII: the JVM's charset
-      t.put("example.org/frac:1", ImagesFastPathTest.image(store, 6, PsRecords.D, 10, 10));
+      t.put("example.org/frac:1", image(store, 6, PsRecords.D, 10, 10));
       config(store, 6, "{\"f\":1.5}"); // a BigDecimal: the JVM's
-      t.put("example.org/noblob:1", ImagesFastPathTest.image(store, 7, PsRecords.D, 10, 10)); // no config blob: the JVM's error
-      ImagesFastPathTest.tags(store, t);
-      String id = ImagesFastPathTest.hex(101);
+      t.put("example.org/noblob:1", image(store, 7, PsRecords.D, 10, 10)); // no config blob: the JVM's error
+      tags(store, t);
+      String id = hex(101);
 
       for (List<String> a : List.of(w("image", "inspect", "alpine"), w("image", "inspect", "alpine:3.19"),
           w("image", "inspect", "localhost:5000/x/alpine:3"), w("image", "inspect", id), w("image", "inspect", "sha256:" + id.substring(0, 10)),
-          w("image", "inspect", alpine.substring(7, 20)), w("image", "inspect", alpine), w("image", "inspect", ImagesFastPathTest.hex(102)),
-          w("image", "inspect", "alpine", ImagesFastPathTest.hex(102), "example.com/a/foo"), w("inspect", "alpine"),
-          w("inspect", "imgsbx", "localhost:5000/x/alpine:3"), w("inspect", ImagesFastPathTest.hex(103).substring(0, 5)))) {
-        ReadFastPathTest.Outcome o = sameImage(env, a);
+          w("image", "inspect", alpine.substring(7, 20)), w("image", "inspect", alpine), w("image", "inspect", hex(102)),
+          w("image", "inspect", "alpine", hex(102), "example.com/a/foo"), w("inspect", "alpine"),
+          w("inspect", "imgsbx", "localhost:5000/x/alpine:3"), w("inspect", hex(103).substring(0, 5)))) {
+        Answer o = sameImage(env, a);
         assertTrue(o.alone() && o.code() == 0, "no JVM for " + a + ": " + o);
       }
       String out = sameImage(env, w("image", "inspect", "alpine")).out();
       for (String want : List.of("\"Id\": \"" + id + "\"", "\"RepoTags\": [\n      \"docker.io/library/alpine:3.19\",\n      \"docker.io/library/alpine:latest\",\n"
           + "      \"localhost:5000/x/alpine:3\"\n    ]", "\"Q=\\\"quoted\\\" \\\\ t\\tx\\u0001\"", "\"n\": 0", "\"big\": 123456789012345678",
-          "\"ExposedPorts\": {}", "/layers/" + ImagesFastPathTest.hex(61) + "/diff\"")) {
+          "\"ExposedPorts\": {}", "/layers/" + hex(61) + "/diff\"")) {
         assertTrue(out.contains(want), want + " in\n" + out);
       }
       assertTrue(sameImage(env, w("image", "inspect", plain)).out().contains("\"Created\": null"));
@@ -275,7 +268,7 @@ class InspectFastPathTest {
           w("image", "inspect", "example.org/utf:1"), w("image", "inspect", "example.org/frac:1"), w("image", "inspect", "example.org/noblob:1"),
           w("image", "inspect"), w("image", "inspect", "-x", "alpine"), w("inspect", "foo"),
           w("inspect", "--type", "image", "alpine"), w("image", "inspect", "alpine", "nosuch"))) {
-        ReadFastPathTest.Outcome o = sameImage(env, a);
+        Answer o = sameImage(env, a);
         assertFalse(o.fast(), "the JVM decides " + a + ": " + o);
       }
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.FastPath.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,17 +32,8 @@ class KillFastPathTest {
     rootfs = Jbox.rootfs(tmp);
   }
 
-  record Outcome(int code, String out, String err, boolean fast) {}
-
   static Outcome jbox(Map<String, String> env, List<String> args, boolean jvm) {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("JBOX_TRACE", "1");
-    if (jvm) e.put("JBOX_KILL_NO_FAST", "1");
-    Jbox.Result r = Jbox.run(args, e);
-    String err = Jbox.withoutTrace(r.err());
-    boolean fast = r.err().contains("jbox-trace kill-fast ");
-    if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast path started a JVM: " + r);
-    return new Outcome(r.code(), r.out(), err, fast);
+    return FastPath.of("kill").run(env, args, jvm);
   }
 
   static List<String> kill(String... words) {
@@ -72,7 +64,7 @@ class KillFastPathTest {
   @Test
   void everyForm_signalsAndAnswersAsTheJvm_andTheUsualFormsStartNoJvm() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = ExecFastPathTest.env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Path out = Files.createDirectories(tmp.resolve("sigs-" + System.nanoTime()));
       String traps = "for s in HUP USR1 USR2 TERM; do trap \"echo $s >> /out/sigs\" $s; done; touch /out/ready; "
           + "while :; do sleep 0.1; done";

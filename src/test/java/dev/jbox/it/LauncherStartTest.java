@@ -15,10 +15,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The launcher's own start of a project's new `jbox shell` sandbox (issue 12, helpers/shell_start.c),
@@ -27,45 +25,25 @@ import org.junit.jupiter.api.io.TempDir;
  * `shell-start` and no `java-main`), so a silent fall back to the JVM fails the test; every start
  * that must go to the JVM is asserted to have gone there.
  */
-class LauncherStartTest {
-  @TempDir Path tmp;
-  Path home;
-  Path project;
-
-  @BeforeAll
-  static void rootless() {
-    Jbox.requireRootless();
-  }
-
+class LauncherStartTest extends ScratchHomeTest {
   @BeforeEach
-  void scratch() throws Exception {
-    home = tmp.resolve("home");
-    project = home.resolve("src/app");
-    Files.createDirectories(project.resolve(".git/hooks"));
+  void scenario() throws Exception {
     Files.createDirectories(home.resolve(".ssh"));
     Files.writeString(home.resolve(".ssh/id_ed25519"), "PRIVATE KEY\n");
     Files.writeString(home.resolve("precious"), "mine\n");
-    Files.createDirectories(tmp.resolve("xdg"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
   }
 
   @AfterEach
   void end() throws Exception {
     for (long pid : Lifetimes.ownWithCmdline("sleep " + marker)) new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
-    if (!Files.exists(home.resolve(".local/share/jbox/shells"))) return;
-    Jbox.Result r = jbox(project, Map.of("JBOX_PRESTART", "check"), List.of("shell", "--reset"));
-    assertEquals(0, r.code(), r.toString());
+    ScratchHome.reset(project, home, env(), Map.of("JBOX_PRESTART", "check"));
   }
 
   final String marker = "7" + (100_000 + System.nanoTime() % 100_000);
 
   Map<String, String> env() {
-    Map<String, String> e = new HashMap<>();
-    e.put("HOME", home.toString());
-    e.put("SHELL", "/bin/bash");
+    Map<String, String> e = scratch.env(true);
     e.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
-    e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
-    e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
     e.put("JBOX_DEBUG_PRESTART", "1");
     e.put("JBOX_TRACE", "1");
     return e;
@@ -114,7 +92,7 @@ class LauncherStartTest {
   }
 
   Path runtime() {
-    return tmp.resolve("xdg/jbox");
+    return scratch.runtime();
   }
 
   String projectId() throws Exception {
@@ -428,7 +406,7 @@ class LauncherStartTest {
   @Test
   void ctrlC_throughARealPty_onALauncherStartedShell_endsTheForegroundJob_shellGoesOn() throws Exception {
     prepared();
-    String out = ShellTest.ctrlCSession(tmp.resolve("ptydriver.py"), project, env(), marker);
+    String out = ShellPty.ctrlCSession(tmp.resolve("ptydriver.py"), project, env(), marker);
     assertTrue(out.contains("jbox-trace shell-start ") && !out.contains("jbox-trace java-main "), "the launcher started it: " + out);
     assertTrue(out.contains("AFTER42"), "the shell went on after ctrl-c: " + out);
     assertFalse(out.contains("SLEPT2"), "ctrl-c ended the sleep, not only the shell line: " + out);

@@ -12,10 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The prepared start of a project's new `jbox shell` sandbox, its first part (issue 12): the JVM
@@ -28,23 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * the new policy; a KEY that is not the caller's own 0600 file in a 0700 directory, a symlink,
  * garbage or a truncated one is never taken as fresh.
  */
-class PrestartTest {
-  @TempDir Path tmp;
-  Path home;
-  Path project;
-
-  @BeforeAll
-  static void rootless() {
-    Jbox.requireRootless();
-  }
-
+class PrestartTest extends ScratchHomeTest {
   @BeforeEach
-  void scratch() throws Exception {
-    home = tmp.resolve("home");
-    project = home.resolve("src/app");
-    Files.createDirectories(project.resolve(".git/hooks"));
+  void scenario() throws Exception {
     Files.writeString(home.resolve("notes.txt"), "private\n");
-    Files.createDirectories(tmp.resolve("xdg"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
   }
 
   @AfterEach
@@ -54,19 +39,12 @@ class PrestartTest {
 
   /** The project's home layer under h removed (its work directory belongs to a subordinate id). */
   void reset(Path h) {
-    if (!Files.exists(h.resolve(".local/share/jbox/shells"))) return;
-    Jbox.Result r = jbox(project, Map.of("HOME", h.toString()), List.of("shell", "--reset"));
-    assertEquals(0, r.code(), r.toString());
+    ScratchHome.reset(project, h, env(), Map.of("HOME", h.toString()));
   }
 
   Map<String, String> env() {
-    Map<String, String> e = new HashMap<>();
-    e.put("HOME", home.toString());
-    e.put("SHELL", "/bin/bash");
+    Map<String, String> e = scratch.env(true);
     e.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
-    e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
-    e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
     e.put("JBOX_DEBUG_PRESTART", "1");
     e.put("JBOX_PRESTART", "check"); // kept and checked; the launcher's own start: LauncherStartTest
     e.put("JBOX_TRACE", "1");
@@ -107,7 +85,7 @@ class PrestartTest {
   }
 
   Path keyFile() throws Exception {
-    try (var s = Files.list(tmp.resolve("xdg/jbox/projects"))) {
+    try (var s = Files.list(scratch.runtime().resolve("projects"))) {
       Path d = s.filter(p -> p.getFileName().toString().endsWith(".prestart")).findFirst().orElseThrow();
       return d.resolve("key");
     }
@@ -383,7 +361,7 @@ class PrestartTest {
     assertEquals(java.util.HexFormat.of().formatHex(sent), java.util.HexFormat.of().formatHex(encode(filled)),
         "the template filled is the plan the JVM sent:\n" + s.r());
     // the records the start wrote, each its template with the id put in
-    Path rt = tmp.resolve("xdg/jbox");
+    Path rt = scratch.runtime();
     assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve(id).resolve("project"))),
         java.util.HexFormat.of().formatHex(withId(Files.readAllBytes(dir.resolve("start.project")), id)));
     assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(rt.resolve(id).resolve("join.plan"))),
@@ -472,7 +450,7 @@ class PrestartTest {
       // the JVM's start: its plan (dumped, not run) and its records, under the id it drew
       Path dir = keyFile().getParent();
       String id = Files.readSymbolicLink(dir.resolveSibling(dir.getFileName().toString().replace(".prestart", ""))).toString();
-      Path rt = tmp.resolve("xdg/jbox").resolve(id);
+      Path rt = scratch.runtime().resolve(id);
       String zeros = "0".repeat(64);
       byte[] plan = Files.readAllBytes(dry.resolve("plan"));
       assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(dump)),

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.FastPath.Answer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,29 +45,14 @@ class PsFastPathTest {
     rootfs = Jbox.rootfs(tmp);
   }
 
-  record Outcome(int code, String out, String err, boolean fast, boolean jvm) {}
-
-  static Outcome jbox(Map<String, String> env, List<String> args, boolean forceJvm) {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("JBOX_TRACE", "1");
-    if (forceJvm) e.put("JBOX_" + args.get(0).toUpperCase(java.util.Locale.ROOT) + "_NO_FAST", "1");
-    Jbox.Result r = Jbox.run(args, e);
-    boolean fast = r.err().contains("jbox-trace " + args.get(0) + "-fast ");
-    boolean jvm = r.err().contains("jbox-trace java-main ");
-    if (fast) assertFalse(jvm, "the fast path started a JVM: " + r);
-    return new Outcome(r.code(), r.out(), Jbox.withoutTrace(r.err()), fast, jvm);
+  static Answer jbox(Map<String, String> env, List<String> args, boolean forceJvm) {
+    return FastPath.of(args.get(0)).stamped().answer(env, args, forceJvm);
   }
 
   /** The launcher's answer and the JVM's, the ages set again just before; equal bytes and codes. */
-  static Outcome same(PsRecords times, Map<String, String> env, List<String> args) throws IOException {
+  static Answer same(PsRecords times, Map<String, String> env, List<String> args) throws IOException {
     times.retime();
-    Outcome f = jbox(env, args, false);
-    Outcome j = jbox(env, args, true);
-    assertTrue(j.jvm() && !j.fast(), "JBOX_" + args.get(0).toUpperCase(java.util.Locale.ROOT) + "_NO_FAST=1 runs the JVM: " + j);
-    assertEquals(j.code(), f.code(), args + "\n" + f + "\n" + j);
-    assertEquals(j.out(), f.out(), args.toString());
-    assertEquals(j.err(), f.err(), args.toString());
-    return f;
+    return FastPath.of(args.get(0)).stamped().same(env, args);
   }
 
   static List<String> ps(String... words) {
@@ -89,7 +75,7 @@ class PsFastPathTest {
   @Test
   void everyState_theLaunchersTableIsTheJvms_andEveryOtherFormGoesToTheJvm() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = ExecFastPathTest.env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Path root = d.xdg.resolve("jbox");
       Path containers = Path.of(env.get("JBOX_STORAGE")).resolve("containers");
       PsRecords rec = new PsRecords(root, containers);
@@ -152,12 +138,12 @@ class PsFastPathTest {
 
         // every form the launcher takes: no JVM, the JVM's bytes
         for (List<String> a : FAST) {
-          Outcome o = same(rec, env, a);
+          Answer o = same(rec, env, a);
           assertTrue(o.fast(), "no JVM for " + a + ": " + o);
           assertEquals(0, o.code());
         }
         // the table holds what the store holds (so the comparisons above compared something)
-        Outcome all = same(rec, env, ps("-a"));
+        Answer all = same(rec, env, ps("-a"));
         for (String want : List.of("pcreated", "Up 2 hours", "Exited (0) 10 minutes ago", "Exited (3) 10 minutes ago", "pforeground",
             "Up 2 days", "Up 30 minutes", "a\\x09b\\x0ac\\x7f", "odd\\x1b[31m:1", "0.0.0.0:8080->80/tcp, 127.0.0.1:9090->90/udp, [::1]:1:2, "
                 + "0.0.0.0:81->81/tcp, 0.0.0.0:8082->82/tcp, 0:1, bogus, 1:2/sctp", "n".repeat(128), "yyyyyyyyyyyyyyyyy...",
@@ -176,7 +162,7 @@ class PsFastPathTest {
         rec.record(withPorts, false, "pports", null, List.of("x"), List.of("8080:80", "127.0.0.1:9090:90/udp", "+81:081", "8082:82:",
             "[fe80]:5:6"), false, Map.of());
         for (List<String> a : List.of(List.of("port", "pports"), List.of("port", withPorts), List.of("port", "abab"), List.of("port", "pcreated"))) {
-          Outcome o = same(rec, env, a);
+          Answer o = same(rec, env, a);
           assertTrue(o.fast() && o.code() == 0, "no JVM for " + a + ": " + o);
         }
         assertEquals("80/tcp -> 0.0.0.0:8080\n90/udp -> 127.0.0.1:9090\n81/tcp -> 0.0.0.0:81\n82/tcp -> 0.0.0.0:8082\n6/tcp -> fe80:5\n",
@@ -186,24 +172,24 @@ class PsFastPathTest {
         for (List<String> a : List.of(List.of("port", "podd"), List.of("port", "pports", "80"), List.of("port", "pports", "90/udp"),
             List.of("port", "nosuch"), List.of("port", "a"), List.of("port"), List.of("port", "-a", "pports"),
             List.of("port", "PPORTS"), List.of("port", "pports", "x", "y"), List.of("port", ""))) {
-          Outcome o = same(rec, env, a);
+          Answer o = same(rec, env, a);
           assertFalse(o.fast(), "the JVM decides " + a + ": " + o);
         }
         assertEquals(125, same(rec, env, List.of("port", "nosuch")).code());
 
         // every other form: the JVM's
         for (List<String> a : JVM) {
-          Outcome o = same(rec, env, a);
+          Answer o = same(rec, env, a);
           assertFalse(o.fast(), "the JVM decides " + a + ": " + o);
         }
         // help comes from the text the build wrote (no JVM either), not from ps_fast
-        Outcome help = jbox(env, ps("--help"), false);
+        Answer help = jbox(env, ps("--help"), false);
         assertFalse(help.fast() || help.jvm(), help.toString());
         assertTrue(help.out().startsWith("Usage: jbox ps"), help.toString());
         for (String var : List.of("JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
           Map<String, String> e = new HashMap<>(env);
           e.put(var, "-Dx=y");
-          Outcome o = jbox(e, ps("-a"), false);
+          Answer o = jbox(e, ps("-a"), false);
           assertTrue(o.jvm() && !o.fast() && o.code() == 0, var + ": " + o);
         }
 
@@ -231,7 +217,7 @@ class PsFastPathTest {
         Path st = root.resolve(stale).resolve("state");
         String good = Files.readString(st);
         Files.writeString(st, "{\"status\":\"running\",\"pid\":");
-        Outcome broken = same(rec, env, ps("-a"));
+        Answer broken = same(rec, env, ps("-a"));
         assertFalse(broken.fast(), broken.toString());
         assertEquals(125, broken.code(), "the JVM's error on an unreadable state file: " + broken);
         Files.writeString(st, good);
@@ -240,7 +226,7 @@ class PsFastPathTest {
         String ended = PsRecords.id(0xb2);
         rec.record(ended, false, "pended", null, List.of("true"), List.of(), true, Map.of());
         rec.state(ended, "exited", 1, 1, 999_999_999L, 1, 0, true);
-        Outcome gone = jbox(env, ps("-a"), false);
+        Answer gone = jbox(env, ps("-a"), false);
         assertFalse(gone.fast(), gone.toString());
         assertFalse(Files.exists(root.resolve(ended)), "the JVM removed the ended --rm sandbox");
         assertFalse(gone.out().contains("pended"), gone.out());
@@ -249,7 +235,7 @@ class PsFastPathTest {
         // what a crashed image sandbox left in the image store: the JVM sweeps it
         Path left = Files.createDirectories(containers.resolve(PsRecords.id(0xb3)));
         Files.setLastModifiedTime(left, FileTime.fromMillis(System.currentTimeMillis() - 10 * M));
-        Outcome swept = jbox(env, ps("-a"), false);
+        Answer swept = jbox(env, ps("-a"), false);
         assertFalse(swept.fast(), swept.toString());
         assertFalse(Files.exists(left), "the JVM swept the leftover");
         Path young = Files.createDirectories(containers.resolve(PsRecords.id(0xb4)));
@@ -260,7 +246,7 @@ class PsFastPathTest {
         assertEquals(0, d.jbox("kill", "prunning").code());
         assertTrue(Detached.eventually(() -> d.jbox("ps", "-a", "--format", "{{.Names}} {{.Status}}").out().contains("prunning Exited")));
         rec.ages(root.resolve(running).resolve("state"), "finished", 20 * M + 30 * S);
-        Outcome after = same(rec, env, ps("-a"));
+        Answer after = same(rec, env, ps("-a"));
         assertTrue(after.fast() && after.out().contains("Exited (137) 20 minutes ago"), after.toString());
       } finally {
         if (fgLock != null) fgLock.close();

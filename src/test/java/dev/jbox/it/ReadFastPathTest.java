@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbox.cli.LogsArgs;
+import dev.jbox.it.FastPath.Answer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,33 +42,18 @@ class ReadFastPathTest {
     rootfs = Jbox.rootfs(tmp);
   }
 
-  /** fast: the launcher's phase was traced; jvm: a JVM started (both: a wait handed to the JVM). */
-  record Outcome(int code, String out, String err, boolean fast, boolean jvm) {
-    /** The launcher alone answered. */
-    boolean alone() {
-      return fast && !jvm;
-    }
+  /** The fast path of the command args name (a wait may be handed to the JVM: fast and jvm both). */
+  static FastPath path(List<String> args) {
+    return FastPath.of(args.get(0)).stamped().handingOver();
   }
 
-  static Outcome jbox(Map<String, String> env, List<String> args, boolean forceJvm) {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("JBOX_TRACE", "1");
-    if (forceJvm) e.put("JBOX_" + args.get(0).toUpperCase(java.util.Locale.ROOT) + "_NO_FAST", "1");
-    Jbox.Result r = Jbox.run(args, e);
-    boolean fast = r.err().contains("jbox-trace " + args.get(0) + "-fast ");
-    boolean jvm = r.err().contains("jbox-trace java-main ");
-    return new Outcome(r.code(), r.out(), Jbox.withoutTrace(r.err()), fast, jvm);
+  static Answer jbox(Map<String, String> env, List<String> args, boolean forceJvm) {
+    return path(args).answer(env, args, forceJvm);
   }
 
   /** The launcher's answer and the JVM's: equal bytes and codes. */
-  static Outcome same(Map<String, String> env, List<String> args) {
-    Outcome f = jbox(env, args, false);
-    Outcome j = jbox(env, args, true);
-    assertTrue(j.jvm() && !j.fast(), "the switch runs the JVM: " + j);
-    assertEquals(j.code(), f.code(), args + "\n" + f + "\n" + j);
-    assertEquals(j.out(), f.out(), args.toString());
-    assertEquals(j.err(), f.err(), args.toString());
-    return f;
+  static Answer same(Map<String, String> env, List<String> args) {
+    return path(args).same(env, args);
   }
 
   static List<String> w(String... words) {
@@ -79,7 +65,7 @@ class ReadFastPathTest {
   @Test
   void logsAndWait_everyStateTheLaunchersAnswerIsTheJvms() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = ExecFastPathTest.env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Path root = d.xdg.resolve("jbox");
       Path containers = Path.of(env.get("JBOX_STORAGE")).resolve("containers");
       PsRecords rec = new PsRecords(root, containers);
@@ -140,13 +126,13 @@ class ReadFastPathTest {
             w("logs", "--timestamps", "--tail", "0", "lgrotated"), w("logs", "lgrotated", "lg.ended_1-x"), w("logs", "-t", "lgrunning"),
             w("logs", "-f", "lgrotated"), w("logs", "--follow", "-t", "lg.ended_1-x"), w("logs", "lgempty"), w("logs", ended.substring(0, 5)),
             w("logs", "--tail", "-1", "-n", "lgrotated", "lgempty", "lgrunning"))) {
-          Outcome o = same(env, a);
+          Answer o = same(env, a);
           assertTrue(o.alone() && o.code() == 0, "no JVM for " + a + ": " + o);
         }
         // (so the comparisons compared something)
         assertEquals("out1\nout2\nno newline", same(env, w("logs", "lg.ended_1-x")).out());
         assertEquals("err1\nerr part", same(env, w("logs", "lg.ended_1-x")).err());
-        Outcome rot = same(env, w("logs", "-t", "lgrotated"));
+        Answer rot = same(env, w("logs", "-t", "lgrotated"));
         // (the stdout line cut at the rotation goes on in the next stdout record, with the first part's time)
         assertEquals("an old line\n" + T + " first\n" + T + " carried on\u00e9t\u00e9 \u2603\n" + T.replace(":00.", ":07.") + " last\n",
             rot.out());
@@ -160,24 +146,24 @@ class ReadFastPathTest {
             w("logs", "lgshell"), w("logs", "lgforeground"), w("logs", "lgbroken", "-f"), w("logs", "-f", "lgrotated", "lgempty"),
             w("logs", "--tail", "-5", "lgrotated"), w("logs", "-t", "-t", "lgrotated"), w("logs"), w("logs", "--", "lgrotated"),
             w("logs", "@lgrotated"), w("logs", "-x", "lgrotated"), w("logs", "-n", "d9d9"), w("logs", "d9d9"))) {
-          Outcome o = same(env, a);
+          Answer o = same(env, a);
           assertFalse(o.fast(), "the JVM decides " + a + ": " + o);
         }
         // following a running sandbox: the JVM's (here without a jar: the launcher's 125 at once)
         Map<String, String> noJar = new HashMap<>(env);
         noJar.put("JBOX_CLASSPATH", tmp.resolve("no.jar").toString());
-        Outcome following = jbox(noJar, w("logs", "-f", "lgrunning", "--tail", "1"), false);
+        Answer following = jbox(noJar, w("logs", "-f", "lgrunning", "--tail", "1"), false);
         assertTrue(!following.fast() && following.code() == 125, following.toString());
         for (String var : List.of("JBOX_JAVA_OPTS", "JAVA_TOOL_OPTIONS")) {
           Map<String, String> e = new HashMap<>(env);
           e.put(var, "-Dx=y");
-          Outcome o = jbox(e, w("logs", "lgrotated"), false);
+          Answer o = jbox(e, w("logs", "lgrotated"), false);
           assertTrue(o.jvm() && !o.fast() && o.code() == 0, var + ": " + o);
         }
         // wait: exited, stale, several, an id prefix: the codes at once, no JVM
         for (List<String> a : List.of(w("wait", "lg.ended_1-x"), w("wait", "lgstale"), w("wait", "lgempty", ended, "lgstale"),
             w("wait", "d6d6"), w("wait", "lgrotated", "lgrotated"))) {
-          Outcome o = same(env, a);
+          Answer o = same(env, a);
           assertTrue(o.alone() && o.code() == 0, "no JVM for " + a + ": " + o);
         }
         assertEquals("3\n", same(env, w("wait", "lg.ended_1-x")).out());
@@ -185,31 +171,31 @@ class ReadFastPathTest {
         // the JVM's: unknown names (after the codes before them), --condition, a state it reads
         for (List<String> a : List.of(w("wait", "nosuch"), w("wait", "lgempty", "nosuch"), w("wait", "--condition", "stopped", "lgempty"),
             w("wait", "--", "lgempty"), w("wait"))) {
-          Outcome o = same(env, a);
+          Answer o = same(env, a);
           assertFalse(o.fast(), "the JVM decides " + a + ": " + o);
         }
         // a state file the launcher is not sure of in the middle: it prints what it waited for, and
         // the JVM answers the rest (here its error on the cut state file)
-        Outcome handed = same(env, w("wait", "lgempty", "lgbroken", "lgstale"));
+        Answer handed = same(env, w("wait", "lgempty", "lgbroken", "lgstale"));
         assertTrue(handed.fast() && handed.jvm() && handed.code() == 125 && handed.out().equals("0\n"), handed.toString());
 
         // waiting for a running detached sandbox: it ends while both wait (the fast one on its
         // monitor's pidfd), both print the code
-        CompletableFuture<Outcome> fastWait = CompletableFuture.supplyAsync(() -> jbox(env, w("wait", "lgrunning"), false));
-        CompletableFuture<Outcome> jvmWait = CompletableFuture.supplyAsync(() -> jbox(env, w("wait", "lgrunning"), true));
+        CompletableFuture<Answer> fastWait = CompletableFuture.supplyAsync(() -> jbox(env, w("wait", "lgrunning"), false));
+        CompletableFuture<Answer> jvmWait = CompletableFuture.supplyAsync(() -> jbox(env, w("wait", "lgrunning"), true));
         Thread.sleep(1500);
         assertFalse(fastWait.isDone() || jvmWait.isDone(), "both wait while it runs");
         assertEquals(0, d.jbox("kill", "lgrunning").code());
-        Outcome fw = fastWait.get();
-        Outcome jw = jvmWait.get();
+        Answer fw = fastWait.get();
+        Answer jw = jvmWait.get();
         assertTrue(fw.fast() && !fw.jvm() && jw.jvm(), fw + "\n" + jw);
         assertEquals("137\n", jw.out(), jw.toString());
         assertEquals(jw.out(), fw.out());
         assertEquals(jw.err(), fw.err());
 
         // a foreground sandbox: the fast wait blocks on its lock, then reads the code it recorded
-        CompletableFuture<Outcome> fgFast = CompletableFuture.supplyAsync(() -> jbox(env, w("wait", "lgforeground"), false));
-        CompletableFuture<Outcome> fgJvm = CompletableFuture.supplyAsync(() -> jbox(env, w("wait", "lgforeground"), true));
+        CompletableFuture<Answer> fgFast = CompletableFuture.supplyAsync(() -> jbox(env, w("wait", "lgforeground"), false));
+        CompletableFuture<Answer> fgJvm = CompletableFuture.supplyAsync(() -> jbox(env, w("wait", "lgforeground"), true));
         Thread.sleep(1500);
         assertFalse(fgFast.isDone() || fgJvm.isDone(), "both wait while the lock is held");
         fgLock.truncate(0);
@@ -217,8 +203,8 @@ class ReadFastPathTest {
             + "\"started\":1,\"exitCode\":4,\"finished\":2,\"restartCount\":0}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
         fgLock.close();
         fgLock = null;
-        Outcome ff = fgFast.get();
-        Outcome fj = fgJvm.get();
+        Answer ff = fgFast.get();
+        Answer fj = fgJvm.get();
         assertTrue(ff.fast() && !ff.jvm(), ff.toString());
         assertEquals("4\n", fj.out(), fj.toString());
         assertEquals(fj.out(), ff.out());
@@ -241,10 +227,10 @@ class ReadFastPathTest {
     Path kept = cache.resolve("jbox/version");
 
     // nothing kept: the JVM answers, and keeps its facts; then the launcher answers alike
-    Outcome first = jbox(env, w("version"), false);
+    Answer first = jbox(env, w("version"), false);
     assertTrue(first.jvm() && !first.fast() && first.code() == 0, first.toString());
     assertTrue(Files.exists(kept), "the JVM kept its facts");
-    Outcome again = same(env, w("version"));
+    Answer again = same(env, w("version"));
     assertTrue(again.alone(), again.toString());
     assertEquals(first.out(), again.out());
     assertTrue(again.out().startsWith("Client:        jbox\nVersion:       ") && again.out().contains("\nJava VM:       ")
@@ -254,7 +240,7 @@ class ReadFastPathTest {
     Map<String, String> noHelper = new HashMap<>(env);
     noHelper.put("JBOX_HELPER", tmp.resolve("no-helper").toString());
     // (the JVM needs a helper to start from: this one runs, another is named)
-    Outcome h = same(noHelper, w("version"));
+    Answer h = same(noHelper, w("version"));
     assertTrue(h.fast() && h.out().contains("\nHelper:        \n"), h.toString());
 
     // kept for another JVM or jar, cut short, or not printable: the JVM answers (and keeps anew)
@@ -276,14 +262,14 @@ class ReadFastPathTest {
     }
     Map<String, String> opts = new HashMap<>(env);
     opts.put("JBOX_JAVA_OPTS", "-Dx=y");
-    Outcome o = jbox(opts, w("version"), false);
+    Answer o = jbox(opts, w("version"), false);
     assertTrue(o.jvm() && !o.fast(), o.toString());
   }
 
   @Test
   void volumeLsAndInspect_theVolumesAsTheJvmReadsThem() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = ExecFastPathTest.env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Path root = Files.createDirectories(d.xdg.resolve("jbox"));
       Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
       List<List<String>> fast = List.of(w("volume", "ls"), w("volume", "ls", "-q"), w("volume", "list", "--quiet"), w("volume", "ls", "--quiet"));
@@ -318,7 +304,7 @@ class ReadFastPathTest {
       assertFalse(same(env, w("volume", "ls")).fast());
       Files.writeString(meta, good);
       Files.writeString(vols.resolve("a-file"), "not a volume"); // the JVM's error (its volume.json: not a directory)
-      Outcome file = same(env, w("volume", "ls"));
+      Answer file = same(env, w("volume", "ls"));
       assertTrue(!file.fast() && file.code() == 125, file.toString());
       Files.delete(vols.resolve("a-file"));
       Files.createDirectories(vols.resolve("\u00e9t\u00e9/_data")); // a name beyond ASCII: the JVM's
@@ -334,10 +320,10 @@ class ReadFastPathTest {
       Files.writeString(vols.resolve("dup/volume.json"), "{\"labels\": {\"k\": \"1\"}, \"labels\": {\"k\": \"2\", \"k\": \"3\", \"a b\": \"c d\"}}");
       for (List<String> a : List.of(w("volume", "inspect", "zeta"), w("volume", "inspect", "Alpha.1", "b_2-x", "n".repeat(200)),
           w("volume", "inspect", "ms500", "ms000", "zero", "dup", "zeta"), w("volume", "inspect", "zeta", "zeta"))) {
-        Outcome o = same(env, a);
+        Answer o = same(env, a);
         assertTrue(o.alone() && o.code() == 0, a + ": " + o);
       }
-      Outcome labels = same(env, w("volume", "inspect", "Alpha.1", "b_2-x", "ms500"));
+      Answer labels = same(env, w("volume", "inspect", "Alpha.1", "b_2-x", "ms500"));
       assertTrue(labels.out().contains("\"Labels\": {\n      \"k\": \"v\"\n    },") && labels.out().contains("\"type\": \"tmpfs\"")
           && labels.out().contains(".5Z\""), labels.out());
       // the JVM's: another zone, an unknown name, options, a label it would print otherwise, a record mounting a volume
@@ -358,7 +344,7 @@ class ReadFastPathTest {
       PsRecords rec = new PsRecords(root, Path.of(env.get("JBOX_STORAGE")).resolve("containers"));
       String user = PsRecords.id(0xf1);
       rec.record(user, false, "vuser", null, List.of("sh"), List.of(), false, Map.of("mounts", List.of("--tmpfs /t", "-v zeta:/z")));
-      Outcome counted = same(env, w("volume", "inspect", "zeta"));
+      Answer counted = same(env, w("volume", "inspect", "zeta"));
       assertTrue(!counted.fast() && counted.out().contains("\"MountCount\": 1,"), counted.toString());
       assertTrue(same(env, w("volume", "ls")).alone(), "ls shows no count");
       Files.delete(root.resolve(user).resolve("config.json"));
@@ -380,7 +366,7 @@ class ReadFastPathTest {
   @Test
   void everyLogsLineTheLauncherTakes_picocliTakesWithTheSameOptions() throws Exception {
     try (Detached d = new Detached(tmp, rootfs)) {
-      Map<String, String> env = ExecFastPathTest.env(d);
+      Map<String, String> env = FastPathStores.env(d);
       Path root = Files.createDirectories(d.xdg.resolve("jbox"));
       Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
       PsRecords rec = new PsRecords(root, Path.of(env.get("JBOX_STORAGE")).resolve("containers"));
@@ -408,7 +394,7 @@ class ReadFastPathTest {
         List<String> args = new ArrayList<>(List.of("logs"));
         args.addAll(line);
         args.add("plog");
-        Outcome r = jbox(noJar, args, false);
+        Answer r = jbox(noJar, args, false);
         if (!r.fast()) {
           assertEquals(125, r.code(), "left to the JVM (here: no jar): " + args + ": " + r);
           continue;
@@ -418,7 +404,7 @@ class ReadFastPathTest {
         assertTrue(key != null, "picocli takes what the launcher takes: " + args);
         String want = jvm.get(key);
         if (want == null) {
-          Outcome j = jbox(env, args, true);
+          Answer j = jbox(env, args, true);
           assertEquals(0, j.code(), j.toString());
           jvm.put(key, want = j.out() + "\0" + j.err());
         }

@@ -1,17 +1,15 @@
 package dev.jbox.it;
 
-import static dev.jbox.it.ChangeFastPathTest.both;
-import static dev.jbox.it.ChangeFastPathTest.deleteTree;
-import static dev.jbox.it.ChangeFastPathTest.env;
-import static dev.jbox.it.ChangeFastPathTest.holdFor;
-import static dev.jbox.it.ChangeFastPathTest.idOf;
-import static dev.jbox.it.ChangeFastPathTest.newStore;
-import static dev.jbox.it.ChangeFastPathTest.words;
+import static dev.jbox.it.FastPathStores.deleteTree;
+import static dev.jbox.it.FastPathStores.env;
+import static dev.jbox.it.FastPathStores.holdFor;
+import static dev.jbox.it.FastPathStores.idOf;
+import static dev.jbox.it.FastPathStores.words;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jbox.it.ChangeFastPathTest.Outcome;
+import dev.jbox.it.FastPath.Outcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,18 +32,20 @@ import org.junit.jupiter.api.io.TempDir;
  * store the launcher is not sure of must have gone to the JVM with nothing changed first.
  */
 class RenameFastPathTest {
+  static final FastPath RENAME = FastPath.change("rename-fast");
   @TempDir static Path tmp;
   static Path rootfs;
+  static FastPathStores stores;
 
   @BeforeAll
   static void setUp() {
     Jbox.requireRootless();
-    ChangeFastPathTest.tmp = tmp;
+    stores = new FastPathStores(tmp);
     rootfs = Jbox.rootfs(tmp);
   }
 
   static Outcome rename(Path base, List<String> args, Consumer<Path> prepare) throws Exception {
-    return both(base, args, "rename-fast", prepare);
+    return stores.both(base, args, RENAME, prepare);
   }
 
   static Consumer<Path> edit(String id, boolean image, String file, String from, String to) {
@@ -63,7 +63,7 @@ class RenameFastPathTest {
 
   @Test
   void rename_rewritesTheRecordsAsTheJvmDoes_andEveryDoubtGoesToTheJvm() throws Exception {
-    Path base = newStore("rename");
+    Path base = stores.newStore("rename");
     Map<String, String> env = env(base);
     List<String> toStop = new ArrayList<>();
     try {
@@ -104,7 +104,7 @@ class RenameFastPathTest {
       }
       // in the store itself: the running sandbox renamed by the launcher is found by its new name
       // and exec joins it under that name (the rewritten template), the old name is free again
-      Outcome live = ChangeFastPathTest.jbox(env, words("rename", "running1", "run2"), false, "rename-fast");
+      Outcome live = RENAME.run(env, words("rename", "running1", "run2"), false);
       assertEquals(new Outcome(0, "", "", true), live);
       Jbox.Result x = Jbox.run(List.of("exec", "run2", "sh", "-c", "echo $JBOX_SANDBOX"), env);
       assertEquals(0, x.code(), x.toString());
@@ -179,7 +179,7 @@ class RenameFastPathTest {
       // a JVM option variable asks for the JVM
       Map<String, String> opts = new HashMap<>(env);
       opts.put("JDK_JAVA_OPTIONS", "-Dx=y");
-      Outcome o = ChangeFastPathTest.jbox(opts, words("rename", "created1", "n2"), false, "rename-fast");
+      Outcome o = RENAME.run(opts, words("rename", "created1", "n2"), false);
       assertFalse(o.fast(), o.toString());
       assertEquals(0, o.code(), o.toString());
     } finally {

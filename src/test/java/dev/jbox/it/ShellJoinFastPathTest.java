@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
+import dev.jbox.it.FastPath.Planned;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Joining a project's running shell sandbox without a JVM (helpers/shell_join.c): `jbox shell`
@@ -29,27 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
  * java-main phase in JBOX_TRACE). Then the join as users make it, from bash with a secret in the
  * environment and descriptors open, and from a real pty; and every case that must go to the JVM.
  */
-class ShellJoinFastPathTest {
-  @TempDir Path tmp;
-  Path home;
-  Path project;
+class ShellJoinFastPathTest extends ScratchHomeTest {
   Process first;
   String marker;
 
-  @BeforeAll
-  static void rootless() {
-    Jbox.requireRootless();
-  }
-
   @BeforeEach
-  void scratch() throws Exception {
-    home = tmp.resolve("home");
-    project = home.resolve("src/app");
-    Files.createDirectories(project.resolve(".git/hooks"));
+  void scenario() throws Exception {
     Files.createDirectories(project.resolve("lib/deep"));
     Files.writeString(home.resolve(".bashrc"), "# host rc\n");
-    Files.createDirectories(tmp.resolve("xdg"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
   }
 
   @AfterEach
@@ -58,20 +43,12 @@ class ShellJoinFastPathTest {
       for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
       assertTrue(first.waitFor(60, TimeUnit.SECONDS));
     }
-    if (Files.exists(home.resolve(".local/share/jbox/shells"))) {
-      Jbox.Result r = jbox(project, Map.of(), List.of("shell", "--reset"));
-      assertEquals(0, r.code(), r.toString());
-    }
+    ScratchHome.reset(project, home, env(), Map.of());
   }
 
   Map<String, String> env() {
-    Map<String, String> e = new HashMap<>();
-    e.put("HOME", home.toString());
-    e.put("SHELL", "/bin/bash");
-    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
+    Map<String, String> e = scratch.env(true);
     e.put("JBOX_PRESTART", "check"); // the JVM's start, recording as by default (the launcher's: LauncherStartTest)
-    e.put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
-    e.put("JBOX_STORAGE", tmp.resolve("storage").toString());
     return e;
   }
 
@@ -99,21 +76,9 @@ class ShellJoinFastPathTest {
     return Jbox.inDir(cwd, env(), extra, args);
   }
 
-  record Outcome(int code, String out, String err, boolean fast, byte[] plan) {}
-
-  Outcome join(Path cwd, Map<String, String> extra, List<String> args, boolean jvm, boolean dump) throws Exception {
-    Map<String, String> e = new HashMap<>(extra);
-    e.put("JBOX_TRACE", "1");
-    if (jvm) e.put("JBOX_SHELL_NO_FAST", "1");
-    Path plan = tmp.resolve("plan-" + System.nanoTime());
-    if (dump) e.put("JBOX_DEBUG_PLAN_FILE", plan.toString());
-    Jbox.Result r = jbox(cwd, e, args);
-    String err = Jbox.withoutTrace(r.err());
-    boolean fast = r.err().contains("jbox-trace shell-fast ");
-    if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast join started a JVM: " + r);
-    byte[] bytes = Files.exists(plan) ? Files.readAllBytes(plan) : null;
-    Files.deleteIfExists(plan);
-    return new Outcome(r.code(), r.out(), err, fast, bytes);
+  /** A join (or a start) in cwd, the JVM's with jvm (JBOX_SHELL_NO_FAST); the plan it would run when dump is set. */
+  Planned join(Path cwd, Map<String, String> extra, List<String> args, boolean jvm, boolean dump) throws Exception {
+    return FastPath.of("shell").planned(tmp, extra, jvm, dump, e -> jbox(cwd, e, args));
   }
 
   static List<String> shell(String... words) {
@@ -125,7 +90,7 @@ class ShellJoinFastPathTest {
   @Test
   void everyFormCwdAndEnvironment_theFastJoinSendsTheJvmsBytes_andStartsNoJvm() throws Exception {
     startProjectSandbox();
-    Path runtime = tmp.resolve("xdg/jbox");
+    Path runtime = scratch.runtime();
     try (var s = Files.list(runtime)) {
       assertTrue(s.anyMatch(d -> Files.exists(d.resolve("join.plan"))), "the shell wrote its join template");
     }
@@ -134,8 +99,8 @@ class ShellJoinFastPathTest {
         shell("--project=" + project, "true"), shell("--project", project.toString()), shell("--project=" + project + "/", "--", "x"));
     List<Path> cwds = List.of(project, project.resolve("lib/deep"), project.resolve(".git"));
     // --project from a directory outside the project: the project's root is the working directory
-    Outcome out = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), false, true);
-    Outcome outJ = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), true, true);
+    Planned out = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), false, true);
+    Planned outJ = join(home, Map.of(), shell("--project", "src/app", "--", "pwd"), true, true);
     assertTrue(out.fast() && !outJ.fast(), out.toString());
     assertArrayEquals(outJ.plan(), out.plan());
     List<Map<String, String>> envs = new ArrayList<>();
@@ -160,8 +125,8 @@ class ShellJoinFastPathTest {
         Map<String, String> env = envs.get(ei);
         Path cwd = cwds.get((fi + ei) % cwds.size()); // every form with every environment, the cwds in turn
         {
-          Outcome f = join(cwd, env, a, false, true);
-          Outcome j = join(cwd, env, a, true, true);
+          Planned f = join(cwd, env, a, false, true);
+          Planned j = join(cwd, env, a, true, true);
           String what = a + " in " + cwd + " with " + env;
           // where the JVM would not decode UTF-8, anything not ASCII goes to it
           boolean ascii = String.join("", a).chars().allMatch(ch -> ch < 128);
@@ -226,7 +191,7 @@ class ShellJoinFastPathTest {
 
     // another directory is another project: the JVM plans that one's own sandbox
     Files.createDirectories(home.resolve("src/other"));
-    Outcome other = join(home.resolve("src/other"), Map.of(), shell("--", "true"), false, true);
+    Planned other = join(home.resolve("src/other"), Map.of(), shell("--", "true"), false, true);
     assertFalse(other.fast(), other.toString());
     assertTrue(other.plan() != null && printable(other.plan()).contains("shell-root"), "a new sandbox, not a join");
   }
@@ -235,21 +200,14 @@ class ShellJoinFastPathTest {
   void fastJoin_interactiveThroughARealPty_promptTerminalAndStatus() throws Exception {
     startProjectSandbox();
     Path driver = tmp.resolve("ptydriver.py");
-    Files.writeString(driver, ShellTest.ptyScript(
+    Files.writeString(driver, ShellPty.script(
         "    if step == 0 and b'(jbox:app)' in out:",
         "        os.write(fd, b'tty; readlink /proc/1/ns/pid; echo SUM$((40+2)); exit 5\\r'); step = 1"));
-    ProcessBuilder jb = Jbox.builder(List.of("shell"));
-    List<String> cmd = new ArrayList<>(List.of("python3", driver.toString()));
-    cmd.addAll(jb.command());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
-    pb.environment().putAll(jb.environment());
-    pb.environment().remove("XDG_DATA_HOME");
-    pb.environment().putAll(env());
-    pb.environment().put("TERM", "dumb");
-    pb.environment().put("JBOX_TRACE", "1");
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    Map<String, String> e = new HashMap<>(env());
+    e.put("XDG_DATA_HOME", null);
+    e.put("TERM", "dumb");
+    e.put("JBOX_TRACE", "1");
+    String out = ShellPty.run(List.of(driver.toString()), List.of("shell"), project, e);
     assertTrue(out.contains("jbox-trace shell-fast") && !out.contains("java-main"), "the fast join: " + out);
     assertTrue(out.contains("(jbox:app)"), "the prompt names the sandbox: " + out);
     assertTrue(out.contains("/dev/pts/"), "a terminal of the sandbox's: " + out);
@@ -260,15 +218,15 @@ class ShellJoinFastPathTest {
   @Test
   void theJvmDecides_optionsStaleLinkChangedTomlRenameAndNoFast_thenTheFastJoinAgain() throws Exception {
     // no sandbox yet: the JVM starts one
-    Outcome none = join(project, Map.of(), shell("--", "true"), false, false);
+    Planned none = join(project, Map.of(), shell("--", "true"), false, false);
     assertTrue(!none.fast() && none.code() == 0, none.toString());
     startProjectSandbox();
-    Outcome fast = join(project, Map.of(), shell("--", "true"), false, false);
+    Planned fast = join(project, Map.of(), shell("--", "true"), false, false);
     assertTrue(fast.fast() && fast.code() == 0, fast.toString());
     for (List<String> a : List.of(shell("--root", "--", "true"), shell("--network", "none", "--", "true"), shell("--project="),
         shell("--project", project.resolve("no-such").toString()), shell("--project", "--", "true"), shell("--help"))) {
-      Outcome o = join(project, Map.of(), a, false, false);
-      Outcome j = join(project, Map.of(), a, true, false);
+      Planned o = join(project, Map.of(), a, false, false);
+      Planned j = join(project, Map.of(), a, true, false);
       assertFalse(o.fast(), a + ": " + o);
       assertEquals(j.code(), o.code(), a.toString());
       assertEquals(j.err(), o.err(), a.toString());
@@ -278,17 +236,17 @@ class ShellJoinFastPathTest {
     Files.createDirectories(project.resolve(".jbox"));
     Files.writeString(project.resolve(".jbox/shell.toml"), "env-deny = [\"PROJECT_*\"]\n");
     Map<String, String> env = Map.of("PROJECT_KEY", "k", "OTHER", "o");
-    Outcome changed = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
+    Planned changed = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
     assertFalse(changed.fast(), changed.toString());
     assertEquals("k= o=o\n", changed.out());
-    Outcome again = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
+    Planned again = join(project, env, shell("--", "sh", "-c", "echo k=$PROJECT_KEY o=$OTHER"), false, false);
     assertTrue(again.fast(), again.toString());
     assertEquals("k= o=o\n", again.out());
     // renamed: the JVM once (the template's name is stale), then the launcher with the new name
     assertEquals(0, jbox(project, Map.of(), List.of("rename", "app", "web")).code());
-    Outcome renamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
+    Planned renamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
     assertTrue(!renamed.fast() && renamed.out().equals("web\n"), renamed.toString());
-    Outcome fastRenamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
+    Planned fastRenamed = join(project, Map.of(), shell("--", "sh", "-c", "echo $JBOX_SANDBOX"), false, false);
     assertTrue(fastRenamed.fast() && fastRenamed.out().equals("web\n"), fastRenamed.toString());
     // a config file with settings: the JVM (it might change the capabilities)
     Files.createDirectories(tmp.resolve("config/jbox"));
@@ -299,7 +257,7 @@ class ShellJoinFastPathTest {
     for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
     assertTrue(first.waitFor(60, TimeUnit.SECONDS));
     first = null;
-    Outcome stale = join(project, Map.of(), shell("--", "sh", "-c", "exit 4"), false, false);
+    Planned stale = join(project, Map.of(), shell("--", "sh", "-c", "exit 4"), false, false);
     assertTrue(!stale.fast() && stale.code() == 4, stale.toString());
   }
 }

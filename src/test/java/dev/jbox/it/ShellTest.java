@@ -10,36 +10,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jbox shell} as a developer uses it, as the unprivileged test account with the real
  * helper and pasta: a scratch $HOME with secrets and caches, a scratch git project, and the shell
  * started from that project directory.
  */
-public class ShellTest {
-  @TempDir Path tmp;
-  Path home;
-  Path project;
-
-  @BeforeAll
-  static void rootless() {
-    Jbox.requireRootless();
-  }
-
+public class ShellTest extends ScratchHomeTest {
   @BeforeEach
-  void scratch() throws IOException {
-    home = tmp.resolve("home");
-    project = home.resolve("src/app");
-    Files.createDirectories(project.resolve(".git/hooks"));
+  void scenario() throws IOException {
     Files.writeString(project.resolve(".git/config"), "[core]\n");
     Files.writeString(project.resolve("Makefile"), "all:\n");
     Files.createDirectories(home.resolve(".ssh"));
@@ -48,24 +33,19 @@ public class ShellTest {
     Files.writeString(home.resolve(".profile"), "# host profile\n");
     Files.writeString(home.resolve(".netrc"), "machine x password y\n");
     Files.createDirectories(home.resolve(".m2"));
-    Files.createDirectories(tmp.resolve("xdg"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
   }
 
   /** The home layer's work directory belongs to a subordinate id: --reset removes it (in the user namespace). */
   @org.junit.jupiter.api.AfterEach
   void resetHomeLayer() {
-    if (Files.exists(home.resolve(".local/share/jbox/shells")) && Files.isDirectory(project)) {
+    if (ScratchHome.hasHomeLayer(home) && Files.isDirectory(project)) {
       var r = shell(project, null, "--reset");
       assertEquals(0, r.code(), r.toString());
     }
   }
 
   Map<String, String> env() {
-    Map<String, String> e = new HashMap<>();
-    e.put("HOME", home.toString());
-    e.put("SHELL", "/bin/bash");
-    e.put("XDG_RUNTIME_DIR", tmp.resolve("xdg").toString());
+    Map<String, String> e = scratch.env(false);
     e.put("JBOX_PRESTART", "check"); // the JVM's start, recording as by default (the launcher's: LauncherStartTest)
     e.remove("XDG_DATA_HOME");
     return e;
@@ -85,41 +65,6 @@ public class ShellTest {
     List<String> a = new ArrayList<>(List.of(options));
     a.addAll(List.of("--", "sh", "-c", script));
     return shell(project, null, a.toArray(new String[0]));
-  }
-
-  /**
-   * A Python script that plays the user's terminal for {@code jbox shell} (the JDK has no pty
-   * API): it runs its arguments on a new pty for up to 40 s, collects what the screen shows in
-   * {@code out}, runs {@code steps} (lines of the read loop's body, with out, step, fd and time at
-   * hand) after each read, and prints the screen and "STATUS n" when the command has ended.
-   */
-  static String ptyScript(String... steps) {
-    List<String> lines = new ArrayList<>(List.of(
-        "import os, pty, sys, time, select",
-        "def running(cmdline):",
-        "    for n in os.listdir('/proc'):",
-        "        try:",
-        "            if n.isdigit() and open('/proc/' + n + '/cmdline', 'rb').read() == cmdline: return True",
-        "        except OSError: pass",
-        "    return False",
-        "pid, fd = pty.fork()",
-        "if pid == 0:",
-        "    os.execvp(sys.argv[1], sys.argv[1:])",
-        // the bound of a failing test: a loaded machine may take long to get through the steps
-        "out, step, end = b'', 0, time.time() + 120",
-        "while time.time() < end:",
-        "    r, _, _ = select.select([fd], [], [], 0.1)",
-        "    if fd in r:",
-        "        try: d = os.read(fd, 4096)",
-        "        except OSError: break",
-        "        if not d: break",
-        "        out += d"));
-    lines.addAll(List.of(steps));
-    lines.addAll(List.of(
-        "_, st = os.waitpid(pid, 0)",
-        "sys.stdout.write(out.decode(errors='replace'))",
-        "print('\\nSTATUS', os.waitstatus_to_exitcode(st))", ""));
-    return String.join("\n", lines);
   }
 
   static List<String> prepend(String first, String... rest) {
@@ -238,7 +183,6 @@ public class ShellTest {
     var ro = sh("cat ~/.ssh/known_hosts; cat ~/.ssh/id_ed25519 2>&1", "--new", "--ro", "~/.ssh/known_hosts");
     assertTrue(ro.out().startsWith("host key\n") && !ro.out().contains("PRIVATE"), "--ro shows one hidden file again: " + ro);
   }
-
 
   /**
    * The tokens a malicious post-install script reads first: ~/.npmrc, ~/.pypirc, Maven's
@@ -564,7 +508,7 @@ public class ShellTest {
   /** The monitor waits for the cleaner: the sandbox's generated /etc files are gone when jbox returns. */
   @Test
   void generatedEtcFiles_goneWhenTheShellReturns() throws Exception {
-    Path files = tmp.resolve("xdg/jbox/files");
+    Path files = scratch.runtime().resolve("files");
     for (String net : List.of("--network=pasta", "--network=none")) {
       var r = sh("cat /etc/hostname >/dev/null", net);
       assertEquals(0, r.code(), r.toString());
@@ -803,37 +747,11 @@ public class ShellTest {
     assertEquals(mountsBefore, Lifetimes.mountinfo(), "no mount appears in the caller's namespace");
   }
 
-  /**
-   * `jbox shell` in {@code project} on a real pty (the driver script written to {@code driver}):
-   * starts {@code sleep MARKER; echo SLEPT2} at the prompt, sends ctrl-c once the sleep runs, then
-   * {@code echo AFTER42; exit 4}; returns all the screen showed, with "STATUS n" at the end.
-   */
-  static String ctrlCSession(Path driver, Path project, Map<String, String> env, String marker) throws Exception {
-    Files.writeString(driver, ptyScript(
-        "    if step == 0 and b'(jbox:app)' in out:",
-        "        os.write(fd, b'sleep " + marker + "; echo SLEPT$((1+1))\\r'); step = 1",
-        "    elif step == 1 and running(b'sleep\\x00" + marker + "\\x00'):",
-        "        os.write(fd, b'\\x03'); step = 2",
-        "    elif step == 2 and out.count(b'(jbox:app)') >= 2:",
-        "        os.write(fd, b'echo AFTER$((40+2)); exit 4\\r'); step = 3"));
-    ProcessBuilder jb = Jbox.builder(List.of("shell"));
-    List<String> cmd = new ArrayList<>(List.of("python3", driver.toString()));
-    cmd.addAll(jb.command());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
-    pb.environment().putAll(jb.environment());
-    pb.environment().putAll(env);
-    pb.environment().put("TERM", "dumb");
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    return out;
-  }
-
   @Test
   void ctrlC_throughARealPty_endsTheForegroundJob_shellGoesOn() throws Exception {
     // ctrl-c once the sleep runs (seen in /proc), not after a guessed time; a sleep of days
     String marker = "6" + (100_000 + System.nanoTime() % 100_000);
-    String out = ctrlCSession(tmp.resolve("ptydriver.py"), project, env(), marker);
+    String out = ShellPty.ctrlCSession(tmp.resolve("ptydriver.py"), project, env(), marker);
     assertTrue(out.contains("AFTER42"), "the shell went on after ctrl-c: " + out);
     assertFalse(out.contains("SLEPT2"), "ctrl-c ended the sleep, not only the shell line: " + out);
     assertTrue(out.contains("STATUS 4"), out);
@@ -948,7 +866,7 @@ public class ShellTest {
       assertTrue(e != null && "shell".equals(e.get("Kind")) && "running".equals(e.get("State")), "ps lists it as kind shell: " + e);
       id = (String) e.get("Id");
       String shortId = id.substring(0, 12);
-      Path runtime = tmp.resolve("xdg/jbox");
+      Path runtime = scratch.runtime();
       assertEquals(id, Files.readSymbolicLink(runtime.resolve("projects").resolve(projectId(project))).toString(),
           "the project's link names the sandbox");
       assertTrue(Files.isRegularFile(runtime.resolve(id).resolve("config.json")), "the one typed record");
@@ -998,7 +916,7 @@ public class ShellTest {
     var rm = jbox("rm", "app");
     assertEquals(0, rm.code(), rm.toString());
     assertEquals(null, psEntry("app"), "rm removed it");
-    assertFalse(Files.exists(tmp.resolve("xdg/jbox").resolve(id)), "nothing of it left in the runtime directory");
+    assertFalse(Files.exists(scratch.runtime().resolve(id)), "nothing of it left in the runtime directory");
 
     // stop: the stop signal, then SIGKILL (an interactive shell ignores SIGTERM)
     String marker2 = "7" + System.nanoTime() % 100000;

@@ -1,12 +1,13 @@
 package dev.jbox.it;
 
-import static dev.jbox.it.ChangeFastPathTest.both;
-import static dev.jbox.it.ChangeFastPathTest.words;
+import static dev.jbox.it.FastPathStores.hex;
+import static dev.jbox.it.FastPathStores.words;
+import static dev.jbox.it.FastPathStores.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jbox.it.ChangeFastPathTest.Outcome;
+import dev.jbox.it.FastPath.Outcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,38 +34,30 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TagFastPathTest {
   @TempDir static Path tmp;
+  static FastPathStores stores;
 
   @BeforeAll
   static void setUp() {
-    ChangeFastPathTest.tmp = tmp;
-  }
-
-  static String hex(int n) {
-    return String.format("%02x", n).repeat(32);
+    stores = new FastPathStores(tmp);
   }
 
   /** A store as the JVM leaves it: three images, names in two registries. */
   static Path store() throws Exception {
-    Path base = tmp.resolve("tag-" + System.nanoTime());
-    Path rt = Files.createDirectories(base.resolve("xdg/jbox"));
-    Files.setPosixFilePermissions(rt, PosixFilePermissions.fromString("rwx------"));
-    Files.createDirectories(base.resolve("config"));
+    Path base = stores.newImageStore("tag");
     Path store = base.resolve("storage");
-    for (String d : List.of("images", "blobs/sha256", "layers", "locks", "containers")) Files.createDirectories(store.resolve(d));
-    Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwx------"));
-    for (int n : List.of(1, 2, 3)) ImagesFastPathTest.image(store, n, 3600_000L * n, 1000L * n, 7200_000L);
+    for (int n : List.of(1, 2, 3)) FastPathStores.image(store, n, 3600_000L * n, 1000L * n, 7200_000L);
     Map<String, String> tags = new TreeMap<>();
     tags.put("docker.io/library/alpine:latest", "sha256:" + hex(1));
     tags.put("docker.io/library/alpine:3.19", "sha256:" + hex(1));
     tags.put("quay.io/team/alpine:latest", "sha256:" + hex(2));
     tags.put("example.com:5000/deep/path/img:v1", "sha256:" + hex(2));
     tags.put("localhost/mine:latest", "sha256:" + hex(3));
-    ImagesFastPathTest.tags(store, tags);
+    FastPathStores.tags(store, tags);
     return base;
   }
 
   static Outcome tag(Path base, List<String> args, Consumer<Path> prepare) throws Exception {
-    return both(base, args, "tag-fast", prepare);
+    return stores.both(base, args, FastPath.change("tag-fast"), prepare);
   }
 
   static List<String> tagLine(String... w) {
@@ -76,7 +69,7 @@ class TagFastPathTest {
   @Test
   void tag_writesTheNamesAsTheJvmDoes_overEveryNameForm_andEveryDoubtGoesToTheJvm() throws Exception {
     Path base = store();
-    String id1 = hex(101); // ImagesFastPathTest.image: the id is hex(n + 100)
+    String id1 = hex(101); // FastPathStores.image: the id is hex(n + 100)
     // sources the launcher finds, and new names it writes
     List<List<String>> fast = List.of(tagLine("mine", "x"), tagLine("quay.io/team/alpine", "x"),
         tagLine("docker.io/library/alpine", "x"), tagLine("docker.io/alpine", "x"), tagLine("index.docker.io/alpine:3.19", "x"),
@@ -136,12 +129,12 @@ class TagFastPathTest {
       if (!e.getKey().startsWith("no tags.json") && !e.getKey().startsWith("tags.json")) assertFalse(o.fast(), e.getKey() + ": " + o);
     }
     // another command holding the store's lock a moment: the JVM waits for it
-    Outcome busy = tag(base, tagLine("mine", "x"), c -> ChangeFastPathTest.holdFor(c.resolve("storage/store.lock"), 1500));
+    Outcome busy = tag(base, tagLine("mine", "x"), c -> FastPathStores.holdFor(c.resolve("storage/store.lock"), 1500));
     assertFalse(busy.fast(), busy.toString());
     assertEquals(0, busy.code(), busy.toString());
     // the names written by the launcher are the JVM's to read: images lists them
-    Path f = ChangeFastPathTest.lastFast;
-    Map<String, String> env = ChangeFastPathTest.env(f);
+    Path f = stores.lastFast();
+    Map<String, String> env = FastPathStores.env(f);
     env.put("JBOX_CHANGE_NO_FAST", "1");
     Jbox.Result r = Jbox.run(List.of("tag", "mine", "seen"), env);
     assertEquals(0, r.code(), r.toString());
@@ -160,12 +153,12 @@ class TagFastPathTest {
     for (List<String> a : List.of(words("rmi", "docker.io/library/alpine:3.19"), words("rmi", "alpine:3.19"),
         words("rmi", "-f", "docker.io/alpine"), words("rmi", "docker.io/library/alpine", "--force"),
         words("rmi", "deep/path/img:v1"), words("rmi", "example.com:5000/deep/path/img:v1"))) {
-      Outcome o = both(base, a, "rmi-fast", null);
+      Outcome o = stores.both(base, a, FastPath.change("rmi-fast"), null);
       assertTrue(o.fast(), "no JVM for " + a + ": " + o);
       assertEquals(0, o.code(), o.toString());
       assertTrue(o.out().startsWith("Untagged: "), o.toString());
     }
-    Outcome two = both(base, words("rmi", "alpine:3.19", "quay.io/team/alpine"), "rmi-fast", null);
+    Outcome two = stores.both(base, words("rmi", "alpine:3.19", "quay.io/team/alpine"), FastPath.change("rmi-fast"), null);
     assertEquals(new Outcome(0, "Untagged: docker.io/library/alpine:3.19\nUntagged: quay.io/team/alpine:latest\n", "", true), two);
     // the JVM's: the image's last name (it goes), by id, not found, the second name of one image
     // after the first (its last then), an ambiguous name, another option
@@ -174,21 +167,13 @@ class TagFastPathTest {
         words("rmi", "alpine"), words("rmi", "quay.io/team/alpine", "mine"), words("rmi", "-x", "mine"), words("rmi"),
         words("rmi", "--", "alpine:3.19"), words("rmi", "alpine:3.19", "alpine:3.19"),
         words("rmi", "docker.io/library/alpine@sha256:" + hex(1)))) {
-      Outcome o = both(base, a, "rmi-fast", null);
+      Outcome o = stores.both(base, a, FastPath.change("rmi-fast"), null);
       assertFalse(o.fast(), "the JVM answers " + a + ": " + o);
     }
   }
 
   static void delete(Path p) {
-    ChangeFastPathTest.deleteTree(p);
-  }
-
-  static void write(Path p, String text) {
-    try {
-      Files.writeString(p, text);
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
+    FastPathStores.deleteTree(p);
   }
 
   static void chmod(Path p, String mode) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbox.it.FastPath.Answer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,36 +25,21 @@ import org.junit.jupiter.api.io.TempDir;
  * running or not found) must reach the JVM and answer as it does.
  */
 class TopFastPathTest {
+  static final FastPath TOP = FastPath.of("top");
   @TempDir static Path tmp;
   static Path rootfs;
+  static FastPathStores stores;
 
   @BeforeAll
   static void setUp() {
     Jbox.requireRootless();
-    ChangeFastPathTest.tmp = tmp;
+    stores = new FastPathStores(tmp);
     rootfs = Jbox.rootfs(tmp);
   }
 
-  record Outcome(int code, String out, String err, boolean fast) {}
-
-  static Outcome top(Map<String, String> env, List<String> args, boolean jvm) {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("JBOX_TRACE", "1");
-    if (jvm) e.put("JBOX_TOP_NO_FAST", "1");
-    Jbox.Result r = Jbox.run(args, e);
-    boolean fast = r.err().contains("jbox-trace top-fast ");
-    if (fast) assertFalse(r.err().contains("jbox-trace java-main"), "the fast path started a JVM: " + r);
-    return new Outcome(r.code(), r.out(), Jbox.withoutTrace(r.err()), fast);
-  }
-
-  /** The same answer both ways (the launcher's first, then the JVM's, then the launcher's again:
-   *  a process that came or went between them would show as a difference of the two launcher runs). */
-  static Outcome same(Map<String, String> env, List<String> args) {
-    Outcome f = top(env, args, false);
-    Outcome j = top(env, args, true);
-    assertFalse(j.fast(), "JBOX_TOP_NO_FAST=1: " + j);
-    assertEquals(new Outcome(j.code(), j.out(), j.err(), f.fast()), f, args.toString());
-    return f;
+  /** The same answer both ways. */
+  static Answer same(Map<String, String> env, List<String> args) {
+    return TOP.same(env, args);
   }
 
   static void awaitProcesses(Map<String, String> env, String name, int n) throws Exception {
@@ -67,8 +53,8 @@ class TopFastPathTest {
 
   @Test
   void top_printsTheJvmsTable_andEveryOtherFormGoesToTheJvm() throws Exception {
-    Path base = ChangeFastPathTest.newStore("top");
-    Map<String, String> env = ChangeFastPathTest.env(base);
+    Path base = stores.newStore("top");
+    Map<String, String> env = FastPathStores.env(base);
     List<String> names = new ArrayList<>();
     Process execU = null;
     try {
@@ -94,26 +80,26 @@ class TopFastPathTest {
       assertTrue(execU.isAlive(), Files.readString(tmp.resolve("exec-u.log")));
 
       for (List<String> a : List.of(List.of("top", "top1"), List.of("top", id.substring(0, 12)), List.of("top", id), List.of("top", "top2"))) {
-        Outcome o = same(env, a);
+        Answer o = same(env, a);
         assertTrue(o.fast(), "no JVM for " + a + ": " + o);
         assertEquals(0, o.code(), o.toString());
       }
-      Outcome one = same(env, List.of("top", "top1"));
+      Answer one = same(env, List.of("top", "top1"));
       assertTrue(one.out().startsWith("PID    HOSTPID  USER       COMMAND\n"), one.out());
       assertTrue(one.out().contains("sleep 1000\n") && one.out().contains("sleep 1001\n"), one.out());
       assertTrue(one.out().contains("a\\x09b \\x01x"), one.out());
-      Outcome two = same(env, List.of("top", "top2"));
+      Answer two = same(env, List.of("top", "top2"));
       assertTrue(two.out().lines().anyMatch(l -> l.matches("[0-9]+ +[0-9]+ +1000 +sleep 1003|[0-9]+ +[0-9]+ +[a-z_][a-z0-9_-]* +sleep 1003")), two.out());
       // the JVM's: descriptors, options, a created sandbox (not running), an unknown one
       for (List<String> a : List.of(List.of("top", "top1", "pid"), List.of("top", "top1", "user", "args"), List.of("top", "-h"),
           List.of("top", "created1"), List.of("top", "nosuch"), List.of("top"), List.of("top", "--", "top1"))) {
-        Outcome o = same(env, a);
+        Answer o = same(env, a);
         assertFalse(o.fast(), "the JVM answers " + a + ": " + o);
       }
       // a JVM option variable asks for the JVM
       Map<String, String> opts = new HashMap<>(env);
       opts.put("JDK_JAVA_OPTIONS", "-Dx=y");
-      assertFalse(top(opts, List.of("top", "top1"), false).fast());
+      assertFalse(TOP.answer(opts, List.of("top", "top1"), false).fast());
       assertTrue(Files.isDirectory(base));
     } finally {
       for (String n : names) Jbox.run(List.of("rm", "-f", n), env);
