@@ -204,7 +204,11 @@ public final class PlanWriter {
   }
 
   private byte[] patchLength() {
-    byte[] b = out.toByteArray();
+    return withLength(out.toByteArray());
+  }
+
+  /** Encoded plan bytes with the header's total length set to their own (changed in place, returned). */
+  public static byte[] withLength(byte[] b) {
     int len = b.length;
     b[6] = (byte) len;
     b[7] = (byte) (len >>> 8);

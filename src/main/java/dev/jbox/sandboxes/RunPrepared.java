@@ -192,13 +192,7 @@ public final class RunPrepared {
     java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(plan.length);
     b.write(plan, 0, from);
     b.write(plan, off, plan.length - off);
-    byte[] out = b.toByteArray();
-    int len = out.length;
-    out[6] = (byte) len;
-    out[7] = (byte) (len >>> 8);
-    out[8] = (byte) (len >>> 16);
-    out[9] = (byte) (len >>> 24);
-    return out;
+    return dev.jbox.helper.PlanWriter.withLength(b.toByteArray());
   }
 
   /** An encoded plan with the id's markers in its records' values, or null (an {@code @} in one, a plan it cannot walk). */
