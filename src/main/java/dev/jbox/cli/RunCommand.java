@@ -65,6 +65,9 @@ final class RunCommand {
     }
     SandboxStore store = SandboxStore.open(env, null); // (no lambda on the run path: dev.jbox.Text)
     if (prepared != null) dev.jbox.PolicyInputs.value("store", store.root().toString());
+    // a KEY named by every word, an older jbox's for these words with their command, would be
+    // found first and never be fresh again (one stat when there is none)
+    if (prepared != null && !command.isEmpty()) RunPrepared.drop(store, RunPrepared.argvHash(args));
     new SandboxService(store, err).preparing(prepared).run(new SandboxService.RunSpec(req, imageName, o.value("pull"), o.value("name"), detach,
         imageName != null ? Prompts.shortNames() : null, create, o.flag("replace"), preserve,
         RestartPolicy.parse(o.value("restart"))), env, out);

@@ -318,6 +318,19 @@ class RunFastTest extends ImageRunFixture {
     Files.writeString(dir.resolve("run.config.json"), conf.replace("@".repeat(64), "@".repeat(65)));
     byJvm(launch(j, run), "a template it cannot fill");
     byLauncher(launch(j, run));
+    // an older jbox's KEY named by every word (the command's too) is found first: stale once (its
+    // jar), then the JVM removes it and the KEY of the options and image is found again
+    Path old = dir.resolveSibling(dev.jbox.sandboxes.RunPrepared.argvHash(java.util.Arrays.copyOfRange(run, 1, run.length))
+        .substring(0, 16) + ".prepared");
+    Files.createDirectory(old, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwx------")));
+    for (Path f : listing(dir)) Files.copy(f, old.resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    Files.writeString(old.resolve("key"), Files.readString(old.resolve("key")).replaceFirst("\njar \\d+ ", "\njar 1 "));
+    Home.Run shadowed = launch(j, run);
+    assertTrue(shadowed.err().contains("jbox: run-prepared: stale: another jar"), shadowed.toString());
+    assertEquals("hi\n", shadowed.out(), shadowed.toString());
+    assertFalse(Files.exists(old.resolve("key")));
+    byLauncher(launch(j, run));
     // the debug switch that compares the JVM's plan: the JVM
     byJvm(launch(j, Map.of("JBOX_DEBUG_PLAN_FILE", t.resolve("plan.bin").toString()), run), "a debug file");
     // (that plan never ran: what the JVM made for it is only jbox's own files)
