@@ -421,6 +421,9 @@ int run_fast_start(const char *root, const char *name, char *const *words, size_
     goto out;
   }
   written = 0;
+  /* the KEY's time is what RunPrepared.prune keeps the newest 64 by: a run in use stays */
+  char key[PATH_MAX];
+  if (snprintf(key, sizeof key, "%s/runs/%s/key", root, name) < (int)sizeof key) utimensat(AT_FDCWD, key, NULL, AT_SYMLINK_NOFOLLOW);
   trace("run-fast");
   char *plan = filled[0];
   filled[0] = NULL;

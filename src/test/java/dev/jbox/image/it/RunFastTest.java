@@ -331,6 +331,10 @@ class RunFastTest extends ImageRunFixture {
     assertEquals("hi\n", shadowed.out(), shadowed.toString());
     assertFalse(Files.exists(old.resolve("key")));
     byLauncher(launch(j, run));
+    // the launcher's run makes its KEY the newest (the 64 newest are kept: a run in use stays)
+    Files.setLastModifiedTime(dir.resolve("key"), FileTime.fromMillis(1_000_000));
+    byLauncher(launch(j, run));
+    assertTrue(Files.getLastModifiedTime(dir.resolve("key")).toMillis() > System.currentTimeMillis() - 600_000);
     // the debug switch that compares the JVM's plan: the JVM
     byJvm(launch(j, Map.of("JBOX_DEBUG_PLAN_FILE", t.resolve("plan.bin").toString()), run), "a debug file");
     // (that plan never ran: what the JVM made for it is only jbox's own files)
