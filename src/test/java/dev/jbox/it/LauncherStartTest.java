@@ -86,7 +86,8 @@ class LauncherStartTest extends ScratchHomeTest {
    * either way the prepared start is fresh after the second.
    */
   void prepared() {
-    assertEquals(0, jvm(Map.of(), "true").code());
+    Jbox.Result first = jvm(Map.of(), "true");
+    assertEquals(0, first.code(), first.toString());
     Jbox.Result second = shell(Map.of(), "true");
     assertEquals(0, second.code(), second.toString());
   }
