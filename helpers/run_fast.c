@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,13 +50,11 @@ static int fill_markers(char *dst, const char *src, size_t n, const char *id) {
   return 0;
 }
 
-static uint32_t le32(const char *p) {
-  const unsigned char *u = (const unsigned char *)p;
-  return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
-}
+/* A field of the plan format at p (plan.h). */
+static uint32_t le32(const char *p) { return plan_le32((const unsigned char *)p); }
 
 char *run_fill_plan(const char *t, size_t len, const char *id) {
-  if (len < 10 || len > RUN_TEMPLATE_MAX || memcmp(t, "JBXP", 4) || le32(t + 6) != len) return NULL;
+  if (!plan_header_ok(t, len, RUN_TEMPLATE_MAX)) return NULL;
   char *out = malloc(len);
   if (!out) return NULL;
   memcpy(out, t, 10);
@@ -116,7 +113,7 @@ char *run_fill_created(const char *t, size_t len, unsigned long long ms, size_t 
 /* ---- the caller's command --------------------------------------------------------------------- */
 
 char *run_fill_command_plan(const char *t, size_t len, char *const *words, size_t n, size_t *olen) {
-  if (len < 10 || memcmp(t, "JBXP", 4) || le32(t + 6) != len || n == 0) return NULL;
+  if (!plan_header_ok(t, len, PLAN_MAX_BYTES) || n == 0) return NULL;
   size_t off = 10;
   while (len - off >= 6 && ((unsigned char)t[off] | (unsigned char)t[off + 1] << 8) == T_ARGV) {
     uint32_t l = le32(t + off + 2);
@@ -335,14 +332,10 @@ int run_fast_start(const char *root, const char *name, char *const *words, size_
     t[i] = prepared_read(root, "runs", name, files[i], RUN_TEMPLATE_MAX, &tl[i], why, wl);
     if (!t[i]) goto out;
   }
-  unsigned char r[32];
-  if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+  if (random_id(id)) {
     why_(why, wl, "getrandom failed");
     goto out;
   }
-  static const char digits[] = "0123456789abcdef";
-  for (int i = 0; i < 32; i++) id[2 * i] = digits[r[i] >> 4], id[2 * i + 1] = digits[r[i] & 15];
-  id[RUN_ID_LEN] = '\0';
   filled[0] = run_fill_plan(t[0], tl[0], id);
   filled[2] = run_fill_plan(t[2], tl[2], id);
   for (int i = 1; i < 6; i++)

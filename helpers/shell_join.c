@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -804,10 +803,8 @@ static int prestart_start(void) {
   static const char *const debug[] = {"JBOX_DEBUG_PLAN_FILE", "JBOX_DEBUG_KEY_FILE", "JBOX_DEBUG_PRESTART_DIR"};
   for (size_t i = 0; i < sizeof debug / sizeof *debug; i++)
     if (getenv(debug[i]) && *getenv(debug[i])) return -1; /* tests that look at the JVM's start */
-  unsigned char r[32];
   char id[65], want[160], why[PATH_MAX + 96] = "";
-  if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) return -1;
-  hex(r, 32, id);
+  if (random_id(id)) return -1;
   struct made m = {0};
   char *proj = NULL, *join = NULL, *host = NULL, *hosts = NULL, *resolv = NULL;
   int ok = prestart_make(id, 1, &m) == 0;

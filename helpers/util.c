@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <string.h>
 #include <dirent.h>
 #include <linux/close_range.h>
@@ -204,4 +205,13 @@ int ofd_locked(int fd) {
   struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
   if (fcntl(fd, F_OFD_GETLK, &fl) < 0) return -1;
   return fl.l_type != F_UNLCK;
+}
+
+int random_id(char id[65]) {
+  unsigned char r[32];
+  if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) return -1;
+  static const char digits[] = "0123456789abcdef";
+  for (int i = 0; i < 32; i++) id[2 * i] = digits[r[i] >> 4], id[2 * i + 1] = digits[r[i] & 15];
+  id[64] = '\0';
+  return 0;
 }

@@ -42,6 +42,9 @@ void title_id(const char *id);                       /* the sandbox id set_name 
 void title_wipe_env(void);                           /* zero main's environment strings (/proc/PID/environ) */
 /* Every descriptor from `low` up: closed, or only marked close-on-exec (the caller's fds above 2
  * until the plan says how many --preserve-fds pass). 0, or -1 with errno. */
+/* A new sandbox's id as the JVM draws one (SandboxBuilder.newId): 32 random bytes in lowercase hex,
+ * NUL-terminated; 0, or -1 when getrandom fails. */
+int random_id(char id[65]);
 int close_from(int low);
 int cloexec_from(int low);
 int inherit_from(int low); /* the reverse of cloexec_from: kept across execve (the sealed re-exec) */

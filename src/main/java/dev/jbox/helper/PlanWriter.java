@@ -170,15 +170,28 @@ public final class PlanWriter {
    * which the launcher completes with the call's command (helpers/exec_fast.c).
    */
   public static byte[] encodeWithoutArgv(Plan p, java.util.List<Extra> extras) {
-    byte[] b = encode(p, extras);
+    return withoutArgv(encode(p, extras), -1);
+  }
+
+  /**
+   * An encoded plan without the last {@code n} of its leading ARGV records (all of them when
+   * {@code n} is negative; a prepared run's template drops the call's command after the image's
+   * entrypoint), its length patched; null when it has fewer or a record runs past the end.
+   */
+  public static byte[] withoutArgv(byte[] plan, int n) {
+    java.util.List<Integer> starts = new java.util.ArrayList<>();
     int off = 10;
-    while (off + 6 <= b.length && ((b[off] & 0xff) | (b[off + 1] & 0xff) << 8) == T_ARGV) {
-      int len = (b[off + 2] & 0xff) | (b[off + 3] & 0xff) << 8 | (b[off + 4] & 0xff) << 16 | (b[off + 5] & 0xff) << 24;
+    while (plan.length - off >= 6 && ((plan[off] & 0xff) | (plan[off + 1] & 0xff) << 8) == T_ARGV) {
+      int len = (plan[off + 2] & 0xff) | (plan[off + 3] & 0xff) << 8 | (plan[off + 4] & 0xff) << 16 | (plan[off + 5] & 0xff) << 24;
+      if (len < 0 || len > plan.length - off - 6) return null;
+      starts.add(off);
       off += 6 + len;
     }
+    if (n > starts.size()) return null;
+    int from = n < 0 ? 10 : n == 0 ? off : starts.get(starts.size() - n);
     PlanWriter w = new PlanWriter();
-    w.out.write(b, 0, 10);
-    w.out.write(b, off, b.length - off);
+    w.out.write(plan, 0, from);
+    w.out.write(plan, off, plan.length - off);
     return w.patchLength();
   }
 

@@ -145,7 +145,7 @@ public final class RunPrepared {
     if (commandWords > 0) {
       // the caller's words go: the plan's last commandWords ARGV records, the record's last
       // commandWords command words (a token in their place)
-      plan = withoutCommand(plan, commandWords);
+      plan = dev.jbox.helper.PlanWriter.withoutArgv(plan, commandWords);
       List<?> argv = (List<?>) record.get("command");
       if (plan == null || argv == null || argv.size() < commandWords) return null;
       List<Object> kept = new java.util.ArrayList<>(argv.subList(0, argv.size() - commandWords));
@@ -172,27 +172,6 @@ public final class RunPrepared {
     }
     for (byte[] b : out.values()) if (b == null) return null;
     return out;
-  }
-
-  /**
-   * The plan without the last {@code n} of its leading ARGV records (the caller's command after the
-   * image's entrypoint), its length patched; null when it has fewer.
-   */
-  static byte[] withoutCommand(byte[] plan, int n) {
-    java.util.List<int[]> argv = new java.util.ArrayList<>(); // [offset, record length]
-    int off = 10;
-    while (plan.length - off >= 6 && ((plan[off] & 0xff) | (plan[off + 1] & 0xff) << 8) == 1) {
-      int len = (plan[off + 2] & 0xff) | (plan[off + 3] & 0xff) << 8 | (plan[off + 4] & 0xff) << 16 | (plan[off + 5] & 0xff) << 24;
-      if (len < 0 || len > plan.length - off - 6) return null;
-      argv.add(new int[] {off, 6 + len});
-      off += 6 + len;
-    }
-    if (argv.size() < n) return null;
-    int from = argv.get(argv.size() - n)[0];
-    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(plan.length);
-    b.write(plan, 0, from);
-    b.write(plan, off, plan.length - off);
-    return dev.jbox.helper.PlanWriter.withLength(b.toByteArray());
   }
 
   /** An encoded plan with the id's markers in its records' values, or null (an {@code @} in one, a plan it cannot walk). */
