@@ -283,7 +283,9 @@ int start_network(struct plan *p, pid_t child, int *keep_fd) {
     if (!start_once(p, child, keep_fd)) return 0;
     siginfo_t si = {0};
     int gone = waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == child;
-    if (attempt == 5 || gone || !strstr(jbox_err, "Permission denied")) return -1;
+    /* (pasta started early may also find the namespace not yet open to it and say only
+     * "Couldn't open network namespace": seen in CI with stage 1 alive; the same retry) */
+    if (attempt == 5 || gone || (!strstr(jbox_err, "Permission denied") && !strstr(jbox_err, "Couldn't open"))) return -1;
     trace("network-retry");
     usleep(500U << attempt); /* 0.5, 1, 2, 4, 8 ms */
   }
