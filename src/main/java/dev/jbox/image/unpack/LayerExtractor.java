@@ -143,20 +143,27 @@ public final class LayerExtractor {
       writers.drain();
       skippedXattrs += writers.skippedXattrs();
       finishDirs();
-      if (!devices.isEmpty()) {
-        notes.add("skipped " + devices.size() + " device node(s), which cannot be created rootless"
-            + " (e.g. /" + devices.get(0) + ")");
-      }
-      if (skippedXattrs > 0) {
-        notes.add("skipped " + skippedXattrs + " extended attribute(s) outside user.* "
-            + "(security.capability, trusted.*, overlay markers)");
-      }
+      notes.addAll(notes(devices.size(), devices.isEmpty() ? "" : devices.get(0), skippedXattrs));
       return new Result(diffId, entries,
           bounded.count, devices.size(), notes);
     } finally {
       din.abandon();
       writers.close();
     }
+  }
+
+  /** What a layer's unpack tells the user: the device nodes and xattrs it skipped (jbox-unpack's too). */
+  static List<String> notes(int devices, String firstDevice, int skippedXattrs) {
+    List<String> out = new ArrayList<>();
+    if (devices > 0) {
+      out.add("skipped " + devices + " device node(s), which cannot be created rootless"
+          + " (e.g. /" + firstDevice + ")");
+    }
+    if (skippedXattrs > 0) {
+      out.add("skipped " + skippedXattrs + " extended attribute(s) outside user.* "
+          + "(security.capability, trusted.*, overlay markers)");
+    }
+    return out;
   }
 
   /** Lexical normalization: strip leading '/', drop '.', resolve '..' refusing escapes. */

@@ -48,6 +48,34 @@ final class OwnerList {
     firstUse = r;
   }
 
+  /** Runs what {@link #onFirstUse} registered, once: jbox-unpack said it listed an owner. */
+  void firstUse() {
+    Runnable r = firstUse;
+    if (r != null) {
+      firstUse = null;
+      r.run();
+    }
+  }
+
+  /** Adds jbox-unpack's list: records as {@link #encode} writes them. */
+  void addEncoded(byte[] list) throws java.io.IOException {
+    int p = 0;
+    while (p < list.length) {
+      int end = p;
+      while (end < list.length && list[end] != 0) end++;
+      String rec = new String(list, p, end - p, StandardCharsets.UTF_8);
+      String[] f = rec.split(" ", 4);
+      if (end == list.length || f.length != 4) throw new java.io.IOException("jbox-unpack: a malformed owner record");
+      try {
+        long mode = f[2].equals("-") ? -1 : Long.parseLong(f[2], 8);
+        set(f[3].equals(".") ? "" : f[3], Long.parseLong(f[0]), Long.parseLong(f[1]), (int) mode);
+      } catch (NumberFormatException e) {
+        throw new java.io.IOException("jbox-unpack: a malformed owner record");
+      }
+      p = end + 1;
+    }
+  }
+
   /** Records the owner of {@code rel} ("" is the root); 0:0 needs nothing. */
   void set(String rel, long uid, long gid, int mode) {
     String k = key(rel);
@@ -56,11 +84,7 @@ final class OwnerList {
       return;
     }
     byPath.put(k, new long[] {uid, gid, mode});
-    Runnable r = firstUse;
-    if (r != null) {
-      firstUse = null;
-      r.run();
-    }
+    firstUse();
   }
 
   /** {@code rel} was removed (and everything beneath it, if it was a directory). */

@@ -78,6 +78,8 @@ public final class Unpacker implements AutoCloseable {
     private final CompletableFuture<Map<String, Object>> future;
     /** An in-process unpack's cancel flag (null: the child's). */
     private final java.util.concurrent.atomic.AtomicBoolean cancelled;
+    /** jbox-unpack while it runs this unpack: a cancel closes its input, which it watches. */
+    private final java.util.concurrent.atomic.AtomicReference<Process> running = new java.util.concurrent.atomic.AtomicReference<>();
 
     private Job(String id, CompletableFuture<Map<String, Object>> future) {
       this(id, future, null);
@@ -93,6 +95,8 @@ public final class Unpacker implements AutoCloseable {
     public void cancel() throws IOException {
       if (cancelled != null) {
         cancelled.set(true);
+        Process p = running.get();
+        if (p != null) p.getOutputStream().close();
         return;
       }
       Map<String, Object> req = new LinkedHashMap<>();
@@ -118,10 +122,11 @@ public final class Unpacker implements AutoCloseable {
     if (local != null) {
       java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
       CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
-      Thread t = new Thread(() -> f.complete(unpackHere(blob, true, cancelled::get, dest, name)), "layer-unpack");
+      Job job = new Job("local", f, cancelled);
+      Thread t = new Thread(() -> f.complete(unpackHere(blob, true, cancelled::get, job.running, dest, name)), "layer-unpack");
       t.setDaemon(true);
       t.start();
-      return new Job("local", f, cancelled);
+      return job;
     }
     Map<String, Object> req = unpackRequest(blob, dest, name);
     req.put("follow", true);
@@ -133,7 +138,7 @@ public final class Unpacker implements AutoCloseable {
   /** Unpacks blob into dest (which must not exist); returns the child's answer. */
   public Map<String, Object> unpack(Path blob, Path dest, String name) throws IOException {
     if (local != null) {
-      Map<String, Object> r = unpackHere(blob, false, () -> false, dest, name);
+      Map<String, Object> r = unpackHere(blob, false, () -> false, null, dest, name);
       if (!Boolean.TRUE.equals(r.get("ok"))) throw new IOException((String) r.get("error"));
       return r;
     }
@@ -145,7 +150,7 @@ public final class Unpacker implements AutoCloseable {
    * the owners the user could not set, applied by the helper in the user namespace.
    */
   private Map<String, Object> unpackHere(Path blob, boolean follow, java.util.function.BooleanSupplier cancelled,
-      Path dest, String name) {
+      java.util.concurrent.atomic.AtomicReference<Process> running, Path dest, String name) {
     Map<String, Object> resp = new LinkedHashMap<>();
     if (local.firstUnpack() != null && unpacked.compareAndSet(false, true)) local.firstUnpack().run();
     try {
@@ -162,9 +167,16 @@ public final class Unpacker implements AutoCloseable {
         });
       }
       LayerExtractor.Options o = new LayerExtractor.Options(ownership, limits, name, owners);
-      LayerExtractor.Result r;
-      try (InputStream in = follow ? new FollowInputStream(blob, cancelled) : java.nio.file.Files.newInputStream(blob)) {
-        r = LayerExtractor.extract(in, dest, o);
+      LayerExtractor.Result r = null;
+      Path program = NativeUnpack.binary();
+      try {
+        // jbox-unpack, when installed: null back for a zstd layer, which the JVM unpacks
+        if (program != null) r = NativeUnpack.extract(program, blob, follow, cancelled, running, dest, o);
+        if (r == null) {
+          try (InputStream in = follow ? new FollowInputStream(blob, cancelled) : java.nio.file.Files.newInputStream(blob)) {
+            r = LayerExtractor.extract(in, dest, o);
+          }
+        }
       } catch (IOException | RuntimeException | Error e) {
         if (helper[0] != null) {
           // an empty list: whatever of it still runs sets nothing and exits
