@@ -195,8 +195,13 @@ static int kv_put(struct tar_kv **kv, size_t *n, char *key, const uint8_t *val, 
   return 0;
 }
 
-/* PAX records: "LEN KEY=VALUE\n", LEN counting the whole record in bytes; an empty value removes. */
+/* PAX records: "LEN KEY=VALUE\n", LEN counting the whole record in bytes; an empty value removes.
+ * The maps are searched linearly, so they are bounded: a member has a few keys (path, times, ids,
+ * one per xattr), a global header one or two. */
+#define MAX_LOCAL 1000
+#define MAX_GLOBAL 64
 static int parse_pax(struct tar_reader *r, const uint8_t *b, size_t n, struct tar_kv **kv, size_t *nkv) {
+  size_t cap = kv == &r->global ? MAX_GLOBAL : MAX_LOCAL;
   size_t p = 0;
   while (p < n) {
     if (b[p] == 0) break;
@@ -223,6 +228,9 @@ static int parse_pax(struct tar_reader *r, const uint8_t *b, size_t n, struct ta
       /* an empty value removes the key; a key with a NUL in it matches nothing we read */
       if (!memchr(key, 0, klen)) kv_remove(*kv, nkv, key);
       free(key);
+    } else if (*nkv >= cap && !kv_find(*kv, *nkv, key)) {
+      free(key);
+      return fail(r, "tar: more than %zu %sPAX records", cap, cap == MAX_GLOBAL ? "global " : "");
     } else if (kv_put(kv, nkv, key, b + eq + 1, vlen) < 0) {
       return fail(r, "tar: out of memory");
     }
@@ -391,6 +399,7 @@ static int entry(struct tar_reader *r, char type, uint64_t size, uint8_t *long_n
   e->size = has_data ? size : 0;
   r->remaining = 0;
   r->padding = 0;
+  r->data = has_data;
   if (has_data || (size > 0 && !strchr("123456", type))) {
     if (size > UINT64_MAX - BLOCK) return fail(r, "negative size for %s", e->name);
     r->remaining = size;
@@ -404,6 +413,7 @@ int tar_next(struct tar_reader *r, struct tar_entry *e) {
   if (r->done) return 0;
   if (skip(r, r->remaining + r->padding) < 0) return -1;
   r->remaining = r->padding = 0;
+  r->data = 0;
   uint8_t *long_name = NULL, *long_link = NULL, *meta = NULL;
   struct tar_kv *local = NULL;
   size_t nlocal = 0;
@@ -487,7 +497,7 @@ int tar_next(struct tar_reader *r, struct tar_entry *e) {
 }
 
 long tar_data(struct tar_reader *r, const uint8_t **p, size_t max) {
-  if (r->remaining == 0) return 0;
+  if (r->remaining == 0 || !r->data) return 0; /* an unknown type's content is skipped, not read */
   size_t want = r->remaining < max ? (size_t)r->remaining : max;
   long k = r->get(r->ctx, p, want);
   if (k < 0) {

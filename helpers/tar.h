@@ -50,6 +50,7 @@ struct tar_reader {
   struct tar_kv *global;
   size_t nglobal;
   uint64_t remaining, padding;
+  int data; /* the current member is a regular file: tar_data reads its content */
   int done;
   int source_failed; /* the last error was the source's (its message), not the tar's */
   uint8_t header[512];

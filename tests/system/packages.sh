@@ -58,8 +58,8 @@ v=$(as env JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v java)")"
 pomv=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$src/pom.xml" | head -n 1)
 [ "$v" = "jbox $pomv" ]
 check "the rpm's launcher prints its version" $? "$v"
-[ -x "$tmp/rpmroot/usr/lib/jbox/jbox-helper" ] && [ -f "$tmp/rpmroot/etc/jbox/jbox.toml" ]
-check "the rpm installed the helper and the conffile" $? "$(ls -R "$tmp/rpmroot" | head)"
+[ -x "$tmp/rpmroot/usr/lib/jbox/jbox-helper" ] && [ -x "$tmp/rpmroot/usr/lib/jbox/jbox-unpack" ] && [ -f "$tmp/rpmroot/etc/jbox/jbox.toml" ]
+check "the rpm installed the helper, jbox-unpack and the conffile" $? "$(ls -R "$tmp/rpmroot" | head)"
 
 # --- AppArmor: AppArmor 3 (this Debian 12) rejects the profile, so it is skipped ---------------
 if command -v apparmor_parser >/dev/null; then
@@ -86,6 +86,9 @@ check "apt-get install ./jbox_*.deb" $rc "$(echo "$out" | tail -n 5)"
 dpkg -L jbox | sort > "$tmp/dpkg-L"
 [ "$(readlink -f /usr/bin/jbox)" = /usr/lib/jbox/jbox-helper ]
 check "/usr/bin/jbox is the helper" $? "$(ls -l /usr/bin/jbox)"
+/usr/lib/jbox/jbox-unpack >/dev/null 2>&1; rc=$? # no arguments: its usage, exit 2, once its libraries load
+[ $rc = 2 ] && grep -qx /usr/lib/jbox/jbox-unpack "$tmp/dpkg-L"
+check "the .deb ships jbox-unpack, and the libraries it needs (libisal2: Recommends) load" $? "exit $rc; $(ldd /usr/lib/jbox/jbox-unpack 2>&1 | grep 'not found')"
 out=$(as /usr/bin/jbox run --rm --network=none --rootfs "$rootfs" sh -c 'echo in-sandbox; cat /proc/self/uid_map' 2>&1); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -qx in-sandbox && echo "$out" | grep -qE '^ +1 +[0-9]+ +65536$'
 check "as $user: /usr/bin/jbox run --rootfs (subordinate ids mapped)" $? "exit $rc: $out"

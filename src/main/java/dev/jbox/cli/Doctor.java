@@ -68,6 +68,7 @@ final class Doctor {
     storage();
     cds();
     isal();
+    unpack();
     cgroups();
     return this;
   }
@@ -326,6 +327,43 @@ final class Doctor {
           "sudo apt install libisal2   (Fedora: sudo dnf install isa-l)");
     } else {
       add("ISA-L", Status.OK, "pulls inflate gzip layers with ISA-L (" + lib + ")", "");
+    }
+  }
+
+  /**
+   * jbox-unpack (helpers/unpack): a pull's layers without the JVM. Missing, or without libisal.so.2
+   * and libcrypto.so.3 to start with, a pull unpacks in the JVM, which works but costs about a
+   * third more CPU; pull says nothing about it, so doctor does. It is started with no arguments:
+   * its usage (exit 2) says it runs.
+   */
+  void unpack() {
+    Path p = dev.jbox.image.unpack.NativeUnpack.location();
+    String slower = "pulls unpack layers in the JVM (about a third more CPU)";
+    if (p == null) {
+      add("unpacker", Status.INFO, "JBOX_UNPACK=0: " + slower, "");
+      return;
+    }
+    if (dev.jbox.image.unpack.NativeUnpack.binary() == null) {
+      add("unpacker", Status.WARN, p + " is missing: " + slower,
+          "install a jbox package built with it (the .deb and .rpm ship jbox-unpack; a source build needs libisal-dev and libssl-dev)");
+      return;
+    }
+    int status;
+    try {
+      Process proc = new ProcessBuilder(p.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      proc.getOutputStream().close();
+      status = proc.waitFor();
+    } catch (IOException e) {
+      status = -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (status == 2) {
+      add("unpacker", Status.OK, "pulls unpack gzip and plain layers with " + p, "");
+    } else {
+      add("unpacker", Status.WARN, p + " does not start (status " + status + "; are libisal.so.2 and libcrypto.so.3 installed?): " + slower,
+          "sudo apt install libisal2 libssl3   (Fedora: sudo dnf install isa-l openssl-libs)");
     }
   }
 

@@ -97,6 +97,36 @@ class DoctorTest {
     assertTrue(r.out().contains("sudo apt install libisal2"), r.toString());
   }
 
+  /** CI builds jbox-unpack (libisal-dev and libssl-dev in scripts/test-packages.txt): doctor says pulls use it. */
+  @Test
+  void unpacker_ok() {
+    Jbox.Result r = Jbox.run("doctor");
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("ok    unpacker: pulls unpack gzip and plain layers with ")
+        && l.endsWith("jbox-unpack")), r.toString());
+  }
+
+  /** Without it a pull silently unpacks in the JVM: doctor warns and names the fix. */
+  @Test
+  void unpackerMissing_warnsWithTheFix_stillExit0() {
+    Jbox.Result r = Jbox.run(List.of("doctor"), Map.of("JBOX_UNPACK", tmp.resolve("no/jbox-unpack").toString()));
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("warn  unpacker: " + tmp.resolve("no/jbox-unpack")
+        + " is missing: pulls unpack layers in the JVM")), r.toString());
+    assertTrue(r.out().contains("a source build needs libisal-dev and libssl-dev"), r.toString());
+  }
+
+  /** One that cannot start (as when libisal.so.2 is not installed: the loader exits 127): a warning. */
+  @Test
+  void unpackerThatDoesNotStart_warnsToInstallItsLibraries() throws Exception {
+    Path fake = tmp.resolve("jbox-unpack");
+    java.nio.file.Files.writeString(fake, "#!/bin/sh\nexit 127\n");
+    fake.toFile().setExecutable(true);
+    Jbox.Result r = Jbox.run(List.of("doctor"), Map.of("JBOX_UNPACK", fake.toString()));
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("warn  unpacker: " + fake + " does not start (status 127")), r.toString());
+    assertTrue(r.out().contains("sudo apt install libisal2 libssl3"), r.toString());
+  }
+
   @Test
   void badFormat_isOneLine_exit125() {
     Jbox.Result r = Jbox.run("doctor", "--format", "xml");

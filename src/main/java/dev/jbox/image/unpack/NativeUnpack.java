@@ -25,22 +25,21 @@ public final class NativeUnpack {
   private NativeUnpack() {}
 
   /**
-   * The program: $JBOX_UNPACK (0 turns it off), else jbox-unpack beside the helper
-   * ($JBOX_HELPER's directory, or /usr/lib/jbox); null when there is none.
+   * Where the program should be: $JBOX_UNPACK, else jbox-unpack beside the helper ($JBOX_HELPER's
+   * directory, or /usr/lib/jbox); null when JBOX_UNPACK=0 turns it off.
    */
-  public static Path binary() {
+  public static Path location() {
     String env = System.getenv("JBOX_UNPACK");
-    Path p;
-    if (env != null && !env.isEmpty()) {
-      if (env.equals("0")) return null;
-      p = Path.of(env);
-    } else {
-      String helper = System.getenv("JBOX_HELPER");
-      Path dir = helper != null && !helper.isEmpty() ? Path.of(helper).getParent() : Path.of("/usr/lib/jbox");
-      if (dir == null) return null;
-      p = dir.resolve("jbox-unpack");
-    }
-    return Files.isRegularFile(p) && Files.isExecutable(p) ? p : null;
+    if (env != null && !env.isEmpty()) return env.equals("0") ? null : Path.of(env);
+    String helper = System.getenv("JBOX_HELPER");
+    Path dir = helper != null && !helper.isEmpty() ? Path.of(helper).getParent() : Path.of("/usr/lib/jbox");
+    return dir == null ? null : dir.resolve("jbox-unpack");
+  }
+
+  /** The program, when it is there; null when it is not, or turned off. */
+  public static Path binary() {
+    Path p = location();
+    return p != null && Files.isRegularFile(p) && Files.isExecutable(p) ? p : null;
   }
 
   /**
