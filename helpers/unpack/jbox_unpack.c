@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -157,15 +159,16 @@ static void fill(void) {
   S.in_len += n;
 }
 
-static const char *isal_error(int r) {
+/* ISA-L's error, in IsalGzipInputStream.describe's words */
+static const char *isal_error(int r, char *buf, size_t len) {
   switch (r) {
   case ISAL_INVALID_BLOCK: return "invalid block";
   case ISAL_INVALID_SYMBOL: return "invalid symbol";
-  case ISAL_INVALID_LOOKBACK: return "invalid lookback distance";
+  case ISAL_INVALID_LOOKBACK: return "invalid distance";
   case ISAL_INVALID_WRAPPER: return "invalid gzip header";
-  case ISAL_UNSUPPORTED_METHOD: return "unsupported method";
-  case ISAL_INCORRECT_CHECKSUM: return "checksum mismatch";
-  default: return "error";
+  case ISAL_UNSUPPORTED_METHOD: return "not deflate";
+  case ISAL_INCORRECT_CHECKSUM: return "CRC or length mismatch";
+  default: snprintf(buf, len, "ISA-L error %d", r); return buf;
   }
 }
 
@@ -196,7 +199,8 @@ static void inflate_some(void) {
   S.in_pos += used;
   S.out_pos = 0;
   S.out_len = made;
-  if (r < 0) die("gzip: corrupt data (%s)", isal_error(r));
+  char why[32];
+  if (r < 0) die("gzip: corrupt data (%s)", isal_error(r, why, sizeof why));
   if (S.st->block_state == ISAL_BLOCK_FINISH) {
     S.between = 1;
   } else if (used == 0 && made == 0) {
@@ -822,6 +826,8 @@ int main(int argc, char **argv) {
                     "[--min-free N] [--owners none|direct|deferred:UIDS:GIDS] BLOB DEST\n");
     return 2;
   }
+  /* the JVM gone (killed mid-pull), nothing is left unpacking behind it */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   O.blob = argv[i];
   O.dest = argv[i + 1];
   partial = xmalloc(strlen(O.blob) + 9);
