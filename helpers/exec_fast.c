@@ -12,6 +12,7 @@
  * -1 and the JVM decides as before, so every message and exit code keeps one source.
  */
 #include "exec_fast.h"
+#include "shell_join.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -297,14 +298,23 @@ static int only_comments(const char *s, size_t n) {
   return 1;
 }
 
-/* 0 when the configuration file at path is absent or holds only comments; -1 otherwise (the JVM
- * reads it: it may set the storage root, or be an error to report) */
-static int config_inert(const char *path) {
+/* A configuration file: 0 when absent or only comments, 1 when it has settings, -1 when it
+ * cannot be read here (the JVM reads it, and reports what is wrong). hex: the SHA-256 of its
+ * bytes, or "absent" (what ConfigLoader's storage key records). */
+static int config_state(const char *path, char hex[65]) {
   struct stat st;
-  if (lstat(path, &st) < 0) return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+  if (lstat(path, &st) < 0) {
+    if (errno != ENOENT && errno != ENOTDIR) return -1;
+    strcpy(hex, "absent");
+    return 0;
+  }
   size_t n;
   autofree char *text = read_small(AT_FDCWD, path, 1 << 16, &n);
-  return text && only_comments(text, n) ? 0 : -1;
+  if (!text) return -1;
+  unsigned char md[32];
+  sha256(text, n, md);
+  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  return only_comments(text, n) ? 0 : 1;
 }
 
 static int env_set(const char *name, const char **v) {
@@ -312,28 +322,67 @@ static int env_set(const char *name, const char **v) {
   return *v && **v;
 }
 
+/* The storage root a JVM found in the configuration (ConfigLoader.StorageKey, RUNTIME/jbox/storage.key)
+ * when the files it read are these bytes still: "" for none set, else an absolute path. -1 when
+ * there is no such key, or it was made from other files: the JVM reads the configuration again. */
+static int storage_key(const char *root, const char *shex, const char *user, const char *uhex, char *out, size_t olen) {
+  char key[PATH_MAX];
+  if (snprintf(key, sizeof key, "%s/storage.key", root) >= (int)sizeof key) return -1;
+  struct stat st;
+  if (lstat(key, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)) return -1;
+  size_t n;
+  autofree char *text = read_small(AT_FDCWD, key, PATH_MAX * 2 + 256, &n);
+  if (!text || memchr(text, 0, n)) return -1;
+  char want[PATH_MAX * 2];
+  int w = snprintf(want, sizeof want, "jbox-storage 1\n%s\n%s\n%s\n", shex, user, uhex);
+  if (w < 0 || (size_t)w >= sizeof want || n <= (size_t)w || memcmp(text, want, (size_t)w) || text[n - 1] != '\n') return -1;
+  const char *r = text + w;
+  size_t rlen = n - (size_t)w - 1;
+  if (memchr(r, '\n', rlen) || rlen >= olen) return -1;
+  if (rlen == 1 && r[0] == '-') {
+    out[0] = 0;
+    return 0;
+  }
+  if (rlen == 0 || r[0] != '/') return -1;
+  memcpy(out, r, rlen);
+  out[rlen] = 0;
+  return 0;
+}
+
 int store_dirs(char *containers, size_t clen, char *root, size_t rlen) {
+  return store_dirs_settings(containers, clen, root, rlen, 1);
+}
+
+int store_dirs_settings(char *containers, size_t clen, char *root, size_t rlen, int settings) {
   const char *v, *home;
   if (env_set("JBOX_CONFIG", &v)) return -1;
-  if (config_inert("/etc/jbox/jbox.toml")) return -1;
+  char shex[65], uhex[65];
+  int sys = config_state("/etc/jbox/jbox.toml", shex);
+  if (sys < 0) return -1;
   char path[PATH_MAX];
   int has_home = env_set("HOME", &home);
   if (env_set("XDG_CONFIG_HOME", &v)) snprintf(path, sizeof path, "%s/jbox/jbox.toml", v);
   else if (has_home) snprintf(path, sizeof path, "%s/.config/jbox/jbox.toml", home);
   else return -1;
-  if (config_inert(path)) return -1;
-  int n;
+  int user = config_state(path, uhex);
+  if (user < 0) return -1;
+  struct stat st;
+  if (!env_set("XDG_RUNTIME_DIR", &v) || v[0] != '/' || stat(v, &st) < 0 || !S_ISDIR(st.st_mode)) return -1;
+  int n = snprintf(root, rlen, "%s/jbox", v);
+  if (n < 0 || (size_t)n >= rlen) return -1;
+  /* SandboxStore.mkPrivate: a directory of ours, 0700, not a symlink */
+  if (lstat(root, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)) return -1;
+  /* a file with settings: they may move the store, which a JVM that read it recorded */
+  char configured[PATH_MAX] = "";
+  if ((sys || user) && !settings) return -1;
+  if ((sys || user) && storage_key(root, shex, path, uhex, configured, sizeof configured)) return -1;
+  /* ConfigLoader.storageRoot: $JBOX_STORAGE, [storage] root, $XDG_DATA_HOME, ~/.local/share */
   if (env_set("JBOX_STORAGE", &v)) n = snprintf(containers, clen, "%s/containers", v);
+  else if (configured[0]) n = snprintf(containers, clen, "%s/containers", configured);
   else if (env_set("XDG_DATA_HOME", &v)) n = snprintf(containers, clen, "%s/jbox/storage/containers", v);
   else if (has_home) n = snprintf(containers, clen, "%s/.local/share/jbox/storage/containers", home);
   else return -1;
   if (n < 0 || (size_t)n >= clen) return -1;
-  struct stat st;
-  if (!env_set("XDG_RUNTIME_DIR", &v) || v[0] != '/' || stat(v, &st) < 0 || !S_ISDIR(st.st_mode)) return -1;
-  n = snprintf(root, rlen, "%s/jbox", v);
-  if (n < 0 || (size_t)n >= rlen) return -1;
-  /* SandboxStore.mkPrivate: a directory of ours, 0700, not a symlink */
-  if (lstat(root, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)) return -1;
   return 0;
 }
 

@@ -73,8 +73,11 @@ int exec_plan_build(const struct exec_call *c, const struct exec_template *t, lo
 char *read_small(int dirfd, const char *path, size_t max, size_t *len);
 /* The image store's containers/ (ConfigLoader.storageRoot) and the runtime directory
  * (SandboxStore.open, without its fallback, which warns); -1 also when a configuration file has
- * settings (the JVM decides). */
+ * settings that no JVM recorded for these bytes (ConfigLoader's StorageKey: the root they set). */
 int store_dirs(char *containers, size_t clen, char *root, size_t rlen);
+/* The same; with settings 0, -1 whenever a configuration file has settings (a command they
+ * change besides the store, as a shell's join). */
+int store_dirs_settings(char *containers, size_t clen, char *root, size_t rlen, int settings);
 /* Sandbox.status() of record id (image: in containers/) is RUNNING; st gets its pid 1. -1:
  * anything else (the JVM says what). */
 int sandbox_running(const char *root, const char *containers, const char *id, int image, struct exec_state *st);

@@ -516,7 +516,8 @@ int shell_join(int argc, char **argv) {
   hex(d, 8, pid16);
   /* the project's link to its sandbox (ShellSandboxes.linked), the record, the templates */
   char containers[PATH_MAX], root[PATH_MAX], link[PATH_MAX], id[80];
-  if (store_dirs(containers, sizeof containers, root, sizeof root)) return -1;
+  /* any setting in jbox.toml: the JVM, which applies it to the shell (capabilities, ...) */
+  if (store_dirs_settings(containers, sizeof containers, root, sizeof root, 0)) return -1;
   /* a project found and stores known: what a prepared start needs (shell_prestart_probe) */
   snprintf(found.root, sizeof found.root, "%s", root);
   snprintf(found.containers, sizeof found.containers, "%s", containers);

@@ -74,7 +74,12 @@ public final class ConfigLoader {
    * (the storage root of {@code jbox images} is the one {@code jbox run} uses).
    */
   public static synchronized Config current() {
-    if (current == null) current = load(System.getenv());
+    if (current == null) {
+      Map<String, String> env = System.getenv();
+      Map<Path, String> read = new java.util.HashMap<>();
+      current = load(env, read);
+      StorageKey.remember(env, layers(env), read, current);
+    }
     return current;
   }
 
@@ -95,6 +100,11 @@ public final class ConfigLoader {
 
   /** Loads every layer that exists ($JBOX_CONFIG must exist when set). */
   public static Config load(Map<String, String> env) {
+    return load(env, null);
+  }
+
+  /** As {@link #load(Map)}, putting the text of every file it read into {@code read} (when not null). */
+  static Config load(Map<String, String> env, Map<Path, String> read) {
     Config c = builtin();
     String explicit = env.get("JBOX_CONFIG");
     for (Path p : layers(env)) {
@@ -102,16 +112,21 @@ public final class ConfigLoader {
         if (explicit != null && p.toString().equals(explicit)) throw new JboxException("JBOX_CONFIG: `" + p + "` does not exist");
         continue;
       }
-      c = apply(c, p);
+      c = apply(c, p, read);
     }
     return c;
   }
 
   static Config apply(Config base, Path file) {
+    return apply(base, file, null);
+  }
+
+  private static Config apply(Config base, Path file, Map<Path, String> read) {
     Toml t;
     try {
       // read once, bounded and regular files only (SmallFiles), before anything looks at it
       String text = SmallFiles.read(file, "config `" + file + "`");
+      if (read != null) read.put(file, text);
       if (onlyComments(text)) return base;
       t = new Toml().read(text);
       return merge(base, t, file.toString());

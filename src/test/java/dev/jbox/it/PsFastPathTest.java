@@ -193,14 +193,43 @@ class PsFastPathTest {
           assertTrue(o.jvm() && !o.fast() && o.code() == 0, var + ": " + o);
         }
 
-        // a configuration file: comments only, still the launcher's; a setting, the JVM's
+        // a configuration file: comments only, still the launcher's
         Path toml = Path.of(env.get("XDG_CONFIG_HOME")).resolve("jbox/jbox.toml");
         Files.createDirectories(toml.getParent());
         Files.writeString(toml, "# nothing\n\n  # set here\n");
         assertTrue(same(rec, env, ps("-a")).fast());
-        Files.writeString(toml, "[storage]\nroot = \"" + env.get("JBOX_STORAGE") + "\"\n");
-        assertFalse(same(rec, env, ps("-a")).fast());
+        // settings (they may move the store): the JVM's, until a JVM that read them recorded the
+        // root they set beside the files' SHA-256 (RUNTIME/jbox/storage.key); then the launcher's
+        Path key = Path.of(env.get("XDG_RUNTIME_DIR"), "jbox", "storage.key");
+        Files.deleteIfExists(key);
+        Files.writeString(toml, "[storage]\nroot = \"" + env.get("JBOX_STORAGE") + "\"\n[run]\ninit = false\n");
+        Answer first = jbox(env, ps("-a"), false);
+        assertTrue(first.jvm() && !first.fast(), first.toString());
+        assertTrue(Files.isRegularFile(key), "the JVM recorded the configuration's root");
+        assertEquals(0600, (int) Files.getAttribute(key, "unix:mode") & 0777, "the key is the user's alone");
+        Answer recorded = same(rec, env, ps("-a"));
+        assertTrue(recorded.fast(), recorded.toString());
+        // without $JBOX_STORAGE the launcher lists the store [storage] root names (it wins over
+        // $XDG_DATA_HOME), as the JVM does
+        Map<String, String> byConfig = new HashMap<>(env);
+        byConfig.remove("JBOX_STORAGE");
+        Answer moved = same(rec, byConfig, ps("-a"));
+        assertTrue(moved.fast(), moved.toString());
+        assertEquals(recorded.out(), moved.out());
+        // one byte more in the file: the JVM again (it records the new bytes), then the launcher
+        Files.writeString(toml, "# changed\n", java.nio.file.StandardOpenOption.APPEND);
+        assertFalse(jbox(env, ps("-a"), false).fast());
+        assertTrue(jbox(env, ps("-a"), false).fast());
+        // a key for other bytes, or one naming a relative root, is not followed
+        String head = "jbox-storage 1\nabsent\n" + toml + "\n";
+        for (String forged : List.of(head + "0".repeat(64) + "\n/elsewhere\n",
+            head + java.util.HexFormat.of().formatHex(dev.jbox.Sha256.digest(Files.readAllBytes(toml))) + "\nrelative\n")) {
+          Files.writeString(key, forged);
+          Answer o = jbox(byConfig, ps("-a"), false);
+          assertTrue(o.jvm() && !o.fast() && o.out().equals(recorded.out()), o.toString());
+        }
         Files.delete(toml);
+        Files.deleteIfExists(key);
 
         // what the launcher is not sure of: the JVM answers, and answers the same
         String odd = PsRecords.id(0xb1);

@@ -252,6 +252,11 @@ class ShellJoinFastPathTest extends ScratchHomeTest {
     Files.createDirectories(tmp.resolve("config/jbox"));
     Files.writeString(tmp.resolve("config/jbox/jbox.toml"), "[run]\n");
     assertFalse(join(project, Map.of(), shell("--", "true"), false, false).fast());
+    // still the JVM's once a JVM recorded where the settings put the store (storage.key, which
+    // ps and the other fast paths follow): a shell's join takes the settings themselves
+    assertEquals(0, jbox(project, Map.of(), List.of("ps")).code());
+    assertTrue(Files.isRegularFile(scratch.runtime().resolve("storage.key")), "ps's JVM recorded the settings' store");
+    assertFalse(join(project, Map.of(), shell("--", "true"), false, false).fast());
     Files.delete(tmp.resolve("config/jbox/jbox.toml"));
     // the sandbox ended: the link is stale, the JVM starts a new one
     for (long pid : Lifetimes.withCmdline("sleep " + marker)) new ProcessBuilder("kill", Long.toString(pid)).start().waitFor();
