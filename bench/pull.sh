@@ -3,6 +3,7 @@
 # loopback docker-registry, fresh store each run, plus the floor `gzip -dc layer | tar -x` (and the
 # same with ISA-L's igzip, which jbox inflates with) and the cost of each step a pull has to do
 # (download, sha256, gunzip, untar) for the profile.
+# A second jbox row, jbox-jvm-unpack, unpacks in the JVM (JBOX_UNPACK=0): what jbox-unpack changes.
 # Run as root on Debian 12: it apt-installs its tools and runs every measurement as BENCH_USER.
 #
 #   sudo bench/pull.sh [RESULTS_DIR]       # default RESULTS_DIR: bench/results/pull-<UTC timestamp>
@@ -184,6 +185,7 @@ a=$work/as-user
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 hyperfine --runs "$runs" --export-json "$u/pull.json" --style basic --prepare "$work/fresh-fs" \
   -n jbox "$a $jbox pull -q $image" \
+  -n jbox-jvm-unpack "$a env JBOX_UNPACK=0 $jbox pull -q $image" \
   -n podman "$a $podman pull -q $image" \
   -n floor "$a sh -c 'mkdir $mnt/floor && gzip -dc $work/layer.tar.gz | tar -x --exclude=./dev/* -C $mnt/floor'" \
   -n floor-igzip "$a sh -c 'mkdir $mnt/floor && igzip -dc $work/layer.tar.gz | tar -x --exclude=./dev/* -C $mnt/floor'" \
@@ -213,9 +215,9 @@ f=$(median "$results/pull.json" floor)
   echo "image: $image, one layer: $layer_size bytes gzip, $tar_size bytes tar, $(find "$work/rootfs" | wc -l) entries"
   echo "runs: $runs each, fresh store before every run; podman storage driver: $driver"
   echo "load before the runs: $load"
-  printf '%-12s %8s %8s\n' command "median s" "cpu s"
-  for n in jbox podman floor floor-igzip floor-curl; do
-    printf '%-12s %8.2f %8.2f\n' "$n" "$(median "$results/pull.json" "$n")" "$(cpu "$results/pull.json" "$n")"
+  printf '%-16s %8s %8s\n' command "median s" "cpu s"
+  for n in jbox jbox-jvm-unpack podman floor floor-igzip floor-curl; do
+    printf '%-16s %8.2f %8.2f\n' "$n" "$(median "$results/pull.json" "$n")" "$(cpu "$results/pull.json" "$n")"
   done
   fc=$(median "$results/pull.json" floor-curl)
   awk -v j="$j" -v p="$p" -v f="$fc" -v jc="$(cpu "$results/pull.json" jbox)" -v fcc="$(cpu "$results/pull.json" floor-curl)" \
