@@ -95,11 +95,19 @@ public final class LayerExtractor {
    * instead, and JBOX_ISAL=0 turns it off (the JDK's zlib then inflates, four times slower).
    */
   public static Path isalLibrary() {
-    String env = System.getenv("JBOX_ISAL");
+    return companion("JBOX_ISAL", "libjbox-isal.so");
+  }
+
+  /**
+   * A file installed beside the helper: {@code $VAR} names another, {@code VAR=0} none (null);
+   * else NAME in $JBOX_HELPER's directory, or in /usr/lib/jbox.
+   */
+  static Path companion(String var, String name) {
+    String env = System.getenv(var);
     if (env != null && !env.isEmpty()) return env.equals("0") ? null : Path.of(env);
     String helper = System.getenv("JBOX_HELPER");
     Path dir = helper != null && !helper.isEmpty() ? Path.of(helper).getParent() : Path.of("/usr/lib/jbox");
-    return dir == null ? null : dir.resolve("libjbox-isal.so");
+    return dir == null ? null : dir.resolve(name);
   }
 
   /** Opens the decompressing stream for gzip, zstd or plain tar by its first bytes. */

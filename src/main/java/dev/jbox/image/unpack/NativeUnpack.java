@@ -29,11 +29,7 @@ public final class NativeUnpack {
    * directory, or /usr/lib/jbox); null when JBOX_UNPACK=0 turns it off.
    */
   public static Path location() {
-    String env = System.getenv("JBOX_UNPACK");
-    if (env != null && !env.isEmpty()) return env.equals("0") ? null : Path.of(env);
-    String helper = System.getenv("JBOX_HELPER");
-    Path dir = helper != null && !helper.isEmpty() ? Path.of(helper).getParent() : Path.of("/usr/lib/jbox");
-    return dir == null ? null : dir.resolve("jbox-unpack");
+    return LayerExtractor.companion("JBOX_UNPACK", "jbox-unpack");
   }
 
   /** The program, when it is there; null when it is not, or turned off. */
