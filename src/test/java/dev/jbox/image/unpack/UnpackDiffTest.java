@@ -112,10 +112,16 @@ class UnpackDiffTest extends UnpackCases {
     return j;
   }
 
-  /** The message, "none" for no error; the free-space figures (the disk moves between the two runs) as N. */
+  /**
+   * The message, "none" for no error; the free-space figures (the disk moves between the two runs)
+   * as N; up to a NUL (only a PAX path or linkpath can hold one): a C string ends there, so
+   * jbox-unpack's message does, where LayerExtractor's carries the rest of the name.
+   */
   private static String message(IOException e) {
     if (e == null) return "none: it unpacked";
-    return e.getMessage().replaceAll("down to \\d+ MiB free", "down to N MiB free");
+    String m = e.getMessage();
+    if (m.indexOf('\0') >= 0) m = m.substring(0, m.indexOf('\0'));
+    return m.replaceAll("down to \\d+ MiB free", "down to N MiB free");
   }
 
   @Override
@@ -367,6 +373,76 @@ class UnpackDiffTest extends UnpackCases {
     byte[] noEnd = java.util.Arrays.copyOf(b, b.length - 1024); // tolerated, as GNU tar does
     extract(RawTar.gzip(noEnd));
     assertEquals("2", Files.readString(dest.resolve("two")));
+  }
+
+  /** A PAX header written as given (records not checked): the next member's. */
+  private static RawTar rawPax(RawTar t, String records) {
+    return t.entry("PaxHeaders/x", 'x', records.getBytes(StandardCharsets.UTF_8), 0644, 0, 0, "");
+  }
+
+  @Test
+  void paxRecordLengthsSpelledOddly_readAlike() throws Exception {
+    // "12 path=ab\n" is 12 bytes: the same length with a sign or leading zeros, as Integer.parseInt reads it
+    for (String rec : new String[] {"012 path=ab\n", "+12 path=ab\n", "00000000025 path=abcdefg\n"}) {
+      clean();
+      extract(rawPax(new RawTar(), rec).file("ignored", "x").build());
+      assertTrue(Files.exists(dest.resolve(rec.substring(rec.indexOf('=') + 1, rec.length() - 1)), NF), rec);
+    }
+    for (String rec : new String[] {"-12 path=ab\n", "-0 path=abcd\n", "-2147483648 a=b\n"}) {
+      bothRefuse(rawPax(new RawTar(), rec).file("f", "x").build(), "tar: malformed PAX record");
+    }
+    for (String rec : new String[] {"+ path=ab\n", "2147483648 a=b\n", "-2147483649 a=b\n", "1x a=b\n", "\u0663 a=b\n"}) {
+      bothRefuse(rawPax(new RawTar(), rec).file("f", "x").build(), "tar: malformed PAX record length");
+    }
+    // a length past the header, after a first record (LayerExtractor's p + len overflowed an int)
+    bothRefuse(rawPax(new RawTar(), "10 a=bcde\n2147483647 x=y\n").file("f", "x").build(), "tar: malformed PAX record");
+  }
+
+  @Test
+  void paxKeysPastTheBound_refusedAlike_benignTwinAtIt() throws Exception {
+    Map<String, String> many = new LinkedHashMap<>();
+    for (int i = 0; i < 1000; i++) many.put("k" + i, "v");
+    extract(new RawTar().pax(many).file("at-the-bound", "x").build());
+    many.put("one-more", "v");
+    bothRefuse(new RawTar().pax(many).file("f", "x").build(), "tar: more than 1000 PAX records");
+    Map<String, String> global = new LinkedHashMap<>();
+    for (int i = 0; i < 64; i++) global.put("g" + i, "v");
+    clean();
+    RawTar t = new RawTar();
+    for (Map.Entry<String, String> g : global.entrySet()) paxGlobal(t, g.getKey(), g.getValue());
+    paxGlobal(t, "g0", "again").file("f", "x"); // a key it has: replaced, not added
+    extract(t.build());
+    paxGlobal(t, "g64", "v");
+    bothRefuse(t.build(), "tar: more than 64 global PAX records");
+  }
+
+  @Test
+  void nulInAPaxPath_refusedAlike() throws Exception {
+    bothRefuse(new RawTar().pax(Map.of("path", "a\0b")).file("x", "y").build(), "NUL in path");
+  }
+
+  @Test
+  void ownersOfNamesBeyondTheBasicPlane_listedInTheSameOrder() throws Exception {
+    // UTF-16 order (a Java String's) and UTF-8 order (bytes) differ for these two: jbox-unpack lists
+    // them in byte order, and its list is read into an OwnerList, whose encoding goes to the helper
+    String bmp = "\uff21";
+    String astral = "\ud83d\ude00";
+    OwnerList owners = extractDeferred(new RawTar().file(bmp, "x", 0644, 1, 1).file(astral, "y", 0644, 2, 2).build(), 65536, 65536, null);
+    assertEquals("2 2 644 " + astral + "\n1 1 644 " + bmp + "\n", ownersText(owners));
+  }
+
+  @Test
+  void replacedDirectoriesOnTheWay_neverReusedByEitherExtractor() throws Exception {
+    extract(new RawTar().dir("a/", 0755).dir("a/b/", 0755).file("a/b/f", "f")
+        .file("a/.wh.b", "").dir("a/b/", 0750).file("a/b/g", "g") // b whited out, then made again
+        .dir("c/", 0755).file("c/in", "in").symlink("c", "../victim").file("e/x", "x")
+        .dir("d/", 0755).file("d/in", "in").file("target", "t").hardlink("d", "target").build());
+    assertEquals("g", Files.readString(dest.resolve("a/b/g")));
+    assertFalse(Files.exists(dest.resolve("a/b/f"), NF));
+    assertTrue(Files.isSymbolicLink(dest.resolve("c")));
+    refused(new RawTar().dir("c/", 0755).file("c/in", "in").symlink("c", "../victim").file("c/hello", "pwned").build(), "is a symlink");
+    refused(new RawTar().dir("d/", 0755).file("d/in", "in").file("target", "t").hardlink("d", "target").file("d/x", "x").build(),
+        "is not a directory");
   }
 
   /** Both refuse, with the same message (extract compares them); the fragment says it is the refusal meant. */
