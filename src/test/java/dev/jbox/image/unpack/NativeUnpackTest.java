@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link UnpackCases} against jbox-unpack (helpers/unpack/jbox_unpack.c) through
@@ -177,6 +178,7 @@ class NativeUnpackTest extends UnpackCases {
   }
 
   @Test
+  @Timeout(120) // a downloader that failed would leave the program waiting for its blob
   void follow_blobWrittenInPiecesThenRenamed_sameTreeAndResultAsTheWholeBlob() throws Exception {
     byte[] layer = RawTar.gzip(randomLayer(200, 40_000, 7));
     Path whole = t.resolve("whole");
@@ -193,11 +195,62 @@ class NativeUnpackTest extends UnpackCases {
   }
 
   @Test
+  @Timeout(120) // a downloader that failed would leave the program waiting for its blob
+  void follow_blobAlreadyComplete_readAsItIs() throws Exception {
+    byte[] tar = randomLayer(20, 5000, 10);
+    Path blob = blob(RawTar.gzip(tar)); // the download finished before the unpack started: no .partial
+    LayerExtractor.Result r = NativeUnpack.extract(program(), blob, true, () -> false, null, dest,
+        new LayerExtractor.Options(false, UnpackLimits.defaults(), "l"));
+    assertEquals(sha(tar), r.diffId());
+    assertEquals(viaProgram(program(), blob, t.resolve("again"), new LayerExtractor.Options(false, UnpackLimits.defaults(), "l")), r);
+  }
+
+  /** Bytes a live process read so far (/proc/PID/io rchar, pread included); -1 once it is gone. */
+  static long readSoFar(long pid) {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+        if (l.startsWith("rchar: ")) return Long.parseLong(l.substring(7).trim());
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone
+    }
+    return -1;
+  }
+
+  @Test
+  @Timeout(120) // a downloader that failed would leave the program waiting for its blob
+  void follow_partialShrinks_theDownloadRestarted() throws Exception {
+    byte[] layer = RawTar.gzip(randomLayer(60, 40_000, 11));
+    Path blob = t.resolve("restarted");
+    Path partial = t.resolve("restarted.partial");
+    AtomicReference<Process> running = new AtomicReference<>();
+    Path program = program();
+    CompletableFuture<LayerExtractor.Result> f = CompletableFuture.supplyAsync(() -> {
+      try {
+        return NativeUnpack.extract(program, blob, true, () -> false, running, dest, new LayerExtractor.Options(false, UnpackLimits.defaults(), "l"));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    int half = layer.length / 2;
+    Files.write(partial, java.util.Arrays.copyOf(layer, half));
+    while (running.get() == null) Thread.sleep(5);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (readSoFar(running.get().pid()) < half && System.nanoTime() < deadline) Thread.sleep(10);
+    Files.write(partial, java.util.Arrays.copyOf(layer, 1000)); // the client starts over: the file is shorter
+    ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+    assertEquals("layer l: the download restarted while unpacking", e.getCause().getCause().getMessage());
+    assertFalse(running(blob.toString()));
+  }
+
+  @Test
+  @Timeout(120) // a downloader that failed would leave the program waiting for its blob
   void follow_downloadCancelledMidway_failsPromptlyAndLeavesNoProcess() throws Exception {
     cancelled(RawTar.gzip(randomLayer(200, 40_000, 8)), 100_000);
   }
 
   @Test
+  @Timeout(120) // a downloader that failed would leave the program waiting for its blob
   void follow_downloadCancelledBeforeAnyByte_failsPromptlyAndCreatesNothing() throws Exception {
     cancelled(RawTar.gzip(randomLayer(10, 1000, 9)), 0);
     assertFalse(Files.exists(dest, LinkOption.NOFOLLOW_LINKS), "dest made before the blob's format was known");
@@ -234,6 +287,7 @@ class NativeUnpackTest extends UnpackCases {
   }
 
   @Test
+  @Timeout(120) // a downloader that failed would leave the program waiting for its blob
   void follow_cancelledBeforeTheProgramStarts_itsInputIsClosedAtOnce() throws Exception {
     // the cancel came before Job.running held the process: NativeUnpack closes the input itself
     Path blob = t.resolve("never");
@@ -246,6 +300,7 @@ class NativeUnpackTest extends UnpackCases {
   }
 
   @Test
+  @Timeout(120) // a downloader that failed would leave the program waiting for its blob
   void zstd_handedBackToTheJvm_withNothingCreated_alsoWhileFollowing() throws Exception {
     byte[] layer = Zstd.compress(new RawTar().file("etc/os-release", "ID=test\n").build());
     LayerExtractor.Options o = new LayerExtractor.Options(false, UnpackLimits.defaults(), "z");
