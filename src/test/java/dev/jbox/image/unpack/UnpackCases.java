@@ -511,6 +511,10 @@ abstract class UnpackCases {
         .file("f", "x").build(), 65536, 65536, null)).getMessage();
     assertEquals("layer sha256:test: file /f owned by uid 4294967296, outside your 65535 subordinate ids: add a larger range to /etc/subuid", big);
     clean();
+    String bigGid = assertThrows(IOException.class, () -> extractDeferred(new RawTar().pax(Map.of("gid", "4294967296"))
+        .file("f", "x", 0644, 5, 0).build(), 65536, 65536, null)).getMessage();
+    assertEquals("layer sha256:test: file /f owned by gid 4294967296, outside your 65535 subordinate ids: add a larger range to /etc/subgid", bigGid);
+    clean();
     assertEquals("999 1999 644 f\n", ownersText(extractDeferred(new RawTar().file("f", "x", 0644, 999, 1999).build(), 1000, 2000, null)));
   }
 

@@ -472,6 +472,24 @@ class UnpackDiffTest extends UnpackCases {
     }
   }
 
+  @Test
+  void tinyAndOddBlobs() throws Exception {
+    assertEquals(0, extract(new byte[0]).entries()); // an empty layer: no end blocks, tolerated
+    clean();
+    assertEquals(sha(new byte[1024]), extract(new byte[1024]).diffId());
+    clean();
+    byte[] gz = RawTar.gzip(new RawTar().file("f", "x").build());
+    byte[] padded = java.util.Arrays.copyOf(gz, gz.length + 100); // zeros after the member: the end
+    extract(padded);
+    assertEquals("x", Files.readString(dest.resolve("f")));
+    bothRefuse(new byte[] {0x1f}, "tar: truncated header");
+    bothRefuse(new byte[] {0x1f, (byte) 0x8b}, "gzip: unexpected end of the compressed data");
+    byte[] badSecond = java.util.Arrays.copyOf(gz, gz.length + 20); // a second member's magic, then no gzip header
+    badSecond[gz.length] = 0x1f;
+    badSecond[gz.length + 1] = (byte) 0x8b;
+    bothRefuse(badSecond, "gzip: ");
+  }
+
   /** Both refuse, with the same message (extract compares them); the fragment says it is the refusal meant. */
   private void bothRefuse(byte[] layer, String fragment) throws IOException {
     clean();
