@@ -109,7 +109,13 @@ abstract class UnpackCases {
 
   /** Removes what a case's extract made (dest, and whatever else the implementation made beside it). */
   void clean() throws IOException {
-    Tree.delete(dest);
+    delete(dest);
+  }
+
+  /** Tree.delete, after opening the tree's 0000 directories (Tree.delete's chmod opens them for reading, and cannot). */
+  static void delete(Path out) throws IOException {
+    if (Files.isDirectory(out, NF)) openForOwner(out);
+    Tree.delete(out);
   }
 
   LayerExtractor.Result extract(byte[] layer) throws IOException {

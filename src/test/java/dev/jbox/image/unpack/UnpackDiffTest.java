@@ -45,6 +45,8 @@ class UnpackDiffTest extends UnpackCases {
   private static final long START = System.currentTimeMillis() / 1000 - 1;
 
   private int blobs;
+  /** Where set: both failing on a system call is enough (the messages, LayerExtractor's then and jbox-unpack's, are kept). */
+  private List<String> osErrors;
   /** Compare only the reason of an error (after its last ": "), not what it names. */
   private boolean reasonOnly;
 
@@ -73,8 +75,8 @@ class UnpackDiffTest extends UnpackCases {
 
   @Override
   void clean() throws IOException {
-    Tree.delete(dest);
-    Tree.delete(nativeOut(dest));
+    delete(dest);
+    delete(nativeOut(dest));
   }
 
   @Override
@@ -102,11 +104,16 @@ class UnpackDiffTest extends UnpackCases {
       ne = e;
     }
     if (je != null || ne != null) {
+      if (je != null && ne != null && osErrors != null && je.getMessage().contains(out.toString())) {
+        // a system call's error: LayerExtractor names the staging path (and NIO not always the reason)
+        osErrors.add(je.getMessage().replace(out.toString(), "DEST") + "  |  " + ne.getMessage());
+        throw je;
+      }
       assertEquals(message(je), message(ne), "LayerExtractor and jbox-unpack on " + blob);
       throw je;
     }
     assertEquals(j, n, "the Result of LayerExtractor and of jbox-unpack on " + blob);
-    assertEquals(snapshot(out), snapshot(nativeOut(out)), "the trees of LayerExtractor and of jbox-unpack from " + blob);
+    assertEquals(snapshotOrFail(out), snapshotOrFail(nativeOut(out)), "the trees of LayerExtractor and of jbox-unpack from " + blob);
     if (javaOwners != null) {
       assertEquals(ownersText(javaOwners), ownersText(nativeOwners), "deferred owners of LayerExtractor and of jbox-unpack");
       assertEquals(firstUses, nativeFirstUse[0], "times the helper that sets owners would start: LayerExtractor's, jbox-unpack's");
@@ -162,6 +169,15 @@ class UnpackDiffTest extends UnpackCases {
     return names;
   }
 
+  /** The snapshot; an error reading the tree is this test's failure, not an extractor's refusal. */
+  private static Map<String, String> snapshotOrFail(Path root) {
+    try {
+      return snapshot(root);
+    } catch (IOException e) {
+      throw new AssertionError("reading the tree " + root + ": " + e, e);
+    }
+  }
+
   /**
    * Every entry under root by its path ("" the root itself): type, mode, owner, rdev, size,
    * content digest, link target, hard link group, mtime (an extraction's own time as "now"), user.*
@@ -200,33 +216,31 @@ class UnpackDiffTest extends UnpackCases {
       String first = inodes.putIfAbsent(List.of(a.get("dev"), a.get("ino")), rel);
       d.append(" nlink=").append(a.get("nlink")).append(" same-inode-as=").append(first == null ? rel : first);
     }
-    for (String x : listXattrs(p)) {
-      d.append(" xattr:").append(x).append('=').append(HexFormat.of().formatHex(FsCalls.lgetxattr(p, x)));
-    }
-    if (type == 0100000) {
-      d.append(" size=").append(a.get("size"));
-      boolean open = (mode & 0400) == 0;
-      if (open) Files.setAttribute(p, "unix:mode", mode & 07777 | 0400); // a real file: not through a link
-      try {
+    // reading xattrs, contents and entries needs read (and for a directory, search) permission
+    int need = type == 0040000 ? 0700 : type == 0100000 ? 0400 : 0;
+    boolean open = (mode & need) != need;
+    if (open) Files.setAttribute(p, "unix:mode", mode & 07777 | need); // a real file or directory: not through a link
+    try {
+      for (String x : listXattrs(p)) {
+        d.append(" xattr:").append(x).append('=').append(HexFormat.of().formatHex(FsCalls.lgetxattr(p, x)));
+      }
+      if (type == 0100000) {
+        d.append(" size=").append(a.get("size"));
         d.append(" sha256=").append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      } finally {
-        if (open) Files.setAttribute(p, "unix:mode", mode & 07777);
       }
-    }
-    out.put(rel, d.toString());
-    if (type == 0040000) {
-      boolean open = (mode & 0700) != 0700;
-      if (open) Files.setAttribute(p, "unix:mode", mode & 07777 | 0700);
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-        List<Path> children = new ArrayList<>();
-        ds.forEach(children::add);
-        children.sort(null);
-        for (Path c : children) walk(root, c, out, inodes);
-      } finally {
-        if (open) Files.setAttribute(p, "unix:mode", mode & 07777);
+      out.put(rel, d.toString());
+      if (type == 0040000) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+          List<Path> children = new ArrayList<>();
+          ds.forEach(children::add);
+          children.sort(null);
+          for (Path c : children) walk(root, c, out, inodes);
+        }
       }
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      if (open) Files.setAttribute(p, "unix:mode", mode & 07777);
     }
   }
 
@@ -472,6 +486,17 @@ class UnpackDiffTest extends UnpackCases {
     }
   }
 
+  /** The layer's root with a mode that does not let its owner search it (jbox-unpack set its time through "." from it, and failed). */
+  @Test
+  void rootWithoutSearchPermission() throws Exception {
+    for (int m : new int[] {0644, 0000, 0400, 0600}) {
+      clean();
+      extract(new RawTar().dir("./", m).dir("d/", 0555).file("d/f", "x").build());
+      assertEquals(m, mode(dest));
+      assertEquals(1_700_000_000L, Files.getLastModifiedTime(dest, NF).toMillis() / 1000);
+    }
+  }
+
   @Test
   void tinyAndOddBlobs() throws Exception {
     assertEquals(0, extract(new byte[0]).entries()); // an empty layer: no end blocks, tolerated
@@ -488,6 +513,87 @@ class UnpackDiffTest extends UnpackCases {
     badSecond[gz.length] = 0x1f;
     badSecond[gz.length + 1] = (byte) 0x8b;
     bothRefuse(badSecond, "gzip: ");
+  }
+
+  /**
+   * A path over a few names, so that members of a random layer run into each other: directories
+   * a, b, c up to two deep, then (leaf) a directory name or, mostly, x or y.
+   */
+  private static String randomPath(java.util.Random r, boolean leaf) {
+    StringBuilder b = new StringBuilder();
+    int depth = r.nextInt(3);
+    for (int k = 0; k < depth; k++) b.append((char) ('a' + r.nextInt(3))).append('/');
+    return b.append(leaf && r.nextInt(12) > 0 ? (char) ('x' + r.nextInt(2)) : (char) ('a' + r.nextInt(3))).toString();
+  }
+
+  private static final int[] MODES = {0755, 0700, 0555, 0000, 0644, 0600, 04755, 02750, 01777, 0444};
+
+  /**
+   * One random member: a directory, file, symlink, hard link (mostly to a file written before),
+   * FIFO, whiteout, opaque marker, the root, or a file with an xattr and a PAX mtime.
+   */
+  private static void randomMember(RawTar t, java.util.Random r, List<String> files) {
+    String p = randomPath(r, true);
+    int mode = MODES[r.nextInt(MODES.length)];
+    int uid = r.nextInt(4) == 0 ? r.nextInt(3) : 0;
+    int gid = r.nextInt(4) == 0 ? r.nextInt(3) : 0;
+    switch (r.nextInt(12)) {
+      case 0, 1, 2 -> t.dir(randomPath(r, false) + "/", mode, uid, gid);
+      case 3, 4 -> {
+        t.file(p, "content of " + p + " " + r.nextInt(1000), mode, uid, gid);
+        files.add(p);
+      }
+      case 5 -> t.entry(p, '2', new byte[0], 0777, uid, gid, r.nextInt(8) == 0 ? "../victim" : randomPath(r, true));
+      case 6 -> t.hardlink(p, files.isEmpty() || r.nextInt(12) == 0 ? randomPath(r, true) : files.get(r.nextInt(files.size())));
+      case 7 -> t.entry(p, '6', new byte[0], mode, uid, gid, "");
+      case 8 -> {
+        int slash = p.lastIndexOf('/');
+        t.file(p.substring(0, slash + 1) + ".wh." + p.substring(slash + 1), "");
+      }
+      case 9 -> t.file(randomPath(r, false) + "/.wh..wh..opq", "");
+      case 10 -> t.dir("./", mode, uid, gid);
+      default -> {
+        t.pax(Map.of("SCHILY.xattr.user.k", "v" + r.nextInt(9), "mtime", Long.toString(1_600_000_000L + r.nextInt(1000))))
+            .file(p, "x", mode, uid, gid);
+        files.add(p);
+      }
+    }
+  }
+
+  /**
+   * 400 random layers of 5 to 30 members over a few names (seeded: a failure names its seed), half
+   * with deferred owners: the same tree, list and Result, or the same refusal, from both.
+   */
+  @Test
+  void randomLayers_sameTreeOrSameRefusal() throws Exception {
+    int refusals = 0;
+    int layers = Integer.getInteger("jbox.test.randomLayers", 400); // -Djbox.test.randomLayers=N for a longer hunt
+    osErrors = new ArrayList<>();
+    Map<String, Integer> reasons = new TreeMap<>();
+    for (int seed = 1; seed <= layers; seed++) {
+      java.util.Random r = new java.util.Random(seed);
+      RawTar t = new RawTar();
+      int n = 5 + r.nextInt(26);
+      List<String> files = new ArrayList<>();
+      for (int i = 0; i < n; i++) randomMember(t, r, files);
+      byte[] layer = seed % 3 == 0 ? RawTar.gzip(t.build()) : t.build();
+      clean();
+      try {
+        if (seed % 2 == 0) extractDeferred(layer, 65536, 65536, null);
+        else extract(layer);
+      } catch (IOException e) {
+        refusals++; // both refused it alike: extract compared the messages
+        reasons.merge(e.getMessage().replaceAll("^layer [^:]*: ", "").replaceAll("[a-z/.]*/[a-z/.]*", "P").replaceAll("\\b[a-cxy]\\b", "P"), 1, Integer::sum);
+      } catch (AssertionError e) {
+        throw new AssertionError("random layer of seed " + seed + ": " + e.getMessage(), e);
+      }
+    }
+    System.out.println("UnpackDiffTest: " + layers + " random layers, " + refusals + " refused by both (" + osErrors.size()
+        + " of them on a system call's error, worded differently), the others unpacked alike");
+    new java.util.TreeSet<>(osErrors).forEach(m -> System.out.println("UnpackDiffTest: both failed: " + m));
+    osErrors = null;
+    reasons.forEach((k, v) -> System.out.println("UnpackDiffTest: refused " + v + "x: " + k));
+    assertTrue(refusals < layers * 3 / 4 && refusals > layers / 20, refusals + " of " + layers + " refused: the corpus should hold both kinds");
   }
 
   /** Both refuse, with the same message (extract compares them); the fragment says it is the refusal meant. */
