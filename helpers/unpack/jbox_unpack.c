@@ -2,7 +2,7 @@
  * dev.jbox.image.unpack.LayerExtractor does it in Java, in one thread and without a JVM: ISA-L's
  * inflate, libcrypto's SHA-256 (the diff id), tar.c's decoder, and the same path rules, whiteouts,
  * owners, limits and errors. The pull JVM runs it for each layer (PROTOCOL.md, "jbox-unpack");
- * UnpackTest runs every one of its archives through both and compares.
+ * UnpackDiffTest runs every archive of the unpack tests (and random ones) through both and compares.
  *
  *   jbox-unpack [--follow] [--max-bytes N] [--max-entries N] [--max-path N] [--min-free N]
  *               [--owners none|direct|deferred:UIDS:GIDS] BLOB DEST
