@@ -319,6 +319,42 @@ class NativeUnpackTest extends UnpackCases {
     assertEquals("ID=test\n", Files.readString(dest.resolve("etc/os-release")));
   }
 
+  /**
+   * The pulling JVM killed (SIGKILL) while jbox-unpack follows a download: the program goes too
+   * (its input's end, and PR_SET_PDEATHSIG), it does not wait for a blob that will never come.
+   */
+  @Test
+  @Timeout(120)
+  void follow_jvmKilled_theProgramGoesWithIt() throws Exception {
+    Path blob = t.resolve("never-downloaded");
+    List<String> argv = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
+        "-cp", Jbox.classpath(), Follower.class.getName(), program().toString(), blob.toString(), dest.toString());
+    Process jvm = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      ProcessHandle unpack = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (unpack == null && System.nanoTime() < deadline && jvm.isAlive()) {
+        unpack = jvm.descendants().filter(h -> h.info().arguments().map(a -> List.of(a).contains(blob.toString())).orElse(false))
+            .findFirst().orElse(null);
+        Thread.sleep(20);
+      }
+      assertNotNull(unpack, "the child JVM started no jbox-unpack");
+      jvm.destroyForcibly();
+      jvm.waitFor();
+      assertTrue(unpack.onExit().completeOnTimeout(null, 20, TimeUnit.SECONDS).get() != null, "jbox-unpack outlived the JVM that started it");
+    } finally {
+      jvm.destroyForcibly();
+    }
+  }
+
+  /** Follows a blob (args: program, blob, dest) as the pull JVM does. */
+  static final class Follower {
+    public static void main(String[] args) throws IOException {
+      NativeUnpack.extract(Path.of(args[0]), Path.of(args[1]), true, () -> false, new AtomicReference<>(), Path.of(args[2]),
+          new LayerExtractor.Options(false, UnpackLimits.defaults(), "l"));
+    }
+  }
+
   // ---- where the product finds it --------------------------------------------------------------
 
   /**
