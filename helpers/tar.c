@@ -208,13 +208,21 @@ static int parse_pax(struct tar_reader *r, const uint8_t *b, size_t n, struct ta
     size_t sp = p;
     while (sp < n && b[sp] != ' ') sp++;
     if (sp >= n) return fail(r, "tar: malformed PAX record");
-    if (sp == p || sp - p > 9) return fail(r, "tar: malformed PAX record length");
-    size_t len = 0;
-    for (size_t k = p; k < sp; k++) {
+    /* LEN as TarReader's Integer.parseInt reads it: a sign, then decimal digits (leading zeros
+     * too), within an int; a negative one is a record too short */
+    size_t k = p;
+    int neg = b[k] == '-';
+    if (b[k] == '+' || b[k] == '-') k++;
+    if (k == sp) return fail(r, "tar: malformed PAX record length");
+    int64_t slen = 0;
+    for (; k < sp; k++) {
       if (b[k] < '0' || b[k] > '9') return fail(r, "tar: malformed PAX record length");
-      len = len * 10 + (size_t)(b[k] - '0');
+      slen = slen * 10 + (b[k] - '0');
+      if (slen > (int64_t)INT32_MAX + neg) return fail(r, "tar: malformed PAX record length");
     }
-    if (len <= sp - p + 1 || len > n - p || b[p + len - 1] != '\n') return fail(r, "tar: malformed PAX record");
+    if (neg || slen <= (int64_t)(sp - p + 1) || (uint64_t)slen > n - p) return fail(r, "tar: malformed PAX record");
+    size_t len = (size_t)slen;
+    if (b[p + len - 1] != '\n') return fail(r, "tar: malformed PAX record");
     size_t eq = sp + 1;
     while (eq < p + len && b[eq] != '=') eq++;
     if (eq >= p + len) return fail(r, "tar: malformed PAX record (no '=')");

@@ -1,7 +1,7 @@
 /* A streaming tar decoder for image layers (jbox-unpack, helpers/unpack/): ustar, GNU (long names
  * 'L'/'K', base-256 numbers) and PAX ('x', 'g'); sparse and multi-volume members are refused. It
  * reads as dev.jbox.image.unpack.TarReader reads, with the same errors, so the two extractors agree
- * on every archive (UnpackTest runs both). It only decodes: paths are checked by tar_components and
+ * on every archive (UnpackDiffTest compares them). It only decodes: paths are checked by tar_components and
  * by the extractor. No allocation is bounded by the archive's claims alone: extended headers are
  * read into memory up to TAR_MAX_META, names up to the reader's max_path. */
 #ifndef JBOX_TAR_H

@@ -2,7 +2,7 @@
 # unpack-e2e.sh JBOX-UNPACK: jbox-unpack built with ASan and UBSan (build/asan/jbox-unpack) end to end
 # on layers python3's tarfile writes here, benign and hostile, as whoever runs `make check`: each
 # must give the tree or the one-line error it should, leave nothing outside DEST, and no sanitizer
-# may report anything. (UnpackTest compares it with the Java extractor case by case.)
+# may report anything. (UnpackDiffTest compares it with the Java extractor case by case.)
 set -u
 u=$(readlink -f "$1")
 # leaks: every error path exits with its allocations live, by design (a one-shot process)

@@ -54,8 +54,8 @@ public final class TarReader implements FileWriters.Source {
       switch (type) {
         case 'L' -> longName = cString(readMeta(size));
         case 'K' -> longLink = cString(readMeta(size));
-        case 'x' -> parsePax(readMeta(size), pax);
-        case 'g' -> parsePax(readMeta(size), globalPax);
+        case 'x' -> parsePax(readMeta(size), pax, MAX_LOCAL, "");
+        case 'g' -> parsePax(readMeta(size), globalPax, MAX_GLOBAL, "global ");
         case 'S' -> throw new IOException("sparse files (GNU type 'S') are not supported");
         case 'M' -> throw new IOException("multi-volume archives are not supported");
         case 'V' -> skipBytes(padded(size)); // volume label: no file
@@ -264,8 +264,12 @@ public final class TarReader implements FileWriters.Source {
     }
   }
 
-  /** PAX records: "LEN KEY=VALUE\n", LEN counting the whole record in bytes. */
-  private static void parsePax(byte[] b, Map<String, String> into) throws IOException {
+  /** A member's PAX keys, and the global ones: as many as jbox-unpack (helpers/tar.c) keeps. */
+  private static final int MAX_LOCAL = 1000;
+  private static final int MAX_GLOBAL = 64;
+
+  /** PAX records: "LEN KEY=VALUE\n", LEN counting the whole record in bytes; at most cap keys. */
+  private static void parsePax(byte[] b, Map<String, String> into, int cap, String kind) throws IOException {
     int p = 0;
     while (p < b.length) {
       if (b[p] == 0) break;
@@ -278,7 +282,7 @@ public final class TarReader implements FileWriters.Source {
       } catch (NumberFormatException e) {
         throw new IOException("tar: malformed PAX record length");
       }
-      if (len <= sp - p + 1 || p + len > b.length || b[p + len - 1] != '\n') {
+      if (len <= sp - p + 1 || len > b.length - p || b[p + len - 1] != '\n') { // p + len could overflow
         throw new IOException("tar: malformed PAX record");
       }
       int eq = sp + 1;
@@ -289,8 +293,12 @@ public final class TarReader implements FileWriters.Source {
       String value = key.startsWith("SCHILY.xattr.")
           ? new String(b, eq + 1, p + len - 1 - eq - 1, StandardCharsets.ISO_8859_1)
           : new String(b, eq + 1, p + len - 1 - eq - 1, StandardCharsets.UTF_8);
-      if (value.isEmpty()) into.remove(key);
-      else into.put(key, value);
+      if (value.isEmpty()) {
+        into.remove(key);
+      } else {
+        if (into.size() >= cap && !into.containsKey(key)) throw new IOException("tar: more than " + cap + " " + kind + "PAX records");
+        into.put(key, value);
+      }
       p += len;
     }
   }
