@@ -298,23 +298,36 @@ static int only_comments(const char *s, size_t n) {
   return 1;
 }
 
-/* A configuration file: 0 when absent or only comments, 1 when it has settings, -1 when it
- * cannot be read here (the JVM reads it, and reports what is wrong). hex: the SHA-256 of its
- * bytes, or "absent" (what ConfigLoader's storage key records). */
-static int config_state(const char *path, char hex[65]) {
-  struct stat st;
-  if (lstat(path, &st) < 0) {
-    if (errno != ENOENT && errno != ENOTDIR) return -1;
-    strcpy(hex, "absent");
-    return 0;
-  }
+/* A configuration file as store_dirs sees it: state 0 when absent or only comments, 1 when it has
+ * settings; text its bytes (NULL: absent). -1 when it cannot be read here (the JVM reads it, and
+ * reports what is wrong). */
+struct conf {
+  char *text;
   size_t n;
-  autofree char *text = read_small(AT_FDCWD, path, 1 << 16, &n);
-  if (!text) return -1;
+  int state;
+};
+
+static int config_read(const char *path, struct conf *c) {
+  struct stat st;
+  c->text = NULL;
+  c->n = 0;
+  c->state = 0;
+  if (lstat(path, &st) < 0) return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+  c->text = read_small(AT_FDCWD, path, 1 << 16, &c->n);
+  if (!c->text) return -1;
+  c->state = !only_comments(c->text, c->n);
+  return 0;
+}
+
+/* What ConfigLoader's storage key records of a file: the SHA-256 of its bytes, or "absent" */
+static void config_hash(const struct conf *c, char hex[65]) {
+  if (!c->text) {
+    strcpy(hex, "absent");
+    return;
+  }
   unsigned char md[32];
-  sha256(text, n, md);
-  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-  return only_comments(text, n) ? 0 : 1;
+  sha256(c->text, c->n, md);
+  hex_encode(md, 32, hex);
 }
 
 static int env_set(const char *name, const char **v) {
@@ -356,16 +369,15 @@ int store_dirs(char *containers, size_t clen, char *root, size_t rlen) {
 int store_dirs_settings(char *containers, size_t clen, char *root, size_t rlen, int settings) {
   const char *v, *home;
   if (env_set("JBOX_CONFIG", &v)) return -1;
-  char shex[65], uhex[65];
-  int sys = config_state("/etc/jbox/jbox.toml", shex);
-  if (sys < 0) return -1;
   char path[PATH_MAX];
   int has_home = env_set("HOME", &home);
   if (env_set("XDG_CONFIG_HOME", &v)) snprintf(path, sizeof path, "%s/jbox/jbox.toml", v);
   else if (has_home) snprintf(path, sizeof path, "%s/.config/jbox/jbox.toml", home);
   else return -1;
-  int user = config_state(path, uhex);
-  if (user < 0) return -1;
+  struct conf sys, user = {0};
+  int bad = config_read("/etc/jbox/jbox.toml", &sys) || config_read(path, &user);
+  autofree char *sys_text = sys.text, *user_text = user.text;
+  if (bad) return -1;
   struct stat st;
   if (!env_set("XDG_RUNTIME_DIR", &v) || v[0] != '/' || stat(v, &st) < 0 || !S_ISDIR(st.st_mode)) return -1;
   int n = snprintf(root, rlen, "%s/jbox", v);
@@ -374,8 +386,13 @@ int store_dirs_settings(char *containers, size_t clen, char *root, size_t rlen, 
   if (lstat(root, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)) return -1;
   /* a file with settings: they may move the store, which a JVM that read it recorded */
   char configured[PATH_MAX] = "";
-  if ((sys || user) && !settings) return -1;
-  if ((sys || user) && storage_key(root, shex, path, uhex, configured, sizeof configured)) return -1;
+  if (sys.state || user.state) {
+    if (!settings) return -1;
+    char shex[65], uhex[65];
+    config_hash(&sys, shex);
+    config_hash(&user, uhex);
+    if (storage_key(root, shex, path, uhex, configured, sizeof configured)) return -1;
+  }
   /* ConfigLoader.storageRoot: $JBOX_STORAGE, [storage] root, $XDG_DATA_HOME, ~/.local/share */
   if (env_set("JBOX_STORAGE", &v)) n = snprintf(containers, clen, "%s/containers", v);
   else if (configured[0]) n = snprintf(containers, clen, "%s/containers", configured);

@@ -203,7 +203,7 @@ static int check_read(const struct key_line *l) {
   sha256(text, (size_t)n, d);
   free(text);
   char h[65];
-  for (int i = 0; i < 32; i++) snprintf(h + 2 * i, 3, "%02x", d[i]);
+  hex_encode(d, 32, h);
   return strcmp(h, l->b) ? -1 : 0;
 }
 

@@ -36,10 +36,8 @@ int run_argv_hash(int argc, char **argv, char out[72]) {
   unsigned char d[32];
   sha256(buf, total, d);
   free(buf);
-  static const char digits[] = "0123456789abcdef";
   memcpy(out, "sha256:", 7);
-  for (int i = 0; i < 32; i++) out[7 + 2 * i] = digits[d[i] >> 4], out[8 + 2 * i] = digits[d[i] & 15];
-  out[71] = '\0';
+  hex_encode(d, 32, out + 7);
   return 0;
 }
 

@@ -88,7 +88,7 @@ void sha256(const void *data, size_t len, unsigned char out[32]) {
     out[4 * k + 2] = (unsigned char)(h[k] >> 8), out[4 * k + 3] = (unsigned char)h[k];
 }
 
-static void hex(const unsigned char *d, size_t n, char *out) {
+void hex_encode(const unsigned char *d, size_t n, char *out) {
   static const char digits[] = "0123456789abcdef";
   for (size_t i = 0; i < n; i++) out[2 * i] = digits[d[i] >> 4], out[2 * i + 1] = digits[d[i] & 15];
   out[2 * n] = '\0';
@@ -430,7 +430,7 @@ static int toml_state(const char *dir, char out[65]) {
   unsigned char d[32];
   sha256(text, (size_t)n, d);
   free(text);
-  hex(d, 32, out);
+  hex_encode(d, 32, out);
   return 0;
 }
 
@@ -513,7 +513,7 @@ int shell_join(int argc, char **argv) {
   unsigned char d[32];
   char pid16[65];
   sha256(dir, strlen(dir), d);
-  hex(d, 8, pid16);
+  hex_encode(d, 8, pid16);
   /* the project's link to its sandbox (ShellSandboxes.linked), the record, the templates */
   char containers[PATH_MAX], root[PATH_MAX], link[PATH_MAX], id[80];
   /* any setting in jbox.toml: the JVM, which applies it to the shell (capabilities, ...) */

@@ -15,6 +15,8 @@
 
 /* FIPS 180-4 SHA-256, as dev.jbox.Sha256. */
 void sha256(const void *data, size_t len, unsigned char out[32]);
+/* n bytes as 2n lowercase hex digits and a NUL */
+void hex_encode(const unsigned char *d, size_t n, char *out);
 
 /* ShellSettings.glob: `*` matches any run of bytes, everything else itself (iterative: linear in
  * the name times the pattern, never recursive). 1 on a match. */

@@ -302,17 +302,28 @@ static const struct tar_kv *pax_get(const struct tar_reader *r, struct tar_kv *l
   return v ? v : kv_find(r->global, r->nglobal, key);
 }
 
+/* What overrides a header field: the PAX key (global or the member's), else the GNU long name or
+ * link; a new string with its length, or NULL with *found 0 when neither is there. */
+static char *override(const struct tar_reader *r, struct tar_kv *local, size_t nlocal, const char *key,
+                      const uint8_t *gnu, size_t *len, int *found) {
+  const struct tar_kv *v = pax_get(r, local, nlocal, key);
+  *found = v || gnu;
+  if (v) {
+    *len = v->len;
+    return dup_bytes(v->val, v->len);
+  }
+  if (!gnu) return NULL;
+  *len = strlen((const char *)gnu);
+  return dup_bytes(gnu, *len);
+}
+
 static int entry(struct tar_reader *r, char type, uint64_t size, uint8_t *long_name, uint8_t *long_link,
                  struct tar_kv *local, size_t nlocal, struct tar_entry *e) {
   memset(e, 0, sizeof *e);
   const struct tar_kv *v;
-  if ((v = pax_get(r, local, nlocal, "path"))) {
-    e->name = dup_bytes(v->val, v->len);
-    e->name_len = v->len;
-  } else if (long_name) {
-    e->name_len = strlen((char *)long_name);
-    e->name = dup_bytes(long_name, e->name_len);
-  } else {
+  int found;
+  e->name = override(r, local, nlocal, "path", long_name, &e->name_len, &found);
+  if (!found) {
     size_t n1 = 0;
     char *name = field(r->header, 0, 100, &n1);
     if (name && is_ustar(r->header)) {
@@ -337,15 +348,8 @@ static int entry(struct tar_reader *r, char type, uint64_t size, uint8_t *long_n
     e->name = name;
     e->name_len = n1;
   }
-  if ((v = pax_get(r, local, nlocal, "linkpath"))) {
-    e->link = dup_bytes(v->val, v->len);
-    e->link_len = v->len;
-  } else if (long_link) {
-    e->link_len = strlen((char *)long_link);
-    e->link = dup_bytes(long_link, e->link_len);
-  } else {
-    e->link = field(r->header, 157, 100, &e->link_len);
-  }
+  e->link = override(r, local, nlocal, "linkpath", long_link, &e->link_len, &found);
+  if (!found) e->link = field(r->header, 157, 100, &e->link_len);
   if (!e->name || !e->link) return fail(r, "tar: out of memory");
   for (size_t i = 0; i < nlocal + r->nglobal; i++) {
     const char *k = i < nlocal ? local[i].key : r->global[i - nlocal].key;

@@ -31,7 +31,7 @@ static unsigned char *header(const char *name, char type, unsigned long size) {
   snprintf((char *)h + 100, 8, "%07o", 0644);
   snprintf((char *)h + 108, 8, "%07o", 0);
   snprintf((char *)h + 116, 8, "%07o", 0);
-  snprintf((char *)h + 124, 12, "%011lo", size);
+  snprintf((char *)h + 124, 12, "%011lo", size & 077777777777ul); /* 11 octal digits */
   snprintf((char *)h + 136, 12, "%011o", 1700000000);
   h[156] = (unsigned char)type;
   memcpy(h + 257, "ustar\0" "00", 8);
@@ -45,6 +45,12 @@ static void content(const char *s) {
   memset(arc + arc_len, 0, (n + 511) / 512 * 512);
   memcpy(arc + arc_len, s, n);
   arc_len += (n + 511) / 512 * 512;
+}
+
+/* An extended header (type 'x', 'g' or 'L') holding text. */
+static void extended(char type, const char *text) {
+  header(type == 'g' ? "g" : "x", type, strlen(text));
+  content(text);
 }
 
 static struct tar_reader r;
@@ -125,16 +131,10 @@ int main(void) {
   /* PAX: a global path, a member's own wins; an empty value removes; xattrs from the member only;
    * a length that overruns the header is refused */
   arc_len = 0;
-  const char *g = "13 path=glob\n";
-  header("g", 'g', strlen(g));
-  content(g);
-  const char *x = "12 path=own\n25 SCHILY.xattr.user.a=b\n16 mtime=-12.75\n";
-  header("x", 'x', strlen(x));
-  content(x);
+  extended('g', "13 path=glob\n");
+  extended('x', "12 path=own\n25 SCHILY.xattr.user.a=b\n16 mtime=-12.75\n");
   header("ignored", '0', 0);
-  const char *x2 = "8 path=\n";
-  header("x", 'x', strlen(x2));
-  content(x2);
+  extended('x', "8 path=\n");
   header("hdr", '0', 0);
   start();
   CHECK(tar_next(&r, &e) == 1 && !strcmp(e.name, "own") && e.nxattrs == 1 && !strcmp(e.xattrs[0].name, "user.a") &&
@@ -144,9 +144,7 @@ int main(void) {
   tar_entry_free(&e);
   tar_free(&r);
   arc_len = 0;
-  const char *bad = "99 path=x\n";
-  header("x", 'x', strlen(bad));
-  content(bad);
+  extended('x', "99 path=x\n");
   header("f", '0', 0);
   start();
   CHECK(tar_next(&r, &e) == -1 && strstr(r.err, "malformed PAX record"));

@@ -17,22 +17,10 @@ import java.util.concurrent.TimeUnit;
  * showed and jbox's exit status.
  */
 final class AttachDriver {
-  static final String SCRIPT = String.join("\n",
-      "import os, pty, sys, time, select, fcntl, termios, struct",
+  static final String SCRIPT = ShellPty.driver(4, "0.05", List.of(
       "line, marker, keys = sys.argv[1], sys.argv[2].encode(), bytes.fromhex(sys.argv[3])",
-      "pid, fd = pty.fork()",
-      "if pid == 0:",
-      "    os.execvp(sys.argv[4], sys.argv[4:])",
       "fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 111, 0, 0))",
-      "out, typed, sent, raw = b'', False, False, False",
-      "end = time.time() + 120", // the bound of a failing test: a loaded machine may take long
-      "while time.time() < end:",
-      "    r, _, _ = select.select([fd], [], [], 0.05)",
-      "    if fd in r:",
-      "        try: d = os.read(fd, 4096)",
-      "        except OSError: break",
-      "        if not d: break",
-      "        out += d",
+      "typed, sent, raw = False, False, False"),
       "    if not raw:",
       "        try: raw = not (termios.tcgetattr(fd)[3] & termios.ECHO)",
       "        except termios.error: break",
@@ -40,11 +28,7 @@ final class AttachDriver {
       "        time.sleep(0.2)",
       "        os.write(fd, line.encode() + b'\\r'); typed = True",
       "    if typed and not sent and keys and marker in out:",
-      "        os.write(fd, keys); sent = True",
-      "_, st = os.waitpid(pid, 0)",
-      "sys.stdout.write(out.decode(errors='replace'))",
-      "print('\\nSTATUS', os.waitstatus_to_exitcode(st))",
-      "");
+      "        os.write(fd, keys); sent = True");
 
   /** ctrl-p ctrl-q, in hex. */
   static final String DETACH = "1011";

@@ -12,18 +12,28 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** jbox on a real pseudo-terminal (`jbox shell`, `jbox exec -it`), played by a Python driver script (the JDK has no pty API). */
-final class ShellPty {
+public final class ShellPty {
   private ShellPty() {}
 
   /**
    * A Python script that plays the user's terminal for {@code jbox shell} (the JDK has no pty
-   * API): it runs its arguments on a new pty for up to 40 s, collects what the screen shows in
+   * API): it runs its arguments on a new pty for up to 120 s, collects what the screen shows in
    * {@code out}, runs {@code steps} (lines of the read loop's body, with out, step, fd and time at
    * hand) after each read, and prints the screen and "STATUS n" when the command has ended.
    */
   static String script(String... steps) {
+    return driver(1, "0.1", List.of(), steps);
+  }
+
+  /**
+   * The pty driver every terminal test plays: the command is its arguments from {@code
+   * commandArg} on (the ones before are the test's own, as sys.argv[1...]); {@code setup} runs
+   * once the pty is there (its window size, the test's flags); the read loop waits up to {@code
+   * poll} seconds for output, then runs {@code steps}. It prints the screen and "STATUS n".
+   */
+  public static String driver(int commandArg, String poll, List<String> setup, String... steps) {
     List<String> lines = new ArrayList<>(List.of(
-        "import os, pty, sys, time, select",
+        "import os, pty, sys, time, select, fcntl, termios, struct",
         "def running(cmdline):",
         "    for n in os.listdir('/proc'):",
         "        try:",
@@ -32,11 +42,13 @@ final class ShellPty {
         "    return False",
         "pid, fd = pty.fork()",
         "if pid == 0:",
-        "    os.execvp(sys.argv[1], sys.argv[1:])",
+        "    os.execvp(sys.argv[" + commandArg + "], sys.argv[" + commandArg + ":])"));
+    lines.addAll(setup);
+    lines.addAll(List.of(
         // the bound of a failing test: a loaded machine may take long to get through the steps
         "out, step, end = b'', 0, time.time() + 120",
         "while time.time() < end:",
-        "    r, _, _ = select.select([fd], [], [], 0.1)",
+        "    r, _, _ = select.select([fd], [], [], " + poll + ")",
         "    if fd in r:",
         "        try: d = os.read(fd, 4096)",
         "        except OSError: break",

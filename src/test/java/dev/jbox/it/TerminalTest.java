@@ -23,31 +23,14 @@ public class TerminalTest {
   static Path rootfs;
   static Path driver;
 
-  public static final String DRIVER = String.join("\n",
-      "import os, pty, sys, time, select, fcntl, termios, struct",
-      "pid, fd = pty.fork()",
-      "if pid == 0:",
-      "    os.execvp(sys.argv[2], sys.argv[2:])",
+  public static final String DRIVER = ShellPty.driver(2, "0.1", List.of(
       "fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 111, 0, 0))",
-      "before = termios.tcgetattr(fd)",
-      "out, typed, resized = b'', False, False",
-      "end = time.time() + 120", // the bound of a failing test: a loaded machine may take long
-      "while time.time() < end:",
-      "    r, _, _ = select.select([fd], [], [], 0.1)",
-      "    if fd in r:",
-      "        try: d = os.read(fd, 4096)",
-      "        except OSError: break",
-      "        if not d: break",
-      "        out += d",
+      "typed, resized = False, False"),
       "    if not typed and b'# ' in out:",
       "        os.write(fd, sys.argv[1].encode() + b'\\r'); typed = True",
       "    if typed and not resized and b'SIZE1' in out:",
       "        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 44, 122, 0, 0)); resized = True",
-      "        os.write(fd, b'stty size; echo SIZE2; exit 3\\r')",
-      "_, st = os.waitpid(pid, 0)",
-      "sys.stdout.write(out.decode(errors='replace'))",
-      "print('\\nSTATUS', os.waitstatus_to_exitcode(st))",
-      "");
+      "        os.write(fd, b'stty size; echo SIZE2; exit 3\\r')");
 
   @BeforeAll
   static void setUp() throws Exception {

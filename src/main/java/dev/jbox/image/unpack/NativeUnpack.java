@@ -71,18 +71,6 @@ public final class NativeUnpack {
     byte[] err;
     int status;
     try (InputStream out = new BufferedInputStream(p.getInputStream())) {
-      Thread errReader = null;
-      ByteArrayOutputStream errBuf = new ByteArrayOutputStream();
-      InputStream es = p.getErrorStream();
-      errReader = new Thread(() -> {
-        try {
-          errBuf.writeBytes(es.readNBytes(64 * 1024));
-        } catch (IOException ignored) {
-          // the program is gone; its status says what happened
-        }
-      }, "jbox-unpack-stderr");
-      errReader.setDaemon(true);
-      errReader.start();
       String line;
       while ((line = line(out)) != null) {
         if (line.equals("owners-start")) {
@@ -96,9 +84,10 @@ public final class NativeUnpack {
           fields.put(sp < 0 ? line : line.substring(0, sp), sp < 0 ? "" : line.substring(sp + 1));
         }
       }
+      // its one line of error comes just before it exits, after stdout's last byte: no reader
+      // thread is needed to keep the pipe from filling
+      err = p.getErrorStream().readNBytes(64 * 1024);
       status = p.waitFor();
-      errReader.join();
-      err = errBuf.toByteArray();
     } catch (InterruptedException e) {
       p.destroyForcibly();
       Thread.currentThread().interrupt();

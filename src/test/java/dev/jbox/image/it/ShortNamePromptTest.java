@@ -27,26 +27,9 @@ class ShortNamePromptTest {
   static TestRegistry reg;
   static TestImages.Pushed image;
 
-  static final String DRIVER = String.join("\n",
-      "import os, pty, sys, time, select",
-      "pid, fd = pty.fork()",
-      "if pid == 0:",
-      "    os.execvp(sys.argv[2], sys.argv[2:])",
-      "out, typed = b'', False",
-      "end = time.time() + 120",
-      "while time.time() < end:",
-      "    r, _, _ = select.select([fd], [], [], 0.1)",
-      "    if fd in r:",
-      "        try: d = os.read(fd, 4096)",
-      "        except OSError: break",
-      "        if not d: break",
-      "        out += d",
+  static final String DRIVER = dev.jbox.it.ShellPty.driver(2, "0.1", List.of("typed = False"),
       "    if not typed and b'Enter a number' in out:",
-      "        os.write(fd, sys.argv[1].encode() + b'\\r'); typed = True",
-      "_, st = os.waitpid(pid, 0)",
-      "sys.stdout.write(out.decode(errors='replace'))",
-      "print('\\nSTATUS', os.waitstatus_to_exitcode(st))",
-      "");
+      "        os.write(fd, sys.argv[1].encode() + b'\\r'); typed = True");
 
   @BeforeAll
   static void registry(@TempDir Path dir) throws Exception {
